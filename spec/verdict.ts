@@ -1,0 +1,21 @@
+// What the oracle (model/) says about a trace (DESIGN.md section 4).
+import type { OpResult } from './scenario.js';
+
+export interface Divergence {
+  /** index of the first op (in the expanded scenario) after which no candidate state was left */
+  opIndex: number;
+  /** the result the target returned */
+  got: OpResult;
+  /** the results the surviving candidate states allowed just before that op */
+  allowed: OpResult[];
+  /** rule ids involved in the op (what the candidates applied to produce `allowed`) */
+  rules: string[];
+  /** a short human sentence: "ICC_IAR1_EL1 on cpu 1 returned 0x3ff; the architecture allows 0x2000" */
+  message: string;
+  /** how the surviving candidates explain `allowed` (choices taken, deferred effects) */
+  explanation?: string;
+}
+
+export type Verdict =
+  | { ok: true; rules: string[]; maxCandidates: number }
+  | { ok: false; divergence: Divergence; rules: string[]; maxCandidates: number };
