@@ -1,0 +1,81 @@
+// Guest RAM as sparse 64 KiB pages, allocated on first write (reads of untouched RAM are zero).
+// Addresses outside [RAM_BASE, RAM_BASE + size) are not RAM: reads fail, writes are dropped,
+// as KVM's kvm_read_guest/kvm_write_guest fail outside a memslot.
+import { RAM_BASE } from '../../spec/layout.js';
+
+const PAGE_SHIFT = 16;
+const PAGE_SIZE = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE_SIZE - 1;
+
+export class GuestMemory {
+  private readonly pages = new Map<number, Uint8Array>();
+
+  constructor(readonly size: number) {}
+
+  /** kvm_is_visible_gfn for a whole range: is [addr, addr + len) guest RAM? */
+  isRam(addr: number, len: number): boolean {
+    return addr >= RAM_BASE && len >= 0 && addr + len <= RAM_BASE + this.size;
+  }
+
+  readU8(addr: number): number {
+    const page = this.pages.get(Math.floor((addr - RAM_BASE) / PAGE_SIZE));
+    return page ? page[(addr - RAM_BASE) & PAGE_MASK]! : 0;
+  }
+
+  /** Read bytes; null when the range is not RAM. */
+  read(addr: number, len: number): Uint8Array | null {
+    if (!this.isRam(addr, len)) return null;
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const off = addr + done - RAM_BASE;
+      const pageNo = Math.floor(off / PAGE_SIZE);
+      const inPage = off & PAGE_MASK;
+      const n = Math.min(len - done, PAGE_SIZE - inPage);
+      const page = this.pages.get(pageNo);
+      if (page) out.set(page.subarray(inPage, inPage + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Write bytes; false (nothing written) when the range is not RAM. */
+  write(addr: number, bytes: Uint8Array): boolean {
+    if (!this.isRam(addr, bytes.length)) return false;
+    let done = 0;
+    while (done < bytes.length) {
+      const off = addr + done - RAM_BASE;
+      const pageNo = Math.floor(off / PAGE_SIZE);
+      const inPage = off & PAGE_MASK;
+      const n = Math.min(bytes.length - done, PAGE_SIZE - inPage);
+      let page = this.pages.get(pageNo);
+      if (!page) {
+        page = new Uint8Array(PAGE_SIZE);
+        this.pages.set(pageNo, page);
+      }
+      page.set(bytes.subarray(done, done + n), inPage);
+      done += n;
+    }
+    return true;
+  }
+
+  /** Little-endian 64-bit read; null when not RAM. */
+  readU64(addr: number): bigint | null {
+    const b = this.read(addr, 8);
+    if (!b) return null;
+    return new DataView(b.buffer).getBigUint64(0, true);
+  }
+
+  writeU64(addr: number, value: bigint): boolean {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+    return this.write(addr, b);
+  }
+
+  /** A deep copy (migration carries guest RAM over to the new VM). */
+  clone(): GuestMemory {
+    const m = new GuestMemory(this.size);
+    for (const [k, v] of this.pages) m.pages.set(k, v.slice());
+    return m;
+  }
+}
