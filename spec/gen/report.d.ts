@@ -1,0 +1,205 @@
+/* Generated from spec/schema/report.schema.json by scripts/gen-types.ts. Do not edit. */
+
+/**
+ * pass: no divergence and every expectation held; known: every divergence is listed in spec/expectations/<target>.json; new: a divergence, a failed expectation or a target error nobody accepted; unsupported: the target cannot run the scenario (or is unavailable on this machine)
+ */
+export type Outcome = "pass" | "known" | "new" | "unsupported";
+export type CellStatus = "pass" | "known" | "new" | "not-covered";
+
+/**
+ * A gicdiff report for machines: conformance results per scenario and target, rule coverage, and fuzz campaign summaries with their trend (reports/, DESIGN.md section 1).
+ */
+export interface Report {
+  format: "gicdiff/report@1";
+  /**
+   * ISO 8601 time the report was built
+   */
+  generatedAt: string;
+  tool: {
+    name: "gicdiff";
+    version: string;
+  };
+  targets: ReportTarget[];
+  /**
+   * The rules catalogue (spec/rules.json) as it was when the report was built
+   */
+  rules: ReportRule[];
+  scenarios: ReportScenario[];
+  /**
+   * One result per scenario and target
+   */
+  results: ScenarioResult[];
+  /**
+   * Counts per target
+   */
+  totals: TargetTotals[];
+  /**
+   * The rule x target matrix: one row per rule some scenario covers
+   */
+  coverage: RuleCoverage[];
+  /**
+   * Catalogue rules no scenario covers on any target
+   */
+  uncoveredRules?: string[];
+  /**
+   * Fuzz campaigns, oldest first
+   */
+  campaigns: CampaignSummary[];
+  trend?: Trend;
+}
+export interface ReportTarget {
+  name: string;
+  description?: string;
+  /**
+   * why the target could not run on this machine
+   */
+  unavailable?: string;
+}
+export interface ReportRule {
+  id: string;
+  statement?: string;
+  source?: string;
+  kind?: string;
+  component: string;
+}
+export interface ReportScenario {
+  /**
+   * stable id: the file path relative to the repository root
+   */
+  id: string;
+  name: string;
+  /**
+   * path to give `gicdiff repro`
+   */
+  file: string;
+  component: string;
+  description?: string;
+  rules: string[];
+}
+export interface ScenarioResult {
+  /**
+   * ReportScenario.id
+   */
+  scenario: string;
+  target: string;
+  outcome: Outcome;
+  rulesExercised: string[];
+  failures: Failure[];
+  /**
+   * outcome known: the reason the expectations file gives
+   */
+  knownReason?: string;
+  unsupportedReason?: string;
+  /**
+   * the command that replays this scenario on this target
+   */
+  repro: string;
+  durationMs: number;
+}
+export interface Failure {
+  kind: "divergence" | "expectation" | "target-error" | "step-budget";
+  message: string;
+  /**
+   * index in the expanded scenario
+   */
+  opIndex?: number;
+  /**
+   * the result the target returned
+   */
+  got?: {
+    [k: string]: unknown;
+  };
+  /**
+   * what the architecture (or the scenario's expect) allowed
+   */
+  allowed?: unknown[];
+  rules?: string[];
+  explanation?: string;
+}
+export interface TargetTotals {
+  target: string;
+  scenarios: number;
+  pass: number;
+  known: number;
+  new: number;
+  unsupported: number;
+  rulesCovered: number;
+  rulesPassing: number;
+}
+export interface RuleCoverage {
+  rule: string;
+  component: string;
+  /**
+   * false when a scenario names a rule spec/rules.json does not have
+   */
+  inCatalogue?: boolean;
+  cells: CoverageCell[];
+}
+export interface CoverageCell {
+  target: string;
+  status: CellStatus;
+  /**
+   * ids of the scenarios that decided the status, worst first
+   */
+  scenarios: string[];
+}
+export interface CampaignSummary {
+  dir: string;
+  label: string;
+  startedAt?: string;
+  targets?: string[];
+  shards?: number;
+  scenarios: number;
+  durationS: number;
+  rate: number;
+  rulesCovered: number;
+  findings: CampaignFinding[];
+  series: CampaignSample[];
+}
+export interface CampaignFinding {
+  signature: string;
+  status: "new" | "known";
+  target?: string;
+  message: string;
+  rules?: string[];
+  knownReason?: string;
+  seed?: string;
+  /**
+   * the minimized scenario to give `gicdiff repro`
+   */
+  file?: string;
+  foundAt?: string;
+  /**
+   * how many scenarios hit this signature
+   */
+  count?: number;
+}
+export interface CampaignSample {
+  elapsedS: number;
+  scenarios: number;
+  /**
+   * scenarios per second over the last interval
+   */
+  rate: number;
+  rulesCovered: number;
+  findings: number;
+}
+export interface Trend {
+  runs: TrendRun[];
+}
+export interface TrendRun {
+  label: string;
+  startedAt?: string;
+  rate: number;
+  rulesCovered: number;
+  findings: number;
+  newFindings: number;
+  /**
+   * signatures seen in this run and not in the previous one
+   */
+  appeared: string[];
+  /**
+   * signatures of the previous run not seen in this one
+   */
+  disappeared: string[];
+}
