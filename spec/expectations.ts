@@ -1,0 +1,87 @@
+// Known divergences (DESIGN.md 1, 4): spec/expectations/<target>.json lists divergences a target
+// has on purpose (KVM's deliberate choices, kvm-vgic.md 1.15), each with a reason and a source.
+// A finding whose signature matches an entry is "known"; anything else is "new".
+// Signature = <target>:<op>[ <detail>]:<mismatch>:<rule>, built by fuzz/signature.ts.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Expectations, ExpectationEntry, Match } from './gen/expectations.js';
+import { ValidationError, readJsonFile, validateJson } from './validate.js';
+
+export type { Expectations, ExpectationEntry, Match };
+
+/** The parts of a finding an expectation can match on. */
+export interface SignatureParts {
+  target: string;
+  op: string;
+  /** what the op touched (register name, ITS command names, device_attr group/attr); '' when none */
+  detail: string;
+  mismatch: string;
+  /** primary rule id, or 'none' */
+  rule: string;
+  /** every rule involved in the divergence */
+  rules: readonly string[];
+}
+
+/** Validate a parsed expectations document; throws ValidationError naming file, JSON path, problem. */
+export function validateExpectationsJson(value: unknown, file: string): Expectations {
+  validateJson('expectations', value, file);
+  const doc = value as Expectations;
+  const seen = new Set<string>();
+  doc.entries.forEach((e, i) => {
+    if (seen.has(e.id)) throw new ValidationError(file, `/entries/${i}/id`, `duplicate id "${e.id}"`);
+    seen.add(e.id);
+  });
+  return doc;
+}
+
+export function loadExpectationsFile(file: string): Expectations {
+  return validateExpectationsJson(readJsonFile(file), file);
+}
+
+/** spec/expectations/<target>.json under `root` when it exists, else an empty list. */
+export function loadTargetExpectations(target: string, root = process.cwd()): Expectations {
+  const file = path.join(root, 'spec', 'expectations', `${target}.json`);
+  if (!existsSync(file)) return { format: 'gicdiff/expectations@1', target, entries: [] };
+  return loadExpectationsFile(file);
+}
+
+const globCache = new Map<string, RegExp>();
+function glob(pattern: string): RegExp {
+  let re = globCache.get(pattern);
+  if (!re) {
+    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    re = new RegExp(`^${body}$`);
+    globCache.set(pattern, re);
+  }
+  return re;
+}
+
+function anyMatches(patterns: string | readonly string[], value: string): boolean {
+  if (typeof patterns === 'string') return glob(patterns).test(value);
+  return patterns.some((p) => glob(p).test(value));
+}
+
+export function signatureString(p: Omit<SignatureParts, 'rules'>): string {
+  return `${p.target}:${p.op}${p.detail ? ' ' + p.detail : ''}:${p.mismatch}:${p.rule}`;
+}
+
+/** Does one entry's match describe this finding? Every field given must match. */
+export function entryMatches(m: Match, parts: SignatureParts): boolean {
+  if (m.signature !== undefined && !anyMatches(m.signature, signatureString(parts))) return false;
+  if (m.op !== undefined && !anyMatches(m.op, parts.op)) return false;
+  if (m.detail !== undefined && !anyMatches(m.detail, parts.detail)) return false;
+  if (m.mismatch !== undefined && !anyMatches(m.mismatch, parts.mismatch)) return false;
+  if (m.rule !== undefined && !anyMatches(m.rule, parts.rule)) return false;
+  if (m.rules !== undefined) {
+    const all = parts.rules.length ? parts.rules : [parts.rule];
+    if (!all.some((r) => anyMatches(m.rules!, r))) return false;
+  }
+  return true;
+}
+
+/** The first entry that matches, or null (the finding is new). Entries for another target never match. */
+export function matchExpectation(doc: Expectations, parts: SignatureParts): ExpectationEntry | null {
+  if (doc.target !== parts.target) return null;
+  for (const e of doc.entries) if (entryMatches(e.match, parts)) return e;
+  return null;
+}

@@ -1,0 +1,75 @@
+/* Generated from spec/schema/expectations.schema.json by scripts/gen-types.ts. Do not edit. */
+
+/**
+ * Exact text, or a glob where * matches any run of characters and ? one character
+ */
+export type Pattern = string;
+
+/**
+ * Known, accepted divergences of one target from the architecture (DESIGN.md 1 and 4). A finding whose signature matches an entry is classified known, not new. File: spec/expectations/<target>.json
+ */
+export interface Expectations {
+  format: "gicdiff/expectations@1";
+  /**
+   * The target these entries apply to (kvm, qemu, ...)
+   */
+  target: string;
+  description?: string;
+  /**
+   * @maxItems 2000
+   */
+  entries: ExpectationEntry[];
+}
+export interface ExpectationEntry {
+  /**
+   * Stable id of this known divergence, unique in the file
+   */
+  id: string;
+  match: Match;
+  /**
+   * Why the target does this and why it is accepted
+   */
+  reason: string;
+  /**
+   * Where the behaviour is documented, e.g. kvm-vgic.md 1.15, K:vgic-its.c vgic_its_cmd_handle_mapi
+   */
+  source: string;
+  /**
+   * Rule ids (spec/rules.json) this known divergence concerns
+   *
+   * @maxItems 100
+   */
+  rules?: string[];
+}
+/**
+ * Every field given must match the finding (AND); a list inside a field means any of it (OR). Fields name the parts of a finding signature <target>:<op>[ <detail>]:<mismatch>:<rule>
+ */
+export interface Match {
+  /**
+   * The whole signature string, e.g. "kvm:its.cmd MAPTI:*:its.mapti.*"
+   */
+  signature?: Pattern | [Pattern, ...Pattern[]];
+  /**
+   * Op kind of the diverging op: sysreg.read, its.cmd, kvm.signal_msi, ...
+   */
+  op?: Pattern | [Pattern, ...Pattern[]];
+  /**
+   * What the op touched: a system register name (ICC_IAR1_EL1), an MMIO register (GITS_CWRITER, GICD_ISENABLER), the ITS command names of an its.cmd op joined by '+' (MAPD+MAPTI), a device_attr group/attr (CTRL/ITS_SAVE_TABLES)
+   */
+  detail?: Pattern | [Pattern, ...Pattern[]];
+  /**
+   * Kind of mismatch: value-mismatch, errno-mismatch, result-mismatch, target-error, step-budget, expectation, oracle-bound
+   */
+  mismatch?: Pattern | [Pattern, ...Pattern[]];
+  /**
+   * The primary rule id of the divergence (first of its rules)
+   */
+  rule?: Pattern | [Pattern, ...Pattern[]];
+  /**
+   * Matches when any rule involved in the divergence matches any of these patterns
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  rules?: [Pattern, ...Pattern[]];
+}
