@@ -1,0 +1,42 @@
+// Comparing op results (DESIGN.md section 3): hex values compare by value ("0x02000" equals
+// "0x2000"), byte strings case-insensitively, objects field by field.
+import type { OpResult } from './scenario.js';
+
+const HEX_VALUE = /^0x[0-9a-fA-F]+$/;
+
+/** The canonical form of a result: equal results have equal canonical forms (a string key). */
+export function canonicalResult(r: OpResult | undefined): string {
+  if (r === undefined) return 'undefined';
+  if (r === null || typeof r === 'number' || typeof r === 'boolean') return JSON.stringify(r);
+  if (typeof r === 'string') return HEX_VALUE.test(r) ? '0x' + BigInt(r).toString(16) : JSON.stringify(r.toLowerCase());
+  if (Array.isArray((r as { errno: unknown }).errno)) return `{errno:${JSON.stringify((r as { errno: number[] }).errno)}}`;
+  const a = r as { errno: number; value?: string };
+  return `{errno:${a.errno}${a.value !== undefined ? ',value:' + canonicalResult(a.value) : ''}}`;
+}
+
+export function resultsEqual(a: OpResult | undefined, b: OpResult | undefined): boolean {
+  if (a === b) return true;
+  return canonicalResult(a) === canonicalResult(b);
+}
+
+export interface ExpectationFailure {
+  opIndex: number;
+  expected: OpResult[];
+  got: OpResult;
+}
+
+/** Check `expect` / `expectOneOf` of each op against the results a target returned. */
+export function checkExpectations(ops: readonly object[], results: readonly OpResult[]): ExpectationFailure[] {
+  const failures: ExpectationFailure[] = [];
+  const n = Math.min(ops.length, results.length);
+  for (let i = 0; i < n; i++) {
+    const op = ops[i] as { expect?: OpResult; expectOneOf?: OpResult[] };
+    const got = results[i]!;
+    if ('expect' in op && op.expect !== undefined && !resultsEqual(op.expect, got)) {
+      failures.push({ opIndex: i, expected: [op.expect], got });
+    } else if (op.expectOneOf && !op.expectOneOf.some((e) => resultsEqual(e, got))) {
+      failures.push({ opIndex: i, expected: op.expectOneOf, got });
+    }
+  }
+  return failures;
+}

@@ -1,0 +1,226 @@
+// Validation of every file the tool reads (DESIGN.md section 8): JSON Schema first, then the
+// checks a schema cannot express (vCPU and ITS indexes against the config, the two forms of
+// KVM_IRQ_LINE). Errors name the file, the JSON path and what is wrong; the CLI exits 2 on them.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Scenario } from './scenario.js';
+import { resolveConfig } from './scenario.js';
+
+export class ValidationError extends Error {
+  constructor(readonly file: string, readonly jsonPath: string, readonly problem: string) {
+    super(`${file}: ${jsonPath || '(top level)'}: ${problem}`);
+    this.name = 'ValidationError';
+  }
+}
+
+/** Input files are data and bounded in size (DESIGN.md 8). */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+const SCHEMA_DIR = fileURLToPath(new URL('./schema/', import.meta.url));
+const ajv = new Ajv({ allErrors: false, strict: false });
+const compiled = new Map<string, ValidateFunction>();
+
+function schemaValidator(schemaName: string, definition?: string): ValidateFunction {
+  const key = definition ? `${schemaName}#${definition}` : schemaName;
+  let v = compiled.get(key);
+  if (!v) {
+    if (!compiled.has(schemaName)) {
+      const schema = JSON.parse(readFileSync(path.join(SCHEMA_DIR, `${schemaName}.schema.json`), 'utf8'));
+      const whole = ajv.compile(schema);
+      compiled.set(schemaName, whole);
+    }
+    if (definition) {
+      const id = (compiled.get(schemaName)!.schema as { $id?: string }).$id;
+      const sub = ajv.getSchema(`${id ?? ''}#/definitions/${definition}`);
+      if (!sub) throw new Error(`schema ${schemaName} has no definition ${definition}`);
+      compiled.set(key, sub);
+    }
+    v = compiled.get(key)!;
+  }
+  return v;
+}
+
+function describe(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    case 'required':
+      return `missing required field "${(e.params as { missingProperty: string }).missingProperty}"`;
+    case 'enum':
+      return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    case 'pattern':
+      return `${e.message} (${/Hex|0x/.test((e.params as { pattern: string }).pattern) ? 'a "0x..." hex value' : 'see the scenario format'})`;
+    default:
+      return e.message ?? e.keyword;
+  }
+}
+
+function firstError(v: ValidateFunction, base: string): { path: string; problem: string } {
+  const e = v.errors?.[0];
+  if (!e) return { path: base, problem: 'invalid' };
+  return { path: base + e.instancePath, problem: describe(e) };
+}
+
+/** Validate a parsed value against spec/schema/<schemaName>.schema.json. */
+export function validateJson(schemaName: string, value: unknown, file: string): void {
+  const v = schemaValidator(schemaName);
+  if (!v(value)) {
+    const { path: p, problem } = firstError(v, '');
+    throw new ValidationError(file, p, problem);
+  }
+}
+
+const OP_DEFINITION: Record<string, string> = {
+  boot: 'BootOp', 'mmio.read': 'MmioReadOp', 'mmio.write': 'MmioWriteOp', 'sysreg.read': 'SysregReadOp',
+  'sysreg.write': 'SysregWriteOp', wfi: 'WfiOp', 'its.cmd': 'ItsCmdOp', 'mem.write': 'MemWriteOp',
+  'mem.read': 'MemReadOp', 'kvm.irq_line': 'IrqLineOp', 'kvm.signal_msi': 'SignalMsiOp',
+  'kvm.set_gsi_routing': 'SetGsiRoutingOp', 'kvm.irqfd': 'IrqfdOp', 'irqfd.signal': 'IrqfdSignalOp',
+  'irqfd.resampled': 'IrqfdResampledOp', 'vfio.forward': 'VfioForwardOp', 'vfio.unforward': 'VfioUnforwardOp',
+  'device.fire': 'DeviceFireOp', 'timer.line': 'TimerLineOp', 'kvm.device_attr': 'DeviceAttrOp',
+  migrate: 'MigrateOp', 'vcpu.run': 'VcpuRunOp', 'vcpu.exit': 'VcpuExitOp', 'vcpu.put': 'VcpuPutOp',
+};
+
+const ITS_COMMAND_DEFINITION: Record<string, number> = {
+  MAPD: 0, MAPC: 1, MAPTI: 2, MAPI: 3, MOVI: 4, DISCARD: 5, INT: 5, CLEAR: 5, INV: 5, INVALL: 6, SYNC: 7,
+  MOVALL: 8, VMAPP: 9, VMAPTI: 10, VMAPI: 11, VMOVI: 12, VMOVP: 13, VSYNC: 14, VINVALL: 14, INVDB: 14,
+  VSGI: 15, raw: 16,
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Check one op: dispatch on its `op` field so the message is about that op's own fields. */
+function validateOp(op: unknown, at: string, file: string): void {
+  if (!isObject(op)) throw new ValidationError(file, at, 'an op must be an object');
+  const kind = op.op;
+  if (typeof kind !== 'string' || !(kind in OP_DEFINITION)) {
+    throw new ValidationError(file, `${at}/op`, `unknown op ${JSON.stringify(kind)}; known ops: ${Object.keys(OP_DEFINITION).join(', ')}`);
+  }
+  if (kind === 'its.cmd' && Array.isArray(op.cmds)) {
+    op.cmds.forEach((c, i) => validateItsCommand(c, `${at}/cmds/${i}`, file));
+  }
+  const v = schemaValidator('scenario', OP_DEFINITION[kind]!);
+  if (!v(op)) {
+    const { path: p, problem } = firstError(v, at);
+    throw new ValidationError(file, p, problem);
+  }
+}
+
+function validateItsCommand(cmd: unknown, at: string, file: string): void {
+  if (!isObject(cmd)) throw new ValidationError(file, at, 'an ITS command must be an object');
+  const name = cmd.cmd;
+  if (typeof name !== 'string' || !(name in ITS_COMMAND_DEFINITION)) {
+    throw new ValidationError(file, `${at}/cmd`, `unknown ITS command ${JSON.stringify(name)}; known: ${Object.keys(ITS_COMMAND_DEFINITION).join(', ')} (use "raw" for any 32 bytes)`);
+  }
+  const schema = schemaValidator('scenario', 'ItsCommand');
+  const branch = (schema.schema as { oneOf: object[] }).oneOf[ITS_COMMAND_DEFINITION[name]!]!;
+  const key = `its-command-${ITS_COMMAND_DEFINITION[name]}`;
+  let v = compiled.get(key);
+  if (!v) {
+    v = ajv.compile({ ...branch, definitions: (schemaValidator('scenario').schema as { definitions: object }).definitions });
+    compiled.set(key, v);
+  }
+  if (!v(cmd)) {
+    const { path: p, problem } = firstError(v, at);
+    throw new ValidationError(file, p, problem);
+  }
+}
+
+/** Checks that need the config: indexes of vCPUs, redistributors and ITSes; op-form rules. */
+function validateAgainstConfig(s: Scenario, file: string): void {
+  const config = resolveConfig(s.config);
+  if (config.memory < 0x100_0000 || config.memory > 0x4000_0000) {
+    throw new ValidationError(file, '/config/memory', 'guest RAM must be between 16 MiB (0x1000000) and 1 GiB (0x40000000)');
+  }
+  s.ops.forEach((op, i) => {
+    const at = `/ops/${i}`;
+    const cpuOf = (op as { cpu?: number }).cpu;
+    if (cpuOf !== undefined && cpuOf >= config.vcpus) {
+      throw new ValidationError(file, `${at}/cpu`, `vCPU ${cpuOf} does not exist (config has ${config.vcpus} vCPUs)`);
+    }
+    switch (op.op) {
+      case 'mmio.read':
+      case 'mmio.write': {
+        if (op.frame === 'gicd') {
+          if (op.index !== undefined) throw new ValidationError(file, `${at}/index`, 'the gicd frame takes no index');
+          if (op.offset + op.width / 8 > 0x1_0000) throw new ValidationError(file, `${at}/offset`, 'access runs past the 64 KiB GICD frame');
+        } else {
+          if (op.index === undefined) throw new ValidationError(file, at, `missing required field "index" (the ${op.frame === 'gits' ? 'ITS' : 'redistributor'} number)`);
+          if (op.frame === 'gits') {
+            if (op.index >= config.its) throw new ValidationError(file, `${at}/index`, `ITS ${op.index} does not exist (config has ${config.its})`);
+            if (op.offset + op.width / 8 > 0x2_0000) throw new ValidationError(file, `${at}/offset`, 'access runs past the 128 KiB ITS frames');
+          } else {
+            if (op.index >= config.vcpus) throw new ValidationError(file, `${at}/index`, `redistributor ${op.index} does not exist (config has ${config.vcpus} vCPUs)`);
+            if (op.offset + op.width / 8 > 0x1_0000) throw new ValidationError(file, `${at}/offset`, `access runs past the 64 KiB ${op.frame === 'gicr' ? 'RD' : 'SGI'} frame`);
+          }
+        }
+        break;
+      }
+      case 'its.cmd':
+        if (op.its >= config.its) throw new ValidationError(file, `${at}/its`, `ITS ${op.its} does not exist (config has ${config.its})`);
+        break;
+      case 'kvm.irq_line': {
+        const structured = op.type !== undefined || op.intid !== undefined || op.vcpu !== undefined;
+        if (op.raw !== undefined && structured) throw new ValidationError(file, at, 'give either "raw" or "type"/"vcpu"/"intid", not both');
+        if (op.raw === undefined && (op.type === undefined || op.intid === undefined)) {
+          throw new ValidationError(file, at, 'kvm.irq_line needs "type" and "intid" (and "vcpu" for ppi), or "raw"');
+        }
+        break;
+      }
+      case 'kvm.device_attr':
+        if (op.device === 'its' && (op.index ?? 0) >= config.its) {
+          throw new ValidationError(file, `${at}/index`, `ITS ${op.index ?? 0} does not exist (config has ${config.its})`);
+        }
+        break;
+      case 'vcpu.run':
+        if (op.pcpu >= config.impl.pcpus) throw new ValidationError(file, `${at}/pcpu`, `physical CPU ${op.pcpu} does not exist (config.impl.pcpus is ${config.impl.pcpus})`);
+        break;
+      case 'boot':
+        for (const [j, c] of (op.cpus ?? []).entries()) {
+          if (c >= config.vcpus) throw new ValidationError(file, `${at}/cpus/${j}`, `vCPU ${c} does not exist (config has ${config.vcpus} vCPUs)`);
+        }
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+/** Validate a parsed scenario; returns it typed. */
+export function validateScenarioJson(value: unknown, file: string): Scenario {
+  if (!isObject(value)) throw new ValidationError(file, '', 'a scenario must be a JSON object');
+  if (value.format !== 'gicdiff/scenario@1') {
+    throw new ValidationError(file, '/format', `must be "gicdiff/scenario@1" (got ${JSON.stringify(value.format)})`);
+  }
+  if (Array.isArray(value.ops)) value.ops.forEach((op, i) => validateOp(op, `/ops/${i}`, file));
+  validateJson('scenario', value, file);
+  const s = value as unknown as Scenario;
+  validateAgainstConfig(s, file);
+  return s;
+}
+
+/** Read and parse a JSON input file with the size bound; errors as ValidationError. */
+export function readJsonFile(file: string): unknown {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new ValidationError(file, '', 'cannot read the file (does it exist?)');
+  }
+  if (size > MAX_INPUT_BYTES) throw new ValidationError(file, '', `file is ${size} bytes; the limit is ${MAX_INPUT_BYTES}`);
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError(file, '', `not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function loadScenarioFile(file: string): Scenario {
+  return validateScenarioJson(readJsonFile(file), file);
+}
