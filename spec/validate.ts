@@ -2,7 +2,7 @@
 // checks a schema cannot express (vCPU and ITS indexes against the config, the two forms of
 // KVM_IRQ_LINE). Errors name the file, the JSON path and what is wrong; the CLI exits 2 on them.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario } from './scenario.js';
@@ -22,22 +22,32 @@ const SCHEMA_DIR = fileURLToPath(new URL('./schema/', import.meta.url));
 const ajv = new Ajv({ allErrors: false, strict: false });
 const compiled = new Map<string, ValidateFunction>();
 
+let schemaKeys: Map<string, string> | null = null;
+
+/** Register every schema of spec/schema with ajv once, so cross-file $refs resolve. */
+function schemaKey(schemaName: string): string {
+  if (!schemaKeys) {
+    schemaKeys = new Map();
+    for (const f of readdirSync(SCHEMA_DIR).filter((x) => x.endsWith('.schema.json')).sort()) {
+      const schema = JSON.parse(readFileSync(path.join(SCHEMA_DIR, f), 'utf8')) as { $id?: string };
+      const key = schema.$id ?? f;
+      ajv.addSchema(schema, key);
+      schemaKeys.set(f.replace(/\.schema\.json$/, ''), key);
+    }
+  }
+  const key = schemaKeys.get(schemaName);
+  if (!key) throw new Error(`no schema spec/schema/${schemaName}.schema.json`);
+  return key;
+}
+
 function schemaValidator(schemaName: string, definition?: string): ValidateFunction {
-  const key = definition ? `${schemaName}#${definition}` : schemaName;
-  let v = compiled.get(key);
+  const cacheKey = definition ? `${schemaName}#${definition}` : schemaName;
+  let v = compiled.get(cacheKey);
   if (!v) {
-    if (!compiled.has(schemaName)) {
-      const schema = JSON.parse(readFileSync(path.join(SCHEMA_DIR, `${schemaName}.schema.json`), 'utf8'));
-      const whole = ajv.compile(schema);
-      compiled.set(schemaName, whole);
-    }
-    if (definition) {
-      const id = (compiled.get(schemaName)!.schema as { $id?: string }).$id;
-      const sub = ajv.getSchema(`${id ?? ''}#/definitions/${definition}`);
-      if (!sub) throw new Error(`schema ${schemaName} has no definition ${definition}`);
-      compiled.set(key, sub);
-    }
-    v = compiled.get(key)!;
+    const key = schemaKey(schemaName);
+    v = ajv.getSchema(definition ? `${key}#/definitions/${definition}` : key);
+    if (!v) throw new Error(`schema ${schemaName} has no definition ${definition}`);
+    compiled.set(cacheKey, v);
   }
   return v;
 }

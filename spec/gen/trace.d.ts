@@ -1,0 +1,46 @@
+/* Generated from spec/schema/trace.schema.json by scripts/gen-types.ts. Do not edit. */
+
+/**
+ * What a target returns for one op: a hex value, null, an errno or ioctl return (integer), a byte string, a wake state, a bool, or an object for device_attr and migrate
+ */
+export type OpResult = null | string | number | boolean | AttrResult | MigrateResult;
+
+/**
+ * What a target did with a scenario: exactly one result per op it ran, in order (DESIGN.md section 3)
+ */
+export interface TraceFile {
+  format: "gicdiff/trace@1";
+  /**
+   * the scenario's name
+   */
+  scenario: string;
+  target: string;
+  /**
+   * one result per expanded op, in order; shorter than the ops when the run stopped early
+   */
+  results: OpResult[];
+  /**
+   * complete: every op ran; target-error: the target threw at error.opIndex; step-budget: it ran past its budget; unsupported: the target cannot express an op
+   */
+  status: "complete" | "target-error" | "step-budget" | "unsupported";
+  error?: {
+    opIndex: number;
+    message: string;
+  };
+  /**
+   * figures outside the results (vLPIs delivered directly, doorbells, fallbacks to software...)
+   */
+  counters?: {
+    [k: string]: number;
+  };
+}
+export interface AttrResult {
+  errno: number;
+  /**
+   * A register value or address, hex, at most 64 bits
+   */
+  value?: string;
+}
+export interface MigrateResult {
+  errno: number[];
+}
