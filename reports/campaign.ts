@@ -1,0 +1,145 @@
+// Reads fuzz campaign folders (fuzz/CAMPAIGN-FORMAT.md: summary.json, stats.jsonl, findings/)
+// into the report's CampaignSummary. A merged folder (`gicdiff merge`) has the same format.
+// Bad input is a ValidationError naming the file, the JSON path and the problem (exit 2).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ValidationError, MAX_INPUT_BYTES } from '../spec/validate.js';
+import type { CampaignFinding, CampaignSample, CampaignSummary } from '../spec/gen/report.js';
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function readBounded(file: string): string {
+  const size = statSync(file).size;
+  if (size > MAX_INPUT_BYTES) throw new ValidationError(file, '', `file is ${size} bytes, more than the ${MAX_INPUT_BYTES} allowed`);
+  return readFileSync(file, 'utf8');
+}
+
+function num(o: Json, key: string, file: string, at: string, required = true): number {
+  const v = o[key];
+  if (v === undefined && !required) return 0;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new ValidationError(file, `${at}/${key}`, v === undefined ? `missing required field "${key}"` : `must be a non-negative number (got ${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+function str(o: Json, key: string): string | undefined {
+  const v = o[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function readCampaign(dir: string): CampaignSummary {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ValidationError(dir, '', 'not a folder (give a campaign folder written by `gicdiff fuzz --out` or `gicdiff merge`)');
+  }
+  const summaryFile = path.join(dir, 'summary.json');
+  if (!existsSync(summaryFile)) throw new ValidationError(dir, '', 'no summary.json: not a campaign folder (fuzz/CAMPAIGN-FORMAT.md)');
+  let summary: unknown;
+  try {
+    summary = JSON.parse(readBounded(summaryFile));
+  } catch (e) {
+    if (e instanceof ValidationError) throw e;
+    throw new ValidationError(summaryFile, '', `not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(summary)) throw new ValidationError(summaryFile, '', 'must be a JSON object');
+  if (summary.format !== 'gicdiff/campaign-summary@1') {
+    throw new ValidationError(summaryFile, '/format', `must be "gicdiff/campaign-summary@1" (got ${JSON.stringify(summary.format)})`);
+  }
+  const coverage = summary.coverage;
+  if (!isObject(coverage)) throw new ValidationError(summaryFile, '/coverage', 'missing required object "coverage"');
+  const rawFindings = summary.findings;
+  if (!Array.isArray(rawFindings)) throw new ValidationError(summaryFile, '/findings', 'must be an array');
+
+  const findings: CampaignFinding[] = rawFindings.map((f, i) => readFinding(f, i, dir, summaryFile));
+  const target = str(summary, 'target');
+  const shards = Array.isArray(summary.shards) ? summary.shards.length : 1;
+  const out: CampaignSummary = {
+    dir,
+    label: path.basename(path.resolve(dir)),
+    scenarios: num(summary, 'scenarios', summaryFile, ''),
+    durationS: num(summary, 'elapsedMs', summaryFile, '') / 1000,
+    rate: num(summary, 'scenariosPerSec', summaryFile, ''),
+    rulesCovered: num(coverage, 'ruleCount', summaryFile, '/coverage'),
+    findings,
+    series: readStats(path.join(dir, 'stats.jsonl')),
+    shards: Math.max(1, shards),
+  };
+  const startedAt = str(summary, 'startedAt');
+  if (startedAt !== undefined) out.startedAt = startedAt;
+  if (target !== undefined) out.targets = [target];
+  return out;
+}
+
+function readFinding(f: unknown, i: number, dir: string, file: string): CampaignFinding {
+  const at = `/findings/${i}`;
+  if (!isObject(f)) throw new ValidationError(file, at, 'a finding must be an object');
+  const signature = str(f, 'signature');
+  if (!signature) throw new ValidationError(file, `${at}/signature`, 'missing required field "signature"');
+  const classification = f.classification;
+  if (classification !== 'new' && classification !== 'known') {
+    throw new ValidationError(file, `${at}/classification`, `must be "new" or "known" (got ${JSON.stringify(classification)})`);
+  }
+  const out: CampaignFinding = { signature, status: classification, message: str(f, 'message') ?? signature };
+  const parts = isObject(f.parts) ? f.parts : {};
+  const target = str(parts, 'target');
+  if (target) out.target = target;
+  const rule = str(parts, 'rule');
+  if (rule && rule !== 'none') out.rules = [rule];
+  if (typeof f.knownId === 'string') out.knownReason = `expectation ${f.knownId}`;
+  const seed = str(f, 'firstSeed');
+  if (seed) out.seed = seed;
+  const foundAt = str(f, 'firstFoundAt');
+  if (foundAt) out.foundAt = foundAt;
+  if (typeof f.count === 'number' && f.count >= 1) out.count = Math.floor(f.count);
+  const sub = str(f, 'dir');
+  if (sub) {
+    if (path.isAbsolute(sub) || sub.split(/[\\/]/).includes('..')) {
+      throw new ValidationError(file, `${at}/dir`, 'must be a path inside the campaign folder');
+    }
+    const minimized = path.join(dir, sub, 'minimized.json');
+    out.file = existsSync(minimized) ? minimized : path.join(dir, sub, 'finding.json');
+  }
+  return out;
+}
+
+/** stats.jsonl: one object per line. A missing file gives no series (an old or partial folder). */
+function readStats(file: string): CampaignSample[] {
+  if (!existsSync(file)) return [];
+  const lines = readBounded(file).split('\n');
+  const out: CampaignSample[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let o: unknown;
+    try {
+      o = JSON.parse(line);
+    } catch (e) {
+      throw new ValidationError(file, `line ${i + 1}`, `not valid JSON: ${(e as Error).message}`);
+    }
+    if (!isObject(o)) throw new ValidationError(file, `line ${i + 1}`, 'must be a JSON object');
+    const at = `line ${i + 1}`;
+    out.push({
+      elapsedS: num(o, 'elapsedMs', file, at) / 1000,
+      scenarios: num(o, 'scenarios', file, at),
+      rate: num(o, 'scenariosPerSec', file, at, false),
+      rulesCovered: num(o, 'rules', file, at, false),
+      findings: num(o, 'findingsNew', file, at, false) + num(o, 'findingsKnown', file, at, false),
+    });
+  });
+  // merged folders may interleave the shards' lines
+  out.sort((a, b) => a.elapsedS - b.elapsedS || a.scenarios - b.scenarios);
+  return out;
+}
+
+/** Read several campaign folders, oldest first (by startedAt, then by the order given). */
+export function readCampaigns(dirs: readonly string[]): CampaignSummary[] {
+  const all = dirs.map((d, i) => ({ c: readCampaign(d), i }));
+  const labels = new Map<string, number>();
+  for (const { c } of all) labels.set(c.label, (labels.get(c.label) ?? 0) + 1);
+  for (const { c } of all) if ((labels.get(c.label) ?? 0) > 1) c.label = c.dir; // keep labels unique
+  all.sort((a, b) => (a.c.startedAt ?? '').localeCompare(b.c.startedAt ?? '') || a.i - b.i);
+  return all.map((x) => x.c);
+}
