@@ -1,6 +1,7 @@
 // Escaping for text and attribute values in the HTML report (everything in it comes from data).
+/** Also drops control characters (a NUL in a target's error would make the page invalid). */
 export function htmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** A fragment id made of safe characters, unique within one page (`used` remembers the taken ones). */

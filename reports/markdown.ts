@@ -3,7 +3,7 @@
 // collapsed, rule coverage, campaigns and their trend. Output never exceeds `maxBytes`: once the
 // budget runs out, the rest is left out and a note says how much and where to find it.
 import type { Report, ScenarioResult } from '../spec/gen/report.js';
-import { hasNewDivergence } from './build.js';
+import { newDivergenceCount } from './build.js';
 import { describeFailure } from './text.js';
 
 /** GitHub rejects a step summary over 1 MiB; stay a little under it. */
@@ -42,8 +42,10 @@ class Budget {
 
 const RESERVE = 4096; // closing tags and the truncation note
 
-const md = (s: string): string => s.replace(/([\\`*_[\]<>|])/g, '\\$1');
-const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`';
+/** Control characters (a NUL in a target's error message) make GitHub treat the summary as binary. */
+const clean = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+const md = (s: string): string => clean(s).replace(/([\\`*_[\]<>|])/g, '\\$1');
+const code = (s: string): string => '`' + clean(s).replace(/`/g, "'") + '`';
 
 export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
   const limit = options.maxBytes ?? GITHUB_SUMMARY_LIMIT - 1024;
@@ -52,9 +54,8 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   const conformance = report.results.length > 0;
 
   b.add(`# ${options.title ?? (conformance ? 'gicdiff conformance' : 'gicdiff campaign report')}\n\n`);
-  const newCount = report.results.filter((r) => r.outcome === 'new').length +
-    report.campaigns.reduce((n, c) => n + c.findings.filter((f) => f.status === 'new').length, 0);
-  b.add(hasNewDivergence(report)
+  const newCount = newDivergenceCount(report);
+  b.add(newCount > 0
     ? `**❌ ${newCount} new divergence${newCount === 1 ? '' : 's'}** (not listed in spec/expectations/).\n\n`
     : '**✅ No new divergence.**\n\n');
   b.add(`gicdiff ${report.tool.version}, ${report.generatedAt}\n\n`);
@@ -95,7 +96,7 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
 
 function resultBlock(r: ScenarioResult, name: string, component: string): string {
   const lines = [`### ${md(r.target)}: ${code(name)} (${md(component)})\n`];
-  lines.push('```text\n' + r.failures.map(describeFailure).join('\n').replace(/```/g, "'''") + '\n```\n');
+  lines.push('```text\n' + clean(r.failures.map(describeFailure).join('\n')).replace(/```/g, "'''") + '\n```\n');
   lines.push(`Reproduce: ${code(r.repro)}\n\n`);
   return lines.join('\n');
 }
@@ -151,7 +152,7 @@ function campaigns(report: Report, b: Budget): void {
   if (fresh.length) {
     b.add(`### New findings in ${md(latest.label)} (${fresh.length})\n\n`);
     for (const f of fresh) {
-      b.add(`- ${code(f.signature)}: ${md(f.message)}${f.count ? ` (${f.count} scenarios)` : ''}` +
+      b.add(`- ${code(f.signature)}: ${md(f.message)}${f.count ? ` (${f.count} scenario${f.count === 1 ? '' : 's'})` : ''}` +
         (f.file ? `\n  Reproduce: ${code(`gicdiff repro ${f.file}${f.target ? ` --target ${f.target}` : ''}`)}` : '') + '\n');
     }
     b.add('\n');

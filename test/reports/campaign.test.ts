@@ -1,0 +1,71 @@
+// Reading campaign folders in the format of fuzz/CAMPAIGN-FORMAT.md; bad folders name the file.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readCampaign, readCampaigns } from '../../reports/campaign.js';
+import { ValidationError } from '../../spec/validate.js';
+import { writeCampaignFolder } from './fixtures.js';
+
+let root: string;
+beforeAll(() => { root = mkdtempSync(path.join(tmpdir(), 'gicdiff-campaign-')); });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function errorOf(f: () => unknown): ValidationError {
+  try { f(); } catch (e) { if (e instanceof ValidationError) return e; throw e; }
+  throw new Error('no error thrown');
+}
+
+describe('readCampaign', () => {
+  test('summary, stats series and findings', () => {
+    const dir = path.join(root, 'night-a');
+    writeCampaignFolder(dir, { startedAt: '2026-11-20T02:00:00.000Z', scenarios: 1000, elapsedMs: 8000, rate: 125, ruleCount: 90, shards: 3,
+      findings: [{ signature: 'kvm:a:value-mismatch:r1', classification: 'new', rule: 'r1', count: 4, minimized: true },
+        { signature: 'kvm:b:value-mismatch:none', classification: 'known', rule: 'none', count: 2 }] });
+    const c = readCampaign(dir);
+    expect(c).toMatchObject({ label: 'night-a', scenarios: 1000, durationS: 8, rate: 125, rulesCovered: 90, shards: 3, targets: ['kvm'], startedAt: '2026-11-20T02:00:00.000Z' });
+    expect(c.series).toHaveLength(5);
+    expect(c.series[4]).toEqual({ elapsedS: 8, scenarios: 1000, rate: 125, rulesCovered: 90, findings: 1 });
+    expect(c.findings[0]).toMatchObject({ signature: 'kvm:a:value-mismatch:r1', status: 'new', rules: ['r1'], count: 4, seed: '7:0', file: path.join(dir, 'findings/f0/minimized.json') });
+    // not minimized yet: the finding itself is what repro takes
+    expect(c.findings[1]).toMatchObject({ status: 'known', knownReason: 'expectation kvm-known-1', file: path.join(dir, 'findings/f1/finding.json') });
+    expect(c.findings[1]!.rules).toBeUndefined();
+  });
+
+  test('several folders come out oldest first', () => {
+    const late = path.join(root, 'late'), early = path.join(root, 'early');
+    writeCampaignFolder(late, { startedAt: '2026-11-21T02:00:00.000Z', scenarios: 1, elapsedMs: 1, rate: 1, ruleCount: 1, findings: [] });
+    writeCampaignFolder(early, { startedAt: '2026-11-19T02:00:00.000Z', scenarios: 1, elapsedMs: 1, rate: 1, ruleCount: 1, findings: [] });
+    expect(readCampaigns([late, early]).map((c) => c.label)).toEqual(['early', 'late']);
+  });
+
+  test('a folder without summary.json', () => {
+    const e = errorOf(() => readCampaign(root));
+    expect(e.message).toContain('no summary.json: not a campaign folder');
+    expect(e.file).toBe(root);
+  });
+
+  test('a missing folder', () => {
+    expect(errorOf(() => readCampaign(path.join(root, 'nope'))).message).toContain('not a folder');
+  });
+
+  test('a summary with the wrong format or a bad finding names the file and path', () => {
+    const dir = path.join(root, 'bad');
+    writeCampaignFolder(dir, { startedAt: 'x', scenarios: 1, elapsedMs: 1, rate: 1, ruleCount: 1, findings: [{ signature: 's', classification: 'new', rule: 'r', count: 1 }] });
+    const file = path.join(dir, 'summary.json');
+    const good = JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...good, format: 'gicdiff/summary@9' }));
+    let e = errorOf(() => readCampaign(dir));
+    expect([e.file, e.jsonPath]).toEqual([file, '/format']);
+    writeFileSync(file, JSON.stringify({ ...good, findings: [{ ...good.findings[0], classification: 'maybe' }] }));
+    e = errorOf(() => readCampaign(dir));
+    expect(e.jsonPath).toBe('/findings/0/classification');
+    writeFileSync(file, JSON.stringify({ ...good, findings: [{ ...good.findings[0], dir: '../../etc' }] }));
+    expect(errorOf(() => readCampaign(dir)).message).toContain('inside the campaign folder');
+    writeFileSync(file, '{ not json');
+    expect(errorOf(() => readCampaign(dir)).message).toContain('not valid JSON');
+    writeFileSync(file, JSON.stringify(good));
+    writeFileSync(path.join(dir, 'stats.jsonl'), '{"elapsedMs": 1, "scenarios": 1}\n{"elapsedMs": "soon", "scenarios": 2}\n');
+    e = errorOf(() => readCampaign(dir));
+    expect([e.file, e.jsonPath]).toEqual([path.join(dir, 'stats.jsonl'), 'line 2/elapsedMs']);
+  });
+});
