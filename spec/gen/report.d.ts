@@ -4,6 +4,10 @@
  * pass: no divergence and every expectation held; known: every divergence is listed in spec/expectations/<target>.json; new: a divergence, a failed expectation or a target error nobody accepted; unsupported: the target cannot run the scenario (or is unavailable on this machine)
  */
 export type Outcome = "pass" | "known" | "new" | "unsupported";
+/**
+ * an op result as the scenario format writes it (DESIGN.md 3)
+ */
+export type ResultValue = string | number | boolean | {} | unknown[] | null;
 export type CellStatus = "pass" | "known" | "new" | "not-covered";
 
 /**
@@ -103,16 +107,11 @@ export interface Failure {
    * index in the expanded scenario
    */
   opIndex?: number;
-  /**
-   * the result the target returned
-   */
-  got?: {
-    [k: string]: unknown;
-  };
+  got?: ResultValue;
   /**
    * what the architecture (or the scenario's expect) allowed
    */
-  allowed?: unknown[];
+  allowed?: ResultValue[];
   rules?: string[];
   explanation?: string;
 }
