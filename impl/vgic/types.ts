@@ -54,7 +54,7 @@ export interface VgicCpu {
 
 /** The interface the vITS offers the rest of the vGIC (vgic-its.c's exported functions). */
 export interface VgicItsOps {
-  /** MMIO on ITS n's 128 KiB frame pair, from a guest vCPU */
+  /** MMIO on ITS n's 128 KiB frame pair, from a guest vCPU; offset inside the frame pair, width in bits (8, 32, 64) */
   mmioRead(its: number, offset: number, width: number): bigint;
   mmioWrite(its: number, offset: number, width: number, value: bigint): void;
   /** vgic_its_inject_msi: KVM_SIGNAL_MSI and irqfd MSI routes; returns 1, 0 or -errno */
@@ -69,6 +69,32 @@ export interface VgicItsOps {
   invAll(vcpu: VgicCpu): void;
   /** kvm_device_attr on the ITS device (ITS_REGS, CTRL); returns errno and maybe a value */
   deviceAttr(its: number, group: string, attr: unknown, access: 'get' | 'set', value: bigint | undefined): { errno: number; value?: bigint };
+  /**
+   * vgic_msi_to_its + vgic_its_resolve_lpi (for kvm_vgic_v4_set_forwarding): the LPI an MSI targets,
+   * caching the translation as KVM does; otherwise a positive ITS error code or a negative errno.
+   */
+  resolveMsi(address: number, data: number, devid: number, flags: number): VgicIrq | number;
+  /** GICv4: install the calls the vITS makes into vgic-v4.c / irq-gic-v4.c (null = none) */
+  setV4Hooks(hooks: VgicItsV4Hooks | null): void;
+}
+
+/**
+ * What vgic-its.c calls in vgic-v4.c / irq-gic-v4.c, at the call sites KVM has; installed by the
+ * GICv4 bridge through VgicItsOps.setV4Hooks.
+ */
+export interface VgicItsV4Hooks {
+  /** the host has GICv4.1 (vLPI pending state readable): ITS save of a vLPI fails with -EACCES otherwise */
+  readonly hasGicv41: boolean;
+  /** its_free_ite on a vLPI (DISCARD, MAPD unmap/remap, BASER0 invalidation, reset): its_unmap_vlpi */
+  unmapVlpi(irq: VgicIrq): void;
+  /** update_affinity on a vLPI (MOVI, MOVALL, MAPC retarget): vlpi_count moves, its_map_vlpi on vcpu's vPE (VMOVI) */
+  moveVlpi(irq: VgicIrq, vcpu: VgicCpu): number;
+  /** irq_set_irqchip_state(host_irq, PENDING, pending): INT and MSIs (true), CLEAR (false) */
+  setVlpiPending(irq: VgicIrq, pending: boolean): number;
+  /** its_prop_update_vlpi(host_irq, prop, needsInv): INV, INVALL, GICR_INVLPIR/INVALLR, LPI creation */
+  propUpdateVlpi(irq: VgicIrq, prop: number, needsInv: boolean): number;
+  /** its_invall_vpe (INVALL, GICR_INVALLR on a vCPU that has a vPE) */
+  invallVpe(vcpu: VgicCpu): void;
 }
 
 /** Hooks GICv4 installs; absent when config.impl.gicv4 is "off". */
