@@ -1,0 +1,414 @@
+/*
+ * gicdiff guest agent: runs the guest ops of one scenario, each on the vCPU it names, in order,
+ * and reports every result over the PL011 UART (protocol.h; the host side is
+ * targets/qemu/runner.ts). Freestanding: no libc, MMU on with an identity map (start.S).
+ *
+ * Coordination: one shared sequence number. The vCPU named by record `seq` runs it, prints its
+ * result, then publishes seq + 1 (store-release); every other vCPU waits (load-acquire + WFE).
+ * Interrupts stay masked at PSTATE: a scenario acknowledges with an ICC_IAR1_EL1 read op.
+ */
+#include "protocol.h"
+
+typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long u64;
+
+struct ops_header {
+	u32 magic, version, nops, vcpus;
+	u64 total_bytes, ram_base, ram_size;
+	u32 cbaser_off, cwriter_off, creadr_off, poll_limit;
+	u64 flags;
+};
+
+struct rec {
+	u8 kind, cpu, width, flags;
+	u32 size;
+	u64 a, b;
+	u8 payload[];
+};
+
+/* PSCI function ids (DEN0022): SMC64 CPU_ON, SYSTEM_OFF */
+#define PSCI_CPU_ON    0xC4000003UL
+#define PSCI_SYSTEM_OFF 0x84000008UL
+
+extern u64 psci_hvc(u64 fn, u64 a1, u64 a2, u64 a3);
+extern u64 psci_smc(u64 fn, u64 a1, u64 a2, u64 a3);
+extern char secondary_entry[];
+
+void *memset(void *d, int c, unsigned long n);
+void *memcpy(void *d, const void *s, unsigned long n);
+
+/* shared state: RAM is zero at VM creation, so .bss starts zeroed */
+/* the record to run next: (index << 32) | byte offset in the ops buffer, published as one word so
+ * that a waiting vCPU never pairs an index with another record's offset */
+static volatile u64 cursor;
+static volatile u32 online;       /* secondaries that reached agent_main */
+static volatile u32 conduit_smc;
+static volatile u64 current_op = ~0UL;
+static u8 asleep[AGENT_MAX_CPUS]; /* logical WFI state of each vCPU (DESIGN.md 3, `wfi`) */
+/* one sysreg trampoline per vCPU: the MRS/MSR instruction, then RET */
+static u32 trampoline[AGENT_MAX_CPUS][16] __attribute__((aligned(64)));
+
+/* ---- UART ---- */
+
+static void uart_putc(char c)
+{
+	volatile u32 *uart = (volatile u32 *)UART_BASE;
+	while (uart[0x18 / 4] & (1 << 5)) /* FR.TXFF */
+		;
+	uart[0] = (u32)c;
+}
+
+static void puts_(const char *s)
+{
+	while (*s)
+		uart_putc(*s++);
+}
+
+static void puthex(u64 v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[17];
+	int i = 16;
+	buf[16] = 0;
+	do {
+		buf[--i] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	puts_(&buf[i]);
+}
+
+static void putbyte(u8 b)
+{
+	static const char digits[] = "0123456789abcdef";
+	uart_putc(digits[b >> 4]);
+	uart_putc(digits[b & 15]);
+}
+
+/* ---- barriers and accesses ---- */
+
+static inline void dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
+static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+static inline void sev(void) { __asm__ volatile("sev" ::: "memory"); }
+static inline void wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
+
+static inline u64 load_acquire(volatile u64 *p)
+{
+	u64 v;
+	__asm__ volatile("ldar %0, [%1]" : "=r"(v) : "r"(p) : "memory");
+	return v;
+}
+
+static inline void store_release(volatile u64 *p, u64 v)
+{
+	__asm__ volatile("stlr %0, [%1]" :: "r"(v), "r"(p) : "memory");
+}
+
+/* exactly one access of the requested width, as a guest driver would do */
+static u64 mmio_read(u64 addr, u32 width)
+{
+	u64 v = 0;
+	switch (width) {
+	case 1: { u32 w; __asm__ volatile("ldrb %w0, [%1]" : "=r"(w) : "r"(addr) : "memory"); v = w; break; }
+	case 2: { u32 w; __asm__ volatile("ldrh %w0, [%1]" : "=r"(w) : "r"(addr) : "memory"); v = w; break; }
+	case 4: { u32 w; __asm__ volatile("ldr %w0, [%1]" : "=r"(w) : "r"(addr) : "memory"); v = w; break; }
+	default: __asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(addr) : "memory"); break;
+	}
+	return v;
+}
+
+static void mmio_write(u64 addr, u64 v, u32 width)
+{
+	switch (width) {
+	case 1: __asm__ volatile("strb %w0, [%1]" :: "r"(v), "r"(addr) : "memory"); break;
+	case 2: __asm__ volatile("strh %w0, [%1]" :: "r"(v), "r"(addr) : "memory"); break;
+	case 4: __asm__ volatile("str %w0, [%1]" :: "r"(v), "r"(addr) : "memory"); break;
+	default: __asm__ volatile("str %0, [%1]" :: "r"(v), "r"(addr) : "memory"); break;
+	}
+	dsb_sy();
+}
+
+static u64 isr_el1(void)
+{
+	u64 v;
+	__asm__ volatile("mrs %0, isr_el1" : "=r"(v));
+	return v;
+}
+
+/* Run one MRS/MSR through this vCPU's trampoline (the host chose the register encoding). */
+static u64 run_sysreg(u32 cpu, u32 insn, u64 value)
+{
+	u32 *t = trampoline[cpu];
+	if (t[0] != insn || t[1] != 0xd65f03c0) {
+		t[0] = insn;
+		t[1] = 0xd65f03c0; /* RET */
+		/* make the new instruction visible to instruction fetch (Arm ARM, self-modifying code) */
+		__asm__ volatile("dc cvau, %0\n dsb ish\n ic ivau, %0\n dsb ish\n isb" :: "r"(t) : "memory");
+	}
+	u64 (*fn)(u64) = (u64 (*)(u64))(void *)t;
+	u64 r = fn(value);
+	isb();
+	return r;
+}
+
+/* ---- results ---- */
+
+static void result_head(u64 k, char type)
+{
+	uart_putc('R');
+	puthex(k);
+	uart_putc(' ');
+	uart_putc(type);
+}
+
+static void result_value(u64 k, u64 v)
+{
+	result_head(k, 'V');
+	uart_putc(' ');
+	puthex(v);
+	uart_putc('\n');
+}
+
+static void result_plain(u64 k, char type)
+{
+	result_head(k, type);
+	uart_putc('\n');
+}
+
+static void power_off(void)
+{
+	dsb_sy();
+	if (conduit_smc)
+		psci_smc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	else
+		psci_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	for (;;)
+		wfe();
+}
+
+static void fail(const char *msg)
+{
+	puts_("E ");
+	puts_(msg);
+	uart_putc('\n');
+	power_off();
+}
+
+void agent_exception(u64 vec, u64 esr, u64 elr, u64 far)
+{
+	/* the op that faulted (or ~0 outside ops), the vector entry, ESR/ELR/FAR */
+	puts_("F ");
+	puthex(current_op);
+	uart_putc(' ');
+	puthex(vec);
+	uart_putc(' ');
+	puthex(esr);
+	uart_putc(' ');
+	puthex(elr);
+	uart_putc(' ');
+	puthex(far);
+	uart_putc('\n');
+	power_off();
+}
+
+/* ---- ops ---- */
+
+static const struct ops_header *hdr(void) { return (const struct ops_header *)OPS_BASE; }
+
+static int in_ram(u64 addr, u64 len)
+{
+	const struct ops_header *h = hdr();
+	return addr >= h->ram_base && len <= h->ram_size && addr - h->ram_base <= h->ram_size - len;
+}
+
+/* DESIGN.md 3, its.cmd: write each command at CBASER + CWRITER (wrapping), then move CWRITER past
+ * them with one write; then wait for the ITS to consume them the way a driver does (CREADR reaches
+ * CWRITER or reports a stall; bounded, since a disabled ITS legitimately leaves them queued). */
+static void its_cmd(const struct rec *r)
+{
+	const struct ops_header *h = hdr();
+	u64 base = r->a;
+	u64 cbaser = mmio_read(base + h->cbaser_off, 8);
+	u64 cwriter = mmio_read(base + h->cwriter_off, 8);
+	u64 qbase = cbaser & 0x000ffffffffff000UL; /* Physical_Address [51:12] */
+	u64 qsize = ((cbaser & 0xff) + 1) * 4096;  /* Size: 4 KiB pages - 1 */
+	u64 off = cwriter & 0xfffe0UL;             /* Offset [19:5] */
+	for (u64 i = 0; i < r->b; i++) {
+		/* a queue outside the scenario's RAM is not written (no memory there to a real guest) */
+		if (in_ram(qbase + off, 32))
+			memcpy((void *)(qbase + off), r->payload + i * 32, 32);
+		off = (off + 32) % qsize;
+	}
+	dsb_sy();
+	mmio_write(base + h->cwriter_off, off, 8);
+	for (u32 n = 0; n < h->poll_limit; n++) {
+		u64 creadr = mmio_read(base + h->creadr_off, 8);
+		if ((creadr & 1) || (creadr & 0xfffe0UL) == off)
+			break;
+	}
+}
+
+static void run_op(u32 me, u64 k, const struct rec *r)
+{
+	current_op = k;
+	if (r->kind == OP_MEM_WRITE) {
+		if (in_ram(r->a, r->b))
+			memcpy((void *)r->a, r->payload, r->b);
+		dsb_sy();
+		result_plain(k, 'N');
+		return;
+	}
+	if (r->kind == OP_MEM_READ) {
+		result_head(k, 'B');
+		uart_putc(' ');
+		for (u64 i = 0; i < r->b; i++)
+			putbyte(in_ram(r->a + i, 1) ? ((volatile u8 *)r->a)[i] : 0);
+		uart_putc('\n');
+		return;
+	}
+	/* a vCPU asleep in WFI wakes when it has an interrupt to signal (ISR_EL1.I/F), else the op
+	 * does nothing (DESIGN.md 3) */
+	if (asleep[me]) {
+		if (!(isr_el1() & 0xc0)) {
+			result_plain(k, 'A');
+			return;
+		}
+		__asm__ volatile("wfi");
+		asleep[me] = 0;
+	}
+	switch (r->kind) {
+	case OP_MMIO_READ:
+		result_value(k, mmio_read(r->a, r->width));
+		break;
+	case OP_MMIO_WRITE:
+		mmio_write(r->a, r->b, r->width);
+		result_plain(k, 'N');
+		break;
+	case OP_SYSREG_READ:
+		if ((r->a & INSN_MRS_MASK) != INSN_MRS)
+			fail("sysreg read record without an MRS x0 instruction");
+		result_value(k, run_sysreg(me, (u32)r->a, 0));
+		break;
+	case OP_SYSREG_WRITE:
+		if ((r->a & INSN_MRS_MASK) != INSN_MSR)
+			fail("sysreg write record without an MSR x0 instruction");
+		run_sysreg(me, (u32)r->a, r->b);
+		result_plain(k, 'N');
+		break;
+	case OP_WFI:
+		if (isr_el1() & 0xc0) {
+			__asm__ volatile("wfi"); /* returns at once: an interrupt is signalled */
+			result_plain(k, 'W');
+		} else {
+			asleep[me] = 1;
+			result_plain(k, 'A');
+		}
+		break;
+	case OP_ITS_CMD:
+		its_cmd(r);
+		result_plain(k, 'N');
+		break;
+	default:
+		fail("unknown record kind");
+	}
+}
+
+static void run_loop(u32 me)
+{
+	const struct ops_header *h = hdr();
+	for (;;) {
+		u64 c = load_acquire(&cursor);
+		u64 k = c >> 32, off = c & 0xffffffffUL;
+		if (k >= h->nops)
+			break;
+		const struct rec *r = (const struct rec *)(OPS_BASE + off);
+		if (r->cpu != me) {
+			wfe();
+			continue;
+		}
+		run_op(me, k, r);
+		dsb_sy();
+		store_release(&cursor, ((k + 1) << 32) | (off + r->size));
+		sev();
+	}
+	current_op = ~0UL;
+}
+
+static void clear_dtb(void)
+{
+	/* QEMU puts the device tree at the start of RAM when it boots an ELF; a scenario's RAM
+	 * must start zeroed (DESIGN.md 3), so wipe it (magic 0xd00dfeed, big-endian totalsize). */
+	volatile u8 *p = (volatile u8 *)hdr()->ram_base;
+	if (p[0] == 0xd0 && p[1] == 0x0d && p[2] == 0xfe && p[3] == 0xed) {
+		u64 size = ((u64)p[4] << 24) | ((u64)p[5] << 16) | ((u64)p[6] << 8) | p[7];
+		if (size > 0x200000)
+			size = 0x200000;
+		memset((void *)p, 0, size);
+		dsb_sy();
+	}
+}
+
+void agent_main(u64 cpu, u64 smc)
+{
+	const struct ops_header *h = hdr();
+	if (cpu != 0) {
+		__atomic_fetch_add(&online, 1, __ATOMIC_SEQ_CST);
+		sev();
+		run_loop((u32)cpu);
+		for (;;)
+			wfe();
+	}
+	conduit_smc = (u32)smc;
+	puts_("GICDIFF-AGENT 1\n");
+	if (h->magic != OPS_MAGIC || h->version != OPS_VERSION)
+		fail("no ops buffer (bad magic or version)");
+	if (h->vcpus == 0 || h->vcpus > AGENT_MAX_CPUS)
+		fail("bad vcpu count");
+	if (h->total_bytes > OPS_MAX_BYTES)
+		fail("ops buffer too large");
+	clear_dtb();
+	/* the MPIDRs follow the header; records follow them */
+	const u64 *mpidr = (const u64 *)(OPS_BASE + OPS_HEADER_BYTES);
+	cursor = OPS_HEADER_BYTES + 8UL * h->vcpus; /* record 0 */
+	for (u32 i = 1; i < h->vcpus; i++) {
+		u64 ret = smc ? psci_smc(PSCI_CPU_ON, mpidr[i], (u64)secondary_entry, i)
+			      : psci_hvc(PSCI_CPU_ON, mpidr[i], (u64)secondary_entry, i);
+		if (ret != 0) {
+			puts_("E PSCI CPU_ON failed for vCPU ");
+			puthex(i);
+			puts_(" ret ");
+			puthex(ret);
+			uart_putc('\n');
+			power_off();
+		}
+	}
+	for (u64 spins = 0; online != h->vcpus - 1; spins++) {
+		if (spins > 100000000UL)
+			fail("secondary vCPUs did not come online");
+	}
+	puts_("AGENT-READY ");
+	puthex(h->nops);
+	uart_putc('\n');
+	run_loop(0);
+	puts_("DONE\n");
+	power_off();
+}
+
+/* gcc may emit calls to these even when freestanding */
+void *memset(void *d, int c, unsigned long n)
+{
+	u8 *p = d;
+	while (n--)
+		*p++ = (u8)c;
+	return d;
+}
+
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+	u8 *p = d;
+	const u8 *q = s;
+	while (n--)
+		*p++ = *q++;
+	return d;
+}

@@ -1,0 +1,47 @@
+/*
+ * gicdiff guest agent: the binary protocol between the host (targets/qemu/protocol.ts) and the
+ * agent. Every constant here has a twin in protocol.ts; test/qemu/protocol.test.ts checks that
+ * the two agree. Usable from C and from assembly.
+ *
+ * Memory: the agent is linked at AGENT_BASE, far above the scenario's RAM (DESIGN.md 3: tables at
+ * 0x40100000.., scenario data from 0x41000000), and the host loads the encoded ops at OPS_BASE.
+ * QEMU gets -m AGENT_RAM_SIZE so both are backed by RAM.
+ */
+#ifndef GICDIFF_PROTOCOL_H
+#define GICDIFF_PROTOCOL_H
+
+#define AGENT_BASE       0xBE000000
+#define OPS_BASE         0xBF000000
+#define OPS_MAX_BYTES    0x01000000
+#define AGENT_RAM_SIZE   0x80000000
+#define AGENT_MAX_CPUS   64
+#define AGENT_STACK_SIZE 0x4000
+
+/* QEMU virt PL011 (hw/arm/virt.c memmap VIRT_UART) */
+#define UART_BASE        0x09000000
+
+/* ops buffer header: u32 magic, u32 version, u32 nops, u32 vcpus, u64 total bytes, u64 ram base,
+ * u64 ram size, u32 CBASER / CWRITER / CREADR offsets, u32 CREADR poll limit, u64 flags; then
+ * vcpus u64 MPIDR values, then the records. */
+#define OPS_MAGIC        0x504f4447
+#define OPS_VERSION      1
+#define OPS_HEADER_BYTES 64
+
+/* record: u8 kind, u8 cpu, u8 width (bytes), u8 flags, u32 record bytes (multiple of 8),
+ * u64 a, u64 b, payload */
+#define REC_HEADER_BYTES 24
+#define OP_MMIO_READ     1  /* a = address, width */
+#define OP_MMIO_WRITE    2  /* a = address, b = value, width */
+#define OP_SYSREG_READ   3  /* a = the MRS instruction (Rt = x0) */
+#define OP_SYSREG_WRITE  4  /* a = the MSR instruction (Rt = x0), b = value */
+#define OP_WFI           5
+#define OP_ITS_CMD       6  /* a = ITS control frame base, b = command count, payload 32 bytes each */
+#define OP_MEM_WRITE     7  /* a = address, b = length, payload the bytes */
+#define OP_MEM_READ      8  /* a = address, b = length */
+
+/* MRS/MSR (register) encodings with Rt = x0: the agent refuses anything else as a sysreg op */
+#define INSN_MRS_MASK    0xFFF0001F
+#define INSN_MRS         0xD5300000
+#define INSN_MSR         0xD5100000
+
+#endif

@@ -1,0 +1,208 @@
+// Encodes a scenario's guest ops into the agent's ops buffer (protocol.ts) and decodes it back
+// (for tests and for debugging a run). One record per primitive op, in scenario order.
+import type { ExpandedScenario, PrimitiveOp } from '../../spec/scenario.js';
+import { parseHex, hexToBytes, bytesToHex } from '../../spec/hex.js';
+import { RAM_BASE, GICD_BASE, GICR_SGI_OFFSET, gicrBase, itsBase, vcpuAffinity } from '../../spec/layout.js';
+import { encodeItsCommandInto, decodeItsCommand, toScenarioCommand, ITS_COMMAND_BYTES } from '../../spec/codec/its-command.js';
+import type { ItsCommand } from '../../spec/scenario.js';
+import {
+  OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES, OPS_MAX_BYTES,
+  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
+} from './protocol.js';
+import { sysregEncoding, sysregInstruction, registerOffset } from './registers.js';
+
+/** How many CREADR reads the agent makes, at most, waiting for the ITS to consume commands. */
+export const CREADR_POLL_LIMIT = 4096;
+
+/** The guest physical address of an MMIO op's register (DESIGN.md 3 map, spec/layout.ts). */
+export function mmioAddress(op: { frame: 'gicd' | 'gicr' | 'gicr-sgi' | 'gits'; index?: number; offset: number }): number {
+  const index = op.index ?? 0;
+  switch (op.frame) {
+    case 'gicd': return GICD_BASE + op.offset;
+    case 'gicr': return gicrBase(index) + op.offset;
+    case 'gicr-sgi': return gicrBase(index) + GICR_SGI_OFFSET + op.offset;
+    case 'gits': return itsBase(index) + op.offset;
+  }
+}
+
+/** MPIDR value of vCPU i as QEMU virt and KVM assign it (spec/layout.ts vcpuAffinity). */
+export function mpidrOf(i: number): bigint {
+  const a = vcpuAffinity(i);
+  return BigInt(a.aff0) | (BigInt(a.aff1) << 8n) | (BigInt(a.aff2) << 16n) | (BigInt(a.aff3) << 32n);
+}
+
+class Writer {
+  buf: Uint8Array;
+  view: DataView;
+  pos = 0;
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+  }
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf);
+    this.buf = b;
+    this.view = new DataView(b.buffer);
+  }
+}
+
+function u64(w: Writer, at: number, v: bigint): void {
+  w.view.setBigUint64(at, BigInt.asUintN(64, v), true);
+}
+
+/** A record's fixed part; returns the record's start so the caller can add a payload. */
+function record(w: Writer, kind: number, cpu: number, width: number, a: bigint, b: bigint, payload = 0): number {
+  const size = (REC_HEADER_BYTES + payload + 7) & ~7;
+  w.ensure(size);
+  const at = w.pos;
+  w.view.setUint8(at, kind);
+  w.view.setUint8(at + 1, cpu);
+  w.view.setUint8(at + 2, width);
+  w.view.setUint8(at + 3, 0);
+  w.view.setUint32(at + 4, size, true);
+  u64(w, at + 8, a);
+  u64(w, at + 16, b);
+  w.pos += size;
+  return at;
+}
+
+function sysregInsn(reg: string, write: boolean, where: string): bigint {
+  const e = sysregEncoding(reg);
+  if (!e) throw new Error(`${where}: system register ${reg} has no encoding in spec/data/registers/icc.json`);
+  return BigInt(sysregInstruction(e, write));
+}
+
+function encodeOp(w: Writer, op: PrimitiveOp, k: number): void {
+  const where = `op ${k} (${op.op})`;
+  switch (op.op) {
+    case 'mmio.read':
+      record(w, OP_MMIO_READ, op.cpu, op.width / 8, BigInt(mmioAddress(op)), 0n);
+      return;
+    case 'mmio.write':
+      record(w, OP_MMIO_WRITE, op.cpu, op.width / 8, BigInt(mmioAddress(op)), parseHex(op.value));
+      return;
+    case 'sysreg.read':
+      record(w, OP_SYSREG_READ, op.cpu, 8, sysregInsn(op.reg, false, where), 0n);
+      return;
+    case 'sysreg.write':
+      record(w, OP_SYSREG_WRITE, op.cpu, 8, sysregInsn(op.reg, true, where), parseHex(op.value));
+      return;
+    case 'wfi':
+      record(w, OP_WFI, op.cpu, 0, 0n, 0n);
+      return;
+    case 'its.cmd': {
+      const n = op.cmds.length;
+      const at = record(w, OP_ITS_CMD, op.cpu ?? 0, 0, BigInt(itsBase(op.its)), BigInt(n), n * ITS_COMMAND_BYTES);
+      op.cmds.forEach((c, i) => encodeItsCommandInto(c, w.buf, at + REC_HEADER_BYTES + i * ITS_COMMAND_BYTES));
+      return;
+    }
+    case 'mem.write': {
+      const bytes = hexToBytes(op.bytes);
+      // memory ops are the agent's own accesses, made by vCPU 0 (they have no vCPU of their own)
+      const at = record(w, OP_MEM_WRITE, 0, 0, parseHex(op.addr), BigInt(bytes.length), bytes.length);
+      w.buf.set(bytes, at + REC_HEADER_BYTES);
+      return;
+    }
+    case 'mem.read':
+      record(w, OP_MEM_READ, 0, 0, parseHex(op.addr), BigInt(op.len));
+      return;
+    default:
+      throw new Error(`${where}: not a guest op; the qemu target cannot run it`);
+  }
+}
+
+/** The ops buffer for a scenario (its ops must all be guest ops). */
+export function encodeOps(s: ExpandedScenario): Uint8Array {
+  const { vcpus, memory } = s.config;
+  const w = new Writer(4096);
+  w.ensure(OPS_HEADER_BYTES + 8 * vcpus);
+  w.pos = OPS_HEADER_BYTES;
+  for (let i = 0; i < vcpus; i++) {
+    u64(w, w.pos, mpidrOf(i));
+    w.pos += 8;
+  }
+  s.ops.forEach((op, k) => encodeOp(w, op, k));
+  if (w.pos > OPS_MAX_BYTES) {
+    throw new Error(`scenario ${s.name}: its ops take ${w.pos} bytes, more than the agent's ${OPS_MAX_BYTES}-byte ops buffer`);
+  }
+  const v = w.view;
+  v.setUint32(0, OPS_MAGIC, true);
+  v.setUint32(4, OPS_VERSION, true);
+  v.setUint32(8, s.ops.length, true);
+  v.setUint32(12, vcpus, true);
+  u64(w, 16, BigInt(w.pos));
+  u64(w, 24, BigInt(RAM_BASE));
+  u64(w, 32, BigInt(memory));
+  v.setUint32(40, registerOffset('gits', 'GITS_CBASER'), true);
+  v.setUint32(44, registerOffset('gits', 'GITS_CWRITER'), true);
+  v.setUint32(48, registerOffset('gits', 'GITS_CREADR'), true);
+  v.setUint32(52, CREADR_POLL_LIMIT, true);
+  u64(w, 56, 0n);
+  return w.buf.slice(0, w.pos);
+}
+
+/** One decoded record (what the agent will do). */
+export interface DecodedRecord {
+  kind: number;
+  cpu: number;
+  width: number;
+  a: bigint;
+  b: bigint;
+  /** its.cmd: the commands; mem.write: the bytes as plain hex */
+  cmds?: ItsCommand[];
+  bytes?: string;
+}
+
+export interface DecodedOps {
+  nops: number;
+  vcpus: number;
+  ramBase: bigint;
+  ramSize: bigint;
+  offsets: { cbaser: number; cwriter: number; creadr: number };
+  pollLimit: number;
+  mpidr: bigint[];
+  records: DecodedRecord[];
+}
+
+/** Decode an ops buffer; throws naming the byte offset where it is malformed. */
+export function decodeOps(buf: Uint8Array): DecodedOps {
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf.length < OPS_HEADER_BYTES || v.getUint32(0, true) !== OPS_MAGIC) throw new Error('ops buffer: bad magic');
+  if (v.getUint32(4, true) !== OPS_VERSION) throw new Error(`ops buffer: version ${v.getUint32(4, true)}, expected ${OPS_VERSION}`);
+  const nops = v.getUint32(8, true);
+  const vcpus = v.getUint32(12, true);
+  const total = Number(v.getBigUint64(16, true));
+  if (total !== buf.length) throw new Error(`ops buffer: header says ${total} bytes, buffer has ${buf.length}`);
+  const mpidr: bigint[] = [];
+  let pos = OPS_HEADER_BYTES;
+  for (let i = 0; i < vcpus; i++, pos += 8) mpidr.push(v.getBigUint64(pos, true));
+  const records: DecodedRecord[] = [];
+  for (let k = 0; k < nops; k++) {
+    if (pos + REC_HEADER_BYTES > buf.length) throw new Error(`ops buffer: record ${k} at byte ${pos} runs past the end`);
+    const size = v.getUint32(pos + 4, true);
+    if (size < REC_HEADER_BYTES || size % 8 !== 0 || pos + size > buf.length) throw new Error(`ops buffer: record ${k} at byte ${pos} has bad size ${size}`);
+    const r: DecodedRecord = {
+      kind: v.getUint8(pos), cpu: v.getUint8(pos + 1), width: v.getUint8(pos + 2),
+      a: v.getBigUint64(pos + 8, true), b: v.getBigUint64(pos + 16, true),
+    };
+    const payload = pos + REC_HEADER_BYTES;
+    if (r.kind === OP_ITS_CMD) {
+      r.cmds = [];
+      for (let i = 0; i < Number(r.b); i++) r.cmds.push(toScenarioCommand(decodeItsCommand(buf, payload + i * ITS_COMMAND_BYTES)));
+    } else if (r.kind === OP_MEM_WRITE) {
+      r.bytes = bytesToHex(buf.subarray(payload, payload + Number(r.b)));
+    }
+    records.push(r);
+    pos += size;
+  }
+  if (pos !== buf.length) throw new Error(`ops buffer: ${buf.length - pos} bytes after the last record`);
+  return {
+    nops, vcpus, ramBase: v.getBigUint64(24, true), ramSize: v.getBigUint64(32, true),
+    offsets: { cbaser: v.getUint32(40, true), cwriter: v.getUint32(44, true), creadr: v.getUint32(48, true) },
+    pollLimit: v.getUint32(52, true), mpidr, records,
+  };
+}

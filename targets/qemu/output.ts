@@ -1,0 +1,104 @@
+// Parses what the guest agent prints on its UART into a trace (agent.c: result lines
+// "R<k> V <hex>" value, "R<k> N" null, "R<k> W" woken, "R<k> A" asleep, "R<k> B <bytes>";
+// "F <k> <vector> <esr> <elr> <far>" an exception; "E <message>" an agent error; "DONE";
+// the banner "GICDIFF-AGENT 1" and "AGENT-READY <nops>" are informational).
+import type { OpResult } from '../../spec/scenario.js';
+import { toHex } from '../../spec/hex.js';
+
+export interface AgentOutcome {
+  results: OpResult[];
+  done: boolean;
+  /** an exception or agent error, with the op it happened at */
+  error?: { opIndex: number; message: string };
+}
+
+// Exception classes and fault status codes worth naming (Arm ARM D17.2.37, ESR_ELx).
+const EC_NAMES: Record<number, string> = {
+  0x00: 'unknown reason (UNDEFINED instruction)',
+  0x01: 'trapped WFI/WFE',
+  0x18: 'trapped MSR/MRS/system instruction',
+  0x20: 'instruction abort from a lower EL',
+  0x21: 'instruction abort',
+  0x22: 'PC alignment fault',
+  0x24: 'data abort from a lower EL',
+  0x25: 'data abort',
+  0x26: 'SP alignment fault',
+  0x2f: 'SError',
+};
+const FSC_NAMES: Record<number, string> = {
+  0x10: 'synchronous external abort',
+  0x21: 'alignment fault',
+  0x04: 'translation fault L0', 0x05: 'translation fault L1', 0x06: 'translation fault L2', 0x07: 'translation fault L3',
+};
+
+export function describeException(esr: bigint, far: bigint, elr: bigint): string {
+  const ec = Number((esr >> 26n) & 0x3fn);
+  let what = EC_NAMES[ec] ?? `EC 0x${ec.toString(16)}`;
+  if (ec === 0x24 || ec === 0x25) {
+    const fsc = Number(esr & 0x3fn);
+    what += ` (${FSC_NAMES[fsc] ?? `DFSC 0x${fsc.toString(16)}`}, ${(esr & (1n << 6n)) ? 'write' : 'read'} at ${toHex(far)})`;
+  }
+  return `${what}; ESR_EL1 ${toHex(esr)}, ELR_EL1 ${toHex(elr)}`;
+}
+
+const NO_OP = (1n << 64n) - 1n;
+
+/** Incremental parser: feed it stdout chunks; it keeps the partial last line. */
+export class AgentOutputParser {
+  readonly outcome: AgentOutcome = { results: [], done: false };
+  private partial = '';
+  /** every line seen, for error messages */
+  readonly lines: string[] = [];
+
+  constructor(private readonly nops: number) {}
+
+  push(chunk: string): void {
+    const text = this.partial + chunk;
+    const parts = text.split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) this.line(line.replace(/\r$/, ''));
+  }
+
+  finish(): AgentOutcome {
+    if (this.partial) this.line(this.partial);
+    this.partial = '';
+    return this.outcome;
+  }
+
+  private fail(opIndex: number, message: string): void {
+    if (!this.outcome.error) this.outcome.error = { opIndex, message };
+  }
+
+  private line(line: string): void {
+    if (this.lines.length < 10_000) this.lines.push(line);
+    const o = this.outcome;
+    if (o.error || o.done) return;
+    if (/^R[0-9a-f]/.test(line)) {
+      const m = /^R([0-9a-f]+) ([VNWAB])(?: ([0-9a-f]*))?$/.exec(line);
+      if (!m) return this.fail(o.results.length, `agent printed a malformed result line: ${JSON.stringify(line.slice(0, 120))}`);
+      const k = parseInt(m[1]!, 16);
+      if (k !== o.results.length) return this.fail(o.results.length, `agent reported op ${k} where op ${o.results.length} was expected`);
+      const arg = m[3] ?? '';
+      switch (m[2]) {
+        case 'V': o.results.push(toHex(BigInt('0x' + (arg || '0')))); break;
+        case 'N': o.results.push(null); break;
+        case 'W': o.results.push('woken'); break;
+        case 'A': o.results.push('asleep'); break;
+        case 'B': o.results.push(arg); break;
+      }
+      return;
+    }
+    if (line.startsWith('F ')) {
+      const f = line.slice(2).split(' ').map((x) => BigInt('0x' + x));
+      const [op = NO_OP, vector = 0n, esr = 0n, elr = 0n, far = 0n] = f;
+      const at = op === NO_OP ? o.results.length : Number(op);
+      return this.fail(at, `the guest took an exception (vector ${vector}) ${op === NO_OP ? 'outside any op' : `running op ${at}`}: ${describeException(esr, far, elr)}`);
+    }
+    if (line.startsWith('E ')) return this.fail(o.results.length, `guest agent: ${line.slice(2)}`);
+    if (line === 'DONE') {
+      if (o.results.length !== this.nops) return this.fail(o.results.length, `agent finished after ${o.results.length} of ${this.nops} ops`);
+      o.done = true;
+    }
+    // anything else (banner, READY, QEMU warnings) is informational
+  }
+}

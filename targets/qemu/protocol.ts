@@ -1,0 +1,39 @@
+// The binary protocol between the host and the guest agent (agent/protocol.h is its twin;
+// test/qemu/protocol.test.ts checks that the two agree).
+//
+// Ops buffer (loaded by QEMU at OPS_BASE): a 64-byte header, the vCPUs' MPIDRs (u64 each), then
+// one record per guest op. All little-endian.
+
+export const AGENT_BASE = 0xBE00_0000;
+export const OPS_BASE = 0xBF00_0000;
+export const OPS_MAX_BYTES = 0x0100_0000;
+/** Guest RAM QEMU is given (-m): room for the scenario's RAM, then the agent and its ops. */
+export const AGENT_RAM_SIZE = 0x8000_0000;
+export const AGENT_MAX_CPUS = 64;
+
+export const OPS_MAGIC = 0x504f_4447; // "GDOP"
+export const OPS_VERSION = 1;
+export const OPS_HEADER_BYTES = 64;
+export const REC_HEADER_BYTES = 24;
+
+export const OP_MMIO_READ = 1;
+export const OP_MMIO_WRITE = 2;
+export const OP_SYSREG_READ = 3;
+export const OP_SYSREG_WRITE = 4;
+export const OP_WFI = 5;
+export const OP_ITS_CMD = 6;
+export const OP_MEM_WRITE = 7;
+export const OP_MEM_READ = 8;
+
+/** MRS/MSR (register form) with Rt = x0; the agent refuses any other instruction. */
+export const INSN_MRS_MASK = 0xFFF0_001F;
+export const INSN_MRS = 0xD530_0000;
+export const INSN_MSR = 0xD510_0000;
+
+/** The constants above by the name protocol.h gives them (for the agreement test). */
+export const PROTOCOL_CONSTANTS: Readonly<Record<string, number>> = {
+  AGENT_BASE, OPS_BASE, OPS_MAX_BYTES, AGENT_RAM_SIZE, AGENT_MAX_CPUS,
+  OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES,
+  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
+  INSN_MRS_MASK, INSN_MRS, INSN_MSR,
+};
