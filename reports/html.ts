@@ -20,7 +20,8 @@ h2 { border-bottom: 1px solid var(--border); padding-bottom: 4px; margin-top: 32
 .banner.bad { background: var(--new-bg); color: var(--new); } .banner.good { background: var(--pass-bg); color: var(--pass); }
 table { border-collapse: collapse; }
 th, td { border: 1px solid var(--border); padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; position: sticky; top: 0; }
+th { background: #f6f8fa; }
+#matrix th { position: sticky; top: 0; z-index: 1; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .st-pass { background: var(--pass-bg); color: var(--pass); } .st-known { background: var(--known-bg); color: var(--known); }
 .st-new { background: var(--new-bg); color: var(--new); font-weight: 600; } .st-not-covered { background: var(--nc-bg); color: var(--nc); }

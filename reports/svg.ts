@@ -33,14 +33,16 @@ export function niceTicks(max: number, count = 5): number[] {
 }
 
 function fmt(v: number): string {
-  if (Math.abs(v) >= 1e6) return (v / 1e6).toPrecision(3) + 'M';
-  if (Math.abs(v) >= 1e4) return (v / 1e3).toPrecision(3) + 'k';
-  return Number.isInteger(v) ? String(v) : v.toPrecision(3);
+  if (Math.abs(v) >= 1e6) return String(Number((v / 1e6).toFixed(2))) + 'M';
+  if (Math.abs(v) >= 1e4) return String(Number((v / 1e3).toFixed(1))) + 'k';
+  return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(2)));
 }
 
 export function lineChart(o: ChartOptions): string {
   const W = o.width ?? 560, H = o.height ?? 260;
-  const left = 58, right = 14, top = 30, bottom = 46;
+  // the legend gets its own band under the title so it never covers a line
+  const legend = o.series.length > 1;
+  const left = 58, right = 14, top = legend ? 44 : 30, bottom = 46;
   const pw = W - left - right, ph = H - top - bottom;
   const all = o.series.flatMap((s) => s.points);
   const xMaxRaw = o.xCategories ? Math.max(1, o.xCategories.length - 1) : Math.max(0, ...all.map((p) => p[0]));
@@ -65,7 +67,9 @@ export function lineChart(o: ChartOptions): string {
     const x = sx(t).toFixed(1);
     const label = o.xCategories ? o.xCategories[i]! : fmt(t);
     out.push(`<line x1="${x}" x2="${x}" y1="${top + ph}" y2="${top + ph + 4}" class="axis"/>`);
-    out.push(`<text x="${x}" y="${top + ph + 16}" text-anchor="middle" class="tick">${htmlEscape(label.length > 16 ? label.slice(0, 15) + '…' : label)}</text>`);
+    // categorical labels at the ends are anchored inward so they are not cut at the edge
+    const anchor = !o.xCategories || xTicks.length < 2 ? 'middle' : i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle';
+    out.push(`<text x="${x}" y="${top + ph + 16}" text-anchor="${anchor}" class="tick">${htmlEscape(label.length > 16 ? label.slice(0, 15) + '…' : label)}</text>`);
   });
   out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + ph}" class="axis"/>`);
   out.push(`<line x1="${left}" x2="${left + pw}" y1="${top + ph}" y2="${top + ph}" class="axis"/>`);
@@ -81,8 +85,8 @@ export function lineChart(o: ChartOptions): string {
         out.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[1]).toFixed(1)}" r="3" fill="${colour}"><title>${htmlEscape(s.name)}: ${fmt(p[1])}</title></circle>`);
       }
     }
-    if (o.series.length > 1) {
-      const lx = left + 8 + i * 130, ly = top + 4;
+    if (legend) {
+      const lx = left + 8 + i * 130, ly = 26;
       out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${colour}"/><text x="${lx + 14}" y="${ly + 9}" class="legend">${htmlEscape(s.name.length > 16 ? s.name.slice(0, 15) + '…' : s.name)}</text>`);
     }
   });
