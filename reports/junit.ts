@@ -69,9 +69,9 @@ function count(cases: ScenarioResult[]): { failures: number; errors: number; ski
   return { failures, errors, skipped, timeMs };
 }
 
-/** A target that threw or ran out of budget did not produce a wrong answer: JUnit calls that an error. */
+/** A target that threw or ran out of budget, or an oracle that gave up, is not a wrong answer: JUnit calls that an error. */
 function isError(f: Failure[]): boolean {
-  return f.length > 0 && f.every((x) => x.kind === 'target-error' || x.kind === 'step-budget');
+  return f.length > 0 && f.every((x) => x.kind === 'target-error' || x.kind === 'step-budget' || x.kind === 'oracle-error');
 }
 
 function testcase(r: ScenarioResult, name: string, file: string, classname: string): string {

@@ -101,7 +101,10 @@ export interface ScenarioResult {
   durationMs: number;
 }
 export interface Failure {
-  kind: "divergence" | "expectation" | "target-error" | "step-budget";
+  /**
+   * oracle-error: the reference model could not check the trace (its candidate bound, or a bug in it)
+   */
+  kind: "divergence" | "expectation" | "target-error" | "step-budget" | "oracle-error";
   message: string;
   /**
    * index in the expanded scenario
