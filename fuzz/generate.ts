@@ -933,9 +933,11 @@ class Generator {
   // ---- malformed input (DESIGN.md 6) ----------------------------------------------------------
 
   private malformed(): void {
-    const its = this.config.its;
-    const kinds = its ? 10 : 5;
-    const k = this.r.int(this.host ? kinds : kinds - 2);
+    // kinds 0..4: guest registers; 5..6: bad ioctls (host only); 7..9: the ITS (with an ITS)
+    const kinds = [0, 1, 2, 3, 4];
+    if (this.host) kinds.push(5, 6);
+    if (this.config.its) kinds.push(7, 8, 9);
+    const k = this.r.pick(kinds);
     const cpu = this.cpu();
     switch (k) {
       case 0: { // write to read-only registers

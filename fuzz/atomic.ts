@@ -1,0 +1,22 @@
+// Atomic file writes (DESIGN.md 8): a temporary file in the same folder, then rename, so a reader
+// or a campaign killed at any moment never leaves half a file behind.
+import { mkdirSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import path from 'node:path';
+
+let counter = 0;
+
+export function writeFileAtomic(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${++counter}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Append one complete line (one write call, so a kill leaves whole lines). */
+export function appendLine(file: string, line: string): void {
+  appendFileSync(file, line + '\n');
+}

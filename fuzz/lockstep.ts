@@ -1,0 +1,234 @@
+// The lockstep loop behind fuzz/runner.ts, with the oracle passed in (so tests can run it with a
+// tiny fake oracle, and the runner wires in the model's). In-process targets are stepped op by op
+// next to the oracle and stop at the first divergence; external targets run whole and their
+// trace is checked afterwards (DESIGN.md 6). A target that throws, or runs past the step budget
+// or the time limit, ends the trace with status target-error / step-budget: a finding, never a
+// crash of the tool. Error stacks are never read here (toolchain.md 5: they cost ~3x under tsx).
+import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';
+import type { Target, Trace } from '../spec/target.js';
+import type { Divergence, Verdict } from '../spec/verdict.js';
+import { checkExpectations, type ExpectationFailure } from '../spec/expect-check.js';
+
+export interface RunOptions {
+  /** check with the oracle (default true) */
+  oracle?: boolean;
+  /** at most this many ops are run; the trace then ends with status step-budget */
+  stepBudget?: number;
+  /** give up after this many milliseconds (checked between ops for in-process targets) */
+  timeoutMs?: number;
+}
+
+export interface RunOutcome {
+  trace: Trace;
+  /** null when the oracle is off or the scenario is unsupported */
+  verdict: Verdict | null;
+  expectationFailures: ExpectationFailure[];
+  /** rule ids the oracle recorded */
+  coverage: string[];
+  /** why the target cannot run this scenario */
+  unsupported?: string;
+  /** the oracle itself failed (its candidate bound, or a bug in it): the verdict is then null */
+  oracleError?: { opIndex: number; message: string; bound: boolean };
+  /** "a>b" for rule a of one op followed by rule b of the next (only with LockstepExtras.rulePairs) */
+  rulePairs?: string[];
+}
+
+/** What the runner needs from an oracle (model/oracle.ts provides it). */
+export interface OracleLike {
+  observe(op: PrimitiveOp, result: OpResult): Divergence | null;
+  lastRules(): readonly string[];
+  coverage(): ReadonlySet<string>;
+  maxCandidates(): number;
+}
+
+export interface OracleFactory {
+  create(config: ResolvedConfig): OracleLike;
+  checkTrace(scenario: ExpandedScenario, trace: Trace): Verdict;
+  /** is this error the oracle's candidate bound (scenario too ambiguous to check)? */
+  isBoundError(e: unknown): boolean;
+}
+
+export interface LockstepExtras {
+  /** collect consecutive-op rule pairs (coverage feedback in campaigns) */
+  rulePairs?: boolean;
+}
+
+/** A short message for anything thrown: name and message, never the stack. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  try {
+    return `thrown: ${JSON.stringify(e)}`;
+  } catch {
+    return `thrown: ${String(e)}`;
+  }
+}
+
+const DEFAULT_STEP_BUDGET = 1_000_000;
+const CLOCK_EVERY = 64; // ops between two looks at the clock
+
+function unsupportedReason(target: Target, scenario: ExpandedScenario): string | undefined {
+  const why = target.unavailable?.();
+  if (why) return `target ${target.name} is unavailable: ${why}`;
+  const ops = scenario.ops;
+  for (let i = 0; i < ops.length; i++) {
+    if (!target.supports(ops[i]!, scenario.config)) return `op ${i} (${ops[i]!.op}) is not supported by target ${target.name}`;
+  }
+  if (target.kind === 'in-process' ? !target.open : !target.runWhole) return `target ${target.name} has no way to run a scenario`;
+  return undefined;
+}
+
+export async function runLockstep(
+  target: Target,
+  scenario: ExpandedScenario,
+  options: RunOptions,
+  oracles: OracleFactory | null,
+  extras: LockstepExtras = {},
+): Promise<RunOutcome> {
+  const trace: Trace = { format: 'gicdiff/trace@1', scenario: scenario.name, target: target.name, results: [], status: 'complete' };
+  const unsupported = unsupportedReason(target, scenario);
+  if (unsupported) {
+    trace.status = 'unsupported';
+    return { trace, verdict: null, expectationFailures: [], coverage: [], unsupported };
+  }
+  const useOracle = options.oracle !== false && oracles !== null;
+  if (target.kind === 'external') return runExternal(target, scenario, options, useOracle ? oracles : null, trace);
+  return runInProcess(target, scenario, options, useOracle ? oracles : null, extras, trace);
+}
+
+function runInProcess(
+  target: Target,
+  scenario: ExpandedScenario,
+  options: RunOptions,
+  oracles: OracleFactory | null,
+  extras: LockstepExtras,
+  trace: Trace,
+): RunOutcome {
+  const ops = scenario.ops;
+  const results = trace.results;
+  const budget = options.stepBudget ?? DEFAULT_STEP_BUDGET;
+  const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
+  let oracle: OracleLike | null = null;
+  let divergence: Divergence | null = null;
+  let oracleError: RunOutcome['oracleError'];
+  const pairs = extras.rulePairs ? new Set<string>() : null;
+  let prevRules: readonly string[] = [];
+
+  if (oracles) {
+    try {
+      oracle = oracles.create(scenario.config);
+    } catch (e) {
+      oracleError = { opIndex: 0, message: errorMessage(e), bound: oracles.isBoundError(e) };
+    }
+  }
+  let session;
+  try {
+    session = target.open!(scenario.config);
+  } catch (e) {
+    trace.status = 'target-error';
+    trace.error = { opIndex: 0, message: `creating the VM: ${errorMessage(e)}` };
+    return finish(trace, scenario, oracle, null, oracleError, pairs);
+  }
+
+  for (let i = 0; i < ops.length; i++) {
+    if (i >= budget || (i % CLOCK_EVERY === 0 && deadline !== Infinity && Date.now() > deadline)) {
+      trace.status = 'step-budget';
+      trace.error = { opIndex: i, message: i >= budget ? `step budget of ${budget} ops exhausted` : `time limit of ${options.timeoutMs} ms exceeded` };
+      break;
+    }
+    const op = ops[i]!;
+    let result: OpResult;
+    try {
+      result = session.step(op);
+    } catch (e) {
+      trace.status = 'target-error';
+      trace.error = { opIndex: i, message: errorMessage(e) };
+      break;
+    }
+    results.push(result);
+    if (oracle && !oracleError) {
+      try {
+        divergence = oracle.observe(op, result);
+        // the oracle counts ops itself; the runner's index is the one that matters
+        if (divergence && divergence.opIndex !== i) divergence = { ...divergence, opIndex: i };
+        if (pairs) {
+          const rules = oracle.lastRules();
+          for (const a of prevRules) for (const b of rules) pairs.add(a + '>' + b);
+          if (rules.length) prevRules = rules;
+        }
+      } catch (e) {
+        oracleError = { opIndex: i, message: errorMessage(e), bound: oracles!.isBoundError(e) };
+      }
+      if (divergence) break; // lockstep: stop at the first divergence
+    }
+  }
+  try {
+    const c = session.counters?.();
+    if (c) trace.counters = c;
+  } catch {
+    // counters are informational; a target failing to give them is not a finding
+  }
+  return finish(trace, scenario, oracle, divergence, oracleError, pairs);
+}
+
+function finish(
+  trace: Trace,
+  scenario: ExpandedScenario,
+  oracle: OracleLike | null,
+  divergence: Divergence | null,
+  oracleError: RunOutcome['oracleError'],
+  pairs: Set<string> | null,
+): RunOutcome {
+  const coverage = oracle ? [...oracle.coverage()] : [];
+  let verdict: Verdict | null = null;
+  if (oracle && !oracleError) {
+    const maxCandidates = oracle.maxCandidates();
+    verdict = divergence ? { ok: false, divergence, rules: coverage, maxCandidates } : { ok: true, rules: coverage, maxCandidates };
+  }
+  const outcome: RunOutcome = {
+    trace,
+    verdict,
+    expectationFailures: checkExpectations(scenario.ops, trace.results),
+    coverage,
+  };
+  if (oracleError) outcome.oracleError = oracleError;
+  if (pairs) outcome.rulePairs = [...pairs];
+  return outcome;
+}
+
+async function runExternal(
+  target: Target,
+  scenario: ExpandedScenario,
+  options: RunOptions,
+  oracles: OracleFactory | null,
+  empty: Trace,
+): Promise<RunOutcome> {
+  let trace: Trace;
+  try {
+    const whole: { timeoutMs?: number } = {};
+    if (options.timeoutMs !== undefined) whole.timeoutMs = options.timeoutMs;
+    trace = await target.runWhole!(scenario, whole);
+  } catch (e) {
+    trace = { ...empty, status: 'target-error', error: { opIndex: 0, message: errorMessage(e) } };
+  }
+  const budget = options.stepBudget ?? DEFAULT_STEP_BUDGET;
+  if (trace.results.length > budget) {
+    trace = { ...trace, results: trace.results.slice(0, budget), status: 'step-budget', error: { opIndex: budget, message: `step budget of ${budget} ops exhausted` } };
+  }
+  let verdict: Verdict | null = null;
+  let oracleError: RunOutcome['oracleError'];
+  if (oracles) {
+    try {
+      verdict = oracles.checkTrace(scenario, trace);
+    } catch (e) {
+      oracleError = { opIndex: 0, message: errorMessage(e), bound: oracles.isBoundError(e) };
+    }
+  }
+  const outcome: RunOutcome = {
+    trace,
+    verdict,
+    expectationFailures: checkExpectations(scenario.ops, trace.results),
+    coverage: verdict ? [...verdict.rules] : [],
+  };
+  if (oracleError) outcome.oracleError = oracleError;
+  return outcome;
+}

@@ -1,0 +1,245 @@
+// Minimization (DESIGN.md 6): delta debugging over ops (and over the commands of an its.cmd op),
+// then simpler values: fewer vCPUs, ITSes and SPIs, smaller IDs renamed consistently through the
+// whole scenario, boot options back to their defaults. Every candidate is validated and must
+// still show the same signature; ops the rest depend on (a MAPD before its MAPTI) stay because
+// removing them changes the signature. Deterministic: no randomness, candidates in a fixed order.
+import type { ItsCommand, Op, Scenario } from '../spec/scenario.js';
+import type { Target } from '../spec/target.js';
+import { expandScenario } from '../spec/expand.js';
+import { validateScenarioJson } from '../spec/validate.js';
+import type { RunOptions, RunOutcome } from './lockstep.js';
+import { problemOf } from './signature.js';
+
+export interface MinimizeOptions {
+  /** at most this many candidate runs (default 3000) */
+  maxRuns?: number;
+  /** stop improving after this many milliseconds (default 60 s) */
+  timeMs?: number;
+}
+
+export interface MinimizeResult {
+  scenario: Scenario;
+  runs: number;
+  /** ops before and after */
+  before: number;
+  after: number;
+}
+
+type Check = (s: Scenario) => Promise<boolean>;
+
+class Budget {
+  runs = 0;
+  private readonly deadline: number;
+  private readonly cache = new Map<string, boolean>();
+  constructor(private readonly check: Check, private readonly maxRuns: number, timeMs: number) {
+    this.deadline = Date.now() + timeMs;
+  }
+  get exhausted(): boolean {
+    return this.runs >= this.maxRuns || Date.now() > this.deadline;
+  }
+  /** Does this candidate still fail the same way? Invalid candidates do not. */
+  async test(s: Scenario): Promise<boolean> {
+    const key = JSON.stringify(s);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    if (this.exhausted) return false;
+    let ok: boolean;
+    try {
+      validateScenarioJson(JSON.parse(key), 'candidate');
+      this.runs++;
+      ok = await this.check(s);
+    } catch {
+      ok = false; // not a valid scenario (e.g. an op on a vCPU that no longer exists)
+    }
+    this.cache.set(key, ok);
+    return ok;
+  }
+}
+
+/** Classic ddmin over a list, testing complements (removing one chunk at a time). */
+async function ddmin<T>(items: T[], test: (xs: T[]) => Promise<boolean>, budget: Budget): Promise<T[]> {
+  let cur = items;
+  let n = 2;
+  while (cur.length >= 2 && !budget.exhausted) {
+    const size = Math.ceil(cur.length / n);
+    let reduced = false;
+    for (let start = 0; start < cur.length; start += size) {
+      const complement = cur.slice(0, start).concat(cur.slice(start + size));
+      if (complement.length && (await test(complement))) {
+        cur = complement;
+        n = Math.max(n - 1, 2);
+        reduced = true;
+        break;
+      }
+    }
+    if (!reduced) {
+      if (n >= cur.length) break;
+      n = Math.min(cur.length, n * 2);
+    }
+  }
+  if (cur.length === 1 && !budget.exhausted && (await test([]))) return [];
+  return cur;
+}
+
+/** Minimize `scenario` keeping `check` true. `check(scenario)` must be true to begin with. */
+export async function minimizeScenario(scenario: Scenario, check: Check, options: MinimizeOptions = {}): Promise<MinimizeResult> {
+  const budget = new Budget(check, options.maxRuns ?? 3000, options.timeMs ?? 60_000);
+  let best: Scenario = { ...scenario, name: scenario.name.endsWith('-min') ? scenario.name : `${scenario.name}-min` };
+  delete best.description;
+  if (!(await budget.test(best))) {
+    best = scenario; // the name or description mattered?! keep it as it was
+  }
+  const withOps = (ops: Op[]): Scenario => ({ ...best, ops });
+
+  // 1. ops: ddmin, twice (a second pass often finds more once values are simpler)
+  for (let pass = 0; pass < 2 && !budget.exhausted; pass++) {
+    const ops = await ddmin(best.ops, (xs) => budget.test(withOps(xs)), budget);
+    best = withOps(ops);
+    // 2. commands inside its.cmd ops
+    for (let i = 0; i < best.ops.length && !budget.exhausted; i++) {
+      const op = best.ops[i]!;
+      if (op.op !== 'its.cmd' || op.cmds.length < 2) continue;
+      const at = i;
+      const cmds = await ddmin(op.cmds as ItsCommand[], (cs) => {
+        if (!cs.length) return Promise.resolve(false);
+        const ops2 = best.ops.slice();
+        ops2[at] = { ...op, cmds: cs as [ItsCommand, ...ItsCommand[]] };
+        return budget.test(withOps(ops2));
+      }, budget);
+      const ops2 = best.ops.slice();
+      ops2[at] = { ...op, cmds: cmds as [ItsCommand, ...ItsCommand[]] };
+      best = withOps(ops2);
+    }
+    // 3. simpler values
+    best = await simplifyConfig(best, budget);
+    best = await simplifyIds(best, budget);
+    best = await simplifyBoot(best, budget);
+  }
+  return { scenario: best, runs: budget.runs, before: scenario.ops.length, after: best.ops.length };
+}
+
+async function tryVariant(best: Scenario, variant: Scenario, budget: Budget): Promise<Scenario> {
+  return (await budget.test(variant)) ? variant : best;
+}
+
+/** Fewer vCPUs, ITSes, SPIs, physical CPUs; smaller LR counts left alone (they shape the impl). */
+async function simplifyConfig(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  const cfg = () => best.config ?? {};
+  const vcpus = cfg().vcpus ?? 4;
+  for (let v = 1; v < vcpus && !budget.exhausted; v++) {
+    const next = await tryVariant(best, { ...best, config: { ...cfg(), vcpus: v } }, budget);
+    if (next !== best) { best = next; break; }
+  }
+  const its = cfg().its ?? 1;
+  for (let n = 0; n < its && !budget.exhausted; n++) {
+    const next = await tryVariant(best, { ...best, config: { ...cfg(), its: n } }, budget);
+    if (next !== best) { best = next; break; }
+  }
+  const spis = cfg().spis ?? 64;
+  for (let n = 32; n < spis && !budget.exhausted; n += 32) {
+    const next = await tryVariant(best, { ...best, config: { ...cfg(), spis: n } }, budget);
+    if (next !== best) { best = next; break; }
+  }
+  const impl = cfg().impl ?? {};
+  const pcpus = impl.pcpus ?? 4;
+  for (let p = 1; p < pcpus && !budget.exhausted; p++) {
+    const next = await tryVariant(best, { ...best, config: { ...cfg(), impl: { ...impl, pcpus: p } } }, budget);
+    if (next !== best) { best = next; break; }
+  }
+  return best;
+}
+
+/** ID fields renamed consistently across all ops and commands (device 37 -> 0 everywhere...). */
+const ID_FIELDS = ['device', 'event', 'collection', 'gsi', 'hostIrq', 'devid', 'data'] as const;
+
+function renameField(s: Scenario, field: string, from: number, to: number): Scenario {
+  const fix = (o: Record<string, unknown>): Record<string, unknown> => {
+    let out = o;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      // MSI data is the EventID (kvm-vgic.md 1.8): rename events and data together
+      const match = k === field || (field === 'event' && k === 'data') || (field === 'device' && k === 'devid');
+      if (match && v === from) out = out === o ? { ...o, [k]: to } : Object.assign(out, { [k]: to });
+      else if (Array.isArray(v) && v.length && typeof v[0] === 'object') {
+        const arr = v.map((x) => (typeof x === 'object' && x !== null ? fix(x as Record<string, unknown>) : x));
+        out = out === o ? { ...o, [k]: arr } : Object.assign(out, { [k]: arr });
+      }
+    }
+    return out;
+  };
+  return { ...s, ops: s.ops.map((op) => fix(op as unknown as Record<string, unknown>) as unknown as Op) };
+}
+
+function valuesOf(s: Scenario, field: string): number[] {
+  const seen = new Set<number>();
+  const walk = (o: unknown): void => {
+    if (Array.isArray(o)) o.forEach(walk);
+    else if (typeof o === 'object' && o !== null) {
+      for (const [k, v] of Object.entries(o)) {
+        if (k === field && typeof v === 'number') seen.add(v);
+        else if (typeof v === 'object') walk(v);
+      }
+    }
+  };
+  walk(s.ops);
+  return [...seen].sort((a, b) => a - b);
+}
+
+async function simplifyIds(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  for (const field of ID_FIELDS) {
+    if (field === 'devid' || field === 'data') continue; // renamed with device / event
+    const values = valuesOf(best, field);
+    const used = new Set(values);
+    for (const v of values) {
+      if (budget.exhausted) return best;
+      // the smallest value not in use (or 0..v-1 in use: then leave it)
+      let to = 0;
+      while (to < v && used.has(to)) to++;
+      if (to >= v) continue;
+      const next = await tryVariant(best, renameField(best, field, v, to), budget);
+      if (next !== best) {
+        best = next;
+        used.delete(v);
+        used.add(to);
+      }
+    }
+  }
+  return best;
+}
+
+/** Boot options back to defaults, one at a time. */
+async function simplifyBoot(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  const i = best.ops.findIndex((o) => o.op === 'boot');
+  if (i < 0) return best;
+  const boot = best.ops[i] as unknown as Record<string, unknown>;
+  for (const k of Object.keys(boot)) {
+    if (k === 'op' || budget.exhausted) continue;
+    const b = { ...(best.ops[i] as unknown as Record<string, unknown>) };
+    if (!(k in b)) continue;
+    delete b[k];
+    const ops = best.ops.slice();
+    ops[i] = b as unknown as Op;
+    best = await tryVariant(best, { ...best, ops }, budget);
+  }
+  return best;
+}
+
+/** Minimize a scenario on a target, keeping the given signature (or the one it shows now). */
+export async function minimizeOnTarget(
+  target: Target,
+  scenario: Scenario,
+  run: (t: Target, s: ReturnType<typeof expandScenario>, o: RunOptions) => Promise<RunOutcome>,
+  signature: string,
+  options: MinimizeOptions & { run?: RunOptions } = {},
+): Promise<MinimizeResult> {
+  const check: Check = async (s) => {
+    const expanded = expandScenario(s);
+    const outcome = await run(target, expanded, options.run ?? {});
+    const p = problemOf(target.name, expanded, outcome);
+    return p !== null && p.signature === signature;
+  };
+  return minimizeScenario(scenario, check, options);
+}

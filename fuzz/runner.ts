@@ -1,0 +1,24 @@
+// The one place scenarios are run: `run`, `repro`, `conformance`, the minimizer and campaigns all
+// come here. The oracle is the reference model's (model/oracle.ts); fuzz/lockstep.ts does the work.
+import type { ExpandedScenario } from '../spec/scenario.js';
+import type { Target } from '../spec/target.js';
+import { CandidateBoundError, checkTrace, createOracle } from '../model/oracle.js';
+import { runLockstep, type LockstepExtras, type OracleFactory, type RunOptions, type RunOutcome } from './lockstep.js';
+
+export type { RunOptions, RunOutcome } from './lockstep.js';
+
+/** The reference model as the runner's oracle. */
+export const modelOracle: OracleFactory = {
+  create: (config) => createOracle(config),
+  checkTrace: (scenario, trace) => checkTrace(scenario, trace),
+  isBoundError: (e) => e instanceof CandidateBoundError,
+};
+
+export async function runScenario(target: Target, scenario: ExpandedScenario, options: RunOptions = {}): Promise<RunOutcome> {
+  return runLockstep(target, scenario, options, modelOracle);
+}
+
+/** runScenario plus what campaigns need (rule pairs for coverage feedback). */
+export async function runScenarioWith(target: Target, scenario: ExpandedScenario, options: RunOptions, extras: LockstepExtras): Promise<RunOutcome> {
+  return runLockstep(target, scenario, options, modelOracle, extras);
+}

@@ -1,0 +1,126 @@
+// Finding signatures (DESIGN.md 1, 6): the same underlying problem found by a thousand seeds is
+// one finding with a count. A signature names the target, the kind of op and what it touched
+// (register name, never an INTID or an address), the kind of mismatch and the primary rule:
+//   kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:cpuif.iar.ack
+// A target error is signed by its message with every number taken out.
+import type { ExpandedScenario, OpResult, PrimitiveOp } from '../spec/scenario.js';
+import { signatureString, type SignatureParts } from '../spec/expectations.js';
+import type { RunOutcome } from './lockstep.js';
+import { mmioRegisterName } from './regs.js';
+
+export type { SignatureParts };
+
+export interface Problem {
+  parts: SignatureParts;
+  signature: string;
+  /** index in the expanded scenario of the op where it shows */
+  opIndex: number;
+  message: string;
+}
+
+/** What an op touched, stably across seeds. */
+export function opDetail(op: PrimitiveOp): string {
+  switch (op.op) {
+    case 'sysreg.read':
+    case 'sysreg.write':
+      return op.reg;
+    case 'mmio.read':
+    case 'mmio.write':
+      return mmioRegisterName(op.frame, op.offset);
+    case 'its.cmd':
+      return [...new Set(op.cmds.map((c) => c.cmd))].sort().join('+');
+    case 'kvm.device_attr': {
+      const a = op.attr;
+      if (typeof a === 'string') return `${op.group}/${a}`;
+      if (typeof a === 'number') return `${op.group}/attr`;
+      if (a.offset !== undefined) {
+        const frame = op.group === 'ITS_REGS' ? 'gits' : op.group === 'REDIST_REGS' ? 'gicr' : 'gicd';
+        return `${op.group}/${mmioRegisterName(frame, a.offset)}`;
+      }
+      return a.sysreg ? `${op.group}/${a.sysreg}` : op.group;
+    }
+    case 'kvm.irq_line':
+      return op.raw !== undefined ? 'raw' : (op.type ?? '');
+    case 'kvm.set_gsi_routing':
+      return [...new Set(op.entries.map((e) => String(e.type)))].sort().join('+');
+    case 'kvm.irqfd':
+      return op.deassign ? 'deassign' : op.resample ? 'resample' : 'assign';
+    default:
+      return '';
+  }
+}
+
+function resultKind(r: OpResult | undefined): string {
+  if (r === null) return 'null';
+  if (r === undefined) return 'none';
+  if (typeof r === 'string') return r.startsWith('0x') ? 'hex' : r === 'asleep' || r === 'woken' ? 'wake' : 'bytes';
+  if (typeof r === 'object') return 'errno' in r && Array.isArray(r.errno) ? 'migrate' : 'attr';
+  return typeof r;
+}
+
+/** The kind of mismatch between what a target returned and what was allowed. */
+export function mismatchKind(op: PrimitiveOp, got: OpResult, allowed: readonly OpResult[]): string {
+  const g = resultKind(got);
+  if (allowed.length && !allowed.some((a) => resultKind(a) === g)) {
+    // e.g. "asleep" where a value was due: the vCPU's sleep state differs
+    if (g === 'wake' || allowed.some((a) => resultKind(a) === 'wake')) return 'wake-mismatch';
+    return 'type-mismatch';
+  }
+  switch (g) {
+    case 'hex': return 'value-mismatch';
+    case 'wake': return 'wake-mismatch';
+    case 'bytes': return 'memory-mismatch';
+    case 'boolean': return 'bool-mismatch';
+    case 'number': return op.op === 'kvm.signal_msi' ? 'return-mismatch' : 'errno-mismatch';
+    case 'attr': return 'attr-mismatch';
+    case 'migrate': return 'migrate-mismatch';
+    default: return 'result-mismatch';
+  }
+}
+
+/** A target's error message without numbers, quotes' contents kept short: stable across seeds. */
+export function normalizeErrorMessage(m: string): string {
+  return m
+    .replace(/0x[0-9a-fA-F]+/g, '#')
+    .replace(/\d+/g, '#')
+    .replace(/[:\s]+/g, ' ')
+    .trim()
+    .slice(0, 80);
+}
+
+/**
+ * The problem an outcome shows, or null when it shows none. Order: the target failing, then a
+ * divergence from the architecture, then a failed expect/expectOneOf, then the oracle failing.
+ */
+export function problemOf(targetName: string, scenario: ExpandedScenario, outcome: RunOutcome): Problem | null {
+  const { trace, verdict } = outcome;
+  const make = (opIndex: number, mismatch: string, rule: string, rules: readonly string[], message: string): Problem => {
+    const op = scenario.ops[Math.min(opIndex, scenario.ops.length - 1)];
+    const parts: SignatureParts = {
+      target: targetName,
+      op: op ? op.op : 'none',
+      detail: op ? opDetail(op) : '',
+      mismatch,
+      rule,
+      rules,
+    };
+    return { parts, signature: signatureString(parts), opIndex, message };
+  };
+  if (trace.status === 'target-error' || trace.status === 'step-budget') {
+    const e = trace.error ?? { opIndex: trace.results.length, message: trace.status };
+    const rule = trace.status === 'target-error' ? normalizeErrorMessage(e.message) : 'none';
+    return make(e.opIndex, trace.status, rule, [], e.message);
+  }
+  if (verdict && !verdict.ok) {
+    const d = verdict.divergence;
+    const op = scenario.ops[d.opIndex]!;
+    return make(d.opIndex, mismatchKind(op, d.got, d.allowed), d.rules[0] ?? 'none', d.rules, d.message);
+  }
+  const f = outcome.expectationFailures[0];
+  if (f) return make(f.opIndex, 'expectation', 'none', [], `op ${f.opIndex}: expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.got)}`);
+  if (outcome.oracleError) {
+    const e = outcome.oracleError;
+    return make(e.opIndex, e.bound ? 'oracle-bound' : 'oracle-error', e.bound ? 'none' : normalizeErrorMessage(e.message), [], e.message);
+  }
+  return null;
+}

@@ -1,0 +1,95 @@
+/* Generated from spec/schema/finding.schema.json by scripts/gen-types.ts. Do not edit. */
+
+/**
+ * One distinct problem a target showed (DESIGN.md 6): everything needed to reproduce it. Written by the fuzzer as findings/<slug>/finding.json; replayed by `gicdiff repro`.
+ */
+export interface Finding {
+  format: "gicdiff/finding@1";
+  /**
+   * <target>:<op>[ <detail>]:<mismatch>:<rule>
+   */
+  signature: string;
+  parts: SignatureParts;
+  classification: "new" | "known";
+  /**
+   * the spec/expectations/<target>.json entry that matched
+   */
+  knownId?: string;
+  knownReason?: string;
+  target: string;
+  /**
+   * scenario id that generates the scenario (fuzz/CAMPAIGN-FORMAT.md), null when the scenario was not generated
+   */
+  seed: string | null;
+  profile?: "full" | "guest-only";
+  versions: {
+    gicdiff: string;
+    generator: string;
+    node: string;
+  };
+  /**
+   * ISO time
+   */
+  foundAt: string;
+  campaign?: {
+    seed?: string;
+    shard?: string;
+    index?: number;
+  };
+  /**
+   * the complete scenario (config, every op; macros unexpanded): a gicdiff/scenario@1 document
+   */
+  scenario: import("./scenario.js").Scenario;
+  /**
+   * index of the op where the problem shows, in the expanded scenario
+   */
+  opIndex: number;
+  /**
+   * index of that op in scenario.ops (a boot op expands into many)
+   */
+  scenarioOpIndex: number;
+  message: string;
+  divergence?: {
+    opIndex: number;
+    got: import("./scenario.js").OpResult;
+    /**
+     * @maxItems 10000
+     */
+    allowed: import("./scenario.js").OpResult[];
+    /**
+     * @maxItems 1000
+     */
+    rules: string[];
+    message: string;
+    explanation?: string;
+  };
+  /**
+   * the target threw or ran past its budget
+   */
+  error?: {
+    status: "target-error" | "step-budget" | "oracle-bound" | "oracle-error";
+    opIndex: number;
+    message: string;
+  };
+  /**
+   * the target's results up to and including the op where the problem shows
+   *
+   * @maxItems 200000
+   */
+  results: import("./scenario.js").OpResult[];
+  /**
+   * ops in minimized.json when it was written
+   */
+  minimizedOps?: number | null;
+}
+export interface SignatureParts {
+  target: string;
+  op: string;
+  detail: string;
+  mismatch: string;
+  rule: string;
+  /**
+   * @maxItems 1000
+   */
+  rules: string[];
+}

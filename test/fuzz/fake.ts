@@ -1,0 +1,94 @@
+// A tiny fake target and oracle for testing the fuzzer's machinery without the real model:
+// SGIs sent with ICC_SGI1R_EL1 (TargetList form, Aff1 = 0) become pending on their targets;
+// ICC_IAR1_EL1 returns and clears the lowest pending SGI, else 1023 (gic-arch.md 3.3, 3.9 —
+// reduced to what the fake needs). The fake oracle applies the same rules; a fault can be planted
+// in the target.
+import type { OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
+import type { Target, TargetSession } from '../../spec/target.js';
+import type { Divergence } from '../../spec/verdict.js';
+import type { OracleFactory, OracleLike } from '../../fuzz/lockstep.js';
+import { toHex, parseHex } from '../../spec/hex.js';
+
+class FakeGic {
+  pending: number[][];
+  constructor(readonly vcpus: number) {
+    this.pending = Array.from({ length: vcpus }, () => []);
+  }
+  step(op: PrimitiveOp, fault?: Fault): { result: OpResult; rules: string[] } {
+    if (op.op === 'sysreg.write' && op.reg === 'ICC_SGI1R_EL1') {
+      const v = parseHex(op.value);
+      const intid = Number((v >> 24n) & 0xfn);
+      const irm = (v >> 40n) & 1n;
+      const aff1 = Number((v >> 16n) & 0xffn);
+      const rs = Number((v >> 44n) & 0xfn);
+      const rules = ['fake.sgi'];
+      for (let c = 0; c < this.vcpus; c++) {
+        const hit = irm ? c !== op.cpu : aff1 === (c >> 4) && rs === 0 && ((v >> BigInt(c & 15)) & 1n) === 1n;
+        if (!hit) continue;
+        if (fault?.dropSgi !== undefined && fault.dropSgi === intid && op.cpu !== 0) continue;
+        if (!this.pending[c]!.includes(intid)) this.pending[c]!.push(intid);
+      }
+      return { result: null, rules };
+    }
+    if (op.op === 'sysreg.read' && op.reg === 'ICC_IAR1_EL1') {
+      const p = this.pending[op.cpu]!;
+      if (!p.length) return { result: '0x3ff', rules: ['fake.iar.spurious'] };
+      const min = Math.min(...p);
+      p.splice(p.indexOf(min), 1);
+      return { result: toHex(min), rules: ['fake.iar'] };
+    }
+    if (fault?.throwOn === op.op) throw new TypeError(`fake failure at ${op.op} 0x${(12345).toString(16)}`);
+    if (op.op === 'mmio.read' || op.op === 'sysreg.read') return { result: '0x0', rules: ['fake.read'] };
+    if (op.op === 'wfi') return { result: 'woken', rules: [] };
+    if (op.op === 'mem.read') return { result: '00'.repeat(op.len), rules: [] };
+    if (op.op === 'kvm.device_attr') return { result: { errno: 0 }, rules: [] };
+    if (op.op === 'migrate') return { result: { errno: [] }, rules: [] };
+    if (op.op === 'irqfd.resampled') return { result: false, rules: [] };
+    if (op.op.startsWith('kvm.')) return { result: 0, rules: [] };
+    return { result: null, rules: [] };
+  }
+}
+
+export interface Fault {
+  /** SGIs with this INTID sent from a vCPU other than 0 are lost */
+  dropSgi?: number;
+  /** the target throws on this op kind */
+  throwOn?: string;
+}
+
+export function fakeTarget(fault: Fault = {}, name = 'fake'): Target {
+  return {
+    name,
+    description: 'test fake',
+    kind: 'in-process',
+    supports: () => true,
+    open(config: ResolvedConfig): TargetSession {
+      const gic = new FakeGic(config.vcpus);
+      return { step: (op) => gic.step(op, fault).result };
+    },
+  };
+}
+
+export const fakeOracle: OracleFactory = {
+  create(config): OracleLike {
+    const gic = new FakeGic(config.vcpus);
+    const seen = new Set<string>();
+    let last: string[] = [];
+    return {
+      observe(op, result): Divergence | null {
+        const { result: want, rules } = gic.step(op);
+        last = rules;
+        for (const r of rules) seen.add(r);
+        if (JSON.stringify(want) === JSON.stringify(result)) return null;
+        return { opIndex: -1, got: result, allowed: [want], rules, message: `got ${JSON.stringify(result)}, allowed ${JSON.stringify(want)}` };
+      },
+      lastRules: () => last,
+      coverage: () => seen,
+      maxCandidates: () => 1,
+    };
+  },
+  checkTrace() {
+    throw new Error('fake oracle: whole-trace checking not implemented');
+  },
+  isBoundError: () => false,
+};

@@ -1,0 +1,84 @@
+import { generateScenario, GENERATOR_VERSION } from '../../fuzz/generate.js';
+import { validateScenarioJson } from '../../spec/validate.js';
+import { expandScenario } from '../../spec/expand.js';
+import { validateWeightsJson, defaultWeights, ACTION_NAMES } from '../../fuzz/weights.js';
+import { GUEST_OPS } from '../../spec/scenario.js';
+import type { OpKind } from '../../spec/scenario.js';
+
+describe('generator', () => {
+  test('one seed gives one scenario: same id, same JSON', () => {
+    for (const id of ['1:0', '1:1', 'abc:99', '3:7<3:2', '3:9<3:7<3:2']) {
+      expect(JSON.stringify(generateScenario(id))).toBe(JSON.stringify(generateScenario(id)));
+    }
+    expect(JSON.stringify(generateScenario('1:0'))).not.toBe(JSON.stringify(generateScenario('1:1')));
+  });
+
+  test('pinned: seedrandom stream and the generator version a finding records', () => {
+    // if this changes, GENERATOR_VERSION must change too (findings name it)
+    const s = generateScenario('pin:0');
+    expect(GENERATOR_VERSION).toBe('gen@1');
+    expect(s.ops[0]).toMatchObject({ op: 'boot' });
+    expect(s.description).toContain('gen@1');
+  });
+
+  test('every generated scenario is valid and expands, in both profiles', () => {
+    for (let i = 0; i < 150; i++) {
+      for (const profile of ['full', 'guest-only'] as const) {
+        const s = generateScenario(`v:${i}`, { profile });
+        expect(() => validateScenarioJson(JSON.parse(JSON.stringify(s)), `v:${i}`)).not.toThrow();
+        expect(expandScenario(s).ops.length).toBeGreaterThan(s.ops.length - 1);
+        if (profile === 'guest-only') {
+          for (const op of s.ops) if (op.op !== 'boot') expect(GUEST_OPS.has(op.op as OpKind)).toBe(true);
+        }
+      }
+    }
+  });
+
+  test('the generator reaches live-state ops: MSIs and INTs for mapped events, INV after property writes, MOVI, EOI, scheduling', () => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 60; i++) {
+      const s = generateScenario(`live:${i}`);
+      const mapped = new Set<string>();
+      for (const op of s.ops) {
+        seen.set(op.op, (seen.get(op.op) ?? 0) + 1);
+        if (op.op !== 'its.cmd') continue;
+        for (const c of op.cmds) {
+          seen.set(c.cmd, (seen.get(c.cmd) ?? 0) + 1);
+          if (c.cmd === 'MAPTI') mapped.add(`${op.its}:${c.device}:${c.event}`);
+          if (c.cmd === 'INT' && mapped.has(`${op.its}:${c.device}:${c.event}`)) seen.set('INT-mapped', (seen.get('INT-mapped') ?? 0) + 1);
+        }
+      }
+    }
+    for (const k of ['MAPD', 'MAPC', 'MAPTI', 'INT', 'INT-mapped', 'INV', 'MOVI', 'MOVALL', 'DISCARD', 'CLEAR', 'SYNC', 'raw',
+      'kvm.signal_msi', 'vcpu.put', 'vcpu.run', 'wfi', 'migrate', 'irqfd.signal', 'vfio.forward', 'device.fire', 'timer.line']) {
+      expect([k, seen.get(k) ?? 0]).toEqual([k, expect.any(Number)]);
+      expect(seen.get(k) ?? 0).toBeGreaterThan(0);
+    }
+  });
+
+  test('a mutation keeps its parent config and first ops, then differs', () => {
+    const p = generateScenario('m:1');
+    const c = generateScenario('m:5<m:1');
+    expect(c.config).toEqual(p.config);
+    expect(c.ops[0]).toEqual(p.ops[0]);
+    expect(JSON.stringify(c.ops)).not.toBe(JSON.stringify(p.ops));
+  });
+
+  test('weights: defaults valid, bad files named with path', () => {
+    const w = defaultWeights();
+    expect(Object.keys(w.actions).sort()).toEqual([...ACTION_NAMES].sort());
+    const base = { format: 'gicdiff/weights@1', malformedRate: 0.1, minOps: 5, maxOps: 10, actions: { ack: 1 } };
+    expect(validateWeightsJson(base, 'w.json').actions.eoi).toBe(0);
+    expect(() => validateWeightsJson({ ...base, actions: { nope: 1 } }, 'w.json')).toThrow(/w\.json: \/actions\/nope: unknown action/);
+    expect(() => validateWeightsJson({ ...base, malformedRate: 2 }, 'w.json')).toThrow(/\/malformedRate: must be a number from 0 to 1/);
+    expect(() => validateWeightsJson({ ...base, maxOps: 1 }, 'w.json')).toThrow(/\/maxOps/);
+    expect(() => validateWeightsJson({ ...base, actions: { ack: 0 } }, 'w.json')).toThrow(/positive weight/);
+  });
+
+  test('weights steer generation: only acks when only ack has weight', () => {
+    const w = { malformedRate: 0, minOps: 10, maxOps: 10, actions: Object.fromEntries(ACTION_NAMES.map((a) => [a, a === 'ack' ? 1 : 0])) } as never;
+    const s = generateScenario('w:1', { weights: w });
+    expect(s.ops.slice(1).every((o) => o.op === 'sysreg.read')).toBe(true);
+    expect(s.ops.length).toBe(11);
+  });
+});

@@ -1,0 +1,149 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runLockstep } from '../../fuzz/lockstep.js';
+import { problemOf, normalizeErrorMessage } from '../../fuzz/signature.js';
+import { minimizeOnTarget } from '../../fuzz/minimize.js';
+import { buildFinding, writeFinding, writeMinimized, loadFindingOrScenario, signatureSlug } from '../../fuzz/finding.js';
+import { generateScenario } from '../../fuzz/generate.js';
+import { ACTION_NAMES, type Weights } from '../../fuzz/weights.js';
+import { expandScenario } from '../../spec/expand.js';
+import type { Scenario } from '../../spec/scenario.js';
+import type { Target } from '../../spec/target.js';
+import { fakeOracle, fakeTarget } from './fake.js';
+
+const sgiScenario = (ops: Scenario['ops']): Scenario => ({ format: 'gicdiff/scenario@1', name: 't', config: { vcpus: 2, its: 0 }, ops });
+const run = (t: Target, s: ReturnType<typeof expandScenario>, o = {}) => runLockstep(t, s, o, fakeOracle);
+
+describe('lockstep runner', () => {
+  test('a correct target passes; coverage is what the oracle recorded', async () => {
+    const s = expandScenario(sgiScenario([
+      { op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x3000001' },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1', expect: '0x3' },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1', expect: '0x3ff' },
+    ]));
+    const out = await run(fakeTarget(), s);
+    expect(out.trace.status).toBe('complete');
+    expect(out.trace.results).toEqual([null, '0x3', '0x3ff']);
+    expect(out.verdict?.ok).toBe(true);
+    expect(out.expectationFailures).toEqual([]);
+    expect(out.coverage.sort()).toEqual(['fake.iar', 'fake.iar.spurious', 'fake.sgi']);
+  });
+
+  test('stops at the first divergence (lockstep) with its op index', async () => {
+    const s = expandScenario(sgiScenario([
+      { op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x5000001' },
+      { op: 'sysreg.read', cpu: 1, reg: 'ICC_IAR1_EL1' },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' },
+    ]));
+    const out = await run(fakeTarget({ dropSgi: 5 }), s);
+    expect(out.verdict?.ok).toBe(false);
+    if (out.verdict && !out.verdict.ok) {
+      expect(out.verdict.divergence.opIndex).toBe(2);
+      expect(out.verdict.divergence.got).toBe('0x3ff');
+      expect(out.verdict.divergence.allowed).toEqual(['0x5']);
+    }
+    expect(out.trace.results.length).toBe(3);
+    const p = problemOf('fake', s, out)!;
+    expect(p.signature).toBe('fake:sysreg.read ICC_IAR1_EL1:value-mismatch:fake.iar');
+  });
+
+  test('a target that throws is a finding with a stable signature, not a crash', async () => {
+    const s = expandScenario(sgiScenario([{ op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1' }, { op: 'wfi', cpu: 1 }]));
+    const out = await run(fakeTarget({ throwOn: 'wfi' }), s);
+    expect(out.trace.status).toBe('target-error');
+    expect(out.trace.error).toEqual({ opIndex: 1, message: 'TypeError: fake failure at wfi 0x3039' });
+    const p = problemOf('fake', s, out)!;
+    expect(p.signature).toBe('fake:wfi:target-error:TypeError fake failure at wfi #');
+    expect(normalizeErrorMessage('index 17 out of range 0x20')).toBe('index # out of range #');
+  });
+
+  test('step budget, time limit and unsupported scenarios', async () => {
+    const ops: Scenario['ops'] = Array.from({ length: 10 }, () => ({ op: 'sysreg.read' as const, cpu: 0, reg: 'ICC_PMR_EL1' as const }));
+    const s = expandScenario(sgiScenario(ops));
+    const out = await run(fakeTarget(), s, { stepBudget: 4 });
+    expect(out.trace.status).toBe('step-budget');
+    expect(out.trace.results.length).toBe(4);
+    expect(problemOf('fake', s, out)!.parts.mismatch).toBe('step-budget');
+    const picky: Target = { ...fakeTarget(), supports: (op) => op.op !== 'sysreg.read' };
+    const u = await run(picky, s);
+    expect(u.unsupported).toMatch(/op 0 \(sysreg.read\) is not supported by target fake/);
+    expect(u.verdict).toBeNull();
+    expect(problemOf('fake', s, u)).toBeNull();
+  });
+
+  test('expectations are checked even with the oracle off', async () => {
+    const s = expandScenario(sgiScenario([{ op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1', expect: '0x1' }]));
+    const out = await runLockstep(fakeTarget(), s, { oracle: false }, fakeOracle);
+    expect(out.verdict).toBeNull();
+    expect(out.expectationFailures).toEqual([{ opIndex: 0, expected: ['0x1'], got: '0x3ff' }]);
+    expect(problemOf('fake', s, out)!.parts.mismatch).toBe('expectation');
+  });
+});
+
+describe('signature, finding, minimizer on generated scenarios', () => {
+  // plant: SGI 5 from vCPU != 0 is lost; find it with generated scenarios
+  const faulty = fakeTarget({ dropSgi: 5 });
+  const sgiOnly: Record<string, number> = { sgi: 3, ack: 4, eoi: 1, cpuifRead: 1, spiConfig: 1 };
+  const weights = { malformedRate: 0, minOps: 30, maxOps: 60, actions: Object.fromEntries(ACTION_NAMES.map((a) => [a, sgiOnly[a] ?? 0])) } as Weights;
+
+  async function hits(n: number): Promise<{ id: string; sig: string }[]> {
+    const out: { id: string; sig: string }[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = `sig:${i}`;
+      const e = expandScenario(generateScenario(id, { weights }));
+      const p = problemOf('fake', e, await run(faulty, e));
+      if (p) out.push({ id, sig: p.signature });
+    }
+    return out;
+  }
+
+  test('one bug found by many seeds is one signature', async () => {
+    const h = await hits(60);
+    expect(h.length).toBeGreaterThan(5);
+    expect(new Set(h.map((x) => x.sig))).toEqual(new Set(['fake:sysreg.read ICC_IAR1_EL1:value-mismatch:fake.iar']));
+  });
+
+  test('minimized: few ops, same signature, deterministic; finding written atomically and reloadable', async () => {
+    const h = await hits(60);
+    const id = h[0]!.id;
+    const s = generateScenario(id, { weights });
+    const m1 = await minimizeOnTarget(faulty, s, run, h[0]!.sig);
+    const m2 = await minimizeOnTarget(faulty, s, run, h[0]!.sig);
+    expect(JSON.stringify(m1.scenario)).toBe(JSON.stringify(m2.scenario));
+    // SGI 5 from a vCPU other than 0, then an acknowledge that misses it: 2 ops (boot removed)
+    expect(m1.scenario.ops.length).toBeLessThanOrEqual(3);
+    expect(m1.scenario.config?.vcpus).toBeLessThanOrEqual(2);
+    const e = expandScenario(m1.scenario);
+    const out = await run(faulty, e);
+    const p = problemOf('fake', e, out)!;
+    expect(p.signature).toBe(h[0]!.sig);
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'gicdiff-finding-'));
+    const fdir = path.join(dir, signatureSlug(p.signature));
+    const full = expandScenario(s);
+    const fullOut = await run(faulty, full);
+    const finding = buildFinding(s, full, fullOut, problemOf('fake', full, fullOut)!, { target: 'fake', seed: id, profile: 'full' });
+    writeFinding(fdir, finding);
+    writeMinimized(fdir, m1.scenario);
+    expect(readdirSync(fdir).sort()).toEqual(['finding.json', 'minimized.json']); // no temp files left
+    const back = loadFindingOrScenario(path.join(fdir, 'finding.json'));
+    expect(back.finding?.signature).toBe(p.signature);
+    expect(back.finding?.seed).toBe(id);
+    expect(back.finding?.versions.generator).toBe('gen@1');
+    expect(back.finding?.classification).toBe('new');
+    expect(loadFindingOrScenario(path.join(fdir, 'minimized.json')).finding).toBeNull();
+    // malformed findings: file, JSON path and problem
+    const bad = JSON.parse(readFileSync(path.join(fdir, 'finding.json'), 'utf8'));
+    bad.opIndex = -1;
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(bad));
+    expect(() => loadFindingOrScenario(path.join(dir, 'bad.json'))).toThrow(/bad\.json: \/opIndex: must be >= 0/);
+    bad.opIndex = 1;
+    bad.scenario.ops[1] = { op: 'sysreg.read', cpu: 9, reg: 'ICC_IAR1_EL1' };
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(bad));
+    expect(() => loadFindingOrScenario(path.join(dir, 'bad.json'))).toThrow(/bad\.json: \/scenario\/ops\/1\/cpu: vCPU 9 does not exist/);
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ format: 'other' }));
+    expect(() => loadFindingOrScenario(path.join(dir, 'bad.json'))).toThrow(/\/format: must be "gicdiff\/finding@1" or "gicdiff\/scenario@1"/);
+  });
+});
