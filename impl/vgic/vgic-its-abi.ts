@@ -11,6 +11,7 @@ import {
   freeDevice, freeDeviceList, getVcpuById, isCollectionMapped, itsFreeIte, sortDeviceList, sortItt, vgicAddLpi,
   vgicItsCheckEventId, vgicItsCheckId, writeEntry, EFAULT,
 } from './vgic-its-state.js';
+import * as abi from '../../spec/codec/kvm-its-abi.js';
 import { ABI_0_ESZ, BASER_INDIRECT, BASER_VALID, VITS_TYPER_IDBITS, baserAddress, baserNrPages } from './vgic-its-regs.js';
 
 const SZ_64K = 0x1_0000;
@@ -19,29 +20,30 @@ const DTE_MAX_DEVID_OFFSET = (1 << 14) - 1;
 const ITE_MAX_EVENTID_OFFSET = (1 << 16) - 1;
 
 // ------------------------------------------------------------------ entry encodings
+// The layouts live in spec/data/kvm-its-abi.json (spec/codec/kvm-its-abi.ts); these wrappers add
+// KVM's own reading of them.
 
 export function encodeDte(next: number, ittAddr: number, numEventidBits: number): bigint {
-  return (1n << 63n) | (BigInt(next) << 49n) | ((BigInt(ittAddr) >> 8n) << 5n) | BigInt(numEventidBits - 1);
+  return abi.encodeDte({ valid: 1, next, ittAddr, size: numEventidBits - 1 });
 }
 export function decodeDte(e: bigint): { valid: boolean; next: number; ittAddr: number; numEventidBits: number } {
-  return {
-    valid: (e >> 63n) !== 0n,
-    next: Number((e >> 49n) & 0x3fffn),
-    ittAddr: Number(((e >> 5n) & 0xfff_ffff_ffffn) << 8n),
-    numEventidBits: Number(e & 0x1fn) + 1,
-  };
+  const d = abi.decodeDte(e);
+  return { valid: d.valid !== 0, next: d.next, ittAddr: d.ittAddr, numEventidBits: d.size + 1 };
 }
 export function encodeCte(targetAddr: number, collId: number): bigint {
-  return (1n << 63n) | (BigInt(targetAddr >>> 0) << 16n) | BigInt(collId);
+  return abi.encodeCte({ valid: 1, rdBase: targetAddr >>> 0, icid: collId });
 }
+/** KVM keeps only the low 32 bits of RDBase (`(u32)(val >> KVM_ITS_CTE_RDBASE_SHIFT)`): bits [47:16] */
 export function decodeCte(e: bigint): { valid: boolean; targetAddr: number; collId: number } {
-  return { valid: (e >> 63n) !== 0n, targetAddr: Number((e >> 16n) & 0xffff_ffffn), collId: Number(e & 0xffffn) };
+  const c = abi.decodeCte(e);
+  return { valid: c.valid !== 0, targetAddr: c.rdBase % 0x1_0000_0000, collId: c.icid };
 }
 export function encodeIte(next: number, intid: number, collId: number): bigint {
-  return (BigInt(next) << 48n) | (BigInt(intid) << 16n) | BigInt(collId);
+  return abi.encodeIte({ next, pINTID: intid, icid: collId });
 }
 export function decodeIte(e: bigint): { next: number; intid: number; collId: number } {
-  return { next: Number(e >> 48n), intid: Number((e >> 16n) & 0xffff_ffffn), collId: Number(e & 0xffffn) };
+  const i = abi.decodeIte(e);
+  return { next: i.next, intid: i.pINTID, collId: i.icid };
 }
 
 // ------------------------------------------------------------------ save
@@ -197,9 +199,9 @@ function vgicItsRestoreDte(its: VgicIts, id: number, entry: bigint): number {
 /** handle_l1_dte: scan the level-2 page of a valid level-1 entry */
 function handleL1Dte(its: VgicIts, id: number, entry: bigint): number {
   const l2StartId = id * (SZ_64K / ABI_0_ESZ);
-  if ((entry & (1n << 63n)) === 0n) return 1;
-  const gpa = Number(entry & 0xf_ffff_ffff_0000n);
-  return scanItsTable(its, gpa, SZ_64K, ABI_0_ESZ, l2StartId, vgicItsRestoreDte);
+  const l1 = abi.decodeL1(entry);
+  if (l1.valid === 0) return 1;
+  return scanItsTable(its, l1.l2Addr, SZ_64K, ABI_0_ESZ, l2StartId, vgicItsRestoreDte);
 }
 
 /** vgic_its_restore_device_tables: any error frees every device */
