@@ -1,6 +1,8 @@
 // ITS command codec: known answers computed by hand from the bit positions of gic-arch.md 5.3 / 6.1,
 // and round-trip properties over every command of spec/data/its-commands.json.
 import fc from 'fast-check';
+import { Ajv } from 'ajv';
+import scenarioSchema from '../../spec/schema/scenario.schema.json' with { type: 'json' };
 import table from '../../spec/data/its-commands.json' with { type: 'json' };
 import type { ItsCommand } from '../../spec/scenario.js';
 import {
@@ -244,5 +246,39 @@ describe('round trips', () => {
       const back = encodeItsCommand(toScenarioCommand(decodeItsCommand(b)));
       expect([...back]).toEqual([...b]);
     }), { numRuns: 2000 });
+  });
+});
+
+describe('agreement with the scenario schema (spec/schema/scenario.schema.json ItsCommand)', () => {
+  const ajv = new Ajv({ strict: false });
+  ajv.addSchema(scenarioSchema, 'scenario');
+  const validate = ajv.getSchema('scenario#/definitions/ItsCommand')!;
+
+  test('every command the table names is a schema command, with the same field names', () => {
+    const schemaCmds = new Map<string, { props: string[]; required: string[] }>();
+    for (const alt of (scenarioSchema as any).definitions.ItsCommand.oneOf) {
+      const c = alt.properties.cmd;
+      for (const name of c.enum ?? [c.const]) {
+        schemaCmds.set(name, { props: Object.keys(alt.properties).filter((k) => k !== 'cmd').sort(), required: (alt.required as string[]).filter((k) => k !== 'cmd').sort() });
+      }
+    }
+    for (const c of commands) {
+      const s = schemaCmds.get(c.name);
+      expect([c.name, s === undefined]).toEqual([c.name, false]);
+      expect([c.name, c.fields.map((f) => f.name).sort()]).toEqual([c.name, s!.props]);
+      expect([c.name, c.fields.filter((f) => !f.optional).map((f) => f.name).sort()]).toEqual([c.name, s!.required]);
+    }
+    expect([...schemaCmds.keys()].filter((n) => n !== 'raw').sort()).toEqual(commands.map((c) => c.name).sort());
+  });
+
+  test('whatever toScenarioCommand returns validates against the schema', () => {
+    const opcodes = [...ITS_COMMANDS.map((c) => c.opcode), 0x00, 0x02, 0xff];
+    const bytes = fc.tuple(fc.constantFrom(...opcodes), fc.uint8Array({ minLength: 31, maxLength: 31 }))
+      .map(([op, rest]) => Uint8Array.from([op, ...rest]));
+    const clean = fc.constantFrom(...commands).chain(commandArb).map((c) => encodeItsCommand(c as unknown as ItsCommand));
+    fc.assert(fc.property(fc.oneof(bytes, clean), (b) => {
+      const cmd = toScenarioCommand(decodeItsCommand(b));
+      if (!validate(cmd)) throw new Error(`${JSON.stringify(cmd)}: ${ajv.errorsText(validate.errors)}`);
+    }), { numRuns: 1000 });
   });
 });
