@@ -12,9 +12,20 @@ interface RegisterEntry {
 }
 interface RegisterFile { frame: string; registers: RegisterEntry[] }
 
+const frames = new Map<string, RegisterFile>();
+
 function loadFrame(name: string): RegisterFile {
-  const url = new URL(`../../spec/data/registers/${name}.json`, import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as RegisterFile;
+  let f = frames.get(name);
+  if (!f) {
+    const url = new URL(`../../spec/data/registers/${name}.json`, import.meta.url);
+    try {
+      f = JSON.parse(readFileSync(url, 'utf8')) as RegisterFile;
+    } catch (e) {
+      throw new Error(`cannot read the register table spec/data/registers/${name}.json: ${(e as Error).message}`);
+    }
+    frames.set(name, f);
+  }
+  return f;
 }
 
 export interface SysregEncoding { op0: number; op1: number; CRn: number; CRm: number; op2: number }

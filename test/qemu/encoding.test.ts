@@ -1,0 +1,139 @@
+// The ops encoding: known answers computed by hand from the architecture, and a round trip
+// (encode -> decode gives back every op's fields) over generated guest ops.
+import fc from 'fast-check';
+import type { ExpandedScenario, PrimitiveOp, ItsCommand } from '../../spec/scenario.js';
+import { DEFAULT_CONFIG } from '../../spec/scenario.js';
+import { parseHex, toHex } from '../../spec/hex.js';
+import { encodeOps, decodeOps, mmioAddress, mpidrOf } from '../../targets/qemu/encoding.js';
+import { sysregEncoding, sysregInstruction } from '../../targets/qemu/registers.js';
+import {
+  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
+} from '../../targets/qemu/protocol.js';
+
+function scenario(ops: PrimitiveOp[], vcpus = 4): ExpandedScenario {
+  return { name: 't', config: { ...DEFAULT_CONFIG, vcpus }, ops, origin: ops.map((_, i) => i) };
+}
+
+describe('known answers', () => {
+  test('MRS x0, ICC_IAR1_EL1 and MSR ICC_PMR_EL1, x0', () => {
+    // ICC_IAR1_EL1 = S3_0_C12_C12_0 (gic-arch.md 3 / Arm ARM). MRS: 0xd5300000 | (op0-2)<<19 |
+    // op1<<16 | CRn<<12 | CRm<<8 | op2<<5 | Rt = 0xd5300000 | 0x80000 | 0xc000 | 0xc00 = 0xd538cc00
+    expect(sysregInstruction(sysregEncoding('ICC_IAR1_EL1')!, false)).toBe(0xd538cc00);
+    // ICC_PMR_EL1 = S3_0_C4_C6_0. MSR: 0xd5100000 | 0x80000 | 4<<12 | 6<<8 = 0xd5184600
+    expect(sysregInstruction(sysregEncoding('ICC_PMR_EL1')!, true)).toBe(0xd5184600);
+    // ICC_AP1R2_EL1 = S3_0_C12_C9_2: 0xd5300000 | 0x80000 | 0xc000 | 0x900 | 2<<5 = 0xd538c940
+    expect(sysregInstruction(sysregEncoding('ICC_AP1R2_EL1')!, false)).toBe(0xd538c940);
+    // ISR_EL1 = S3_0_C12_C1_0: 0xd5300000 | 0x80000 | 0xc000 | 0x100 = 0xd538c100
+    expect(sysregInstruction(sysregEncoding('ISR_EL1')!, false)).toBe(0xd538c100);
+  });
+
+  test('MMIO addresses follow the DESIGN.md 3 map', () => {
+    expect(mmioAddress({ frame: 'gicd', offset: 0x6100 })).toBe(0x0800_6100);
+    // redistributor 1: 0x080a0000 + 1 * 0x20000, SGI frame + 0x10000, IPRIORITYR0 at 0x400
+    expect(mmioAddress({ frame: 'gicr-sgi', index: 1, offset: 0x400 })).toBe(0x080d_0400);
+    expect(mmioAddress({ frame: 'gicr', index: 2, offset: 0x14 })).toBe(0x080e_0014);
+    // ITS 0 at 0x08080000, GITS_TRANSLATER at +0x10040
+    expect(mmioAddress({ frame: 'gits', index: 0, offset: 0x10040 })).toBe(0x0809_0040);
+  });
+
+  test('MPIDR of vCPU 17 is Aff1 = 1, Aff0 = 1 (DESIGN.md 3)', () => {
+    expect(mpidrOf(17)).toBe(0x101n);
+  });
+
+  test('header and one MAPC record, byte for byte', () => {
+    const buf = encodeOps(scenario([{ op: 'its.cmd', its: 0, cmds: [{ cmd: 'MAPC', collection: 0, target: 1, valid: true }] }], 1));
+    const v = new DataView(buf.buffer);
+    expect(v.getUint32(0, true)).toBe(0x504f4447);
+    expect(v.getUint32(8, true)).toBe(1); // ops
+    expect(v.getUint32(12, true)).toBe(1); // vcpus
+    expect(Number(v.getBigUint64(16, true))).toBe(buf.length);
+    // GITS_CBASER / CWRITER / CREADR offsets (gic-arch.md 5.1)
+    expect([v.getUint32(40, true), v.getUint32(44, true), v.getUint32(48, true)]).toEqual([0x80, 0x88, 0x90]);
+    const rec = 64 + 8; // after the header and one MPIDR
+    expect(v.getUint8(rec)).toBe(OP_ITS_CMD);
+    expect(v.getUint32(rec + 4, true)).toBe(24 + 32);
+    expect(Number(v.getBigUint64(rec + 8, true))).toBe(0x0808_0000);
+    // MAPC collection 0 target 1 V=1: DW0 = opcode 0x09, DW2 = V [63] | RDbase 1 << 16 (gic-arch.md 5.3)
+    expect(v.getBigUint64(rec + 24, true)).toBe(0x09n);
+    expect(v.getBigUint64(rec + 24 + 16, true)).toBe(0x8000_0000_0001_0000n);
+  });
+});
+
+// ---- round trip ----
+
+const hex64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((v) => toHex(v));
+const cpu = fc.integer({ min: 0, max: 3 });
+const frame = fc.constantFrom('gicd', 'gicr', 'gicr-sgi', 'gits') as fc.Arbitrary<'gicd' | 'gicr' | 'gicr-sgi' | 'gits'>;
+const width = fc.constantFrom(8, 16, 32, 64) as fc.Arbitrary<8 | 16 | 32 | 64>;
+const readRegs = ['ICC_IAR1_EL1', 'ICC_HPPIR1_EL1', 'ICC_RPR_EL1', 'ICC_PMR_EL1', 'ICC_AP1R3_EL1', 'ISR_EL1'] as const;
+const writeRegs = ['ICC_EOIR1_EL1', 'ICC_DIR_EL1', 'ICC_SGI1R_EL1', 'ICC_AP0R0_EL1', 'ICC_IGRPEN1_EL1'] as const;
+const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+const command: fc.Arbitrary<ItsCommand> = fc.oneof(
+  fc.record({ cmd: fc.constant('MAPD' as const), device: u32, size: fc.integer({ min: 0, max: 31 }), itt: fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((x) => toHex(x * 256)), valid: fc.boolean() }),
+  fc.record({ cmd: fc.constant('MAPTI' as const), device: u32, event: u32, intid: u32, collection: fc.integer({ min: 0, max: 0xffff }) }),
+  fc.record({ cmd: fc.constant('INT' as const), device: u32, event: u32 }),
+  fc.record({ cmd: fc.constant('SYNC' as const), target: fc.integer({ min: 0, max: 0xffff }) }),
+);
+const bytes = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('hex'));
+
+const guestOp: fc.Arbitrary<PrimitiveOp> = fc.oneof(
+  fc.record({ op: fc.constant('mmio.read' as const), cpu, frame, index: fc.integer({ min: 0, max: 3 }), offset: fc.integer({ min: 0, max: 0xfff8 }), width }),
+  fc.record({ op: fc.constant('mmio.write' as const), cpu, frame, index: fc.integer({ min: 0, max: 3 }), offset: fc.integer({ min: 0, max: 0xfff8 }), width, value: hex64 }),
+  fc.record({ op: fc.constant('sysreg.read' as const), cpu, reg: fc.constantFrom(...readRegs) }),
+  fc.record({ op: fc.constant('sysreg.write' as const), cpu, reg: fc.constantFrom(...writeRegs), value: hex64 }),
+  fc.record({ op: fc.constant('wfi' as const), cpu }),
+  fc.record({ op: fc.constant('its.cmd' as const), cpu, its: fc.constant(0), cmds: fc.array(command, { minLength: 1, maxLength: 4 }) as fc.Arbitrary<[ItsCommand, ...ItsCommand[]]> }),
+  fc.record({ op: fc.constant('mem.write' as const), addr: fc.integer({ min: 0x4100_0000, max: 0x43ff_0000 }).map(toHex), bytes }),
+  fc.record({ op: fc.constant('mem.read' as const), addr: fc.integer({ min: 0x4000_0000, max: 0x43ff_0000 }).map(toHex), len: fc.integer({ min: 0, max: 4096 }) }),
+) as fc.Arbitrary<PrimitiveOp>;
+
+test('encode -> decode gives back every op', () => {
+  fc.assert(fc.property(fc.array(guestOp, { maxLength: 30 }), (ops) => {
+    const d = decodeOps(encodeOps(scenario(ops)));
+    expect(d.nops).toBe(ops.length);
+    expect(d.mpidr).toEqual([0n, 1n, 2n, 3n]);
+    ops.forEach((op, k) => {
+      const r = d.records[k]!;
+      switch (op.op) {
+        case 'mmio.read':
+        case 'mmio.write':
+          expect([r.kind, r.cpu, r.width * 8, Number(r.a)]).toEqual([op.op === 'mmio.read' ? OP_MMIO_READ : OP_MMIO_WRITE, op.cpu, op.width, mmioAddress(op)]);
+          if (op.op === 'mmio.write') expect(r.b).toBe(parseHex(op.value));
+          break;
+        case 'sysreg.read':
+          expect([r.kind, r.cpu, Number(r.a)]).toEqual([OP_SYSREG_READ, op.cpu, sysregInstruction(sysregEncoding(op.reg)!, false)]);
+          break;
+        case 'sysreg.write':
+          expect([r.kind, r.cpu, Number(r.a), r.b]).toEqual([OP_SYSREG_WRITE, op.cpu, sysregInstruction(sysregEncoding(op.reg)!, true), parseHex(op.value)]);
+          break;
+        case 'wfi':
+          expect([r.kind, r.cpu]).toEqual([OP_WFI, op.cpu]);
+          break;
+        case 'its.cmd':
+          expect([r.kind, r.cpu, Number(r.a)]).toEqual([OP_ITS_CMD, op.cpu ?? 0, 0x0808_0000]);
+          expect(r.cmds).toEqual(op.cmds);
+          break;
+        case 'mem.write':
+          expect([r.kind, r.cpu, r.a, r.bytes]).toEqual([OP_MEM_WRITE, 0, parseHex(op.addr), op.bytes]);
+          break;
+        case 'mem.read':
+          expect([r.kind, r.cpu, r.a, Number(r.b)]).toEqual([OP_MEM_READ, 0, parseHex(op.addr), op.len]);
+          break;
+        default:
+          throw new Error('unexpected op');
+      }
+    });
+  }), { numRuns: 200 });
+});
+
+test('a host op cannot be encoded, with a message naming the op', () => {
+  expect(() => encodeOps(scenario([{ op: 'wfi', cpu: 0 }, { op: 'kvm.irq_line', type: 'spi', intid: 40, level: 1 }])))
+    .toThrow(/op 1 \(kvm.irq_line\): not a guest op/);
+});
+
+test('a truncated buffer is rejected with the byte offset', () => {
+  const buf = encodeOps(scenario([{ op: 'wfi', cpu: 0 }, { op: 'wfi', cpu: 1 }]));
+  const cut = buf.slice(0, buf.length - 8);
+  new DataView(cut.buffer).setBigUint64(16, BigInt(cut.length), true);
+  expect(() => decodeOps(cut)).toThrow(/record 1 at byte \d+/);
+});

@@ -1,0 +1,34 @@
+// Parsing the agent's UART output (targets/qemu/output.ts; line formats in agent.c).
+import { AgentOutputParser, describeException } from '../../targets/qemu/output.js';
+
+test('results of every kind, across chunk boundaries', () => {
+  const p = new AgentOutputParser(5);
+  p.push('GICDIFF-AGENT 1\nAGENT-READY 5\nR0 V 2');
+  p.push('000\nR1 N\nR2 W\r\nR3 A\nR4 B 00ff\nDO');
+  p.push('NE\n');
+  expect(p.finish()).toEqual({ results: ['0x2000', null, 'woken', 'asleep', '00ff'], done: true });
+});
+
+test('an exception stops the trace at its op, with the fault decoded', () => {
+  const p = new AgentOutputParser(3);
+  p.push('R0 N\nF 1 4 96000010 be001bec 8140008\n');
+  const o = p.finish();
+  expect(o.done).toBe(false);
+  expect(o.results).toEqual([null]);
+  expect(o.error?.opIndex).toBe(1);
+  expect(o.error?.message).toMatch(/running op 1: data abort \(synchronous external abort, read at 0x8140008\)/);
+});
+
+test('out-of-order or missing results are errors, not silently accepted', () => {
+  const p = new AgentOutputParser(3);
+  p.push('R0 N\nR2 N\n');
+  expect(p.finish().error).toEqual({ opIndex: 1, message: 'agent reported op 2 where op 1 was expected' });
+  const q = new AgentOutputParser(2);
+  q.push('R0 N\nDONE\n');
+  expect(q.finish().error?.message).toMatch(/after 1 of 2 ops/);
+});
+
+test('ESR decoding (Arm ARM ESR_EL1: EC [31:26], WnR [6], DFSC [5:0])', () => {
+  expect(describeException(0x9600_0061n, 0x4100_0001n, 0n)).toMatch(/data abort \(alignment fault, write at 0x41000001\)/);
+  expect(describeException(0x0200_0000n, 0n, 0xbe00_1000n)).toMatch(/^unknown reason \(UNDEFINED instruction\)/);
+});

@@ -1,0 +1,84 @@
+// Runs real QEMU (a boot takes about 0.1 s): the guest-only shared examples and hand-written
+// scenarios must give the results their `expect` fields (taken from the architecture documents,
+// cited in each scenario's description) say.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { validateScenarioJson } from '../../spec/validate.js';
+import { expandScenario } from '../../spec/expand.js';
+import { checkExpectations } from '../../spec/expect-check.js';
+import type { ExpandedScenario } from '../../spec/scenario.js';
+import { qemuTarget } from '../../targets/qemu/target.js';
+
+const EXAMPLES = '/work/shared/examples';
+const unavailable = qemuTarget.unavailable();
+const run = unavailable ? test.skip : test;
+if (unavailable) console.warn(`test/qemu/qemu-run: skipped, ${unavailable}`);
+
+function load(file: string): ExpandedScenario {
+  return expandScenario(validateScenarioJson(JSON.parse(readFileSync(file, 'utf8')), file));
+}
+
+async function runAndCheck(file: string) {
+  const s = load(file);
+  const t = await qemuTarget.runWhole(s, { timeoutMs: 20_000 });
+  expect({ status: t.status, error: t.error }).toEqual({ status: 'complete', error: undefined });
+  expect(t.results).toHaveLength(s.ops.length);
+  expect(checkExpectations(s.ops, t.results)).toEqual([]);
+  return { s, t };
+}
+
+run('shared example sgi-priority passes', async () => {
+  await runAndCheck(path.join(EXAMPLES, 'sgi-priority.json'));
+});
+
+run('shared example its-int-basic passes', async () => {
+  await runAndCheck(path.join(EXAMPLES, 'its-int-basic.json'));
+});
+
+run('shared examples with host ops are unsupported, naming the first host op', async () => {
+  for (const name of ['irq-line-level', 'its-migrate', 'gicv4-forwarded']) {
+    const s = load(path.join(EXAMPLES, `${name}.json`));
+    const t = await qemuTarget.runWhole(s);
+    expect(t.status).toBe('unsupported');
+    const k = t.error!.opIndex;
+    expect(t.error!.message).toContain(s.ops[k]!.op);
+    expect(s.ops.slice(0, k).every((op) => qemuTarget.supports(op, s.config))).toBe(true);
+  }
+});
+
+run('ITS: MAPD/MAPC/MAPTI/INT, acknowledge, EOI, WFI wake-up', async () => {
+  await runAndCheck(path.join(__dirname, 'scenarios/its-int-ack.json'));
+});
+
+run('SGIs: broadcast and by target list, pending/active state, WFI wake-up', async () => {
+  await runAndCheck(path.join(__dirname, 'scenarios/sgi-broadcast.json'));
+});
+
+run('GICD_TYPER, GICR_TYPER and guest memory', async () => {
+  const { t } = await runAndCheck(path.join(__dirname, 'scenarios/typer.json'));
+  const gicdTyper = BigInt(t.results[0] as string);
+  expect(gicdTyper & 0x1fn).toBe(7n); // ITLinesNumber = (224 + 32) / 32 - 1 (gic-arch.md 1.2)
+  expect((gicdTyper >> 17n) & 1n).toBe(1n); // LPIS: the config has an ITS
+  expect((gicdTyper >> 19n) & 0x1fn).toBeGreaterThanOrEqual(13n); // IDbits >= 13 with LPIs
+  for (const i of [0, 1]) {
+    const r = BigInt(t.results[1 + i] as string);
+    expect((r >> 8n) & 0xffffn).toBe(BigInt(i)); // Processor_Number = i (DESIGN.md 3)
+    expect(r >> 32n).toBe(BigInt(i)); // Affinity_Value: Aff0 = i
+    expect((r >> 4n) & 1n).toBe(i === 1 ? 1n : 0n); // Last: only the last redistributor
+  }
+});
+
+run('a guest fault is a target-error at its op; a hung run is cut at the budget', async () => {
+  const config = { vcpus: 1, its: 0 };
+  const fault = expandScenario({ format: 'gicdiff/scenario@1', name: 'fault', config, ops: [
+    { op: 'mem.read', addr: '0x41000000', len: 1 },
+    { op: 'mmio.read', cpu: 0, frame: 'gicr', index: 5, offset: 8, width: 64, comment: 'no redistributor 5 with one vCPU' },
+  ] });
+  const t = await qemuTarget.runWhole(fault);
+  expect(t.status).toBe('target-error');
+  expect(t.results).toEqual(['00']);
+  expect(t.error!.opIndex).toBe(1);
+  expect(t.error!.message).toMatch(/data abort/);
+  const slow = await qemuTarget.runWhole(fault, { timeoutMs: 1 });
+  expect(slow.status).toBe('step-budget');
+});
