@@ -115,14 +115,9 @@ export function itsCommandByOpcode(opcode: number): ItsCommandDef | undefined {
 
 // ---- decode ----
 
-let cachedBuf: Uint8Array | null = null;
-let cachedView: DataView | null = null;
-function viewOf(buf: Uint8Array): DataView {
-  if (buf !== cachedBuf) {
-    cachedView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    cachedBuf = buf;
-  }
-  return cachedView!;
+/** Little-endian uint32 at buf[o]: plain byte reads, so no DataView is created per buffer. */
+function u32(buf: Uint8Array, o: number): number {
+  return (buf[o]! | (buf[o + 1]! << 8) | (buf[o + 2]! << 16) | (buf[o + 3]! << 24)) >>> 0;
 }
 
 /** Decode the 32-byte command at buf[offset..offset+32). */
@@ -130,30 +125,29 @@ export function decodeItsCommand(buf: Uint8Array, offset = 0): DecodedItsCommand
   if (!(offset >= 0 && offset + ITS_COMMAND_BYTES <= buf.length)) {
     throw new RangeError(`decodeItsCommand: 32 bytes at offset ${offset} are outside the ${buf.length}-byte buffer`);
   }
-  const v = viewOf(buf);
-  const opcode = v.getUint8(offset);
+  const opcode = buf[offset]!;
   const def = byOpcode[opcode];
   const fields: Record<string, number> = {};
   if (def === undefined) {
-    return { opcode, name: null, fields, raw: readHalves(v, offset) };
+    return { opcode, name: null, fields, raw: readHalves(buf, offset) };
   }
   const res0 = def.res0;
   let reserved = false;
   for (let i = 0; i < 8; i++) {
-    if ((v.getUint32(offset + i * 4, true) & res0[i]!) !== 0) { reserved = true; break; }
+    if ((u32(buf, offset + i * 4) & res0[i]!) !== 0) { reserved = true; break; }
   }
   const fs = def.fields;
   for (let i = 0; i < fs.length; i++) {
     const f = fs[i]!;
     const base = offset + f.dw * 8;
-    fields[f.name] = readField(f.accessor, v.getUint32(base, true), v.getUint32(base + 4, true));
+    fields[f.name] = readField(f.accessor, u32(buf, base), u32(buf, base + 4));
   }
-  return reserved ? { opcode, name: def.name, fields, raw: readHalves(v, offset) } : { opcode, name: def.name, fields };
+  return reserved ? { opcode, name: def.name, fields, raw: readHalves(buf, offset) } : { opcode, name: def.name, fields };
 }
 
-function readHalves(v: DataView, offset: number): Uint32Array {
+function readHalves(buf: Uint8Array, offset: number): Uint32Array {
   const w = new Uint32Array(8);
-  for (let i = 0; i < 8; i++) w[i] = v.getUint32(offset + i * 4, true);
+  for (let i = 0; i < 8; i++) w[i] = u32(buf, offset + i * 4);
   return w;
 }
 
