@@ -168,8 +168,8 @@ function resultBlock(r: ScenarioResult, name: string, anchor: string, scAnchor: 
   if (r.knownReason) lines.push(`<div>Known: ${h(r.knownReason)}</div>`);
   if (r.unsupportedReason) lines.push(`<div>Unsupported: ${h(r.unsupportedReason)}</div>`);
   if (r.failures.length) lines.push(`<pre>${h(r.failures.map(describeFailure).join('\n\n'))}</pre>`);
-  if (r.outcome !== 'pass') lines.push(`<div>Reproduce: <code>${h(r.repro)}</code></div>`);
-  if (r.rulesExercised.length) lines.push(`<details><summary class="muted">${r.rulesExercised.length} rules exercised</summary><code>${h(r.rulesExercised.join(', '))}</code></details>`);
+  if (r.outcome === 'new' || r.outcome === 'known') lines.push(`<div>Reproduce: <code>${h(r.repro)}</code></div>`);
+  if (r.rulesExercised.length) lines.push(`<details><summary class="muted">${r.rulesExercised.length} rule${r.rulesExercised.length === 1 ? '' : 's'} exercised</summary><code>${h(r.rulesExercised.join(', '))}</code></details>`);
   lines.push('</div>');
   return lines.join('');
 }
