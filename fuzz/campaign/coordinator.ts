@@ -1,0 +1,555 @@
+// A fuzz campaign (DESIGN.md 1, 6, 8): worker threads run generated scenarios in lockstep, the
+// coordinator deduplicates findings by signature and writes them the moment they are found, steers
+// generation toward a corpus of scenarios that reached new rules or rule pairs, reports status,
+// and stops cleanly on the time/iteration limit or SIGINT/SIGTERM with its summary written.
+// Folder format: fuzz/CAMPAIGN-FORMAT.md.
+import { Worker } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Expectations } from '../../spec/expectations.js';
+import type { Finding } from '../../spec/gen/finding.js';
+import type { Scenario } from '../../spec/scenario.js';
+import { appendLine, writeJsonAtomic } from '../atomic.js';
+import { signatureSlug, writeFinding, writeMinimized } from '../finding.js';
+import { GENERATOR_VERSION, type Profile } from '../generate.js';
+import type { RunOptions } from '../lockstep.js';
+import type { MinimizeOptions } from '../minimize.js';
+import { Rng } from '../rng.js';
+import { gicdiffVersion } from '../version.js';
+import type { Weights } from '../weights.js';
+import { bundleForWorker } from './bundle.js';
+import type { FromWorker, ItemResult, ToWorker, WorkerInit, WorkItem } from './protocol.js';
+import type { CampaignParams, CampaignState, CampaignSummaryDoc, FindingRecord, Shard, StatsLine } from './summary.js';
+
+export interface CampaignOptions {
+  target: string;
+  seed: string;
+  out: string;
+  profile: Profile;
+  timeMs?: number;
+  iterations?: number;
+  workers: number;
+  shard: Shard;
+  resume: boolean;
+  weights: Weights;
+  expectations: Expectations;
+  /** plugin module (.ts) giving targets and the oracle; default fuzz/campaign/default-plugin.ts */
+  plugin?: string;
+  run?: RunOptions;
+  minimize?: MinimizeOptions;
+  /** stats/summary interval (default 2000 ms) */
+  intervalMs?: number;
+  /** scenarios per batch sent to a worker (default 4) */
+  batch?: number;
+  /** share of scenarios that mutate a corpus entry (default 0.3) */
+  mutationRate?: number;
+  /** where status lines go (default process.stderr); `tty` draws one live line */
+  status?: { write(s: string): void; isTTY?: boolean };
+  /** listen to SIGINT/SIGTERM (default true) */
+  handleSignals?: boolean;
+}
+
+export class CampaignError extends Error {}
+
+const DEFAULT_PLUGIN = fileURLToPath(new URL('./default-plugin.ts', import.meta.url));
+
+interface WorkerSlot {
+  worker: Worker;
+  inFlight: WorkItem[][];
+  minimizing: number;
+  ready: boolean;
+}
+
+export async function runCampaign(o: CampaignOptions): Promise<CampaignSummaryDoc> {
+  return new Campaign(o).run();
+}
+
+class Campaign {
+  private readonly out: string;
+  private readonly statusOut: { write(s: string): void; isTTY?: boolean };
+  private readonly interval: number;
+  private readonly batch: number;
+  private readonly mutationRate: number;
+  private params!: CampaignParams;
+  // progress
+  private next: number; // smallest index of this shard not known done
+  private readonly done = new Set<number>();
+  private cursor = 0; // next index to dispatch, counted in this shard (index = shard.index + cursor * shard.count)
+  private readonly dispatched = new Set<number>();
+  private priorElapsed = 0;
+  private startTime = Date.now();
+  // totals
+  private scenarios = 0;
+  private ops = 0;
+  private readonly statuses: Record<string, number> = { ok: 0, divergent: 0, 'target-error': 0, 'step-budget': 0, unsupported: 0, 'oracle-error': 0 };
+  private hits = 0;
+  private readonly ruleHits = new Map<string, number>();
+  private readonly pairs = new Set<string>();
+  private readonly corpus: string[] = [];
+  private readonly findings = new Map<string, FindingRecord>();
+  private readonly pendingFindings = new Map<string, Finding>();
+  // running
+  private slots: WorkerSlot[] = [];
+  private stopReason: CampaignSummaryDoc['stopReason'] = null;
+  private fatal: string | undefined;
+  private wake: (() => void) | null = null;
+  private lastStats = { t: Date.now(), scenarios: 0, ops: 0 };
+
+  constructor(private readonly o: CampaignOptions) {
+    this.out = path.resolve(o.out);
+    this.statusOut = o.status ?? process.stderr;
+    this.interval = o.intervalMs ?? 2000;
+    this.batch = o.batch ?? 4;
+    this.mutationRate = o.mutationRate ?? 0.3;
+    this.next = o.shard.index;
+  }
+
+  private shardIndex(j: number): number {
+    return this.o.shard.index + j * this.o.shard.count;
+  }
+
+  // ---- setup and resume ------------------------------------------------------------------------
+
+  private setup(): void {
+    const o = this.o;
+    const paramsFile = path.join(this.out, 'campaign.json');
+    const weightsHash = createHash('sha1').update(JSON.stringify(o.weights)).digest('hex').slice(0, 12);
+    const limit: CampaignParams['limit'] = {};
+    if (o.timeMs !== undefined) limit.timeMs = o.timeMs;
+    if (o.iterations !== undefined) limit.iterations = o.iterations;
+    const fresh: CampaignParams = {
+      format: 'gicdiff/campaign@1', target: o.target, seed: o.seed, profile: o.profile, shard: o.shard, workers: o.workers, limit,
+      generator: { version: GENERATOR_VERSION, malformedRate: o.weights.malformedRate, weightsHash },
+      gicdiffVersion: gicdiffVersion(), node: process.version, startedAt: new Date().toISOString(),
+    };
+    if (o.resume && existsSync(paramsFile)) {
+      const old = JSON.parse(readFileSync(paramsFile, 'utf8')) as CampaignParams;
+      for (const k of ['target', 'seed', 'profile'] as const) {
+        if (old[k] !== fresh[k]) throw new CampaignError(`--resume: ${paramsFile} has ${k} ${JSON.stringify(old[k])}, not ${JSON.stringify(fresh[k])}`);
+      }
+      if (old.shard.index !== o.shard.index || old.shard.count !== o.shard.count) {
+        throw new CampaignError(`--resume: ${paramsFile} is shard ${old.shard.index}/${old.shard.count}, not ${o.shard.index}/${o.shard.count}`);
+      }
+      if (old.generator.version !== GENERATOR_VERSION) {
+        throw new CampaignError(`--resume: the campaign was made by generator ${old.generator.version}; this is ${GENERATOR_VERSION} (the same seeds would give other scenarios)`);
+      }
+      this.params = { ...old, workers: o.workers, limit };
+      this.restore();
+    } else {
+      if (!o.resume && existsSync(path.join(this.out, 'summary.json'))) {
+        throw new CampaignError(`${this.out} already holds a campaign: use --resume to continue it, or another --out`);
+      }
+      this.params = fresh;
+    }
+    mkdirSync(path.join(this.out, 'findings'), { recursive: true });
+    mkdirSync(path.join(this.out, 'corpus'), { recursive: true });
+    writeJsonAtomic(paramsFile, this.params);
+  }
+
+  private restore(): void {
+    const stateFile = path.join(this.out, 'state.json');
+    if (existsSync(stateFile)) {
+      const s = JSON.parse(readFileSync(stateFile, 'utf8')) as CampaignState;
+      this.next = s.next;
+      for (const d of s.done) this.done.add(d);
+      this.priorElapsed = s.elapsedMs;
+    }
+    this.cursor = (this.next - this.o.shard.index) / this.o.shard.count;
+    const summaryFile = path.join(this.out, 'summary.json');
+    if (existsSync(summaryFile)) {
+      const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as CampaignSummaryDoc;
+      this.scenarios = s.scenarios;
+      this.ops = s.ops;
+      Object.assign(this.statuses, s.statuses);
+      for (const [r, n] of Object.entries(s.coverage.ruleHits)) this.ruleHits.set(r, n);
+      for (const f of s.findings) this.findings.set(f.signature, f);
+      this.hits = s.findings.reduce((a, f) => a + f.count, 0);
+    }
+    // findings written after the last summary (a kill -9): count them from their folders
+    const fdir = path.join(this.out, 'findings');
+    if (existsSync(fdir)) {
+      for (const d of readdirSync(fdir)) {
+        const file = path.join(fdir, d, 'finding.json');
+        if (!existsSync(file)) continue;
+        const f = JSON.parse(readFileSync(file, 'utf8')) as Finding;
+        if (this.findings.has(f.signature)) continue;
+        this.findings.set(f.signature, this.recordOf(f, path.join('findings', d)));
+      }
+    }
+    const cdir = path.join(this.out, 'corpus');
+    if (existsSync(cdir)) {
+      const files = readdirSync(cdir).filter((f) => f.endsWith('.json')).sort((a, b) => parseInt(a) - parseInt(b));
+      for (const f of files) this.corpus.push((JSON.parse(readFileSync(path.join(cdir, f), 'utf8')) as { id: string }).id);
+    }
+  }
+
+  private recordOf(f: Finding, dir: string): FindingRecord {
+    const { rules: _rules, ...parts } = f.parts;
+    void _rules;
+    return {
+      signature: f.signature, parts, classification: f.classification, knownId: f.knownId ?? null, count: 1,
+      firstSeed: f.seed ?? '', firstFoundAt: f.foundAt, dir, message: f.message, minimizedOps: null,
+    };
+  }
+
+  // ---- scheduling ------------------------------------------------------------------------------
+
+  private elapsed(): number {
+    return this.priorElapsed + (Date.now() - this.startTime);
+  }
+
+  private iterationsLeft(): number {
+    if (this.o.iterations === undefined) return Infinity;
+    return this.o.iterations - this.scenarios - this.dispatched.size;
+  }
+
+  /** The id of index k: fresh, or a mutation of a corpus entry (fuzz/CAMPAIGN-FORMAT.md). */
+  private idFor(k: number): string {
+    const fresh = `${this.o.seed}:${k}`;
+    if (!this.corpus.length) return fresh;
+    const r = new Rng(`${fresh}#sched`);
+    if (!r.chance(this.mutationRate)) return fresh;
+    // prefer recent corpus entries (they hold the newest coverage)
+    const n = this.corpus.length;
+    const parent = this.corpus[r.chance(0.5) ? n - 1 - r.int(Math.min(n, 8)) : r.int(n)]!;
+    if (parent.split('<').length > 3) return fresh; // keep ids (and their regeneration) short
+    return `${fresh}<${parent}`;
+  }
+
+  private takeBatch(): WorkItem[] {
+    const items: WorkItem[] = [];
+    while (items.length < this.batch && this.iterationsLeft() > 0) {
+      const k = this.shardIndex(this.cursor);
+      this.cursor++;
+      if (this.done.has(k)) continue;
+      this.dispatched.add(k);
+      items.push({ index: k, id: this.idFor(k) });
+    }
+    return items;
+  }
+
+  private feed(slot: WorkerSlot): void {
+    while (slot.ready && !this.stopReason && slot.inFlight.length < 2) {
+      const items = this.takeBatch();
+      if (!items.length) return;
+      slot.inFlight.push(items);
+      this.post(slot, { type: 'batch', items });
+    }
+  }
+
+  private post(slot: WorkerSlot, m: ToWorker): void {
+    slot.worker.postMessage(m);
+  }
+
+  // ---- results ---------------------------------------------------------------------------------
+
+  private onResults(slot: WorkerSlot, results: ItemResult[]): void {
+    slot.inFlight.shift();
+    for (const r of results) this.onResult(slot, r);
+    this.feed(slot);
+  }
+
+  private markDone(k: number): void {
+    this.dispatched.delete(k);
+    this.done.add(k);
+    const { index, count } = this.o.shard;
+    // advance `next` over the contiguous done prefix (in shard-index space)
+    let j = (this.next - index) / count;
+    while (this.done.has(index + j * count)) {
+      this.done.delete(index + j * count);
+      j++;
+    }
+    this.next = index + j * count;
+  }
+
+  private onResult(slot: WorkerSlot, r: ItemResult): void {
+    this.markDone(r.index);
+    this.scenarios++;
+    this.ops += r.ops;
+    this.statuses[r.status] = (this.statuses[r.status] ?? 0) + 1;
+    let newRules = 0;
+    for (const rule of r.rules) {
+      const n = this.ruleHits.get(rule);
+      if (n === undefined) newRules++;
+      this.ruleHits.set(rule, (n ?? 0) + 1);
+    }
+    let newPairs = 0;
+    for (const p of r.newPairs) {
+      if (!this.pairs.has(p)) {
+        this.pairs.add(p);
+        newPairs++;
+      }
+    }
+    if ((newRules > 0 || newPairs > 0) && r.status !== 'unsupported') {
+      writeJsonAtomic(path.join(this.out, 'corpus', `${this.corpus.length}.json`), { id: r.id, index: r.index, newRules, newPairs });
+      this.corpus.push(r.id);
+    }
+    if (!r.signature) return;
+    this.hits++;
+    const rec = this.findings.get(r.signature);
+    if (rec) {
+      rec.count++;
+      return;
+    }
+    if (!r.finding) return; // cannot happen: a worker sends the finding the first time it meets a signature
+    const dir = path.join('findings', signatureSlug(r.signature));
+    writeFinding(path.join(this.out, dir), r.finding); // at once: a kill never loses it
+    this.findings.set(r.signature, this.recordOf(r.finding, dir));
+    if (!this.stopReason) {
+      this.pendingFindings.set(r.signature, r.finding);
+      slot.minimizing++;
+      this.post(slot, { type: 'minimize', signature: r.signature, scenario: r.finding.scenario });
+    }
+  }
+
+  private onMinimized(slot: WorkerSlot, signature: string, scenario: Scenario | null): void {
+    slot.minimizing--;
+    const rec = this.findings.get(signature);
+    const finding = this.pendingFindings.get(signature);
+    this.pendingFindings.delete(signature);
+    if (!rec || !scenario) return;
+    const dir = path.join(this.out, rec.dir);
+    writeMinimized(dir, scenario);
+    rec.minimizedOps = scenario.ops.length;
+    if (finding) writeFinding(dir, { ...finding, minimizedOps: scenario.ops.length });
+    this.kick();
+  }
+
+  // ---- reporting -------------------------------------------------------------------------------
+
+  private counts(): { new: number; known: number } {
+    let n = 0;
+    let k = 0;
+    for (const f of this.findings.values()) f.classification === 'new' ? n++ : k++;
+    return { new: n, known: k };
+  }
+
+  private statsLine(): StatsLine {
+    const now = Date.now();
+    const dt = Math.max(1, now - this.lastStats.t) / 1000;
+    const line: StatsLine = {
+      t: new Date(now).toISOString(),
+      elapsedMs: this.elapsed(),
+      scenarios: this.scenarios,
+      ops: this.ops,
+      scenariosPerSec: round((this.scenarios - this.lastStats.scenarios) / dt),
+      opsPerSec: round((this.ops - this.lastStats.ops) / dt),
+      rules: this.ruleHits.size,
+      rulePairs: this.pairs.size,
+      findingsNew: this.counts().new,
+      findingsKnown: this.counts().known,
+      hits: this.hits,
+      targetErrors: this.statuses['target-error'] ?? 0,
+      stepBudget: this.statuses['step-budget'] ?? 0,
+      unsupported: this.statuses.unsupported ?? 0,
+      corpus: this.corpus.length,
+      workers: this.slots.length,
+    };
+    this.lastStats = { t: now, scenarios: this.scenarios, ops: this.ops };
+    return line;
+  }
+
+  private statusText(s: StatsLine): string {
+    const left = this.o.timeMs !== undefined ? ` left ${fmtDuration(Math.max(0, this.o.timeMs - s.elapsedMs))}` : this.o.iterations !== undefined ? ` left ${Math.max(0, this.o.iterations - s.scenarios)} scenarios` : '';
+    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} pairs ${s.rulePairs} findings new ${s.findingsNew} known ${s.findingsKnown} (hits ${s.hits}) corpus ${s.corpus}`;
+  }
+
+  private tick(final = false): void {
+    const s = this.statsLine();
+    appendLine(path.join(this.out, 'stats.jsonl'), JSON.stringify(s));
+    this.writeState();
+    this.writeSummary(final);
+    const text = this.statusText(s);
+    if (this.statusOut.isTTY) this.statusOut.write(`\r\x1b[K${text}${final ? '\n' : ''}`);
+    else this.statusOut.write(text + '\n');
+  }
+
+  private writeState(): void {
+    const state: CampaignState = { format: 'gicdiff/campaign-state@1', next: this.next, done: [...this.done].sort((a, b) => a - b), elapsedMs: this.elapsed() };
+    writeJsonAtomic(path.join(this.out, 'state.json'), state);
+  }
+
+  summary(final: boolean): CampaignSummaryDoc {
+    const elapsedMs = this.elapsed();
+    const secs = Math.max(0.001, elapsedMs / 1000);
+    const rules = [...this.ruleHits.keys()].sort();
+    const ruleHits: Record<string, number> = {};
+    for (const r of rules) ruleHits[r] = this.ruleHits.get(r)!;
+    const doc: CampaignSummaryDoc = {
+      format: 'gicdiff/campaign-summary@1',
+      final,
+      stopReason: final ? this.stopReason : null,
+      target: this.params.target,
+      seed: this.params.seed,
+      profile: this.params.profile,
+      shard: this.params.shard,
+      shards: [this.params.shard],
+      workers: this.slots.length,
+      generatorVersion: GENERATOR_VERSION,
+      gicdiffVersion: gicdiffVersion(),
+      startedAt: this.params.startedAt,
+      endedAt: final ? new Date().toISOString() : null,
+      elapsedMs,
+      scenarios: this.scenarios,
+      ops: this.ops,
+      scenariosPerSec: round(this.scenarios / secs),
+      opsPerSec: round(this.ops / secs),
+      statuses: { ...this.statuses },
+      coverage: { rules, ruleCount: rules.length, rulePairs: this.pairs.size, ruleHits },
+      findings: [...this.findings.values()].sort((a, b) => (a.classification === b.classification ? b.count - a.count : a.classification === 'new' ? -1 : 1)),
+      counts: this.counts(),
+      corpus: this.corpus.length,
+    };
+    if (this.fatal) doc.error = this.fatal;
+    return doc;
+  }
+
+  private writeSummary(final: boolean): void {
+    writeJsonAtomic(path.join(this.out, 'summary.json'), this.summary(final));
+  }
+
+  // ---- main loop ---------------------------------------------------------------------------------
+
+  private kick(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private stop(reason: NonNullable<CampaignSummaryDoc['stopReason']>): void {
+    if (!this.stopReason) this.stopReason = reason;
+    this.kick();
+  }
+
+  private async buildWorkerCode(): Promise<{ workerBundle: string; pluginBundle: string; plugin: string }> {
+    const plugin = path.resolve(this.o.plugin ?? DEFAULT_PLUGIN);
+    try {
+      const workerBundle = await bundleForWorker(fileURLToPath(new URL('./worker.ts', import.meta.url)));
+      const pluginBundle = await bundleForWorker(plugin);
+      return { workerBundle, pluginBundle, plugin };
+    } catch (e) {
+      throw new CampaignError(`cannot build the worker code: ${(e as Error).message.split('\n').slice(0, 6).join('\n')}`);
+    }
+  }
+
+  private startWorkers(code: { workerBundle: string; pluginBundle: string; plugin: string }): void {
+    const { workerBundle, pluginBundle, plugin } = code;
+    const init: WorkerInit = {
+      pluginBundle, pluginFile: plugin, target: this.o.target, profile: this.o.profile, weights: this.o.weights,
+      run: this.o.run ?? { stepBudget: 100_000, timeoutMs: 10_000 }, expectations: this.o.expectations,
+      minimize: this.o.minimize ?? { maxRuns: 2000, timeMs: 30_000 }, campaignSeed: this.o.seed,
+      shard: `${this.o.shard.index}/${this.o.shard.count}`,
+    };
+    for (let i = 0; i < this.o.workers; i++) {
+      const worker = new Worker(workerBundle, { workerData: init, execArgv: [] });
+      const slot: WorkerSlot = { worker, inFlight: [], minimizing: 0, ready: false };
+      worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'ready': slot.ready = true; this.feed(slot); break;
+          case 'results': this.onResults(slot, m.results); break;
+          case 'minimized': this.onMinimized(slot, m.signature, m.scenario); break;
+          case 'minimize-failed': this.onMinimized(slot, m.signature, null); break;
+          case 'fatal': this.fatal = m.message; this.stop('error'); break;
+        }
+        this.kick();
+      });
+      worker.on('error', (e) => {
+        this.fatal = `worker ${i} failed: ${e.name}: ${e.message}`;
+        this.stop('error');
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  private busy(): boolean {
+    return this.slots.some((s) => s.inFlight.length > 0 || s.minimizing > 0);
+  }
+
+  private waitForEvent(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  async run(): Promise<CampaignSummaryDoc> {
+    const code = await this.buildWorkerCode();
+    this.setup();
+    this.startTime = Date.now();
+    const onSignal = (): void => this.stop('signal');
+    if (this.o.handleSignals !== false) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+    try {
+      this.startWorkers(code);
+      let nextTick = Date.now() + Math.min(this.interval, 500);
+      let nextLive = Date.now() + 500;
+      this.tick();
+      while (!this.stopReason) {
+        await this.waitForEvent(100);
+        const now = Date.now();
+        if (this.o.timeMs !== undefined && this.elapsed() >= this.o.timeMs) this.stop('time');
+        if (this.o.iterations !== undefined && this.scenarios >= this.o.iterations) this.stop('iterations');
+        if (!this.stopReason && this.iterationsLeft() <= 0 && !this.busy() && this.slots.every((s) => s.ready)) this.stop('iterations');
+        if (now >= nextTick) {
+          this.tick();
+          nextTick = now + this.interval;
+        } else if (this.statusOut.isTTY && now >= nextLive) {
+          this.statusOut.write(`\r\x1b[K${this.statusText({ ...this.statsLine() })}`);
+          nextLive = now + 500;
+        }
+      }
+      // Let batches in flight finish (they are short) and, unless interrupted, minimizations too.
+      const grace = this.stopReason === 'signal' || this.stopReason === 'error' ? 1000 : (this.o.minimize?.timeMs ?? 30_000) + 5000;
+      const until = Date.now() + grace;
+      while (this.busy() && Date.now() < until) await this.waitForEvent(Math.max(1, Math.min(200, until - Date.now())));
+    } finally {
+      if (this.o.handleSignals !== false) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      await Promise.all(this.slots.map((s) => s.worker.terminate()));
+      // work that was dispatched but never came back is not done: --resume runs it
+      this.dispatched.clear();
+      this.stopReason ??= 'error';
+      this.tick(true);
+    }
+    return this.summary(true);
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+export function fmtDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h ? `${h}h${String(m).padStart(2, '0')}m${String(sec).padStart(2, '0')}s` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+/** "10m", "60s", "1h30m", "500ms", "90" (seconds) -> milliseconds; null when malformed. */
+export function parseDuration(s: string): number | null {
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s))) {
+    const n = Number(m[1]);
+    total += m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
+    matched += m[0].length;
+  }
+  return matched === s.length && matched > 0 ? Math.round(total) : null;
+}

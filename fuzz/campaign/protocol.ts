@@ -1,0 +1,53 @@
+// Messages between a campaign's coordinator and its workers (fuzz/campaign/worker.ts).
+import type { Finding } from '../../spec/gen/finding.js';
+import type { Expectations } from '../../spec/expectations.js';
+import type { Scenario } from '../../spec/scenario.js';
+import type { Profile } from '../generate.js';
+import type { RunOptions } from '../lockstep.js';
+import type { MinimizeOptions } from '../minimize.js';
+import type { Weights } from '../weights.js';
+
+export interface WorkerInit {
+  /** bundled plugin module (fuzz/campaign/plugin.ts) */
+  pluginBundle: string;
+  pluginFile: string;
+  target: string;
+  profile: Profile;
+  weights: Weights;
+  run: RunOptions;
+  expectations: Expectations;
+  minimize: MinimizeOptions;
+  campaignSeed: string;
+  shard: string;
+}
+
+export interface WorkItem { index: number; id: string }
+
+export type ToWorker =
+  | { type: 'batch'; items: WorkItem[] }
+  | { type: 'minimize'; signature: string; scenario: Scenario }
+  | { type: 'stop' };
+
+export type ScenarioStatus = 'ok' | 'divergent' | 'target-error' | 'step-budget' | 'unsupported' | 'oracle-error';
+
+export interface ItemResult {
+  index: number;
+  id: string;
+  ops: number;
+  status: ScenarioStatus;
+  /** rule ids this scenario exercised */
+  rules: string[];
+  /** rule pairs this worker had not seen before */
+  newPairs: string[];
+  signature?: string;
+  classification?: 'new' | 'known';
+  /** the full finding, the first time this worker meets the signature */
+  finding?: Finding;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'results'; results: ItemResult[] }
+  | { type: 'minimized'; signature: string; scenario: Scenario; runs: number; ms: number }
+  | { type: 'minimize-failed'; signature: string; message: string }
+  | { type: 'fatal'; message: string };

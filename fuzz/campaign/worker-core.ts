@@ -1,0 +1,72 @@
+// What a campaign worker does, independent of threads (so it is testable inline): generate the
+// scenario an id names, run it in lockstep, sign the problem it shows, build the finding the first
+// time this worker meets a signature, and minimize on request.
+import { expandScenario } from '../../spec/expand.js';
+import type { Scenario } from '../../spec/scenario.js';
+import { generateScenario } from '../generate.js';
+import { runLockstep, type RunOutcome } from '../lockstep.js';
+import { problemOf } from '../signature.js';
+import { buildFinding } from '../finding.js';
+import { minimizeOnTarget } from '../minimize.js';
+import { matchExpectation } from '../../spec/expectations.js';
+import type { LoadedPlugin } from './plugin.js';
+import type { ItemResult, ScenarioStatus, WorkerInit, WorkItem } from './protocol.js';
+
+export class WorkerCore {
+  private readonly seenPairs = new Set<string>();
+  private readonly seenSignatures = new Set<string>();
+
+  constructor(private readonly init: WorkerInit, private readonly plugin: LoadedPlugin) {}
+
+  async runItem(item: WorkItem): Promise<ItemResult> {
+    const { target, oracle } = this.plugin;
+    const scenario = generateScenario(item.id, { profile: this.init.profile, weights: this.init.weights });
+    const expanded = expandScenario(scenario);
+    const outcome = await runLockstep(target, expanded, this.init.run, oracle, { rulePairs: true });
+    const newPairs: string[] = [];
+    for (const p of outcome.rulePairs ?? []) {
+      if (!this.seenPairs.has(p)) {
+        this.seenPairs.add(p);
+        newPairs.push(p);
+      }
+    }
+    const r: ItemResult = {
+      index: item.index,
+      id: item.id,
+      ops: outcome.trace.results.length,
+      status: statusOf(outcome),
+      rules: outcome.coverage,
+      newPairs,
+    };
+    const problem = outcome.unsupported ? null : problemOf(target.name, expanded, outcome);
+    if (problem) {
+      r.signature = problem.signature;
+      r.classification = matchExpectation(this.init.expectations, problem.parts) ? 'known' : 'new';
+      if (!this.seenSignatures.has(problem.signature)) {
+        this.seenSignatures.add(problem.signature);
+        r.finding = buildFinding(scenario, expanded, outcome, problem, {
+          target: target.name,
+          seed: item.id,
+          profile: this.init.profile,
+          campaign: { seed: this.init.campaignSeed, shard: this.init.shard, index: item.index },
+          expectations: this.init.expectations,
+        });
+      }
+    }
+    return r;
+  }
+
+  async minimize(signature: string, scenario: Scenario): Promise<{ scenario: Scenario; runs: number }> {
+    const { target, oracle } = this.plugin;
+    const m = await minimizeOnTarget(target, scenario, (t, s, o) => runLockstep(t, s, o, oracle), signature, { ...this.init.minimize, run: this.init.run });
+    return { scenario: m.scenario, runs: m.runs };
+  }
+}
+
+function statusOf(o: RunOutcome): ScenarioStatus {
+  if (o.unsupported) return 'unsupported';
+  if (o.trace.status === 'target-error' || o.trace.status === 'step-budget') return o.trace.status;
+  if (o.verdict && !o.verdict.ok) return 'divergent';
+  if (o.oracleError) return 'oracle-error';
+  return 'ok';
+}

@@ -1,0 +1,136 @@
+// gicdiff fuzz : a fuzz campaign (fuzz/campaign/coordinator.ts; folder format fuzz/CAMPAIGN-FORMAT.md).
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { loadTargetExpectations, loadExpectationsFile } from '../../../spec/expectations.js';
+import { CampaignError, fmtDuration, parseDuration, runCampaign } from '../../campaign/coordinator.js';
+import type { Shard } from '../../campaign/summary.js';
+import { PROFILES, type Profile } from '../../generate.js';
+import { defaultWeights, loadWeightsFile } from '../../weights.js';
+import { finishWithReport } from '../../campaign/report-hook.js';
+
+const OPTIONS: OptionsSpec = {
+  target: { type: 'string', alias: 't', value: 'NAME', description: 'the target to fuzz (kvm, model, qemu...)' },
+  seed: { type: 'string', alias: 's', value: 'S', description: 'campaign seed: scenario k is generated from "S:k" (default: the current time)' },
+  time: { type: 'string', value: 'DURATION', description: 'stop after this long in total, e.g. 60s, 10m, 1h30m' },
+  iterations: { type: 'number', alias: 'n', value: 'N', description: 'stop after N scenarios (in this shard)' },
+  workers: { type: 'number', alias: 'j', value: 'N', description: 'worker threads; 0 = one per core (default 1)' },
+  shard: { type: 'string', value: 'i/N', description: 'run only shard i of N (scenario k when k % N == i); combine with gicdiff merge' },
+  out: { type: 'string', alias: 'o', value: 'DIR', description: 'campaign folder (required)' },
+  resume: { type: 'boolean', description: 'continue the campaign in --out where it stopped (no scenario is run twice)' },
+  profile: { type: 'string', value: 'P', description: `ops to generate: ${PROFILES.join(', ')} (guest-only for targets without host ops, e.g. QEMU) (default full)` },
+  weights: { type: 'string', value: 'FILE', description: 'generator weights (default fuzz/weights.json)' },
+  'malformed-rate': { type: 'number', value: 'X', description: 'share of malformed-input actions, 0..1 (default from the weights)' },
+  expectations: { type: 'string', value: 'FILE', description: 'known divergences (default spec/expectations/<target>.json)' },
+  interval: { type: 'string', value: 'DURATION', description: 'stats.jsonl / status interval (default 2s)' },
+  'step-budget': { type: 'number', value: 'N', description: 'ops a scenario may run before it counts as a step-budget finding (default 100000)' },
+  timeout: { type: 'string', value: 'DURATION', description: 'time a scenario may run before it counts as a step-budget finding (default 10s)' },
+  plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults; default: the registered targets and the model)' },
+  report: { type: 'boolean', description: 'build the report at the end (default on; --no-report to skip)' },
+};
+
+export const summary = 'run a fuzz campaign (workers, shards, resume) and write findings';
+export const help = `usage: gicdiff fuzz --target NAME --out DIR (--time DURATION | --iterations N) [options]
+
+Generates scenarios from the seed, runs them on the target in lockstep with the reference model,
+and writes every distinct divergence (by signature) to DIR/findings/<signature>/finding.json the
+moment it is found, then its minimized scenario to minimized.json. Prints a live status line on a
+terminal, one line per interval otherwise; DIR/stats.jsonl has the same figures over time and
+DIR/summary.json the totals (format: fuzz/CAMPAIGN-FORMAT.md). SIGINT/SIGTERM stop cleanly with
+the summary written; --resume continues. Exit 0 when no new finding, 1 when there are new
+findings, 2 on bad options or input.
+
+options:
+${formatOptions(OPTIONS)}`;
+
+export function parseShard(s: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (!m) throw new UsageError(`--shard takes i/N, e.g. 0/4 (got ${JSON.stringify(s)})`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index >= count) throw new UsageError(`--shard ${s}: need 0 <= i < N`);
+  return { index, count };
+}
+
+function duration(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = parseDuration(String(v));
+  if (ms === null || ms <= 0) throw new UsageError(`--${name} takes a duration such as 90s, 10m or 1h (got ${JSON.stringify(v)})`);
+  return ms;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { options: o, positional } = parseArgs(argv, OPTIONS);
+  if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])}`);
+  const target = o.target as string | undefined;
+  if (!target) throw new UsageError('--target is required');
+  const out = o.out as string | undefined;
+  if (!out) throw new UsageError('--out DIR is required');
+  const timeMs = duration('time', o.time);
+  const iterations = o.iterations as number | undefined;
+  if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) throw new UsageError('--iterations takes a positive integer');
+  if (timeMs === undefined && iterations === undefined) throw new UsageError('give --time or --iterations (or both)');
+  let workers = (o.workers as number | undefined) ?? 1;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new UsageError('--workers takes 0 (one per core) to 256');
+  if (workers === 0) workers = availableParallelism();
+  const profile = (o.profile as string | undefined) ?? 'full';
+  if (!(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(', ')} (got ${JSON.stringify(profile)})`);
+  const shard = o.shard !== undefined ? parseShard(o.shard as string) : { index: 0, count: 1 };
+  const weights = { ...(o.weights ? loadWeightsFile(o.weights as string) : defaultWeights()) };
+  const rate = o['malformed-rate'] as number | undefined;
+  if (rate !== undefined) {
+    if (!(rate >= 0 && rate <= 1)) throw new UsageError('--malformed-rate takes a number from 0 to 1');
+    weights.malformedRate = rate;
+  }
+  const stepBudget = (o['step-budget'] as number | undefined) ?? 100_000;
+  if (!Number.isInteger(stepBudget) || stepBudget < 1) throw new UsageError('--step-budget takes a positive integer');
+  const timeout = duration('timeout', o.timeout) ?? 10_000;
+  const plugin = o.plugin as string | undefined;
+  if (!plugin) {
+    // check the target here, with a clear message, before any worker starts
+    await import('../../targets.js');
+    const { getTarget, targetNames } = await import('../../../spec/target.js');
+    const t = getTarget(target);
+    if (!t) throw new UsageError(`no target named ${JSON.stringify(target)}; registered targets: ${targetNames().join(', ') || '(none)'}`);
+    const why = t.unavailable?.();
+    if (why) {
+      process.stderr.write(`gicdiff fuzz: target ${target} cannot run on this machine: ${why}\n`);
+      return 2;
+    }
+  }
+  const expectations = o.expectations ? loadExpectationsFile(o.expectations as string) : loadTargetExpectations(target);
+  const seed = (o.seed as string | undefined) ?? String(Date.now());
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(seed)) throw new UsageError('--seed takes 1 to 100 characters from [A-Za-z0-9._-]');
+
+  let summaryDoc;
+  try {
+    summaryDoc = await runCampaign({
+      target, seed, out, profile: profile as Profile, workers, shard, resume: o.resume === true, weights, expectations,
+      run: { stepBudget, timeoutMs: timeout },
+      ...(timeMs !== undefined ? { timeMs } : {}),
+      ...(iterations !== undefined ? { iterations } : {}),
+      ...(plugin ? { plugin } : {}),
+      ...(o.interval !== undefined ? { intervalMs: duration('interval', o.interval)! } : {}),
+      status: process.stderr,
+    });
+  } catch (e) {
+    if (e instanceof CampaignError) {
+      process.stderr.write(`gicdiff fuzz: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const s = summaryDoc;
+  const lines = [
+    `campaign ${s.seed} on ${s.target} (${s.profile}, shard ${s.shard.index}/${s.shard.count}, ${s.workers} workers): stopped by ${s.stopReason} after ${fmtDuration(s.elapsedMs)}`,
+    `  ${s.scenarios} scenarios (${s.scenariosPerSec}/s), ${s.ops} ops (${s.opsPerSec}/s), ${s.coverage.ruleCount} rules covered, ${s.coverage.rulePairs} rule pairs, corpus ${s.corpus}`,
+    `  findings: ${s.counts.new} new, ${s.counts.known} known`,
+  ];
+  for (const f of s.findings) lines.push(`    [${f.classification}] ${f.signature}  x${f.count}  ${path.join(out, f.dir)}${f.minimizedOps !== null ? ` (minimized: ${f.minimizedOps} ops)` : ''}`);
+  if (s.error) lines.push(`  error: ${s.error}`);
+  lines.push(`  summary: ${path.join(out, 'summary.json')}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  if (o.report !== false) await finishWithReport(out);
+  if (s.stopReason === 'error') return 2;
+  return s.counts.new > 0 ? 1 : 0;
+}
