@@ -57,7 +57,8 @@ function invocations(file: string, script: string): Invocation[] {
 function optionsFromHelp(help: string): OptionsSpec {
   const spec: OptionsSpec = {};
   for (const line of help.split('\n')) {
-    const m = line.match(/^\s+(?:-([A-Za-z]), )?\s*--([a-z][a-z0-9-]*)(?: ([A-Z][A-Z0-9_.:/|-]*))?(?:\s{2,}|\s*$)/);
+    // "  -t, --target NAME      description" / "      --resume             description"
+    const m = line.match(/^\s+(?:-([A-Za-z]), )?\s*--([a-z][a-z0-9-]*)(?: (\S+))?(?:\s{2,}|\s*$| (?=\S))/);
     if (m) spec[m[2]!] = { type: m[3] ? 'string' : 'boolean', description: '', ...(m[1] ? { alias: m[1] } : {}) };
   }
   return spec;
