@@ -51,8 +51,13 @@ export class VgicItsTranslationCache {
     for (const irq of irqs) this.putIrq(irq);
   }
 
-  /** For tests and debugging: the cached (devid, eventid) keys. */
+  /** For tests and debugging: the cached keys ((devid << 16) | eventid). */
   keys(): number[] {
     return [...this.entries.keys()];
+  }
+
+  /** For tests and debugging: the cached LPIs (no reference taken). */
+  irqs(): VgicIrq[] {
+    return [...this.entries.values()];
   }
 }
