@@ -5,7 +5,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Scenario } from './scenario.js';
+import type { ItsCommand, Scenario } from './scenario.js';
+import { encodeItsCommand } from './codec/its-command.js';
 import { resolveConfig } from './scenario.js';
 
 export class ValidationError extends Error {
@@ -138,6 +139,13 @@ function validateItsCommand(cmd: unknown, at: string, file: string): void {
   if (!v(cmd)) {
     const { path: p, problem } = firstError(v, at);
     throw new ValidationError(file, p, problem);
+  }
+  // Values the schema admits but the command cannot carry (a misaligned ITT address, a VSGI
+  // priority with low bits set) are rejected here rather than making a target throw.
+  try {
+    encodeItsCommand(cmd as unknown as ItsCommand);
+  } catch (e) {
+    throw new ValidationError(file, at, (e as Error).message);
   }
 }
 

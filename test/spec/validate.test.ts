@@ -35,6 +35,7 @@ describe('scenario validation', () => {
     ['pcpu-oob', '/ops/0/pcpu', /physical CPU 2 does not exist/],
     ['bad-gicv4', '/config/impl/gicv4', /"off", "4.0", "4.1"/],
     ['ops-not-array', '/ops', /must be array/],
+    ['itt-misaligned', '/ops/0/cmds/0', /itt/],
   ];
 
   test('every broken fixture has a case', () => {
