@@ -68,6 +68,15 @@ export function readCampaign(dir: string): CampaignSummary {
     series: readStats(path.join(dir, 'stats.jsonl')),
     shards: Math.max(1, shards),
   };
+  const hits = coverage.ruleHits;
+  if (isObject(hits)) {
+    const ruleHits: Record<string, number> = {};
+    for (const [rule, n] of Object.entries(hits)) {
+      if (typeof n !== 'number' || !(n >= 0)) throw new ValidationError(summaryFile, `/coverage/ruleHits/${rule}`, 'must be a non-negative number');
+      ruleHits[rule] = n;
+    }
+    out.ruleHits = ruleHits;
+  }
   const startedAt = str(summary, 'startedAt');
   if (startedAt !== undefined) out.startedAt = startedAt;
   if (target !== undefined) out.targets = [target];

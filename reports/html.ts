@@ -119,8 +119,11 @@ const STATUS_TEXT: Record<string, string> = { pass: 'pass', known: 'known diverg
 function matrix(report: Report, resultAnchor: Map<string, string>): string {
   const components = [...new Set(report.coverage.map((r) => r.component))].sort();
   const statement = new Map(report.rules.map((r) => [r.id, r]));
+  // how often the latest fuzz campaign exercised each rule, when there is one
+  const hits = report.campaigns[report.campaigns.length - 1]?.ruleHits;
   const rows = report.coverage.map((row) => {
     const rule = statement.get(row.rule);
+    const fuzzed = hits ? `<td class="num${hits[row.rule] ? '' : ' st-not-covered'}" title="scenarios of the latest campaign that exercised this rule">${hits[row.rule] ?? 0}</td>` : '';
     const cells = row.cells.map((c) => {
       if (c.status === 'not-covered') return `<td class="cell st-not-covered" data-target="${h(c.target)}" title="no scenario covering this rule ran on ${h(c.target)}">not covered</td>`;
       const first = c.scenarios[0]!;
@@ -132,7 +135,7 @@ function matrix(report: Report, resultAnchor: Map<string, string>): string {
     const text = `${row.rule} ${rule?.statement ?? ''} ${row.component}`.toLowerCase();
     return `<tr class="rule-row" data-rule="${h(row.rule)}" data-component="${h(row.component)}" data-statuses="${h(statuses)}" data-search="${h(text)}">` +
       `<td><code>${h(row.rule)}</code>${row.inCatalogue === false ? ' <span class="muted">(not in rules.json)</span>' : ''}${rule?.statement ? `<div class="muted">${h(rule.statement)}${rule.source ? ` — ${h(rule.source)}` : ''}</div>` : ''}</td>` +
-      `<td>${h(row.component)}</td>${cells.join('')}</tr>`;
+      `<td>${h(row.component)}</td>${cells.join('')}${fuzzed}</tr>`;
   });
   const uncovered = report.uncoveredRules ?? [];
   return `<section id="matrix-section"><h2>Rule × target matrix</h2>
@@ -142,7 +145,7 @@ function matrix(report: Report, resultAnchor: Map<string, string>): string {
 <label>Status <select id="status-filter"><option value="">any</option><option value="new">new divergence</option><option value="known">known divergence</option><option value="pass">pass</option><option value="not-covered">not covered</option></select></label>
 <label>Search <input id="rule-search" type="search" placeholder="rule id or text"></label>
 <span id="matrix-count" class="muted"></span></div>
-<table id="matrix"><thead><tr><th>rule</th><th>component</th>${report.targets.map((t) => `<th>${h(t.name)}</th>`).join('')}</tr></thead>
+<table id="matrix"><thead><tr><th>rule</th><th>component</th>${report.targets.map((t) => `<th>${h(t.name)}</th>`).join('')}${hits ? '<th>fuzzed (latest run)</th>' : ''}</tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
 ${uncovered.length ? `<details id="uncovered"><summary>${uncovered.length} catalogue rule${uncovered.length === 1 ? '' : 's'} no scenario covers</summary><p>${uncovered.map((r) => `<code>${h(r)}</code>`).join(', ')}</p></details>` : ''}
 </section>`;
@@ -216,9 +219,19 @@ function campaignSection(report: Report): string {
       series: [{ name: 'all', points: idx((r) => r.findings) }, { name: 'new', points: idx((r) => r.newFindings) }, { name: 'appeared', points: idx((r) => r.appeared.length) }, { name: 'disappeared', points: idx((r) => r.disappeared.length) }] }));
     out.push('</div>');
   }
+  out.push(unreached(report));
   out.push(findingsTable(cs));
   out.push('</section>');
   return out.join('\n');
+}
+
+/** Catalogue rules the latest campaign never exercised: where the generator needs work. */
+function unreached(report: Report): string {
+  const latest = report.campaigns[report.campaigns.length - 1];
+  if (!latest?.ruleHits || report.rules.length === 0) return '';
+  const missing = report.rules.filter((r) => !latest.ruleHits![r.id]);
+  return `<details id="unreached"><summary>${missing.length} of ${report.rules.length} catalogue rules never exercised by ${h(latest.label)}</summary>` +
+    `<p>${missing.map((r) => `<code title="${h(r.statement ?? '')}">${h(r.id)}</code>`).join(', ') || 'none'}</p></details>`;
 }
 
 /** Every signature seen in any run, with the runs it was seen in (latest run first in the table). */

@@ -148,6 +148,12 @@ function campaigns(report: Report, b: Budget): void {
     b.add('\n');
   }
   const latest = report.campaigns[report.campaigns.length - 1]!;
+  if (latest.ruleHits && report.rules.length) {
+    const missing = report.rules.filter((r) => !latest.ruleHits![r.id]).map((r) => r.id);
+    const opened = b.add(`<details><summary>${missing.length} of ${report.rules.length} catalogue rules never exercised by ${md(latest.label)}</summary>\n\n`);
+    b.add((missing.map(code).join(', ') || 'none') + '\n');
+    if (opened) b.force('\n</details>\n\n');
+  }
   const fresh = latest.findings.filter((f) => f.status === 'new');
   if (fresh.length) {
     b.add(`### New findings in ${md(latest.label)} (${fresh.length})\n\n`);

@@ -155,6 +155,12 @@ export interface CampaignSummary {
   durationS: number;
   rate: number;
   rulesCovered: number;
+  /**
+   * rule id -> scenarios that exercised it (summary.json coverage.ruleHits)
+   */
+  ruleHits?: {
+    [k: string]: number;
+  };
   findings: CampaignFinding[];
   series: CampaignSample[];
 }

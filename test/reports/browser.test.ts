@@ -64,7 +64,7 @@ test('the matrix has one row per covered rule and a column per target', async ()
   expect((await visibleRules()).sort()).toEqual([
     'cpuif.iar.ack', 'cpuif.iar.spurious', 'cpuif.rpr', 'dist.ctlr.are', 'its.int.translate', 'its.movi.pending', 'its.save.order', 'lpi.prop.cache',
   ]);
-  expect(await page.$$eval('#matrix thead th', (ths) => ths.map((t) => t.textContent))).toEqual(['rule', 'component', 'model', 'kvm', 'qemu']);
+  expect(await page.$$eval('#matrix thead th', (ths) => ths.map((t) => t.textContent))).toEqual(['rule', 'component', 'model', 'kvm', 'qemu', 'fuzzed (latest run)']);
   expect(await page.textContent('#matrix-count')).toBe('8 of 8 rules shown');
 });
 

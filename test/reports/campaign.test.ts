@@ -18,11 +18,12 @@ function errorOf(f: () => unknown): ValidationError {
 describe('readCampaign', () => {
   test('summary, stats series and findings', () => {
     const dir = path.join(root, 'night-a');
-    writeCampaignFolder(dir, { startedAt: '2026-11-20T02:00:00.000Z', scenarios: 1000, elapsedMs: 8000, rate: 125, ruleCount: 90, shards: 3,
+    writeCampaignFolder(dir, { startedAt: '2026-11-20T02:00:00.000Z', scenarios: 1000, elapsedMs: 8000, rate: 125, ruleCount: 90, shards: 3, ruleHits: { 'a.b': 7 },
       findings: [{ signature: 'kvm:a:value-mismatch:r1', classification: 'new', rule: 'r1', count: 4, minimized: true },
         { signature: 'kvm:b:value-mismatch:none', classification: 'known', rule: 'none', count: 2 }] });
     const c = readCampaign(dir);
     expect(c).toMatchObject({ label: 'night-a', scenarios: 1000, durationS: 8, rate: 125, rulesCovered: 90, shards: 3, targets: ['kvm'], startedAt: '2026-11-20T02:00:00.000Z' });
+    expect(c.ruleHits).toEqual({ 'a.b': 7 });
     expect(c.series).toHaveLength(5);
     expect(c.series[4]).toEqual({ elapsedS: 8, scenarios: 1000, rate: 125, rulesCovered: 90, findings: 1 });
     expect(c.findings[0]).toMatchObject({ signature: 'kvm:a:value-mismatch:r1', status: 'new', rules: ['r1'], count: 4, seed: '7:0', file: path.join(dir, 'findings/f0/minimized.json') });

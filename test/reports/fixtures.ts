@@ -93,6 +93,7 @@ export const CAMPAIGNS: CampaignSummary[] = [
       { signature: 'kvm:migrate:errno-mismatch:its.save.order', status: 'known', target: 'kvm', message: 'restore order', count: 4 },
     ], series: series(31, 180, 131, 2) },
   { dir: 'out/n3', label: 'nightly-3', startedAt: '2026-11-20T02:00:00.000Z', targets: ['kvm'], shards: 4, scenarios: 12500, durationS: 60, rate: 208.3, rulesCovered: 140,
+    ruleHits: { 'cpuif.iar.ack': 5012, 'its.movi.pending': 3, 'redist.waker.sleep': 40 },
     findings: [
       { signature: 'kvm:its.cmd MOVI:value-mismatch:its.movi.pending', status: 'new', target: 'kvm', message: 'MOVI lost the pending state', count: 5 },
       { signature: 'kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:cpuif.iar.ack', status: 'new', target: 'kvm', message: 'IAR returned 1023 with SGI 2 pending', count: 1, seed: '42:99' },
@@ -114,7 +115,7 @@ export function conformanceInput(): ReportInput {
 export function writeCampaignFolder(dir: string, opts: {
   startedAt: string; scenarios: number; elapsedMs: number; rate: number; ruleCount: number;
   findings: { signature: string; classification: 'new' | 'known'; rule: string; count: number; minimized?: boolean }[];
-  statsLines?: number; shards?: number;
+  statsLines?: number; shards?: number; ruleHits?: Record<string, number>;
 }): void {
   mkdirSync(path.join(dir, 'findings'), { recursive: true });
   const findings = opts.findings.map((f, i) => {
@@ -135,7 +136,7 @@ export function writeCampaignFolder(dir: string, opts: {
     startedAt: opts.startedAt, endedAt: opts.startedAt, elapsedMs: opts.elapsedMs, scenarios: opts.scenarios, ops: opts.scenarios * 40,
     scenariosPerSec: opts.rate, opsPerSec: opts.rate * 40,
     statuses: { ok: opts.scenarios, divergent: 0, 'target-error': 0, 'step-budget': 0, unsupported: 0 },
-    coverage: { rules: [], ruleCount: opts.ruleCount, rulePairs: 10, ruleHits: {} },
+    coverage: { rules: Object.keys(opts.ruleHits ?? {}).sort(), ruleCount: opts.ruleCount, rulePairs: 10, ruleHits: opts.ruleHits ?? {} },
     findings, counts: { new: findings.filter((f) => f.classification === 'new').length, known: findings.filter((f) => f.classification === 'known').length }, corpus: 3,
   }, null, 2));
   const n = opts.statsLines ?? 5;

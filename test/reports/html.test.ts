@@ -33,6 +33,10 @@ describe('renderHtml', () => {
     const verdict = html.match(new RegExp(`<div class="result st-new" id="${kvmCell[1]}"[\\s\\S]*?</div>`))![0];
     expect(verdict).toContain('gicdiff repro spec/conformance/its/its-movi.json --target kvm');
     expect(movi).toContain('<td class="cell st-not-covered" data-target="qemu"');
+    // the latest campaign exercised its.movi.pending in 3 scenarios, lpi.prop.cache in none
+    expect(movi).toMatch(/<td class="num"[^>]*>3<\/td><\/tr>$/);
+    const lpi = html.match(/<tr class="rule-row" data-rule="lpi.prop.cache"[\s\S]*?<\/tr>/)![0];
+    expect(lpi).toMatch(/<td class="num st-not-covered"[^>]*>0<\/td><\/tr>$/);
   });
 
   test('campaign plots and the findings table', () => {
@@ -40,6 +44,8 @@ describe('renderHtml', () => {
       expect(html).toContain(`id="${id}"`);
     }
     expect(html).toMatch(/<table id="findings-table">/);
+    // 9 catalogue rules; nightly-3 exercised cpuif.iar.ack, its.movi.pending, redist.waker.sleep
+    expect(html).toContain('6 of 9 catalogue rules never exercised by nightly-3');
     // the known finding of nights 1-2 is gone in night 3
     expect(html).toMatch(/kvm:migrate:errno-mismatch:its.save.order[\s\S]{0,400}nightly-1, nightly-2/);
   });

@@ -36,6 +36,7 @@ describe('renderMarkdown', () => {
   test('campaigns and the trend', () => {
     expect(md).toContain('| nightly-3 | 2026-11-20T02:00:00.000Z | 4 | 12500 | 60 s | 208.3 | 140 | 2 (2) |');
     expect(md).toContain('disappeared: `kvm:migrate:errno-mismatch:its.save.order`');
+    expect(md).toContain('6 of 9 catalogue rules never exercised by nightly-3');
   });
 
   test('details blocks are balanced', () => {

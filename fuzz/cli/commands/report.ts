@@ -4,6 +4,7 @@
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { buildReport, newDivergenceCount } from '../../../reports/build.js';
 import { readCampaigns } from '../../../reports/campaign.js';
+import { loadRules } from '../../../reports/conformance.js';
 import { describeWritten, writeOutputs } from '../../../reports/write.js';
 import type { Report } from '../../../spec/gen/report.js';
 import { readJsonFile, validateJson } from '../../../spec/validate.js';
@@ -15,6 +16,7 @@ export const OPTIONS: OptionsSpec = {
   json: { type: 'string', value: 'FILE', description: 'write the JSON report (spec/schema/report.schema.json)' },
   junit: { type: 'string', value: 'FILE', description: 'write JUnit XML of the conformance results folded in with --conformance' },
   conformance: { type: 'string', value: 'FILE', description: 'a JSON report written by `gicdiff conformance --json` to show alongside' },
+  rules: { type: 'string', value: 'FILE', description: 'the rules catalogue, to list rules no run reached (default spec/rules.json when present)' },
 };
 
 export const summary = 'build HTML/Markdown/JSON reports and the nightly trend from fuzz campaign folders';
@@ -49,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   const report = buildReport({
     version: gicdiffVersion(),
     targets: base?.targets ?? [],
-    rules: base?.rules ?? [],
+    rules: base?.rules.length ? base.rules : loadRules((options.rules as string | undefined) ?? 'spec/rules.json', options.rules !== undefined),
     scenarios: base?.scenarios ?? [],
     results: base?.results ?? [],
     campaigns,
