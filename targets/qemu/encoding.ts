@@ -115,8 +115,17 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number): void {
   }
 }
 
+export interface EncodeOptions {
+  /**
+   * Real KVM: make the agent read GICD_CTLR (trapping, no side effects) before and after every
+   * op, so each op starts from the kernel's current vGIC state and leaves its own in it
+   * (agent.c sync_exit).
+   */
+  kvmSync?: boolean;
+}
+
 /** The ops buffer for a scenario (its ops must all be guest ops). */
-export function encodeOps(s: ExpandedScenario): Uint8Array {
+export function encodeOps(s: ExpandedScenario, options: EncodeOptions = {}): Uint8Array {
   const { vcpus, memory } = s.config;
   const w = new Writer(4096);
   w.ensure(OPS_HEADER_BYTES + 8 * vcpus);
@@ -141,7 +150,7 @@ export function encodeOps(s: ExpandedScenario): Uint8Array {
   v.setUint32(44, registerOffset('gits', 'GITS_CWRITER'), true);
   v.setUint32(48, registerOffset('gits', 'GITS_CREADR'), true);
   v.setUint32(52, CREADR_POLL_LIMIT, true);
-  u64(w, 56, 0n);
+  u64(w, 56, options.kvmSync ? BigInt(GICD_BASE + registerOffset('gicd', 'GICD_CTLR')) : 0n);
   return w.buf.slice(0, w.pos);
 }
 
@@ -164,6 +173,8 @@ export interface DecodedOps {
   ramSize: bigint;
   offsets: { cbaser: number; cwriter: number; creadr: number };
   pollLimit: number;
+  /** nonzero: the register the agent reads around every op (kvm-hw) */
+  syncReadAddr: bigint;
   mpidr: bigint[];
   records: DecodedRecord[];
 }
@@ -203,6 +214,6 @@ export function decodeOps(buf: Uint8Array): DecodedOps {
   return {
     nops, vcpus, ramBase: v.getBigUint64(24, true), ramSize: v.getBigUint64(32, true),
     offsets: { cbaser: v.getUint32(40, true), cwriter: v.getUint32(44, true), creadr: v.getUint32(48, true) },
-    pollLimit: v.getUint32(52, true), mpidr, records,
+    pollLimit: v.getUint32(52, true), syncReadAddr: v.getBigUint64(56, true), mpidr, records,
   };
 }

@@ -16,6 +16,8 @@ export interface QemuRunOptions {
   qemu: string;
   agentElf: string;
   timeoutMs: number;
+  /** the agent's KVM state syncs around each op (default: on under KVM only; encoding.ts) */
+  kvmSync?: boolean;
 }
 
 function trace(s: ExpandedScenario, target: string, partial: Omit<Trace, 'format' | 'scenario' | 'target'>): Trace {
@@ -25,7 +27,7 @@ function trace(s: ExpandedScenario, target: string, partial: Omit<Trace, 'format
 export async function runOnQemu(s: ExpandedScenario, o: QemuRunOptions): Promise<Trace> {
   let ops: Uint8Array;
   try {
-    ops = encodeOps(s);
+    ops = encodeOps(s, { kvmSync: o.kvmSync ?? o.accel === 'kvm' });
   } catch (e) {
     return trace(s, o.targetName, { results: [], status: 'target-error', error: { opIndex: 0, message: (e as Error).message } });
   }

@@ -126,6 +126,12 @@ test('encode -> decode gives back every op', () => {
   }), { numRuns: 200 });
 });
 
+test('kvm-hw asks the agent to read GICD_CTLR (0x08000000, DESIGN.md 3 map) around each op; qemu does not', () => {
+  const ops: PrimitiveOp[] = [{ op: 'wfi', cpu: 0 }];
+  expect(decodeOps(encodeOps(scenario(ops), { kvmSync: true })).syncReadAddr).toBe(0x0800_0000n);
+  expect(decodeOps(encodeOps(scenario(ops))).syncReadAddr).toBe(0n);
+});
+
 test('a host op cannot be encoded, with a message naming the op', () => {
   expect(() => encodeOps(scenario([{ op: 'wfi', cpu: 0 }, { op: 'kvm.irq_line', type: 'spi', intid: 40, level: 1 }])))
     .toThrow(/op 1 \(kvm.irq_line\): not a guest op/);

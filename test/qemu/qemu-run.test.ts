@@ -7,7 +7,8 @@ import { validateScenarioJson } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
 import { checkExpectations } from '../../spec/expect-check.js';
 import type { ExpandedScenario } from '../../spec/scenario.js';
-import { qemuTarget } from '../../targets/qemu/target.js';
+import { qemuTarget, findQemu, AGENT_ELF } from '../../targets/qemu/target.js';
+import { runOnQemu } from '../../targets/qemu/runner.js';
 
 const EXAMPLES = '/work/shared/examples';
 const unavailable = qemuTarget.unavailable();
@@ -81,4 +82,11 @@ run('a guest fault is a target-error at its op; a hung run is cut at the budget'
   expect(t.error!.message).toMatch(/data abort/);
   const slow = await qemuTarget.runWhole(fault, { timeoutMs: 1 });
   expect(slow.status).toBe('step-budget');
+});
+
+run("kvm-hw's sync reads around each op leave results unchanged (checked under TCG)", async () => {
+  const s = load(path.join(EXAMPLES, 'sgi-priority.json'));
+  const t = await runOnQemu(s, { targetName: 'qemu', accel: 'tcg', qemu: findQemu()!, agentElf: AGENT_ELF, timeoutMs: 20_000, kvmSync: true });
+  expect(t.status).toBe('complete');
+  expect(checkExpectations(s.ops, t.results)).toEqual([]);
 });

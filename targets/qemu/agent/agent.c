@@ -18,7 +18,7 @@ struct ops_header {
 	u32 magic, version, nops, vcpus;
 	u64 total_bytes, ram_base, ram_size;
 	u32 cbaser_off, cwriter_off, creadr_off, poll_limit;
-	u64 flags;
+	u64 sync_read_addr; /* nonzero: read it around every op (see sync_exit) */
 };
 
 struct rec {
@@ -314,6 +314,17 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 	}
 }
 
+/* Under KVM a vCPU's list registers are only folded back into the vGIC's state when it exits,
+ * and only refreshed from it when it enters. A side-effect-free read of a trapping register
+ * (GICD_CTLR, emulated in the kernel) before and after each op makes the op start from and leave
+ * behind the kernel's up-to-date state. The host asks for it on kvm-hw only. */
+static void sync_exit(void)
+{
+	u64 a = hdr()->sync_read_addr;
+	if (a)
+		(void)mmio_read(a, 4);
+}
+
 static void run_loop(u32 me)
 {
 	const struct ops_header *h = hdr();
@@ -327,8 +338,10 @@ static void run_loop(u32 me)
 			wfe();
 			continue;
 		}
+		sync_exit();
 		run_op(me, k, r);
 		dsb_sy();
+		sync_exit();
 		store_release(&cursor, ((k + 1) << 32) | (off + r->size));
 		sev();
 	}

@@ -21,7 +21,8 @@
 #define UART_BASE        0x09000000
 
 /* ops buffer header: u32 magic, u32 version, u32 nops, u32 vcpus, u64 total bytes, u64 ram base,
- * u64 ram size, u32 CBASER / CWRITER / CREADR offsets, u32 CREADR poll limit, u64 flags; then
+ * u64 ram size, u32 CBASER / CWRITER / CREADR offsets, u32 CREADR poll limit, u64 address the
+ * agent reads around every op to make KVM sync its vGIC state (0 = none, agent.c sync_exit); then
  * vcpus u64 MPIDR values, then the records. */
 #define OPS_MAGIC        0x504f4447
 #define OPS_VERSION      1
