@@ -1,0 +1,322 @@
+// The CPU interface (gic-arch.md 3): ICC_* system registers as a guest at EL1 sees them, SGI
+// generation (3.9) and WFI. One function per register behaviour.
+import type { SysregReadOp, SysregWriteOp, WfiOp } from '../spec/scenario.js';
+import { parseHex, toHex } from '../spec/hex.js';
+import { vcpuByAffinity } from '../spec/layout.js';
+import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { deactivate, groupEnabled, hppiOptions, signalOutcome, wakeOutcome, type Candidate } from './interrupts.js';
+import {
+  aprClear, aprCount, aprLowest, aprRegister, aprSet, bpr0Eff, bpr1Eff, groupPriority, priBitsOf, priMask,
+  runningPriority, writeAprRegister,
+} from './priority.js';
+import { impdefRead } from './impdef.js';
+import { ASLEEP, slotOf, type State } from './state.js';
+
+const SPURIOUS = 1023;
+const hex = (v: number): string => '0x' + v.toString(16);
+
+// ---------------------------------------------------------------- reads
+
+export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
+  const c = op.cpu;
+  switch (op.reg) {
+    case 'ICC_IAR1_EL1': return acknowledge(s, c, 1, x);
+    case 'ICC_IAR0_EL1': return acknowledge(s, c, 0, x);
+    case 'ICC_HPPIR1_EL1': return hppir(s, c, 1, x);
+    case 'ICC_HPPIR0_EL1': return hppir(s, c, 0, x);
+    case 'ICC_RPR_EL1':
+      x.rule('cpuif.rpr.read');
+      return hex(runningPriority(s, c));
+    case 'ICC_PMR_EL1':
+      x.rule('cpuif.pmr.read');
+      return hex(s.pmr[c]! & priMask(s));
+    case 'ICC_BPR0_EL1':
+      x.rule('cpuif.bpr.minimum');
+      return hex(bpr0Eff(s, c));
+    case 'ICC_BPR1_EL1':
+      x.rule('cpuif.bpr.minimum');
+      return hex(bpr1Eff(s, c));
+    case 'ICC_CTLR_EL1': {
+      x.rule('cpuif.ctlr.read');
+      // CBPR [0], EOImode [1], PRIbits [10:8] are determined; PMHE [6], IDbits [13:11], SEIS [14],
+      // A3V [15], RSS [18], ExtRange [19] are the implementation's (held once observed); rest RES0.
+      const v = BigInt(s.cbpr[c]! | (s.eoiMode[c]! << 1) | ((priBitsOf(s) - 1) << 8));
+      return impdefRead(s, x, 'icc_ctlr', v, 0x40n | 0x3800n | 0x4000n | 0x8000n | 0x40000n | 0x80000n);
+    }
+    case 'ICC_IGRPEN0_EL1':
+      return hex(s.igrpen0[c]!);
+    case 'ICC_IGRPEN1_EL1':
+      return hex(s.igrpen1[c]!);
+    case 'ICC_AP0R0_EL1':
+      x.rule('cpuif.apr.read');
+      return hex(aprRegister(s, c, 0, 0));
+    case 'ICC_AP1R0_EL1': case 'ICC_AP1R1_EL1': case 'ICC_AP1R2_EL1': case 'ICC_AP1R3_EL1': {
+      const n = Number(op.reg.charAt(8));
+      if (n >= aprCount(s)) {
+        // registers beyond the implemented preemption levels: UNDEFINED (I) — accept any value
+        x.rule('cpuif.apr.unimplemented');
+        return new MaskedHex(0n, 0n);
+      }
+      x.rule('cpuif.apr.read');
+      return hex(aprRegister(s, c, 1, n));
+    }
+    case 'ICC_SRE_EL1':
+      // SRE [0] RAO for a guest; DFB [1], DIB [2] IMPDEF (gic-arch.md 3.8)
+      x.rule('cpuif.sre.rao');
+      return impdefRead(s, x, 'icc_sre', 1n, 6n);
+    case 'ISR_EL1':
+      return isr(s, c, x);
+  }
+}
+
+/** ICC_IAR<g>_EL1 (gic-arch.md 3.3): acknowledge the HPPI when it may be taken, else 1023. */
+function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
+  x.rule(group === 1 ? 'cpuif.iar1.ack' : 'cpuif.iar0.ack');
+  const opts = hppiOptions(s, cpu, x);
+  const takes: Candidate[] = [];
+  let spurious = false;
+  for (const o of opts) {
+    if (o !== null && o.group === group && signalOutcome(s, cpu, o) === 'signal') takes.push(o);
+    else spurious = true;
+  }
+  if (spurious) x.rule('cpuif.iar.spurious');
+  // Main line: acknowledge when some resolution allows it (the model target's choice); every other
+  // outcome on its own clone, made before the main line mutates s.
+  if (takes.length === 0) return hex(SPURIOUS);
+  for (let i = 1; i < takes.length; i++) {
+    const t = takes[i]!;
+    const st = s.clone();
+    activate(st, cpu, t);
+    x.branch(st, hex(t.intid), `U4/U16: acknowledge ${t.intid} (priority ${hex(t.prio)})`);
+  }
+  if (spurious) x.branch(s.clone(), hex(SPURIOUS), 'U16: nothing signalled');
+  const first = takes[0]!;
+  activate(s, cpu, first);
+  return hex(first.intid);
+}
+
+function activate(s: State, cpu: number, c: Candidate): void {
+  aprSet(s, cpu, c.group, groupPriority(s, cpu, c.prio, c.group));
+  s.ackStack[cpu]!.push(c.intid);
+  if (c.intid >= 8192) {
+    s.lpiPending[cpu]!.delete(c.intid); // LPIs have no active state (gic-arch.md 2.4)
+    return;
+  }
+  const slot = slotOf(s, cpu, c.intid);
+  s.latch[slot] = 0;
+  s.active[slot] = 1;
+}
+
+/** ICC_HPPIR<g>_EL1 (gic-arch.md 3.6): the HPPI ignoring PMR and running priority; 1023 if none or other group. */
+function hppir(s: State, cpu: number, group: number, x: Exec): Expected {
+  x.rule('cpuif.hppir.read');
+  const results = new Set<number>();
+  for (const o of hppiOptions(s, cpu, x)) results.add(o !== null && o.group === group ? o.intid : SPURIOUS);
+  return readOnlyChoices(s, x, [...results].map(hex));
+}
+
+/** ISR_EL1.I [7]: an IRQ is being signalled (Group 1 here; a Group 0 interrupt is a FIQ, F [6]). */
+function isr(s: State, cpu: number, x: Exec): Expected {
+  x.rule('cpuif.isr.read');
+  const results = new Set<string>();
+  const opts = hppiOptions(s, cpu, x).sort((a, b) => (signalOutcome(s, cpu, b) === 'signal' ? 1 : 0) - (signalOutcome(s, cpu, a) === 'signal' ? 1 : 0));
+  for (const o of opts) {
+    const sig = signalOutcome(s, cpu, o) === 'signal';
+    const v = sig ? (o!.group === 1 ? 0x80 : 0x40) : 0;
+    results.add(hex(v));
+  }
+  // A (SError, bit 8) is not the GIC's: leave it open.
+  return readOnlyChoices(s, x, [...results].map((r) => new MaskedHex(BigInt(r), ~0x100n & 0xffff_ffff_ffff_ffffn)));
+}
+
+/** A read with several permitted values and no side effect: all alternatives share the state. */
+export function readOnlyChoices(s: State, x: Exec, results: Expected[]): Expected {
+  for (let i = 1; i < results.length; i++) x.branch(s, results[i]!, 'permitted value');
+  return results[0]!;
+}
+
+// ---------------------------------------------------------------- writes
+
+export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
+  const c = op.cpu;
+  const v = parseHex(op.value);
+  const lo = Number(v & 0xffff_ffffn);
+  switch (op.reg) {
+    case 'ICC_EOIR1_EL1': eoi(s, c, 1, lo & 0xff_ffff, x); break;
+    case 'ICC_EOIR0_EL1': eoi(s, c, 0, lo & 0xff_ffff, x); break;
+    case 'ICC_DIR_EL1': dir(s, c, lo & 0xff_ffff, x); break;
+    case 'ICC_PMR_EL1':
+      x.rule('cpuif.pmr.write');
+      s.pmr[c] = lo & 0xff; // unimplemented low bits are masked on every read and compare
+      break;
+    case 'ICC_BPR0_EL1':
+      x.rule('cpuif.bpr.minimum');
+      s.bpr0[c] = lo & 7;
+      break;
+    case 'ICC_BPR1_EL1':
+      x.rule('cpuif.bpr.minimum');
+      if (!s.cbpr[c]) s.bpr1[c] = lo & 7; // CBPR = 1: writes ignored (gic-arch.md 3.1)
+      break;
+    case 'ICC_CTLR_EL1':
+      x.rule('cpuif.ctlr.write');
+      s.cbpr[c] = lo & 1;
+      s.eoiMode[c] = (lo >> 1) & 1;
+      break;
+    case 'ICC_IGRPEN0_EL1': s.igrpen0[c] = lo & 1; x.rule('cpuif.igrpen.write'); break;
+    case 'ICC_IGRPEN1_EL1': s.igrpen1[c] = lo & 1; x.rule('cpuif.igrpen.write'); break;
+    case 'ICC_AP0R0_EL1':
+      x.rule('choice.u15.apr-write');
+      writeAprRegister(s, c, 0, 0, lo);
+      break;
+    case 'ICC_AP1R0_EL1': case 'ICC_AP1R1_EL1': case 'ICC_AP1R2_EL1': case 'ICC_AP1R3_EL1': {
+      const n = Number(op.reg.charAt(8));
+      x.rule('choice.u15.apr-write');
+      if (n < aprCount(s)) writeAprRegister(s, c, 1, n, lo);
+      break;
+    }
+    case 'ICC_SGI1R_EL1': generateSgi(s, c, v, 'sgi1r', x); break;
+    case 'ICC_ASGI1R_EL1': generateSgi(s, c, v, 'asgi1r', x); break;
+    case 'ICC_SGI0R_EL1': generateSgi(s, c, v, 'sgi0r', x); break;
+  }
+  return null;
+}
+
+/** ICC_EOIR<g>_EL1 (gic-arch.md 3.4): priority drop of the highest active priority, then (EOImode 0) deactivate. */
+function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void {
+  if (intid >= 1020 && intid <= 1023) {
+    x.rule('cpuif.eoi.special-ignored'); // U10
+    return;
+  }
+  x.rule('cpuif.eoi.priority-drop');
+  const g0 = aprLowest(s, cpu, 0);
+  const g1 = aprLowest(s, cpu, 1);
+  const top = Math.min(g0, g1);
+  const topGroup = g0 <= g1 ? 0 : 1;
+  const stack = s.ackStack[cpu]!;
+  const nested = stack.length > 0 && stack[stack.length - 1] === intid;
+  if (top === 256 || topGroup !== group || !nested) {
+    // U9: EOI out of order, of the other group, or with nothing active: UNPREDICTABLE, scoped to the
+    // APRs and the active state of the interrupts involved. Permitted here: ignore the write, or
+    // perform the drop of this group's highest active priority and the deactivation.
+    x.rule('choice.u9.eoi-unpredictable');
+    const st = s.clone();
+    const lowest = group === 0 ? g0 : g1;
+    if (lowest !== 256) aprClear(st, cpu, group, lowest);
+    const i = st.ackStack[cpu]!.lastIndexOf(intid);
+    if (i >= 0) st.ackStack[cpu]!.splice(i, 1);
+    if (!st.eoiMode[cpu]) deactivate(st, cpu, intid, x);
+    x.branch(st, null, 'U9: EOI performed');
+    return; // main line: ignored
+  }
+  aprClear(s, cpu, group, top);
+  stack.pop();
+  if (!s.eoiMode[cpu]) deactivate(s, cpu, intid, x);
+}
+
+/** ICC_DIR_EL1 (gic-arch.md 3.5): deactivate when EOImode = 1; ignored when EOImode = 0 (U11). */
+function dir(s: State, cpu: number, intid: number, x: Exec): void {
+  if (intid >= 1020 && intid <= 1023) {
+    x.rule('cpuif.eoi.special-ignored');
+    return;
+  }
+  if (!s.eoiMode[cpu]) {
+    x.rule('choice.u11.dir-eoimode0-ignored');
+    return;
+  }
+  x.rule('cpuif.dir.deactivate');
+  if (s.ackStack[cpu]!.includes(intid)) {
+    // U11: DIR before the priority drop: no effect, or deactivate
+    x.rule('choice.u11.dir-before-drop');
+    const st = s.clone();
+    x.branch(st, null, 'U11: DIR before priority drop ignored');
+  }
+  deactivate(s, cpu, intid, x);
+}
+
+/**
+ * ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (gic-arch.md 3.9). With DS = 1, SGI0R and ASGI1R
+ * reach only targets where the SGI is Group 0; SGI1R reaches Group 1 targets, and Group 0 targets
+ * either get it or not (U14). RS != 0 without RSS: ignore, or treat as RS = 0 (U12).
+ */
+function generateSgi(s: State, cpu: number, v: bigint, kind: 'sgi1r' | 'asgi1r' | 'sgi0r', x: Exec): void {
+  x.rule('cpuif.sgi.generate');
+  const targetList = Number(v & 0xffffn);
+  const aff1 = Number((v >> 16n) & 0xffn);
+  const intid = Number((v >> 24n) & 0xfn);
+  const aff2 = Number((v >> 32n) & 0xffn);
+  const irm = (v >> 40n) & 1n;
+  const rs = Number((v >> 44n) & 0xfn);
+  const aff3 = Number((v >> 48n) & 0xffn);
+  if (rs !== 0 && irm === 0n) {
+    // U12: RS != 0 names Aff0 >= 16, which no vCPU has; an implementation without RSS may treat it as 0
+    x.rule('choice.u12.sgi-rs-without-rss');
+    const st = s.clone();
+    for (const z of deliverSgis(st, cpu, targetList, aff1, aff2, aff3, 0, intid, false, kind, x)) x.branch(z, null, 'U12: RS treated as 0');
+  }
+  const states = deliverSgis(s, cpu, targetList, aff1, aff2, aff3, rs * 16, intid, irm === 1n, kind, x);
+  for (let i = 1; i < states.length; i++) x.branch(states[i]!, null, 'U14: SGI to a Group 0 target delivered');
+}
+
+/** Deliver to every target; returns the resulting states (the first is `s` itself). */
+function deliverSgis(
+  s: State, cpu: number, targetList: number, aff1: number, aff2: number, aff3: number, rsBase: number,
+  intid: number, allButSelf: boolean, kind: 'sgi1r' | 'asgi1r' | 'sgi0r', x: Exec,
+): State[] {
+  const targets: number[] = [];
+  if (allButSelf) {
+    x.rule('cpuif.sgi.irm-all-but-self');
+    for (let c = 0; c < s.cfg.vcpus; c++) if (c !== cpu) targets.push(c);
+  } else {
+    for (let k = 0; k < 16; k++) {
+      if (!(targetList & (1 << k))) continue;
+      const t = vcpuByAffinity(s.cfg.vcpus, rsBase + k, aff1, aff2, aff3);
+      if (t >= 0) targets.push(t);
+      else x.rule('cpuif.sgi.target-absent-ignored');
+    }
+  }
+  let states: State[] = [s];
+  for (const t of targets) {
+    const slot = t * 32 + intid;
+    const next: State[] = [];
+    for (const st of states) {
+      const g = st.group[slot]!;
+      if (kind === 'sgi1r') {
+        if (g === 1) st.latch[slot] = 1;
+        else {
+          // U14: Group 0 target of an SGI1R write: delivered (KVM) or dropped (QEMU)
+          x.rule('choice.u14.sgi1r-group0-target');
+          const d = st.clone();
+          d.latch[slot] = 1;
+          next.push(d);
+        }
+      } else if (g === 0) st.latch[slot] = 1;
+      next.push(st);
+    }
+    // keep `s` first
+    states = next.sort((a, b) => (a === s ? -1 : b === s ? 1 : 0));
+  }
+  return states;
+}
+
+// ---------------------------------------------------------------- WFI
+
+/**
+ * WFI (DESIGN.md 3): "woken" when the PE has an interrupt it would signal, else it sleeps until
+ * one arrives. An interrupt masked only by the running priority: both permitted
+ * (cpuif.wfi.rpr-masked-may-wake — the GIC does not signal it, but KVM's wake test ignores RPR).
+ */
+export function wfi(s: State, op: WfiOp, x: Exec): Expected {
+  x.rule('cpuif.wfi');
+  const w = wakeOutcome(s, op.cpu, x);
+  if (w === 'must') return 'woken';
+  if (w === 'may') {
+    const st = s.clone();
+    st.asleep[op.cpu] = ASLEEP;
+    x.branch(st, 'asleep', 'WFI: not woken');
+    return 'woken';
+  }
+  s.asleep[op.cpu] = ASLEEP;
+  return 'asleep';
+}
+
+export { groupEnabled, toHex };

@@ -1,0 +1,174 @@
+// The Distributor (GICD frame) as a guest sees it: affinity routing on, one Security state
+// (gic-arch.md 4.1, 4.3). SGI/PPI bits of the per-INTID registers are RAZ/WI with ARE = 1.
+import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { impdefRead } from './impdef.js';
+import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
+import type { State } from './state.js';
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
+
+export const GICD_CTLR = 0x0;
+const GICD_TYPER = 0x4;
+const GICD_IIDR = 0x8;
+const GICD_TYPER2 = 0xc;
+const GICD_STATUSR = 0x10;
+const GICD_SETSPI_NSR = 0x40;
+const GICD_CLRSPI_NSR = 0x48;
+const GICD_IPRIORITYR = 0x400;
+const GICD_ICFGR = 0xc00;
+const GICD_IROUTER = 0x6000;
+
+/** Access widths the frame supports at an offset (gic-arch.md 4.1: byte access only for IPRIORITYR). */
+function widthOk(offset: number, width: number): boolean {
+  if (offset >= GICD_IPRIORITYR && offset < 0x800) return width === 8 || (width === 32 && offset % 4 === 0);
+  if (offset >= GICD_IROUTER && offset < 0x8000) return (width === 64 && offset % 8 === 0) || (width === 32 && offset % 4 === 0);
+  return width === 32 && offset % 4 === 0;
+}
+
+export function gicdRead(s: State, cpu: number, offset: number, width: number, x: Exec): Expected {
+  if (!widthOk(offset, width)) {
+    x.rule('mmio.bad-width');
+    return ANY();
+  }
+  if (offset === GICD_CTLR) {
+    // EnableGrp0 [0], EnableGrp1 [1], ARE [4] and DS [6] RAO, RWP [31] = 0 at quiescence; E1NWF [7] IMPDEF.
+    x.rule('dist.ctlr.read');
+    return impdefRead(s, x, 'gicd_ctlr_e1nwf', BigInt(s.gicdCtlr | 0x10 | 0x40), 0x80n);
+  }
+  if (offset === GICD_TYPER) {
+    // Determined: ITLinesNumber [4:0], ESPI [8] = 0, LPIS [17], DVIS [18] = 0, ESPI_range [31:27] = 0.
+    // The rest (CPUNumber, NMI, SecurityExtn, num_LPIs, MBIS, IDbits, A3V, No1N, RSS) is the implementation's.
+    x.rule('dist.typer.read');
+    const v = (s.cfg.spis / 32) | (s.cfg.its > 0 ? 1 << 17 : 0);
+    return impdefRead(s, x, 'gicd_typer', BigInt(v), 0xfee0n | 0x10000n | (0x1fn << 19n) | (7n << 24n), BigInt(s.cfg.its > 0 ? 15 : 9) << 19n);
+  }
+  if (offset === GICD_IIDR) return impdefRead(s, x, 'gicd_iidr', 0n, 0xffff_ffffn);
+  if (offset === GICD_TYPER2) return impdefRead(s, x, 'gicd_typer2', 0n, 0xffff_ffffn);
+  if (offset === GICD_STATUSR) return ANY();
+  if (offset >= 0xffd0) return impdefRead(s, x, `gicd_id_${offset}`, 0n, 0xffff_ffffn);
+  const br = bitRegAt(offset);
+  if (br !== null) {
+    if (br.n === 0) { x.rule('dist.private-raz-wi'); return '0x0'; }
+    return hex(readBitReg(s, cpu, br.kind, 32 * br.n, x));
+  }
+  if (offset >= GICD_IPRIORITYR && offset < 0x800) {
+    if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.private-raz-wi'); return '0x0'; }
+    return hex(readPriority(s, cpu, offset - GICD_IPRIORITYR, width / 8, x));
+  }
+  if (offset >= GICD_ICFGR && offset < 0xd00) {
+    const n = (offset - GICD_ICFGR) >> 2;
+    if (n < 2) { x.rule('dist.private-raz-wi'); return '0x0'; }
+    return hex(readConfig(s, cpu, 16 * n, x));
+  }
+  if (offset >= GICD_IROUTER + 8 * 32 && offset < 0x8000) return readIrouter(s, offset, width, x);
+  // IGRPMODR, NSACR (RAZ/WI with DS = 1), SETSPI/CLRSPI (WO) and reserved space: RAZ/WI
+  x.rule('mmio.reserved-raz-wi');
+  return '0x0';
+}
+
+function readIrouter(s: State, offset: number, width: number, x: Exec): Expected {
+  x.rule('dist.irouter.read');
+  const n = (offset - GICD_IROUTER) >> 3;
+  const spi = n - 32;
+  if (spi >= s.cfg.spis) return '0x0';
+  const v = BigInt(s.irouter[spi]!) | (BigInt(s.irouterAff3[spi]!) << 32n);
+  if (width === 64) return hex(v);
+  return hex(offset % 8 === 0 ? v & 0xffff_ffffn : v >> 32n);
+}
+
+export function gicdWrite(s: State, cpu: number, offset: number, width: number, value: bigint, x: Exec): void {
+  if (!widthOk(offset, width)) {
+    x.rule('mmio.bad-width');
+    return;
+  }
+  const lo = Number(value & 0xffff_ffffn);
+  if (offset === GICD_CTLR) {
+    // U7: EnableGrp0 gates Group 0 as the architecture says (KVM: RAZ/WI; a known divergence).
+    x.rule('dist.ctlr.write');
+    s.gicdCtlr = lo & 3;
+    return;
+  }
+  if (offset === GICD_SETSPI_NSR || offset === GICD_CLRSPI_NSR) return messageSpi(s, offset === GICD_SETSPI_NSR, lo & 0x3ff, x);
+  const br = bitRegAt(offset);
+  if (br !== null) {
+    if (br.n === 0) { x.rule('dist.private-raz-wi'); return; }
+    writeBitReg(s, cpu, br.kind, 32 * br.n, lo, x);
+    return;
+  }
+  if (offset >= GICD_IPRIORITYR && offset < 0x800) {
+    if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.private-raz-wi'); return; }
+    writePriority(s, cpu, offset - GICD_IPRIORITYR, width / 8, lo, x);
+    return;
+  }
+  if (offset >= GICD_ICFGR && offset < 0xd00) {
+    const n = (offset - GICD_ICFGR) >> 2;
+    if (n < 2) { x.rule('dist.private-raz-wi'); return; }
+    writeConfig(s, cpu, 16 * n, lo, x);
+    return;
+  }
+  if (offset >= GICD_IROUTER + 8 * 32 && offset < 0x8000) {
+    writeIrouter(s, offset, width, value, x);
+    return;
+  }
+  x.rule('mmio.reserved-raz-wi');
+}
+
+/**
+ * GICD_IROUTER<n>: Aff3.Aff2.Aff1.Aff0 and IRM (gic-arch.md 4.1). Whether 1-of-N (IRM) and Aff3
+ * are supported is the implementation's (GICD_TYPER.No1N, A3V): unsupported bits are RAZ/WI. The
+ * choice is made on the first write that depends on it and held (fixed 'no1n' / 'a3v').
+ */
+function writeIrouter(s: State, offset: number, width: number, value: bigint, x: Exec): void {
+  x.rule('dist.irouter.write');
+  const spi = ((offset - GICD_IROUTER) >> 3) - 32;
+  if (spi >= s.cfg.spis) return;
+  let lo = s.irouter[spi]!;
+  let aff3 = s.irouterAff3[spi]!;
+  if (width === 64) {
+    lo = Number(value & 0x80ff_ffffn);
+    aff3 = Number((value >> 32n) & 0xffn);
+  } else if (offset % 8 === 0) lo = Number(value & 0x80ff_ffffn);
+  else aff3 = Number(value & 0xffn);
+  const apply = (st: State, irm: boolean, a3: boolean): void => {
+    st.irouter[spi] = irm ? lo >>> 0 : (lo & 0x00ff_ffff) >>> 0;
+    st.irouterAff3[spi] = a3 ? aff3 : 0;
+  };
+  const wantIrm = (lo & 0x8000_0000) !== 0;
+  const options: { irm: boolean; a3: boolean }[] = [];
+  const irmChoices = !wantIrm ? [false] : s.fixed.has('no1n') ? [s.fixed.get('no1n') === 0n] : [true, false];
+  const a3Choices = aff3 === 0 ? [false] : s.fixed.has('a3v') ? [s.fixed.get('a3v') === 1n] : [true, false];
+  for (const irm of irmChoices) for (const a3 of a3Choices) options.push({ irm, a3 });
+  if (options.length > 1) x.rule('dist.irouter.impdef-irm-aff3');
+  const fix = (st: State, o: { irm: boolean; a3: boolean }): void => {
+    if (wantIrm) st.fixed.set('no1n', o.irm ? 0n : 1n);
+    if (aff3 !== 0) st.fixed.set('a3v', o.a3 ? 1n : 0n);
+  };
+  for (let i = 1; i < options.length; i++) {
+    const st = s.clone();
+    apply(st, options[i]!.irm, options[i]!.a3);
+    fix(st, options[i]!);
+    x.branch(st, null, `GICD_IROUTER: IRM ${options[i]!.irm ? 'kept' : 'RAZ/WI'}, Aff3 ${options[i]!.a3 ? 'kept' : 'RAZ/WI'}`);
+  }
+  apply(s, options[0]!.irm, options[0]!.a3);
+  fix(s, options[0]!);
+}
+
+/**
+ * GICD_SETSPI_NSR / GICD_CLRSPI_NSR: only when message-based SPIs are implemented (GICD_TYPER.MBIS,
+ * gic-arch.md 1.2); otherwise the write has no effect. Held once GICD_TYPER has been observed.
+ */
+function messageSpi(s: State, set: boolean, intid: number, x: Exec): void {
+  if (intid < 32 || intid >= 32 + s.cfg.spis) return;
+  x.rule('dist.mbis.setspi');
+  const typer = s.fixed.get('gicd_typer');
+  const slot = s.nPriv + intid - 32;
+  const apply = (st: State): void => { st.latch[slot] = set ? 1 : 0; };
+  if (typer !== undefined) {
+    if (typer & 0x10000n) apply(s);
+    return;
+  }
+  const st = s.clone();
+  apply(st);
+  x.branch(st, null, 'MBIS implemented');
+}

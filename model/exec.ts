@@ -1,0 +1,105 @@
+// How one op runs on one candidate state (model/README.md "Candidates and choices").
+// A handler mutates the state it is given and returns the result it produces; where the
+// architecture allows several outcomes it clones the state *before* diverging and registers each
+// other outcome with branch(). A result may be a Pattern (a set of values, e.g. an IMPDEF field or
+// UNKNOWN memory) instead of one value; `commit` then records what was actually observed (an
+// implementation parameter fixed by its first observation, DESIGN.md 4).
+import type { OpResult } from '../spec/scenario.js';
+import { canonicalResult } from '../spec/expect-check.js';
+import type { State } from './state.js';
+
+/** A set of permitted results given by a rule rather than listed. */
+export abstract class Pattern {
+  abstract matches(r: OpResult): boolean;
+  /** one member of the set (the model target returns it) */
+  abstract representative(): OpResult;
+  abstract describe(): string;
+}
+
+/** A hex value of which only the `care` bits are determined. */
+export class MaskedHex extends Pattern {
+  /** `rep`: the free bits of the representative value (what the model target returns) */
+  constructor(readonly value: bigint, readonly care: bigint, readonly rep = 0n) { super(); }
+  matches(r: OpResult): boolean {
+    if (typeof r !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(r)) return false;
+    return (BigInt(r) & this.care) === (this.value & this.care);
+  }
+  representative(): OpResult { return '0x' + ((this.value & this.care) | (this.rep & ~this.care)).toString(16); }
+  describe(): string { return `0x${this.value.toString(16)} (bits 0x${this.care.toString(16)} only)`; }
+}
+
+/** A byte string of fixed length of which the bytes with care[i] = 1 are determined. */
+export class MaskedBytes extends Pattern {
+  constructor(readonly bytes: Uint8Array, readonly care: Uint8Array) { super(); }
+  matches(r: OpResult): boolean {
+    if (typeof r !== 'string' || r.length !== this.bytes.length * 2) return false;
+    for (let i = 0; i < this.bytes.length; i++) {
+      if (!this.care[i]) continue;
+      if (parseInt(r.substr(i * 2, 2), 16) !== this.bytes[i]) return false;
+    }
+    return /^[0-9a-fA-F]*$/.test(r);
+  }
+  representative(): OpResult {
+    let s = '';
+    for (const b of this.bytes) s += (b < 16 ? '0' : '') + b.toString(16);
+    return s;
+  }
+  describe(): string { return `${this.representative()} (UNKNOWN bytes where the architecture leaves memory UNKNOWN)`; }
+}
+
+export type Expected = OpResult | Pattern;
+
+export function expectedMatches(e: Expected, r: OpResult): boolean {
+  if (e instanceof Pattern) return e.matches(r);
+  return e === r || canonicalResult(e) === canonicalResult(r);
+}
+export function representative(e: Expected): OpResult {
+  return e instanceof Pattern ? e.representative() : e;
+}
+export function describeExpected(e: Expected): string {
+  return e instanceof Pattern ? e.describe() : JSON.stringify(e);
+}
+
+export type Commit = (s: State, observed: OpResult) => void;
+
+export interface Alt {
+  state: State;
+  result: Expected;
+  commit?: Commit | undefined;
+  /** the permitted choice this alternative took (for explanations) */
+  choice?: string | undefined;
+}
+
+/** The execution context of one op on one candidate. */
+export class Exec {
+  readonly rules: string[] = [];
+  readonly branches: Alt[] = [];
+  commit: Commit | undefined = undefined;
+  /** choice taken by the main line of execution */
+  choice: string | undefined = undefined;
+
+  rule(id: string): void {
+    this.rules.push(id);
+  }
+  /** Another permitted outcome: `state` must be a state no other outcome shares. */
+  branch(state: State, result: Expected, choice: string, commit?: Commit): void {
+    this.branches.push({ state, result, commit, choice });
+  }
+}
+
+/** Thrown by a handler for input no target can run (a malformed op): a clear message. */
+export class ModelInputError extends Error {}
+
+/** A device-attribute result {errno, value} whose value is a pattern. */
+export class AttrPattern extends Pattern {
+  constructor(readonly errno: number, readonly value: Pattern) { super(); }
+  matches(r: OpResult): boolean {
+    if (r === null || typeof r !== 'object' || Array.isArray(r) || !('errno' in r)) return false;
+    const a = r as { errno: unknown; value?: OpResult };
+    return a.errno === this.errno && a.value !== undefined && this.value.matches(a.value);
+  }
+  representative(): OpResult {
+    return { errno: this.errno, value: this.value.representative() as string };
+  }
+  describe(): string { return `{errno: ${this.errno}, value: ${this.value.describe()}}`; }
+}

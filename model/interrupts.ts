@@ -1,0 +1,181 @@
+// SGIs, PPIs and SPIs: pending state literally as gic-arch.md 2.3 defines it, routing of SPIs
+// (GICD_IROUTER, 1-of-N), and the highest-priority-pending choice of a PE (gic-arch.md 3.2, U4, U16).
+import { vcpuByAffinity } from '../spec/layout.js';
+import type { Exec } from './exec.js';
+import { propVersions } from './lpi.js';
+import { priMask } from './priority.js';
+import { slotOf, type State } from './state.js';
+
+export function isPending(s: State, slot: number): boolean {
+  return s.latch[slot] === 1 || (s.edge[slot] === 0 && s.line[slot] === 1);
+}
+
+/** The PE an SPI is routed to by GICD_IROUTER's affinity, or -1 (U5: not delivered until rerouted). */
+export function spiTarget(s: State, spi: number): number {
+  const r = s.irouter[spi]!;
+  return vcpuByAffinity(s.cfg.vcpus, r & 0xff, (r >>> 8) & 0xff, (r >>> 16) & 0xff, s.irouterAff3[spi]!);
+}
+export function spiIrm(s: State, spi: number): boolean {
+  return (s.irouter[spi]! & 0x8000_0000) !== 0;
+}
+
+export function groupEnabled(s: State, cpu: number, group: number): boolean {
+  if (group === 1) return (s.gicdCtlr & 2) !== 0 && s.igrpen1[cpu] === 1;
+  return (s.gicdCtlr & 1) !== 0 && s.igrpen0[cpu] === 1;
+}
+
+/** A candidate for a PE's HPPI: an interrupt with its (masked) priority and group. */
+export interface Candidate {
+  intid: number;
+  prio: number;
+  group: number;
+}
+
+interface StaleLpi {
+  intid: number;
+  /** priorities of the enabled versions */
+  prios: number[];
+  /** some version has Enable = 0 (the LPI may not be a candidate at all) */
+  canBeAbsent: boolean;
+}
+
+/**
+ * Every interrupt that may be the HPPI of `cpu` (gic-arch.md 3.2), or null in the list when there
+ * may be none. Equal priorities: any of them (U4). LPIs whose configuration may be cached (U16):
+ * each decision may use any version, so an LPI is a possible HPPI if some version of it is no
+ * worse than every other interrupt's least competitive version.
+ */
+export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate | null)[] {
+  const mask = priMask(s);
+  const det: Candidate[] = [];
+  const g0 = groupEnabled(s, cpu, 0);
+  const g1 = groupEnabled(s, cpu, 1);
+  if (!g0 && !g1) return [null];
+  const base = cpu * 32;
+  for (let i = 0; i < 32; i++) {
+    const slot = base + i;
+    if (!s.enabled[slot] || s.active[slot] || !isPending(s, slot)) continue;
+    const g = s.group[slot]!;
+    if (g === 1 ? !g1 : !g0) continue;
+    det.push({ intid: i, prio: s.prio[slot]! & mask, group: g });
+  }
+  for (let spi = 0; spi < s.cfg.spis; spi++) {
+    const slot = s.nPriv + spi;
+    if (!s.enabled[slot] || s.active[slot] || !isPending(s, slot)) continue;
+    const g = s.group[slot]!;
+    if (g === 1 ? !g1 : !g0) continue;
+    if (spiTarget(s, spi) !== cpu) {
+      // 1-of-N: any participating PE may take it (gic-arch.md 4.1 GICD_IROUTER; GICR_CTLR.DPG*)
+      if (!spiIrm(s, spi)) continue;
+      const dpg = s.ctlrDpg[cpu]! & (g === 1 ? 1 << 25 : 1 << 24);
+      if (dpg) continue;
+      x?.rule('dist.irouter.1ofn');
+    }
+    det.push({ intid: spi + 32, prio: s.prio[slot]! & mask, group: g });
+  }
+  const stale: StaleLpi[] = [];
+  if (s.enableLpis[cpu] && g1) {
+    for (const intid of s.lpiPending[cpu]!) {
+      const vs = propVersions(s, cpu, intid);
+      if (vs.length === 1) {
+        const b = vs[0]!;
+        if (b & 1) det.push({ intid, prio: b & 0xfc & mask, group: 1 });
+        continue;
+      }
+      const prios: number[] = [];
+      let canBeAbsent = false;
+      for (const b of vs) {
+        if (b & 1) prios.push(b & 0xfc & mask);
+        else canBeAbsent = true;
+      }
+      stale.push({ intid, prios, canBeAbsent });
+      x?.rule('choice.u16.lpi-config-cached');
+    }
+  }
+  let minDet = 256;
+  for (const c of det) if (c.prio < minDet) minDet = c.prio;
+  const out: (Candidate | null)[] = [];
+  // another stale LPI blocks priority p only if every version of it is enabled and better than p
+  const blocked = (p: number, except: number): boolean => {
+    for (const y of stale) {
+      if (y.intid === except || y.canBeAbsent) continue;
+      let worst = -1;
+      for (const q of y.prios) if (q > worst) worst = q;
+      if (worst < p) return true;
+    }
+    return false;
+  };
+  for (const c of det) if (c.prio === minDet && !blocked(c.prio, -1)) out.push(c);
+  for (const y of stale) {
+    const seen = new Set<number>();
+    for (const p of y.prios) {
+      if (seen.has(p) || p > minDet || blocked(p, y.intid)) continue;
+      seen.add(p);
+      out.push({ intid: y.intid, prio: p, group: 1 });
+    }
+  }
+  if (det.length === 0 && stale.every((y) => y.canBeAbsent)) out.push(null);
+  if (out.length > 1) x?.rule('choice.u4.equal-priority-any');
+  return out;
+}
+
+/**
+ * Deactivate an interrupt of `cpu` (EOI with EOImode 0, DIR): active := 0 (gic-arch.md 2.3). A
+ * level SPI asserted by a resample irqfd is de-asserted and its resamplefd signalled (KVM_IRQFD,
+ * kvm-vgic.md 1.8).
+ */
+export function deactivate(s: State, cpu: number, intid: number, x: Exec): void {
+  if (intid >= 32 + s.cfg.spis) return; // LPIs have no active state; unimplemented: U10
+  const slot = slotOf(s, cpu, intid);
+  if (!s.active[slot]) return;
+  s.active[slot] = 0;
+  x.rule('cpuif.deactivate');
+  if (intid >= 32 && s.resampleAsserted.size > 0) resampleOnAck(s, intid - 32, x);
+}
+
+function resampleOnAck(s: State, pin: number, x: Exec): void {
+  for (const gsi of [...s.resampleAsserted]) {
+    const routes = s.routes.get(gsi);
+    if (!routes?.some((r) => r.kind === 'irqchip' && r.pin === pin)) continue;
+    s.resampleAsserted.delete(gsi);
+    s.resampled.add(gsi);
+    s.line[s.nPriv + pin] = 0;
+    x.rule('kvm.irqfd.resample-on-ack');
+  }
+}
+
+/** Whether an interrupt can be signalled to the PE (IRQ/FIQ asserted): priority < PMR and it preempts. */
+export function signalOutcome(s: State, cpu: number, c: Candidate | null): 'signal' | 'rpr-masked' | 'none' {
+  if (c === null) return 'none';
+  const pmr = s.pmr[cpu]! & priMask(s);
+  if (!(c.prio < pmr)) return 'none';
+  return groupPriorityLess(s, cpu, c) ? 'signal' : 'rpr-masked';
+}
+
+import { groupPriority, runningPriority } from './priority.js';
+function groupPriorityLess(s: State, cpu: number, c: Candidate): boolean {
+  return groupPriority(s, cpu, c.prio, c.group) < runningPriority(s, cpu);
+}
+
+/**
+ * Whether the PE is woken from WFI: 'must' when every permitted HPPI would be signalled, 'may'
+ * when some would (or one is masked only by the running priority: rule cpuif.wfi.rpr-masked-may-wake),
+ * 'no' otherwise.
+ */
+export function wakeOutcome(s: State, cpu: number, x: Exec | null): 'must' | 'may' | 'no' {
+  const opts = hppiOptions(s, cpu, x);
+  let all = true;
+  let any = false;
+  for (const o of opts) {
+    const r = signalOutcome(s, cpu, o);
+    if (r === 'signal') any = true;
+    else {
+      all = false;
+      if (r === 'rpr-masked') {
+        any = true;
+        x?.rule('cpuif.wfi.rpr-masked-may-wake');
+      }
+    }
+  }
+  return all ? 'must' : any ? 'may' : 'no';
+}

@@ -1,0 +1,117 @@
+// The per-INTID registers shared by the Distributor (SPIs) and a Redistributor's SGI frame
+// (SGIs/PPIs of its PE): gic-arch.md 4.1, 4.2, and the transitions of 2.3.
+import type { Exec } from './exec.js';
+import { deactivate, isPending } from './interrupts.js';
+import { priMask } from './priority.js';
+import { slotOf, type State } from './state.js';
+
+export type BitRegKind = 'group' | 'senable' | 'cenable' | 'spend' | 'cpend' | 'sactive' | 'cactive';
+
+const BIT_REGS: [number, BitRegKind][] = [
+  [0x080, 'group'], [0x100, 'senable'], [0x180, 'cenable'], [0x200, 'spend'],
+  [0x280, 'cpend'], [0x300, 'sactive'], [0x380, 'cactive'],
+];
+
+const READ_RULE: Record<BitRegKind, string> = {
+  group: 'dist.igroupr.read', senable: 'dist.enable.read', cenable: 'dist.enable.read', spend: 'dist.pending.read',
+  cpend: 'dist.pending.read', sactive: 'dist.active.read', cactive: 'dist.active.read',
+};
+
+/** Which 1-bit-per-INTID register an offset falls in, and its register number n. */
+export function bitRegAt(offset: number): { kind: BitRegKind; n: number } | null {
+  if (offset < 0x80 || offset >= 0x400) return null;
+  for (const [base, kind] of BIT_REGS) if (offset >= base && offset < base + 0x80) return { kind, n: (offset - base) >> 2 };
+  return null;
+}
+
+/** Whether `intid` is implemented for this frame: private ones always, SPIs up to spis + 31. */
+function implemented(s: State, intid: number): boolean {
+  return intid < 32 + s.cfg.spis;
+}
+
+export function readBitReg(s: State, cpu: number, kind: BitRegKind, first: number, x: Exec): number {
+  x.rule(READ_RULE[kind]);
+  let v = 0;
+  for (let k = 0; k < 32; k++) {
+    const intid = first + k;
+    if (!implemented(s, intid)) break;
+    const slot = slotOf(s, cpu, intid);
+    let b = 0;
+    switch (kind) {
+      case 'group': b = s.group[slot]!; break;
+      case 'senable': case 'cenable': b = s.enabled[slot]!; break;
+      case 'spend': case 'cpend': b = isPending(s, slot) ? 1 : 0; break;
+      case 'sactive': case 'cactive': b = s.active[slot]!; break;
+    }
+    v |= b << k;
+  }
+  return v >>> 0;
+}
+
+export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: number, value: number, x: Exec): void {
+  for (let k = 0; k < 32; k++) {
+    const intid = first + k;
+    if (!implemented(s, intid)) break;
+    const bit = (value >>> k) & 1;
+    if (kind !== 'group' && bit === 0) continue;
+    const slot = slotOf(s, cpu, intid);
+    switch (kind) {
+      case 'group': s.group[slot] = bit; x.rule('dist.igroupr.write'); break;
+      case 'senable': s.enabled[slot] = 1; x.rule('dist.enable.set'); break;
+      case 'cenable': s.enabled[slot] = 0; x.rule('dist.enable.clear'); break;
+      // ISPENDR: latch := 1 for edge and level (gic-arch.md 2.3)
+      case 'spend': s.latch[slot] = 1; x.rule('dist.pending.set'); break;
+      // ICPENDR: latch := 0; a level interrupt whose line is high stays pending (AR:GICD_ICPENDR)
+      case 'cpend': s.latch[slot] = 0; x.rule(s.edge[slot] ? 'dist.pending.clear' : 'dist.pending.clear-level-line'); break;
+      // I[SC]ACTIVER: active := 1 / 0, no effect on the APRs (gic-arch.md 2.3)
+      case 'sactive': s.active[slot] = 1; x.rule('dist.active.set'); break;
+      case 'cactive': deactivate(s, cpu, intid, x); x.rule('dist.active.clear'); break;
+    }
+  }
+}
+
+/** GICD_IPRIORITYR / GICR_IPRIORITYR: byte per INTID, unimplemented low bits RAZ/WI (gic-arch.md 3.1). */
+export function readPriority(s: State, cpu: number, first: number, bytes: number, x: Exec): number {
+  x.rule('dist.ipriorityr.truncate');
+  const mask = priMask(s);
+  let v = 0;
+  for (let k = 0; k < bytes; k++) {
+    const intid = first + k;
+    if (!implemented(s, intid)) break;
+    v |= (s.prio[slotOf(s, cpu, intid)]! & mask) << (8 * k);
+  }
+  return v >>> 0;
+}
+export function writePriority(s: State, cpu: number, first: number, bytes: number, value: number, x: Exec): void {
+  x.rule('dist.ipriorityr.write');
+  for (let k = 0; k < bytes; k++) {
+    const intid = first + k;
+    if (!implemented(s, intid)) break;
+    s.prio[slotOf(s, cpu, intid)] = (value >>> (8 * k)) & 0xff;
+  }
+}
+
+/** GICD_ICFGR / GICR_ICFGR<n>: Int_config = bit 2k+1 (1 = edge); bit 2k RES0 (gic-arch.md 2.2). */
+export function readConfig(s: State, cpu: number, first: number, x: Exec): number {
+  x.rule('dist.icfgr.read');
+  let v = 0;
+  for (let k = 0; k < 16; k++) {
+    const intid = first + k;
+    if (!implemented(s, intid)) break;
+    if (s.edge[slotOf(s, cpu, intid)]) v |= 2 << (2 * k);
+  }
+  return v >>> 0;
+}
+export function writeConfig(s: State, cpu: number, first: number, value: number, x: Exec): void {
+  for (let k = 0; k < 16; k++) {
+    const intid = first + k;
+    if (!implemented(s, intid) || intid < 16) continue; // SGIs are always edge (RAO/WI)
+    const slot = slotOf(s, cpu, intid);
+    const edge = (value >>> (2 * k + 1)) & 1;
+    if (edge === s.edge[slot]) continue;
+    // U1: changing Int_config while enabled is UNPREDICTABLE; the model applies the change.
+    if (s.enabled[slot]) x.rule('choice.u1.icfgr-while-enabled');
+    s.edge[slot] = edge;
+    x.rule('dist.icfgr.write');
+  }
+}

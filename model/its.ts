@@ -1,0 +1,678 @@
+// The ITS (gic-arch.md 5): registers, the command queue, every physical command with its error
+// conditions, and MSI translation. Mapping state is held in the model (the table memory format
+// is IMPDEF, U33); the tables' geometry from GITS_BASER decides which IDs are in range.
+import { decodeItsCommand, type DecodedItsCommand } from '../spec/codec/its-command.js';
+import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { impdefRead } from './impdef.js';
+import { invalidateLpi, LPI_BASE, lpiInRange, setLpiPending } from './lpi.js';
+import { type Device, type ItsState, type State } from './state.js';
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
+
+const GITS_CTLR = 0x0;
+const GITS_IIDR = 0x4;
+const GITS_TYPER = 0x8;
+const GITS_CBASER = 0x80;
+const GITS_CWRITER = 0x88;
+const GITS_CREADR = 0x90;
+const GITS_BASER = 0x100;
+export const GITS_TRANSLATER = 0x10040;
+
+const VALID = 1n << 63n;
+const PA_52 = (1n << 52n) - 1n;
+
+// ---------------------------------------------------------------- parameters (GITS_TYPER)
+
+/**
+ * GITS_TYPER: determined Physical [0] = 1, Virtual [1] = 0 (a guest never sees GICv4), PTA [19] = 0
+ * (the scenario format's RDbase is a processor number); the rest is the implementation's, held
+ * once observed (DESIGN.md 4). Until observed the model uses 16 DeviceID/EventID/ICID bits.
+ */
+const TYPER_FREE = 0x4n | 0xf0n | 0x1f00n | 0x3e000n | 0x40000n | (0xffn << 24n) | (0xfn << 32n) | (1n << 36n);
+const TYPER_REP = (7n << 4n) | (15n << 8n) | (15n << 13n);
+
+function typerField(s: State, shift: bigint, mask: bigint, dflt: number): number {
+  const t = s.fixed.get('gits_typer');
+  return t === undefined ? dflt : Number((t >> shift) & mask);
+}
+export function devBits(s: State): number { return typerField(s, 13n, 0x1fn, 15) + 1; }
+export function eventBits(s: State): number { return typerField(s, 8n, 0x1fn, 15) + 1; }
+export function icidBits(s: State): number {
+  const t = s.fixed.get('gits_typer');
+  if (t === undefined || !((t >> 36n) & 1n)) return 16;
+  return Number((t >> 32n) & 0xfn) + 1;
+}
+function hcc(s: State): number { return typerField(s, 24n, 0xffn, 0); }
+
+// ---------------------------------------------------------------- tables (GITS_BASER)
+
+/** BASER0 describes the device table and BASER1 the collection table (gic-arch.md 5.1; boot macro). */
+const BASER_TYPE = [1n, 4n, 0n, 0n, 0n, 0n, 0n, 0n];
+
+function pageBytes(baser: bigint): number {
+  const ps = Number((baser >> 8n) & 3n);
+  return ps === 0 ? 4096 : ps === 1 ? 16384 : 65536;
+}
+function entryBytes(baser: bigint): number {
+  return Number((baser >> 48n) & 0x1fn) + 1;
+}
+function baserPa(baser: bigint): number {
+  const ps = (baser >> 8n) & 3n;
+  let pa = baser & 0xffff_ffff_f000n & ((1n << 48n) - 1n);
+  if (ps === 2n) pa = (pa & ~0xf000n) | (((baser >> 12n) & 0xfn) << 48n);
+  return Number(pa);
+}
+
+/** Whether an ID has an entry in the table a BASER describes (flat, or two-level with a valid L1 entry). */
+function idInTable(s: State, baser: bigint, id: number): boolean {
+  if (!(baser & VALID)) return false;
+  const page = pageBytes(baser);
+  const esz = entryBytes(baser);
+  const pages = Number(baser & 0xffn) + 1;
+  if (!((baser >> 62n) & 1n)) return id < Math.floor((pages * page) / esz);
+  const perL2 = Math.floor(page / esz);
+  const l1 = Math.floor(id / perL2);
+  if (l1 >= (pages * page) / 8) return false;
+  const a = baserPa(baser) + l1 * 8;
+  if (!s.mem.inRam(a, 8)) return false;
+  return (s.mem.readU64(a) & VALID) !== 0n;
+}
+
+export function deviceInRange(s: State, its: ItsState, d: number): boolean {
+  return d < 2 ** devBits(s) && idInTable(s, its.baser[0]!, d);
+}
+export function collectionInRange(s: State, its: ItsState, c: number): boolean {
+  if (c >= 2 ** icidBits(s)) return false;
+  if (c < hcc(s)) return true;
+  return idInTable(s, its.baser[1]!, c - hcc(s));
+}
+/** Guest address of the entry for `id` in the table a BASER describes, or null when it has none. */
+export function tableEntryAddr(s: State, baser: bigint, id: number): number | null {
+  if (!idInTable(s, baser, id)) return null;
+  const page = pageBytes(baser);
+  const esz = entryBytes(baser);
+  if (!((baser >> 62n) & 1n)) return baserPa(baser) + id * esz;
+  const perL2 = Math.floor(page / esz);
+  const l1 = baserPa(baser) + Math.floor(id / perL2) * 8;
+  const l2 = Number(s.mem.readU64(l1) & (PA_52 & ~0xffffn));
+  return l2 + (id % perL2) * esz;
+}
+/** Start, entry size and entry count of a flat table (the collection table in the KVM ABI). */
+export function flatTable(baser: bigint): { base: number; esz: number; entries: number; bytes: number } {
+  const bytes = (Number(baser & 0xffn) + 1) * pageBytes(baser);
+  const esz = entryBytes(baser);
+  return { base: baserPa(baser), esz, entries: Math.floor(bytes / esz), bytes };
+}
+
+function rdExists(s: State, rd: number): boolean {
+  return rd >= 0 && rd < s.cfg.vcpus;
+}
+
+// ---------------------------------------------------------------- registers
+
+export function gitsRead(s: State, n: number, offset: number, width: number, x: Exec): Expected {
+  const its = s.its[n]!;
+  const is64 = (offset & ~7) === GITS_TYPER || (offset >= GITS_CBASER && offset < GITS_CREADR + 8) || (offset >= GITS_BASER && offset < GITS_BASER + 64);
+  if (!(width === 32 && offset % 4 === 0) && !(width === 64 && is64 && offset % 8 === 0)) {
+    x.rule('mmio.bad-width');
+    return ANY();
+  }
+  const o = offset & ~7;
+  const half = (v: bigint): bigint => (width === 64 ? v : offset % 8 === 0 ? v & 0xffff_ffffn : v >> 32n);
+  if (offset === GITS_CTLR) {
+    // Enabled [0]; Quiescent [31] = 1 while disabled (at quiescence), UNKNOWN while enabled (U34);
+    // ImDe [1], ITS_Number [7:4], UMSIirq [8] IMPDEF.
+    x.rule('its.reg.ctlr.enabled');
+    if (its.enabled) x.rule('choice.u34.quiescent-enabled');
+    const free = 0x1f2n | (its.enabled ? 1n << 31n : 0n);
+    const v = (its.enabled ? 1n : 0n) | (its.enabled ? 0n : 1n << 31n);
+    return new MaskedHex(v, ~free & 0xffff_ffffn, its.enabled ? 1n << 31n : 0n);
+  }
+  if (offset === GITS_IIDR) return impdefRead(s, x, 'gits_iidr', 0n, 0xffff_ffffn);
+  if (o === GITS_TYPER) {
+    x.rule('its.reg.typer.physical');
+    const r = impdefRead(s, x, 'gits_typer', 1n, TYPER_FREE, TYPER_REP);
+    if (width === 64) return r;
+    if (r instanceof MaskedHex) return new MaskedHex(half(r.value), half(r.care), half(r.rep));
+    return hex(half(BigInt(r as string)));
+  }
+  if (o === GITS_CBASER) {
+    // Valid, PA [51:12] and Size read back; cacheability/shareability may be fixed (IMPDEF);
+    // PA bits [15:12] read back as written or as 0 (U29).
+    x.rule('its.reg.cbaser.rw');
+    const care = VALID | (PA_52 & ~0xffffn) | 0xffn;
+    return new MaskedHex(half(its.cbaser), half(care), half(its.cbaser));
+  }
+  if (o === GITS_CWRITER) {
+    x.rule('its.reg.cwriter.rw');
+    return new MaskedHex(half(BigInt(its.cwriter)), half(0xf_ffe0n | ~0xf_ffffn & 0xffff_ffff_ffff_ffffn), half(BigInt(its.cwriter)));
+  }
+  if (o === GITS_CREADR) {
+    x.rule('its.reg.creadr.ro');
+    return hex(half(BigInt(its.creadr) | (its.stalled ? 1n : 0n)));
+  }
+  if (offset >= GITS_BASER && offset < GITS_BASER + 64) {
+    const i = (o - GITS_BASER) >> 3;
+    x.rule('its.reg.baser.type');
+    const type = BASER_TYPE[i]!;
+    if (type === 0n) return '0x0';
+    // Type [58:56] determined; Entry_Size [52:48] IMPDEF (held); Size, PA, Valid, Indirect read back
+    // as the implementation holds them; Page_Size, cacheability and shareability may be fixed.
+    const v = (its.baser[i]! & ~(7n << 56n) & ~(0x1fn << 48n)) | (type << 56n);
+    const held = s.fixed.get(`gits_baser${i}_esz`);
+    const esz = held ?? 7n << 48n;
+    const care = VALID | (1n << 62n) | (7n << 56n) | ((1n << 48n) - 1n & ~0xfffn) | 0xffn | (held !== undefined ? 0x1fn << 48n : 0n);
+    if (held === undefined) x.commit = (st, obs) => { if (typeof obs === 'string' && width === 64) st.fixed.set(`gits_baser${i}_esz`, BigInt(obs) & (0x1fn << 48n)); };
+    return new MaskedHex(half(v | esz), half(care), half(v | esz));
+  }
+  if (offset >= 0xffd0 && offset < 0x10000) return impdefRead(s, x, `gits_id_${offset}`, 0n, 0xffff_ffffn);
+  x.rule('mmio.reserved-raz-wi');
+  return '0x0';
+}
+
+export function gitsWrite(s: State, n: number, offset: number, width: number, value: bigint, x: Exec): void {
+  const its = s.its[n]!;
+  const is64 = (offset & ~7) === GITS_TYPER || (offset >= GITS_CBASER && offset < GITS_CREADR + 8) || (offset >= GITS_BASER && offset < GITS_BASER + 64);
+  if (offset === GITS_TRANSLATER && (width === 32 || width === 16)) {
+    // The DeviceID of a CPU write is IMPDEF (I): the model treats it as reaching no mapped device.
+    x.rule('its.translater.cpu-write');
+    return;
+  }
+  if (!(width === 32 && offset % 4 === 0) && !(width === 64 && is64 && offset % 8 === 0)) {
+    x.rule('mmio.bad-width');
+    return;
+  }
+  const o = offset & ~7;
+  const merge = (old: bigint): bigint => {
+    if (width === 64) return value;
+    return offset % 8 === 0 ? (old & ~0xffff_ffffn) | (value & 0xffff_ffffn) : (old & 0xffff_ffffn) | ((value & 0xffff_ffffn) << 32n);
+  };
+  if (offset === GITS_CTLR) return ctlrWrite(s, n, Number(value & 1n), x);
+  if (o === GITS_CBASER) {
+    const nv = merge(its.cbaser);
+    if (its.enabled) {
+      // U30: CBASER written while enabled: ignored, or taken
+      x.rule('choice.u30.baser-write-enabled');
+      const st = s.clone();
+      cbaserTake(st, n, nv, x, false);
+      x.branch(st, null, 'U30: CBASER write taken while enabled');
+      return;
+    }
+    // U30: after a CBASER write CREADR = 0 and CWRITER is unchanged or 0
+    const st = s.clone();
+    cbaserTake(st, n, nv, x, false);
+    x.branch(st, null, 'U30: CWRITER unchanged by CBASER write');
+    cbaserTake(s, n, nv, x, true);
+    return;
+  }
+  if (o === GITS_CWRITER) return cwriterWrite(s, n, Number(merge(BigInt(its.cwriter)) & 0xf_ffffn), x);
+  if (offset >= GITS_BASER && offset < GITS_BASER + 64) return baserWrite(s, n, (o - GITS_BASER) >> 3, merge(its.baser[(o - GITS_BASER) >> 3]!), x);
+  x.rule('mmio.reserved-raz-wi');
+}
+
+function cbaserTake(s: State, n: number, v: bigint, x: Exec, cwriterToZero: boolean): void {
+  const its = s.its[n]!;
+  x.rule('its.reg.cbaser.creadr-reset');
+  its.cbaser = v;
+  its.creadr = 0;
+  its.stalled = false;
+  its.cwriterBad = false;
+  if (cwriterToZero) its.cwriter = 0;
+  x.rule('choice.u30.baser-write-enabled');
+}
+
+function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
+  if (BASER_TYPE[i] === 0n) {
+    x.rule('its.reg.baser.type');
+    return;
+  }
+  const its = s.its[n]!;
+  const take = (st: State): void => {
+    const it = st.its[n]!;
+    const wasValid = (it.baser[i]! & VALID) !== 0n;
+    it.baser[i] = v;
+    x.rule('its.reg.baser.rw');
+    if (wasValid && !(v & VALID)) {
+      // U32: Valid 1 -> 0: mappings persist (main line) or are lost (branch)
+      x.rule('choice.u32.baser-valid-toggle');
+      const lost = st.clone();
+      if (i === 0) lost.its[n]!.devices.clear();
+      else lost.its[n]!.collections.clear();
+      x.branch(lost, null, `U32: ${i === 0 ? 'device' : 'collection'} mappings lost`);
+    }
+  };
+  if (its.enabled) {
+    x.rule('choice.u30.baser-write-enabled');
+    const st = s.clone();
+    take(st);
+    x.branch(st, null, 'U30: BASER write taken while enabled');
+    return;
+  }
+  take(s);
+}
+
+function queueSize(its: ItsState): number {
+  return (Number(its.cbaser & 0xffn) + 1) * 4096;
+}
+function queueBase(its: ItsState): number {
+  return Number(its.cbaser & PA_52 & ~0xfffn);
+}
+
+/** GITS_CTLR.Enabled (gic-arch.md 5.1); enabling without valid CBASER/BASERs: U31. */
+function ctlrWrite(s: State, n: number, en: number, x: Exec): void {
+  const its = s.its[n]!;
+  if (!en) {
+    if (its.enabled) x.rule('its.reg.ctlr.disable');
+    its.enabled = false;
+    return;
+  }
+  if (its.enabled) return;
+  const ready = (its.cbaser & VALID) !== 0n && (its.baser[0]! & VALID) !== 0n && ((its.baser[1]! & VALID) !== 0n || hcc(s) > 0);
+  x.rule('its.reg.ctlr.enabled');
+  if (!ready) {
+    // U31: refused (main line), or enabled with unusable tables
+    x.rule('choice.u31.enable-without-tables');
+    const st = s.clone();
+    st.its[n]!.enabled = true;
+    processQueue(st, n, x);
+    x.branch(st, null, 'U31: enabled without valid tables');
+    return;
+  }
+  its.enabled = true;
+  processQueue(s, n, x);
+}
+
+/** GITS_CWRITER (gic-arch.md 5.2): Offset [19:5], Retry [0]; out of range: U28. */
+function cwriterWrite(s: State, n: number, v: number, x: Exec): void {
+  const its = s.its[n]!;
+  const off = v & 0xf_ffe0;
+  x.rule('its.reg.cwriter.rw');
+  if (off >= queueSize(its)) {
+    // U28: write ignored (main line), or the queue is unusable until CWRITER is corrected
+    x.rule('choice.u28.cwriter-oor');
+    const st = s.clone();
+    st.its[n]!.cwriter = off;
+    st.its[n]!.cwriterBad = true;
+    x.branch(st, null, 'U28: queue unusable until CWRITER is corrected');
+    return;
+  }
+  its.cwriter = off;
+  its.cwriterBad = false;
+  if (v & 1 && its.stalled) {
+    x.rule('its.queue.retry');
+    its.stalled = false;
+  }
+  processQueue(s, n, x);
+}
+
+// ---------------------------------------------------------------- the queue
+
+type CmdOutcome = { state: State; error: string | null };
+
+/**
+ * Process commands from CREADR to CWRITER (gic-arch.md 5.2) on `s`; further permitted outcomes
+ * become branches. A command error: ignore and continue, or stall (U26).
+ */
+export function processQueue(s: State, n: number, x: Exec): void {
+  let live: State[] = [s];
+  const finished: State[] = [];
+  for (let guard = 0; guard < 1 << 16 && live.length > 0; guard++) {
+    const next: State[] = [];
+    for (const st of live) {
+      const its = st.its[n]!;
+      if (!its.enabled || !(its.cbaser & VALID) || its.stalled || its.cwriterBad || its.creadr === its.cwriter) {
+        finished.push(st);
+        continue;
+      }
+      if (its.creadr >= queueSize(its)) its.creadr = 0;
+      const addr = queueBase(its) + its.creadr;
+      let outcomes: CmdOutcome[];
+      if (!st.mem.inRam(addr, 32)) {
+        outcomes = [{ state: st, error: 'its.queue.read-fault' }];
+      } else {
+        const cmd = decodeItsCommand(st.mem.read(addr, 32), 0);
+        outcomes = runCommand(st, n, cmd, x);
+      }
+      for (const o of outcomes) {
+        const it = o.state.its[n]!;
+        if (o.error !== null) {
+          x.rule(o.error);
+          x.rule('choice.u26.command-error-response');
+          // stall: the erroneous command has no effect and CREADR stays on it
+          const stalled = o.state.clone();
+          stalled.its[n]!.stalled = true;
+          finished.push(stalled);
+        }
+        it.creadr = (it.creadr + 32) % queueSize(it);
+        next.push(o.state);
+      }
+    }
+    live = next;
+  }
+  let mainSeen = false;
+  for (const st of finished) {
+    if (st === s) { mainSeen = true; continue; }
+    x.branch(st, null, 'ITS command outcome');
+  }
+  if (!mainSeen) throw new Error('internal: ITS queue processing lost the main state');
+}
+
+function err(state: State, rule: string): CmdOutcome[] {
+  return [{ state, error: rule }];
+}
+function ok(state: State): CmdOutcome[] {
+  return [{ state, error: null }];
+}
+
+/** The target RD of an ITE, or -1 when its collection is unmapped (or detached, U41). */
+function iteTarget(its: ItsState, icid: number, detached: boolean): number {
+  if (detached) return -1;
+  return its.collections.get(icid) ?? -1;
+}
+
+function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutcome[] {
+  const f = c.fields;
+  switch (c.name) {
+    case 'MAPD': return mapd(s, n, f.device!, f.size!, f.itt!, f.valid!, x);
+    case 'MAPC': return mapc(s, n, f.collection!, f.target!, f.valid!, x);
+    case 'MAPTI': return mapti(s, n, 'mapti', f.device!, f.event!, f.intid!, f.collection!, x);
+    case 'MAPI': return mapti(s, n, 'mapi', f.device!, f.event!, f.event!, f.collection!, x);
+    case 'MOVI': return movi(s, n, f.device!, f.event!, f.collection!, x);
+    case 'INT': case 'CLEAR': case 'INV': case 'DISCARD': return deviceEvent(s, n, c.name, f.device!, f.event!, x);
+    case 'INVALL': return invall(s, n, f.collection!, x);
+    case 'SYNC':
+      // Everything the model does is complete at quiescence (DESIGN.md 3), so SYNC has nothing to wait for.
+      x.rule('its.cmd.sync.complete');
+      return ok(s);
+    case 'MOVALL': return movall(s, n, f.from!, f.to!, x);
+    default:
+      // unknown opcode, or a GICv4 command on an ITS with GITS_TYPER.Virtual = 0 (U27)
+      x.rule('choice.u27.unknown-opcode');
+      return err(s, 'its.cmd.unknown.opcode');
+  }
+}
+
+/** MAPD (gic-arch.md 5.7): map/unmap a device; U36, U37. */
+function mapd(s: State, n: number, d: number, size: number, itt: number, valid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  if (!deviceInRange(s, its, d)) return err(s, 'its.cmd.mapd.device-oor');
+  if (valid && size + 1 > eventBits(s)) return err(s, 'its.cmd.mapd.ittsize-oor');
+  const old = its.devices.get(d);
+  if (!valid && old === undefined) {
+    // U36: no effect, or a command error
+    x.rule('choice.u36.mapd-unmap-unmapped');
+    return [{ state: s, error: null }, { state: s.clone(), error: 'choice.u36.mapd-unmap-unmapped' }];
+  }
+  const apply = (st: State, keepItes: boolean): void => {
+    const it = st.its[n]!;
+    if (!valid) it.devices.delete(d);
+    else {
+      const prev = it.devices.get(d);
+      it.devices.set(d, { size, itt, ites: keepItes && prev ? prev.ites : new Map() });
+    }
+  };
+  x.rule(valid ? (old ? 'its.cmd.mapd.remap' : 'its.cmd.mapd.map') : 'its.cmd.mapd.unmap');
+  if (old === undefined || old.ites.size === 0) {
+    apply(s, false);
+    return ok(s);
+  }
+  // U37: the device's ITEs are lost (main line); their pending LPIs may also be lost; a remap
+  // with the same ITT may find the old ITEs again.
+  x.rule('choice.u37.mapd-with-ites');
+  const out: CmdOutcome[] = [];
+  const lostPending = s.clone();
+  for (const ite of old.ites.values()) for (const p of lostPending.lpiPending) p.delete(ite.intid);
+  apply(lostPending, false);
+  out.push({ state: lostPending, error: null });
+  if (valid && old.itt === itt) {
+    const kept = s.clone();
+    apply(kept, true);
+    out.push({ state: kept, error: null });
+  }
+  apply(s, false);
+  return [{ state: s, error: null }, ...out];
+}
+
+/** MAPC (gic-arch.md 5.7): map/unmap a collection; U40, U41, U42. */
+function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.mapc.collection-oor');
+  if (!valid) {
+    x.rule('its.cmd.mapc.unmap');
+    const out: CmdOutcome[] = [];
+    if (!rdExists(s, rd)) {
+      // U42: unmap anyway (main line), or MAPC_PROCNUM_OOR
+      x.rule('choice.u42.mapc-unmap-bad-rd');
+      out.push({ state: s.clone(), error: 'its.cmd.mapc.procnum-oor' });
+    }
+    const users = [...its.devices.values()].some((dev) => [...dev.ites.values()].some((t) => t.icid === icid && !t.detached));
+    if (users && its.collections.has(icid)) {
+      // U41: ITEs keep the ICID and work again after MAPC V = 1 (main line), or are detached for good
+      x.rule('choice.u41.mapc-unmap-in-use');
+      const det = s.clone();
+      for (const dev of det.its[n]!.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid) t.detached = true;
+      det.its[n]!.collections.delete(icid);
+      out.push({ state: det, error: null });
+    }
+    its.collections.delete(icid);
+    return [{ state: s, error: null }, ...out];
+  }
+  if (!rdExists(s, rd)) return err(s, 'its.cmd.mapc.procnum-oor');
+  const old = its.collections.get(icid);
+  x.rule('its.cmd.mapc.map');
+  if (old !== undefined && old !== rd) {
+    // U40: pending LPIs of the collection stay at the old RD (main line) or move with it
+    const moving: number[] = [];
+    for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached && s.lpiPending[old]!.has(t.intid)) moving.push(t.intid);
+    if (moving.length > 0) {
+      x.rule('choice.u40.mapc-retarget-pending');
+      const mv = s.clone();
+      mv.its[n]!.collections.set(icid, rd);
+      for (const intid of moving) {
+        mv.lpiPending[old]!.delete(intid);
+        setLpiPending(mv, rd, intid, x);
+      }
+      its.collections.set(icid, rd);
+      return [{ state: s, error: null }, { state: mv, error: null }];
+    }
+  }
+  its.collections.set(icid, rd);
+  return ok(s);
+}
+
+/** MAPTI / MAPI (gic-arch.md 5.7); U38. */
+function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number, intid: number, icid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  if (!deviceInRange(s, its, d)) return err(s, `its.cmd.${name}.device-oor`);
+  const dev = its.devices.get(d);
+  if (dev === undefined) return err(s, `its.cmd.${name}.unmapped-device`);
+  if (e >= 2 ** (dev.size + 1)) return err(s, `its.cmd.${name}.id-oor`);
+  if (!validLpi(s, intid)) return err(s, name === 'mapi' ? 'its.cmd.mapi.id-oor' : 'its.cmd.mapti.physicalid-oor');
+  if (!collectionInRange(s, its, icid)) return err(s, `its.cmd.${name}.collection-oor`);
+  x.rule(`its.cmd.${name}.map`);
+  if (!its.collections.has(icid)) x.rule('its.cmd.mapti.unmapped-collection-ok');
+  const old = dev.ites.get(e);
+  if (old !== undefined) {
+    // U38: old mapping kept (main line), or replaced
+    x.rule('choice.u38.mapti-remap-event');
+    const rep = s.clone();
+    rep.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
+    return [{ state: s, error: null }, { state: rep, error: null }];
+  }
+  dev.ites.set(e, { intid, icid, detached: false });
+  return ok(s);
+}
+
+/** A pINTID an ITE may name: an LPI within the ID bits of the configuration (gic-arch.md 5.5 PHYSICALID_OOR). */
+function validLpi(s: State, intid: number): boolean {
+  if (intid < LPI_BASE) return false;
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) if (s.propbaser[rd] !== 0n) return lpiInRange(s, rd, intid);
+  return intid < 2 ** 16;
+}
+
+interface Resolved { dev: Device; ite: { intid: number; icid: number; detached: boolean } }
+
+/** The common checks of the (DeviceID, EventID) commands, in the architecture's order. */
+function resolve(s: State, n: number, cmd: string, d: number, e: number): Resolved | string {
+  const its = s.its[n]!;
+  if (!deviceInRange(s, its, d)) return `its.cmd.${cmd}.device-oor`;
+  const dev = its.devices.get(d);
+  if (dev === undefined) return `its.cmd.${cmd}.unmapped-device`;
+  if (e >= 2 ** (dev.size + 1)) return `its.cmd.${cmd}.id-oor`;
+  const ite = dev.ites.get(e);
+  if (ite === undefined) return `its.cmd.${cmd}.unmapped-interrupt`;
+  return { dev, ite };
+}
+
+/** MOVI (gic-arch.md 5.7): retarget an ITE, moving a pending LPI; U43, U46. */
+function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  const r = resolve(s, n, 'movi', d, e);
+  if (typeof r === 'string') return err(s, r);
+  if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.movi.collection-oor');
+  const to = its.collections.get(icid);
+  if (to === undefined) return err(s, 'its.cmd.movi.unmapped-collection');
+  const from = iteTarget(its, r.ite.icid, r.ite.detached);
+  if (from < 0) {
+    x.rule('choice.u46.unmapped-collection-cmd');
+    return err(s, 'its.cmd.movi.unmapped-collection');
+  }
+  x.rule('its.cmd.movi.retarget');
+  const intid = r.ite.intid;
+  const setIte = (st: State): void => {
+    const t = st.its[n]!.devices.get(d)!.ites.get(e)!;
+    t.icid = icid;
+    t.detached = false;
+  };
+  if (from === to || !s.lpiPending[from]!.has(intid)) {
+    setIte(s);
+    return ok(s);
+  }
+  x.rule('its.cmd.movi.moves-pending');
+  if (!s.enableLpis[to]) {
+    // U43: target RD has LPIs off: pending dropped (main line), kept at the old RD, or moved
+    x.rule('choice.u43.movi-lpis-off');
+    const kept = s.clone();
+    setIte(kept);
+    const moved = s.clone();
+    setIte(moved);
+    moved.lpiPending[from]!.delete(intid);
+    moved.lpiPending[to]!.add(intid);
+    setIte(s);
+    s.lpiPending[from]!.delete(intid);
+    return [{ state: s, error: null }, { state: kept, error: null }, { state: moved, error: null }];
+  }
+  setIte(s);
+  s.lpiPending[from]!.delete(intid);
+  s.lpiPending[to]!.add(intid);
+  return ok(s);
+}
+
+/** INT, CLEAR, INV, DISCARD (gic-arch.md 5.7); U45, U46. */
+function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCARD', d: number, e: number, x: Exec): CmdOutcome[] {
+  const cmd = name.toLowerCase();
+  const its = s.its[n]!;
+  const r = resolve(s, n, cmd, d, e);
+  if (typeof r === 'string') return err(s, r);
+  const intid = r.ite.intid;
+  const rd = iteTarget(its, r.ite.icid, r.ite.detached);
+  if (rd < 0) {
+    // U46: an error; CLEAR and INV may also succeed (they need no redistributor)
+    x.rule('choice.u46.unmapped-collection-cmd');
+    const code = `its.cmd.${cmd}.unmapped-interrupt`;
+    if (name === 'CLEAR' || name === 'INV') {
+      const st = s.clone();
+      if (name === 'CLEAR') for (const p of st.lpiPending) p.delete(intid);
+      else invalidateLpi(st, intid);
+      return [{ state: s, error: code }, { state: st, error: null }];
+    }
+    return err(s, code);
+  }
+  switch (name) {
+    case 'INT':
+      x.rule('its.cmd.int.pend');
+      setLpiPending(s, rd, intid, x);
+      return ok(s);
+    case 'CLEAR':
+      x.rule('its.cmd.clear.unpend');
+      s.lpiPending[rd]!.delete(intid);
+      return ok(s);
+    case 'INV':
+      x.rule('its.cmd.inv.reload');
+      invalidateLpi(s, intid);
+      return ok(s);
+    case 'DISCARD': {
+      x.rule('its.cmd.discard.unmap');
+      const out: CmdOutcome[] = [];
+      if (s.lpiPending[rd]!.has(intid)) {
+        // U45: pending state removed (main line), or the LPI is still delivered once
+        x.rule('choice.u45.discard-pending');
+        const st = s.clone();
+        st.its[n]!.devices.get(d)!.ites.delete(e);
+        out.push({ state: st, error: null });
+      }
+      s.lpiPending[rd]!.delete(intid);
+      its.devices.get(d)!.ites.delete(e);
+      return [{ state: s, error: null }, ...out];
+    }
+  }
+}
+
+/** INVALL (gic-arch.md 5.7): re-read the configuration of the collection's LPIs (U48: may do more). */
+function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.invall.collection-oor');
+  if (!its.collections.has(icid)) return err(s, 'its.cmd.invall.unmapped-collection');
+  x.rule('its.cmd.invall.reload');
+  for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached) invalidateLpi(s, t.intid);
+  return ok(s);
+}
+
+/** MOVALL (gic-arch.md 5.7): move every pending LPI of RD1 to RD2; U47. */
+function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutcome[] {
+  if (!rdExists(s, from) || !rdExists(s, to)) return err(s, 'its.cmd.movall.procnum-oor');
+  if (from === to) {
+    x.rule('its.cmd.movall.same-rd');
+    return ok(s);
+  }
+  x.rule('its.cmd.movall.moves-pending');
+  const move = (st: State): void => {
+    for (const intid of st.lpiPending[from]!) setLpiPending(st, to, intid, x);
+    st.lpiPending[from]!.clear();
+  };
+  const live = [...s.its[n]!.collections.values()].includes(from);
+  if (live) {
+    // U47: collections still naming RD1 keep sending there (main line), or now go to RD2
+    x.rule('choice.u47.movall-live-collections');
+    const st = s.clone();
+    move(st);
+    for (const it of st.its) for (const [c, rd] of it.collections) if (rd === from) it.collections.set(c, to);
+    move(s);
+    return [{ state: s, error: null }, { state: st, error: null }];
+  }
+  move(s);
+  return ok(s);
+}
+
+// ---------------------------------------------------------------- MSI translation
+
+export type MsiOutcome = 'delivered' | 'its-disabled' | 'blocked' | 'lpis-disabled';
+
+/** Translate an MSI (DeviceID, EventID) written to ITS n (gic-arch.md 5.4) and make its LPI pending. */
+export function translateMsi(s: State, n: number, d: number, e: number, x: Exec): MsiOutcome {
+  const its = s.its[n]!;
+  if (!its.enabled) { x.rule('its.msi.disabled-drop'); return 'its-disabled'; }
+  if (!deviceInRange(s, its, d)) { x.rule('its.msi.unmapped-device-drop'); return 'blocked'; }
+  const dev = its.devices.get(d);
+  if (dev === undefined) { x.rule('its.msi.unmapped-device-drop'); return 'blocked'; }
+  if (e >= 2 ** (dev.size + 1)) { x.rule('its.msi.id-oor-drop'); return 'blocked'; }
+  const ite = dev.ites.get(e);
+  if (ite === undefined) { x.rule('its.msi.unmapped-event-drop'); return 'blocked'; }
+  const rd = iteTarget(its, ite.icid, ite.detached);
+  if (rd < 0) { x.rule('its.msi.unmapped-collection-drop'); return 'blocked'; }
+  x.rule('its.msi.translate');
+  if (!s.enableLpis[rd]) { x.rule('choice.u23.lpis-off-drop'); return 'lpis-disabled'; }
+  setLpiPending(s, rd, ite.intid, x);
+  return 'delivered';
+}

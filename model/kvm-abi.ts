@@ -1,0 +1,266 @@
+// KVM's userspace ABI as documented (kvm-vgic.md 1.8; Documentation/virt/kvm/api.rst KVM_IRQ_LINE,
+// KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_SIGNAL_MSI): what the VMM and assigned devices do, and its
+// guest-visible effect. Never KVM's internals: only what the ABI promises.
+import type {
+  DeviceFireOp, IrqfdOp, IrqfdResampledOp, IrqfdSignalOp, IrqLineOp, SetGsiRoutingOp, SignalMsiOp, TimerLineOp,
+  VfioForwardOp, VfioUnforwardOp,
+} from '../spec/scenario.js';
+import { decodeIrqLine } from '../spec/codec/kvm-irq-line.js';
+import { parseHexNumber } from '../spec/hex.js';
+import { itsBase, GITS_SIZE, VTIMER_PPI } from '../spec/layout.js';
+import { type Exec, type Expected } from './exec.js';
+import { GITS_TRANSLATER, translateMsi } from './its.js';
+import type { Route, State } from './state.js';
+
+const EINVAL = -22;
+const ENXIO = -6;
+const ENODEV = -19;
+const EBUSY = -16;
+const KVM_MAX_IRQ_ROUTES = 4096;
+const KVM_IRQCHIP_NUM_PINS = 988;
+const KVM_MSI_VALID_DEVID = 1;
+
+/**
+ * Drive an interrupt line (level 1 = asserted). Level-sensitive: pending follows the line; edge:
+ * each assertion is an edge that latches pending (kvm.irq-line.level; gic-arch.md 2.3).
+ */
+function setLine(s: State, slot: number, level: number): void {
+  s.line[slot] = level ? 1 : 0;
+  if (level && s.edge[slot]) s.latch[slot] = 1;
+}
+
+/** KVM_IRQ_LINE (kvm-vgic.md 1.8). */
+export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
+  let type: 'cpu' | 'spi' | 'ppi' | null;
+  let vcpu: number;
+  let intid: number;
+  if (op.raw !== undefined) {
+    x.rule('kvm.irq-line.raw');
+    const d = decodeIrqLine(op.raw);
+    type = d.type;
+    vcpu = d.vcpu;
+    intid = d.intid;
+  } else {
+    type = op.type ?? null;
+    vcpu = op.vcpu ?? 0;
+    intid = op.intid ?? 0;
+  }
+  if (type === 'cpu') {
+    x.rule('kvm.irq-line.cpu-enxio');
+    return ENXIO;
+  }
+  if (type === 'spi') {
+    if (intid < 32 || intid >= 32 + s.cfg.spis) {
+      x.rule('kvm.irq-line.spi-einval');
+      return EINVAL;
+    }
+    x.rule('kvm.irq-line.spi');
+    setLine(s, s.nPriv + intid - 32, op.level);
+    return 0;
+  }
+  if (type === 'ppi') {
+    if (intid < 16 || intid > 31 || vcpu >= s.cfg.vcpus) {
+      x.rule('kvm.irq-line.ppi-einval');
+      return EINVAL;
+    }
+    x.rule('kvm.irq-line.ppi');
+    setLine(s, vcpu * 32 + intid, op.level);
+    return 0;
+  }
+  x.rule('kvm.irq-line.bad-type');
+  return EINVAL;
+}
+
+/** The vCPU's virtual timer output: a level-sensitive PPI 27 line (scenario schema TimerLineOp). */
+export function timerLine(s: State, op: TimerLineOp, x: Exec): Expected {
+  x.rule('kvm.timer.line');
+  setLine(s, op.cpu * 32 + VTIMER_PPI, op.level);
+  return null;
+}
+
+/** Which ITS frame an MSI address falls in, and whether it is exactly GITS_TRANSLATER. */
+function itsOfAddress(s: State, address: number): { its: number; exact: boolean } | null {
+  for (let n = 0; n < s.cfg.its; n++) {
+    const b = itsBase(n);
+    if (address >= b && address < b + GITS_SIZE) return { its: n, exact: address === b + GITS_TRANSLATER };
+  }
+  return null;
+}
+
+/**
+ * Inject one MSI (KVM_SIGNAL_MSI, an MSI route): 1 delivered, 0 blocked by the guest, or errno.
+ * Several results are permitted where the documentation leaves it open: an address inside the ITS
+ * frame other than GITS_TRANSLATER, and a disabled ITS / redistributor (0 "blocked" or -EBUSY).
+ */
+function injectMsi(s: State, address: number, data: number, devid: number, flags: number, x: Exec): Expected {
+  if (s.cfg.its === 0) {
+    x.rule('kvm.msi.no-its');
+    return ENODEV;
+  }
+  if (!(flags & KVM_MSI_VALID_DEVID)) {
+    x.rule('kvm.msi.no-devid');
+    return EINVAL;
+  }
+  const hit = itsOfAddress(s, address);
+  if (hit === null) {
+    x.rule('kvm.msi.bad-address');
+    return EINVAL;
+  }
+  if (!hit.exact) {
+    // the ITS is named by its doorbell address; another offset in its frame: -EINVAL, or taken as the doorbell
+    x.rule('kvm.msi.frame-address');
+    const st = s.clone();
+    const r = msiResult(st, hit.its, devid, data, x);
+    x.branch(st, r[0]!, 'MSI address inside the ITS frame taken as GITS_TRANSLATER');
+    for (let i = 1; i < r.length; i++) x.branch(st, r[i]!, 'MSI address inside the ITS frame taken as GITS_TRANSLATER');
+    return EINVAL;
+  }
+  const r = msiResult(s, hit.its, devid, data, x);
+  for (let i = 1; i < r.length; i++) x.branch(s, r[i]!, 'permitted MSI return value');
+  return r[0]!;
+}
+
+function msiResult(s: State, its: number, devid: number, data: number, x: Exec): number[] {
+  const o = translateMsi(s, its, devid, data >>> 0, x);
+  switch (o) {
+    case 'delivered': x.rule('kvm.msi.delivered'); return [1];
+    case 'blocked': x.rule('kvm.msi.blocked'); return [0];
+    case 'its-disabled': x.rule('kvm.msi.its-disabled'); return [EBUSY, 0];
+    case 'lpis-disabled': x.rule('kvm.msi.lpis-disabled'); return [EBUSY, 0];
+  }
+}
+
+export function signalMsi(s: State, op: SignalMsiOp, x: Exec): Expected {
+  return injectMsi(s, parseHexNumber(op.address), op.data, op.devid, op.flags, x);
+}
+
+/** KVM_SET_GSI_ROUTING (kvm-vgic.md 1.8): validate every entry, then replace the table. */
+export function setGsiRouting(s: State, op: SetGsiRoutingOp, x: Exec): Expected {
+  const table = new Map<number, Route[]>();
+  const nonIrqchip = new Set<number>();
+  for (const e of op.entries) {
+    if (e.gsi >= KVM_MAX_IRQ_ROUTES) {
+      x.rule('kvm.routing.einval');
+      return EINVAL;
+    }
+    let r: Route;
+    if (e.type === 'irqchip' && 'pin' in e) {
+      if (e.irqchip !== 0 || e.pin >= KVM_IRQCHIP_NUM_PINS) {
+        x.rule('kvm.routing.einval');
+        return EINVAL;
+      }
+      r = { kind: 'irqchip', pin: e.pin };
+      const list = table.get(e.gsi) ?? [];
+      // one GSI maps to the same irqchip once, and to a non-irqchip route only alone
+      if (list.some((q) => q.kind === 'irqchip') || nonIrqchip.has(e.gsi)) {
+        x.rule('kvm.routing.einval');
+        return EINVAL;
+      }
+      list.push(r);
+      table.set(e.gsi, list);
+      x.rule('kvm.routing.irqchip');
+    } else if (e.type === 'msi' && 'address' in e) {
+      const flags = e.flags ?? KVM_MSI_VALID_DEVID;
+      if (table.has(e.gsi) || (s.cfg.its > 0 && !(flags & KVM_MSI_VALID_DEVID))) {
+        x.rule('kvm.routing.einval');
+        return EINVAL;
+      }
+      r = { kind: 'msi', address: parseHexNumber(e.address), data: e.data, devid: e.devid, flags };
+      table.set(e.gsi, [r]);
+      nonIrqchip.add(e.gsi);
+      x.rule('kvm.routing.msi');
+    } else {
+      x.rule('kvm.routing.einval');
+      return EINVAL;
+    }
+  }
+  s.routes = table;
+  return 0;
+}
+
+/** KVM_IRQFD assign / deassign (api.rst KVM_IRQFD). */
+export function irqfd(s: State, op: IrqfdOp, x: Exec): Expected {
+  if (op.deassign) {
+    x.rule('kvm.irqfd.deassign');
+    s.irqfds.delete(op.gsi);
+    s.resampleAsserted.delete(op.gsi);
+    return 0;
+  }
+  if (s.irqfds.has(op.gsi)) {
+    x.rule('kvm.irqfd.busy');
+    return EBUSY;
+  }
+  x.rule(op.resample ? 'kvm.irqfd.resample' : 'kvm.irqfd.edge');
+  s.irqfds.set(op.gsi, { resample: op.resample ?? false });
+  return 0;
+}
+
+/**
+ * An eventfd signal on an irqfd: its GSI's routes fire. Irqchip route without resample: the SPI
+ * is asserted and deasserted (an edge; a level-configured SPI may or may not see the pulse);
+ * with resample: asserted until the guest's ack. MSI route: the MSI is injected.
+ */
+function fireGsi(s: State, gsi: number, x: Exec): void {
+  const fd = s.irqfds.get(gsi);
+  if (fd === undefined) return;
+  for (const r of s.routes.get(gsi) ?? []) {
+    if (r.kind === 'msi') {
+      x.rule('kvm.irqfd.msi');
+      const before = x.branches.length;
+      injectMsi(s, r.address, r.data, r.devid, r.flags, x);
+      // the injection's return value is not visible here: alternatives that differ only in the
+      // value collapse, the others (a different state) now produce null like the main line
+      for (let i = x.branches.length - 1; i >= before; i--) {
+        const b = x.branches[i]!;
+        if (b.state === s) x.branches.splice(i, 1);
+        else b.result = null;
+      }
+      for (let i = x.branches.length - 1; i > before; i--) if (x.branches.slice(before, i).some((q) => q.state === x.branches[i]!.state)) x.branches.splice(i, 1);
+      continue;
+    }
+    if (r.pin >= s.cfg.spis) continue;
+    const slot = s.nPriv + r.pin;
+    if (fd.resample) {
+      x.rule('kvm.irqfd.resample');
+      s.line[slot] = 1;
+      if (s.edge[slot]) s.latch[slot] = 1;
+      s.resampleAsserted.add(gsi);
+    } else if (s.edge[slot]) {
+      x.rule('kvm.irqfd.edge');
+      s.latch[slot] = 1;
+    } else {
+      x.rule('kvm.irqfd.level-pulse');
+      const st = s.clone();
+      st.latch[slot] = 1;
+      x.branch(st, null, 'irqfd pulse on a level-sensitive SPI latched');
+    }
+  }
+}
+
+export function irqfdSignal(s: State, op: IrqfdSignalOp, x: Exec): Expected {
+  fireGsi(s, op.gsi, x);
+  return null;
+}
+
+export function irqfdResampled(s: State, op: IrqfdResampledOp, x: Exec): Expected {
+  x.rule('kvm.irqfd.resample');
+  const r = s.resampled.has(op.gsi);
+  s.resampled.delete(op.gsi);
+  return r;
+}
+
+/** vfio.forward / unforward: bind an assigned device's MSI to (or from) the irqfd of a GSI. */
+export function vfioForward(s: State, op: VfioForwardOp | VfioUnforwardOp, x: Exec): Expected {
+  x.rule('kvm.vfio.forward');
+  if (op.op === 'vfio.forward') s.forwards.set(op.hostIrq, op.gsi);
+  else if (s.forwards.get(op.hostIrq) === op.gsi) s.forwards.delete(op.hostIrq);
+  return null;
+}
+
+/** device.fire: exactly the MSI of its route reaches the guest (a GICv4 vLPI is invisible as such). */
+export function deviceFire(s: State, op: DeviceFireOp, x: Exec): Expected {
+  x.rule('kvm.vfio.device-fire');
+  const gsi = s.forwards.get(op.hostIrq);
+  if (gsi !== undefined) fireGsi(s, gsi, x);
+  return null;
+}

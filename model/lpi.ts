@@ -1,0 +1,99 @@
+// LPIs at the redistributors (gic-arch.md 1.3-1.6, 2.4, 5.8): the configuration byte in guest
+// memory and what a redistributor may have cached of it (U16), pending state per redistributor.
+import type { Exec } from './exec.js';
+import type { State } from './state.js';
+
+export const LPI_BASE = 8192;
+const PROP_PA_MASK = ((1n << 52n) - 1n) & ~0xfffn;
+const PEND_PA_MASK = ((1n << 52n) - 1n) & ~0xffffn;
+
+export function propBase(s: State, cpu: number): number {
+  return Number(s.propbaser[cpu]! & PROP_PA_MASK);
+}
+export function pendBase(s: State, cpu: number): number {
+  return Number(s.pendbaser[cpu]! & PEND_PA_MASK);
+}
+/**
+ * Effective LPI ID bits of a redistributor: min(PROPBASER.IDbits, GICD_TYPER.IDbits) + 1; fewer than
+ * 14 means no LPIs at all (gic-arch.md 1.3, U21). GICD_TYPER.IDbits is held once observed; until then
+ * the model takes 16 bits (the width every INTID in the scenario format fits).
+ */
+export function lpiIdBits(s: State, cpu: number): number {
+  const prop = Number(s.propbaser[cpu]! & 0x1fn);
+  const typer = s.fixed.get('gicd_typer');
+  const distBits = typer === undefined ? 15 : Number((typer >> 19n) & 0x1fn);
+  const bits = Math.min(prop, distBits) + 1;
+  return prop < 13 ? 0 : bits;
+}
+export function lpiInRange(s: State, cpu: number, intid: number): boolean {
+  const bits = lpiIdBits(s, cpu);
+  return bits >= 14 && intid >= LPI_BASE && intid < 2 ** bits;
+}
+
+/** The configuration byte in memory now (gic-arch.md 1.3: one byte at PROPBASER + intid - 8192). */
+export function propByteInMemory(s: State, cpu: number, intid: number): number {
+  const a = propBase(s, cpu) + (intid - LPI_BASE);
+  return s.mem.inRam(a, 1) ? s.mem.readByte(a) : 0;
+}
+
+/**
+ * The configuration bytes a forwarding decision may use for this LPI: the memory byte, plus any
+ * byte a cache may still hold (U16: until an invalidate completes, each decision may use either).
+ */
+export function propVersions(s: State, cpu: number, intid: number): readonly number[] {
+  const now = propByteInMemory(s, cpu, intid);
+  const stale = s.lpiStale.get(intid);
+  if (stale === undefined) return [now];
+  return [now, ...stale.filter((b) => b !== now)];
+}
+
+/** A guest write to memory: property bytes that change become possibly stale (U16). */
+export function notePropertyWrite(s: State, addr: number, bytes: Uint8Array, x: Exec): void {
+  // The configuration table is shared by every redistributor (CommonLPIAff = 0, gic-arch.md 1.5).
+  for (let cpu = 0; cpu < s.cfg.vcpus; cpu++) {
+    if (!s.enableLpis[cpu]) continue;
+    const base = propBase(s, cpu);
+    const bits = lpiIdBits(s, cpu);
+    if (bits < 14) continue;
+    const end = base + (2 ** bits - LPI_BASE);
+    const lo = Math.max(addr, base);
+    const hi = Math.min(addr + bytes.length, end);
+    for (let a = lo; a < hi; a++) {
+      const intid = a - base + LPI_BASE;
+      const old = s.mem.readByte(a);
+      const nw = bytes[a - addr]!;
+      if (old === nw) continue;
+      const st = s.lpiStale.get(intid);
+      if (st === undefined) s.lpiStale.set(intid, [old]);
+      else if (!st.includes(old)) st.push(old);
+      x.rule('choice.u16.lpi-config-cached');
+    }
+    break; // one shared table
+  }
+}
+
+/** INV / INVALL / GICR_INVLPIR / GICR_INVALLR completed: the cache now holds the memory byte. */
+export function invalidateLpi(s: State, intid: number): void {
+  s.lpiStale.delete(intid);
+}
+export function invalidateAllLpis(s: State): void {
+  s.lpiStale.clear();
+}
+
+/**
+ * Make an LPI pending at a redistributor (ITS translation, INT, SETLPIR). An LPI delivered to a
+ * redistributor with EnableLPIs = 0 is dropped (gic-arch.md 1.6 rule 4, U23).
+ */
+export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): boolean {
+  if (!s.enableLpis[cpu]) {
+    x.rule('lpi.deliver.lpis-disabled-dropped');
+    return false;
+  }
+  if (!lpiInRange(s, cpu, intid)) {
+    x.rule('lpi.deliver.out-of-range-dropped');
+    return false;
+  }
+  s.lpiPending[cpu]!.add(intid);
+  x.rule('lpi.deliver.pending');
+  return true;
+}

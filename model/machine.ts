@@ -1,0 +1,193 @@
+// One primitive op on one candidate state: dispatch to the component that owns it, the WFI rules
+// for guest ops on a sleeping vCPU, and the wake-up check after every op (DESIGN.md 3).
+import type { MemReadOp, MemWriteOp, MmioReadOp, MmioWriteOp, PrimitiveOp } from '../spec/scenario.js';
+import { hexToBytes, parseHex, parseHexNumber } from '../spec/hex.js';
+import { runItsCmdOp, type GuestAccess } from '../spec/its-harness.js';
+import { type Alt, Exec, type Expected, MaskedBytes, MaskedHex, ModelInputError } from './exec.js';
+import { sysregRead, sysregWrite, wfi } from './cpuif.js';
+import { gicdRead, gicdWrite } from './dist.js';
+import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
+import { gitsRead, gitsWrite } from './its.js';
+import { wakeOutcome } from './interrupts.js';
+import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
+import { deviceAttr, migrate, unknownMemoryRanges } from './save-restore.js';
+import { notePropertyWrite } from './lpi.js';
+import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
+
+/** Run `op` on `s` (which it may mutate); returns every permitted outcome, the first on `s`. */
+export function runOp(s: State, op: PrimitiveOp): { alts: Alt[]; rules: string[] } {
+  const x = new Exec();
+  const result = runGuarded(s, op, x);
+  const alts: Alt[] = [{ state: s, result, commit: x.commit, choice: x.choice }, ...x.branches];
+  const seen = new Set<State>();
+  for (const a of alts) {
+    if (seen.has(a.state)) continue;
+    seen.add(a.state);
+    afterOp(a.state, x);
+  }
+  return { alts, rules: x.rules };
+}
+
+function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {
+  const cpu = guestCpu(op);
+  if (cpu !== null) {
+    if (cpu < 0 || cpu >= s.cfg.vcpus || !Number.isInteger(cpu)) throw new ModelInputError(`${op.op}: cpu ${cpu} does not exist (the VM has ${s.cfg.vcpus} vCPUs)`);
+    const a = s.asleep[cpu]!;
+    if (a === ASLEEP) {
+      x.rule('cpuif.wfi.asleep-ops');
+      return 'asleep';
+    }
+    if (a === ASLEEP_MAY_WAKE) {
+      // an interrupt that may have been signalled arrived while it slept: woken (main line), or still asleep
+      x.rule('cpuif.wfi.asleep-ops');
+      const st = s.clone();
+      st.asleep[cpu] = ASLEEP;
+      x.branch(st, 'asleep', 'still asleep in WFI');
+      s.asleep[cpu] = 0;
+    }
+  }
+  return dispatch(s, op, x);
+}
+
+function guestCpu(op: PrimitiveOp): number | null {
+  switch (op.op) {
+    case 'mmio.read': case 'mmio.write': case 'sysreg.read': case 'sysreg.write': case 'wfi': return op.cpu;
+    case 'its.cmd': return op.cpu ?? 0;
+    default: return null;
+  }
+}
+
+/** Wake-up: a sleeping vCPU with an interrupt it must signal wakes; one it may signal may have woken. */
+function afterOp(s: State, x: Exec): void {
+  for (let c = 0; c < s.cfg.vcpus; c++) {
+    if (s.asleep[c] === 0) continue;
+    const w = wakeOutcome(s, c, x);
+    if (w === 'must') {
+      s.asleep[c] = 0;
+      x.rule('cpuif.wfi.wake');
+    } else if (w === 'may') s.asleep[c] = ASLEEP_MAY_WAKE;
+  }
+}
+
+function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
+  switch (op.op) {
+    case 'mmio.read': return mmioRead(s, op, x);
+    case 'mmio.write': mmioWrite(s, op, x); return null;
+    case 'sysreg.read': return sysregRead(s, op, x);
+    case 'sysreg.write': return sysregWrite(s, op, x);
+    case 'wfi': return wfi(s, op, x);
+    case 'its.cmd': {
+      if (op.its < 0 || op.its >= s.cfg.its) throw new ModelInputError(`its.cmd: ITS ${op.its} does not exist (the VM has ${s.cfg.its})`);
+      runItsCmdOp(op, guestAccess(s, x));
+      return null;
+    }
+    case 'mem.write': memWrite(s, parseHexNumber(op.addr), hexToBytes(op.bytes), x); return null;
+    case 'mem.read': return memRead(s, op, x);
+    case 'kvm.irq_line': return irqLine(s, op, x);
+    case 'kvm.signal_msi': return signalMsi(s, op, x);
+    case 'kvm.set_gsi_routing': return setGsiRouting(s, op, x);
+    case 'kvm.irqfd': return irqfd(s, op, x);
+    case 'irqfd.signal': return irqfdSignal(s, op, x);
+    case 'irqfd.resampled': return irqfdResampled(s, op, x);
+    case 'vfio.forward': case 'vfio.unforward': return vfioForward(s, op, x);
+    case 'device.fire': return deviceFire(s, op, x);
+    case 'timer.line': return timerLine(s, op, x);
+    case 'kvm.device_attr': return deviceAttr(s, op, x);
+    case 'migrate': return migrate(s, x);
+    case 'vcpu.run': case 'vcpu.exit': case 'vcpu.put':
+      // no guest-visible meaning (DESIGN.md 3)
+      x.rule('sched.no-effect');
+      return null;
+  }
+}
+
+// ---------------------------------------------------------------- MMIO
+
+function frameIndex(s: State, op: MmioReadOp | MmioWriteOp): number | null {
+  if (op.frame === 'gicd') return 0;
+  const i = op.index ?? 0;
+  const limit = op.frame === 'gits' ? s.cfg.its : s.cfg.vcpus;
+  return i >= 0 && i < limit ? i : null;
+}
+
+function mmioRead(s: State, op: MmioReadOp, x: Exec): Expected {
+  const i = frameIndex(s, op);
+  if (i === null) {
+    x.rule('mmio.unmapped');
+    return new MaskedHex(0n, 0n);
+  }
+  switch (op.frame) {
+    case 'gicd': return gicdRead(s, op.cpu, op.offset, op.width, x);
+    case 'gicr': return gicrRead(s, i, op.offset, op.width, x);
+    case 'gicr-sgi': return gicrSgiRead(s, i, op.offset, op.width, x);
+    case 'gits': return gitsRead(s, i, op.offset, op.width, x);
+  }
+}
+
+function mmioWrite(s: State, op: MmioWriteOp, x: Exec): void {
+  const i = frameIndex(s, op);
+  if (i === null) {
+    x.rule('mmio.unmapped');
+    return;
+  }
+  const v = parseHex(op.value);
+  switch (op.frame) {
+    case 'gicd': return gicdWrite(s, op.cpu, op.offset, op.width, v, x);
+    case 'gicr': return gicrWrite(s, i, op.offset, op.width, v, x);
+    case 'gicr-sgi': return gicrSgiWrite(s, i, op.offset, op.width, v, x);
+    case 'gits': return gitsWrite(s, i, op.offset, op.width, v, x);
+  }
+}
+
+/** The guest accesses of the its.cmd op (spec/its-harness.ts) on a model state. */
+function guestAccess(s: State, x: Exec): GuestAccess {
+  return {
+    mmioRead(_cpu, its, offset) {
+      const it = s.its[its]!;
+      if (offset === 0x80) return it.cbaser;
+      if (offset === 0x88) return BigInt(it.cwriter);
+      throw new Error(`internal: its-harness read of GITS offset 0x${offset.toString(16)}`);
+    },
+    mmioWrite(_cpu, its, offset, width, value) {
+      gitsWrite(s, its, offset, width, value, x);
+    },
+    memWrite(addr, bytes) {
+      memWrite(s, addr, bytes, x);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- guest memory
+
+function memWrite(s: State, addr: number, bytes: Uint8Array, x: Exec): void {
+  if (!s.mem.inRam(addr, bytes.length)) {
+    x.rule('mem.outside-ram');
+    return;
+  }
+  x.rule('mem.write');
+  notePropertyWrite(s, addr, bytes, x);
+  s.mem.write(addr, bytes);
+}
+
+/** mem.read: RAM as written, except memory whose content the architecture leaves UNKNOWN (U20, U33). */
+function memRead(s: State, op: MemReadOp, x: Exec): Expected {
+  const addr = parseHexNumber(op.addr);
+  const len = op.len;
+  const care = new Uint8Array(len).fill(1);
+  if (!s.mem.inRam(addr, len)) {
+    x.rule('mem.outside-ram');
+    return new MaskedBytes(new Uint8Array(len), new Uint8Array(len));
+  }
+  x.rule('mem.read');
+  const bytes = s.mem.read(addr, len);
+  for (const [lo, hi, rule] of unknownMemoryRanges(s)) {
+    const a = Math.max(lo, addr);
+    const b = Math.min(hi, addr + len);
+    if (a >= b) continue;
+    x.rule(rule);
+    care.fill(0, a - addr, b - addr);
+  }
+  return care.every((c) => c === 1) ? new MaskedBytes(bytes, care).representative() : new MaskedBytes(bytes, care);
+}
+
+export type { MemWriteOp };

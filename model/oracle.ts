@@ -1,0 +1,225 @@
+// The oracle (DESIGN.md 4): the model as a nondeterministic machine. It keeps every candidate
+// state the architecture permits; each observed result prunes those that could not have produced
+// it. Choices are made lazily (model/README.md): most are decided by the result that reveals them,
+// the rest live as alternative candidates or as deferred state inside one candidate.
+import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';
+import type { Trace } from '../spec/target.js';
+import type { Divergence, Verdict } from '../spec/verdict.js';
+import { canonicalResult } from '../spec/expect-check.js';
+import { describeOp, describeResult } from '../spec/describe-op.js';
+import { type Alt, describeExpected, type Expected, expectedMatches, ModelInputError, representative } from './exec.js';
+import { runOp } from './machine.js';
+import { State } from './state.js';
+
+export interface Oracle {
+  /** Feed the next primitive op and the result the target returned. Returns null while some
+   *  candidate state explains everything so far, else the Divergence (spec/verdict.ts). */
+  observe(op: PrimitiveOp, result: OpResult): Divergence | null;
+  /** the results the current candidates allow for this op, without committing (for repro) */
+  allowed(op: PrimitiveOp): OpResult[];
+  lastRules(): readonly string[];
+  coverage(): ReadonlySet<string>;
+  candidateCount(): number;
+  maxCandidates(): number;
+}
+
+export class CandidateBoundError extends Error {}
+
+export const DEFAULT_MAX_CANDIDATES = 256;
+
+// ---------------------------------------------------------------- implementation parameters
+
+/** Ops whose outcome depends on the number of implemented priority bits (U2). */
+function needsPriBits(s: State, op: PrimitiveOp): boolean {
+  for (let c = 0; c < s.cfg.vcpus; c++) if (s.asleep[c]) return true;
+  switch (op.op) {
+    case 'sysreg.read':
+      return op.reg !== 'ICC_RPR_EL1' && op.reg !== 'ICC_IGRPEN0_EL1' && op.reg !== 'ICC_IGRPEN1_EL1' && op.reg !== 'ICC_SRE_EL1';
+    case 'sysreg.write':
+      return op.reg.startsWith('ICC_AP');
+    case 'wfi':
+    case 'kvm.device_attr':
+      return true;
+    case 'mmio.read':
+      return (op.frame === 'gicd' && op.offset >= 0x400 && op.offset < 0x800) || (op.frame === 'gicr-sgi' && op.offset >= 0x400 && op.offset < 0x420);
+    default:
+      return false;
+  }
+}
+/** Ops whose outcome depends on GICR_CTLR.CES (U18). */
+function needsCes(op: PrimitiveOp): boolean {
+  return (op.op === 'mmio.read' || op.op === 'mmio.write') ? op.frame === 'gicr' && op.offset === 0 : op.op === 'kvm.device_attr';
+}
+
+function single(mask: number): boolean {
+  return (mask & (mask - 1)) === 0;
+}
+
+/** Split a candidate into one per value of each unresolved parameter the op depends on. */
+function resolveParams(s: State, op: PrimitiveOp, out: State[]): void {
+  let list = [s];
+  if (!single(s.priBits) && needsPriBits(s, op)) {
+    const next: State[] = [];
+    for (const st of list) {
+      let first = true;
+      for (let b = 4; b <= 8; b++) {
+        if (!(st.priBits & (1 << b))) continue;
+        const c = first ? st : st.clone();
+        c.priBits = 1 << b;
+        first = false;
+        next.push(c);
+      }
+    }
+    list = next;
+  }
+  if (!single(s.ces) && needsCes(op)) {
+    const next: State[] = [];
+    for (const st of list) {
+      const c = st.clone();
+      st.ces = 0b01;
+      c.ces = 0b10;
+      next.push(st, c);
+    }
+    list = next;
+  }
+  out.push(...list);
+}
+
+// ---------------------------------------------------------------- the oracle
+
+class ModelOracle implements Oracle {
+  private cands: State[];
+  private readonly bound: number;
+  private max = 1;
+  private rules: string[] = [];
+  private readonly cover = new Set<string>();
+  private opIndex = 0;
+
+  constructor(config: ResolvedConfig, bound: number) {
+    this.cands = [new State(config)];
+    this.bound = bound;
+  }
+
+  observe(op: PrimitiveOp, result: OpResult): Divergence | null {
+    const index = this.opIndex++;
+    const { alts, rules } = this.expand(op);
+    this.noteRules(rules);
+    const survivors: State[] = [];
+    const seen = new Set<State>();
+    for (const a of alts) {
+      if (!expectedMatches(a.result, result)) continue;
+      if (seen.has(a.state)) continue;
+      seen.add(a.state);
+      a.commit?.(a.state, result);
+      survivors.push(a.state);
+    }
+    if (survivors.length === 0) {
+      const allowed = uniqueResults(alts.map((a) => a.result));
+      // keep going with every outcome, so a caller that continues still gets sensible answers
+      this.cands = dedupe([...new Set(alts.map((a) => a.state))]);
+      return {
+        opIndex: index,
+        got: result,
+        allowed: allowed.map(representative),
+        rules: [...this.rules],
+        message: `${describeOp(op)} returned ${describeResult(result)}; the architecture allows ${allowed.map(describeExpected).join(' or ')}`,
+        explanation: explain(alts),
+      };
+    }
+    this.cands = survivors.length > 1 ? dedupe(survivors) : survivors;
+    if (this.cands.length > this.max) this.max = this.cands.length;
+    if (this.cands.length > this.bound) {
+      throw new CandidateBoundError(`op ${index} (${describeOp(op)}): ${this.cands.length} candidate states exceed the bound of ${this.bound}`);
+    }
+    return null;
+  }
+
+  allowed(op: PrimitiveOp): OpResult[] {
+    const alts: Alt[] = [];
+    for (const s of this.cands) {
+      const states: State[] = [];
+      resolveParams(s.clone(), op, states);
+      for (const st of states) alts.push(...runOp(st, op).alts);
+    }
+    return uniqueResults(alts.map((a) => a.result)).map(representative);
+  }
+
+  private expand(op: PrimitiveOp): { alts: Alt[]; rules: string[] } {
+    const alts: Alt[] = [];
+    const rules: string[] = [];
+    const states: State[] = [];
+    for (const s of this.cands) resolveParams(s, op, states);
+    for (const st of states) {
+      const r = runOp(st, op);
+      alts.push(...r.alts);
+      rules.push(...r.rules);
+    }
+    return { alts, rules };
+  }
+
+  private noteRules(rules: string[]): void {
+    this.rules = [...new Set(rules)];
+    for (const r of this.rules) this.cover.add(r);
+  }
+
+  lastRules(): readonly string[] { return this.rules; }
+  coverage(): ReadonlySet<string> { return this.cover; }
+  candidateCount(): number { return this.cands.length; }
+  maxCandidates(): number { return this.max; }
+}
+
+function uniqueResults(rs: Expected[]): Expected[] {
+  const out: Expected[] = [];
+  const keys = new Set<string>();
+  for (const r of rs) {
+    const k = typeof r === 'object' && r !== null && 'describe' in r ? 'P:' + (r as { describe(): string }).describe() : canonicalResult(r as OpResult);
+    if (keys.has(k)) continue;
+    keys.add(k);
+    out.push(r);
+  }
+  return out;
+}
+
+/** Merge candidates no observation can tell apart; parameters that differ become a set (U2, U18). */
+function dedupe(states: State[]): State[] {
+  if (states.length < 2) return states;
+  const byKey = new Map<string, State>();
+  for (const s of states) {
+    const k = s.fingerprint();
+    const prev = byKey.get(k);
+    if (prev === undefined) byKey.set(k, s);
+    else {
+      prev.priBits |= s.priBits;
+      prev.ces |= s.ces;
+    }
+  }
+  return [...byKey.values()];
+}
+
+function explain(alts: Alt[]): string {
+  return alts.map((a) => `${describeExpected(a.result)}${a.choice ? ` (${a.choice})` : ''}`).join('; ');
+}
+
+export function createOracle(config: ResolvedConfig, options?: { maxCandidates?: number }): Oracle {
+  return new ModelOracle(config, options?.maxCandidates ?? DEFAULT_MAX_CANDIDATES);
+}
+
+/** Check a whole trace (external targets): the first op after which no candidate is left. */
+export function checkTrace(scenario: ExpandedScenario, trace: Trace): Verdict {
+  const oracle = createOracle(scenario.config);
+  const n = Math.min(scenario.ops.length, trace.results.length);
+  for (let i = 0; i < n; i++) {
+    let d: Divergence | null;
+    try {
+      d = oracle.observe(scenario.ops[i]!, trace.results[i]!);
+    } catch (e) {
+      if (e instanceof ModelInputError) {
+        d = { opIndex: i, got: trace.results[i]!, allowed: [], rules: [], message: `op ${i}: ${e.message}` };
+      } else throw e;
+    }
+    if (d !== null) return { ok: false, divergence: { ...d, opIndex: i }, rules: [...oracle.coverage()], maxCandidates: oracle.maxCandidates() };
+  }
+  return { ok: true, rules: [...oracle.coverage()], maxCandidates: oracle.maxCandidates() };
+}
+
+export { ModelInputError };

@@ -1,0 +1,281 @@
+// Redistributors (gic-arch.md 1.5, 1.6, 4.2): the RD frame (GICR_CTLR and the LPI rules, TYPER,
+// WAKER, PROPBASER/PENDBASER, direct LPI registers) and the SGI frame (SGIs/PPIs of its PE).
+import { vcpuAffinity } from '../spec/layout.js';
+import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { impdefRead } from './impdef.js';
+import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
+import { invalidateAllLpis, invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, pendBase, setLpiPending } from './lpi.js';
+import type { State } from './state.js';
+
+const hex = (v: number | bigint): string => '0x' + v.toString(16);
+const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
+
+const GICR_CTLR = 0x0;
+const GICR_IIDR = 0x4;
+const GICR_TYPER = 0x8;
+const GICR_STATUSR = 0x10;
+const GICR_WAKER = 0x14;
+const GICR_SETLPIR = 0x40;
+const GICR_CLRLPIR = 0x48;
+const GICR_PROPBASER = 0x70;
+const GICR_PENDBASER = 0x78;
+const GICR_INVLPIR = 0xa0;
+const GICR_INVALLR = 0xb0;
+const GICR_SYNCR = 0xc0;
+
+const SIXTY_FOUR = new Set([GICR_TYPER, GICR_SETLPIR, GICR_CLRLPIR, GICR_PROPBASER, GICR_PENDBASER, GICR_INVLPIR, GICR_INVALLR]);
+
+function rdWidthOk(offset: number, width: number): boolean {
+  const reg64 = SIXTY_FOUR.has(offset & ~7);
+  if (width === 64) return reg64 && offset % 8 === 0;
+  return width === 32 && offset % 4 === 0;
+}
+
+/** Which bits of a 64-bit register a 32-bit access at `offset` sees. */
+function half(v: bigint, offset: number, width: number): bigint {
+  if (width === 64) return v;
+  return offset % 8 === 0 ? v & 0xffff_ffffn : v >> 32n;
+}
+
+export function gicrRead(s: State, rd: number, offset: number, width: number, x: Exec): Expected {
+  if (!rdWidthOk(offset, width)) {
+    x.rule('mmio.bad-width');
+    return ANY();
+  }
+  const o = offset & ~7;
+  switch (offset) {
+    case GICR_CTLR: {
+      // EnableLPIs [0], CES [1] (U18 parameter), IR [2] IMPDEF (held once observed), RWP [3] = 0 at
+      // quiescence, DPG* [26:24] read back or RAZ (DPGS is IMPDEF), UWP [31] = 0.
+      x.rule('redist.ctlr.read');
+      const v = BigInt(s.enableLpis[rd]!) | (s.ces === 0b10 ? 2n : 0n);
+      const dpg = BigInt(s.ctlrDpg[rd]!);
+      const held = s.fixed.get('gicr_ctlr_ir');
+      if (held === undefined) {
+        x.commit = (st, obs) => { if (typeof obs === 'string') st.fixed.set('gicr_ctlr_ir', BigInt(obs) & 4n); };
+        return new MaskedHex(v, ~0x700_0004n & 0xffff_ffffn, 0x4n | dpg);
+      }
+      return new MaskedHex(v | held, ~0x700_0000n & 0xffff_ffffn, held | dpg);
+    }
+    case GICR_IIDR: return impdefRead(s, x, 'gicr_iidr', 0n, 0xffff_ffffn);
+    case GICR_STATUSR: return ANY();
+    case GICR_WAKER:
+      // ProcessorSleep [1]; ChildrenAsleep [2] follows it at quiescence; bit 0 IMPDEF
+      x.rule('redist.waker');
+      return new MaskedHex(BigInt(s.waker[rd]! ? 6 : 0), 0xffff_fffen);
+    case GICR_SYNCR:
+      x.rule('redist.syncr.idle');
+      return '0x0';
+  }
+  if (o === GICR_TYPER) return typerRead(s, rd, offset, width, x);
+  if (o === GICR_PROPBASER) {
+    // IDbits [4:0] and PA [51:12] read back; cacheability/shareability may be fixed by the implementation
+    x.rule('redist.propbaser.read');
+    const v = s.propbaser[rd]!;
+    const care = 0x1fn | (((1n << 52n) - 1n) & ~0xfffn) | (0x3fn << 52n) | (0xfn << 59n) | (1n << 63n);
+    return new MaskedHex(half(v, offset, width), half(care & ~((7n << 56n)), offset, width), half(v, offset, width));
+  }
+  if (o === GICR_PENDBASER) {
+    // PA [51:16] reads back; PTZ [62] reads as 0 (gic-arch.md 1.5)
+    x.rule('redist.pendbaser.read');
+    const v = s.pendbaser[rd]! & ~(1n << 62n);
+    const care = (((1n << 52n) - 1n) & ~0xffffn) | (1n << 62n) | 0xff7fn;
+    return new MaskedHex(half(v, offset, width), half(care & ~0x0f80n, offset, width), half(v, offset, width));
+  }
+  if (offset >= 0xffd0) return impdefRead(s, x, `gicr_id_${offset}`, 0n, 0xffff_ffffn);
+  // SETLPIR, CLRLPIR, INVLPIR, INVALLR are write-only; reserved space RAZ
+  x.rule('mmio.reserved-raz-wi');
+  return '0x0';
+}
+
+/**
+ * GICR_TYPER (gic-arch.md 4.2): determined: PLPIS, VLPIS = 0, Last, Processor_Number, Affinity_Value;
+ * IMPDEF: DirectLPI, DPGS, MPAM, RVPEID, CommonLPIAff, PPInum (held once observed).
+ */
+function typerRead(s: State, rd: number, offset: number, width: number, x: Exec): Expected {
+  x.rule('redist.typer.read');
+  const a = vcpuAffinity(rd);
+  const aff = BigInt(a.aff0) | (BigInt(a.aff1) << 8n) | (BigInt(a.aff2) << 16n) | (BigInt(a.aff3) << 24n);
+  const v = BigInt(s.cfg.its > 0 ? 1 : 0) | (rd === s.cfg.vcpus - 1 ? 0x10n : 0n) | (BigInt(rd) << 8n) | (aff << 32n);
+  const free = 0x8n | 0x20n | 0x40n | 0x80n | (3n << 24n) | (0x1fn << 27n) | 0x4n;
+  const r = impdefRead(s, x, 'gicr_typer', v, free);
+  if (width === 64) return r;
+  if (r instanceof MaskedHex) return new MaskedHex(half(r.value, offset, width), half(r.care, offset, width), half(r.rep, offset, width));
+  return hex(half(BigInt(r as string), offset, width));
+}
+
+export function gicrWrite(s: State, rd: number, offset: number, width: number, value: bigint, x: Exec): void {
+  if (!rdWidthOk(offset, width)) {
+    x.rule('mmio.bad-width');
+    return;
+  }
+  const o = offset & ~7;
+  const lo = Number(value & 0xffff_ffffn);
+  switch (offset) {
+    case GICR_CTLR: return ctlrWrite(s, rd, lo, x);
+    case GICR_WAKER:
+      x.rule('redist.waker');
+      s.waker[rd] = (lo >> 1) & 1;
+      return;
+  }
+  const merge = (old: bigint): bigint => {
+    if (width === 64) return value;
+    return offset % 8 === 0 ? (old & ~0xffff_ffffn) | (value & 0xffff_ffffn) : (old & 0xffff_ffffn) | ((value & 0xffff_ffffn) << 32n);
+  };
+  if (o === GICR_PROPBASER || o === GICR_PENDBASER) {
+    const regs = o === GICR_PROPBASER ? 'propbaser' : 'pendbaser';
+    const nv = merge(s[regs][rd]!);
+    if (s.enableLpis[rd]) {
+      // U17: writing PROPBASER/PENDBASER while EnableLPIs = 1 is UNPREDICTABLE: ignored, or taken
+      x.rule('choice.u17.baser-while-enabled');
+      const st = s.clone();
+      st[regs][rd] = nv;
+      x.branch(st, null, 'U17: write taken');
+      return;
+    }
+    x.rule(`redist.${regs}.write`);
+    s[regs][rd] = nv;
+    return;
+  }
+  if (o === GICR_SETLPIR || o === GICR_CLRLPIR) return directLpi(s, rd, o === GICR_SETLPIR, Number(value & 0xffff_ffffn), x);
+  if (o === GICR_INVLPIR) {
+    // re-read one LPI's configuration (AR:GICR_INVLPIR); an already acknowledged LPI is unaffected
+    x.rule('redist.invlpir');
+    if (offset % 8 === 0 && s.enableLpis[rd]) invalidateLpi(s, lo);
+    return;
+  }
+  if (o === GICR_INVALLR) {
+    x.rule('redist.invallr');
+    if (s.enableLpis[rd]) invalidateAllLpis(s);
+    return;
+  }
+  x.rule('mmio.reserved-raz-wi');
+}
+
+/** GICR_SETLPIR / GICR_CLRLPIR (gic-arch.md 1.6 rule 5, U25); implemented only with DirectLPI (IMPDEF). */
+function directLpi(s: State, rd: number, set: boolean, intid: number, x: Exec): void {
+  x.rule(set ? 'redist.setlpir' : 'redist.clrlpir');
+  const apply = (st: State): void => {
+    if (!st.enableLpis[rd] || !lpiInRange(st, rd, intid)) {
+      x.rule('choice.u25.setlpir-no-effect');
+      return;
+    }
+    if (set) setLpiPending(st, rd, intid, x);
+    else st.lpiPending[rd]!.delete(intid);
+  };
+  const typer = s.fixed.get('gicr_typer');
+  if (typer !== undefined) {
+    if (typer & 0x8n) apply(s);
+    return;
+  }
+  const st = s.clone();
+  apply(st);
+  x.branch(st, null, 'DirectLPI implemented');
+}
+
+/** GICR_CTLR writes: EnableLPIs (gic-arch.md 1.6), DPG* bits. */
+function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
+  s.ctlrDpg[rd] = v & 0x700_0000;
+  const want = v & 1;
+  const cur = s.enableLpis[rd]!;
+  if (want === cur) return;
+  if (want === 1) {
+    if (s.cfg.its === 0) return; // GICR_TYPER.PLPIS = 0: no LPIs
+    enableLpis(s, rd, x);
+    return;
+  }
+  // 1 -> 0: only when CES = 1 (U18); the pending LPIs are kept in the table or lost (U24)
+  if (s.ces !== 0b10) {
+    x.rule('choice.u18.enablelpis-not-clearable');
+    return;
+  }
+  x.rule('redist.ctlr.disable-lpis');
+  x.rule('choice.u24.pending-lpis-across-disable');
+  const st = s.clone();
+  // preserved: the redistributor writes its pending state back to the pending table
+  writeBackPending(st, rd);
+  st.enableLpis[rd] = 0;
+  st.lpiPending[rd]!.clear();
+  x.branch(st, null, 'U24: pending LPIs preserved in the pending table');
+  s.enableLpis[rd] = 0;
+  s.lpiPending[rd]!.clear();
+}
+
+function writeBackPending(s: State, rd: number): void {
+  const base = pendBase(s, rd);
+  for (const intid of s.lpiPending[rd]!) {
+    const a = base + (intid >> 3);
+    if (!s.mem.inRam(a, 1)) continue;
+    s.mem.writeByte(a, s.mem.readByte(a) | (1 << (intid & 7)));
+  }
+}
+
+/** EnableLPIs 0 -> 1: start using the tables; load pending state unless PTZ (gic-arch.md 1.6 rule 1). */
+function enableLpis(s: State, rd: number, x: Exec): void {
+  x.rule('redist.ctlr.enable-lpis');
+  s.enableLpis[rd] = 1;
+  const ptz = (s.pendbaser[rd]! >> 62n) & 1n;
+  if (ptz) {
+    x.rule('redist.pendbaser.ptz');
+    return;
+  }
+  const bits = lpiIdBits(s, rd);
+  if (bits < 14) return;
+  const base = pendBase(s, rd);
+  const len = 2 ** bits / 8 - LPI_BASE / 8;
+  if (!s.mem.inRam(base + LPI_BASE / 8, len)) return;
+  const buf = s.mem.read(base + LPI_BASE / 8, len);
+  for (let i = 0; i < len; i++) {
+    const b = buf[i]!;
+    if (b === 0) continue;
+    for (let k = 0; k < 8; k++) if (b & (1 << k)) s.lpiPending[rd]!.add(LPI_BASE + i * 8 + k);
+  }
+  x.rule('redist.pending-table.load');
+}
+
+// ---------------------------------------------------------------- SGI frame
+
+const SGI_IPRIORITYR = 0x400;
+const SGI_ICFGR0 = 0xc00;
+
+export function gicrSgiRead(s: State, rd: number, offset: number, width: number, x: Exec): Expected {
+  const isPrio = offset >= SGI_IPRIORITYR && offset < SGI_IPRIORITYR + 32;
+  if (!(isPrio ? width === 8 || (width === 32 && offset % 4 === 0) : width === 32 && offset % 4 === 0)) {
+    x.rule('mmio.bad-width');
+    return ANY();
+  }
+  const br = bitRegAt(offset);
+  if (br !== null) {
+    if (br.n !== 0) { x.rule('mmio.reserved-raz-wi'); return '0x0'; }
+    return hex(readBitReg(s, rd, br.kind, 0, x));
+  }
+  if (isPrio) return hex(readPriority(s, rd, offset - SGI_IPRIORITYR, width / 8, x));
+  if (offset === SGI_ICFGR0 || offset === SGI_ICFGR0 + 4) return hex(readConfig(s, rd, offset === SGI_ICFGR0 ? 0 : 16, x));
+  x.rule('mmio.reserved-raz-wi');
+  return '0x0';
+}
+
+export function gicrSgiWrite(s: State, rd: number, offset: number, width: number, value: bigint, x: Exec): void {
+  const isPrio = offset >= SGI_IPRIORITYR && offset < SGI_IPRIORITYR + 32;
+  if (!(isPrio ? width === 8 || (width === 32 && offset % 4 === 0) : width === 32 && offset % 4 === 0)) {
+    x.rule('mmio.bad-width');
+    return;
+  }
+  const lo = Number(value & 0xffff_ffffn);
+  const br = bitRegAt(offset);
+  if (br !== null) {
+    if (br.n === 0) writeBitReg(s, rd, br.kind, 0, lo, x);
+    return;
+  }
+  if (isPrio) return writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x);
+  if (offset === SGI_ICFGR0) { x.rule('redist.icfgr0.sgi-edge-rao'); return; }
+  if (offset === SGI_ICFGR0 + 4) {
+    // U3: PPI Int_config programmable or not (IMPDEF): ignored, or taken
+    x.rule('choice.u3.ppi-config');
+    const st = s.clone();
+    writeConfig(st, rd, 16, lo, x);
+    x.branch(st, null, 'U3: PPI configuration programmable');
+    return;
+  }
+  x.rule('mmio.reserved-raz-wi');
+}

@@ -1,0 +1,402 @@
+// The documented KVM device-attribute ABI (kvm-vgic.md 1.9, 1.12, 1.13; arm-vgic-v3.rst,
+// arm-vgic-its.rst): register access by userspace, the ITS table save/restore ABI revision 0 (exact
+// bytes, restore order and errors), SAVE_PENDING_TABLES, and `migrate`, built from them.
+import type { DeviceAttrOp, RegAttr } from '../spec/scenario.js';
+import { encodeCte, encodeDte, encodeIte, decodeCte, decodeDte, decodeIte } from '../spec/codec/kvm-its-abi.js';
+import { parseHex } from '../spec/hex.js';
+import { GICD_BASE, GICR_BASE, itsBase } from '../spec/layout.js';
+import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
+import { gicdRead, gicdWrite } from './dist.js';
+import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
+import { collectionInRange, flatTable, gitsRead, gitsWrite, tableEntryAddr } from './its.js';
+import { sysregRead, sysregWrite } from './cpuif.js';
+import { LPI_BASE, lpiIdBits, pendBase, invalidateAllLpis } from './lpi.js';
+import type { State } from './state.js';
+
+const EINVAL = -22;
+const ENXIO = -6;
+const EFAULT = -14;
+const EEXIST = -17;
+const EBUSY = -16;
+const UNMAPPED_TARGET = 0xffff_ffff;
+
+// ---------------------------------------------------------------- UNKNOWN memory
+
+/**
+ * Guest memory whose content the architecture leaves UNKNOWN to a reader: the pending tables of
+ * redistributors with LPIs enabled (U20) and memory the ITS owns (device and collection tables,
+ * ITTs of mapped devices; U33: the format and the moment of any write are IMPDEF).
+ */
+export function unknownMemoryRanges(s: State): [number, number, string][] {
+  const out: [number, number, string][] = [];
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    if (!s.enableLpis[rd]) continue;
+    const bits = Math.max(lpiIdBits(s, rd), 14);
+    out.push([pendBase(s, rd), pendBase(s, rd) + 2 ** bits / 8, 'choice.u20.pending-table-access']);
+  }
+  for (const its of s.its) {
+    for (const i of [0, 1]) {
+      const b = its.baser[i]!;
+      if (!(b >> 63n)) continue;
+      const t = flatTable(b);
+      out.push([t.base, t.base + t.bytes, 'choice.u33.table-memory-write']);
+    }
+    for (const dev of its.devices.values()) out.push([dev.itt, dev.itt + 2 ** (dev.size + 1) * 8, 'choice.u33.table-memory-write']);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- ITS tables, ABI revision 0
+
+/** KVM_DEV_ARM_ITS_SAVE_TABLES (kvm-vgic.md 1.13): device table + ITTs, then the collection table. */
+export function itsSaveTables(s: State, n: number, x: Exec): number {
+  x.rule('kvm.its-abi.save');
+  const its = s.its[n]!;
+  const devs = [...its.devices.keys()].sort((a, b) => a - b);
+  for (let i = 0; i < devs.length; i++) {
+    const d = devs[i]!;
+    const dev = its.devices.get(d)!;
+    const entry = tableEntryAddr(s, its.baser[0]!, d);
+    if (entry === null) return EINVAL;
+    // ITT first, sorted by EventID; an ITE without a usable collection (U41, detached) is written as 0
+    const events = [...dev.ites.keys()].sort((a, b) => a - b);
+    const valid = events.filter((e) => !dev.ites.get(e)!.detached);
+    for (const e of events) {
+      const a = dev.itt + e * 8;
+      if (!s.mem.inRam(a, 8)) return EFAULT;
+      const ite = dev.ites.get(e)!;
+      if (ite.detached) { s.mem.writeU64(a, 0n); continue; }
+      const k = valid.indexOf(e);
+      const next = k === valid.length - 1 ? 0 : Math.min(valid[k + 1]! - e, 0xffff);
+      x.rule('kvm.its-abi.ite');
+      s.mem.writeU64(a, encodeIte({ next, pINTID: ite.intid, icid: ite.icid }));
+    }
+    const next = i === devs.length - 1 ? 0 : Math.min(devs[i + 1]! - d, 2 ** 14 - 1);
+    if (!s.mem.inRam(entry, 8)) return EFAULT;
+    x.rule('kvm.its-abi.dte');
+    s.mem.writeU64(entry, encodeDte({ valid: 1, next, ittAddr: dev.itt, size: dev.size }));
+  }
+  // collections: mapped ones, then ICIDs that ITEs name but no MAPC mapped (saved as unmapped)
+  const ctes: [number, number][] = [...its.collections].map(([c, rd]) => [c, rd]);
+  for (const dev of its.devices.values()) {
+    for (const t of dev.ites.values()) {
+      if (!t.detached && !its.collections.has(t.icid) && !ctes.some(([c]) => c === t.icid)) ctes.push([t.icid, UNMAPPED_TARGET]);
+    }
+  }
+  if (ctes.length === 0 && !(its.baser[1]! >> 63n)) return 0;
+  const t = flatTable(its.baser[1]!);
+  for (let k = 0; k < ctes.length; k++) {
+    const [icid, rd] = ctes[k]!;
+    if (!collectionInRange(s, its, icid) || k >= t.entries) return EINVAL;
+    const a = t.base + k * t.esz;
+    if (!s.mem.inRam(a, 8)) return EFAULT;
+    x.rule('kvm.its-abi.cte');
+    s.mem.writeU64(a, encodeCte({ valid: 1, rdBase: rd, icid }));
+  }
+  if (ctes.length < t.entries && s.mem.inRam(t.base + ctes.length * t.esz, 8)) s.mem.writeU64(t.base + ctes.length * t.esz, 0n);
+  return 0;
+}
+
+/**
+ * KVM_DEV_ARM_ITS_RESTORE_TABLES (kvm-vgic.md 1.13): collections first (up to the first invalid
+ * CTE), then devices following the DTE next chain, each ITT following the ITE next chain. Any
+ * error frees everything restored so far.
+ */
+export function itsRestoreTables(s: State, n: number, x: Exec): number {
+  x.rule('kvm.its-abi.restore');
+  const its = s.its[n]!;
+  its.devices.clear();
+  its.collections.clear();
+  const fail = (e: number, rule: string): number => {
+    x.rule(rule);
+    its.devices.clear();
+    its.collections.clear();
+    return e;
+  };
+  const known = new Set<number>();
+  if (its.baser[1]! >> 63n) {
+    const t = flatTable(its.baser[1]!);
+    for (let k = 0; k < t.entries; k++) {
+      const a = t.base + k * t.esz;
+      if (!s.mem.inRam(a, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-cte');
+      const c = decodeCte(s.mem.readU64(a));
+      if (!c.valid) break;
+      const rd = c.rdBase & 0xffff_ffff;
+      if (rd !== UNMAPPED_TARGET && rd >= s.cfg.vcpus) return fail(EINVAL, 'kvm.its-abi.restore-bad-cte');
+      if (known.has(c.icid)) return fail(EEXIST, 'kvm.its-abi.restore-bad-cte');
+      if (!collectionInRange(s, its, c.icid)) return fail(EINVAL, 'kvm.its-abi.restore-bad-cte');
+      known.add(c.icid);
+      if (rd !== UNMAPPED_TARGET) its.collections.set(c.icid, rd);
+    }
+  }
+  const b0 = its.baser[0]!;
+  if (!(b0 >> 63n)) return 0;
+  const entries = (2 ** 16);
+  let d = 0;
+  while (d < entries) {
+    const a = tableEntryAddr(s, b0, d);
+    if (a === null) {
+      // outside the table (or an invalid level-1 entry): go on with the next ID
+      if ((b0 >> 62n) & 1n) { d++; continue; }
+      break;
+    }
+    if (!s.mem.inRam(a, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-dte');
+    const dte = decodeDte(s.mem.readU64(a));
+    if (!dte.valid) { d++; continue; }
+    if (dte.size > 15) return fail(EINVAL, 'kvm.its-abi.restore-bad-dte');
+    const ites = new Map<number, { intid: number; icid: number; detached: boolean }>();
+    const max = 2 ** (dte.size + 1);
+    let e = 0;
+    while (e < max) {
+      const ia = dte.ittAddr + e * 8;
+      if (!s.mem.inRam(ia, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-ite');
+      const ite = decodeIte(s.mem.readU64(ia));
+      if (ite.pINTID === 0) { e++; continue; }
+      if (ite.pINTID < LPI_BASE) return fail(EINVAL, 'kvm.its-abi.restore-bad-ite');
+      if (ite.next !== 0 && e + ite.next >= max) return fail(EINVAL, 'kvm.its-abi.restore-bad-ite');
+      if (!known.has(ite.icid)) return fail(EINVAL, 'kvm.its-abi.restore-bad-ite');
+      ites.set(e, { intid: ite.pINTID, icid: ite.icid, detached: false });
+      restoreLpiPending(s, its.collections.get(ite.icid), ite.pINTID);
+      if (ite.next === 0) break;
+      e += ite.next;
+    }
+    its.devices.set(d, { size: dte.size, itt: dte.ittAddr, ites });
+    if (dte.next === 0) break;
+    d += dte.next;
+  }
+  return 0;
+}
+
+/** A re-created LPI takes its pending state from its target's pending table (kvm-vgic.md 1.12). */
+function restoreLpiPending(s: State, rd: number | undefined, intid: number): void {
+  if (rd === undefined || !s.enableLpis[rd]) return;
+  const a = pendBase(s, rd) + (intid >> 3);
+  if (s.mem.inRam(a, 1) && s.mem.readByte(a) & (1 << (intid & 7))) s.lpiPending[rd]!.add(intid);
+}
+
+/** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (kvm-vgic.md 1.12): each LPI's pending bit into its target's table. */
+export function savePendingTables(s: State, x: Exec): number {
+  x.rule('kvm.its-abi.save-pending');
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    const lpis = new Set<number>(s.lpiPending[rd]);
+    for (const its of s.its) {
+      for (const dev of its.devices.values()) {
+        for (const t of dev.ites.values()) if (!t.detached && its.collections.get(t.icid) === rd) lpis.add(t.intid);
+      }
+    }
+    const base = pendBase(s, rd);
+    for (const intid of lpis) {
+      const a = base + (intid >> 3);
+      if (!s.mem.inRam(a, 1)) return EFAULT;
+      const old = s.mem.readByte(a);
+      const bit = 1 << (intid & 7);
+      const nw = s.lpiPending[rd]!.has(intid) ? old | bit : old & ~bit;
+      if (nw !== old) s.mem.writeByte(a, nw);
+    }
+  }
+  return 0;
+}
+
+/** KVM_DEV_ARM_ITS_CTRL_RESET (kvm-vgic.md 1.13). */
+function itsReset(s: State, n: number, x: Exec): number {
+  x.rule('kvm.attr.its-reset');
+  const its = s.its[n]!;
+  its.baser = its.baser.map((b) => b & ~(1n << 63n));
+  its.cbaser = 0n;
+  its.creadr = 0;
+  its.cwriter = 0;
+  its.enabled = false;
+  its.stalled = false;
+  its.cwriterBad = false;
+  its.devices.clear();
+  its.collections.clear();
+  return 0;
+}
+
+// ---------------------------------------------------------------- migrate
+
+/**
+ * migrate (DESIGN.md 3): the documented save sequence, a fresh VM, the documented restore order,
+ * guest RAM carried over. Register state is restored as saved; ITS mappings and LPI pending state go
+ * through guest memory exactly as the ABI says. Result: {errno: [ITS_SAVE_TABLES per ITS...,
+ * SAVE_PENDING_TABLES, ITS_RESTORE_TABLES per ITS...]}.
+ */
+export function migrate(s: State, x: Exec): Expected {
+  x.rule('kvm.migrate.mappings');
+  const errno: number[] = [];
+  for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x));
+  errno.push(savePendingTables(s, x));
+  // the fresh VM: redistributors are restored before the ITS; enabling LPIs loads the pending tables
+  invalidateAllLpis(s);
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    s.lpiPending[rd]!.clear();
+    if (!s.enableLpis[rd]) continue;
+    x.rule('kvm.migrate.lpi-pending');
+    const bits = lpiIdBits(s, rd);
+    if (bits < 14) continue;
+    const base = pendBase(s, rd);
+    for (let intid = LPI_BASE; intid < 2 ** bits; intid += 8) {
+      const a = base + (intid >> 3);
+      if (!s.mem.inRam(a, 1)) break;
+      const b = s.mem.readByte(a);
+      if (b) for (let k = 0; k < 8; k++) if (b & (1 << k)) s.lpiPending[rd]!.add(intid + k);
+    }
+  }
+  for (let n = 0; n < s.cfg.its; n++) {
+    const its = s.its[n]!;
+    its.stalled = false;
+    its.cwriterBad = false;
+    errno.push(itsRestoreTables(s, n, x));
+  }
+  x.rule('kvm.migrate.dist-state');
+  x.rule('kvm.migrate.cpuif-state');
+  return { errno };
+}
+
+// ---------------------------------------------------------------- device attributes
+
+const CPU_SYSREGS = new Set(['ICC_PMR_EL1', 'ICC_BPR0_EL1', 'ICC_BPR1_EL1', 'ICC_CTLR_EL1', 'ICC_IGRPEN0_EL1', 'ICC_IGRPEN1_EL1',
+  'ICC_AP0R0_EL1', 'ICC_AP1R0_EL1', 'ICC_AP1R1_EL1', 'ICC_AP1R2_EL1', 'ICC_AP1R3_EL1', 'ICC_SRE_EL1']);
+
+function attrOf(op: DeviceAttrOp): RegAttr {
+  return typeof op.attr === 'object' ? op.attr : {};
+}
+
+/** A register read as an attribute result. */
+function asAttr(v: Expected): Expected {
+  if (v instanceof MaskedHex) return new AttrPattern(0, v);
+  if (v instanceof Pattern) return new AttrPattern(0, v as MaskedHex);
+  return { errno: 0, value: v as string };
+}
+
+/** Run a register write through a sub-execution and turn its outcomes into {errno: 0}. */
+function writeVia(x: Exec, fn: (sub: Exec) => void): Expected {
+  const sub = new Exec();
+  fn(sub);
+  x.rules.push(...sub.rules);
+  for (const b of sub.branches) x.branch(b.state, { errno: 0 }, b.choice ?? 'register write outcome', b.commit);
+  return { errno: 0 };
+}
+
+export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
+  const a = attrOf(op);
+  const value = op.value !== undefined ? parseHex(op.value) : 0n;
+  const get = op.access === 'get';
+  if (op.device === 'its') {
+    const n = op.index ?? 0;
+    if (n < 0 || n >= s.cfg.its) return { errno: ENXIO };
+    switch (op.group) {
+      case 'CTRL':
+        if (get) return { errno: ENXIO };
+        switch (op.attr) {
+          case 'INIT': return { errno: 0 };
+          case 'ITS_SAVE_TABLES': return { errno: itsSaveTables(s, n, x) };
+          case 'ITS_RESTORE_TABLES': return { errno: itsRestoreTables(s, n, x) };
+          case 'ITS_RESET': return { errno: itsReset(s, n, x) };
+          default: return { errno: ENXIO };
+        }
+      case 'ADDR':
+        x.rule('kvm.attr.addr');
+        return get ? { errno: 0, value: '0x' + itsBase(n).toString(16) } : { errno: EEXIST };
+      case 'ITS_REGS': return itsRegs(s, n, a.offset ?? 0, get, value, x);
+      default: return { errno: ENXIO };
+    }
+  }
+  switch (op.group) {
+    case 'CTRL':
+      if (get) return { errno: ENXIO };
+      if (op.attr === 'INIT') return { errno: 0 };
+      if (op.attr === 'SAVE_PENDING_TABLES') return { errno: savePendingTables(s, x) };
+      return { errno: ENXIO };
+    case 'NR_IRQS':
+      x.rule('kvm.attr.nr-irqs');
+      return get ? { errno: 0, value: '0x' + (s.cfg.spis + 32).toString(16) } : { errno: EBUSY };
+    case 'ADDR': {
+      x.rule('kvm.attr.addr');
+      if (!get) return { errno: EEXIST };
+      if (op.attr === 'DIST') return { errno: 0, value: '0x' + GICD_BASE.toString(16) };
+      if (op.attr === 'REDIST') return { errno: 0, value: '0x' + GICR_BASE.toString(16) };
+      return { errno: ENXIO };
+    }
+    case 'DIST_REGS': {
+      x.rule('kvm.attr.dist-regs');
+      const off = a.offset ?? 0;
+      const w = off >= 0x6000 && off < 0x8000 ? 64 : 32;
+      if (get) return asAttr(gicdRead(s, 0, off, w, x));
+      return writeVia(x, (sub) => gicdWrite(s, 0, off, w, value, sub));
+    }
+    case 'REDIST_REGS': {
+      x.rule('kvm.attr.redist-regs');
+      const rd = a.vcpu ?? 0;
+      if (rd < 0 || rd >= s.cfg.vcpus) return { errno: EINVAL };
+      const off = a.offset ?? 0;
+      const sgi = off >= 0x1_0000;
+      const o = sgi ? off - 0x1_0000 : off;
+      const w = !sgi && [0x8, 0x70, 0x78].includes(o) ? 64 : 32;
+      if (get) return asAttr(sgi ? gicrSgiRead(s, rd, o, w, x) : gicrRead(s, rd, o, w, x));
+      return writeVia(x, (sub) => (sgi ? gicrSgiWrite(s, rd, o, w, value, sub) : gicrWrite(s, rd, o, w, value, sub)));
+    }
+    case 'CPU_SYSREGS': {
+      x.rule('kvm.attr.cpu-sysregs');
+      const cpu = a.vcpu ?? 0;
+      const reg = a.sysreg ?? '';
+      if (cpu < 0 || cpu >= s.cfg.vcpus) return { errno: EINVAL };
+      if (!CPU_SYSREGS.has(reg)) return { errno: ENXIO };
+      if (get) return asAttr(sysregRead(s, { op: 'sysreg.read', cpu, reg: reg as 'ICC_PMR_EL1' }, x));
+      return writeVia(x, (sub) => sysregWrite(s, { op: 'sysreg.write', cpu, reg: reg as 'ICC_PMR_EL1', value: '0x' + value.toString(16) }, sub));
+    }
+    case 'LEVEL_INFO': {
+      x.rule('kvm.attr.level-info');
+      const cpu = a.vcpu ?? 0;
+      const first = (a.intid ?? a.offset ?? 0) & ~31;
+      if (cpu < 0 || cpu >= s.cfg.vcpus || first >= 32 + s.cfg.spis) return { errno: EINVAL };
+      let v = 0;
+      for (let k = 0; k < 32 && first + k < 32 + s.cfg.spis; k++) {
+        const slot = first + k < 32 ? cpu * 32 + first + k : s.nPriv + first + k - 32;
+        if (get) v |= s.line[slot]! << k;
+        else s.line[slot] = Number((value >> BigInt(k)) & 1n);
+      }
+      return get ? { errno: 0, value: '0x' + (v >>> 0).toString(16) } : { errno: 0 };
+    }
+    default:
+      return { errno: ENXIO };
+  }
+}
+
+/** KVM_DEV_ARM_VGIC_GRP_ITS_REGS (kvm-vgic.md 1.9): 64-bit registers as a whole; CREADR, IIDR rules. */
+function itsRegs(s: State, n: number, offset: number, get: boolean, value: bigint, x: Exec): Expected {
+  x.rule('kvm.attr.its-regs');
+  const its = s.its[n]!;
+  const wide = offset === 0x8 || (offset >= 0x80 && offset <= 0x90) || (offset >= 0x100 && offset < 0x140);
+  const w = wide ? 64 : 32;
+  if (get) return asAttr(gitsRead(s, n, offset, w, x));
+  switch (offset) {
+    case 0x0:
+      its.enabled = (value & 1n) === 1n;
+      return { errno: 0 };
+    case 0x4:
+      x.rule('kvm.attr.its-iidr');
+      if (((value >> 12n) & 0xfn) !== 0n) return { errno: EINVAL };
+      return { errno: 0 };
+    case 0x80:
+      if (its.enabled) return { errno: EBUSY };
+      its.cbaser = value;
+      its.creadr = 0;
+      return { errno: 0 };
+    case 0x88:
+      its.cwriter = Number(value & 0xf_ffe0n);
+      return { errno: 0 };
+    case 0x90: {
+      if (its.enabled) return { errno: EBUSY };
+      const off = Number(value & 0xf_ffe0n);
+      if (off >= (Number(its.cbaser & 0xffn) + 1) * 4096) return { errno: EINVAL };
+      its.creadr = off;
+      return { errno: 0 };
+    }
+  }
+  if (offset >= 0x100 && offset < 0x140) {
+    if (its.enabled) return { errno: EBUSY };
+    return writeVia(x, (sub) => gitsWrite(s, n, offset, 64, value, sub));
+  }
+  return { errno: 0 };
+}
