@@ -1,0 +1,119 @@
+// npm run bench [-- --compare OLD.json] [--out FILE] [--quick]
+// Benchmarks (never timed tests): ops/s of the model alone, the kvm target alone and the two in
+// lockstep on fixed workloads, with peak memory; campaign scenarios/s with 1 and 2 workers; the
+// time to minimize a 1,000-op finding. Each measurement runs in its own child process so its
+// peak RSS is its own. Prints a table and writes JSON (default out/bench.json).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, UsageError } from '../fuzz/cli/args.js';
+import { WORKLOADS } from './bench/workloads.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MODES = ['model', 'kvm', 'lockstep'] as const;
+
+interface Measurement { opsPerSec: number; ops: number; runs: number; peakRssMiB: number; completed: boolean; note?: string }
+interface BenchResult {
+  format: 'gicdiff/bench@1';
+  date: string;
+  node: string;
+  cpu: string;
+  workloads: Record<string, Record<(typeof MODES)[number], Measurement> & { lockstepRatio: number }>;
+  campaign: { workers1: number | null; workers2: number | null; scaling: number | null };
+  minimize: { ops: number; after: number; seconds: number } | null;
+}
+
+function child(args: string[]): unknown {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench/measure.ts'), ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`measurement ${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+function campaignRate(workers: number, seconds: number): number | null {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gicdiff-bench-'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'fuzz/cli/gicdiff.ts'), 'fuzz', '--target', 'kvm', '--seed', 'bench',
+      '--time', `${seconds}s`, '--workers', String(workers), '--out', dir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { scenarios: number; elapsedMs: number };
+    if (r.status !== 0 && r.status !== 1) throw new Error(r.stderr.slice(-1000));
+    return summary.scenarios / (summary.elapsedMs / 1000);
+  } catch (e) {
+    process.stderr.write(`campaign with ${workers} worker(s) failed: ${(e as Error).message}\n`);
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number | null | undefined, d = 0) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+
+function main(): void {
+  const { options } = parseArgs(process.argv.slice(2), {
+    compare: { type: 'string', value: 'OLD.json', description: 'print ratios against an earlier run' },
+    out: { type: 'string', value: 'FILE', description: 'where to write the JSON (default out/bench.json)' },
+    quick: { type: 'boolean', description: 'shorter measurements' },
+  });
+  const seconds = options.quick ? 0.5 : 2;
+  const result: BenchResult = {
+    format: 'gicdiff/bench@1', date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown',
+    workloads: {}, campaign: { workers1: null, workers2: null, scaling: null }, minimize: null,
+  };
+  for (const name of Object.keys(WORKLOADS)) {
+    const row = {} as BenchResult['workloads'][string];
+    for (const mode of MODES) row[mode] = child(['workload', name, mode, String(seconds)]) as Measurement;
+    row.lockstepRatio = row.lockstep.opsPerSec / row.kvm.opsPerSec;
+    result.workloads[name] = row;
+    process.stderr.write(`measured ${name}\n`);
+  }
+  const campaignSeconds = options.quick ? 8 : 20;
+  result.campaign.workers1 = campaignRate(1, campaignSeconds);
+  result.campaign.workers2 = campaignRate(2, campaignSeconds);
+  if (result.campaign.workers1 && result.campaign.workers2) result.campaign.scaling = result.campaign.workers2 / result.campaign.workers1;
+  try {
+    result.minimize = child(['minimize']) as BenchResult['minimize'];
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+  }
+
+  const lines: string[] = [];
+  lines.push(`gicdiff bench — ${result.date} — ${result.cpu}, node ${result.node}`);
+  lines.push('');
+  lines.push('| workload | ops | model ops/s | kvm ops/s | lockstep ops/s | lockstep/kvm | peak RSS MiB (model/kvm/lockstep) |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const [name, r] of Object.entries(result.workloads)) {
+    const flag = (m: Measurement) => (m.completed ? '' : ` (stopped: ${m.note ?? 'incomplete'})`);
+    lines.push(`| ${name} | ${fmt(r.kvm.ops)} | ${fmt(r.model.opsPerSec)}${flag(r.model)} | ${fmt(r.kvm.opsPerSec)}${flag(r.kvm)} | ${fmt(r.lockstep.opsPerSec)}${flag(r.lockstep)} | ${fmt(r.lockstepRatio, 2)} | ${fmt(r.model.peakRssMiB)}/${fmt(r.kvm.peakRssMiB)}/${fmt(r.lockstep.peakRssMiB)} |`);
+  }
+  lines.push('');
+  lines.push(`campaign (kvm, lockstep): ${fmt(result.campaign.workers1, 1)} scenarios/s with 1 worker, ${fmt(result.campaign.workers2, 1)} with 2 (x${fmt(result.campaign.scaling, 2)})`);
+  lines.push(result.minimize ? `minimize: ${result.minimize.ops}-op finding -> ${result.minimize.after} ops in ${fmt(result.minimize.seconds, 2)} s` : 'minimize: not measured');
+  if (options.compare) {
+    const old = JSON.parse(readFileSync(options.compare as string, 'utf8')) as BenchResult;
+    lines.push('');
+    lines.push(`compared with ${options.compare} (${old.date}): new/old`);
+    for (const [name, r] of Object.entries(result.workloads)) {
+      const o = old.workloads[name];
+      if (!o) continue;
+      lines.push(`  ${name.padEnd(10)} model x${fmt(r.model.opsPerSec / o.model.opsPerSec, 2)}  kvm x${fmt(r.kvm.opsPerSec / o.kvm.opsPerSec, 2)}  lockstep x${fmt(r.lockstep.opsPerSec / o.lockstep.opsPerSec, 2)}`);
+    }
+    if (old.campaign.workers1 && result.campaign.workers1) lines.push(`  campaign   1 worker x${fmt(result.campaign.workers1 / old.campaign.workers1, 2)}  2 workers x${fmt((result.campaign.workers2 ?? 0) / (old.campaign.workers2 ?? 1), 2)}`);
+    if (old.minimize && result.minimize) lines.push(`  minimize   x${fmt(result.minimize.seconds / old.minimize.seconds, 2)} time`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  const out = (options.out as string | undefined) ?? path.join(ROOT, 'out/bench.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`wrote ${out}\n`);
+}
+
+try {
+  main();
+} catch (e) {
+  if (e instanceof UsageError) {
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exit(2);
+  }
+  throw e;
+}

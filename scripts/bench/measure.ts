@@ -1,0 +1,77 @@
+// One benchmark measurement in its own process (scripts/bench.ts starts it), so that the peak RSS
+// it reports is this measurement's alone. Prints one JSON line.
+//   measure.ts workload NAME model|kvm|lockstep SECONDS
+//   measure.ts minimize
+import { performance } from 'node:perf_hooks';
+import { expandScenario } from '../../spec/expand.js';
+import { getTarget, type Target, type TargetSession } from '../../spec/target.js';
+import type { PrimitiveOp, Scenario } from '../../spec/scenario.js';
+import { runScenario } from '../../fuzz/runner.js';
+import { minimizeOnTarget } from '../../fuzz/minimize.js';
+import { problemOf } from '../../fuzz/signature.js';
+import '../../fuzz/targets.js';
+import { WORKLOADS, lpiStorm } from './workloads.js';
+import { toHex } from '../../spec/hex.js';
+import { itsTranslater } from '../../spec/layout.js';
+
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
+
+async function workload(name: string, mode: string, seconds: number): Promise<void> {
+  const make = WORKLOADS[name];
+  if (!make) throw new Error(`no workload ${name}`);
+  const expanded = expandScenario(make());
+  const target = getTarget(mode === 'model' ? 'model' : 'kvm')!;
+  let ops = 0, runs = 0, completed = true, note: string | undefined;
+  const start = performance.now();
+  do {
+    const outcome = await runScenario(target, expanded, { oracle: mode === 'lockstep' });
+    ops += outcome.trace.results.length;
+    runs++;
+    if (outcome.trace.status !== 'complete' || (outcome.verdict && !outcome.verdict.ok)) {
+      completed = false;
+      note = outcome.verdict && !outcome.verdict.ok ? `divergence at op ${outcome.verdict.divergence.opIndex}` : `${outcome.trace.status}: ${outcome.trace.error?.message ?? ''}`;
+    }
+  } while (performance.now() - start < seconds * 1000);
+  const elapsed = (performance.now() - start) / 1000;
+  console.log(JSON.stringify({ opsPerSec: ops / elapsed, ops: ops / runs, runs, peakRssMiB: peakRssMiB(), completed, note }));
+}
+
+/**
+ * A 1,000-op finding: the LPI storm on a kvm target with one planted fault (ICC_RPR_EL1 reads
+ * while an interrupt is active return idle priority), found by a read placed late in the scenario.
+ */
+async function minimize(): Promise<void> {
+  const kvm = getTarget('kvm')!;
+  const faulty: Target = {
+    ...kvm,
+    name: 'kvm-bench-fault',
+    open(config) {
+      const s: TargetSession = kvm.open!(config);
+      return {
+        ...s,
+        step(op: PrimitiveOp) {
+          const r = s.step(op);
+          return op.op === 'sysreg.read' && op.reg === 'ICC_RPR_EL1' ? '0xff' : r;
+        },
+      };
+    },
+  };
+  const base: Scenario = lpiStorm(90);
+  const ops = base.ops.slice(0, 1000);
+  // acknowledge without EOI on vCPU 0 near the end, then read the running priority
+  const at = 900;
+  const scenario: Scenario = { ...base, ops: [...ops.slice(0, at), { op: 'kvm.signal_msi', address: toHex(itsTranslater(0)), data: 0, devid: 0, flags: 1 },
+    { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' }, { op: 'sysreg.read', cpu: 0, reg: 'ICC_RPR_EL1' }, ...ops.slice(at, 997)] };
+  const expanded = expandScenario(scenario);
+  const outcome = await runScenario(faulty, expanded, {});
+  const problem = problemOf(faulty.name, expanded, outcome);
+  if (!problem) throw new Error('the planted fault was not detected');
+  const start = performance.now();
+  const result = await minimizeOnTarget(faulty, scenario, runScenario, problem.signature, { timeMs: 120_000 });
+  console.log(JSON.stringify({ ops: scenario.ops.length, after: result.after, seconds: (performance.now() - start) / 1000 }));
+}
+
+const [what, ...args] = process.argv.slice(2);
+if (what === 'workload') await workload(args[0]!, args[1]!, Number(args[2] ?? 2));
+else if (what === 'minimize') await minimize();
+else throw new Error(`usage: measure.ts workload NAME MODE SECONDS | minimize`);
