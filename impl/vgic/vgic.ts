@@ -13,7 +13,7 @@ export const VGIC_NR_SGIS = 16;
 export const VGIC_NR_PRIVATE_IRQS = 32;
 export const VGIC_MIN_LPI = 8192;
 /** GICR_PENDBASER / GICR_PROPBASER reset: inner RaWb, outer SameAsInner, inner-shareable (vgic-v3.c). */
-export const INITIAL_PENDBASER_VALUE = (4n << 7n) | (1n << 10n);
+export const INITIAL_PENDBASER_VALUE = (3n << 7n) | (1n << 10n);
 
 /** struct vgic_cpu plus the vgic_v3_cpu_if KVM keeps for it (the CPU interface itself). */
 export class VgicCpuState implements VgicCpu {

@@ -1,0 +1,73 @@
+// The in-kernel virtual timer device as far as the vGIC sees it, after Linux
+// arch/arm64/kvm/arch_timer.c (kvm-vgic.md 1.7): PPI 27 owned by the timer, HW-mapped to the
+// host's virtual timer PPI (hwirq 27) at vCPU init, its level driven by the timer output
+// (`timer.line`), get_input_level, the physical active state KVM uses to mask the host
+// interrupt while the guest owns it, and the host handler re-injecting a still-high line.
+import { VTIMER_PPI } from '../../spec/layout.js';
+import {
+  type VgicCpuState, type VgicDistState, kvmVgicInjectIrq, kvmVgicMapIsActive, kvmVgicMapPhysIrq,
+} from '../vgic/vgic.js';
+
+/** The owner cookie of the vtimer's line (userspace injection of PPI 27 is ignored). */
+export const VTIMER_OWNER = 'vtimer';
+/** The host's virtual timer PPI and its Linux IRQ number in this simulation. */
+export const HOST_VTIMER_HWIRQ = 27;
+export const HOST_VTIMER_IRQ = 27;
+
+export class ArchTimer {
+  /** the timer output (ISTATUS && ENABLE && !IMASK) per vCPU */
+  private readonly level: Uint8Array;
+  hostIrqs = 0;
+
+  constructor(private readonly dist: VgicDistState) {
+    this.level = new Uint8Array(dist.nrVcpus);
+    for (const v of dist.vcpus) {
+      // kvm_timer_enable: kvm_vgic_set_owner + kvm_vgic_map_phys_irq
+      v.privateIrqs[VTIMER_PPI]!.owner = VTIMER_OWNER;
+      kvmVgicMapPhysIrq(dist, v, HOST_VTIMER_IRQ, VTIMER_PPI, HOST_VTIMER_HWIRQ);
+    }
+    // kvm_arch_timer_get_input_level
+    dist.getInputLevel = (vcpu, intid) => intid === VTIMER_PPI && this.level[vcpu.vcpuId] === 1;
+  }
+
+  levelOf(vcpu: VgicCpuState): boolean {
+    return this.level[vcpu.vcpuId] === 1;
+  }
+
+  /** kvm_timer_update_irq: the output changed; loaded vCPUs also see the physical PPI. */
+  setLine(vcpu: VgicCpuState, loadedPcpu: number, level: boolean): void {
+    if (this.levelOf(vcpu) === level) return;
+    this.level[vcpu.vcpuId] = level ? 1 : 0;
+    if (loadedPcpu >= 0) this.dist.phys.setPending(loadedPcpu, HOST_VTIMER_HWIRQ, level);
+    kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, level, VTIMER_OWNER);
+    // The host took the forwarded interrupt and left it active for the guest to deactivate.
+    if (level && loadedPcpu >= 0) this.dist.phys.setActive(loadedPcpu, HOST_VTIMER_HWIRQ, true);
+  }
+
+  /** kvm_timer_vcpu_load_gic: physical active = virtually active || line high. */
+  load(vcpu: VgicCpuState, pcpu: number): void {
+    const phys = this.dist.phys;
+    phys.setPending(pcpu, HOST_VTIMER_HWIRQ, this.levelOf(vcpu));
+    phys.setActive(pcpu, HOST_VTIMER_HWIRQ, kvmVgicMapIsActive(this.dist, vcpu, VTIMER_PPI) || this.levelOf(vcpu));
+  }
+
+  /** kvm_timer_vcpu_put: the hardware timer stops on this CPU (the emulated one takes over). */
+  put(pcpu: number): void {
+    this.dist.phys.setPending(pcpu, HOST_VTIMER_HWIRQ, false);
+    this.dist.phys.setActive(pcpu, HOST_VTIMER_HWIRQ, false);
+  }
+
+  /**
+   * The host takes the physical timer PPI when it is pending and not active (the guest
+   * deactivated it through the HW LR while the line stayed high): kvm_arch_timer_handler
+   * re-injects, and the interrupt stays active for the guest. Returns whether it fired.
+   */
+  pollHostIrq(vcpu: VgicCpuState, pcpu: number): boolean {
+    const phys = this.dist.phys;
+    if (!phys.isPending(pcpu, HOST_VTIMER_HWIRQ) || phys.isActive(pcpu, HOST_VTIMER_HWIRQ)) return false;
+    this.hostIrqs++;
+    phys.setActive(pcpu, HOST_VTIMER_HWIRQ, true);
+    kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, true, VTIMER_OWNER);
+    return true;
+  }
+}

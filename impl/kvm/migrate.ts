@@ -1,0 +1,202 @@
+// Live migration of the interrupt state as a VMM does it with KVM's device attributes
+// (kvm-vgic.md 1.12, 1.13; TOR arm-vgic-its.rst "Required restore order"): save every vGIC
+// register through the attr paths, ITS tables (ITS_SAVE_TABLES) and LPI pending tables
+// (SAVE_PENDING_TABLES) into guest RAM, then into a byte blob; create a fresh VM of the same
+// config and restore in the documented order. The result has one errno per step, in order:
+//   save:    0 DIST_REGS, 1 REDIST_REGS, 2 CPU_SYSREGS, 3 LEVEL_INFO, 4 ITS_SAVE_TABLES (all ITSes),
+//            5 ITS_REGS (all ITSes), 6 SAVE_PENDING_TABLES
+//   restore: 7 DIST_REGS, 8 REDIST_REGS, 9 CPU_SYSREGS, 10 LEVEL_INFO, 11 GITS_CBASER and the other
+//            GITS_* but CTLR, 12 ITS_RESTORE_TABLES, 13 GITS_CTLR, 14 routing, irqfds, devices
+// Each step's errno is the first non-zero errno of its ioctls (0 when all succeeded). The
+// distributor goes before the redistributors so that SGI/PPI pending state restored into an
+// enabled distributor is queued (KVM does not re-queue on a later GICD_CTLR enable).
+import { KvmVm } from './vm.js';
+import { vgicV3Attr } from '../vgic/vgic-kvm-device.js';
+import { VTIMER_PPI } from '../../spec/layout.js';
+
+const REC_DIST = 1;
+const REC_REDIST = 2;
+const REC_SYSREG = 3;
+const REC_LEVEL = 4;
+const REC_ITS = 5;
+const REC_TIMER = 6;
+const RECORD_BYTES = 17;
+
+const SYSREGS = [
+  'ICC_SRE_EL1', 'ICC_CTLR_EL1', 'ICC_PMR_EL1', 'ICC_BPR0_EL1', 'ICC_BPR1_EL1', 'ICC_AP0R0_EL1', 'ICC_AP1R0_EL1',
+  'ICC_IGRPEN0_EL1', 'ICC_IGRPEN1_EL1',
+];
+// GITS_* registers a VMM saves, in restore order (CBASER first: it resets CREADR; CTLR last).
+const GITS_CBASER = 0x80;
+const GITS_RESTORE_ORDER = [0x90 /* CREADR */, 0x88 /* CWRITER */, 0x100, 0x108, 0x110, 0x118, 0x120, 0x128, 0x130, 0x138, 0x4 /* IIDR */];
+const GITS_CTLR = 0x0;
+
+/** The saved state: fixed-size little-endian records (kind u8, a u32, b u32, value u64). */
+class Blob {
+  private buf = new Uint8Array(4096);
+  private view = new DataView(this.buf.buffer);
+  length = 0;
+
+  push(kind: number, a: number, b: number, value: bigint): void {
+    if (this.length + RECORD_BYTES > this.buf.length) {
+      const n = new Uint8Array(this.buf.length * 2);
+      n.set(this.buf);
+      this.buf = n;
+      this.view = new DataView(n.buffer);
+    }
+    const o = this.length;
+    this.view.setUint8(o, kind);
+    this.view.setUint32(o + 1, a, true);
+    this.view.setUint32(o + 5, b, true);
+    this.view.setBigUint64(o + 9, BigInt.asUintN(64, value), true);
+    this.length += RECORD_BYTES;
+  }
+
+  *records(kind: number): Generator<{ a: number; b: number; value: bigint }> {
+    for (let o = 0; o < this.length; o += RECORD_BYTES) {
+      if (this.view.getUint8(o) !== kind) continue;
+      yield { a: this.view.getUint32(o + 1, true), b: this.view.getUint32(o + 5, true), value: this.view.getBigUint64(o + 9, true) };
+    }
+  }
+}
+
+/** Distributor registers a VMM saves, 32 bits each, in restore order (CTLR early, enables last). */
+function distOffsets(nrIrqs: number): number[] {
+  const out = [0x8 /* IIDR */, 0x0 /* CTLR */];
+  const words = nrIrqs / 32;
+  for (let n = 1; n < words; n++) out.push(0x80 + 4 * n); // IGROUPR
+  for (let n = 2; n < words * 2; n++) out.push(0xc00 + 4 * n); // ICFGR
+  for (let n = 8; n < nrIrqs / 4; n++) out.push(0x400 + 4 * n); // IPRIORITYR
+  for (let i = 32; i < nrIrqs; i++) out.push(0x6000 + 8 * i); // IROUTER (low word; the upper is RAZ)
+  for (let n = 1; n < words; n++) out.push(0x200 + 4 * n); // ISPENDR (latches)
+  for (let n = 1; n < words; n++) out.push(0x300 + 4 * n); // ISACTIVER
+  for (let n = 1; n < words; n++) out.push(0x100 + 4 * n); // ISENABLER
+  return out;
+}
+
+/** Redistributor registers, RD frame then SGI frame (+64 KiB); GICR_CTLR last. */
+const REDIST_OFFSETS = [
+  0x70, 0x74, 0x78, 0x7c, // PROPBASER, PENDBASER (both words)
+  0x10080, 0x10c00, 0x10c04, 0x10400, 0x10404, 0x10408, 0x1040c, 0x10410, 0x10414, 0x10418, 0x1041c,
+  0x10200, 0x10300, 0x10100, // ISPENDR0, ISACTIVER0, ISENABLER0
+  0x0, // GICR_CTLR (EnableLPIs after the tables are known)
+];
+
+class Steps {
+  readonly errno: number[] = [];
+  private cur = 0;
+  begin(): void {
+    this.cur = 0;
+  }
+  note(e: number): void {
+    if (this.cur === 0 && e !== 0) this.cur = e;
+  }
+  end(): void {
+    this.errno.push(this.cur);
+  }
+}
+
+/** migrate: save this VM, restore into a fresh one; returns the new VM and one errno per step. */
+export function kvmMigrate(src: KvmVm): { vm: KvmVm; errno: number[] } {
+  const s = new Steps();
+  const blob = new Blob();
+  const cfg = src.config;
+  const nrIrqs = src.dist.nrSpis + 32;
+  src.pauseAll();
+  const get = (group: string, attr: unknown): { errno: number; value: bigint } => {
+    const r = vgicV3Attr(src, group, attr, false, 0n);
+    return { errno: r.errno, value: r.value ?? 0n };
+  };
+
+  // ---- save ----
+  s.begin();
+  for (const off of distOffsets(nrIrqs)) {
+    const r = get('DIST_REGS', { offset: off });
+    s.note(r.errno);
+    blob.push(REC_DIST, 0, off, r.value);
+  }
+  s.end();
+  s.begin();
+  for (let v = 0; v < cfg.vcpus; v++) {
+    for (const off of REDIST_OFFSETS) {
+      const r = get('REDIST_REGS', { offset: off, vcpu: v });
+      s.note(r.errno);
+      blob.push(REC_REDIST, v, off, r.value);
+    }
+  }
+  s.end();
+  s.begin();
+  for (let v = 0; v < cfg.vcpus; v++) {
+    SYSREGS.forEach((name, i) => {
+      const r = get('CPU_SYSREGS', { sysreg: name, vcpu: v });
+      s.note(r.errno);
+      blob.push(REC_SYSREG, v, i, r.value);
+    });
+  }
+  s.end();
+  s.begin();
+  for (let v = 0; v < cfg.vcpus; v++) {
+    for (let intid = 0; intid < nrIrqs; intid += 32) {
+      // Private lines per vCPU; SPI lines once (through vCPU 0).
+      if (intid >= 32 && v > 0) break;
+      const r = get('LEVEL_INFO', { intid, vcpu: v });
+      s.note(r.errno);
+      blob.push(REC_LEVEL, v, intid, r.value);
+    }
+    blob.push(REC_TIMER, v, VTIMER_PPI, src.timer.levelOf(src.dist.vcpus[v]!) ? 1n : 0n);
+  }
+  s.end();
+  const its = src.dist.its;
+  s.begin();
+  for (let n = 0; its && n < cfg.its; n++) s.note(its.deviceAttr(n, 'CTRL', 'ITS_SAVE_TABLES', 'set', undefined).errno);
+  s.end();
+  s.begin();
+  for (let n = 0; its && n < cfg.its; n++) {
+    for (const off of [GITS_CBASER, ...GITS_RESTORE_ORDER, GITS_CTLR]) {
+      const r = its.deviceAttr(n, 'ITS_REGS', { offset: off }, 'get', undefined);
+      s.note(r.errno);
+      blob.push(REC_ITS, n, off, r.value ?? 0n);
+    }
+  }
+  s.end();
+  s.begin();
+  s.note(vgicV3Attr(src, 'CTRL', 'SAVE_PENDING_TABLES', true, 0n).errno);
+  s.end();
+
+  // ---- restore: guest memory and vCPUs first ----
+  const dst = new KvmVm(cfg, src.mem.clone());
+  const set = (group: string, attr: unknown, value: bigint): number => vgicV3Attr(dst, group, attr, true, value).errno;
+  s.begin();
+  for (const r of blob.records(REC_DIST)) s.note(set('DIST_REGS', { offset: r.b }, r.value));
+  s.end();
+  s.begin();
+  for (const r of blob.records(REC_REDIST)) s.note(set('REDIST_REGS', { offset: r.b, vcpu: r.a }, r.value));
+  s.end();
+  s.begin();
+  for (const r of blob.records(REC_SYSREG)) s.note(set('CPU_SYSREGS', { sysreg: SYSREGS[r.b], vcpu: r.a }, r.value));
+  s.end();
+  s.begin();
+  for (const r of blob.records(REC_LEVEL)) s.note(set('LEVEL_INFO', { intid: r.b, vcpu: r.a }, r.value));
+  for (const r of blob.records(REC_TIMER)) if (r.value) dst.timerLine(r.a, true);
+  s.end();
+  const dits = dst.dist.its;
+  const itsRecs = [...blob.records(REC_ITS)];
+  s.begin();
+  for (const off of [GITS_CBASER, ...GITS_RESTORE_ORDER]) {
+    for (const r of itsRecs) if (r.b === off && dits) s.note(dits.deviceAttr(r.a, 'ITS_REGS', { offset: off }, 'set', r.value).errno);
+  }
+  s.end();
+  s.begin();
+  for (let n = 0; dits && n < cfg.its; n++) s.note(dits.deviceAttr(n, 'CTRL', 'ITS_RESTORE_TABLES', 'set', undefined).errno);
+  s.end();
+  s.begin();
+  for (const r of itsRecs) if (r.b === GITS_CTLR && dits) s.note(dits.deviceAttr(r.a, 'ITS_REGS', { offset: GITS_CTLR }, 'set', r.value).errno);
+  s.end();
+  // The VMM re-creates its routing table, irqfds and assigned devices on the destination.
+  s.begin();
+  if (src.routing.userEntries) s.note(dst.routing.setGsiRouting(src.routing.userEntries));
+  for (const irqfd of src.routing.irqfds.values()) s.note(dst.routing.irqfd(irqfd.gsi, irqfd.resampler !== null, false));
+  for (const [hostIrq, gsi] of src.producers) dst.vfioForward(gsi, hostIrq);
+  s.end();
+  return { vm: dst, errno: s.errno };
+}
