@@ -1004,7 +1004,7 @@ class Generator {
         this.its([this.r.pick<ItsCommand>([
           { cmd: 'MAPTI', device: this.r.small(63), event: this.r.small(7), intid: this.r.pick([0, 1023, 8191, 0x10000, 0xffffffff]), collection: 0 },
           { cmd: 'MAPD', device: 2 ** ITS_DEVID_BITS + this.r.small(7), size: 3, itt: toHex(this.st.alloc(256)), valid: true },
-          { cmd: 'MAPD', device: this.r.small(63), size: 31, itt: toHex(FREE_RAM + 0x80), valid: true },
+          { cmd: 'MAPD', device: this.r.small(63), size: 31, itt: toHex(FREE_RAM), valid: true }, // Size beyond GITS_TYPER.ID_bits
           { cmd: 'MAPC', collection: this.r.pick([0x10000 - 1, 0xffff]), target: this.config.vcpus + this.r.int(4), valid: true },
           { cmd: 'MAPTI', device: this.r.small(63), event: 0x10000, intid: LPI_BASE, collection: 0 },
           { cmd: 'INT', device: this.r.small(63) + 1000, event: 0 },

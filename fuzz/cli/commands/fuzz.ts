@@ -37,8 +37,8 @@ and writes every distinct divergence (by signature) to DIR/findings/<signature>/
 moment it is found, then its minimized scenario to minimized.json. Prints a live status line on a
 terminal, one line per interval otherwise; DIR/stats.jsonl has the same figures over time and
 DIR/summary.json the totals (format: fuzz/CAMPAIGN-FORMAT.md). SIGINT/SIGTERM stop cleanly with
-the summary written; --resume continues. Exit 0 when no new finding, 1 when there are new
-findings, 2 on bad options or input.
+the summary written; --resume continues. Exit 0 when the campaign ran (findings or not: the CI
+verdict is \`gicdiff report\`'s, built at the end), 2 on bad options or input or a failed worker.
 
 options:
 ${formatOptions(OPTIONS)}`;
@@ -131,6 +131,5 @@ export async function main(argv: string[]): Promise<number> {
   lines.push(`  summary: ${path.join(out, 'summary.json')}`);
   process.stdout.write(lines.join('\n') + '\n');
   if (o.report !== false) await finishWithReport(out);
-  if (s.stopReason === 'error') return 2;
-  return s.counts.new > 0 ? 1 : 0;
+  return s.stopReason === 'error' ? 2 : 0;
 }

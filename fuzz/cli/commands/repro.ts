@@ -1,0 +1,63 @@
+// gicdiff repro FILE [--target T] : replay a finding (or any scenario) and print the annotated
+// trace; exit 1 while it diverges, 0 once it no longer does (usable under `git bisect run`).
+import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { expandScenario } from '../../../spec/expand.js';
+import { loadFindingOrScenario } from '../../finding.js';
+import { runLockstep } from '../../lockstep.js';
+import { problemOf } from '../../signature.js';
+import { annotateTrace } from '../../repro.js';
+import { loadTarget } from '../load-target.js';
+
+const OPTIONS: OptionsSpec = {
+  target: { type: 'string', alias: 't', value: 'NAME', description: "the target to replay on (default: the finding's target)" },
+  context: { type: 'number', alias: 'C', value: 'N', description: 'print only N ops before the divergence (default: the whole trace)' },
+  quiet: { type: 'boolean', alias: 'q', description: 'print only the verdict line' },
+  plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults)' },
+};
+
+export const summary = 'replay a finding or scenario, print the annotated trace; exit 1 while it diverges';
+export const help = `usage: gicdiff repro FILE [--target NAME] [options]
+
+FILE is a finding.json or minimized.json written by gicdiff fuzz, or any scenario file. Runs it on
+the target in lockstep with the reference model and prints every op in readable form with its
+result; at the first divergence, what the architecture allows there, the rules involved and how
+the model explains it. Exit 1 while a divergence (or failed expectation, or target error) is
+there, 0 once there is none, 2 on bad input. Under \`git bisect run\` this finds the commit that
+fixed or introduced it.
+
+options:
+${formatOptions(OPTIONS)}`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { options, positional } = parseArgs(argv, OPTIONS);
+  if (positional.length !== 1) throw new UsageError('give exactly one finding or scenario file');
+  const { finding, scenario } = loadFindingOrScenario(positional[0]!);
+  const name = (options.target as string | undefined) ?? finding?.target;
+  if (!name) throw new UsageError('--target is required for a scenario file (a finding names its target)');
+  const { target, oracle } = await loadTarget(name, options.plugin as string | undefined);
+  const why = target.unavailable?.();
+  if (why) {
+    process.stderr.write(`gicdiff repro: target ${name} cannot run on this machine: ${why}\n`);
+    return 2;
+  }
+  const expanded = expandScenario(scenario);
+  const outcome = await runLockstep(target, expanded, {}, oracle);
+  if (outcome.unsupported) {
+    process.stderr.write(`gicdiff repro: ${outcome.unsupported}\n`);
+    return 2;
+  }
+  const problem = problemOf(target.name, expanded, outcome);
+  const context = options.context as number | undefined;
+  if (!options.quiet) {
+    process.stdout.write(`${scenario.name} on ${target.name}: ${expanded.ops.length} ops (${scenario.ops.length} before expansion)\n`);
+    const lines = annotateTrace(expanded, outcome, problem, context !== undefined ? { context } : {});
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  if (!problem) {
+    process.stdout.write(`no divergence: ${finding ? `fixed (was ${finding.signature})` : 'the trace is one the architecture allows'}\n`);
+    return 0;
+  }
+  const same = finding ? (problem.signature === finding.signature ? ' (same signature as the finding)' : ` (the finding had ${finding.signature})`) : '';
+  process.stdout.write(`diverges at op ${problem.opIndex}: ${problem.signature}${same}\n`);
+  return 1;
+}

@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCampaign, parseDuration, CampaignError, type CampaignOptions } from '../../fuzz/campaign/coordinator.js';
+import { mergeCampaigns } from '../../fuzz/campaign/merge.js';
+import { loadWeightsFile } from '../../fuzz/weights.js';
+import { loadFindingOrScenario } from '../../fuzz/finding.js';
+import type { CampaignSummaryDoc } from '../../fuzz/campaign/summary.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const PLUGIN = path.join(ROOT, 'test/fuzz/fake-plugin.ts');
+const WEIGHTS = path.join(ROOT, 'test/fuzz/fake-weights.json');
+const quiet = { write: () => {} };
+const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `gicdiff-${p}-`));
+
+function opts(out: string, extra: Partial<CampaignOptions> = {}): CampaignOptions {
+  return {
+    target: 'fake', seed: 's1', out, profile: 'full', workers: 1, shard: { index: 0, count: 1 }, resume: false,
+    weights: loadWeightsFile(WEIGHTS), expectations: { format: 'gicdiff/expectations@1', target: 'fake', entries: [] },
+    plugin: PLUGIN, status: quiet, handleSignals: false, mutationRate: 0, intervalMs: 200, ...extra,
+  };
+}
+
+/** What must not depend on the number of workers. */
+function essence(s: CampaignSummaryDoc) {
+  return {
+    scenarios: s.scenarios, ops: s.ops, statuses: s.statuses, ruleHits: s.coverage.ruleHits,
+    findings: s.findings.map((f) => [f.signature, f.count, f.classification]),
+  };
+}
+
+describe('campaigns (fake target with a planted fault, real worker threads)', () => {
+  test('same seed: same scenarios, results and findings with 1 and 2 workers', async () => {
+    const a = await runCampaign(opts(tmp('w1'), { iterations: 80 }));
+    const b = await runCampaign(opts(tmp('w2'), { iterations: 80, workers: 2 }));
+    expect(a.stopReason).toBe('iterations');
+    expect(a.scenarios).toBe(80);
+    expect(a.findings.length).toBe(1);
+    expect(a.findings[0]!.minimizedOps).toBeLessThanOrEqual(3);
+    expect(essence(b)).toEqual(essence(a));
+  });
+
+  test('findings: finding.json valid with seed and versions, minimized.json reproduces; known when expectations match', async () => {
+    const out = tmp('known');
+    const s = await runCampaign(opts(out, {
+      iterations: 40,
+      expectations: { format: 'gicdiff/expectations@1', target: 'fake', entries: [{ id: 'drop5', match: { op: 'sysreg.read', rules: ['fake.*'] }, reason: 'planted', source: 'test' }] },
+    }));
+    expect(s.counts).toEqual({ new: 0, known: 1 });
+    const f = s.findings[0]!;
+    expect(f.knownId).toBe('drop5');
+    const { finding } = loadFindingOrScenario(path.join(out, f.dir, 'finding.json'));
+    expect(finding!.seed).toMatch(/^s1:\d+$/);
+    expect(finding!.versions.generator).toBe('gen@1');
+    expect(finding!.classification).toBe('known');
+    expect(loadFindingOrScenario(path.join(out, f.dir, 'minimized.json')).scenario.ops.length).toBe(f.minimizedOps);
+    const lines = readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines[lines.length - 1]).toMatchObject({ scenarios: 40, findingsKnown: 1, findingsNew: 0 });
+  });
+
+  test('--resume continues without redoing seeds; a mismatched resume is refused', async () => {
+    const out = tmp('resume');
+    const first = await runCampaign(opts(out, { iterations: 30 }));
+    expect(JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8'))).toMatchObject({ next: 30, done: [] });
+    await expect(runCampaign(opts(out, { iterations: 50 }))).rejects.toThrow(/already holds a campaign/);
+    await expect(runCampaign(opts(out, { iterations: 50, resume: true, seed: 'other' }))).rejects.toThrow(CampaignError);
+    const second = await runCampaign(opts(out, { iterations: 50, resume: true }));
+    expect(second.scenarios).toBe(50); // 30 + 20 new, not 30 + 50
+    expect(JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8')).next).toBe(50);
+    // the 20 new ones are exactly indexes 30..49: together the same as one run of 50
+    const whole = await runCampaign(opts(tmp('whole'), { iterations: 50 }));
+    expect(essence(second)).toEqual(essence(whole));
+    expect(second.findings[0]!.count).toBeGreaterThan(first.findings[0]!.count);
+  });
+
+  test('shards split the seeds; merge combines them into the same totals', async () => {
+    const s0 = tmp('s0');
+    const s1 = tmp('s1');
+    const a = await runCampaign(opts(s0, { iterations: 20, shard: { index: 0, count: 2 } }));
+    const b = await runCampaign(opts(s1, { iterations: 20, shard: { index: 1, count: 2 } }));
+    const whole = await runCampaign(opts(tmp('all'), { iterations: 40 }));
+    const out = path.join(tmp('merged'), 'm');
+    const m = mergeCampaigns([s0, s1], out);
+    expect(m.scenarios).toBe(40);
+    expect(m.ops).toBe(a.ops + b.ops);
+    expect(m.ops).toBe(whole.ops);
+    expect(m.findings.map((f) => [f.signature, f.count])).toEqual(whole.findings.map((f) => [f.signature, f.count]));
+    expect(m.shards).toEqual([{ index: 0, count: 2 }, { index: 1, count: 2 }]);
+    expect(existsSync(path.join(out, m.findings[0]!.dir, 'finding.json'))).toBe(true);
+  });
+
+  test('durations', () => {
+    expect(parseDuration('60s')).toBe(60000);
+    expect(parseDuration('10m')).toBe(600000);
+    expect(parseDuration('1h30m')).toBe(5400000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('90')).toBe(90000);
+    expect(parseDuration('10x')).toBeNull();
+    expect(parseDuration('')).toBeNull();
+  });
+});
+
+describe('gicdiff fuzz as a process', () => {
+  function gicdiff(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; out: string; err: string }> } {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'fuzz/cli/gicdiff.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+    return { child, done };
+  }
+
+  test('SIGTERM ends the campaign cleanly: every finding written before the kill is kept, summary final', async () => {
+    const out = tmp('kill');
+    const { child, done } = gicdiff(['fuzz', '--target', 'fake', '--plugin', PLUGIN, '--weights', WEIGHTS, '--seed', 'k', '--time', '60s', '--workers', '2', '--out', out, '--interval', '200ms', '--no-report']);
+    // wait until a finding has been written, then kill
+    const findings = path.join(out, 'findings');
+    for (let i = 0; i < 200; i++) {
+      if (existsSync(findings) && readdirSync(findings).some((d) => existsSync(path.join(findings, d, 'finding.json')))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = readdirSync(findings).filter((d) => existsSync(path.join(findings, d, 'finding.json')));
+    expect(before.length).toBeGreaterThan(0);
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(0);
+    const s = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as CampaignSummaryDoc;
+    expect(s.final).toBe(true);
+    expect(s.stopReason).toBe('signal');
+    for (const d of before) {
+      expect(loadFindingOrScenario(path.join(findings, d, 'finding.json')).finding).not.toBeNull();
+      expect(s.findings.some((f) => f.dir === path.join('findings', d))).toBe(true);
+    }
+    expect(readdirSync(findings).flatMap((d) => readdirSync(path.join(findings, d))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(r.out).toMatch(/stopped by signal/);
+  }, 40000);
+
+  test('bad options and malformed files: a clear message and exit 2', async () => {
+    const out = tmp('bad');
+    const cases: [string[], RegExp][] = [
+      [['fuzz', '--target', 'fake', '--plugin', PLUGIN, '--out', out], /give --time or --iterations/],
+      [['fuzz', '--target', 'fake', '--plugin', PLUGIN, '--out', out, '--time', '10x'], /--time takes a duration/],
+      [['fuzz', '--target', 'fake', '--plugin', PLUGIN, '--out', out, '-n', '5', '--shard', '2/2'], /--shard 2\/2: need 0 <= i < N/],
+      [['fuzz', '--target', 'fake', '--plugin', PLUGIN, '--out', out, '-n', '5', '--profile', 'x'], /--profile must be one of full, guest-only/],
+      [['fuzz', '--target', 'fake', '--plugin', PLUGIN, '--out', out, '-n', '5', '--weights', path.join(ROOT, 'package.json')], /package\.json: \/format: must be "gicdiff\/weights@1"/],
+      [['repro', path.join(ROOT, 'package.json'), '--plugin', PLUGIN], /package\.json: \/format: must be "gicdiff\/finding@1" or "gicdiff\/scenario@1"/],
+      [['minimize', path.join(ROOT, 'tsconfig.json')], /tsconfig\.json: \/format/],
+      [['merge', out, '--out', path.join(out, 'm')], /no summary\.json: not a campaign folder/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await gicdiff(args).done;
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 2]);
+      expect(r.err).toMatch(re);
+      expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  }, 60000);
+});
