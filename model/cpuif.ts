@@ -25,19 +25,19 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
     case 'ICC_HPPIR1_EL1': return hppir(s, c, 1, x);
     case 'ICC_HPPIR0_EL1': return hppir(s, c, 0, x);
     case 'ICC_RPR_EL1':
-      x.rule('cpuif.rpr.read');
+      x.rule('cpuif.rpr.running');
       return hex(runningPriority(s, c));
     case 'ICC_PMR_EL1':
-      x.rule('cpuif.pmr.read');
+      x.rule('cpuif.pmr.rw');
       return hex(s.pmr[c]! & priMask(s));
     case 'ICC_BPR0_EL1':
-      x.rule('cpuif.bpr.minimum');
+      x.rule('cpuif.bpr1.min');
       return hex(bpr0Eff(s, c));
     case 'ICC_BPR1_EL1':
-      x.rule('cpuif.bpr.minimum');
+      x.rule('cpuif.bpr1.min');
       return hex(bpr1Eff(s, c));
     case 'ICC_CTLR_EL1': {
-      x.rule('cpuif.ctlr.read');
+      x.rule('cpuif.ctlr.fields');
       // CBPR [0], EOImode [1], PRIbits [10:8] are determined; PMHE [6], IDbits [13:11], SEIS [14],
       // A3V [15], RSS [18], ExtRange [19] are the implementation's (held once observed); rest RES0.
       const v = BigInt(s.cbpr[c]! | (s.eoiMode[c]! << 1) | ((priBitsOf(s) - 1) << 8));
@@ -48,7 +48,7 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
     case 'ICC_IGRPEN1_EL1':
       return hex(s.igrpen1[c]!);
     case 'ICC_AP0R0_EL1':
-      x.rule('cpuif.apr.read');
+      x.rule('cpuif.apr.bit');
       return hex(aprRegister(s, c, 0, 0));
     case 'ICC_AP1R0_EL1': case 'ICC_AP1R1_EL1': case 'ICC_AP1R2_EL1': case 'ICC_AP1R3_EL1': {
       const n = Number(op.reg.charAt(8));
@@ -57,12 +57,12 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
         x.rule('cpuif.apr.unimplemented');
         return new MaskedHex(0n, 0n);
       }
-      x.rule('cpuif.apr.read');
+      x.rule('cpuif.apr.bit');
       return hex(aprRegister(s, c, 1, n));
     }
     case 'ICC_SRE_EL1':
       // SRE [0] RAO for a guest; DFB [1], DIB [2] IMPDEF (gic-arch.md 3.8)
-      x.rule('cpuif.sre.rao');
+      x.rule('cpuif.sre.sre');
       return impdefRead(s, x, 'icc_sre', 1n, 6n);
     case 'ISR_EL1':
       return isr(s, c, x);
@@ -79,7 +79,7 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
     if (o !== null && o.group === group && signalOutcome(s, cpu, o) === 'signal') takes.push(o);
     else spurious = true;
   }
-  if (spurious) x.rule('cpuif.iar.spurious');
+  if (spurious) x.rule('cpuif.iar1.spurious');
   // Main line: acknowledge when some resolution allows it (the model target's choice); every other
   // outcome on its own clone, made before the main line mutates s.
   if (takes.length === 0) return hex(SPURIOUS);
@@ -109,7 +109,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
 
 /** ICC_HPPIR<g>_EL1 (gic-arch.md 3.6): the HPPI ignoring PMR and running priority; 1023 if none or other group. */
 function hppir(s: State, cpu: number, group: number, x: Exec): Expected {
-  x.rule('cpuif.hppir.read');
+  x.rule('cpuif.hppir1');
   const results = new Set<number>();
   for (const o of hppiOptions(s, cpu, x)) results.add(o !== null && o.group === group ? o.intid : SPURIOUS);
   return readOnlyChoices(s, x, [...results].map(hex));
@@ -117,7 +117,7 @@ function hppir(s: State, cpu: number, group: number, x: Exec): Expected {
 
 /** ISR_EL1.I [7]: an IRQ is being signalled (Group 1 here; a Group 0 interrupt is a FIQ, F [6]). */
 function isr(s: State, cpu: number, x: Exec): Expected {
-  x.rule('cpuif.isr.read');
+  x.rule('cpuif.isr.irq');
   const results = new Set<string>();
   const opts = hppiOptions(s, cpu, x).sort((a, b) => (signalOutcome(s, cpu, b) === 'signal' ? 1 : 0) - (signalOutcome(s, cpu, a) === 'signal' ? 1 : 0));
   for (const o of opts) {
@@ -146,31 +146,31 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
     case 'ICC_EOIR0_EL1': eoi(s, c, 0, lo & 0xff_ffff, x); break;
     case 'ICC_DIR_EL1': dir(s, c, lo & 0xff_ffff, x); break;
     case 'ICC_PMR_EL1':
-      x.rule('cpuif.pmr.write');
+      x.rule('cpuif.pmr.rw');
       s.pmr[c] = lo & 0xff; // unimplemented low bits are masked on every read and compare
       break;
     case 'ICC_BPR0_EL1':
-      x.rule('cpuif.bpr.minimum');
+      x.rule('cpuif.bpr1.min');
       s.bpr0[c] = lo & 7;
       break;
     case 'ICC_BPR1_EL1':
-      x.rule('cpuif.bpr.minimum');
+      x.rule('cpuif.bpr1.min');
       if (!s.cbpr[c]) s.bpr1[c] = lo & 7; // CBPR = 1: writes ignored (gic-arch.md 3.1)
       break;
     case 'ICC_CTLR_EL1':
-      x.rule('cpuif.ctlr.write');
+      x.rule('cpuif.ctlr.cbpr');
       s.cbpr[c] = lo & 1;
       s.eoiMode[c] = (lo >> 1) & 1;
       break;
-    case 'ICC_IGRPEN0_EL1': s.igrpen0[c] = lo & 1; x.rule('cpuif.igrpen.write'); break;
-    case 'ICC_IGRPEN1_EL1': s.igrpen1[c] = lo & 1; x.rule('cpuif.igrpen.write'); break;
+    case 'ICC_IGRPEN0_EL1': s.igrpen0[c] = lo & 1; x.rule('cpuif.igrpen1.rw'); break;
+    case 'ICC_IGRPEN1_EL1': s.igrpen1[c] = lo & 1; x.rule('cpuif.igrpen1.rw'); break;
     case 'ICC_AP0R0_EL1':
-      x.rule('choice.u15.apr-write');
+      x.rule('choice.u15.apr-arbitrary-write');
       writeAprRegister(s, c, 0, 0, lo);
       break;
     case 'ICC_AP1R0_EL1': case 'ICC_AP1R1_EL1': case 'ICC_AP1R2_EL1': case 'ICC_AP1R3_EL1': {
       const n = Number(op.reg.charAt(8));
-      x.rule('choice.u15.apr-write');
+      x.rule('choice.u15.apr-arbitrary-write');
       if (n < aprCount(s)) writeAprRegister(s, c, 1, n, lo);
       break;
     }
@@ -184,10 +184,10 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
 /** ICC_EOIR<g>_EL1 (gic-arch.md 3.4): priority drop of the highest active priority, then (EOImode 0) deactivate. */
 function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void {
   if (intid >= 1020 && intid <= 1023) {
-    x.rule('cpuif.eoi.special-ignored'); // U10
+    x.rule('cpuif.eoir1.special-ignored'); // U10
     return;
   }
-  x.rule('cpuif.eoi.priority-drop');
+  x.rule('cpuif.eoir1.priority-drop');
   const g0 = aprLowest(s, cpu, 0);
   const g1 = aprLowest(s, cpu, 1);
   const top = Math.min(g0, g1);
@@ -198,7 +198,7 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
     // U9: EOI out of order, of the other group, or with nothing active: UNPREDICTABLE, scoped to the
     // APRs and the active state of the interrupts involved. Permitted here: ignore the write, or
     // perform the drop of this group's highest active priority and the deactivation.
-    x.rule('choice.u9.eoi-unpredictable');
+    x.rule('choice.u9.eoir-out-of-order');
     const st = s.clone();
     const lowest = group === 0 ? g0 : g1;
     if (lowest !== 256) aprClear(st, cpu, group, lowest);
@@ -216,17 +216,17 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
 /** ICC_DIR_EL1 (gic-arch.md 3.5): deactivate when EOImode = 1; ignored when EOImode = 0 (U11). */
 function dir(s: State, cpu: number, intid: number, x: Exec): void {
   if (intid >= 1020 && intid <= 1023) {
-    x.rule('cpuif.eoi.special-ignored');
+    x.rule('cpuif.eoir1.special-ignored');
     return;
   }
   if (!s.eoiMode[cpu]) {
-    x.rule('choice.u11.dir-eoimode0-ignored');
+    x.rule('cpuif.dir.eoimode0-ignored');
     return;
   }
   x.rule('cpuif.dir.deactivate');
   if (s.ackStack[cpu]!.includes(intid)) {
     // U11: DIR before the priority drop: no effect, or deactivate
-    x.rule('choice.u11.dir-before-drop');
+    x.rule('choice.u11.dir-not-active');
     const st = s.clone();
     x.branch(st, null, 'U11: DIR before priority drop ignored');
   }
@@ -239,7 +239,7 @@ function dir(s: State, cpu: number, intid: number, x: Exec): void {
  * either get it or not (U14). RS != 0 without RSS: ignore, or treat as RS = 0 (U12).
  */
 function generateSgi(s: State, cpu: number, v: bigint, kind: 'sgi1r' | 'asgi1r' | 'sgi0r', x: Exec): void {
-  x.rule('cpuif.sgi.generate');
+  x.rule('cpuif.sgi1r.targetlist');
   const targetList = Number(v & 0xffffn);
   const aff1 = Number((v >> 16n) & 0xffn);
   const intid = Number((v >> 24n) & 0xfn);
@@ -249,7 +249,7 @@ function generateSgi(s: State, cpu: number, v: bigint, kind: 'sgi1r' | 'asgi1r' 
   const aff3 = Number((v >> 48n) & 0xffn);
   if (rs !== 0 && irm === 0n) {
     // U12: RS != 0 names Aff0 >= 16, which no vCPU has; an implementation without RSS may treat it as 0
-    x.rule('choice.u12.sgi-rs-without-rss');
+    x.rule('choice.u12.sgi-rs-no-rss');
     const st = s.clone();
     for (const z of deliverSgis(st, cpu, targetList, aff1, aff2, aff3, 0, intid, false, kind, x)) x.branch(z, null, 'U12: RS treated as 0');
   }
@@ -264,14 +264,14 @@ function deliverSgis(
 ): State[] {
   const targets: number[] = [];
   if (allButSelf) {
-    x.rule('cpuif.sgi.irm-all-but-self');
+    x.rule('cpuif.sgi1r.irm');
     for (let c = 0; c < s.cfg.vcpus; c++) if (c !== cpu) targets.push(c);
   } else {
     for (let k = 0; k < 16; k++) {
       if (!(targetList & (1 << k))) continue;
       const t = vcpuByAffinity(s.cfg.vcpus, rsBase + k, aff1, aff2, aff3);
       if (t >= 0) targets.push(t);
-      else x.rule('cpuif.sgi.target-absent-ignored');
+      else x.rule('cpuif.sgi1r.missing-target');
     }
   }
   let states: State[] = [s];
@@ -306,7 +306,7 @@ function deliverSgis(
  * (cpuif.wfi.rpr-masked-may-wake — the GIC does not signal it, but KVM's wake test ignores RPR).
  */
 export function wfi(s: State, op: WfiOp, x: Exec): Expected {
-  x.rule('cpuif.wfi');
+  x.rule('cpuif.wfi.wake');
   const w = wakeOutcome(s, op.cpu, x);
   if (w === 'must') return 'woken';
   if (w === 'may') {

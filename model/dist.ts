@@ -33,13 +33,13 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
   }
   if (offset === GICD_CTLR) {
     // EnableGrp0 [0], EnableGrp1 [1], ARE [4] and DS [6] RAO, RWP [31] = 0 at quiescence; E1NWF [7] IMPDEF.
-    x.rule('dist.ctlr.read');
+    x.rule('dist.ctlr.are-ds-rao');
     return impdefRead(s, x, 'gicd_ctlr_e1nwf', BigInt(s.gicdCtlr | 0x10 | 0x40), 0x80n);
   }
   if (offset === GICD_TYPER) {
     // Determined: ITLinesNumber [4:0], ESPI [8] = 0, LPIS [17], DVIS [18] = 0, ESPI_range [31:27] = 0.
     // The rest (CPUNumber, NMI, SecurityExtn, num_LPIs, MBIS, IDbits, A3V, No1N, RSS) is the implementation's.
-    x.rule('dist.typer.read');
+    x.rule('dist.typer.itlines');
     const v = (s.cfg.spis / 32) | (s.cfg.its > 0 ? 1 << 17 : 0);
     return impdefRead(s, x, 'gicd_typer', BigInt(v), 0xfee0n | 0x10000n | (0x1fn << 19n) | (7n << 24n), BigInt(s.cfg.its > 0 ? 15 : 9) << 19n);
   }
@@ -49,16 +49,16 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
   if (offset >= 0xffd0) return impdefRead(s, x, `gicd_id_${offset}`, 0n, 0xffff_ffffn);
   const br = bitRegAt(offset);
   if (br !== null) {
-    if (br.n === 0) { x.rule('dist.private-raz-wi'); return '0x0'; }
+    if (br.n === 0) { x.rule('dist.banked-raz-wi'); return '0x0'; }
     return hex(readBitReg(s, cpu, br.kind, 32 * br.n, x));
   }
   if (offset >= GICD_IPRIORITYR && offset < 0x800) {
-    if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.private-raz-wi'); return '0x0'; }
+    if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.banked-raz-wi'); return '0x0'; }
     return hex(readPriority(s, cpu, offset - GICD_IPRIORITYR, width / 8, x));
   }
   if (offset >= GICD_ICFGR && offset < 0xd00) {
     const n = (offset - GICD_ICFGR) >> 2;
-    if (n < 2) { x.rule('dist.private-raz-wi'); return '0x0'; }
+    if (n < 2) { x.rule('dist.banked-raz-wi'); return '0x0'; }
     return hex(readConfig(s, cpu, 16 * n, x));
   }
   if (offset >= GICD_IROUTER + 8 * 32 && offset < 0x8000) return readIrouter(s, offset, width, x);
@@ -68,7 +68,7 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
 }
 
 function readIrouter(s: State, offset: number, width: number, x: Exec): Expected {
-  x.rule('dist.irouter.read');
+  x.rule('dist.irouter.affinity');
   const n = (offset - GICD_IROUTER) >> 3;
   const spi = n - 32;
   if (spi >= s.cfg.spis) return '0x0';
@@ -85,25 +85,25 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
   const lo = Number(value & 0xffff_ffffn);
   if (offset === GICD_CTLR) {
     // U7: EnableGrp0 gates Group 0 as the architecture says (KVM: RAZ/WI; a known divergence).
-    x.rule('dist.ctlr.write');
+    x.rule('dist.ctlr.enable-grp1');
     s.gicdCtlr = lo & 3;
     return;
   }
   if (offset === GICD_SETSPI_NSR || offset === GICD_CLRSPI_NSR) return messageSpi(s, offset === GICD_SETSPI_NSR, lo & 0x3ff, x);
   const br = bitRegAt(offset);
   if (br !== null) {
-    if (br.n === 0) { x.rule('dist.private-raz-wi'); return; }
+    if (br.n === 0) { x.rule('dist.banked-raz-wi'); return; }
     writeBitReg(s, cpu, br.kind, 32 * br.n, lo, x);
     return;
   }
   if (offset >= GICD_IPRIORITYR && offset < 0x800) {
-    if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.private-raz-wi'); return; }
+    if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.banked-raz-wi'); return; }
     writePriority(s, cpu, offset - GICD_IPRIORITYR, width / 8, lo, x);
     return;
   }
   if (offset >= GICD_ICFGR && offset < 0xd00) {
     const n = (offset - GICD_ICFGR) >> 2;
-    if (n < 2) { x.rule('dist.private-raz-wi'); return; }
+    if (n < 2) { x.rule('dist.banked-raz-wi'); return; }
     writeConfig(s, cpu, 16 * n, lo, x);
     return;
   }
@@ -120,7 +120,7 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
  * choice is made on the first write that depends on it and held (fixed 'no1n' / 'a3v').
  */
 function writeIrouter(s: State, offset: number, width: number, value: bigint, x: Exec): void {
-  x.rule('dist.irouter.write');
+  x.rule('dist.irouter.affinity');
   const spi = ((offset - GICD_IROUTER) >> 3) - 32;
   if (spi >= s.cfg.spis) return;
   let lo = s.irouter[spi]!;

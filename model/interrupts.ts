@@ -69,7 +69,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       if (!spiIrm(s, spi)) continue;
       const dpg = s.ctlrDpg[cpu]! & (g === 1 ? 1 << 25 : 1 << 24);
       if (dpg) continue;
-      x?.rule('dist.irouter.1ofn');
+      x?.rule('dist.irouter.irm');
     }
     det.push({ intid: spi + 32, prio: s.prio[slot]! & mask, group: g });
   }
@@ -89,7 +89,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
         else canBeAbsent = true;
       }
       stale.push({ intid, prios, canBeAbsent });
-      x?.rule('choice.u16.lpi-config-cached');
+      x?.rule('choice.u16.config-cache');
     }
   }
   let minDet = 256;
@@ -115,7 +115,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
     }
   }
   if (det.length === 0 && stale.every((y) => y.canBeAbsent)) out.push(null);
-  if (out.length > 1) x?.rule('choice.u4.equal-priority-any');
+  if (out.length > 1) x?.rule('choice.u4.equal-priority');
   return out;
 }
 
@@ -129,7 +129,7 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec): void 
   const slot = slotOf(s, cpu, intid);
   if (!s.active[slot]) return;
   s.active[slot] = 0;
-  x.rule('cpuif.deactivate');
+  x.rule('cpuif.eoir1.deactivate');
   if (intid >= 32 && s.resampleAsserted.size > 0) resampleOnAck(s, intid - 32, x);
 }
 
@@ -140,7 +140,7 @@ function resampleOnAck(s: State, pin: number, x: Exec): void {
     s.resampleAsserted.delete(gsi);
     s.resampled.add(gsi);
     s.line[s.nPriv + pin] = 0;
-    x.rule('kvm.irqfd.resample-on-ack');
+    x.rule('kvm.irqfd.resample');
   }
 }
 

@@ -13,7 +13,7 @@ const BIT_REGS: [number, BitRegKind][] = [
 ];
 
 const READ_RULE: Record<BitRegKind, string> = {
-  group: 'dist.igroupr.read', senable: 'dist.enable.read', cenable: 'dist.enable.read', spend: 'dist.pending.read',
+  group: 'dist.igroupr.rw', senable: 'dist.enable.read', cenable: 'dist.enable.read', spend: 'dist.pending.read',
   cpend: 'dist.pending.read', sactive: 'dist.active.read', cactive: 'dist.active.read',
 };
 
@@ -56,23 +56,23 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
     if (kind !== 'group' && bit === 0) continue;
     const slot = slotOf(s, cpu, intid);
     switch (kind) {
-      case 'group': s.group[slot] = bit; x.rule('dist.igroupr.write'); break;
-      case 'senable': s.enabled[slot] = 1; x.rule('dist.enable.set'); break;
-      case 'cenable': s.enabled[slot] = 0; x.rule('dist.enable.clear'); break;
+      case 'group': s.group[slot] = bit; x.rule('dist.igroupr.rw'); break;
+      case 'senable': s.enabled[slot] = 1; x.rule('dist.isenabler.set'); break;
+      case 'cenable': s.enabled[slot] = 0; x.rule('dist.icenabler.clear'); break;
       // ISPENDR: latch := 1 for edge and level (gic-arch.md 2.3)
-      case 'spend': s.latch[slot] = 1; x.rule('dist.pending.set'); break;
+      case 'spend': s.latch[slot] = 1; x.rule('dist.ispendr.set'); break;
       // ICPENDR: latch := 0; a level interrupt whose line is high stays pending (AR:GICD_ICPENDR)
-      case 'cpend': s.latch[slot] = 0; x.rule(s.edge[slot] ? 'dist.pending.clear' : 'dist.pending.clear-level-line'); break;
+      case 'cpend': s.latch[slot] = 0; x.rule(s.edge[slot] ? 'dist.icpendr.clear' : 'dist.icpendr.level-line-high'); break;
       // I[SC]ACTIVER: active := 1 / 0, no effect on the APRs (gic-arch.md 2.3)
-      case 'sactive': s.active[slot] = 1; x.rule('dist.active.set'); break;
-      case 'cactive': deactivate(s, cpu, intid, x); x.rule('dist.active.clear'); break;
+      case 'sactive': s.active[slot] = 1; x.rule('dist.isactiver.set'); break;
+      case 'cactive': deactivate(s, cpu, intid, x); x.rule('dist.icactiver.clear'); break;
     }
   }
 }
 
 /** GICD_IPRIORITYR / GICR_IPRIORITYR: byte per INTID, unimplemented low bits RAZ/WI (gic-arch.md 3.1). */
 export function readPriority(s: State, cpu: number, first: number, bytes: number, x: Exec): number {
-  x.rule('dist.ipriorityr.truncate');
+  x.rule('dist.ipriorityr.byte');
   const mask = priMask(s);
   let v = 0;
   for (let k = 0; k < bytes; k++) {
@@ -83,7 +83,7 @@ export function readPriority(s: State, cpu: number, first: number, bytes: number
   return v >>> 0;
 }
 export function writePriority(s: State, cpu: number, first: number, bytes: number, value: number, x: Exec): void {
-  x.rule('dist.ipriorityr.write');
+  x.rule('dist.ipriorityr.byte');
   for (let k = 0; k < bytes; k++) {
     const intid = first + k;
     if (!implemented(s, intid)) break;
@@ -93,7 +93,7 @@ export function writePriority(s: State, cpu: number, first: number, bytes: numbe
 
 /** GICD_ICFGR / GICR_ICFGR<n>: Int_config = bit 2k+1 (1 = edge); bit 2k RES0 (gic-arch.md 2.2). */
 export function readConfig(s: State, cpu: number, first: number, x: Exec): number {
-  x.rule('dist.icfgr.read');
+  x.rule('dist.icfgr.config');
   let v = 0;
   for (let k = 0; k < 16; k++) {
     const intid = first + k;
@@ -110,8 +110,8 @@ export function writeConfig(s: State, cpu: number, first: number, value: number,
     const edge = (value >>> (2 * k + 1)) & 1;
     if (edge === s.edge[slot]) continue;
     // U1: changing Int_config while enabled is UNPREDICTABLE; the model applies the change.
-    if (s.enabled[slot]) x.rule('choice.u1.icfgr-while-enabled');
+    if (s.enabled[slot]) x.rule('choice.u1.icfgr-change');
     s.edge[slot] = edge;
-    x.rule('dist.icfgr.write');
+    x.rule('dist.icfgr.config');
   }
 }

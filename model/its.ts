@@ -263,7 +263,7 @@ function queueBase(its: ItsState): number {
 function ctlrWrite(s: State, n: number, en: number, x: Exec): void {
   const its = s.its[n]!;
   if (!en) {
-    if (its.enabled) x.rule('its.reg.ctlr.disable');
+    if (its.enabled) x.rule('its.reg.ctlr.enabled');
     its.enabled = false;
     return;
   }

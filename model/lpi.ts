@@ -66,7 +66,7 @@ export function notePropertyWrite(s: State, addr: number, bytes: Uint8Array, x: 
       const st = s.lpiStale.get(intid);
       if (st === undefined) s.lpiStale.set(intid, [old]);
       else if (!st.includes(old)) st.push(old);
-      x.rule('choice.u16.lpi-config-cached');
+      x.rule('choice.u16.config-cache');
     }
     break; // one shared table
   }
@@ -86,14 +86,14 @@ export function invalidateAllLpis(s: State): void {
  */
 export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): boolean {
   if (!s.enableLpis[cpu]) {
-    x.rule('lpi.deliver.lpis-disabled-dropped');
+    x.rule('choice.u23.lpis-off-drop');
     return false;
   }
   if (!lpiInRange(s, cpu, intid)) {
-    x.rule('lpi.deliver.out-of-range-dropped');
+    x.rule('lpi.range');
     return false;
   }
   s.lpiPending[cpu]!.add(intid);
-  x.rule('lpi.deliver.pending');
+  x.rule('lpi.edge-coalesce');
   return true;
 }

@@ -47,7 +47,7 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
     case GICR_CTLR: {
       // EnableLPIs [0], CES [1] (U18 parameter), IR [2] IMPDEF (held once observed), RWP [3] = 0 at
       // quiescence, DPG* [26:24] read back or RAZ (DPGS is IMPDEF), UWP [31] = 0.
-      x.rule('redist.ctlr.read');
+      x.rule('redist.ctlr.ro-bits');
       const v = BigInt(s.enableLpis[rd]!) | (s.ces === 0b10 ? 2n : 0n);
       const dpg = BigInt(s.ctlrDpg[rd]!);
       const held = s.fixed.get('gicr_ctlr_ir');
@@ -61,23 +61,23 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
     case GICR_STATUSR: return ANY();
     case GICR_WAKER:
       // ProcessorSleep [1]; ChildrenAsleep [2] follows it at quiescence; bit 0 IMPDEF
-      x.rule('redist.waker');
+      x.rule('redist.waker.awake');
       return new MaskedHex(BigInt(s.waker[rd]! ? 6 : 0), 0xffff_fffen);
     case GICR_SYNCR:
-      x.rule('redist.syncr.idle');
+      x.rule('redist.syncr');
       return '0x0';
   }
   if (o === GICR_TYPER) return typerRead(s, rd, offset, width, x);
   if (o === GICR_PROPBASER) {
     // IDbits [4:0] and PA [51:12] read back; cacheability/shareability may be fixed by the implementation
-    x.rule('redist.propbaser.read');
+    x.rule('redist.propbaser.rw');
     const v = s.propbaser[rd]!;
     const care = 0x1fn | (((1n << 52n) - 1n) & ~0xfffn) | (0x3fn << 52n) | (0xfn << 59n) | (1n << 63n);
     return new MaskedHex(half(v, offset, width), half(care & ~((7n << 56n)), offset, width), half(v, offset, width));
   }
   if (o === GICR_PENDBASER) {
     // PA [51:16] reads back; PTZ [62] reads as 0 (gic-arch.md 1.5)
-    x.rule('redist.pendbaser.read');
+    x.rule('redist.pendbaser.ptz-raz');
     const v = s.pendbaser[rd]! & ~(1n << 62n);
     const care = (((1n << 52n) - 1n) & ~0xffffn) | (1n << 62n) | 0xff7fn;
     return new MaskedHex(half(v, offset, width), half(care & ~0x0f80n, offset, width), half(v, offset, width));
@@ -93,7 +93,7 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
  * IMPDEF: DirectLPI, DPGS, MPAM, RVPEID, CommonLPIAff, PPInum (held once observed).
  */
 function typerRead(s: State, rd: number, offset: number, width: number, x: Exec): Expected {
-  x.rule('redist.typer.read');
+  x.rule('redist.typer.affinity');
   const a = vcpuAffinity(rd);
   const aff = BigInt(a.aff0) | (BigInt(a.aff1) << 8n) | (BigInt(a.aff2) << 16n) | (BigInt(a.aff3) << 24n);
   const v = BigInt(s.cfg.its > 0 ? 1 : 0) | (rd === s.cfg.vcpus - 1 ? 0x10n : 0n) | (BigInt(rd) << 8n) | (aff << 32n);
@@ -114,7 +114,7 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
   switch (offset) {
     case GICR_CTLR: return ctlrWrite(s, rd, lo, x);
     case GICR_WAKER:
-      x.rule('redist.waker');
+      x.rule('redist.waker.awake');
       s.waker[rd] = (lo >> 1) & 1;
       return;
   }
@@ -127,13 +127,13 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
     const nv = merge(s[regs][rd]!);
     if (s.enableLpis[rd]) {
       // U17: writing PROPBASER/PENDBASER while EnableLPIs = 1 is UNPREDICTABLE: ignored, or taken
-      x.rule('choice.u17.baser-while-enabled');
+      x.rule('choice.u17.baser-write-lpis-on');
       const st = s.clone();
       st[regs][rd] = nv;
       x.branch(st, null, 'U17: write taken');
       return;
     }
-    x.rule(`redist.${regs}.write`);
+    x.rule(regs === 'propbaser' ? 'redist.propbaser.rw' : 'redist.pendbaser.ptz-raz');
     s[regs][rd] = nv;
     return;
   }
@@ -186,11 +186,11 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
   }
   // 1 -> 0: only when CES = 1 (U18); the pending LPIs are kept in the table or lost (U24)
   if (s.ces !== 0b10) {
-    x.rule('choice.u18.enablelpis-not-clearable');
+    x.rule('choice.u18.clear-enable-lpis');
     return;
   }
-  x.rule('redist.ctlr.disable-lpis');
-  x.rule('choice.u24.pending-lpis-across-disable');
+  x.rule('choice.u18.clear-enable-lpis');
+  x.rule('choice.u24.pending-across-toggle');
   const st = s.clone();
   // preserved: the redistributor writes its pending state back to the pending table
   writeBackPending(st, rd);
@@ -230,7 +230,7 @@ function enableLpis(s: State, rd: number, x: Exec): void {
     if (b === 0) continue;
     for (let k = 0; k < 8; k++) if (b & (1 << k)) s.lpiPending[rd]!.add(LPI_BASE + i * 8 + k);
   }
-  x.rule('redist.pending-table.load');
+  x.rule('lpi.pending.load-on-enable');
 }
 
 // ---------------------------------------------------------------- SGI frame
@@ -268,7 +268,7 @@ export function gicrSgiWrite(s: State, rd: number, offset: number, width: number
     return;
   }
   if (isPrio) return writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x);
-  if (offset === SGI_ICFGR0) { x.rule('redist.icfgr0.sgi-edge-rao'); return; }
+  if (offset === SGI_ICFGR0) { x.rule('redist.icfgr0.sgi-edge'); return; }
   if (offset === SGI_ICFGR0 + 4) {
     // U3: PPI Int_config programmable or not (IMPDEF): ignored, or taken
     x.rule('choice.u3.ppi-config');
