@@ -19,13 +19,35 @@ export function configUnsupportedReason(config: ResolvedConfig): string | null {
 }
 
 let gicdTyper: number | undefined;
+let lpiRegisters: { start: number; end: number }[] | undefined;
+
+/**
+ * RD-frame registers through which a guest can tell whether LPIs exist (gic-arch.md 4.2 and
+ * 1.5-1.6: GICR_CTLR.EnableLPIs, GICR_TYPER.PLPIS, the LPI table bases, the direct LPI
+ * registers). QEMU's virt board always implements LPIs, so with `its: 0` (no LPIs, DESIGN.md 3)
+ * these are unsupported.
+ */
+function lpiRegisterRanges(): { start: number; end: number }[] {
+  if (!lpiRegisters) {
+    const regs: [string, number][] = [
+      ['GICR_CTLR', 4], ['GICR_TYPER', 8], ['GICR_SETLPIR', 8], ['GICR_CLRLPIR', 8], ['GICR_PROPBASER', 8],
+      ['GICR_PENDBASER', 8], ['GICR_INVLPIR', 8], ['GICR_INVALLR', 8], ['GICR_SYNCR', 4],
+    ];
+    lpiRegisters = regs.map(([name, bytes]) => {
+      const start = registerOffset('gicr', name);
+      return { start, end: start + bytes };
+    });
+  }
+  return lpiRegisters;
+}
 
 /**
  * Why one op cannot run, or null. Host ops (kvm.*, irqfd.*, vfio.*, device.fire, timer.line,
  * migrate) and scheduling ops have no QEMU equivalent. QEMU virt has a fixed number of SPIs
  * (`boardSpis`); when the scenario's config asks for another number, the Distributor accesses
  * that could tell the two apart (GICD_TYPER, the banked registers of the SPIs that exist on one
- * side only) are unsupported, and everything else runs.
+ * side only) are unsupported, and everything else runs. Likewise QEMU always has LPIs: with
+ * `its: 0` the registers that reveal them are unsupported.
  */
 export function opUnsupportedReason(op: PrimitiveOp, config: ResolvedConfig, boardSpis: number): string | null {
   const c = configUnsupportedReason(config);
@@ -34,6 +56,18 @@ export function opUnsupportedReason(op: PrimitiveOp, config: ResolvedConfig, boa
   if (op.op === 'its.cmd' && op.its > 0) return `its.cmd on ITS ${op.its}: QEMU virt has one ITS`;
   if ((op.op === 'mmio.read' || op.op === 'mmio.write') && op.frame === 'gits' && (op.index ?? 0) > 0) {
     return `GITS access to ITS ${op.index}: QEMU virt has one ITS`;
+  }
+  if ((op.op === 'mmio.read' || op.op === 'mmio.write') && op.frame === 'gicr' && config.its === 0) {
+    const end = op.offset + op.width / 8;
+    if (lpiRegisterRanges().some((r) => op.offset < r.end && end > r.start)) {
+      return `redistributor LPI register at offset 0x${op.offset.toString(16)}: the config has no ITS and so no LPIs, but QEMU virt always implements LPIs`;
+    }
+  }
+  if ((op.op === 'mmio.read' || op.op === 'mmio.write') && op.frame === 'gicd' && config.its === 0) {
+    gicdTyper ??= registerOffset('gicd', 'GICD_TYPER');
+    if (op.offset < gicdTyper + 4 && op.offset + op.width / 8 > gicdTyper) {
+      return 'GICD_TYPER: the config has no ITS and so no LPIs (LPIS = 0), but QEMU virt always implements LPIs';
+    }
   }
   if ((op.op === 'mmio.read' || op.op === 'mmio.write') && op.frame === 'gicd' && config.spis !== boardSpis) {
     const bytes = op.width / 8;

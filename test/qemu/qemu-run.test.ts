@@ -73,7 +73,7 @@ run('a guest fault is a target-error at its op; a hung run is cut at the budget'
   const config = { vcpus: 1, its: 0 };
   const fault = expandScenario({ format: 'gicdiff/scenario@1', name: 'fault', config, ops: [
     { op: 'mem.read', addr: '0x41000000', len: 1 },
-    { op: 'mmio.read', cpu: 0, frame: 'gicr', index: 5, offset: 8, width: 64, comment: 'no redistributor 5 with one vCPU' },
+    { op: 'mmio.read', cpu: 0, frame: 'gicr', index: 5, offset: 0x14, width: 32, comment: 'GICR_WAKER of redistributor 5: there is none with one vCPU' },
   ] });
   const t = await qemuTarget.runWhole(fault);
   expect(t.status).toBe('target-error');

@@ -55,3 +55,18 @@ test('a different SPI count hides exactly the Distributor state that differs', (
   // same count: everything runs
   expect(opUnsupportedReason(gicdRead(0x4), cfg({ spis: BOARD }), BOARD)).toBeNull();
 });
+
+test('with its: 0 the registers that reveal LPI support are unsupported (QEMU always has LPIs)', () => {
+  const c = cfg({ spis: BOARD, its: 0 });
+  const gicr = (offset: number, width: 32 | 64): PrimitiveOp => ({ op: 'mmio.read', cpu: 0, frame: 'gicr', index: 0, offset, width });
+  expect(opUnsupportedReason(gicr(0x8, 64), c, BOARD)).toMatch(/no LPIs/); // GICR_TYPER
+  expect(opUnsupportedReason(gicr(0xc, 32), c, BOARD)).toMatch(/no LPIs/); // upper half of GICR_TYPER
+  expect(opUnsupportedReason(gicr(0x0, 32), c, BOARD)).toMatch(/no LPIs/); // GICR_CTLR
+  expect(opUnsupportedReason(gicr(0x70, 64), c, BOARD)).toMatch(/no LPIs/); // GICR_PROPBASER
+  expect(opUnsupportedReason(gicr(0x14, 32), c, BOARD)).toBeNull(); // GICR_WAKER
+  expect(opUnsupportedReason(gicdRead(0x4), c, BOARD)).toMatch(/no LPIs/);
+  // with an ITS they all run
+  const withIts = cfg({ spis: BOARD, its: 1 });
+  expect(opUnsupportedReason(gicr(0x8, 64), withIts, BOARD)).toBeNull();
+  expect(opUnsupportedReason(gicdRead(0x4), withIts, BOARD)).toBeNull();
+});
