@@ -60,6 +60,19 @@ const LR_STATE_SHIFT = 62n;
 /** ICC_CTLR_EL1 read-only fields a guest sees (from ICH_VTR_EL2): PRIbits, IDbits = 0, A3V. */
 const ICV_CTLR_RO = ((PRI_BITS - 1) << 8) | (1 << 15);
 
+/**
+ * GICv4: the vLPIs of the vPE resident on this physical CPU's redistributor, which the virtual
+ * CPU interface considers next to the list registers (gic-arch.md 6.3). vLPIs are Group 1 and
+ * have no active state: acknowledging one only clears its pending bit.
+ */
+export interface ResidentVlpis {
+  /** the highest-priority pending enabled vLPI (vINTID), or -1; sets hpPriority */
+  highest(): number;
+  /** the priority of the vLPI highest() returned last */
+  readonly hpPriority: number;
+  acknowledge(vintid: number): void;
+}
+
 /** Physical side the CPU interface talks to when a HW list register is deactivated. */
 export interface PhysDeactivate {
   (pcpu: number, pintid: number): void;
@@ -93,6 +106,8 @@ export class GicV3CpuIf {
   eoiCount = 0;
   /** the physical CPU this interface currently lives on (set by vcpu_load) */
   pcpu = 0;
+  /** GICv4: the resident vPE's vLPIs (set while a vPE is resident), or null */
+  residentVlpis: ResidentVlpis | null = null;
 
   constructor(nrLr: number, private readonly physDeactivate: PhysDeactivate) {
     if (!Number.isInteger(nrLr) || nrLr < 1 || nrLr > MAX_LRS) throw new Error(`config.impl.lrs must be 1..16, got ${nrLr}`);
@@ -216,11 +231,27 @@ export class GicV3CpuIf {
 
   /** The HPPI passes the priority mask and can preempt the running priority. */
   private canPreempt(idx: number): boolean {
-    const prio = this.lrPrio[idx]! & PRIO_MASK;
+    return this.prioCanPreempt(this.lrPrio[idx]! & PRIO_MASK, this.lrGroup[idx]!);
+  }
+
+  private prioCanPreempt(prio: number, group: number): boolean {
     if (prio >= this.vpmr) return false;
     const rprio = this.runningPriority();
     if (rprio === 0xff) return true;
-    return (prio & this.gprioMask(this.lrGroup[idx]!)) < rprio;
+    return (prio & this.gprioMask(group)) < rprio;
+  }
+
+  /**
+   * The resident vLPI that beats the best pending LR `idx` (strictly higher priority; Group 1
+   * must be enabled), or -1.
+   */
+  private vlpiCandidate(idx: number): number {
+    const r = this.residentVlpis;
+    if (r === null || !this.veng1) return -1;
+    const v = r.highest();
+    if (v < 0) return -1;
+    if (idx >= 0 && (this.lrPrio[idx]! & PRIO_MASK) <= (r.hpPriority & PRIO_MASK)) return -1;
+    return v;
   }
 
   // ---- ICV_* side (the guest) ------------------------------------------------------------------
@@ -228,6 +259,16 @@ export class GicV3CpuIf {
   /** ICV_IAR0_EL1 / ICV_IAR1_EL1. */
   readIar(group: 0 | 1): number {
     const idx = this.hppvIndex();
+    const vlpi = this.vlpiCandidate(idx);
+    if (vlpi >= 0) {
+      // A resident vLPI is the HPPI (an LR wins at equal priority).
+      const prio = this.residentVlpis!.hpPriority & PRIO_MASK;
+      if (group !== 1 || !this.prioCanPreempt(prio, 1)) return SPURIOUS;
+      this.residentVlpis!.acknowledge(vlpi);
+      const gprio = prio & this.gprioMask(1);
+      this.ap1r = (this.ap1r | (1 << (gprio >> (8 - PRE_BITS)))) >>> 0;
+      return vlpi;
+    }
     if (idx < 0 || this.lrGroup[idx] !== group || !this.canPreempt(idx)) return SPURIOUS;
     const intid = this.lrVintid[idx]!;
     // Pending -> Active, and the group priority becomes active in the APRs.
@@ -242,6 +283,8 @@ export class GicV3CpuIf {
   /** ICV_HPPIR0_EL1 / ICV_HPPIR1_EL1: ignores the mask and the running priority. */
   readHppir(group: 0 | 1): number {
     const idx = this.hppvIndex();
+    const vlpi = this.vlpiCandidate(idx);
+    if (vlpi >= 0) return group === 1 ? vlpi : SPURIOUS;
     if (idx < 0 || this.lrGroup[idx] !== group) return SPURIOUS;
     return this.lrVintid[idx]!;
   }
@@ -249,6 +292,8 @@ export class GicV3CpuIf {
   /** ISR_EL1: I (bit 7) = a virtual IRQ is signalled, F (bit 6) = a virtual FIQ (Group 0). */
   readIsr(): number {
     const idx = this.hppvIndex();
+    const vlpi = this.vlpiCandidate(idx);
+    if (vlpi >= 0) return this.prioCanPreempt(this.residentVlpis!.hpPriority & PRIO_MASK, 1) ? 0x80 : 0;
     if (idx < 0 || !this.canPreempt(idx)) return 0;
     return this.lrGroup[idx] ? 0x80 : 0x40;
   }

@@ -21,7 +21,14 @@ export function runScenario(s: Scenario): { results: OpResult[]; failures: Retur
 }
 
 /** A booted session (the boot macro with options) to step hand-written ops on. */
-export function booted(config: Partial<ResolvedConfig> & { impl?: Partial<ResolvedConfig['impl']> } = {}, boot: Record<string, unknown> = {}): KvmSession {
+export interface TestConfig {
+  vcpus?: number;
+  spis?: number;
+  its?: number;
+  impl?: { lrs?: number; pcpus?: number };
+}
+
+export function booted(config: TestConfig = {}, boot: Record<string, unknown> = {}): KvmSession {
   const s: Scenario = {
     format: 'gicdiff/scenario@1',
     name: 't',

@@ -3,7 +3,7 @@
 import type { PrimitiveOp } from '../../spec/scenario.js';
 import { booted, mr, mw, rd, wr } from './helpers.js';
 
-const timer = (cpu: number, level: number): PrimitiveOp => ({ op: 'timer.line', cpu, level });
+const timer = (cpu: number, level: 0 | 1): PrimitiveOp => ({ op: 'timer.line', cpu, level });
 const TIMER_BIT = 1 << 27;
 
 describe('vtimer PPI 27, HW-mapped', () => {
