@@ -1,0 +1,626 @@
+// Directed scenarios for LPIs, the ITS registers, the command queue, every ITS command and each
+// of its errors, and MSI translation (gic-arch.md 1, 5, 7 U16-U49).
+//
+// How errors are checked without seeing error codes: an erroneous command has no effect (5.6) and
+// the ITS either ignores it or stalls (U26). So each error scenario puts the erroneous command
+// first in its batch, reads GITS_CREADR with every permitted value (creadrAfterError), and then
+// observes "no effect" through MSIs (KVM_SIGNAL_MSI), which the ITS translates whether or not its
+// command queue is stalled (5.4: translation errors never stall; a stall only stops commands).
+// Commands after the erroneous one in the same batch are chosen so that every check holds whether
+// they ran (ignore) or not (stall).
+import type { ItsCommand } from '../spec/scenario.js';
+import {
+  type Def, type Op, boot, iar, eoi, hppir, srd, swr, rd, wr, h, msi, its, lpiProp, memWrite, itt, attr,
+  MAPD, MAPC, MAPTI, MAPI, MOVI, INT, CLEAR, INV, DISCARD, INVALL, SYNC, MOVALL, RAW,
+  SPURIOUS, INTID_SPURIOUS as SP, creadrAfterError, DEVICE_OOR, ICID_OOR, CMD_BYTES, EBUSY,
+} from './gen-conformance-lib.js';
+import { BOOT_PROPBASE, bootPendBase, bootDeviceTable, bootCollectionTable, bootCommandQueue } from '../spec/layout.js';
+
+const L2 = { vcpus: 2, spis: 32, its: 1 };
+const LPI0 = 8192;
+
+/**
+ * The common set-up: device 1 with 8 EventID bits (Size 7), its ITT at FREE_RAM; collection 0 on
+ * vCPU 0 and collection 1 on vCPU 1 (RDbase = processor number, PTA = 0); event 0 -> LPI 8192 in
+ * collection 0 with priority 0xa0, enabled; INV + SYNC so the configuration is guaranteed to be
+ * used (5.8). PROLOGUE_CMDS commands.
+ */
+function prologue(extra: ItsCommand[] = [], props: Op[] = []): Op[] {
+  return [boot(), lpiProp(LPI0, 0xa0), ...props,
+    its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPC(1, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(0), ...extra])];
+}
+const PROLOGUE_CMDS = 6;
+/** The mapping made by the prologue still translates and delivers LPI 8192 on vCPU 0. */
+const prologueMappingWorks = (): Op[] => [msi(1, 0, 1), iar(0, LPI0), eoi(0, LPI0), iar(0, SP)];
+
+interface ErrCase {
+  rule: string;
+  name: string;
+  what: string;
+  /** commands queued before the erroneous batch, after the prologue */
+  setup?: ItsCommand[];
+  props?: Op[];
+  /** the erroneous command first, then follow-ups */
+  cmds: ItsCommand[];
+  checks: Op[];
+  extraRules?: string[];
+}
+function errorScenario(c: ErrCase): Def {
+  const before = PROLOGUE_CMDS + (c.setup?.length ?? 0);
+  return {
+    component: 'its', name: c.name,
+    description: `${c.what} The command has no effect; the ITS ignores it or stalls (U26), so GITS_CREADR reads CWRITER or the stalled position, and the checks hold either way.`,
+    rules: [c.rule, 'its.cmd.error.no-effect', 'choice.u26.command-error-response', 'its.msi.no-stall', ...(c.extraRules ?? [])],
+    config: L2,
+    ops: [prologue(c.setup ?? [], c.props ?? []), its(c.cmds),
+      rd('GITS_CREADR', creadrAfterError(before, before + c.cmds.length)), ...c.checks],
+  };
+}
+
+const prop1 = [lpiProp(LPI0 + 1, 0x80)];
+/** LPI 8192 made pending on vCPU 0 (not yet acknowledged) by an INT at the end of the prologue. */
+const pendingSetup = [INT(1, 0)];
+
+const errorCases: ErrCase[] = [
+  // MAPD
+  { rule: 'its.cmd.mapd.device-oor', name: 'mapd-device-oor', what: 'MAPD of a DeviceID beyond the device table.',
+    cmds: [MAPD(DEVICE_OOR, 7, itt(5)), MAPTI(DEVICE_OOR, 0, LPI0 + 1, 0), INV(DEVICE_OOR, 0), SYNC(0)], props: prop1,
+    checks: [msi(DEVICE_OOR, 0, 0), iar(0, SP), ...prologueMappingWorks()], extraRules: ['its.msi.unmapped-device-drop', 'kvm.msi.blocked'] },
+  // MAPC
+  { rule: 'its.cmd.mapc.procnum-oor', name: 'mapc-procnum-oor', what: 'MAPC of collection 2 (mapped to vCPU 1) to RDbase 7, which names no redistributor (2 vCPUs).',
+    setup: [MAPC(2, 1), MAPTI(1, 1, LPI0 + 1, 2), INV(1, 1), SYNC(1)], props: prop1,
+    cmds: [MAPC(2, 7)], checks: [msi(1, 1, 1), iar(1, LPI0 + 1), eoi(1, LPI0 + 1), iar(0, SP)] },
+  { rule: 'its.cmd.mapc.collection-oor', name: 'mapc-collection-oor', what: 'MAPC of ICID 0xffff, beyond the 64 KiB collection table.',
+    cmds: [MAPC(ICID_OOR, 0)], checks: prologueMappingWorks() },
+  // MAPTI
+  { rule: 'its.cmd.mapti.unmapped-device', name: 'mapti-unmapped-device', what: 'MAPTI for device 3, never mapped.', props: prop1,
+    cmds: [MAPTI(3, 0, LPI0 + 1, 0), INV(3, 0), SYNC(0)], checks: [msi(3, 0, 0), iar(0, SP), ...prologueMappingWorks()], extraRules: ['its.msi.unmapped-device-drop'] },
+  { rule: 'its.cmd.mapti.device-oor', name: 'mapti-device-oor', what: 'MAPTI for a DeviceID beyond the device table.', props: prop1,
+    cmds: [MAPTI(DEVICE_OOR, 0, LPI0 + 1, 0)], checks: [msi(DEVICE_OOR, 0, 0), iar(0, SP), ...prologueMappingWorks()] },
+  { rule: 'its.cmd.mapti.id-oor', name: 'mapti-id-oor', what: 'MAPTI of EventID 256 on a device with 8 EventID bits.', props: prop1,
+    cmds: [MAPTI(1, 256, LPI0 + 1, 0), INV(1, 256), SYNC(0)], checks: [msi(1, 256, 0), iar(0, SP), ...prologueMappingWorks()], extraRules: ['its.msi.id-oor-drop'] },
+  { rule: 'its.cmd.mapti.physicalid-oor', name: 'mapti-physicalid-oor', what: 'MAPTI to pINTID 100 (below 8192) and to 65536 (beyond 16 INTID bits).',
+    cmds: [MAPTI(1, 3, 100, 0), MAPTI(1, 4, 65536, 0)], checks: [msi(1, 3, 0), msi(1, 4, 0), iar(0, SP), ...prologueMappingWorks()], extraRules: ['lpi.range'] },
+  { rule: 'its.cmd.mapti.collection-oor', name: 'mapti-collection-oor', what: 'MAPTI into ICID 0xffff, beyond the collection table.', props: prop1,
+    cmds: [MAPTI(1, 5, LPI0 + 1, ICID_OOR)], checks: [msi(1, 5, 0), iar(0, SP), iar(1, SP), ...prologueMappingWorks()] },
+  // MAPI
+  { rule: 'its.cmd.mapi.unmapped-device', name: 'mapi-unmapped-device', what: 'MAPI for device 3, never mapped.', props: [lpiProp(8195, 0x80)],
+    cmds: [MAPI(3, 8195, 0)], checks: [msi(3, 8195, 0), iar(0, SP), ...prologueMappingWorks()] },
+  { rule: 'its.cmd.mapi.device-oor', name: 'mapi-device-oor', what: 'MAPI for a DeviceID beyond the device table.', props: [lpiProp(8195, 0x80)],
+    cmds: [MAPI(DEVICE_OOR, 8195, 0)], checks: [msi(DEVICE_OOR, 8195, 0), iar(0, SP), ...prologueMappingWorks()] },
+  { rule: 'its.cmd.mapi.id-oor', name: 'mapi-id-oor', what: 'MAPI of EventID 8195 on a device with 8 EventID bits, and of EventID 5, which is not an LPI INTID.', props: [lpiProp(8195, 0x80)],
+    cmds: [MAPI(1, 8195, 0), MAPI(1, 5, 0)], checks: [msi(1, 8195, 0), msi(1, 5, 0), iar(0, SP), ...prologueMappingWorks()] },
+  { rule: 'its.cmd.mapi.collection-oor', name: 'mapi-collection-oor', what: 'MAPI into ICID 0xffff on device 4 (16 EventID bits).',
+    setup: [MAPD(4, 15, itt(1))], props: [lpiProp(8196, 0x80)],
+    cmds: [MAPI(4, 8196, ICID_OOR)], checks: [msi(4, 8196, 0), iar(0, SP), ...prologueMappingWorks()] },
+  // MOVI: an erroneous MOVI leaves event 0 in collection 0 (vCPU 0)
+  ...([
+    ['movi-unmapped-interrupt', 'its.cmd.movi.unmapped-interrupt', 'MOVI of event 9, which has no ITE.', MOVI(1, 9, 1)],
+    ['movi-unmapped-collection', 'its.cmd.movi.unmapped-collection', 'MOVI of event 0 to collection 5, never mapped.', MOVI(1, 0, 5)],
+    ['movi-unmapped-device', 'its.cmd.movi.unmapped-device', 'MOVI on device 3, never mapped.', MOVI(3, 0, 1)],
+    ['movi-id-oor', 'its.cmd.movi.id-oor', 'MOVI of EventID 256 on a device with 8 EventID bits.', MOVI(1, 256, 1)],
+    ['movi-device-oor', 'its.cmd.movi.device-oor', 'MOVI on a DeviceID beyond the device table.', MOVI(DEVICE_OOR, 0, 1)],
+    ['movi-collection-oor', 'its.cmd.movi.collection-oor', 'MOVI of event 0 to ICID 0xffff.', MOVI(1, 0, ICID_OOR)],
+  ] as const).map(([name, rule, what, cmd]): ErrCase => ({ name, rule, what, cmds: [cmd, SYNC(0)], checks: [...prologueMappingWorks(), iar(1, SP)] })),
+  // INT: nothing becomes pending
+  ...([
+    ['int-unmapped-interrupt', 'its.cmd.int.unmapped-interrupt', 'INT of event 9, which has no ITE.', INT(1, 9)],
+    ['int-unmapped-device', 'its.cmd.int.unmapped-device', 'INT on device 3, never mapped.', INT(3, 0)],
+    ['int-id-oor', 'its.cmd.int.id-oor', 'INT of EventID 256 on a device with 8 EventID bits.', INT(1, 256)],
+    ['int-device-oor', 'its.cmd.int.device-oor', 'INT on a DeviceID beyond the device table.', INT(DEVICE_OOR, 0)],
+  ] as const).map(([name, rule, what, cmd]): ErrCase => ({ name, rule, what, cmds: [cmd, SYNC(0)], checks: [iar(0, SP), iar(1, SP), ...prologueMappingWorks()] })),
+  // CLEAR: the pending LPI 8192 stays pending
+  ...([
+    ['clear-unmapped-interrupt', 'its.cmd.clear.unmapped-interrupt', 'CLEAR of event 9, which has no ITE, while LPI 8192 is pending.', CLEAR(1, 9)],
+    ['clear-unmapped-device', 'its.cmd.clear.unmapped-device', 'CLEAR on device 3, never mapped, while LPI 8192 is pending.', CLEAR(3, 0)],
+    ['clear-id-oor', 'its.cmd.clear.id-oor', 'CLEAR of EventID 256 on a device with 8 EventID bits, while LPI 8192 is pending.', CLEAR(1, 256)],
+    ['clear-device-oor', 'its.cmd.clear.device-oor', 'CLEAR on a DeviceID beyond the device table, while LPI 8192 is pending.', CLEAR(DEVICE_OOR, 0)],
+  ] as const).map(([name, rule, what, cmd]): ErrCase => ({ name, rule, what, setup: pendingSetup, cmds: [cmd, SYNC(0)], checks: [iar(0, LPI0), eoi(0, LPI0), iar(0, SP)] })),
+  // DISCARD: the mapping of event 0 survives
+  ...([
+    ['discard-unmapped-interrupt', 'its.cmd.discard.unmapped-interrupt', 'DISCARD of event 9, which has no ITE.', DISCARD(1, 9)],
+    ['discard-unmapped-device', 'its.cmd.discard.unmapped-device', 'DISCARD on device 3, never mapped.', DISCARD(3, 0)],
+    ['discard-id-oor', 'its.cmd.discard.id-oor', 'DISCARD of EventID 256 on a device with 8 EventID bits.', DISCARD(1, 256)],
+    ['discard-device-oor', 'its.cmd.discard.device-oor', 'DISCARD on a DeviceID beyond the device table.', DISCARD(DEVICE_OOR, 0)],
+  ] as const).map(([name, rule, what, cmd]): ErrCase => ({ name, rule, what, cmds: [cmd, SYNC(0)], checks: prologueMappingWorks() })),
+  // INV
+  ...([
+    ['inv-unmapped-interrupt', 'its.cmd.inv.unmapped-interrupt', 'INV of event 9, which has no ITE.', INV(1, 9)],
+    ['inv-unmapped-device', 'its.cmd.inv.unmapped-device', 'INV on device 3, never mapped.', INV(3, 0)],
+    ['inv-id-oor', 'its.cmd.inv.id-oor', 'INV of EventID 256 on a device with 8 EventID bits.', INV(1, 256)],
+    ['inv-device-oor', 'its.cmd.inv.device-oor', 'INV on a DeviceID beyond the device table.', INV(DEVICE_OOR, 0)],
+  ] as const).map(([name, rule, what, cmd]): ErrCase => ({ name, rule, what, cmds: [cmd, SYNC(0)], checks: prologueMappingWorks() })),
+  // INVALL
+  { rule: 'its.cmd.invall.unmapped-collection', name: 'invall-unmapped-collection', what: 'INVALL of collection 7, never mapped.',
+    cmds: [INVALL(7), SYNC(0)], checks: prologueMappingWorks() },
+  { rule: 'its.cmd.invall.collection-oor', name: 'invall-collection-oor', what: 'INVALL of ICID 0xffff.',
+    cmds: [INVALL(ICID_OOR), SYNC(0)], checks: prologueMappingWorks() },
+  // MOVALL
+  { rule: 'its.cmd.movall.procnum-oor', name: 'movall-procnum-oor', what: 'MOVALL from RDbase 0 to RDbase 7, which names no redistributor, while LPI 8192 is pending on vCPU 0.',
+    setup: pendingSetup, cmds: [MOVALL(0, 7), SYNC(0)], checks: [iar(1, SP), iar(0, LPI0), eoi(0, LPI0), iar(0, SP)] },
+  // unknown opcodes
+  { rule: 'its.cmd.unknown.opcode', name: 'unknown-opcode', what: 'Commands with the unallocated opcodes 0x07 and 0xff.',
+    cmds: [RAW([0x07n, 0n, 0n, 0n]), RAW([0xffn, 0n, 0n, 0n]), SYNC(0)], checks: prologueMappingWorks(), extraRules: ['choice.u27.unknown-opcode'] },
+  // two error conditions at once: which code is reported is IMPDEF and invisible without SEIS
+  { rule: 'choice.u49.error-code-choice', name: 'mapti-two-errors', what: 'MAPTI for device 3 (not mapped) with EventID 300 and pINTID 5: several error conditions hold at once.',
+    cmds: [MAPTI(3, 300, 5, ICID_OOR)], checks: [msi(3, 300, 0), ...prologueMappingWorks()], extraRules: ['its.cmd.mapti.unmapped-device'] },
+];
+
+export const itsScenarios: Def[] = [
+  ...errorCases.map(errorScenario),
+  {
+    component: 'its', name: 'mapd-ittsize-oor',
+    description: 'MAPD with Size = 31 (32 EventID bits): an error unless GITS_TYPER.ID_bits is 31. Either it has no effect (error, ignored or stalled) or it maps a 32-bit device; an event above 16 bits then translates only in the latter case.',
+    rules: ['its.cmd.mapd.ittsize-oor', 'choice.u26.command-error-response'],
+    config: L2,
+    ops: [prologue([], prop1), its([MAPD(2, 31, itt(6)), MAPTI(2, 0x1_0000, LPI0 + 1, 1), INV(2, 0x1_0000), SYNC(1)]),
+      rd('GITS_CREADR', [...creadrAfterError(PROLOGUE_CMDS, PROLOGUE_CMDS + 4)]), msi(2, 0x1_0000, [0, 1]), ...prologueMappingWorks()],
+  },
+  {
+    component: 'its', name: 'mapd-map-unmap',
+    description: 'MAPD V = 1 maps a device; after DISCARD of its only event and MAPD V = 0 its MSIs are dropped; mapping it again with the same ITT does not bring the discarded event back.',
+    rules: ['its.cmd.mapd.map', 'its.cmd.mapd.unmap', 'its.cmd.discard.unmap', 'its.msi.unmapped-device-drop', 'its.msi.unmapped-event-drop', 'kvm.msi.blocked', 'kvm.msi.delivered'],
+    config: L2,
+    ops: [prologue(), ...prologueMappingWorks(), its([DISCARD(1, 0), MAPD(1, 7, itt(0), false), SYNC(0)]), msi(1, 0, 0),
+      its([MAPD(1, 7, itt(0)), SYNC(0)]), msi(1, 0, 0), rd('GITS_CREADR', h(11 * CMD_BYTES)), iar(0, SP)],
+  },
+  {
+    component: 'its', name: 'mapd-remap-size',
+    description: 'MAPD V = 1 on a mapped device without ITEs replaces its DTE: after growing Size from 4 to 8 EventID bits, event 200 can be mapped and translates.',
+    rules: ['its.cmd.mapd.remap', 'its.cmd.mapti.map'],
+    config: L2,
+    ops: [prologue([], prop1), its([MAPD(2, 3, itt(2)), SYNC(0)]), its([MAPD(2, 7, itt(3)), MAPTI(2, 200, LPI0 + 1, 1), INV(2, 200), SYNC(1)]),
+      msi(2, 200, 1), iar(0, SP), iar(1, LPI0 + 1), eoi(1, LPI0 + 1)],
+  },
+  {
+    component: 'its', name: 'mapd-unmap-unmapped',
+    description: 'MAPD V = 0 of a device that was never mapped: no effect or a command error (U36); existing mappings are unaffected.',
+    rules: ['choice.u36.mapd-unmap-unmapped'],
+    config: L2,
+    ops: [prologue(), its([MAPD(5, 7, itt(4), false)]), rd('GITS_CREADR', [...creadrAfterError(PROLOGUE_CMDS, PROLOGUE_CMDS + 1)]), ...prologueMappingWorks()],
+  },
+  {
+    component: 'its', name: 'mapd-unmap-with-ites',
+    description: 'MAPD V = 0 and then V = 1 with the same ITT while the device still has an ITE: UNPREDICTABLE for that ITE (U37); the event may or may not translate afterwards.',
+    rules: ['choice.u37.mapd-with-ites'],
+    config: L2,
+    ops: [prologue(), its([MAPD(1, 7, itt(0), false), SYNC(0)]), msi(1, 0, 0), its([MAPD(1, 7, itt(0)), SYNC(0)]), msi(1, 0, [0, 1])],
+  },
+  {
+    component: 'its', name: 'mapti-collection-mapped-later',
+    description: 'MAPTI into a collection that is not mapped yet is accepted; MSIs are dropped until MAPC maps the collection, then (after INVALL + SYNC) they are delivered to its vCPU.',
+    rules: ['its.cmd.mapti.unmapped-collection-ok', 'its.msi.unmapped-collection-drop', 'its.cmd.invall.reload', 'its.cmd.mapc.map'],
+    config: L2,
+    ops: [prologue([MAPTI(1, 1, LPI0 + 1, 3)], prop1), msi(1, 1, 0), iar(1, SP),
+      its([MAPC(3, 1), INVALL(3), SYNC(1)]), msi(1, 1, 1), iar(0, SP), iar(1, LPI0 + 1), eoi(1, LPI0 + 1)],
+  },
+  {
+    component: 'its', name: 'mapi',
+    description: 'MAPI maps an event to the LPI whose INTID is the EventID.',
+    rules: ['its.cmd.mapi.map'],
+    config: L2,
+    ops: [prologue([MAPD(4, 15, itt(1)), MAPI(4, 8196, 1), INV(4, 8196), SYNC(1)], [lpiProp(8196, 0x60)]), msi(4, 8196, 1), iar(1, 8196), eoi(1, 8196)],
+  },
+  {
+    component: 'its', name: 'mapti-remap-event',
+    description: 'MAPTI of an EventID that already has an ITE is UNPREDICTABLE for that event (U38): the old mapping, the new one, or neither.',
+    rules: ['choice.u38.mapti-remap-event'],
+    config: L2,
+    ops: [prologue([], [lpiProp(8200, 0x80)]), its([MAPTI(1, 0, 8200, 0), INVALL(0), SYNC(0)]), msi(1, 0, [0, 1]), iar(0, [LPI0, 8200, SP])],
+  },
+  {
+    component: 'its', name: 'intid-two-ites',
+    description: 'One pINTID mapped by two ITEs in collections on different vCPUs (U39): where it becomes pending is not fixed; at most one acknowledge per MSI and vCPU.',
+    rules: ['choice.u39.intid-two-ites'],
+    config: L2,
+    ops: [prologue([MAPTI(1, 1, LPI0, 1), INVALL(1), SYNC(1)]), msi(1, 1, [0, 1]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'its', name: 'mapc-remap-pending',
+    description: 'MAPC V = 1 moving a collection with a pending LPI to another vCPU: the pending state may stay at the old redistributor or move (U40); new MSIs go to the new target.',
+    rules: ['choice.u40.mapc-retarget-pending', 'its.cmd.mapc.map'],
+    config: L2,
+    ops: [prologue([MAPTI(1, 1, LPI0 + 1, 0), INV(1, 1), INT(1, 0)], [lpiProp(LPI0 + 1, 0x40)]), its([MAPC(0, 1), SYNC(1)]),
+      iar(1, [LPI0, SP]), iar(0, [LPI0, SP]), msi(1, 1, 1), iar(1, LPI0 + 1), eoi(1, LPI0 + 1), iar(0, SP)],
+  },
+  {
+    component: 'its', name: 'mapc-unmap-in-use',
+    description: 'MAPC V = 0 of a collection that an ITE uses: MSIs for the event are dropped; after MAPC V = 1 of the same ICID the ITE works again or stays unusable (U41).',
+    rules: ['choice.u41.mapc-unmap-in-use', 'its.cmd.mapc.unmap', 'its.msi.unmapped-collection-drop', 'kvm.msi.blocked'],
+    config: L2,
+    ops: [prologue(), its([MAPC(0, 0, false), SYNC(0)]), msi(1, 0, 0), iar(0, SP), its([MAPC(0, 0), INVALL(0), SYNC(0)]), msi(1, 0, [0, 1])],
+  },
+  {
+    component: 'its', name: 'mapc-unmap-bad-rdbase',
+    description: 'MAPC V = 0 with an RDbase that names no redistributor: the collection is unmapped, or the command fails with PROCNUM_OOR and it stays mapped (U42).',
+    rules: ['choice.u42.mapc-unmap-bad-rd'],
+    config: L2,
+    ops: [prologue(), its([MAPC(0, 7, false), SYNC(0)]), msi(1, 0, [0, 1])],
+  },
+  {
+    component: 'its', name: 'movi-retarget',
+    description: 'MOVI of event 0 from collection 0 (vCPU 0) to collection 1 (vCPU 1), then SYNC: later MSIs go to vCPU 1.',
+    rules: ['its.cmd.movi.retarget', 'its.cmd.sync.complete'],
+    config: L2,
+    ops: [prologue(), its([MOVI(1, 0, 1), SYNC(0)]), msi(1, 0, 1), iar(0, SP), iar(1, LPI0), eoi(1, LPI0)],
+  },
+  {
+    component: 'its', name: 'movi-pending',
+    description: 'MOVI of a pending LPI then SYNC to the old redistributor: the pending state has moved, the LPI is acknowledged on vCPU 1 and not on vCPU 0.',
+    rules: ['its.cmd.movi.moves-pending', 'choice.u44.in-flight-until-sync'],
+    config: L2,
+    ops: [prologue(pendingSetup), its([MOVI(1, 0, 1), SYNC(0)]), iar(1, LPI0), iar(0, SP), eoi(1, LPI0), iar(1, SP)],
+  },
+  {
+    component: 'its', name: 'movi-before-sync',
+    description: 'Before the SYNC that completes a MOVI of a pending LPI, either redistributor may hold it (U44); it is acknowledged at most once.',
+    rules: ['choice.u44.in-flight-until-sync'],
+    config: L2,
+    ops: [prologue(pendingSetup), its([MOVI(1, 0, 1)]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'its', name: 'movi-lpis-disabled-target',
+    description: 'MOVI of a pending LPI to a redistributor whose EnableLPIs = 0: the pending state is dropped, kept at the old redistributor, or moved (U43).',
+    rules: ['choice.u43.movi-lpis-off'],
+    config: L2,
+    ops: [boot({ cpus: [0] }), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPC(1, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), INT(1, 0), MOVI(1, 0, 1), SYNC(0)]),
+      iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'its', name: 'int-clear',
+    description: 'INT makes the LPI pending exactly as an MSI would; CLEAR then SYNC removes the pending state before it is acknowledged.',
+    rules: ['its.cmd.int.pend', 'its.cmd.clear.unpend', 'its.cmd.sync.complete'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)]), hppir(0, LPI0), its([CLEAR(1, 0), SYNC(0)]), hppir(0, SP), iar(0, SP),
+      its([INT(1, 0), SYNC(0)]), iar(0, LPI0), eoi(0, LPI0)],
+  },
+  {
+    component: 'its', name: 'discard',
+    description: 'DISCARD removes the ITE: later MSIs for the event are dropped and INT of it is an error.',
+    rules: ['its.cmd.discard.unmap', 'its.msi.unmapped-event-drop'],
+    config: L2,
+    ops: [prologue(), its([DISCARD(1, 0), SYNC(0)]), msi(1, 0, 0), its([INT(1, 0), SYNC(0)]), iar(0, SP)],
+  },
+  {
+    component: 'its', name: 'discard-pending',
+    description: 'DISCARD of an event whose LPI is pending: its pending state is removed, or the LPI is still delivered once (U45).',
+    rules: ['choice.u45.discard-pending'],
+    config: L2,
+    ops: [prologue(pendingSetup), its([DISCARD(1, 0), SYNC(0)]), iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'its', name: 'unmapped-collection-commands',
+    description: 'CLEAR and INV on an ITE whose collection was never mapped: a command error or success (U46); nothing is delivered either way.',
+    rules: ['choice.u46.unmapped-collection-cmd'],
+    config: L2,
+    ops: [prologue([MAPTI(1, 5, LPI0 + 5, 9)], [lpiProp(LPI0 + 5, 0x80)]), its([CLEAR(1, 5), INV(1, 5), SYNC(0)]),
+      rd('GITS_CREADR', [...creadrAfterError(PROLOGUE_CMDS + 1, PROLOGUE_CMDS + 4), ...creadrAfterError(PROLOGUE_CMDS + 2, PROLOGUE_CMDS + 4)]),
+      msi(1, 5, 0), iar(0, SP), iar(1, SP)],
+  },
+  {
+    component: 'its', name: 'movall',
+    description: 'After MAPC moves collection 0 to vCPU 1, MOVALL from RD 0 to RD 1 and SYNC: the pending LPI is acknowledged on vCPU 1 only.',
+    rules: ['its.cmd.movall.moves-pending', 'choice.u40.mapc-retarget-pending'],
+    config: L2,
+    ops: [prologue(pendingSetup), its([MAPC(0, 1), MOVALL(0, 1), SYNC(1)]), iar(0, SP), iar(1, LPI0), eoi(1, LPI0), iar(1, SP)],
+  },
+  {
+    component: 'its', name: 'movall-same-rd',
+    description: 'MOVALL with RDbase1 = RDbase2 has no effect: the pending LPI stays on vCPU 0.',
+    rules: ['its.cmd.movall.same-rd'],
+    config: L2,
+    ops: [prologue(pendingSetup), its([MOVALL(0, 0), SYNC(0)]), iar(1, SP), iar(0, LPI0), eoi(0, LPI0)],
+  },
+  {
+    component: 'its', name: 'movall-live-collection',
+    description: 'MOVALL from RD 0 to RD 1 while collection 0 still maps to RD 0: the pending LPI moves; later LPIs of the collection go to RD 0 (the CTE wins) or to RD 1 (U47).',
+    rules: ['choice.u47.movall-live-collections', 'its.cmd.movall.moves-pending'],
+    config: L2,
+    ops: [prologue(pendingSetup), its([MOVALL(0, 1), SYNC(1)]), iar(1, LPI0), eoi(1, LPI0), msi(1, 0, 1), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
+  },
+  // ------------------------------------------------------------ LPIs and their tables
+  {
+    component: 'lpi', name: 'property-priority',
+    description: 'LPI priority comes from the configuration byte (priority = byte & 0xfc): LPI 8193 at 0x40 is acknowledged before LPI 8192 at 0xa0.',
+    rules: ['lpi.prop.byte', 'cpuif.priority.highest-first', 'its.cmd.int.pend', 'lpi.group1'],
+    config: L2,
+    ops: [prologue([MAPTI(1, 1, LPI0 + 1, 0), INV(1, 1), INT(1, 0), INT(1, 1), SYNC(0)], [lpiProp(LPI0 + 1, 0x40)]),
+      srd(0, 'ICC_RPR_EL1', 0xff), iar(0, LPI0 + 1), srd(0, 'ICC_RPR_EL1', 0x40), eoi(0, LPI0 + 1), iar(0, LPI0), eoi(0, LPI0), iar(0, SP)],
+  },
+  {
+    component: 'lpi', name: 'disabled-then-inv',
+    description: 'An LPI whose configuration Enable bit is 0 stays pending without being delivered; after the byte is set and INV + SYNC it is delivered.',
+    rules: ['lpi.prop.disabled', 'its.cmd.inv.reload', 'lpi.prop.inv-sync'],
+    config: L2,
+    ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), iar(0, SP), srd(0, 'ISR_EL1', 0),
+      lpiProp(LPI0, 0xa0), its([INV(1, 0), SYNC(0)]), iar(0, LPI0), eoi(0, LPI0), iar(0, SP)],
+  },
+  {
+    component: 'lpi', name: 'disabled-then-invall',
+    description: 'As disabled-then-inv, with INVALL of the collection instead of INV.',
+    rules: ['lpi.prop.disabled', 'its.cmd.invall.reload', 'lpi.prop.inv-sync'],
+    config: L2,
+    ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), iar(0, SP),
+      lpiProp(LPI0, 0xa0), its([INVALL(0), SYNC(0)]), iar(0, LPI0), eoi(0, LPI0)],
+  },
+  {
+    component: 'lpi', name: 'config-cache',
+    description: 'A configuration byte changed without INV may or may not be seen (U16); after INV + SYNC only the new (disabled) configuration is used.',
+    rules: ['choice.u16.config-cache', 'lpi.prop.inv-sync'],
+    config: L2,
+    ops: [prologue(), ...prologueMappingWorks(), lpiProp(LPI0, 0xa0, false), msi(1, 0, 1), iar(0, [LPI0, SP]),
+      its([INV(1, 0), SYNC(0)]), iar(0, SP)],
+  },
+  {
+    component: 'lpi', name: 'invlpir',
+    description: 'GICR_INVLPIR (present when GICR_CTLR.IR = 1) makes the redistributor re-read an LPI\'s configuration; without it the change may or may not be seen (U16). GICR_SYNCR then reads not busy.',
+    rules: ['redist.invlpir', 'redist.syncr', 'choice.u16.config-cache'],
+    config: L2,
+    ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), iar(0, SP), lpiProp(LPI0, 0xa0),
+      rd('GICR_CTLR', [0x1, 0x3, 0x5, 0x7]), wr('GICR_INVLPIR', LPI0), rd('GICR_SYNCR', 0), iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'lpi', name: 'invallr',
+    description: 'GICR_INVALLR (present when GICR_CTLR.IR = 1) makes the redistributor re-read every LPI configuration; without it the change may or may not be seen (U16).',
+    rules: ['redist.invallr', 'redist.syncr', 'choice.u16.config-cache'],
+    config: L2,
+    ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), iar(0, SP), lpiProp(LPI0, 0xa0),
+      wr('GICR_INVALLR', 0), rd('GICR_SYNCR', 0), iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'lpi', name: 'no-active-state',
+    description: 'An acknowledged LPI is not active: it can be made pending again at once; it cannot preempt its own priority, so it is taken again only after EOI.',
+    rules: ['cpuif.lpi.no-active', 'lpi.edge-coalesce', 'its.msi.coalesce'],
+    config: L2,
+    ops: [prologue(), msi(1, 0, 1), iar(0, LPI0), msi(1, 0, 1), msi(1, 0, 1), iar(0, SP), hppir(0, LPI0), eoi(0, LPI0),
+      iar(0, LPI0), eoi(0, LPI0), iar(0, SP)],
+  },
+  {
+    component: 'lpi', name: 'edge-coalesce',
+    description: 'Two MSIs to a pending LPI before it is acknowledged coalesce into one acknowledge.',
+    rules: ['lpi.edge-coalesce', 'its.msi.coalesce', 'its.msi.translate', 'kvm.msi.delivered'],
+    config: L2,
+    ops: [prologue(), swr(0, 'ICC_PMR_EL1', 0), msi(1, 0, 1), msi(1, 0, 1), swr(0, 'ICC_PMR_EL1', 0xf0), iar(0, LPI0), eoi(0, LPI0), iar(0, SP)],
+  },
+  {
+    component: 'lpi', name: 'group1-only',
+    description: 'LPIs are Group 1: with both groups enabled, ICC_IAR0_EL1 does not return a pending LPI, ICC_IAR1_EL1 does.',
+    rules: ['lpi.group1'],
+    config: L2,
+    ops: [prologue(), swr(0, 'ICC_IGRPEN0_EL1', 1), msi(1, 0, 1), srd(0, 'ICC_IAR0_EL1', SP), iar(0, LPI0), eoi(0, LPI0)],
+  },
+  {
+    component: 'lpi', name: 'dist-grp1-gate',
+    description: 'While GICD_CTLR.EnableGrp1 = 0 a pending LPI is not delivered; it is once Group 1 is enabled again.',
+    rules: ['lpi.dist-grp1-gate'],
+    config: L2,
+    ops: [prologue(), wr('GICD_CTLR', 0x10), msi(1, 0, 1), iar(0, SP), wr('GICD_CTLR', 0x12), iar(0, LPI0), eoi(0, LPI0)],
+  },
+  {
+    component: 'lpi', name: 'enable-lpis-required',
+    description: 'An MSI translated to a redistributor with EnableLPIs = 0 is dropped (KVM_SIGNAL_MSI returns -EBUSY, INT does nothing); enabling LPIs there later does not bring it back.',
+    rules: ['lpi.enable-required', 'choice.u23.lpis-off-drop', 'kvm.msi.lpis-disabled', 'redist.ctlr.enable-lpis'],
+    config: L2,
+    ops: [boot({ cpus: [0] }), lpiProp(LPI0 + 1, 0x80),
+      its([MAPD(1, 7, itt(0)), MAPC(1, 1), MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), INT(1, 1), SYNC(1)]), msi(1, 1, EBUSY),
+      wr('GICR_WAKER', 0, { cpu: 1, index: 1 }), swr(1, 'ICC_PMR_EL1', 0xf0), swr(1, 'ICC_IGRPEN1_EL1', 1),
+      wr('GICR_PROPBASER', BigInt(BOOT_PROPBASE) | 15n, { cpu: 1, index: 1 }), wr('GICR_PENDBASER', bootPendBase(1), { cpu: 1, index: 1 }),
+      wr('GICR_CTLR', 1, { cpu: 1, index: 1 }), its([INV(1, 1), SYNC(1)]), iar(1, SP), msi(1, 1, 1), iar(1, LPI0 + 1), eoi(1, LPI0 + 1)],
+  },
+  {
+    component: 'lpi', name: 'pending-table-load',
+    description: 'A pending bit written in vCPU 0\'s pending table (INTID 8195: byte 0x400, bit 3) before LPIs are enabled is loaded when EnableLPIs goes 0 to 1 without PTZ; once the LPI is mapped and its configuration invalidated it is delivered.',
+    rules: ['lpi.pending.load-on-enable', 'lpi.pending.layout', 'redist.ctlr.enable-lpis'],
+    config: { vcpus: 1, spis: 32, its: 1 },
+    ops: [boot({ lpis: false }), lpiProp(8195, 0x80), memWrite(bootPendBase(0) + (8195 >> 3), '08'),
+      wr('GICR_PROPBASER', BigInt(BOOT_PROPBASE) | 15n), wr('GICR_PENDBASER', bootPendBase(0)), wr('GICR_CTLR', 1),
+      ...itsInit(), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 3, 8195, 0), INV(1, 3), SYNC(0)]),
+      iar(0, 8195), eoi(0, 8195), iar(0, SP)],
+  },
+  {
+    component: 'lpi', name: 'pending-table-load-after-map',
+    description: 'As pending-table-load, but the LPI is mapped by the ITS before EnableLPIs: the ITS does not touch pending tables, so the bit is still loaded at enable and the LPI delivered.',
+    rules: ['lpi.pending.load-on-enable', 'lpi.pending.layout', 'its.cmd.mapti.map'],
+    config: { vcpus: 1, spis: 32, its: 1 },
+    ops: [boot({ lpis: false }), lpiProp(8195, 0x80), memWrite(bootPendBase(0) + (8195 >> 3), '08'),
+      wr('GICR_PROPBASER', BigInt(BOOT_PROPBASE) | 15n), wr('GICR_PENDBASER', bootPendBase(0)),
+      ...itsInit(), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 3, 8195, 0), SYNC(0)]),
+      wr('GICR_CTLR', 1), its([INV(1, 3), SYNC(0)]), iar(0, 8195), eoi(0, 8195), iar(0, SP)],
+  },
+  {
+    component: 'lpi', name: 'ptz-nonzero-table',
+    description: 'EnableLPIs with PENDBASER.PTZ = 1 over a pending table that is not zero is UNPREDICTABLE for that redistributor\'s pending state (U19).',
+    rules: ['choice.u19.ptz-nonzero'],
+    config: { vcpus: 1, spis: 32, its: 1 },
+    ops: [boot({ lpis: false }), lpiProp(8195, 0x80), memWrite(bootPendBase(0) + (8195 >> 3), '08'),
+      wr('GICR_PROPBASER', BigInt(BOOT_PROPBASE) | 15n), wr('GICR_PENDBASER', BigInt(bootPendBase(0)) | (1n << 62n)),
+      ...itsInit(), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 3, 8195, 0), SYNC(0)]),
+      wr('GICR_CTLR', 1), its([INV(1, 3), SYNC(0)]), iar(0, [8195, SP])],
+  },
+  {
+    component: 'lpi', name: 'pending-table-write-in-use',
+    description: 'Writing a pending bit into a pending table while LPIs are enabled is UNPREDICTABLE (U20): an LPI mapped afterwards may or may not be pending.',
+    rules: ['choice.u20.pending-table-access'],
+    config: L2,
+    ops: [prologue([], [lpiProp(LPI0 + 1, 0x80)]), memWrite(bootPendBase(0) + 0x400, '02'),
+      its([MAPTI(1, 1, LPI0 + 1, 0), INV(1, 1), SYNC(0)]), iar(0, [LPI0 + 1, SP])],
+  },
+  {
+    component: 'lpi', name: 'idbits-too-small',
+    description: 'With GICR_PROPBASER.IDbits = 12 (< 13) there are no LPIs: the mapping to LPI 8192 fails or its LPI is dropped, and nothing is delivered.',
+    rules: ['lpi.idbits-min', 'its.cmd.mapti.physicalid-oor'],
+    config: L2,
+    ops: [boot({ idBits: 12 }), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(0)]),
+      msi(1, 0, [0, 1, EBUSY]), iar(0, SP)],
+  },
+  {
+    component: 'lpi', name: 'idbits-wide',
+    description: 'GICR_PROPBASER.IDbits = 20, wider than the distributor\'s: the effective width is the smaller one (U21) and LPIs work as usual.',
+    rules: ['choice.u21.idbits-clamp', 'lpi.range'],
+    config: L2,
+    ops: [boot({ idBits: 20 }), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(0)]),
+      ...prologueMappingWorks()],
+  },
+  {
+    component: 'lpi', name: 'propbaser-mismatch',
+    description: 'Redistributor 1 gets a different GICR_PROPBASER than redistributor 0 although they share the configuration table (U22): an LPI on vCPU 1 is configured from either table.',
+    rules: ['choice.u22.propbaser-mismatch'],
+    config: L2,
+    ops: [boot({ cpus: [0] }), lpiProp(LPI0 + 1, 0x80),
+      wr('GICR_WAKER', 0, { cpu: 1, index: 1 }), swr(1, 'ICC_PMR_EL1', 0xf0), swr(1, 'ICC_IGRPEN1_EL1', 1),
+      wr('GICR_PROPBASER', 0x4040_0000n | 15n, { cpu: 1, index: 1 }), wr('GICR_PENDBASER', bootPendBase(1), { cpu: 1, index: 1 }),
+      wr('GICR_CTLR', 1, { cpu: 1, index: 1 }),
+      its([MAPD(1, 7, itt(0)), MAPC(1, 1), MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), INT(1, 1), SYNC(1)]), iar(1, [LPI0 + 1, SP])],
+  },
+  {
+    component: 'lpi', name: 'propbaser-write-lpis-on',
+    description: 'Writing GICR_PROPBASER while EnableLPIs = 1 is UNPREDICTABLE for that redistributor\'s LPIs (U17); it may be ignored or take effect.',
+    rules: ['choice.u17.baser-write-lpis-on'],
+    config: L2,
+    ops: [prologue(), wr('GICR_PROPBASER', 0x4040_0000n | 15n), its([INV(1, 0), SYNC(0)]), msi(1, 0, [1, 0, EBUSY]), iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'lpi', name: 'setlpir-lpis-off',
+    description: 'GICR_SETLPIR on a redistributor with EnableLPIs = 0 has no effect (U25; with DirectLPI = 0 the register is not implemented at all): the LPI is not pending once LPIs are enabled there.',
+    rules: ['choice.u25.setlpir-no-effect'],
+    config: L2,
+    ops: [boot({ cpus: [0] }), lpiProp(LPI0 + 1, 0x80), wr('GICR_SETLPIR', LPI0 + 1, { cpu: 1, index: 1 }),
+      wr('GICR_WAKER', 0, { cpu: 1, index: 1 }), swr(1, 'ICC_PMR_EL1', 0xf0), swr(1, 'ICC_IGRPEN1_EL1', 1),
+      wr('GICR_PROPBASER', BigInt(BOOT_PROPBASE) | 15n, { cpu: 1, index: 1 }), wr('GICR_PENDBASER', bootPendBase(1), { cpu: 1, index: 1 }),
+      wr('GICR_CTLR', 1, { cpu: 1, index: 1 }), its([MAPD(1, 7, itt(0)), MAPC(1, 1), MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), SYNC(1)]),
+      iar(1, SP)],
+  },
+  {
+    component: 'redistributor', name: 'clear-enable-lpis',
+    description: 'Clearing GICR_CTLR.EnableLPIs may not be supported (U18, CES): it reads back cleared (CES = 1) or still set (CES = 0). An MSI to it is then dropped (-EBUSY) or delivered.',
+    rules: ['choice.u18.clear-enable-lpis', 'kvm.msi.lpis-disabled'],
+    config: L2,
+    ops: [prologue(), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6, 0x1, 0x5]), msi(1, 0, [EBUSY, 1])],
+  },
+  {
+    component: 'redistributor', name: 'pending-across-enable-toggle',
+    description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table or lost (U24).',
+    rules: ['choice.u24.pending-across-toggle'],
+    config: L2,
+    ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6, 0x1, 0x5]),
+      wr('GICR_CTLR', 1), lpiProp(LPI0, 0xa0), its([INV(1, 0), SYNC(0)]), iar(0, [LPI0, SP])],
+  },
+  // ------------------------------------------------------------ ITS registers and queue
+  {
+    component: 'its', name: 'queue-wrap',
+    description: 'The command queue is circular: with a 4 KiB queue (128 slots) 127 SYNCs fill it to offset 0xfe0; the next commands wrap to offset 0 and run. Writing CBASER reset CREADR to 0.',
+    rules: ['its.queue.circular', 'its.queue.in-order', 'its.reg.cbaser.creadr-reset', 'its.reg.creadr.progress', 'its.reg.cwriter.rw', 'its.reg.ctlr.enabled'],
+    config: L2,
+    ops: [prologue([], prop1), wr('GITS_CTLR', 0), wr('GITS_CBASER', (1n << 63n) | 0x41f0_0000n), rd('GITS_CREADR', 0),
+      wr('GITS_CWRITER', 0), wr('GITS_CTLR', 1), rd('GITS_CTLR', [0x1, 0x8000_0001]),
+      its(Array.from({ length: 127 }, () => SYNC(0))), rd('GITS_CREADR', 0xfe0),
+      its([MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), SYNC(1)]), rd('GITS_CWRITER', 0x40), rd('GITS_CREADR', 0x40),
+      msi(1, 1, 1), iar(1, LPI0 + 1), eoi(1, LPI0 + 1)],
+  },
+  {
+    component: 'its', name: 'disabled-queue-and-msi',
+    description: 'While GITS_CTLR.Enabled = 0 the ITS reads Quiescent, processes no command and drops MSIs (KVM_SIGNAL_MSI: -EBUSY); the queued commands run once it is enabled (U35).',
+    rules: ['its.queue.disabled', 'choice.u35.disabled-commands', 'its.msi.disabled-drop', 'kvm.msi.its-disabled', 'its.reg.ctlr.enabled', 'its.reg.ctlr.quiescent'],
+    config: L2,
+    ops: [prologue([], prop1), wr('GITS_CTLR', 0), rd('GITS_CTLR', [0x8000_0000, 0x8000_0002]), msi(1, 0, EBUSY),
+      its([MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), SYNC(1)]), rd('GITS_CREADR', h(PROLOGUE_CMDS * CMD_BYTES)), msi(1, 1, EBUSY),
+      wr('GITS_CTLR', 1), rd('GITS_CREADR', h((PROLOGUE_CMDS + 3) * CMD_BYTES)), msi(1, 1, 1), iar(1, LPI0 + 1), eoi(1, LPI0 + 1), iar(0, SP)],
+  },
+  {
+    component: 'its', name: 'quiescent-while-enabled',
+    description: 'GITS_CTLR.Quiescent is UNKNOWN while the ITS is enabled (U34).',
+    rules: ['choice.u34.quiescent-enabled', 'its.reg.ctlr.enabled'],
+    config: L2,
+    ops: [prologue(), rd('GITS_CTLR', [0x1, 0x8000_0001, 0x3, 0x8000_0003])],
+  },
+  {
+    component: 'its', name: 'creadr-read-only',
+    description: 'GITS_CREADR is read-only: a guest write does not move it.',
+    rules: ['its.reg.creadr.ro', 'its.reg.creadr.progress'],
+    config: L2,
+    ops: [prologue(), rd('GITS_CREADR', h(PROLOGUE_CMDS * CMD_BYTES)), wr('GITS_CREADR', 0x20), rd('GITS_CREADR', h(PROLOGUE_CMDS * CMD_BYTES)),
+      rd('GITS_CWRITER', h(PROLOGUE_CMDS * CMD_BYTES)), ...prologueMappingWorks()],
+  },
+  {
+    component: 'its', name: 'cwriter-out-of-range',
+    description: 'GITS_CWRITER.Offset at the queue size (64 KiB) is CONSTRAINED UNPREDICTABLE (U28): the write is ignored or taken; MSIs still translate.',
+    rules: ['choice.u28.cwriter-oor'],
+    config: L2,
+    ops: [prologue(), wr('GITS_CWRITER', 0x1_0000), rd('GITS_CWRITER', [h(PROLOGUE_CMDS * CMD_BYTES), h(0x1_0000)]), ...prologueMappingWorks()],
+  },
+  {
+    component: 'its', name: 'cbaser-rewrite',
+    description: 'Writing GITS_CBASER while the ITS is disabled sets CREADR to 0; CWRITER is left alone or reset to 0 (U30). Address bits [15:12] are used or read as 0 (U29).',
+    rules: ['its.reg.cbaser.creadr-reset', 'its.reg.cbaser.rw', 'choice.u30.baser-write-enabled', 'choice.u29.cbaser-low-bits'],
+    config: L2,
+    ops: [prologue(), wr('GITS_CTLR', 0), wr('GITS_CBASER', (1n << 63n) | 0x41f0_1000n | 1n), rd('GITS_CREADR', 0),
+      rd('GITS_CWRITER', [h(PROLOGUE_CMDS * CMD_BYTES), h(0)]), rd('GITS_CBASER', cbaserReadbacks([0x41f0_1000, 0x41f0_0000], 1))],
+  },
+  {
+    component: 'its', name: 'cbaser-write-enabled',
+    description: 'Writing GITS_CBASER while the ITS is enabled is UNPREDICTABLE (U30); KVM ignores it. MSIs keep translating.',
+    rules: ['choice.u30.baser-write-enabled'],
+    config: L2,
+    ops: [prologue(), wr('GITS_CBASER', (1n << 63n) | 0x41f0_0000n), ...prologueMappingWorks()],
+  },
+  {
+    component: 'its', name: 'enable-without-collection-table',
+    description: 'Enabling the ITS with GITS_BASER1 (collection table) not Valid is UNPREDICTABLE (U31): the enable is refused or the ITS runs without usable tables. Toggling BASER Valid back keeps or loses the mappings (U32).',
+    rules: ['choice.u31.enable-without-tables', 'choice.u32.baser-valid-toggle'],
+    config: L2,
+    ops: [prologue(), wr('GITS_CTLR', 0), wr('GITS_BASER1', 0x4088_0200n), wr('GITS_CTLR', 1),
+      rd('GITS_CTLR', [0x0, 0x8000_0000, 0x1, 0x8000_0001]), wr('GITS_CTLR', 0),
+      wr('GITS_BASER1', (1n << 63n) | 0x4088_0200n), wr('GITS_CTLR', 1), msi(1, 0, [0, 1]), iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'its', name: 'device-table-scribble',
+    description: 'Overwriting the device table entry of device 1 while the ITS may use it is UNPREDICTABLE for that entry (U33); device 2\'s mapping is outside the scope and keeps working.',
+    rules: ['choice.u33.table-memory-write'],
+    config: L2,
+    ops: [prologue([MAPD(2, 7, itt(2)), MAPTI(2, 0, LPI0 + 1, 1), INV(2, 0), SYNC(1)], prop1), memWrite(bootDeviceTable(0) + 8, 'ffffffffffffffff'),
+      msi(2, 0, 1), iar(1, LPI0 + 1), eoi(1, LPI0 + 1), msi(1, 0, [0, 1])],
+  },
+  {
+    component: 'its', name: 'invall-scope',
+    description: 'INVALL of collection 0 may also re-read configuration of LPIs in other collections (U48) and a change not invalidated may be seen anyway (U16).',
+    rules: ['choice.u48.invall-scope', 'choice.u16.config-cache'],
+    config: L2,
+    ops: [prologue([MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), SYNC(1)], [lpiProp(LPI0 + 1, 0x80, false)]), lpiProp(LPI0 + 1, 0x80),
+      its([INVALL(0), INT(1, 1), SYNC(0), SYNC(1)]), iar(1, [LPI0 + 1, SP])],
+  },
+  {
+    component: 'its', name: 'msi-drops',
+    description: 'MSIs for an unmapped device, an EventID beyond the device\'s size and an event without ITE are dropped (KVM_SIGNAL_MSI returns 0); a mapped one is translated (1).',
+    rules: ['its.msi.unmapped-device-drop', 'its.msi.id-oor-drop', 'its.msi.unmapped-event-drop', 'its.msi.translate', 'kvm.msi.blocked', 'kvm.msi.delivered'],
+    config: L2,
+    ops: [prologue(), msi(99, 0, 0), msi(1, 256, 0), msi(1, 5, 0), iar(0, SP), ...prologueMappingWorks()],
+  },
+];
+
+/** What the boot macro programs for ITS 0, done by hand after boot({ lpis: false }). */
+function itsInit(): Op[] {
+  const VALID = 1n << 63n;
+  const PAGE_64K = 2n << 8n;
+  return [
+    wr('GITS_BASER0', VALID | PAGE_64K | 7n | BigInt(bootDeviceTable(0))), // 8 x 64 KiB pages
+    wr('GITS_BASER1', VALID | PAGE_64K | BigInt(bootCollectionTable(0))), // 1 x 64 KiB page
+    wr('GITS_CBASER', VALID | 15n | BigInt(bootCommandQueue(0))), // 16 x 4 KiB pages
+    wr('GITS_CWRITER', 0),
+    wr('GITS_CTLR', 1),
+  ];
+}
+
+/** GITS_CBASER read-backs: Valid, one of the addresses, Size as written; Shareability [11:10],
+ *  OuterCache [55:53], InnerCache [61:59] any value (implementations may fix them, 5.1). */
+function cbaserReadbacks(addrs: number[], size: number): string[] {
+  const out: string[] = [];
+  for (const a of addrs) {
+    for (let sh = 0n; sh < 4n; sh++) {
+      for (let ic = 0n; ic < 8n; ic++) {
+        for (let oc = 0n; oc < 8n; oc++) out.push(h((1n << 63n) | BigInt(a) | BigInt(size) | (sh << 10n) | (oc << 53n) | (ic << 59n)));
+      }
+    }
+  }
+  return out;
+}
+export { SPURIOUS, attr, bootCollectionTable };

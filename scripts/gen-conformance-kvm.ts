@@ -1,0 +1,317 @@
+// Directed scenarios for KVM's documented userspace ABI (kvm-vgic.md 1.8, 1.9, 1.12, 1.13;
+// Documentation/virt/kvm/api.rst, devices/arm-vgic-v3.rst, devices/arm-vgic-its.rst): KVM_IRQ_LINE,
+// GSI routing, irqfd and resamplefd, KVM_SIGNAL_MSI, device attributes, the ITS table save/restore
+// ABI revision 0 and its errors, SAVE_PENDING_TABLES and migration.
+import type { Op } from '../spec/scenario.js';
+import {
+  type Def, boot, quiesce, privSetup, spiSetup, iar, eoi, rpr, srd, swr, rd, wr, h, bit, irqLine, msi, its, lpiProp,
+  memRead, memWrite, le64, itt, attr, ok, errno, sendSgi,
+  MAPD, MAPC, MAPTI, INV, INT, SYNC, INTID_SPURIOUS as SP, EINVAL, EBUSY, ENXIO, ENODEV, EEXIST, CMD_BYTES, off,
+} from './gen-conformance-lib.js';
+import { expandBoot } from '../spec/expand.js';
+import { resolveConfig } from '../spec/scenario.js';
+import { GICD_BASE, bootCollectionTable, bootDeviceTable, bootPendBase, itsTranslater } from '../spec/layout.js';
+
+const K1 = { vcpus: 2, spis: 64, its: 0 };
+const L2 = { vcpus: 2, spis: 32, its: 1 };
+const LPI0 = 8192;
+
+// ---- ITS table ABI revision 0 entry layouts (kvm-vgic.md 1.13; arm-vgic-its.rst), 8 bytes LE each
+/** DTE: V [63], next DeviceID delta [62:49] (0 = last), ITT_addr[51:8] in [48:5], Size = EventID bits - 1 [4:0]. */
+const dte = (next: number, ittAddr: number, size: number): bigint =>
+  (1n << 63n) | (BigInt(next) << 49n) | ((BigInt(ittAddr) >> 8n) << 5n) | BigInt(size);
+/** ITE: next EventID delta [63:48] (0 = last), pINTID [47:16] (0 = invalid), ICID [15:0]. */
+const ite = (next: number, pintid: number, icid: number): bigint => (BigInt(next) << 48n) | (BigInt(pintid) << 16n) | BigInt(icid);
+/** CTE: V [63], RDbase = target vCPU id [51:16], ICID [15:0]. */
+const cte = (target: number, icid: number): bigint => (1n << 63n) | (BigInt(target) << 16n) | BigInt(icid);
+
+/** The GITS_BASER0/1 and CBASER values the boot macro programmed (spec/expand.ts), which a VMM
+ *  restoring the ITS writes back. */
+function bootItsRegisters(): { baser0: string; baser1: string; cbaser: string } {
+  const ops = expandBoot({ op: 'boot' }, resolveConfig(L2));
+  const val = (name: string): string => {
+    const o = ops.find((x) => x.op === 'mmio.write' && x.frame === 'gits' && x.offset === off(name));
+    if (!o || o.op !== 'mmio.write') throw new Error(`boot macro does not write ${name}`);
+    return o.value;
+  };
+  return { baser0: val('GITS_BASER0'), baser1: val('GITS_BASER1'), cbaser: val('GITS_CBASER') };
+}
+const ITS_REGS = (o: string) => ({ offset: off(o) });
+
+/** Save set-up: device 1 (Size 7, ITT slot 0) events 0 -> 8192 and 3 -> 8195; device 4 (Size 4,
+ *  ITT slot 1) event 9 -> 8197; all in collection 0 on vCPU 1. */
+function saveSetup(): Op[] {
+  return [boot(), lpiProp(8192, 0xa0), lpiProp(8195, 0xa0), lpiProp(8197, 0xa0),
+    its([MAPD(1, 7, itt(0)), MAPD(4, 4, itt(1)), MAPC(0, 1), MAPTI(1, 0, 8192, 0), MAPTI(1, 3, 8195, 0), MAPTI(4, 9, 8197, 0),
+      INV(1, 0), INV(1, 3), INV(4, 9), SYNC(1)])];
+}
+/** The documented restore order on the same VM after ITS_RESET (arm-vgic-its.rst): CBASER, other
+ *  GITS_* registers (BASERs), RESTORE_TABLES, then GITS_CTLR. */
+function restoreSequence(expectRestore: number): Op[] {
+  const r = bootItsRegisters();
+  const ops: Op[] = [
+    attr('its', 'CTRL', 'ITS_RESET', 'set', ok, undefined, 0),
+    attr('its', 'ITS_REGS', ITS_REGS('GITS_CBASER'), 'set', ok, BigInt(r.cbaser), 0),
+    attr('its', 'ITS_REGS', ITS_REGS('GITS_BASER0'), 'set', ok, BigInt(r.baser0), 0),
+    attr('its', 'ITS_REGS', ITS_REGS('GITS_BASER1'), 'set', ok, BigInt(r.baser1), 0),
+    attr('its', 'CTRL', 'ITS_RESTORE_TABLES', 'set', expectRestore === 0 ? ok : errno(expectRestore), undefined, 0),
+  ];
+  if (expectRestore === 0) ops.push(attr('its', 'ITS_REGS', ITS_REGS('GITS_CTLR'), 'set', ok, 1n, 0));
+  return ops;
+}
+const SAVE = attr('its', 'CTRL', 'ITS_SAVE_TABLES', 'set', ok, undefined, 0);
+
+export const kvmScenarios: Def[] = [
+  {
+    component: 'kvm-abi', name: 'irq-line-errors',
+    description: 'KVM_IRQ_LINE rejects: type CPU with an in-kernel GIC (-ENXIO); SPI below 32 or beyond the VM\'s SPIs (-EINVAL); PPI outside 16..31 or on a missing vCPU (-EINVAL). Valid lines return 0.',
+    rules: ['kvm.irq-line.cpu-enxio', 'kvm.irq-line.spi-einval', 'kvm.irq-line.ppi-einval', 'kvm.irq-line.spi', 'kvm.irq-line.ppi'],
+    config: K1,
+    ops: [boot(), irqLine('cpu', 0, 1, ENXIO), irqLine('spi', 31, 1, EINVAL), irqLine('spi', 96, 1, EINVAL), irqLine('spi', 95, 1, 0),
+      irqLine('spi', 95, 0, 0), irqLine('ppi', 15, 1, EINVAL), irqLine('ppi', 32, 1, EINVAL), irqLine('ppi', 20, 1, EINVAL, 5),
+      irqLine('ppi', 20, 1, 0, 1), irqLine('ppi', 20, 0, 0, 1)],
+  },
+  {
+    component: 'kvm-abi', name: 'irq-line-raw',
+    description: 'The KVM_IRQ_LINE irq field: type [27:24], vcpu_index [23:16], irq_id [15:0]. Type 1 irq_id 40 raises SPI 40; type 2 vcpu 1 irq_id 20 raises PPI 20 of vCPU 1; type 0 is -ENXIO; vcpu2_index [31:28] naming vCPU 256 is -EINVAL.',
+    rules: ['kvm.irq-line.raw', 'kvm.irq-line.spi', 'kvm.irq-line.ppi', 'kvm.irq-line.cpu-enxio', 'kvm.irq-line.ppi-einval'],
+    config: K1,
+    ops: [boot(), quiesce([0, 1], 64), spiSetup(40, { prio: 0x80, edge: true }), privSetup(1, 20, 0x80),
+      { op: 'kvm.irq_line', raw: (1 << 24) | 40, level: 1, expect: 0 } as Op, { op: 'kvm.irq_line', raw: (1 << 24) | 40, level: 0, expect: 0 } as Op,
+      iar(0, 40), eoi(0, 40),
+      { op: 'kvm.irq_line', raw: (2 << 24) | (1 << 16) | 20, level: 1, expect: 0 } as Op, iar(0, SP), iar(1, 20),
+      { op: 'kvm.irq_line', raw: (2 << 24) | (1 << 16) | 20, level: 0, expect: 0 } as Op, eoi(1, 20), iar(1, SP),
+      { op: 'kvm.irq_line', raw: 0, level: 1, expect: ENXIO } as Op,
+      { op: 'kvm.irq_line', raw: 0x1000_0000 + ((2 << 24) | 20), level: 1, expect: EINVAL } as Op],
+  },
+  {
+    component: 'kvm-abi', name: 'routing-default',
+    description: 'Without KVM_SET_GSI_ROUTING, GSI 8 maps to irqchip pin 8 = SPI 40: an irqfd on GSI 8 raises it (an edge: asserted then deasserted).',
+    rules: ['kvm.routing.default', 'kvm.irqfd.edge'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: true }), { op: 'kvm.irqfd', gsi: 8, resample: false, deassign: false, expect: 0 } as Op,
+      { op: 'irqfd.signal', gsi: 8 } as Op, iar(0, 40), eoi(0, 40), iar(0, SP)],
+  },
+  {
+    component: 'kvm-abi', name: 'routing-irqchip-irqfd',
+    description: 'An irqchip route GSI 3 -> pin 10 makes an irqfd on GSI 3 raise SPI 42; two signals before the acknowledge coalesce (edge).',
+    rules: ['kvm.routing.irqchip', 'kvm.irqfd.edge', 'dist.edge.latch'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: true }),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
+      { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: false, expect: 0 } as Op,
+      { op: 'irqfd.signal', gsi: 3 } as Op, { op: 'irqfd.signal', gsi: 3 } as Op, iar(0, 42), eoi(0, 42), iar(0, SP)],
+  },
+  {
+    component: 'kvm-abi', name: 'routing-einval',
+    description: 'KVM_SET_GSI_ROUTING rejects an irqchip pin >= 988 and an unknown entry type with -EINVAL; pin 987 is accepted.',
+    rules: ['kvm.routing.einval', 'kvm.routing.irqchip'],
+    config: K1,
+    ops: [boot(),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 1, type: 'irqchip', irqchip: 0, pin: 988 }], expect: EINVAL } as Op,
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 1, type: 99 }], expect: EINVAL } as Op,
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 1, type: 'irqchip', irqchip: 0, pin: 987 }], expect: 0 } as Op],
+  },
+  {
+    component: 'kvm-abi', name: 'irqfd-resample',
+    description: 'A resample irqfd asserts level-sensitive SPI 42 and keeps it asserted; when the guest deactivates it (EOI), KVM deasserts the line and signals the resamplefd once.',
+    rules: ['kvm.irqfd.resample', 'kvm.routing.irqchip', 'dist.level.line'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: false }),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
+      { op: 'kvm.irqfd', gsi: 3, resample: true, deassign: false, expect: 0 } as Op,
+      { op: 'irqfd.signal', gsi: 3 } as Op, rd('GICD_ISPENDR1', bit(42)), iar(0, 42),
+      { op: 'irqfd.resampled', gsi: 3, expect: false } as Op, eoi(0, 42),
+      { op: 'irqfd.resampled', gsi: 3, expect: true } as Op, { op: 'irqfd.resampled', gsi: 3, expect: false } as Op,
+      iar(0, SP), rd('GICD_ISPENDR1', 0)],
+  },
+  {
+    component: 'kvm-abi', name: 'irqfd-deassign',
+    description: 'After KVM_IRQFD with the deassign flag, signalling the eventfd injects nothing.',
+    rules: ['kvm.irqfd.deassign'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: true }),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
+      { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: false, expect: 0 } as Op,
+      { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: true, expect: 0 } as Op,
+      { op: 'irqfd.signal', gsi: 3 } as Op, iar(0, SP), rd('GICD_ISPENDR1', 0)],
+  },
+  {
+    component: 'kvm-abi', name: 'irqfd-msi',
+    description: 'An MSI route (GITS_TRANSLATER of ITS 0, data = EventID 0, devid 1) behind an irqfd injects the LPI through the ITS.',
+    rules: ['kvm.routing.msi', 'kvm.irqfd.msi', 'its.msi.translate'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(1)]),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 5, type: 'msi', address: h(itsTranslater(0)), data: 0, devid: 1 }], expect: 0 } as Op,
+      { op: 'kvm.irqfd', gsi: 5, resample: false, deassign: false, expect: 0 } as Op,
+      { op: 'irqfd.signal', gsi: 5 } as Op, iar(0, SP), iar(1, LPI0), eoi(1, LPI0)],
+  },
+  {
+    component: 'kvm-abi', name: 'signal-msi-errors',
+    description: 'KVM_SIGNAL_MSI without KVM_MSI_VALID_DEVID, or to an address outside every ITS frame, returns -EINVAL; a valid MSI returns 1.',
+    rules: ['kvm.msi.no-devid', 'kvm.msi.bad-address', 'kvm.msi.delivered'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(0)]),
+      msi(1, 0, EINVAL, { flags: 0 }), msi(1, 0, EINVAL, { address: GICD_BASE }), iar(0, SP), msi(1, 0, 1), iar(0, LPI0), eoi(0, LPI0)],
+  },
+  {
+    component: 'kvm-abi', name: 'signal-msi-no-its',
+    description: 'KVM_SIGNAL_MSI on a VM without an ITS returns -ENODEV.',
+    rules: ['kvm.msi.no-its'],
+    config: K1,
+    ops: [boot(), msi(1, 0, ENODEV, { address: itsTranslater(0) })],
+  },
+  {
+    component: 'kvm-abi', name: 'attr-nr-irqs',
+    description: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS reads the number of interrupts: SPIs + 32.',
+    rules: ['kvm.attr.nr-irqs'],
+    config: K1,
+    ops: [boot(), attr('vgic', 'NR_IRQS', 0, 'get', { errno: 0, value: h(96) })],
+  },
+  {
+    component: 'kvm-abi', name: 'attr-dist-regs',
+    description: 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS reads the enable the guest set, and a userspace write of GICD_ISPENDR makes the SPI pending for the guest.',
+    rules: ['kvm.attr.dist-regs'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: true }),
+      attr('vgic', 'DIST_REGS', { offset: off('GICD_ISENABLER1') }, 'get', { errno: 0, value: h(bit(40)) }),
+      attr('vgic', 'DIST_REGS', { offset: off('GICD_ISPENDR1') }, 'set', ok, bit(40)),
+      iar(0, 40), eoi(0, 40), iar(0, SP)],
+  },
+  {
+    component: 'kvm-abi', name: 'attr-redist-regs',
+    description: 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS addresses the redistributor of the vCPU named in the attribute; SGI-frame registers are at +64 KiB.',
+    rules: ['kvm.attr.redist-regs'],
+    config: K1,
+    ops: [boot(), quiesce([0, 1], 64), privSetup(1, 3, 0x80),
+      attr('vgic', 'REDIST_REGS', { offset: 0x1_0000 + off('GICR_ISENABLER0'), vcpu: 1 }, 'get', { errno: 0, value: h(0x8) }),
+      attr('vgic', 'REDIST_REGS', { offset: 0x1_0000 + off('GICR_ISENABLER0'), vcpu: 0 }, 'get', { errno: 0, value: h(0) }),
+      attr('vgic', 'REDIST_REGS', { offset: 0x1_0000 + off('GICR_ISPENDR0'), vcpu: 1 }, 'set', ok, 0x8),
+      iar(0, SP), iar(1, 3), eoi(1, 3)],
+  },
+  {
+    component: 'kvm-abi', name: 'attr-its-regs',
+    description: 'KVM_DEV_ARM_VGIC_GRP_ITS_REGS reads GITS_CWRITER; GITS_CREADR can be set only while the ITS is disabled (-EBUSY) and only in range (-EINVAL).',
+    rules: ['kvm.attr.its-regs'],
+    config: L2,
+    ops: [boot(), its([MAPD(1, 7, itt(0)), MAPC(0, 0), SYNC(0)]),
+      attr('its', 'ITS_REGS', ITS_REGS('GITS_CWRITER'), 'get', { errno: 0, value: h(3 * CMD_BYTES) }, undefined, 0),
+      attr('its', 'ITS_REGS', ITS_REGS('GITS_CREADR'), 'set', errno(EBUSY), 3n * BigInt(CMD_BYTES), 0),
+      wr('GITS_CTLR', 0),
+      attr('its', 'ITS_REGS', ITS_REGS('GITS_CREADR'), 'set', errno(EINVAL), 0x1_0000n, 0),
+      attr('its', 'ITS_REGS', ITS_REGS('GITS_CREADR'), 'set', ok, 3n * BigInt(CMD_BYTES), 0),
+      rd('GITS_CREADR', h(3 * CMD_BYTES))],
+  },
+  {
+    component: 'kvm-abi', name: 'attr-its-iidr-revision',
+    description: 'Userspace may select the ITS table ABI through GITS_IIDR.Revision [15:12]: revision 0 is accepted, revision 1 (no such ABI) is -EINVAL.',
+    rules: ['kvm.attr.its-iidr', 'kvm.its-abi.save'],
+    config: L2,
+    ops: [boot(), attr('its', 'ITS_REGS', ITS_REGS('GITS_IIDR'), 'set', errno(EINVAL), 1n << 12n, 0),
+      attr('its', 'ITS_REGS', ITS_REGS('GITS_IIDR'), 'set', ok, 0n, 0), SAVE],
+  },
+  {
+    component: 'kvm-abi', name: 'attr-its-reset',
+    description: 'KVM_DEV_ARM_ITS_CTRL_RESET disables the ITS, zeroes CBASER, CREADR and CWRITER and forgets every mapping: MSIs then get -EBUSY.',
+    rules: ['kvm.attr.its-reset', 'kvm.msi.its-disabled'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(0)]),
+      attr('its', 'CTRL', 'ITS_RESET', 'set', ok, undefined, 0),
+      rd('GITS_CTLR', [0x8000_0000, 0]), rd('GITS_CBASER', 0), rd('GITS_CREADR', 0), rd('GITS_CWRITER', 0), msi(1, 0, EBUSY), iar(0, SP)],
+  },
+  {
+    component: 'save-restore', name: 'its-save-layout',
+    description: 'KVM_DEV_ARM_ITS_SAVE_TABLES writes ABI revision 0 entries: DTEs at device table + 8 * DeviceID chained by DeviceID deltas, ITEs at ITT + 8 * EventID chained by EventID deltas, and the collection table back to back with an invalid terminator.',
+    rules: ['kvm.its-abi.save', 'kvm.its-abi.dte', 'kvm.its-abi.ite', 'kvm.its-abi.cte'],
+    config: L2,
+    ops: [saveSetup(), SAVE,
+      // device 1: next valid device is 4 (delta 3); device 4 is the last (delta 0)
+      memRead(bootDeviceTable(0) + 1 * 8, 8, le64(dte(3, itt(0), 7))),
+      memRead(bootDeviceTable(0) + 4 * 8, 8, le64(dte(0, itt(1), 4))),
+      // device 1: event 0 -> next event 3; event 3 last. device 4: event 9 last.
+      memRead(itt(0) + 0 * 8, 8, le64(ite(3, 8192, 0))),
+      memRead(itt(0) + 3 * 8, 8, le64(ite(0, 8195, 0))),
+      memRead(itt(1) + 9 * 8, 8, le64(ite(0, 8197, 0))),
+      // one collection (ICID 0 on vCPU 1), then an invalid (zero) terminator
+      memRead(bootCollectionTable(0), 16, le64(cte(1, 0)) + le64(0n))],
+  },
+  {
+    component: 'save-restore', name: 'its-save-restore',
+    description: 'Save the ITS tables, reset the ITS, restore in the documented order (CBASER, BASERs, RESTORE_TABLES, GITS_CTLR): every device, event and collection works again and the guest can queue new commands.',
+    rules: ['kvm.its-abi.restore', 'kvm.its-abi.save', 'kvm.attr.its-reset', 'kvm.attr.its-regs'],
+    config: L2,
+    ops: [saveSetup(), SAVE, restoreSequence(0),
+      msi(1, 0, 1), iar(1, 8192), eoi(1, 8192), msi(1, 3, 1), iar(1, 8195), eoi(1, 8195), msi(4, 9, 1), iar(1, 8197), eoi(1, 8197),
+      msi(1, 1, 0), its([MAPTI(1, 1, 8193, 0), INV(1, 1), SYNC(1)]), lpiProp(8193, 0x80), its([INV(1, 1), SYNC(1)]), msi(1, 1, 1), iar(1, 8193), eoi(1, 8193)],
+  },
+  {
+    component: 'save-restore', name: 'its-restore-bad-dte',
+    description: 'RESTORE_TABLES fails with -EINVAL when a DTE\'s Size field exceeds the supported EventID bits (16).',
+    rules: ['kvm.its-abi.restore-bad-dte'],
+    config: L2,
+    ops: [saveSetup(), SAVE, memWrite(bootDeviceTable(0) + 1 * 8, le64(dte(3, itt(0), 20))), restoreSequence(EINVAL)],
+  },
+  {
+    component: 'save-restore', name: 'its-restore-bad-ite-intid',
+    description: 'RESTORE_TABLES fails with -EINVAL for an ITE whose pINTID is nonzero but below 8192.',
+    rules: ['kvm.its-abi.restore-bad-ite'],
+    config: L2,
+    ops: [saveSetup(), SAVE, memWrite(itt(0) + 3 * 8, le64(ite(0, 100, 0))), restoreSequence(EINVAL)],
+  },
+  {
+    component: 'save-restore', name: 'its-restore-bad-ite-icid',
+    description: 'RESTORE_TABLES fails with -EINVAL for an ITE naming a collection that the collection table does not restore.',
+    rules: ['kvm.its-abi.restore-bad-ite'],
+    config: L2,
+    ops: [saveSetup(), SAVE, memWrite(itt(1) + 9 * 8, le64(ite(0, 8197, 7))), restoreSequence(EINVAL)],
+  },
+  {
+    component: 'save-restore', name: 'its-restore-bad-cte-target',
+    description: 'RESTORE_TABLES fails with -EINVAL for a CTE whose target is not an existing vCPU.',
+    rules: ['kvm.its-abi.restore-bad-cte'],
+    config: L2,
+    ops: [saveSetup(), SAVE, memWrite(bootCollectionTable(0), le64(cte(9, 0))), restoreSequence(EINVAL)],
+  },
+  {
+    component: 'save-restore', name: 'its-restore-duplicate-cte',
+    description: 'RESTORE_TABLES fails with -EEXIST when two CTEs carry the same ICID.',
+    rules: ['kvm.its-abi.restore-bad-cte'],
+    config: L2,
+    ops: [saveSetup(), SAVE, memWrite(bootCollectionTable(0), le64(cte(1, 0)) + le64(cte(0, 0))), restoreSequence(EEXIST)],
+  },
+  {
+    component: 'save-restore', name: 'save-pending-tables',
+    description: 'KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES writes the pending state of LPI 8192 (pending, disabled, on vCPU 1) into vCPU 1\'s pending table: byte 0x400, bit 0; LPI 8195 is not pending (bit 3 clear).',
+    rules: ['kvm.its-abi.save-pending', 'lpi.pending.layout'],
+    config: L2,
+    ops: [saveSetup(), lpiProp(8192, 0xa0, false), its([INV(1, 0), INT(1, 0), SYNC(1)]), iar(1, SP),
+      attr('vgic', 'CTRL', 'SAVE_PENDING_TABLES', 'set', ok), memRead(bootPendBase(1) + (8192 >> 3), 1, '01')],
+  },
+  {
+    component: 'save-restore', name: 'migrate-lpi-pending',
+    description: 'A pending (disabled) LPI survives migrate; enabled and invalidated afterwards it is delivered; the mappings survive too.',
+    rules: ['kvm.migrate.lpi-pending', 'kvm.migrate.mappings'],
+    config: L2,
+    ops: [saveSetup(), lpiProp(8192, 0xa0, false), its([INV(1, 0), INT(1, 0), SYNC(1)]), { op: 'migrate' } as Op,
+      lpiProp(8192, 0xa0), its([INV(1, 0), SYNC(1)]), iar(1, 8192), eoi(1, 8192), msi(4, 9, 1), iar(1, 8197), eoi(1, 8197), iar(1, SP)],
+  },
+  {
+    component: 'save-restore', name: 'migrate-dist-state',
+    description: 'Distributor and redistributor state survives migrate: SPI enable, priority, routing and pending state (masked by PMR before), an SGI\'s pending state, PMR.',
+    rules: ['kvm.migrate.dist-state', 'kvm.migrate.cpuif-state'],
+    config: K1,
+    ops: [boot({ pmr: '0x30' }), quiesce([0, 1], 64), spiSetup(40, { prio: 0x40, edge: true, target: 1 }), wr('GICD_ISPENDR1', bit(40)),
+      privSetup(0, 5, 0x20), sendSgi(1, 5, [0]), iar(1, SP), { op: 'migrate' } as Op,
+      rd('GICD_ISENABLER1', bit(40)), rd('GICD_IPRIORITYR40', 0x40, { width: 8 }), rd('GICD_IROUTER40', 1), rd('GICD_ISPENDR1', bit(40)),
+      srd(1, 'ICC_PMR_EL1', 0x30), swr(1, 'ICC_PMR_EL1', 0xf0), iar(1, 40), eoi(1, 40), iar(0, 5), eoi(0, 5)],
+  },
+  {
+    component: 'save-restore', name: 'migrate-cpuif-active',
+    description: 'An acknowledged (active) SGI, the running priority, BPR1 and EOImode survive migrate; EOI afterwards drops the priority and deactivates it.',
+    rules: ['kvm.migrate.cpuif-state', 'kvm.migrate.dist-state'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), swr(0, 'ICC_BPR1_EL1', 5), privSetup(0, 1, 0x40), sendSgi(0, 1, [0]), iar(0, 1), rpr(0, 0x40),
+      { op: 'migrate' } as Op, rpr(0, 0x40), srd(0, 'ICC_BPR1_EL1', 5), rd('GICR_ISACTIVER0', 0x2),
+      eoi(0, 1), rpr(0, 0xff), rd('GICR_ISACTIVER0', 0), iar(0, SP)],
+  },
+];
