@@ -5,7 +5,7 @@
 // Folder format: fuzz/CAMPAIGN-FORMAT.md.
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Expectations } from '../../spec/expectations.js';
@@ -49,9 +49,22 @@ export interface CampaignOptions {
   status?: { write(s: string): void; isTTY?: boolean };
   /** listen to SIGINT/SIGTERM (default true) */
   handleSignals?: boolean;
+  /** minimize new findings (default true) */
+  minimizeFindings?: boolean;
+  /**
+   * A fresh campaign into a folder that holds a finished one moves the old one to
+   * DIR/history/<startedAt>/; an unfinished one (killed) is refused unless this is set.
+   */
+  archivePrevious?: boolean;
 }
 
 export class CampaignError extends Error {}
+
+/**
+ * Minimization inside a campaign blocks its worker, so it gets a smaller budget than
+ * `gicdiff minimize` (which can be run on any finding afterwards for a deeper pass).
+ */
+const DEFAULT_CAMPAIGN_MINIMIZE: MinimizeOptions = { maxRuns: 400, timeMs: 8000 };
 
 const DEFAULT_PLUGIN = fileURLToPath(new URL('./default-plugin.ts', import.meta.url));
 
@@ -62,8 +75,10 @@ interface WorkerSlot {
   ready: boolean;
 }
 
-export async function runCampaign(o: CampaignOptions): Promise<CampaignSummaryDoc> {
-  return new Campaign(o).run();
+export async function runCampaign(o: CampaignOptions): Promise<CampaignSummaryDoc & { archived?: string }> {
+  const c = new Campaign(o);
+  const s = await c.run();
+  return c.archived ? { ...s, archived: c.archived } : s;
 }
 
 class Campaign {
@@ -96,6 +111,8 @@ class Campaign {
   private fatal: string | undefined;
   private wake: (() => void) | null = null;
   private lastStats = { t: Date.now(), scenarios: 0, ops: 0 };
+  /** where a previous campaign in the folder was moved (archivePrevious) */
+  archived: string | null = null;
 
   constructor(private readonly o: CampaignOptions) {
     this.out = path.resolve(o.out);
@@ -139,7 +156,16 @@ class Campaign {
       this.restore();
     } else {
       if (!o.resume && existsSync(path.join(this.out, 'summary.json'))) {
-        throw new CampaignError(`${this.out} already holds a campaign: use --resume to continue it, or another --out`);
+        let final = false;
+        try {
+          final = (JSON.parse(readFileSync(path.join(this.out, 'summary.json'), 'utf8')) as CampaignSummaryDoc).final === true;
+        } catch {
+          // unreadable: treat as unfinished
+        }
+        if (!final && !o.archivePrevious) {
+          throw new CampaignError(`${this.out} holds a campaign that did not finish: --resume continues it, --replace moves it to ${path.join(this.out, 'history')}/ and starts afresh`);
+        }
+        this.archived = archiveCampaign(this.out);
       }
       this.params = fresh;
     }
@@ -297,7 +323,7 @@ class Campaign {
     const dir = path.join('findings', signatureSlug(r.signature));
     writeFinding(path.join(this.out, dir), r.finding); // at once: a kill never loses it
     this.findings.set(r.signature, this.recordOf(r.finding, dir));
-    if (!this.stopReason) {
+    if (!this.stopReason && this.o.minimizeFindings !== false) {
       this.pendingFindings.set(r.signature, r.finding);
       slot.minimizing++;
       this.post(slot, { type: 'minimize', signature: r.signature, scenario: r.finding.scenario });
@@ -439,7 +465,7 @@ class Campaign {
     const init: WorkerInit = {
       pluginBundle, pluginFile: plugin, target: this.o.target, profile: this.o.profile, weights: this.o.weights,
       run: this.o.run ?? { stepBudget: 100_000, timeoutMs: 10_000 }, expectations: this.o.expectations,
-      minimize: this.o.minimize ?? { maxRuns: 2000, timeMs: 30_000 }, campaignSeed: this.o.seed,
+      minimize: this.o.minimize ?? DEFAULT_CAMPAIGN_MINIMIZE, campaignSeed: this.o.seed,
       shard: `${this.o.shard.index}/${this.o.shard.count}`,
     };
     for (let i = 0; i < this.o.workers; i++) {
@@ -509,7 +535,7 @@ class Campaign {
         }
       }
       // Let batches in flight finish (they are short) and, unless interrupted, minimizations too.
-      const grace = this.stopReason === 'signal' || this.stopReason === 'error' ? 1000 : (this.o.minimize?.timeMs ?? 30_000) + 5000;
+      const grace = this.stopReason === 'signal' || this.stopReason === 'error' ? 1000 : (this.o.minimize ?? DEFAULT_CAMPAIGN_MINIMIZE).timeMs! + 2000;
       const until = Date.now() + grace;
       while (this.busy() && Date.now() < until) await this.waitForEvent(Math.max(1, Math.min(200, until - Date.now())));
     } finally {
@@ -525,6 +551,23 @@ class Campaign {
     }
     return this.summary(true);
   }
+}
+
+/** Move a finished campaign's files to DIR/history/<startedAt>/ so a fresh one can start in DIR. */
+function archiveCampaign(dir: string): string {
+  let stamp = 'unknown';
+  try {
+    stamp = (JSON.parse(readFileSync(path.join(dir, 'campaign.json'), 'utf8')) as CampaignParams).startedAt.replace(/[^0-9T]/g, '');
+  } catch {
+    stamp = String(Date.now());
+  }
+  const dest = path.join(dir, 'history', stamp);
+  mkdirSync(dest, { recursive: true });
+  for (const f of readdirSync(dir)) {
+    if (f === 'history') continue;
+    renameSync(path.join(dir, f), path.join(dest, f));
+  }
+  return dest;
 }
 
 function round(x: number): number {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCampaign, parseDuration, CampaignError, type CampaignOptions } from '../../fuzz/campaign/coordinator.js';
@@ -64,7 +64,6 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     const out = tmp('resume');
     const first = await runCampaign(opts(out, { iterations: 30 }));
     expect(JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8'))).toMatchObject({ next: 30, done: [] });
-    await expect(runCampaign(opts(out, { iterations: 50 }))).rejects.toThrow(/already holds a campaign/);
     await expect(runCampaign(opts(out, { iterations: 50, resume: true, seed: 'other' }))).rejects.toThrow(CampaignError);
     const second = await runCampaign(opts(out, { iterations: 50, resume: true }));
     expect(second.scenarios).toBe(50); // 30 + 20 new, not 30 + 50
@@ -73,6 +72,20 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     const whole = await runCampaign(opts(tmp('whole'), { iterations: 50 }));
     expect(essence(second)).toEqual(essence(whole));
     expect(second.findings[0]!.count).toBeGreaterThan(first.findings[0]!.count);
+  });
+
+  test('a fresh campaign into a finished one archives it; an unfinished one is refused without --replace', async () => {
+    const out = tmp('again');
+    await runCampaign(opts(out, { iterations: 10 }));
+    const second = await runCampaign(opts(out, { iterations: 12 }));
+    expect(second.scenarios).toBe(12);
+    expect(second.archived).toMatch(/history/);
+    expect(JSON.parse(readFileSync(path.join(second.archived!, 'summary.json'), 'utf8')).scenarios).toBe(10);
+    // make it look killed (-9): summary not final
+    const sfile = path.join(out, 'summary.json');
+    writeFileSync(sfile, JSON.stringify({ ...JSON.parse(readFileSync(sfile, 'utf8')), final: false }));
+    await expect(runCampaign(opts(out, { iterations: 5 }))).rejects.toThrow(/did not finish: --resume continues it, --replace/);
+    expect((await runCampaign(opts(out, { iterations: 5, archivePrevious: true }))).scenarios).toBe(5);
   });
 
   test('shards split the seeds; merge combines them into the same totals', async () => {

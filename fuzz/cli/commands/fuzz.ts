@@ -27,6 +27,8 @@ const OPTIONS: OptionsSpec = {
   timeout: { type: 'string', value: 'DURATION', description: 'time a scenario may run before it counts as a step-budget finding (default 10s)' },
   plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults; default: the registered targets and the model)' },
   report: { type: 'boolean', description: 'build the report at the end (default on; --no-report to skip)' },
+  minimize: { type: 'boolean', description: 'minimize each new finding (default on; --no-minimize for raw throughput)' },
+  replace: { type: 'boolean', description: 'when --out holds an unfinished campaign, move it to DIR/history/ and start afresh (a finished one always is)' },
 };
 
 export const summary = 'run a fuzz campaign (workers, shards, resume) and write findings';
@@ -112,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
       ...(plugin ? { plugin } : {}),
       ...(o.interval !== undefined ? { intervalMs: duration('interval', o.interval)! } : {}),
       status: process.stderr,
+      minimizeFindings: o.minimize !== false,
+      archivePrevious: o.replace === true,
     });
   } catch (e) {
     if (e instanceof CampaignError) {
@@ -121,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const s = summaryDoc;
+  if (s.archived) process.stdout.write(`the campaign that was in ${out} is now in ${s.archived}\n`);
   const lines = [
     `campaign ${s.seed} on ${s.target} (${s.profile}, shard ${s.shard.index}/${s.shard.count}, ${s.workers} workers): stopped by ${s.stopReason} after ${fmtDuration(s.elapsedMs)}`,
     `  ${s.scenarios} scenarios (${s.scenariosPerSec}/s), ${s.ops} ops (${s.opsPerSec}/s), ${s.coverage.ruleCount} rules covered, ${s.coverage.rulePairs} rule pairs, corpus ${s.corpus}`,
