@@ -31,14 +31,20 @@ const FSC_NAMES: Record<number, string> = {
   0x04: 'translation fault L0', 0x05: 'translation fault L1', 0x06: 'translation fault L2', 0x07: 'translation fault L3',
 };
 
-export function describeException(esr: bigint, far: bigint, elr: bigint): string {
+/**
+ * "guest exception: <class>[, <fault>, read|write] (<where>, ESR_EL1 .., ...)": the stable part
+ * comes first, so that finding signatures group the same kind of exception together.
+ */
+export function describeException(esr: bigint, far: bigint, elr: bigint, where: string): string {
   const ec = Number((esr >> 26n) & 0x3fn);
   let what = EC_NAMES[ec] ?? `EC 0x${ec.toString(16)}`;
+  let detail = '';
   if (ec === 0x24 || ec === 0x25) {
     const fsc = Number(esr & 0x3fn);
-    what += ` (${FSC_NAMES[fsc] ?? `DFSC 0x${fsc.toString(16)}`}, ${(esr & (1n << 6n)) ? 'write' : 'read'} at ${toHex(far)})`;
+    what += `, ${FSC_NAMES[fsc] ?? `DFSC 0x${fsc.toString(16)}`}, ${(esr & (1n << 6n)) ? 'write' : 'read'}`;
+    detail = `, address ${toHex(far)}`;
   }
-  return `${what}; ESR_EL1 ${toHex(esr)}, ELR_EL1 ${toHex(elr)}`;
+  return `guest exception: ${what} (${where}${detail}, ESR_EL1 ${toHex(esr)}, ELR_EL1 ${toHex(elr)})`;
 }
 
 const NO_OP = (1n << 64n) - 1n;
@@ -92,7 +98,7 @@ export class AgentOutputParser {
       const f = line.slice(2).split(' ').map((x) => BigInt('0x' + x));
       const [op = NO_OP, vector = 0n, esr = 0n, elr = 0n, far = 0n] = f;
       const at = op === NO_OP ? o.results.length : Number(op);
-      return this.fail(at, `the guest took an exception (vector ${vector}) ${op === NO_OP ? 'outside any op' : `running op ${at}`}: ${describeException(esr, far, elr)}`);
+      return this.fail(at, describeException(esr, far, elr, `${op === NO_OP ? 'outside any op' : `op ${at}`}, vector ${vector}`));
     }
     if (line.startsWith('E ')) return this.fail(o.results.length, `guest agent: ${line.slice(2)}`);
     if (line === 'DONE') {

@@ -16,7 +16,7 @@ test('an exception stops the trace at its op, with the fault decoded', () => {
   expect(o.done).toBe(false);
   expect(o.results).toEqual([null]);
   expect(o.error?.opIndex).toBe(1);
-  expect(o.error?.message).toMatch(/running op 1: data abort \(synchronous external abort, read at 0x8140008\)/);
+  expect(o.error?.message).toBe('guest exception: data abort, synchronous external abort, read (op 1, vector 4, address 0x8140008, ESR_EL1 0x96000010, ELR_EL1 0xbe001bec)');
 });
 
 test('out-of-order or missing results are errors, not silently accepted', () => {
@@ -29,6 +29,6 @@ test('out-of-order or missing results are errors, not silently accepted', () => 
 });
 
 test('ESR decoding (Arm ARM ESR_EL1: EC [31:26], WnR [6], DFSC [5:0])', () => {
-  expect(describeException(0x9600_0061n, 0x4100_0001n, 0n)).toMatch(/data abort \(alignment fault, write at 0x41000001\)/);
-  expect(describeException(0x0200_0000n, 0n, 0xbe00_1000n)).toMatch(/^unknown reason \(UNDEFINED instruction\)/);
+  expect(describeException(0x9600_0061n, 0x4100_0001n, 0n, 'op 3')).toMatch(/^guest exception: data abort, alignment fault, write \(op 3, address 0x41000001,/);
+  expect(describeException(0x0200_0000n, 0n, 0xbe00_1000n, 'op 0')).toMatch(/^guest exception: unknown reason \(UNDEFINED instruction\) \(op 0, ESR_EL1 0x2000000/);
 });
