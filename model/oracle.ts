@@ -62,8 +62,9 @@ function resolveParams(s: State, op: PrimitiveOp, out: State[]): void {
     const next: State[] = [];
     for (const st of list) {
       let first = true;
+      const possible = st.priBits;
       for (let b = 4; b <= 8; b++) {
-        if (!(st.priBits & (1 << b))) continue;
+        if (!(possible & (1 << b))) continue;
         const c = first ? st : st.clone();
         c.priBits = 1 << b;
         first = false;

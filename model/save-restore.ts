@@ -131,13 +131,18 @@ export function itsRestoreTables(s: State, n: number, x: Exec): number {
   }
   const b0 = its.baser[0]!;
   if (!(b0 >> 63n)) return 0;
-  const entries = (2 ** 16);
+  // a flat table is read once; an invalid DTE just moves on to the next DeviceID
+  const flat = !((b0 >> 62n) & 1n) ? flatTable(b0) : null;
+  const flatBuf = flat !== null && s.mem.inRam(flat.base, flat.bytes) ? s.mem.read(flat.base, flat.bytes) : null;
+  const flatView = flatBuf !== null ? new DataView(flatBuf.buffer, flatBuf.byteOffset, flatBuf.byteLength) : null;
+  const entries = flat !== null ? Math.min(flat.entries, 2 ** 16) : 2 ** 16;
   let d = 0;
   while (d < entries) {
+    if (flatView !== null && flat !== null && (flatView.getUint32(d * flat.esz + 4, true) >>> 31) === 0) { d++; continue; }
     const a = tableEntryAddr(s, b0, d);
     if (a === null) {
       // outside the table (or an invalid level-1 entry): go on with the next ID
-      if ((b0 >> 62n) & 1n) { d++; continue; }
+      if (flat === null) { d++; continue; }
       break;
     }
     if (!s.mem.inRam(a, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-dte');

@@ -1,0 +1,85 @@
+// Properties of the oracle (DESIGN.md 4): a trace the model produces itself with random permitted
+// choices is accepted; a trace with one result changed to a value no surviving state allows is
+// rejected at that op; the verdict does not depend on how choices were resolved elsewhere.
+import fc from 'fast-check';
+import type { OpResult, PrimitiveOp } from '../../spec/scenario.js';
+import { checkTrace, createOracle } from '../../model/oracle.js';
+import { RANDOM_CONFIG, runRandomModel, scenarioArb } from './helpers.js';
+
+const RUNS = 60;
+
+function traceOf(ops: PrimitiveOp[], results: OpResult[]) {
+  return { format: 'gicdiff/trace@1' as const, scenario: 'random', target: 'model', results, status: 'complete' as const };
+}
+
+test('a trace the model produces with random permitted choices is accepted', () => {
+  fc.assert(fc.property(scenarioArb(), fc.string({ minLength: 1, maxLength: 6 }), (ops, seed) => {
+    const results = runRandomModel(RANDOM_CONFIG, ops, seed);
+    const v = checkTrace({ name: 'random', config: RANDOM_CONFIG, ops, origin: ops.map((_, i) => i) }, traceOf(ops, results));
+    if (!v.ok) throw new Error(`rejected: ${v.divergence.message} at op ${v.divergence.opIndex}: ${JSON.stringify(ops[v.divergence.opIndex])}`);
+  }), { numRuns: RUNS });
+});
+
+/** A result no implementation may ever return for this op. */
+function impossible(op: PrimitiveOp): OpResult | undefined {
+  switch (op.op) {
+    case 'sysreg.read': return op.reg === 'ICC_IAR1_EL1' || op.reg === 'ICC_HPPIR1_EL1' ? '0x3fe' : undefined;
+    case 'sysreg.write': case 'mmio.write': case 'mem.write': case 'its.cmd': case 'timer.line': case 'vcpu.run': case 'vcpu.put': case 'vcpu.exit':
+      return '0x1';
+    case 'kvm.irq_line': return 7;
+    case 'kvm.signal_msi': return 5;
+    case 'wfi': return 'awake';
+    case 'migrate': return { errno: [-1] };
+    default: return undefined;
+  }
+}
+
+test('a trace with one result changed to an impossible value is rejected exactly there', () => {
+  fc.assert(fc.property(scenarioArb(), fc.string({ maxLength: 4 }), fc.nat(), (ops, seed, pick) => {
+    const results = runRandomModel(RANDOM_CONFIG, ops, seed);
+    const candidates = ops.map((op, i) => [i, impossible(op)] as const).filter(([, r]) => r !== undefined);
+    const [k, bad] = candidates[pick % candidates.length]!;
+    const mutated = results.slice();
+    mutated[k] = bad!;
+    const v = checkTrace({ name: 'random', config: RANDOM_CONFIG, ops, origin: ops.map((_, i) => i) }, traceOf(ops, mutated));
+    expect(v.ok).toBe(false);
+    if (!v.ok) {
+      expect(v.divergence.opIndex).toBe(k);
+      expect(v.divergence.allowed.length).toBeGreaterThan(0);
+      expect(v.divergence.message.length).toBeGreaterThan(10);
+    }
+  }), { numRuns: RUNS });
+});
+
+test("the oracle's answer does not depend on how choices were resolved elsewhere", () => {
+  // Two traces of the same ops with independently resolved choices: each is accepted, and at every
+  // op the result one resolution returned is one the oracle following the other allows, or the
+  // two resolutions have diverged in state (which the oracle must still accept for each alone).
+  fc.assert(fc.property(scenarioArb(30), fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), (ops, s1, s2) => {
+    const a = runRandomModel(RANDOM_CONFIG, ops, 'a' + s1);
+    const b = runRandomModel(RANDOM_CONFIG, ops, 'b' + s2);
+    for (const r of [a, b]) {
+      const o = createOracle(RANDOM_CONFIG);
+      ops.forEach((op, i) => {
+        const allowed = o.allowed(op);
+        expect(allowed.length).toBeGreaterThan(0);
+        expect(o.observe(op, r[i]!)).toBeNull();
+      });
+    }
+  }), { numRuns: 25 });
+});
+
+test('allowed() does not commit: observing after it gives the same verdicts', () => {
+  fc.assert(fc.property(scenarioArb(20), fc.string({ maxLength: 4 }), (ops, seed) => {
+    const r = runRandomModel(RANDOM_CONFIG, ops, seed);
+    const o1 = createOracle(RANDOM_CONFIG);
+    const o2 = createOracle(RANDOM_CONFIG);
+    ops.forEach((op, i) => {
+      o2.allowed(op);
+      o2.allowed(op);
+      expect(o1.observe(op, r[i]!)).toBeNull();
+      expect(o2.observe(op, r[i]!)).toBeNull();
+      expect(o2.candidateCount()).toBe(o1.candidateCount());
+    });
+  }), { numRuns: 20 });
+});
