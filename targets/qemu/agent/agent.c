@@ -47,8 +47,10 @@ static volatile u32 online;       /* secondaries that reached agent_main */
 static volatile u32 conduit_smc;
 static volatile u64 current_op = ~0UL;
 static u8 asleep[AGENT_MAX_CPUS]; /* logical WFI state of each vCPU (DESIGN.md 3, `wfi`) */
-/* one sysreg trampoline per vCPU: the MRS/MSR instruction, then RET */
-static u32 trampoline[AGENT_MAX_CPUS][16] __attribute__((aligned(64)));
+/* One sysreg trampoline per vCPU: the MRS/MSR instruction, then RET. They fill a page of their
+ * own: under TCG a store to a page holding translated code invalidates that code, so no other
+ * data may share it. */
+static u32 trampoline[AGENT_MAX_CPUS][4096 / 4 / AGENT_MAX_CPUS] __attribute__((aligned(4096)));
 
 /* ---- UART ---- */
 
