@@ -22,7 +22,7 @@ const LITERAL: string[] = [
   'cpuif.iar1.ack', 'cpuif.iar0.ack', 'cpuif.iar1.spurious', 'cpuif.hppir1', 'cpuif.rpr.running', 'cpuif.pmr.rw', 'cpuif.bpr1.min',
   'cpuif.ctlr.fields', 'cpuif.ctlr.cbpr', 'cpuif.igrpen1.rw', 'cpuif.apr.bit', 'cpuif.apr.unimplemented', 'cpuif.sre.sre',
   'cpuif.isr.irq', 'cpuif.eoir1.special-ignored', 'cpuif.eoir1.priority-drop', 'cpuif.eoir1.deactivate', 'cpuif.dir.deactivate',
-  'cpuif.dir.eoimode0-ignored', 'cpuif.sgi1r.targetlist', 'cpuif.sgi1r.irm', 'cpuif.sgi1r.missing-target', 'cpuif.wfi',
+  'cpuif.dir.eoimode0-ignored', 'cpuif.sgi1r.targetlist', 'cpuif.sgi1r.irm', 'cpuif.sgi1r.missing-target',
   'cpuif.wfi.wake', 'cpuif.wfi.asleep-ops', 'cpuif.wfi.rpr-masked-may-wake',
   // ITS
   'its.reg.ctlr.enabled', 'its.reg.typer.physical', 'its.reg.cbaser.rw', 'its.reg.cbaser.creadr-reset', 'its.reg.cwriter.rw',
