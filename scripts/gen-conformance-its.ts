@@ -402,9 +402,10 @@ export const itsScenarios: Def[] = [
     rules: ['lpi.enable-required', 'choice.u23.lpis-off-drop', 'kvm.msi.lpis-disabled', 'redist.ctlr.enable-lpis'],
     config: L2,
     ops: [boot({ cpus: [0] }), lpiProp(LPI0 + 1, 0x80),
-      its([MAPD(1, 7, itt(0)), MAPC(1, 1), MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), INT(1, 1), SYNC(1)]), msi(1, 1, EBUSY),
+      // vCPU 1 is set up like vCPU 0 except that its redistributor keeps EnableLPIs = 0
       wr('GICR_WAKER', 0, { cpu: 1, index: 1 }), swr(1, 'ICC_PMR_EL1', 0xf0), swr(1, 'ICC_IGRPEN1_EL1', 1),
       wr('GICR_PROPBASER', BigInt(BOOT_PROPBASE) | 15n, { cpu: 1, index: 1 }), wr('GICR_PENDBASER', bootPendBase(1), { cpu: 1, index: 1 }),
+      its([MAPD(1, 7, itt(0)), MAPC(1, 1), MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), INT(1, 1), SYNC(1)]), msi(1, 1, EBUSY), iar(1, SP),
       wr('GICR_CTLR', 1, { cpu: 1, index: 1 }), its([INV(1, 1), SYNC(1)]), iar(1, SP), msi(1, 1, 1), iar(1, LPI0 + 1), eoi(1, LPI0 + 1)],
   },
   {
