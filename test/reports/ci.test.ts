@@ -6,6 +6,8 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parseArgs, type OptionsSpec } from '../../fuzz/cli/args.js';
 import { COMMANDS, loadCommand, type CommandName } from '../../fuzz/cli/main.js';
+import { OPTIONS as REPORT_OPTIONS } from '../../fuzz/cli/commands/report.js';
+import { OPTIONS as CONFORMANCE_OPTIONS } from '../../fuzz/cli/commands/conformance.js';
 
 const FILES = [
   ...readdirSync('.github/workflows').filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join('.github/workflows', f)),
@@ -78,7 +80,10 @@ test('the checker itself rejects a made-up option and a made-up command', async 
   const [inv] = invocations('x.yml', 'set +e\nnode bin/gicdiff.mjs report out/a \\\n  --pdf out/r.pdf > log.txt');
   expect(inv).toMatchObject({ command: 'report', args: ['out/a', '--pdf', 'out/r.pdf'] });
   const spec = optionsFromHelp((await loadCommand('report')).help);
-  expect(Object.keys(spec).sort()).toEqual(['conformance', 'html', 'json', 'junit', 'md']);
+  // the help parser reads back exactly the option table the command exports, value-taking or not
+  const summarize = (o: OptionsSpec) => Object.entries(o).map(([k, v]) => `${k}:${v.type === 'boolean' ? 'flag' : 'value'}`).sort();
+  expect(summarize(spec)).toEqual(summarize(REPORT_OPTIONS));
+  expect(summarize(optionsFromHelp((await loadCommand('conformance')).help))).toEqual(summarize(CONFORMANCE_OPTIONS));
   expect(() => parseArgs(inv!.args, spec)).toThrow('unknown option --pdf');
   expect(COMMANDS as readonly string[]).not.toContain(invocations('x.yml', 'npx gicdiff bisect')[0]!.command);
 });
