@@ -401,7 +401,8 @@ export class KvmVm {
     }
     this.counters.sysregTraps++;
     const intid = value & 0xffffff;
-    if (!cif.veoim || intid >= 1020) return;
+    // EOImode 0: nothing to do; LPIs have nothing to deactivate (__vgic_v3_write_dir).
+    if (!cif.veoim || intid >= 8192) return;
     const lr = cif.findActive(intid);
     if (lr >= 0) {
       cif.deactivateLr(lr);
@@ -431,6 +432,14 @@ export class KvmVm {
     this.counters.wfiBlocks++;
     // kvm_vcpu_wfi: the vgic is put with IN_WFI (GICv4 doorbell requested), the thread sleeps.
     this.vcpuPut(v, true);
+    // GICv4: that put read PendingLast into pending_last (a resident vLPI is on no ap_list), and
+    // kvm_vcpu_halt's wake-up test runs after it: the vCPU does not sleep (kvm-vgic.md 1.14).
+    if (this.dist.v4 !== null && kvmVgicVcpuPendingIrq(this.dist, v.vgic)) {
+      v.blocked = false;
+      this.vcpuLoad(v, v.lastPcpu);
+      this.enterGuest(v);
+      return 'woken';
+    }
     return 'asleep';
   }
 
