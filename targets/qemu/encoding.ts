@@ -81,8 +81,13 @@ function sysregInsn(reg: string, write: boolean, where: string): bigint {
   return BigInt(sysregInstruction(e, write));
 }
 
-function encodeOp(w: Writer, op: PrimitiveOp, k: number): void {
+function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number): void {
   const where = `op ${k} (${op.op})`;
+  // an op for a vCPU that does not exist would wait forever in the agent
+  const cpu = 'cpu' in op ? op.cpu : undefined;
+  if (cpu !== undefined && !(Number.isInteger(cpu) && cpu >= 0 && cpu < vcpus)) {
+    throw new Error(`${where}: cpu ${cpu}, but the config has ${vcpus} vCPUs`);
+  }
   switch (op.op) {
     case 'mmio.read':
       record(w, OP_MMIO_READ, op.cpu, op.width / 8, BigInt(mmioAddress(op)), 0n);
@@ -139,7 +144,7 @@ export function encodeOps(s: ExpandedScenario, options: EncodeOptions = {}): Uin
     u64(w, w.pos, mpidrOf(i));
     w.pos += 8;
   }
-  s.ops.forEach((op, k) => encodeOp(w, op, k));
+  s.ops.forEach((op, k) => encodeOp(w, op, k, vcpus));
   if (w.pos > OPS_MAX_BYTES) {
     throw new Error(`scenario ${s.name}: its ops take ${w.pos} bytes, more than the agent's ${OPS_MAX_BYTES}-byte ops buffer`);
   }

@@ -137,6 +137,10 @@ test('a host op cannot be encoded, with a message naming the op', () => {
     .toThrow(/op 1 \(kvm.irq_line\): not a guest op/);
 });
 
+test('an op for a vCPU the config does not have is refused (the agent would wait for it forever)', () => {
+  expect(() => encodeOps(scenario([{ op: 'wfi', cpu: 2 }], 2))).toThrow('op 0 (wfi): cpu 2, but the config has 2 vCPUs');
+});
+
 test('a truncated buffer is rejected with the byte offset', () => {
   const buf = encodeOps(scenario([{ op: 'wfi', cpu: 0 }, { op: 'wfi', cpu: 1 }]));
   const cut = buf.slice(0, buf.length - 8);
