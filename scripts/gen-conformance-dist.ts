@@ -28,6 +28,29 @@ function baserReadbacks(pa: number, idbitsChoices: number[]): string[] {
   return out;
 }
 
+
+/** PIDR2 values: ArchRev [7:4] 3 (GICv3) or 4 (GICv4), JEDEC [3] = 1, DES_1 [2:0] IMPDEF, [31:8] RES0. */
+const PIDR2_VALUES = [3, 4].flatMap((rev) => Array.from({ length: 8 }, (_, d) => h((rev << 4) | 8 | d)));
+
+/**
+ * GICR_TYPER bits [31:0] a GICv3 guest may read for redistributor `i` with an ITS (gic-arch.md 4.2):
+ * PLPIS [0] = 1, VLPIS/Dirty/RVPEID/VSGI = 0 (no GICv4 in a GICv3 VM), Last [4] only on the last,
+ * Processor_Number [23:8] = i; DirectLPI [3], DPGS [5], MPAM [6], CommonLPIAff [25:24] and
+ * PPInum [31:27] (0..2) implementation choices.
+ */
+function gicrTyperLow(i: number, last: boolean): string[] {
+  const out: string[] = [];
+  for (let m = 0; m < 8; m++) {
+    for (let aff = 0; aff < 4; aff++) {
+      for (let ppinum = 0; ppinum < 3; ppinum++) {
+        const v = 1 | ((m & 1) << 3) | (last ? 1 << 4 : 0) | (((m >> 1) & 1) << 5) | (((m >> 2) & 1) << 6) | (i << 8) | (aff << 24) | (ppinum * 2 ** 27);
+        out.push(h(v));
+      }
+    }
+  }
+  return out;
+}
+
 export const distScenarios: Def[] = [
   {
     component: 'distributor', name: 'spi-enable-pending',
@@ -204,7 +227,22 @@ export const distScenarios: Def[] = [
     config: D2,
     ops: [boot(), wr('GICD_CTLR', 0x112), rd('GICD_CTLR', [0x52, 0x152])],
   },
+  {
+    component: 'distributor', name: 'pidr2',
+    description: 'GICD_PIDR2.ArchRev reads 3 or 4 (JEDEC bit set, DES_1 IMPDEF) and the register is read-only.',
+    rules: ['dist.pidr2.archrev', 'dist.typer.ro'],
+    config: D2,
+    ops: [boot(), rd('GICD_PIDR2', PIDR2_VALUES), wr('GICD_PIDR2', 0), rd('GICD_PIDR2', PIDR2_VALUES)],
+  },
   // ------------------------------------------------------------ Redistributor
+  {
+    component: 'redistributor', name: 'typer-low-word',
+    description: 'GICR_TYPER[31:0]: PLPIS = 1 with an ITS, Processor_Number = vCPU index, Last set only on the last redistributor; the remaining fields are implementation choices.',
+    rules: ['redist.typer.plpis', 'redist.typer.processor-number', 'redist.typer.last'],
+    config: { vcpus: 3, spis: 32, its: 1 },
+    ops: [boot(), rd('GICR_TYPER', gicrTyperLow(0, false), { width: 32 }), rd('GICR_TYPER', gicrTyperLow(1, false), { index: 1, width: 32 }),
+      rd('GICR_TYPER', gicrTyperLow(2, true), { index: 2, width: 32 })],
+  },
   {
     component: 'redistributor', name: 'typer-affinity',
     description: 'GICR_TYPER.Affinity_Value (upper word) of redistributor i is vCPU i\'s affinity: Aff0 = i & 15, Aff1 = i >> 4.',

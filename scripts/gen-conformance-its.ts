@@ -590,6 +590,22 @@ export const itsScenarios: Def[] = [
       its([INVALL(0), INT(1, 1), SYNC(0), SYNC(1)]), iar(1, [LPI0 + 1, SP])],
   },
   {
+    component: 'its', name: 'baser-readback',
+    description: 'GITS_BASER0/1 read as two 32-bit halves: Valid, the table address and Size read back as the boot macro wrote them; Type is 1 (Devices) for BASER0 and 4 (Collections) for BASER1 (the suite\'s assumption, DESIGN.md 3); Entry_Size, Page_Size, Shareability and cacheability are implementation choices.',
+    rules: ['its.reg.baser.type', 'its.reg.baser.rw'],
+    config: L2,
+    ops: [boot(),
+      rd('GITS_BASER0', baserLow(bootDeviceTable(0), 7), { width: 32 }), rd('GITS_BASER0', baserHigh(1), { width: 32, at: 4 }),
+      rd('GITS_BASER1', baserLow(bootCollectionTable(0), 0), { width: 32 }), rd('GITS_BASER1', baserHigh(4), { width: 32, at: 4 })],
+  },
+  {
+    component: 'its', name: 'pidr2',
+    description: 'GITS_PIDR2.ArchRev reads 3 or 4 (JEDEC bit set, DES_1 IMPDEF).',
+    rules: ['its.reg.pidr2'],
+    config: L2,
+    ops: [boot(), rd('GITS_PIDR2', [3, 4].flatMap((rev) => Array.from({ length: 8 }, (_, d) => h((rev << 4) | 8 | d))))],
+  },
+  {
     component: 'its', name: 'msi-drops',
     description: 'MSIs for an unmapped device, an EventID beyond the device\'s size and an event without ITE are dropped (KVM_SIGNAL_MSI returns 0); a mapped one is translated (1).',
     rules: ['its.msi.unmapped-device-drop', 'its.msi.id-oor-drop', 'its.msi.unmapped-event-drop', 'its.msi.translate', 'kvm.msi.blocked', 'kvm.msi.delivered'],
@@ -611,6 +627,25 @@ function itsInit(): Op[] {
   ];
 }
 
+/** GITS_BASER<n>[31:0] (gic-arch.md 5.1): PA[31:12] and Size as written; Shareability [11:10]
+ *  and Page_Size [9:8] (4/16/64 KiB) implementation choices. */
+function baserLow(pa: number, size: number): string[] {
+  const out: string[] = [];
+  for (let sh = 0; sh < 4; sh++) for (let ps = 0; ps < 3; ps++) out.push(h(pa + (sh << 10) + (ps << 8) + size));
+  return out;
+}
+/** GITS_BASER<n>[63:32]: Valid [63] = 1, Indirect [62] = 0 (written 0), InnerCache [61:59] and
+ *  OuterCache [55:53] any, Type [58:56] as given, Entry_Size [52:48] any, PA[47:32] = 0 (tables
+ *  below 4 GiB). */
+function baserHigh(type: number): string[] {
+  const out: string[] = [];
+  for (let ic = 0; ic < 8; ic++) {
+    for (let oc = 0; oc < 8; oc++) {
+      for (let es = 0; es < 32; es++) out.push(h(2 ** 31 + ic * 2 ** 27 + type * 2 ** 24 + oc * 2 ** 21 + es * 2 ** 16));
+    }
+  }
+  return out;
+}
 /** GITS_CBASER read-backs: Valid, one of the addresses, Size as written; Shareability [11:10],
  *  OuterCache [55:53], InnerCache [61:59] any value (implementations may fix them, 5.1). */
 function cbaserReadbacks(addrs: number[], size: number): string[] {
