@@ -149,4 +149,23 @@ describe('EOImode 1 (kvm-vgic.md 1.6, gic-arch.md 3.5)', () => {
     s.step(wr(0, 'ICC_DIR_EL1', 40));
     expect(s.step(mr(0, 'gicd', 0x304, 32))).toBe('0x0');
   });
+
+  test('DIR of an SPI active outside the LRs traps (TDIR) and vgic_v3_deactivate folds it', () => {
+    const s = booted({ vcpus: 1, spis: 32, impl: { lrs: 1, pcpus: 1 } }, { eoiMode: 1 });
+    s.step(mw(0, 'gicd', 0x428, 32, 0x4080)); // SPI 40 at 0x80, SPI 41 at 0x40
+    s.step(mw(0, 'gicd', 0x104, 32, 0x300));
+    s.step({ op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 1 });
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x28');
+    s.step({ op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 41, level: 1 });
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x29'); // preempts (gic-arch.md 3.3)
+    s.step(wr(0, 'ICC_EOIR1_EL1', 41)); // EOImode 1: priority drop only
+    s.step(wr(0, 'ICC_EOIR1_EL1', 40));
+    expect(s.step(rd(0, 'ICC_RPR_EL1'))).toBe('0xff');
+    expect(s.step(mr(0, 'gicd', 0x304, 32))).toBe('0x300'); // both still active
+    s.step(wr(0, 'ICC_DIR_EL1', 40)); // SPI 40 is not in the single LR
+    expect(s.counters().dirTrapDeactivations).toBe(1);
+    s.step(wr(0, 'ICC_DIR_EL1', 41));
+    expect(s.step(mr(0, 'gicd', 0x304, 32))).toBe('0x0');
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x3ff');
+  });
 });
