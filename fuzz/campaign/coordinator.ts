@@ -534,10 +534,13 @@ class Campaign {
           nextLive = now + 500;
         }
       }
-      // Let batches in flight finish (they are short) and, unless interrupted, minimizations too.
-      const grace = this.stopReason === 'signal' || this.stopReason === 'error' ? 1000 : (this.o.minimize ?? DEFAULT_CAMPAIGN_MINIMIZE).timeMs! + 2000;
-      const until = Date.now() + grace;
-      while (this.busy() && Date.now() < until) await this.waitForEvent(Math.max(1, Math.min(200, until - Date.now())));
+      // Give batches in flight a moment (what does not come back is not done: --resume reruns it)
+      // and, unless interrupted, minimizations their budget.
+      const stoppedAt = Date.now();
+      const interrupted = this.stopReason === 'signal' || this.stopReason === 'error';
+      const minimizeMs = (this.o.minimize ?? DEFAULT_CAMPAIGN_MINIMIZE).timeMs ?? 8000;
+      const until = (): number => stoppedAt + (interrupted ? 1000 : this.slots.some((s) => s.minimizing > 0) ? minimizeMs + 2000 : 2000);
+      while (this.busy() && Date.now() < until()) await this.waitForEvent(Math.max(1, Math.min(200, until() - Date.now())));
     } finally {
       if (this.o.handleSignals !== false) {
         process.off('SIGINT', onSignal);
