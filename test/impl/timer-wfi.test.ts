@@ -59,6 +59,14 @@ describe('WFI', () => {
     expect(s.step(rd(1, 'ICC_IAR1_EL1'))).toBe('0x1');
   });
 
+  test('the vtimer firing wakes a vCPU blocked in WFI', () => {
+    const s = booted({ vcpus: 1 });
+    s.step(mw(0, 'gicr-sgi', 0x100, 32, TIMER_BIT, 0));
+    expect(s.step({ op: 'wfi', cpu: 0 })).toBe('asleep');
+    s.step(timer(0, 1));
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x1b');
+  });
+
   test('wfi with an interrupt pending is woken at once', () => {
     const s = booted({ vcpus: 1 });
     s.step(mw(0, 'gicr-sgi', 0x100, 32, 0x2, 0));
