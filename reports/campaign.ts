@@ -115,11 +115,19 @@ function readFinding(f: unknown, i: number, dir: string, file: string): Campaign
   return out;
 }
 
-/** stats.jsonl: one object per line. A missing file gives no series (an old or partial folder). */
+/** Plots and the JSON keep at most this many samples per campaign (a night of 2 s lines is ~40k). */
+export const MAX_SAMPLES = 400;
+
+/**
+ * stats.jsonl: one object per line. A missing file gives no series (an old or partial folder).
+ * `gicdiff merge` concatenates the shards' files, so the elapsed time going backwards starts the
+ * next shard's series; those are added up (see combineShards).
+ */
 function readStats(file: string): CampaignSample[] {
   if (!existsSync(file)) return [];
   const lines = readBounded(file).split('\n');
-  const out: CampaignSample[] = [];
+  const segments: CampaignSample[][] = [];
+  let current: CampaignSample[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let o: unknown;
@@ -130,16 +138,56 @@ function readStats(file: string): CampaignSample[] {
     }
     if (!isObject(o)) throw new ValidationError(file, `line ${i + 1}`, 'must be a JSON object');
     const at = `line ${i + 1}`;
-    out.push({
+    const sample: CampaignSample = {
       elapsedS: num(o, 'elapsedMs', file, at) / 1000,
       scenarios: num(o, 'scenarios', file, at),
       rate: num(o, 'scenariosPerSec', file, at, false),
       rulesCovered: num(o, 'rules', file, at, false),
       findings: num(o, 'findingsNew', file, at, false) + num(o, 'findingsKnown', file, at, false),
-    });
+    };
+    const last = current[current.length - 1];
+    if (last && sample.elapsedS < last.elapsedS) {
+      segments.push(current);
+      current = [];
+    }
+    current.push(sample);
   });
-  // merged folders may interleave the shards' lines
-  out.sort((a, b) => a.elapsedS - b.elapsedS || a.scenarios - b.scenarios);
+  if (current.length) segments.push(current);
+  const series = segments.length <= 1 ? (segments[0] ?? []) : combineShards(segments);
+  return downsample(series, MAX_SAMPLES);
+}
+
+/**
+ * Several shards' series as one campaign: at each moment any shard reported, scenarios and rates
+ * are the sums over the shards (a shard that finished keeps its total and adds no rate); rules and
+ * findings are the largest of the shards' counts (the union is at least that: the lines do not say
+ * which rules or signatures they counted).
+ */
+export function combineShards(segments: readonly CampaignSample[][]): CampaignSample[] {
+  const times = [...new Set(segments.flatMap((s) => s.map((x) => x.elapsedS)))].sort((a, b) => a - b);
+  const pos = segments.map(() => -1);
+  return times.map((t) => {
+    const out: CampaignSample = { elapsedS: t, scenarios: 0, rate: 0, rulesCovered: 0, findings: 0 };
+    segments.forEach((seg, k) => {
+      while (pos[k]! + 1 < seg.length && seg[pos[k]! + 1]!.elapsedS <= t) pos[k]!++;
+      const cur = seg[pos[k]!];
+      if (!cur) return;
+      out.scenarios += cur.scenarios;
+      if (pos[k]! < seg.length - 1 || cur.elapsedS === t) out.rate += cur.rate; // still running at t
+      out.rulesCovered = Math.max(out.rulesCovered, cur.rulesCovered);
+      out.findings = Math.max(out.findings, cur.findings);
+    });
+    out.rate = Math.round(out.rate * 10) / 10;
+    return out;
+  });
+}
+
+/** Every k-th sample, always keeping the first and the last. */
+export function downsample<T>(xs: readonly T[], max: number): T[] {
+  if (xs.length <= max) return [...xs];
+  const step = (xs.length - 1) / (max - 1);
+  const out: T[] = [];
+  for (let i = 0; i < max; i++) out.push(xs[Math.round(i * step)]!);
   return out;
 }
 

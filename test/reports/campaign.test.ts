@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readCampaign, readCampaigns } from '../../reports/campaign.js';
+import { downsample, MAX_SAMPLES, readCampaign, readCampaigns } from '../../reports/campaign.js';
 import { ValidationError } from '../../spec/validate.js';
 import { writeCampaignFolder } from './fixtures.js';
 
@@ -30,6 +30,32 @@ describe('readCampaign', () => {
     // not minimized yet: the finding itself is what repro takes
     expect(c.findings[1]).toMatchObject({ status: 'known', knownReason: 'expectation kvm-known-1', file: path.join(dir, 'findings/f1/finding.json') });
     expect(c.findings[1]!.rules).toBeUndefined();
+  });
+
+  test('a merged folder: the shards\' concatenated stats lines become one series', () => {
+    const dir = path.join(root, 'merged');
+    writeCampaignFolder(dir, { startedAt: '2026-11-20T02:00:00.000Z', scenarios: 32, elapsedMs: 4000, rate: 8, ruleCount: 40, shards: 2, findings: [] });
+    const line = (ms: number, scenarios: number, rate: number, rules: number, findings: number) =>
+      JSON.stringify({ elapsedMs: ms, scenarios, scenariosPerSec: rate, rules, findingsNew: findings, findingsKnown: 0 });
+    // shard 0 reports at 0, 2, 4 s; shard 1 at 0, 1, 3 s (what `gicdiff merge` writes: one file after the other)
+    writeFileSync(path.join(dir, 'stats.jsonl'), [line(0, 0, 0, 0, 0), line(2000, 10, 5, 20, 1), line(4000, 20, 5, 30, 1),
+      line(0, 0, 0, 0, 0), line(1000, 4, 4, 25, 0), line(3000, 12, 4, 35, 2)].join('\n') + '\n');
+    // worked out by hand: scenarios and rates add up while a shard runs; rules and findings: the larger
+    expect(readCampaign(dir).series).toEqual([
+      { elapsedS: 0, scenarios: 0, rate: 0, rulesCovered: 0, findings: 0 },
+      { elapsedS: 1, scenarios: 4, rate: 4, rulesCovered: 25, findings: 0 },
+      { elapsedS: 2, scenarios: 14, rate: 9, rulesCovered: 25, findings: 1 },
+      { elapsedS: 3, scenarios: 22, rate: 9, rulesCovered: 35, findings: 2 },
+      { elapsedS: 4, scenarios: 32, rate: 5, rulesCovered: 35, findings: 2 },
+    ]);
+  });
+
+  test('long series are thinned to MAX_SAMPLES, keeping both ends', () => {
+    const xs = Array.from({ length: 10_001 }, (_, i) => i);
+    const d = downsample(xs, MAX_SAMPLES);
+    expect(d).toHaveLength(MAX_SAMPLES);
+    expect([d[0], d[d.length - 1]]).toEqual([0, 10_000]);
+    expect(downsample([1, 2, 3], MAX_SAMPLES)).toEqual([1, 2, 3]);
   });
 
   test('several folders come out oldest first', () => {
