@@ -29,7 +29,8 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
       return hex(runningPriority(s, c));
     case 'ICC_PMR_EL1':
       x.rule('cpuif.pmr.rw');
-      return hex(s.pmr[c]! & priMask(s));
+      // with no low bits set the value reads the same for every number of priority bits (U2)
+      return hex((s.pmr[c]! & 0x0f) === 0 ? s.pmr[c]! : s.pmr[c]! & priMask(s));
     case 'ICC_BPR0_EL1':
       x.rule('cpuif.bpr1.min');
       return hex(bpr0Eff(s, c));

@@ -3,7 +3,7 @@
 import { vcpuByAffinity } from '../spec/layout.js';
 import type { Exec } from './exec.js';
 import { propVersions } from './lpi.js';
-import { priMask } from './priority.js';
+import { groupPriority, priMask, runningPriority } from './priority.js';
 import { slotOf, type State } from './state.js';
 
 export function isPending(s: State, slot: number): boolean {
@@ -46,7 +46,9 @@ interface StaleLpi {
  * worse than every other interrupt's least competitive version.
  */
 export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate | null)[] {
-  const mask = priMask(s);
+  // the priority mask is needed only once there is a candidate (the oracle resolves U2 only then)
+  let maskCache = -1;
+  const maskOf = (): number => (maskCache >= 0 ? maskCache : (maskCache = priMask(s)));
   const det: Candidate[] = [];
   const g0 = groupEnabled(s, cpu, 0);
   const g1 = groupEnabled(s, cpu, 1);
@@ -57,7 +59,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
     if (!s.enabled[slot] || s.active[slot] || !isPending(s, slot)) continue;
     const g = s.group[slot]!;
     if (g === 1 ? !g1 : !g0) continue;
-    det.push({ intid: i, prio: s.prio[slot]! & mask, group: g });
+    det.push({ intid: i, prio: s.prio[slot]! & maskOf(), group: g });
   }
   for (let spi = 0; spi < s.cfg.spis; spi++) {
     const slot = s.nPriv + spi;
@@ -71,7 +73,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       if (dpg) continue;
       x?.rule('dist.irouter.irm');
     }
-    det.push({ intid: spi + 32, prio: s.prio[slot]! & mask, group: g });
+    det.push({ intid: spi + 32, prio: s.prio[slot]! & maskOf(), group: g });
   }
   const stale: StaleLpi[] = [];
   if (s.enableLpis[cpu] && g1) {
@@ -79,13 +81,13 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       const vs = propVersions(s, cpu, intid);
       if (vs.length === 1) {
         const b = vs[0]!;
-        if (b & 1) det.push({ intid, prio: b & 0xfc & mask, group: 1 });
+        if (b & 1) det.push({ intid, prio: b & 0xfc & maskOf(), group: 1 });
         continue;
       }
       const prios: number[] = [];
       let canBeAbsent = false;
       for (const b of vs) {
-        if (b & 1) prios.push(b & 0xfc & mask);
+        if (b & 1) prios.push(b & 0xfc & maskOf());
         else canBeAbsent = true;
       }
       stale.push({ intid, prios, canBeAbsent });
@@ -152,7 +154,6 @@ export function signalOutcome(s: State, cpu: number, c: Candidate | null): 'sign
   return groupPriorityLess(s, cpu, c) ? 'signal' : 'rpr-masked';
 }
 
-import { groupPriority, runningPriority } from './priority.js';
 function groupPriorityLess(s: State, cpu: number, c: Candidate): boolean {
   return groupPriority(s, cpu, c.prio, c.group) < runningPriority(s, cpu);
 }

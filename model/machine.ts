@@ -61,12 +61,34 @@ function guestCpu(op: PrimitiveOp): number | null {
 function afterOp(s: State, x: Exec): void {
   for (let c = 0; c < s.cfg.vcpus; c++) {
     if (s.asleep[c] === 0) continue;
-    const w = wakeOutcome(s, c, x);
+    const w = wakeUnderAnyPriBits(s, c, x);
     if (w === 'must') {
       s.asleep[c] = 0;
       x.rule('cpuif.wfi.wake');
     } else if (w === 'may') s.asleep[c] = ASLEEP_MAY_WAKE;
   }
+}
+
+/**
+ * The wake-up outcome when U2 may still be open: 'must' only if every possible number of priority
+ * bits wakes the PE, 'no' only if none does, else 'may' (read-only: priBits is restored).
+ */
+function wakeUnderAnyPriBits(s: State, cpu: number, x: Exec): 'must' | 'may' | 'no' {
+  const all = s.priBits;
+  if ((all & (all - 1)) === 0) return wakeOutcome(s, cpu, x);
+  let seen: 'must' | 'may' | 'no' | null = null;
+  try {
+    for (let b = 4; b <= 8; b++) {
+      if (!(all & (1 << b))) continue;
+      s.priBits = 1 << b;
+      const w = wakeOutcome(s, cpu, x);
+      if (seen === null) seen = w;
+      else if (seen !== w) seen = 'may';
+    }
+  } finally {
+    s.priBits = all;
+  }
+  return seen ?? 'no';
 }
 
 function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {

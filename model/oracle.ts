@@ -9,6 +9,8 @@ import { canonicalResult } from '../spec/expect-check.js';
 import { describeOp, describeResult } from '../spec/describe-op.js';
 import { type Alt, describeExpected, type Expected, expectedMatches, ModelInputError, representative } from './exec.js';
 import { runOp } from './machine.js';
+import { hppiOptions, signalOutcome } from './interrupts.js';
+import { groupPriority } from './priority.js';
 import { State } from './state.js';
 
 export interface Oracle {
@@ -29,15 +31,34 @@ export const DEFAULT_MAX_CANDIDATES = 256;
 
 // ---------------------------------------------------------------- implementation parameters
 
-/** Ops whose outcome depends on the number of implemented priority bits (U2). */
+/**
+ * Whether a PE has anything that could be a candidate for signalling (pending, enabled, inactive
+ * private or SPI interrupt, or a pending LPI). Without one, decisions do not depend on priorities.
+ */
+function mayHaveCandidate(s: State, cpu: number): boolean {
+  if (s.lpiPending[cpu]!.size > 0) return true;
+  const check = (slot: number): boolean => s.enabled[slot] === 1 && s.active[slot] === 0 && (s.latch[slot] === 1 || (s.edge[slot] === 0 && s.line[slot] === 1));
+  for (let i = cpu * 32, e = i + 32; i < e; i++) if (check(i)) return true;
+  for (let i = s.nPriv; i < s.nSlots; i++) if (check(i)) return true;
+  return false;
+}
+
+/** Ops whose outcome may depend on the number of implemented priority bits (U2). */
 function needsPriBits(s: State, op: PrimitiveOp): boolean {
-  for (let c = 0; c < s.cfg.vcpus; c++) if (s.asleep[c]) return true;
+  // a guest op on a vCPU that may have woken runs the op: decide as for an awake vCPU
   switch (op.op) {
     case 'sysreg.read':
-      return op.reg !== 'ICC_RPR_EL1' && op.reg !== 'ICC_IGRPEN0_EL1' && op.reg !== 'ICC_IGRPEN1_EL1' && op.reg !== 'ICC_SRE_EL1';
+      switch (op.reg) {
+        case 'ICC_RPR_EL1': case 'ICC_IGRPEN0_EL1': case 'ICC_IGRPEN1_EL1': case 'ICC_SRE_EL1': return false;
+        case 'ICC_IAR1_EL1': case 'ICC_IAR0_EL1': case 'ICC_HPPIR1_EL1': case 'ICC_HPPIR0_EL1': case 'ISR_EL1':
+          return mayHaveCandidate(s, op.cpu);
+        case 'ICC_PMR_EL1': return (s.pmr[op.cpu]! & 0x0f) !== 0;
+        default: return true;
+      }
     case 'sysreg.write':
       return op.reg.startsWith('ICC_AP');
     case 'wfi':
+      return mayHaveCandidate(s, op.cpu);
     case 'kvm.device_attr':
       return true;
     case 'mmio.read':
@@ -46,34 +67,86 @@ function needsPriBits(s: State, op: PrimitiveOp): boolean {
       return false;
   }
 }
-/** Ops whose outcome depends on GICR_CTLR.CES (U18). */
-function needsCes(op: PrimitiveOp): boolean {
-  return (op.op === 'mmio.read' || op.op === 'mmio.write') ? op.frame === 'gicr' && op.offset === 0 : op.op === 'kvm.device_attr';
+/** Ops whose outcome depends on GICR_CTLR.CES (U18): reading GICR_CTLR, clearing EnableLPIs. */
+function needsCes(s: State, op: PrimitiveOp): boolean {
+  if (op.op === 'kvm.device_attr') return op.group === 'REDIST_REGS';
+  if (op.op === 'mmio.read') return op.frame === 'gicr' && op.offset === 0;
+  if (op.op === 'mmio.write') {
+    if (op.frame !== 'gicr' || op.offset !== 0) return false;
+    const rd = op.index ?? 0;
+    return rd < s.cfg.vcpus && s.enableLpis[rd] === 1 && (BigInt(op.value) & 1n) === 0n;
+  }
+  return false;
+}
+
+/**
+ * A signature of how a read-only decision comes out for the current priBits (IAR's choice of
+ * interrupt and its group priority, HPPIR, ISR, WFI): equal signatures for every possible number of
+ * priority bits mean the op does not depend on U2 and needs no split.
+ */
+function decisionSignature(s: State, op: PrimitiveOp): string | null {
+  const sig = (cpu: number): string => hppiOptions(s, cpu, null)
+    .map((o) => (o === null ? 'n' : `${o.intid}/${o.group}/${signalOutcome(s, cpu, o)}/${groupPriority(s, cpu, o.prio, o.group)}`)).join(',');
+  if (op.op === 'wfi') return sig(op.cpu);
+  if (op.op !== 'sysreg.read') return null;
+  switch (op.reg) {
+    case 'ICC_IAR1_EL1': case 'ICC_IAR0_EL1': case 'ICC_HPPIR1_EL1': case 'ICC_HPPIR0_EL1': case 'ISR_EL1': return sig(op.cpu);
+    default: return null;
+  }
+}
+
+/** When U2 is open but the op does not depend on it: the number of bits to run it with, else null. */
+function priBitsIrrelevant(s: State, op: PrimitiveOp): number | null {
+  const all = s.priBits;
+  let first: string | null = null;
+  let pick = 0;
+  try {
+    for (let b = 4; b <= 8; b++) {
+      if (!(all & (1 << b))) continue;
+      s.priBits = 1 << b;
+      const g = decisionSignature(s, op);
+      if (g === null) return null;
+      if (first === null) { first = g; pick = 1 << b; } else if (g !== first) return null;
+    }
+  } finally {
+    s.priBits = all;
+  }
+  return pick;
 }
 
 function single(mask: number): boolean {
   return (mask & (mask - 1)) === 0;
 }
 
-/** Split a candidate into one per value of each unresolved parameter the op depends on. */
-function resolveParams(s: State, op: PrimitiveOp, out: State[]): void {
+/**
+ * Split a candidate into one per value of each unresolved parameter the op depends on. A candidate
+ * whose op does not depend on U2 after all runs once with one value and gets the full set back
+ * (`restore`).
+ */
+function resolveParams(s: State, op: PrimitiveOp, out: State[], restore: Map<State, number>): void {
   let list = [s];
   if (!single(s.priBits) && needsPriBits(s, op)) {
-    const next: State[] = [];
-    for (const st of list) {
-      let first = true;
-      const possible = st.priBits;
-      for (let b = 4; b <= 8; b++) {
-        if (!(possible & (1 << b))) continue;
-        const c = first ? st : st.clone();
-        c.priBits = 1 << b;
-        first = false;
-        next.push(c);
+    const pick = priBitsIrrelevant(s, op);
+    if (pick !== null) {
+      restore.set(s, s.priBits);
+      s.priBits = pick;
+    } else {
+      const next: State[] = [];
+      for (const st of list) {
+        let first = true;
+        const possible = st.priBits;
+        for (let b = 4; b <= 8; b++) {
+          if (!(possible & (1 << b))) continue;
+          const c = first ? st : st.clone();
+          c.priBits = 1 << b;
+          first = false;
+          next.push(c);
+        }
       }
+      list = next;
     }
-    list = next;
   }
-  if (!single(s.ces) && needsCes(op)) {
+  if (!single(s.ces) && needsCes(s, op)) {
     const next: State[] = [];
     for (const st of list) {
       const c = st.clone();
@@ -139,7 +212,7 @@ class ModelOracle implements Oracle {
     const alts: Alt[] = [];
     for (const s of this.cands) {
       const states: State[] = [];
-      resolveParams(s.clone(), op, states);
+      resolveParams(s.clone(), op, states, new Map());
       for (const st of states) alts.push(...runOp(st, op).alts);
     }
     return uniqueResults(alts.map((a) => a.result)).map(representative);
@@ -149,9 +222,12 @@ class ModelOracle implements Oracle {
     const alts: Alt[] = [];
     const rules: string[] = [];
     const states: State[] = [];
-    for (const s of this.cands) resolveParams(s, op, states);
+    const restore = new Map<State, number>();
+    for (const s of this.cands) resolveParams(s, op, states, restore);
     for (const st of states) {
       const r = runOp(st, op);
+      const full = restore.get(st);
+      if (full !== undefined) for (const a of r.alts) a.state.priBits = full;
       alts.push(...r.alts);
       rules.push(...r.rules);
     }

@@ -239,12 +239,13 @@ export function migrate(s: State, x: Exec): Expected {
     x.rule('kvm.migrate.lpi-pending');
     const bits = lpiIdBits(s, rd);
     if (bits < 14) continue;
-    const base = pendBase(s, rd);
-    for (let intid = LPI_BASE; intid < 2 ** bits; intid += 8) {
-      const a = base + (intid >> 3);
-      if (!s.mem.inRam(a, 1)) break;
-      const b = s.mem.readByte(a);
-      if (b) for (let k = 0; k < 8; k++) if (b & (1 << k)) s.lpiPending[rd]!.add(intid + k);
+    const first = pendBase(s, rd) + LPI_BASE / 8;
+    const len = 2 ** bits / 8 - LPI_BASE / 8;
+    if (!s.mem.inRam(first, len)) continue;
+    const buf = s.mem.read(first, len);
+    for (let i = 0; i < len; i++) {
+      const b = buf[i]!;
+      if (b) for (let k = 0; k < 8; k++) if (b & (1 << k)) s.lpiPending[rd]!.add(LPI_BASE + i * 8 + k);
     }
   }
   for (let n = 0; n < s.cfg.its; n++) {
