@@ -42,6 +42,7 @@ svg.chart { border: 1px solid var(--border); border-radius: 6px; background: #ff
 svg .grid { stroke: #eaeef2; } svg .axis { stroke: #57606a; } svg .tick, svg .legend { font-size: 11px; fill: #57606a; }
 svg .axis-label { font-size: 12px; fill: #1f2328; } svg .chart-title { font-size: 13px; font-weight: 600; fill: #1f2328; }
 nav a { margin-right: 14px; }
+#findings-table code { word-break: break-all; }
 `;
 
 /** Filtering for the matrix: component, status and a text match, all combined. */
@@ -203,7 +204,8 @@ function campaignSection(report: Report): string {
     const per = (f: (s: CampaignSummary['series'][number]) => number): Series[] =>
       withSeries.map((c) => ({ name: c.label, points: c.series.map((s) => [s.elapsedS, f(s)] as const) }));
     out.push('<h3>During each run</h3><div class="charts">');
-    out.push(lineChart({ id: 'plot-rate', title: 'Scenarios per second', xLabel: 'elapsed (s)', yLabel: 'scenarios/s', series: per((s) => s.rate) }));
+    out.push(lineChart({ id: 'plot-rate', title: 'Scenarios per second (moving average)', xLabel: 'elapsed (s)', yLabel: 'scenarios/s',
+      series: withSeries.map((c) => ({ name: c.label, points: movingRate(c.series) })) }));
     out.push(lineChart({ id: 'plot-coverage', title: 'Rules covered', xLabel: 'elapsed (s)', yLabel: 'rules', series: per((s) => s.rulesCovered) }));
     out.push(lineChart({ id: 'plot-findings', title: 'Distinct findings', xLabel: 'elapsed (s)', yLabel: 'findings', series: per((s) => s.findings) }));
     out.push('</div>');
@@ -223,6 +225,26 @@ function campaignSection(report: Report): string {
   out.push(findingsTable(cs));
   out.push('</section>');
   return out.join('\n');
+}
+
+/**
+ * Scenarios per second as the slope of the scenario count over a trailing window (a twentieth of
+ * the run, at least 10 s): the per-line rates of stats.jsonl jump between 0 and bursts because a
+ * scenario counts only when it ends.
+ */
+export function movingRate(series: CampaignSummary['series']): [number, number][] {
+  if (series.length === 0) return [];
+  const span = series[series.length - 1]!.elapsedS - series[0]!.elapsedS;
+  const window = Math.max(10, span / 20);
+  const out: [number, number][] = [];
+  let j = 0;
+  for (let i = 0; i < series.length; i++) {
+    const t = series[i]!.elapsedS;
+    while (series[j]!.elapsedS < t - window) j++;
+    const dt = t - series[j]!.elapsedS;
+    out.push([t, dt > 0 ? (series[i]!.scenarios - series[j]!.scenarios) / dt : 0]);
+  }
+  return out;
 }
 
 /** Catalogue rules the latest campaign never exercised: where the generator needs work. */
@@ -253,7 +275,7 @@ function findingsTable(cs: CampaignSummary[]): string {
   out.push('<table id="findings-table"><thead><tr><th>status</th><th>signature</th><th>message</th><th>scenarios</th><th>first seed</th><th>runs</th><th>reproduce</th></tr></thead><tbody>');
   for (const { f, runs } of rows) {
     const gone = latest !== undefined && !runs.includes(latest);
-    out.push(`<tr class="finding st-${f.status}"><td>${f.status}${gone ? ' <span class="muted">(not in latest run)</span>' : ''}${f.knownReason ? `<div class="muted">${h(f.knownReason)}</div>` : ''}</td>` +
+    out.push(`<tr class="finding" data-status="${f.status}"><td class="st-${f.status}">${f.status}${gone ? ' <span class="muted">(not in latest run)</span>' : ''}${f.knownReason ? `<div class="muted">${h(f.knownReason)}</div>` : ''}</td>` +
       `<td><code>${h(f.signature)}</code></td><td>${h(f.message)}</td><td class="num">${f.count ?? ''}</td><td><code>${h(f.seed ?? '')}</code></td>` +
       `<td>${runs.map(h).join(', ')}</td><td>${f.file ? `<code>${h(`gicdiff repro ${f.file}${f.target ? ` --target ${f.target}` : ''}`)}</code>` : ''}</td></tr>`);
   }

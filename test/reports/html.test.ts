@@ -1,7 +1,7 @@
 // The HTML report without a browser: self-contained, every in-page link resolves, one matrix row
 // per covered rule. (The real-browser test is browser.test.ts.)
 import { buildReport } from '../../reports/build.js';
-import { renderHtml } from '../../reports/html.js';
+import { movingRate, renderHtml } from '../../reports/html.js';
 import { lineChart, niceTicks } from '../../reports/svg.js';
 import { CAMPAIGNS, conformanceInput } from './fixtures.js';
 
@@ -71,5 +71,14 @@ describe('svg charts', () => {
     // (10 on x, 5 on y), so (0,0) is bottom-left and (10,5) top-right
     expect(pts[0]).toEqual([58, 154]);
     expect(pts[1]).toEqual([286, 30]);
+  });
+});
+
+describe('movingRate', () => {
+  test('slope of the scenario count over a trailing window of at least 10 s', () => {
+    const s = (t: number, scenarios: number) => ({ elapsedS: t, scenarios, rate: 0, rulesCovered: 0, findings: 0 });
+    // 5 scenarios/s steady, counted in bursts every 4 s
+    const series = [s(0, 0), s(2, 0), s(4, 20), s(6, 20), s(8, 40), s(10, 40), s(12, 60), s(14, 60)];
+    expect(movingRate(series)).toEqual([[0, 0], [2, 0], [4, 5], [6, 20 / 6], [8, 5], [10, 4], [12, 6], [14, 4]]);
   });
 });
