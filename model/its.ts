@@ -200,9 +200,11 @@ export function gitsWrite(s: State, n: number, offset: number, width: number, va
       return;
     }
     // U30: after a CBASER write CREADR = 0 and CWRITER is unchanged or 0
-    const st = s.clone();
-    cbaserTake(st, n, nv, x, false);
-    x.branch(st, null, 'U30: CWRITER unchanged by CBASER write');
+    if (its.cwriter !== 0) {
+      const st = s.clone();
+      cbaserTake(st, n, nv, x, false);
+      x.branch(st, null, 'U30: CWRITER unchanged by CBASER write');
+    }
     cbaserTake(s, n, nv, x, true);
     return;
   }

@@ -260,6 +260,18 @@ function uniqueResults(rs: Expected[]): Expected[] {
 /** Merge candidates no observation can tell apart; parameters that differ become a set (U2, U18). */
 function dedupe(states: State[]): State[] {
   if (states.length < 2) return states;
+  if (states.length <= 12) {
+    const out: State[] = [];
+    for (const s of states) {
+      const same = out.find((o) => o.sameAs(s));
+      if (same === undefined) out.push(s);
+      else {
+        same.priBits |= s.priBits;
+        same.ces |= s.ces;
+      }
+    }
+    return out;
+  }
   const byKey = new Map<string, State>();
   for (const s of states) {
     const k = s.fingerprint();
