@@ -57,6 +57,7 @@ export class VgicV4 implements VgicV4Hooks, VgicItsV4Hooks, IrqBypassHooks {
     this.hasGicv41 = version === '4.1';
     this.host = new GicV4Host(version, vm.config.impl.pcpus);
     this.itsVm = this.vgicV4Init();
+    this.vlpiPending = this.hasGicv41 ? (irq) => this.host.vlpiPending(irq.hostIrq) : undefined;
   }
 
   private get dist(): VgicDistState {
@@ -302,9 +303,16 @@ export class VgicV4 implements VgicV4Hooks, VgicItsV4Hooks, IrqBypassHooks {
     this.host.invallVpe(this.vpeOf(vcpu));
   }
 
-  /** vgic_v4_get_vlpi_state (GICv4.1 only): the vLPI's pending bit from its VPT */
-  vlpiPending(irq: VgicIrq): boolean {
-    return this.host.vlpiPending(irq.hostIrq);
+  /**
+   * vgic_v4_get_vlpi_state, GICv4.1 only (on GICv4.0 KVM saves pending_latch): the vLPI's pending
+   * bit from its VPT. The vCPUs are out of KVM_RUN, so no vPE is resident while it is read.
+   */
+  readonly vlpiPending: ((irq: VgicIrq) => boolean) | undefined;
+
+  /** KVM_REQ_RELOAD_GICv4 on every vCPU (GICv4.1): put + load refresh vGrp1En */
+  distEnableChanged(): void {
+    if (!this.hasGicv41) return;
+    for (const vcpu of this.dist.vcpus) this.reload(vcpu);
   }
 
   /** unmap_all_vpes / map_all_vpes around a GICv4.1 pending-table save */
