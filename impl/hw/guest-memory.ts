@@ -59,17 +59,47 @@ export class GuestMemory {
     return true;
   }
 
-  /** Little-endian 64-bit read; null when not RAM. */
+  /** Little-endian 64-bit read; null when not RAM. Table walks call this a lot: no allocation. */
   readU64(addr: number): bigint | null {
-    const b = this.read(addr, 8);
-    if (!b) return null;
-    return new DataView(b.buffer).getBigUint64(0, true);
+    if (!this.isRam(addr, 8)) return null;
+    const off = addr - RAM_BASE;
+    const inPage = off & PAGE_MASK;
+    if (inPage > PAGE_SIZE - 8) {
+      const b = this.read(addr, 8)!;
+      return new DataView(b.buffer).getBigUint64(0, true);
+    }
+    const page = this.pages.get(Math.floor(off / PAGE_SIZE));
+    if (!page) return 0n;
+    const lo = (page[inPage]! | (page[inPage + 1]! << 8) | (page[inPage + 2]! << 16) | (page[inPage + 3]! << 24)) >>> 0;
+    const hi = (page[inPage + 4]! | (page[inPage + 5]! << 8) | (page[inPage + 6]! << 16) | (page[inPage + 7]! << 24)) >>> 0;
+    if (hi === 0) return BigInt(lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   writeU64(addr: number, value: bigint): boolean {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
-    return this.write(addr, b);
+    if (!this.isRam(addr, 8)) return false;
+    const off = addr - RAM_BASE;
+    const inPage = off & PAGE_MASK;
+    const v = BigInt.asUintN(64, value);
+    if (inPage > PAGE_SIZE - 8) {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, v, true);
+      return this.write(addr, b);
+    }
+    const pageNo = Math.floor(off / PAGE_SIZE);
+    let page = this.pages.get(pageNo);
+    if (!page) {
+      if (v === 0n) return true; // untouched RAM already reads as zero
+      page = new Uint8Array(PAGE_SIZE);
+      this.pages.set(pageNo, page);
+    }
+    const lo = Number(v & 0xffff_ffffn);
+    const hi = Number(v >> 32n);
+    for (let i = 0; i < 4; i++) {
+      page[inPage + i] = (lo >>> (8 * i)) & 0xff;
+      page[inPage + 4 + i] = (hi >>> (8 * i)) & 0xff;
+    }
+    return true;
   }
 
   /** A deep copy (migration carries guest RAM over to the new VM). */
