@@ -271,14 +271,15 @@ class VgicItsDevices implements VgicItsSet {
     if (its === undefined) return { errno: -ENXIO };
     switch (group) {
       case 'ADDR':
-        if (attr !== 'ITS' && attr !== 0) return { errno: -ENODEV };
+        if (attr !== 'ITS' && attr !== KVM_VGIC_ITS_ADDR_TYPE) return { errno: -ENODEV };
         // the address is set at VM creation: vgic_check_iorange refuses a second one
         return access === 'get' ? { errno: 0, value: BigInt(its.base) } : { errno: -EEXIST };
       case 'CTRL':
         if (access !== 'set') return { errno: -ENXIO };
         return { errno: vgicItsCtrl(its, attr) };
       case 'ITS_REGS': {
-        const offset = typeof attr === 'object' && attr !== null ? (attr as { offset?: unknown }).offset : undefined;
+        // the attr is the register offset, given as {offset} (or as the raw number)
+        const offset = typeof attr === 'number' ? attr : typeof attr === 'object' && attr !== null ? (attr as { offset?: unknown }).offset : undefined;
         if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) return { errno: -EINVAL };
         return vgicItsAttrRegsAccess(its, offset, access, value ?? 0n);
       }
@@ -320,9 +321,13 @@ function vgicItsReset(its: VgicIts): void {
   freeCollectionList(its);
 }
 
-/** vgic_its_ctrl */
+// KVM_DEV_ARM_VGIC_GRP_CTRL attrs (uapi asm/kvm.h) and KVM_VGIC_ITS_ADDR_TYPE, for numeric attrs
+const CTRL_ATTRS: Record<number, string> = { 0: 'INIT', 1: 'ITS_SAVE_TABLES', 2: 'ITS_RESTORE_TABLES', 3: 'SAVE_PENDING_TABLES', 4: 'ITS_RESET' };
+const KVM_VGIC_ITS_ADDR_TYPE = 4;
+
+/** vgic_its_ctrl: SAVE_PENDING_TABLES belongs to the vGIC device, not the ITS (-ENXIO here) */
 function vgicItsCtrl(its: VgicIts, attr: unknown): number {
-  switch (attr) {
+  switch (typeof attr === 'number' ? CTRL_ATTRS[attr] : attr) {
     case 'INIT': return 0;
     case 'ITS_RESET': vgicItsReset(its); return 0;
     case 'ITS_SAVE_TABLES': return vgicItsSaveTablesV0(its);

@@ -224,4 +224,16 @@ describe('userspace ITS_REGS (kvm-vgic.md 1.9, 1.13)', () => {
     expect(vm.its.deviceAttr(0, 'ADDR', 'ITS', 'set', 0x0c040000n).errno).toBe(-17);
     expect(vm.its.deviceAttr(0, 'CTRL', 'ITS_SAVE_TABLES', 'get', undefined).errno).toBe(-6);
   });
+
+  test('numeric attrs: KVM_VGIC_ITS_ADDR_TYPE (4), CTRL constants, ITS_REGS offsets; SAVE_PENDING_TABLES is not an ITS attr', () => {
+    const vm = makeVm();
+    expect(vm.its.deviceAttr(0, 'ADDR', 4, 'get', undefined)).toEqual({ errno: 0, value: 0x08080000n });
+    expect(vm.its.deviceAttr(0, 'ADDR', 0, 'get', undefined).errno).toBe(-19);
+    expect(vm.its.deviceAttr(0, 'CTRL', 0, 'set', undefined).errno).toBe(0); // INIT: nothing to do
+    expect(vm.its.deviceAttr(0, 'CTRL', 3, 'set', undefined).errno).toBe(-6);
+    expect(vm.its.deviceAttr(0, 'CTRL', 'SAVE_PENDING_TABLES', 'set', undefined).errno).toBe(-6);
+    bootIts(vm, 0, false);
+    expect(vm.its.deviceAttr(0, 'CTRL', 4, 'set', undefined).errno).toBe(0); // ITS_RESET
+    expect(vm.its.deviceAttr(0, 'ITS_REGS', R.CBASER, 'get', undefined)).toEqual({ errno: 0, value: 0n });
+  });
 });
