@@ -173,7 +173,11 @@ function resultBlock(r: ScenarioResult, name: string, anchor: string, scAnchor: 
   if (r.unsupportedReason) lines.push(`<div>Unsupported: ${h(r.unsupportedReason)}</div>`);
   if (r.failures.length) lines.push(`<pre>${h(r.failures.map(describeFailure).join('\n\n'))}</pre>`);
   if (r.outcome === 'new' || r.outcome === 'known') lines.push(`<div>Reproduce: <code>${h(r.repro)}</code></div>`);
-  if (r.rulesExercised.length) lines.push(`<details><summary class="muted">${r.rulesExercised.length} rule${r.rulesExercised.length === 1 ? '' : 's'} exercised</summary><code>${h(r.rulesExercised.join(', '))}</code></details>`);
+  // the list for results that need a look; a pass just says how many (the matrix has the rest,
+  // and listing ~100 rules under each of hundreds of passes would make the page megabytes)
+  const n = r.rulesExercised.length;
+  if (n && r.outcome !== 'pass') lines.push(`<details><summary class="muted">${n} rule${n === 1 ? '' : 's'} exercised</summary><code>${h(r.rulesExercised.join(', '))}</code></details>`);
+  else if (n) lines.push(`<div class="muted">${n} rule${n === 1 ? '' : 's'} exercised</div>`);
   lines.push('</div>');
   return lines.join('');
 }

@@ -2,7 +2,7 @@
 // it loads from file:// without touching the network, logs no console error, the matrix has one
 // row per covered rule, the component and status filters work, a matrix cell takes you to its
 // verdict, and the plots are drawn. Leaves a screenshot in out/reports/ for people to look at.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -120,4 +120,42 @@ test('screenshot', async () => {
   await page.locator('#campaigns').screenshot({ path: path.join(OUT, 'browser-test-campaigns.png') });
   expect(existsSync(file)).toBe(true);
   expect(consoleErrors).toEqual([]);
+});
+
+// The same checks on a real report: `gicdiff conformance` on the reference model and the KVM
+// implementation (the shared examples, to stay fast), read back from its own JSON.
+describe('a real conformance report', () => {
+  let real: Page;
+  let json: { coverage: { rule: string; component: string }[]; results: unknown[] };
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    const { cli } = await import('../../fuzz/cli/main.js');
+    const html = path.join(OUT, 'real-conformance.html'), jsonFile = path.join(OUT, 'real-conformance.json');
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write; // the CLI's progress lines
+    try {
+      await cli(['conformance', '--target', 'model', '--target', 'kvm', '--suite', '../shared/examples', '--html', html, '--json', jsonFile]);
+    } finally {
+      process.stdout.write = write;
+    }
+    json = JSON.parse(readFileSync(jsonFile, 'utf8'));
+    real = await context.newPage();
+    real.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    real.on('pageerror', (e) => errors.push(String(e)));
+    await real.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+  }, 30_000);
+
+  test('no console error; one matrix row per covered rule; the component filter', async () => {
+    expect(errors).toEqual([]);
+    expect(json.results).toHaveLength(10);
+    const rows = await real.evaluate<string[]>(`Array.from(document.querySelectorAll('#matrix tbody tr')).map((tr) => tr.getAttribute('data-rule'))`);
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.sort()).toEqual(json.coverage.map((c) => c.rule).sort());
+    const component = json.coverage[0]!.component;
+    await real.selectOption('#component-filter', component);
+    const shown = await real.evaluate<string[]>(`Array.from(document.querySelectorAll('#matrix tbody tr')).filter((tr) => !tr.hidden).map((tr) => tr.getAttribute('data-rule'))`);
+    expect(shown.sort()).toEqual(json.coverage.filter((c) => c.component === component).map((c) => c.rule).sort());
+    await real.screenshot({ path: path.join(OUT, 'real-conformance-top.png') });
+  });
 });
