@@ -18,7 +18,6 @@ import { PRI_BITS } from '../hw/gicv3-cpuif.js';
 
 const ENOENT = 2;
 const ENXIO = 6;
-const EBADF = 9;
 const EBUSY = 16;
 const EEXIST = 17;
 const ENODEV = 19;
@@ -49,7 +48,7 @@ export function kvmDeviceAttr(vm: KvmVm, op: DeviceAttrOp): AttrResult {
   if (op.device === 'its') {
     const its = vm.dist.its;
     const index = op.index ?? 0;
-    if (!its || !(index >= 0 && index < vm.config.its)) return { errno: -EBADF }; // no such device fd
+    if (!its || !(index >= 0 && index < vm.config.its)) return { errno: -ENXIO }; // no such ITS device
     vm.pauseAll();
     return its.deviceAttr(index, op.group, op.attr, op.access, value);
   }
@@ -57,9 +56,43 @@ export function kvmDeviceAttr(vm: KvmVm, op: DeviceAttrOp): AttrResult {
   return vgicV3Attr(vm, op.group, op.attr, isWrite, value ?? 0n);
 }
 
-function regAttr(attr: unknown): RegAttr {
-  if (typeof attr !== 'object' || attr === null) throw new Error(`kvm.device_attr: register groups need attr {offset, vcpu?}, got ${JSON.stringify(attr)}`);
-  return attr as RegAttr;
+// ICC_* system register encodings (op0, op1, CRn, CRm, op2) as KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS
+// attrs carry them in bits 15:0 (KVM_REG_ARM64_SYSREG_*).
+const SYSREG_BY_ENCODING = new Map<number, string>();
+function sysregEnc(op0: number, op1: number, crn: number, crm: number, op2: number): number {
+  return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+}
+SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 4, 6, 0), 'ICC_PMR_EL1');
+SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 12, 8, 3), 'ICC_BPR0_EL1');
+for (let n = 0; n < 4; n++) SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 12, 8, 4 + n), `ICC_AP0R${n}_EL1`);
+for (let n = 0; n < 4; n++) SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 12, 9, n), `ICC_AP1R${n}_EL1`);
+SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 12, 12, 3), 'ICC_BPR1_EL1');
+SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 12, 12, 4), 'ICC_CTLR_EL1');
+SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 12, 12, 5), 'ICC_SRE_EL1');
+SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 12, 12, 6), 'ICC_IGRPEN0_EL1');
+SYSREG_BY_ENCODING.set(sysregEnc(3, 0, 12, 12, 7), 'ICC_IGRPEN1_EL1');
+
+/**
+ * The register-group attr: the scenario's {offset, vcpu, sysreg, intid} object, or KVM's raw u32
+ * attr (MPIDR bits 63:32 are then zero: vCPU 0): the offset for DIST/REDIST_REGS, the sysreg
+ * encoding for CPU_SYSREGS, info (bits 31:10) and INTID (bits 9:0) for LEVEL_INFO.
+ */
+function regAttr(group: string, attr: unknown): RegAttr | number {
+  if (typeof attr === 'object' && attr !== null) return attr as RegAttr;
+  if (typeof attr !== 'number' || !Number.isInteger(attr) || attr < 0) {
+    throw new Error(`kvm.device_attr ${group}: attr must be {offset, vcpu?} or a raw u32 attr, got ${JSON.stringify(attr)}`);
+  }
+  switch (group) {
+    case 'CPU_SYSREGS': {
+      const name = SYSREG_BY_ENCODING.get(attr & 0xffff);
+      return name === undefined ? -ENXIO : { sysreg: name, vcpu: 0 };
+    }
+    case 'LEVEL_INFO':
+      // VGIC_LEVEL_INFO_LINE_LEVEL is the only info type
+      return (attr >>> 10) !== 0 ? -EINVAL : { intid: attr & 0x3ff, vcpu: 0 };
+    default:
+      return { offset: attr >>> 0, vcpu: 0 };
+  }
 }
 
 /** vgic_v3_set_attr / vgic_v3_get_attr */
@@ -86,8 +119,11 @@ export function vgicV3Attr(vm: KvmVm, group: string, attr: unknown, isWrite: boo
     case 'DIST_REGS':
     case 'REDIST_REGS':
     case 'CPU_SYSREGS':
-    case 'LEVEL_INFO':
-      return vgicV3AttrRegsAccess(vm, group, regAttr(attr), isWrite, value);
+    case 'LEVEL_INFO': {
+      const a = regAttr(group, attr);
+      if (typeof a === 'number') return { errno: a };
+      return vgicV3AttrRegsAccess(vm, group, a, isWrite, value);
+    }
     default:
       return { errno: -ENXIO };
   }

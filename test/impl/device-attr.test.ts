@@ -31,6 +31,11 @@ describe('vgic device attributes', () => {
     ['CPU_SYSREGS AP1R1 beyond 5 priority bits', { group: 'CPU_SYSREGS', attr: { sysreg: 'ICC_AP1R1_EL1', vcpu: 0 }, access: 'get' }, { errno: EINVAL }],
     ['CPU_SYSREGS unknown register', { group: 'CPU_SYSREGS', attr: { sysreg: 'ICC_FOO_EL1', vcpu: 0 }, access: 'get' }, { errno: ENXIO }],
     ['CPU_SYSREGS ICC_CTLR_EL1 with more priority bits than the host', { group: 'CPU_SYSREGS', attr: { sysreg: 'ICC_CTLR_EL1', vcpu: 0 }, access: 'set', value: '0x8600' }, { errno: EINVAL }],
+    ['raw attr: DIST_REGS offset 8 (GICD_IIDR)', { group: 'DIST_REGS', attr: 8, access: 'get' }, { errno: 0, value: '0x4b00343b' }],
+    ['raw attr: DIST_REGS offset 7 (misaligned)', { group: 'DIST_REGS', attr: 7, access: 'get' }, { errno: ENXIO }],
+    ['raw attr: CPU_SYSREGS ICC_PMR_EL1 = (3,0,4,6,0)', { group: 'CPU_SYSREGS', attr: 0xc230, access: 'get' }, { errno: 0, value: '0xf0' }],
+    ['raw attr: LEVEL_INFO with an unknown info type', { group: 'LEVEL_INFO', attr: 1 << 10, access: 'get' }, { errno: EINVAL }],
+    ['an ITS device that does not exist', { device: 'its', index: 3, group: 'CTRL', attr: 'ITS_SAVE_TABLES', access: 'set' }, { errno: ENXIO }],
     ['LEVEL_INFO intid not a multiple of 32', { group: 'LEVEL_INFO', attr: { intid: 33, vcpu: 0 }, access: 'get' }, { errno: EINVAL }],
   ])('%s', (_n, f, want) => {
     expect(s.step(attr(f))).toEqual(want);
