@@ -185,6 +185,15 @@ export const cpuifScenarios: Def[] = [
       iar(0, SP), srd(0, 'ICC_IAR0_EL1', 3), swr(0, 'ICC_EOIR0_EL1', 3), srd(0, 'ICC_IAR0_EL1', SP), iar(0, 4), eoi(0, 4), iar(0, SP)],
   },
   {
+    component: 'cpuif', name: 'hppir1-group0-hppi',
+    description: 'When the highest-priority pending interrupt is Group 0, ICC_HPPIR1_EL1 returns 1023; once it is acknowledged through IAR0 the Group 1 SGI shows.',
+    rules: ['cpuif.hppir1', 'cpuif.iar1.group0-hppi', 'cpuif.iar0.ack'],
+    config: C2,
+    ops: [boot(), quiesce([0], 32), wr('GICD_CTLR', 0x13), wr('GICR_IGROUPR0', 0xffff_fffd), swr(0, 'ICC_IGRPEN0_EL1', 1),
+      privSetup(0, 1, 0x20), privSetup(0, 2, 0x60), swr(0, 'ICC_SGI0R_EL1', sgi1r(1, [0])), sendSgi(0, 2, [0]),
+      hppir(0, SP), srd(0, 'ICC_IAR0_EL1', 1), hppir(0, 2), swr(0, 'ICC_EOIR0_EL1', 1), iar(0, 2), eoi(0, 2)],
+  },
+  {
     component: 'cpuif', name: 'sgi1r-targetlist',
     description: 'ICC_SGI1R_EL1 with TargetList 0b1010 makes the SGI pending on vCPUs 1 and 3 only.',
     rules: ['cpuif.sgi1r.targetlist', 'redist.ispendr0.banked'],

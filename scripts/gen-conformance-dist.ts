@@ -3,7 +3,7 @@
 // architecture leaves most per-INTID reset values UNKNOWN.
 import {
   type Def, boot, quiesce, privSetup, spiSetup, sendSgi, iar, eoi, hppir, rpr, srd, swr, rd, wr, h, bit, irqLine,
-  SPURIOUS, INTID_SPURIOUS as SP, prio, sgi1r, off,
+  SPURIOUS, INTID_SPURIOUS as SP, prio, sgi1r, off, dir,
 } from './gen-conformance-lib.js';
 import { BOOT_PROPBASE, bootPendBase } from '../spec/layout.js';
 
@@ -226,6 +226,45 @@ export const distScenarios: Def[] = [
     rules: ['choice.u8.nassgireq-enabled'],
     config: D2,
     ops: [boot(), wr('GICD_CTLR', 0x112), rd('GICD_CTLR', [0x52, 0x152])],
+  },
+  {
+    component: 'distributor', name: 'level-pending-while-disabled',
+    description: 'A disabled level-sensitive SPI whose line is asserted reads pending and is not delivered; once enabled it is delivered, and after the line drops and EOI it is quiet.',
+    rules: ['dist.pending-while-disabled', 'dist.level.line', 'kvm.irq-line.spi'],
+    config: D2,
+    ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: false, enable: false }), irqLine('spi', 42, 1, 0),
+      rd('GICD_ISPENDR1', bit(42)), iar(0, SP), wr('GICD_ISENABLER1', bit(42)), iar(0, 42), irqLine('spi', 42, 0, 0), eoi(0, 42), iar(0, SP)],
+  },
+  {
+    component: 'distributor', name: 'active-and-pending-icpendr',
+    description: 'An edge SPI made pending again while active reads active and pending; GICD_ICPENDR removes only the pending state, so after EOI nothing is left.',
+    rules: ['dist.icpendr.clear', 'dist.isactiver.set', 'dist.active.not-resignalled'],
+    config: D2,
+    ops: [boot(), quiesce([0], 64), spiSetup(44, { prio: 0x80, edge: true }), wr('GICD_ISPENDR1', bit(44)), iar(0, 44),
+      wr('GICD_ISPENDR1', bit(44)), rd('GICD_ISPENDR1', bit(44)), rd('GICD_ISACTIVER1', bit(44)), iar(0, SP),
+      wr('GICD_ICPENDR1', bit(44)), rd('GICD_ISPENDR1', 0), rd('GICD_ISACTIVER1', bit(44)), eoi(0, 44), rd('GICD_ISACTIVER1', 0), iar(0, SP)],
+  },
+  {
+    component: 'distributor', name: 'eoimode1-level-spi',
+    description: 'EOImode = 1 with a level SPI whose line stays high: EOI drops priority but the SPI stays active (active and pending), so it is not taken again until DIR deactivates it.',
+    rules: ['cpuif.eoir1.eoimode1', 'cpuif.dir.deactivate', 'dist.level.active-and-pending'],
+    config: D2,
+    ops: [boot({ eoiMode: 1 }), quiesce([0], 64), spiSetup(45, { prio: 0x80, edge: false }), irqLine('spi', 45, 1, 0),
+      iar(0, 45), eoi(0, 45), rpr(0, 0xff), rd('GICD_ISACTIVER1', bit(45)), rd('GICD_ISPENDR1', bit(45)), iar(0, SP),
+      dir(0, 45), rd('GICD_ISACTIVER1', 0), iar(0, 45), irqLine('spi', 45, 0, 0), eoi(0, 45), dir(0, 45), iar(0, SP), rd('GICD_ISPENDR1', 0)],
+  },
+  {
+    component: 'distributor', name: 'sgi-broadcast-64-vcpus',
+    description: 'With 64 vCPUs (Aff1 0..3): an IRM = 1 SGI from vCPU 0 is pending on every other vCPU; an SGI to Aff1 = 3 with TargetList 0xffff reaches vCPUs 48..63 only.',
+    rules: ['cpuif.sgi1r.irm', 'cpuif.sgi1r.targetlist'],
+    config: { vcpus: 64, spis: 32, its: 0 },
+    ops: [boot(), quiesce([0, 1, 16, 47, 48, 63], 32),
+      swr(0, 'ICC_SGI1R_EL1', sgi1r(9, [], { irm: true })),
+      ...[0, 1, 16, 47, 48, 63].map((c) => rd('GICR_ISPENDR0', c === 0 ? 0 : 0x200, { index: c })),
+      wr('GICR_ICPENDR0', 0x200, { cpu: 47, index: 47 }), wr('GICR_ICPENDR0', 0x200, { cpu: 48, index: 48 }),
+      swr(0, 'ICC_SGI1R_EL1', sgi1r(10, Array.from({ length: 16 }, (_, k) => k), { aff1: 3 })),
+      rd('GICR_ISPENDR0', 0, { index: 47 }), rd('GICR_ISPENDR0', 0x400, { index: 48 }), rd('GICR_ISPENDR0', 0x600, { index: 63 }),
+      privSetup(63, 10, 0x80), iar(63, 10), eoi(63, 10)],
   },
   {
     component: 'distributor', name: 'pidr2',
