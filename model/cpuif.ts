@@ -74,6 +74,8 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
 function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
   x.rule(group === 1 ? 'cpuif.iar1.ack' : 'cpuif.iar0.ack');
   const opts = hppiOptions(s, cpu, x);
+  // the acknowledge synchronises this PE with every earlier change (U6/U44 windows close)
+  if (s.ghosts[cpu]!.size > 0) s.ghosts[cpu]!.clear();
   const takes: Candidate[] = [];
   let spurious = false;
   for (const o of opts) {
@@ -99,8 +101,11 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
 function activate(s: State, cpu: number, c: Candidate): void {
   aprSet(s, cpu, c.group, groupPriority(s, cpu, c.prio, c.group));
   s.ackStack[cpu]!.push(c.intid);
+  // taken once: whatever another PE might still have seen of it is gone (U6/U44)
+  for (const g of s.ghosts) if (g.size > 0) g.delete(c.intid);
   if (c.intid >= 8192) {
-    s.lpiPending[cpu]!.delete(c.intid); // LPIs have no active state (gic-arch.md 2.4)
+    // LPIs have no active state (gic-arch.md 2.4); a MOVI'd LPI taken at the old RD is not taken again (U44)
+    if (!s.lpiPending[cpu]!.delete(c.intid)) for (const p of s.lpiPending) p.delete(c.intid);
     return;
   }
   const slot = slotOf(s, cpu, c.intid);

@@ -2,6 +2,7 @@
 // (gic-arch.md 4.1, 4.3). SGI/PPI bits of the per-INTID registers are RAZ/WI with ARE = 1.
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
+import { leaveGhosts, isCandidateOn } from './interrupts.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import type { State } from './state.js';
 
@@ -86,6 +87,13 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
   if (offset === GICD_CTLR) {
     // U7: EnableGrp0 gates Group 0 as the architecture says (KVM: RAZ/WI; a known divergence).
     x.rule('dist.ctlr.enable-grp1');
+    if ((s.gicdCtlr & ~lo & 3) !== 0) {
+      // a group disabled: PEs other than the writer may still take what they could take (U6)
+      for (let p = 0; p < s.cfg.vcpus; p++) {
+        if (p === cpu) continue;
+        for (let intid = 0; intid < 32 + s.cfg.spis; intid++) if (isCandidateOn(s, p, intid)) leaveGhosts(s, cpu, intid, p, x);
+      }
+    }
     s.gicdCtlr = lo & 3;
     return;
   }
@@ -93,12 +101,12 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
   const br = bitRegAt(offset);
   if (br !== null) {
     if (br.n === 0) { x.rule('dist.banked-raz-wi'); return; }
-    writeBitReg(s, cpu, br.kind, 32 * br.n, lo, x);
+    writeBitReg(s, cpu, br.kind, 32 * br.n, lo, x, cpu);
     return;
   }
   if (offset >= GICD_IPRIORITYR && offset < 0x800) {
     if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.banked-raz-wi'); return; }
-    writePriority(s, cpu, offset - GICD_IPRIORITYR, width / 8, lo, x);
+    writePriority(s, cpu, offset - GICD_IPRIORITYR, width / 8, lo, x, cpu);
     return;
   }
   if (offset >= GICD_ICFGR && offset < 0xd00) {
@@ -108,6 +116,8 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
     return;
   }
   if (offset >= GICD_IROUTER + 8 * 32 && offset < 0x8000) {
+    const spi = ((offset - GICD_IROUTER) >> 3) - 32;
+    if (spi < s.cfg.spis) leaveGhosts(s, cpu, spi + 32, 0, x);
     writeIrouter(s, offset, width, value, x);
     return;
   }

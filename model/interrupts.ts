@@ -33,6 +33,7 @@ export interface Candidate {
 
 interface StaleLpi {
   intid: number;
+  group?: number;
   /** priorities of the enabled versions */
   prios: number[];
   /** some version has Enable = 0 (the LPI may not be a candidate at all) */
@@ -94,6 +95,17 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       x?.rule('choice.u16.config-cache');
     }
   }
+  // U6/U44: what the PE may still see with old properties (optional candidates)
+  const gh = s.ghosts[cpu]!;
+  if (gh.size > 0) {
+    for (const [intid, v] of gh) {
+      const g = v >> 8;
+      if (g === 1 ? s.igrpen1[cpu] !== 1 : s.igrpen0[cpu] !== 1) continue;
+      if (intid < 32 + s.cfg.spis && s.active[intid < 32 ? cpu * 32 + intid : s.nPriv + intid - 32]) continue;
+      stale.push({ intid, prios: [v & 0xff & maskOf()], canBeAbsent: true, group: g });
+      x?.rule(intid >= 8192 ? 'choice.u44.in-flight-until-sync' : 'choice.u6.state-change-race');
+    }
+  }
   let minDet = 256;
   for (const c of det) if (c.prio < minDet) minDet = c.prio;
   const out: (Candidate | null)[] = [];
@@ -113,12 +125,45 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
     for (const p of y.prios) {
       if (seen.has(p) || p > minDet || blocked(p, y.intid)) continue;
       seen.add(p);
-      out.push({ intid: y.intid, prio: p, group: 1 });
+      out.push({ intid: y.intid, prio: p, group: y.group ?? 1 });
     }
   }
   if (det.length === 0 && stale.every((y) => y.canBeAbsent)) out.push(null);
   if (out.length > 1) x?.rule('choice.u4.equal-priority');
   return out;
+}
+
+/** Whether an interrupt is now a candidate of `cpu` (pending, enabled, inactive, routed there, group on). */
+export function isCandidateOn(s: State, cpu: number, intid: number): boolean {
+  const slot = slotOf(s, cpu, intid);
+  if (!s.enabled[slot] || s.active[slot] || !isPending(s, slot) || !groupEnabled(s, cpu, s.group[slot]!)) return false;
+  if (intid < 32) return true;
+  const spi = intid - 32;
+  return spiTarget(s, spi) === cpu || spiIrm(s, spi);
+}
+
+/**
+ * U6: before another agent (vCPU `writer`, or -1 for the VMM/ITS) changes an interrupt's
+ * properties, every other PE that could take it now may still take it with the old ones.
+ */
+export function leaveGhosts(s: State, writer: number, intid: number, owner: number, x: Exec): void {
+  const first = intid < 32 ? owner : 0;
+  const last = intid < 32 ? owner : s.cfg.vcpus - 1;
+  for (let p = first; p <= last; p++) {
+    if (p === writer || !isCandidateOn(s, p, intid)) continue;
+    const slot = slotOf(s, p, intid);
+    s.ghosts[p]!.set(intid, (s.prio[slot]! & 0xff) | (s.group[slot]! << 8));
+    x.rule('choice.u6.state-change-race');
+  }
+}
+
+/** U44: an LPI pending at `rd` that an ITS command moves or removes may still be taken there until SYNC. */
+export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec): void {
+  if (!s.lpiPending[rd]!.has(intid)) return;
+  const b = propVersions(s, rd, intid)[0]!;
+  if (!(b & 1)) return;
+  s.ghosts[rd]!.set(intid, (b & 0xfc) | (1 << 8));
+  x.rule('choice.u44.in-flight-until-sync');
 }
 
 /**

@@ -1,7 +1,7 @@
 // The per-INTID registers shared by the Distributor (SPIs) and a Redistributor's SGI frame
 // (SGIs/PPIs of its PE): gic-arch.md 4.1, 4.2, and the transitions of 2.3.
 import type { Exec } from './exec.js';
-import { deactivate, isPending } from './interrupts.js';
+import { deactivate, isPending, leaveGhosts } from './interrupts.js';
 import { priMask } from './priority.js';
 import { slotOf, type State } from './state.js';
 
@@ -48,13 +48,15 @@ export function readBitReg(s: State, cpu: number, kind: BitRegKind, first: numbe
   return v >>> 0;
 }
 
-export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: number, value: number, x: Exec): void {
+/** `cpu`: the PE whose private interrupts the frame holds; `writer`: the vCPU writing (-1: the VMM). */
+export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: number, value: number, x: Exec, writer = cpu): void {
   for (let k = 0; k < 32; k++) {
     const intid = first + k;
     if (!implemented(s, intid)) break;
     const bit = (value >>> k) & 1;
     if (kind !== 'group' && bit === 0) continue;
     const slot = slotOf(s, cpu, intid);
+    if (kind === 'cenable' || kind === 'cpend' || kind === 'group') leaveGhosts(s, writer, intid, cpu, x);
     switch (kind) {
       case 'group': s.group[slot] = bit; x.rule('dist.igroupr.rw'); break;
       case 'senable': s.enabled[slot] = 1; x.rule('dist.isenabler.set'); break;
@@ -82,12 +84,15 @@ export function readPriority(s: State, cpu: number, first: number, bytes: number
   }
   return v >>> 0;
 }
-export function writePriority(s: State, cpu: number, first: number, bytes: number, value: number, x: Exec): void {
+export function writePriority(s: State, cpu: number, first: number, bytes: number, value: number, x: Exec, writer = cpu): void {
   x.rule('dist.ipriorityr.byte');
   for (let k = 0; k < bytes; k++) {
     const intid = first + k;
     if (!implemented(s, intid)) break;
-    s.prio[slotOf(s, cpu, intid)] = (value >>> (8 * k)) & 0xff;
+    const slot = slotOf(s, cpu, intid);
+    const v = (value >>> (8 * k)) & 0xff;
+    if (s.prio[slot] !== v) leaveGhosts(s, writer, intid, cpu, x);
+    s.prio[slot] = v;
   }
 }
 

@@ -5,6 +5,7 @@ import { decodeItsCommand, type DecodedItsCommand } from '../spec/codec/its-comm
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { invalidateLpi, LPI_BASE, lpiInRange, setLpiPending } from './lpi.js';
+import { leaveLpiGhost } from './interrupts.js';
 import { type Device, type ItsState, type State } from './state.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
@@ -383,10 +384,13 @@ function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutc
     case 'MOVI': return movi(s, n, f.device!, f.event!, f.collection!, x);
     case 'INT': case 'CLEAR': case 'INV': case 'DISCARD': return deviceEvent(s, n, c.name, f.device!, f.event!, x);
     case 'INVALL': return invall(s, n, f.collection!, x);
-    case 'SYNC':
-      // Everything the model does is complete at quiescence (DESIGN.md 3), so SYNC has nothing to wait for.
+    case 'SYNC': {
+      // SYNC completes everything earlier commands did at that RD: U44 windows there close.
       x.rule('its.cmd.sync.complete');
+      const g = s.ghosts[f.target!];
+      if (g !== undefined) for (const k of [...g.keys()]) if (k >= LPI_BASE) g.delete(k);
       return ok(s);
+    }
     case 'MOVALL': return movall(s, n, f.from!, f.to!, x);
     default:
       // unknown opcode, or a GICv4 command on an ITS with GITS_TYPER.Virtual = 0 (U27)
@@ -566,6 +570,7 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
     return [{ state: s, error: null }, { state: kept, error: null }, { state: moved, error: null }];
   }
   setIte(s);
+  leaveLpiGhost(s, from, intid, x);
   s.lpiPending[from]!.delete(intid);
   s.lpiPending[to]!.add(intid);
   return ok(s);
@@ -598,6 +603,7 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       return ok(s);
     case 'CLEAR':
       x.rule('its.cmd.clear.unpend');
+      leaveLpiGhost(s, rd, intid, x);
       s.lpiPending[rd]!.delete(intid);
       return ok(s);
     case 'INV':
@@ -614,6 +620,7 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
         st.its[n]!.devices.get(d)!.ites.delete(e);
         out.push({ state: st, error: null });
       }
+      leaveLpiGhost(s, rd, intid, x);
       s.lpiPending[rd]!.delete(intid);
       its.devices.get(d)!.ites.delete(e);
       return [{ state: s, error: null }, ...out];

@@ -10,6 +10,7 @@ import { parseHexNumber } from '../spec/hex.js';
 import { itsBase, GITS_SIZE, VTIMER_PPI } from '../spec/layout.js';
 import { type Exec, type Expected } from './exec.js';
 import { GITS_TRANSLATER, translateMsi } from './its.js';
+import { leaveGhosts } from './interrupts.js';
 import type { Route, State } from './state.js';
 
 const EINVAL = -22;
@@ -24,7 +25,12 @@ const KVM_MSI_VALID_DEVID = 1;
  * Drive an interrupt line (level 1 = asserted). Level-sensitive: pending follows the line; edge:
  * each assertion is an edge that latches pending (kvm.irq-line.level; gic-arch.md 2.3).
  */
-function setLine(s: State, slot: number, level: number): void {
+function setLine(s: State, slot: number, level: number, x: Exec): void {
+  if (!level && s.line[slot]) {
+    // the line drops: a PE that could take the interrupt may still do so (U6)
+    const intid = slot < s.nPriv ? slot % 32 : slot - s.nPriv + 32;
+    leaveGhosts(s, -1, intid, slot < s.nPriv ? Math.floor(slot / 32) : 0, x);
+  }
   s.line[slot] = level ? 1 : 0;
   if (level && s.edge[slot]) s.latch[slot] = 1;
 }
@@ -55,7 +61,7 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
       return EINVAL;
     }
     x.rule('kvm.irq-line.spi');
-    setLine(s, s.nPriv + intid - 32, op.level);
+    setLine(s, s.nPriv + intid - 32, op.level, x);
     return 0;
   }
   if (type === 'ppi') {
@@ -64,7 +70,7 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
       return EINVAL;
     }
     x.rule('kvm.irq-line.ppi');
-    setLine(s, vcpu * 32 + intid, op.level);
+    setLine(s, vcpu * 32 + intid, op.level, x);
     return 0;
   }
   x.rule('kvm.irq-line.bad-type');
@@ -74,7 +80,7 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
 /** The vCPU's virtual timer output: a level-sensitive PPI 27 line (scenario schema TimerLineOp). */
 export function timerLine(s: State, op: TimerLineOp, x: Exec): Expected {
   x.rule('kvm.timer.line');
-  setLine(s, op.cpu * 32 + VTIMER_PPI, op.level);
+  setLine(s, op.cpu * 32 + VTIMER_PPI, op.level, x);
   return null;
 }
 

@@ -255,7 +255,7 @@ export function gicrSgiRead(s: State, rd: number, offset: number, width: number,
   return '0x0';
 }
 
-export function gicrSgiWrite(s: State, rd: number, offset: number, width: number, value: bigint, x: Exec): void {
+export function gicrSgiWrite(s: State, rd: number, offset: number, width: number, value: bigint, x: Exec, writer = rd): void {
   const isPrio = offset >= SGI_IPRIORITYR && offset < SGI_IPRIORITYR + 32;
   if (!(isPrio ? width === 8 || (width === 32 && offset % 4 === 0) : width === 32 && offset % 4 === 0)) {
     x.rule('mmio.bad-width');
@@ -264,10 +264,10 @@ export function gicrSgiWrite(s: State, rd: number, offset: number, width: number
   const lo = Number(value & 0xffff_ffffn);
   const br = bitRegAt(offset);
   if (br !== null) {
-    if (br.n === 0) writeBitReg(s, rd, br.kind, 0, lo, x);
+    if (br.n === 0) writeBitReg(s, rd, br.kind, 0, lo, x, writer);
     return;
   }
-  if (isPrio) return writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x);
+  if (isPrio) return writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x, writer);
   if (offset === SGI_ICFGR0) { x.rule('redist.icfgr0.sgi-edge'); return; }
   if (offset === SGI_ICFGR0 + 4) {
     // U3: PPI Int_config programmable or not (IMPDEF): ignored, or taken

@@ -329,7 +329,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const off = a.offset ?? 0;
       const w = off >= 0x6000 && off < 0x8000 ? 64 : 32;
       if (get) return asAttr(gicdRead(s, 0, off, w, x));
-      return writeVia(x, (sub) => gicdWrite(s, 0, off, w, value, sub));
+      return writeVia(x, (sub) => gicdWrite(s, -1, off, w, value, sub));
     }
     case 'REDIST_REGS': {
       x.rule('kvm.attr.redist-regs');
@@ -340,7 +340,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const o = sgi ? off - 0x1_0000 : off;
       const w = !sgi && [0x8, 0x70, 0x78].includes(o) ? 64 : 32;
       if (get) return asAttr(sgi ? gicrSgiRead(s, rd, o, w, x) : gicrRead(s, rd, o, w, x));
-      return writeVia(x, (sub) => (sgi ? gicrSgiWrite(s, rd, o, w, value, sub) : gicrWrite(s, rd, o, w, value, sub)));
+      return writeVia(x, (sub) => (sgi ? gicrSgiWrite(s, rd, o, w, value, sub, -1) : gicrWrite(s, rd, o, w, value, sub)));
     }
     case 'CPU_SYSREGS': {
       x.rule('kvm.attr.cpu-sysregs');

@@ -98,6 +98,12 @@ export class State {
   /** INTIDs acknowledged and not yet priority-dropped, most recent last (EOI nesting, U9) */
   ackStack: number[][];
   asleep: Uint8Array;
+  /**
+   * U6/U44: interrupts a PE may still acknowledge with their old properties after another agent
+   * changed them (disable, clear-pending, reroute, priority change; ITS CLEAR/DISCARD/MOVI before a
+   * SYNC): per cpu, intid -> old priority | group << 8. Gone once that PE acknowledges (or SYNC).
+   */
+  ghosts: Map<number, number>[];
 
   // ---- redistributors ----
   waker: Uint8Array; // ProcessorSleep
@@ -147,6 +153,7 @@ export class State {
       this.irouterAff3 = this.pmr = this.bpr0 = this.bpr1 = this.cbpr = this.eoiMode = this.igrpen0 = this.igrpen1 = new Uint8Array(0);
       this.apr = new Uint32Array(0);
       this.ackStack = [];
+      this.ghosts = [];
       this.asleep = this.waker = this.enableLpis = new Uint8Array(0);
       this.propbaser = this.pendbaser = [];
       this.ctlrDpg = new Uint32Array(0);
@@ -179,6 +186,7 @@ export class State {
     this.igrpen1 = new Uint8Array(v);
     this.apr = new Uint32Array(v * 16);
     this.ackStack = Array.from({ length: v }, () => []);
+    this.ghosts = Array.from({ length: v }, () => new Map<number, number>());
     this.asleep = new Uint8Array(v);
     this.waker = new Uint8Array(v).fill(1);
     this.enableLpis = new Uint8Array(v);
@@ -214,6 +222,7 @@ export class State {
     s.igrpen1 = this.igrpen1.slice();
     s.apr = this.apr.slice();
     s.ackStack = this.ackStack.map((a) => a.slice());
+    s.ghosts = this.ghosts.map((g) => (g.size === 0 ? new Map<number, number>() : new Map(g)));
     s.asleep = this.asleep.slice();
     s.waker = this.waker.slice();
     s.enableLpis = this.enableLpis.slice();
@@ -255,6 +264,10 @@ export class State {
     for (let c = 0; c < this.cfg.vcpus; c++) {
       if (this.propbaser[c] !== o.propbaser[c] || this.pendbaser[c] !== o.pendbaser[c]) return false;
       if (!eq(this.ackStack[c]!, o.ackStack[c]!)) return false;
+      const g = this.ghosts[c]!;
+      const h = o.ghosts[c]!;
+      if (g.size !== h.size) return false;
+      for (const [k, v] of g) if (h.get(k) !== v) return false;
       const p = this.lpiPending[c]!;
       const q = o.lpiPending[c]!;
       if (p.size !== q.size) return false;
@@ -306,6 +319,7 @@ export class State {
     parts.push(String(this.gicdCtlr));
     arr(this.pmr); arr(this.bpr0); arr(this.bpr1); arr(this.cbpr); arr(this.eoiMode); arr(this.igrpen0); arr(this.igrpen1);
     arr(this.apr); parts.push(this.ackStack.map((a) => a.join('.')).join('/'));
+    parts.push(this.ghosts.map((g) => [...g].sort((a, b) => a[0] - b[0]).join('.')).join('/'));
     arr(this.asleep); arr(this.waker); arr(this.enableLpis); parts.push(this.propbaser.join(','), this.pendbaser.join(','));
     arr(this.ctlrDpg);
     parts.push(this.lpiPending.map((p) => [...p].sort((a, b) => a - b).join('.')).join('/'));

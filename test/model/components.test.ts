@@ -89,6 +89,16 @@ describe('CPU interface (gic-arch.md 3)', () => {
     expect(run(ops).slice(-4)).toEqual([null, '0x100', 0, '0x0']);
   });
 
+  test('U6: an SPI disabled by vCPU 0 may still be taken once by vCPU 1 (old properties), never by the writer', () => {
+    // SPI 40 routed to vCPU 1 (IROUTER Aff0 = 1), enabled, pending; vCPU 0 disables it
+    const ops = [...boot(), gicd(0x6140, '0x1', 64), gicd(0x428, '0x80', 8), gicd(0x104, '0x100'), gicd(0x204, '0x100'), gicd(0x184, '0x100')];
+    const { oracle, allowed } = allowedAfter(ops, rd(1, 'ICC_IAR1_EL1'));
+    expect(sorted(allowed)).toEqual(sorted(['0x28', '0x3ff']));
+    expect(oracle.observe(rd(1, 'ICC_IAR1_EL1'), '0x3ff')).toBeNull();
+    // the acknowledge synchronised vCPU 1: the window is closed
+    expect(oracle.allowed(rd(1, 'ICC_IAR1_EL1'))).toEqual(['0x3ff']);
+  });
+
   test('WFI: woken with a signalled interrupt, asleep otherwise; guest ops on a sleeping vCPU return "asleep"', () => {
     const ops = [...boot(), { op: 'wfi', cpu: 1 } as PrimitiveOp, rd(1, 'ICC_PMR_EL1'), sgiFrame(0, 0x100, '0x2'), sgi(0, 1, 1), { op: 'wfi', cpu: 0 } as PrimitiveOp];
     expect(run(ops).slice(-5)).toEqual(['asleep', 'asleep', null, null, 'woken']);
@@ -135,9 +145,18 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
     expect(sorted(allowedAfter([...boot(), prop('a3'), map, int, discard], rd(1, 'ICC_IAR1_EL1')).allowed)).toEqual(sorted(['0x3ff', '0x2001']));
   });
 
-  test('5.7 MOVI moves the pending state to the new redistributor', () => {
-    const movi: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MAPC', collection: 1, target: 0, valid: true }, { cmd: 'MOVI', device: 1, event: 2, collection: 1 }] };
+  test('5.7 MOVI moves the pending state to the new redistributor (after SYNC to the old one)', () => {
+    const movi: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MAPC', collection: 1, target: 0, valid: true }, { cmd: 'MOVI', device: 1, event: 2, collection: 1 }, { cmd: 'SYNC', target: 1 }] };
     expect(run([...boot(), prop('a3'), map, int, movi, rd(1, 'ICC_IAR1_EL1'), rd(0, 'ICC_IAR1_EL1')]).slice(-2)).toEqual(['0x3ff', '0x2001']);
+  });
+
+  test('U44: before the SYNC a MOVI\'d pending LPI may be taken at the old or the new RD, but only once', () => {
+    const movi: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MAPC', collection: 1, target: 0, valid: true }, { cmd: 'MOVI', device: 1, event: 2, collection: 1 }] };
+    const base = [...boot(), prop('a3'), map, int, movi];
+    const { oracle, allowed } = allowedAfter(base, rd(1, 'ICC_IAR1_EL1'));
+    expect(sorted(allowed)).toEqual(sorted(['0x2001', '0x3ff']));
+    expect(oracle.observe(rd(1, 'ICC_IAR1_EL1'), '0x2001')).toBeNull();
+    expect(oracle.allowed(rd(0, 'ICC_IAR1_EL1'))).toEqual(['0x3ff']);
   });
 
   test('kvm-vgic.md 1.13: ITS_SAVE_TABLES writes the ABI rev 0 DTE, ITE and CTE', () => {
