@@ -23,16 +23,15 @@ let lpiRegisters: { start: number; end: number }[] | undefined;
 
 /**
  * RD-frame registers through which a guest can tell whether LPIs exist (gic-arch.md 4.2 and
- * 1.5-1.6: GICR_CTLR.EnableLPIs, GICR_TYPER.PLPIS, the LPI table bases, the direct LPI
- * registers). QEMU's virt board always implements LPIs, so with `its: 0` (no LPIs, DESIGN.md 3)
- * these are unsupported.
+ * 1.5-1.6): GICR_CTLR (EnableLPIs, CES), GICR_TYPER.PLPIS, and the LPI table bases, which are
+ * read/write only when LPIs exist. QEMU's virt board always implements LPIs, so with `its: 0`
+ * (no LPIs, DESIGN.md 3) these are unsupported. The direct LPI registers (SETLPIR, CLRLPIR,
+ * INVLPIR, INVALLR, SYNCR) stay supported: with EnableLPIs never set they have no effect either
+ * way (U25) and SYNCR reads 0.
  */
 function lpiRegisterRanges(): { start: number; end: number }[] {
   if (!lpiRegisters) {
-    const regs: [string, number][] = [
-      ['GICR_CTLR', 4], ['GICR_TYPER', 8], ['GICR_SETLPIR', 8], ['GICR_CLRLPIR', 8], ['GICR_PROPBASER', 8],
-      ['GICR_PENDBASER', 8], ['GICR_INVLPIR', 8], ['GICR_INVALLR', 8], ['GICR_SYNCR', 4],
-    ];
+    const regs: [string, number][] = [['GICR_CTLR', 4], ['GICR_TYPER', 8], ['GICR_PROPBASER', 8], ['GICR_PENDBASER', 8]];
     lpiRegisters = regs.map(([name, bytes]) => {
       const start = registerOffset('gicr', name);
       return { start, end: start + bytes };

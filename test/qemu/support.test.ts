@@ -64,6 +64,7 @@ test('with its: 0 the registers that reveal LPI support are unsupported (QEMU al
   expect(opUnsupportedReason(gicr(0x0, 32), c, BOARD)).toMatch(/no LPIs/); // GICR_CTLR
   expect(opUnsupportedReason(gicr(0x70, 64), c, BOARD)).toMatch(/no LPIs/); // GICR_PROPBASER
   expect(opUnsupportedReason(gicr(0x14, 32), c, BOARD)).toBeNull(); // GICR_WAKER
+  expect(opUnsupportedReason(gicr(0xc0, 32), c, BOARD)).toBeNull(); // GICR_SYNCR: 0 either way
   expect(opUnsupportedReason(gicdRead(0x4), c, BOARD)).toMatch(/no LPIs/);
   // with an ITS they all run
   const withIts = cfg({ spis: BOARD, its: 1 });
