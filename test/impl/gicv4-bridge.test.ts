@@ -181,7 +181,7 @@ describe.each(['4.0', '4.1'] as const)('residency and doorbells on GICv%s', (g) 
   test('vcpu.run makes the vPE resident on that CPU (VMOVP when it moved); vcpu.put makes it non-resident', () => {
     const { s, v4, step } = session(g, [...setup(), FWD]);
     const vpe0 = v4.itsVm.vpes[0]!;
-    const vmovp0 = s.counters().vmovp;
+    const vmovp0 = s.counters().vmovp ?? 0;
     step({ op: 'vcpu.run', cpu: 0, pcpu: 1 });
     expect(vpe0.resident).toBe(true);
     expect(v4.host.hw.rd(1).resident).toBe(vpe0.hw);
@@ -219,7 +219,7 @@ describe.each(['4.0', '4.1'] as const)('residency and doorbells on GICv%s', (g) 
 
   test('MOVI of a forwarded LPI re-maps it to the new vCPU\'s vPE (VMOVI)', () => {
     const { s, v4, step } = session(g, [...setup(), FWD]);
-    const before = s.counters().vmovi;
+    const before = s.counters().vmovi ?? 0;
     step({ op: 'its.cmd', its: 0, cmds: [{ cmd: 'MOVI', device: 1, event: 3, collection: 1 }] } as Op);
     expect(s.counters().vmovi).toBeGreaterThan(before);
     expect(v4.host.getVlpi(100)!.vpe).toBe(v4.itsVm.vpes[1]);
