@@ -10,6 +10,13 @@ const LPI_BASE = 8192;
 /** LPI property byte: priority 0xa0, the RES1 group bit, enabled (gic-arch.md 1.3). */
 const PROP_ENABLED_A0 = 'a3';
 
+/** An its.cmd op on ITS 0 (the schema wants at least one command). */
+function itsCmd(cmds: ItsCommand[]): Op {
+  const [first, ...rest] = cmds;
+  if (!first) throw new Error('its.cmd needs at least one command');
+  return { op: 'its.cmd', its: 0, cmds: [first, ...rest] };
+}
+
 function ack(cpu: number, intid: number, ops: Op[], eoiMode1 = false): void {
   ops.push({ op: 'sysreg.read', cpu, reg: 'ICC_IAR1_EL1' });
   ops.push({ op: 'sysreg.write', cpu, reg: 'ICC_EOIR1_EL1', value: toHex(intid) });
@@ -31,7 +38,7 @@ function mapLpis(devices: number, events: number, vcpus: number, ops: Op[]): voi
     }
   }
   for (let c = 0; c < vcpus; c++) cmds.push({ cmd: 'SYNC', target: c });
-  ops.push({ op: 'its.cmd', its: 0, cmds });
+  ops.push(itsCmd(cmds));
 }
 
 /**
@@ -66,7 +73,7 @@ export function itsChurn(rounds: number, seed = 'its-churn'): Scenario {
   const cmds: ItsCommand[] = [];
   for (let c = 0; c < vcpus; c++) cmds.push({ cmd: 'MAPC', collection: c, target: c, valid: true });
   for (let d = 0; d < devices; d++) cmds.push({ cmd: 'MAPD', device: d, size: 3, itt: toHex(FREE_RAM + d * 0x1000), valid: true });
-  ops.push({ op: 'its.cmd', its: 0, cmds });
+  ops.push(itsCmd(cmds));
   for (let r = 0; r < rounds; r++) {
     const d = Math.floor(rng() * devices), e = Math.floor(rng() * events);
     const intid = LPI_BASE + d * events + e;
@@ -128,7 +135,7 @@ export function gicv4Scheduling(rounds: number): Scenario {
     cmds.push({ cmd: 'MAPD', device: d, size: 0, itt: toHex(FREE_RAM + d * 0x100), valid: true });
     cmds.push({ cmd: 'MAPTI', device: d, event: 0, intid: LPI_BASE + d, collection: 0 });
   }
-  ops.push({ op: 'its.cmd', its: 0, cmds });
+  ops.push(itsCmd(cmds));
   ops.push({ op: 'kvm.set_gsi_routing', entries: Array.from({ length: devices }, (_, d) => ({ gsi: 10 + d, type: 'msi' as const, address: toHex(itsTranslater(0)), data: 0, devid: d })) });
   for (let d = 0; d < devices; d++) {
     ops.push({ op: 'kvm.irqfd', gsi: 10 + d, resample: false, deassign: false });
