@@ -1,6 +1,7 @@
 // ITS table save/restore, ABI revision 0. Known answers are computed by hand from the entry layouts
 // of kvm-vgic.md 1.13 (DTE: [63] V, [62:49] next, [48:5] ITT_addr[51:8], [4:0] bits-1; CTE: [63] V,
 // [47:16] vCPU id, [15:0] ICID; ITE: [63:48] next, [47:16] pINTID, [15:0] ICID) and its save order.
+import fc from 'fast-check';
 import { GuestMemory } from '../../impl/hw/guest-memory.js';
 import { bootCollectionTable, bootDeviceTable, bootPendBase, itsTranslater, BOOT_PROPBASE, BOOT_LPI_ID_BITS } from '../../spec/layout.js';
 import { type TestVm, R, bootLpis, enc, itsCmd, makeVm, setProp } from './its-helpers.js';
@@ -243,10 +244,7 @@ describe('save -> restore round trip on random mappings (property)', () => {
     };
   }
 
-  const fcImport = import('fast-check');
-
-  test('devices (IDs far apart, next capped), ITTs, collections, LPI targets', async () => {
-    const fc = (await fcImport).default;
+  test('devices (IDs far apart, next capped), ITTs, collections, LPI targets', () => {
     const DEVS = [0, 1, 2, 100, 0x4000, 0x5001, 0xffff];
     const dev = fc.constantFrom(...DEVS);
     const ev = fc.constantFrom(0, 1, 2, 7, 200, 0xfffe);
