@@ -7,14 +7,14 @@
 import type { BootOp, ItsCommand, Op, Scenario } from '../spec/scenario.js';
 import { toHex } from '../spec/hex.js';
 import {
-  BOOT_PROPBASE, FREE_RAM, RAM_BASE, bootDeviceTable, bootPendBase, itsBase, itsTranslater, vcpuAffinity, VTIMER_PPI,
+  BOOT_PROPBASE, FREE_RAM, RAM_BASE, bootCollectionTable, bootDeviceTable, bootPendBase, itsBase, itsTranslater, vcpuAffinity, VTIMER_PPI,
 } from '../spec/layout.js';
 import { Rng } from './rng.js';
 import { GICD, GICR, GICR_SGI, GITS } from './regs.js';
 import { ACTION_NAMES, defaultWeights, type ActionName, type Weights } from './weights.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@1';
+export const GENERATOR_VERSION = 'gen@2';
 
 export type Profile = 'full' | 'guest-only';
 export const PROFILES: readonly Profile[] = ['full', 'guest-only'];
@@ -315,6 +315,7 @@ class Generator {
       case 'wfi': return this.wfi();
       case 'migrate': return this.migrate();
       case 'deviceAttr': return this.deviceAttr();
+      case 'lpiCtl': return this.lpiCtl();
     }
   }
 
@@ -786,6 +787,49 @@ class Generator {
     return true;
   }
 
+  /**
+   * Switches and direct LPI maintenance: GICR_CTLR.EnableLPIs off/on (U18, U43), GITS_CTLR
+   * disable/enable (commands queued while disabled, U35), GICR_INVLPIR / INVALLR / SYNCR
+   * (gic-arch.md 1.6), the ITS's read-only identification and Quiescent bit.
+   */
+  private lpiCtl(): boolean {
+    if (!this.config.its) return false;
+    const cpu = this.cpu();
+    const n = this.r.int(this.config.its);
+    switch (this.r.int(6)) {
+      case 0: {
+        const rd = this.cpu();
+        this.mmioW(cpu, 'gicr', rd, GICR.CTLR, 32, 0);
+        if (this.r.chance(0.5)) this.itsMove() || this.itsInt();
+        this.mmioW(cpu, 'gicr', rd, GICR.CTLR, 32, 1);
+        return true;
+      }
+      case 1: {
+        // disable the ITS, queue commands, enable it again
+        this.mmioW(cpu, 'gits', n, GITS.CTLR, 32, 0);
+        this.mmioR(cpu, 'gits', n, GITS.CTLR, 32);
+        if (this.r.chance(0.7)) this.itsInt() || this.itsMap();
+        if (this.host && this.r.chance(0.5)) this.msi();
+        this.mmioW(cpu, 'gits', n, GITS.CTLR, 32, 1);
+        return true;
+      }
+      case 2:
+        this.mmioW(cpu, 'gicr', this.cpu(), GICR.INVLPIR, 64, this.lpiId());
+        return true;
+      case 3:
+        this.mmioW(cpu, 'gicr', this.cpu(), GICR.INVALLR, 64, 0);
+        this.mmioR(cpu, 'gicr', this.cpu(), GICR.SYNCR, 32);
+        return true;
+      case 4:
+        this.mmioR(cpu, 'gits', n, this.r.pick([GITS.IIDR, GITS.PIDR2, GITS.TYPER, GITS.CREADR]), 32);
+        return true;
+      default:
+        this.mmioR(cpu, 'gicd', undefined, this.r.pick([GICD.PIDR2, GICD.TYPER, GICD.CTLR]), 32);
+        this.mmioR(cpu, 'gicr', this.cpu(), this.r.pick([GICR.TYPER, GICR.TYPER + 4]), 32);
+        return true;
+    }
+  }
+
   // ---- KVM userspace ABI: routing, irqfd, forwarding (kvm-vgic.md 1.8, 1.14) ----------------
 
   private gsi(): number {
@@ -925,7 +969,18 @@ class Generator {
       this.ops.push({ op: 'kvm.device_attr', device: 'its', index, group: 'ITS_REGS', attr: { offset: this.r.pick([GITS.CTLR, GITS.CBASER, GITS.CWRITER, GITS.CREADR, GITS.BASER]) }, access: 'get' });
     } else {
       const index = this.r.int(this.config.its);
-      this.ops.push({ op: 'kvm.device_attr', device: 'its', index, group: 'CTRL', attr: this.r.pick(['ITS_SAVE_TABLES', 'SAVE_PENDING_TABLES'] as const), access: 'set' });
+      const attr = this.r.pick(['ITS_SAVE_TABLES', 'ITS_SAVE_TABLES', 'SAVE_PENDING_TABLES', 'SAVE_PENDING_TABLES', 'ITS_RESET'] as const);
+      if (attr === 'ITS_RESET' && this.r.chance(0.5)) {
+        // the table ABI revision in GITS_IIDR (kvm-vgic.md 1.9)
+        this.ops.push({ op: 'kvm.device_attr', device: 'its', index, group: 'ITS_REGS', attr: { offset: GITS.IIDR }, access: this.r.pick(['get', 'set'] as const), value: toHex(this.r.pick([0, 0x43b, 0x1043b])) });
+      } else {
+        this.ops.push({ op: 'kvm.device_attr', device: 'its', index, group: 'CTRL', attr, access: 'set' });
+        if (attr === 'ITS_RESET') {
+          // every device and collection of that ITS is gone (kvm-vgic.md 1.13)
+          this.st.its[index] = { devices: new Map(), collections: new Map() };
+          for (const [intid, ref] of this.st.lpis) if (ref.its === index) this.st.lpis.delete(intid);
+        }
+      }
     }
     return true;
   }
@@ -973,7 +1028,9 @@ class Generator {
         this.ops.push({ op: 'kvm.irq_line', raw: this.r.u32(), level: this.r.int(2) });
         return;
       case 1:
-        this.ops.push({ op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: this.r.pick([0, 31, 32 + this.config.spis, 1020, 5000]), level: 1 });
+        if (this.r.chance(0.5)) this.ops.push({ op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: this.r.pick([0, 31, 32 + this.config.spis, 1020, 5000]), level: 1 });
+        else if (this.r.chance(0.5)) this.ops.push({ op: 'kvm.irq_line', type: 'ppi', vcpu: this.r.chance(0.5) ? this.config.vcpus : 0, intid: this.r.pick([0, 15, 32, 100]), level: 1 });
+        else this.ops.push({ op: 'kvm.irq_line', type: 'cpu', vcpu: 0, intid: this.r.int(2), level: 1 }); // in-kernel GIC: -ENXIO (kvm-vgic.md 1.8)
         return;
       case 2:
         this.ops.push({ op: 'kvm.signal_msi', address: toHex(this.r.pick([0, itsBase(0) - 4, RAM_BASE])), data: this.r.small(255), devid: this.r.small(63), flags: this.r.pick([0, 1, 2]) });
@@ -1000,7 +1057,11 @@ class Generator {
         this.its([{ cmd: 'raw', words: [toHex(dw0), toHex(this.r.small(255)), toHex(this.r.u32()), '0x0'] }], n);
         return;
       }
-      case 1: // out-of-range IDs
+      case 1: // a command with one bad field (gic-arch.md 5.5: each command's error cases)
+        if (this.r.chance(0.6)) {
+          this.its([this.erroneousCommand(n)], n);
+          return;
+        }
         this.its([this.r.pick<ItsCommand>([
           { cmd: 'MAPTI', device: this.r.small(63), event: this.r.small(7), intid: this.r.pick([0, 1023, 8191, 0x10000, 0xffffffff]), collection: 0 },
           { cmd: 'MAPD', device: 2 ** ITS_DEVID_BITS + this.r.small(7), size: 3, itt: toHex(this.st.alloc(256)), valid: true },
@@ -1017,16 +1078,54 @@ class Generator {
       case 3: // writes to read-only / reserved ITS registers, BASER rewritten while enabled
         this.mmioW(cpu, 'gits', n, this.r.pick([GITS.TYPER, GITS.CREADR, GITS.IIDR, 0x200, GITS.BASER + 0x10]), 64, this.r.u32());
         return;
-      case 4: // corrupt the device table, then save/restore (host) or disable+enable the ITS (guest)
-        this.ops.push({ op: 'mem.write', addr: toHex(bootDeviceTable(n) + 8 * this.r.small(63)), bytes: [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.r.int(256).toString(16).padStart(2, '0')).join('') });
+      case 4: { // corrupt a table (device, collection, an ITT), then restore (host) or migrate
+        const devs = [...this.st.its[n]!.devices.values()];
+        const table = this.r.pick([bootDeviceTable(n), bootCollectionTable(n), devs.length ? this.r.pick(devs).itt : bootDeviceTable(n)]);
+        this.ops.push({ op: 'mem.write', addr: toHex(table + 8 * this.r.small(63)), bytes: [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.r.int(256).toString(16).padStart(2, '0')).join('') });
         if (this.host && this.r.chance(0.7)) {
           this.ops.push({ op: 'kvm.device_attr', device: 'its', index: n, group: 'CTRL', attr: 'ITS_RESTORE_TABLES', access: 'set' });
         } else if (this.host) {
           this.ops.push({ op: 'migrate' });
         }
         return;
+      }
       default: // a burst that makes the harness wrap the queue: many SYNCs
         this.its(Array.from({ length: this.r.range(64, 300) }, () => ({ cmd: 'SYNC' as const, target: 0 })) as [ItsCommand, ...ItsCommand[]], n);
+    }
+  }
+
+  /**
+   * One command with exactly one thing wrong: a DeviceID, EventID or ICID beyond what GITS_TYPER
+   * allows, an unmapped device, event or collection, a target that is no PE (gic-arch.md 5.5).
+   */
+  private erroneousCommand(n: number): ItsCommand {
+    const its = this.st.its[n]!;
+    const devs = [...its.devices.keys()];
+    const cols = [...its.collections.keys()];
+    const mappedDev = devs.length ? this.r.pick(devs) : 0;
+    const evs = devs.length ? [...its.devices.get(mappedDev)!.events.keys()] : [];
+    const goodEvent = evs.length ? this.r.pick(evs) : 0;
+    const goodCol = cols.length ? this.r.pick(cols) : 0;
+    const badWhat = this.r.pick(['device-oor', 'device-unmapped', 'event-oor', 'event-unmapped', 'collection-oor', 'collection-unmapped'] as const);
+    let device = mappedDev;
+    let event = goodEvent;
+    let collection = goodCol;
+    if (badWhat === 'device-oor') device = 2 ** ITS_DEVID_BITS + this.r.small(15);
+    if (badWhat === 'device-unmapped') device = 200 + this.r.small(50);
+    if (badWhat === 'event-oor') event = 2 ** ((its.devices.get(mappedDev)?.size ?? 15) + 1) + this.r.small(3);
+    if (badWhat === 'event-unmapped') event = 0x300 + this.r.small(15);
+    if (badWhat === 'collection-oor') collection = 0x10000 - 1 - this.r.small(3);
+    if (badWhat === 'collection-unmapped') collection = 100 + this.r.small(20);
+    const kind = this.r.pick(['MAPTI', 'MAPI', 'MOVI', 'INT', 'CLEAR', 'DISCARD', 'INV', 'INVALL', 'MOVALL', 'MAPC', 'MAPD'] as const);
+    switch (kind) {
+      case 'MAPTI': return { cmd: 'MAPTI', device, event, intid: this.r.chance(0.3) ? this.r.pick([0, 8191, 0x10000]) : LPI_BASE + this.r.small(LPI_SPAN - 1), collection };
+      case 'MAPI': return { cmd: 'MAPI', device, event: event < LPI_BASE ? LPI_BASE + event : event, collection };
+      case 'MOVI': return { cmd: 'MOVI', device, event, collection };
+      case 'INVALL': return { cmd: 'INVALL', collection };
+      case 'MOVALL': return { cmd: 'MOVALL', from: this.r.chance(0.5) ? this.config.vcpus + this.r.int(4) : 0, to: this.config.vcpus + this.r.int(4) };
+      case 'MAPC': return { cmd: 'MAPC', collection, target: this.r.chance(0.5) ? this.config.vcpus + this.r.int(4) : this.cpu(), valid: this.r.chance(0.7) };
+      case 'MAPD': return { cmd: 'MAPD', device, size: this.r.chance(0.5) ? this.r.range(16, 31) : 3, itt: toHex(this.st.alloc(256)), valid: this.r.chance(0.5) };
+      default: return { cmd: kind, device, event };
     }
   }
 }

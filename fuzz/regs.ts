@@ -19,7 +19,8 @@ export const GICD = {
 } as const;
 export const GICR = {
   CTLR: at('GICR_CTLR'), IIDR: at('GICR_IIDR'), TYPER: at('GICR_TYPER'), WAKER: at('GICR_WAKER'),
-  PROPBASER: at('GICR_PROPBASER'), PENDBASER: at('GICR_PENDBASER'), SYNCR: at('GICR_SYNCR'),
+  PROPBASER: at('GICR_PROPBASER'), PENDBASER: at('GICR_PENDBASER'), INVLPIR: at('GICR_INVLPIR'), INVALLR: at('GICR_INVALLR'),
+  SYNCR: at('GICR_SYNCR'),
 } as const;
 /** SGI_base frame: the per-PE copies of the GICD registers for INTIDs 0..31 */
 export const GICR_SGI = {
@@ -28,7 +29,7 @@ export const GICR_SGI = {
 } as const;
 export const GITS = {
   CTLR: at('GITS_CTLR'), IIDR: at('GITS_IIDR'), TYPER: at('GITS_TYPER'), CBASER: at('GITS_CBASER'),
-  CWRITER: at('GITS_CWRITER'), CREADR: at('GITS_CREADR'), BASER: at('GITS_BASER<n>'),
+  CWRITER: at('GITS_CWRITER'), CREADR: at('GITS_CREADR'), BASER: at('GITS_BASER<n>'), PIDR2: at('GITS_PIDR2'),
 } as const;
 
 /** A stable register name for an MMIO access ("GICD_ISENABLER", "GITS_CWRITER", "GICD_reserved"). */

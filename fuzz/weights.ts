@@ -9,7 +9,7 @@ export const ACTION_NAMES = [
   'spiConfig', 'ppiSgiConfig', 'irqLine', 'timer', 'pendActive', 'sgi', 'ack', 'eoi', 'dir', 'cpuifRead',
   'cpuifWrite', 'distCtl', 'mmioRead', 'lpiProp', 'itsMap', 'itsInt', 'msi', 'itsInv', 'itsMove',
   'itsDiscardClear', 'itsSync', 'itsUnmap', 'memRead', 'routing', 'irqfd', 'irqfdSignal', 'resampled',
-  'vfio', 'deviceFire', 'sched', 'wfi', 'migrate', 'deviceAttr',
+  'vfio', 'deviceFire', 'sched', 'wfi', 'migrate', 'deviceAttr', 'lpiCtl',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
