@@ -59,7 +59,8 @@ export function readCampaign(dir: string): CampaignSummary {
   const shards = Array.isArray(summary.shards) ? summary.shards.length : 1;
   const out: CampaignSummary = {
     dir,
-    label: path.basename(path.resolve(dir)),
+    // a campaign still running, or killed with -9, has final: false (fuzz/CAMPAIGN-FORMAT.md)
+    label: path.basename(path.resolve(dir)) + (summary.final === false ? ' (unfinished)' : ''),
     scenarios: num(summary, 'scenarios', summaryFile, ''),
     durationS: num(summary, 'elapsedMs', summaryFile, '') / 1000,
     rate: num(summary, 'scenariosPerSec', summaryFile, ''),

@@ -14,7 +14,9 @@ export function xmlEscape(s: string): string {
     .replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-const attr = (name: string, value: string | number): string => ` ${name}="${xmlEscape(String(value))}"`;
+/** In an attribute a raw newline would be read back as a space (XML attribute normalization). */
+const attr = (name: string, value: string | number): string =>
+  ` ${name}="${xmlEscape(String(value)).replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;')}"`;
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 interface Suite {

@@ -58,6 +58,14 @@ describe('readCampaign', () => {
     expect(downsample([1, 2, 3], MAX_SAMPLES)).toEqual([1, 2, 3]);
   });
 
+  test('an unfinished campaign says so in its label', () => {
+    const dir = path.join(root, 'running');
+    writeCampaignFolder(dir, { startedAt: '2026-11-21T02:00:00.000Z', scenarios: 1, elapsedMs: 1, rate: 1, ruleCount: 1, findings: [] });
+    const file = path.join(dir, 'summary.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(require('node:fs').readFileSync(file, 'utf8')), final: false }));
+    expect(readCampaign(dir).label).toBe('running (unfinished)');
+  });
+
   test('several folders come out oldest first', () => {
     const late = path.join(root, 'late'), early = path.join(root, 'early');
     writeCampaignFolder(late, { startedAt: '2026-11-21T02:00:00.000Z', scenarios: 1, elapsedMs: 1, rate: 1, ruleCount: 1, findings: [] });

@@ -63,6 +63,17 @@ describe('renderJUnit', () => {
     expect(testcase('model.its', 'its-movi').skipped).toBeUndefined();
   });
 
+  test('newlines in a message survive the attribute', () => {
+    const input = conformanceInput();
+    const r = input.results.find((x) => x.outcome === 'new' && x.failures[0]?.kind === 'divergence')!;
+    r.failures = [{ ...r.failures[0]!, message: 'line one\nline two' }];
+    // a conforming XML parser decodes character references (fast-xml-parser needs htmlEntities for that)
+    const full = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', htmlEntities: true, isArray: (name) => ['testsuite', 'testcase'].includes(name) });
+    const d = full.parse(renderJUnit(buildReport(input))) as { testsuites: { testsuite: { testcase: Node[] }[] } };
+    const f = d.testsuites.testsuite.flatMap((s) => s.testcase).map((t) => t.failure as Node | undefined).find((x) => x && String(x['@message']).startsWith('line one'))!;
+    expect(f['@message']).toMatch(/^line one\nline two \| repro: /);
+  });
+
   test('a target that threw is an error, not a failure', () => {
     const tc = testcase('kvm.cpuif', 'iar-spurious');
     expect(tc.failure).toBeUndefined();
