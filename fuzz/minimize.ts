@@ -7,6 +7,9 @@ import type { ItsCommand, Op, Scenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { expandScenario } from '../spec/expand.js';
 import { validateScenarioJson } from '../spec/validate.js';
+import { parseHexNumber, toHex } from '../spec/hex.js';
+import { BOOT_PROPBASE, FREE_RAM } from '../spec/layout.js';
+import { GICR } from './regs.js';
 import type { RunOptions, RunOutcome } from './lockstep.js';
 import { problemOf } from './signature.js';
 
@@ -113,6 +116,8 @@ export async function minimizeScenario(scenario: Scenario, check: Check, options
     // 3. simpler values
     best = await simplifyConfig(best, budget);
     best = await simplifyIds(best, budget);
+    best = await simplifyLpis(best, budget);
+    best = await simplifyItts(best, budget);
     best = await simplifyBoot(best, budget);
   }
   return { scenario: best, runs: budget.runs, before: scenario.ops.length, after: best.ops.length };
@@ -205,6 +210,70 @@ async function simplifyIds(s: Scenario, budget: Budget): Promise<Scenario> {
         used.add(to);
       }
     }
+  }
+  return best;
+}
+
+const LPI_BASE = 8192; // gic-arch.md 1.1
+
+/**
+ * An LPI renamed everywhere it shows: MAPTI's pINTID, its property byte in the boot property
+ * table (gic-arch.md 1.3), EOI/DIR values and GICR_INVLPIR writes naming it.
+ */
+function renameLpi(s: Scenario, from: number, to: number): Scenario {
+  const fromProp = BOOT_PROPBASE + (from - LPI_BASE);
+  const ops = s.ops.map((op): Op => {
+    switch (op.op) {
+      case 'its.cmd':
+        if (!op.cmds.some((c) => c.cmd === 'MAPTI' && c.intid === from)) return op;
+        return { ...op, cmds: op.cmds.map((c) => (c.cmd === 'MAPTI' && c.intid === from ? { ...c, intid: to } : c)) as typeof op.cmds };
+      case 'mem.write':
+        return parseHexNumber(op.addr) === fromProp && op.bytes.length === 2 ? { ...op, addr: toHex(BOOT_PROPBASE + (to - LPI_BASE)) } : op;
+      case 'sysreg.write':
+        return (op.reg === 'ICC_EOIR1_EL1' || op.reg === 'ICC_DIR_EL1') && parseHexNumber(op.value) === from ? { ...op, value: toHex(to) } : op;
+      case 'mmio.write':
+        return op.frame === 'gicr' && op.offset === GICR.INVLPIR && parseHexNumber(op.value) === from ? { ...op, value: toHex(to) } : op;
+      default:
+        return op;
+    }
+  });
+  return { ...s, ops };
+}
+
+async function simplifyLpis(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  const used = new Set<number>();
+  for (const op of best.ops) if (op.op === 'its.cmd') for (const c of op.cmds) if (c.cmd === 'MAPTI' && c.intid >= LPI_BASE) used.add(c.intid);
+  for (const v of [...used].sort((a, b) => a - b)) {
+    if (budget.exhausted) break;
+    let to = LPI_BASE;
+    while (to < v && used.has(to)) to++;
+    if (to >= v) continue;
+    const next = await tryVariant(best, renameLpi(best, v, to), budget);
+    if (next !== best) {
+      best = next;
+      used.delete(v);
+      used.add(to);
+    }
+  }
+  return best;
+}
+
+/** ITT addresses packed down to the start of free RAM, in order of first use. */
+async function simplifyItts(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  const itts: string[] = [];
+  for (const op of best.ops) if (op.op === 'its.cmd') for (const c of op.cmds) if (c.cmd === 'MAPD' && c.valid && !itts.includes(c.itt)) itts.push(c.itt);
+  let next = FREE_RAM;
+  for (const itt of itts) {
+    if (budget.exhausted) break;
+    const want = toHex(next);
+    next += 0x1_0000;
+    if (parseHexNumber(itt) <= parseHexNumber(want)) continue;
+    const ops = best.ops.map((op): Op => (op.op === 'its.cmd' && op.cmds.some((c) => c.cmd === 'MAPD' && c.itt === itt)
+      ? { ...op, cmds: op.cmds.map((c) => (c.cmd === 'MAPD' && c.itt === itt ? { ...c, itt: want } : c)) as typeof op.cmds }
+      : op));
+    best = await tryVariant(best, { ...best, ops }, budget);
   }
   return best;
 }

@@ -1,0 +1,75 @@
+import fc from 'fast-check';
+import { minimizeScenario } from '../../fuzz/minimize.js';
+import type { Op, Scenario } from '../../spec/scenario.js';
+
+const base = (ops: Op[], config: Scenario['config'] = { vcpus: 4, spis: 96, its: 2 }): Scenario => ({ format: 'gicdiff/scenario@1', name: 'm', config, ops });
+const pmr = (cpu: number, v: number): Op => ({ op: 'sysreg.write', cpu, reg: 'ICC_PMR_EL1', value: '0x' + v.toString(16) });
+
+describe('minimizer', () => {
+  test('property: ddmin keeps exactly the ops the failure needs, in order (1-minimal), deterministically', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 40 }),
+      fc.uniqueArray(fc.nat(), { minLength: 1, maxLength: 3 }),
+      async (values, picks) => {
+        const ops = values.map((v, i) => pmr(i % 4, v));
+        const needed = [...new Set(picks.map((p) => p % ops.length))].sort((a, b) => a - b).map((i) => JSON.stringify(ops[i]));
+        // fails while every needed op is still there, in order
+        const check = async (s: Scenario) => {
+          const keys = s.ops.map((o) => JSON.stringify(o));
+          let at = 0;
+          for (const k of keys) if (k === needed[at]) at++;
+          return at === needed.length;
+        };
+        const r1 = await minimizeScenario(base(ops), check);
+        const r2 = await minimizeScenario(base(ops), check);
+        expect(JSON.stringify(r1.scenario)).toBe(JSON.stringify(r2.scenario));
+        expect(r1.scenario.ops.map((o) => JSON.stringify(o))).toEqual(needed);
+      },
+    ), { numRuns: 40 });
+  });
+
+  test('simpler values: fewer vCPUs/ITSes/SPIs, smaller device and LPI IDs renamed consistently, ITT packed', async () => {
+    const ops: Op[] = [
+      { op: 'boot', eoiMode: 1, pmr: '0xa0' },
+      pmr(0, 0x10),
+      { op: 'mem.write', addr: '0x4010006c', bytes: 'a3' }, // property byte of LPI 8300
+      { op: 'its.cmd', its: 0, cmds: [
+        { cmd: 'MAPD', device: 37, size: 3, itt: '0x41230000', valid: true },
+        { cmd: 'MAPC', collection: 5, target: 0, valid: true },
+        { cmd: 'MAPTI', device: 37, event: 6, intid: 8300, collection: 5 },
+        { cmd: 'SYNC', target: 0 },
+      ] },
+      pmr(1, 0x20),
+      { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 37, event: 6 }] },
+      pmr(2, 0x30),
+    ];
+    // "the failure": an LPI whose property byte was written is mapped (device MAPD'd) and triggered on ITS 0
+    const check = async (s: Scenario) => {
+      let lpi = -1, prop = -1, triggered = false;
+      const mapped = new Map<string, number>();
+      const devs = new Set<number>();
+      for (const op of s.ops) {
+        if (op.op === 'mem.write') prop = parseInt(op.addr, 16) - 0x40100000 + 8192;
+        if (op.op !== 'its.cmd' || op.its !== 0) continue;
+        for (const c of op.cmds) {
+          if (c.cmd === 'MAPD' && c.valid) devs.add(c.device);
+          if (c.cmd === 'MAPTI' && devs.has(c.device)) mapped.set(`${c.device}:${c.event}`, c.intid);
+          if (c.cmd === 'INT' && mapped.has(`${c.device}:${c.event}`)) { lpi = mapped.get(`${c.device}:${c.event}`)!; triggered = true; }
+        }
+      }
+      return triggered && lpi === prop;
+    };
+    const r = await minimizeScenario(base(ops), check);
+    const s = r.scenario;
+    expect(s.config).toMatchObject({ vcpus: 1, its: 1, spis: 32 });
+    expect(s.ops.find((o) => o.op === 'boot')).toBeUndefined();
+    expect(s.ops).toEqual([
+      { op: 'mem.write', addr: '0x40100000', bytes: 'a3' },
+      { op: 'its.cmd', its: 0, cmds: [
+        { cmd: 'MAPD', device: 0, size: 3, itt: '0x41000000', valid: true },
+        { cmd: 'MAPTI', device: 0, event: 0, intid: 8192, collection: 0 },
+      ] },
+      { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 0, event: 0 }] },
+    ]);
+  });
+});
