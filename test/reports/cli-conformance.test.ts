@@ -58,6 +58,10 @@ test('a scenario expecting the wrong PMR fails on both targets: exit 1, repro in
     expect(c.failure!['@message']).toMatch(/repro: gicdiff repro .*pmr-after-boot\.json --target (model|kvm)/);
   }
   expect(out.join('')).toContain('2 new divergences');
+  // --component keeps only that component's scenarios
+  out.length = 0;
+  expect(await cli(['conformance', '-t', 'model', '--suite', path.join(root, 'suite'), '--component', 'lpi'])).toBe(2);
+  expect(err.join('')).toContain('for component lpi');
 }, 30_000);
 
 test('bad input exits 2 with a message', async () => {

@@ -15,6 +15,9 @@ import { problemOf } from '../../signature.js';
 import { gicdiffVersion } from '../../version.js';
 import '../../targets.js';
 
+/** A hung target must not hang CI: each scenario gets this long unless --timeout says otherwise. */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
 export const OPTIONS: OptionsSpec = {
   target: { type: 'strings', alias: 't', value: 'NAME', description: 'a target to run on (repeat for several: --target model --target kvm)' },
   junit: { type: 'string', value: 'FILE', description: 'write JUnit XML (one testcase per scenario, a testsuite per target and component)' },
@@ -24,7 +27,8 @@ export const OPTIONS: OptionsSpec = {
   suite: { type: 'strings', value: 'DIR', description: `a folder of scenarios, searched recursively (repeatable; default: ${DEFAULT_SUITE_DIRS.join(', ')})` },
   rules: { type: 'string', value: 'FILE', description: 'the rules catalogue (default spec/rules.json)' },
   campaign: { type: 'strings', value: 'DIR', description: 'also show this fuzz campaign folder in the reports (repeatable)' },
-  timeout: { type: 'number', value: 'MS', description: 'give up on a scenario after MS milliseconds (a step-budget failure)' },
+  component: { type: 'strings', value: 'NAME', description: 'run only the scenarios of this component (repeatable: --component its --component lpi)' },
+  timeout: { type: 'number', value: 'MS', description: `give up on a scenario after MS milliseconds, a step-budget failure (default ${DEFAULT_TIMEOUT_MS})` },
   quiet: { type: 'boolean', alias: 'q', description: 'print only failures and the totals' },
 };
 
@@ -53,11 +57,19 @@ export async function main(argv: string[]): Promise<number> {
     if (!t) throw new UsageError(`no target named ${JSON.stringify(n)}; registered targets: ${targetNames().join(', ') || '(none)'}`);
     return t;
   });
-  const timeout = options.timeout as number | undefined;
-  if (timeout !== undefined && !(timeout > 0)) throw new UsageError('--timeout takes a positive number of milliseconds');
+  const timeout = (options.timeout as number | undefined) ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeout > 0)) throw new UsageError('--timeout takes a positive number of milliseconds');
   const explicitSuite = options.suite as string[] | undefined;
-  const suite = loadSuite(explicitSuite ?? DEFAULT_SUITE_DIRS, { required: explicitSuite !== undefined });
-  if (suite.length === 0) throw new UsageError(`no scenario found in ${(explicitSuite ?? DEFAULT_SUITE_DIRS).join(', ')}`);
+  const components = options.component as string[] | undefined;
+  const suite = loadSuite(explicitSuite ?? DEFAULT_SUITE_DIRS, { required: explicitSuite !== undefined })
+    .filter((s) => !components || components.includes(s.meta.component));
+  if (suite.length === 0) {
+    throw new UsageError(`no scenario found in ${(explicitSuite ?? DEFAULT_SUITE_DIRS).join(', ')}${components ? ` for component ${components.join(', ')}` : ''}`);
+  }
+  for (const t of targets) {
+    const why = t.unavailable?.();
+    if (why) process.stderr.write(`gicdiff conformance: target ${t.name} is unavailable on this machine (${why}); its scenarios are reported as unsupported\n`);
+  }
   const rulesFile = (options.rules as string | undefined) ?? path.join('spec', 'rules.json');
   const rules = loadRules(rulesFile, options.rules !== undefined);
   const expectations = new Map(targets.map((t) => [t.name, loadTargetExpectations(t.name)])); // validated up front: exit 2 before any run
@@ -68,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     run: runScenario,
     problemOf,
     expectations: (name) => expectations.get(name)!,
-    ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
+    timeoutMs: timeout,
     onResult: (r) => {
       if (quiet && r.outcome !== 'new') return;
       const why = r.outcome === 'new' ? `  ${r.failures[0]?.message ?? ''}\n      ${r.repro}` : r.outcome === 'known' ? `  (${r.knownReason ?? ''})` : r.outcome === 'unsupported' ? `  (${r.unsupportedReason ?? ''})` : '';
