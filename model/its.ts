@@ -342,10 +342,22 @@ export function processQueue(s: State, n: number, x: Exec): void {
         if (o.error !== null) {
           x.rule(o.error);
           x.rule('choice.u26.command-error-response');
-          // stall: the erroneous command has no effect and CREADR stays on it
-          const stalled = o.state.clone();
-          stalled.its[n]!.stalled = true;
-          finished.push(stalled);
+          // U26, taken as a property of the implementation (held once chosen): on an error it either
+          // ignores the command and continues, or stalls with CREADR on it. Memory faults and
+          // parameter errors may be handled differently (QEMU stalls only on the former).
+          const key = o.error === 'its.queue.read-fault' ? 'u26.mem' : 'u26.param';
+          const policy = o.state.fixed.get(key);
+          if (policy === undefined) {
+            const stalled = o.state.clone();
+            stalled.fixed.set(key, 1n);
+            stalled.its[n]!.stalled = true;
+            finished.push(stalled);
+            o.state.fixed.set(key, 0n);
+          } else if (policy === 1n) {
+            it.stalled = true;
+            finished.push(o.state);
+            continue;
+          }
         }
         it.creadr = (it.creadr + 32) % queueSize(it);
         next.push(o.state);

@@ -164,9 +164,12 @@ export class State {
       return;
     }
     // VM creation state (gic-arch.md 4.1 "take the initial state from the VM as created"; the
-    // documented KVM defaults, kvm-vgic.md 1.1): everything disabled, inactive, not pending,
+    // documented KVM defaults, kvm-vgic.md 1.1): SGIs enabled, everything else disabled; inactive, not pending,
     // priority 0, Group 1; SGIs edge, PPIs level, SPIs edge; SPIs routed to the PE with affinity 0.
     this.enabled = new Uint8Array(n);
+    // SGIs enabled at VM creation (kvm-vgic.md 1.1, kvm_vgic_vcpu_init; whether SGIs are enabled
+    // at reset, or permanently, is IMPDEF in the architecture)
+    for (let c = 0; c < v; c++) for (let i = 0; i < 16; i++) this.enabled[c * 32 + i] = 1;
     this.latch = new Uint8Array(n);
     this.line = new Uint8Array(n);
     this.active = new Uint8Array(n);

@@ -16,10 +16,8 @@ test('every rule id the model can record is catalogued', () => {
   expect(absent).toEqual([]);
 });
 
-test('missing-rules.json entries are complete and not already in spec/rules.json', () => {
-  const spec = new Set(specRules.map((r) => r.id));
+test('missing-rules.json entries are complete (the lead merges them into spec/rules.json)', () => {
   for (const r of missing) {
-    expect(spec.has(r.id)).toBe(false);
     expect(r.statement.length).toBeGreaterThan(20);
     expect(r.source.length).toBeGreaterThan(3);
     expect(['arch', 'kvm-abi', 'permitted-choice']).toContain(r.kind);
