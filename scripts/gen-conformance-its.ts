@@ -352,6 +352,50 @@ export const itsScenarios: Def[] = [
       rd('GITS_CREADR', h(5 * CMD_BYTES), { index: 1 }), rd('GITS_CREADR', h(PROLOGUE_CMDS * CMD_BYTES), { index: 0 }),
       msi(1, 0, 1, { its: 1 }), iar(0, SP), iar(1, LPI0 + 1), eoi(1, LPI0 + 1), msi(1, 0, 1, { its: 0 }), iar(1, SP), iar(0, LPI0), eoi(0, LPI0)],
   },
+  // A translation used once (which a KVM-like implementation caches) must not outlive the command
+  // that changes it (gic-arch.md 5.8: mapping commands keep the ITS's caches coherent themselves).
+  {
+    component: 'its', name: 'used-translation-then-discard',
+    description: 'After an MSI has been translated, DISCARD + SYNC of its event: the next MSI is dropped.',
+    rules: ['its.cmd.discard.unmap', 'its.msi.unmapped-event-drop'],
+    config: L2,
+    ops: [prologue(), ...prologueMappingWorks(), its([DISCARD(1, 0), SYNC(0)]), msi(1, 0, 0), iar(0, SP)],
+  },
+  {
+    component: 'its', name: 'used-translation-then-movi',
+    description: 'After an MSI has been translated, MOVI of its event to collection 1 + SYNC: the next MSI goes to vCPU 1.',
+    rules: ['its.cmd.movi.retarget'],
+    config: L2,
+    ops: [prologue(), ...prologueMappingWorks(), its([MOVI(1, 0, 1), SYNC(0)]), msi(1, 0, 1), iar(0, SP), iar(1, LPI0), eoi(1, LPI0)],
+  },
+  {
+    component: 'its', name: 'used-translation-then-mapc-unmap',
+    description: 'After an MSI has been translated, MAPC V = 0 of its collection: the next MSI is dropped.',
+    rules: ['its.cmd.mapc.unmap', 'its.msi.unmapped-collection-drop'],
+    config: L2,
+    ops: [prologue(), ...prologueMappingWorks(), its([MAPC(0, 0, false), SYNC(0)]), msi(1, 0, 0), iar(0, SP)],
+  },
+  {
+    component: 'its', name: 'used-translation-then-mapd-unmap',
+    description: 'After an MSI has been translated, MAPD V = 0 of its device: the next MSI is dropped whatever became of the device\'s ITEs (U37 only concerns the ITEs).',
+    rules: ['its.cmd.mapd.unmap', 'its.msi.unmapped-device-drop', 'choice.u37.mapd-with-ites'],
+    config: L2,
+    ops: [prologue(), ...prologueMappingWorks(), its([MAPD(1, 7, itt(0), false), SYNC(0)]), msi(1, 0, 0), iar(0, SP)],
+  },
+  {
+    component: 'its', name: 'used-translation-then-mapc-remap',
+    description: 'After an MSI has been translated, MAPC moves the collection to vCPU 1 (no LPI pending): the next MSI goes to vCPU 1.',
+    rules: ['its.cmd.mapc.map'],
+    config: L2,
+    ops: [prologue(), ...prologueMappingWorks(), its([MAPC(0, 1), SYNC(1)]), msi(1, 0, 1), iar(0, SP), iar(1, LPI0), eoi(1, LPI0)],
+  },
+  {
+    component: 'its', name: 'disable-enable-keeps-mappings',
+    description: 'Disabling the ITS (until Quiescent) and enabling it again with the tables untouched keeps every mapping: MSIs translate as before.',
+    rules: ['its.reg.ctlr.enabled', 'its.reg.ctlr.quiescent'],
+    config: L2,
+    ops: [prologue(), ...prologueMappingWorks(), wr('GITS_CTLR', 0), rd('GITS_CTLR', [0x8000_0000, 0x8000_0002]), wr('GITS_CTLR', 1), ...prologueMappingWorks()],
+  },
   {
     component: 'its', name: 'movi-same-collection',
     description: 'MOVI of an event to the collection it already is in changes nothing: MSIs still reach vCPU 0.',
