@@ -15,7 +15,10 @@ const DIR = path.join(ROOT, 'spec/conformance');
 const rules = new Set((JSON.parse(readFileSync(path.join(ROOT, 'spec/rules.json'), 'utf8')) as { rules: { id: string; kind: string }[] }).rules.map((r) => r.id));
 
 const files: string[] = [];
-for (const comp of readdirSync(DIR)) for (const f of readdirSync(path.join(DIR, comp))) if (f.endsWith('.json')) files.push(path.join(comp, f));
+for (const comp of readdirSync(DIR, { withFileTypes: true })) {
+  if (!comp.isDirectory()) continue;
+  for (const f of readdirSync(path.join(DIR, comp.name))) if (f.endsWith('.json')) files.push(path.join(comp.name, f));
+}
 const scenarios = new Map<string, Scenario>();
 for (const f of files) scenarios.set(f, JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as Scenario);
 
