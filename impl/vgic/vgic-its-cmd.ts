@@ -232,7 +232,9 @@ export function vgicItsCmdHandleMovall(its: VgicIts, cmd: ItsCmdWords): number {
   const vcpu2 = getVcpuById(dist, itsCmdGetTargetAddr2(cmd));
   if (vcpu1 === null || vcpu2 === null) return E_ITS_MOVALL_PROCNUM_OOR;
   if (vcpu1 === vcpu2) return 0;
-  // KVM halts the guest around the walk; nothing runs concurrently here
+  // kvm_arm_halt_guest: every running vCPU exits first, so LRs are folded before the retarget
+  // (an LPI sitting in one of RD1's LRs cannot be acknowledged there afterwards)
+  its.vm.guest?.halt();
   for (const intid of lpiIntidsAscending(dist)) {
     const irq = vgicGetIrq(dist, null, intid);
     if (irq === null) continue;
@@ -240,6 +242,7 @@ export function vgicItsCmdHandleMovall(its: VgicIts, cmd: ItsCmdWords): number {
     vgicPutIrq(dist, irq);
   }
   its.cache.invalidate();
+  its.vm.guest?.resume();
   return 0;
 }
 

@@ -51,10 +51,19 @@ export interface ItsDevice {
   itt: Map<number, ItsIte>;
 }
 
-/** The VM-wide part: the vgic_dist, the GICv4 hooks and every vITS. */
+/** kvm_arm_halt_guest / kvm_arm_resume_guest, as the KVM run loop provides them (MOVALL uses them). */
+export interface ItsGuestControl {
+  /** every vCPU in the guest exits (its list registers are folded back) and stays out */
+  halt(): void;
+  /** the halted vCPUs re-enter */
+  resume(): void;
+}
+
+/** The VM-wide part: the vgic_dist, the GICv4 hooks, the run loop's halt/resume and every vITS. */
 export interface VgicItsVm {
   readonly dist: VgicDist;
   v4: VgicItsV4Hooks | null;
+  guest: ItsGuestControl | null;
   readonly its: VgicIts[];
 }
 

@@ -6,7 +6,7 @@ import type { VgicCpu, VgicDist, VgicIrq, VgicItsOps, VgicItsV4Hooks } from './t
 import { itsBase, GITS_SIZE } from '../../spec/layout.js';
 import { vgicPutIrq, vgicQueueIrqUnlock } from './vgic.js';
 import {
-  EBUSY, EEXIST, EINVAL, ENODEV, ENXIO, KVM_MSI_VALID_DEVID, VgicIts, type VgicItsVm,
+  EBUSY, EEXIST, EINVAL, ENODEV, ENXIO, KVM_MSI_VALID_DEVID, VgicIts, type ItsGuestControl, type VgicItsVm,
   freeCollectionList, freeDeviceList, itsSyncLpiPendingTable, updateLpiConfig, vgicItsInvall, vgicItsResolveLpi, vgicItsTriggerMsi,
 } from './vgic-its-state.js';
 import { vgicItsProcessCommands } from './vgic-its-cmd.js';
@@ -19,7 +19,7 @@ import {
 } from './vgic-its-regs.js';
 
 export { VgicIts } from './vgic-its-state.js';
-export type { VgicItsV4Hooks, VgicItsVm } from './vgic-its-state.js';
+export type { ItsGuestControl, VgicItsV4Hooks, VgicItsVm } from './vgic-its-state.js';
 
 // ---------------------------------------------------------------- register handlers
 
@@ -156,6 +156,8 @@ export interface VgicItsSet extends VgicItsOps {
   readonly vm: VgicItsVm;
   /** struct vgic_its of ITS n */
   its(n: number): VgicIts;
+  /** the run loop's kvm_arm_halt_guest / kvm_arm_resume_guest (MOVALL halts the guest around its walk) */
+  setGuestControl(guest: ItsGuestControl | null): void;
 }
 
 class VgicItsDevices implements VgicItsSet {
@@ -163,7 +165,7 @@ class VgicItsDevices implements VgicItsSet {
 
   constructor(dist: VgicDist, count: number) {
     const list: VgicIts[] = [];
-    this.vm = { dist, v4: null, its: list };
+    this.vm = { dist, v4: null, guest: null, its: list };
     for (let n = 0; n < count; n++) list.push(new VgicIts(this.vm, n, itsBase(n)));
   }
 
@@ -175,6 +177,10 @@ class VgicItsDevices implements VgicItsSet {
 
   setV4Hooks(hooks: VgicItsV4Hooks | null): void {
     this.vm.v4 = hooks;
+  }
+
+  setGuestControl(guest: ItsGuestControl | null): void {
+    this.vm.guest = guest;
   }
 
   /** Guest MMIO: width in bits (8, 32, 64) as in the scenario's mmio ops; bad accesses are RAZ/WI. */

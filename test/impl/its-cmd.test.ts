@@ -340,6 +340,20 @@ describe('MOVALL, SYNC, unknown opcodes', () => {
     expect(run(vm, enc.movall(2, 2))).toBe(0);
   });
 
+  test('MOVALL halts the guest around its walk (kvm_arm_halt_guest), only when it moves anything', () => {
+    const vm = mapped();
+    const calls: string[] = [];
+    vm.its.setGuestControl({
+      halt: () => calls.push(`halt target=${lpi(vm, 8192)?.targetVcpu?.vcpuId}`),
+      resume: () => calls.push(`resume target=${lpi(vm, 8192)?.targetVcpu?.vcpuId}`),
+    });
+    run(vm, enc.movall(1, 1));
+    run(vm, enc.movall(1, 9));
+    expect(calls).toEqual([]);
+    run(vm, enc.movall(1, 2));
+    expect(calls).toEqual(['halt target=1', 'resume target=2']);
+  });
+
   test('SYNC is a no-op, unknown and GICv4 opcodes return -ENODEV; processing goes on after errors', () => {
     const vm = mapped();
     expect(run(vm, enc.sync(77))).toBe(0);
