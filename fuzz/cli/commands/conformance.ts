@@ -96,8 +96,11 @@ export async function main(argv: string[]): Promise<number> {
   const report = buildReport({ version: gicdiffVersion(), targets: reportTargets, rules, scenarios: suite.map((s) => s.meta), results, campaigns });
   for (const t of report.totals) {
     process.stdout.write(`${t.target}: ${t.scenarios} scenarios, ${t.pass} pass, ${t.known} known, ${t.new} new, ${t.unsupported} unsupported; ` +
-      `${t.rulesPassing}/${t.rulesCovered} rules passing of ${rules.length} in the catalogue\n`);
+      `${t.rulesPassing} of ${t.rulesCovered} covered rules pass\n`);
   }
+  const stray = report.coverage.filter((c) => c.inCatalogue === false).map((c) => c.rule);
+  process.stdout.write(`rules: ${rules.length} in ${rulesFile}, ${rules.length - (report.uncoveredRules ?? []).length} of them covered` +
+    `${stray.length ? `; ${stray.length} rule id${stray.length === 1 ? '' : 's'} used but not in the catalogue: ${stray.join(', ')}` : ''}\n`);
   const written = writeOutputs(report, {
     ...(options.junit ? { junit: options.junit as string } : {}),
     ...(options.md ? { md: options.md as string } : {}),
