@@ -1,7 +1,8 @@
 // GICD / GICR register values and access rules as KVM emulates them (gic-arch.md 4.1, 4.2 KVM
 // columns; kvm-vgic.md 1.7, 1.10): identification, TYPER fields, 5 priority bits, IROUTER Aff0-2,
 // RAZ/WI for unknown, misaligned or wrong-width accesses.
-import { booted, mr, mw } from './helpers.js';
+import { booted, cfg, mr, mw } from './helpers.js';
+import { KvmSession } from '../../impl/target.js';
 
 describe('distributor', () => {
   const s = booted({ vcpus: 2, spis: 64, its: 0 });
@@ -82,6 +83,21 @@ describe('redistributor', () => {
   });
   test('a redistributor that does not exist is RAZ/WI', () => {
     expect(s.step(mr(0, 'gicr', 0x8, 64, 5))).toBe('0x0');
+  });
+});
+
+describe('reset state (kvm-vgic.md 1.1 kvm_vgic_vcpu_init, vgic_init)', () => {
+  test('SGIs enabled and edge, PPIs level and disabled, all Group 1, SPIs disabled', () => {
+    const s = new KvmSession(cfg({ vcpus: 1, spis: 32, its: 0 }));
+    expect(s.step(mr(0, 'gicr-sgi', 0x100, 32, 0))).toBe('0xffff');
+    expect(s.step(mr(0, 'gicr-sgi', 0x80, 32, 0))).toBe('0xffffffff');
+    expect(s.step(mr(0, 'gicd', 0x104, 32))).toBe('0x0');
+    expect(s.step(mr(0, 'gicd', 0x84, 32))).toBe('0xffffffff');
+    expect(s.step(mr(0, 'gicr-sgi', 0xc04, 32, 0))).toBe('0x0');
+    // A vCPU starts with VMCR = 0: PMR 0 masks everything, binary points at their minimum.
+    expect(s.step({ op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1' })).toBe('0x0');
+    expect(s.step({ op: 'sysreg.read', cpu: 0, reg: 'ICC_BPR1_EL1' })).toBe('0x3');
+    expect(s.step({ op: 'sysreg.read', cpu: 0, reg: 'ICC_BPR0_EL1' })).toBe('0x2');
   });
 });
 
