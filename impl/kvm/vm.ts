@@ -17,6 +17,7 @@ import type { VgicMmioCtx } from '../vgic/vgic-mmio.js';
 import { vgicMmioWriteCactive } from '../vgic/vgic-mmio.js';
 import { type VgicFrame, vgicMmioRead, vgicMmioWrite, vgicV3DispatchSgi } from '../vgic/vgic-mmio-v3.js';
 import { kvmVgicCreate } from '../vgic/vgic-init.js';
+import type { VgicItsSet } from '../vgic/vgic-its.js';
 import { KvmIrqRouting } from './eventfd.js';
 import { ArchTimer } from './arch-timer.js';
 
@@ -129,6 +130,8 @@ export class KvmVm {
         for (const [hostIrq, gsi] of [...vm.producers]) if (gsi === irqfd.gsi) vm.vfioUnforward(gsi, hostIrq);
       },
     };
+    // kvm_arm_halt_guest / kvm_arm_resume_guest for the vITS (MOVALL)
+    (this.dist.its as VgicItsSet | null)?.setGuestControl({ halt: () => vm.haltGuest(), resume: () => vm.resumeGuest() });
     for (const ext of KvmVm.extensions) ext(this);
   }
 
