@@ -225,6 +225,13 @@ function campaignSection(report: Report): string {
     out.push(lineChart({ id: 'trend-findings', title: 'Findings, by run', xLabel: 'run', yLabel: 'findings', xCategories: labels,
       series: [{ name: 'all', points: idx((r) => r.findings) }, { name: 'new', points: idx((r) => r.newFindings) }, { name: 'appeared', points: idx((r) => r.appeared.length) }, { name: 'disappeared', points: idx((r) => r.disappeared.length) }] }));
     out.push('</div>');
+    out.push('<table id="trend-table"><thead><tr><th>run</th><th>scenarios/s</th><th>rules covered</th><th>findings</th><th>new</th><th>appeared since the run before</th><th>disappeared</th></tr></thead><tbody>');
+    for (const r of runs) {
+      const list = (xs: string[]) => xs.map((x) => `<code>${h(x)}</code>`).join('<br>');
+      out.push(`<tr><td>${h(r.label)}</td><td class="num">${r.rate.toFixed(1)}</td><td class="num">${r.rulesCovered}</td><td class="num">${r.findings}</td>` +
+        `<td class="num${r.newFindings ? ' st-new' : ''}">${r.newFindings}</td><td>${list(r.appeared)}</td><td>${list(r.disappeared)}</td></tr>`);
+    }
+    out.push('</tbody></table>');
   }
   out.push(unreached(report));
   out.push(findingsTable(cs));

@@ -46,6 +46,8 @@ describe('renderHtml', () => {
     expect(html).toMatch(/<table id="findings-table">/);
     // 9 catalogue rules; nightly-3 exercised cpuif.iar.ack, its.movi.pending, redist.waker.sleep
     expect(html).toContain('6 of 9 catalogue rules never exercised by nightly-3');
+    const trend = html.match(/<table id="trend-table">[\s\S]*?<\/table>/)![0];
+    expect(trend).toMatch(/<td>nightly-3<\/td>.*<code>kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:cpuif.iar.ack<\/code><\/td><td><code>kvm:migrate:errno-mismatch:its.save.order<\/code><\/td><\/tr>/);
     // the known finding of nights 1-2 is gone in night 3
     expect(html).toMatch(/kvm:migrate:errno-mismatch:its.save.order[\s\S]{0,400}nightly-1, nightly-2/);
   });
