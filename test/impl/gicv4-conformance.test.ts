@@ -27,6 +27,8 @@ const KNOWN: Record<string, { op: string; got: unknown; why: string }> = {
   'routing-change-4.0': { op: 'sysreg.read', got: '0x2001', why: 'a routing change unmaps the vLPI without reading its pending state back' },
   'dist-disable-4.0': { op: 'sysreg.read', got: '0x2000', why: 'GICv4.0 has no vGrp1En: vLPIs ignore GICD_CTLR.EnableGrp1' },
   'migrate-4.0': { op: 'migrate', got: undefined, why: 'ITS_SAVE_TABLES returns -EACCES with GICv4.0 vLPIs' },
+  'signal-msi-forwarded-4.0': { op: 'sysreg.read', got: '0x2000', why: 'a translation cached before forwarding latches the vLPI in software: taken twice' },
+  'signal-msi-forwarded-4.1': { op: 'sysreg.read', got: '0x2000', why: 'a translation cached before forwarding latches the vLPI in software: taken twice' },
 };
 
 function load(file: string): Scenario {
