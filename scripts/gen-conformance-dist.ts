@@ -267,6 +267,14 @@ export const distScenarios: Def[] = [
       privSetup(63, 10, 0x80), iar(63, 10), eoi(63, 10)],
   },
   {
+    component: 'distributor', name: 'security-registers-raz-wi',
+    description: 'With one Security state (DS = 1) GICD_IGRPMODR, GICD_NSACR and GICR_IGRPMODR0 are RAZ/WI.',
+    rules: ['mmio.reserved-raz-wi'],
+    config: D2,
+    ops: [boot(), wr('GICD_IGRPMODR1', 0xffff_ffff), rd('GICD_IGRPMODR1', 0), wr('GICD_NSACR2', 0xffff_ffff), rd('GICD_NSACR2', 0),
+      wr('GICR_IGRPMODR0', 0xffff_ffff), rd('GICR_IGRPMODR0', 0)],
+  },
+  {
     component: 'distributor', name: 'pidr2',
     description: 'GICD_PIDR2.ArchRev reads 3 or 4 (JEDEC bit set, DES_1 IMPDEF) and the register is read-only.',
     rules: ['dist.pidr2.archrev', 'dist.typer.ro'],

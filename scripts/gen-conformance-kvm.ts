@@ -10,7 +10,7 @@ import {
 } from './gen-conformance-lib.js';
 import { expandBoot } from '../spec/expand.js';
 import { resolveConfig } from '../spec/scenario.js';
-import { GICD_BASE, bootCollectionTable, bootDeviceTable, bootPendBase, itsTranslater } from '../spec/layout.js';
+import { GICD_BASE, GICR_BASE, bootCollectionTable, bootDeviceTable, bootPendBase, itsBase, itsTranslater } from '../spec/layout.js';
 
 const K1 = { vcpus: 2, spis: 64, its: 0 };
 const L2 = { vcpus: 2, spis: 32, its: 1 };
@@ -160,6 +160,21 @@ export const kvmScenarios: Def[] = [
     rules: ['kvm.msi.no-its'],
     config: K1,
     ops: [boot(), msi(1, 0, ENODEV, { address: itsTranslater(0) })],
+  },
+  {
+    component: 'kvm-abi', name: 'attr-addr',
+    description: 'KVM_DEV_ARM_VGIC_GRP_ADDR reads the frame bases the VM was created with (DESIGN.md 3 map); setting one again after initialisation is -EEXIST.',
+    rules: ['kvm.attr.addr'],
+    config: L2,
+    ops: [boot(), attr('vgic', 'ADDR', 'DIST', 'get', { errno: 0, value: h(GICD_BASE) }), attr('vgic', 'ADDR', 'REDIST', 'get', { errno: 0, value: h(GICR_BASE) }),
+      attr('its', 'ADDR', 'ITS', 'get', { errno: 0, value: h(itsBase(0)) }, undefined, 0), attr('vgic', 'ADDR', 'DIST', 'set', errno(EEXIST), GICD_BASE)],
+  },
+  {
+    component: 'kvm-abi', name: 'irq-line-bad-type',
+    description: 'KVM_IRQ_LINE with irq_type 3 (none of CPU, SPI, PPI) returns -EINVAL.',
+    rules: ['kvm.irq-line.bad-type', 'kvm.irq-line.raw'],
+    config: K1,
+    ops: [boot(), { op: 'kvm.irq_line', raw: (3 << 24) | 40, level: 1, expect: EINVAL } as Op],
   },
   {
     component: 'kvm-abi', name: 'attr-nr-irqs',
