@@ -13,5 +13,7 @@ module.exports = {
   // NodeNext-style "./foo.js" specifiers -> the .ts source
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
+  // CI machines have 2 cores; jest's default would use one worker
+  maxWorkers: 2,
   reporters: ['default', '<rootDir>/tools/jest-summary-reporter.cjs'],
 };
