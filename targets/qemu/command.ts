@@ -10,6 +10,11 @@ export interface QemuCommandInput {
   qemu: string;
   agentElf: string;
   opsFile: string;
+  /**
+   * TCG only: give the board EL2 (virtualization=on), so QEMU enters the agent at EL2 and PSCI
+   * goes through SMC; the agent drops to EL1 itself (start.S). Tests that entry path.
+   */
+  enterAtEl2?: boolean;
 }
 
 /**
@@ -20,7 +25,7 @@ export interface QemuCommandInput {
  */
 export function qemuArgs(i: QemuCommandInput): string[] {
   const { config } = i;
-  const machine = `virt,gic-version=3,its=${config.its > 0 ? 'on' : 'off'}`;
+  const machine = `virt,gic-version=3,its=${config.its > 0 ? 'on' : 'off'}${i.enterAtEl2 && i.accel === 'tcg' ? ',virtualization=on' : ''}`;
   const accel = i.accel === 'kvm'
     ? ['-accel', 'kvm', '-cpu', 'host']
     // one TCG thread: the agent's waiting vCPUs only spin, and round-robin keeps them cheap

@@ -18,6 +18,8 @@ export interface QemuRunOptions {
   timeoutMs: number;
   /** the agent's KVM state syncs around each op (default: on under KVM only; encoding.ts) */
   kvmSync?: boolean;
+  /** TCG: enter the agent at EL2 (command.ts) */
+  enterAtEl2?: boolean;
 }
 
 function trace(s: ExpandedScenario, target: string, partial: Omit<Trace, 'format' | 'scenario' | 'target'>): Trace {
@@ -35,7 +37,7 @@ export async function runOnQemu(s: ExpandedScenario, o: QemuRunOptions): Promise
   try {
     const opsFile = path.join(dir, 'ops.bin');
     writeFileSync(opsFile, ops);
-    const args = qemuArgs({ accel: o.accel, config: s.config, qemu: o.qemu, agentElf: o.agentElf, opsFile });
+    const args = qemuArgs({ accel: o.accel, config: s.config, qemu: o.qemu, agentElf: o.agentElf, opsFile, enterAtEl2: o.enterAtEl2 ?? false });
     const parser = new AgentOutputParser(s.ops.length);
     const started = Date.now();
     const { code, signal, timedOut, stderr, spawnError } = await new Promise<{

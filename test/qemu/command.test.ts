@@ -20,6 +20,8 @@ test('TCG: virt with GICv3, ITS from the config, vCPUs, RAM for the agent', () =
   expect(opt(a, '-kernel')).toBe('/a/agent.elf');
   expect(opt(a, '-device')).toBe('loader,file=/t/ops.bin,addr=0xbf000000,force-raw=on');
   expect(a).not.toContain('virtualization=on');
+  const el2 = qemuArgs({ ...base, accel: 'tcg', config: DEFAULT_CONFIG, enterAtEl2: true });
+  expect(opt(el2, '-M')).toBe('virt,gic-version=3,its=on,virtualization=on');
 });
 
 test('kvm-hw: the same board under KVM with the host CPU; no ITS when the config has none', () => {

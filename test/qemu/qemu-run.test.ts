@@ -90,3 +90,10 @@ run("kvm-hw's sync reads around each op leave results unchanged (checked under T
   expect(t.status).toBe('complete');
   expect(checkExpectations(s.ops, t.results)).toEqual([]);
 });
+
+run('the agent also works when entered at EL2 (drops to EL1, PSCI over SMC)', async () => {
+  const s = load(path.join(__dirname, 'scenarios/sgi-broadcast.json'));
+  const t = await runOnQemu(s, { targetName: 'qemu', accel: 'tcg', qemu: findQemu()!, agentElf: AGENT_ELF, timeoutMs: 20_000, enterAtEl2: true });
+  expect(t.status).toBe('complete');
+  expect(checkExpectations(s.ops, t.results)).toEqual([]);
+});
