@@ -8,15 +8,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Expectations } from '../../spec/expectations.js';
+import { signatureString, type Expectations } from '../../spec/expectations.js';
 import type { Finding } from '../../spec/gen/finding.js';
 import type { Scenario } from '../../spec/scenario.js';
 import { appendLine, writeJsonAtomic } from '../atomic.js';
-import { signatureSlug, writeFinding, writeMinimized } from '../finding.js';
-import { GENERATOR_VERSION, type Profile } from '../generate.js';
-import type { RunOptions } from '../lockstep.js';
+import { buildFinding, signatureSlug, writeFinding, writeMinimized } from '../finding.js';
+import { GENERATOR_VERSION, generateScenario, type Profile } from '../generate.js';
 import type { MinimizeOptions } from '../minimize.js';
 import { Rng } from '../rng.js';
+import { expandScenario } from '../../spec/expand.js';
+import { normalizeErrorMessage, type Problem } from '../signature.js';
+import type { RunOptions, RunOutcome } from '../lockstep.js';
 import { gicdiffVersion } from '../version.js';
 import type { Weights } from '../weights.js';
 import { bundleForWorker } from './bundle.js';
@@ -49,6 +51,11 @@ export interface CampaignOptions {
   status?: { write(s: string): void; isTTY?: boolean };
   /** listen to SIGINT/SIGTERM (default true) */
   handleSignals?: boolean;
+  /**
+   * A worker busy with one scenario this long is hung (synchronous code cannot be interrupted):
+   * it is terminated and replaced, and the scenario is a step-budget finding (default 60 s).
+   */
+  hangMs?: number;
   /** minimize new findings (default true) */
   minimizeFindings?: boolean;
   /**
@@ -73,6 +80,10 @@ interface WorkerSlot {
   inFlight: WorkItem[][];
   minimizing: number;
   ready: boolean;
+  /** what the worker is doing now (watchdog): a scenario, or a minimization */
+  current: { item?: WorkItem; signature?: string; since: number } | null;
+  /** the worker is gone (crashed, hung and terminated, or replaced) */
+  dead: boolean;
 }
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignSummaryDoc & { archived?: string }> {
@@ -107,6 +118,10 @@ class Campaign {
   private readonly pendingFindings = new Map<string, Finding>();
   // running
   private slots: WorkerSlot[] = [];
+  /** items of a lost worker that were never run: dispatched again first */
+  private readonly retry: WorkItem[] = [];
+  private restarts = 0;
+  private code!: { workerBundle: string; pluginBundle: string; plugin: string };
   private stopReason: CampaignSummaryDoc['stopReason'] = null;
   private fatal: string | undefined;
   private wake: (() => void) | null = null;
@@ -246,6 +261,7 @@ class Campaign {
 
   private takeBatch(): WorkItem[] {
     const items: WorkItem[] = [];
+    while (items.length < this.batch && this.retry.length) items.push(this.retry.shift()!);
     while (items.length < this.batch && this.iterationsLeft() > 0) {
       const k = this.shardIndex(this.cursor);
       this.cursor++;
@@ -257,7 +273,7 @@ class Campaign {
   }
 
   private feed(slot: WorkerSlot): void {
-    while (slot.ready && !this.stopReason && slot.inFlight.length < 2) {
+    while (slot.ready && !slot.dead && !this.stopReason && slot.inFlight.length < 2) {
       const items = this.takeBatch();
       if (!items.length) return;
       slot.inFlight.push(items);
@@ -273,6 +289,7 @@ class Campaign {
 
   private onResults(slot: WorkerSlot, results: ItemResult[]): void {
     slot.inFlight.shift();
+    slot.current = null;
     for (const r of results) this.onResult(slot, r);
     this.feed(slot);
   }
@@ -323,7 +340,7 @@ class Campaign {
     const dir = path.join('findings', signatureSlug(r.signature));
     writeFinding(path.join(this.out, dir), r.finding); // at once: a kill never loses it
     this.findings.set(r.signature, this.recordOf(r.finding, dir));
-    if (!this.stopReason && this.o.minimizeFindings !== false) {
+    if (!this.stopReason && this.o.minimizeFindings !== false && !slot.dead) {
       this.pendingFindings.set(r.signature, r.finding);
       slot.minimizing++;
       this.post(slot, { type: 'minimize', signature: r.signature, scenario: r.finding.scenario });
@@ -332,6 +349,7 @@ class Campaign {
 
   private onMinimized(slot: WorkerSlot, signature: string, scenario: Scenario | null): void {
     slot.minimizing--;
+    slot.current = null;
     const rec = this.findings.get(signature);
     const finding = this.pendingFindings.get(signature);
     this.pendingFindings.delete(signature);
@@ -460,37 +478,105 @@ class Campaign {
     }
   }
 
-  private startWorkers(code: { workerBundle: string; pluginBundle: string; plugin: string }): void {
-    const { workerBundle, pluginBundle, plugin } = code;
-    const init: WorkerInit = {
+  private workerInit(): WorkerInit {
+    const { pluginBundle, plugin } = this.code;
+    return {
       pluginBundle, pluginFile: plugin, target: this.o.target, profile: this.o.profile, weights: this.o.weights,
       run: this.o.run ?? { stepBudget: 100_000, timeoutMs: 10_000 }, expectations: this.o.expectations,
       minimize: this.o.minimize ?? DEFAULT_CAMPAIGN_MINIMIZE, campaignSeed: this.o.seed,
       shard: `${this.o.shard.index}/${this.o.shard.count}`,
     };
-    for (let i = 0; i < this.o.workers; i++) {
-      const worker = new Worker(workerBundle, { workerData: init, execArgv: [] });
-      const slot: WorkerSlot = { worker, inFlight: [], minimizing: 0, ready: false };
-      worker.on('message', (m: FromWorker) => {
-        switch (m.type) {
-          case 'ready': slot.ready = true; this.feed(slot); break;
-          case 'results': this.onResults(slot, m.results); break;
-          case 'minimized': this.onMinimized(slot, m.signature, m.scenario); break;
-          case 'minimize-failed': this.onMinimized(slot, m.signature, null); break;
-          case 'fatal': this.fatal = m.message; this.stop('error'); break;
-        }
-        this.kick();
-      });
-      worker.on('error', (e) => {
-        this.fatal = `worker ${i} failed: ${e.name}: ${e.message}`;
-        this.stop('error');
-      });
-      this.slots.push(slot);
+  }
+
+  private spawn(i: number): WorkerSlot {
+    const worker = new Worker(this.code.workerBundle, { workerData: this.workerInit(), execArgv: [] });
+    const slot: WorkerSlot = { worker, inFlight: [], minimizing: 0, ready: false, current: null, dead: false };
+    worker.on('message', (m: FromWorker) => {
+      if (slot.dead) return;
+      switch (m.type) {
+        case 'ready': slot.ready = true; this.feed(slot); break;
+        case 'start': slot.current = m.index !== undefined ? { item: { index: m.index, id: m.id! }, since: Date.now() } : { signature: m.signature!, since: Date.now() }; break;
+        case 'results': this.onResults(slot, m.results); break;
+        case 'minimized': this.onMinimized(slot, m.signature, m.scenario); break;
+        case 'minimize-failed': this.onMinimized(slot, m.signature, null); break;
+        case 'fatal': this.fatal = m.message; this.stop('error'); break;
+      }
+      this.kick();
+    });
+    worker.on('error', (e) => {
+      if (!slot.dead) this.lose(i, slot, 'target-error', `worker crashed: ${e.name}: ${e.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (!slot.dead && !this.stopping) this.lose(i, slot, 'target-error', `worker exited with code ${code}`);
+    });
+    return slot;
+  }
+
+  private stopping = false;
+
+  private startWorkers(code: { workerBundle: string; pluginBundle: string; plugin: string }): void {
+    this.code = code;
+    for (let i = 0; i < this.o.workers; i++) this.slots.push(this.spawn(i));
+  }
+
+  /**
+   * A worker hung (one scenario ran past the hang limit) or died. The scenario it was running is
+   * a finding (step-budget / target-error; the op is unknown, so it is not minimized), the items
+   * it had not run are dispatched again, and a new worker takes its place.
+   */
+  private lose(i: number, slot: WorkerSlot, status: 'step-budget' | 'target-error', message: string): void {
+    slot.dead = true;
+    void slot.worker.terminate();
+    const cur = slot.current?.item;
+    for (const batch of slot.inFlight) for (const item of batch) if (item.index !== cur?.index) this.retry.push(item);
+    if (cur) {
+      this.dispatched.delete(cur.index);
+      this.onResult(slot, { index: cur.index, id: cur.id, ops: 0, status, rules: [], newPairs: [], ...this.lostFinding(cur, status, message) });
     }
+    if (slot.current?.signature) this.pendingFindings.delete(slot.current.signature);
+    // a target that hangs or crashes on nearly everything makes no progress: give up then
+    if (++this.restarts > 20 && this.restarts > this.scenarios / 2) {
+      this.fatal = `too many workers lost (last: ${message})`;
+      this.stop('error');
+      return;
+    }
+    if (!this.stopReason) this.slots[i] = this.spawn(i);
+  }
+
+  private lostFinding(item: WorkItem, status: 'step-budget' | 'target-error', message: string): Pick<ItemResult, 'signature' | 'classification' | 'finding'> {
+    const scenario = generateScenario(item.id, { profile: this.o.profile, weights: this.o.weights });
+    const expanded = expandScenario(scenario);
+    const problem: Problem = {
+      parts: { target: this.o.target, op: 'scenario', detail: '', mismatch: status, rule: status === 'step-budget' ? 'worker-hung' : normalizeErrorMessage(message), rules: [] },
+      signature: '',
+      opIndex: 0,
+      message: `${message} (scenario ${item.id}; the op is unknown: replay it with gicdiff repro)`,
+    };
+    problem.signature = signatureString(problem.parts);
+    const outcome: RunOutcome = {
+      trace: { format: 'gicdiff/trace@1', scenario: expanded.name, target: this.o.target, results: [], status, error: { opIndex: 0, message } },
+      verdict: null, expectationFailures: [], coverage: [],
+    };
+    const finding = buildFinding(scenario, expanded, outcome, problem, {
+      target: this.o.target, seed: item.id, profile: this.o.profile,
+      campaign: { seed: this.o.seed, shard: `${this.o.shard.index}/${this.o.shard.count}`, index: item.index }, expectations: this.o.expectations,
+    });
+    return { signature: problem.signature, classification: finding.classification, finding };
+  }
+
+  /** Hung workers: the scenario (or minimization) they are on has run past the limit. */
+  private watchdog(): void {
+    const limit = this.o.hangMs ?? 60_000;
+    const now = Date.now();
+    this.slots.forEach((slot, i) => {
+      if (slot.dead || !slot.current || now - slot.current.since < limit) return;
+      const what = slot.current.item ? `scenario ${slot.current.item.id}` : `minimizing ${slot.current.signature}`;
+      this.lose(i, slot, 'step-budget', `no result after ${Math.round(limit / 1000)} s on ${what}: the target or the oracle hung`);
+    });
   }
 
   private busy(): boolean {
-    return this.slots.some((s) => s.inFlight.length > 0 || s.minimizing > 0);
+    return this.slots.some((s) => !s.dead && (s.inFlight.length > 0 || s.minimizing > 0));
   }
 
   private waitForEvent(ms: number): Promise<void> {
@@ -525,7 +611,8 @@ class Campaign {
         const now = Date.now();
         if (this.o.timeMs !== undefined && this.elapsed() >= this.o.timeMs) this.stop('time');
         if (this.o.iterations !== undefined && this.scenarios >= this.o.iterations) this.stop('iterations');
-        if (!this.stopReason && this.iterationsLeft() <= 0 && !this.busy() && this.slots.every((s) => s.ready)) this.stop('iterations');
+        this.watchdog();
+        if (!this.stopReason && this.iterationsLeft() <= 0 && !this.retry.length && !this.busy() && this.slots.every((s) => s.ready)) this.stop('iterations');
         if (now >= nextTick) {
           this.tick();
           nextTick = now + this.interval;
@@ -540,12 +627,16 @@ class Campaign {
       const interrupted = this.stopReason === 'signal' || this.stopReason === 'error';
       const minimizeMs = (this.o.minimize ?? DEFAULT_CAMPAIGN_MINIMIZE).timeMs ?? 8000;
       const until = (): number => stoppedAt + (interrupted ? 1000 : this.slots.some((s) => s.minimizing > 0) ? minimizeMs + 2000 : 2000);
-      while (this.busy() && Date.now() < until()) await this.waitForEvent(Math.max(1, Math.min(200, until() - Date.now())));
+      while (this.busy() && Date.now() < until()) {
+        await this.waitForEvent(Math.max(1, Math.min(200, until() - Date.now())));
+        this.watchdog();
+      }
     } finally {
       if (this.o.handleSignals !== false) {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
+      this.stopping = true;
       await Promise.all(this.slots.map((s) => s.worker.terminate()));
       // work that was dispatched but never came back is not done: --resume runs it
       this.dispatched.clear();

@@ -47,6 +47,8 @@ export interface ItemResult {
 
 export type FromWorker =
   | { type: 'ready' }
+  /** the worker starts a scenario (index, id) or a minimization (signature): the watchdog's clock */
+  | { type: 'start'; index?: number; id?: string; signature?: string }
   | { type: 'results'; results: ItemResult[] }
   | { type: 'minimized'; signature: string; scenario: Scenario; runs: number; ms: number }
   | { type: 'minimize-failed'; signature: string; message: string }

@@ -25,10 +25,14 @@ async function pump(): Promise<void> {
       if (m.type === 'stop') break;
       if (m.type === 'batch') {
         const results = [];
-        for (const item of m.items) results.push(await core.runItem(item));
+        for (const item of m.items) {
+          send({ type: 'start', index: item.index, id: item.id });
+          results.push(await core.runItem(item));
+        }
         send({ type: 'results', results });
       } else {
         const t0 = Date.now();
+        send({ type: 'start', signature: m.signature });
         try {
           const r = await core.minimize(m.signature, m.scenario);
           send({ type: 'minimized', signature: m.signature, scenario: r.scenario, runs: r.runs, ms: Date.now() - t0 });

@@ -15,6 +15,8 @@ class FakeGic {
     this.pending = Array.from({ length: vcpus }, () => []);
   }
   step(op: PrimitiveOp, fault?: Fault): { result: OpResult; rules: string[] } {
+    if (op.op === 'sysreg.read' && op.reg === fault?.hangOn) for (;;) { /* hang */ }
+    if (op.op === 'sysreg.read' && op.reg === fault?.exitOn) process.exit(7);
     if (op.op === 'sysreg.write' && op.reg === 'ICC_SGI1R_EL1') {
       const v = parseHex(op.value);
       const intid = Number((v >> 24n) & 0xfn);
@@ -54,6 +56,10 @@ export interface Fault {
   dropSgi?: number;
   /** the target throws on this op kind */
   throwOn?: string;
+  /** the target never returns from a read of this system register (a hang) */
+  hangOn?: string;
+  /** the target kills its thread on a read of this system register (a crash) */
+  exitOn?: string;
 }
 
 export function fakeTarget(fault: Fault = {}, name = 'fake'): Target {
