@@ -97,3 +97,28 @@ run('the agent also works when entered at EL2 (drops to EL1, PSCI over SMC)', as
   expect(t.status).toBe('complete');
   expect(checkExpectations(s.ops, t.results)).toEqual([]);
 });
+
+run('its.cmd wraps at the end of the 64 KiB command queue (DESIGN.md 3)', async () => {
+  // boot queue: 64 KiB = 2048 slots of 32 bytes. 1100 SYNCs, then 944 SYNCs + 6 mapping/INT
+  // commands: 2050 commands in all, so the last two (INT and SYNC) land in slots 0 and 1 after
+  // the wrap and CREADR ends at 2 * 32 = 0x40 (gic-arch.md 5.2).
+  const sync = { cmd: 'SYNC' as const, target: 0 };
+  const s = expandScenario({ format: 'gicdiff/scenario@1', name: 'wrap', config: { vcpus: 1, spis: 224, its: 1 }, ops: [
+    { op: 'boot' },
+    { op: 'mem.write', addr: '0x40100000', bytes: 'a3' },
+    { op: 'its.cmd', its: 0, cmds: [sync, ...Array.from({ length: 1099 }, () => sync)] },
+    { op: 'its.cmd', its: 0, cmds: [sync, ...Array.from({ length: 943 }, () => sync),
+      { cmd: 'MAPD', device: 0, size: 4, itt: '0x41000000', valid: true },
+      { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+      { cmd: 'MAPTI', device: 0, event: 1, intid: 8192, collection: 0 },
+      { cmd: 'SYNC', target: 0 },
+      { cmd: 'INT', device: 0, event: 1 },
+      { cmd: 'SYNC', target: 0 }] },
+    { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x90, width: 64, expect: '0x40' },
+    { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x88, width: 64, expect: '0x40' },
+    { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1', expect: '0x2000' },
+  ] });
+  const t = await qemuTarget.runWhole(s, { timeoutMs: 20_000 });
+  expect(t.status).toBe('complete');
+  expect(checkExpectations(s.ops, t.results)).toEqual([]);
+});
