@@ -31,6 +31,8 @@ const KNOWN: Record<string, { op: string; got: unknown; why: string }> = {
   'signal-msi-forwarded-4.1': { op: 'sysreg.read', got: '0x2000', why: 'a translation cached before forwarding latches the vLPI in software: taken twice' },
   'wfi-masked-vlpi-4.0': { op: 'sysreg.read', got: '0xf0', why: 'the doorbell sets pending_last, and the wake-up test ignores the priority mask' },
   'wfi-masked-vlpi-4.1': { op: 'sysreg.read', got: '0xf0', why: 'the doorbell sets pending_last, and the wake-up test ignores the priority mask' },
+  'enable-lpis-off-4.0': { op: 'sysreg.read', got: '0x2000', why: 'clearing EnableLPIs leaves vLPIs mapped and delivered (gic-arch.md 6.6 item 6)' },
+  'enable-lpis-off-4.1': { op: 'sysreg.read', got: '0x2000', why: 'clearing EnableLPIs leaves vLPIs mapped and delivered (gic-arch.md 6.6 item 6)' },
 };
 
 function load(file: string): Scenario {
