@@ -62,6 +62,12 @@ el1_setup:
 	ldr	x1, =agent_vectors
 	msr	vbar_el1, x1
 
+	/* the system-register GIC CPU interface: ICC_SRE_EL1.SRE = 1 (RAO/WI on QEMU and KVM) */
+	mrs	x1, S3_0_C12_C12_5
+	orr	x1, x1, #1
+	msr	S3_0_C12_C12_5, x1
+	isb
+
 	/* identity map: 0-1 GiB Device-nGnRE (GIC, UART), 1-3 GiB Normal write-back (RAM) */
 	ldr	x1, =0xff0400           /* MAIR: attr0 Device-nGnRnE, attr1 Device-nGnRE, attr2 Normal WB */
 	msr	mair_el1, x1
