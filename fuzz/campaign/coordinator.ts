@@ -116,6 +116,8 @@ class Campaign {
   private readonly corpus: string[] = [];
   private readonly findings = new Map<string, FindingRecord>();
   private readonly pendingFindings = new Map<string, Finding>();
+  /** signatures waiting for a worker to minimize them */
+  private readonly minimizeQueue: string[] = [];
   // running
   private slots: WorkerSlot[] = [];
   /** items of a lost worker that were never run: dispatched again first */
@@ -342,8 +344,29 @@ class Campaign {
     this.findings.set(r.signature, this.recordOf(r.finding, dir));
     if (!this.stopReason && this.o.minimizeFindings !== false && !slot.dead) {
       this.pendingFindings.set(r.signature, r.finding);
-      slot.minimizing++;
-      this.post(slot, { type: 'minimize', signature: r.signature, scenario: r.finding.scenario });
+      this.minimizeQueue.push(r.signature);
+      this.scheduleMinimizations();
+    }
+  }
+
+  /**
+   * Minimizations block the worker that runs them, so at most half the workers (at least one)
+   * minimize at a time; the others keep fuzzing.
+   */
+  private scheduleMinimizations(): void {
+    if (this.stopReason) return;
+    const live = this.slots.filter((x) => !x.dead);
+    const cap = Math.max(1, Math.floor(live.length / 2));
+    let active = live.filter((x) => x.minimizing > 0).length;
+    while (this.minimizeQueue.length && active < cap) {
+      const free = live.filter((x) => x.ready && x.minimizing === 0).sort((a, b) => a.inFlight.length - b.inFlight.length)[0];
+      if (!free) return;
+      const signature = this.minimizeQueue.shift()!;
+      const finding = this.pendingFindings.get(signature);
+      if (!finding) continue;
+      free.minimizing++;
+      active++;
+      this.post(free, { type: 'minimize', signature, scenario: finding.scenario });
     }
   }
 
@@ -353,11 +376,15 @@ class Campaign {
     const rec = this.findings.get(signature);
     const finding = this.pendingFindings.get(signature);
     this.pendingFindings.delete(signature);
-    if (!rec || !scenario) return;
+    if (!rec || !scenario) {
+      this.scheduleMinimizations();
+      return;
+    }
     const dir = path.join(this.out, rec.dir);
     writeMinimized(dir, scenario);
     rec.minimizedOps = scenario.ops.length;
     if (finding) writeFinding(dir, { ...finding, minimizedOps: scenario.ops.length });
+    this.scheduleMinimizations();
     this.kick();
   }
 
@@ -494,7 +521,7 @@ class Campaign {
     worker.on('message', (m: FromWorker) => {
       if (slot.dead) return;
       switch (m.type) {
-        case 'ready': slot.ready = true; this.feed(slot); break;
+        case 'ready': slot.ready = true; this.feed(slot); this.scheduleMinimizations(); break;
         case 'start': slot.current = m.index !== undefined ? { item: { index: m.index, id: m.id! }, since: Date.now() } : { signature: m.signature!, since: Date.now() }; break;
         case 'results': this.onResults(slot, m.results); break;
         case 'minimized': this.onMinimized(slot, m.signature, m.scenario); break;
@@ -541,6 +568,7 @@ class Campaign {
       return;
     }
     if (!this.stopReason) this.slots[i] = this.spawn(i);
+    this.scheduleMinimizations();
   }
 
   private lostFinding(item: WorkItem, status: 'step-budget' | 'target-error', message: string): Pick<ItemResult, 'signature' | 'classification' | 'finding'> {
