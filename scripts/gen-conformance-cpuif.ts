@@ -315,6 +315,15 @@ export const cpuifScenarios: Def[] = [
     ops: [boot(), quiesce([0], 32), swr(0, 'ICC_AP1R0_EL1', 0x8000_0000), privSetup(0, 1, 0x80), sendSgi(0, 1, [0]), rd('GICR_ISPENDR0', 0x2), hppir(0, 1)],
   },
   {
+    component: 'cpuif', name: 'scheduling-no-effect',
+    description: 'Scheduling a vCPU out and back in, on another physical CPU, with an SGI pending and another active, changes nothing the guest sees.',
+    rules: ['sched.no-effect', 'cpuif.rpr.running'],
+    config: { vcpus: 2, spis: 32, its: 0, impl: { lrs: 1, gicv4: 'off', pcpus: 2 } },
+    ops: [boot(), quiesce([1], 32), privSetup(1, 1, 0x80), privSetup(1, 2, 0x40), privSetup(1, 3, 0x60), { op: 'vcpu.run', cpu: 1, pcpu: 0 },
+      sendSgi(0, 1, [1]), iar(1, 1), sendSgi(0, 2, [1]), sendSgi(0, 3, [1]), { op: 'vcpu.exit', cpu: 1 }, { op: 'vcpu.put', cpu: 1 },
+      { op: 'vcpu.run', cpu: 1, pcpu: 1 }, rpr(1, 0x80), iar(1, 2), eoi(1, 2), { op: 'vcpu.put', cpu: 1 }, iar(1, 3), eoi(1, 3), eoi(1, 1), rpr(1, 0xff), iar(1, SP)],
+  },
+  {
     component: 'cpuif', name: 'spurious-no-side-effect',
     description: 'Reading 1023 from IAR1 changes nothing: a masked pending SGI stays pending and is taken once PMR allows it.',
     rules: ['cpuif.iar1.spurious', 'cpuif.iar1.pmr'],

@@ -55,7 +55,7 @@ export const distScenarios: Def[] = [
   {
     component: 'distributor', name: 'spi-enable-pending',
     description: 'GICD_ISENABLER/ICENABLER set and clear an SPI enable and read it back; a disabled SPI made pending stays pending, is not delivered, and is delivered once enabled.',
-    rules: ['dist.isenabler.set', 'dist.icenabler.clear', 'dist.ispendr.set', 'dist.pending-while-disabled', 'dist.irouter.affinity'],
+    rules: ['dist.isenabler.set', 'dist.icenabler.clear', 'dist.ispendr.set', 'dist.pending-while-disabled', 'dist.irouter.affinity', 'dist.enable.read', 'dist.pending.read'],
     config: D2,
     ops: [boot(), quiesce([0, 1], 64), spiSetup(40, { prio: 0x80, edge: true, target: 0, enable: false }),
       rd('GICD_ISENABLER1', 0), wr('GICD_ISENABLER1', bit(40)), rd('GICD_ISENABLER1', bit(40)), rd('GICD_ICENABLER1', bit(40)),
@@ -104,7 +104,7 @@ export const distScenarios: Def[] = [
   {
     component: 'distributor', name: 'isactiver-icactiver',
     description: 'GICD_ISACTIVER makes an SPI active without touching the active priorities (RPR stays idle); while active it is not signalled although pending; GICD_ICACTIVER deactivates it and it is delivered.',
-    rules: ['dist.isactiver.set', 'dist.icactiver.clear', 'dist.active.not-resignalled', 'cpuif.rpr.idle'],
+    rules: ['dist.isactiver.set', 'dist.icactiver.clear', 'dist.active.not-resignalled', 'cpuif.rpr.idle', 'dist.active.read'],
     config: D2,
     ops: [boot(), quiesce([0], 64), spiSetup(45, { prio: 0x80, edge: true }), wr('GICD_ISACTIVER1', bit(45)),
       rd('GICD_ISACTIVER1', bit(45)), rd('GICD_ICACTIVER1', bit(45)), rpr(0, 0xff),
@@ -273,6 +273,14 @@ export const distScenarios: Def[] = [
     config: D2,
     ops: [boot(), wr('GICD_IGRPMODR1', 0xffff_ffff), rd('GICD_IGRPMODR1', 0), wr('GICD_NSACR2', 0xffff_ffff), rd('GICD_NSACR2', 0),
       wr('GICR_IGRPMODR0', 0xffff_ffff), rd('GICR_IGRPMODR0', 0)],
+  },
+  {
+    component: 'distributor', name: 'setspi-nsr',
+    description: 'A write of INTID 40 to GICD_SETSPI_NSR makes SPI 40 pending when message-based SPIs are implemented (GICD_TYPER.MBIS) and has no effect otherwise; GICD_CLRSPI_NSR then clears it.',
+    rules: ['dist.mbis.setspi'],
+    config: D2,
+    ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: true, enable: false }), wr('GICD_SETSPI_NSR', 40),
+      rd('GICD_ISPENDR1', [bit(40), 0]), wr('GICD_CLRSPI_NSR', 40), rd('GICD_ISPENDR1', 0)],
   },
   {
     component: 'distributor', name: 'pidr2',

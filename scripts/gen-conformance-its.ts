@@ -406,7 +406,7 @@ export const itsScenarios: Def[] = [
   {
     component: 'lpi', name: 'disabled-then-inv',
     description: 'An LPI whose configuration Enable bit is 0 stays pending without being delivered; after the byte is set and INV + SYNC it is delivered.',
-    rules: ['lpi.prop.disabled', 'its.cmd.inv.reload', 'lpi.prop.inv-sync'],
+    rules: ['lpi.prop.disabled', 'its.cmd.inv.reload', 'lpi.prop.inv-sync', 'mem.write'],
     config: L2,
     ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), iar(0, SP), srd(0, 'ISR_EL1', 0),
       lpiProp(LPI0, 0xa0), its([INV(1, 0), SYNC(0)]), iar(0, LPI0), eoi(0, LPI0), iar(0, SP)],

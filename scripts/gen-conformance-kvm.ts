@@ -126,6 +126,24 @@ export const kvmScenarios: Def[] = [
       iar(0, SP), rd('GICD_ISPENDR1', 0)],
   },
   {
+    component: 'kvm-abi', name: 'irqfd-level-pulse',
+    description: 'An irqfd without resamplefd on a level-sensitive SPI asserts and deasserts the line: the pulse may or may not leave the SPI pending.',
+    rules: ['kvm.irqfd.level-pulse'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: false, enable: false }),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
+      { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: false, expect: 0 } as Op, { op: 'irqfd.signal', gsi: 3 } as Op,
+      rd('GICD_ISPENDR1', [bit(42), 0])],
+  },
+  {
+    component: 'kvm-abi', name: 'timer-line',
+    description: 'The virtual timer output drives PPI 27 as a level-sensitive line: pending while high, acknowledged, quiet after it drops and the EOI.',
+    rules: ['kvm.timer.line', 'dist.level.line'],
+    config: K1,
+    ops: [boot(), quiesce([0, 1], 64), privSetup(0, 27, 0x80), privSetup(1, 27, 0x80), { op: 'timer.line', cpu: 0, level: 1 } as Op,
+      iar(1, SP), iar(0, 27), { op: 'timer.line', cpu: 0, level: 0 } as Op, eoi(0, 27), iar(0, SP)],
+  },
+  {
     component: 'kvm-abi', name: 'irqfd-deassign',
     description: 'After KVM_IRQFD with the deassign flag, signalling the eventfd injects nothing.',
     rules: ['kvm.irqfd.deassign'],
@@ -256,7 +274,7 @@ export const kvmScenarios: Def[] = [
   {
     component: 'save-restore', name: 'its-save-layout',
     description: 'KVM_DEV_ARM_ITS_SAVE_TABLES writes ABI revision 0 entries: DTEs at device table + 8 * DeviceID chained by DeviceID deltas, ITEs at ITT + 8 * EventID chained by EventID deltas, and the collection table back to back with an invalid terminator.',
-    rules: ['kvm.its-abi.save', 'kvm.its-abi.dte', 'kvm.its-abi.ite', 'kvm.its-abi.cte'],
+    rules: ['kvm.its-abi.save', 'kvm.its-abi.dte', 'kvm.its-abi.ite', 'kvm.its-abi.cte', 'mem.read'],
     config: L2,
     ops: [saveSetup(), SAVE,
       // device 1: next valid device is 4 (delta 3); device 4 is the last (delta 0)
