@@ -253,6 +253,11 @@ export class VgicV4 implements VgicV4Hooks, VgicItsV4Hooks, IrqBypassHooks {
     this.kvmVgicV4UnsetForwarding(hostIrq);
   }
 
+  /** irq_bypass_register_consumer: a producer already bound to this eventfd connects (add_producer). */
+  irqfdAdded(irqfd: Irqfd): void {
+    for (const [hostIrq, gsi] of this.vm.producers) if (gsi === irqfd.gsi) this.addProducer(this.vm, gsi, hostIrq);
+  }
+
   /** irqfd shutdown: the consumer goes, so does the bypass connection (del_producer). */
   irqfdRemoved(irqfd: Irqfd): void {
     const hostIrq = this.producerOf(irqfd.gsi);
@@ -333,6 +338,7 @@ export function installVgicV4(vm: KvmVm, version: GicV4Version): VgicV4 {
   vm.routing.observer = {
     routingChanged: (irqfd, old, next) => v4.routingChangedIrqfd(irqfd, old, next),
     irqfdRemoved: (irqfd) => v4.irqfdRemoved(irqfd),
+    irqfdAdded: (irqfd) => v4.irqfdAdded(irqfd),
   };
   return v4;
 }

@@ -111,6 +111,17 @@ describe.each(['4.0', '4.1'] as const)('kvm_vgic_v4_set_forwarding on GICv%s', (
     expect(s.counters().irqfdInjections).toBe(1);
   });
 
+  test('a device bound before its irqfd exists is forwarded when the irqfd appears (irq bypass connect)', () => {
+    const ops = setup().filter((o) => o.op !== 'kvm.irqfd');
+    const x = expandScenario(scenario(g, [...ops, FWD]));
+    const s = new KvmSession(x.config);
+    for (const op of x.ops) s.step(op);
+    expect(s.vm.dist.lpis.get(8192)!.hw).toBe(false);
+    s.step({ op: 'kvm.irqfd', gsi: 5, resample: false, deassign: false });
+    expect(s.vm.dist.lpis.get(8192)!.hw).toBe(true);
+    expect(s.counters().vlpiMapped).toBe(1);
+  });
+
   test('an irqchip (SPI) route is never forwarded', () => {
     const { s, step } = session(g, [...setup(), { op: 'kvm.set_gsi_routing', entries: [{ gsi: 5, type: 'irqchip', irqchip: 0, pin: 3 }] }]);
     step(FWD);
