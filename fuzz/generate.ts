@@ -14,7 +14,7 @@ import { GICD, GICR, GICR_SGI, GITS } from './regs.js';
 import { ACTION_NAMES, defaultWeights, type ActionName, type Weights } from './weights.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@2';
+export const GENERATOR_VERSION = 'gen@3';
 
 export type Profile = 'full' | 'guest-only';
 export const PROFILES: readonly Profile[] = ['full', 'guest-only'];
@@ -264,10 +264,19 @@ class Generator {
     if (!ev) return undefined;
     return this.st.its[ref.its]!.collections.get(ev.collection);
   }
-  /** After something became pending on `cpu`: sometimes schedule it out/in or WFI right then. */
+  /**
+   * After something became pending on `cpu`: sometimes schedule it out/in, WFI or migrate right
+   * then — more often when more may be pending there than it has list registers (an LR overflow).
+   */
   private inFlight(cpu: number | undefined): void {
-    if (cpu === undefined || !this.host || !this.r.chance(0.25)) return;
+    if (cpu === undefined || !this.host) return;
+    const lrFull = this.st.recent[cpu]!.length >= this.config.impl.lrs;
+    if (!this.r.chance(lrFull ? 0.5 : 0.25)) return;
     const c = cpu;
+    if (this.r.chance(0.05)) {
+      this.ops.push({ op: 'migrate' }); // in the middle of activity
+      return;
+    }
     switch (this.r.int(4)) {
       case 0: this.ops.push({ op: 'vcpu.put', cpu: c }); this.st.running[c] = -1; break;
       case 1: this.ops.push({ op: 'vcpu.exit', cpu: c }); break;
@@ -1089,8 +1098,10 @@ class Generator {
         }
         return;
       }
-      default: // a burst that makes the harness wrap the queue: many SYNCs
-        this.its(Array.from({ length: this.r.range(64, 300) }, () => ({ cmd: 'SYNC' as const, target: 0 })) as [ItsCommand, ...ItsCommand[]], n);
+      default: { // a burst of SYNCs; a near-full one (the queue holds 2048) makes the harness wrap it
+        const length = this.r.chance(0.3) ? this.r.range(1900, 2047) : this.r.range(64, 300);
+        this.its(Array.from({ length }, () => ({ cmd: 'SYNC' as const, target: this.cpu() })) as [ItsCommand, ...ItsCommand[]], n);
+      }
     }
   }
 
