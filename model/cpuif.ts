@@ -10,6 +10,7 @@ import {
   runningPriority, writeAprRegister,
 } from './priority.js';
 import { impdefRead } from './impdef.js';
+import { forEachPolicy } from './policy.js';
 import { ASLEEP, slotOf, type State } from './state.js';
 
 const SPURIOUS = 1023;
@@ -253,14 +254,17 @@ function generateSgi(s: State, cpu: number, v: bigint, kind: 'sgi1r' | 'asgi1r' 
   const irm = (v >> 40n) & 1n;
   const rs = Number((v >> 44n) & 0xfn);
   const aff3 = Number((v >> 48n) & 0xffn);
+  let starts: [State, number][] = [[s, rs * 16]];
   if (rs !== 0 && irm === 0n) {
-    // U12: RS != 0 names Aff0 >= 16, which no vCPU has; an implementation without RSS may treat it as 0
+    // U12: RS != 0 names Aff0 >= 16, which no vCPU has (option 0); an implementation without RSS
+    // may treat RS as 0 (option 1)
     x.rule('choice.u12.sgi-rs-no-rss');
-    const st = s.clone();
-    for (const z of deliverSgis(st, cpu, targetList, aff1, aff2, aff3, 0, intid, false, kind, x)) x.branch(z, null, 'U12: RS treated as 0');
+    starts = forEachPolicy(s, 'u12', 2, () => {}).map(([st, o]) => [st, o === 1 ? 0 : rs * 16]);
   }
-  const states = deliverSgis(s, cpu, targetList, aff1, aff2, aff3, rs * 16, intid, irm === 1n, kind, x);
-  for (let i = 1; i < states.length; i++) x.branch(states[i]!, null, 'U14: SGI to a Group 0 target delivered');
+  starts.forEach(([st, base], k) => {
+    const states = deliverSgis(st, cpu, targetList, aff1, aff2, aff3, base, intid, irm === 1n, kind, x);
+    states.forEach((z, i) => { if (k > 0 || i > 0) x.branch(z, null, 'U12/U14: SGI delivery choice'); });
+  });
 }
 
 /** Deliver to every target; returns the resulting states (the first is `s` itself). */
@@ -289,17 +293,15 @@ function deliverSgis(
       if (kind === 'sgi1r') {
         if (g === 1) st.latch[slot] = 1;
         else {
-          // U14: Group 0 target of an SGI1R write: delivered (KVM) or dropped (QEMU)
+          // U14: Group 0 target of an SGI1R write: dropped (option 0, QEMU) or delivered (1, KVM)
           x.rule('choice.u14.sgi1r-group0-target');
-          const d = st.clone();
-          d.latch[slot] = 1;
-          next.push(d);
+          for (const [z] of forEachPolicy(st, 'u14', 2, (z, o) => { if (o === 1) z.latch[slot] = 1; })) next.push(z);
+          continue;
         }
       } else if (g === 0) st.latch[slot] = 1;
       next.push(st);
     }
-    // keep `s` first
-    states = next.sort((a, b) => (a === s ? -1 : b === s ? 1 : 0));
+    states = next; // `s` stays first
   }
   return states;
 }

@@ -6,6 +6,7 @@ import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { invalidateLpi, LPI_BASE, lpiInRange, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
+import { branchPolicy, forEachPolicy } from './policy.js';
 import { type Device, type ItsState, type State } from './state.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
@@ -126,7 +127,8 @@ export function gitsRead(s: State, n: number, offset: number, width: number, x: 
     // ImDe [1], ITS_Number [7:4], UMSIirq [8] IMPDEF.
     x.rule('its.reg.ctlr.enabled');
     if (its.enabled) x.rule('choice.u34.quiescent-enabled');
-    const free = 0x1f2n | (its.enabled ? 1n << 31n : 0n);
+    // Quiescent is also open while disabled with commands still queued (in flight or not: (I))
+    const free = 0x1f2n | (its.enabled || its.creadr !== its.cwriter ? 1n << 31n : 0n);
     const v = (its.enabled ? 1n : 0n) | (its.enabled ? 0n : 1n << 31n);
     return new MaskedHex(v, ~free & 0xffff_ffffn, its.enabled ? 1n << 31n : 0n);
   }
@@ -192,21 +194,15 @@ export function gitsWrite(s: State, n: number, offset: number, width: number, va
   if (offset === GITS_CTLR) return ctlrWrite(s, n, Number(value & 1n), x);
   if (o === GITS_CBASER) {
     const nv = merge(its.cbaser);
-    if (its.enabled) {
-      // U30: CBASER written while enabled: ignored, or taken
-      x.rule('choice.u30.baser-write-enabled');
-      const st = s.clone();
-      cbaserTake(st, n, nv, x, false);
-      x.branch(st, null, 'U30: CBASER write taken while enabled');
-      return;
-    }
-    // U30: after a CBASER write CREADR = 0 and CWRITER is unchanged or 0
-    if (its.cwriter !== 0) {
-      const st = s.clone();
-      cbaserTake(st, n, nv, x, false);
-      x.branch(st, null, 'U30: CWRITER unchanged by CBASER write');
-    }
-    cbaserTake(s, n, nv, x, true);
+    const take = (st: State): void => {
+      // U30: after a CBASER write CREADR = 0 and CWRITER is 0 (option 0) or unchanged (1)
+      if (st.its[n]!.cwriter === 0) { cbaserTake(st, n, nv, x, true); return; }
+      branchPolicy(st, x, 'u30.cwriter', 2, (z, o) => cbaserTake(z, n, nv, x, o === 0), () => 'U30: CWRITER unchanged by a CBASER write');
+    };
+    if (!its.enabled) return take(s);
+    // U30: CBASER written while enabled: ignored (option 0), or taken (1)
+    x.rule('choice.u30.baser-write-enabled');
+    branchPolicy(s, x, 'u30.enabled', 2, (st, o) => { if (o === 1) take(st); }, () => 'U30: CBASER write taken while enabled');
     return;
   }
   if (o === GITS_CWRITER) return cwriterWrite(s, n, Number(merge(BigInt(its.cwriter)) & 0xf_ffffn), x);
@@ -230,29 +226,24 @@ function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
     x.rule('its.reg.baser.type');
     return;
   }
-  const its = s.its[n]!;
   const take = (st: State): void => {
     const it = st.its[n]!;
     const wasValid = (it.baser[i]! & VALID) !== 0n;
     it.baser[i] = v;
     x.rule('its.reg.baser.rw');
     if (wasValid && !(v & VALID)) {
-      // U32: Valid 1 -> 0: mappings persist (main line) or are lost (branch)
+      // U32: Valid 1 -> 0: mappings persist (option 0) or are lost (1)
       x.rule('choice.u32.baser-valid-toggle');
-      const lost = st.clone();
-      if (i === 0) lost.its[n]!.devices.clear();
-      else lost.its[n]!.collections.clear();
-      x.branch(lost, null, `U32: ${i === 0 ? 'device' : 'collection'} mappings lost`);
+      branchPolicy(st, x, 'u32', 2, (z, o) => {
+        if (o === 1 && i === 0) z.its[n]!.devices.clear();
+        if (o === 1 && i === 1) z.its[n]!.collections.clear();
+      }, () => 'U32: mappings lost');
     }
   };
-  if (its.enabled) {
-    x.rule('choice.u30.baser-write-enabled');
-    const st = s.clone();
-    take(st);
-    x.branch(st, null, 'U30: BASER write taken while enabled');
-    return;
-  }
-  take(s);
+  if (!s.its[n]!.enabled) return take(s);
+  // U30: BASER written while enabled: ignored (option 0), or taken (1)
+  x.rule('choice.u30.baser-write-enabled');
+  branchPolicy(s, x, 'u30.enabled', 2, (st, o) => { if (o === 1) take(st); }, () => 'U30: BASER write taken while enabled');
 }
 
 function queueSize(its: ItsState): number {
@@ -274,12 +265,13 @@ function ctlrWrite(s: State, n: number, en: number, x: Exec): void {
   const ready = (its.cbaser & VALID) !== 0n && (its.baser[0]! & VALID) !== 0n && ((its.baser[1]! & VALID) !== 0n || hcc(s) > 0);
   x.rule('its.reg.ctlr.enabled');
   if (!ready) {
-    // U31: refused (main line), or enabled with unusable tables
+    // U31: the enable is refused (option 0), or the ITS is enabled with unusable tables (1)
     x.rule('choice.u31.enable-without-tables');
-    const st = s.clone();
-    st.its[n]!.enabled = true;
-    processQueue(st, n, x);
-    x.branch(st, null, 'U31: enabled without valid tables');
+    branchPolicy(s, x, 'u31', 2, (st, o) => {
+      if (o === 0) return;
+      st.its[n]!.enabled = true;
+      processQueue(st, n, x);
+    }, () => 'U31: enabled without valid tables');
     return;
   }
   its.enabled = true;
@@ -292,12 +284,13 @@ function cwriterWrite(s: State, n: number, v: number, x: Exec): void {
   const off = v & 0xf_ffe0;
   x.rule('its.reg.cwriter.rw');
   if (off >= queueSize(its)) {
-    // U28: write ignored (main line), or the queue is unusable until CWRITER is corrected
+    // U28: the write is ignored (option 0), or the queue is unusable until CWRITER is corrected (1)
     x.rule('choice.u28.cwriter-oor');
-    const st = s.clone();
-    st.its[n]!.cwriter = off;
-    st.its[n]!.cwriterBad = true;
-    x.branch(st, null, 'U28: queue unusable until CWRITER is corrected');
+    branchPolicy(s, x, 'u28', 2, (st, o) => {
+      if (o === 0) return;
+      st.its[n]!.cwriter = off;
+      st.its[n]!.cwriterBad = true;
+    }, () => 'U28: queue unusable until CWRITER is corrected');
     return;
   }
   its.cwriter = off;
@@ -418,10 +411,11 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
   if (valid && size + 1 > eventBits(s)) return err(s, 'its.cmd.mapd.ittsize-oor');
   const old = its.devices.get(d);
   if (!valid && old === undefined) {
-    // U36: no effect, or a command error
+    // U36: no effect (option 0), or a command error (option 1)
     x.rule('choice.u36.mapd-unmap-unmapped');
-    return [{ state: s, error: null }, { state: s.clone(), error: 'choice.u36.mapd-unmap-unmapped' }];
+    return forEachPolicy(s, 'u36', 2, () => {}).map(([st, o]) => ({ state: st, error: o === 1 ? 'choice.u36.mapd-unmap-unmapped' : null }));
   }
+  x.rule(valid ? (old ? 'its.cmd.mapd.remap' : 'its.cmd.mapd.map') : 'its.cmd.mapd.unmap');
   const apply = (st: State, keepItes: boolean): void => {
     const it = st.its[n]!;
     if (!valid) it.devices.delete(d);
@@ -430,26 +424,28 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
       it.devices.set(d, { size, itt, ites: keepItes && prev ? prev.ites : new Map() });
     }
   };
-  x.rule(valid ? (old ? 'its.cmd.mapd.remap' : 'its.cmd.mapd.map') : 'its.cmd.mapd.unmap');
   if (old === undefined || old.ites.size === 0) {
     apply(s, false);
     return ok(s);
   }
-  // U37: the device's ITEs are lost (main line); their pending LPIs may also be lost; a remap
-  // with the same ITT may find the old ITEs again.
+  // U37: the device's ITEs are lost; their pending LPIs stay pending (option 0) or are lost (1);
+  // a remap with the same ITT finds no ITEs (0) or the old ones again (1)
   x.rule('choice.u37.mapd-with-ites');
+  const sameItt = valid === 1 && old.itt === itt;
   const out: CmdOutcome[] = [];
-  const lostPending = s.clone();
-  for (const ite of old.ites.values()) for (const p of lostPending.lpiPending) p.delete(ite.intid);
-  apply(lostPending, false);
-  out.push({ state: lostPending, error: null });
-  if (valid && old.itt === itt) {
-    const kept = s.clone();
-    apply(kept, true);
-    out.push({ state: kept, error: null });
+  for (const [st, keep] of forEachPolicy(s, 'u37.same-itt', sameItt ? 2 : 1, () => {})) {
+    if (keep === 1) {
+      apply(st, true);
+      out.push({ state: st, error: null });
+      continue;
+    }
+    for (const [st2, lose] of forEachPolicy(st, 'u37.pending', 2, () => {})) {
+      if (lose === 1) for (const ite of old.ites.values()) for (const p of st2.lpiPending) p.delete(ite.intid);
+      apply(st2, false);
+      out.push({ state: st2, error: null });
+    }
   }
-  apply(s, false);
-  return [{ state: s, error: null }, ...out];
+  return out;
 }
 
 /** MAPC (gic-arch.md 5.7): map/unmap a collection; U40, U41, U42. */
@@ -458,41 +454,46 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
   if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.mapc.collection-oor');
   if (!valid) {
     x.rule('its.cmd.mapc.unmap');
-    const out: CmdOutcome[] = [];
+    let states: [State, string | null][] = [[s, null]];
     if (!rdExists(s, rd)) {
-      // U42: unmap anyway (main line), or MAPC_PROCNUM_OOR
+      // U42: unmap anyway (option 0), or MAPC_PROCNUM_OOR with the collection left mapped (1)
       x.rule('choice.u42.mapc-unmap-bad-rd');
-      out.push({ state: s.clone(), error: 'its.cmd.mapc.procnum-oor' });
+      states = forEachPolicy(s, 'u42', 2, () => {}).map(([st, o]) => [st, o === 1 ? 'its.cmd.mapc.procnum-oor' : null]);
     }
-    const users = [...its.devices.values()].some((dev) => [...dev.ites.values()].some((t) => t.icid === icid && !t.detached));
-    if (users && its.collections.has(icid)) {
-      // U41: ITEs keep the ICID and work again after MAPC V = 1 (main line), or are detached for good
+    const out: CmdOutcome[] = [];
+    for (const [st, error] of states) {
+      if (error !== null) { out.push({ state: st, error }); continue; }
+      const it = st.its[n]!;
+      const users = it.collections.has(icid) && [...it.devices.values()].some((dev) => [...dev.ites.values()].some((q) => q.icid === icid && !q.detached));
+      if (!users) {
+        it.collections.delete(icid);
+        out.push({ state: st, error: null });
+        continue;
+      }
+      // U41: ITEs keep the ICID and work again after MAPC V = 1 (option 0), or are detached for good (1)
       x.rule('choice.u41.mapc-unmap-in-use');
-      const det = s.clone();
-      for (const dev of det.its[n]!.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid) t.detached = true;
-      det.its[n]!.collections.delete(icid);
-      out.push({ state: det, error: null });
+      for (const [st2, det] of forEachPolicy(st, 'u41', 2, () => {})) {
+        const it2 = st2.its[n]!;
+        if (det === 1) for (const dev of it2.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid) q.detached = true;
+        it2.collections.delete(icid);
+        out.push({ state: st2, error: null });
+      }
     }
-    its.collections.delete(icid);
-    return [{ state: s, error: null }, ...out];
+    return out;
   }
   if (!rdExists(s, rd)) return err(s, 'its.cmd.mapc.procnum-oor');
   const old = its.collections.get(icid);
   x.rule('its.cmd.mapc.map');
   if (old !== undefined && old !== rd) {
-    // U40: pending LPIs of the collection stay at the old RD (main line) or move with it
     const moving: number[] = [];
-    for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached && s.lpiPending[old]!.has(t.intid)) moving.push(t.intid);
+    for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && !q.detached && s.lpiPending[old]!.has(q.intid)) moving.push(q.intid);
     if (moving.length > 0) {
+      // U40: pending LPIs of the collection stay at the old RD (option 0) or move with it (1)
       x.rule('choice.u40.mapc-retarget-pending');
-      const mv = s.clone();
-      mv.its[n]!.collections.set(icid, rd);
-      for (const intid of moving) {
-        mv.lpiPending[old]!.delete(intid);
-        setLpiPending(mv, rd, intid, x);
-      }
-      its.collections.set(icid, rd);
-      return [{ state: s, error: null }, { state: mv, error: null }];
+      return forEachPolicy(s, 'u40', 2, (st, move) => {
+        st.its[n]!.collections.set(icid, rd);
+        if (move === 1) for (const intid of moving) { st.lpiPending[old]!.delete(intid); setLpiPending(st, rd, intid, x); }
+      }).map(([st]) => ({ state: st, error: null }));
     }
   }
   its.collections.set(icid, rd);
@@ -510,13 +511,12 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
   if (!collectionInRange(s, its, icid)) return err(s, `its.cmd.${name}.collection-oor`);
   x.rule(`its.cmd.${name}.map`);
   if (!its.collections.has(icid)) x.rule('its.cmd.mapti.unmapped-collection-ok');
-  const old = dev.ites.get(e);
-  if (old !== undefined) {
-    // U38: old mapping kept (main line), or replaced
+  if (dev.ites.has(e)) {
+    // U38: the old mapping is kept (option 0) or replaced (1)
     x.rule('choice.u38.mapti-remap-event');
-    const rep = s.clone();
-    rep.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
-    return [{ state: s, error: null }, { state: rep, error: null }];
+    return forEachPolicy(s, 'u38', 2, (st, replace) => {
+      if (replace === 1) st.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
+    }).map(([st]) => ({ state: st, error: null }));
   }
   dev.ites.set(e, { intid, icid, detached: false });
   return ok(s);
@@ -569,17 +569,14 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
   }
   x.rule('its.cmd.movi.moves-pending');
   if (!s.enableLpis[to]) {
-    // U43: target RD has LPIs off: pending dropped (main line), kept at the old RD, or moved
+    // U43: target RD has LPIs off: the pending state is dropped (option 0), kept at the old RD (1), or moved (2)
     x.rule('choice.u43.movi-lpis-off');
-    const kept = s.clone();
-    setIte(kept);
-    const moved = s.clone();
-    setIte(moved);
-    moved.lpiPending[from]!.delete(intid);
-    moved.lpiPending[to]!.add(intid);
-    setIte(s);
-    s.lpiPending[from]!.delete(intid);
-    return [{ state: s, error: null }, { state: kept, error: null }, { state: moved, error: null }];
+    return forEachPolicy(s, 'u43', 3, (st, o) => {
+      setIte(st);
+      if (o === 1) return;
+      st.lpiPending[from]!.delete(intid);
+      if (o === 2) st.lpiPending[to]!.add(intid);
+    }).map(([st]) => ({ state: st, error: null }));
   }
   setIte(s);
   leaveLpiGhost(s, from, intid, x);
@@ -597,14 +594,15 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
   const intid = r.ite.intid;
   const rd = iteTarget(its, r.ite.icid, r.ite.detached);
   if (rd < 0) {
-    // U46: an error; CLEAR and INV may also succeed (they need no redistributor)
+    // U46: an error; CLEAR and INV may also succeed (they need no redistributor): option 1
     x.rule('choice.u46.unmapped-collection-cmd');
     const code = `its.cmd.${cmd}.unmapped-interrupt`;
     if (name === 'CLEAR' || name === 'INV') {
-      const st = s.clone();
-      if (name === 'CLEAR') for (const p of st.lpiPending) p.delete(intid);
-      else invalidateLpi(st, intid);
-      return [{ state: s, error: code }, { state: st, error: null }];
+      return forEachPolicy(s, `u46.${cmd}`, 2, (st, succeed) => {
+        if (succeed !== 1) return;
+        if (name === 'CLEAR') for (const p of st.lpiPending) p.delete(intid);
+        else invalidateLpi(st, intid);
+      }).map(([st, o]) => ({ state: st, error: o === 1 ? null : code }));
     }
     return err(s, code);
   }
@@ -624,18 +622,20 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       return ok(s);
     case 'DISCARD': {
       x.rule('its.cmd.discard.unmap');
-      const out: CmdOutcome[] = [];
-      if (s.lpiPending[rd]!.has(intid)) {
-        // U45: pending state removed (main line), or the LPI is still delivered once
-        x.rule('choice.u45.discard-pending');
-        const st = s.clone();
+      const discard = (st: State, keepPending: boolean): void => {
+        if (!keepPending) {
+          leaveLpiGhost(st, rd, intid, x);
+          st.lpiPending[rd]!.delete(intid);
+        }
         st.its[n]!.devices.get(d)!.ites.delete(e);
-        out.push({ state: st, error: null });
+      };
+      if (!s.lpiPending[rd]!.has(intid)) {
+        discard(s, false);
+        return ok(s);
       }
-      leaveLpiGhost(s, rd, intid, x);
-      s.lpiPending[rd]!.delete(intid);
-      its.devices.get(d)!.ites.delete(e);
-      return [{ state: s, error: null }, ...out];
+      // U45: the pending state is removed (option 0), or the LPI is still delivered once (1)
+      x.rule('choice.u45.discard-pending');
+      return forEachPolicy(s, 'u45', 2, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null }));
     }
   }
 }
@@ -664,13 +664,12 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
   };
   const live = [...s.its[n]!.collections.values()].includes(from);
   if (live) {
-    // U47: collections still naming RD1 keep sending there (main line), or now go to RD2
+    // U47: collections still naming RD1 keep sending there (option 0), or now go to RD2 (1)
     x.rule('choice.u47.movall-live-collections');
-    const st = s.clone();
-    move(st);
-    for (const it of st.its) for (const [c, rd] of it.collections) if (rd === from) it.collections.set(c, to);
-    move(s);
-    return [{ state: s, error: null }, { state: st, error: null }];
+    return forEachPolicy(s, 'u47', 2, (st, o) => {
+      move(st);
+      if (o === 1) for (const it of st.its) for (const [c, rd] of it.collections) if (rd === from) it.collections.set(c, to);
+    }).map(([st]) => ({ state: st, error: null }));
   }
   move(s);
   return ok(s);

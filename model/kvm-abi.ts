@@ -11,6 +11,7 @@ import { itsBase, GITS_SIZE, VTIMER_PPI } from '../spec/layout.js';
 import { type Exec, type Expected } from './exec.js';
 import { GITS_TRANSLATER, translateMsi } from './its.js';
 import { leaveGhosts } from './interrupts.js';
+import { branchPolicy, forEachPolicy, holdPolicy, policyOptions } from './policy.js';
 import type { Route, State } from './state.js';
 
 const EINVAL = -22;
@@ -99,6 +100,11 @@ function itsOfAddress(s: State, address: number): { its: number; exact: boolean 
  * frame other than GITS_TRANSLATER, and a disabled ITS / redistributor (0 "blocked" or -EBUSY).
  */
 function injectMsi(s: State, address: number, data: number, devid: number, flags: number, x: Exec): Expected {
+  if (flags & ~KVM_MSI_VALID_DEVID) {
+    // KVM_MSI_VALID_DEVID is the only flag (api.rst KVM_SIGNAL_MSI): anything else is rejected
+    x.rule('kvm.msi.bad-flags');
+    return EINVAL;
+  }
   if (s.cfg.its === 0) {
     x.rule('kvm.msi.no-its');
     return ENODEV;
@@ -113,27 +119,43 @@ function injectMsi(s: State, address: number, data: number, devid: number, flags
     return EINVAL;
   }
   if (!hit.exact) {
-    // the ITS is named by its doorbell address; another offset in its frame: -EINVAL, or taken as the doorbell
+    // the ITS is named by its doorbell address; another offset in its frame: -EINVAL (option 0), or
+    // taken as the doorbell (1)
     x.rule('kvm.msi.frame-address');
-    const st = s.clone();
-    const r = msiResult(st, hit.its, devid, data, x);
-    x.branch(st, r[0]!, 'MSI address inside the ITS frame taken as GITS_TRANSLATER');
-    for (let i = 1; i < r.length; i++) x.branch(st, r[i]!, 'MSI address inside the ITS frame taken as GITS_TRANSLATER');
-    return EINVAL;
+    const pairs = forEachPolicy(s, 'msi.frame', 2, () => {});
+    let main: Expected = EINVAL;
+    pairs.forEach(([st, o], i) => {
+      if (o === 0) { if (i === 0) main = EINVAL; else x.branch(st, EINVAL, 'MSI address inside the ITS frame: -EINVAL'); return; }
+      const r = msiResult(st, hit.its, devid, data, x);
+      if (i === 0) main = r;
+      else x.branch(st, r, 'MSI address inside the ITS frame taken as GITS_TRANSLATER');
+    });
+    return main;
   }
-  const r = msiResult(s, hit.its, devid, data, x);
-  for (let i = 1; i < r.length; i++) x.branch(s, r[i]!, 'permitted MSI return value');
-  return r[0]!;
+  return msiResult(s, hit.its, devid, data, x);
 }
 
-function msiResult(s: State, its: number, devid: number, data: number, x: Exec): number[] {
+/**
+ * The return value of a translated MSI. Where the ABI leaves it open (ITS disabled, target
+ * redistributor with LPIs off: the guest "blocked" it, 0, or -EBUSY) the answer is held per case.
+ */
+function msiResult(s: State, its: number, devid: number, data: number, x: Exec): Expected {
   const o = translateMsi(s, its, devid, data >>> 0, x);
   switch (o) {
-    case 'delivered': x.rule('kvm.msi.delivered'); return [1];
-    case 'blocked': x.rule('kvm.msi.blocked'); return [0];
-    case 'its-disabled': x.rule('kvm.msi.its-disabled'); return [EBUSY, 0];
-    case 'lpis-disabled': x.rule('kvm.msi.lpis-disabled'); return [EBUSY, 0];
+    case 'delivered': x.rule('kvm.msi.delivered'); return 1;
+    case 'blocked': x.rule('kvm.msi.blocked'); return 0;
+    case 'its-disabled': x.rule('kvm.msi.its-disabled'); return heldReturn(s, x, 'msi.its-disabled');
+    case 'lpis-disabled': x.rule('kvm.msi.lpis-disabled'); return heldReturn(s, x, 'msi.lpis-disabled');
   }
+}
+
+function heldReturn(s: State, x: Exec, key: string): Expected {
+  const values = [EBUSY, 0];
+  const opts = policyOptions(s, key, 2);
+  if (opts.length === 1) return values[opts[0]!]!;
+  x.commit = (st, observed) => { if (observed === values[0]) holdPolicy(st, key, 0); };
+  x.branch(s, values[1]!, 'MSI return 0 ("blocked")', (st) => holdPolicy(st, key, 1));
+  return values[0]!;
 }
 
 export function signalMsi(s: State, op: SignalMsiOp, x: Exec): Expected {
@@ -235,10 +257,9 @@ function fireGsi(s: State, gsi: number, x: Exec): void {
       x.rule('kvm.irqfd.edge');
       s.latch[slot] = 1;
     } else {
+      // a pulse on a level-sensitive SPI: no lasting effect (option 0), or pending latched (1)
       x.rule('kvm.irqfd.level-pulse');
-      const st = s.clone();
-      st.latch[slot] = 1;
-      x.branch(st, null, 'irqfd pulse on a level-sensitive SPI latched');
+      branchPolicy(s, x, 'irqfd.pulse', 2, (st, o) => { if (o === 1) st.latch[slot] = 1; }, () => 'irqfd pulse on a level-sensitive SPI latched');
     }
   }
 }

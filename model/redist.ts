@@ -3,6 +3,7 @@
 import { vcpuAffinity } from '../spec/layout.js';
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
+import { branchPolicy } from './policy.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { invalidateAllLpis, invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, pendBase, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
@@ -126,11 +127,9 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
     const regs = o === GICR_PROPBASER ? 'propbaser' : 'pendbaser';
     const nv = merge(s[regs][rd]!);
     if (s.enableLpis[rd]) {
-      // U17: writing PROPBASER/PENDBASER while EnableLPIs = 1 is UNPREDICTABLE: ignored, or taken
+      // U17: writing PROPBASER/PENDBASER while EnableLPIs = 1 is UNPREDICTABLE: ignored (option 0), or taken (1)
       x.rule('choice.u17.baser-write-lpis-on');
-      const st = s.clone();
-      st[regs][rd] = nv;
-      x.branch(st, null, 'U17: write taken');
+      branchPolicy(s, x, 'u17', 2, (st, o) => { if (o === 1) st[regs][rd] = nv; }, () => 'U17: write taken');
       return;
     }
     x.rule(regs === 'propbaser' ? 'redist.propbaser.rw' : 'redist.pendbaser.ptz-raz');
@@ -168,9 +167,8 @@ function directLpi(s: State, rd: number, set: boolean, intid: number, x: Exec): 
     if (typer & 0x8n) apply(s);
     return;
   }
-  const st = s.clone();
-  apply(st);
-  x.branch(st, null, 'DirectLPI implemented');
+  // DirectLPI is IMPDEF with an ITS: not implemented (option 0, writes ignored) or implemented (1)
+  branchPolicy(s, x, 'directlpi', 2, (st, o) => { if (o === 1) apply(st); }, () => 'DirectLPI implemented');
 }
 
 /** GICR_CTLR writes: EnableLPIs (gic-arch.md 1.6), DPG* bits. */
@@ -191,14 +189,12 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
   }
   x.rule('choice.u18.clear-enable-lpis');
   x.rule('choice.u24.pending-across-toggle');
-  const st = s.clone();
-  // preserved: the redistributor writes its pending state back to the pending table
-  writeBackPending(st, rd);
-  st.enableLpis[rd] = 0;
-  st.lpiPending[rd]!.clear();
-  x.branch(st, null, 'U24: pending LPIs preserved in the pending table');
-  s.enableLpis[rd] = 0;
-  s.lpiPending[rd]!.clear();
+  // U24: pending LPIs are lost (option 0), or preserved: written back to the pending table (1)
+  branchPolicy(s, x, 'u24', 2, (st, o) => {
+    if (o === 1) writeBackPending(st, rd);
+    st.enableLpis[rd] = 0;
+    st.lpiPending[rd]!.clear();
+  }, () => 'U24: pending LPIs preserved in the pending table');
 }
 
 function writeBackPending(s: State, rd: number): void {
@@ -270,11 +266,9 @@ export function gicrSgiWrite(s: State, rd: number, offset: number, width: number
   if (isPrio) return writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x, writer);
   if (offset === SGI_ICFGR0) { x.rule('redist.icfgr0.sgi-edge'); return; }
   if (offset === SGI_ICFGR0 + 4) {
-    // U3: PPI Int_config programmable or not (IMPDEF): ignored, or taken
+    // U3: PPI Int_config programmable or not (IMPDEF): read-only (option 0), or writable (1)
     x.rule('choice.u3.ppi-config');
-    const st = s.clone();
-    writeConfig(st, rd, 16, lo, x);
-    x.branch(st, null, 'U3: PPI configuration programmable');
+    branchPolicy(s, x, 'u3', 2, (st, o) => { if (o === 1) writeConfig(st, rd, 16, lo, x); }, () => 'U3: PPI configuration programmable');
     return;
   }
   x.rule('mmio.reserved-raz-wi');

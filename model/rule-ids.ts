@@ -45,7 +45,7 @@ const LITERAL: string[] = [
   'kvm.its-abi.restore-bad-dte', 'kvm.its-abi.restore-bad-ite', 'kvm.its-abi.save-pending', 'kvm.attr.its-reset',
   'kvm.migrate.mappings', 'kvm.migrate.lpi-pending', 'kvm.migrate.dist-state', 'kvm.migrate.cpuif-state', 'kvm.attr.addr',
   'kvm.attr.nr-irqs', 'kvm.attr.dist-regs', 'kvm.attr.redist-regs', 'kvm.attr.cpu-sysregs', 'kvm.attr.level-info',
-  'kvm.attr.its-regs', 'kvm.attr.its-iidr',
+  'kvm.attr.its-regs', 'kvm.attr.its-iidr', 'kvm.msi.bad-flags', 'kvm.its-abi.restore-live', 'kvm.attr.reserved-offset',
   // generic
   'mmio.bad-width', 'mmio.reserved-raz-wi', 'mmio.unmapped', 'mem.write', 'mem.read', 'mem.outside-ram', 'sched.no-effect', 'impdef.held',
   // permitted choices (gic-arch.md 7)

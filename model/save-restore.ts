@@ -11,7 +11,8 @@ import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { collectionInRange, flatTable, gitsRead, gitsWrite, tableEntryAddr } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { LPI_BASE, lpiIdBits, pendBase, invalidateAllLpis } from './lpi.js';
-import type { State } from './state.js';
+import { ASLEEP_MAY_WAKE, type State } from './state.js';
+import { forEachPolicy } from './policy.js';
 
 const EINVAL = -22;
 const ENXIO = -6;
@@ -102,18 +103,20 @@ export function itsSaveTables(s: State, n: number, x: Exec): number {
  * CTE), then devices following the DTE next chain, each ITT following the ITE next chain. Any
  * error frees everything restored so far.
  */
-export function itsRestoreTables(s: State, n: number, x: Exec): number {
+export function itsRestoreTables(s: State, n: number, x: Exec, merge = false): number {
   x.rule('kvm.its-abi.restore');
   const its = s.its[n]!;
-  its.devices.clear();
-  its.collections.clear();
+  if (!merge) {
+    its.devices.clear();
+    its.collections.clear();
+  }
   const fail = (e: number, rule: string): number => {
     x.rule(rule);
     its.devices.clear();
     its.collections.clear();
     return e;
   };
-  const known = new Set<number>();
+  const known = new Set<number>(its.collections.keys());
   if (its.baser[1]! >> 63n) {
     const t = flatTable(its.baser[1]!);
     for (let k = 0; k < t.entries; k++) {
@@ -121,7 +124,8 @@ export function itsRestoreTables(s: State, n: number, x: Exec): number {
       if (!s.mem.inRam(a, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-cte');
       const c = decodeCte(s.mem.readU64(a));
       if (!c.valid) break;
-      const rd = c.rdBase & 0xffff_ffff;
+      // KVM keeps the vCPU id in bits [47:16]; 0xFFFFFFFF there = an unmapped collection (kvm-vgic.md 1.13)
+      const rd = c.rdBase % 2 ** 32;
       if (rd !== UNMAPPED_TARGET && rd >= s.cfg.vcpus) return fail(EINVAL, 'kvm.its-abi.restore-bad-cte');
       if (known.has(c.icid)) return fail(EEXIST, 'kvm.its-abi.restore-bad-cte');
       if (!collectionInRange(s, its, c.icid)) return fail(EINVAL, 'kvm.its-abi.restore-bad-cte');
@@ -254,6 +258,9 @@ export function migrate(s: State, x: Exec): Expected {
     its.cwriterBad = false;
     errno.push(itsRestoreTables(s, n, x));
   }
+  // a vCPU blocked in WFI is taken out of it to be saved: its WFI may complete (a spurious wake-up,
+  // which the architecture permits) or resume on the new VM
+  for (let c = 0; c < s.cfg.vcpus; c++) if (s.asleep[c]) s.asleep[c] = ASLEEP_MAY_WAKE;
   x.rule('kvm.migrate.dist-state');
   x.rule('kvm.migrate.cpuif-state');
   return { errno };
@@ -264,8 +271,32 @@ export function migrate(s: State, x: Exec): Expected {
 const CPU_SYSREGS = new Set(['ICC_PMR_EL1', 'ICC_BPR0_EL1', 'ICC_BPR1_EL1', 'ICC_CTLR_EL1', 'ICC_IGRPEN0_EL1', 'ICC_IGRPEN1_EL1',
   'ICC_AP0R0_EL1', 'ICC_AP1R0_EL1', 'ICC_AP1R1_EL1', 'ICC_AP1R2_EL1', 'ICC_AP1R3_EL1', 'ICC_SRE_EL1']);
 
+/**
+ * The attribute's register offset and vCPU: from {offset, vcpu}, or a raw u64 attr (offset in
+ * bits [31:0], the vCPU's MPIDR affinity Aff1.Aff0 in bits [47:32] for REDIST_REGS).
+ */
 function attrOf(op: DeviceAttrOp): RegAttr {
-  return typeof op.attr === 'object' ? op.attr : {};
+  if (typeof op.attr === 'object') return op.attr;
+  if (typeof op.attr === 'number') {
+    const hi = Math.floor(op.attr / 2 ** 32);
+    return { offset: op.attr % 2 ** 32, vcpu: (hi & 0xf) + ((hi >> 8) & 0xff) * 16 };
+  }
+  return {};
+}
+
+/** A register read through the attribute ABI: misaligned -ENXIO; a reserved offset -ENXIO or RAZ. */
+function regAttrRead(s: State, x: Exec, offset: number, read: (sub: Exec) => Expected): Expected {
+  if (offset % 4 !== 0) return { errno: ENXIO };
+  const sub = new Exec();
+  const v = read(sub);
+  x.rules.push(...sub.rules);
+  for (const b of sub.branches) x.branch(b.state, asAttr(b.result), b.choice ?? 'register value');
+  if (sub.rules.includes('mmio.reserved-raz-wi') || sub.rules.includes('mmio.bad-width')) {
+    x.rule('kvm.attr.reserved-offset');
+    x.branch(s, { errno: ENXIO }, 'reserved offset rejected');
+  }
+  x.commit = sub.commit;
+  return asAttr(v);
 }
 
 /** A register read as an attribute result. */
@@ -297,7 +328,20 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
         switch (op.attr) {
           case 'INIT': return { errno: 0 };
           case 'ITS_SAVE_TABLES': return { errno: itsSaveTables(s, n, x) };
-          case 'ITS_RESTORE_TABLES': return { errno: itsRestoreTables(s, n, x) };
+          case 'ITS_RESTORE_TABLES': {
+            const its = s.its[n]!;
+            if (its.devices.size === 0 && its.collections.size === 0) return { errno: itsRestoreTables(s, n, x) };
+            // the ABI restores into a fresh ITS; into one that has mappings the outcome is not
+            // documented: the tables replace them (option 0) or are added to them (1)
+            x.rule('kvm.its-abi.restore-live');
+            const pairs = forEachPolicy(s, 'restore.live', 2, () => {});
+            let main: Expected = null;
+            pairs.forEach(([st, o], i) => {
+              const r = { errno: itsRestoreTables(st, n, x, o === 1) };
+              if (i === 0) main = r; else x.branch(st, r, 'restore added to the live mappings');
+            });
+            return main;
+          }
           case 'ITS_RESET': return { errno: itsReset(s, n, x) };
           default: return { errno: ENXIO };
         }
@@ -328,7 +372,8 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       x.rule('kvm.attr.dist-regs');
       const off = a.offset ?? 0;
       const w = off >= 0x6000 && off < 0x8000 ? 64 : 32;
-      if (get) return asAttr(gicdRead(s, 0, off, w, x));
+      if (get) return regAttrRead(s, x, off, (sub) => gicdRead(s, 0, off, w, sub));
+      if (off % 4 !== 0) return { errno: ENXIO };
       return writeVia(x, (sub) => gicdWrite(s, -1, off, w, value, sub));
     }
     case 'REDIST_REGS': {
@@ -339,7 +384,8 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const sgi = off >= 0x1_0000;
       const o = sgi ? off - 0x1_0000 : off;
       const w = !sgi && [0x8, 0x70, 0x78].includes(o) ? 64 : 32;
-      if (get) return asAttr(sgi ? gicrSgiRead(s, rd, o, w, x) : gicrRead(s, rd, o, w, x));
+      if (get) return regAttrRead(s, x, o, (sub) => (sgi ? gicrSgiRead(s, rd, o, w, sub) : gicrRead(s, rd, o, w, sub)));
+      if (o % 4 !== 0) return { errno: ENXIO };
       return writeVia(x, (sub) => (sgi ? gicrSgiWrite(s, rd, o, w, value, sub, -1) : gicrWrite(s, rd, o, w, value, sub)));
     }
     case 'CPU_SYSREGS': {
