@@ -7,9 +7,9 @@ import type { ItsCommand, Op, Scenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { expandScenario } from '../spec/expand.js';
 import { validateScenarioJson } from '../spec/validate.js';
-import { parseHexNumber, toHex } from '../spec/hex.js';
+import { parseHex, parseHexNumber, toHex } from '../spec/hex.js';
 import { BOOT_PROPBASE, FREE_RAM } from '../spec/layout.js';
-import { GICR } from './regs.js';
+import { GICD, GICR } from './regs.js';
 import type { RunOptions, RunOutcome } from './lockstep.js';
 import { problemOf } from './signature.js';
 
@@ -114,6 +114,7 @@ export async function minimizeScenario(scenario: Scenario, check: Check, options
       best = withOps(ops2);
     }
     // 3. simpler values
+    best = await compactCpus(best, budget);
     best = await simplifyConfig(best, budget);
     best = await simplifyIds(best, budget);
     best = await simplifyLpis(best, budget);
@@ -215,6 +216,96 @@ async function simplifyIds(s: Scenario, budget: Budget): Promise<Scenario> {
 }
 
 const LPI_BASE = 8192; // gic-arch.md 1.1
+
+/**
+ * vCPUs a and b (both < 16: Aff1 = 0) exchanged everywhere: the ops' vCPUs, redistributor
+ * indexes, MAPC/SYNC/MOVALL targets (processor numbers), SGI target lists (TargetList bit = Aff0,
+ * gic-arch.md 3.9), GICD_IROUTER affinities (4.1), KVM_IRQ_LINE and device-attribute vCPUs.
+ */
+function swapCpus(s: Scenario, a: number, b: number): Scenario {
+  const sw = (x: number): number => (x === a ? b : x === b ? a : x);
+  const swBits = (v: bigint): bigint => {
+    const ba = (v >> BigInt(a)) & 1n;
+    const bb = (v >> BigInt(b)) & 1n;
+    return (v & ~((1n << BigInt(a)) | (1n << BigInt(b)))) | (ba << BigInt(b)) | (bb << BigInt(a));
+  };
+  const ops = s.ops.map((op): Op => {
+    const o = { ...op } as Record<string, unknown>;
+    if (typeof o.cpu === 'number') o.cpu = sw(o.cpu);
+    switch (op.op) {
+      case 'boot':
+        if (op.cpus) o.cpus = op.cpus.map(sw);
+        break;
+      case 'mmio.read':
+      case 'mmio.write':
+        if ((op.frame === 'gicr' || op.frame === 'gicr-sgi') && op.index !== undefined) o.index = sw(op.index);
+        if (op.op === 'mmio.write' && op.frame === 'gicd' && op.offset >= GICD.IROUTER && op.offset < GICD.IROUTER + 0x2000) {
+          const v = parseHex(op.value);
+          if ((v & ~0xffn) === 0n) o.value = toHex(BigInt(sw(Number(v))));
+        }
+        break;
+      case 'sysreg.write':
+        if (op.reg === 'ICC_SGI1R_EL1' || op.reg === 'ICC_ASGI1R_EL1' || op.reg === 'ICC_SGI0R_EL1') {
+          const v = parseHex(op.value);
+          const irm = (v >> 40n) & 1n;
+          const aff1 = (v >> 16n) & 0xffn;
+          if (!irm && aff1 === 0n) o.value = toHex(swBits(v));
+        }
+        break;
+      case 'its.cmd':
+        o.cmds = op.cmds.map((c) => {
+          if (c.cmd === 'MAPC' || c.cmd === 'SYNC') return { ...c, target: sw(c.target) };
+          if (c.cmd === 'MOVALL') return { ...c, from: sw(c.from), to: sw(c.to) };
+          return c;
+        });
+        break;
+      case 'kvm.irq_line':
+        if (op.vcpu !== undefined && op.type === 'ppi') o.vcpu = sw(op.vcpu);
+        break;
+      case 'kvm.device_attr':
+        if (typeof op.attr === 'object' && op.attr.vcpu !== undefined) o.attr = { ...op.attr, vcpu: sw(op.attr.vcpu) };
+        break;
+      default:
+        break;
+    }
+    return o as unknown as Op;
+  });
+  return { ...s, ops };
+}
+
+/** Move the highest vCPUs in use down into unused numbers, so that fewer vCPUs suffice. */
+async function compactCpus(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  const vcpus = best.config?.vcpus ?? 4;
+  if (vcpus > 16) return best;
+  for (let hi = vcpus - 1; hi > 0 && !budget.exhausted; hi--) {
+    const used = usedCpus(best);
+    if (!used.has(hi)) continue;
+    let lo = 0;
+    while (lo < hi && used.has(lo)) lo++;
+    if (lo >= hi) break;
+    best = await tryVariant(best, swapCpus(best, hi, lo), budget);
+  }
+  return best;
+}
+
+function usedCpus(s: Scenario): Set<number> {
+  const used = new Set<number>();
+  for (const op of s.ops) {
+    const o = op as { cpu?: number; index?: number; frame?: string };
+    if (typeof o.cpu === 'number') used.add(o.cpu);
+    if ((o.frame === 'gicr' || o.frame === 'gicr-sgi') && o.index !== undefined) used.add(o.index);
+    if (op.op === 'its.cmd') for (const c of op.cmds) {
+      if (c.cmd === 'MAPC' || c.cmd === 'SYNC') used.add(c.target);
+      if (c.cmd === 'MOVALL') { used.add(c.from); used.add(c.to); }
+    }
+    if (op.op === 'sysreg.write' && op.reg.includes('SGI')) {
+      const v = parseHex(op.value);
+      if (((v >> 16n) & 0xffn) === 0n && !((v >> 40n) & 1n)) for (let k = 0; k < 16; k++) if ((v >> BigInt(k)) & 1n) used.add(k);
+    }
+  }
+  return used;
+}
 
 /**
  * An LPI renamed everywhere it shows: MAPTI's pINTID, its property byte in the boot property

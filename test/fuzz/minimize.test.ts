@@ -72,4 +72,25 @@ describe('minimizer', () => {
       { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 0, event: 0 }] },
     ]);
   });
+
+  test('vCPUs renumbered consistently (SGI target lists, MAPC targets, redistributor indexes) so fewer vCPUs suffice', async () => {
+    const ops: Op[] = [
+      { op: 'mmio.write', cpu: 3, frame: 'gicr-sgi', index: 2, offset: 0x100, width: 32, value: '0x20' },
+      { op: 'sysreg.write', cpu: 3, reg: 'ICC_SGI1R_EL1', value: '0x5000004' }, // SGI 5 to vCPU 2 (TargetList bit 2)
+      { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MAPC', collection: 0, target: 2, valid: true }] },
+      { op: 'sysreg.read', cpu: 2, reg: 'ICC_IAR1_EL1' },
+    ];
+    // "the failure": vCPU r enables SGI 5 in its redistributor, gets it from another vCPU, has a collection, acknowledges
+    const check = async (s: Scenario) => {
+      const [en, sgi, mapc, iar] = s.ops as [Op, Op, Op, Op];
+      if (s.ops.length !== 4 || en.op !== 'mmio.write' || sgi.op !== 'sysreg.write' || mapc.op !== 'its.cmd' || iar.op !== 'sysreg.read') return false;
+      const r = iar.cpu;
+      const c = mapc.cmds[0]!;
+      return en.index === r && sgi.cpu !== r && BigInt(sgi.value) === ((5n << 24n) | (1n << BigInt(r))) && c.cmd === 'MAPC' && c.target === r;
+    };
+    expect(await check(base(ops))).toBe(true);
+    const r = await minimizeScenario(base(ops), check);
+    expect(r.scenario.config?.vcpus).toBe(2);
+    expect(await check(r.scenario)).toBe(true);
+  });
 });
