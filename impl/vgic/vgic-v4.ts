@@ -5,7 +5,14 @@
 // (kvm_vgic_v4_set_forwarding / kvm_vgic_v4_unset_forwarding), the vITS's calls into GICv4
 // (VgicItsV4Hooks) and the routing-change rule of kvm_arch_update_irqfd_routing.
 //
-// Installed on every new KVM VM whose config.impl.gicv4 is not "off" (KvmVm.extensions).
+// Installed on every new KVM VM whose config.impl.gicv4 is not "off" (KvmVm.extensions). The
+// host has no vSGI support (GICD_TYPER2.nASSGIcap stays 0, as KVM does when the CPU interface
+// lacks vSGIs), so SGIs always take the software path.
+//
+// KVM's choices kept here that a guest can see (spec/conformance/gicv4/README.md): unset_forwarding
+// loses a pending vLPI; a translation cached before forwarding lets a userspace MSI latch the vLPI
+// in software too; pending_last wakes a WFI whatever the priority mask; clearing EnableLPIs leaves
+// vLPIs flowing; GICv4.0 vLPIs ignore GICD_CTLR.EnableGrp1.
 import type { VgicCpu, VgicIrq, VgicItsV4Hooks, VgicV4Hooks } from './types.js';
 import { type VgicCpuState, type VgicDistState, vgicKick, vgicQueueIrqUnlock } from './vgic.js';
 import { KVM_IRQ_ROUTING_MSI, type KernelRoutingEntry, msiAddress } from './vgic-irqfd.js';
