@@ -27,6 +27,8 @@ export interface FindingContext {
   profile?: Profile;
   campaign?: { seed: string; shard?: string; index: number };
   expectations?: Expectations;
+  /** fuzz/weights.ts weightsHash of the weights the seed was generated with */
+  weightsHash?: string;
 }
 
 export function buildFinding(scenario: Scenario, expanded: ExpandedScenario, outcome: RunOutcome, problem: Problem, ctx: FindingContext): Finding {
@@ -51,6 +53,7 @@ export function buildFinding(scenario: Scenario, expanded: ExpandedScenario, out
     f.knownReason = known.reason;
   }
   if (ctx.profile) f.profile = ctx.profile;
+  if (ctx.weightsHash) f.versions.weights = ctx.weightsHash;
   if (ctx.campaign) f.campaign = ctx.campaign;
   const v = outcome.verdict;
   if (v && !v.ok && problem.parts.mismatch !== 'target-error' && problem.parts.mismatch !== 'step-budget') {

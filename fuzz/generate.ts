@@ -14,7 +14,7 @@ import { GICD, GICR, GICR_SGI, GITS } from './regs.js';
 import { ACTION_NAMES, defaultWeights, type ActionName, type Weights } from './weights.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@3';
+export const GENERATOR_VERSION = 'gen@4';
 
 export type Profile = 'full' | 'guest-only';
 export const PROFILES: readonly Profile[] = ['full', 'guest-only'];

@@ -1,6 +1,7 @@
 // Generator weights (fuzz/weights.json, or a file given with --weights): validated like every
 // input file (DESIGN.md 8), errors name the file, the JSON path and the problem.
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, readJsonFile } from '../spec/validate.js';
 
@@ -68,4 +69,9 @@ let defaults: Weights | undefined;
 export function defaultWeights(): Weights {
   defaults ??= validateWeightsJson(JSON.parse(readFileSync(DEFAULT_WEIGHTS_FILE, 'utf8')), DEFAULT_WEIGHTS_FILE);
   return defaults;
+}
+
+/** A short hash of a weights document: the same seed with other weights gives another scenario. */
+export function weightsHash(w: Weights): string {
+  return createHash('sha1').update(JSON.stringify(w)).digest('hex').slice(0, 12);
 }

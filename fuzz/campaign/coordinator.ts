@@ -4,7 +4,6 @@
 // and stops cleanly on the time/iteration limit or SIGINT/SIGTERM with its summary written.
 // Folder format: fuzz/CAMPAIGN-FORMAT.md.
 import { Worker } from 'node:worker_threads';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +19,7 @@ import { expandScenario } from '../../spec/expand.js';
 import { normalizeErrorMessage, type Problem } from '../signature.js';
 import type { RunOptions, RunOutcome } from '../lockstep.js';
 import { gicdiffVersion } from '../version.js';
-import type { Weights } from '../weights.js';
+import { weightsHash as hashWeights, type Weights } from '../weights.js';
 import { bundleForWorker } from './bundle.js';
 import type { FromWorker, ItemResult, ToWorker, WorkerInit, WorkItem } from './protocol.js';
 import type { CampaignParams, CampaignState, CampaignSummaryDoc, FindingRecord, Shard, StatsLine } from './summary.js';
@@ -149,7 +148,7 @@ class Campaign {
   private setup(): void {
     const o = this.o;
     const paramsFile = path.join(this.out, 'campaign.json');
-    const weightsHash = createHash('sha1').update(JSON.stringify(o.weights)).digest('hex').slice(0, 12);
+    const weightsHash = hashWeights(o.weights);
     const limit: CampaignParams['limit'] = {};
     if (o.timeMs !== undefined) limit.timeMs = o.timeMs;
     if (o.iterations !== undefined) limit.iterations = o.iterations;
@@ -165,6 +164,9 @@ class Campaign {
       }
       if (old.shard.index !== o.shard.index || old.shard.count !== o.shard.count) {
         throw new CampaignError(`--resume: ${paramsFile} is shard ${old.shard.index}/${old.shard.count}, not ${o.shard.index}/${o.shard.count}`);
+      }
+      if (old.generator.weightsHash !== weightsHash) {
+        throw new CampaignError(`--resume: the campaign was made with other generator weights (hash ${old.generator.weightsHash}, now ${weightsHash}); the same seeds would give other scenarios`);
       }
       if (old.generator.version !== GENERATOR_VERSION) {
         throw new CampaignError(`--resume: the campaign was made by generator ${old.generator.version}; this is ${GENERATOR_VERSION} (the same seeds would give other scenarios)`);
@@ -586,7 +588,7 @@ class Campaign {
       verdict: null, expectationFailures: [], coverage: [],
     };
     const finding = buildFinding(scenario, expanded, outcome, problem, {
-      target: this.o.target, seed: item.id, profile: this.o.profile,
+      target: this.o.target, seed: item.id, profile: this.o.profile, weightsHash: hashWeights(this.o.weights),
       campaign: { seed: this.o.seed, shard: `${this.o.shard.index}/${this.o.shard.count}`, index: item.index }, expectations: this.o.expectations,
     });
     return { signature: problem.signature, classification: finding.classification, finding };

@@ -9,14 +9,18 @@ import { problemOf } from '../signature.js';
 import { buildFinding } from '../finding.js';
 import { minimizeOnTarget } from '../minimize.js';
 import { matchExpectation } from '../../spec/expectations.js';
+import { weightsHash } from '../weights.js';
 import type { LoadedPlugin } from './plugin.js';
 import type { ItemResult, ScenarioStatus, WorkerInit, WorkItem } from './protocol.js';
 
 export class WorkerCore {
   private readonly seenPairs = new Set<string>();
   private readonly seenSignatures = new Set<string>();
+  private readonly weightsHash: string;
 
-  constructor(private readonly init: WorkerInit, private readonly plugin: LoadedPlugin) {}
+  constructor(private readonly init: WorkerInit, private readonly plugin: LoadedPlugin) {
+    this.weightsHash = weightsHash(init.weights);
+  }
 
   async runItem(item: WorkItem): Promise<ItemResult> {
     const { target, oracle } = this.plugin;
@@ -48,6 +52,7 @@ export class WorkerCore {
           target: target.name,
           seed: item.id,
           profile: this.init.profile,
+          weightsHash: this.weightsHash,
           campaign: { seed: this.init.campaignSeed, shard: this.init.shard, index: item.index },
           expectations: this.init.expectations,
         });

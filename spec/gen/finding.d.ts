@@ -26,6 +26,10 @@ export interface Finding {
     gicdiff: string;
     generator: string;
     node: string;
+    /**
+     * hash of the generator weights used (the same seed with other weights gives another scenario)
+     */
+    weights?: string;
   };
   /**
    * ISO time

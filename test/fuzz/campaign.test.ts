@@ -51,7 +51,8 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     expect(f.knownId).toBe('drop5');
     const { finding } = loadFindingOrScenario(path.join(out, f.dir, 'finding.json'));
     expect(finding!.seed).toMatch(/^s1:\d+$/);
-    expect(finding!.versions.generator).toBe('gen@3');
+    expect(finding!.versions.generator).toBe('gen@4');
+    expect(finding!.versions.weights).toMatch(/^[0-9a-f]{12}$/);
     expect(finding!.classification).toBe('known');
     expect(loadFindingOrScenario(path.join(out, f.dir, 'minimized.json')).scenario.ops.length).toBe(f.minimizedOps);
     const lines = readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -64,6 +65,8 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     const first = await runCampaign(opts(out, { iterations: 30 }));
     expect(JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8'))).toMatchObject({ next: 30, done: [] });
     await expect(runCampaign(opts(out, { iterations: 50, resume: true, seed: 'other' }))).rejects.toThrow(CampaignError);
+    const other = { ...loadWeightsFile(WEIGHTS), maxOps: 61 };
+    await expect(runCampaign(opts(out, { iterations: 50, resume: true, weights: other }))).rejects.toThrow(/other generator weights/);
     const second = await runCampaign(opts(out, { iterations: 50, resume: true }));
     expect(second.scenarios).toBe(50); // 30 + 20 new, not 30 + 50
     expect(JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8')).next).toBe(50);
