@@ -10,7 +10,7 @@ import {
   runningPriority, writeAprRegister,
 } from './priority.js';
 import { impdefRead } from './impdef.js';
-import { forEachPolicy } from './policy.js';
+import { branchPolicy, forEachPolicy } from './policy.js';
 import { ASLEEP, slotOf, type State } from './state.js';
 
 const SPURIOUS = 1023;
@@ -202,18 +202,22 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
   const stack = s.ackStack[cpu]!;
   const nested = stack.length > 0 && stack[stack.length - 1] === intid;
   if (top === 256 || topGroup !== group || !nested) {
-    // U9: EOI out of order, of the other group, or with nothing active: UNPREDICTABLE, scoped to the
-    // APRs and the active state of the interrupts involved. Permitted here: ignore the write, or
-    // perform the drop of this group's highest active priority and the deactivation.
+    // U9: EOI with nothing active, of the other group, or out of order: UNPREDICTABLE, scoped to the
+    // APRs and the active state of the interrupts involved. Permitted, held per case as the
+    // implementation's behaviour: perform this group's highest priority drop and the deactivation
+    // (option 0, what a GIC CPU interface does), or ignore the write (1).
     x.rule('choice.u9.eoir-out-of-order');
-    const st = s.clone();
-    const lowest = group === 0 ? g0 : g1;
-    if (lowest !== 256) aprClear(st, cpu, group, lowest);
-    const i = st.ackStack[cpu]!.lastIndexOf(intid);
-    if (i >= 0) st.ackStack[cpu]!.splice(i, 1);
-    if (!st.eoiMode[cpu]) deactivate(st, cpu, intid, x);
-    x.branch(st, null, 'U9: EOI performed');
-    return; // main line: ignored
+    const key = top === 256 ? 'u9.none' : topGroup !== group ? 'u9.group' : 'u9.order';
+    branchPolicy(s, x, key, 2, (st, o) => {
+      if (o === 1) return;
+      const lowest = aprLowest(st, cpu, group);
+      if (lowest !== 256) aprClear(st, cpu, group, lowest);
+      const i = st.ackStack[cpu]!.lastIndexOf(intid);
+      if (i >= 0) st.ackStack[cpu]!.splice(i, 1);
+      else if (lowest !== 256) st.ackStack[cpu]!.pop();
+      if (!st.eoiMode[cpu]) deactivate(st, cpu, intid, x);
+    }, () => 'U9: EOI ignored');
+    return;
   }
   aprClear(s, cpu, group, top);
   stack.pop();

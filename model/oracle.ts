@@ -27,7 +27,7 @@ export interface Oracle {
 
 export class CandidateBoundError extends Error {}
 
-export const DEFAULT_MAX_CANDIDATES = 256;
+export const DEFAULT_MAX_CANDIDATES = 1024;
 
 // ---------------------------------------------------------------- implementation parameters
 
@@ -265,10 +265,7 @@ function dedupe(states: State[]): State[] {
     for (const s of states) {
       const same = out.find((o) => o.sameAs(s));
       if (same === undefined) out.push(s);
-      else {
-        same.priBits |= s.priBits;
-        same.ces |= s.ces;
-      }
+      else mergeInto(same, s);
     }
     return out;
   }
@@ -277,12 +274,16 @@ function dedupe(states: State[]): State[] {
     const k = s.fingerprint();
     const prev = byKey.get(k);
     if (prev === undefined) byKey.set(k, s);
-    else {
-      prev.priBits |= s.priBits;
-      prev.ces |= s.ces;
-    }
+    else mergeInto(prev, s);
   }
   return [...byKey.values()];
+}
+
+/** `s` is indistinguishable from `into` but for parameters: widen them (reopen differing policies). */
+function mergeInto(into: State, s: State): void {
+  into.priBits |= s.priBits;
+  into.ces |= s.ces;
+  for (const [k, v] of into.fixed) if (k.startsWith('policy.') && s.fixed.get(k) !== v) into.fixed.delete(k);
 }
 
 function explain(alts: Alt[]): string {

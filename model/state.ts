@@ -276,12 +276,14 @@ export class State {
       if (p.size !== q.size) return false;
       for (const v of p) if (!q.has(v)) return false;
     }
-    if (this.lpiStale.size !== o.lpiStale.size || this.fixed.size !== o.fixed.size) return false;
+    if (this.lpiStale.size !== o.lpiStale.size) return false;
     for (const [k, v] of this.lpiStale) {
       const w = o.lpiStale.get(k);
       if (w === undefined || w.length !== v.length || !v.every((b) => w.includes(b))) return false;
     }
-    for (const [k, v] of this.fixed) if (o.fixed.get(k) !== v) return false;
+    // implementation policies (model/policy.ts) may differ: merging such states reopens the policy
+    for (const [k, v] of this.fixed) if (!k.startsWith('policy.') && o.fixed.get(k) !== v) return false;
+    for (const k of o.fixed.keys()) if (!k.startsWith('policy.') && !this.fixed.has(k)) return false;
     if (this.resampled.size !== o.resampled.size || this.resampleAsserted.size !== o.resampleAsserted.size) return false;
     for (const g of this.resampled) if (!o.resampled.has(g)) return false;
     for (const g of this.resampleAsserted) if (!o.resampleAsserted.has(g)) return false;
@@ -312,7 +314,7 @@ export class State {
   /**
    * A string equal for two states exactly when no observation can tell them apart, leaving out
    * the implementation parameters in `priBits`/`ces` (candidates that differ only there are merged
-   * by taking the union of the parameter sets).
+   * by taking the union of the parameter sets) and the held policies (merging reopens them).
    */
   fingerprint(): string {
     const parts: string[] = [];
@@ -338,7 +340,7 @@ export class State {
     parts.push([...this.resampled].sort().join(','), [...this.resampleAsserted].sort().join(','));
     parts.push(JSON.stringify([...this.forwards].sort((a, b) => a[0] - b[0])));
     parts.push(this.itsAbiRev.join(','));
-    parts.push(JSON.stringify([...this.fixed].map(([k, v]) => [k, v.toString(16)]).sort()));
+    parts.push(JSON.stringify([...this.fixed].filter(([k]) => !k.startsWith('policy.')).map(([k, v]) => [k, v.toString(16)]).sort()));
     parts.push(String(this.mem.writeHash));
     return parts.join('|');
   }
