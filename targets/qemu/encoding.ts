@@ -8,6 +8,7 @@ import type { ItsCommand } from '../../spec/scenario.js';
 import {
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES, OPS_MAX_BYTES,
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
+  REC_FLAG_SILENT,
 } from './protocol.js';
 import { sysregEncoding, sysregInstruction, registerOffset } from './registers.js';
 
@@ -60,14 +61,14 @@ function u64(w: Writer, at: number, v: bigint): void {
 }
 
 /** A record's fixed part; returns the record's start so the caller can add a payload. */
-function record(w: Writer, kind: number, cpu: number, width: number, a: bigint, b: bigint, payload = 0): number {
+function record(w: Writer, kind: number, cpu: number, width: number, a: bigint, b: bigint, payload = 0, flags = 0): number {
   const size = (REC_HEADER_BYTES + payload + 7) & ~7;
   w.ensure(size);
   const at = w.pos;
   w.view.setUint8(at, kind);
   w.view.setUint8(at + 1, cpu);
   w.view.setUint8(at + 2, width);
-  w.view.setUint8(at + 3, 0);
+  w.view.setUint8(at + 3, flags);
   w.view.setUint32(at + 4, size, true);
   u64(w, at + 8, a);
   u64(w, at + 16, b);
@@ -125,6 +126,32 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number): void {
   }
 }
 
+/**
+ * The VM-creation preamble: silent MMIO writes that put QEMU's GIC, before the first op, in the
+ * state a VM is created in (DESIGN.md 3; the model's VM-creation state, kvm-vgic.md 1.1) wherever
+ * QEMU's reset differs and the architecture leaves the reset value UNKNOWN or IMPDEF (gic-arch.md
+ * 4.1): every SGI, PPI and SPI in Group 1, SGIs enabled, SPIs edge-triggered. (QEMU's other
+ * reset values already match, e.g. priorities 0, SPIs routed to affinity 0, redistributors asleep
+ * in GICR_WAKER.) `spis`: how many SPIs to set up (those both the scenario and the board have).
+ */
+function creationPreamble(w: Writer, vcpus: number, spis: number): number {
+  let n = 0;
+  const gicd = (name: string, index: number, value: bigint): void => {
+    record(w, OP_MMIO_WRITE, 0, 4, BigInt(GICD_BASE + registerOffset('gicd', name) + 4 * index), value, 0, REC_FLAG_SILENT);
+    n++;
+  };
+  for (let i = 1; i <= spis / 32; i++) gicd('GICD_IGROUPR<n>', i, 0xffff_ffffn);
+  // ICFGR: two bits per INTID, Int_config = bit 2k+1 (gic-arch.md 2.2): 0xaaaaaaaa = all edge
+  for (let i = 2; i < 2 + spis / 16; i++) gicd('GICD_ICFGR<n>', i, 0xaaaa_aaaan);
+  for (let c = 0; c < vcpus; c++) {
+    const sgi = gicrBase(c) + GICR_SGI_OFFSET;
+    record(w, OP_MMIO_WRITE, c, 4, BigInt(sgi + registerOffset('gicr-sgi', 'GICR_IGROUPR0')), 0xffff_ffffn, 0, REC_FLAG_SILENT);
+    record(w, OP_MMIO_WRITE, c, 4, BigInt(sgi + registerOffset('gicr-sgi', 'GICR_ISENABLER0')), 0xffffn, 0, REC_FLAG_SILENT);
+    n += 2;
+  }
+  return n;
+}
+
 export interface EncodeOptions {
   /**
    * Real KVM: make the agent read GICD_CTLR (trapping, no side effects) before and after every
@@ -132,6 +159,8 @@ export interface EncodeOptions {
    * (agent.c sync_exit).
    */
   kvmSync?: boolean;
+  /** QEMU: start with the VM-creation preamble for this many SPIs (creationPreamble) */
+  creationState?: { spis: number };
 }
 
 /** The ops buffer for a scenario (its ops must all be guest ops). */
@@ -144,6 +173,7 @@ export function encodeOps(s: ExpandedScenario, options: EncodeOptions = {}): Uin
     u64(w, w.pos, mpidrOf(i));
     w.pos += 8;
   }
+  const silent = options.creationState ? creationPreamble(w, vcpus, options.creationState.spis) : 0;
   s.ops.forEach((op, k) => encodeOp(w, op, k, vcpus));
   if (w.pos > OPS_MAX_BYTES) {
     throw new Error(`scenario ${s.name}: its ops take ${w.pos} bytes, more than the agent's ${OPS_MAX_BYTES}-byte ops buffer`);
@@ -151,7 +181,7 @@ export function encodeOps(s: ExpandedScenario, options: EncodeOptions = {}): Uin
   const v = w.view;
   v.setUint32(0, OPS_MAGIC, true);
   v.setUint32(4, OPS_VERSION, true);
-  v.setUint32(8, s.ops.length, true);
+  v.setUint32(8, s.ops.length + silent, true);
   v.setUint32(12, vcpus, true);
   u64(w, 16, BigInt(w.pos));
   u64(w, 24, BigInt(RAM_BASE));
@@ -169,6 +199,7 @@ export interface DecodedRecord {
   kind: number;
   cpu: number;
   width: number;
+  flags: number;
   a: bigint;
   b: bigint;
   /** its.cmd: the commands; mem.write: the bytes as plain hex */
@@ -207,7 +238,7 @@ export function decodeOps(buf: Uint8Array): DecodedOps {
     const size = v.getUint32(pos + 4, true);
     if (size < REC_HEADER_BYTES || size % 8 !== 0 || pos + size > buf.length) throw new Error(`ops buffer: record ${k} at byte ${pos} has bad size ${size}`);
     const r: DecodedRecord = {
-      kind: v.getUint8(pos), cpu: v.getUint8(pos + 1), width: v.getUint8(pos + 2),
+      kind: v.getUint8(pos), cpu: v.getUint8(pos + 1), width: v.getUint8(pos + 2), flags: v.getUint8(pos + 3),
       a: v.getBigUint64(pos + 8, true), b: v.getBigUint64(pos + 16, true),
     };
     const payload = pos + REC_HEADER_BYTES;

@@ -25,6 +25,9 @@ export const OP_ITS_CMD = 6;
 export const OP_MEM_WRITE = 7;
 export const OP_MEM_READ = 8;
 
+/** Record flag: an MMIO write of the VM-creation preamble, run but never reported. */
+export const REC_FLAG_SILENT = 1;
+
 /** MRS/MSR (register form) with Rt = x0; the agent refuses any other instruction. */
 export const INSN_MRS_MASK = 0xFFF0_001F;
 export const INSN_MRS = 0xD530_0000;
@@ -35,5 +38,5 @@ export const PROTOCOL_CONSTANTS: Readonly<Record<string, number>> = {
   AGENT_BASE, OPS_BASE, OPS_MAX_BYTES, AGENT_RAM_SIZE, AGENT_MAX_CPUS,
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES,
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
-  INSN_MRS_MASK, INSN_MRS, INSN_MSR,
+  REC_FLAG_SILENT, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
 };

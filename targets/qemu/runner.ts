@@ -20,6 +20,8 @@ export interface QemuRunOptions {
   kvmSync?: boolean;
   /** TCG: enter the agent at EL2 (command.ts) */
   enterAtEl2?: boolean;
+  /** put QEMU's GIC in the VM-creation state first, for this many SPIs (encoding.ts creationPreamble) */
+  creationSpis?: number;
 }
 
 function trace(s: ExpandedScenario, target: string, partial: Omit<Trace, 'format' | 'scenario' | 'target'>): Trace {
@@ -29,7 +31,10 @@ function trace(s: ExpandedScenario, target: string, partial: Omit<Trace, 'format
 export async function runOnQemu(s: ExpandedScenario, o: QemuRunOptions): Promise<Trace> {
   let ops: Uint8Array;
   try {
-    ops = encodeOps(s, { kvmSync: o.kvmSync ?? o.accel === 'kvm' });
+    ops = encodeOps(s, {
+      kvmSync: o.kvmSync ?? o.accel === 'kvm',
+      ...(o.creationSpis !== undefined ? { creationState: { spis: o.creationSpis } } : {}),
+    });
   } catch (e) {
     return trace(s, o.targetName, { results: [], status: 'target-error', error: { opIndex: 0, message: (e as Error).message } });
   }

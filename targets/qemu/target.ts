@@ -132,6 +132,8 @@ export class QemuTarget implements Target {
     return runOnQemu(s, {
       targetName: this.name, accel: this.accel, qemu: findQemu()!, agentElf: AGENT_ELF,
       timeoutMs: options?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      // QEMU's reset differs from the VM-creation state in IMPDEF places; KVM creates VMs in it
+      ...(this.accel === 'tcg' ? { creationSpis: Math.min(s.config.spis, this.spis()) } : {}),
     });
   }
 }

@@ -7,7 +7,7 @@ import { parseHex, toHex } from '../../spec/hex.js';
 import { encodeOps, decodeOps, mmioAddress, mpidrOf } from '../../targets/qemu/encoding.js';
 import { sysregEncoding, sysregInstruction } from '../../targets/qemu/registers.js';
 import {
-  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
+  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ, REC_FLAG_SILENT,
 } from '../../targets/qemu/protocol.js';
 
 function scenario(ops: PrimitiveOp[], vcpus = 4): ExpandedScenario {
@@ -130,6 +130,21 @@ test('kvm-hw asks the agent to read GICD_CTLR (0x08000000, DESIGN.md 3 map) arou
   const ops: PrimitiveOp[] = [{ op: 'wfi', cpu: 0 }];
   expect(decodeOps(encodeOps(scenario(ops), { kvmSync: true })).syncReadAddr).toBe(0x0800_0000n);
   expect(decodeOps(encodeOps(scenario(ops))).syncReadAddr).toBe(0n);
+});
+
+test('the VM-creation preamble: silent MMIO writes before the first op (DESIGN.md 3 map, gic-arch.md 4.1)', () => {
+  const d = decodeOps(encodeOps(scenario([{ op: 'wfi', cpu: 1 }], 2), { creationState: { spis: 64 } }));
+  const silent = d.records.filter((r) => r.flags & REC_FLAG_SILENT);
+  // 64 SPIs: IGROUPR1-2 (32 INTIDs each), ICFGR2-5 (16 each); per vCPU GICR_IGROUPR0 and ISENABLER0
+  expect(silent.map((r) => [r.kind, r.cpu, r.width, Number(r.a), r.b])).toEqual([
+    [OP_MMIO_WRITE, 0, 4, 0x0800_0084, 0xffff_ffffn], [OP_MMIO_WRITE, 0, 4, 0x0800_0088, 0xffff_ffffn],
+    [OP_MMIO_WRITE, 0, 4, 0x0800_0c08, 0xaaaa_aaaan], [OP_MMIO_WRITE, 0, 4, 0x0800_0c0c, 0xaaaa_aaaan],
+    [OP_MMIO_WRITE, 0, 4, 0x0800_0c10, 0xaaaa_aaaan], [OP_MMIO_WRITE, 0, 4, 0x0800_0c14, 0xaaaa_aaaan],
+    [OP_MMIO_WRITE, 0, 4, 0x080b_0080, 0xffff_ffffn], [OP_MMIO_WRITE, 0, 4, 0x080b_0100, 0xffffn],
+    [OP_MMIO_WRITE, 1, 4, 0x080d_0080, 0xffff_ffffn], [OP_MMIO_WRITE, 1, 4, 0x080d_0100, 0xffffn],
+  ]);
+  expect(d.nops).toBe(11);
+  expect(d.records[10]).toMatchObject({ kind: OP_WFI, cpu: 1, flags: 0 });
 });
 
 test('a host op cannot be encoded, with a message naming the op', () => {

@@ -55,6 +55,11 @@ run('SGIs: broadcast and by target list, pending/active state, WFI wake-up', asy
   await runAndCheck(path.join(__dirname, 'scenarios/sgi-broadcast.json'));
 });
 
+run('QEMU starts in the VM-creation state (silent preamble), and its writes are not reported', async () => {
+  const { t } = await runAndCheck(path.join(__dirname, 'scenarios/creation-state.json'));
+  expect(t.results).toHaveLength(13);
+});
+
 run('GICD_TYPER, GICR_TYPER and guest memory', async () => {
   const { t } = await runAndCheck(path.join(__dirname, 'scenarios/typer.json'));
   const gicdTyper = BigInt(t.results[0] as string);

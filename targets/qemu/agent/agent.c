@@ -43,6 +43,7 @@ void *memcpy(void *d, const void *s, unsigned long n);
 /* the record to run next: (index << 32) | byte offset in the ops buffer, published as one word so
  * that a waiting vCPU never pairs an index with another record's offset */
 static volatile u64 cursor;
+static volatile u64 reported;     /* results printed so far (silent records are not counted) */
 static volatile u32 online;       /* secondaries that reached agent_main */
 static volatile u32 conduit_smc;
 static volatile u64 current_op = ~0UL;
@@ -340,10 +341,18 @@ static void run_loop(u32 me)
 			wfe();
 			continue;
 		}
-		sync_exit();
-		run_op(me, k, r);
-		dsb_sy();
-		sync_exit();
+		if (r->flags & REC_FLAG_SILENT) {
+			/* VM-creation preamble: an MMIO write, no result */
+			if (r->kind != OP_MMIO_WRITE)
+				fail("silent record that is not an MMIO write");
+			mmio_write(r->a, r->b, r->width);
+		} else {
+			sync_exit();
+			run_op(me, reported, r);
+			reported = reported + 1;
+			dsb_sy();
+			sync_exit();
+		}
 		store_release(&cursor, ((k + 1) << 32) | (off + r->size));
 		sev();
 	}

@@ -40,6 +40,10 @@
 #define OP_MEM_WRITE     7  /* a = address, b = length, payload the bytes */
 #define OP_MEM_READ      8  /* a = address, b = length */
 
+/* record flags: a silent record is an MMIO write of the VM-creation preamble (encoding.ts): run,
+ * never reported, not counted in the result indices */
+#define REC_FLAG_SILENT  1
+
 /* MRS/MSR (register) encodings with Rt = x0: the agent refuses anything else as a sysreg op */
 #define INSN_MRS_MASK    0xFFF0001F
 #define INSN_MRS         0xD5300000
