@@ -33,7 +33,7 @@ export interface VgicV4Counters {
   doorbells: number;
   /** VMOVP commands on the host ITS (a vPE followed its vCPU to another physical CPU) */
   vmovp: number;
-  /** forwarding requests that silently stayed in software (kvm_vgic_v4_set_forwarding bailed out) */
+  /** producers that stayed in software: not a single MSI route, or kvm_vgic_v4_set_forwarding bailed out */
   v4Fallbacks: number;
   /** MSIs turned into vLPIs (its_map_vlpi of an MSI that was not forwarded yet) */
   vlpiMapped: number;
@@ -159,7 +159,11 @@ export class VgicV4 implements VgicV4Hooks, VgicItsV4Hooks, IrqBypassHooks {
     if (irqfd === undefined) return; // no consumer for this eventfd: nothing to connect
     this.producers.set(hostIrq, gsi);
     const e = irqfd.irqEntry;
-    if (e === null || e.type !== KVM_IRQ_ROUTING_MSI) return;
+    if (e === null || e.type !== KVM_IRQ_ROUTING_MSI) {
+      // not a single MSI route: KVM does not even try; the device's MSI takes the software path
+      this.fallbacks++;
+      return;
+    }
     vm.haltGuest();
     this.kvmVgicV4SetForwarding(hostIrq, e);
     vm.resumeGuest();

@@ -126,6 +126,7 @@ describe.each(['4.0', '4.1'] as const)('kvm_vgic_v4_set_forwarding on GICv%s', (
     const { s, step } = session(g, [...setup(), { op: 'kvm.set_gsi_routing', entries: [{ gsi: 5, type: 'irqchip', irqchip: 0, pin: 3 }] }]);
     step(FWD);
     expect(s.counters().vlpiMapped).toBe(0);
+    expect(s.counters().v4Fallbacks).toBe(1);
     expect(s.vm.dist.lpis.get(8192)!.hw).toBe(false);
   });
 
