@@ -17,7 +17,7 @@ import type { VgicCpu, VgicIrq, VgicItsV4Hooks, VgicV4Hooks } from './types.js';
 import { type VgicCpuState, type VgicDistState, vgicKick, vgicQueueIrqUnlock } from './vgic.js';
 import { KVM_IRQ_ROUTING_MSI, type KernelRoutingEntry, msiAddress } from './vgic-irqfd.js';
 import { type IrqBypassHooks, KvmVm } from '../kvm/vm.js';
-import type { Irqfd } from '../kvm/eventfd.js';
+import type { Irqfd, IrqfdRoutingObserver } from '../kvm/eventfd.js';
 import { GicV4Host, type HostVm, type HostVpe } from '../hw/gicv4-host.js';
 import type { GicV4Version } from '../hw/gicv4-redist.js';
 
@@ -346,11 +346,12 @@ export function installVgicV4(vm: KvmVm, version: GicV4Version): VgicV4 {
   vm.dist.v4 = v4;
   vm.dist.its?.setV4Hooks(v4);
   vm.bypass = v4;
-  vm.routing.observer = {
+  const observer: IrqfdRoutingObserver & { irqfdAdded?(irqfd: Irqfd): void } = {
     routingChanged: (irqfd, old, next) => v4.routingChangedIrqfd(irqfd, old, next),
     irqfdRemoved: (irqfd) => v4.irqfdRemoved(irqfd),
     irqfdAdded: (irqfd) => v4.irqfdAdded(irqfd),
   };
+  vm.routing.observer = observer;
   return v4;
 }
 
