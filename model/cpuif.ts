@@ -106,7 +106,11 @@ function activate(s: State, cpu: number, c: Candidate): void {
   for (const g of s.ghosts) if (g.size > 0) g.delete(c.intid);
   if (c.intid >= 8192) {
     // LPIs have no active state (gic-arch.md 2.4); a MOVI'd LPI taken at the old RD is not taken again (U44)
-    if (!s.lpiPending[cpu]!.delete(c.intid)) for (const p of s.lpiPending) p.delete(c.intid);
+    if (!s.lpiPending[cpu]!.delete(c.intid)) {
+      const scoped = s.lpiScoped.get(c.intid);
+      if (scoped?.delete(cpu)) { if (scoped.size === 0) s.lpiScoped.delete(c.intid); }
+      else for (const p of s.lpiPending) p.delete(c.intid);
+    }
     return;
   }
   const slot = slotOf(s, cpu, c.intid);

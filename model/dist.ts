@@ -28,6 +28,7 @@ function widthOk(offset: number, width: number): boolean {
   return width === 32 && offset % 4 === 0;
 }
 
+/** `cpu` -1: a userspace access through the device attributes. */
 export function gicdRead(s: State, cpu: number, offset: number, width: number, x: Exec): Expected {
   if (!widthOk(offset, width)) {
     x.rule('mmio.bad-width');
@@ -52,16 +53,16 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
   const br = bitRegAt(offset);
   if (br !== null) {
     if (br.n === 0) { x.rule('dist.banked-raz-wi'); return '0x0'; }
-    return hex(readBitReg(s, cpu, br.kind, 32 * br.n, x));
+    return hex(readBitReg(s, Math.max(cpu, 0), br.kind, 32 * br.n, x, cpu < 0));
   }
   if (offset >= GICD_IPRIORITYR && offset < 0x800) {
     if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.banked-raz-wi'); return '0x0'; }
-    return hex(readPriority(s, cpu, offset - GICD_IPRIORITYR, width / 8, x));
+    return hex(readPriority(s, Math.max(cpu, 0), offset - GICD_IPRIORITYR, width / 8, x));
   }
   if (offset >= GICD_ICFGR && offset < 0xd00) {
     const n = (offset - GICD_ICFGR) >> 2;
     if (n < 2) { x.rule('dist.banked-raz-wi'); return '0x0'; }
-    return hex(readConfig(s, cpu, 16 * n, x));
+    return hex(readConfig(s, Math.max(cpu, 0), 16 * n, x));
   }
   if (offset >= GICD_IROUTER + 8 * 32 && offset < 0x8000) return readIrouter(s, offset, width, x);
   // IGRPMODR, NSACR (RAZ/WI with DS = 1), SETSPI/CLRSPI (WO) and reserved space: RAZ/WI

@@ -95,6 +95,15 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       x?.rule('choice.u16.config-cache');
     }
   }
+  // U39: LPIs that may be pending here (optional candidates)
+  if (s.lpiScoped.size > 0 && s.enableLpis[cpu] && g1) {
+    for (const [intid, rds] of s.lpiScoped) {
+      if (!rds.has(cpu) || s.lpiPending[cpu]!.has(intid)) continue;
+      const prios: number[] = [];
+      for (const b of propVersions(s, cpu, intid)) if (b & 1) prios.push(b & 0xfc & maskOf());
+      if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });
+    }
+  }
   // U6/U44: what the PE may still see with old properties (optional candidates)
   const gh = s.ghosts[cpu]!;
   if (gh.size > 0) {

@@ -3,6 +3,7 @@
 import type { Exec } from './exec.js';
 import { deactivate, isPending, leaveGhosts } from './interrupts.js';
 import { priMask } from './priority.js';
+import { branchPolicy } from './policy.js';
 import { slotOf, type State } from './state.js';
 
 export type BitRegKind = 'group' | 'senable' | 'cenable' | 'spend' | 'cpend' | 'sactive' | 'cactive';
@@ -29,7 +30,8 @@ function implemented(s: State, intid: number): boolean {
   return intid < 32 + s.cfg.spis;
 }
 
-export function readBitReg(s: State, cpu: number, kind: BitRegKind, first: number, x: Exec): number {
+/** `latchOnly`: userspace (KVM_DEV_ARM_VGIC_GRP_*_REGS) reads of the pending registers see the latch. */
+export function readBitReg(s: State, cpu: number, kind: BitRegKind, first: number, x: Exec, latchOnly = false): number {
   x.rule(READ_RULE[kind]);
   let v = 0;
   for (let k = 0; k < 32; k++) {
@@ -40,7 +42,7 @@ export function readBitReg(s: State, cpu: number, kind: BitRegKind, first: numbe
     switch (kind) {
       case 'group': b = s.group[slot]!; break;
       case 'senable': case 'cenable': b = s.enabled[slot]!; break;
-      case 'spend': case 'cpend': b = isPending(s, slot) ? 1 : 0; break;
+      case 'spend': case 'cpend': b = latchOnly ? s.latch[slot]! : isPending(s, slot) ? 1 : 0; break;
       case 'sactive': case 'cactive': b = s.active[slot]!; break;
     }
     v |= b << k;
@@ -60,7 +62,17 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
     switch (kind) {
       case 'group': s.group[slot] = bit; x.rule('dist.igroupr.rw'); break;
       case 'senable': s.enabled[slot] = 1; x.rule('dist.isenabler.set'); break;
-      case 'cenable': s.enabled[slot] = 0; x.rule('dist.icenabler.clear'); break;
+      case 'cenable':
+        x.rule('dist.icenabler.clear');
+        if (intid < 16 && s.enabled[slot]) {
+          // whether SGIs can be disabled is IMPLEMENTATION DEFINED: disabled (option 0), or
+          // permanently enabled, RAO/WI (1)
+          x.rule('redist.sgi-enable.impdef');
+          branchPolicy(s, x, 'sgi.enable', 2, (st, o) => { if (o === 0) st.enabled[slot] = 0; }, () => 'SGIs permanently enabled');
+          break;
+        }
+        s.enabled[slot] = 0;
+        break;
       // ISPENDR: latch := 1 for edge and level (gic-arch.md 2.3)
       case 'spend': s.latch[slot] = 1; x.rule('dist.ispendr.set'); break;
       // ICPENDR: latch := 0; a level interrupt whose line is high stays pending (AR:GICD_ICPENDR)

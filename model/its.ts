@@ -615,6 +615,7 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       x.rule('its.cmd.clear.unpend');
       leaveLpiGhost(s, rd, intid, x);
       s.lpiPending[rd]!.delete(intid);
+      s.lpiScoped.get(intid)?.delete(rd);
       return ok(s);
     case 'INV':
       x.rule('its.cmd.inv.reload');

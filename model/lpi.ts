@@ -93,7 +93,23 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
     x.rule('lpi.range');
     return false;
   }
+  if (mappedMoreThanOnce(s, intid)) {
+    // U39: one INTID in several ITEs: the pending state may be at this RD, or not (KVM keeps one
+    // state per INTID with the target of whichever ITE retargeted it last)
+    x.rule('choice.u39.intid-two-ites');
+    let set = s.lpiScoped.get(intid);
+    if (set === undefined) s.lpiScoped.set(intid, (set = new Set()));
+    set.add(cpu);
+    return true;
+  }
   s.lpiPending[cpu]!.add(intid);
   x.rule('lpi.edge-coalesce');
   return true;
+}
+
+/** Whether more than one ITE (of any ITS) names this INTID. */
+export function mappedMoreThanOnce(s: State, intid: number): boolean {
+  let n = 0;
+  for (const its of s.its) for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.intid === intid && ++n > 1) return true;
+  return false;
 }

@@ -36,7 +36,7 @@ export const DEFAULT_MAX_CANDIDATES = 1024;
  * private or SPI interrupt, or a pending LPI). Without one, decisions do not depend on priorities.
  */
 function mayHaveCandidate(s: State, cpu: number): boolean {
-  if (s.lpiPending[cpu]!.size > 0 || s.ghosts[cpu]!.size > 0) return true;
+  if (s.lpiPending[cpu]!.size > 0 || s.ghosts[cpu]!.size > 0 || s.lpiScoped.size > 0) return true;
   const check = (slot: number): boolean => s.enabled[slot] === 1 && s.active[slot] === 0 && (s.latch[slot] === 1 || (s.edge[slot] === 0 && s.line[slot] === 1));
   for (let i = cpu * 32, e = i + 32; i < e; i++) if (check(i)) return true;
   for (let i = s.nPriv; i < s.nSlots; i++) if (check(i)) return true;

@@ -134,6 +134,15 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
     }
     x.rule(regs === 'propbaser' ? 'redist.propbaser.rw' : 'redist.pendbaser.ptz-raz');
     s[regs][rd] = nv;
+    if (regs === 'propbaser' && s.propbaser.some((v, i) => i !== rd && v !== nv)) {
+      // U22: redistributors sharing the configuration table (CommonLPIAff = 0) programmed with
+      // different values: UNPREDICTABLE. Permitted: per-redistributor registers (option 0), or one
+      // shared register, last write wins (1; written only where LPIs are off)
+      x.rule('choice.u22.propbaser-mismatch');
+      branchPolicy(s, x, 'u22', 2, (st, o) => {
+        if (o === 1) for (let i = 0; i < st.cfg.vcpus; i++) if (!st.enableLpis[i] || i === rd) st.propbaser[i] = nv;
+      }, () => 'U22: one shared PROPBASER');
+    }
     return;
   }
   if (o === GICR_SETLPIR || o === GICR_CLRLPIR) return directLpi(s, rd, o === GICR_SETLPIR, Number(value & 0xffff_ffffn), x);
@@ -234,7 +243,7 @@ function enableLpis(s: State, rd: number, x: Exec): void {
 const SGI_IPRIORITYR = 0x400;
 const SGI_ICFGR0 = 0xc00;
 
-export function gicrSgiRead(s: State, rd: number, offset: number, width: number, x: Exec): Expected {
+export function gicrSgiRead(s: State, rd: number, offset: number, width: number, x: Exec, user = false): Expected {
   const isPrio = offset >= SGI_IPRIORITYR && offset < SGI_IPRIORITYR + 32;
   if (!(isPrio ? width === 8 || (width === 32 && offset % 4 === 0) : width === 32 && offset % 4 === 0)) {
     x.rule('mmio.bad-width');
@@ -243,7 +252,7 @@ export function gicrSgiRead(s: State, rd: number, offset: number, width: number,
   const br = bitRegAt(offset);
   if (br !== null) {
     if (br.n !== 0) { x.rule('mmio.reserved-raz-wi'); return '0x0'; }
-    return hex(readBitReg(s, rd, br.kind, 0, x));
+    return hex(readBitReg(s, rd, br.kind, 0, x, user));
   }
   if (isPrio) return hex(readPriority(s, rd, offset - SGI_IPRIORITYR, width / 8, x));
   if (offset === SGI_ICFGR0 || offset === SGI_ICFGR0 + 4) return hex(readConfig(s, rd, offset === SGI_ICFGR0 ? 0 : 16, x));

@@ -57,7 +57,7 @@ const LITERAL: string[] = [
   'choice.u32.baser-valid-toggle', 'choice.u33.table-memory-write', 'choice.u34.quiescent-enabled', 'choice.u36.mapd-unmap-unmapped',
   'choice.u37.mapd-with-ites', 'choice.u38.mapti-remap-event', 'choice.u40.mapc-retarget-pending', 'choice.u41.mapc-unmap-in-use',
   'choice.u42.mapc-unmap-bad-rd', 'choice.u43.movi-lpis-off', 'choice.u45.discard-pending', 'choice.u46.unmapped-collection-cmd',
-  'choice.u47.movall-live-collections', 'choice.u6.state-change-race', 'choice.u44.in-flight-until-sync',
+  'choice.u47.movall-live-collections', 'choice.u39.intid-two-ites', 'choice.u22.propbaser-mismatch', 'redist.sgi-enable.impdef', 'choice.u6.state-change-race', 'choice.u44.in-flight-until-sync',
 ];
 
 export const MODEL_RULE_IDS: ReadonlySet<string> = new Set([...LITERAL, ...TEMPLATED]);

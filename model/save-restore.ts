@@ -54,6 +54,7 @@ export function itsSaveTables(s: State, n: number, x: Exec): number {
   x.rule('kvm.its-abi.save');
   const its = s.its[n]!;
   const devs = [...its.devices.keys()].sort((a, b) => a - b);
+  clearStaleEntries(s, n);
   for (let i = 0; i < devs.length; i++) {
     const d = devs[i]!;
     const dev = its.devices.get(d)!;
@@ -96,6 +97,37 @@ export function itsSaveTables(s: State, n: number, x: Exec): number {
   }
   if (ctes.length < t.entries && s.mem.inRam(t.base + ctes.length * t.esz, 8)) s.mem.writeU64(t.base + ctes.length * t.esz, 0n);
   return 0;
+}
+
+/**
+ * The saved tables describe exactly the current mappings: valid-looking entries left in table memory
+ * by an earlier save (for devices or events unmapped since) are cleared, so a restore cannot
+ * resurrect them (KVM gets the same by clearing entries when it unmaps; kvm-vgic.md 1.10).
+ */
+function clearStaleEntries(s: State, n: number): void {
+  const its = s.its[n]!;
+  const b0 = its.baser[0]!;
+  if (b0 >> 63n && !((b0 >> 62n) & 1n)) {
+    const t = flatTable(b0);
+    if (s.mem.inRam(t.base, t.bytes)) {
+      const buf = s.mem.read(t.base, t.bytes);
+      const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      for (let d = 0; d < t.entries; d++) {
+        if ((v.getUint32(d * t.esz + 4, true) >>> 31) === 0 || its.devices.has(d)) continue;
+        s.mem.writeU64(t.base + d * t.esz, 0n);
+      }
+    }
+  }
+  for (const dev of its.devices.values()) {
+    const len = 2 ** (dev.size + 1) * 8;
+    if (!s.mem.inRam(dev.itt, len)) continue;
+    const buf = s.mem.read(dev.itt, len);
+    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (let e = 0; e < len / 8; e++) {
+      if (v.getUint32(e * 8, true) === 0 && v.getUint32(e * 8 + 4, true) === 0) continue;
+      if (!dev.ites.has(e)) s.mem.writeU64(dev.itt + e * 8, 0n);
+    }
+  }
 }
 
 /**
@@ -372,7 +404,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       x.rule('kvm.attr.dist-regs');
       const off = a.offset ?? 0;
       const w = off >= 0x6000 && off < 0x8000 ? 64 : 32;
-      if (get) return regAttrRead(s, x, off, (sub) => gicdRead(s, 0, off, w, sub));
+      if (get) return regAttrRead(s, x, off, (sub) => gicdRead(s, -1, off, w, sub));
       if (off % 4 !== 0) return { errno: ENXIO };
       return writeVia(x, (sub) => gicdWrite(s, -1, off, w, value, sub));
     }
@@ -384,7 +416,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const sgi = off >= 0x1_0000;
       const o = sgi ? off - 0x1_0000 : off;
       const w = !sgi && [0x8, 0x70, 0x78].includes(o) ? 64 : 32;
-      if (get) return regAttrRead(s, x, o, (sub) => (sgi ? gicrSgiRead(s, rd, o, w, sub) : gicrRead(s, rd, o, w, sub)));
+      if (get) return regAttrRead(s, x, o, (sub) => (sgi ? gicrSgiRead(s, rd, o, w, sub, true) : gicrRead(s, rd, o, w, sub)));
       if (o % 4 !== 0) return { errno: ENXIO };
       return writeVia(x, (sub) => (sgi ? gicrSgiWrite(s, rd, o, w, value, sub, -1) : gicrWrite(s, rd, o, w, value, sub)));
     }

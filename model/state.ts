@@ -113,6 +113,11 @@ export class State {
   ctlrDpg: Uint32Array; // GICR_CTLR DPG bits as written
   /** pending LPIs per redistributor */
   lpiPending: Set<number>[];
+  /**
+   * U39: LPIs mapped by more than one ITE: each delivery makes the INTID possibly (not certainly)
+   * pending at the redistributors listed here, until taken there.
+   */
+  lpiScoped = new Map<number, Set<number>>();
   /** U16: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale = new Map<number, number[]>();
 
@@ -234,6 +239,7 @@ export class State {
     s.ctlrDpg = this.ctlrDpg.slice();
     s.lpiPending = this.lpiPending.map((p) => new Set(p));
     s.lpiStale = new Map([...this.lpiStale].map(([k, v]) => [k, v.slice()]));
+    s.lpiScoped = this.lpiScoped.size === 0 ? new Map() : new Map([...this.lpiScoped].map(([k, v]) => [k, new Set(v)]));
     s.its = this.its.map((i) => i.clone());
     s.routes = new Map(this.routes);
     s.irqfds = new Map(this.irqfds);
@@ -276,7 +282,11 @@ export class State {
       if (p.size !== q.size) return false;
       for (const v of p) if (!q.has(v)) return false;
     }
-    if (this.lpiStale.size !== o.lpiStale.size) return false;
+    if (this.lpiStale.size !== o.lpiStale.size || this.lpiScoped.size !== o.lpiScoped.size) return false;
+    for (const [k, v] of this.lpiScoped) {
+      const w = o.lpiScoped.get(k);
+      if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
+    }
     for (const [k, v] of this.lpiStale) {
       const w = o.lpiStale.get(k);
       if (w === undefined || w.length !== v.length || !v.every((b) => w.includes(b))) return false;
@@ -328,6 +338,7 @@ export class State {
     arr(this.asleep); arr(this.waker); arr(this.enableLpis); parts.push(this.propbaser.join(','), this.pendbaser.join(','));
     arr(this.ctlrDpg);
     parts.push(this.lpiPending.map((p) => [...p].sort((a, b) => a - b).join('.')).join('/'));
+    parts.push([...this.lpiScoped].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
     parts.push([...this.lpiStale].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
