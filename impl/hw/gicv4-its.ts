@@ -39,7 +39,7 @@ export class GicV4Its {
   readonly vpes = new Map<number, VpeHw>();
   /** commands executed, by name */
   readonly executed: Record<string, number> = {};
-  /** the ITS's own physical LPI pending bits at collections (host LPIs that were INTed/translated) */
+  /** the redistributors (vLPI delivery, doorbells) and host LPIs this ITS raises interrupts at */
   private readonly hw: GicV4Redists;
 
   constructor(hw: GicV4Redists) {
