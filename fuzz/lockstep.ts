@@ -29,7 +29,7 @@ export interface RunOutcome {
   unsupported?: string;
   /** the oracle itself failed (its candidate bound, or a bug in it): the verdict is then null */
   oracleError?: { opIndex: number; message: string; bound: boolean };
-  /** "a>b" for rule a of one op followed by rule b of the next (only with LockstepExtras.rulePairs) */
+  /** "a>b": the primary rule a of one op, then b of the next op with rules (only with LockstepExtras.rulePairs) */
   rulePairs?: string[];
 }
 
@@ -111,7 +111,7 @@ function runInProcess(
   let divergence: Divergence | null = null;
   let oracleError: RunOutcome['oracleError'];
   const pairs = extras.rulePairs ? new Set<string>() : null;
-  let prevRules: readonly string[] = [];
+  let prevRule: string | null = null;
 
   if (oracles) {
     try {
@@ -151,9 +151,14 @@ function runInProcess(
         // the oracle counts ops itself; the runner's index is the one that matters
         if (divergence && divergence.opIndex !== i) divergence = { ...divergence, opIndex: i };
         if (pairs) {
+          // the primary (first) rule of consecutive ops: all x all would make nearly every
+          // scenario "new" and the corpus useless
           const rules = oracle.lastRules();
-          for (const a of prevRules) for (const b of rules) pairs.add(a + '>' + b);
-          if (rules.length) prevRules = rules;
+          if (rules.length) {
+            const r = rules[0]!;
+            if (prevRule !== null && prevRule !== r) pairs.add(prevRule + '>' + r);
+            prevRule = r;
+          }
         }
       } catch (e) {
         oracleError = { opIndex: i, message: errorMessage(e), bound: oracles!.isBoundError(e) };

@@ -112,7 +112,9 @@ class Campaign {
   private hits = 0;
   private readonly ruleHits = new Map<string, number>();
   private readonly pairs = new Set<string>();
-  private readonly corpus: string[] = [];
+  /** scenarios that reached new coverage, with how much (the mutation parent is drawn by score) */
+  private readonly corpus: { id: string; score: number }[] = [];
+  private corpusScore = 0;
   private readonly findings = new Map<string, FindingRecord>();
   private readonly pendingFindings = new Map<string, Finding>();
   /** signatures waiting for a worker to minimize them */
@@ -226,7 +228,10 @@ class Campaign {
     const cdir = path.join(this.out, 'corpus');
     if (existsSync(cdir)) {
       const files = readdirSync(cdir).filter((f) => f.endsWith('.json')).sort((a, b) => parseInt(a) - parseInt(b));
-      for (const f of files) this.corpus.push((JSON.parse(readFileSync(path.join(cdir, f), 'utf8')) as { id: string }).id);
+      for (const f of files) {
+        const e = JSON.parse(readFileSync(path.join(cdir, f), 'utf8')) as { id: string; newRules: number; newPairs: number };
+        this.addToCorpus(e.id, e.newRules, e.newPairs);
+      }
     }
   }
 
@@ -250,15 +255,31 @@ class Campaign {
     return this.o.iterations - this.scenarios - this.dispatched.size;
   }
 
-  /** The id of index k: fresh, or a mutation of a corpus entry (fuzz/CAMPAIGN-FORMAT.md). */
+  /** Novelty: a new rule is worth ten new rule pairs. */
+  private addToCorpus(id: string, newRules: number, newPairs: number): void {
+    const score = 1 + 10 * newRules + newPairs;
+    this.corpus.push({ id, score });
+    this.corpusScore += score;
+  }
+
+  /**
+   * The id of index k: fresh, or a mutation of a corpus entry drawn with probability proportional
+   * to its novelty score (fuzz/CAMPAIGN-FORMAT.md).
+   */
   private idFor(k: number): string {
     const fresh = `${this.o.seed}:${k}`;
     if (!this.corpus.length) return fresh;
     const r = new Rng(`${fresh}#sched`);
     if (!r.chance(this.mutationRate)) return fresh;
-    // prefer recent corpus entries (they hold the newest coverage)
-    const n = this.corpus.length;
-    const parent = this.corpus[r.chance(0.5) ? n - 1 - r.int(Math.min(n, 8)) : r.int(n)]!;
+    let x = r.float() * this.corpusScore;
+    let parent = this.corpus[this.corpus.length - 1]!.id;
+    for (const e of this.corpus) {
+      x -= e.score;
+      if (x < 0) {
+        parent = e.id;
+        break;
+      }
+    }
     if (parent.split('<').length > 3) return fresh; // keep ids (and their regeneration) short
     return `${fresh}<${parent}`;
   }
@@ -329,9 +350,10 @@ class Campaign {
         newPairs++;
       }
     }
-    if ((newRules > 0 || newPairs > 0) && r.status !== 'unsupported') {
+    // a corpus entry needs a new rule or a few new pairs: a single new pair is too common to matter
+    if ((newRules > 0 || newPairs >= 3) && r.status !== 'unsupported') {
       writeJsonAtomic(path.join(this.out, 'corpus', `${this.corpus.length}.json`), { id: r.id, index: r.index, newRules, newPairs });
-      this.corpus.push(r.id);
+      this.addToCorpus(r.id, newRules, newPairs);
     }
     if (!r.signature) return;
     this.hits++;
