@@ -71,7 +71,10 @@ function explainProblem(outcome: RunOutcome, problem: Problem, pad: string): str
       out.push(`${ind}rules:`);
       for (const r of d.rules) out.push(`${ind}  ${r}${text.has(r) ? ': ' + text.get(r) : ''}`);
     }
-    if (d.explanation) for (const l of d.explanation.split('\n')) out.push(`${ind}why: ${l}`);
+    if (d.explanation) {
+      // candidates often explain the same result the same way: say each once
+      for (const l of d.explanation.split('\n')) out.push(`${ind}why: ${[...new Set(l.split('; '))].join('; ')}`);
+    }
   }
   out.push(`${ind}signature: ${problem.signature}`);
   return out;

@@ -30,6 +30,16 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
   const targets = new Set(docs.map((d) => d.target));
   if (targets.size > 1) throw new ValidationError(dirs[1]!, '/target', `campaigns of different targets cannot be merged (${[...targets].join(', ')})`);
   if (existsSync(path.join(out, 'summary.json'))) throw new ValidationError(out, '', 'already holds a campaign; merge into a new folder');
+  // the same shard of the same campaign twice would count its scenarios twice
+  const seen = new Map<string, string>();
+  docs.forEach((d, i) => {
+    for (const sh of d.shards ?? [d.shard]) {
+      const key = `${d.seed}/${d.startedAt}/${sh.index}/${sh.count}`;
+      const other = seen.get(key);
+      if (other !== undefined) throw new ValidationError(dirs[i]!, '/shards', `shard ${sh.index}/${sh.count} of campaign ${d.seed} is also in ${other}`);
+      seen.set(key, dirs[i]!);
+    }
+  });
   mkdirSync(path.join(out, 'findings'), { recursive: true });
 
   const findings = new Map<string, FindingRecord>();

@@ -104,6 +104,7 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     expect(m.findings.map((f) => [f.signature, f.count])).toEqual(whole.findings.map((f) => [f.signature, f.count]));
     expect(m.shards).toEqual([{ index: 0, count: 2 }, { index: 1, count: 2 }]);
     expect(existsSync(path.join(out, m.findings[0]!.dir, 'finding.json'))).toBe(true);
+    expect(() => mergeCampaigns([s0, s0], path.join(tmp('dup'), 'm'))).toThrow(/shard 0\/2 of campaign s1 is also in/);
   });
 
   test.each([['fake-hang', 'step-budget', /worker-hung/], ['fake-crash', 'target-error', /worker exited with code #/]] as const)(
