@@ -135,10 +135,11 @@ export function gitsRead(s: State, n: number, offset: number, width: number, x: 
   if (offset === GITS_IIDR) return impdefRead(s, x, 'gits_iidr', 0n, 0xffff_ffffn);
   if (o === GITS_TYPER) {
     x.rule('its.reg.typer.physical');
-    const r = impdefRead(s, x, 'gits_typer', 1n, TYPER_FREE, TYPER_REP);
-    if (width === 64) return r;
-    if (r instanceof MaskedHex) return new MaskedHex(half(r.value), half(r.care), half(r.rep));
-    return hex(half(BigInt(r as string)));
+    if (width === 64) return impdefRead(s, x, 'gits_typer', 1n, TYPER_FREE, TYPER_REP);
+    // a 32-bit half: held bits if known; otherwise open without holding (the other half is unseen)
+    const held = s.fixed.get('gits_typer');
+    if (held !== undefined) return hex(half(1n | (held & TYPER_FREE)));
+    return new MaskedHex(half(1n), half(~TYPER_FREE & ((1n << 64n) - 1n)), half(TYPER_REP | 1n));
   }
   if (o === GITS_CBASER) {
     // Valid, PA [51:12] and Size read back; cacheability/shareability may be fixed (IMPDEF);

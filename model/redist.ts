@@ -73,15 +73,16 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
     // IDbits [4:0] and PA [51:12] read back; cacheability/shareability may be fixed by the implementation
     x.rule('redist.propbaser.rw');
     const v = s.propbaser[rd]!;
-    const care = 0x1fn | (((1n << 52n) - 1n) & ~0xfffn) | (0x3fn << 52n) | (0xfn << 59n) | (1n << 63n);
-    return new MaskedHex(half(v, offset, width), half(care & ~((7n << 56n)), offset, width), half(v, offset, width));
+    // RES0 bits may read as zero or as written
+    const care = 0x1fn | (((1n << 52n) - 1n) & ~0xfffn);
+    return new MaskedHex(half(v, offset, width), half(care, offset, width), half(v, offset, width));
   }
   if (o === GICR_PENDBASER) {
     // PA [51:16] reads back; PTZ [62] reads as 0 (gic-arch.md 1.5)
     x.rule('redist.pendbaser.ptz-raz');
     const v = s.pendbaser[rd]! & ~(1n << 62n);
-    const care = (((1n << 52n) - 1n) & ~0xffffn) | (1n << 62n) | 0xff7fn;
-    return new MaskedHex(half(v, offset, width), half(care & ~0x0f80n, offset, width), half(v, offset, width));
+    const care = (((1n << 52n) - 1n) & ~0xffffn) | (1n << 62n);
+    return new MaskedHex(half(v, offset, width), half(care, offset, width), half(v, offset, width));
   }
   if (offset >= 0xffd0) return impdefRead(s, x, `gicr_id_${offset}`, 0n, 0xffff_ffffn);
   // SETLPIR, CLRLPIR, INVLPIR, INVALLR are write-only; reserved space RAZ
@@ -99,10 +100,11 @@ function typerRead(s: State, rd: number, offset: number, width: number, x: Exec)
   const aff = BigInt(a.aff0) | (BigInt(a.aff1) << 8n) | (BigInt(a.aff2) << 16n) | (BigInt(a.aff3) << 24n);
   const v = BigInt(s.cfg.its > 0 ? 1 : 0) | (rd === s.cfg.vcpus - 1 ? 0x10n : 0n) | (BigInt(rd) << 8n) | (aff << 32n);
   const free = 0x8n | 0x20n | 0x40n | 0x80n | (3n << 24n) | (0x1fn << 27n) | 0x4n;
-  const r = impdefRead(s, x, 'gicr_typer', v, free);
-  if (width === 64) return r;
-  if (r instanceof MaskedHex) return new MaskedHex(half(r.value, offset, width), half(r.care, offset, width), half(r.rep, offset, width));
-  return hex(half(BigInt(r as string), offset, width));
+  if (width === 64) return impdefRead(s, x, 'gicr_typer', v, free);
+  // a 32-bit half: held bits if known; otherwise open without holding (the other half is unseen)
+  const held = s.fixed.get('gicr_typer');
+  if (held !== undefined) return hex(half((v & ~free) | (held & free), offset, width));
+  return new MaskedHex(half(v & ~free, offset, width), half(~free & ((1n << 64n) - 1n), offset, width));
 }
 
 export function gicrWrite(s: State, rd: number, offset: number, width: number, value: bigint, x: Exec): void {

@@ -50,11 +50,11 @@ export function unknownMemoryRanges(s: State): [number, number, string][] {
 // ---------------------------------------------------------------- ITS tables, ABI revision 0
 
 /** KVM_DEV_ARM_ITS_SAVE_TABLES (kvm-vgic.md 1.13): device table + ITTs, then the collection table. */
-export function itsSaveTables(s: State, n: number, x: Exec): number {
+export function itsSaveTables(s: State, n: number, x: Exec, clearStale = true): number {
   x.rule('kvm.its-abi.save');
   const its = s.its[n]!;
   const devs = [...its.devices.keys()].sort((a, b) => a - b);
-  clearStaleEntries(s, n);
+  if (clearStale) clearStaleEntries(s, n);
   for (let i = 0; i < devs.length; i++) {
     const d = devs[i]!;
     const dev = its.devices.get(d)!;
@@ -104,7 +104,8 @@ export function itsSaveTables(s: State, n: number, x: Exec): number {
  * by an earlier save (for devices or events unmapped since) are cleared, so a restore cannot
  * resurrect them (KVM gets the same by clearing entries when it unmaps; kvm-vgic.md 1.10).
  */
-function clearStaleEntries(s: State, n: number): void {
+function clearStaleEntries(s: State, n: number, apply = true): boolean {
+  let found = false;
   const its = s.its[n]!;
   const b0 = its.baser[0]!;
   if (b0 >> 63n && !((b0 >> 62n) & 1n)) {
@@ -114,7 +115,8 @@ function clearStaleEntries(s: State, n: number): void {
       const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       for (let d = 0; d < t.entries; d++) {
         if ((v.getUint32(d * t.esz + 4, true) >>> 31) === 0 || its.devices.has(d)) continue;
-        s.mem.writeU64(t.base + d * t.esz, 0n);
+        found = true;
+        if (apply) s.mem.writeU64(t.base + d * t.esz, 0n);
       }
     }
   }
@@ -125,9 +127,24 @@ function clearStaleEntries(s: State, n: number): void {
     const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     for (let e = 0; e < len / 8; e++) {
       if (v.getUint32(e * 8, true) === 0 && v.getUint32(e * 8 + 4, true) === 0) continue;
-      if (!dev.ites.has(e)) s.mem.writeU64(dev.itt + e * 8, 0n);
+      if (dev.ites.has(e)) continue;
+      found = true;
+      if (apply) s.mem.writeU64(dev.itt + e * 8, 0n);
     }
   }
+  return found;
+}
+
+/**
+ * Valid-looking entries in table memory that no mapping accounts for (left by an earlier save, or
+ * written by the guest: U33) are cleared by a save (option 0) or left as they are (1).
+ */
+function staleEntryPolicy(s: State, x: Exec): [State, number][] {
+  let any = false;
+  for (let n = 0; n < s.cfg.its && !any; n++) any = clearStaleEntries(s, n, false);
+  if (!any) return [[s, 0]];
+  x.rule('choice.u33.table-memory-write');
+  return forEachPolicy(s, 'u33.stale', 2, () => {});
 }
 
 /**
@@ -142,10 +159,12 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false): n
     its.devices.clear();
     its.collections.clear();
   }
+  // on an error, whatever this call restored is freed (everything, when restoring into a fresh ITS)
+  const before = merge ? { devices: new Map(its.devices), collections: new Map(its.collections) } : null;
   const fail = (e: number, rule: string): number => {
     x.rule(rule);
-    its.devices.clear();
-    its.collections.clear();
+    its.devices = before ? before.devices : new Map();
+    its.collections = before ? before.collections : new Map();
     return e;
   };
   const known = new Set<number>(its.collections.keys());
@@ -264,8 +283,17 @@ function itsReset(s: State, n: number, x: Exec): number {
  */
 export function migrate(s: State, x: Exec): Expected {
   x.rule('kvm.migrate.mappings');
+  let main: Expected = null;
+  staleEntryPolicy(s, x).forEach(([st, o], i) => {
+    const r = migrateOne(st, x, o === 0);
+    if (i === 0) main = r; else x.branch(st, r, 'U33: stale table entries left in memory');
+  });
+  return main;
+}
+
+function migrateOne(s: State, x: Exec, clearStale: boolean): Expected {
   const errno: number[] = [];
-  for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x));
+  for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x, clearStale));
   errno.push(savePendingTables(s, x));
   // the fresh VM: redistributors are restored before the ITS; enabling LPIs loads the pending tables
   invalidateAllLpis(s);
@@ -359,7 +387,14 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
         if (get) return { errno: ENXIO };
         switch (op.attr) {
           case 'INIT': return { errno: 0 };
-          case 'ITS_SAVE_TABLES': return { errno: itsSaveTables(s, n, x) };
+          case 'ITS_SAVE_TABLES': {
+            let main: Expected = null;
+            staleEntryPolicy(s, x).forEach(([st, o], i) => {
+              const r = { errno: itsSaveTables(st, n, x, o === 0) };
+              if (i === 0) main = r; else x.branch(st, r, 'U33: stale table entries left in memory');
+            });
+            return main;
+          }
           case 'ITS_RESTORE_TABLES': {
             const its = s.its[n]!;
             if (its.devices.size === 0 && its.collections.size === 0) return { errno: itsRestoreTables(s, n, x) };
