@@ -11,6 +11,7 @@ import { kvmIrqLineEncode, kvmSendUserspaceMsi, kvmVmIoctlIrqLine } from './kvm/
 import { KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI, KVM_MSI_VALID_DEVID, type UserRoutingEntry } from './vgic/vgic-irqfd.js';
 import { kvmDeviceAttr } from './vgic/vgic-kvm-device.js';
 import { kvmMigrate } from './kvm/migrate.js';
+import { vgicV4Of } from './vgic/vgic-v4.js';
 
 export class KvmSession implements TargetSession {
   vm: KvmVm;
@@ -150,6 +151,8 @@ export class KvmSession implements TargetSession {
       vtimerHostIrqs: vm.timer.hostIrqs,
       irqfdInjections: vm.routing.irqfdInjections,
       resampleNotifications: vm.routing.resampleNotifications,
+      // GICv4 (config.impl.gicv4 != "off"): proof the direct-injection path was taken
+      ...vgicV4Of(vm)?.counters(),
     };
   }
 }

@@ -38,6 +38,8 @@ export interface IrqfdRoutingObserver {
   routingChanged(irqfd: Irqfd, old: KernelRoutingEntry | null, next: KernelRoutingEntry | null): void;
   /** the irqfd goes away (deassign): its producer binding is dropped */
   irqfdRemoved(irqfd: Irqfd): void;
+  /** a new irqfd (consumer) appears: an irq bypass producer already bound to its eventfd connects */
+  irqfdAdded?(irqfd: Irqfd): void;
 }
 
 export class KvmIrqRouting {
@@ -133,6 +135,7 @@ export class KvmIrqRouting {
     }
     this.irqfdUpdate(irqfd);
     this.irqfds.set(gsi, irqfd);
+    this.observer?.irqfdAdded?.(irqfd);
     return 0;
   }
 

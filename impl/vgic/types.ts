@@ -103,6 +103,10 @@ export interface VgicV4Hooks {
   put(vcpu: VgicCpu, inWfi: boolean): void;
   /** vgic_v4 pending_last: a doorbell fired for this vCPU since it was last resident */
   pendingLast(vcpu: VgicCpu): boolean;
+  /** GICv4.1 only: a vLPI's pending bit read from its VPT (vgic_v4_get_vlpi_state, SAVE_PENDING_TABLES) */
+  vlpiPending?(irq: VgicIrq): boolean;
+  /** GICD_CTLR.EnableGrp1 changed: on GICv4.1, KVM_REQ_RELOAD_GICv4 (put + load refresh vGrp1En) */
+  distEnableChanged?(): void;
 }
 
 /** struct vgic_dist plus the few struct kvm fields the vGIC uses. */

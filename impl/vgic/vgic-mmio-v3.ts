@@ -142,6 +142,8 @@ function writeV3Misc(c: VgicMmioCtx, addr: number, _len: number, val: number): v
   dist.nassgireq = nassgireq;
   // Enabling the distributor kicks whoever has something pending (vgic_kick_vcpus).
   if (!wasEnabled && dist.enabled) vgicKickVcpus(dist);
+  // GICv4.1: KVM_REQ_RELOAD_GICv4 on every vCPU (vGrp1En follows EnableGrp1, kvm-vgic.md 1.14)
+  if (wasEnabled !== dist.enabled) dist.v4?.distEnableChanged?.();
 }
 
 /** vgic_mmio_uaccess_write_v3_misc */

@@ -188,7 +188,8 @@ export function vgicV3SavePendingTables(dist: VgicDist): number {
       lastPtr = ptr;
     }
     const stored = (val & bit) !== 0;
-    const isPending = irq.pendingLatch;
+    // GICv4.1: a vLPI's pending state lives in its VPT (kvm-vgic.md 1.12, 1.14)
+    const isPending = irq.hw && dist.v4?.vlpiPending ? dist.v4.vlpiPending(irq) : irq.pendingLatch;
     if (stored === isPending) continue;
     val = isPending ? val | bit : val & ~bit;
     if (!dist.mem.write(ptr, Uint8Array.of(val))) return -14;
