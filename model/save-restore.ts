@@ -152,7 +152,8 @@ function staleEntryPolicy(s: State, x: Exec): [State, number][] {
  * CTE), then devices following the DTE next chain, each ITT following the ITE next chain. Any
  * error frees everything restored so far.
  */
-export function itsRestoreTables(s: State, n: number, x: Exec, merge = false): number {
+/** `merge`: restore into a live ITS keeping its mappings; `freeAllOnError`: an error then frees those too. */
+export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, freeAllOnError = false): number {
   x.rule('kvm.its-abi.restore');
   const its = s.its[n]!;
   if (!merge) {
@@ -160,7 +161,7 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false): n
     its.collections.clear();
   }
   // on an error, whatever this call restored is freed (everything, when restoring into a fresh ITS)
-  const before = merge ? { devices: new Map(its.devices), collections: new Map(its.collections) } : null;
+  const before = merge && !freeAllOnError ? { devices: new Map(its.devices), collections: new Map(its.collections) } : null;
   const fail = (e: number, rule: string): number => {
     x.rule(rule);
     its.devices = before ? before.devices : new Map();
@@ -399,12 +400,13 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
             const its = s.its[n]!;
             if (its.devices.size === 0 && its.collections.size === 0) return { errno: itsRestoreTables(s, n, x) };
             // the ABI restores into a fresh ITS; into one that has mappings the outcome is not
-            // documented: the tables replace them (option 0) or are added to them (1)
+            // documented: the tables replace them (option 0) or are added to them, an error then
+            // freeing only what this call restored (1) or everything (2)
             x.rule('kvm.its-abi.restore-live');
-            const pairs = forEachPolicy(s, 'restore.live', 2, () => {});
+            const pairs = forEachPolicy(s, 'restore.live', 3, () => {});
             let main: Expected = null;
             pairs.forEach(([st, o], i) => {
-              const r = { errno: itsRestoreTables(st, n, x, o === 1) };
+              const r = { errno: itsRestoreTables(st, n, x, o >= 1, o === 2) };
               if (i === 0) main = r; else x.branch(st, r, 'restore added to the live mappings');
             });
             return main;

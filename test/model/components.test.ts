@@ -140,6 +140,15 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
     expect(sorted(allowedAfter([...boot(), bad], creadr).allowed)).toEqual(sorted(['0x20', '0x1']));
   });
 
+  test('U26 is held: once the ITS ignored an erroneous command, it ignores the next one too', () => {
+    const bad: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 9, event: 0 }] };
+    const creadr: PrimitiveOp = { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x90, width: 64 };
+    const { oracle } = allowedAfter([...boot(), bad], creadr);
+    expect(oracle.observe(creadr, '0x20')).toBeNull();
+    expect(oracle.observe(bad, null)).toBeNull();
+    expect(oracle.allowed(creadr)).toEqual(['0x40']);
+  });
+
   test('U45: DISCARD of a pending LPI: removed, or delivered once', () => {
     const discard: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'DISCARD', device: 1, event: 2 }] };
     expect(sorted(allowedAfter([...boot(), prop('a3'), map, int, discard], rd(1, 'ICC_IAR1_EL1')).allowed)).toEqual(sorted(['0x3ff', '0x2001']));

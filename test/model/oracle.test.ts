@@ -3,7 +3,11 @@
 // rejected at that op; the verdict does not depend on how choices were resolved elsewhere.
 import fc from 'fast-check';
 import type { OpResult, PrimitiveOp } from '../../spec/scenario.js';
+import seedrandom from 'seedrandom';
 import { checkTrace, createOracle } from '../../model/oracle.js';
+import { State } from '../../model/state.js';
+import { runOp } from '../../model/machine.js';
+import { representative } from '../../model/exec.js';
 import { RANDOM_CONFIG, runRandomModel, scenarioArb } from './helpers.js';
 
 const RUNS = 60;
@@ -83,3 +87,26 @@ test('allowed() does not commit: observing after it gives the same verdicts', ()
     });
   }), { numRuns: 20 });
 });
+
+test('structural candidate equality agrees with the fingerprint', () => {
+  fc.assert(fc.property(scenarioArb(25), fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), (ops, s1, s2) => {
+    const a = runRandomState(ops, 'a' + s1);
+    const b = runRandomState(ops, 'b' + s2);
+    const policyFree = (s: State): string => s.fingerprint();
+    expect(a.sameAs(b)).toBe(policyFree(a) === policyFree(b));
+    expect(a.sameAs(a.clone())).toBe(true);
+  }), { numRuns: 30 });
+});
+
+function runRandomState(ops: PrimitiveOp[], seed: string): State {
+  const rng = seedrandom(seed);
+  let s = new State(RANDOM_CONFIG);
+  s.priBits = 1 << 5;
+  for (const op of ops) {
+    const { alts } = runOp(s, op);
+    const alt = alts[Math.floor(rng() * alts.length)]!;
+    alt.commit?.(alt.state, representative(alt.result));
+    s = alt.state;
+  }
+  return s;
+}
