@@ -4,7 +4,9 @@
 // toward live state. It is open loop (it never sees results), so one id gives the same scenario
 // on every machine. Scenario ids: "S:k" fresh; "S:k<P" a mutation of scenario P (P's config and
 // first ops kept, a fresh tail) — see fuzz/CAMPAIGN-FORMAT.md.
-import type { BootOp, ItsCommand, Op, Scenario } from '../spec/scenario.js';
+import type { BootOp, ItsCommand, Op, PrimitiveOp, ResolvedConfig, Scenario } from '../spec/scenario.js';
+import { resolveConfig } from '../spec/scenario.js';
+import { expandBoot } from '../spec/expand.js';
 import { toHex } from '../spec/hex.js';
 import {
   BOOT_PROPBASE, FREE_RAM, RAM_BASE, bootCollectionTable, bootDeviceTable, bootPendBase, itsBase, itsTranslater, vcpuAffinity, VTIMER_PPI,
@@ -27,6 +29,12 @@ const HOST_ACTIONS: ReadonlySet<ActionName> = new Set<ActionName>([
 export interface GenerateOptions {
   profile?: Profile;
   weights?: Weights;
+  /**
+   * What the target can run (Target.supports): configs it cannot run are drawn again, and an
+   * action that emits an op it cannot run is dropped, so no scenario is wasted as unsupported.
+   * Deterministic for a given target; for targets that run everything, nothing changes.
+   */
+  accept?: (op: PrimitiveOp, config: ResolvedConfig) => boolean;
 }
 
 const LPI_BASE = 8192; // gic-arch.md 1.1
@@ -176,10 +184,10 @@ export function generateScenario(id: string, options: GenerateOptions = {}): Sce
   // Where each mutation cuts: the parent's action count is known only from its own generation.
   const cuts: number[] = [];
   for (let i = 1; i < chain.length; i++) {
-    const parentActions = new Generator(new ChainedRng(chain.slice(0, i), cuts.slice(0, i - 1)), weights, profile).actionCount;
+    const parentActions = new Generator(new ChainedRng(chain.slice(0, i), cuts.slice(0, i - 1)), weights, profile, options.accept).actionCount;
     cuts.push(new Rng(chain[i]! + '#cut').range(Math.floor(parentActions / 4), parentActions));
   }
-  const g = new Generator(new ChainedRng(chain, cuts), weights, profile);
+  const g = new Generator(new ChainedRng(chain, cuts), weights, profile, options.accept);
   return g.build(id);
 }
 
@@ -192,15 +200,18 @@ class Generator {
   private readonly actionWeights: number[];
   private readonly totalWeight: number;
 
-  constructor(private readonly r: ChainedRng, private readonly w: Weights, private readonly profile: Profile) {
-    // Config: small machines most of the time (more collisions), sometimes big ones.
-    const vcpus = r.pick([1, 2, 2, 3, 4, 4, 5, 8, 17]);
-    const spis = 32 * r.pick([1, 1, 2, 2, 3, 4]);
-    const its = r.pick([0, 1, 1, 1, 1, 2]);
-    const lrs = r.pick([1, 2, 4, 4, 4, 16]);
-    const gicv4 = r.pick(['off', 'off', '4.0', '4.1', '4.1'] as const);
-    const pcpus = r.range(1, 4);
-    this.config = { vcpus, spis, its, impl: { lrs, gicv4, pcpus } };
+  private readonly resolved: ResolvedConfig;
+
+  constructor(
+    private readonly r: ChainedRng,
+    private readonly w: Weights,
+    private readonly profile: Profile,
+    private readonly accept?: (op: PrimitiveOp, config: ResolvedConfig) => boolean,
+  ) {
+    this.config = this.drawConfig();
+    for (let t = 0; t < 16 && accept && !this.bootAccepted(this.config); t++) this.config = this.drawConfig();
+    this.resolved = resolveConfig(this.config);
+    const { vcpus, spis, its } = this.config;
     this.actionCount = r.range(w.minOps, w.maxOps);
     const boot: BootOp = { op: 'boot' };
     if (r.chance(0.25)) boot.eoiMode = 1;
@@ -213,18 +224,37 @@ class Generator {
     this.totalWeight = this.actionWeights.reduce((x, y) => x + y, 0);
   }
 
+  /** Config: small machines most of the time (more collisions), sometimes big ones. */
+  private drawConfig(): Generator['config'] {
+    const r = this.r;
+    const vcpus = r.pick([1, 2, 2, 3, 4, 4, 5, 8, 17]);
+    const spis = 32 * r.pick([1, 1, 2, 2, 3, 4]);
+    const its = r.pick([0, 1, 1, 1, 1, 2]);
+    const lrs = r.pick([1, 2, 4, 4, 4, 16]);
+    const gicv4 = r.pick(['off', 'off', '4.0', '4.1', '4.1'] as const);
+    const pcpus = r.range(1, 4);
+    return { vcpus, spis, its, impl: { lrs, gicv4, pcpus } };
+  }
+
+  private bootAccepted(config: Generator['config']): boolean {
+    const c = resolveConfig(config);
+    return expandBoot({ op: 'boot' }, c).every((op) => this.accept!(op, c));
+  }
+
   build(id: string): Scenario {
     this.ops.push(this.boot);
     for (let i = 0; i < this.actionCount; i++) {
       this.r.atAction(i);
+      const mark = this.ops.length;
       if (this.r.chance(this.w.malformedRate)) {
         this.malformed();
-        continue;
+      } else {
+        // A few tries: an action may not apply to the current state (nothing to EOI...).
+        let done = false;
+        for (let t = 0; t < 4 && !done; t++) done = this.act(ACTION_NAMES[this.r.weighted(this.actionWeights, this.totalWeight)]!);
+        if (!done) this.ack();
       }
-      // A few tries: an action may not apply to the current state (nothing to EOI...).
-      let done = false;
-      for (let t = 0; t < 4 && !done; t++) done = this.act(ACTION_NAMES[this.r.weighted(this.actionWeights, this.totalWeight)]!);
-      if (!done) this.ack();
+      if (this.accept && !this.acceptedFrom(mark)) this.ops.length = mark; // the target cannot run it: drop the action
     }
     return {
       format: 'gicdiff/scenario@1',
@@ -236,6 +266,14 @@ class Generator {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  private acceptedFrom(mark: number): boolean {
+    for (let k = mark; k < this.ops.length; k++) {
+      const op = this.ops[k]!;
+      if (op.op !== 'boot' && !this.accept!(op, this.resolved)) return false;
+    }
+    return true;
+  }
 
   private get host(): boolean {
     return this.profile === 'full';

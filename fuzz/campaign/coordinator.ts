@@ -80,7 +80,7 @@ interface WorkerSlot {
   minimizing: number;
   ready: boolean;
   /** what the worker is doing now (watchdog): a scenario, or a minimization */
-  current: { item?: WorkItem; signature?: string; since: number } | null;
+  current: { item?: WorkItem; scenario?: Scenario; signature?: string; since: number } | null;
   /** the worker is gone (crashed, hung and terminated, or replaced) */
   dead: boolean;
 }
@@ -546,7 +546,11 @@ class Campaign {
       if (slot.dead) return;
       switch (m.type) {
         case 'ready': slot.ready = true; this.feed(slot); this.scheduleMinimizations(); break;
-        case 'start': slot.current = m.index !== undefined ? { item: { index: m.index, id: m.id! }, since: Date.now() } : { signature: m.signature!, since: Date.now() }; break;
+        case 'start':
+          slot.current = m.index !== undefined
+            ? { item: { index: m.index, id: m.id! }, ...(m.scenario ? { scenario: m.scenario } : {}), since: Date.now() }
+            : { signature: m.signature!, since: Date.now() };
+          break;
         case 'results': this.onResults(slot, m.results); break;
         case 'minimized': this.onMinimized(slot, m.signature, m.scenario); break;
         case 'minimize-failed': this.onMinimized(slot, m.signature, null); break;
@@ -582,7 +586,7 @@ class Campaign {
     for (const batch of slot.inFlight) for (const item of batch) if (item.index !== cur?.index) this.retry.push(item);
     if (cur) {
       this.dispatched.delete(cur.index);
-      this.onResult(slot, { index: cur.index, id: cur.id, ops: 0, status, rules: [], newPairs: [], ...this.lostFinding(cur, status, message) });
+      this.onResult(slot, { index: cur.index, id: cur.id, ops: 0, status, rules: [], newPairs: [], ...this.lostFinding(cur, slot.current!.scenario, status, message) });
     }
     if (slot.current?.signature) this.pendingFindings.delete(slot.current.signature);
     // a target that hangs or crashes on nearly everything makes no progress: give up then
@@ -595,8 +599,9 @@ class Campaign {
     this.scheduleMinimizations();
   }
 
-  private lostFinding(item: WorkItem, status: 'step-budget' | 'target-error', message: string): Pick<ItemResult, 'signature' | 'classification' | 'finding'> {
-    const scenario = generateScenario(item.id, { profile: this.o.profile, weights: this.o.weights });
+  private lostFinding(item: WorkItem, ran: Scenario | undefined, status: 'step-budget' | 'target-error', message: string): Pick<ItemResult, 'signature' | 'classification' | 'finding'> {
+    // the scenario the worker was running (it generated it for its target); regenerated without the target's filter otherwise
+    const scenario = ran ?? generateScenario(item.id, { profile: this.o.profile, weights: this.o.weights });
     const expanded = expandScenario(scenario);
     const problem: Problem = {
       parts: { target: this.o.target, op: 'scenario', detail: '', mismatch: status, rule: status === 'step-budget' ? 'worker-hung' : normalizeErrorMessage(message), rules: [] },

@@ -48,7 +48,7 @@ export interface ItemResult {
 export type FromWorker =
   | { type: 'ready' }
   /** the worker starts a scenario (index, id) or a minimization (signature): the watchdog's clock */
-  | { type: 'start'; index?: number; id?: string; signature?: string }
+  | { type: 'start'; index?: number; id?: string; scenario?: Scenario; signature?: string }
   | { type: 'results'; results: ItemResult[] }
   | { type: 'minimized'; signature: string; scenario: Scenario; runs: number; ms: number }
   | { type: 'minimize-failed'; signature: string; message: string }

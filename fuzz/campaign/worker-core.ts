@@ -2,7 +2,7 @@
 // scenario an id names, run it in lockstep, sign the problem it shows, build the finding the first
 // time this worker meets a signature, and minimize on request.
 import { expandScenario } from '../../spec/expand.js';
-import type { Scenario } from '../../spec/scenario.js';
+import type { PrimitiveOp, ResolvedConfig, Scenario } from '../../spec/scenario.js';
 import { generateScenario } from '../generate.js';
 import { runLockstep, type RunOutcome } from '../lockstep.js';
 import { problemOf } from '../signature.js';
@@ -18,13 +18,19 @@ export class WorkerCore {
   private readonly seenSignatures = new Set<string>();
   private readonly weightsHash: string;
 
+  private readonly accept: (op: PrimitiveOp, config: ResolvedConfig) => boolean;
+
   constructor(private readonly init: WorkerInit, private readonly plugin: LoadedPlugin) {
     this.weightsHash = weightsHash(init.weights);
+    // generate only what the target can run (Target.supports)
+    this.accept = (op, config) => plugin.target.supports(op, config);
   }
 
-  async runItem(item: WorkItem): Promise<ItemResult> {
+  /** Run the scenario an item names; `onStart` sees it just before it runs (the watchdog keeps it). */
+  async runItem(item: WorkItem, onStart?: (scenario: Scenario) => void): Promise<ItemResult> {
     const { target, oracle } = this.plugin;
-    const scenario = generateScenario(item.id, { profile: this.init.profile, weights: this.init.weights });
+    const scenario = generateScenario(item.id, { profile: this.init.profile, weights: this.init.weights, accept: this.accept });
+    onStart?.(scenario);
     const expanded = expandScenario(scenario);
     const outcome = await runLockstep(target, expanded, this.init.run, oracle, { rulePairs: true });
     const newPairs: string[] = [];

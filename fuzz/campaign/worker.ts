@@ -26,8 +26,7 @@ async function pump(): Promise<void> {
       if (m.type === 'batch') {
         const results = [];
         for (const item of m.items) {
-          send({ type: 'start', index: item.index, id: item.id });
-          results.push(await core.runItem(item));
+          results.push(await core.runItem(item, (scenario) => send({ type: 'start', index: item.index, id: item.id, scenario })));
         }
         send({ type: 'results', results });
       } else {

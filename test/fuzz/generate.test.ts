@@ -81,4 +81,23 @@ describe('generator', () => {
     expect(s.ops.slice(1).every((o) => o.op === 'sysreg.read')).toBe(true);
     expect(s.ops.length).toBe(11);
   });
+
+  test('accept (Target.supports): configs and actions the target cannot run are not generated; without a filter nothing changes', () => {
+    // no GICD_IPRIORITYR and above (boot writes only GICD_CTLR and GICD_IGROUPR)
+    const accept = (op: { op: string; frame?: string; offset?: number }, c: { its: number; vcpus: number }) =>
+      c.its <= 1 && c.vcpus <= 8 && op.op !== 'kvm.signal_msi' && !(op.op === 'mmio.write' && op.frame === 'gicd' && op.offset! >= 0x400);
+    let withIts = 0;
+    for (let i = 0; i < 60; i++) {
+      const s = generateScenario(`acc:${i}`, { accept });
+      expect(s.config!.its).toBeLessThanOrEqual(1);
+      expect(s.config!.vcpus).toBeLessThanOrEqual(8);
+      for (const op of s.ops) {
+        expect(op.op).not.toBe('kvm.signal_msi');
+        if (op.op === 'mmio.write' && op.frame === 'gicd') expect(op.offset).toBeLessThan(0x400);
+      }
+      if (s.config!.its === 1) withIts++;
+      expect(JSON.stringify(generateScenario(`acc:${i}`, { accept: () => true }))).toBe(JSON.stringify(generateScenario(`acc:${i}`)));
+    }
+    expect(withIts).toBeGreaterThan(10);
+  });
 });
