@@ -25,6 +25,7 @@ const OPTIONS: OptionsSpec = {
   interval: { type: 'string', value: 'DURATION', description: 'stats.jsonl / status interval (default 2s)' },
   'step-budget': { type: 'number', value: 'N', description: 'ops a scenario may run before it counts as a step-budget finding (default 100000)' },
   timeout: { type: 'string', value: 'DURATION', description: 'time a scenario may run before it counts as a step-budget finding (default 10s)' },
+  'mutation-rate': { type: 'number', value: 'X', description: 'share of scenarios that mutate a corpus entry, 0..1 (default 0.3; 0 = no coverage feedback)' },
   hang: { type: 'string', value: 'DURATION', description: 'a worker busy this long with one scenario is hung: replaced, the scenario a finding (default 60s)' },
   plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults; default: the registered targets and the model)' },
   report: { type: 'boolean', description: 'build the report at the end (default on; --no-report to skip)' },
@@ -85,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!(rate >= 0 && rate <= 1)) throw new UsageError('--malformed-rate takes a number from 0 to 1');
     weights.malformedRate = rate;
   }
+  const mutationRate = o['mutation-rate'] as number | undefined;
+  if (mutationRate !== undefined && !(mutationRate >= 0 && mutationRate <= 1)) throw new UsageError('--mutation-rate takes a number from 0 to 1');
   const stepBudget = (o['step-budget'] as number | undefined) ?? 100_000;
   if (!Number.isInteger(stepBudget) || stepBudget < 1) throw new UsageError('--step-budget takes a positive integer');
   const timeout = duration('timeout', o.timeout) ?? 10_000;
@@ -115,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(plugin ? { plugin } : {}),
       ...(o.interval !== undefined ? { intervalMs: duration('interval', o.interval)! } : {}),
       ...(o.hang !== undefined ? { hangMs: duration('hang', o.hang)! } : {}),
+      ...(mutationRate !== undefined ? { mutationRate } : {}),
       status: process.stderr,
       minimizeFindings: o.minimize !== false,
       archivePrevious: o.replace === true,
