@@ -16,7 +16,7 @@ import { GICD, GICR, GICR_SGI, GITS } from './regs.js';
 import { ACTION_NAMES, defaultWeights, type ActionName, type Weights } from './weights.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@4';
+export const GENERATOR_VERSION = 'gen@5';
 
 export type Profile = 'full' | 'guest-only';
 export const PROFILES: readonly Profile[] = ['full', 'guest-only'];
@@ -394,7 +394,9 @@ class Generator {
           // route to a vCPU by affinity, sometimes to one that does not exist
           const target = this.r.chance(0.9) ? this.cpu() : this.config.vcpus + this.r.int(4);
           const a = vcpuAffinity(target);
-          this.mmioW(cpu, 'gicd', undefined, GICD.IROUTER + 8 * id, 64, (a.aff2 << 16) | (a.aff1 << 8) | a.aff0);
+          // sometimes IRM (bit 31, 1-of-N) or a nonzero Aff3 [39:32] (gic-arch.md 4.1)
+          const extra = this.r.chance(0.1) ? this.r.pick([1n << 31n, 1n << 32n]) : 0n;
+          this.mmioW(cpu, 'gicd', undefined, GICD.IROUTER + 8 * id, 64, BigInt((a.aff2 << 16) | (a.aff1 << 8) | a.aff0) | extra);
         }
     }
     return true;
@@ -459,7 +461,12 @@ class Generator {
   private pendActive(): boolean {
     const cpu = this.cpu();
     const which = this.r.pick([GICD.ISPENDR, GICD.ISPENDR, GICD.ICPENDR, GICD.ISACTIVER, GICD.ICACTIVER]);
-    if (this.r.chance(0.6)) {
+    if (this.r.chance(0.1)) {
+      // message-based SPIs: GICD_SETSPI_NSR / CLRSPI_NSR take an INTID (gic-arch.md 4.1)
+      const id = this.spi();
+      this.mmioW(cpu, 'gicd', undefined, this.r.chance(0.7) ? GICD.SETSPI_NSR : GICD.CLRSPI_NSR, 32, id);
+      this.st.noteRecent(0, id);
+    } else if (this.r.chance(0.6)) {
       const id = this.spi();
       this.mmioW(cpu, 'gicd', undefined, which + 4 * (id >> 5), 32, (1 << (id % 32)) >>> 0);
       if (which === GICD.ISPENDR) this.st.noteRecent(0, id);
@@ -554,6 +561,7 @@ class Generator {
     const reg = this.r.pick([
       'ICC_HPPIR1_EL1', 'ICC_HPPIR1_EL1', 'ICC_RPR_EL1', 'ICC_RPR_EL1', 'ICC_AP1R0_EL1', 'ISR_EL1', 'ISR_EL1', 'ICC_PMR_EL1',
       'ICC_BPR1_EL1', 'ICC_CTLR_EL1', 'ICC_IGRPEN1_EL1', 'ICC_HPPIR0_EL1', 'ICC_BPR0_EL1', 'ICC_SRE_EL1', 'ICC_AP0R0_EL1',
+      'ICC_IGRPEN0_EL1', 'ICC_AP1R1_EL1',
     ] as const);
     this.ops.push({ op: 'sysreg.read', cpu, reg });
     return true;
@@ -729,7 +737,9 @@ class Generator {
     const n = ref?.its ?? this.r.int(this.config.its);
     const device = ref?.device ?? this.r.small(63);
     const event = ref?.event ?? this.r.small(255);
-    this.ops.push({ op: 'kvm.signal_msi', address: toHex(itsTranslater(n)), data: event, devid: device, flags: 1 });
+    // mostly GITS_TRANSLATER; sometimes elsewhere in the ITS frame (KVM matches the whole frame, kvm-vgic.md 1.8)
+    const address = this.r.chance(0.9) ? itsTranslater(n) : itsBase(n) + 4 * this.r.int(0x8000);
+    this.ops.push({ op: 'kvm.signal_msi', address: toHex(address), data: event, devid: device, flags: 1 });
     if (ref) {
       const t = this.lpiTargetCpu(ref);
       const ev = this.st.eventOf(ref);
@@ -869,6 +879,13 @@ class Generator {
         return true;
       case 4:
         this.mmioR(cpu, 'gits', n, this.r.pick([GITS.IIDR, GITS.PIDR2, GITS.TYPER, GITS.CREADR]), 32);
+        if (this.r.chance(0.3)) {
+          // a CPU writing GITS_TRANSLATER itself (KVM ignores it, kvm-vgic.md 1.15), or the direct
+          // LPI registers GICR_SETLPIR / CLRLPIR (U25)
+          const ref = this.pickEvent();
+          if (ref && this.r.chance(0.5)) this.mmioW(cpu, 'gits', ref.its, GITS.TRANSLATER, 32, ref.event);
+          else this.mmioW(cpu, 'gicr', this.cpu(), this.r.chance(0.5) ? GICR.SETLPIR : GICR.CLRLPIR, 64, this.lpiId());
+        }
         return true;
       default:
         this.mmioR(cpu, 'gicd', undefined, this.r.pick([GICD.PIDR2, GICD.TYPER, GICD.CTLR]), 32);
@@ -1003,6 +1020,21 @@ class Generator {
 
   private deviceAttr(): boolean {
     if (!this.host) return false;
+    if (this.r.chance(0.3)) {
+      // the other vgic groups: CPU interface registers, line levels, addresses (kvm-vgic.md 1.8)
+      const vcpu = this.cpu();
+      switch (this.r.int(3)) {
+        case 0:
+          this.ops.push({ op: 'kvm.device_attr', device: 'vgic', group: 'CPU_SYSREGS', attr: { sysreg: this.r.pick(['ICC_PMR_EL1', 'ICC_BPR1_EL1', 'ICC_CTLR_EL1', 'ICC_IGRPEN1_EL1', 'ICC_AP1R0_EL1']), vcpu }, access: 'get' });
+          break;
+        case 1:
+          this.ops.push({ op: 'kvm.device_attr', device: 'vgic', group: 'LEVEL_INFO', attr: { intid: 32 * this.r.int(this.config.spis / 32 + 1), vcpu }, access: 'get' });
+          break;
+        default:
+          this.ops.push({ op: 'kvm.device_attr', device: 'vgic', group: 'ADDR', attr: this.r.pick(['DIST', 'REDIST'] as const), access: 'get' });
+      }
+      return true;
+    }
     const k = this.r.int(this.config.its ? 4 : 2);
     if (k === 0) {
       const id = this.spi();
@@ -1057,8 +1089,8 @@ class Generator {
       case 3: // SGI to affinities that do not exist
         this.ops.push({ op: 'sysreg.write', cpu, reg: 'ICC_SGI1R_EL1', value: toHex((BigInt(this.r.range(1, 255)) << 32n) | (BigInt(this.r.range(1, 255)) << 16n) | 0xffffn) });
         return;
-      case 4: // GICR_PROPBASER / PENDBASER rewritten while LPIs are enabled (U: ignored or not)
-        this.mmioW(cpu, 'gicr', this.cpu(), this.r.chance(0.5) ? GICR.PROPBASER : GICR.PENDBASER, 64, BigInt(RAM_BASE + 0x300000) | 7n);
+      case 4: // GICR_PROPBASER / PENDBASER rewritten while LPIs are enabled (U: ignored or not), PTZ set (bit 62)
+        this.mmioW(cpu, 'gicr', this.cpu(), this.r.chance(0.5) ? GICR.PROPBASER : GICR.PENDBASER, 64, BigInt(RAM_BASE + 0x300000) | 7n | (this.r.chance(0.3) ? 1n << 62n : 0n));
         return;
       case 5: // bad ioctl arguments (host)
       case 6:
@@ -1073,6 +1105,7 @@ class Generator {
     switch (this.r.int(6)) {
       case 0:
         this.ops.push({ op: 'kvm.irq_line', raw: this.r.u32(), level: this.r.int(2) });
+        if (this.r.chance(0.3)) this.ops.push({ op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: this.spi(), level: this.r.pick([2, 255]) });
         return;
       case 1:
         if (this.r.chance(0.5)) this.ops.push({ op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: this.r.pick([0, 31, 32 + this.config.spis, 1020, 5000]), level: 1 });

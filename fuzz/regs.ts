@@ -12,6 +12,7 @@ function at(name: string): number {
 
 export const GICD = {
   CTLR: at('GICD_CTLR'), TYPER: at('GICD_TYPER'), IIDR: at('GICD_IIDR'), PIDR2: at('GICD_PIDR2'),
+  SETSPI_NSR: at('GICD_SETSPI_NSR'), CLRSPI_NSR: at('GICD_CLRSPI_NSR'),
   IGROUPR: at('GICD_IGROUPR<n>'), ISENABLER: at('GICD_ISENABLER<n>'), ICENABLER: at('GICD_ICENABLER<n>'),
   ISPENDR: at('GICD_ISPENDR<n>'), ICPENDR: at('GICD_ICPENDR<n>'), ISACTIVER: at('GICD_ISACTIVER<n>'),
   ICACTIVER: at('GICD_ICACTIVER<n>'), IPRIORITYR: at('GICD_IPRIORITYR<n>'), ICFGR: at('GICD_ICFGR<n>'),
@@ -20,6 +21,7 @@ export const GICD = {
 export const GICR = {
   CTLR: at('GICR_CTLR'), IIDR: at('GICR_IIDR'), TYPER: at('GICR_TYPER'), WAKER: at('GICR_WAKER'),
   PROPBASER: at('GICR_PROPBASER'), PENDBASER: at('GICR_PENDBASER'), INVLPIR: at('GICR_INVLPIR'), INVALLR: at('GICR_INVALLR'),
+  SETLPIR: at('GICR_SETLPIR'), CLRLPIR: at('GICR_CLRLPIR'),
   SYNCR: at('GICR_SYNCR'),
 } as const;
 /** SGI_base frame: the per-PE copies of the GICD registers for INTIDs 0..31 */
@@ -30,6 +32,7 @@ export const GICR_SGI = {
 export const GITS = {
   CTLR: at('GITS_CTLR'), IIDR: at('GITS_IIDR'), TYPER: at('GITS_TYPER'), CBASER: at('GITS_CBASER'),
   CWRITER: at('GITS_CWRITER'), CREADR: at('GITS_CREADR'), BASER: at('GITS_BASER<n>'), PIDR2: at('GITS_PIDR2'),
+  TRANSLATER: at('GITS_TRANSLATER'),
 } as const;
 
 /** A stable register name for an MMIO access ("GICD_ISENABLER", "GITS_CWRITER", "GICD_reserved"). */
