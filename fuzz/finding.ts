@@ -32,7 +32,7 @@ export interface FindingContext {
 }
 
 export function buildFinding(scenario: Scenario, expanded: ExpandedScenario, outcome: RunOutcome, problem: Problem, ctx: FindingContext): Finding {
-  const known = ctx.expectations ? matchExpectation(ctx.expectations, problem.parts) : null;
+  const known = ctx.expectations ? matchExpectation(ctx.expectations, problem.parts, problem.context) : null;
   const f: Finding = {
     format: 'gicdiff/finding@1',
     signature: problem.signature,

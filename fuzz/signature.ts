@@ -4,7 +4,7 @@
 //   kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:cpuif.iar.ack
 // A target error is signed by its message with every number taken out.
 import type { ExpandedScenario, OpResult, PrimitiveOp } from '../spec/scenario.js';
-import { signatureString, type SignatureParts } from '../spec/expectations.js';
+import { signatureString, type MatchContext, type SignatureParts } from '../spec/expectations.js';
 import type { RunOutcome } from './lockstep.js';
 import { mmioRegisterName } from './regs.js';
 
@@ -16,6 +16,14 @@ export interface Problem {
   /** index in the expanded scenario of the op where it shows */
   opIndex: number;
   message: string;
+  /** the scenario and the ops before opIndex, for expectations that match on what caused it */
+  context: MatchContext;
+}
+
+/** How an op appears in a MatchContext history: "<op> <detail>". */
+export function opHistoryEntry(op: PrimitiveOp): string {
+  const d = opDetail(op);
+  return d ? `${op.op} ${d}` : op.op;
 }
 
 /** What an op touched, stably across seeds. */
@@ -104,7 +112,8 @@ export function problemOf(targetName: string, scenario: ExpandedScenario, outcom
       rule,
       rules,
     };
-    return { parts, signature: signatureString(parts), opIndex, message };
+    const context: MatchContext = { scenario: scenario.name, history: scenario.ops.slice(0, opIndex).map(opHistoryEntry) };
+    return { parts, signature: signatureString(parts), opIndex, message, context };
   };
   if (trace.status === 'target-error' || trace.status === 'step-budget') {
     const e = trace.error ?? { opIndex: trace.results.length, message: trace.status };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { expandScenario } from '../spec/expand.js';
 import { resultsEqual } from '../spec/expect-check.js';
-import { matchExpectation, signatureString, type Expectations, type SignatureParts } from '../spec/expectations.js';
+import { matchExpectation, signatureString, type Expectations, type MatchContext, type SignatureParts } from '../spec/expectations.js';
 import type { ExpandedScenario, PrimitiveOp, Scenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { loadScenarioFile, readJsonFile, ValidationError } from '../spec/validate.js';
@@ -92,7 +92,7 @@ export function loadRules(file: string, required = false): ReportRule[] {
 
 export type Runner = (target: Target, scenario: ExpandedScenario, options: RunOptions) => Promise<RunOutcome>;
 /** fuzz/signature.ts's problemOf: the signature of the first problem an outcome shows. */
-export type ProblemFinder = (target: string, scenario: ExpandedScenario, outcome: RunOutcome) => { parts: SignatureParts; opIndex: number } | null;
+export type ProblemFinder = (target: string, scenario: ExpandedScenario, outcome: RunOutcome) => { parts: SignatureParts; opIndex: number; context?: MatchContext } | null;
 
 export interface ConformanceOptions {
   run: Runner;
@@ -152,7 +152,7 @@ export function toResult(
   // Known when the first problem matches the expectations and nothing went wrong before it
   // (an expectation failing earlier is a separate problem nobody accepted).
   const problem = problemOf(target, s.expanded, outcome);
-  const entry = problem ? matchExpectation(expectations, problem.parts) : null;
+  const entry = problem ? matchExpectation(expectations, problem.parts, problem.context) : null;
   const earlier = problem ? result.failures.some((f) => f.opIndex !== undefined && f.opIndex < problem.opIndex) : true;
   if (problem && entry && !earlier) {
     result.outcome = 'known';

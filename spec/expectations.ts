@@ -22,6 +22,14 @@ export interface SignatureParts {
   rules: readonly string[];
 }
 
+/** Where a finding showed: lets an entry match on the scenario and on the ops that preceded it. */
+export interface MatchContext {
+  /** the scenario's name */
+  scenario?: string;
+  /** the ops before the diverging one, each rendered "<op> <detail>" like a signature */
+  history?: readonly string[];
+}
+
 /** Validate a parsed expectations document; throws ValidationError naming file, JSON path, problem. */
 export function validateExpectationsJson(value: unknown, file: string): Expectations {
   validateJson('expectations', value, file);
@@ -66,7 +74,9 @@ export function signatureString(p: Omit<SignatureParts, 'rules'>): string {
 }
 
 /** Does one entry's match describe this finding? Every field given must match. */
-export function entryMatches(m: Match, parts: SignatureParts): boolean {
+export function entryMatches(m: Match, parts: SignatureParts, context: MatchContext = {}): boolean {
+  if (m.scenarios !== undefined && (context.scenario === undefined || !anyMatches(m.scenarios, context.scenario))) return false;
+  if (m.after !== undefined && !(context.history ?? []).some((h) => anyMatches(m.after!, h))) return false;
   if (m.signature !== undefined && !anyMatches(m.signature, signatureString(parts))) return false;
   if (m.op !== undefined && !anyMatches(m.op, parts.op)) return false;
   if (m.detail !== undefined && !anyMatches(m.detail, parts.detail)) return false;
@@ -80,8 +90,8 @@ export function entryMatches(m: Match, parts: SignatureParts): boolean {
 }
 
 /** The first entry that matches, or null (the finding is new). Entries for another target never match. */
-export function matchExpectation(doc: Expectations, parts: SignatureParts): ExpectationEntry | null {
+export function matchExpectation(doc: Expectations, parts: SignatureParts, context: MatchContext = {}): ExpectationEntry | null {
   if (doc.target !== parts.target) return null;
-  for (const e of doc.entries) if (entryMatches(e.match, parts)) return e;
+  for (const e of doc.entries) if (entryMatches(e.match, parts, context)) return e;
   return null;
 }

@@ -608,6 +608,7 @@ class Campaign {
       signature: '',
       opIndex: 0,
       message: `${message} (scenario ${item.id}; the op is unknown: replay it with gicdiff repro)`,
+      context: { scenario: expanded.name },
     };
     problem.signature = signatureString(problem.parts);
     const outcome: RunOutcome = {

@@ -51,7 +51,7 @@ export class WorkerCore {
     const problem = outcome.unsupported ? null : problemOf(target.name, expanded, outcome);
     if (problem) {
       r.signature = problem.signature;
-      r.classification = matchExpectation(this.init.expectations, problem.parts) ? 'known' : 'new';
+      r.classification = matchExpectation(this.init.expectations, problem.parts, problem.context) ? 'known' : 'new';
       if (!this.seenSignatures.has(problem.signature)) {
         this.seenSignatures.add(problem.signature);
         r.finding = buildFinding(scenario, expanded, outcome, problem, {

@@ -42,7 +42,7 @@ export interface ExpectationEntry {
   rules?: string[];
 }
 /**
- * Every field given must match the finding (AND); a list inside a field means any of it (OR). Fields name the parts of a finding signature <target>:<op>[ <detail>]:<mismatch>:<rule>
+ * Every field given must match the finding (AND); a list inside a field means any of it (OR). Fields name the parts of a finding signature <target>:<op>[ <detail>]:<mismatch>:<rule>; scenarios and after match on the context of the finding rather than its signature
  */
 export interface Match {
   /**
@@ -72,4 +72,12 @@ export interface Match {
    * @maxItems 100
    */
   rules?: [Pattern, ...Pattern[]];
+  /**
+   * The scenario's name (directed suite: "<component>/<file>", e.g. "its/movi-pending"): the entry covers the divergence a conformance scenario pins
+   */
+  scenarios?: Pattern | [Pattern, ...Pattern[]];
+  /**
+   * Some op before the diverging one, rendered "<op> <detail>" as in signatures ("its.cmd MOVI+SYNC", "mmio.write GICD_IROUTER<n>"), matches: classifies a divergence by what caused it when it shows at a later op (an IAR)
+   */
+  after?: Pattern | [Pattern, ...Pattern[]];
 }

@@ -1,0 +1,49 @@
+// Expectation entries that match on the context of a finding: the scenario it showed in, and the
+// ops that preceded the diverging one (a lost LPI shows at an IAR; what caused it was a MOVI).
+import { matchExpectation, validateExpectationsJson, type Expectations, type SignatureParts } from '../../spec/expectations.js';
+import { problemOf } from '../../fuzz/signature.js';
+import type { ExpandedScenario } from '../../spec/scenario.js';
+import { resolveConfig } from '../../spec/scenario.js';
+import type { RunOutcome } from '../../fuzz/runner.js';
+
+const doc: Expectations = validateExpectationsJson({
+  format: 'gicdiff/expectations@1',
+  target: 'kvm',
+  entries: [
+    { id: 'lost-after-movi', match: { op: 'sysreg.read', detail: 'ICC_IAR1_EL1', after: 'its.cmd *MOVI*' }, reason: 'r', source: 's' },
+    { id: 'pinned', match: { scenarios: ['its/movall*'] }, reason: 'r', source: 's' },
+  ],
+}, 'inline');
+
+const iar: SignatureParts = { target: 'kvm', op: 'sysreg.read', detail: 'ICC_IAR1_EL1', mismatch: 'value-mismatch', rule: 'cpuif.iar1.ack', rules: ['cpuif.iar1.ack'] };
+
+test('"after" needs a matching earlier op; without context it never matches', () => {
+  expect(matchExpectation(doc, iar)).toBeNull();
+  expect(matchExpectation(doc, iar, { history: ['its.cmd MAPD+MAPTI', 'its.cmd INT'] })).toBeNull();
+  expect(matchExpectation(doc, iar, { history: ['its.cmd MAPD+MAPTI', 'its.cmd MOVI+SYNC'] })?.id).toBe('lost-after-movi');
+});
+
+test('"scenarios" matches the scenario name by glob', () => {
+  const other: SignatureParts = { ...iar, detail: 'ICC_RPR_EL1' };
+  expect(matchExpectation(doc, other, { scenario: 'its/movall-live-collection' })?.id).toBe('pinned');
+  expect(matchExpectation(doc, other, { scenario: 'its/movi-pending' })).toBeNull();
+});
+
+test('problemOf gives the scenario name and the ops before the divergence, rendered like signatures', () => {
+  const scenario: ExpandedScenario = {
+    name: 'its/x', config: resolveConfig({}), origin: [0, 1, 2],
+    ops: [
+      { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MOVI', device: 1, event: 2, collection: 3 }, { cmd: 'SYNC', target: 0 }] },
+      { op: 'wfi', cpu: 0 },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' },
+    ],
+  };
+  const outcome: RunOutcome = {
+    trace: { format: 'gicdiff/trace@1', scenario: 'its/x', target: 'kvm', results: [null, 'woken', '0x3ff'], status: 'complete' },
+    verdict: { ok: false, rules: [], maxCandidates: 1, divergence: { opIndex: 2, got: '0x3ff', allowed: ['0x2000'], rules: ['cpuif.iar1.ack'], message: 'm' } },
+    expectationFailures: [], coverage: [],
+  };
+  const p = problemOf('kvm', scenario, outcome)!;
+  expect(p.context).toEqual({ scenario: 'its/x', history: ['its.cmd MOVI+SYNC', 'wfi'] });
+  expect(matchExpectation(doc, p.parts, p.context)?.id).toBe('lost-after-movi');
+});
