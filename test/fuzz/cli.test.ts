@@ -1,6 +1,6 @@
 // gicdiff fuzz / repro / minimize / merge as processes: signals, exit codes, messages.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadFindingOrScenario } from '../../fuzz/finding.js';
@@ -66,4 +66,23 @@ describe('gicdiff fuzz as a process', () => {
       expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
     }
   }, 60000);
+
+  test('repro: exit 1 while it diverges, 0 once fixed; --bisect skips (125) what cannot run', async () => {
+    const dir = tmp('repro');
+    const file = path.join(dir, 'sgi5.json');
+    writeFileSync(file, JSON.stringify({
+      format: 'gicdiff/scenario@1', name: 'sgi5', config: { vcpus: 2, its: 0 },
+      ops: [{ op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x5000001' }, { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' }],
+    }));
+    const bad = await gicdiff(['repro', file, '--target', 'fake', '--plugin', PLUGIN]).done;
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/>>\s*1 \[1\] cpu0 mrs ICC_IAR1_EL1\s+-> 0x3ff/);
+    expect(bad.out).toMatch(/allowed: 0x5/);
+    expect(bad.out).toMatch(/diverges at op 1: fake:sysreg.read ICC_IAR1_EL1:value-mismatch:fake.iar/);
+    const good = await gicdiff(['repro', file, '--target', 'fake-ok', '--plugin', PLUGIN, '-q']).done;
+    expect(good.code).toBe(0);
+    expect(good.out).toMatch(/no divergence/);
+    const skip = await gicdiff(['repro', path.join(dir, 'missing.json'), '--target', 'fake', '--plugin', PLUGIN, '--bisect']).done;
+    expect(skip.code).toBe(125);
+  }, 30000);
 });

@@ -13,6 +13,7 @@ const OPTIONS: OptionsSpec = {
   context: { type: 'number', alias: 'C', value: 'N', description: 'print only N ops before the divergence (default: the whole trace)' },
   quiet: { type: 'boolean', alias: 'q', description: 'print only the verdict line' },
   plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults)' },
+  bisect: { type: 'boolean', description: 'for `git bisect run`: exit 125 (skip this commit) instead of 2 when the scenario cannot run' },
 };
 
 export const summary = 'replay a finding or scenario, print the annotated trace; exit 1 while it diverges';
@@ -22,13 +23,26 @@ FILE is a finding.json or minimized.json written by gicdiff fuzz, or any scenari
 the target in lockstep with the reference model and prints every op in readable form with its
 result; at the first divergence, what the architecture allows there, the rules involved and how
 the model explains it. Exit 1 while a divergence (or failed expectation, or target error) is
-there, 0 once there is none, 2 on bad input. Under \`git bisect run\` this finds the commit that
-fixed or introduced it.
+there, 0 once there is none, 2 on bad input. Under \`git bisect run gicdiff repro FILE --bisect\`
+this finds the commit that fixed or introduced it (--bisect exits 125, "skip", where it cannot run).
 
 options:
 ${formatOptions(OPTIONS)}`;
 
 export async function main(argv: string[]): Promise<number> {
+  const { options } = parseArgs(argv, OPTIONS);
+  if (!options.bisect) return repro(argv);
+  // git bisect run: 0 good, 1 bad, 125 skip (a commit where the scenario cannot be run at all)
+  try {
+    const code = await repro(argv);
+    return code === 2 ? 125 : code;
+  } catch (e) {
+    process.stderr.write(`gicdiff repro: cannot run here (${(e as Error).message}); skipping this commit\n`);
+    return 125;
+  }
+}
+
+async function repro(argv: string[]): Promise<number> {
   const { options, positional } = parseArgs(argv, OPTIONS);
   if (positional.length !== 1) throw new UsageError('give exactly one finding or scenario file');
   const { finding, scenario } = loadFindingOrScenario(positional[0]!);
