@@ -421,7 +421,8 @@ class Campaign {
     return { new: n, known: k };
   }
 
-  private statsLine(): StatsLine {
+  /** The figures now; rates are over the time since the last stats.jsonl line (`advance` starts a new interval). */
+  private statsLine(advance = true): StatsLine {
     const now = Date.now();
     const dt = Math.max(1, now - this.lastStats.t) / 1000;
     const line: StatsLine = {
@@ -442,7 +443,7 @@ class Campaign {
       corpus: this.corpus.length,
       workers: this.slots.length,
     };
-    this.lastStats = { t: now, scenarios: this.scenarios, ops: this.ops };
+    if (advance) this.lastStats = { t: now, scenarios: this.scenarios, ops: this.ops };
     return line;
   }
 
@@ -675,7 +676,7 @@ class Campaign {
           this.tick();
           nextTick = now + this.interval;
         } else if (this.statusOut.isTTY && now >= nextLive) {
-          this.statusOut.write(`\r\x1b[K${this.statusText({ ...this.statsLine() })}`);
+          this.statusOut.write(`\r\x1b[K${this.statusText(this.statsLine(false))}`);
           nextLive = now + 500;
         }
       }
