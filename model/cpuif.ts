@@ -84,20 +84,25 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
     else spurious = true;
   }
   if (spurious) x.rule('cpuif.iar1.spurious');
-  // Main line: acknowledge when some resolution allows it (the model target's choice); every other
-  // outcome on its own clone, made before the main line mutates s.
   if (takes.length === 0) return hex(SPURIOUS);
+  const first = takes[0]!;
+  if (takes.length === 1 && !spurious) {
+    activate(s, cpu, first);
+    return hex(first.intid);
+  }
+  // Several permitted outcomes (the model target's choice first: acknowledge when some resolution
+  // allows it). The observed result decides which one happened, so their effects are deferred and
+  // the oracle clones only for the survivors (machine.ts materialize).
   for (let i = 1; i < takes.length; i++) {
     const t = takes[i]!;
-    const st = s.clone();
-    activate(st, cpu, t);
-    x.branch(st, hex(t.intid), `U4/U16: acknowledge ${t.intid} (priority ${hex(t.prio)})`);
+    x.deferredBranch(s, hex(t.intid), `U4/U16: acknowledge ${t.intid} (priority ${hex(t.prio)})`, (st) => activate(st, cpu, t));
   }
-  if (spurious) x.branch(s.clone(), hex(SPURIOUS), 'U16: nothing signalled');
-  const first = takes[0]!;
-  activate(s, cpu, first);
+  if (spurious) x.deferredBranch(s, hex(SPURIOUS), 'U16: nothing signalled', noEffect);
+  x.apply = (st) => activate(st, cpu, first);
   return hex(first.intid);
 }
+
+function noEffect(): void {}
 
 function activate(s: State, cpu: number, c: Candidate): void {
   aprSet(s, cpu, c.group, groupPriority(s, cpu, c.prio, c.group));

@@ -68,6 +68,13 @@ export interface Alt {
   commit?: Commit | undefined;
   /** the permitted choice this alternative took (for explanations) */
   choice?: string | undefined;
+  /**
+   * Deferred outcome: the outcome's state is `state` after `apply` (and the wake-up check). Set
+   * where an op has many outcomes of which the observed result keeps one (IAR with equal-priority
+   * interrupts, U4): the alternatives share `state` and `materialize()` (machine.ts) clones only
+   * for outcomes that survive, instead of one clone per outcome per op.
+   */
+  apply?: ((s: State) => void) | undefined;
 }
 
 /** The execution context of one op on one candidate. */
@@ -77,6 +84,8 @@ export class Exec {
   commit: Commit | undefined = undefined;
   /** choice taken by the main line of execution */
   choice: string | undefined = undefined;
+  /** deferred effect of the main line (see Alt.apply): the handler returned without applying it */
+  apply: ((s: State) => void) | undefined = undefined;
 
   rule(id: string): void {
     this.rules.push(id);
@@ -84,6 +93,13 @@ export class Exec {
   /** Another permitted outcome: `state` must be a state no other outcome shares. */
   branch(state: State, result: Expected, choice: string, commit?: Commit): void {
     this.branches.push({ state, result, commit, choice });
+  }
+  /**
+   * Another permitted outcome whose effect is deferred (Alt.apply): `state` is the handler's own
+   * state, left unmutated, and the main line defers its effect too (`x.apply`).
+   */
+  deferredBranch(state: State, result: Expected, choice: string, apply: (s: State) => void): void {
+    this.branches.push({ state, result, choice, apply });
   }
 }
 

@@ -18,14 +18,48 @@ import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
 export function runOp(s: State, op: PrimitiveOp): { alts: Alt[]; rules: string[] } {
   const x = new Exec();
   const result = runGuarded(s, op, x);
-  const alts: Alt[] = [{ state: s, result, commit: x.commit, choice: x.choice }, ...x.branches];
+  const main: Alt = { state: s, result, commit: x.commit, choice: x.choice, apply: x.apply };
+  if (x.branches.length === 0) {
+    if (main.apply === undefined) afterOp(s, x);
+    return { alts: [main], rules: x.rules };
+  }
+  const alts: Alt[] = [main, ...x.branches];
   const seen = new Set<State>();
   for (const a of alts) {
-    if (seen.has(a.state)) continue;
+    if (a.apply !== undefined || seen.has(a.state)) continue;
     seen.add(a.state);
     afterOp(a.state, x);
   }
   return { alts, rules: x.rules };
+}
+
+/**
+ * Give every deferred outcome among `alts` (Alt.apply) its own state: a clone where another of
+ * `alts` still uses the shared state, else the shared state itself; then the wake-up check. Call
+ * on the outcomes that are kept (after matching the observed result); rules go to `rules`.
+ */
+export function materialize(alts: readonly Alt[], rules: string[]): void {
+  let deferred = 0;
+  for (const a of alts) if (a.apply !== undefined) deferred++;
+  if (deferred === 0) return;
+  const users = new Map<State, number>();
+  for (const a of alts) users.set(a.state, (users.get(a.state) ?? 0) + 1);
+  const x = new Exec();
+  for (const a of alts) {
+    const apply = a.apply;
+    if (apply === undefined) continue;
+    const n = users.get(a.state)!;
+    let st = a.state;
+    if (n > 1) {
+      users.set(st, n - 1);
+      st = st.clone();
+    }
+    apply(st);
+    a.apply = undefined;
+    a.state = st;
+    afterOp(st, x);
+  }
+  for (const r of x.rules) rules.push(r);
 }
 
 function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {

@@ -8,7 +8,7 @@ import type { Divergence, Verdict } from '../spec/verdict.js';
 import { canonicalResult } from '../spec/expect-check.js';
 import { describeOp, describeResult } from '../spec/describe-op.js';
 import { type Alt, describeExpected, type Expected, expectedMatches, ModelInputError, representative } from './exec.js';
-import { runOp } from './machine.js';
+import { materialize, runOp } from './machine.js';
 import { hppiOptions, signalOutcome } from './interrupts.js';
 import { groupPriority } from './priority.js';
 import { State } from './state.js';
@@ -177,17 +177,11 @@ class ModelOracle implements Oracle {
   observe(op: PrimitiveOp, result: OpResult): Divergence | null {
     const index = this.opIndex++;
     const { alts, rules } = this.expand(op);
-    this.noteRules(rules);
-    const survivors: State[] = [];
-    const seen = new Set<State>();
-    for (const a of alts) {
-      if (!expectedMatches(a.result, result)) continue;
-      if (seen.has(a.state)) continue;
-      seen.add(a.state);
-      a.commit?.(a.state, result);
-      survivors.push(a.state);
-    }
-    if (survivors.length === 0) {
+    const matched: Alt[] = [];
+    for (const a of alts) if (expectedMatches(a.result, result)) matched.push(a);
+    if (matched.length === 0) {
+      this.settle(alts, rules);
+      this.noteRules(rules);
       const allowed = uniqueResults(alts.map((a) => a.result));
       // keep going with every outcome, so a caller that continues still gets sensible answers
       this.cands = dedupe([...new Set(alts.map((a) => a.state))]);
@@ -199,6 +193,23 @@ class ModelOracle implements Oracle {
         message: `${describeOp(op)} returned ${describeResult(result)}; the architecture allows ${allowed.map(describeExpected).join(' or ')}`,
         explanation: explain(alts),
       };
+    }
+    this.settle(matched, rules);
+    this.noteRules(rules);
+    let survivors: State[];
+    if (matched.length === 1) {
+      const a = matched[0]!;
+      a.commit?.(a.state, result);
+      survivors = [a.state];
+    } else {
+      survivors = [];
+      const seen = new Set<State>();
+      for (const a of matched) {
+        if (seen.has(a.state)) continue;
+        seen.add(a.state);
+        a.commit?.(a.state, result);
+        survivors.push(a.state);
+      }
     }
     this.cands = survivors.length > 1 ? dedupe(survivors) : survivors;
     if (this.cands.length > this.max) this.max = this.cands.length;
@@ -218,6 +229,21 @@ class ModelOracle implements Oracle {
     return uniqueResults(alts.map((a) => a.result)).map(representative);
   }
 
+  /** deferred outcomes whose U2 set is restored once materialized (see priBitsIrrelevant) */
+  private readonly restoreAfter = new Map<Alt, number>();
+
+  /** materialize() the kept outcomes, then give deferred ones their full U2 set back */
+  private settle(kept: Alt[], rules: string[]): void {
+    materialize(kept, rules);
+    if (this.restoreAfter.size === 0) return;
+    for (const a of kept) {
+      const full = this.restoreAfter.get(a);
+      if (full !== undefined) a.state.priBits = full;
+    }
+    // a shared state no outcome kept still holds the chosen value: it is dropped with the alts
+    this.restoreAfter.clear();
+  }
+
   private expand(op: PrimitiveOp): { alts: Alt[]; rules: string[] } {
     const alts: Alt[] = [];
     const rules: string[] = [];
@@ -227,7 +253,13 @@ class ModelOracle implements Oracle {
     for (const st of states) {
       const r = runOp(st, op);
       const full = restore.get(st);
-      if (full !== undefined) for (const a of r.alts) a.state.priBits = full;
+      if (full !== undefined) {
+        // deferred outcomes run with the chosen value too: restored after materialize()
+        for (const a of r.alts) {
+          if (a.apply === undefined) a.state.priBits = full;
+          else this.restoreAfter.set(a, full);
+        }
+      }
       alts.push(...r.alts);
       rules.push(...r.rules);
     }

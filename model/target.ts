@@ -5,7 +5,7 @@
 import type { OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';
 import type { Target, TargetSession } from '../spec/target.js';
 import { representative } from './exec.js';
-import { runOp } from './machine.js';
+import { materialize, runOp } from './machine.js';
 import { State } from './state.js';
 
 export class ModelSession implements TargetSession {
@@ -21,6 +21,7 @@ export class ModelSession implements TargetSession {
   step(op: PrimitiveOp): OpResult {
     const { alts, rules } = runOp(this.s, op);
     const a = alts[0]!;
+    materialize([a], rules);
     const r = representative(a.result);
     a.commit?.(a.state, r);
     this.s = a.state;

@@ -7,7 +7,7 @@ import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig, Scenario 
 import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot, expandScenario } from '../../spec/expand.js';
 import { representative } from '../../model/exec.js';
-import { runOp } from '../../model/machine.js';
+import { materialize, runOp } from '../../model/machine.js';
 import { State } from '../../model/state.js';
 
 export const EXAMPLES_DIR = '/work/shared/examples';
@@ -29,6 +29,7 @@ export function runRandomModel(config: ResolvedConfig, ops: readonly PrimitiveOp
   for (const op of ops) {
     const { alts } = runOp(s, op);
     const a = alts[Math.floor(rng() * alts.length)]!;
+    materialize([a], []);
     const r = representative(a.result);
     a.commit?.(a.state, r);
     s = a.state;

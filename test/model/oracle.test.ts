@@ -6,7 +6,7 @@ import type { OpResult, PrimitiveOp } from '../../spec/scenario.js';
 import seedrandom from 'seedrandom';
 import { checkTrace, createOracle } from '../../model/oracle.js';
 import { State } from '../../model/state.js';
-import { runOp } from '../../model/machine.js';
+import { materialize, runOp } from '../../model/machine.js';
 import { representative } from '../../model/exec.js';
 import { RANDOM_CONFIG, runRandomModel, scenarioArb } from './helpers.js';
 
@@ -105,6 +105,7 @@ function runRandomState(ops: PrimitiveOp[], seed: string): State {
   for (const op of ops) {
     const { alts } = runOp(s, op);
     const alt = alts[Math.floor(rng() * alts.length)]!;
+    materialize([alt], []);
     alt.commit?.(alt.state, representative(alt.result));
     s = alt.state;
   }
