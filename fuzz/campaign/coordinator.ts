@@ -76,6 +76,7 @@ const DEFAULT_PLUGIN = fileURLToPath(new URL('./default-plugin.ts', import.meta.
 
 interface WorkerSlot {
   worker: Worker;
+  /** batches sent and not finished: the items not yet reported */
   inFlight: WorkItem[][];
   minimizing: number;
   ready: boolean;
@@ -301,7 +302,7 @@ class Campaign {
     while (slot.ready && !slot.dead && !this.stopReason && slot.inFlight.length < 2) {
       const items = this.takeBatch();
       if (!items.length) return;
-      slot.inFlight.push(items);
+      slot.inFlight.push(items.slice());
       this.post(slot, { type: 'batch', items });
     }
   }
@@ -312,8 +313,13 @@ class Campaign {
 
   // ---- results ---------------------------------------------------------------------------------
 
+  /** Results come one scenario at a time (a finding reaches the disk at once); a batch is done when all have come. */
   private onResults(slot: WorkerSlot, results: ItemResult[]): void {
-    slot.inFlight.shift();
+    for (const r of results) {
+      const batch = slot.inFlight.find((b) => b.some((x) => x.index === r.index));
+      if (batch) batch.splice(batch.findIndex((x) => x.index === r.index), 1);
+      while (slot.inFlight.length && slot.inFlight[0]!.length === 0) slot.inFlight.shift();
+    }
     slot.current = null;
     for (const r of results) this.onResult(slot, r);
     this.feed(slot);

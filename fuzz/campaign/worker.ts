@@ -24,11 +24,11 @@ async function pump(): Promise<void> {
       const m = queue.shift()!;
       if (m.type === 'stop') break;
       if (m.type === 'batch') {
-        const results = [];
+        // one message per scenario: a finding is written the moment its scenario ends
         for (const item of m.items) {
-          results.push(await core.runItem(item, (scenario) => send({ type: 'start', index: item.index, id: item.id, scenario })));
+          const r = await core.runItem(item, (scenario) => send({ type: 'start', index: item.index, id: item.id, scenario }));
+          send({ type: 'results', results: [r] });
         }
-        send({ type: 'results', results });
       } else {
         const t0 = Date.now();
         send({ type: 'start', signature: m.signature });
