@@ -4,6 +4,7 @@
 // Signature = <target>:<op>[ <detail>]:<mismatch>:<rule>, built by fuzz/signature.ts.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Expectations, ExpectationEntry, Match } from './gen/expectations.js';
 import { ValidationError, readJsonFile, validateJson } from './validate.js';
 
@@ -46,8 +47,11 @@ export function loadExpectationsFile(file: string): Expectations {
   return validateExpectationsJson(readJsonFile(file), file);
 }
 
+/** The project root (this file is spec/expectations.ts), so gicdiff finds its files from any folder. */
+const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
 /** spec/expectations/<target>.json under `root` when it exists, else an empty list. */
-export function loadTargetExpectations(target: string, root = process.cwd()): Expectations {
+export function loadTargetExpectations(target: string, root = PROJECT_ROOT): Expectations {
   const file = path.join(root, 'spec', 'expectations', `${target}.json`);
   if (!existsSync(file)) return { format: 'gicdiff/expectations@1', target, entries: [] };
   return loadExpectationsFile(file);
