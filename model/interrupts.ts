@@ -47,9 +47,10 @@ interface StaleLpi {
  * worse than every other interrupt's least competitive version.
  */
 export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate | null)[] {
-  // the priority mask is needed only once there is a candidate (the oracle resolves U2 only then)
-  let maskCache = -1;
-  const maskOf = (): number => (maskCache >= 0 ? maskCache : (maskCache = priMask(s)));
+  // the priority mask is needed only once there is a candidate (the oracle resolves U2 only then).
+  // No local closures here: this runs several times per op and tsx's keepNames wraps each closure
+  // creation in a defineProperty call.
+  let mask = -1;
   const det: Candidate[] = [];
   const g0 = groupEnabled(s, cpu, 0);
   const g1 = groupEnabled(s, cpu, 1);
@@ -60,7 +61,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
     if (!s.enabled[slot] || s.active[slot] || !isPending(s, slot)) continue;
     const g = s.group[slot]!;
     if (g === 1 ? !g1 : !g0) continue;
-    det.push({ intid: i, prio: s.prio[slot]! & maskOf(), group: g });
+    det.push({ intid: i, prio: s.prio[slot]! & (mask >= 0 ? mask : (mask = priMask(s))), group: g });
   }
   for (let spi = 0; spi < s.cfg.spis; spi++) {
     const slot = s.nPriv + spi;
@@ -74,7 +75,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       if (dpg) continue;
       x?.rule('dist.irouter.irm');
     }
-    det.push({ intid: spi + 32, prio: s.prio[slot]! & maskOf(), group: g });
+    det.push({ intid: spi + 32, prio: s.prio[slot]! & (mask >= 0 ? mask : (mask = priMask(s))), group: g });
   }
   const stale: StaleLpi[] = [];
   if (s.enableLpis[cpu] && g1) {
@@ -82,13 +83,13 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       const vs = propVersions(s, cpu, intid);
       if (vs.length === 1) {
         const b = vs[0]!;
-        if (b & 1) det.push({ intid, prio: b & 0xfc & maskOf(), group: 1 });
+        if (b & 1) det.push({ intid, prio: b & 0xfc & (mask >= 0 ? mask : (mask = priMask(s))), group: 1 });
         continue;
       }
       const prios: number[] = [];
       let canBeAbsent = false;
       for (const b of vs) {
-        if (b & 1) prios.push(b & 0xfc & maskOf());
+        if (b & 1) prios.push(b & 0xfc & (mask >= 0 ? mask : (mask = priMask(s))));
         else canBeAbsent = true;
       }
       stale.push({ intid, prios, canBeAbsent });
@@ -100,7 +101,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
     for (const [intid, rds] of s.lpiScoped) {
       if (!rds.has(cpu) || s.lpiPending[cpu]!.has(intid)) continue;
       const prios: number[] = [];
-      for (const b of propVersions(s, cpu, intid)) if (b & 1) prios.push(b & 0xfc & maskOf());
+      for (const b of propVersions(s, cpu, intid)) if (b & 1) prios.push(b & 0xfc & (mask >= 0 ? mask : (mask = priMask(s))));
       if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });
     }
   }
@@ -111,28 +112,18 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       const g = v >> 8;
       if (g === 1 ? s.igrpen1[cpu] !== 1 : s.igrpen0[cpu] !== 1) continue;
       if (intid < 32 + s.cfg.spis && s.active[intid < 32 ? cpu * 32 + intid : s.nPriv + intid - 32]) continue;
-      stale.push({ intid, prios: [v & 0xff & maskOf()], canBeAbsent: true, group: g });
+      stale.push({ intid, prios: [v & 0xff & (mask >= 0 ? mask : (mask = priMask(s)))], canBeAbsent: true, group: g });
       x?.rule(intid >= 8192 ? 'choice.u44.in-flight-until-sync' : 'choice.u6.state-change-race');
     }
   }
   let minDet = 256;
   for (const c of det) if (c.prio < minDet) minDet = c.prio;
   const out: (Candidate | null)[] = [];
-  // another stale LPI blocks priority p only if every version of it is enabled and better than p
-  const blocked = (p: number, except: number): boolean => {
-    for (const y of stale) {
-      if (y.intid === except || y.canBeAbsent) continue;
-      let worst = -1;
-      for (const q of y.prios) if (q > worst) worst = q;
-      if (worst < p) return true;
-    }
-    return false;
-  };
-  for (const c of det) if (c.prio === minDet && !blocked(c.prio, -1)) out.push(c);
+  for (const c of det) if (c.prio === minDet && !blocked(stale, c.prio, -1)) out.push(c);
   for (const y of stale) {
     const seen = new Set<number>();
     for (const p of y.prios) {
-      if (seen.has(p) || p > minDet || blocked(p, y.intid)) continue;
+      if (seen.has(p) || p > minDet || blocked(stale, p, y.intid)) continue;
       seen.add(p);
       out.push({ intid: y.intid, prio: p, group: y.group ?? 1 });
     }
@@ -140,6 +131,17 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
   if (det.length === 0 && stale.every((y) => y.canBeAbsent)) out.push(null);
   if (out.length > 1) x?.rule('choice.u4.equal-priority');
   return out;
+}
+
+/** Another stale LPI blocks priority p only if every version of it is enabled and better than p. */
+function blocked(stale: readonly StaleLpi[], p: number, except: number): boolean {
+  for (const y of stale) {
+    if (y.intid === except || y.canBeAbsent) continue;
+    let worst = -1;
+    for (const q of y.prios) if (q > worst) worst = q;
+    if (worst < p) return true;
+  }
+  return false;
 }
 
 /** Whether an interrupt is now a candidate of `cpu` (pending, enabled, inactive, routed there, group on). */

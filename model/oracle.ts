@@ -37,10 +37,12 @@ export const DEFAULT_MAX_CANDIDATES = 1024;
  */
 function mayHaveCandidate(s: State, cpu: number): boolean {
   if (s.lpiPending[cpu]!.size > 0 || s.ghosts[cpu]!.size > 0 || s.lpiScoped.size > 0) return true;
-  const check = (slot: number): boolean => s.enabled[slot] === 1 && s.active[slot] === 0 && (s.latch[slot] === 1 || (s.edge[slot] === 0 && s.line[slot] === 1));
-  for (let i = cpu * 32, e = i + 32; i < e; i++) if (check(i)) return true;
-  for (let i = s.nPriv; i < s.nSlots; i++) if (check(i)) return true;
+  for (let i = cpu * 32, e = i + 32; i < e; i++) if (maySignal(s, i)) return true;
+  for (let i = s.nPriv; i < s.nSlots; i++) if (maySignal(s, i)) return true;
   return false;
+}
+function maySignal(s: State, slot: number): boolean {
+  return s.enabled[slot] === 1 && s.active[slot] === 0 && (s.latch[slot] === 1 || (s.edge[slot] === 0 && s.line[slot] === 1));
 }
 
 /** Ops whose outcome may depend on the number of implemented priority bits (U2). */
@@ -85,14 +87,19 @@ function needsCes(s: State, op: PrimitiveOp): boolean {
  * priority bits mean the op does not depend on U2 and needs no split.
  */
 function decisionSignature(s: State, op: PrimitiveOp): string | null {
-  const sig = (cpu: number): string => hppiOptions(s, cpu, null)
-    .map((o) => (o === null ? 'n' : `${o.intid}/${o.group}/${signalOutcome(s, cpu, o)}/${groupPriority(s, cpu, o.prio, o.group)}`)).join(',');
-  if (op.op === 'wfi') return sig(op.cpu);
+  if (op.op === 'wfi') return hppiSignature(s, op.cpu);
   if (op.op !== 'sysreg.read') return null;
   switch (op.reg) {
-    case 'ICC_IAR1_EL1': case 'ICC_IAR0_EL1': case 'ICC_HPPIR1_EL1': case 'ICC_HPPIR0_EL1': case 'ISR_EL1': return sig(op.cpu);
+    case 'ICC_IAR1_EL1': case 'ICC_IAR0_EL1': case 'ICC_HPPIR1_EL1': case 'ICC_HPPIR0_EL1': case 'ISR_EL1': return hppiSignature(s, op.cpu);
     default: return null;
   }
+}
+function hppiSignature(s: State, cpu: number): string {
+  let sig = '';
+  for (const o of hppiOptions(s, cpu, null)) {
+    sig += o === null ? 'n,' : `${o.intid}/${o.group}/${signalOutcome(s, cpu, o)}/${groupPriority(s, cpu, o.prio, o.group)},`;
+  }
+  return sig;
 }
 
 /** When U2 is open but the op does not depend on it: the number of bits to run it with, else null. */

@@ -256,11 +256,6 @@ export class State {
 
   /** Same as `fingerprint() === o.fingerprint()`, without building the strings. */
   sameAs(o: State): boolean {
-    const eq = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => {
-      if (a.length !== b.length) return false;
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-      return true;
-    };
     if (this.gicdCtlr !== o.gicdCtlr || this.mem.writeHash !== o.mem.writeHash) return false;
     const arrays: [ArrayLike<number>, ArrayLike<number>][] = [
       [this.enabled, o.enabled], [this.latch, o.latch], [this.line, o.line], [this.active, o.active], [this.prio, o.prio],
@@ -355,6 +350,12 @@ export class State {
     parts.push(String(this.mem.writeHash));
     return parts.join('|');
   }
+}
+
+function eq(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export type Route =
