@@ -2,7 +2,8 @@
 // one finding with a count. A signature names the target, the kind of op and what it touched
 // (register name, never an INTID or an address), the kind of mismatch and the primary rule:
 //   kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:cpuif.iar.ack
-// A target error is signed by its message with every number taken out.
+// A target error is signed by its message with every number taken out. A guest op answered
+// "asleep" where it should have run (or the reverse) is signed "guest-op": the bug is the sleep state.
 import type { ExpandedScenario, OpResult, PrimitiveOp } from '../spec/scenario.js';
 import { signatureString, type MatchContext, type SignatureParts } from '../spec/expectations.js';
 import type { RunOutcome } from './lockstep.js';
@@ -123,7 +124,16 @@ export function problemOf(targetName: string, scenario: ExpandedScenario, outcom
   if (verdict && !verdict.ok) {
     const d = verdict.divergence;
     const op = scenario.ops[d.opIndex]!;
-    return make(d.opIndex, mismatchKind(op, d.got, d.allowed), d.rules[0] ?? 'none', d.rules, d.message);
+    const mismatch = mismatchKind(op, d.got, d.allowed);
+    const p = make(d.opIndex, mismatch, d.rules[0] ?? 'none', d.rules, d.message);
+    if (mismatch === 'wake-mismatch' && op.op !== 'wfi') {
+      // "asleep" where the op should have run (or the reverse): the bug is the vCPU's sleep
+      // state, whatever guest op happened to notice it — one signature for all of them
+      p.parts.op = 'guest-op';
+      p.parts.detail = '';
+      p.signature = signatureString(p.parts);
+    }
+    return p;
   }
   const f = outcome.expectationFailures[0];
   if (f) return make(f.opIndex, 'expectation', 'none', [], `op ${f.opIndex}: expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.got)}`);

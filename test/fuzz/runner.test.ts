@@ -146,4 +146,20 @@ describe('signature, finding, minimizer on generated scenarios', () => {
     writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ format: 'other' }));
     expect(() => loadFindingOrScenario(path.join(dir, 'bad.json'))).toThrow(/\/format: must be "gicdiff\/finding@1" or "gicdiff\/scenario@1"/);
   });
+
+  test('"asleep" where a guest op should have run is one signature whatever the op', async () => {
+    const asleep = (op: { op: string; cpu?: number }) => (op.op === 'sysreg.read' || op.op === 'mmio.read') && op.cpu === 1;
+    const sleepy: Target = { ...fakeTarget(), open: (c) => { const s = fakeTarget().open!(c); return { step: (op) => (asleep(op) ? 'asleep' : s.step(op)) }; } };
+    const sigs = new Set<string>();
+    const ops: Scenario['ops'] = [
+      { op: 'sysreg.read', cpu: 1, reg: 'ICC_PMR_EL1' },
+      { op: 'mmio.read', cpu: 1, frame: 'gicd', offset: 0x100, width: 32 },
+      { op: 'mmio.read', cpu: 1, frame: 'gicr', index: 1, offset: 0x14, width: 32 },
+    ];
+    for (const op of ops) {
+      const s = expandScenario(sgiScenario([op]));
+      sigs.add(problemOf('fake', s, await run(sleepy, s))!.signature);
+    }
+    expect([...sigs]).toEqual(['fake:guest-op:wake-mismatch:fake.read']);
+  });
 });
