@@ -50,7 +50,7 @@ export interface Match {
    */
   signature?: Pattern | [Pattern, ...Pattern[]];
   /**
-   * Op kind of the diverging op: sysreg.read, its.cmd, kvm.signal_msi, ...
+   * Op kind of the diverging op: sysreg.read, its.cmd, kvm.signal_msi, ...; guest-op when a guest op was answered asleep where it should have run or the reverse (mismatch wake-mismatch); scenario when a campaign worker hung or crashed on it
    */
   op?: Pattern | [Pattern, ...Pattern[]];
   /**
@@ -58,7 +58,7 @@ export interface Match {
    */
   detail?: Pattern | [Pattern, ...Pattern[]];
   /**
-   * Kind of mismatch: value-mismatch, errno-mismatch, result-mismatch, target-error, step-budget, expectation, oracle-bound
+   * Kind of mismatch: value-mismatch, errno-mismatch, return-mismatch (KVM_SIGNAL_MSI), wake-mismatch, memory-mismatch, bool-mismatch, attr-mismatch, migrate-mismatch, type-mismatch, target-error, step-budget, expectation, oracle-bound, oracle-error
    */
   mismatch?: Pattern | [Pattern, ...Pattern[]];
   /**
