@@ -31,7 +31,7 @@ export interface Candidate {
   group: number;
 }
 
-interface StaleLpi {
+export interface StaleLpi {
   intid: number;
   group?: number;
   /** priorities of the enabled versions */
@@ -47,21 +47,35 @@ interface StaleLpi {
  * worse than every other interrupt's least competitive version.
  */
 export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate | null)[] {
-  // the priority mask is needed only once there is a candidate (the oracle resolves U2 only then).
-  // No local closures here: this runs several times per op and tsx's keepNames wraps each closure
-  // creation in a defineProperty call.
-  let mask = -1;
+  const inputs = hppiInputs(s, cpu, x);
+  return inputs === null ? [null] : hppiResolve(s, inputs, x);
+}
+
+/** What the HPPI choice is made from, with priorities as stored (not yet masked by U2's bits). */
+export interface HppiInputs {
+  det: Candidate[];
+  stale: StaleLpi[];
+}
+
+/**
+ * Phase 1 of hppiOptions: the interrupts competing for `cpu`, or null when both groups are off.
+ * Independent of the number of priority bits, so the oracle's U2 check (oracle.ts
+ * priBitsIrrelevant) scans the interrupts and reads the LPI property bytes once, not per value.
+ * No local closures here: this runs several times per op and tsx's keepNames wraps each closure
+ * creation in a defineProperty call.
+ */
+export function hppiInputs(s: State, cpu: number, x: Exec | null): HppiInputs | null {
   const det: Candidate[] = [];
   const g0 = groupEnabled(s, cpu, 0);
   const g1 = groupEnabled(s, cpu, 1);
-  if (!g0 && !g1) return [null];
+  if (!g0 && !g1) return null;
   const base = cpu * 32;
   for (let i = 0; i < 32; i++) {
     const slot = base + i;
     if (!s.enabled[slot] || s.active[slot] || !isPending(s, slot)) continue;
     const g = s.group[slot]!;
     if (g === 1 ? !g1 : !g0) continue;
-    det.push({ intid: i, prio: s.prio[slot]! & (mask >= 0 ? mask : (mask = priMask(s))), group: g });
+    det.push({ intid: i, prio: s.prio[slot]!, group: g });
   }
   for (let spi = 0; spi < s.cfg.spis; spi++) {
     const slot = s.nPriv + spi;
@@ -75,7 +89,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       if (dpg) continue;
       x?.rule('dist.irouter.irm');
     }
-    det.push({ intid: spi + 32, prio: s.prio[slot]! & (mask >= 0 ? mask : (mask = priMask(s))), group: g });
+    det.push({ intid: spi + 32, prio: s.prio[slot]!, group: g });
   }
   const stale: StaleLpi[] = [];
   if (s.enableLpis[cpu] && g1) {
@@ -83,13 +97,13 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       const vs = propVersions(s, cpu, intid);
       if (vs.length === 1) {
         const b = vs[0]!;
-        if (b & 1) det.push({ intid, prio: b & 0xfc & (mask >= 0 ? mask : (mask = priMask(s))), group: 1 });
+        if (b & 1) det.push({ intid, prio: b & 0xfc, group: 1 });
         continue;
       }
       const prios: number[] = [];
       let canBeAbsent = false;
       for (const b of vs) {
-        if (b & 1) prios.push(b & 0xfc & (mask >= 0 ? mask : (mask = priMask(s))));
+        if (b & 1) prios.push(b & 0xfc);
         else canBeAbsent = true;
       }
       stale.push({ intid, prios, canBeAbsent });
@@ -101,7 +115,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
     for (const [intid, rds] of s.lpiScoped) {
       if (!rds.has(cpu) || s.lpiPending[cpu]!.has(intid)) continue;
       const prios: number[] = [];
-      for (const b of propVersions(s, cpu, intid)) if (b & 1) prios.push(b & 0xfc & (mask >= 0 ? mask : (mask = priMask(s))));
+      for (const b of propVersions(s, cpu, intid)) if (b & 1) prios.push(b & 0xfc);
       if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });
     }
   }
@@ -112,12 +126,33 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
       const g = v >> 8;
       if (g === 1 ? s.igrpen1[cpu] !== 1 : s.igrpen0[cpu] !== 1) continue;
       if (intid < 32 + s.cfg.spis && s.active[intid < 32 ? cpu * 32 + intid : s.nPriv + intid - 32]) continue;
-      stale.push({ intid, prios: [v & 0xff & (mask >= 0 ? mask : (mask = priMask(s)))], canBeAbsent: true, group: g });
+      stale.push({ intid, prios: [v & 0xff], canBeAbsent: true, group: g });
       x?.rule(intid >= 8192 ? 'choice.u44.in-flight-until-sync' : 'choice.u6.state-change-race');
     }
   }
+  return { det, stale };
+}
+
+/** Phase 2 of hppiOptions: the permitted HPPIs under the state's (resolved) number of priority bits. */
+export function hppiResolve(s: State, inputs: HppiInputs, x: Exec | null): (Candidate | null)[] {
+  const { det: rawDet, stale: rawStale } = inputs;
+  // the priority mask is needed only once there is a candidate (the oracle resolves U2 only then)
+  const mask = rawDet.length > 0 || rawStale.length > 0 ? priMask(s) : 0xff;
+  const det: Candidate[] = [];
   let minDet = 256;
-  for (const c of det) if (c.prio < minDet) minDet = c.prio;
+  for (const c of rawDet) {
+    const p = c.prio & mask;
+    det.push({ intid: c.intid, prio: p, group: c.group });
+    if (p < minDet) minDet = p;
+  }
+  const stale: StaleLpi[] = [];
+  for (const y of rawStale) {
+    const prios: number[] = [];
+    for (const p of y.prios) prios.push(p & mask);
+    const m: StaleLpi = { intid: y.intid, prios, canBeAbsent: y.canBeAbsent };
+    if (y.group !== undefined) m.group = y.group;
+    stale.push(m);
+  }
   const out: (Candidate | null)[] = [];
   for (const c of det) if (c.prio === minDet && !blocked(stale, c.prio, -1)) out.push(c);
   for (const y of stale) {

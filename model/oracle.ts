@@ -9,7 +9,7 @@ import { canonicalResult } from '../spec/expect-check.js';
 import { describeOp, describeResult } from '../spec/describe-op.js';
 import { type Alt, describeExpected, type Expected, expectedMatches, ModelInputError, representative } from './exec.js';
 import { materialize, runOp } from './machine.js';
-import { hppiOptions, signalOutcome } from './interrupts.js';
+import { hppiInputs, type HppiInputs, hppiResolve, signalOutcome } from './interrupts.js';
 import { groupPriority } from './priority.js';
 import { State } from './state.js';
 
@@ -82,21 +82,23 @@ function needsCes(s: State, op: PrimitiveOp): boolean {
 }
 
 /**
- * A signature of how a read-only decision comes out for the current priBits (IAR's choice of
- * interrupt and its group priority, HPPIR, ISR, WFI): equal signatures for every possible number of
- * priority bits mean the op does not depend on U2 and needs no split.
+ * Whether the op is a read-only decision about `cpu`'s HPPI (IAR's choice of interrupt and its
+ * group priority, HPPIR, ISR, WFI): its outcome depends on U2 only through that decision.
  */
-function decisionSignature(s: State, op: PrimitiveOp): string | null {
-  if (op.op === 'wfi') return hppiSignature(s, op.cpu);
+function hppiDecisionCpu(op: PrimitiveOp): number | null {
+  if (op.op === 'wfi') return op.cpu;
   if (op.op !== 'sysreg.read') return null;
   switch (op.reg) {
-    case 'ICC_IAR1_EL1': case 'ICC_IAR0_EL1': case 'ICC_HPPIR1_EL1': case 'ICC_HPPIR0_EL1': case 'ISR_EL1': return hppiSignature(s, op.cpu);
+    case 'ICC_IAR1_EL1': case 'ICC_IAR0_EL1': case 'ICC_HPPIR1_EL1': case 'ICC_HPPIR0_EL1': case 'ISR_EL1': return op.cpu;
     default: return null;
   }
 }
-function hppiSignature(s: State, cpu: number): string {
+
+/** How the HPPI decision comes out for the current priBits: equal for every value = no split needed. */
+function hppiSignature(s: State, cpu: number, inputs: HppiInputs | null): string {
+  if (inputs === null) return 'n,';
   let sig = '';
-  for (const o of hppiOptions(s, cpu, null)) {
+  for (const o of hppiResolve(s, inputs, null)) {
     sig += o === null ? 'n,' : `${o.intid}/${o.group}/${signalOutcome(s, cpu, o)}/${groupPriority(s, cpu, o.prio, o.group)},`;
   }
   return sig;
@@ -104,6 +106,10 @@ function hppiSignature(s: State, cpu: number): string {
 
 /** When U2 is open but the op does not depend on it: the number of bits to run it with, else null. */
 function priBitsIrrelevant(s: State, op: PrimitiveOp): number | null {
+  const cpu = hppiDecisionCpu(op);
+  if (cpu === null) return null;
+  // the competing interrupts do not depend on U2: collect them once, resolve per value
+  const inputs = hppiInputs(s, cpu, null);
   const all = s.priBits;
   let first: string | null = null;
   let pick = 0;
@@ -111,8 +117,7 @@ function priBitsIrrelevant(s: State, op: PrimitiveOp): number | null {
     for (let b = 4; b <= 8; b++) {
       if (!(all & (1 << b))) continue;
       s.priBits = 1 << b;
-      const g = decisionSignature(s, op);
-      if (g === null) return null;
+      const g = hppiSignature(s, cpu, inputs);
       if (first === null) { first = g; pick = 1 << b; } else if (g !== first) return null;
     }
   } finally {
