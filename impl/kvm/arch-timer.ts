@@ -1,6 +1,8 @@
 // The in-kernel virtual timer device as far as the vGIC sees it, after Linux
 // arch/arm64/kvm/arch_timer.c (kvm-vgic.md 1.7): PPI 27 owned by the timer, HW-mapped to the
-// host's virtual timer PPI (hwirq 27) at vCPU init, its level driven by the timer output
+// host's virtual timer PPI (hwirq 27) at the vCPU's first run (kvm_timer_enable, from
+// kvm_arch_vcpu_run_pid_change: a VMM restoring a VM writes the PPI's state while it is still a
+// plain interrupt, so userspace ISACTIVER writes take effect), its level driven by the timer output
 // (`timer.line`), get_input_level, the physical active state KVM uses to mask the host
 // interrupt while the guest owns it, and the host handler re-injecting a still-high line.
 import { VTIMER_PPI } from '../../spec/layout.js';
@@ -17,17 +19,33 @@ export const HOST_VTIMER_IRQ = 27;
 export class ArchTimer {
   /** the timer output (ISTATUS && ENABLE && !IMASK) per vCPU */
   private readonly level: Uint8Array;
+  /** kvm_timer_enable ran for this vCPU (timer->enabled) */
+  private readonly enabled: Uint8Array;
   hostIrqs = 0;
 
   constructor(private readonly dist: VgicDistState) {
     this.level = new Uint8Array(dist.nrVcpus);
-    for (const v of dist.vcpus) {
-      // kvm_timer_enable: kvm_vgic_set_owner + kvm_vgic_map_phys_irq
-      v.privateIrqs[VTIMER_PPI]!.owner = VTIMER_OWNER;
-      kvmVgicMapPhysIrq(dist, v, HOST_VTIMER_IRQ, VTIMER_PPI, HOST_VTIMER_HWIRQ);
-    }
+    this.enabled = new Uint8Array(dist.nrVcpus);
     // kvm_arch_timer_get_input_level
     dist.getInputLevel = (vcpu, intid) => intid === VTIMER_PPI && this.level[vcpu.vcpuId] === 1;
+  }
+
+  isEnabled(vcpu: VgicCpuState): boolean {
+    return this.enabled[vcpu.vcpuId] === 1;
+  }
+
+  /**
+   * kvm_timer_enable, at the vCPU's first run: timer_irqs_are_valid takes ownership of the PPI
+   * (kvm_vgic_set_owner), kvm_vgic_map_phys_irq makes it HW-mapped. Until then the output only
+   * changed the timer's own state (the injection was refused: wrong owner); the first load's
+   * kvm_timer_update_irq brings the vGIC's line up to date.
+   */
+  enable(vcpu: VgicCpuState): void {
+    if (this.enabled[vcpu.vcpuId]) return;
+    this.enabled[vcpu.vcpuId] = 1;
+    vcpu.privateIrqs[VTIMER_PPI]!.owner = VTIMER_OWNER;
+    kvmVgicMapPhysIrq(this.dist, vcpu, HOST_VTIMER_IRQ, VTIMER_PPI, HOST_VTIMER_HWIRQ);
+    if (this.levelOf(vcpu)) kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, true, VTIMER_OWNER);
   }
 
   levelOf(vcpu: VgicCpuState): boolean {
@@ -38,6 +56,7 @@ export class ArchTimer {
   setLine(vcpu: VgicCpuState, loadedPcpu: number, level: boolean): void {
     if (this.levelOf(vcpu) === level) return;
     this.level[vcpu.vcpuId] = level ? 1 : 0;
+    if (!this.enabled[vcpu.vcpuId]) return; // not yet run: enable() injects the level
     if (loadedPcpu >= 0) this.dist.phys.setPending(loadedPcpu, HOST_VTIMER_HWIRQ, level);
     kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, level, VTIMER_OWNER);
     // The host took the forwarded interrupt and left it active for the guest to deactivate.

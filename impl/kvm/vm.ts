@@ -157,6 +157,8 @@ export class KvmVm {
     v.lastPcpu = pcpu;
     v.vgic.cpuif.pcpu = pcpu;
     this.counters.loads++;
+    // First KVM_RUN: kvm_arch_vcpu_run_pid_change -> kvm_timer_enable, before vcpu_load.
+    this.timer.enable(v.vgic);
     this.timer.load(v.vgic, pcpu);
     this.dist.v4?.load(v.vgic, pcpu);
   }
