@@ -299,6 +299,8 @@ function usedCpus(s: Scenario): Set<number> {
       if (c.cmd === 'MAPC' || c.cmd === 'SYNC') used.add(c.target);
       if (c.cmd === 'MOVALL') { used.add(c.from); used.add(c.to); }
     }
+    if (op.op === 'kvm.irq_line' && op.type === 'ppi' && op.vcpu !== undefined) used.add(op.vcpu);
+    if (op.op === 'kvm.device_attr' && typeof op.attr === 'object' && op.attr.vcpu !== undefined) used.add(op.attr.vcpu);
     if (op.op === 'sysreg.write' && op.reg.includes('SGI')) {
       const v = parseHex(op.value);
       if (((v >> 16n) & 0xffn) === 0n && !((v >> 40n) & 1n)) for (let k = 0; k < 16; k++) if ((v >> BigInt(k)) & 1n) used.add(k);
