@@ -8,6 +8,7 @@ import type { Shard } from '../../campaign/summary.js';
 import { PROFILES, type Profile } from '../../generate.js';
 import { defaultWeights, loadWeightsFile } from '../../weights.js';
 import { finishWithReport } from '../../campaign/report-hook.js';
+import { loadTarget } from '../load-target.js';
 
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: 'the target to fuzz (kvm, model, qemu...)' },
@@ -92,17 +93,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(stepBudget) || stepBudget < 1) throw new UsageError('--step-budget takes a positive integer');
   const timeout = duration('timeout', o.timeout) ?? 10_000;
   const plugin = o.plugin as string | undefined;
-  if (!plugin) {
-    // check the target here, with a clear message, before any worker starts
-    await import('../../targets.js');
-    const { getTarget, targetNames } = await import('../../../spec/target.js');
-    const t = getTarget(target);
-    if (!t) throw new UsageError(`no target named ${JSON.stringify(target)}; registered targets: ${targetNames().join(', ') || '(none)'}`);
-    const why = t.unavailable?.();
-    if (why) {
-      process.stderr.write(`gicdiff fuzz: target ${target} cannot run on this machine: ${why}\n`);
-      return 2;
-    }
+  // check the target here, with a clear message, before any worker starts or any file is written
+  const { target: t } = await loadTarget(target, plugin);
+  const why = t.unavailable?.();
+  if (why) {
+    process.stderr.write(`gicdiff fuzz: target ${target} cannot run on this machine: ${why}\n`);
+    return 2;
   }
   const expectations = o.expectations ? loadExpectationsFile(o.expectations as string) : loadTargetExpectations(target);
   const seed = (o.seed as string | undefined) ?? String(Date.now());
