@@ -87,6 +87,23 @@ export class GuestMemory {
     this.writeHash = h;
   }
 
+  /**
+   * The first address in [addr, end) on a page that was ever written, or `end`: everything before
+   * it reads as zero (lets table walks skip never-written memory instead of reading it).
+   */
+  nextWrittenAddr(addr: number, end: number): number {
+    const first = Math.floor(addr / PAGE_SIZE);
+    const last = Math.floor((end - 1) / PAGE_SIZE);
+    if (this.pages.has(first)) return addr;
+    let best = -1;
+    if (last - first <= 64) {
+      for (let pn = first + 1; pn <= last; pn++) if (this.pages.has(pn)) { best = pn; break; }
+    } else {
+      for (const pn of this.pages.keys()) if (pn > first && pn <= last && (best < 0 || pn < best)) best = pn;
+    }
+    return best < 0 ? end : Math.max(addr, best * PAGE_SIZE);
+  }
+
   writeByte(addr: number, v: number): void {
     const p = this.writablePage(Math.floor(addr / PAGE_SIZE));
     p[addr & PAGE_MASK] = v;

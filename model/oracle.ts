@@ -313,14 +313,25 @@ function dedupe(states: State[]): State[] {
     }
     return out;
   }
-  const byKey = new Map<string, State>();
+  // bucket by hash (cheap, no strings), confirm with sameAs inside a bucket
+  const out: State[] = [];
+  const buckets = new Map<number, State[]>();
   for (const s of states) {
-    const k = s.fingerprint();
-    const prev = byKey.get(k);
-    if (prev === undefined) byKey.set(k, s);
-    else mergeInto(prev, s);
+    const k = s.hash();
+    const bucket = buckets.get(k);
+    if (bucket === undefined) {
+      buckets.set(k, [s]);
+      out.push(s);
+      continue;
+    }
+    let same: State | undefined;
+    for (const o of bucket) if (o.sameAs(s)) { same = o; break; }
+    if (same === undefined) {
+      bucket.push(s);
+      out.push(s);
+    } else mergeInto(same, s);
   }
-  return [...byKey.values()];
+  return out;
 }
 
 /** `s` is indistinguishable from `into` but for parameters: widen them (reopen differing policies). */

@@ -111,28 +111,37 @@ function clearStaleEntries(s: State, n: number, apply = true): boolean {
   if (b0 >> 63n && !((b0 >> 62n) & 1n)) {
     const t = flatTable(b0);
     if (s.mem.inRam(t.base, t.bytes)) {
-      const buf = s.mem.read(t.base, t.bytes);
-      const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const end = t.base + t.entries * t.esz;
       for (let d = 0; d < t.entries; d++) {
-        if ((v.getUint32(d * t.esz + 4, true) >>> 31) === 0 || its.devices.has(d)) continue;
+        // never-written memory holds no valid entry: jump over it
+        const a = t.base + d * t.esz;
+        const next = Math.floor((s.mem.nextWrittenAddr(a, end) - t.base) / t.esz);
+        if (next > d) { d = next - 1; continue; }
+        if ((s.mem.readByte(a + 7) >>> 7) === 0 || its.devices.has(d)) continue; // Valid, bit 63
         found = true;
-        if (apply) s.mem.writeU64(t.base + d * t.esz, 0n);
+        if (apply) s.mem.writeU64(a, 0n);
       }
     }
   }
   for (const dev of its.devices.values()) {
     const len = 2 ** (dev.size + 1) * 8;
     if (!s.mem.inRam(dev.itt, len)) continue;
-    const buf = s.mem.read(dev.itt, len);
-    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const end = dev.itt + len;
     for (let e = 0; e < len / 8; e++) {
-      if (v.getUint32(e * 8, true) === 0 && v.getUint32(e * 8 + 4, true) === 0) continue;
-      if (dev.ites.has(e)) continue;
+      const a = dev.itt + e * 8;
+      const next = Math.floor((s.mem.nextWrittenAddr(a, end) - dev.itt) / 8);
+      if (next > e) { e = next - 1; continue; }
+      if (dev.ites.has(e) || !nonZero8(s, a)) continue;
       found = true;
-      if (apply) s.mem.writeU64(dev.itt + e * 8, 0n);
+      if (apply) s.mem.writeU64(a, 0n);
     }
   }
   return found;
+}
+
+function nonZero8(s: State, a: number): boolean {
+  for (let i = 0; i < 8; i++) if (s.mem.readByte(a + i) !== 0) return true;
+  return false;
 }
 
 /**
@@ -189,12 +198,18 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
   if (!(b0 >> 63n)) return 0;
   // a flat table is read once; an invalid DTE just moves on to the next DeviceID
   const flat = !((b0 >> 62n) & 1n) ? flatTable(b0) : null;
-  const flatBuf = flat !== null && s.mem.inRam(flat.base, flat.bytes) ? s.mem.read(flat.base, flat.bytes) : null;
-  const flatView = flatBuf !== null ? new DataView(flatBuf.buffer, flatBuf.byteOffset, flatBuf.byteLength) : null;
+  const flatInRam = flat !== null && s.mem.inRam(flat.base, flat.bytes);
   const entries = flat !== null ? Math.min(flat.entries, 2 ** 16) : 2 ** 16;
   let d = 0;
   while (d < entries) {
-    if (flatView !== null && flat !== null && (flatView.getUint32(d * flat.esz + 4, true) >>> 31) === 0) { d++; continue; }
+    if (flatInRam && flat !== null) {
+      // never-written memory holds only invalid DTEs: jump over it
+      const a = flat.base + d * flat.esz;
+      const w = s.mem.nextWrittenAddr(a, flat.base + entries * flat.esz);
+      const next = Math.floor((w - flat.base) / flat.esz);
+      if (next > d) { d = next; continue; }
+      if ((s.mem.readByte(a + 7) >>> 7) === 0) { d++; continue; } // Valid, bit 63
+    }
     const a = tableEntryAddr(s, b0, d);
     if (a === null) {
       // outside the table (or an invalid level-1 entry): go on with the next ID

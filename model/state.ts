@@ -69,6 +69,11 @@ export class State {
   readonly nPriv: number;
   readonly nSlots: number;
 
+  /** backing store of every Uint8Array field / every Uint32Array field (packed in bindViews) */
+  private readonly bytes: Uint8Array;
+  private readonly bytesAsWords: Int32Array;
+  private readonly words: Uint32Array;
+
   // ---- SGIs, PPIs, SPIs (gic-arch.md 2.3: latch, line, active) ----
   enabled: Uint8Array;
   latch: Uint8Array;
@@ -151,17 +156,23 @@ export class State {
     this.nPriv = v * 32;
     this.nSlots = this.nPriv + cfg.spis;
     const n = this.nSlots;
+    // every byte-wide field lives in one buffer and every 32-bit one in another (packedViews):
+    // clone() copies two buffers, hash() and sameAs() walk them as 32-bit words
+    const bytes = new Uint8Array(packedBytes(cfg));
+    const words = new Uint32Array(cfg.spis + 17 * v);
+    this.enabled = this.latch = this.line = this.active = this.prio = this.group = this.edge = bytes;
+    this.irouterAff3 = this.pmr = this.bpr0 = this.bpr1 = this.cbpr = this.eoiMode = this.igrpen0 = this.igrpen1 = bytes;
+    this.asleep = this.waker = this.enableLpis = bytes;
+    this.irouter = this.apr = this.ctlrDpg = words;
+    this.bytes = bytes;
+    this.bytesAsWords = new Int32Array(bytes.buffer);
+    this.words = words;
+    this.bindViews();
     if (empty) {
       // filled by clone()
-      this.enabled = this.latch = this.line = this.active = this.prio = this.group = this.edge = new Uint8Array(0);
-      this.irouter = new Uint32Array(0);
-      this.irouterAff3 = this.pmr = this.bpr0 = this.bpr1 = this.cbpr = this.eoiMode = this.igrpen0 = this.igrpen1 = new Uint8Array(0);
-      this.apr = new Uint32Array(0);
       this.ackStack = [];
       this.ghosts = [];
-      this.asleep = this.waker = this.enableLpis = new Uint8Array(0);
       this.propbaser = this.pendbaser = [];
-      this.ctlrDpg = new Uint32Array(0);
       this.lpiPending = [];
       this.its = [];
       this.itsAbiRev = [];
@@ -171,36 +182,17 @@ export class State {
     // VM creation state (gic-arch.md 4.1 "take the initial state from the VM as created"; the
     // documented KVM defaults, kvm-vgic.md 1.1): SGIs enabled, everything else disabled; inactive, not pending,
     // priority 0, Group 1; SGIs edge, PPIs level, SPIs edge; SPIs routed to the PE with affinity 0.
-    this.enabled = new Uint8Array(n);
     // SGIs enabled at VM creation (kvm-vgic.md 1.1, kvm_vgic_vcpu_init; whether SGIs are enabled
     // at reset, or permanently, is IMPDEF in the architecture)
     for (let c = 0; c < v; c++) for (let i = 0; i < 16; i++) this.enabled[c * 32 + i] = 1;
-    this.latch = new Uint8Array(n);
-    this.line = new Uint8Array(n);
-    this.active = new Uint8Array(n);
-    this.prio = new Uint8Array(n);
-    this.group = new Uint8Array(n).fill(1);
-    this.edge = new Uint8Array(n);
+    this.group.fill(1);
     for (let c = 0; c < v; c++) for (let i = 0; i < 16; i++) this.edge[c * 32 + i] = 1;
     for (let i = this.nPriv; i < n; i++) this.edge[i] = 1;
-    this.irouter = new Uint32Array(cfg.spis);
-    this.irouterAff3 = new Uint8Array(cfg.spis);
-    this.pmr = new Uint8Array(v);
-    this.bpr0 = new Uint8Array(v);
-    this.bpr1 = new Uint8Array(v);
-    this.cbpr = new Uint8Array(v);
-    this.eoiMode = new Uint8Array(v);
-    this.igrpen0 = new Uint8Array(v);
-    this.igrpen1 = new Uint8Array(v);
-    this.apr = new Uint32Array(v * 16);
     this.ackStack = Array.from({ length: v }, () => []);
     this.ghosts = Array.from({ length: v }, () => new Map<number, number>());
-    this.asleep = new Uint8Array(v);
-    this.waker = new Uint8Array(v).fill(1);
-    this.enableLpis = new Uint8Array(v);
+    this.waker.fill(1);
     this.propbaser = new Array<bigint>(v).fill(0n);
     this.pendbaser = new Array<bigint>(v).fill(0n);
-    this.ctlrDpg = new Uint32Array(v);
     this.lpiPending = Array.from({ length: v }, () => new Set<number>());
     this.its = Array.from({ length: cfg.its }, () => new ItsState());
     this.itsAbiRev = new Array<number>(cfg.its).fill(0);
@@ -209,34 +201,46 @@ export class State {
     for (let i = 0; i < cfg.spis; i++) this.routes.set(i, [{ kind: 'irqchip', pin: i }]);
   }
 
+  /** Lay the typed-array fields out over `bytes` and `words` (sizes as in packedBytes). */
+  private bindViews(): void {
+    const n = this.nSlots;
+    const v = this.cfg.vcpus;
+    const spis = this.cfg.spis;
+    const b = this.bytes;
+    let o = 0;
+    this.enabled = b.subarray(o, (o += n));
+    this.latch = b.subarray(o, (o += n));
+    this.line = b.subarray(o, (o += n));
+    this.active = b.subarray(o, (o += n));
+    this.prio = b.subarray(o, (o += n));
+    this.group = b.subarray(o, (o += n));
+    this.edge = b.subarray(o, (o += n));
+    this.irouterAff3 = b.subarray(o, (o += spis));
+    this.pmr = b.subarray(o, (o += v));
+    this.bpr0 = b.subarray(o, (o += v));
+    this.bpr1 = b.subarray(o, (o += v));
+    this.cbpr = b.subarray(o, (o += v));
+    this.eoiMode = b.subarray(o, (o += v));
+    this.igrpen0 = b.subarray(o, (o += v));
+    this.igrpen1 = b.subarray(o, (o += v));
+    this.asleep = b.subarray(o, (o += v));
+    this.waker = b.subarray(o, (o += v));
+    this.enableLpis = b.subarray(o, (o += v));
+    const w = this.words;
+    this.irouter = w.subarray(0, spis);
+    this.apr = w.subarray(spis, spis + 16 * v);
+    this.ctlrDpg = w.subarray(spis + 16 * v, spis + 17 * v);
+  }
+
   clone(): State {
     const s = new State(this.cfg, true);
-    s.enabled = this.enabled.slice();
-    s.latch = this.latch.slice();
-    s.line = this.line.slice();
-    s.active = this.active.slice();
-    s.prio = this.prio.slice();
-    s.group = this.group.slice();
-    s.edge = this.edge.slice();
-    s.irouter = this.irouter.slice();
-    s.irouterAff3 = this.irouterAff3.slice();
+    s.bytes.set(this.bytes);
+    s.words.set(this.words);
     s.gicdCtlr = this.gicdCtlr;
-    s.pmr = this.pmr.slice();
-    s.bpr0 = this.bpr0.slice();
-    s.bpr1 = this.bpr1.slice();
-    s.cbpr = this.cbpr.slice();
-    s.eoiMode = this.eoiMode.slice();
-    s.igrpen0 = this.igrpen0.slice();
-    s.igrpen1 = this.igrpen1.slice();
-    s.apr = this.apr.slice();
     s.ackStack = this.ackStack.map((a) => a.slice());
     s.ghosts = this.ghosts.map((g) => (g.size === 0 ? new Map<number, number>() : new Map(g)));
-    s.asleep = this.asleep.slice();
-    s.waker = this.waker.slice();
-    s.enableLpis = this.enableLpis.slice();
     s.propbaser = this.propbaser.slice();
     s.pendbaser = this.pendbaser.slice();
-    s.ctlrDpg = this.ctlrDpg.slice();
     s.lpiPending = this.lpiPending.map((p) => new Set(p));
     s.lpiStale = new Map([...this.lpiStale].map(([k, v]) => [k, v.slice()]));
     s.lpiScoped = this.lpiScoped.size === 0 ? new Map() : new Map([...this.lpiScoped].map(([k, v]) => [k, new Set(v)]));
@@ -257,14 +261,8 @@ export class State {
   /** Same as `fingerprint() === o.fingerprint()`, without building the strings. */
   sameAs(o: State): boolean {
     if (this.gicdCtlr !== o.gicdCtlr || this.mem.writeHash !== o.mem.writeHash) return false;
-    const arrays: [ArrayLike<number>, ArrayLike<number>][] = [
-      [this.enabled, o.enabled], [this.latch, o.latch], [this.line, o.line], [this.active, o.active], [this.prio, o.prio],
-      [this.group, o.group], [this.edge, o.edge], [this.irouter, o.irouter], [this.irouterAff3, o.irouterAff3], [this.pmr, o.pmr],
-      [this.bpr0, o.bpr0], [this.bpr1, o.bpr1], [this.cbpr, o.cbpr], [this.eoiMode, o.eoiMode], [this.igrpen0, o.igrpen0],
-      [this.igrpen1, o.igrpen1], [this.apr, o.apr], [this.asleep, o.asleep], [this.waker, o.waker], [this.enableLpis, o.enableLpis],
-      [this.ctlrDpg, o.ctlrDpg], [this.itsAbiRev, o.itsAbiRev],
-    ];
-    for (const [a, b] of arrays) if (!eq(a, b)) return false;
+    // every typed-array field at once (bindViews); padding bytes are never written
+    if (!eq(this.bytesAsWords, o.bytesAsWords) || !eq(this.words, o.words) || !eq(this.itsAbiRev, o.itsAbiRev)) return false;
     for (let c = 0; c < this.cfg.vcpus; c++) {
       if (this.propbaser[c] !== o.propbaser[c] || this.pendbaser[c] !== o.pendbaser[c]) return false;
       if (!eq(this.ackStack[c]!, o.ackStack[c]!)) return false;
@@ -317,6 +315,44 @@ export class State {
   }
 
   /**
+   * A number equal for any two states `sameAs` calls equal (the converse need not hold): the
+   * oracle buckets candidates by it and runs `sameAs` only inside a bucket, instead of building
+   * `fingerprint()` strings for every candidate after every op. Unordered collections (sets,
+   * maps) contribute an order-independent sum; policies, `priBits` and `ces` are left out.
+   */
+  hash(): number {
+    let h = mixArray(0x9e3779b9, this.bytesAsWords);
+    h = mixArray(h, this.words);
+    h = mixArray(h, this.itsAbiRev);
+    h = mix(h, this.gicdCtlr); h = mix(h, this.mem.writeHash);
+    for (let c = 0; c < this.ackStack.length; c++) {
+      h = mixArray(h, this.ackStack[c]!);
+      let u = 0;
+      for (const [k, v] of this.ghosts[c]!) u = (u + mix(mix(0, k), v)) | 0;
+      for (const v of this.lpiPending[c]!) u = (u + mix(0x51, v)) | 0;
+      h = mix(mix(h, u), this.lpiPending[c]!.size);
+    }
+    let u = 0;
+    for (const [k, v] of this.lpiScoped) for (const r of v) u = (u + mix(mix(0x17, k), r)) | 0;
+    for (const [k, v] of this.lpiStale) u = (u + mix(mix(0x29, k), v.length)) | 0;
+    for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
+    for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
+    h = mix(mix(mix(h, u), this.lpiStale.size), this.lpiScoped.size);
+    h = mix(mix(mix(h, this.routes.size), this.irqfds.size), this.forwards.size);
+    for (const i of this.its) {
+      h = mix(mix(mix(h, i.cwriter), i.creadr), (+i.enabled) | (+i.stalled << 1) | (+i.cwriterBad << 2));
+      let v = 0;
+      for (const [d, dev] of i.devices) {
+        v = (v + mix(mix(mix(0x61, d), dev.size), dev.itt)) | 0;
+        for (const [e, t] of dev.ites) v = (v + mix(mix(mix(mix(d, e), t.intid), t.icid), +t.detached)) | 0;
+      }
+      for (const [c, r] of i.collections) v = (v + mix(mix(0x75, c), r)) | 0;
+      h = mix(mix(mix(h, v), i.devices.size), i.collections.size);
+    }
+    return h;
+  }
+
+  /**
    * A string equal for two states exactly when no observation can tell them apart, leaving out
    * the implementation parameters in `priBits`/`ces` (candidates that differ only there are merged
    * by taking the union of the parameter sets) and the held policies (merging reopens them).
@@ -350,6 +386,21 @@ export class State {
     parts.push(String(this.mem.writeHash));
     return parts.join('|');
   }
+}
+
+/** Bytes of the packed byte-wide fields (bindViews), rounded up to whole 32-bit words. */
+function packedBytes(cfg: ResolvedConfig): number {
+  const n = cfg.vcpus * 32 + cfg.spis;
+  return (7 * n + cfg.spis + 10 * cfg.vcpus + 3) & ~3;
+}
+
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x01000193);
+  return h ^ (h >>> 15);
+}
+function mixArray(h: number, a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
+  return mix(h, a.length);
 }
 
 function eq(a: ArrayLike<number>, b: ArrayLike<number>): boolean {

@@ -95,7 +95,25 @@ test('structural candidate equality agrees with the fingerprint', () => {
     const policyFree = (s: State): string => s.fingerprint();
     expect(a.sameAs(b)).toBe(policyFree(a) === policyFree(b));
     expect(a.sameAs(a.clone())).toBe(true);
+    // the dedupe buckets by hash(): states sameAs calls equal must land in one bucket
+    if (a.sameAs(b)) expect(a.hash()).toBe(b.hash());
+    expect(a.clone().hash()).toBe(a.hash());
   }), { numRuns: 30 });
+});
+
+test('hash() does not depend on the order sets and maps were filled in', () => {
+  const a = new State(RANDOM_CONFIG);
+  const b = new State(RANDOM_CONFIG);
+  for (const i of [8192, 8200, 8193]) a.lpiPending[0]!.add(i);
+  for (const i of [8193, 8192, 8200]) b.lpiPending[0]!.add(i);
+  a.ghosts[1]!.set(33, 0x1a0).set(40, 0x110);
+  b.ghosts[1]!.set(40, 0x110).set(33, 0x1a0);
+  expect(a.sameAs(b)).toBe(true);
+  expect(a.hash()).toBe(b.hash());
+  b.lpiPending[0]!.delete(8200);
+  b.lpiPending[0]!.add(8201);
+  expect(a.sameAs(b)).toBe(false);
+  expect(a.hash()).not.toBe(b.hash());
 });
 
 function runRandomState(ops: PrimitiveOp[], seed: string): State {
