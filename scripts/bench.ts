@@ -35,7 +35,7 @@ function campaignRate(workers: number, seconds: number): number | null {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gicdiff-bench-'));
   try {
     const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'fuzz/cli/gicdiff.ts'), 'fuzz', '--target', 'kvm', '--seed', 'bench',
-      '--time', `${seconds}s`, '--workers', String(workers), '--out', dir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+      '--time', `${seconds}s`, '--workers', String(workers), '--out', dir, '--no-minimize', '--no-report'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { scenarios: number; elapsedMs: number };
     if (r.status !== 0 && r.status !== 1) throw new Error(r.stderr.slice(-1000));
     return summary.scenarios / (summary.elapsedMs / 1000);
