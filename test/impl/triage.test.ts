@@ -43,3 +43,68 @@ describe('vtimer PPI across migrate (our bug: the timer was HW-mapped at VM crea
     expect(s.step(rd(1, 'ICC_IAR1_EL1'))).toBe('0x1b');
   });
 });
+
+// ---- real KVM behaviours the expectations accept (impl/DIVERGENCES.md) ----------------------
+
+/** Level SPI 42 (pin 10) behind a resample irqfd on GSI 3, routed to vCPU 0, priority 0x80. */
+function resampleSetup() {
+  const s = booted({ vcpus: 2 });
+  s.step(mw(0, 'gicd', 0xc08, 32, 0)); // ICFGR2: INTIDs 32..47 level (gic-arch.md 4.1)
+  s.step(mw(0, 'gicd', 0x6150, 64, 0)); // IROUTER42 -> vCPU 0
+  s.step(mw(0, 'gicd', 0x42a, 8, 0x80)); // IPRIORITYR42
+  s.step(mw(0, 'gicd', 0x104, 32, 1 << 10)); // ISENABLER1: SPI 42
+  expect(s.step({ op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }] } as PrimitiveOp)).toBe(0);
+  expect(s.step({ op: 'kvm.irqfd', gsi: 3, resample: true, deassign: false } as PrimitiveOp)).toBe(0);
+  s.step({ op: 'irqfd.signal', gsi: 3 } as PrimitiveOp);
+  return s;
+}
+const resampled = { op: 'irqfd.resampled', gsi: 3 } as PrimitiveOp;
+
+describe('resamplefd and the 6.19 fold (TKN vgic-v3.c vgic_v3_fold_lr: notify only if `deactivated`)', () => {
+  test('acknowledge and EOI with no exit in between: no resample, the line stays asserted', () => {
+    const s = resampleSetup();
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x2a');
+    s.step(wr(0, 'ICC_EOIR1_EL1', 0x2a));
+    expect(s.step(resampled)).toBe(false);
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x2a'); // taken again: the resampler never lowered it
+  });
+
+  test('an exit while the interrupt is active lets the fold see the deactivation: resample, line lowered', () => {
+    const s = resampleSetup();
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x2a');
+    s.step(mr(0, 'gicd', 0x0, 32)); // a trapped access: exit, fold records active
+    s.step(wr(0, 'ICC_EOIR1_EL1', 0x2a));
+    expect(s.step(resampled)).toBe(true);
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x3ff');
+  });
+});
+
+describe('retargeting a pending LPI waits for the old vCPU to exit (vgic-its.c update_affinity)', () => {
+  const its = (cpu: number, cmds: unknown[]): PrimitiveOp => ({ op: 'its.cmd', cpu, its: 0, cmds } as PrimitiveOp);
+  function pendingOnVcpu0() {
+    const s = booted({ vcpus: 2, its: 1 });
+    s.step({ op: 'mem.write', addr: '0x40100000', bytes: 'a3' } as PrimitiveOp); // LPI 8192: prio 0xa0, enabled
+    s.step(its(0, [
+      { cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true },
+      { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+      { cmd: 'MAPC', collection: 1, target: 1, valid: true },
+      { cmd: 'MAPTI', device: 1, event: 0, intid: 8192, collection: 0 },
+      { cmd: 'INV', device: 1, event: 0 },
+      { cmd: 'INT', device: 1, event: 0 },
+    ]));
+    s.step(its(0, [{ cmd: 'MOVI', device: 1, event: 0, collection: 1 }, { cmd: 'SYNC', target: 0 }]));
+    return s;
+  }
+
+  test('after MOVI + SYNC neither vCPU can acknowledge it', () => {
+    const s = pendingOnVcpu0();
+    expect(s.step(rd(1, 'ICC_IAR1_EL1'))).toBe('0x3ff');
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x3ff'); // on vCPU 0's ap_list, but not its own any more
+  });
+
+  test('the old vCPU`s next exit (vgic_prune_ap_list) moves it to the new target', () => {
+    const s = pendingOnVcpu0();
+    s.step(mr(0, 'gicd', 0x0, 32)); // any trapped access on vCPU 0
+    expect(s.step(rd(1, 'ICC_IAR1_EL1'))).toBe('0x2000');
+  });
+});
