@@ -1,7 +1,7 @@
 // The Distributor (GICD frame) as a guest sees it: affinity routing on, one Security state
 // (gic-arch.md 4.1, 4.3). SGI/PPI bits of the per-INTID registers are RAZ/WI with ARE = 1.
 import { type Exec, type Expected, MaskedHex } from './exec.js';
-import { impdefRead } from './impdef.js';
+import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
 import { branchPolicy } from './policy.js';
 import { leaveGhosts, isCandidateOn } from './interrupts.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
@@ -49,6 +49,10 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
   if (offset === GICD_IIDR) return impdefRead(s, x, 'gicd_iidr', 0n, 0xffff_ffffn);
   if (offset === GICD_TYPER2) return impdefRead(s, x, 'gicd_typer2', 0n, 0xffff_ffffn);
   if (offset === GICD_STATUSR) return ANY();
+  if (offset === PIDR2) {
+    x.rule('dist.pidr2.archrev');
+    return impdefReadOneOf(s, x, `gicd_id_${offset}`, ARCHREV_OPTIONS, ARCHREV_MASK, PIDR2_REP, 'GICD_PIDR2.ArchRev: GICv3 or GICv4');
+  }
   if (offset >= 0xffd0) return impdefRead(s, x, `gicd_id_${offset}`, 0n, 0xffff_ffffn);
   const br = bitRegAt(offset);
   if (br !== null) {

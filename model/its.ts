@@ -3,7 +3,7 @@
 // is IMPDEF, U33); the tables' geometry from GITS_BASER decides which IDs are in range.
 import { decodeItsCommand, type DecodedItsCommand } from '../spec/codec/its-command.js';
 import { type Exec, type Expected, MaskedHex } from './exec.js';
-import { impdefRead } from './impdef.js';
+import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
 import { invalidateLpi, LPI_BASE, lpiInRange, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
 import { branchPolicy, forEachPolicy } from './policy.js';
@@ -169,6 +169,10 @@ export function gitsRead(s: State, n: number, offset: number, width: number, x: 
     const care = VALID | (1n << 62n) | (7n << 56n) | ((1n << 48n) - 1n & ~0xfffn) | 0xffn | (held !== undefined ? 0x1fn << 48n : 0n);
     if (held === undefined) x.commit = (st, obs) => { if (typeof obs === 'string' && width === 64) st.fixed.set(`gits_baser${i}_esz`, BigInt(obs) & (0x1fn << 48n)); };
     return new MaskedHex(half(v | esz), half(care), half(v | esz));
+  }
+  if (offset === PIDR2) {
+    x.rule('its.reg.pidr2');
+    return impdefReadOneOf(s, x, `gits_id_${offset}`, ARCHREV_OPTIONS, ARCHREV_MASK, PIDR2_REP, 'GITS_PIDR2.ArchRev: GICv3 or GICv4');
   }
   if (offset >= 0xffd0 && offset < 0x10000) return impdefRead(s, x, `gits_id_${offset}`, 0n, 0xffff_ffffn);
   x.rule('mmio.reserved-raz-wi');

@@ -13,7 +13,7 @@ const LITERAL: string[] = [
   'dist.ctlr.are-ds-rao', 'dist.ctlr.enable-grp1', 'dist.typer.itlines', 'dist.banked-raz-wi', 'dist.igroupr.rw',
   'dist.isenabler.set', 'dist.icenabler.clear', 'dist.ispendr.set', 'dist.icpendr.clear', 'dist.icpendr.level-line-high',
   'dist.isactiver.set', 'dist.icactiver.clear', 'dist.ipriorityr.byte', 'dist.icfgr.config', 'dist.irouter.affinity',
-  'dist.irouter.irm', 'dist.irouter.impdef-irm-aff3', 'dist.mbis.setspi', 'dist.enable.read', 'dist.pending.read', 'dist.active.read',
+  'dist.irouter.irm', 'dist.irouter.impdef-irm-aff3', 'dist.pidr2.archrev', 'its.reg.pidr2', 'dist.mbis.setspi', 'dist.enable.read', 'dist.pending.read', 'dist.active.read',
   // redistributor
   'redist.ctlr.ro-bits', 'redist.ctlr.enable-lpis', 'redist.typer.affinity', 'redist.waker.awake', 'redist.propbaser.rw',
   'redist.pendbaser.ptz-raz', 'redist.pendbaser.ptz', 'redist.invlpir', 'redist.invallr', 'redist.syncr', 'redist.icfgr0.sgi-edge',
