@@ -42,3 +42,25 @@ describe('PIDR2.ArchRev [7:4] is 3 or 4 (gic-arch.md 4.1 GICD_PIDR2, 5.1 GITS_PI
     expect(o.observe(read, '0x3b')).not.toBeNull();
   });
 });
+
+describe('U9: EOI out of order (gic-arch.md 7 U9: scoped to the APRs and the active state of the INTIDs involved)', () => {
+  const sgiFrame = (offset: number, value: string, width: 8 | 32 = 32): PrimitiveOp => ({ op: 'mmio.write', cpu: 0, frame: 'gicr-sgi', index: 0, offset, width, value });
+  const sys = (reg: string, value?: string): PrimitiveOp => (value === undefined ? { op: 'sysreg.read', cpu: 0, reg } : { op: 'sysreg.write', cpu: 0, reg, value }) as PrimitiveOp;
+  // SGI 1 at 0x80 taken, then SGI 2 at 0x40 preempts it; then EOI of SGI 1 (not the most recent)
+  const ops: PrimitiveOp[] = [...boot(), sgiFrame(0x401, '0x80', 8), sgiFrame(0x402, '0x40', 8), sgiFrame(0x100, '0x6'),
+    sys('ICC_SGI1R_EL1', '0x1000001'), sys('ICC_IAR1_EL1'), sys('ICC_SGI1R_EL1', '0x2000001'), sys('ICC_IAR1_EL1'), sys('ICC_EOIR1_EL1', '0x1')];
+  const activeRead: PrimitiveOp = { op: 'mmio.read', cpu: 0, frame: 'gicr-sgi', index: 0, offset: 0x300, width: 32 };
+  function accepted(rpr: string, active: string): boolean {
+    const o = oracleAfter(ops);
+    return o.observe(sys('ICC_RPR_EL1'), rpr) === null && o.observe(activeRead, active) === null;
+  }
+  test('drop and deactivate, ignore, drop only (KVM), deactivate only: all accepted', () => {
+    expect(accepted('0x80', '0x4')).toBe(true); // highest (0x40) dropped, SGI 1 deactivated
+    expect(accepted('0x40', '0x6')).toBe(true); // ignored
+    expect(accepted('0x80', '0x6')).toBe(true); // dropped, nothing deactivated (KVM)
+    expect(accepted('0x40', '0x4')).toBe(true); // SGI 1 deactivated, no drop
+  });
+  test('outside the scope stays determined: SGI 3 never became active', () => {
+    expect(accepted('0x80', '0xe')).toBe(false);
+  });
+});
