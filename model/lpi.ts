@@ -94,12 +94,13 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
     return false;
   }
   if (mappedMoreThanOnce(s, intid)) {
-    // U39: one INTID in several ITEs: the pending state may be at this RD, or not (KVM keeps one
-    // state per INTID with the target of whichever ITE retargeted it last)
+    // U39: one INTID in several ITEs: UNPREDICTABLE with scope = that INTID on all RDs (gic-arch.md
+    // 7 U39): the delivery may leave it pending at any RD that accepts LPIs (this one, or e.g. KVM's
+    // single state per INTID, targeted by whichever ITE set it first), or nowhere
     x.rule('choice.u39.intid-two-ites');
     let set = s.lpiScoped.get(intid);
     if (set === undefined) s.lpiScoped.set(intid, (set = new Set()));
-    set.add(cpu);
+    for (let rd = 0; rd < s.cfg.vcpus; rd++) if (s.enableLpis[rd] && lpiInRange(s, rd, intid)) set.add(rd);
     return true;
   }
   s.lpiPending[cpu]!.add(intid);

@@ -5,6 +5,8 @@ import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
 import { createOracle, type Oracle } from '../../model/oracle.js';
 import { ModelSession } from '../../model/target.js';
+import { toHex } from '../../spec/hex.js';
+import { BOOT_PROPBASE, itsTranslater } from '../../spec/layout.js';
 
 const CFG: ResolvedConfig = resolveConfig({ vcpus: 2, spis: 64, its: 1 });
 const boot = (cfg = CFG): PrimitiveOp[] => expandBoot({ op: 'boot' }, cfg);
@@ -62,5 +64,31 @@ describe('U9: EOI out of order (gic-arch.md 7 U9: scoped to the APRs and the act
   });
   test('outside the scope stays determined: SGI 3 never became active', () => {
     expect(accepted('0x80', '0xe')).toBe(false);
+  });
+});
+
+describe('U39: one pINTID in two ITEs (gic-arch.md 7 U39: UNPREDICTABLE, scope = that INTID on all RDs)', () => {
+  const mapBoth: PrimitiveOp[] = [
+    ...boot(),
+    { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' }, // LPI 8192 enabled, priority 0xa0
+    { op: 'its.cmd', its: 0, cmds: [
+      { cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true },
+      { cmd: 'MAPC', collection: 0, target: 0, valid: true }, { cmd: 'MAPC', collection: 1, target: 1, valid: true },
+      { cmd: 'MAPTI', device: 1, event: 0, intid: 8192, collection: 0 }, { cmd: 'MAPTI', device: 1, event: 1, intid: 8192, collection: 1 },
+      { cmd: 'INVALL', collection: 0 }, { cmd: 'INVALL', collection: 1 }, { cmd: 'SYNC', target: 0 }, { cmd: 'SYNC', target: 1 },
+    ] } as PrimitiveOp,
+  ];
+  const msi = (event: number): PrimitiveOp => ({ op: 'kvm.signal_msi', address: toHex(itsTranslater(0)), data: event, devid: 1, flags: 1 });
+  const iar = (cpu: number): PrimitiveOp => ({ op: 'sysreg.read', cpu, reg: 'ICC_IAR1_EL1' });
+  test('an MSI through the ITE of vCPU 1 may leave the LPI pending at vCPU 0 (KVM: one state per INTID)', () => {
+    const o = oracleAfter(mapBoth);
+    expect(o.observe(msi(1), 1)).toBeNull();
+    expect(o.observe(iar(1), '0x3ff')).toBeNull();
+    expect(o.observe(iar(0), '0x2000')).toBeNull();
+  });
+  test('the scope is that INTID only: another LPI is not invented', () => {
+    const o = oracleAfter(mapBoth);
+    expect(o.observe(msi(1), 1)).toBeNull();
+    expect(o.observe(iar(0), '0x2001')).not.toBeNull();
   });
 });
