@@ -108,3 +108,35 @@ describe('retargeting a pending LPI waits for the old vCPU to exit (vgic-its.c u
     expect(s.step(rd(1, 'ICC_IAR1_EL1'))).toBe('0x2000');
   });
 });
+
+describe('ITS restore into a live ITS (vgic-its.c vgic_its_restore_tables_v0)', () => {
+  const its = (cpu: number, cmds: unknown[]): PrimitiveOp => ({ op: 'its.cmd', cpu, its: 0, cmds } as PrimitiveOp);
+  const restore = { op: 'kvm.device_attr', device: 'its', index: 0, group: 'CTRL', attr: 'ITS_RESTORE_TABLES', access: 'set' } as PrimitiveOp;
+
+  test('a never-mapped ICID named by MAPTI is saved as a collection: restoring again fails -EEXIST', () => {
+    // kvm-vgic.md 1.10 MAPTI (unmapped collection allocated), 1.13 (CTE 0xffffffff; duplicate ICID -> -EEXIST)
+    const s = booted({ vcpus: 2, its: 1 });
+    s.step(its(0, [{ cmd: 'MAPD', device: 0, size: 3, itt: '0x41000000', valid: true }]));
+    s.step(its(0, [{ cmd: 'MAPTI', device: 0, event: 0, intid: 8192, collection: 0 }]));
+    expect(s.step({ op: 'migrate' } as PrimitiveOp)).toEqual({ errno: [0, 0, 0] });
+    expect(s.step(restore)).toEqual({ errno: -17 });
+  });
+
+  test('a failed restore frees the collections but keeps cached translations (no cache invalidation)', () => {
+    // kvm-vgic.md 1.11 (invalidation points: not this one), 1.13 (errors free the collection list)
+    const s = booted({ vcpus: 2, its: 1 });
+    s.step({ op: 'mem.write', addr: '0x40100000', bytes: 'a3' } as PrimitiveOp);
+    s.step(its(0, [
+      { cmd: 'MAPD', device: 1, size: 3, itt: '0x41000000', valid: true },
+      { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+      { cmd: 'MAPTI', device: 1, event: 0, intid: 8192, collection: 0 },
+      { cmd: 'MAPTI', device: 1, event: 1, intid: 8193, collection: 0 },
+    ]));
+    const msi = (data: number): PrimitiveOp => ({ op: 'kvm.signal_msi', address: '0x8090040', data, devid: 1, flags: 1 } as PrimitiveOp);
+    expect(s.step(msi(0))).toBe(1); // translated once: cached
+    s.step({ op: 'mem.write', addr: '0x40880000', bytes: '0000000000000080' } as PrimitiveOp); // CTE: ICID 0 again, valid
+    expect(s.step(restore)).toEqual({ errno: -17 }); // duplicate ICID; the collection list is freed
+    expect(s.step(msi(1))).toBe(0); // uncached: its ITE lost its collection
+    expect(s.step(msi(0))).toBe(1); // cached: still injected
+  });
+});
