@@ -1,5 +1,6 @@
 // Runs one expanded scenario on QEMU with the guest agent and turns the agent's output into a
-// trace. One QEMU boot per scenario.
+// trace. Under TCG a scenario normally runs on a reused QEMU (pool.ts: reset between scenarios);
+// otherwise, or when asked, on a QEMU booted for it alone.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import type { ExpandedScenario } from '../../spec/scenario.js';
 import type { Trace } from '../../spec/target.js';
 import { encodeOps } from './encoding.js';
 import { qemuArgs, type QemuAccel } from './command.js';
-import { AgentOutputParser } from './output.js';
+import { AgentOutputParser, type AgentOutcome } from './output.js';
+import { acquireInstance, releaseInstance } from './pool.js';
 
 export interface QemuRunOptions {
   targetName: string;
@@ -18,11 +20,25 @@ export interface QemuRunOptions {
   timeoutMs: number;
   /** the agent's KVM state syncs around each op (default: on under KVM only; encoding.ts) */
   kvmSync?: boolean;
-  /** TCG: enter the agent at EL2 (command.ts) */
+  /** TCG: enter the agent at EL2 (command.ts); always a fresh boot */
   enterAtEl2?: boolean;
   /** put QEMU's GIC in the VM-creation state first, for this many SPIs (encoding.ts creationPreamble) */
   creationSpis?: number;
+  /** run on a reused QEMU (pool.ts); default: under TCG */
+  reuse?: boolean;
 }
+
+/** What one run produced, however it was run. */
+interface RawRun {
+  outcome: AgentOutcome;
+  timedOut: boolean;
+  /** set when QEMU went away before the agent finished */
+  ended?: string;
+  ms: number;
+}
+
+/** Set when a reusable QEMU could not be started: this process then boots one per scenario. */
+let poolBroken: string | null = null;
 
 function trace(s: ExpandedScenario, target: string, partial: Omit<Trace, 'format' | 'scenario' | 'target'>): Trace {
   return { format: 'gicdiff/trace@1', scenario: s.name, target, ...partial };
@@ -38,6 +54,43 @@ export async function runOnQemu(s: ExpandedScenario, o: QemuRunOptions): Promise
   } catch (e) {
     return trace(s, o.targetName, { results: [], status: 'target-error', error: { opIndex: 0, message: (e as Error).message } });
   }
+  const reuse = (o.reuse ?? o.accel === 'tcg') && !o.enterAtEl2 && poolBroken === null;
+  const raw = reuse ? await runPooled(s, ops, o) : await runFresh(s, ops, o);
+  const out = raw.outcome;
+  const counters = { qemuMs: raw.ms };
+  if (out.error) {
+    return trace(s, o.targetName, { results: out.results.slice(0, out.error.opIndex), status: 'target-error', error: out.error, counters });
+  }
+  if (raw.timedOut) {
+    return trace(s, o.targetName, {
+      results: out.results, status: 'step-budget', counters,
+      error: { opIndex: out.results.length, message: `QEMU gave no result for op ${out.results.length} within ${o.timeoutMs} ms (killed)` },
+    });
+  }
+  if (!out.done) {
+    return trace(s, o.targetName, {
+      results: out.results, status: 'target-error', counters,
+      error: { opIndex: out.results.length, message: raw.ended ?? 'the guest agent stopped before its last op' },
+    });
+  }
+  return trace(s, o.targetName, { results: out.results, status: 'complete', counters });
+}
+
+async function runPooled(s: ExpandedScenario, ops: Uint8Array, o: QemuRunOptions): Promise<RawRun> {
+  const started = Date.now();
+  let inst;
+  try {
+    inst = await acquireInstance({ accel: o.accel, vcpus: s.config.vcpus, its: s.config.its, qemu: o.qemu, agentElf: o.agentElf });
+  } catch (e) {
+    poolBroken = (e as Error).message;
+    return runFresh(s, ops, o);
+  }
+  const r = await inst.run(ops, s.ops.length, o.timeoutMs);
+  releaseInstance(inst);
+  return { outcome: r.outcome, timedOut: r.timedOut, ...(r.died ? { ended: `QEMU went away before the agent finished: ${r.died}` } : {}), ms: Date.now() - started };
+}
+
+async function runFresh(s: ExpandedScenario, ops: Uint8Array, o: QemuRunOptions): Promise<RawRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gicdiff-qemu-'));
   try {
     const opsFile = path.join(dir, 'ops.bin');
@@ -68,26 +121,12 @@ export async function runOnQemu(s: ExpandedScenario, o: QemuRunOptions): Promise
         resolve({ code, signal, timedOut, stderr, spawnError });
       });
     });
-    const out = parser.finish();
-    const counters = { qemuMs: Date.now() - started };
-    if (out.error) {
-      return trace(s, o.targetName, { results: out.results.slice(0, out.error.opIndex), status: 'target-error', error: out.error, counters });
-    }
-    if (timedOut) {
-      return trace(s, o.targetName, {
-        results: out.results, status: 'step-budget', counters,
-        error: { opIndex: out.results.length, message: `QEMU gave no result for op ${out.results.length} within ${o.timeoutMs} ms (killed)` },
-      });
-    }
-    if (!out.done) {
-      const why = spawnError ? `could not start ${o.qemu}: ${spawnError.message}` : `QEMU exited (${signal ?? `status ${code}`}) before the agent finished`;
-      const tail = stderr.trim().split('\n').slice(-5).join(' | ');
-      return trace(s, o.targetName, {
-        results: out.results, status: 'target-error', counters,
-        error: { opIndex: out.results.length, message: tail ? `${why}: ${tail}` : why },
-      });
-    }
-    return trace(s, o.targetName, { results: out.results, status: 'complete', counters });
+    const outcome = parser.finish();
+    const ms = Date.now() - started;
+    if (outcome.done || outcome.error || timedOut) return { outcome, timedOut: timedOut && !outcome.done && !outcome.error, ms };
+    const why = spawnError ? `could not start ${o.qemu}: ${spawnError.message}` : `QEMU exited (${signal ?? `status ${code}`}) before the agent finished`;
+    const tail = stderr.trim().split('\n').slice(-5).join(' | ');
+    return { outcome, timedOut: false, ended: tail ? `${why}: ${tail}` : why, ms };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,9 @@ import { validateScenarioJson } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
 import { runScenario } from '../../fuzz/runner.js';
 import { qemuTarget } from '../../targets/qemu/target.js';
+import { closeQemuPool } from '../../targets/qemu/pool.js';
+
+afterAll(() => closeQemuPool());
 
 const run = qemuTarget.unavailable() ? test.skip : test;
 const files = [

@@ -9,6 +9,10 @@ import { checkExpectations } from '../../spec/expect-check.js';
 import type { ExpandedScenario } from '../../spec/scenario.js';
 import { qemuTarget, findQemu, AGENT_ELF } from '../../targets/qemu/target.js';
 import { runOnQemu } from '../../targets/qemu/runner.js';
+import { closeQemuPool, liveInstances } from '../../targets/qemu/pool.js';
+
+// jest does not run exit hooks: stop the reused QEMUs explicitly
+afterAll(() => closeQemuPool());
 
 const EXAMPLES = '/work/shared/examples';
 const unavailable = qemuTarget.unavailable();
@@ -126,4 +130,46 @@ run('its.cmd wraps at the end of the 64 KiB command queue (DESIGN.md 3)', async 
   const t = await qemuTarget.runWhole(s, { timeoutMs: 20_000 });
   expect(t.status).toBe('complete');
   expect(checkExpectations(s.ops, t.results)).toEqual([]);
+});
+
+run('a reused QEMU starts every scenario from VM creation: RAM zero, GIC and ITS reset', async () => {
+  const config = { vcpus: 2, spis: 224, its: 1 };
+  const dirty = expandScenario({ format: 'gicdiff/scenario@1', name: 'dirty', config, ops: [
+    { op: 'boot' },
+    { op: 'mem.write', addr: '0x41000000', bytes: 'ffffffff' },
+    { op: 'mem.write', addr: '0x40100000', bytes: 'a3' },
+    { op: 'its.cmd', its: 0, cmds: [
+      { cmd: 'MAPD', device: 0, size: 4, itt: '0x41001000', valid: true },
+      { cmd: 'MAPC', collection: 0, target: 1, valid: true },
+      { cmd: 'MAPTI', device: 0, event: 0, intid: 8192, collection: 0 },
+      { cmd: 'INT', device: 0, event: 0 }] },
+    { op: 'sysreg.write', cpu: 0, reg: 'ICC_SGI1R_EL1', value: '0x3000002', comment: 'SGI 3 to vCPU 1, left pending' },
+    { op: 'sysreg.write', cpu: 1, reg: 'ICC_PMR_EL1', value: '0x80' },
+  ] });
+  const clean = expandScenario({ format: 'gicdiff/scenario@1', name: 'clean', config, ops: [
+    { op: 'mem.read', addr: '0x41000000', len: 4, expect: '00000000' },
+    { op: 'mem.read', addr: '0x40800000', len: 16, expect: '00000000000000000000000000000000', comment: 'device table of the boot layout' },
+    { op: 'mmio.read', cpu: 1, frame: 'gicr-sgi', index: 1, offset: 0x200, width: 32, expect: '0x0', comment: 'GICR_ISPENDR0: nothing pending' },
+    { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x0, width: 32, expectOneOf: ['0x0', '0x80000000'], comment: 'GITS_CTLR: disabled again' },
+    { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x80, width: 64, expect: '0x0', comment: 'GITS_CBASER at reset' },
+    { op: 'sysreg.read', cpu: 1, reg: 'ICC_PMR_EL1', expect: '0x0' },
+    { op: 'sysreg.read', cpu: 1, reg: 'ICC_IAR1_EL1', expect: '0x3ff' },
+  ] });
+  expect((await qemuTarget.runWhole(dirty)).status).toBe('complete');
+  const before = liveInstances();
+  const t = await qemuTarget.runWhole(clean);
+  expect(liveInstances()).toBe(before); // the same QEMU ran both
+  expect(t.status).toBe('complete');
+  expect(checkExpectations(clean.ops, t.results)).toEqual([]);
+});
+
+run('a reused QEMU and a fresh boot give the same trace', async () => {
+  const s = load(path.join(__dirname, 'scenarios/its-int-ack.json'));
+  const base = { targetName: 'qemu', accel: 'tcg' as const, qemu: findQemu()!, agentElf: AGENT_ELF, timeoutMs: 20_000, creationSpis: 64 };
+  const pooled = await runOnQemu(s, { ...base, reuse: true });
+  const again = await runOnQemu(s, { ...base, reuse: true });
+  const fresh = await runOnQemu(s, { ...base, reuse: false });
+  expect(pooled.status).toBe('complete');
+  expect(again.results).toEqual(pooled.results);
+  expect(fresh.results).toEqual(pooled.results);
 });
