@@ -110,6 +110,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
   // taken once: whatever another PE might still have seen of it is gone (U6/U44)
   for (const g of s.ghosts) if (g.size > 0) g.delete(c.intid);
   if (c.intid >= 8192) {
+    if (s.lpiInFlight.size > 0) s.lpiInFlight.delete(c.intid);
     // LPIs have no active state (gic-arch.md 2.4); a MOVI'd LPI taken at the old RD is not taken again (U44)
     if (!s.lpiPending[cpu]!.delete(c.intid)) {
       const scoped = s.lpiScoped.get(c.intid);

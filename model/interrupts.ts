@@ -95,6 +95,14 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null): HppiInputs | 
   if (s.enableLpis[cpu] && g1) {
     for (const intid of s.lpiPending[cpu]!) {
       const vs = propVersions(s, cpu, intid);
+      if (s.lpiInFlight.size > 0 && s.lpiInFlight.has(intid)) {
+        // U44: moved here by a MOVI not yet completed by a SYNC: may not have arrived yet
+        const prios: number[] = [];
+        for (const b of vs) if (b & 1) prios.push(b & 0xfc);
+        if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });
+        x?.rule('choice.u44.in-flight-until-sync');
+        continue;
+      }
       if (vs.length === 1) {
         const b = vs[0]!;
         if (b & 1) det.push({ intid, prio: b & 0xfc, group: 1 });

@@ -399,6 +399,7 @@ function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutc
       x.rule('its.cmd.sync.complete');
       const g = s.ghosts[f.target!];
       if (g !== undefined) for (const k of [...g.keys()]) if (k >= LPI_BASE) g.delete(k);
+      if (s.lpiInFlight.size > 0) for (const [k, from] of [...s.lpiInFlight]) if (from === f.target) s.lpiInFlight.delete(k);
       return ok(s);
     }
     case 'MOVALL': return movall(s, n, f.from!, f.to!, x);
@@ -587,6 +588,8 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
   leaveLpiGhost(s, from, intid, x);
   s.lpiPending[from]!.delete(intid);
   s.lpiPending[to]!.add(intid);
+  // U44: until a SYNC to the old RD the new RD may not have it yet (KVM: it stays queued to the old vCPU)
+  s.lpiInFlight.set(intid, from);
   return ok(s);
 }
 

@@ -123,6 +123,12 @@ export class State {
    * pending at the redistributors listed here, until taken there.
    */
   lpiScoped = new Map<number, Set<number>>();
+  /**
+   * U44: LPIs a MOVI moved while pending, not yet completed by a SYNC to the old RD: intid -> old
+   * RD. Pending at the new RD, but until then the new RD may not have it yet (it may still be
+   * taken at the old one, a ghost there): an optional candidate. Gone when taken or on that SYNC.
+   */
+  lpiInFlight = new Map<number, number>();
   /** U16: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale = new Map<number, number[]>();
 
@@ -244,6 +250,7 @@ export class State {
     s.lpiPending = this.lpiPending.map((p) => new Set(p));
     s.lpiStale = new Map([...this.lpiStale].map(([k, v]) => [k, v.slice()]));
     s.lpiScoped = this.lpiScoped.size === 0 ? new Map() : new Map([...this.lpiScoped].map(([k, v]) => [k, new Set(v)]));
+    s.lpiInFlight = this.lpiInFlight.size === 0 ? new Map() : new Map(this.lpiInFlight);
     s.its = this.its.map((i) => i.clone());
     s.routes = new Map(this.routes);
     s.irqfds = new Map(this.irqfds);
@@ -275,7 +282,8 @@ export class State {
       if (p.size !== q.size) return false;
       for (const v of p) if (!q.has(v)) return false;
     }
-    if (this.lpiStale.size !== o.lpiStale.size || this.lpiScoped.size !== o.lpiScoped.size) return false;
+    if (this.lpiStale.size !== o.lpiStale.size || this.lpiScoped.size !== o.lpiScoped.size || this.lpiInFlight.size !== o.lpiInFlight.size) return false;
+    for (const [k, v] of this.lpiInFlight) if (o.lpiInFlight.get(k) !== v) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -335,6 +343,7 @@ export class State {
     let u = 0;
     for (const [k, v] of this.lpiScoped) for (const r of v) u = (u + mix(mix(0x17, k), r)) | 0;
     for (const [k, v] of this.lpiStale) u = (u + mix(mix(0x29, k), v.length)) | 0;
+    for (const [k, v] of this.lpiInFlight) u = (u + mix(mix(0x3b, k), v)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
     h = mix(mix(mix(h, u), this.lpiStale.size), this.lpiScoped.size);
@@ -371,6 +380,7 @@ export class State {
     parts.push(this.lpiPending.map((p) => [...p].sort((a, b) => a - b).join('.')).join('/'));
     parts.push([...this.lpiScoped].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
     parts.push([...this.lpiStale].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
+    parts.push([...this.lpiInFlight].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}<${v}`).join(';'));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>

@@ -92,3 +92,32 @@ describe('U39: one pINTID in two ITEs (gic-arch.md 7 U39: UNPREDICTABLE, scope =
     expect(o.observe(iar(0), '0x2001')).not.toBeNull();
   });
 });
+
+describe('U44: a MOVI of a pending LPI before the SYNC to the old RD (gic-arch.md 7 U44; DESIGN.md 4)', () => {
+  const pendingAt0: PrimitiveOp[] = [
+    ...boot(),
+    { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' },
+    { op: 'its.cmd', its: 0, cmds: [
+      { cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true },
+      { cmd: 'MAPC', collection: 0, target: 0, valid: true }, { cmd: 'MAPC', collection: 1, target: 1, valid: true },
+      { cmd: 'MAPTI', device: 1, event: 0, intid: 8192, collection: 0 }, { cmd: 'INV', device: 1, event: 0 },
+      { cmd: 'SYNC', target: 0 }, { cmd: 'INT', device: 1, event: 0 },
+    ] } as PrimitiveOp,
+  ];
+  const movi = (sync: boolean): PrimitiveOp => ({ op: 'its.cmd', its: 0, cmds: [{ cmd: 'MOVI', device: 1, event: 0, collection: 1 }, ...(sync ? [{ cmd: 'SYNC', target: 0 }] : [])] } as PrimitiveOp);
+  const iar = (cpu: number): PrimitiveOp => ({ op: 'sysreg.read', cpu, reg: 'ICC_IAR1_EL1' });
+  test('before the SYNC the new RD may not have it yet, and the old RD may still take it (KVM)', () => {
+    const o = oracleAfter([...pendingAt0, movi(false)]);
+    expect(o.observe(iar(1), '0x3ff')).toBeNull();
+    expect(o.observe(iar(0), '0x2000')).toBeNull();
+  });
+  test('acknowledged at most once: taken at the old RD, the new RD does not also have it', () => {
+    const o = oracleAfter([...pendingAt0, movi(false)]);
+    expect(o.observe(iar(0), '0x2000')).toBeNull();
+    expect(o.observe(iar(1), '0x2000')).not.toBeNull();
+  });
+  test('after the SYNC to the old RD only the new state: the new RD has it', () => {
+    const o = oracleAfter([...pendingAt0, movi(true)]);
+    expect(o.observe(iar(1), '0x3ff')).not.toBeNull();
+  });
+});
