@@ -139,10 +139,19 @@ export class QemuInstance {
         if (Date.now() > deadline) throw new Error('QEMU did not open its QMP socket within 20 s');
         await new Promise((r) => setTimeout(r, 5));
       }
-      const sock = await new Promise<Socket>((resolve, reject) => {
-        const s = connect(qmpSocket, () => resolve(s));
-        s.once('error', reject);
-      });
+      // the socket file can appear just before QEMU listens on it: retry refused connections
+      let sock: Socket | undefined;
+      while (!sock) {
+        sock = await new Promise<Socket | undefined>((resolve, reject) => {
+          const s = connect(qmpSocket, () => resolve(s));
+          s.once('error', (e: NodeJS.ErrnoException) => {
+            s.destroy();
+            if ((e.code === 'ECONNREFUSED' || e.code === 'ENOENT') && Date.now() < deadline && !this.dead) resolve(undefined);
+            else reject(e);
+          });
+        });
+        if (!sock) await new Promise((r) => setTimeout(r, 5));
+      }
       this.qmp = new Qmp(sock);
       this.qmp.onEvent = (m) => {
         if (m.event === 'SHUTDOWN' && m.data?.guest) {

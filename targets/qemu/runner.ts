@@ -37,8 +37,13 @@ interface RawRun {
   ms: number;
 }
 
-/** Set when a reusable QEMU could not be started: this process then boots one per scenario. */
-let poolBroken: string | null = null;
+/**
+ * Reusable QEMUs that could not be started in a row: each failure runs its scenario on a fresh
+ * boot instead; after a few in a row this process stops trying (e.g. a QEMU without
+ * memory-backend-file support).
+ */
+let poolFailures = 0;
+const MAX_POOL_FAILURES = 3;
 
 function trace(s: ExpandedScenario, target: string, partial: Omit<Trace, 'format' | 'scenario' | 'target'>): Trace {
   return { format: 'gicdiff/trace@1', scenario: s.name, target, ...partial };
@@ -54,7 +59,7 @@ export async function runOnQemu(s: ExpandedScenario, o: QemuRunOptions): Promise
   } catch (e) {
     return trace(s, o.targetName, { results: [], status: 'target-error', error: { opIndex: 0, message: (e as Error).message } });
   }
-  const reuse = (o.reuse ?? o.accel === 'tcg') && !o.enterAtEl2 && poolBroken === null;
+  const reuse = (o.reuse ?? o.accel === 'tcg') && !o.enterAtEl2 && poolFailures < MAX_POOL_FAILURES;
   const raw = reuse ? await runPooled(s, ops, o) : await runFresh(s, ops, o);
   const out = raw.outcome;
   const counters = { qemuMs: raw.ms };
@@ -81,10 +86,11 @@ async function runPooled(s: ExpandedScenario, ops: Uint8Array, o: QemuRunOptions
   let inst;
   try {
     inst = await acquireInstance({ accel: o.accel, vcpus: s.config.vcpus, its: s.config.its, qemu: o.qemu, agentElf: o.agentElf });
-  } catch (e) {
-    poolBroken = (e as Error).message;
+  } catch {
+    poolFailures++;
     return runFresh(s, ops, o);
   }
+  poolFailures = 0;
   const r = await inst.run(ops, s.ops.length, o.timeoutMs);
   releaseInstance(inst);
   return { outcome: r.outcome, timedOut: r.timedOut, ...(r.died ? { ended: `QEMU went away before the agent finished: ${r.died}` } : {}), ms: Date.now() - started };
