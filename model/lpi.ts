@@ -98,14 +98,50 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
     // 7 U39): the delivery may leave it pending at any RD that accepts LPIs (this one, or e.g. KVM's
     // single state per INTID, targeted by whichever ITE set it first), or nowhere
     x.rule('choice.u39.intid-two-ites');
-    let set = s.lpiScoped.get(intid);
-    if (set === undefined) s.lpiScoped.set(intid, (set = new Set()));
-    for (let rd = 0; rd < s.cfg.vcpus; rd++) if (s.enableLpis[rd] && lpiInRange(s, rd, intid)) set.add(rd);
+    for (let rd = 0; rd < s.cfg.vcpus; rd++) if (s.enableLpis[rd] && lpiInRange(s, rd, intid)) markPossiblyPending(s, rd, intid);
     return true;
   }
   s.lpiPending[cpu]!.add(intid);
   x.rule('lpi.edge-coalesce');
   return true;
+}
+
+/**
+ * An LPI that may (not must) be pending at `rd`: an UNPREDICTABLE outcome scoped to its pending
+ * state there (U19, U20, U39). An optional candidate of that RD until taken there.
+ */
+export function markPossiblyPending(s: State, rd: number, intid: number): void {
+  let set = s.lpiScoped.get(intid);
+  if (set === undefined) s.lpiScoped.set(intid, (set = new Set()));
+  set.add(rd);
+}
+
+/**
+ * U20 (gic-arch.md 7): a guest write into the pending table of an RD with EnableLPIs = 1 is
+ * UNPREDICTABLE, scoped to the pending state of the LPIs whose bits it changes: a bit written 1
+ * may make the LPI pending (KVM reads the bit when the LPI is mapped), a bit written 0 may clear it.
+ */
+export function notePendingTableWrite(s: State, addr: number, bytes: Uint8Array, x: Exec): void {
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    if (!s.enableLpis[rd]) continue;
+    const bits = lpiIdBits(s, rd);
+    if (bits < 14) continue;
+    const base = pendBase(s, rd);
+    const lo = Math.max(addr, base + LPI_BASE / 8);
+    const hi = Math.min(addr + bytes.length, base + 2 ** bits / 8);
+    for (let a = lo; a < hi; a++) {
+      const b = bytes[a - addr]!;
+      for (let k = 0; k < 8; k++) {
+        const intid = (a - base) * 8 + k;
+        const set = (b >> k) & 1;
+        const pending = s.lpiPending[rd]!.has(intid);
+        if (set === (pending ? 1 : 0)) continue;
+        x.rule('choice.u20.pending-table-access');
+        if (pending) s.lpiPending[rd]!.delete(intid);
+        markPossiblyPending(s, rd, intid);
+      }
+    }
+  }
 }
 
 /** Whether more than one ITE (of any ITS) names this INTID. */

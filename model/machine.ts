@@ -11,7 +11,7 @@ import { gitsRead, gitsWrite } from './its.js';
 import { wakeOutcome } from './interrupts.js';
 import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
 import { deviceAttr, migrate, unknownMemoryRanges } from './save-restore.js';
-import { notePropertyWrite } from './lpi.js';
+import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
 import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
 
 /** Run `op` on `s` (which it may mutate); returns every permitted outcome, the first on `s`. */
@@ -222,6 +222,7 @@ function memWrite(s: State, addr: number, bytes: Uint8Array, x: Exec): void {
   }
   x.rule('mem.write');
   notePropertyWrite(s, addr, bytes, x);
+  notePendingTableWrite(s, addr, bytes, x);
   s.mem.write(addr, bytes);
 }
 

@@ -5,7 +5,7 @@ import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { branchPolicy } from './policy.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
-import { invalidateAllLpis, invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, pendBase, setLpiPending } from './lpi.js';
+import { invalidateAllLpis, invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, markPossiblyPending, pendBase, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
@@ -222,10 +222,7 @@ function enableLpis(s: State, rd: number, x: Exec): void {
   x.rule('redist.ctlr.enable-lpis');
   s.enableLpis[rd] = 1;
   const ptz = (s.pendbaser[rd]! >> 62n) & 1n;
-  if (ptz) {
-    x.rule('redist.pendbaser.ptz');
-    return;
-  }
+  if (ptz) x.rule('redist.pendbaser.ptz');
   const bits = lpiIdBits(s, rd);
   if (bits < 14) return;
   const base = pendBase(s, rd);
@@ -235,9 +232,19 @@ function enableLpis(s: State, rd: number, x: Exec): void {
   for (let i = 0; i < len; i++) {
     const b = buf[i]!;
     if (b === 0) continue;
-    for (let k = 0; k < 8; k++) if (b & (1 << k)) s.lpiPending[rd]!.add(LPI_BASE + i * 8 + k);
+    for (let k = 0; k < 8; k++) {
+      if (!(b & (1 << k))) continue;
+      const intid = LPI_BASE + i * 8 + k;
+      if (!ptz) s.lpiPending[rd]!.add(intid);
+      else {
+        // U19: PTZ = 1 over a table that is not zero: UNPREDICTABLE for this RD's pending state;
+        // scoped to the LPIs whose bits are set (used as written, as KVM does, or as zero)
+        x.rule('choice.u19.ptz-nonzero');
+        markPossiblyPending(s, rd, intid);
+      }
+    }
   }
-  x.rule('lpi.pending.load-on-enable');
+  if (!ptz) x.rule('lpi.pending.load-on-enable');
 }
 
 // ---------------------------------------------------------------- SGI frame

@@ -51,7 +51,7 @@ const LITERAL: string[] = [
   // permitted choices (gic-arch.md 7)
   'choice.u1.icfgr-change', 'choice.u3.ppi-config', 'choice.u4.equal-priority', 'choice.u9.eoir-out-of-order',
   'choice.u11.dir-not-active', 'choice.u12.sgi-rs-no-rss', 'choice.u14.sgi1r-group0-target', 'choice.u15.apr-arbitrary-write',
-  'choice.u16.config-cache', 'choice.u17.baser-write-lpis-on', 'choice.u18.clear-enable-lpis', 'choice.u20.pending-table-access',
+  'choice.u16.config-cache', 'choice.u17.baser-write-lpis-on', 'choice.u18.clear-enable-lpis', 'choice.u19.ptz-nonzero', 'choice.u20.pending-table-access',
   'choice.u23.lpis-off-drop', 'choice.u24.pending-across-toggle', 'choice.u25.setlpir-no-effect', 'choice.u26.command-error-response',
   'choice.u27.unknown-opcode', 'choice.u28.cwriter-oor', 'choice.u30.baser-write-enabled', 'choice.u31.enable-without-tables',
   'choice.u32.baser-valid-toggle', 'choice.u33.table-memory-write', 'choice.u34.quiescent-enabled', 'choice.u36.mapd-unmap-unmapped',

@@ -6,7 +6,7 @@ import { expandBoot } from '../../spec/expand.js';
 import { createOracle, type Oracle } from '../../model/oracle.js';
 import { ModelSession } from '../../model/target.js';
 import { toHex } from '../../spec/hex.js';
-import { BOOT_PROPBASE, itsTranslater } from '../../spec/layout.js';
+import { BOOT_PENDBASE, BOOT_PROPBASE, itsTranslater } from '../../spec/layout.js';
 
 const CFG: ResolvedConfig = resolveConfig({ vcpus: 2, spis: 64, its: 1 });
 const boot = (cfg = CFG): PrimitiveOp[] => expandBoot({ op: 'boot' }, cfg);
@@ -120,4 +120,55 @@ describe('U44: a MOVI of a pending LPI before the SYNC to the old RD (gic-arch.m
     const o = oracleAfter([...pendingAt0, movi(true)]);
     expect(o.observe(iar(1), '0x3ff')).not.toBeNull();
   });
+});
+
+describe('U20/U19: pending tables (gic-arch.md 7 U19, U20; 1.5 pending table layout: one bit per INTID)', () => {
+  const its: PrimitiveOp[] = [
+    ...boot(),
+    { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3a3' }, // LPIs 8192, 8193 enabled
+    { op: 'its.cmd', its: 0, cmds: [
+      { cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true }, { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+      { cmd: 'MAPTI', device: 1, event: 0, intid: 8192, collection: 0 }, { cmd: 'INV', device: 1, event: 0 }, { cmd: 'SYNC', target: 0 },
+    ] } as PrimitiveOp,
+  ];
+  const map8193: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MAPTI', device: 1, event: 1, intid: 8193, collection: 0 }, { cmd: 'INV', device: 1, event: 1 }, { cmd: 'SYNC', target: 0 }] } as PrimitiveOp;
+  const iar: PrimitiveOp = { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' };
+  // byte 8192/8 of RD 0's pending table holds INTIDs 8192..8199; 0x02 = 8193
+  const write8193: PrimitiveOp = { op: 'mem.write', addr: toHex(BOOT_PENDBASE + 1024), bytes: '02' };
+  test('U20: a pending bit written while LPIs are enabled may make that LPI pending (KVM reads it when mapped), or not', () => {
+    for (const r of ['0x2001', '0x3ff']) {
+      const o = oracleAfter([...its, write8193, map8193]);
+      expect(o.observe(iar, r)).toBeNull();
+    }
+  });
+  test('U20: scoped to the bits written: LPI 8192 (bit not written) is not invented', () => {
+    const o = oracleAfter([...its, write8193, map8193]);
+    expect(o.observe(iar, '0x2000')).not.toBeNull();
+  });
+});
+
+test('U19: EnableLPIs with PTZ = 1 over a non-zero pending table: the LPI whose bit is set may be pending, or not; others are not', () => {
+  const cfg = resolveConfig({ vcpus: 1, spis: 32, its: 1 });
+  const ops: PrimitiveOp[] = [
+    ...boot(cfg).filter((op) => !(op.op === 'mmio.write' && op.frame === 'gicr' && op.offset === 0)), // LPIs left off
+    { op: 'mem.write', addr: toHex(BOOT_PROPBASE + 3), bytes: '83' }, // LPI 8195 enabled
+    { op: 'mem.write', addr: toHex(BOOT_PENDBASE + 1024), bytes: '08' }, // its pending bit set
+    { op: 'mmio.write', cpu: 0, frame: 'gicr', index: 0, offset: 0x78, width: 64, value: toHex(BigInt(BOOT_PENDBASE) | (1n << 62n)) }, // PTZ = 1
+    { op: 'its.cmd', its: 0, cmds: [
+      { cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true }, { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+      { cmd: 'MAPTI', device: 1, event: 3, intid: 8195, collection: 0 }, { cmd: 'SYNC', target: 0 },
+    ] } as PrimitiveOp,
+    { op: 'mmio.write', cpu: 0, frame: 'gicr', index: 0, offset: 0, width: 32, value: '0x1' }, // EnableLPIs
+    { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INV', device: 1, event: 3 }, { cmd: 'SYNC', target: 0 }] } as PrimitiveOp,
+  ];
+  const iar: PrimitiveOp = { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' };
+  const after = (): Oracle => {
+    const s = new ModelSession(cfg);
+    const o = createOracle(cfg);
+    for (const op of ops) expect(o.observe(op, s.step(op))).toBeNull();
+    return o;
+  };
+  expect(after().observe(iar, '0x2003')).toBeNull();
+  expect(after().observe(iar, '0x3ff')).toBeNull();
+  expect(after().observe(iar, '0x2002')).not.toBeNull();
 });
