@@ -119,7 +119,7 @@ export class QemuInstance {
     // QEMU outlives this process however it ends (QEMU itself reads /dev/null).
     // (QEMU with -no-shutdown only pauses on SIGTERM, so the shell SIGKILLs it, also when it is
     // itself signalled.)
-    const wrapper = 'exec 3<&0; "$@" </dev/null & q=$!; trap \'kill -9 $q 2>/dev/null; exit 1\' TERM INT HUP; cat <&3 >/dev/null; kill -9 $q 2>/dev/null';
+    const wrapper = 'exec 3<&0; "$@" </dev/null & q=$!; trap \'kill -9 $q 2>/dev/null; wait $q; exit 1\' TERM INT HUP; cat <&3 >/dev/null; kill -9 $q 2>/dev/null; wait $q';
     this.child = spawn('sh', ['-c', wrapper, 'sh', k.qemu, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(this);
     this.child.stdout!.setEncoding('latin1');
