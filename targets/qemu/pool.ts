@@ -266,8 +266,18 @@ export class QemuInstance {
 
 // ---- the pool ----
 
-/** Idle instances kept per process (each holds a QEMU and the guest RAM it touched). */
-const MAX_IDLE = 4;
+/**
+ * Idle instances kept per process (each holds a QEMU, ~55 MB resident, and the guest RAM it
+ * touched). $GICDIFF_QEMU_POOL overrides it; 0 turns reuse off (runner.ts).
+ */
+export const MAX_IDLE = poolSizeFromEnv();
+
+function poolSizeFromEnv(): number {
+  const v = process.env['GICDIFF_QEMU_POOL'];
+  if (v === undefined || v === '') return 6;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 && n <= 64 ? n : 6;
+}
 const idle: QemuInstance[] = [];
 let exitHook = false;
 

@@ -10,7 +10,7 @@ import type { Trace } from '../../spec/target.js';
 import { encodeOps } from './encoding.js';
 import { qemuArgs, type QemuAccel } from './command.js';
 import { AgentOutputParser, type AgentOutcome } from './output.js';
-import { acquireInstance, releaseInstance } from './pool.js';
+import { acquireInstance, releaseInstance, MAX_IDLE } from './pool.js';
 
 export interface QemuRunOptions {
   targetName: string;
@@ -59,7 +59,7 @@ export async function runOnQemu(s: ExpandedScenario, o: QemuRunOptions): Promise
   } catch (e) {
     return trace(s, o.targetName, { results: [], status: 'target-error', error: { opIndex: 0, message: (e as Error).message } });
   }
-  const reuse = (o.reuse ?? o.accel === 'tcg') && !o.enterAtEl2 && poolFailures < MAX_POOL_FAILURES;
+  const reuse = (o.reuse ?? (o.accel === 'tcg' && MAX_IDLE > 0)) && !o.enterAtEl2 && poolFailures < MAX_POOL_FAILURES;
   const raw = reuse ? await runPooled(s, ops, o) : await runFresh(s, ops, o);
   const out = raw.outcome;
   const counters = { qemuMs: raw.ms };
