@@ -7,7 +7,7 @@ import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR
 import { invalidateLpi, LPI_BASE, lpiInRange, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
 import { branchPolicy, forEachPolicy } from './policy.js';
-import { type Device, type ItsState, type State } from './state.js';
+import { type Device, type Ite, type ItsState, type State } from './state.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
@@ -379,9 +379,10 @@ function ok(state: State): CmdOutcome[] {
 }
 
 /** The target RD of an ITE, or -1 when its collection is unmapped (or detached, U41). */
-function iteTarget(its: ItsState, icid: number, detached: boolean): number {
-  if (detached) return -1;
-  return its.collections.get(icid) ?? -1;
+/** The RD an ITE's LPI goes to: its collection's, unless detached (U41) or retargeted by MOVALL (U47). */
+export function iteTarget(its: ItsState, ite: Ite): number {
+  if (ite.detached) return -1;
+  return ite.rd ?? its.collections.get(ite.icid) ?? -1;
 }
 
 function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutcome[] {
@@ -455,6 +456,11 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
 }
 
 /** MAPC (gic-arch.md 5.7): map/unmap a collection; U40, U41, U42. */
+/** A MAPC (re)maps or unmaps the whole collection: MOVALL retargets (U47 option 2) of its ITEs end. */
+function endMovallRetargets(its: ItsState, icid: number): void {
+  for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && q.rd !== undefined) delete q.rd;
+}
+
 function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
   if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.mapc.collection-oor');
@@ -470,6 +476,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
     for (const [st, error] of states) {
       if (error !== null) { out.push({ state: st, error }); continue; }
       const it = st.its[n]!;
+      endMovallRetargets(it, icid);
       const users = it.collections.has(icid) && [...it.devices.values()].some((dev) => [...dev.ites.values()].some((q) => q.icid === icid && !q.detached));
       if (!users) {
         it.collections.delete(icid);
@@ -490,6 +497,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
   if (!rdExists(s, rd)) return err(s, 'its.cmd.mapc.procnum-oor');
   const old = its.collections.get(icid);
   x.rule('its.cmd.mapc.map');
+  endMovallRetargets(its, icid);
   if (old !== undefined && old !== rd) {
     const moving: number[] = [];
     for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && !q.detached && s.lpiPending[old]!.has(q.intid)) moving.push(q.intid);
@@ -535,7 +543,7 @@ function validLpi(s: State, intid: number): boolean {
   return intid < 2 ** 16;
 }
 
-interface Resolved { dev: Device; ite: { intid: number; icid: number; detached: boolean } }
+interface Resolved { dev: Device; ite: Ite }
 
 /** The common checks of the (DeviceID, EventID) commands, in the architecture's order. */
 function resolve(s: State, n: number, cmd: string, d: number, e: number): Resolved | string {
@@ -557,7 +565,7 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
   if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.movi.collection-oor');
   const to = its.collections.get(icid);
   if (to === undefined) return err(s, 'its.cmd.movi.unmapped-collection');
-  const from = iteTarget(its, r.ite.icid, r.ite.detached);
+  const from = iteTarget(its, r.ite);
   if (from < 0) {
     x.rule('choice.u46.unmapped-collection-cmd');
     return err(s, 'its.cmd.movi.unmapped-collection');
@@ -568,6 +576,7 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
     const t = st.its[n]!.devices.get(d)!.ites.get(e)!;
     t.icid = icid;
     t.detached = false;
+    delete t.rd;
   };
   if (from === to || !s.lpiPending[from]!.has(intid)) {
     setIte(s);
@@ -600,7 +609,7 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
   const r = resolve(s, n, cmd, d, e);
   if (typeof r === 'string') return err(s, r);
   const intid = r.ite.intid;
-  const rd = iteTarget(its, r.ite.icid, r.ite.detached);
+  const rd = iteTarget(its, r.ite);
   if (rd < 0) {
     // U46: an error; CLEAR and INV may also succeed (they need no redistributor): option 1
     x.rule('choice.u46.unmapped-collection-cmd');
@@ -673,11 +682,14 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
   };
   const live = [...s.its[n]!.collections.values()].includes(from);
   if (live) {
-    // U47: collections still naming RD1 keep sending there (option 0), or now go to RD2 (1)
+    // U47: collections still naming RD1 keep sending there (option 0), or now go to RD2: the
+    // collections are remapped (1), or every LPI that targets RD1 is retargeted to RD2 with the
+    // collections unchanged (2, KVM: a later MOVI moves the pending state from RD2)
     x.rule('choice.u47.movall-live-collections');
-    return forEachPolicy(s, 'u47', 2, (st, o) => {
+    return forEachPolicy(s, 'u47', 3, (st, o) => {
       move(st);
       if (o === 1) for (const it of st.its) for (const [c, rd] of it.collections) if (rd === from) it.collections.set(c, to);
+      if (o === 2) for (const it of st.its) for (const dev of it.devices.values()) for (const t of dev.ites.values()) if (iteTarget(it, t) === from) t.rd = to;
     }).map(([st]) => ({ state: st, error: null }));
   }
   move(s);
@@ -698,7 +710,7 @@ export function translateMsi(s: State, n: number, d: number, e: number, x: Exec)
   if (e >= 2 ** (dev.size + 1)) { x.rule('its.msi.id-oor-drop'); return 'blocked'; }
   const ite = dev.ites.get(e);
   if (ite === undefined) { x.rule('its.msi.unmapped-event-drop'); return 'blocked'; }
-  const rd = iteTarget(its, ite.icid, ite.detached);
+  const rd = iteTarget(its, ite);
   if (rd < 0) { x.rule('its.msi.unmapped-collection-drop'); return 'blocked'; }
   x.rule('its.msi.translate');
   if (!s.enableLpis[rd]) { x.rule('choice.u23.lpis-off-drop'); return 'lpis-disabled'; }

@@ -8,7 +8,7 @@ import { GICD_BASE, GICR_BASE, itsBase } from '../spec/layout.js';
 import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
-import { collectionInRange, flatTable, gitsRead, gitsWrite, tableEntryAddr } from './its.js';
+import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, tableEntryAddr } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { LPI_BASE, lpiIdBits, pendBase, invalidateAllLpis } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
@@ -257,7 +257,7 @@ export function savePendingTables(s: State, x: Exec): number {
     const lpis = new Set<number>(s.lpiPending[rd]);
     for (const its of s.its) {
       for (const dev of its.devices.values()) {
-        for (const t of dev.ites.values()) if (!t.detached && its.collections.get(t.icid) === rd) lpis.add(t.intid);
+        for (const t of dev.ites.values()) if (iteTarget(its, t) === rd) lpis.add(t.intid);
       }
     }
     const base = pendBase(s, rd);

@@ -11,6 +11,11 @@ export interface Ite {
   icid: number;
   /** U41: the collection was unmapped under this ITE and the implementation chose to detach it for good */
   detached: boolean;
+  /**
+   * U47 (KVM's option): a MOVALL retargeted this ITE's LPI to this RD while its collection still
+   * names the old one; the ITE's target until a MOVI or a MAPC of its collection
+   */
+  rd?: number;
 }
 
 export interface Device {
@@ -45,7 +50,11 @@ export class ItsState {
     c.baser = this.baser.slice();
     for (const [id, d] of this.devices) {
       const ites = new Map<number, Ite>();
-      for (const [e, ite] of d.ites) ites.set(e, { intid: ite.intid, icid: ite.icid, detached: ite.detached });
+      for (const [e, ite] of d.ites) {
+        const t: Ite = { intid: ite.intid, icid: ite.icid, detached: ite.detached };
+        if (ite.rd !== undefined) t.rd = ite.rd;
+        ites.set(e, t);
+      }
       c.devices.set(id, { size: d.size, itt: d.itt, ites });
     }
     c.collections = new Map(this.collections);
@@ -315,7 +324,7 @@ export class State {
         if (e === undefined || e.size !== dev.size || e.itt !== dev.itt || e.ites.size !== dev.ites.size) return false;
         for (const [ev, t] of dev.ites) {
           const u = e.ites.get(ev);
-          if (u === undefined || u.intid !== t.intid || u.icid !== t.icid || u.detached !== t.detached) return false;
+          if (u === undefined || u.intid !== t.intid || u.icid !== t.icid || u.detached !== t.detached || u.rd !== t.rd) return false;
         }
       }
     }
@@ -353,7 +362,7 @@ export class State {
       let v = 0;
       for (const [d, dev] of i.devices) {
         v = (v + mix(mix(mix(0x61, d), dev.size), dev.itt)) | 0;
-        for (const [e, t] of dev.ites) v = (v + mix(mix(mix(mix(d, e), t.intid), t.icid), +t.detached)) | 0;
+        for (const [e, t] of dev.ites) v = (v + mix(mix(mix(mix(mix(d, e), t.intid), t.icid), +t.detached), t.rd ?? -1)) | 0;
       }
       for (const [c, r] of i.collections) v = (v + mix(mix(0x75, c), r)) | 0;
       h = mix(mix(mix(h, v), i.devices.size), i.collections.size);
@@ -384,7 +393,7 @@ export class State {
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>
-        `${d}:${dev.size}:${dev.itt}:` + [...dev.ites].sort((a, b) => a[0] - b[0]).map(([e, t]) => `${e}=${t.intid}.${t.icid}.${+t.detached}`).join(',')).join(';'));
+        `${d}:${dev.size}:${dev.itt}:` + [...dev.ites].sort((a, b) => a[0] - b[0]).map(([e, t]) => `${e}=${t.intid}.${t.icid}.${+t.detached}.${t.rd ?? ''}`).join(',')).join(';'));
       parts.push([...i.collections].sort((a, b) => a[0] - b[0]).map(([c, r]) => `${c}>${r}`).join(','));
     }
     parts.push(JSON.stringify([...this.routes].sort((a, b) => a[0] - b[0])));

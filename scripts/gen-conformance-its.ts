@@ -318,6 +318,13 @@ export const itsScenarios: Def[] = [
     config: L2,
     ops: [prologue(pendingSetup), its([MOVALL(0, 1), SYNC(1)]), iar(1, LPI0), eoi(1, LPI0), msi(1, 0, 1), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
   },
+  {
+    component: 'its', name: 'movall-then-movi',
+    description: 'MOVALL from RD 0 to RD 1 while collections 0 and 2 still map to RD 0, then MOVI of the pending LPI to collection 2 (RD 0): the LPI is taken once, at RD 1 (collection 0 still names RD 0, so MOVI moves nothing; or the collections were remapped to RD 1) or at RD 0 (MOVALL retargeted the LPI itself, so MOVI moves its pending state back: KVM) (U47).',
+    rules: ['choice.u47.movall-live-collections', 'its.cmd.movall.moves-pending', 'its.cmd.movi.retarget'],
+    config: L2,
+    ops: [prologue(pendingSetup), its([MAPC(2, 0), MOVALL(0, 1), SYNC(1)]), its([MOVI(1, 0, 2), SYNC(0), SYNC(1)]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
+  },
   // ------------------------------------------------------------ LPIs and their tables
   {
     component: 'lpi', name: 'property-priority',

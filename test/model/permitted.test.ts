@@ -172,3 +172,33 @@ test('U19: EnableLPIs with PTZ = 1 over a non-zero pending table: the LPI whose 
   expect(after().observe(iar, '0x3ff')).toBeNull();
   expect(after().observe(iar, '0x2002')).not.toBeNull();
 });
+
+describe('U47: MOVALL while collections still name the old RD, then MOVI (gic-arch.md 7 U47)', () => {
+  const ops: PrimitiveOp[] = [
+    ...boot(),
+    { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' },
+    { op: 'its.cmd', its: 0, cmds: [
+      { cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true }, { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+      { cmd: 'MAPC', collection: 1, target: 1, valid: true }, { cmd: 'MAPC', collection: 2, target: 0, valid: true },
+      { cmd: 'MAPTI', device: 1, event: 0, intid: 8192, collection: 0 }, { cmd: 'INV', device: 1, event: 0 }, { cmd: 'SYNC', target: 0 },
+      { cmd: 'INT', device: 1, event: 0 },
+    ] } as PrimitiveOp,
+    { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MOVALL', from: 0, to: 1 }, { cmd: 'SYNC', target: 1 }] } as PrimitiveOp,
+    { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MOVI', device: 1, event: 0, collection: 2 }, { cmd: 'SYNC', target: 0 }, { cmd: 'SYNC', target: 1 }] } as PrimitiveOp,
+  ];
+  const iar = (cpu: number): PrimitiveOp => ({ op: 'sysreg.read', cpu, reg: 'ICC_IAR1_EL1' });
+  test('"they go to RD 2" as a retarget of the LPI itself: MOVI then moves its pending state back to RD 0 (KVM)', () => {
+    const o = oracleAfter(ops);
+    expect(o.observe(iar(1), '0x3ff')).toBeNull();
+    expect(o.observe(iar(0), '0x2000')).toBeNull();
+  });
+  test('the CTE wins: the pending state stays at RD 1', () => {
+    const o = oracleAfter(ops);
+    expect(o.observe(iar(1), '0x2000')).toBeNull();
+  });
+  test('the LPI is taken at most once', () => {
+    const o = oracleAfter(ops);
+    expect(o.observe(iar(1), '0x2000')).toBeNull();
+    expect(o.observe(iar(0), '0x2000')).not.toBeNull();
+  });
+});
