@@ -15,7 +15,7 @@ const run = qemuTarget.unavailable() ? test.skip : test;
 const files = [
   '/work/shared/examples/sgi-priority.json',
   '/work/shared/examples/its-int-basic.json',
-  ...['its-int-ack', 'sgi-broadcast', 'typer', 'creation-state'].map((n) => path.join(__dirname, 'scenarios', `${n}.json`)),
+  ...['its-int-ack', 'sgi-broadcast', 'typer', 'creation-state', 'wfi-wake-latched'].map((n) => path.join(__dirname, 'scenarios', `${n}.json`)),
 ];
 
 for (const file of files) {

@@ -59,6 +59,10 @@ run('SGIs: broadcast and by target list, pending/active state, WFI wake-up', asy
   await runAndCheck(path.join(__dirname, 'scenarios/sgi-broadcast.json'));
 });
 
+run('a vCPU in WFI wakes for good when an interrupt is signalled, even if it is withdrawn again', async () => {
+  await runAndCheck(path.join(__dirname, 'scenarios/wfi-wake-latched.json'));
+});
+
 run('QEMU starts in the VM-creation state (silent preamble), and its writes are not reported', async () => {
   const { t } = await runAndCheck(path.join(__dirname, 'scenarios/creation-state.json'));
   expect(t.results).toHaveLength(13);

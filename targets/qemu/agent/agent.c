@@ -47,7 +47,13 @@ static volatile u64 reported;     /* results printed so far (silent records are 
 static volatile u32 online;       /* secondaries that reached agent_main */
 static volatile u32 conduit_smc;
 static volatile u64 current_op = ~0UL;
-static u8 asleep[AGENT_MAX_CPUS]; /* logical WFI state of each vCPU (DESIGN.md 3, `wfi`) */
+/* Logical WFI state of each vCPU (DESIGN.md 3, `wfi`), written only by that vCPU. A vCPU asleep
+ * wakes for good as soon as it has an interrupt to signal after some op, even if a later op takes
+ * the interrupt away again, as a real PE leaves WFI at once. So before op k runs, every asleep
+ * vCPU looks at its own ISR_EL1 and records k in wake_checked; the vCPU running op k waits for
+ * that. */
+static volatile u8 asleep[AGENT_MAX_CPUS];
+static volatile u64 wake_checked[AGENT_MAX_CPUS];
 /* One sysreg trampoline per vCPU: the MRS/MSR instruction, then RET. They fill a page of their
  * own: under TCG a store to a page holding translated code invalidates that code, so no other
  * data may share it. */
@@ -328,6 +334,16 @@ static void sync_exit(void)
 		(void)mmio_read(a, 4);
 }
 
+/* An asleep vCPU wakes if it now has an interrupt to signal (ISR_EL1.I/F). */
+static void check_wake(u32 me)
+{
+	sync_exit();
+	if (isr_el1() & 0xc0) {
+		__asm__ volatile("wfi"); /* returns at once: an interrupt is signalled */
+		asleep[me] = 0;
+	}
+}
+
 static void run_loop(u32 me)
 {
 	const struct ops_header *h = hdr();
@@ -336,10 +352,20 @@ static void run_loop(u32 me)
 		u64 k = c >> 32, off = c & 0xffffffffUL;
 		if (k >= h->nops)
 			break;
+		if (asleep[me] && wake_checked[me] != k) {
+			check_wake(me);
+			store_release(&wake_checked[me], k);
+			sev();
+		}
 		const struct rec *r = (const struct rec *)(OPS_BASE + off);
 		if (r->cpu != me) {
 			wfe();
 			continue;
+		}
+		/* every other asleep vCPU has seen the state left by the previous op */
+		for (u32 i = 0; i < h->vcpus; i++) {
+			while (i != me && asleep[i] && load_acquire(&wake_checked[i]) != k)
+				wfe();
 		}
 		if (r->flags & REC_FLAG_SILENT) {
 			/* VM-creation preamble: an MMIO write, no result */
