@@ -288,7 +288,8 @@ export async function acquireInstance(k: InstanceKey): Promise<QemuInstance> {
     process.once('exit', closeQemuPool);
   }
   const key = keyString(k);
-  const i = idle.findIndex((x) => x.key === key && !x.dead);
+  for (let j = idle.length - 1; j >= 0; j--) if (idle[j]!.dead) idle.splice(j, 1)[0]!.kill();
+  const i = idle.findIndex((x) => x.key === key);
   if (i >= 0) return idle.splice(i, 1)[0]!;
   return QemuInstance.start(k);
 }
