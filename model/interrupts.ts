@@ -141,6 +141,21 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null): HppiInputs | 
   return { det, stale };
 }
 
+/**
+ * A sufficient condition for the HPPI decision of `cpu` (which interrupt, its group priority,
+ * whether it is signalled) to come out alike for every number of implemented priority bits (U2):
+ * no competing priority and no PMR value has bits [3:0] set. With at least 4 bits nothing is
+ * truncated, and the BPR minima (8 - PREbits <= 4 for Group 1, 7 - PREbits + 1 <= 4 for Group 0)
+ * clear only bits [3:0] (gic-arch.md 3.1, U2, U13).
+ */
+export function hppiSameForAnyPriBits(s: State, cpu: number, inputs: HppiInputs | null): boolean {
+  if (inputs === null) return true;
+  if (s.pmr[cpu]! & 0x0f) return false;
+  for (const c of inputs.det) if (c.prio & 0x0f) return false;
+  for (const y of inputs.stale) for (const p of y.prios) if (p & 0x0f) return false;
+  return true;
+}
+
 /** Phase 2 of hppiOptions: the permitted HPPIs under the state's (resolved) number of priority bits. */
 export function hppiResolve(s: State, inputs: HppiInputs, x: Exec | null): (Candidate | null)[] {
   const { det: rawDet, stale: rawStale } = inputs;

@@ -8,7 +8,7 @@ import { sysregRead, sysregWrite, wfi } from './cpuif.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { gitsRead, gitsWrite } from './its.js';
-import { wakeOutcome } from './interrupts.js';
+import { hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from './interrupts.js';
 import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
 import { deviceAttr, migrate, unknownMemoryRanges } from './save-restore.js';
 import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
@@ -110,6 +110,14 @@ function afterOp(s: State, x: Exec): void {
 function wakeUnderAnyPriBits(s: State, cpu: number, x: Exec): 'must' | 'may' | 'no' {
   const all = s.priBits;
   if ((all & (all - 1)) === 0) return wakeOutcome(s, cpu, x);
+  if (hppiSameForAnyPriBits(s, cpu, hppiInputs(s, cpu, null))) {
+    s.priBits = all & -all;
+    try {
+      return wakeOutcome(s, cpu, x);
+    } finally {
+      s.priBits = all;
+    }
+  }
   let seen: 'must' | 'may' | 'no' | null = null;
   try {
     for (let b = 4; b <= 8; b++) {

@@ -9,7 +9,7 @@ import { canonicalResult } from '../spec/expect-check.js';
 import { describeOp, describeResult } from '../spec/describe-op.js';
 import { type Alt, describeExpected, type Expected, expectedMatches, ModelInputError, representative } from './exec.js';
 import { materialize, runOp } from './machine.js';
-import { hppiInputs, type HppiInputs, hppiResolve, signalOutcome } from './interrupts.js';
+import { hppiInputs, type HppiInputs, hppiResolve, hppiSameForAnyPriBits, signalOutcome } from './interrupts.js';
 import { groupPriority } from './priority.js';
 import { State } from './state.js';
 
@@ -111,11 +111,8 @@ function priBitsIrrelevant(s: State, op: PrimitiveOp): number | null {
   // the competing interrupts do not depend on U2: collect them once, resolve per value
   const inputs = hppiInputs(s, cpu, null);
   const all = s.priBits;
-  const lowest = 1 << (31 - Math.clz32(all & -all));
-  // No priority involved has bits [3:0] set (nor PMR): with at least 4 implemented bits nothing is
-  // truncated, and BPR minima (at most 4 for Group 1, 3 + 1 for Group 0) clear only bits [3:0], so
-  // every value decides alike (gic-arch.md 3.1, U2) — the common case, without resolving 5 times.
-  if (inputs === null || ((s.pmr[cpu]! & 0x0f) === 0 && lowNibbleClear(inputs))) return lowest;
+  // the common case, without resolving once per value
+  if (hppiSameForAnyPriBits(s, cpu, inputs)) return all & -all;
   let first: string | null = null;
   let pick = 0;
   try {
@@ -129,12 +126,6 @@ function priBitsIrrelevant(s: State, op: PrimitiveOp): number | null {
     s.priBits = all;
   }
   return pick;
-}
-
-function lowNibbleClear(inputs: HppiInputs): boolean {
-  for (const c of inputs.det) if (c.prio & 0x0f) return false;
-  for (const y of inputs.stale) for (const p of y.prios) if (p & 0x0f) return false;
-  return true;
 }
 
 function single(mask: number): boolean {
