@@ -84,6 +84,12 @@ export class Exec {
   commit: Commit | undefined = undefined;
   /** choice taken by the main line of execution */
   choice: string | undefined = undefined;
+  /**
+   * The result the target returned, when the caller knows it (the oracle): a handler may skip
+   * building an outcome that cannot produce it, recording the outcome's result in `pruned`.
+   */
+  observed: OpResult | undefined = undefined;
+  readonly pruned: Expected[] = [];
   /** deferred effect of the main line (see Alt.apply): the handler returned without applying it */
   apply: ((s: State) => void) | undefined = undefined;
 

@@ -1,6 +1,6 @@
 // One primitive op on one candidate state: dispatch to the component that owns it, the WFI rules
 // for guest ops on a sleeping vCPU, and the wake-up check after every op (DESIGN.md 3).
-import type { MemReadOp, MemWriteOp, MmioReadOp, MmioWriteOp, PrimitiveOp } from '../spec/scenario.js';
+import type { MemReadOp, MemWriteOp, MmioReadOp, MmioWriteOp, OpResult, PrimitiveOp } from '../spec/scenario.js';
 import { hexToBytes, parseHex, parseHexNumber } from '../spec/hex.js';
 import { runItsCmdOp, type GuestAccess } from '../spec/its-harness.js';
 import { type Alt, Exec, type Expected, MaskedBytes, MaskedHex, ModelInputError } from './exec.js';
@@ -15,13 +15,14 @@ import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
 import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
 
 /** Run `op` on `s` (which it may mutate); returns every permitted outcome, the first on `s`. */
-export function runOp(s: State, op: PrimitiveOp): { alts: Alt[]; rules: string[] } {
+export function runOp(s: State, op: PrimitiveOp, observed?: OpResult): { alts: Alt[]; rules: string[]; pruned: Expected[] } {
   const x = new Exec();
+  x.observed = observed;
   const result = runGuarded(s, op, x);
   const main: Alt = { state: s, result, commit: x.commit, choice: x.choice, apply: x.apply };
   if (x.branches.length === 0) {
     if (main.apply === undefined) afterOp(s, x);
-    return { alts: [main], rules: x.rules };
+    return { alts: [main], rules: x.rules, pruned: x.pruned };
   }
   const alts: Alt[] = [main, ...x.branches];
   const seen = new Set<State>();
@@ -30,7 +31,7 @@ export function runOp(s: State, op: PrimitiveOp): { alts: Alt[]; rules: string[]
     seen.add(a.state);
     afterOp(a.state, x);
   }
-  return { alts, rules: x.rules };
+  return { alts, rules: x.rules, pruned: x.pruned };
 }
 
 /**
@@ -74,9 +75,17 @@ function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {
     if (a === ASLEEP_MAY_WAKE) {
       // an interrupt that may have been signalled arrived while it slept: woken (main line), or still asleep
       x.rule('cpuif.wfi.asleep-ops');
-      const st = s.clone();
-      st.asleep[cpu] = ASLEEP;
-      x.branch(st, 'asleep', 'still asleep in WFI');
+      const obs = x.observed;
+      if (obs === 'asleep' && op.op !== 'wfi') {
+        // only "still asleep" explains it: any other guest op on a woken vCPU returns a value
+        s.asleep[cpu] = ASLEEP;
+        return 'asleep';
+      }
+      if (obs === undefined || obs === 'asleep') {
+        const st = s.clone();
+        st.asleep[cpu] = ASLEEP;
+        x.branch(st, 'asleep', 'still asleep in WFI');
+      } else x.pruned.push('asleep'); // the observed result rules "still asleep" out: no clone
       s.asleep[cpu] = 0;
     }
   }

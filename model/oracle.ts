@@ -190,13 +190,14 @@ class ModelOracle implements Oracle {
 
   observe(op: PrimitiveOp, result: OpResult): Divergence | null {
     const index = this.opIndex++;
-    const { alts, rules } = this.expand(op);
+    const { alts, rules, pruned } = this.expand(op, result);
     const matched: Alt[] = [];
     for (const a of alts) if (expectedMatches(a.result, result)) matched.push(a);
     if (matched.length === 0) {
       this.settle(alts, rules);
       this.noteRules(rules);
-      const allowed = uniqueResults(alts.map((a) => a.result));
+      // outcomes skipped because the observed result rules them out still belong to the answer
+      const allowed = uniqueResults([...alts.map((a) => a.result), ...pruned]);
       // keep going with every outcome, so a caller that continues still gets sensible answers
       this.cands = dedupe([...new Set(alts.map((a) => a.state))]);
       return {
@@ -258,14 +259,16 @@ class ModelOracle implements Oracle {
     this.restoreAfter.clear();
   }
 
-  private expand(op: PrimitiveOp): { alts: Alt[]; rules: string[] } {
+  private expand(op: PrimitiveOp, observed?: OpResult): { alts: Alt[]; rules: string[]; pruned: Expected[] } {
     const alts: Alt[] = [];
     const rules: string[] = [];
+    const pruned: Expected[] = [];
     const states: State[] = [];
     const restore = new Map<State, number>();
     for (const s of this.cands) resolveParams(s, op, states, restore);
     for (const st of states) {
-      const r = runOp(st, op);
+      const r = runOp(st, op, observed);
+      for (const p of r.pruned) pruned.push(p);
       const full = restore.get(st);
       if (full !== undefined) {
         // deferred outcomes run with the chosen value too: restored after materialize()
@@ -277,7 +280,7 @@ class ModelOracle implements Oracle {
       alts.push(...r.alts);
       rules.push(...r.rules);
     }
-    return { alts, rules };
+    return { alts, rules, pruned };
   }
 
   private noteRules(rules: string[]): void {

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import type { OpResult, PrimitiveOp } from '../../spec/scenario.js';
 import seedrandom from 'seedrandom';
 import { checkTrace, createOracle } from '../../model/oracle.js';
+import { expandBoot } from '../../spec/expand.js';
 import { State } from '../../model/state.js';
 import { materialize, runOp } from '../../model/machine.js';
 import { representative } from '../../model/exec.js';
@@ -129,3 +130,26 @@ function runRandomState(ops: PrimitiveOp[], seed: string): State {
   }
   return s;
 }
+
+test('a guest op on a vCPU that may have woken: both outcomes accepted, and a divergence still lists "asleep" (the oracle skips building it when the result rules it out)', () => {
+  const cfg = RANDOM_CONFIG;
+  const ops: PrimitiveOp[] = [
+    ...expandBoot({ op: 'boot' }, cfg),
+    { op: 'sysreg.write', cpu: 0, reg: 'ICC_PMR_EL1', value: '0xf8' }, // 0xf0 < PMR only with >= 5 priority bits (U2)
+    { op: 'wfi', cpu: 0 },
+    { op: 'mmio.write', cpu: 1, frame: 'gicr-sgi', index: 0, offset: 0x401, width: 8, value: '0xf0' },
+    { op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x1000001' }, // SGI 1 to vCPU 0
+  ];
+  const feed = (): ReturnType<typeof createOracle> => {
+    const o = createOracle(cfg);
+    // the boot macro expands to register writes only (result null); nothing is pending, so WFI sleeps
+    for (const op of ops) expect(o.observe(op, op.op === 'wfi' ? 'asleep' : null)).toBeNull();
+    return o;
+  };
+  const rpr: PrimitiveOp = { op: 'sysreg.read', cpu: 0, reg: 'ICC_RPR_EL1' };
+  expect(feed().observe(rpr, 'asleep')).toBeNull();
+  expect(feed().observe(rpr, '0xff')).toBeNull();
+  const d = feed().observe(rpr, '0x12');
+  expect(d).not.toBeNull();
+  expect(d!.allowed).toEqual(expect.arrayContaining(['asleep', '0xff']));
+});
