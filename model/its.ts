@@ -240,7 +240,7 @@ function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
       // U32: Valid 1 -> 0: mappings persist (option 0) or are lost (1)
       x.rule('choice.u32.baser-valid-toggle');
       branchPolicy(st, x, 'u32', 2, (z, o) => {
-        if (o === 1 && i === 0) z.its[n]!.devices.clear();
+        if (o === 1 && i === 0) { z.its[n]!.devices.clear(); z.itesChanged(); }
         if (o === 1 && i === 1) z.its[n]!.collections.clear();
       }, () => 'U32: mappings lost');
     }
@@ -430,6 +430,7 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
       const prev = it.devices.get(d);
       it.devices.set(d, { size, itt, ites: keepItes && prev ? prev.ites : new Map() });
     }
+    st.itesChanged();
   };
   if (old === undefined || old.ites.size === 0) {
     apply(s, false);
@@ -529,10 +530,11 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
     // U38: the old mapping is kept (option 0) or replaced (1)
     x.rule('choice.u38.mapti-remap-event');
     return forEachPolicy(s, 'u38', 2, (st, replace) => {
-      if (replace === 1) st.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
+      if (replace === 1) { st.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false }); st.itesChanged(); }
     }).map(([st]) => ({ state: st, error: null }));
   }
   dev.ites.set(e, { intid, icid, detached: false });
+  s.itesChanged();
   return ok(s);
 }
 
@@ -646,6 +648,7 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
           st.lpiPending[rd]!.delete(intid);
         }
         st.its[n]!.devices.get(d)!.ites.delete(e);
+        st.itesChanged();
       };
       if (!s.lpiPending[rd]!.has(intid)) {
         discard(s, false);

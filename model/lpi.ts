@@ -144,9 +144,7 @@ export function notePendingTableWrite(s: State, addr: number, bytes: Uint8Array,
   }
 }
 
-/** Whether more than one ITE (of any ITS) names this INTID. */
+/** Whether more than one ITE (of any ITS) names this INTID (indexed in State). */
 export function mappedMoreThanOnce(s: State, intid: number): boolean {
-  let n = 0;
-  for (const its of s.its) for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.intid === intid && ++n > 1) return true;
-  return false;
+  return s.mappedMoreThanOnce(intid);
 }

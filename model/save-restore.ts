@@ -169,12 +169,14 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
     its.devices.clear();
     its.collections.clear();
   }
+  s.itesChanged();
   // on an error, whatever this call restored is freed (everything, when restoring into a fresh ITS)
   const before = merge && !freeAllOnError ? { devices: new Map(its.devices), collections: new Map(its.collections) } : null;
   const fail = (e: number, rule: string): number => {
     x.rule(rule);
     its.devices = before ? before.devices : new Map();
     its.collections = before ? before.collections : new Map();
+    s.itesChanged();
     return e;
   };
   const known = new Set<number>(its.collections.keys());
@@ -237,6 +239,7 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
       e += ite.next;
     }
     its.devices.set(d, { size: dte.size, itt: dte.ittAddr, ites });
+    s.itesChanged();
     if (dte.next === 0) break;
     d += dte.next;
   }
@@ -286,6 +289,7 @@ function itsReset(s: State, n: number, x: Exec): number {
   its.cwriterBad = false;
   its.devices.clear();
   its.collections.clear();
+  s.itesChanged();
   return 0;
 }
 

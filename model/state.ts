@@ -143,6 +143,11 @@ export class State {
 
   // ---- ITSes ----
   its: ItsState[];
+  /**
+   * INTIDs named by more than one ITE over all ITSes (U39), built on demand; null = rebuild. Every
+   * change to a device or ITE map calls itesChanged(). Never mutated once built (clones share it).
+   */
+  private multiMapped: Set<number> | null = null;
 
   // ---- KVM userspace ABI ----
   /** GSI routing table: gsi -> routes */
@@ -216,6 +221,25 @@ export class State {
     for (let i = 0; i < cfg.spis; i++) this.routes.set(i, [{ kind: 'irqchip', pin: i }]);
   }
 
+  /** Whether more than one ITE (of any ITS) names this INTID. */
+  mappedMoreThanOnce(intid: number): boolean {
+    let m = this.multiMapped;
+    if (m === null) {
+      const seen = new Set<number>();
+      m = new Set<number>();
+      for (const its of this.its) for (const dev of its.devices.values()) for (const t of dev.ites.values()) {
+        if (seen.has(t.intid)) m.add(t.intid);
+        else seen.add(t.intid);
+      }
+      this.multiMapped = m;
+    }
+    return m.has(intid);
+  }
+  /** A device or ITE was added, removed or replaced: the U39 index is rebuilt when next needed. */
+  itesChanged(): void {
+    this.multiMapped = null;
+  }
+
   /** Lay the typed-array fields out over `bytes` and `words` (sizes as in packedBytes). */
   private bindViews(): void {
     const n = this.nSlots;
@@ -261,6 +285,7 @@ export class State {
     s.lpiScoped = this.lpiScoped.size === 0 ? new Map() : new Map([...this.lpiScoped].map(([k, v]) => [k, new Set(v)]));
     s.lpiInFlight = this.lpiInFlight.size === 0 ? new Map() : new Map(this.lpiInFlight);
     s.its = this.its.map((i) => i.clone());
+    s.multiMapped = this.multiMapped;
     s.routes = new Map(this.routes);
     s.irqfds = new Map(this.irqfds);
     s.resampled = new Set(this.resampled);
