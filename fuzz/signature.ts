@@ -21,6 +21,19 @@ export interface Problem {
   context: MatchContext;
 }
 
+/**
+ * The ops before `end` as a MatchContext history, leaving out what the boot macro did (every
+ * scenario boots the same way, so those ops say nothing about a finding's cause).
+ */
+export function scenarioHistory(scenario: ExpandedScenario, end: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < end && i < scenario.ops.length; i++) {
+    if (scenario.fromMacro?.[i]) continue;
+    out.push(opHistoryEntry(scenario.ops[i]!));
+  }
+  return out;
+}
+
 /** How an op appears in a MatchContext history: "<op> <detail>". */
 export function opHistoryEntry(op: PrimitiveOp): string {
   const d = opDetail(op);
@@ -113,7 +126,7 @@ export function problemOf(targetName: string, scenario: ExpandedScenario, outcom
       rule,
       rules,
     };
-    const context: MatchContext = { scenario: scenario.name, history: scenario.ops.slice(0, opIndex).map(opHistoryEntry) };
+    const context: MatchContext = { scenario: scenario.name, history: scenarioHistory(scenario, opIndex) };
     return { parts, signature: signatureString(parts), opIndex, message, context };
   };
   if (trace.status === 'target-error' || trace.status === 'step-budget') {

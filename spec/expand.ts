@@ -91,16 +91,19 @@ export function expandScenario(scenario: Scenario): ExpandedScenario {
   const config = resolveConfig(scenario.config);
   const ops: PrimitiveOp[] = [];
   const origin: number[] = [];
+  const fromMacro: boolean[] = [];
   scenario.ops.forEach((op: Op, i) => {
     if (op.op === 'boot') {
       for (const p of expandBoot(op, config)) {
         ops.push(p);
         origin.push(i);
+        fromMacro.push(true);
       }
     } else {
       ops.push(op);
       origin.push(i);
+      fromMacro.push(false);
     }
   });
-  return { name: scenario.name, config, ops, origin };
+  return { name: scenario.name, config, ops, origin, fromMacro };
 }

@@ -16,6 +16,8 @@ export interface ExpandedScenario {
   ops: PrimitiveOp[];
   /** for each expanded op, the index of the op in the original scenario it came from */
   origin: number[];
+  /** for each expanded op, whether a macro (boot) produced it: set by expandScenario */
+  fromMacro?: readonly boolean[];
 }
 
 export interface ResolvedConfig {

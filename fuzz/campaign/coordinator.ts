@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signatureString, type Expectations } from '../../spec/expectations.js';
+import { matchExpectation, signatureString, type Expectations, type SignatureParts } from '../../spec/expectations.js';
 import type { Finding } from '../../spec/gen/finding.js';
 import type { Scenario } from '../../spec/scenario.js';
 import { appendLine, writeJsonAtomic } from '../atomic.js';
@@ -16,7 +16,7 @@ import { GENERATOR_VERSION, generateScenario, type Profile } from '../generate.j
 import type { MinimizeOptions } from '../minimize.js';
 import { Rng } from '../rng.js';
 import { expandScenario } from '../../spec/expand.js';
-import { normalizeErrorMessage, type Problem } from '../signature.js';
+import { normalizeErrorMessage, scenarioHistory, type Problem } from '../signature.js';
 import type { RunOptions, RunOutcome } from '../lockstep.js';
 import { gicdiffVersion } from '../version.js';
 import { weightsHash as hashWeights, type Weights } from '../weights.js';
@@ -413,9 +413,27 @@ class Campaign {
     const dir = path.join(this.out, rec.dir);
     writeMinimized(dir, scenario);
     rec.minimizedOps = scenario.ops.length;
-    if (finding) writeFinding(dir, { ...finding, minimizedOps: scenario.ops.length });
+    const classified = this.reclassify(rec, finding, scenario);
+    if (classified) writeFinding(dir, { ...classified, minimizedOps: scenario.ops.length });
     this.scheduleMinimizations();
     this.kick();
+  }
+
+  /**
+   * A new finding is classified again on its minimized scenario. Unminimized, the ops before the
+   * divergence hold much that did not cause it, so entries that match on what preceded it
+   * (`after`) are only trustworthy on the minimized form, where ddmin has left the diverging op
+   * last and kept only the ops it depends on.
+   */
+  private reclassify(rec: FindingRecord, finding: Finding | undefined, scenario: Scenario): Finding | undefined {
+    if (!finding || rec.classification === 'known' || !this.o.expectations) return finding;
+    const expanded = expandScenario(scenario);
+    const context = { scenario: expanded.name, history: scenarioHistory(expanded, expanded.ops.length - 1) };
+    const entry = matchExpectation(this.o.expectations, finding.parts as SignatureParts, context);
+    if (!entry) return finding;
+    rec.classification = 'known';
+    rec.knownId = entry.id;
+    return { ...finding, classification: 'known', knownId: entry.id };
   }
 
   // ---- reporting -------------------------------------------------------------------------------

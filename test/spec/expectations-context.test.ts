@@ -1,7 +1,8 @@
 // Expectation entries that match on the context of a finding: the scenario it showed in, and the
 // ops that preceded the diverging one (a lost LPI shows at an IAR; what caused it was a MOVI).
 import { matchExpectation, validateExpectationsJson, type Expectations, type SignatureParts } from '../../spec/expectations.js';
-import { problemOf } from '../../fuzz/signature.js';
+import { problemOf, scenarioHistory } from '../../fuzz/signature.js';
+import { expandScenario } from '../../spec/expand.js';
 import type { ExpandedScenario } from '../../spec/scenario.js';
 import { resolveConfig } from '../../spec/scenario.js';
 import type { RunOutcome } from '../../fuzz/runner.js';
@@ -46,4 +47,13 @@ test('problemOf gives the scenario name and the ops before the divergence, rende
   const p = problemOf('kvm', scenario, outcome)!;
   expect(p.context).toEqual({ scenario: 'its/x', history: ['its.cmd MOVI+SYNC', 'wfi'] });
   expect(matchExpectation(doc, p.parts, p.context)?.id).toBe('lost-after-movi');
+});
+
+test('the boot macro stays out of the history: every scenario boots the same way', () => {
+  const e = expandScenario({ format: 'gicdiff/scenario@1', name: 'b', config: { vcpus: 1, its: 1, spis: 32 }, ops: [
+    { op: 'boot' }, { op: 'mmio.write', cpu: 0, frame: 'gicd', offset: 0, width: 32, value: '0x0' }, { op: 'wfi', cpu: 0 },
+  ] });
+  expect(e.ops.length).toBeGreaterThan(10);
+  expect(scenarioHistory(e, e.ops.length)).toEqual(['mmio.write GICD_CTLR', 'wfi']);
+  expect(scenarioHistory(e, e.ops.length - 1)).toEqual(['mmio.write GICD_CTLR']);
 });
