@@ -260,6 +260,11 @@ class ModelOracle implements Oracle {
   }
 
   private expand(op: PrimitiveOp, observed?: OpResult): { alts: Alt[]; rules: string[]; pruned: Expected[] } {
+    // the common case: one candidate whose parameters the op does not split, run as is
+    if (this.cands.length === 1) {
+      const s = this.cands[0]!;
+      if ((single(s.priBits) || !needsPriBits(s, op)) && (single(s.ces) || !needsCes(s, op))) return runOp(s, op, observed);
+    }
     const alts: Alt[] = [];
     const rules: string[] = [];
     const pruned: Expected[] = [];
@@ -277,14 +282,14 @@ class ModelOracle implements Oracle {
           else this.restoreAfter.set(a, full);
         }
       }
-      alts.push(...r.alts);
-      rules.push(...r.rules);
+      for (const a of r.alts) alts.push(a);
+      for (const id of r.rules) rules.push(id);
     }
     return { alts, rules, pruned };
   }
 
   private noteRules(rules: string[]): void {
-    this.rules = [...new Set(rules)];
+    this.rules = rules.length < 2 ? rules : [...new Set(rules)];
     for (const r of this.rules) this.cover.add(r);
   }
 
