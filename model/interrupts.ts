@@ -163,13 +163,17 @@ export function hppiResolve(s: State, inputs: HppiInputs, x: Exec | null): (Cand
   const mask = rawDet.length > 0 || rawStale.length > 0 ? priMask(s) : 0xff;
   const det: Candidate[] = [];
   let minDet = 256;
+  // the inputs are never mutated: entries the mask leaves unchanged are reused as they are
   for (const c of rawDet) {
     const p = c.prio & mask;
-    det.push({ intid: c.intid, prio: p, group: c.group });
+    det.push(p === c.prio ? c : { intid: c.intid, prio: p, group: c.group });
     if (p < minDet) minDet = p;
   }
   const stale: StaleLpi[] = [];
   for (const y of rawStale) {
+    let same = true;
+    for (const p of y.prios) if ((p & mask) !== p) { same = false; break; }
+    if (same) { stale.push(y); continue; }
     const prios: number[] = [];
     for (const p of y.prios) prios.push(p & mask);
     const m: StaleLpi = { intid: y.intid, prios, canBeAbsent: y.canBeAbsent };

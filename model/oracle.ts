@@ -289,7 +289,7 @@ class ModelOracle implements Oracle {
   }
 
   private noteRules(rules: string[]): void {
-    this.rules = rules.length < 2 ? rules : [...new Set(rules)];
+    this.rules = rules.length < 2 ? rules : rules.length <= 16 ? uniqueSmall(rules) : [...new Set(rules)];
     for (const r of this.rules) this.cover.add(r);
   }
 
@@ -297,6 +297,13 @@ class ModelOracle implements Oracle {
   coverage(): ReadonlySet<string> { return this.cover; }
   candidateCount(): number { return this.cands.length; }
   maxCandidates(): number { return this.max; }
+}
+
+/** Distinct strings of a short list, first occurrences in order (no Set for the common 2-5 rules). */
+function uniqueSmall(xs: string[]): string[] {
+  const out: string[] = [];
+  for (const v of xs) if (!out.includes(v)) out.push(v);
+  return out;
 }
 
 function uniqueResults(rs: Expected[]): Expected[] {
