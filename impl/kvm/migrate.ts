@@ -77,6 +77,18 @@ function distOffsets(nrIrqs: number): number[] {
   return out;
 }
 
+/**
+ * The write-1-to-clear register of a write-1-to-set one (ISENABLER/ISPENDR/ISACTIVER, distributor
+ * or SGI frame), or null. The set registers only set, and a fresh VM is not all clear (KVM creates
+ * SGIs enabled): a VMM clears every bit first, then sets the saved ones (QEMU's
+ * kvm_arm_gicv3_put writes all ones to the I*C* register before the I*S* one).
+ */
+function clearCounterpart(offset: number): number | null {
+  const o = offset & 0xffff;
+  const set = (o >= 0x100 && o < 0x180) || (o >= 0x200 && o < 0x280) || (o >= 0x300 && o < 0x380);
+  return set ? offset + 0x80 : null;
+}
+
 /** Redistributor registers, RD frame then SGI frame (+64 KiB); GICR_CTLR last. */
 const REDIST_OFFSETS = [
   0x70, 0x74, 0x78, 0x7c, // PROPBASER, PENDBASER (both words)
@@ -183,10 +195,18 @@ export function kvmMigrate(src: KvmVm): { vm: KvmVm; errno: number[] } {
   const dst = new KvmVm(cfg, src.mem.clone());
   const set = (group: string, attr: unknown, value: bigint): number => vgicV3Attr(dst, group, attr, true, value).errno;
   s.begin('restoring the distributor registers');
-  for (const r of blob.records(REC_DIST)) s.note(set('DIST_REGS', { offset: r.b }, r.value));
+  for (const r of blob.records(REC_DIST)) {
+    const clear = clearCounterpart(r.b);
+    if (clear !== null) s.note(set('DIST_REGS', { offset: clear }, 0xffff_ffffn));
+    s.note(set('DIST_REGS', { offset: r.b }, r.value));
+  }
   s.check();
   s.begin('restoring the redistributor registers');
-  for (const r of blob.records(REC_REDIST)) s.note(set('REDIST_REGS', { offset: r.b, vcpu: r.a }, r.value));
+  for (const r of blob.records(REC_REDIST)) {
+    const clear = clearCounterpart(r.b);
+    if (clear !== null) s.note(set('REDIST_REGS', { offset: clear, vcpu: r.a }, 0xffff_ffffn));
+    s.note(set('REDIST_REGS', { offset: r.b, vcpu: r.a }, r.value));
+  }
   s.check();
   s.begin('restoring the CPU interface registers');
   for (const r of blob.records(REC_SYSREG)) s.note(set('CPU_SYSREGS', { sysreg: SYSREGS[r.b], vcpu: r.a }, r.value));
