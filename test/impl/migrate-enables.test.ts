@@ -28,7 +28,7 @@ test('an SGI and an SPI the guest disabled stay disabled across migrate', async 
   expect(out.expectationFailures).toEqual([]);
   expect(out.verdict?.ok).toBe(true);
   const n = e.ops.length;
-  const before = out.trace.results[n - 4] as string;
+  const before = out.trace.results[n - 5] as string;
   expect(BigInt(before) & 0x10n).toBe(0n); // SGI 4 disabled before...
   expect(out.trace.results[n - 2]).toBe(before); // ...and after
 });
