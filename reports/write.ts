@@ -21,6 +21,16 @@ export interface Written {
   bytes: number;
 }
 
+/** The --junit/--md/--html/--json options of a command, as the files to write. */
+export function outputFilesFrom(options: Record<string, unknown>): OutputFiles {
+  const files: OutputFiles = {};
+  for (const kind of ['junit', 'md', 'html', 'json'] as const) {
+    const v = options[kind];
+    if (typeof v === 'string') files[kind] = v;
+  }
+  return files;
+}
+
 export function writeOutputs(report: Report, files: OutputFiles): Written[] {
   const out: Written[] = [];
   const put = (kind: keyof OutputFiles, text: string): void => {

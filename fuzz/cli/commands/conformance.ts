@@ -8,7 +8,7 @@ import { loadTargetExpectations } from '../../../spec/expectations.js';
 import { buildReport, newDivergenceCount } from '../../../reports/build.js';
 import { readCampaigns } from '../../../reports/campaign.js';
 import { DEFAULT_SUITE_DIRS, loadRules, loadSuite, runConformance } from '../../../reports/conformance.js';
-import { describeWritten, writeOutputs } from '../../../reports/write.js';
+import { describeWritten, outputFilesFrom, writeOutputs } from '../../../reports/write.js';
 import type { ReportTarget } from '../../../spec/gen/report.js';
 import { runScenario } from '../../runner.js';
 import { problemOf } from '../../signature.js';
@@ -101,12 +101,7 @@ export async function main(argv: string[]): Promise<number> {
   const stray = report.coverage.filter((c) => c.inCatalogue === false).map((c) => c.rule);
   process.stdout.write(`rules: ${rules.length} in ${rulesFile}, ${rules.length - (report.uncoveredRules ?? []).length} of them covered` +
     `${stray.length ? `; ${stray.length} rule id${stray.length === 1 ? '' : 's'} used but not in the catalogue: ${stray.join(', ')}` : ''}\n`);
-  const written = writeOutputs(report, {
-    ...(options.junit ? { junit: options.junit as string } : {}),
-    ...(options.md ? { md: options.md as string } : {}),
-    ...(options.html ? { html: options.html as string } : {}),
-    ...(options.json ? { json: options.json as string } : {}),
-  });
+  const written = writeOutputs(report, outputFilesFrom(options));
   if (written.length) process.stdout.write(describeWritten(written) + '\n');
   const fresh = newDivergenceCount(report);
   if (fresh) process.stdout.write(`${fresh} new divergence${fresh === 1 ? '' : 's'}\n`);

@@ -5,7 +5,7 @@ import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.
 import { buildReport, newDivergenceCount } from '../../../reports/build.js';
 import { readCampaigns } from '../../../reports/campaign.js';
 import { loadRules } from '../../../reports/conformance.js';
-import { describeWritten, writeOutputs } from '../../../reports/write.js';
+import { describeWritten, outputFilesFrom, writeOutputs } from '../../../reports/write.js';
 import type { Report } from '../../../spec/gen/report.js';
 import { readJsonFile, validateJson } from '../../../spec/validate.js';
 import { gicdiffVersion } from '../../version.js';
@@ -62,12 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       `${run.findings} findings (${run.newFindings} new)` +
       `${run.appeared.length ? `, +${run.appeared.length} appeared` : ''}${run.disappeared.length ? `, -${run.disappeared.length} disappeared` : ''}\n`);
   }
-  const written = writeOutputs(report, {
-    ...(options.junit ? { junit: options.junit as string } : {}),
-    ...(options.md ? { md: options.md as string } : {}),
-    ...(options.html ? { html: options.html as string } : {}),
-    ...(options.json ? { json: options.json as string } : {}),
-  });
+  const written = writeOutputs(report, outputFilesFrom(options));
   if (written.length) process.stdout.write(describeWritten(written) + '\n');
   const n = newDivergenceCount(report);
   if (n) process.stdout.write(`${n} new divergence${n === 1 ? '' : 's'} or finding${n === 1 ? '' : 's'} in the latest run\n`);
