@@ -322,7 +322,9 @@ export function processQueue(s: State, n: number, x: Exec): void {
     const next: State[] = [];
     for (const st of live) {
       const its = st.its[n]!;
-      if (!its.enabled || !(its.cbaser & VALID) || its.stalled || its.cwriterBad || its.creadr === its.cwriter) {
+      // CWRITER beyond the queue (U28 option 1, or a value restored through KVM_DEV_ARM_VGIC_GRP_ITS_REGS
+      // or migrate) leaves the queue unusable: CREADR would wrap without ever meeting it.
+      if (!its.enabled || !(its.cbaser & VALID) || its.stalled || its.cwriterBad || its.creadr === its.cwriter || its.cwriter >= queueSize(its)) {
         finished.push(st);
         continue;
       }
