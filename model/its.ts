@@ -4,7 +4,7 @@
 import { decodeItsCommand, type DecodedItsCommand } from '../spec/codec/its-command.js';
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
-import { invalidateLpi, LPI_BASE, lpiInRange, setLpiPending } from './lpi.js';
+import { invalidateLpi, LPI_BASE, lpiInRange, mappedMoreThanOnce, scopeSharedLpi, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
 import { branchPolicy, forEachPolicy } from './policy.js';
 import { type Device, type Ite, type ItsState, type State } from './state.js';
@@ -532,11 +532,16 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
     // U38: the old mapping is kept (option 0) or replaced (1)
     x.rule('choice.u38.mapti-remap-event');
     return forEachPolicy(s, 'u38', 2, (st, replace) => {
-      if (replace === 1) { st.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false }); st.itesChanged(); }
+      if (replace === 1) {
+        st.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
+        st.itesChanged();
+        if (mappedMoreThanOnce(st, intid)) scopeSharedLpi(st, intid, x);
+      }
     }).map(([st]) => ({ state: st, error: null }));
   }
   dev.ites.set(e, { intid, icid, detached: false });
   s.itesChanged();
+  if (mappedMoreThanOnce(s, intid)) scopeSharedLpi(s, intid, x);
   return ok(s);
 }
 

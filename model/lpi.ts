@@ -144,6 +144,22 @@ export function notePendingTableWrite(s: State, addr: number, bytes: Uint8Array,
   }
 }
 
+/**
+ * U39 (gic-arch.md 7): a mapping that makes an INTID named by more than one ITE puts that INTID's
+ * pending state on every RD in the UNPREDICTABLE scope: an LPI already pending somewhere may stay
+ * there, move to another RD (KVM: one state per INTID, retargeted by the newest ITE) or be lost.
+ */
+export function scopeSharedLpi(s: State, intid: number, x: Exec): void {
+  let pendingSomewhere = s.lpiScoped.has(intid);
+  for (let rd = 0; rd < s.cfg.vcpus && !pendingSomewhere; rd++) pendingSomewhere = s.lpiPending[rd]!.has(intid);
+  if (!pendingSomewhere) return;
+  x.rule('choice.u39.intid-two-ites');
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    s.lpiPending[rd]!.delete(intid);
+    if (s.enableLpis[rd] && lpiInRange(s, rd, intid)) markPossiblyPending(s, rd, intid);
+  }
+}
+
 /** Whether more than one ITE (of any ITS) names this INTID (indexed in State). */
 export function mappedMoreThanOnce(s: State, intid: number): boolean {
   return s.mappedMoreThanOnce(intid);

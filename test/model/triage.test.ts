@@ -5,6 +5,8 @@ import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
 import { createOracle, type Oracle } from '../../model/oracle.js';
 import { ModelSession } from '../../model/target.js';
+import { toHex } from '../../spec/hex.js';
+import { BOOT_PROPBASE } from '../../spec/layout.js';
 
 const CFG: ResolvedConfig = resolveConfig({ vcpus: 1, spis: 32, its: 1 });
 const boot = (cfg = CFG): PrimitiveOp[] => expandBoot({ op: 'boot' }, cfg);
@@ -29,5 +31,38 @@ describe('U28: CWRITER beyond the queue, then migrate, then GITS_CTLR 0 -> 1 (ca
       [gits(0x0, 32, '0x1'), null],
     ];
     for (const [op, r] of steps) expect(o.observe(op, r)).toBeNull();
+  });
+});
+
+describe('U39: a MAPTI that maps an already pending INTID a second time (campaign finding kvm.attr.its-regs GITS_CREADR)', () => {
+  // gic-arch.md 7 U39: one pINTID in two ITEs is UNPREDICTABLE with scope = that INTID on all RDs;
+  // KVM keeps one state per INTID and the newest ITE retargets it (kvm-vgic.md 1.10 vgic_add_lpi, update_affinity_ite)
+  const cfg = resolveConfig({ vcpus: 2, spis: 32, its: 2 });
+  const ops: PrimitiveOp[] = [
+    ...boot(cfg),
+    { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' }, // LPI 8192: priority 0xa0, enabled (gic-arch.md 1.5)
+    { op: 'its.cmd', cpu: 0, its: 1, cmds: [
+      { cmd: 'MAPC', collection: 1, target: 0, valid: true },
+      { cmd: 'MAPD', device: 0, size: 4, itt: '0x41000000', valid: true },
+      { cmd: 'MAPTI', device: 0, event: 0, intid: 8192, collection: 1 },
+      { cmd: 'INT', device: 0, event: 0 },
+    ] },
+    { op: 'its.cmd', cpu: 0, its: 0, cmds: [
+      { cmd: 'MAPC', collection: 0, target: 1, valid: true },
+      { cmd: 'MAPD', device: 1, size: 4, itt: '0x41000200', valid: true },
+      { cmd: 'MAPTI', device: 1, event: 0, intid: 8192, collection: 0 },
+    ] },
+  ];
+  const iar = (cpu: number): PrimitiveOp => ({ op: 'sysreg.read', cpu, reg: 'ICC_IAR1_EL1' });
+  test('the pending LPI may have moved to the new ITE\'s RD (KVM): RD 0 has nothing, RD 1 takes it', () => {
+    const o = oracleAfter(ops, cfg);
+    expect(o.observe(iar(0), '0x3ff')).toBeNull();
+    expect(o.observe(iar(1), '0x2000')).toBeNull();
+  });
+  test('or stayed at RD 0', () => {
+    expect(oracleAfter(ops, cfg).observe(iar(0), '0x2000')).toBeNull();
+  });
+  test('the scope is that INTID: no other LPI appears', () => {
+    expect(oracleAfter(ops, cfg).observe(iar(1), '0x2001')).not.toBeNull();
   });
 });
