@@ -10,7 +10,7 @@ import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, tableEntryAddr } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
-import { LPI_BASE, lpiIdBits, pendBase, invalidateAllLpis } from './lpi.js';
+import { LPI_BASE, lpiIdBits, markPossiblyPending, pendBase, invalidateAllLpis } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
 import { forEachPolicy } from './policy.js';
 
@@ -338,12 +338,40 @@ function migrateOne(s: State, x: Exec, clearStale: boolean): Expected {
     its.cwriterBad = false;
     errno.push(itsRestoreTables(s, n, x));
   }
+  keepPendingOfRecreatedLpis(s);
   // a vCPU blocked in WFI is taken out of it to be saved: its WFI may complete (a spurious wake-up,
   // which the architecture permits) or resume on the new VM
   for (let c = 0; c < s.cfg.vcpus; c++) if (s.asleep[c]) s.asleep[c] = ASLEEP_MAY_WAKE;
   x.rule('kvm.migrate.dist-state');
   x.rule('kvm.migrate.cpuif-state');
   return { errno };
+}
+
+/**
+ * The restore reloads an LPI's pending bit when it re-creates the LPI from its ITE, from the table
+ * of the ITE's target RD (kvm-vgic.md 1.12, 1.13; rule kvm.migrate.lpi-pending). A bit set in a
+ * table for which no restored ITE accounts (the restore failed before that device, the LPI was
+ * pending at another RD, no ITS) may or may not be taken up: only possibly pending there.
+ */
+function keepPendingOfRecreatedLpis(s: State): void {
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    const set = s.lpiPending[rd]!;
+    if (set.size === 0) continue;
+    for (const intid of [...set]) {
+      if (recreatedAt(s, intid, rd)) continue;
+      set.delete(intid);
+      markPossiblyPending(s, rd, intid);
+    }
+  }
+}
+
+function recreatedAt(s: State, intid: number, rd: number): boolean {
+  for (const its of s.its) {
+    for (const dev of its.devices.values()) {
+      for (const ite of dev.ites.values()) if (ite.intid === intid && iteTarget(its, ite) === rd) return true;
+    }
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------- device attributes

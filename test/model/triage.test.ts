@@ -6,7 +6,7 @@ import { expandBoot } from '../../spec/expand.js';
 import { createOracle, type Oracle } from '../../model/oracle.js';
 import { ModelSession } from '../../model/target.js';
 import { toHex } from '../../spec/hex.js';
-import { BOOT_PROPBASE } from '../../spec/layout.js';
+import { BOOT_PROPBASE, bootDeviceTable } from '../../spec/layout.js';
 
 const CFG: ResolvedConfig = resolveConfig({ vcpus: 1, spis: 32, its: 1 });
 const boot = (cfg = CFG): PrimitiveOp[] => expandBoot({ op: 'boot' }, cfg);
@@ -64,5 +64,36 @@ describe('U39: a MAPTI that maps an already pending INTID a second time (campaig
   });
   test('the scope is that INTID: no other LPI appears', () => {
     expect(oracleAfter(ops, cfg).observe(iar(1), '0x2001')).not.toBeNull();
+  });
+});
+
+describe('migrate: a failed ITS_RESTORE_TABLES does not re-create an LPI, so its pending bit is not reloaded (campaign finding kvm.attr.its-regs GITS_CWRITER)', () => {
+  // kvm-vgic.md 1.12/1.13: the restore reads an LPI's pending bit when it re-creates the LPI from its
+  // ITE; a DTE whose ITT is outside guest RAM makes it fail with -EFAULT before later devices
+  const cfg = resolveConfig({ vcpus: 1, spis: 32, its: 1 });
+  // DTE (kvm-vgic.md 1.13): V [63], next [62:49] = 0, ITT_addr[51:8] in [48:5], Size [4:0] = 9
+  const badDte = (1n << 63n) | ((0x10_0000_0000n >> 8n) << 5n) | 9n;
+  const le = (v: bigint): string => Array.from({ length: 8 }, (_, i) => ((v >> BigInt(8 * i)) & 0xffn).toString(16).padStart(2, '0')).join('');
+  const ops = (garbage: boolean): PrimitiveOp[] => [
+    ...boot(cfg),
+    { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' }, // LPI 8192 enabled, priority 0xa0
+    { op: 'its.cmd', cpu: 0, its: 0, cmds: [
+      { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+      { cmd: 'MAPD', device: 44, size: 7, itt: '0x41000000', valid: true },
+      { cmd: 'MAPTI', device: 44, event: 0, intid: 8192, collection: 0 },
+      { cmd: 'INT', device: 44, event: 0 },
+    ] },
+    ...(garbage ? [{ op: 'mem.write', addr: toHex(bootDeviceTable(0) + 21 * 8), bytes: le(badDte) } as PrimitiveOp] : []),
+  ];
+  const isr: PrimitiveOp = { op: 'sysreg.read', cpu: 0, reg: 'ISR_EL1' };
+  test('restore fails with -EFAULT (U33: the guest-written DTE left in memory) and the LPI may be gone (KVM)', () => {
+    const o = oracleAfter(ops(true), cfg);
+    expect(o.observe({ op: 'migrate' }, { errno: [0, 0, -14] })).toBeNull();
+    expect(o.observe(isr, '0x0')).toBeNull();
+  });
+  test('a successful restore re-creates the LPI with its pending state: ISR.I = 1 (bit 7)', () => {
+    const o = oracleAfter(ops(false), cfg);
+    expect(o.observe({ op: 'migrate' }, { errno: [0, 0, 0] })).toBeNull();
+    expect(o.observe(isr, '0x0')).not.toBeNull();
   });
 });
