@@ -120,6 +120,7 @@ export function readConfig(s: State, cpu: number, first: number, x: Exec): numbe
   return v >>> 0;
 }
 export function writeConfig(s: State, cpu: number, first: number, value: number, x: Exec): void {
+  let unknown: number[] | null = null;
   for (let k = 0; k < 16; k++) {
     const intid = first + k;
     if (!implemented(s, intid) || intid < 16) continue; // SGIs are always edge (RAO/WI)
@@ -128,7 +129,34 @@ export function writeConfig(s: State, cpu: number, first: number, value: number,
     if (edge === s.edge[slot]) continue;
     // U1: changing Int_config while enabled is UNPREDICTABLE; the model applies the change.
     if (s.enabled[slot]) x.rule('choice.u1.icfgr-change');
+    const wasPending = isPending(s, slot);
     s.edge[slot] = edge;
     x.rule('dist.icfgr.config');
+    if (wasPending) (unknown ??= []).push(slot);
+  }
+  if (unknown !== null) pendingUnknown(s, unknown, x);
+}
+
+/**
+ * U1 (gic-arch.md 7): Int_config changed while the interrupt is pending leaves its pending state
+ * UNKNOWN (scope: that INTID), i.e. either value until software next sets, clears or acknowledges
+ * it. The main line keeps what the write left; every other combination is a branch (KVM loses an
+ * edge interrupt already in a list register that folds back as level). More than 3 such INTIDs
+ * in one write: only "all flipped" besides the main line, to bound the candidates.
+ */
+function pendingUnknown(s: State, slots: number[], x: Exec): void {
+  // only the INTIDs whose pending state the latch can still change (a level line held high keeps it)
+  const open = slots.filter((slot) => s.edge[slot] === 1 || s.line[slot] === 0);
+  if (open.length === 0) return;
+  x.rule('choice.u1.icfgr-change');
+  const subsets = open.length <= 3 ? (1 << open.length) - 1 : 1;
+  for (let m = 1; m <= subsets; m++) {
+    const st = s.clone();
+    for (let i = 0; i < open.length; i++) {
+      if (open.length <= 3 && !(m & (1 << i))) continue;
+      const slot = open[i]!;
+      st.latch[slot] = isPending(s, slot) ? 0 : 1;
+    }
+    x.branch(st, null, 'U1: pending state UNKNOWN after an Int_config change');
   }
 }
