@@ -535,14 +535,39 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
       if (replace === 1) {
         st.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
         st.itesChanged();
-        if (mappedMoreThanOnce(st, intid)) scopeSharedLpi(st, intid, x);
+        if (mappedToSeveralRds(st, intid)) scopeSharedLpi(st, intid, x);
       }
     }).map(([st]) => ({ state: st, error: null }));
   }
   dev.ites.set(e, { intid, icid, detached: false });
   s.itesChanged();
-  if (mappedMoreThanOnce(s, intid)) scopeSharedLpi(s, intid, x);
+  if (mappedToSeveralRds(s, intid)) scopeSharedLpi(s, intid, x);
   return ok(s);
+}
+
+/**
+ * U39 matters only when the ITEs naming an INTID disagree on its RD (or one has no RD), or the LPI
+ * is pending elsewhere: two events sending the same LPI to the RD where it is pending leave its
+ * pending state well defined.
+ */
+function mappedToSeveralRds(s: State, intid: number): boolean {
+  if (!mappedMoreThanOnce(s, intid)) return false;
+  let rd: number | null = null;
+  for (const its of s.its) {
+    for (const dev of its.devices.values()) {
+      for (const ite of dev.ites.values()) {
+        if (ite.intid !== intid) continue;
+        const t = iteTarget(its, ite);
+        if (t < 0 || (rd !== null && t !== rd)) return true;
+        rd = t;
+      }
+    }
+  }
+  // one RD for every ITE: still in scope when the LPI is (or may be) pending at another RD
+  for (let r = 0; r < s.cfg.vcpus; r++) if (r !== rd && s.lpiPending[r]!.has(intid)) return true;
+  const scoped = s.lpiScoped.get(intid);
+  if (scoped !== undefined) for (const r of scoped) if (r !== rd) return true;
+  return false;
 }
 
 /** A pINTID an ITE may name: an LPI within the ID bits of the configuration (gic-arch.md 5.5 PHYSICALID_OOR). */

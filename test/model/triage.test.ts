@@ -65,6 +65,11 @@ describe('U39: a MAPTI that maps an already pending INTID a second time (campaig
   test('the scope is that INTID: no other LPI appears', () => {
     expect(oracleAfter(ops, cfg).observe(iar(1), '0x2001')).not.toBeNull();
   });
+  test('out of scope when both ITEs send it to the RD where it is pending: it stays pending there', () => {
+    // INV + SYNC: the configuration byte is read (U16) and the INT has landed at RD 0 (gic-arch.md 5.7)
+    const same: PrimitiveOp[] = [...ops.slice(0, -1), { op: 'its.cmd', cpu: 0, its: 1, cmds: [{ cmd: 'MAPTI', device: 0, event: 1, intid: 8192, collection: 1 }, { cmd: 'INV', device: 0, event: 0 }, { cmd: 'SYNC', target: 0 }] }];
+    expect(oracleAfter(same, cfg).observe(iar(0), '0x3ff')).not.toBeNull();
+  });
 });
 
 describe('migrate: a failed ITS_RESTORE_TABLES does not re-create an LPI, so its pending bit is not reloaded (campaign finding kvm.attr.its-regs GITS_CWRITER)', () => {
