@@ -71,6 +71,18 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
       return EINVAL;
     }
     x.rule('kvm.irq-line.ppi');
+    if (intid === VTIMER_PPI) {
+      // The vtimer PPI belongs to the in-kernel timer from the vCPU's first run (kvm_timer_enable
+      // takes ownership); vgic_validate_injection then ignores userspace (owner NULL): kvm-vgic.md
+      // 1.3. Held per vCPU: applied (option 0) until the candidate sees it ignored (1).
+      const slot = vcpu * 32 + intid;
+      const pairs = forEachPolicy(s, `vtimer-owned.${vcpu}`, 2, (st, o) => {
+        if (o === 0) setLine(st, slot, op.level, x);
+        else x.rule('kvm.irq-line.ppi-owned');
+      });
+      for (let i = 1; i < pairs.length; i++) x.branch(pairs[i]![0], 0, 'KVM_IRQ_LINE on the vtimer PPI ignored (in-kernel owner)');
+      return 0;
+    }
     setLine(s, vcpu * 32 + intid, op.level, x);
     return 0;
   }

@@ -37,7 +37,7 @@ const LITERAL: string[] = [
   'its.msi.unmapped-collection-drop', 'its.msi.translate',
   // KVM ABI
   'kvm.irq-line.raw', 'kvm.irq-line.cpu-enxio', 'kvm.irq-line.spi-einval', 'kvm.irq-line.spi', 'kvm.irq-line.ppi-einval',
-  'kvm.irq-line.ppi', 'kvm.irq-line.bad-type', 'kvm.timer.line', 'kvm.msi.no-its', 'kvm.msi.no-devid', 'kvm.msi.bad-address',
+  'kvm.irq-line.ppi', 'kvm.irq-line.ppi-owned', 'kvm.irq-line.bad-type', 'kvm.timer.line', 'kvm.msi.no-its', 'kvm.msi.no-devid', 'kvm.msi.bad-address',
   'kvm.msi.frame-address', 'kvm.msi.delivered', 'kvm.msi.blocked', 'kvm.msi.its-disabled', 'kvm.msi.lpis-disabled',
   'kvm.routing.einval', 'kvm.routing.irqchip', 'kvm.routing.msi', 'kvm.irqfd.deassign', 'kvm.irqfd.busy', 'kvm.irqfd.resample',
   'kvm.irqfd.edge', 'kvm.irqfd.msi', 'kvm.irqfd.level-pulse', 'kvm.vfio.forward', 'kvm.vfio.device-fire',

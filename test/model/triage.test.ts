@@ -126,3 +126,22 @@ describe('U1: Int_config changed while pending leaves the pending state of that 
     expect(oracleAfter(ops).observe(iar, '0x3ff')).not.toBeNull();
   });
 });
+
+describe('KVM_IRQ_LINE on the vtimer PPI is ignored once the in-kernel timer owns it (campaign finding cpuif.isr.irq)', () => {
+  // kvm-vgic.md 1.3: vgic_validate_injection refuses an injection whose owner (userspace: none)
+  // is not the line's; the timer owns PPI 27 from the vCPU's first run (the boot runs every vCPU)
+  const cfg = resolveConfig({ vcpus: 1, spis: 32, its: 0 });
+  const inject = (intid: number): PrimitiveOp[] => [
+    ...boot(cfg),
+    { op: 'kvm.irq_line', type: 'ppi', vcpu: 0, intid, level: 1 },
+    { op: 'mmio.write', cpu: 0, frame: 'gicr-sgi', index: 0, offset: 0x100, width: 32, value: toHex(1n << BigInt(intid)) }, // GICR_ISENABLER0
+  ];
+  const isr: PrimitiveOp = { op: 'sysreg.read', cpu: 0, reg: 'ISR_EL1' };
+  test('PPI 27: the line may be left alone (KVM) or driven', () => {
+    expect(oracleAfter(inject(27), cfg).observe(isr, '0x0')).toBeNull();
+    expect(oracleAfter(inject(27), cfg).observe(isr, '0x80')).toBeNull();
+  });
+  test('another PPI is driven: ISR.I = 1', () => {
+    expect(oracleAfter(inject(26), cfg).observe(isr, '0x0')).not.toBeNull();
+  });
+});
