@@ -1,4 +1,4 @@
-// The shared examples (/work/shared/examples) carry their expected results, written from the
+// The shared examples (shared/examples beside the repository) carry their expected results, written from the
 // architecture and KVM's documented behaviour; every one must pass on the kvm target.
 import { readdirSync } from 'node:fs';
 import { EXAMPLES, loadExample, runScenario } from './helpers.js';

@@ -10,10 +10,11 @@ import type { Scenario } from '../../spec/scenario.js';
 import { expandScenario } from '../../spec/expand.js';
 import { kvmTarget } from '../../impl/target.js';
 import { runScenario, type RunOutcome } from '../../fuzz/runner.js';
+import { SHARED_EXAMPLES } from '../shared.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIR = path.join(ROOT, 'spec/conformance/gicv4');
-const EXAMPLES = '/work/shared/examples';
+const EXAMPLES = SHARED_EXAMPLES;
 
 type Gicv4 = 'off' | '4.0' | '4.1';
 

@@ -5,8 +5,9 @@ import { resolveConfig } from '../../spec/scenario.js';
 import { expandScenario } from '../../spec/expand.js';
 import { checkExpectations } from '../../spec/expect-check.js';
 import { KvmSession } from '../../impl/target.js';
+import { SHARED_EXAMPLES } from '../shared.js';
 
-export const EXAMPLES = '/work/shared/examples';
+export const EXAMPLES = SHARED_EXAMPLES;
 
 export function loadExample(name: string): Scenario {
   return JSON.parse(readFileSync(`${EXAMPLES}/${name}.json`, 'utf8')) as Scenario;

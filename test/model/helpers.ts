@@ -9,8 +9,11 @@ import { expandBoot, expandScenario } from '../../spec/expand.js';
 import { representative } from '../../model/exec.js';
 import { materialize, runOp } from '../../model/machine.js';
 import { State } from '../../model/state.js';
+import { createOracle, type Oracle } from '../../model/oracle.js';
+import { ModelSession } from '../../model/target.js';
+import { SHARED_EXAMPLES } from '../shared.js';
 
-export const EXAMPLES_DIR = '/work/shared/examples';
+export const EXAMPLES_DIR = SHARED_EXAMPLES;
 
 export function loadExamples(): { file: string; scenario: Scenario; expanded: ExpandedScenario }[] {
   return readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort().map((file) => {
@@ -87,4 +90,12 @@ export const RANDOM_CONFIG: ResolvedConfig = resolveConfig({ vcpus: 2, spis: 64,
 export function scenarioArb(maxOps = 40): fc.Arbitrary<PrimitiveOp[]> {
   const boot = expandBoot({ op: 'boot' }, RANDOM_CONFIG);
   return fc.array(opArb(), { minLength: 1, maxLength: maxOps }).map((ops) => [...boot, ...ops]);
+}
+
+/** An oracle fed `ops` with the model target's results (each must be accepted on the way). */
+export function oracleFedByModel(ops: readonly PrimitiveOp[], cfg: ResolvedConfig): Oracle {
+  const s = new ModelSession(cfg);
+  const o = createOracle(cfg);
+  for (const op of ops) expect(o.observe(op, s.step(op))).toBeNull();
+  return o;
 }

@@ -10,11 +10,12 @@ import type { ExpandedScenario } from '../../spec/scenario.js';
 import { qemuTarget, findQemu, AGENT_ELF } from '../../targets/qemu/target.js';
 import { runOnQemu } from '../../targets/qemu/runner.js';
 import { closeQemuPool, liveInstances } from '../../targets/qemu/pool.js';
+import { SHARED_EXAMPLES } from '../shared.js';
 
 // jest does not run exit hooks: stop the reused QEMUs explicitly
 afterAll(() => closeQemuPool());
 
-const EXAMPLES = '/work/shared/examples';
+const EXAMPLES = SHARED_EXAMPLES;
 const unavailable = qemuTarget.unavailable();
 const run = unavailable ? test.skip : test;
 if (unavailable) console.warn(`test/qemu/qemu-run: skipped, ${unavailable}`);
