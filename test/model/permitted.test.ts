@@ -5,19 +5,14 @@ import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
 import { createOracle, type Oracle } from '../../model/oracle.js';
 import { ModelSession } from '../../model/target.js';
+import { oracleFedByModel } from './helpers.js';
 import { toHex } from '../../spec/hex.js';
 import { BOOT_PENDBASE, BOOT_PROPBASE, itsTranslater } from '../../spec/layout.js';
 
 const CFG: ResolvedConfig = resolveConfig({ vcpus: 2, spis: 64, its: 1 });
 const boot = (cfg = CFG): PrimitiveOp[] => expandBoot({ op: 'boot' }, cfg);
 
-/** An oracle fed `ops` with the model target's results. */
-function oracleAfter(ops: PrimitiveOp[], cfg = CFG): Oracle {
-  const s = new ModelSession(cfg);
-  const o = createOracle(cfg);
-  for (const op of ops) expect(o.observe(op, s.step(op))).toBeNull();
-  return o;
-}
+const oracleAfter = (ops: PrimitiveOp[], cfg = CFG): Oracle => oracleFedByModel(ops, cfg);
 function accepts(ops: PrimitiveOp[], probe: PrimitiveOp, result: OpResult): boolean {
   return oracleAfter(ops).observe(probe, result) === null;
 }

@@ -3,21 +3,15 @@
 import type { OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
 import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
-import { createOracle, type Oracle } from '../../model/oracle.js';
-import { ModelSession } from '../../model/target.js';
+import type { Oracle } from '../../model/oracle.js';
+import { oracleFedByModel } from './helpers.js';
 import { toHex } from '../../spec/hex.js';
 import { BOOT_PROPBASE, bootDeviceTable } from '../../spec/layout.js';
 
 const CFG: ResolvedConfig = resolveConfig({ vcpus: 1, spis: 32, its: 1 });
 const boot = (cfg = CFG): PrimitiveOp[] => expandBoot({ op: 'boot' }, cfg);
 
-/** An oracle fed `ops` with the model target's results. */
-function oracleAfter(ops: PrimitiveOp[], cfg = CFG): Oracle {
-  const s = new ModelSession(cfg);
-  const o = createOracle(cfg);
-  for (const op of ops) expect(o.observe(op, s.step(op))).toBeNull();
-  return o;
-}
+const oracleAfter = (ops: PrimitiveOp[], cfg = CFG): Oracle => oracleFedByModel(ops, cfg);
 const gits = (offset: number, width: 32 | 64, value: string): PrimitiveOp => ({ op: 'mmio.write', cpu: 0, frame: 'gits', index: 0, offset, width, value });
 
 describe('U28: CWRITER beyond the queue, then migrate, then GITS_CTLR 0 -> 1 (campaign finding "ITS queue processing lost the main state")', () => {
