@@ -6,22 +6,16 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Expectations, ExpectationEntry, Match } from './gen/expectations.js';
+import type { SignatureParts as FindingSignatureParts } from './gen/finding.js';
 import { ValidationError, readJsonFile, validateJson } from './validate.js';
 
 export type { Expectations, ExpectationEntry, Match };
 
-/** The parts of a finding an expectation can match on. */
-export interface SignatureParts {
-  target: string;
-  op: string;
-  /** what the op touched (register name, ITS command names, device_attr group/attr); '' when none */
-  detail: string;
-  mismatch: string;
-  /** primary rule id, or 'none' */
-  rule: string;
-  /** every rule involved in the divergence */
-  rules: readonly string[];
-}
+/**
+ * The parts of a finding an expectation can match on: the finding schema's SignatureParts
+ * (spec/schema/finding.schema.json, the one definition), rules read-only here.
+ */
+export type SignatureParts = Omit<FindingSignatureParts, 'rules'> & { readonly rules: readonly string[] };
 
 /** Where a finding showed: lets an entry match on the scenario and on the ops that preceded it. */
 export interface MatchContext {
