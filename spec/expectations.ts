@@ -67,6 +67,15 @@ function anyMatches(patterns: string | readonly string[], value: string): boolea
   return patterns.some((p) => glob(p).test(value));
 }
 
+/** Do the patterns match ops of the history in this order (a subsequence, not necessarily adjacent)? */
+function historyHasSequence(history: readonly string[], sequence: readonly (string | readonly string[])[]): boolean {
+  let next = 0;
+  for (const h of history) {
+    if (next < sequence.length && anyMatches(sequence[next]!, h)) next++;
+  }
+  return next === sequence.length;
+}
+
 export function signatureString(p: Omit<SignatureParts, 'rules'>): string {
   return `${p.target}:${p.op}${p.detail ? ' ' + p.detail : ''}:${p.mismatch}:${p.rule}`;
 }
@@ -75,6 +84,7 @@ export function signatureString(p: Omit<SignatureParts, 'rules'>): string {
 export function entryMatches(m: Match, parts: SignatureParts, context: MatchContext = {}): boolean {
   if (m.scenarios !== undefined && (context.scenario === undefined || !anyMatches(m.scenarios, context.scenario))) return false;
   if (m.after !== undefined && !(context.history ?? []).some((h) => anyMatches(m.after!, h))) return false;
+  if (m.sequence !== undefined && !historyHasSequence(context.history ?? [], m.sequence)) return false;
   if (m.signature !== undefined && !anyMatches(m.signature, signatureString(parts))) return false;
   if (m.op !== undefined && !anyMatches(m.op, parts.op)) return false;
   if (m.detail !== undefined && !anyMatches(m.detail, parts.detail)) return false;

@@ -4,6 +4,10 @@
  * Exact text, or a glob where * matches any run of characters and ? one character
  */
 export type Pattern = string;
+/**
+ * One pattern, or a list of patterns of which any may match
+ */
+export type PatternList = Pattern | [Pattern, ...Pattern[]];
 
 /**
  * Known, accepted divergences of one target from the architecture (DESIGN.md 1 and 4). A finding whose signature matches an entry is classified known, not new. File: spec/expectations/<target>.json
@@ -80,4 +84,10 @@ export interface Match {
    * Some op before the diverging one, rendered "<op> <detail>" as in signatures ("its.cmd MOVI+SYNC", "mmio.write GICD_IROUTER<n>"), matches: classifies a divergence by what caused it when it shows at a later op (an IAR)
    */
   after?: Pattern | [Pattern, ...Pattern[]];
+  /**
+   * Ops before the diverging one, in this order (others may come between): each item matches one op of the history rendered as for "after", each later than the previous item's. Narrower than "after" when the cause is a sequence (acknowledge, then change the priority, then EOI)
+   *
+   * @minItems 1
+   */
+  sequence?: [PatternList, ...PatternList[]];
 }

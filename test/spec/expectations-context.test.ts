@@ -13,6 +13,7 @@ const doc: Expectations = validateExpectationsJson({
   entries: [
     { id: 'lost-after-movi', match: { op: 'sysreg.read', detail: 'ICC_IAR1_EL1', after: 'its.cmd *MOVI*' }, reason: 'r', source: 's' },
     { id: 'pinned', match: { scenarios: ['its/movall*'] }, reason: 'r', source: 's' },
+    { id: 'ack-prio-eoi', match: { detail: 'ICC_HPPIR1_EL1', sequence: ['sysreg.read ICC_IAR1_EL1', ['mmio.write GICD_IPRIORITYR*', 'mmio.write GICR_IPRIORITYR*'], 'sysreg.write ICC_EOIR1_EL1'] }, reason: 'r', source: 's' },
   ],
 }, 'inline');
 
@@ -22,6 +23,18 @@ test('"after" needs a matching earlier op; without context it never matches', ()
   expect(matchExpectation(doc, iar)).toBeNull();
   expect(matchExpectation(doc, iar, { history: ['its.cmd MAPD+MAPTI', 'its.cmd INT'] })).toBeNull();
   expect(matchExpectation(doc, iar, { history: ['its.cmd MAPD+MAPTI', 'its.cmd MOVI+SYNC'] })?.id).toBe('lost-after-movi');
+});
+
+test('"sequence" needs its patterns in that order, other ops may come between', () => {
+  const hppir: SignatureParts = { ...iar, detail: 'ICC_HPPIR1_EL1' };
+  const ack = 'sysreg.read ICC_IAR1_EL1', prio = 'mmio.write GICR_IPRIORITYR', eoi = 'sysreg.write ICC_EOIR1_EL1';
+  expect(matchExpectation(doc, hppir, { history: [ack, 'wfi', prio, 'mmio.read GICR_ISPENDR0', eoi] })?.id).toBe('ack-prio-eoi');
+  expect(matchExpectation(doc, hppir, { history: [ack, 'mmio.write GICD_IPRIORITYR12', eoi] })?.id).toBe('ack-prio-eoi');
+  // the same ops in another order, or one missing: the priority changed before the acknowledge
+  expect(matchExpectation(doc, hppir, { history: [prio, ack, eoi] })).toBeNull();
+  expect(matchExpectation(doc, hppir, { history: [ack, eoi, prio] })).toBeNull();
+  expect(matchExpectation(doc, hppir, { history: [ack, prio] })).toBeNull();
+  expect(matchExpectation(doc, hppir)).toBeNull();
 });
 
 test('"scenarios" matches the scenario name by glob', () => {
