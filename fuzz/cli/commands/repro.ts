@@ -7,6 +7,7 @@ import { runLockstep } from '../../lockstep.js';
 import { problemOf } from '../../signature.js';
 import { annotateTrace } from '../../repro.js';
 import { loadTarget } from '../load-target.js';
+import { loadTargetExpectations, matchExpectation } from '../../../spec/expectations.js';
 
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: "the target to replay on (default: the finding's target)" },
@@ -54,6 +55,7 @@ async function repro(argv: string[]): Promise<number> {
     process.stderr.write(`gicdiff repro: target ${name} cannot run on this machine: ${why}\n`);
     return 2;
   }
+  const expectations = loadTargetExpectations(target.name); // validated before the run: bad file, exit 2
   const expanded = expandScenario(scenario);
   const outcome = await runLockstep(target, expanded, {}, oracle);
   if (outcome.unsupported) {
@@ -73,5 +75,8 @@ async function repro(argv: string[]): Promise<number> {
   }
   const same = finding ? (problem.signature === finding.signature ? ' (same signature as the finding)' : ` (the finding had ${finding.signature})`) : '';
   process.stdout.write(`diverges at op ${problem.opIndex}: ${problem.signature}${same}\n`);
+  // the same classification a campaign would give it (the exit code stays 1 either way)
+  const known = matchExpectation(expectations, problem.parts, problem.context);
+  process.stdout.write(known ? `known: ${known.id} (spec/expectations/${target.name}.json)\n` : `new: no entry of spec/expectations/${target.name}.json matches\n`);
   return 1;
 }
