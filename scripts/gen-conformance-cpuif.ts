@@ -300,6 +300,14 @@ export const cpuifScenarios: Def[] = [
       eoi(0, 1), rpr(0, [0x40, 0x80]), rd('GICR_ISACTIVER0', [0x6, 0x4])],
   },
   {
+    component: 'cpuif', name: 'priority-change-while-active',
+    description: 'Changing the priority of an acknowledged SGI before its EOI: the EOI drops the priority recorded at acknowledge (the APR bit) and deactivates the SGI it names, so it is no longer active, the running priority is idle, and the SGI can be taken again at its new priority.',
+    rules: ['cpuif.eoir1.priority-drop', 'cpuif.eoir1.deactivate', 'cpuif.iar1.ack'],
+    config: C2,
+    ops: [boot(), quiesce([0], 32), privSetup(0, 1, 0x80), sendSgi(0, 1, [0]), iar(0, 1), rpr(0, 0x80), prio(1, 0x40, 0),
+      rpr(0, 0x80), eoi(0, 1), rpr(0, 0xff), rd('GICR_ISACTIVER0', 0), sendSgi(0, 1, [0]), iar(0, 1), rpr(0, 0x40), eoi(0, 1), rd('GICR_ISACTIVER0', 0)],
+  },
+  {
     component: 'cpuif', name: 'dir-before-priority-drop',
     description: 'With EOImode = 1, DIR of an active SGI before its priority drop is UNPREDICTABLE (U11): no effect or deactivation; DIR never changes the active priorities.',
     rules: ['choice.u11.dir-not-active', 'cpuif.dir.deactivate'],
