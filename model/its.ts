@@ -316,6 +316,11 @@ type CmdOutcome = { state: State; error: string | null };
  * become branches. A command error: ignore and continue, or stall (U26).
  */
 export function processQueue(s: State, n: number, x: Exec): void {
+  for (const st of processQueueOutcomes(s, n, x)) x.branch(st, null, 'ITS command outcome');
+}
+
+/** processQueue on `s`, returning the other permitted outcomes instead of branching them (for ops whose result is not null). */
+export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
   let live: State[] = [s];
   const finished: State[] = [];
   for (let guard = 0; guard < 1 << 16 && live.length > 0; guard++) {
@@ -365,12 +370,8 @@ export function processQueue(s: State, n: number, x: Exec): void {
     }
     live = next;
   }
-  let mainSeen = false;
-  for (const st of finished) {
-    if (st === s) { mainSeen = true; continue; }
-    x.branch(st, null, 'ITS command outcome');
-  }
-  if (!mainSeen) throw new Error('internal: ITS queue processing lost the main state');
+  if (!finished.includes(s)) throw new Error('internal: ITS queue processing lost the main state');
+  return finished.filter((st) => st !== s);
 }
 
 function err(state: State, rule: string): CmdOutcome[] {

@@ -8,7 +8,7 @@ import { GICD_BASE, GICR_BASE, itsBase } from '../spec/layout.js';
 import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
-import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, tableEntryAddr } from './its.js';
+import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, processQueueOutcomes, tableEntryAddr } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { LPI_BASE, lpiIdBits, markPossiblyPending, pendBase, invalidateAllLpis } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
@@ -305,13 +305,14 @@ export function migrate(s: State, x: Exec): Expected {
   x.rule('kvm.migrate.mappings');
   let main: Expected = null;
   staleEntryPolicy(s, x).forEach(([st, o], i) => {
-    const r = migrateOne(st, x, o === 0);
-    if (i === 0) main = r; else x.branch(st, r, 'U33: stale table entries left in memory');
+    const { result, queueOutcomes } = migrateOne(st, x, o === 0);
+    if (i === 0) main = result; else x.branch(st, result, 'U33: stale table entries left in memory');
+    for (const q of queueOutcomes) x.branch(q, result, 'ITS command outcome after restore');
   });
   return main;
 }
 
-function migrateOne(s: State, x: Exec, clearStale: boolean): Expected {
+function migrateOne(s: State, x: Exec, clearStale: boolean): { result: Expected; queueOutcomes: State[] } {
   const errno: number[] = [];
   for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x, clearStale));
   errno.push(savePendingTables(s, x));
@@ -344,7 +345,15 @@ function migrateOne(s: State, x: Exec, clearStale: boolean): Expected {
   for (let c = 0; c < s.cfg.vcpus; c++) if (s.asleep[c]) s.asleep[c] = ASLEEP_MAY_WAKE;
   x.rule('kvm.migrate.dist-state');
   x.rule('kvm.migrate.cpuif-state');
-  return { errno };
+  // GITS_CTLR is restored last, and any GITS_CTLR write makes an enabled ITS process the commands
+  // between CREADR and CWRITER (kvm-vgic.md 1.9 GITS_CTLR, 1.13 restore order): a queue stalled on
+  // the source (no Stalled bit in the ABI) resumes on the destination.
+  const queueOutcomes: State[] = [];
+  for (let n = 0; n < s.cfg.its; n++) {
+    const outcomes = queueOutcomes.splice(0).flatMap((q) => [q, ...processQueueOutcomes(q, n, x)]);
+    queueOutcomes.push(...outcomes, ...processQueueOutcomes(s, n, x));
+  }
+  return { result: { errno }, queueOutcomes };
 }
 
 /**

@@ -139,3 +139,18 @@ describe('KVM_IRQ_LINE on the vtimer PPI is ignored once the in-kernel timer own
     expect(oracleAfter(inject(26), cfg).observe(isr, '0x0')).not.toBeNull();
   });
 });
+
+describe('U26 stall, then migrate (campaign finding kvm:mmio.read GITS_CREADR after a failed restore)', () => {
+  // kvm-vgic.md 1.13: GITS_CTLR is restored last, and 1.9: any GITS_CTLR write makes an enabled ITS
+  // process the commands between CREADR and CWRITER; the ABI has no Stalled bit, so a queue that
+  // stalled on the source resumes on the destination, meets the same erroneous command and (U26
+  // held) stalls on it again. Before: the destination sat at CREADR = 0 with Stalled = 0, a state no
+  // implementation can be in.
+  test('CREADR after migrate: past both commands (errors ignored), or stalled again on the first', () => {
+    const bad: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 9, event: 0 }] };
+    const good: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MAPC', collection: 0, target: 0, valid: true }] };
+    const creadr: PrimitiveOp = { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x90, width: 64 };
+    const o = oracleAfter([...boot(), bad, good, { op: 'migrate' }]);
+    expect([...o.allowed(creadr)].sort()).toEqual(['0x1', '0x40']);
+  });
+});
