@@ -381,7 +381,6 @@ function ok(state: State): CmdOutcome[] {
   return [{ state, error: null }];
 }
 
-/** The target RD of an ITE, or -1 when its collection is unmapped (or detached, U41). */
 /** The RD an ITE's LPI goes to: its collection's, unless detached (U41) or retargeted by MOVALL (U47). */
 export function iteTarget(its: ItsState, ite: Ite): number {
   if (ite.detached) return -1;

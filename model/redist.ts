@@ -5,8 +5,9 @@ import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { branchPolicy } from './policy.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
-import { invalidateAllLpis, invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, markPossiblyPending, pendBase, setLpiPending } from './lpi.js';
+import { invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, markPossiblyPending, pendBase, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
+import { iteTarget } from './its.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
@@ -150,16 +151,61 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
   if (o === GICR_SETLPIR || o === GICR_CLRLPIR) return directLpi(s, rd, o === GICR_SETLPIR, Number(value & 0xffff_ffffn), x);
   if (o === GICR_INVLPIR) {
     // re-read one LPI's configuration (AR:GICR_INVLPIR); an already acknowledged LPI is unaffected
-    x.rule('redist.invlpir');
-    if (offset % 8 === 0 && s.enableLpis[rd]) invalidateLpi(s, lo);
+    const intid = lo;
+    whenInvalidationRegsImplemented(s, rd, x, 'redist.invlpir', (st) => {
+      if (offset % 8 === 0 && st.enableLpis[rd] && lpisOfRd(st, rd, intid).has(intid)) invalidateLpi(st, intid);
+    });
     return;
   }
   if (o === GICR_INVALLR) {
-    x.rule('redist.invallr');
-    if (s.enableLpis[rd]) invalidateAllLpis(s);
+    whenInvalidationRegsImplemented(s, rd, x, 'redist.invallr', (st) => {
+      if (st.enableLpis[rd]) for (const intid of lpisOfRd(st, rd)) invalidateLpi(st, intid);
+    });
     return;
   }
   x.rule('mmio.reserved-raz-wi');
+}
+
+/**
+ * GICR_INVLPIR / GICR_INVALLR exist when GICR_CTLR.IR = 1 or GICR_TYPER.DirectLPI = 1; with an ITS
+ * their presence is IMPDEF (gic-arch.md 1.6 rule 6): absent, the write is ignored. Held once
+ * chosen; the ignore option also holds IR = 0 for later GICR_CTLR reads.
+ */
+function whenInvalidationRegsImplemented(s: State, rd: number, x: Exec, rule: string, apply: (st: State) => void): void {
+  x.rule(rule);
+  const ir = s.fixed.get('gicr_ctlr_ir');
+  const typer = s.fixed.get('gicr_typer');
+  if (ir === 4n || (typer !== undefined && (typer & 0x8n) !== 0n)) return apply(s);
+  if (ir === 0n && typer !== undefined) {
+    x.rule('redist.invalidation-regs-absent');
+    return;
+  }
+  branchPolicy(s, x, 'invalidation-regs', 2, (st, o) => {
+    if (o === 1) return apply(st);
+    x.rule('redist.invalidation-regs-absent');
+    if (!st.fixed.has('gicr_ctlr_ir')) st.fixed.set('gicr_ctlr_ir', 0n);
+  }, () => 'GICR_INVLPIR/INVALLR implemented (GICR_CTLR.IR = 1 or DirectLPI)');
+}
+
+/**
+ * The LPIs whose configuration redistributor `rd` uses: those an ITE now routes to it and those
+ * pending there (gic-arch.md 1.6 rule 6: GICR_INVALLR re-reads "all LPIs of that Redistributor";
+ * an invalidation at one RD leaves another RD's cache as it was, U16). `also`, an INTID no ITE
+ * maps, counts as this RD's (GICR_INVLPIR names it directly).
+ */
+function lpisOfRd(s: State, rd: number, also?: number): Set<number> {
+  const out = new Set<number>(s.lpiPending[rd]);
+  let mappedElsewhere = false;
+  for (const its of s.its) {
+    for (const dev of its.devices.values()) {
+      for (const ite of dev.ites.values()) {
+        if (iteTarget(its, ite) === rd) out.add(ite.intid);
+        else if (ite.intid === also) mappedElsewhere = true;
+      }
+    }
+  }
+  if (also !== undefined && !mappedElsewhere) out.add(also);
+  return out;
 }
 
 /** GICR_SETLPIR / GICR_CLRLPIR (gic-arch.md 1.6 rule 5, U25); implemented only with DirectLPI (IMPDEF). */

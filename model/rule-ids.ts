@@ -16,7 +16,7 @@ const LITERAL: string[] = [
   'dist.irouter.irm', 'dist.irouter.impdef-irm-aff3', 'dist.pidr2.archrev', 'its.reg.pidr2', 'dist.mbis.setspi', 'dist.enable.read', 'dist.pending.read', 'dist.active.read',
   // redistributor
   'redist.ctlr.ro-bits', 'redist.ctlr.enable-lpis', 'redist.typer.affinity', 'redist.waker.awake', 'redist.propbaser.rw',
-  'redist.pendbaser.ptz-raz', 'redist.pendbaser.ptz', 'redist.invlpir', 'redist.invallr', 'redist.syncr', 'redist.icfgr0.sgi-edge',
+  'redist.pendbaser.ptz-raz', 'redist.pendbaser.ptz', 'redist.invlpir', 'redist.invallr', 'redist.invalidation-regs-absent', 'redist.syncr', 'redist.icfgr0.sgi-edge',
   'redist.setlpir', 'redist.clrlpir', 'lpi.pending.load-on-enable', 'lpi.edge-coalesce', 'lpi.range',
   // CPU interface
   'cpuif.iar1.ack', 'cpuif.iar0.ack', 'cpuif.iar1.spurious', 'cpuif.hppir1', 'cpuif.rpr.running', 'cpuif.pmr.rw', 'cpuif.bpr1.min',

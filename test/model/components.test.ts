@@ -188,6 +188,41 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
   });
 });
 
+describe('GICR_INVLPIR / GICR_INVALLR (gic-arch.md 1.6 rule 6, U16)', () => {
+  // LPI 8193 -> collection 0 -> RD 1, pending there; its property byte then changes from enabled
+  // (0xa3) to disabled (0xa2) without an invalidation, so RD 1 may still use the cached 0xa3 (U16).
+  const map: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [
+    { cmd: 'MAPD', device: 1, size: 4, itt: '0x41000000', valid: true }, { cmd: 'MAPC', collection: 0, target: 1, valid: true },
+    { cmd: 'MAPTI', device: 1, event: 2, intid: 8193, collection: 0 }, { cmd: 'INV', device: 1, event: 2 }] };
+  const int: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 1, event: 2 }] };
+  const prop = (b: string): PrimitiveOp => ({ op: 'mem.write', addr: '0x40100001', bytes: b });
+  const stale = [...boot(), prop('a3'), map, int, prop('a2')];
+  const ctlr: PrimitiveOp = { op: 'mmio.read', cpu: 1, frame: 'gicr', index: 1, offset: 0, width: 32 };
+  const invlpir = (at: number): PrimitiveOp => ({ op: 'mmio.write', cpu: at, frame: 'gicr', index: at, offset: 0xa0, width: 64, value: '0x2001' });
+  const invallr = (at: number): PrimitiveOp => ({ op: 'mmio.write', cpu: at, frame: 'gicr', index: at, offset: 0xb0, width: 64, value: '0x0' });
+
+  /** GICR_CTLR read back as `ctlrValue` (EnableLPIs = 1; IR = bit 2), then `writes`: what may RD 1 acknowledge? */
+  function iarAfter(ctlrValue: string, writes: PrimitiveOp[]): string[] {
+    const { oracle } = allowedAfter(stale, ctlr);
+    expect(oracle.observe(ctlr, ctlrValue)).toBeNull();
+    for (const op of writes) expect(oracle.observe(op, null)).toBeNull();
+    return sorted(oracle.allowed(rd(1, 'ICC_IAR1_EL1')));
+  }
+
+  test('IR = 1: GICR_INVLPIR at the LPI\'s redistributor makes it use the new (disabled) byte', () => {
+    expect(iarAfter('0x5', [invlpir(1)])).toEqual(sorted(['0x3ff']));
+  });
+
+  test('IR = 0: GICR_INVLPIR may not be implemented (DirectLPI not known), so the cached byte may still be used', () => {
+    expect(iarAfter('0x1', [invlpir(1)])).toEqual(sorted(['0x2001', '0x3ff']));
+  });
+
+  test('GICR_INVALLR re-reads the LPIs of its own redistributor only', () => {
+    expect(iarAfter('0x5', [invallr(0)])).toEqual(sorted(['0x2001', '0x3ff']));
+    expect(iarAfter('0x5', [invallr(1)])).toEqual(sorted(['0x3ff']));
+  });
+});
+
 describe('KVM ABI (kvm-vgic.md 1.8)', () => {
   test('KVM_IRQ_LINE errnos: CPU type -ENXIO, SPI < 32 -EINVAL, PPI outside 16..31 -EINVAL, beyond the SPIs -EINVAL', () => {
     const ops: PrimitiveOp[] = [
