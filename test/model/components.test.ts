@@ -31,6 +31,13 @@ function allowedAfter(ops: PrimitiveOp[], probe: PrimitiveOp, cfg = CFG): { orac
 }
 const sorted = (a: OpResult[]): string[] => a.map((x) => JSON.stringify(x)).sort();
 
+// LPI 8193: event 2 of device 1 -> collection 0 -> RD 1; its property byte at PROPBASER + 1 (gic-arch.md 1.3)
+const map: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [
+  { cmd: 'MAPD', device: 1, size: 4, itt: '0x41000000', valid: true }, { cmd: 'MAPC', collection: 0, target: 1, valid: true },
+  { cmd: 'MAPTI', device: 1, event: 2, intid: 8193, collection: 0 }, { cmd: 'INV', device: 1, event: 2 }] };
+const int: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 1, event: 2 }] };
+const prop = (b: string): PrimitiveOp => ({ op: 'mem.write', addr: '0x40100001', bytes: b });
+
 describe('CPU interface (gic-arch.md 3)', () => {
   test('3.1: unimplemented priority bits are RAZ (5 bits: 0xa4 reads 0xa0)', () => {
     expect(last([...boot(), gicd(0x420, '0xa4', 8), { op: 'mmio.read', cpu: 0, frame: 'gicd', offset: 0x420, width: 8 }])).toBe('0xa0');
@@ -111,11 +118,6 @@ describe('CPU interface (gic-arch.md 3)', () => {
 });
 
 describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
-  const map: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [
-    { cmd: 'MAPD', device: 1, size: 4, itt: '0x41000000', valid: true }, { cmd: 'MAPC', collection: 0, target: 1, valid: true },
-    { cmd: 'MAPTI', device: 1, event: 2, intid: 8193, collection: 0 }, { cmd: 'INV', device: 1, event: 2 }] };
-  const int: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 1, event: 2 }] };
-  const prop = (b: string): PrimitiveOp => ({ op: 'mem.write', addr: '0x40100001', bytes: b });
 
   test('5.7 INT + 1.3 property byte (priority byte & 0xfc, enable bit 0): the LPI is acknowledged', () => {
     expect(run([...boot(), prop('a3'), map, int, rd(1, 'ICC_IAR1_EL1'), rd(1, 'ICC_RPR_EL1')]).slice(-2)).toEqual(['0x2001', '0xa0']);
@@ -189,13 +191,8 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
 });
 
 describe('GICR_INVLPIR / GICR_INVALLR (gic-arch.md 1.6 rule 6, U16)', () => {
-  // LPI 8193 -> collection 0 -> RD 1, pending there; its property byte then changes from enabled
-  // (0xa3) to disabled (0xa2) without an invalidation, so RD 1 may still use the cached 0xa3 (U16).
-  const map: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [
-    { cmd: 'MAPD', device: 1, size: 4, itt: '0x41000000', valid: true }, { cmd: 'MAPC', collection: 0, target: 1, valid: true },
-    { cmd: 'MAPTI', device: 1, event: 2, intid: 8193, collection: 0 }, { cmd: 'INV', device: 1, event: 2 }] };
-  const int: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 1, event: 2 }] };
-  const prop = (b: string): PrimitiveOp => ({ op: 'mem.write', addr: '0x40100001', bytes: b });
+  // LPI 8193 pending at RD 1; its property byte then changes from enabled (0xa3) to disabled (0xa2)
+  // without an invalidation, so RD 1 may still use the cached 0xa3 (U16).
   const stale = [...boot(), prop('a3'), map, int, prop('a2')];
   const ctlr: PrimitiveOp = { op: 'mmio.read', cpu: 1, frame: 'gicr', index: 1, offset: 0, width: 32 };
   const invlpir = (at: number): PrimitiveOp => ({ op: 'mmio.write', cpu: at, frame: 'gicr', index: at, offset: 0xa0, width: 64, value: '0x2001' });
