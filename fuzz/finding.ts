@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Finding } from '../spec/gen/finding.js';
 import type { ExpandedScenario, Scenario } from '../spec/scenario.js';
 import { ValidationError, readJsonFile, validateJson, validateScenarioJson } from '../spec/validate.js';
-import { matchExpectation, type Expectations } from '../spec/expectations.js';
+import { matchExpectation, type ExpectationEntry, type Expectations } from '../spec/expectations.js';
 import type { RunOutcome } from './lockstep.js';
 import type { Problem } from './signature.js';
 import { versions } from './version.js';
@@ -31,13 +31,32 @@ export interface FindingContext {
   weightsHash?: string;
 }
 
+export type Classification = Finding['classification'];
+
+/**
+ * A problem the oracle could not decide: the candidate states grew past the model's bound
+ * (CandidateBoundError, fuzz/signature.ts). It says nothing about the target, so it is neither new
+ * nor known (fuzz/CAMPAIGN-FORMAT.md "Classification"). Only this mismatch: oracle-error (the
+ * oracle threw for another reason) is a gicdiff bug and stays loud.
+ */
+export function isInconclusive(parts: { mismatch: string }): boolean {
+  return parts.mismatch === 'oracle-bound';
+}
+
+/** new / known (an expectation entry matches) / inconclusive (never matched), and the entry. */
+export function classifyProblem(problem: Pick<Problem, 'parts' | 'context'>, expectations: Expectations | undefined): { classification: Classification; known: ExpectationEntry | null } {
+  if (isInconclusive(problem.parts)) return { classification: 'inconclusive', known: null };
+  const known = expectations ? matchExpectation(expectations, problem.parts, problem.context) : null;
+  return { classification: known ? 'known' : 'new', known };
+}
+
 export function buildFinding(scenario: Scenario, expanded: ExpandedScenario, outcome: RunOutcome, problem: Problem, ctx: FindingContext): Finding {
-  const known = ctx.expectations ? matchExpectation(ctx.expectations, problem.parts, problem.context) : null;
+  const { classification, known } = classifyProblem(problem, ctx.expectations);
   const f: Finding = {
     format: 'gicdiff/finding@1',
     signature: problem.signature,
     parts: { ...problem.parts, rules: [...problem.parts.rules] },
-    classification: known ? 'known' : 'new',
+    classification,
     target: ctx.target,
     seed: ctx.seed,
     versions: versions(),

@@ -46,9 +46,12 @@ export function buildReport(input: ReportInput): Report {
   return report;
 }
 
+export { INCONCLUSIVE_LABEL } from '../fuzz/campaign/summary.js';
+
 /**
  * What CI fails on: conformance results no expectation accepts, plus the new findings of the
- * latest campaign (older runs are history: the trend shows them).
+ * latest campaign (older runs are history: the trend shows them). Inconclusive findings (the
+ * model's candidate bound was reached) say nothing about the target: they never count here.
  */
 export function newDivergenceCount(report: Report): number {
   const latest = report.campaigns[report.campaigns.length - 1];
@@ -141,6 +144,7 @@ export function buildTrend(campaigns: CampaignSummary[]): Trend {
       rulesCovered: c.rulesCovered,
       findings: sigs.size,
       newFindings: c.findings.filter((f) => f.status === 'new').length,
+      inconclusiveFindings: c.findings.filter((f) => f.status === 'inconclusive').length,
       appeared: appeared.sort(),
       disappeared: disappeared.sort(),
     };

@@ -89,17 +89,19 @@ function readFinding(f: unknown, i: number, dir: string, file: string): Campaign
   if (!isObject(f)) throw new ValidationError(file, at, 'a finding must be an object');
   const signature = str(f, 'signature');
   if (!signature) throw new ValidationError(file, `${at}/signature`, 'missing required field "signature"');
-  const classification = f.classification;
-  if (classification !== 'new' && classification !== 'known') {
-    throw new ValidationError(file, `${at}/classification`, `must be "new" or "known" (got ${JSON.stringify(classification)})`);
+  const recorded = f.classification;
+  if (recorded !== 'new' && recorded !== 'known' && recorded !== 'inconclusive') {
+    throw new ValidationError(file, `${at}/classification`, `must be "new", "known" or "inconclusive" (got ${JSON.stringify(recorded)})`);
   }
-  const out: CampaignFinding = { signature, status: classification, message: str(f, 'message') ?? signature };
   const parts = isObject(f.parts) ? f.parts : {};
+  // campaigns written before `inconclusive` existed called an oracle-bound finding new (fuzz/finding.ts isInconclusive)
+  const classification: CampaignFinding['status'] = parts.mismatch === 'oracle-bound' ? 'inconclusive' : recorded;
+  const out: CampaignFinding = { signature, status: classification, message: str(f, 'message') ?? signature };
   const target = str(parts, 'target');
   if (target) out.target = target;
   const rule = str(parts, 'rule');
   if (rule && rule !== 'none') out.rules = [rule];
-  if (typeof f.knownId === 'string') out.knownReason = `expectation ${f.knownId}`;
+  if (typeof f.knownId === 'string' && classification === 'known') out.knownReason = `expectation ${f.knownId}`;
   const seed = str(f, 'firstSeed');
   if (seed) out.seed = seed;
   const foundAt = str(f, 'firstFoundAt');
@@ -144,7 +146,7 @@ function readStats(file: string): CampaignSample[] {
       scenarios: num(o, 'scenarios', file, at),
       rate: num(o, 'scenariosPerSec', file, at, false),
       rulesCovered: num(o, 'rules', file, at, false),
-      findings: num(o, 'findingsNew', file, at, false) + num(o, 'findingsKnown', file, at, false),
+      findings: num(o, 'findingsNew', file, at, false) + num(o, 'findingsKnown', file, at, false) + num(o, 'findingsInconclusive', file, at, false),
     };
     const last = current[current.length - 1];
     if (last && sample.elapsedS < last.elapsedS) {

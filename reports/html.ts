@@ -2,14 +2,14 @@
 // Rule x target matrix (filterable by component, status and text), every cell linking to the
 // verdict that decided it, every verdict linking to its scenario; campaign plots and findings.
 import type { CampaignSummary, Report, ScenarioResult } from '../spec/gen/report.js';
-import { hasNewDivergence } from './build.js';
+import { hasNewDivergence, INCONCLUSIVE_LABEL } from './build.js';
 import { anchorId, htmlEscape as h } from './html-escape.js';
 import { lineChart, type Series } from './svg.js';
 import { describeFailure } from './text.js';
 
 const STYLE = `
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --known:#9a6700; --known-bg:#fff8c5; --new:#cf222e; --new-bg:#ffebe9;
-  --nc:#57606a; --nc-bg:#f6f8fa; --border:#d0d7de; }
+  --nc:#57606a; --nc-bg:#f6f8fa; --border:#d0d7de; --inc:#6e40c9; --inc-bg:#f5f0ff; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f2328; background: #fff; }
 header { padding: 16px 24px; border-bottom: 1px solid var(--border); background: #f6f8fa; }
@@ -26,6 +26,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .st-pass { background: var(--pass-bg); color: var(--pass); } .st-known { background: var(--known-bg); color: var(--known); }
 .st-new { background: var(--new-bg); color: var(--new); font-weight: 600; } .st-not-covered { background: var(--nc-bg); color: var(--nc); }
 .st-unsupported { background: var(--nc-bg); color: var(--nc); }
+.st-inconclusive { background: var(--inc-bg); color: var(--inc); }
 td.cell { text-align: center; min-width: 90px; } td.cell a { color: inherit; display: block; text-decoration: none; }
 td.cell a:hover { text-decoration: underline; }
 .muted { color: #57606a; font-size: 12px; }
@@ -196,11 +197,13 @@ function scenarioList(report: Report, scenarioAnchor: Map<string, string>): stri
 function campaignSection(report: Report): string {
   const cs = report.campaigns;
   const out: string[] = ['<section id="campaigns"><h2>Fuzz campaigns</h2>'];
-  out.push('<table><thead><tr><th>campaign</th><th>started</th><th>targets</th><th>shards</th><th>scenarios</th><th>time (s)</th><th>scenarios/s</th><th>rules covered</th><th>findings</th><th>new</th></tr></thead><tbody>');
+  out.push('<table><thead><tr><th>campaign</th><th>started</th><th>targets</th><th>shards</th><th>scenarios</th><th>time (s)</th><th>scenarios/s</th><th>rules covered</th><th>findings</th><th>new</th><th>inconclusive</th></tr></thead><tbody>');
   for (const c of cs) {
+    const inconclusive = c.findings.filter((f) => f.status === 'inconclusive').length;
     out.push(`<tr><td>${h(c.label)}</td><td>${h(c.startedAt ?? '')}</td><td>${h((c.targets ?? []).join(', '))}</td><td class="num">${c.shards ?? 1}</td><td class="num">${c.scenarios}</td>` +
       `<td class="num">${c.durationS.toFixed(0)}</td><td class="num">${c.rate.toFixed(1)}</td><td class="num">${c.rulesCovered}</td><td class="num">${c.findings.length}</td>` +
-      `<td class="num ${c.findings.some((f) => f.status === 'new') ? 'st-new' : ''}">${c.findings.filter((f) => f.status === 'new').length}</td></tr>`);
+      `<td class="num ${c.findings.some((f) => f.status === 'new') ? 'st-new' : ''}">${c.findings.filter((f) => f.status === 'new').length}</td>` +
+      `<td class="num${inconclusive ? ' st-inconclusive' : ''}" title="${h(INCONCLUSIVE_LABEL)}">${inconclusive}</td></tr>`);
   }
   out.push('</tbody></table>');
   // Within a run: one line per campaign (the most recent 8, to stay readable).
@@ -223,13 +226,13 @@ function campaignSection(report: Report): string {
     out.push(lineChart({ id: 'trend-rate', title: 'Scenarios per second, by run', xLabel: 'run', yLabel: 'scenarios/s', xCategories: labels, series: [{ name: 'scenarios/s', points: idx((r) => r.rate) }] }));
     out.push(lineChart({ id: 'trend-coverage', title: 'Rules covered, by run', xLabel: 'run', yLabel: 'rules', xCategories: labels, series: [{ name: 'rules', points: idx((r) => r.rulesCovered) }] }));
     out.push(lineChart({ id: 'trend-findings', title: 'Findings, by run', xLabel: 'run', yLabel: 'findings', xCategories: labels,
-      series: [{ name: 'all', points: idx((r) => r.findings) }, { name: 'new', points: idx((r) => r.newFindings) }, { name: 'appeared', points: idx((r) => r.appeared.length) }, { name: 'disappeared', points: idx((r) => r.disappeared.length) }] }));
+      series: [{ name: 'all', points: idx((r) => r.findings) }, { name: 'new', points: idx((r) => r.newFindings) }, { name: 'inconclusive', points: idx((r) => r.inconclusiveFindings ?? 0) }, { name: 'appeared', points: idx((r) => r.appeared.length) }, { name: 'disappeared', points: idx((r) => r.disappeared.length) }] }));
     out.push('</div>');
-    out.push('<table id="trend-table"><thead><tr><th>run</th><th>scenarios/s</th><th>rules covered</th><th>findings</th><th>new</th><th>appeared since the run before</th><th>disappeared</th></tr></thead><tbody>');
+    out.push('<table id="trend-table"><thead><tr><th>run</th><th>scenarios/s</th><th>rules covered</th><th>findings</th><th>new</th><th>inconclusive</th><th>appeared since the run before</th><th>disappeared</th></tr></thead><tbody>');
     for (const r of runs) {
       const list = (xs: string[]) => xs.map((x) => `<code>${h(x)}</code>`).join('<br>');
       out.push(`<tr><td>${h(r.label)}</td><td class="num">${r.rate.toFixed(1)}</td><td class="num">${r.rulesCovered}</td><td class="num">${r.findings}</td>` +
-        `<td class="num${r.newFindings ? ' st-new' : ''}">${r.newFindings}</td><td>${list(r.appeared)}</td><td>${list(r.disappeared)}</td></tr>`);
+        `<td class="num${r.newFindings ? ' st-new' : ''}">${r.newFindings}</td><td class="num">${r.inconclusiveFindings ?? 0}</td><td>${list(r.appeared)}</td><td>${list(r.disappeared)}</td></tr>`);
     }
     out.push('</tbody></table>');
   }
@@ -281,13 +284,16 @@ function findingsTable(cs: CampaignSummary[]): string {
     }
   }
   const latest = cs[cs.length - 1]?.label;
-  const rows = [...bySig.values()].sort((a, b) => (a.f.status === b.f.status ? a.f.signature.localeCompare(b.f.signature) : a.f.status === 'new' ? -1 : 1));
+  const rank = { new: 0, known: 1, inconclusive: 2 } as const;
+  const rows = [...bySig.values()].sort((a, b) => rank[a.f.status] - rank[b.f.status] || a.f.signature.localeCompare(b.f.signature));
   const out = [`<h3 id="findings">Findings (${rows.length})</h3>`];
+  const inconclusive = rows.filter((r) => r.f.status === 'inconclusive').length;
+  if (inconclusive) out.push(`<p class="muted">${inconclusive} ${h(INCONCLUSIVE_LABEL)}: kept to improve the model, they do not fail the run.</p>`);
   if (rows.length === 0) return out.concat('<p>No findings.</p>').join('');
   out.push('<table id="findings-table"><thead><tr><th>status</th><th>signature</th><th>message</th><th>scenarios</th><th>first seed</th><th>runs</th><th>reproduce</th></tr></thead><tbody>');
   for (const { f, runs } of rows) {
     const gone = latest !== undefined && !runs.includes(latest);
-    out.push(`<tr class="finding" data-status="${f.status}"><td class="st-${f.status}">${f.status}${gone ? ' <span class="muted">(not in latest run)</span>' : ''}${f.knownReason ? `<div class="muted">${h(f.knownReason)}</div>` : ''}</td>` +
+    out.push(`<tr class="finding" data-status="${f.status}"><td class="st-${f.status}">${f.status}${gone ? ' <span class="muted">(not in latest run)</span>' : ''}${f.knownReason ? `<div class="muted">${h(f.knownReason)}</div>` : ''}${f.status === 'inconclusive' ? `<div class="muted">${h(INCONCLUSIVE_LABEL)}</div>` : ''}</td>` +
       `<td><code>${h(f.signature)}</code></td><td>${h(f.message)}</td><td class="num">${f.count ?? ''}</td><td><code>${h(f.seed ?? '')}</code></td>` +
       `<td>${runs.map(h).join(', ')}</td><td>${f.file ? `<code>${h(`gicdiff repro ${f.file}${f.target ? ` --target ${f.target}` : ''}`)}</code>` : ''}</td></tr>`);
   }

@@ -3,7 +3,7 @@
 // collapsed, rule coverage, campaigns and their trend. Output never exceeds `maxBytes`: once the
 // budget runs out, the rest is left out and a note says how much and where to find it.
 import type { Report, ScenarioResult } from '../spec/gen/report.js';
-import { newDivergenceCount } from './build.js';
+import { INCONCLUSIVE_LABEL, newDivergenceCount } from './build.js';
 import { describeFailure } from './text.js';
 
 /** GitHub rejects a step summary over 1 MiB; stay a little under it. */
@@ -58,6 +58,9 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   b.add(newCount > 0
     ? `**❌ ${newCount} new divergence${newCount === 1 ? '' : 's'}** (not listed in spec/expectations/).\n\n`
     : '**✅ No new divergence.**\n\n');
+  const latestRun = report.campaigns[report.campaigns.length - 1];
+  const inconclusive = latestRun ? latestRun.findings.filter((f) => f.status === 'inconclusive').length : 0;
+  if (inconclusive) b.add(`${inconclusive} ${INCONCLUSIVE_LABEL} (not counted as new).\n\n`);
   b.add(`gicdiff ${report.tool.version}, ${report.generatedAt}\n\n`);
 
   if (conformance) {
@@ -130,10 +133,10 @@ function ruleCoverage(report: Report, b: Budget): void {
 }
 
 function campaigns(report: Report, b: Budget): void {
-  b.add('## Fuzz campaigns\n\n| campaign | started | shards | scenarios | time | scenarios/s | rules covered | findings (new) |\n|---|---|---:|---:|---:|---:|---:|---:|\n');
+  b.add('## Fuzz campaigns\n\n| campaign | started | shards | scenarios | time | scenarios/s | rules covered | findings (new) | inconclusive |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n');
   for (const c of report.campaigns) {
     const n = c.findings.filter((f) => f.status === 'new').length;
-    b.add(`| ${md(c.label)} | ${c.startedAt ?? ''} | ${c.shards ?? 1} | ${c.scenarios} | ${c.durationS.toFixed(0)} s | ${c.rate.toFixed(1)} | ${c.rulesCovered} | ${c.findings.length} (${n}) |\n`);
+    b.add(`| ${md(c.label)} | ${c.startedAt ?? ''} | ${c.shards ?? 1} | ${c.scenarios} | ${c.durationS.toFixed(0)} s | ${c.rate.toFixed(1)} | ${c.rulesCovered} | ${c.findings.length} (${n}) | ${c.findings.filter((f) => f.status === 'inconclusive').length} |\n`);
   }
   b.add('\n');
   const runs = report.trend?.runs ?? [];
@@ -143,7 +146,7 @@ function campaigns(report: Report, b: Budget): void {
       const parts = [];
       if (r.appeared.length) parts.push(`appeared: ${r.appeared.map(code).join(', ')}`);
       if (r.disappeared.length) parts.push(`disappeared: ${r.disappeared.map(code).join(', ')}`);
-      b.add(`- **${md(r.label)}**: ${r.rate.toFixed(1)} scenarios/s, ${r.rulesCovered} rules, ${r.findings} findings${parts.length ? '; ' + parts.join('; ') : '; no change in findings'}\n`);
+      b.add(`- **${md(r.label)}**: ${r.rate.toFixed(1)} scenarios/s, ${r.rulesCovered} rules, ${r.findings} findings${r.inconclusiveFindings ? ` (${r.inconclusiveFindings} inconclusive)` : ''}${parts.length ? '; ' + parts.join('; ') : '; no change in findings'}\n`);
     }
     b.add('\n');
   }
@@ -167,6 +170,12 @@ function campaigns(report: Report, b: Budget): void {
   if (known.length) {
     const opened = b.add(`<details><summary>${known.length} known finding${known.length === 1 ? '' : 's'} in ${md(latest.label)}</summary>\n\n`);
     for (const f of known) b.add(`- ${code(f.signature)}: ${md(f.knownReason ?? '')}\n`);
+    if (opened) b.force('\n</details>\n\n');
+  }
+  const undecided = latest.findings.filter((f) => f.status === 'inconclusive');
+  if (undecided.length) {
+    const opened = b.add(`<details><summary>${undecided.length} ${md(INCONCLUSIVE_LABEL)} (${md(latest.label)})</summary>\n\n`);
+    for (const f of undecided) b.add(`- ${code(f.signature)}: ${md(f.message)}${f.file ? ` (${code(f.file)})` : ''}\n`);
     if (opened) b.force('\n</details>\n\n');
   }
 }

@@ -22,7 +22,7 @@ import { gicdiffVersion } from '../version.js';
 import { weightsHash as hashWeights, type Weights } from '../weights.js';
 import { bundleForWorker } from './bundle.js';
 import type { FromWorker, ItemResult, ToWorker, WorkerInit, WorkItem } from './protocol.js';
-import type { CampaignParams, CampaignState, CampaignSummaryDoc, FindingRecord, Shard, StatsLine } from './summary.js';
+import { compareFindingRecords, countFindings, upgradeRecord, type CampaignParams, type CampaignState, type CampaignSummaryDoc, type FindingCounts, type FindingRecord, type Shard, type StatsLine } from './summary.js';
 
 export interface CampaignOptions {
   target: string;
@@ -57,6 +57,8 @@ export interface CampaignOptions {
   hangMs?: number;
   /** minimize new findings (default true) */
   minimizeFindings?: boolean;
+  /** the budget for minimizing an inconclusive finding (default 100 runs, 4 s; `minimize` when smaller) */
+  minimizeInconclusive?: MinimizeOptions;
   /**
    * A fresh campaign into a folder that holds a finished one moves the old one to
    * DIR/history/<startedAt>/; an unfinished one (killed) is refused unless this is set.
@@ -71,6 +73,15 @@ export class CampaignError extends Error {}
  * `gicdiff minimize` (which can be run on any finding afterwards for a deeper pass).
  */
 const DEFAULT_CAMPAIGN_MINIMIZE: MinimizeOptions = { maxRuns: 400, timeMs: 8000 };
+
+/**
+ * An inconclusive (oracle-bound) finding is slow to minimize: every run drives the model's
+ * candidate set up to its bound (about 1 s a run for a 133-op kvm scenario: `gicdiff minimize` of
+ * one took 129 runs and its whole 2-minute budget to get from 133 to 68 ops). It says nothing about
+ * the target, so the campaign gives it less of a worker's time; `gicdiff minimize --time` goes
+ * deeper afterwards.
+ */
+const DEFAULT_INCONCLUSIVE_MINIMIZE: MinimizeOptions = { maxRuns: 100, timeMs: 4000 };
 
 const DEFAULT_PLUGIN = fileURLToPath(new URL('./default-plugin.ts', import.meta.url));
 
@@ -212,7 +223,7 @@ class Campaign {
       this.ops = s.ops;
       Object.assign(this.statuses, s.statuses);
       for (const [r, n] of Object.entries(s.coverage.ruleHits)) this.ruleHits.set(r, n);
-      for (const f of s.findings) this.findings.set(f.signature, f);
+      for (const f of s.findings) this.findings.set(f.signature, upgradeRecord(f));
       this.hits = s.findings.reduce((a, f) => a + f.count, 0);
     }
     // findings written after the last summary (a kill -9): count them from their folders
@@ -239,10 +250,10 @@ class Campaign {
   private recordOf(f: Finding, dir: string): FindingRecord {
     const { rules: _rules, ...parts } = f.parts;
     void _rules;
-    return {
+    return upgradeRecord({
       signature: f.signature, parts, classification: f.classification, knownId: f.knownId ?? null, count: 1,
       firstSeed: f.seed ?? '', firstFoundAt: f.foundAt, dir, message: f.message, minimizedOps: null,
-    };
+    });
   }
 
   // ---- scheduling ------------------------------------------------------------------------------
@@ -396,8 +407,22 @@ class Campaign {
       if (!finding) continue;
       free.minimizing++;
       active++;
-      this.post(free, { type: 'minimize', signature, scenario: finding.scenario });
+      const budget = finding.classification === 'inconclusive' ? this.inconclusiveBudget() : undefined;
+      this.post(free, { type: 'minimize', signature, scenario: finding.scenario, ...(budget ? { budget } : {}) });
     }
+  }
+
+  /** The smaller of the campaign's minimization budget and the inconclusive one, field by field. */
+  private inconclusiveBudget(): MinimizeOptions {
+    const all = this.o.minimize ?? DEFAULT_CAMPAIGN_MINIMIZE;
+    const inc = this.o.minimizeInconclusive ?? DEFAULT_INCONCLUSIVE_MINIMIZE;
+    const min = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+    const out: MinimizeOptions = {};
+    const runs = min(all.maxRuns, inc.maxRuns);
+    const ms = min(all.timeMs, inc.timeMs);
+    if (runs !== undefined) out.maxRuns = runs;
+    if (ms !== undefined) out.timeMs = ms;
+    return out;
   }
 
   private onMinimized(slot: WorkerSlot, signature: string, scenario: Scenario | null): void {
@@ -426,7 +451,8 @@ class Campaign {
    * last and kept only the ops it depends on.
    */
   private reclassify(rec: FindingRecord, finding: Finding | undefined, scenario: Scenario): Finding | undefined {
-    if (!finding || rec.classification === 'known' || !this.o.expectations) return finding;
+    // known stays known; inconclusive is never matched against expectations (fuzz/finding.ts)
+    if (!finding || rec.classification !== 'new' || !this.o.expectations) return finding;
     const expanded = expandScenario(scenario);
     const context = { scenario: expanded.name, history: scenarioHistory(expanded, expanded.ops.length - 1) };
     const entry = matchExpectation(this.o.expectations, finding.parts as SignatureParts, context);
@@ -438,17 +464,15 @@ class Campaign {
 
   // ---- reporting -------------------------------------------------------------------------------
 
-  private counts(): { new: number; known: number } {
-    let n = 0;
-    let k = 0;
-    for (const f of this.findings.values()) f.classification === 'new' ? n++ : k++;
-    return { new: n, known: k };
+  private counts(): FindingCounts {
+    return countFindings(this.findings.values());
   }
 
   /** The figures now; rates are over the time since the last stats.jsonl line (`advance` starts a new interval). */
   private statsLine(advance = true): StatsLine {
     const now = Date.now();
     const dt = Math.max(1, now - this.lastStats.t) / 1000;
+    const counts = this.counts();
     const line: StatsLine = {
       t: new Date(now).toISOString(),
       elapsedMs: this.elapsed(),
@@ -458,8 +482,9 @@ class Campaign {
       opsPerSec: round((this.ops - this.lastStats.ops) / dt),
       rules: this.ruleHits.size,
       rulePairs: this.pairs.size,
-      findingsNew: this.counts().new,
-      findingsKnown: this.counts().known,
+      findingsNew: counts.new,
+      findingsKnown: counts.known,
+      findingsInconclusive: counts.inconclusive,
       hits: this.hits,
       targetErrors: this.statuses['target-error'] ?? 0,
       stepBudget: this.statuses['step-budget'] ?? 0,
@@ -473,7 +498,7 @@ class Campaign {
 
   private statusText(s: StatsLine): string {
     const left = this.o.timeMs !== undefined ? ` left ${fmtDuration(Math.max(0, this.o.timeMs - s.elapsedMs))}` : this.o.iterations !== undefined ? ` left ${Math.max(0, this.o.iterations - s.scenarios)} scenarios` : '';
-    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} pairs ${s.rulePairs} findings new ${s.findingsNew} known ${s.findingsKnown} (hits ${s.hits}) corpus ${s.corpus}`;
+    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} pairs ${s.rulePairs} findings new ${s.findingsNew} known ${s.findingsKnown} inconclusive ${s.findingsInconclusive} (hits ${s.hits}) corpus ${s.corpus}`;
   }
 
   private tick(final = false): void {
@@ -518,7 +543,7 @@ class Campaign {
       opsPerSec: round(this.ops / secs),
       statuses: { ...this.statuses },
       coverage: { rules, ruleCount: rules.length, rulePairs: this.pairs.size, ruleHits },
-      findings: [...this.findings.values()].sort((a, b) => (a.classification === b.classification ? b.count - a.count : a.classification === 'new' ? -1 : 1)),
+      findings: [...this.findings.values()].sort(compareFindingRecords),
       counts: this.counts(),
       corpus: this.corpus.length,
     };

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'nod
 import path from 'node:path';
 import { ValidationError, readJsonFile } from '../../spec/validate.js';
 import { appendLine, writeJsonAtomic } from '../atomic.js';
-import type { CampaignSummaryDoc, FindingRecord } from './summary.js';
+import { compareFindingRecords, countFindings, upgradeRecord, type CampaignSummaryDoc, type FindingRecord } from './summary.js';
 
 function readSummary(dir: string): CampaignSummaryDoc {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ValidationError(dir, '', 'not a folder');
@@ -68,7 +68,7 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
         }
         continue;
       }
-      findings.set(f.signature, { ...f });
+      findings.set(f.signature, upgradeRecord({ ...f, parts: { ...f.parts } }));
       copyFinding(dir, f.dir, out, f.dir);
     }
     const stats = path.join(dir, 'stats.jsonl');
@@ -80,7 +80,7 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
   const rules = [...ruleHits.keys()].sort();
   const hits: Record<string, number> = {};
   for (const r of rules) hits[r] = ruleHits.get(r)!;
-  const list = [...findings.values()].sort((a, b) => (a.classification === b.classification ? b.count - a.count : a.classification === 'new' ? -1 : 1));
+  const list = [...findings.values()].sort(compareFindingRecords);
   const first = docs.reduce((a, b) => (a.startedAt <= b.startedAt ? a : b));
   const merged: CampaignSummaryDoc = {
     format: 'gicdiff/campaign-summary@1',
@@ -104,7 +104,7 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
     statuses,
     coverage: { rules, ruleCount: rules.length, rulePairs, ruleHits: hits },
     findings: list,
-    counts: { new: list.filter((f) => f.classification === 'new').length, known: list.filter((f) => f.classification === 'known').length },
+    counts: countFindings(list),
     corpus,
   };
   writeJsonAtomic(path.join(out, 'summary.json'), merged);

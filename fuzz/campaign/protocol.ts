@@ -25,7 +25,8 @@ export interface WorkItem { index: number; id: string }
 
 export type ToWorker =
   | { type: 'batch'; items: WorkItem[] }
-  | { type: 'minimize'; signature: string; scenario: Scenario }
+  /** budget: instead of WorkerInit.minimize (inconclusive findings get a smaller one) */
+  | { type: 'minimize'; signature: string; scenario: Scenario; budget?: MinimizeOptions }
   | { type: 'stop' };
 
 export type ScenarioStatus = 'ok' | 'divergent' | 'target-error' | 'step-budget' | 'unsupported' | 'oracle-error';
@@ -40,7 +41,7 @@ export interface ItemResult {
   /** rule pairs this worker had not seen before */
   newPairs: string[];
   signature?: string;
-  classification?: 'new' | 'known';
+  classification?: Finding['classification'];
   /** the full finding, the first time this worker meets the signature */
   finding?: Finding;
 }

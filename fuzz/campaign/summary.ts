@@ -1,5 +1,12 @@
 // The campaign folder's JSON documents (fuzz/CAMPAIGN-FORMAT.md), shared by campaigns and merge.
 import type { SignatureParts } from '../../spec/expectations.js';
+import type { Finding } from '../../spec/gen/finding.js';
+
+/** Findings per classification (fuzz/CAMPAIGN-FORMAT.md): only `new` fails a run. */
+export interface FindingCounts { new: number; known: number; inconclusive: number }
+
+/** How every view introduces inconclusive findings. */
+export const INCONCLUSIVE_LABEL = "inconclusive: the model's candidate bound was reached; says nothing about the target";
 
 export interface Shard { index: number; count: number }
 
@@ -29,7 +36,8 @@ export interface CampaignState {
 export interface FindingRecord {
   signature: string;
   parts: Omit<SignatureParts, 'rules'>;
-  classification: 'new' | 'known';
+  /** new / known / inconclusive (oracle-bound: the model could not decide; says nothing about the target) */
+  classification: Finding['classification'];
   knownId: string | null;
   count: number;
   firstSeed: string;
@@ -50,6 +58,7 @@ export interface StatsLine {
   rulePairs: number;
   findingsNew: number;
   findingsKnown: number;
+  findingsInconclusive: number;
   hits: number;
   targetErrors: number;
   stepBudget: number;
@@ -81,6 +90,31 @@ export interface CampaignSummaryDoc {
   statuses: Record<string, number>;
   coverage: { rules: string[]; ruleCount: number; rulePairs: number; ruleHits: Record<string, number> };
   findings: FindingRecord[];
-  counts: { new: number; known: number };
+  counts: FindingCounts;
   corpus: number;
+}
+
+const CLASS_ORDER: Record<FindingRecord['classification'], number> = { new: 0, known: 1, inconclusive: 2 };
+
+/** Summary order: new first (what fails the run), then known, then inconclusive; most hits first within each. */
+export function compareFindingRecords(a: FindingRecord, b: FindingRecord): number {
+  return CLASS_ORDER[a.classification] - CLASS_ORDER[b.classification] || b.count - a.count;
+}
+
+export function countFindings(records: Iterable<Pick<FindingRecord, 'classification'>>): FindingCounts {
+  const c: FindingCounts = { new: 0, known: 0, inconclusive: 0 };
+  for (const f of records) c[f.classification]++;
+  return c;
+}
+
+/**
+ * Campaigns written before `inconclusive` existed recorded oracle-bound findings as new; reading
+ * them (--resume, merge) gives them the classification they have now.
+ */
+export function upgradeRecord<T extends Pick<FindingRecord, 'classification' | 'knownId'> & { parts: { mismatch: string } }>(f: T): T {
+  if (f.parts?.mismatch === 'oracle-bound' && f.classification !== 'inconclusive') {
+    f.classification = 'inconclusive';
+    f.knownId = null;
+  }
+  return f;
 }

@@ -6,9 +6,8 @@ import type { PrimitiveOp, ResolvedConfig, Scenario } from '../../spec/scenario.
 import { generateScenario } from '../generate.js';
 import { runLockstep, type RunOutcome } from '../lockstep.js';
 import { problemOf } from '../signature.js';
-import { buildFinding } from '../finding.js';
-import { minimizeOnTarget } from '../minimize.js';
-import { matchExpectation } from '../../spec/expectations.js';
+import { buildFinding, classifyProblem } from '../finding.js';
+import { minimizeOnTarget, type MinimizeOptions } from '../minimize.js';
 import { weightsHash } from '../weights.js';
 import type { LoadedPlugin } from './plugin.js';
 import type { ItemResult, ScenarioStatus, WorkerInit, WorkItem } from './protocol.js';
@@ -51,7 +50,7 @@ export class WorkerCore {
     const problem = outcome.unsupported ? null : problemOf(target.name, expanded, outcome);
     if (problem) {
       r.signature = problem.signature;
-      r.classification = matchExpectation(this.init.expectations, problem.parts, problem.context) ? 'known' : 'new';
+      r.classification = classifyProblem(problem, this.init.expectations).classification;
       if (!this.seenSignatures.has(problem.signature)) {
         this.seenSignatures.add(problem.signature);
         r.finding = buildFinding(scenario, expanded, outcome, problem, {
@@ -67,9 +66,9 @@ export class WorkerCore {
     return r;
   }
 
-  async minimize(signature: string, scenario: Scenario): Promise<{ scenario: Scenario; runs: number }> {
+  async minimize(signature: string, scenario: Scenario, budget: MinimizeOptions = this.init.minimize): Promise<{ scenario: Scenario; runs: number }> {
     const { target, oracle } = this.plugin;
-    const m = await minimizeOnTarget(target, scenario, (t, s, o) => runLockstep(t, s, o, oracle), signature, { ...this.init.minimize, run: this.init.run });
+    const m = await minimizeOnTarget(target, scenario, (t, s, o) => runLockstep(t, s, o, oracle), signature, { ...budget, run: this.init.run });
     return { scenario: m.scenario, runs: m.runs };
   }
 }

@@ -33,7 +33,7 @@ async function pump(): Promise<void> {
         const t0 = Date.now();
         send({ type: 'start', signature: m.signature });
         try {
-          const r = await core.minimize(m.signature, m.scenario);
+          const r = await core.minimize(m.signature, m.scenario, m.budget);
           send({ type: 'minimized', signature: m.signature, scenario: r.scenario, runs: r.runs, ms: Date.now() - t0 });
         } catch (e) {
           send({ type: 'minimize-failed', signature: m.signature, message: errorMessage(e) });

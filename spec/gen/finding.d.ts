@@ -10,7 +10,10 @@ export interface Finding {
    */
   signature: string;
   parts: SignatureParts;
-  classification: "new" | "known";
+  /**
+   * new: no spec/expectations/<target>.json entry matches (a divergence to look at); known: an entry matches (knownId); inconclusive: the mismatch is oracle-bound, the model's candidate bound was reached, so the scenario says nothing about the target (never matched against expectations, never fails a run; kept to improve the model)
+   */
+  classification: "new" | "known" | "inconclusive";
   /**
    * the spec/expectations/<target>.json entry that matched
    */

@@ -166,7 +166,10 @@ export interface CampaignSummary {
 }
 export interface CampaignFinding {
   signature: string;
-  status: "new" | "known";
+  /**
+   * inconclusive: the model's candidate bound was reached (mismatch oracle-bound); says nothing about the target and never fails a run
+   */
+  status: "new" | "known" | "inconclusive";
   target?: string;
   message: string;
   rules?: string[];
@@ -202,6 +205,10 @@ export interface TrendRun {
   rulesCovered: number;
   findings: number;
   newFindings: number;
+  /**
+   * findings the model could not decide (oracle-bound): counted apart, never new
+   */
+  inconclusiveFindings?: number;
   /**
    * signatures seen in this run and not in the previous one
    */

@@ -9,6 +9,7 @@ import type { CampaignSummaryDoc } from '../../fuzz/campaign/summary.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PLUGIN = path.join(ROOT, 'test/fuzz/fake-plugin.ts');
+const BOUND_PLUGIN = path.join(ROOT, 'test/fuzz/bound-plugin.ts');
 const WEIGHTS = path.join(ROOT, 'test/fuzz/fake-weights.json');
 const quiet = { write: () => {} };
 const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `gicdiff-${p}-`));
@@ -46,7 +47,7 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
       iterations: 40,
       expectations: { format: 'gicdiff/expectations@1', target: 'fake', entries: [{ id: 'drop5', match: { op: 'sysreg.read', rules: ['fake.*'] }, reason: 'planted', source: 'test' }] },
     }));
-    expect(s.counts).toEqual({ new: 0, known: 1 });
+    expect(s.counts).toEqual({ new: 0, known: 1, inconclusive: 0 });
     const f = s.findings[0]!;
     expect(f.knownId).toBe('drop5');
     const { finding } = loadFindingOrScenario(path.join(out, f.dir, 'finding.json'));
@@ -57,7 +58,7 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     expect(loadFindingOrScenario(path.join(out, f.dir, 'minimized.json')).scenario.ops.length).toBe(f.minimizedOps);
     const lines = readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines[lines.length - 1]).toMatchObject({ scenarios: 40, findingsKnown: 1, findingsNew: 0 });
+    expect(lines[lines.length - 1]).toMatchObject({ scenarios: 40, findingsKnown: 1, findingsNew: 0, findingsInconclusive: 0 });
   });
 
   test('--resume continues without redoing seeds; a mismatched resume is refused', async () => {
@@ -122,6 +123,51 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
       expect(finding!.error?.status).toBe(status);
       expect(finding!.seed).toMatch(/^s1:\d+$/);
     }, 30_000);
+
+  test('oracle-bound scenarios are inconclusive findings: written, minimized, counted apart, never new nor known; --resume and merge keep them', async () => {
+    // an expectation that matches anything the fake target can show: an inconclusive finding must not take it
+    const anything = { format: 'gicdiff/expectations@1' as const, target: 'fake-ok', entries: [{ id: 'all', match: { op: '*' }, reason: 'matches every op', source: 'test' }] };
+    const out = tmp('bound');
+    const lines: string[] = [];
+    const s = await runCampaign(opts(out, { target: 'fake-ok', plugin: BOUND_PLUGIN, iterations: 30, expectations: anything, status: { write: (l: string) => { lines.push(l); } } }));
+    expect(s.statuses['oracle-error']).toBeGreaterThan(0); // the oracle gave up on those scenarios
+    expect(s.counts).toEqual({ new: 0, known: 0, inconclusive: 1 });
+    const f = s.findings[0]!;
+    expect(f).toMatchObject({ signature: 'fake-ok:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none', classification: 'inconclusive', knownId: null });
+    expect(f.count).toBe(s.statuses['oracle-error']);
+    const { finding } = loadFindingOrScenario(path.join(out, f.dir, 'finding.json'));
+    expect(finding!.classification).toBe('inconclusive');
+    expect(finding!.knownId).toBeUndefined();
+    expect(finding!.error?.status).toBe('oracle-bound');
+    // minimized with the signature kept: a boot and the read the oracle gave up on are all it takes
+    const min = loadFindingOrScenario(path.join(out, f.dir, 'minimized.json')).scenario;
+    expect(min.ops.length).toBe(f.minimizedOps);
+    expect(min.ops[min.ops.length - 1]).toMatchObject({ op: 'sysreg.read', reg: 'ICC_HPPIR0_EL1' });
+    expect(lines[lines.length - 1]).toMatch(/findings new 0 known 0 inconclusive 1 \(hits \d+\)/);
+    const stats = readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(stats[stats.length - 1]).toMatchObject({ findingsNew: 0, findingsKnown: 0, findingsInconclusive: 1 });
+
+    const resumed = await runCampaign(opts(out, { target: 'fake-ok', plugin: BOUND_PLUGIN, iterations: 50, resume: true, expectations: anything }));
+    expect(resumed.counts).toEqual({ new: 0, known: 0, inconclusive: 1 });
+    expect(resumed.findings[0]!.count).toBe(resumed.statuses['oracle-error']);
+    expect(resumed.findings[0]!.count).toBeGreaterThan(f.count);
+
+    // with the planted fault too: the new finding is new, the bound one stays apart; merge sums the counts
+    const da = tmp('bound-a');
+    const db = tmp('bound-b');
+    const a = await runCampaign(opts(da, { plugin: BOUND_PLUGIN, iterations: 30, shard: { index: 0, count: 2 } }));
+    const b = await runCampaign(opts(db, { plugin: BOUND_PLUGIN, iterations: 30, shard: { index: 1, count: 2 } }));
+    for (const x of [a, b]) {
+      expect(x.counts.known).toBe(0);
+      expect(x.counts.inconclusive).toBe(1);
+      expect(x.findings.filter((g) => g.classification === 'new').every((g) => g.parts.mismatch !== 'oracle-bound')).toBe(true);
+    }
+    const merged = mergeCampaigns([da, db], path.join(tmp('bound-m'), 'm'));
+    const inconclusive = merged.findings.filter((g) => g.classification === 'inconclusive');
+    expect(merged.counts).toEqual({ new: merged.findings.length - 1, known: 0, inconclusive: 1 });
+    expect(inconclusive.map((g) => g.count)).toEqual([a.statuses['oracle-error']! + b.statuses['oracle-error']!]);
+    expect(merged.findings[merged.findings.length - 1]!.classification).toBe('inconclusive'); // listed after the others
+  }, 30_000);
 
   test('durations', () => {
     expect(parseDuration('60s')).toBe(60000);

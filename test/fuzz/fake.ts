@@ -98,3 +98,29 @@ export const fakeOracle: OracleFactory = {
   },
   isBoundError: () => false,
 };
+
+/** What the model's oracle throws when its candidate set outgrows the bound (model/oracle.ts CandidateBoundError), faked. */
+export class FakeBoundError extends Error {
+  override name = 'CandidateBoundError';
+}
+
+/**
+ * The fake oracle, except that it gives up on a read of `boundOn` the way the model's oracle does
+ * when a scenario piles up too many permitted choices: the scenario cannot be decided.
+ */
+export function boundedFakeOracle(boundOn = 'ICC_HPPIR0_EL1'): OracleFactory {
+  return {
+    ...fakeOracle,
+    create(config): OracleLike {
+      const inner = fakeOracle.create(config);
+      return {
+        ...inner,
+        observe(op, result) {
+          if (op.op === 'sysreg.read' && op.reg === boundOn) throw new FakeBoundError('5760 candidate states exceed the bound of 4096');
+          return inner.observe(op, result);
+        },
+      };
+    },
+    isBoundError: (e) => e instanceof FakeBoundError,
+  };
+}

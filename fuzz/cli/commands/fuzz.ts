@@ -4,7 +4,7 @@ import path from 'node:path';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { loadTargetExpectations, loadExpectationsFile } from '../../../spec/expectations.js';
 import { CampaignError, fmtDuration, parseDuration, runCampaign } from '../../campaign/coordinator.js';
-import type { Shard } from '../../campaign/summary.js';
+import { INCONCLUSIVE_LABEL, type Shard } from '../../campaign/summary.js';
 import { PROFILES, type Profile } from '../../generate.js';
 import { defaultWeights, loadWeightsFile } from '../../weights.js';
 import { finishWithReport } from '../../campaign/report-hook.js';
@@ -131,9 +131,13 @@ export async function main(argv: string[]): Promise<number> {
   const lines = [
     `campaign ${s.seed} on ${s.target} (${s.profile}, shard ${s.shard.index}/${s.shard.count}, ${s.workers} workers): stopped by ${s.stopReason} after ${fmtDuration(s.elapsedMs)}`,
     `  ${s.scenarios} scenarios (${s.scenariosPerSec}/s), ${s.ops} ops (${s.opsPerSec}/s), ${s.coverage.ruleCount} rules covered, ${s.coverage.rulePairs} rule pairs, corpus ${s.corpus}`,
-    `  findings: ${s.counts.new} new, ${s.counts.known} known`,
+    `  findings: ${s.counts.new} new, ${s.counts.known} known, ${s.counts.inconclusive} inconclusive`,
   ];
-  for (const f of s.findings) lines.push(`    [${f.classification}] ${f.signature}  x${f.count}  ${path.join(out, f.dir)}${f.minimizedOps !== null ? ` (minimized: ${f.minimizedOps} ops)` : ''}`);
+  const line = (f: (typeof s.findings)[number]): string => `    [${f.classification}] ${f.signature}  x${f.count}  ${path.join(out, f.dir)}${f.minimizedOps !== null ? ` (minimized: ${f.minimizedOps} ops)` : ''}`;
+  for (const f of s.findings) if (f.classification !== 'inconclusive') lines.push(line(f));
+  // oracle-bound: gicdiff could not decide these scenarios; listed apart so nobody hunts a target bug in them
+  if (s.counts.inconclusive) lines.push(`  ${INCONCLUSIVE_LABEL}:`);
+  for (const f of s.findings) if (f.classification === 'inconclusive') lines.push(line(f));
   if (s.error) lines.push(`  error: ${s.error}`);
   lines.push(`  summary: ${path.join(out, 'summary.json')}`);
   process.stdout.write(lines.join('\n') + '\n');

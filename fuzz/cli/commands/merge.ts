@@ -24,6 +24,6 @@ export async function main(argv: string[]): Promise<number> {
   if (!out) throw new UsageError('--out DIR is required');
   const m = mergeCampaigns(positional, out);
   process.stdout.write(`merged ${positional.length} folders (${m.shards.length} shards): ${m.scenarios} scenarios, ${m.coverage.ruleCount} rules, ` +
-    `findings ${m.counts.new} new, ${m.counts.known} known -> ${out}\n`);
+    `findings ${m.counts.new} new, ${m.counts.known} known, ${m.counts.inconclusive} inconclusive -> ${out}\n`);
   return 0;
 }

@@ -30,6 +30,8 @@ Prints a one-line summary per campaign.
 
 Exit 0 when the latest run has no new finding (and the conformance report no new divergence),
 1 when it has, 2 on bad input (a folder that is not a campaign, a file that does not validate).
+Known and inconclusive findings (oracle-bound: the model's candidate bound was reached, which says
+nothing about the target) are shown and counted apart; they never fail it.
 
 options:
 ${formatOptions(OPTIONS)}`;
@@ -59,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const run of report.trend?.runs ?? []) {
     const c = campaigns.find((x) => x.label === run.label)!;
     process.stdout.write(`${run.label}: ${c.scenarios} scenarios in ${c.durationS.toFixed(0)} s (${run.rate.toFixed(1)}/s), ${run.rulesCovered} rules, ` +
-      `${run.findings} findings (${run.newFindings} new)` +
+      `${run.findings} findings (${run.newFindings} new${run.inconclusiveFindings ? `, ${run.inconclusiveFindings} inconclusive` : ''})` +
       `${run.appeared.length ? `, +${run.appeared.length} appeared` : ''}${run.disappeared.length ? `, -${run.disappeared.length} disappeared` : ''}\n`);
   }
   const written = writeOutputs(report, outputFilesFrom(options));
