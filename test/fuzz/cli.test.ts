@@ -67,6 +67,23 @@ describe('gicdiff fuzz as a process', () => {
     }
   }, 60000);
 
+  test('an oracle-bound finding: listed apart as inconclusive, the campaign and its report pass, merge counts it', async () => {
+    const out = tmp('cli-bound');
+    const r = await gicdiff(['fuzz', '--target', 'fake-ok', '--plugin', path.join(ROOT, 'test/fuzz/bound-plugin.ts'), '--weights', WEIGHTS, '--seed', 'b', '-n', '30', '--out', out, '--interval', '200ms']).done;
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('  findings: 0 new, 0 known, 1 inconclusive\n');
+    expect(r.out).toMatch(/\n  inconclusive: the model's candidate bound was reached; says nothing about the target:\n    \[inconclusive\] fake-ok:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none  x\d+ /);
+    expect(r.err).toMatch(/findings new 0 known 0 inconclusive 1 \(hits \d+\)/);
+    // the report the campaign built at its end: no new divergence, the inconclusive finding counted apart
+    expect(r.out).toMatch(/30 scenarios in \d+ s \([\d.]+\/s\), \d+ rules, 1 findings \(0 new, 1 inconclusive\)/);
+    expect(r.out).not.toContain('new divergence');
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('✅ No new divergence.');
+    const m = await gicdiff(['merge', out, '--out', path.join(out, 'm')]).done;
+    expect(m.code).toBe(0);
+    expect(m.out).toContain('findings 0 new, 0 known, 1 inconclusive');
+    expect((await gicdiff(['report', path.join(out, 'm')]).done).code).toBe(0);
+  }, 60000);
+
   test('repro: exit 1 while it diverges, 0 once fixed; --bisect skips (125) what cannot run', async () => {
     const dir = tmp('repro');
     const file = path.join(dir, 'sgi5.json');

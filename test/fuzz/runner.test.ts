@@ -10,7 +10,7 @@ import { ACTION_NAMES, type Weights } from '../../fuzz/weights.js';
 import { expandScenario } from '../../spec/expand.js';
 import type { Scenario } from '../../spec/scenario.js';
 import type { Target } from '../../spec/target.js';
-import { fakeOracle, fakeTarget } from './fake.js';
+import { boundedFakeOracle, fakeOracle, fakeTarget } from './fake.js';
 
 const sgiScenario = (ops: Scenario['ops']): Scenario => ({ format: 'gicdiff/scenario@1', name: 't', config: { vcpus: 2, its: 0 }, ops });
 const run = (t: Target, s: ReturnType<typeof expandScenario>, o = {}) => runLockstep(t, s, o, fakeOracle);
@@ -71,6 +71,33 @@ describe('lockstep runner', () => {
     expect(u.unsupported).toMatch(/op 0 \(sysreg.read\) is not supported by target fake/);
     expect(u.verdict).toBeNull();
     expect(problemOf('fake', s, u)).toBeNull();
+  });
+
+  test('an oracle that reaches its candidate bound: an inconclusive finding, whatever the expectations say; any other oracle failure stays new', async () => {
+    const s = sgiScenario([
+      { op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x5000001' },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_HPPIR0_EL1' },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' },
+    ]);
+    const e = expandScenario(s);
+    // an entry matching every op: a finding it classifies is known
+    const anything = { format: 'gicdiff/expectations@1' as const, target: 'fake', entries: [{ id: 'all', match: { op: '*' }, reason: 'r', source: 's' }] };
+    const bound = await runLockstep(fakeTarget({ dropSgi: 5 }), e, {}, boundedFakeOracle('ICC_HPPIR0_EL1'));
+    expect(bound.oracleError).toMatchObject({ opIndex: 1, bound: true });
+    const p = problemOf('fake', e, bound)!;
+    expect(p.signature).toBe('fake:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none');
+    const f = buildFinding(s, e, bound, p, { target: 'fake', seed: null, expectations: anything });
+    expect(f.classification).toBe('inconclusive');
+    expect(f.knownId).toBeUndefined();
+    expect(f.error).toEqual({ status: 'oracle-bound', opIndex: 1, message: 'CandidateBoundError: 5760 candidate states exceed the bound of 4096' });
+    expect(() => loadFindingOrScenario(path.join(writeFinding(mkdtempSync(path.join(tmpdir(), 'gicdiff-inc-')), f)))).not.toThrow(); // the schema takes it
+    // the same oracle throwing something else is a gicdiff bug: new (and known only if an entry says so)
+    const broken = { ...boundedFakeOracle('ICC_HPPIR0_EL1'), isBoundError: () => false };
+    const other = await runLockstep(fakeTarget({ dropSgi: 5 }), e, {}, broken);
+    const q = problemOf('fake', e, other)!;
+    expect(q.parts.mismatch).toBe('oracle-error');
+    expect(buildFinding(s, e, other, q, { target: 'fake', seed: null }).classification).toBe('new');
+    expect(buildFinding(s, e, other, q, { target: 'fake', seed: null, expectations: anything }).classification).toBe('known');
   });
 
   test('expectations are checked even with the oracle off', async () => {

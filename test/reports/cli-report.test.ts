@@ -46,6 +46,49 @@ test('exit 1 when the latest run has a new finding', async () => {
   expect(out.join('')).toContain('1 new divergence or finding in the latest run');
 });
 
+const BOUND = { signature: 'kvm:sysreg.write ICC_EOIR1_EL1:oracle-bound:none', rule: 'none', count: 3, mismatch: 'oracle-bound', minimized: true };
+const INCONCLUSIVE = "inconclusive: the model's candidate bound was reached; says nothing about the target";
+
+test('an inconclusive (oracle-bound) finding in the latest run: shown, labelled, counted apart, exit 0', async () => {
+  const dir = path.join(root, 'n3');
+  writeCampaignFolder(dir, { startedAt: '2026-11-21T02:00:00.000Z', scenarios: 7000, elapsedMs: 30000, rate: 233, ruleCount: 96,
+    findings: [{ ...BOUND, classification: 'inconclusive' }, { signature: 'kvm:migrate:migrate-mismatch:its.save.order', classification: 'known', rule: 'its.save.order', count: 2 }] });
+  const f = (n: string) => path.join(root, 'out3', n);
+  expect(await cli(['report', path.join(root, 'n2'), dir, '--html', f('r.html'), '--md', f('r.md'), '--json', f('r.json')])).toBe(0);
+  expect(err.join('')).toBe('');
+  expect(out.join('')).toContain('n3: 7000 scenarios in 30 s (233.0/s), 96 rules, 2 findings (0 new, 1 inconclusive), +1 appeared');
+  expect(out.join('')).not.toContain('new divergence');
+  const json = JSON.parse(readFileSync(f('r.json'), 'utf8'));
+  expect(() => validateJson('report', json, 'r.json')).not.toThrow();
+  expect(json.trend.runs[1]).toMatchObject({ label: 'n3', findings: 2, newFindings: 0, inconclusiveFindings: 1 });
+  expect(json.campaigns[1].findings.map((x: { status: string }) => x.status)).toEqual(['inconclusive', 'known']);
+  const md = readFileSync(f('r.md'), 'utf8');
+  expect(md).toContain('✅ No new divergence.');
+  expect(md).toContain(`1 ${INCONCLUSIVE} (not counted as new).`);
+  expect(md).toMatch(/\| n3 \|.*\| 2 \(0\) \| 1 \|/);
+  expect(md).toContain(`<details><summary>1 ${INCONCLUSIVE} (n3)</summary>`);
+  expect(md).toContain('- `kvm:sysreg.write ICC_EOIR1_EL1:oracle-bound:none`: finding 0');
+  const html = readFileSync(f('r.html'), 'utf8');
+  expect(html).toContain('id="verdict-banner">No new divergence');
+  // the findings table: new first, then known, then inconclusive, labelled
+  const table = html.match(/<table id="findings-table">[\s\S]*?<\/table>/)![0];
+  expect(table.indexOf('its.save.order')).toBeLessThan(table.indexOf('oracle-bound'));
+  expect(table).toContain(`<td class="st-inconclusive">inconclusive<div class="muted">${INCONCLUSIVE.replace("'", '&#39;')}</div></td>`);
+});
+
+test('a campaign written before inconclusive existed: its oracle-bound finding, recorded as new, is read as inconclusive', async () => {
+  const dir = path.join(root, 'old');
+  writeCampaignFolder(dir, { startedAt: '2026-11-21T03:00:00.000Z', scenarios: 100, elapsedMs: 1000, rate: 100, ruleCount: 10,
+    findings: [{ ...BOUND, classification: 'new' }] });
+  expect(await cli(['report', dir, '--json', path.join(root, 'out3', 'old.json')])).toBe(0);
+  expect(out.join('')).toContain('1 findings (0 new, 1 inconclusive)');
+  // the same folder with a real new finding next to it still fails
+  writeCampaignFolder(dir, { startedAt: '2026-11-21T03:00:00.000Z', scenarios: 100, elapsedMs: 1000, rate: 100, ruleCount: 10,
+    findings: [{ ...BOUND, classification: 'new' }, { signature: 'kvm:its.cmd MOVI:value-mismatch:its.movi.pending', classification: 'new', rule: 'its.movi.pending', count: 1 }] });
+  expect(await cli(['report', dir])).toBe(1);
+  expect(out.join('')).toContain('1 new divergence or finding in the latest run');
+});
+
 test('with a conformance report folded in: its new divergences count, the matrix is there', async () => {
   const conf = path.join(root, 'conformance.json');
   writeFileSync(conf, JSON.stringify(buildReport(conformanceInput())));

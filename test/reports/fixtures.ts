@@ -114,7 +114,7 @@ export function conformanceInput(): ReportInput {
 /** Writes a campaign folder in the format of fuzz/CAMPAIGN-FORMAT.md. */
 export function writeCampaignFolder(dir: string, opts: {
   startedAt: string; scenarios: number; elapsedMs: number; rate: number; ruleCount: number;
-  findings: { signature: string; classification: 'new' | 'known'; rule: string; count: number; minimized?: boolean }[];
+  findings: { signature: string; classification: 'new' | 'known' | 'inconclusive'; rule: string; count: number; minimized?: boolean; mismatch?: string }[];
   statsLines?: number; shards?: number; ruleHits?: Record<string, number>;
 }): void {
   mkdirSync(path.join(dir, 'findings'), { recursive: true });
@@ -124,11 +124,12 @@ export function writeCampaignFolder(dir: string, opts: {
     writeFileSync(path.join(dir, sub, 'finding.json'), '{}');
     if (f.minimized) writeFileSync(path.join(dir, sub, 'minimized.json'), '{}');
     return {
-      signature: f.signature, parts: { target: 'kvm', op: 'its.cmd', detail: 'MOVI', mismatch: 'value-mismatch', rule: f.rule },
+      signature: f.signature, parts: { target: 'kvm', op: 'its.cmd', detail: 'MOVI', mismatch: f.mismatch ?? 'value-mismatch', rule: f.rule },
       classification: f.classification, knownId: f.classification === 'known' ? 'kvm-known-1' : null, count: f.count,
       firstSeed: `7:${i}`, firstFoundAt: opts.startedAt, dir: sub, message: `finding ${i}`, minimizedOps: f.minimized ? 5 : null,
     };
   });
+  const count = (c: string) => findings.filter((f) => f.classification === c).length;
   const shards = Array.from({ length: opts.shards ?? 1 }, (_, i) => ({ index: i, count: opts.shards ?? 1 }));
   writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({
     format: 'gicdiff/campaign-summary@1', final: true, stopReason: 'time', target: 'kvm', seed: '7', profile: 'full',
@@ -137,13 +138,13 @@ export function writeCampaignFolder(dir: string, opts: {
     scenariosPerSec: opts.rate, opsPerSec: opts.rate * 40,
     statuses: { ok: opts.scenarios, divergent: 0, 'target-error': 0, 'step-budget': 0, unsupported: 0 },
     coverage: { rules: Object.keys(opts.ruleHits ?? {}).sort(), ruleCount: opts.ruleCount, rulePairs: 10, ruleHits: opts.ruleHits ?? {} },
-    findings, counts: { new: findings.filter((f) => f.classification === 'new').length, known: findings.filter((f) => f.classification === 'known').length }, corpus: 3,
+    findings, counts: { new: count('new'), known: count('known'), inconclusive: count('inconclusive') }, corpus: 3,
   }, null, 2));
   const n = opts.statsLines ?? 5;
   const lines = Array.from({ length: n }, (_, i) => JSON.stringify({
     t: opts.startedAt, elapsedMs: Math.round((opts.elapsedMs * i) / Math.max(1, n - 1)), scenarios: Math.round((opts.scenarios * i) / Math.max(1, n - 1)), ops: 0,
     scenariosPerSec: opts.rate, opsPerSec: 0, rules: Math.round((opts.ruleCount * (i + 1)) / n), rulePairs: 0,
-    findingsNew: i === n - 1 ? findings.filter((f) => f.classification === 'new').length : 0, findingsKnown: 0, hits: 0, targetErrors: 0, stepBudget: 0, unsupported: 0, corpus: 0, workers: 2,
+    findingsNew: i === n - 1 ? count('new') : 0, findingsKnown: 0, findingsInconclusive: i === n - 1 ? count('inconclusive') : 0, hits: 0, targetErrors: 0, stepBudget: 0, unsupported: 0, corpus: 0, workers: 2,
   }));
   writeFileSync(path.join(dir, 'stats.jsonl'), lines.join('\n') + '\n');
 }
