@@ -102,8 +102,15 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
     return true;
   }
   s.lpiPending[cpu]!.add(intid);
+  // set pending: defined again, whatever an UNPREDICTABLE scope (U17, U19, U20) left open here
+  if (s.lpiScoped.size > 0) unscope(s, cpu, intid);
   x.rule('lpi.edge-coalesce');
   return true;
+}
+
+function unscope(s: State, rd: number, intid: number): void {
+  const set = s.lpiScoped.get(intid);
+  if (set?.delete(rd) && set.size === 0) s.lpiScoped.delete(intid);
 }
 
 /**
@@ -163,4 +170,83 @@ export function scopeSharedLpi(s: State, intid: number, x: Exec): void {
 /** Whether more than one ITE (of any ITS) names this INTID (indexed in State). */
 export function mappedMoreThanOnce(s: State, intid: number): boolean {
   return s.mappedMoreThanOnce(intid);
+}
+
+/**
+ * U17 (gic-arch.md 7): GICR_PENDBASER written while EnableLPIs = 1 is UNPREDICTABLE, scoped to the
+ * LPI state of that redistributor. Its pending state is open until something defines it again (a
+ * new delivery, a CLEAR, an acknowledge): an LPI pending there may stay pending or be lost (e.g.
+ * QEMU, which holds pending state in the table it names, rescans the new table), and an LPI whose
+ * bit is set in the newly named table may become pending. The model bounds "anything" by where
+ * pending state can come from: the RD's own state and the tables it was pointed at.
+ * One optional candidate per LPI (markPossiblyPending), never a branch per LPI.
+ */
+export function scopePendbaserWrite(s: State, rd: number, newPendbaser: bigint, x: Exec): void {
+  x.rule('choice.u17.baser-write-lpis-on');
+  const pend = s.lpiPending[rd]!;
+  for (const intid of pend) markPossiblyPending(s, rd, intid);
+  pend.clear();
+  const bits = lpiIdBits(s, rd);
+  if (bits < 14) return;
+  const base = Number(newPendbaser & PEND_PA_MASK);
+  forEachSetBit(s, base + LPI_BASE / 8, 2 ** bits / 8 - LPI_BASE / 8, (i) => markPossiblyPending(s, rd, LPI_BASE + i));
+}
+
+/**
+ * U17 for GICR_PROPBASER: the configuration table is shared by every redistributor (CommonLPIAff
+ * = 0, gic-arch.md 1.5), so the scope is the LPI state of all of them. Each LPI's configuration may
+ * come from the old or the new table until an invalidation defines it (the byte of the table not
+ * in the register becomes a cached version, U16's mechanism), and its pending state is open as for
+ * PENDBASER (pending may be lost; nothing new becomes pending from a configuration table).
+ */
+export function scopePropbaserWrite(s: State, rd: number, newPropbaser: bigint, x: Exec): void {
+  x.rule('choice.u17.baser-write-lpis-on');
+  const oldBase = propBase(s, rd);
+  const newBase = Number(newPropbaser & PROP_PA_MASK);
+  const oldBits = lpiIdBits(s, rd);
+  const typer = s.fixed.get('gicd_typer');
+  const distBits = typer === undefined ? 15 : Number((typer >> 19n) & 0x1fn);
+  const newProp = Number(newPropbaser & 0x1fn);
+  const newBits = newProp < 13 ? 0 : Math.min(newProp, distBits) + 1;
+  const n = 2 ** Math.max(oldBits, newBits, 14) - LPI_BASE;
+  if (newBase !== oldBase) {
+    const oldTab = tableBytes(s, oldBase, n);
+    const newTab = tableBytes(s, newBase, n);
+    for (let i = 0; i < n; i++) {
+      const a = oldTab[i]!;
+      const b = newTab[i]!;
+      if (a === b) continue;
+      // whichever table the register ends up naming, the other one's byte may still be used
+      const intid = LPI_BASE + i;
+      const st = s.lpiStale.get(intid);
+      if (st === undefined) s.lpiStale.set(intid, [a, b]);
+      else {
+        if (!st.includes(a)) st.push(a);
+        if (!st.includes(b)) st.push(b);
+      }
+    }
+  }
+  for (let r = 0; r < s.cfg.vcpus; r++) {
+    if (!s.enableLpis[r]) continue;
+    const pend = s.lpiPending[r]!;
+    for (const intid of pend) markPossiblyPending(s, r, intid);
+    pend.clear();
+  }
+}
+
+/** `len` bytes of guest memory at `base` (zero where there is no RAM: the model's unbacked reads). */
+function tableBytes(s: State, base: number, len: number): Uint8Array {
+  if (s.mem.inRam(base, len)) return s.mem.read(base, len);
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) if (s.mem.inRam(base + i, 1)) out[i] = s.mem.readByte(base + i);
+  return out;
+}
+
+function forEachSetBit(s: State, base: number, len: number, f: (bit: number) => void): void {
+  const buf = tableBytes(s, base, len);
+  for (let i = 0; i < len; i++) {
+    const b = buf[i]!;
+    if (b === 0) continue;
+    for (let k = 0; k < 8; k++) if (b & (1 << k)) f(i * 8 + k);
+  }
 }

@@ -5,7 +5,7 @@ import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { branchPolicy } from './policy.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
-import { invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, markPossiblyPending, pendBase, setLpiPending } from './lpi.js';
+import { invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
 import { iteTarget } from './its.js';
 
@@ -130,8 +130,11 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
     const regs = o === GICR_PROPBASER ? 'propbaser' : 'pendbaser';
     const nv = merge(s[regs][rd]!);
     if (s.enableLpis[rd]) {
-      // U17: writing PROPBASER/PENDBASER while EnableLPIs = 1 is UNPREDICTABLE: ignored (option 0), or taken (1)
-      x.rule('choice.u17.baser-write-lpis-on');
+      // U17: writing PROPBASER/PENDBASER while EnableLPIs = 1 is UNPREDICTABLE, scoped to the LPI
+      // state of this RD (and its sharers, for PROPBASER): that state is left open (lpi.ts), and the
+      // register is ignored (option 0), or takes the value (1)
+      if (regs === 'pendbaser') scopePendbaserWrite(s, rd, nv, x);
+      else scopePropbaserWrite(s, rd, nv, x);
       branchPolicy(s, x, 'u17', 2, (st, o) => { if (o === 1) st[regs][rd] = nv; }, () => 'U17: write taken');
       return;
     }
