@@ -11,6 +11,8 @@ import { qemuTarget, findQemu, AGENT_ELF } from '../../targets/qemu/target.js';
 import { runOnQemu } from '../../targets/qemu/runner.js';
 import { closeQemuPool, liveInstances } from '../../targets/qemu/pool.js';
 import { SHARED_EXAMPLES } from '../shared.js';
+import { bootCommandQueue } from '../../spec/layout.js';
+import { toHex } from '../../spec/hex.js';
 
 // jest does not run exit hooks: stop the reused QEMUs explicitly
 afterAll(() => closeQemuPool());
@@ -131,6 +133,24 @@ run('its.cmd wraps at the end of the 64 KiB command queue (DESIGN.md 3)', async 
     { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x90, width: 64, expect: '0x40' },
     { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x88, width: 64, expect: '0x40' },
     { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1', expect: '0x2000' },
+  ] });
+  const t = await qemuTarget.runWhole(s, { timeoutMs: 20_000 });
+  expect(t.status).toBe('complete');
+  expect(checkExpectations(s.ops, t.results)).toEqual([]);
+});
+
+run('its.cmd after an out-of-range GITS_CWRITER writes at that offset modulo the queue size (spec/its-harness.ts)', async () => {
+  // campaign finding qemu_guest-op_wake-mismatch_mem.write-c99c0bc6: QEMU keeps a CWRITER beyond
+  // the queue (U28); the harness takes the offset modulo the queue size (DESIGN.md 3 its.cmd,
+  // "wrapping"), so the INT goes into slot 0 of the 64 KiB boot queue, not 128 KiB past its base.
+  // INT encoding (gic-arch.md 5.6): DW0 [7:0] opcode 0x03, [63:32] DeviceID; DW1 [31:0] EventID.
+  const q = bootCommandQueue(0);
+  const s = expandScenario({ format: 'gicdiff/scenario@1', name: 'cwriter-oor', config: { vcpus: 1, spis: 32, its: 1 }, ops: [
+    { op: 'boot' },
+    { op: 'mmio.write', cpu: 0, frame: 'gits', index: 0, offset: 0x88, width: 64, value: '0x20000' },
+    { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 5, event: 7 }] },
+    { op: 'mem.read', addr: toHex(q), len: 16, expect: '03000000050000000700000000000000' },
+    { op: 'mem.read', addr: toHex(q + 0x20000), len: 16, expect: '00000000000000000000000000000000' },
   ] });
   const t = await qemuTarget.runWhole(s, { timeoutMs: 20_000 });
   expect(t.status).toBe('complete');

@@ -242,7 +242,9 @@ static void its_cmd(const struct rec *r)
 	u64 cwriter = mmio_read(base + h->cwriter_off, 8);
 	u64 qbase = cbaser & 0x000ffffffffff000UL; /* Physical_Address [51:12] */
 	u64 qsize = ((cbaser & 0xff) + 1) * 4096;  /* Size: 4 KiB pages - 1 */
-	u64 off = cwriter & 0xfffe0UL;             /* Offset [19:5] */
+	/* Offset [19:5]; one at or beyond the queue end (an implementation that accepted such a value,
+	 * U28) is taken modulo the queue size, as spec/its-harness.ts does for every other target */
+	u64 off = (cwriter & 0xfffe0UL) % qsize;
 	for (u64 i = 0; i < r->b; i++) {
 		/* a queue outside the scenario's RAM is not written (no memory there to a real guest) */
 		if (in_ram(qbase + off, 32))
