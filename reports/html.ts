@@ -288,7 +288,7 @@ function findingsTable(cs: CampaignSummary[]): string {
   const rows = [...bySig.values()].sort((a, b) => rank[a.f.status] - rank[b.f.status] || a.f.signature.localeCompare(b.f.signature));
   const out = [`<h3 id="findings">Findings (${rows.length})</h3>`];
   const inconclusive = rows.filter((r) => r.f.status === 'inconclusive').length;
-  if (inconclusive) out.push(`<p class="muted">${inconclusive} ${h(INCONCLUSIVE_LABEL)}: kept to improve the model, they do not fail the run.</p>`);
+  if (inconclusive) out.push(`<p class="muted">${inconclusive} ${h(INCONCLUSIVE_LABEL)}. Kept to improve the model; they never fail the run.</p>`);
   if (rows.length === 0) return out.concat('<p>No findings.</p>').join('');
   out.push('<table id="findings-table"><thead><tr><th>status</th><th>signature</th><th>message</th><th>scenarios</th><th>first seed</th><th>runs</th><th>reproduce</th></tr></thead><tbody>');
   for (const { f, runs } of rows) {

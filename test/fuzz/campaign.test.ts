@@ -169,6 +169,26 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     expect(merged.findings[merged.findings.length - 1]!.classification).toBe('inconclusive'); // listed after the others
   }, 30_000);
 
+  test('--resume of a folder written before inconclusive existed: its oracle-bound finding, recorded as new, becomes inconclusive', async () => {
+    const out = tmp('bound-old');
+    const o = opts(out, { target: 'fake-ok', plugin: BOUND_PLUGIN, iterations: 20, minimizeFindings: false });
+    const first = await runCampaign(o);
+    expect(first.counts.inconclusive).toBe(1);
+    // what an older gicdiff wrote: classification new, counts without inconclusive
+    const sfile = path.join(out, 'summary.json');
+    const old = JSON.parse(readFileSync(sfile, 'utf8'));
+    old.findings[0].classification = 'new';
+    old.counts = { new: 1, known: 0 };
+    writeFileSync(sfile, JSON.stringify(old));
+    const ffile = path.join(out, first.findings[0]!.dir, 'finding.json');
+    writeFileSync(ffile, JSON.stringify({ ...JSON.parse(readFileSync(ffile, 'utf8')), classification: 'new' }));
+    const resumed = await runCampaign({ ...o, iterations: 30, resume: true });
+    expect(resumed.counts).toEqual({ new: 0, known: 0, inconclusive: 1 });
+    expect(resumed.findings[0]!.classification).toBe('inconclusive');
+    const merged = mergeCampaigns([out], path.join(tmp('bound-old-m'), 'm'));
+    expect(merged.counts).toEqual({ new: 0, known: 0, inconclusive: 1 });
+  }, 30_000);
+
   test('durations', () => {
     expect(parseDuration('60s')).toBe(60000);
     expect(parseDuration('10m')).toBe(600000);
