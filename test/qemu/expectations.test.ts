@@ -21,3 +21,38 @@ test('a narrow GITS access abort is known; the same abort on a GICD register is 
   expect(matchExpectation(d, parts)?.id).toBe('qemu.gits-narrow-access');
   expect(matchExpectation(d, { ...parts, detail: 'GICD_TYPER' })).toBeNull();
 });
+
+describe('triage of the qemu-night-1 campaign (each entry matches its finding and not its neighbours)', () => {
+  const d = loadExpectationsFile(file);
+  const parts = (op: string, detail: string, mismatch: string, rule: string, rules: string[] = [rule]) => ({ target: 'qemu', op, detail, mismatch, rule, rules });
+
+  test('PENDBASER PTZ read back (gic-arch.md 1.5: PTZ reads as 0); other PENDBASER/PROPBASER mismatches stay new', () => {
+    expect(matchExpectation(d, parts('mmio.read', 'GICR_PENDBASER', 'value-mismatch', 'redist.pendbaser.ptz-raz'))?.id).toBe('qemu.pendbaser-ptz-reads-back');
+    expect(matchExpectation(d, parts('mmio.read', 'GICR_PROPBASER', 'value-mismatch', 'redist.propbaser.rw'))).toBeNull();
+  });
+
+  test('a BPR read below the minimum is known only after a BPR write (gic-arch.md 3.1, U13)', () => {
+    const p = parts('sysreg.read', 'ICC_BPR0_EL1', 'value-mismatch', 'cpuif.bpr1.min');
+    expect(matchExpectation(d, p, { history: ['sysreg.write ICC_BPR0_EL1'] })?.id).toBe('qemu.bpr-min-not-applied-with-high-bits');
+    expect(matchExpectation(d, p, { history: ['sysreg.write ICC_PMR_EL1'] })).toBeNull();
+    expect(matchExpectation(d, parts('sysreg.read', 'ICC_PMR_EL1', 'value-mismatch', 'cpuif.pmr.rw'), { history: ['sysreg.write ICC_BPR0_EL1'] })).toBeNull();
+  });
+
+  test('GITS_CREADR written by the guest (AR:GITS_CREADR: RO): the read and later ITS effects are known; without the write they are new', () => {
+    const read = parts('mmio.read', 'GITS_CREADR', 'value-mismatch', 'its.reg.creadr.ro');
+    const later = parts('guest-op', '', 'wake-mismatch', 'cpuif.rpr.running');
+    const h = ['its.cmd MAPC+MAPD+MAPTI+MAPTI+MAPTI+SYNC', 'its.cmd INT', 'mmio.write GITS_CREADR', 'mmio.write GICR_CTLR'];
+    expect(matchExpectation(d, read, { history: ['mmio.write GITS_CREADR'] })?.id).toBe('qemu.creadr-guest-writable');
+    expect(matchExpectation(d, later, { history: h })?.id).toBe('qemu.creadr-guest-writable');
+    expect(matchExpectation(d, read, { history: ['mmio.write GITS_CWRITER'] })).toBeNull();
+    expect(matchExpectation(d, later, { history: h.filter((x) => !x.includes('CREADR')) })).toBeNull();
+  });
+
+  test('MOVALL into an RD with LPIs off or rewritten: known only in that order', () => {
+    const iar = parts('sysreg.read', 'ICC_IAR1_EL1', 'value-mismatch', 'cpuif.iar1.ack');
+    expect(matchExpectation(d, iar, { history: ['mmio.write GICR_PROPBASER', 'its.cmd INT', 'its.cmd MOVALL+SYNC'] })?.id).toBe('qemu.movall-into-rd-without-lpis-keeps-pending');
+    expect(matchExpectation(d, iar, { history: ['its.cmd INT', 'mmio.write GICR_CTLR', 'its.cmd MOVALL+SYNC'] })?.id).toBe('qemu.movall-into-rd-without-lpis-keeps-pending');
+    expect(matchExpectation(d, iar, { history: ['its.cmd MOVALL+SYNC', 'mmio.write GICR_CTLR'] })).toBeNull();
+    expect(matchExpectation(d, iar, { history: ['its.cmd INT', 'its.cmd MOVALL+SYNC'] })).toBeNull();
+  });
+});
