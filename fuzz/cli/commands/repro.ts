@@ -2,12 +2,13 @@
 // trace; exit 1 while it diverges, 0 once it no longer does (usable under `git bisect run`).
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { expandScenario } from '../../../spec/expand.js';
-import { loadFindingOrScenario } from '../../finding.js';
+import { classifyProblem, loadFindingOrScenario } from '../../finding.js';
+import { INCONCLUSIVE_LABEL } from '../../campaign/summary.js';
 import { runLockstep } from '../../lockstep.js';
 import { problemOf } from '../../signature.js';
 import { annotateTrace } from '../../repro.js';
 import { loadTarget } from '../load-target.js';
-import { loadTargetExpectations, matchExpectation } from '../../../spec/expectations.js';
+import { loadTargetExpectations } from '../../../spec/expectations.js';
 
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: "the target to replay on (default: the finding's target)" },
@@ -76,7 +77,8 @@ async function repro(argv: string[]): Promise<number> {
   const same = finding ? (problem.signature === finding.signature ? ' (same signature as the finding)' : ` (the finding had ${finding.signature})`) : '';
   process.stdout.write(`diverges at op ${problem.opIndex}: ${problem.signature}${same}\n`);
   // the same classification a campaign would give it (the exit code stays 1 either way)
-  const known = matchExpectation(expectations, problem.parts, problem.context);
-  process.stdout.write(known ? `known: ${known.id} (spec/expectations/${target.name}.json)\n` : `new: no entry of spec/expectations/${target.name}.json matches\n`);
+  const { classification, known } = classifyProblem(problem, expectations);
+  if (classification === 'inconclusive') process.stdout.write(`${INCONCLUSIVE_LABEL}\n`);
+  else process.stdout.write(known ? `known: ${known.id} (spec/expectations/${target.name}.json)\n` : `new: no entry of spec/expectations/${target.name}.json matches\n`);
   return 1;
 }
