@@ -59,6 +59,14 @@ function restoreSequence(expectRestore: number): Op[] {
   if (expectRestore === 0) ops.push(attr('its', 'ITS_REGS', ITS_REGS('GITS_CTLR'), 'set', ok, 1n, 0));
   return ops;
 }
+/** KVM_SET_GSI_ROUTING GSI 3 -> irqchip pin 10 (SPI 42), then KVM_IRQFD on GSI 3 (kvm-vgic.md 1.8). */
+function spi42Irqfd(resample: boolean): Op[] {
+  return [
+    { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
+    { op: 'kvm.irqfd', gsi: 3, resample, deassign: false, expect: 0 } as Op,
+  ];
+}
+
 const SAVE = attr('its', 'CTRL', 'ITS_SAVE_TABLES', 'set', ok, undefined, 0);
 
 export const kvmScenarios: Def[] = [
@@ -98,8 +106,7 @@ export const kvmScenarios: Def[] = [
     rules: ['kvm.routing.irqchip', 'kvm.irqfd.edge', 'dist.edge.latch'],
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: true }),
-      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
-      { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: false, expect: 0 } as Op,
+      ...spi42Irqfd(false),
       { op: 'irqfd.signal', gsi: 3 } as Op, { op: 'irqfd.signal', gsi: 3 } as Op, iar(0, 42), eoi(0, 42), iar(0, SP)],
   },
   {
@@ -118,8 +125,7 @@ export const kvmScenarios: Def[] = [
     rules: ['kvm.irqfd.resample', 'kvm.routing.irqchip', 'dist.level.line'],
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: false }),
-      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
-      { op: 'kvm.irqfd', gsi: 3, resample: true, deassign: false, expect: 0 } as Op,
+      ...spi42Irqfd(true),
       { op: 'irqfd.signal', gsi: 3 } as Op, rd('GICD_ISPENDR1', bit(42)), iar(0, 42),
       { op: 'irqfd.resampled', gsi: 3, expect: false } as Op, eoi(0, 42),
       { op: 'irqfd.resampled', gsi: 3, expect: true } as Op, { op: 'irqfd.resampled', gsi: 3, expect: false } as Op,
@@ -131,8 +137,7 @@ export const kvmScenarios: Def[] = [
     rules: ['kvm.irqfd.level-pulse'],
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: false, enable: false }),
-      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
-      { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: false, expect: 0 } as Op, { op: 'irqfd.signal', gsi: 3 } as Op,
+      ...spi42Irqfd(false), { op: 'irqfd.signal', gsi: 3 } as Op,
       rd('GICD_ISPENDR1', [bit(42), 0])],
   },
   {
@@ -149,8 +154,7 @@ export const kvmScenarios: Def[] = [
     rules: ['kvm.irqfd.deassign'],
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: true }),
-      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
-      { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: false, expect: 0 } as Op,
+      ...spi42Irqfd(false),
       { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: true, expect: 0 } as Op,
       { op: 'irqfd.signal', gsi: 3 } as Op, iar(0, SP), rd('GICD_ISPENDR1', 0)],
   },

@@ -6,19 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { cli } from '../../fuzz/cli/main.js';
+import { captureOutput } from './capture-output.js';
 import { validateJson } from '../../spec/validate.js';
 
 let root: string;
-let out: string[];
-let err: string[];
 beforeAll(() => { root = mkdtempSync(path.join(tmpdir(), 'gicdiff-conformance-cli-')); });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-beforeEach(() => {
-  out = []; err = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });
-  jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err.push(String(s)); return true; });
-});
-afterEach(() => jest.restoreAllMocks());
+const output = captureOutput();
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (n) => ['testsuite', 'testcase'].includes(n) });
 
@@ -26,9 +20,9 @@ test('the shared examples pass on the model: exit 0, reports written', async () 
   const f = (n: string) => path.join(root, 'ex', n);
   const code = await cli(['conformance', '--target', 'model', '--suite', '../shared/examples', '--quiet',
     '--junit', f('junit.xml'), '--md', f('summary.md'), '--html', f('index.html'), '--json', f('report.json')]);
-  expect(err.join('')).toBe('');
+  expect(output.err.join('')).toBe('');
   expect(code).toBe(0);
-  expect(out.join('')).toContain('model: 5 scenarios, 5 pass, 0 known, 0 new, 0 unsupported');
+  expect(output.out.join('')).toContain('model: 5 scenarios, 5 pass, 0 known, 0 new, 0 unsupported');
   const junit = parser.parse(readFileSync(f('junit.xml'), 'utf8'));
   expect(junit.testsuites['@tests']).toBe('5');
   expect(junit.testsuites['@failures']).toBe('0');
@@ -57,26 +51,26 @@ test('a scenario expecting the wrong PMR fails on both targets: exit 1, repro in
     expect(c.failure!['@message']).toMatch(/expects "0x12", the target returned "0xf0"/);
     expect(c.failure!['@message']).toMatch(/repro: gicdiff repro .*pmr-after-boot\.json --target (model|kvm)/);
   }
-  expect(out.join('')).toContain('2 new divergences');
+  expect(output.out.join('')).toContain('2 new divergences');
   // --component keeps only that component's scenarios
-  out.length = 0;
+  output.out.length = 0;
   expect(await cli(['conformance', '-t', 'model', '--suite', path.join(root, 'suite'), '--component', 'lpi'])).toBe(2);
-  expect(err.join('')).toContain('for component lpi');
+  expect(output.err.join('')).toContain('for component lpi');
 }, 30_000);
 
 test('bad input exits 2 with a message', async () => {
   expect(await cli(['conformance', '--target', 'nosuch'])).toBe(2);
-  expect(err.join('')).toMatch(/no target named "nosuch"; registered targets: .*kvm.*model/);
-  err.length = 0;
+  expect(output.err.join('')).toMatch(/no target named "nosuch"; registered targets: .*kvm.*model/);
+  output.err.length = 0;
   expect(await cli(['conformance', '--target', 'model', '--suite', path.join(root, 'missing')])).toBe(2);
-  expect(err.join('')).toContain('missing: (top level): not a folder of scenario files');
-  err.length = 0;
+  expect(output.err.join('')).toContain('missing: (top level): not a folder of scenario files');
+  output.err.length = 0;
   expect(await cli(['conformance'])).toBe(2);
-  expect(err.join('')).toContain('give at least one --target');
+  expect(output.err.join('')).toContain('give at least one --target');
   const broken = path.join(root, 'broken');
   mkdirSync(broken, { recursive: true });
   writeFileSync(path.join(broken, 'x.json'), '{"format": "gicdiff/scenario@1", "name": "x", "ops": [{"op": "sysreg.read", "cpu": 0, "reg": "ICC_NOPE"}]}');
-  err.length = 0;
+  output.err.length = 0;
   expect(await cli(['conformance', '--target', 'model', '--suite', broken])).toBe(2);
-  expect(err.join('')).toMatch(/x\.json: \/ops\/0\/reg: must be one of/);
+  expect(output.err.join('')).toMatch(/x\.json: \/ops\/0\/reg: must be one of/);
 });

@@ -3,13 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cli } from '../../fuzz/cli/main.js';
+import { captureOutput } from './capture-output.js';
 import { validateJson } from '../../spec/validate.js';
 import { buildReport } from '../../reports/build.js';
 import { conformanceInput, writeCampaignFolder } from './fixtures.js';
 
 let root: string;
-let out: string[];
-let err: string[];
 beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), 'gicdiff-report-cli-'));
   writeCampaignFolder(path.join(root, 'n1'), { startedAt: '2026-11-19T02:00:00.000Z', scenarios: 5000, elapsedMs: 30000, rate: 166, ruleCount: 80, shards: 2,
@@ -18,21 +17,16 @@ beforeAll(() => {
     findings: [{ signature: 'kvm:migrate:migrate-mismatch:its.save.order', classification: 'known', rule: 'its.save.order', count: 2 }] });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-beforeEach(() => {
-  out = []; err = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });
-  jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err.push(String(s)); return true; });
-});
-afterEach(() => jest.restoreAllMocks());
+const output = captureOutput();
 
 test('two nightly runs: trend lines, all three outputs, exit 0 when the latest run has nothing new', async () => {
   const f = (n: string) => path.join(root, 'out', n);
   // given newest first: the report orders by start time
   const code = await cli(['report', path.join(root, 'n2'), path.join(root, 'n1'), '--html', f('r.html'), '--md', f('r.md'), '--json', f('r.json')]);
-  expect(err.join('')).toBe('');
+  expect(output.err.join('')).toBe('');
   expect(code).toBe(0);
-  expect(out.join('')).toContain('n1: 5000 scenarios in 30 s (166.0/s), 80 rules, 1 findings (1 new), +1 appeared');
-  expect(out.join('')).toContain('n2: 6000 scenarios in 30 s (200.0/s), 95 rules, 1 findings (0 new), +1 appeared, -1 disappeared');
+  expect(output.out.join('')).toContain('n1: 5000 scenarios in 30 s (166.0/s), 80 rules, 1 findings (1 new), +1 appeared');
+  expect(output.out.join('')).toContain('n2: 6000 scenarios in 30 s (200.0/s), 95 rules, 1 findings (0 new), +1 appeared, -1 disappeared');
   const json = JSON.parse(readFileSync(f('r.json'), 'utf8'));
   expect(() => validateJson('report', json, 'r.json')).not.toThrow();
   expect(json.campaigns.map((c: { label: string }) => c.label)).toEqual(['n1', 'n2']);
@@ -43,7 +37,7 @@ test('two nightly runs: trend lines, all three outputs, exit 0 when the latest r
 test('exit 1 when the latest run has a new finding', async () => {
   expect(await cli(['report', path.join(root, 'n2'), path.join(root, 'n1'), '--md', path.join(root, 'out', 'x.md')]) ).toBe(0);
   expect(await cli(['report', path.join(root, 'n1')])).toBe(1);
-  expect(out.join('')).toContain('1 new divergence or finding in the latest run');
+  expect(output.out.join('')).toContain('1 new divergence or finding in the latest run');
 });
 
 const BOUND = { signature: 'kvm:sysreg.write ICC_EOIR1_EL1:oracle-bound:none', rule: 'none', count: 3, mismatch: 'oracle-bound', minimized: true };
@@ -55,9 +49,9 @@ test('an inconclusive (oracle-bound) finding in the latest run: shown, labelled,
     findings: [{ ...BOUND, classification: 'inconclusive' }, { signature: 'kvm:migrate:migrate-mismatch:its.save.order', classification: 'known', rule: 'its.save.order', count: 2 }] });
   const f = (n: string) => path.join(root, 'out3', n);
   expect(await cli(['report', path.join(root, 'n2'), dir, '--html', f('r.html'), '--md', f('r.md'), '--json', f('r.json')])).toBe(0);
-  expect(err.join('')).toBe('');
-  expect(out.join('')).toContain('n3: 7000 scenarios in 30 s (233.0/s), 96 rules, 2 findings (0 new, 1 inconclusive), +1 appeared');
-  expect(out.join('')).not.toContain('new divergence');
+  expect(output.err.join('')).toBe('');
+  expect(output.out.join('')).toContain('n3: 7000 scenarios in 30 s (233.0/s), 96 rules, 2 findings (0 new, 1 inconclusive), +1 appeared');
+  expect(output.out.join('')).not.toContain('new divergence');
   const json = JSON.parse(readFileSync(f('r.json'), 'utf8'));
   expect(() => validateJson('report', json, 'r.json')).not.toThrow();
   expect(json.trend.runs[1]).toMatchObject({ label: 'n3', findings: 2, newFindings: 0, inconclusiveFindings: 1 });
@@ -81,12 +75,12 @@ test('a campaign written before inconclusive existed: its oracle-bound finding, 
   writeCampaignFolder(dir, { startedAt: '2026-11-21T03:00:00.000Z', scenarios: 100, elapsedMs: 1000, rate: 100, ruleCount: 10,
     findings: [{ ...BOUND, classification: 'new' }] });
   expect(await cli(['report', dir, '--json', path.join(root, 'out3', 'old.json')])).toBe(0);
-  expect(out.join('')).toContain('1 findings (0 new, 1 inconclusive)');
+  expect(output.out.join('')).toContain('1 findings (0 new, 1 inconclusive)');
   // the same folder with a real new finding next to it still fails
   writeCampaignFolder(dir, { startedAt: '2026-11-21T03:00:00.000Z', scenarios: 100, elapsedMs: 1000, rate: 100, ruleCount: 10,
     findings: [{ ...BOUND, classification: 'new' }, { signature: 'kvm:its.cmd MOVI:value-mismatch:its.movi.pending', classification: 'new', rule: 'its.movi.pending', count: 1 }] });
   expect(await cli(['report', dir])).toBe(1);
-  expect(out.join('')).toContain('1 new divergence or finding in the latest run');
+  expect(output.out.join('')).toContain('1 new divergence or finding in the latest run');
 });
 
 test('with a conformance report folded in: its new divergences count, the matrix is there', async () => {
@@ -102,16 +96,16 @@ test('with a conformance report folded in: its new divergences count, the matrix
 
 test('bad input: exit 2 with the file and what is wrong', async () => {
   expect(await cli(['report', root])).toBe(2);
-  expect(err.join('')).toContain(`${root}: (top level): no summary.json: not a campaign folder`);
-  err.length = 0;
+  expect(output.err.join('')).toContain(`${root}: (top level): no summary.json: not a campaign folder`);
+  output.err.length = 0;
   const bad = path.join(root, 'bad.json');
   writeFileSync(bad, JSON.stringify({ format: 'gicdiff/report@1' }));
   expect(await cli(['report', '--conformance', bad])).toBe(2);
-  expect(err.join('')).toMatch(/bad\.json: \(top level\): missing required field "generatedAt"/);
-  err.length = 0;
+  expect(output.err.join('')).toMatch(/bad\.json: \(top level\): missing required field "generatedAt"/);
+  output.err.length = 0;
   expect(await cli(['report'])).toBe(2);
-  expect(err.join('')).toContain('give at least one campaign folder');
-  err.length = 0;
+  expect(output.err.join('')).toContain('give at least one campaign folder');
+  output.err.length = 0;
   expect(await cli(['report', path.join(root, 'n1'), '--pdf', 'x'])).toBe(2);
-  expect(err.join('')).toContain('unknown option --pdf');
+  expect(output.err.join('')).toContain('unknown option --pdf');
 });
