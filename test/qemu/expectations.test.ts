@@ -56,3 +56,12 @@ describe('triage of the qemu-night-1 campaign (each entry matches its finding an
     expect(matchExpectation(d, iar, { history: ['its.cmd INT', 'its.cmd MOVALL+SYNC'] })).toBeNull();
   });
 });
+
+test('a BPR change after an acknowledge, then a preemption mismatch, is known; the mismatch without the BPR change is not', () => {
+  const d = loadExpectationsFile(file);
+  const iar = { target: 'qemu', op: 'sysreg.read', detail: 'ICC_IAR1_EL1', mismatch: 'value-mismatch', rule: 'cpuif.iar1.ack', rules: ['cpuif.iar1.ack'] };
+  const id = 'qemu.bpr-change-masks-running-priority';
+  expect(matchExpectation(d, iar, { history: ['its.cmd INT', 'sysreg.read ICC_IAR1_EL1', 'sysreg.write ICC_SGI1R_EL1', 'sysreg.write ICC_BPR1_EL1'] })?.id).toBe(id);
+  expect(matchExpectation(d, iar, { history: ['sysreg.write ICC_BPR1_EL1', 'sysreg.read ICC_IAR1_EL1'] })?.id).not.toBe(id);
+  expect(matchExpectation(d, iar, { history: ['sysreg.read ICC_IAR1_EL1', 'sysreg.write ICC_SGI1R_EL1'] })).toBeNull();
+});
