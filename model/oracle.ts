@@ -30,6 +30,7 @@ export class CandidateBoundError extends Error {}
 // Held policies double the set at most once each; 1024 proved marginal on generated scenarios (a
 // 174-op campaign scenario peaks at 1536 candidates, 2.2 s), so the bound leaves room.
 export const DEFAULT_MAX_CANDIDATES = 4096;
+const DEDUPE_EVERY = 8;
 
 // ---------------------------------------------------------------- implementation parameters
 
@@ -181,6 +182,8 @@ class ModelOracle implements Oracle {
   private cands: State[];
   private readonly bound: number;
   private max = 1;
+  /** ops since the candidates were last deduplicated (see observe) */
+  private sinceDedupe = 0;
   private rules: string[] = [];
   private readonly cover = new Set<string>();
   private opIndex = 0;
@@ -228,7 +231,14 @@ class ModelOracle implements Oracle {
         survivors.push(a.state);
       }
     }
-    this.cands = survivors.length > 1 ? dedupe(survivors) : survivors;
+    // Duplicates only cost time (merging widens parameters, which keeping both does as well), and
+    // finding them costs a comparison of every pair: do it when the set grew (a branch), and every
+    // few ops for candidates that converged without one.
+    if (survivors.length > 1 && (survivors.length > this.cands.length || ++this.sinceDedupe >= DEDUPE_EVERY)) {
+      survivors = dedupe(survivors);
+      this.sinceDedupe = 0;
+    }
+    this.cands = survivors;
     if (this.cands.length > this.max) this.max = this.cands.length;
     if (this.cands.length > this.bound) {
       throw new CandidateBoundError(`op ${index} (${describeOp(op)}): ${this.cands.length} candidate states exceed the bound of ${this.bound}`);

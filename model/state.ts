@@ -332,11 +332,9 @@ export class State {
     if (this.resampled.size !== o.resampled.size || this.resampleAsserted.size !== o.resampleAsserted.size) return false;
     for (const g of this.resampled) if (!o.resampled.has(g)) return false;
     for (const g of this.resampleAsserted) if (!o.resampleAsserted.has(g)) return false;
-    if (this.routes !== o.routes || this.irqfds.size !== o.irqfds.size || this.forwards.size !== o.forwards.size) {
-      // routing/irqfd tables are replaced wholesale and rarely differ: compare them the slow way
-      if (JSON.stringify([...this.routes]) !== JSON.stringify([...o.routes])) return false;
-    }
-    if (JSON.stringify([...this.irqfds]) !== JSON.stringify([...o.irqfds]) || JSON.stringify([...this.forwards]) !== JSON.stringify([...o.forwards])) return false;
+    if (!sameMap(this.irqfds, o.irqfds, (a, b) => a.resample === b.resample) || !sameMap(this.forwards, o.forwards, (a, b) => a === b)) return false;
+    // the routing table is replaced wholesale and rarely differs: compare it the slow way
+    if (this.routes !== o.routes && !sameMap(this.routes, o.routes, (a, b) => JSON.stringify(a) === JSON.stringify(b))) return false;
     for (let n = 0; n < this.its.length; n++) {
       const a = this.its[n]!;
       const b = o.its[n]!;
@@ -445,6 +443,16 @@ function mix(h: number, v: number): number {
 function mixArray(h: number, a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
   return mix(h, a.length);
+}
+
+function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, same: (x: V, y: V) => boolean): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined || !same(v, w)) return false;
+  }
+  return true;
 }
 
 function eq(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
