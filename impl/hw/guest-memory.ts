@@ -17,6 +17,17 @@ export class GuestMemory {
     return addr >= RAM_BASE && len >= 0 && addr + len <= RAM_BASE + this.size;
   }
 
+  /**
+   * The first address in [addr, limit) that lies on a written page or outside RAM, or `limit`:
+   * everything before it reads as zero (lets table scans skip memory the guest never wrote).
+   */
+  zeroRunEnd(addr: number, limit: number): number {
+    const end = Math.min(limit, RAM_BASE + this.size);
+    let a = addr;
+    while (a < end && !this.pages.has(Math.floor((a - RAM_BASE) / PAGE_SIZE))) a = RAM_BASE + (Math.floor((a - RAM_BASE) / PAGE_SIZE) + 1) * PAGE_SIZE;
+    return a < addr || addr < RAM_BASE ? addr : Math.min(a, limit);
+  }
+
   readU8(addr: number): number {
     const page = this.pages.get(Math.floor((addr - RAM_BASE) / PAGE_SIZE));
     return page ? page[(addr - RAM_BASE) & PAGE_MASK]! : 0;
