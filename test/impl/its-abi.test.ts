@@ -277,3 +277,20 @@ describe('save -> restore round trip on random mappings (property)', () => {
     }), { numRuns: 20, seed: 99 });
   });
 });
+
+describe('GuestMemory.zeroRunEnd (lets the restore scan step over never-written memory)', () => {
+  // RAM from RAM_BASE, sparse 64 KiB pages: only pages written read as anything but zero
+  const mem = new GuestMemory(0x100_0000);
+  const base = 0x4000_0000;
+  mem.write(base + 0x3_0010, Uint8Array.of(1));
+  test('stops at the first written page, at the limit, or at the end of RAM', () => {
+    expect(mem.zeroRunEnd(base, base + 0x10_0000)).toBe(base + 0x3_0000);
+    expect(mem.zeroRunEnd(base, base + 0x2_0000)).toBe(base + 0x2_0000);
+    expect(mem.zeroRunEnd(base + 0x3_0008, base + 0x10_0000)).toBe(base + 0x3_0008);
+    expect(mem.zeroRunEnd(base + 0xff_0000, base + 0x200_0000)).toBe(base + 0x100_0000);
+  });
+  test('outside RAM nothing is skipped (the read there fails as in KVM)', () => {
+    expect(mem.zeroRunEnd(base - 0x1000, base + 0x1000)).toBe(base - 0x1000);
+    expect(mem.zeroRunEnd(base + 0x100_0000, base + 0x200_0000)).toBe(base + 0x100_0000);
+  });
+});
