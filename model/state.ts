@@ -333,8 +333,7 @@ export class State {
     for (const g of this.resampled) if (!o.resampled.has(g)) return false;
     for (const g of this.resampleAsserted) if (!o.resampleAsserted.has(g)) return false;
     if (!sameMap(this.irqfds, o.irqfds, (a, b) => a.resample === b.resample) || !sameMap(this.forwards, o.forwards, (a, b) => a === b)) return false;
-    // the routing table is replaced wholesale and rarely differs: compare it the slow way
-    if (this.routes !== o.routes && !sameMap(this.routes, o.routes, (a, b) => JSON.stringify(a) === JSON.stringify(b))) return false;
+    if (!sameMap(this.routes, o.routes, sameRoutes)) return false;
     for (let n = 0; n < this.its.length; n++) {
       const a = this.its[n]!;
       const b = o.its[n]!;
@@ -453,6 +452,17 @@ function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, same: (x: V, 
     if (w === undefined || !same(v, w)) return false;
   }
   return true;
+}
+
+/** Route lists of one GSI; clones share the lists, so identity settles most comparisons. */
+function sameRoutes(a: readonly Route[], b: readonly Route[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((r, i) => {
+    const q = b[i]!;
+    if (r.kind === 'irqchip') return q.kind === 'irqchip' && r.pin === q.pin;
+    return q.kind === 'msi' && r.address === q.address && r.data === q.data && r.devid === q.devid && r.flags === q.flags;
+  });
 }
 
 function eq(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
