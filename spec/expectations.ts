@@ -37,8 +37,17 @@ export function validateExpectationsJson(value: unknown, file: string): Expectat
   return doc;
 }
 
-export function loadExpectationsFile(file: string): Expectations {
-  return validateExpectationsJson(readJsonFile(file), file);
+/** Read and validate an expectations file; an `extends` brings in the entries of that target's file beside it. */
+export function loadExpectationsFile(file: string, seen: readonly string[] = []): Expectations {
+  const doc = validateExpectationsJson(readJsonFile(file), file);
+  if (doc.extends === undefined) return doc;
+  const base = path.resolve(path.dirname(file), `${doc.extends}.json`);
+  const chain = [...seen, path.resolve(file)];
+  if (chain.includes(base)) throw new ValidationError(file, '/extends', `a cycle: ${[...chain, base].map((f) => path.basename(f)).join(' -> ')}`);
+  if (!existsSync(base)) throw new ValidationError(file, '/extends', `no expectations file ${base} for target "${doc.extends}"`);
+  const inherited = loadExpectationsFile(base, chain);
+  const own = new Set(doc.entries.map((e) => e.id));
+  return { ...doc, entries: [...doc.entries, ...inherited.entries.filter((e) => !own.has(e.id))] };
 }
 
 /** The project root (this file is spec/expectations.ts), so gicdiff finds its files from any folder. */

@@ -20,6 +20,10 @@ export interface Expectations {
   target: string;
   description?: string;
   /**
+   * Another target whose entries apply here too (the file <extends>.json beside this one, after this file's own entries): the same implementation reached another way, e.g. kvm-hw (real KVM through the guest agent) extends kvm
+   */
+  extends?: string;
+  /**
    * @maxItems 2000
    */
   entries: ExpectationEntry[];
