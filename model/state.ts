@@ -332,7 +332,7 @@ export class State {
     if (this.resampled.size !== o.resampled.size || this.resampleAsserted.size !== o.resampleAsserted.size) return false;
     for (const g of this.resampled) if (!o.resampled.has(g)) return false;
     for (const g of this.resampleAsserted) if (!o.resampleAsserted.has(g)) return false;
-    if (!sameMap(this.irqfds, o.irqfds, (a, b) => a.resample === b.resample) || !sameMap(this.forwards, o.forwards, (a, b) => a === b)) return false;
+    if (!sameMap(this.irqfds, o.irqfds, sameIrqfd) || !sameMap(this.forwards, o.forwards, sameNumber)) return false;
     if (!sameMap(this.routes, o.routes, sameRoutes)) return false;
     for (let n = 0; n < this.its.length; n++) {
       const a = this.its[n]!;
@@ -458,12 +458,17 @@ function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, same: (x: V, 
 function sameRoutes(a: readonly Route[], b: readonly Route[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  return a.every((r, i) => {
+  for (let i = 0; i < a.length; i++) {
+    const r = a[i]!;
     const q = b[i]!;
-    if (r.kind === 'irqchip') return q.kind === 'irqchip' && r.pin === q.pin;
-    return q.kind === 'msi' && r.address === q.address && r.data === q.data && r.devid === q.devid && r.flags === q.flags;
-  });
+    if (r.kind === 'irqchip' ? !(q.kind === 'irqchip' && r.pin === q.pin)
+      : !(q.kind === 'msi' && r.address === q.address && r.data === q.data && r.devid === q.devid && r.flags === q.flags)) return false;
+  }
+  return true;
 }
+// top-level, not per-call arrows: under tsx every closure created costs a defineProperty (keepNames)
+function sameIrqfd(a: { resample: boolean }, b: { resample: boolean }): boolean { return a.resample === b.resample; }
+function sameNumber(a: number, b: number): boolean { return a === b; }
 
 function eq(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
