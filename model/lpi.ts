@@ -2,6 +2,7 @@
 // memory and what a redistributor may have cached of it (U16), pending state per redistributor.
 import type { Exec } from './exec.js';
 import type { State } from './state.js';
+import { iteTarget } from './its.js';
 
 export const LPI_BASE = 8192;
 const PROP_PA_MASK = ((1n << 52n) - 1n) & ~0xfffn;
@@ -72,9 +73,36 @@ export function notePropertyWrite(s: State, addr: number, bytes: Uint8Array, x: 
   }
 }
 
-/** INV / INVALL / GICR_INVLPIR / GICR_INVALLR completed: the cache now holds the memory byte. */
+/**
+ * INV / INVALL / GICR_INVLPIR / GICR_INVALLR completed: the redistributors it reached now use the
+ * memory byte. INV and INVALL act at the RD of the ITE's collection (gic-arch.md 5.7 "make the RD
+ * re-read"); an LPI still pending at an RD no ITE routes to (left at the old RD by a MAPC remap, U40)
+ * may keep that RD's cached byte (U16), so its old versions stay. They are held per INTID, so the
+ * reached RDs may use them too: an over-approximation in that corner only.
+ */
 export function invalidateLpi(s: State, intid: number): void {
+  if (!s.lpiStale.has(intid)) return;
+  if (pendingWhereNoIteRoutes(s, intid)) return;
   s.lpiStale.delete(intid);
+}
+
+/** Whether the LPI is (or may be) pending at a redistributor that no ITE naming it targets. */
+function pendingWhereNoIteRoutes(s: State, intid: number): boolean {
+  const scoped = s.lpiScoped.get(intid);
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    if (!s.lpiPending[rd]!.has(intid) && !scoped?.has(rd)) continue;
+    if (!iteRoutesTo(s, intid, rd)) return true;
+  }
+  return false;
+}
+
+function iteRoutesTo(s: State, intid: number, rd: number): boolean {
+  for (const its of s.its) {
+    for (const dev of its.devices.values()) {
+      for (const ite of dev.ites.values()) if (ite.intid === intid && iteTarget(its, ite) === rd) return true;
+    }
+  }
+  return false;
 }
 export function invalidateAllLpis(s: State): void {
   s.lpiStale.clear();
