@@ -65,3 +65,13 @@ test('a BPR change after an acknowledge, then a preemption mismatch, is known; t
   expect(matchExpectation(d, iar, { history: ['sysreg.write ICC_BPR1_EL1', 'sysreg.read ICC_IAR1_EL1'] })?.id).not.toBe(id);
   expect(matchExpectation(d, iar, { history: ['sysreg.read ICC_IAR1_EL1', 'sysreg.write ICC_SGI1R_EL1'] })).toBeNull();
 });
+
+test('qemu-night-4: a priority-bits mismatch after a BPR write and read is known, and an ITS mismatch after a PROPBASER rewrite and MAPTI; without those histories they are new', () => {
+  const d = loadExpectationsFile(file);
+  const ctlr = { target: 'qemu', op: 'sysreg.read', detail: 'ICC_CTLR_EL1', mismatch: 'value-mismatch', rule: 'cpuif.ctlr.fields', rules: ['cpuif.ctlr.fields'] };
+  expect(matchExpectation(d, ctlr, { history: ['sysreg.write ICC_BPR0_EL1', 'sysreg.read ICC_BPR0_EL1'] })?.id).toBe('qemu.bpr-min-not-applied-with-high-bits.priority-bits');
+  expect(matchExpectation(d, ctlr, { history: ['sysreg.read ICC_BPR0_EL1'] })).toBeNull();
+  const wake = { target: 'qemu', op: 'guest-op', detail: '', mismatch: 'wake-mismatch', rule: 'cpuif.wfi.asleep-ops', rules: ['cpuif.wfi.asleep-ops'] };
+  expect(matchExpectation(d, wake, { history: ['mmio.write GICR_PROPBASER', 'its.cmd MAPC', 'its.cmd MAPD+MAPTI', 'wfi', 'its.cmd INT'] })?.id).toBe('qemu.mapti-range-after-u17-propbaser');
+  expect(matchExpectation(d, wake, { history: ['its.cmd MAPD+MAPTI', 'mmio.write GICR_PROPBASER', 'its.cmd INT'] })).toBeNull();
+});
