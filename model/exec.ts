@@ -49,9 +49,10 @@ export class MaskedBytes extends Pattern {
 
 export type Expected = OpResult | Pattern;
 
-export function expectedMatches(e: Expected, r: OpResult): boolean {
+/** `rKey`: canonicalResult(r), when the caller checks one observed result against many outcomes. */
+export function expectedMatches(e: Expected, r: OpResult, rKey?: string): boolean {
   if (e instanceof Pattern) return e.matches(r);
-  return e === r || canonicalResult(e) === canonicalResult(r);
+  return e === r || canonicalResult(e) === (rKey ?? canonicalResult(r));
 }
 export function representative(e: Expected): OpResult {
   return e instanceof Pattern ? e.representative() : e;

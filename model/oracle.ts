@@ -197,7 +197,8 @@ class ModelOracle implements Oracle {
     const index = this.opIndex++;
     const { alts, rules, pruned } = this.expand(op, result);
     const matched: Alt[] = [];
-    for (const a of alts) if (expectedMatches(a.result, result)) matched.push(a);
+    const resultKey = alts.length > 1 ? canonicalResult(result) : undefined;
+    for (const a of alts) if (expectedMatches(a.result, result, resultKey)) matched.push(a);
     if (matched.length === 0) {
       this.settle(alts, rules);
       this.noteRules(rules);

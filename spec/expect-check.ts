@@ -5,10 +5,21 @@ import type { OpResult } from './scenario.js';
 const HEX_VALUE = /^0x[0-9a-fA-F]+$/;
 
 /** The canonical form of a result: equal results have equal canonical forms (a string key). */
+/** canonical forms of the result strings seen (results repeat op after op); cleared when full */
+const canonicalStrings = new Map<string, string>();
+
 export function canonicalResult(r: OpResult | undefined): string {
   if (r === undefined) return 'undefined';
   if (r === null || typeof r === 'number' || typeof r === 'boolean') return JSON.stringify(r);
-  if (typeof r === 'string') return HEX_VALUE.test(r) ? '0x' + BigInt(r).toString(16) : JSON.stringify(r.toLowerCase());
+  if (typeof r === 'string') {
+    let c = canonicalStrings.get(r);
+    if (c === undefined) {
+      c = HEX_VALUE.test(r) ? '0x' + BigInt(r).toString(16) : JSON.stringify(r.toLowerCase());
+      if (canonicalStrings.size >= 4096) canonicalStrings.clear();
+      canonicalStrings.set(r, c);
+    }
+    return c;
+  }
   if (Array.isArray((r as { errno: unknown }).errno)) return `{errno:${JSON.stringify((r as { errno: number[] }).errno)}}`;
   const a = r as { errno: number; value?: string };
   return `{errno:${a.errno}${a.value !== undefined ? ',value:' + canonicalResult(a.value) : ''}}`;

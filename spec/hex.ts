@@ -4,9 +4,18 @@
 
 const HEX_RE = /^0x[0-9a-fA-F]{1,16}$/;
 
+// Scenario values repeat (the same register values op after op, parsed by the model and the target
+// alike): a small memo saves the regex and the BigInt parse. Cleared when full.
+const parsed = new Map<string, bigint>();
+
 export function parseHex(s: string): bigint {
+  let v = parsed.get(s);
+  if (v !== undefined) return v;
   if (!HEX_RE.test(s)) throw new Error(`not a hex value: ${JSON.stringify(s)}`);
-  return BigInt(s);
+  v = BigInt(s);
+  if (parsed.size >= 4096) parsed.clear();
+  parsed.set(s, v);
+  return v;
 }
 
 /** Parse a hex value known to fit in 53 bits (addresses, IDs). */
