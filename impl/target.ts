@@ -5,7 +5,7 @@
 import type { OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';
 import type { Target, TargetSession } from '../spec/target.js';
 import { bytesToHex, hexToBytes, parseHex, parseHexNumber, toHex } from '../spec/hex.js';
-import { runItsCmdOp } from '../spec/its-harness.js';
+import { runItsCmdOp, type GuestAccess } from '../spec/its-harness.js';
 import { KvmVm } from './kvm/vm.js';
 import { kvmIrqLineEncode, kvmSendUserspaceMsi, kvmVmIoctlIrqLine } from './kvm/arm.js';
 import { KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI, KVM_MSI_VALID_DEVID, type UserRoutingEntry } from './vgic/vgic-irqfd.js';
@@ -16,8 +16,17 @@ import { vgicV4Of } from './vgic/vgic-v4.js';
 export class KvmSession implements TargetSession {
   vm: KvmVm;
 
+  /** the guest accesses of the its.cmd op (spec/its-harness.ts), made once per session */
+  private readonly itsGuest: GuestAccess;
+
   constructor(readonly config: ResolvedConfig) {
     this.vm = new KvmVm(config);
+    // `this.vm`, not a captured VM: migrate replaces it
+    this.itsGuest = {
+      mmioRead: (cpu, its, offset, width) => this.vm.mmioRead(this.vm.vcpu(cpu), 'gits', its, offset, width),
+      mmioWrite: (cpu, its, offset, width, value) => this.vm.mmioWrite(this.vm.vcpu(cpu), 'gits', its, offset, width, value),
+      memWrite: (addr, bytes) => { this.vm.mem.write(addr, bytes); },
+    };
   }
 
   step(op: PrimitiveOp): OpResult {
@@ -59,11 +68,7 @@ export class KvmSession implements TargetSession {
       case 'its.cmd': {
         const v = vm.guest(op.cpu ?? 0);
         if (!v) return 'asleep';
-        runItsCmdOp(op, {
-          mmioRead: (cpu, its, offset, width) => vm.mmioRead(vm.vcpu(cpu), 'gits', its, offset, width),
-          mmioWrite: (cpu, its, offset, width, value) => vm.mmioWrite(vm.vcpu(cpu), 'gits', its, offset, width, value),
-          memWrite: (addr, bytes) => { vm.mem.write(addr, bytes); },
-        });
+        runItsCmdOp(op, this.itsGuest);
         return null;
       }
       case 'mem.write':

@@ -370,8 +370,14 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
     }
     live = next;
   }
-  if (!finished.includes(s)) throw new Error('internal: ITS queue processing lost the main state');
-  return finished.filter((st) => st !== s);
+  const others: State[] = [];
+  let mainSeen = false;
+  for (const st of finished) {
+    if (st === s) mainSeen = true;
+    else others.push(st);
+  }
+  if (!mainSeen) throw new Error('internal: ITS queue processing lost the main state');
+  return others;
 }
 
 function err(state: State, rule: string): CmdOutcome[] {

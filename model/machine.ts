@@ -151,7 +151,7 @@ function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
     case 'wfi': return wfi(s, op, x);
     case 'its.cmd': {
       if (op.its < 0 || op.its >= s.cfg.its) throw new ModelInputError(`its.cmd: ITS ${op.its} does not exist (the VM has ${s.cfg.its})`);
-      runItsCmdOp(op, guestAccess(s, x));
+      runItsCmdOp(op, new ModelGuestAccess(s, x));
       return null;
     }
     case 'mem.write': memWrite(s, parseHexNumber(op.addr), hexToBytes(op.bytes), x); return null;
@@ -212,22 +212,25 @@ function mmioWrite(s: State, op: MmioWriteOp, x: Exec): void {
   }
 }
 
-/** The guest accesses of the its.cmd op (spec/its-harness.ts) on a model state. */
-function guestAccess(s: State, x: Exec): GuestAccess {
-  return {
-    mmioRead(_cpu, its, offset) {
-      const it = s.its[its]!;
-      if (offset === 0x80) return it.cbaser;
-      if (offset === 0x88) return BigInt(it.cwriter);
-      throw new Error(`internal: its-harness read of GITS offset 0x${offset.toString(16)}`);
-    },
-    mmioWrite(_cpu, its, offset, width, value) {
-      gitsWrite(s, its, offset, width, value, x);
-    },
-    memWrite(addr, bytes) {
-      memWrite(s, addr, bytes, x);
-    },
-  };
+/**
+ * The guest accesses of the its.cmd op (spec/its-harness.ts) on a model state. A class, not an
+ * object literal of closures: this runs for every candidate on every its.cmd, and under tsx each
+ * closure created costs a defineProperty (keepNames).
+ */
+class ModelGuestAccess implements GuestAccess {
+  constructor(private readonly s: State, private readonly x: Exec) {}
+  mmioRead(_cpu: number, its: number, offset: number): bigint {
+    const it = this.s.its[its]!;
+    if (offset === 0x80) return it.cbaser;
+    if (offset === 0x88) return BigInt(it.cwriter);
+    throw new Error(`internal: its-harness read of GITS offset 0x${offset.toString(16)}`);
+  }
+  mmioWrite(_cpu: number, its: number, offset: number, width: 32 | 64, value: bigint): void {
+    gitsWrite(this.s, its, offset, width, value, this.x);
+  }
+  memWrite(addr: number, bytes: Uint8Array): void {
+    memWrite(this.s, addr, bytes, this.x);
+  }
 }
 
 // ---------------------------------------------------------------- guest memory

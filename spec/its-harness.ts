@@ -48,13 +48,15 @@ export function readQueuePosition(cpu: number, its: number, g: GuestAccess): Que
   return { base, size, offset };
 }
 
-/** Run one its.cmd op against a guest: write its commands into the queue, then move CWRITER once. */
-export function runItsCmdOp(op: ItsCmdOp, g: GuestAccess): void {
-  const cpu = op.cpu ?? 0;
-  const its = op.its;
+// The model (once per candidate state) and the target run the same op: encode it once. Ops are
+// not modified while a scenario runs, and every GuestAccess.memWrite copies the bytes it gets.
+const encoded = new WeakMap<ItsCmdOp, Uint8Array>();
+
+function encodedCommands(op: ItsCmdOp): Uint8Array {
+  let bytes = encoded.get(op);
+  if (bytes !== undefined) return bytes;
   const cmds = op.cmds;
-  // Encode first: a malformed command throws before the guest sees any access.
-  const bytes = new Uint8Array(cmds.length * ITS_COMMAND_BYTES);
+  bytes = new Uint8Array(cmds.length * ITS_COMMAND_BYTES);
   for (let i = 0; i < cmds.length; i++) {
     try {
       encodeItsCommandInto(cmds[i]!, bytes, i * ITS_COMMAND_BYTES);
@@ -62,6 +64,16 @@ export function runItsCmdOp(op: ItsCmdOp, g: GuestAccess): void {
       throw new Error(`its.cmd cmds[${i}]: ${(e as Error).message}`);
     }
   }
+  encoded.set(op, bytes);
+  return bytes;
+}
+
+/** Run one its.cmd op against a guest: write its commands into the queue, then move CWRITER once. */
+export function runItsCmdOp(op: ItsCmdOp, g: GuestAccess): void {
+  const cpu = op.cpu ?? 0;
+  const its = op.its;
+  // Encode first: a malformed command throws before the guest sees any access.
+  const bytes = encodedCommands(op);
   const { base, size, offset: start } = readQueuePosition(cpu, its, g);
   let offset = start;
   let done = 0;
