@@ -48,12 +48,13 @@ describe('triage of the qemu-night-1 campaign (each entry matches its finding an
     expect(matchExpectation(d, later, { history: h.filter((x) => !x.includes('CREADR')) })).toBeNull();
   });
 
-  test('MOVALL into an RD with LPIs off or rewritten: known only in that order', () => {
+  test('MOVALL or MOVI into an RD with LPIs off or rewritten: known only in that order', () => {
     const iar = parts('sysreg.read', 'ICC_IAR1_EL1', 'value-mismatch', 'cpuif.iar1.ack');
-    expect(matchExpectation(d, iar, { history: ['mmio.write GICR_PROPBASER', 'its.cmd INT', 'its.cmd MOVALL+SYNC'] })?.id).toBe('qemu.movall-into-rd-without-lpis-keeps-pending');
-    expect(matchExpectation(d, iar, { history: ['its.cmd INT', 'mmio.write GICR_CTLR', 'its.cmd MOVALL+SYNC'] })?.id).toBe('qemu.movall-into-rd-without-lpis-keeps-pending');
+    expect(matchExpectation(d, iar, { history: ['mmio.write GICR_PROPBASER', 'its.cmd INT', 'its.cmd MOVALL+SYNC'] })?.id).toBe('qemu.move-into-rd-without-lpis-keeps-pending');
+    expect(matchExpectation(d, iar, { history: ['its.cmd INT', 'mmio.write GICR_CTLR', 'its.cmd MOVALL+SYNC'] })?.id).toBe('qemu.move-into-rd-without-lpis-keeps-pending');
     expect(matchExpectation(d, iar, { history: ['its.cmd MOVALL+SYNC', 'mmio.write GICR_CTLR'] })).toBeNull();
     expect(matchExpectation(d, iar, { history: ['its.cmd INT', 'its.cmd MOVALL+SYNC'] })).toBeNull();
+    expect(matchExpectation(d, iar, { history: ['its.cmd MAPC+MAPD+MAPTI', 'mmio.write GICR_PROPBASER', 'its.cmd MAPC', 'its.cmd INT+MOVI'] })?.id).toBe('qemu.move-into-rd-without-lpis-keeps-pending');
   });
 });
 
