@@ -47,8 +47,39 @@ export interface StaleLpi {
  * worse than every other interrupt's least competitive version.
  */
 export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate | null)[] {
-  const inputs = hppiInputs(s, cpu, x);
+  let inputs: HppiInputs | null;
+  const memo = remembered.get(s);
+  if (memo !== undefined && memo.cpu === cpu) {
+    remembered.delete(s);
+    if (x) for (const id of memo.rules) x.rule(id);
+    inputs = memo.inputs;
+  } else inputs = hppiInputs(s, cpu, x);
   return inputs === null ? [null] : hppiResolve(s, inputs, x);
+}
+
+/**
+ * The oracle's U2 check (oracle.ts priBitsIrrelevant) collects a PE's HPPI inputs just before the
+ * op (an IAR, HPPIR, ISR read or WFI) runs on that state: the op's own decision reuses them instead
+ * of scanning every interrupt again. Valid only until the state changes: consumed by the op's first
+ * decision for that PE, dropped by runOp (machine.ts) when the op ends.
+ */
+const remembered = new WeakMap<State, { cpu: number; inputs: HppiInputs | null; rules: string[] }>();
+
+export function hppiInputsForOp(s: State, cpu: number): HppiInputs | null {
+  const rules: string[] = [];
+  const inputs = hppiInputs(s, cpu, null, rules);
+  remembered.set(s, { cpu, inputs, rules });
+  return inputs;
+}
+
+export function forgetHppiInputs(s: State): void {
+  remembered.delete(s);
+}
+
+/** Record a rule on `x`, or, when the caller has no Exec yet, in `sink` (replayed later). */
+function note(x: Exec | null, sink: string[] | undefined, rule: string): void {
+  if (x) x.rule(rule);
+  else sink?.push(rule);
 }
 
 /** What the HPPI choice is made from, with priorities as stored (not yet masked by U2's bits). */
@@ -64,7 +95,7 @@ export interface HppiInputs {
  * No local closures here: this runs several times per op and tsx's keepNames wraps each closure
  * creation in a defineProperty call.
  */
-export function hppiInputs(s: State, cpu: number, x: Exec | null): HppiInputs | null {
+export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: string[]): HppiInputs | null {
   const det: Candidate[] = [];
   const g0 = groupEnabled(s, cpu, 0);
   const g1 = groupEnabled(s, cpu, 1);
@@ -87,7 +118,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null): HppiInputs | 
       if (!spiIrm(s, spi)) continue;
       const dpg = s.ctlrDpg[cpu]! & (g === 1 ? 1 << 25 : 1 << 24);
       if (dpg) continue;
-      x?.rule('dist.irouter.irm');
+      note(x, ruleSink, 'dist.irouter.irm');
     }
     det.push({ intid: spi + 32, prio: s.prio[slot]!, group: g });
   }
@@ -100,7 +131,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null): HppiInputs | 
         const prios: number[] = [];
         for (const b of vs) if (b & 1) prios.push(b & 0xfc);
         if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });
-        x?.rule('choice.u44.in-flight-until-sync');
+        note(x, ruleSink, 'choice.u44.in-flight-until-sync');
         continue;
       }
       if (vs.length === 1) {
@@ -115,7 +146,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null): HppiInputs | 
         else canBeAbsent = true;
       }
       stale.push({ intid, prios, canBeAbsent });
-      x?.rule('choice.u16.config-cache');
+      note(x, ruleSink, 'choice.u16.config-cache');
     }
   }
   // U39: LPIs that may be pending here (optional candidates)
@@ -135,7 +166,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null): HppiInputs | 
       if (g === 1 ? s.igrpen1[cpu] !== 1 : s.igrpen0[cpu] !== 1) continue;
       if (intid < 32 + s.cfg.spis && s.active[intid < 32 ? cpu * 32 + intid : s.nPriv + intid - 32]) continue;
       stale.push({ intid, prios: [v & 0xff], canBeAbsent: true, group: g });
-      x?.rule(intid >= 8192 ? 'choice.u44.in-flight-until-sync' : 'choice.u6.state-change-race');
+      note(x, ruleSink, intid >= 8192 ? 'choice.u44.in-flight-until-sync' : 'choice.u6.state-change-race');
     }
   }
   return { det, stale };

@@ -8,26 +8,36 @@ import { sysregRead, sysregWrite, wfi } from './cpuif.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { gitsRead, gitsWrite } from './its.js';
-import { hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from './interrupts.js';
+import { forgetHppiInputs, hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from './interrupts.js';
 import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
 import { deviceAttr, migrate, unknownMemoryRanges } from './save-restore.js';
 import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
 import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
+
+/**
+ * Ops that never make an interrupt pending, enabled or routed anywhere: nothing a sleeping vCPU
+ * could wake for changes, so the wake-up check after them (a scan of every interrupt per sleeping
+ * vCPU) would find what the last one found. Scheduling ops have no guest-visible effect at all
+ * (DESIGN.md 3); reads at most acknowledge, which takes an interrupt away, on an awake vCPU.
+ */
+const CANNOT_WAKE: ReadonlySet<string> = new Set(['vcpu.run', 'vcpu.exit', 'vcpu.put', 'mmio.read', 'sysreg.read', 'mem.read', 'irqfd.resampled']);
 
 /** Run `op` on `s` (which it may mutate); returns every permitted outcome, the first on `s`. */
 export function runOp(s: State, op: PrimitiveOp, observed?: OpResult): { alts: Alt[]; rules: string[]; pruned: Expected[] } {
   const x = new Exec();
   x.observed = observed;
   const result = runGuarded(s, op, x);
+  forgetHppiInputs(s);
   const main: Alt = { state: s, result, commit: x.commit, choice: x.choice, apply: x.apply };
+  const wakeCheck = !CANNOT_WAKE.has(op.op);
   if (x.branches.length === 0) {
-    if (main.apply === undefined) afterOp(s, x);
+    if (main.apply === undefined && wakeCheck) afterOp(s, x);
     return { alts: [main], rules: x.rules, pruned: x.pruned };
   }
   const alts: Alt[] = [main, ...x.branches];
   const seen = new Set<State>();
   for (const a of alts) {
-    if (a.apply !== undefined || seen.has(a.state)) continue;
+    if (a.apply !== undefined || seen.has(a.state) || !wakeCheck) continue;
     seen.add(a.state);
     afterOp(a.state, x);
   }

@@ -9,7 +9,7 @@ import { canonicalResult } from '../spec/expect-check.js';
 import { describeOp, describeResult } from '../spec/describe-op.js';
 import { type Alt, describeExpected, type Expected, expectedMatches, ModelInputError, representative } from './exec.js';
 import { materialize, runOp } from './machine.js';
-import { hppiInputs, type HppiInputs, hppiResolve, hppiSameForAnyPriBits, signalOutcome } from './interrupts.js';
+import { hppiInputsForOp, type HppiInputs, hppiResolve, hppiSameForAnyPriBits, signalOutcome } from './interrupts.js';
 import { groupPriority } from './priority.js';
 import { State } from './state.js';
 
@@ -111,8 +111,9 @@ function hppiSignature(s: State, cpu: number, inputs: HppiInputs | null): string
 function priBitsIrrelevant(s: State, op: PrimitiveOp): number | null {
   const cpu = hppiDecisionCpu(op);
   if (cpu === null) return null;
-  // the competing interrupts do not depend on U2: collect them once, resolve per value
-  const inputs = hppiInputs(s, cpu, null);
+  // the competing interrupts do not depend on U2: collect them once, resolve per value (and the
+  // op's own decision takes them over: hppiInputsForOp)
+  const inputs = hppiInputsForOp(s, cpu);
   const all = s.priBits;
   // the common case, without resolving once per value
   if (hppiSameForAnyPriBits(s, cpu, inputs)) return all & -all;
