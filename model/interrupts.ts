@@ -312,8 +312,9 @@ function groupPriorityLess(s: State, cpu: number, c: Candidate): boolean {
  * when some would (or one is masked only by the running priority: rule cpuif.wfi.rpr-masked-may-wake),
  * 'no' otherwise.
  */
-export function wakeOutcome(s: State, cpu: number, x: Exec | null): 'must' | 'may' | 'no' {
-  const opts = hppiOptions(s, cpu, x);
+export function wakeOutcome(s: State, cpu: number, x: Exec | null, inputs?: HppiInputs | null): 'must' | 'may' | 'no' {
+  // `inputs`: the caller collected them (once for several priority-bit values)
+  const opts = inputs === undefined ? hppiOptions(s, cpu, x) : inputs === null ? [null] : hppiResolve(s, inputs, x);
   let all = true;
   let any = false;
   for (const o of opts) {

@@ -128,11 +128,13 @@ function afterOp(s: State, x: Exec): void {
  */
 function wakeUnderAnyPriBits(s: State, cpu: number, x: Exec): 'must' | 'may' | 'no' {
   const all = s.priBits;
-  if ((all & (all - 1)) === 0) return wakeOutcome(s, cpu, x);
-  if (hppiSameForAnyPriBits(s, cpu, hppiInputs(s, cpu, null))) {
+  // the competing interrupts do not depend on the priority bits: collect them once
+  const inputs = hppiInputs(s, cpu, x);
+  if ((all & (all - 1)) === 0) return wakeOutcome(s, cpu, x, inputs);
+  if (hppiSameForAnyPriBits(s, cpu, inputs)) {
     s.priBits = all & -all;
     try {
-      return wakeOutcome(s, cpu, x);
+      return wakeOutcome(s, cpu, x, inputs);
     } finally {
       s.priBits = all;
     }
@@ -142,7 +144,7 @@ function wakeUnderAnyPriBits(s: State, cpu: number, x: Exec): 'must' | 'may' | '
     for (let b = 4; b <= 8; b++) {
       if (!(all & (1 << b))) continue;
       s.priBits = 1 << b;
-      const w = wakeOutcome(s, cpu, x);
+      const w = wakeOutcome(s, cpu, x, inputs);
       if (seen === null) seen = w;
       else if (seen !== w) seen = 'may';
     }
