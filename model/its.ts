@@ -530,8 +530,23 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
   const dev = its.devices.get(d);
   if (dev === undefined) return err(s, `its.cmd.${name}.unmapped-device`);
   if (e >= 2 ** (dev.size + 1)) return err(s, `its.cmd.${name}.id-oor`);
-  if (!validLpi(s, intid)) return err(s, name === 'mapi' ? 'its.cmd.mapi.id-oor' : 'its.cmd.mapti.physicalid-oor');
+  const rangeError = name === 'mapi' ? 'its.cmd.mapi.id-oor' : 'its.cmd.mapti.physicalid-oor';
+  const range = lpiRangeCheck(s, intid);
+  if (range === 'out') return err(s, rangeError);
   if (!collectionInRange(s, its, icid)) return err(s, `its.cmd.${name}.collection-oor`);
+  if (range === 'both') {
+    // U17/U22: with the redistributors' ID ranges disagreeing, the command may also fail the check
+    x.rule('choice.u22.propbaser-mismatch');
+    const rejected = s.clone();
+    return [...maptiInRange(s, n, d, e, intid, icid, name, x), { state: rejected, error: rangeError }];
+  }
+  return maptiInRange(s, n, d, e, intid, icid, name, x);
+}
+
+/** MAPTI/MAPI once every check passed: the ITE (U38 when the EventID already has one). */
+function maptiInRange(s: State, n: number, d: number, e: number, intid: number, icid: number, name: 'mapti' | 'mapi', x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  const dev = its.devices.get(d)!;
   x.rule(`its.cmd.${name}.map`);
   if (!its.collections.has(icid)) x.rule('its.cmd.mapti.unmapped-collection-ok');
   if (dev.ites.has(e)) {
@@ -577,10 +592,24 @@ function mappedToSeveralRds(s: State, intid: number): boolean {
 }
 
 /** A pINTID an ITE may name: an LPI within the ID bits of the configuration (gic-arch.md 5.5 PHYSICALID_OOR). */
-function validLpi(s: State, intid: number): boolean {
-  if (intid < LPI_BASE) return false;
-  for (let rd = 0; rd < s.cfg.vcpus; rd++) if (s.propbaser[rd] !== 0n) return lpiInRange(s, rd, intid);
-  return intid < 2 ** 16;
+/**
+ * Whether `intid` is in the LPI range MAPTI/MAPI check (PHYSICALID_OOR; gic-arch.md 5.6: IDbits from
+ * PROPBASER). `both` when the redistributors' PROPBASER.IDbits disagree (a PROPBASER write with
+ * LPIs on, U17, or different values, U22): which range the ITS uses is then open.
+ */
+function lpiRangeCheck(s: State, intid: number): 'in' | 'out' | 'both' {
+  if (intid < LPI_BASE) return 'out';
+  let inRange = false;
+  let outOfRange = false;
+  let programmed = false;
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    if (s.propbaser[rd] === 0n) continue;
+    programmed = true;
+    if (lpiInRange(s, rd, intid)) inRange = true;
+    else outOfRange = true;
+  }
+  if (!programmed) return intid < 2 ** 16 ? 'in' : 'out';
+  return inRange && outOfRange ? 'both' : inRange ? 'in' : 'out';
 }
 
 interface Resolved { dev: Device; ite: Ite }
@@ -623,8 +652,9 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
     return ok(s);
   }
   x.rule('its.cmd.movi.moves-pending');
-  if (!s.enableLpis[to]) {
-    // U43: target RD has LPIs off: the pending state is dropped (option 0), kept at the old RD (1), or moved (2)
+  if (!canHoldLpi(s, to, intid)) {
+    // U43: the target RD cannot take it (LPIs off, or outside its ID range): the pending state is
+    // dropped (option 0), kept at the old RD (1), or moved (2)
     x.rule('choice.u43.movi-lpis-off');
     return forEachPolicy(s, 'u43', 3, (st, o) => {
       setIte(st);
@@ -717,24 +747,49 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
     return ok(s);
   }
   x.rule('its.cmd.movall.moves-pending');
-  const move = (st: State): void => {
-    for (const intid of st.lpiPending[from]!) setLpiPending(st, to, intid, x);
-    st.lpiPending[from]!.clear();
-  };
+  let states = [s];
   const live = [...s.its[n]!.collections.values()].includes(from);
   if (live) {
     // U47: collections still naming RD1 keep sending there (option 0), or now go to RD2: the
     // collections are remapped (1), or every LPI that targets RD1 is retargeted to RD2 with the
     // collections unchanged (2, KVM: a later MOVI moves the pending state from RD2)
     x.rule('choice.u47.movall-live-collections');
-    return forEachPolicy(s, 'u47', 3, (st, o) => {
-      move(st);
+    states = forEachPolicy(s, 'u47', 3, (st, o) => {
       if (o === 1) for (const it of st.its) for (const [c, rd] of it.collections) if (rd === from) it.collections.set(c, to);
       if (o === 2) for (const it of st.its) for (const dev of it.devices.values()) for (const t of dev.ites.values()) if (iteTarget(it, t) === from) t.rd = to;
-    }).map(([st]) => ({ state: st, error: null }));
+    }).map(([st]) => st);
   }
-  move(s);
-  return ok(s);
+  let stranded = false;
+  for (const intid of s.lpiPending[from]!) if (!canHoldLpi(s, to, intid)) stranded = true;
+  const out: CmdOutcome[] = [];
+  for (const st of states) {
+    if (!stranded) {
+      movePending(st, from, to, 0, x);
+      out.push({ state: st, error: null });
+      continue;
+    }
+    // U43, as for MOVI: what RD2 cannot take is dropped (0), stays at RD1 (1), or moves anyway (2)
+    x.rule('choice.u43.movi-lpis-off');
+    for (const [z] of forEachPolicy(st, 'u43', 3, (z, o) => movePending(z, from, to, o, x))) out.push({ state: z, error: null });
+  }
+  return out;
+}
+
+/** Whether redistributor `rd` can take LPI `intid` pending: LPIs enabled and the INTID in its range (gic-arch.md 1.6). */
+function canHoldLpi(s: State, rd: number, intid: number): boolean {
+  return s.enableLpis[rd] === 1 && lpiInRange(s, rd, intid);
+}
+
+/** MOVALL's move of RD1's pending LPIs to RD2; `u43` for those RD2 cannot take (see movall). */
+function movePending(s: State, from: number, to: number, u43: number, x: Exec): void {
+  const stay: number[] = [];
+  for (const intid of s.lpiPending[from]!) {
+    if (canHoldLpi(s, to, intid)) setLpiPending(s, to, intid, x);
+    else if (u43 === 1) stay.push(intid);
+    else if (u43 === 2) s.lpiPending[to]!.add(intid);
+  }
+  s.lpiPending[from]!.clear();
+  for (const intid of stay) s.lpiPending[from]!.add(intid);
 }
 
 // ---------------------------------------------------------------- MSI translation

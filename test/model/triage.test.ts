@@ -154,3 +154,39 @@ describe('U26 stall, then migrate (campaign finding kvm:mmio.read GITS_CREADR af
     expect([...o.allowed(creadr)].sort()).toEqual(['0x1', '0x40']);
   });
 });
+
+describe('U43 beyond MOVI into an RD with LPIs off (QEMU campaign findings qemu-night-1/-5)', () => {
+  // gic-arch.md 7 U43: moving a pending LPI into a redistributor that cannot take it is CONSTRAINED
+  // UNPREDICTABLE: dropped, kept at the old RD, or moved (QEMU: kept). The same holds for MOVALL and
+  // for an RD whose PROPBASER.IDbits (1.5) leave the INTID out of its range.
+  const cfg = resolveConfig({ vcpus: 2, spis: 32, its: 1 });
+  const prop: PrimitiveOp = { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' }; // LPI 8192: prio 0xa0, enabled
+  const map: PrimitiveOp = { op: 'its.cmd', cpu: 0, its: 0, cmds: [
+    { cmd: 'MAPC', collection: 1, target: 1, valid: true }, { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+    { cmd: 'MAPD', device: 0, size: 4, itt: '0x41000000', valid: true },
+    { cmd: 'MAPTI', device: 0, event: 0, intid: 8192, collection: 1 }, { cmd: 'INV', device: 0, event: 0 },
+    { cmd: 'INT', device: 0, event: 0 }, { cmd: 'SYNC', target: 1 }] };
+  const gicrCtlr0Off: PrimitiveOp = { op: 'mmio.write', cpu: 0, frame: 'gicr', index: 0, offset: 0, width: 32, value: '0x0' };
+  const iar1: PrimitiveOp = { op: 'sysreg.read', cpu: 1, reg: 'ICC_IAR1_EL1' };
+
+  test('MOVALL RD 1 -> RD 0 with RD 0\'s LPIs off: the LPI may stay at RD 1', () => {
+    const o = oracleAfter([...boot(cfg), prop, map], cfg);
+    // EnableLPIs 1 -> 0 needs CES = 1 (U18): observed as cleared
+    expect(o.observe(gicrCtlr0Off, null)).toBeNull();
+    expect(o.observe({ op: 'mmio.read', cpu: 0, frame: 'gicr', index: 0, offset: 0, width: 32 }, '0x2')).toBeNull();
+    expect(o.observe({ op: 'its.cmd', cpu: 0, its: 0, cmds: [{ cmd: 'MOVALL', from: 1, to: 0 }, { cmd: 'SYNC', target: 0 }] }, null)).toBeNull();
+    expect([...o.allowed(iar1)].sort()).toEqual(['0x2000', '0x3ff']);
+  });
+
+  test('MAPTI while the redistributors\' PROPBASER.IDbits disagree (U17, U22): the pINTID check may go either way', () => {
+    // RD 0's PROPBASER rewritten with LPIs on to IDbits = 7 (no LPI fits) and read back as taken
+    const propbaser0 = '0x40100787';
+    const write: PrimitiveOp = { op: 'mmio.write', cpu: 0, frame: 'gicr', index: 0, offset: 0x70, width: 64, value: propbaser0 };
+    const o = oracleAfter([...boot(cfg), prop], cfg);
+    expect(o.observe(write, null)).toBeNull();
+    expect(o.observe({ op: 'mmio.read', cpu: 0, frame: 'gicr', index: 0, offset: 0x70, width: 64 }, propbaser0)).toBeNull();
+    expect(o.observe(map, null)).toBeNull();
+    // mapped (RD 1's range holds 8192: delivered) or rejected as PHYSICALID_OOR (RD 0's: nothing)
+    expect([...o.allowed(iar1)].sort()).toEqual(['0x2000', '0x3ff']);
+  });
+});
