@@ -16,7 +16,7 @@ import { GICD, GICR, GICR_SGI, GITS } from './regs.js';
 import { ACTION_NAMES, defaultWeights, type ActionName, type Weights } from './weights.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@5';
+export const GENERATOR_VERSION = 'gen@6';
 
 export type Profile = 'full' | 'guest-only';
 export const PROFILES: readonly Profile[] = ['full', 'guest-only'];
@@ -1159,6 +1159,12 @@ class Generator {
         this.mmioW(cpu, 'gits', n, this.r.pick([GITS.TYPER, GITS.CREADR, GITS.IIDR, 0x200, GITS.BASER + 0x10]), 64, this.r.u32());
         return;
       case 4: { // corrupt a table (device, collection, an ITT), then restore (host) or migrate
+        // Without host ops nothing restores from the tables: a write there would only exercise
+        // U33 (memory the ITS owns, UNPREDICTABLE; gic-arch.md 7 advises not to scribble on it)
+        if (!this.host) {
+          this.mmioW(cpu, 'gits', n, GITS.CWRITER, 64, this.r.pick([0x10000, 0x20000, 0x8, 0xffe0, 0x10020]));
+          return;
+        }
         const devs = [...this.st.its[n]!.devices.values()];
         const table = this.r.pick([bootDeviceTable(n), bootCollectionTable(n), devs.length ? this.r.pick(devs).itt : bootDeviceTable(n)]);
         this.ops.push({ op: 'mem.write', addr: toHex(table + 8 * this.r.small(63)), bytes: [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.r.int(256).toString(16).padStart(2, '0')).join('') });

@@ -16,9 +16,9 @@ describe('generator', () => {
   test('pinned: seedrandom stream and the generator version a finding records', () => {
     // if this changes, GENERATOR_VERSION must change too (findings name it)
     const s = generateScenario('pin:0');
-    expect(GENERATOR_VERSION).toBe('gen@5');
+    expect(GENERATOR_VERSION).toBe('gen@6');
     expect(s.ops[0]).toMatchObject({ op: 'boot' });
-    expect(s.description).toContain('gen@5');
+    expect(s.description).toContain('gen@6');
   });
 
   test('every generated scenario is valid and expands, in both profiles', () => {
