@@ -535,10 +535,10 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
   if (range === 'out') return err(s, rangeError);
   if (!collectionInRange(s, its, icid)) return err(s, `its.cmd.${name}.collection-oor`);
   if (range === 'both') {
-    // U17/U22: with the redistributors' ID ranges disagreeing, the command may also fail the check
+    // U17/U22: with the redistributors' ID ranges disagreeing, the ITS checks against the wider
+    // (option 0) or the narrower one (1); held, as an implementation takes its range from one place
     x.rule('choice.u22.propbaser-mismatch');
-    const rejected = s.clone();
-    return [...maptiInRange(s, n, d, e, intid, icid, name, x), { state: rejected, error: rangeError }];
+    return forEachPolicy(s, 'u22.mapti-range', 2, () => {}).flatMap(([st, o]) => (o === 0 ? maptiInRange(st, n, d, e, intid, icid, name, x) : err(st, rangeError)));
   }
   return maptiInRange(s, n, d, e, intid, icid, name, x);
 }
