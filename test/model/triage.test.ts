@@ -1,6 +1,6 @@
 // Regressions from the triage of fuzz campaign findings (each names the finding it comes from).
 // Expected values come from gic-arch.md / kvm-vgic.md, not from the model.
-import type { OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
+import type { ItsCommand, OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
 import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
 import type { Oracle } from '../../model/oracle.js';
@@ -188,5 +188,10 @@ describe('U43 beyond MOVI into an RD with LPIs off (QEMU campaign findings qemu-
     expect(o.observe(map, null)).toBeNull();
     // mapped (RD 1's range holds 8192: delivered) or rejected as PHYSICALID_OOR (RD 0's: nothing)
     expect([...o.allowed(iar1)].sort()).toEqual(['0x2000', '0x3ff']);
+    // one implementation checks against one range: more MAPTIs do not double the candidates again
+    const before = o.candidateCount();
+    const more: PrimitiveOp = { op: 'its.cmd', cpu: 0, its: 0, cmds: [1, 2, 3, 4, 5, 6].map((e) => ({ cmd: 'MAPTI' as const, device: 0, event: e, intid: 8192 + e, collection: 1 })) as [ItsCommand, ...ItsCommand[]] };
+    expect(o.observe(more, null)).toBeNull();
+    expect(o.candidateCount()).toBeLessThanOrEqual(before);
   });
 });
