@@ -440,9 +440,10 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
     }
     st.itesChanged();
   };
+  const dte = valid ? null : tableEntryAddr(s, its.baser[0]!, d);
   if (old === undefined || old.ites.size === 0) {
     apply(s, false);
-    return ok(s);
+    return mayClearEntry(ok(s), dte, x);
   }
   // U37: the device's ITEs are lost; their pending LPIs stay pending (option 0) or are lost (1);
   // a remap with the same ITT finds no ITEs (0) or the old ones again (1)
@@ -461,8 +462,33 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
       out.push({ state: st2, error: null });
     }
   }
+  return mayClearEntry(out, dte, x);
+}
+
+/**
+ * The ITS owns its table memory and writes it when and in the format it likes (gic-arch.md 5.1,
+ * U33): a command that removes a mapping (MAPD V = 0, DISCARD) may clear the entry in memory (KVM
+ * zeroes it, kvm-vgic.md 1.10) or leave it. Only a restore through the KVM ITS ABI can tell, and
+ * only when the entry held something: a held choice, offered only then.
+ */
+function mayClearEntry(outcomes: CmdOutcome[], addr: number | null, x: Exec): CmdOutcome[] {
+  if (addr === null) return outcomes;
+  const out: CmdOutcome[] = [];
+  for (const o of outcomes) {
+    const st = o.state;
+    if (!st.mem.inRam(addr, ENTRY_BYTES) || st.mem.read(addr, ENTRY_BYTES).every((b) => b === 0)) {
+      out.push(o);
+      continue;
+    }
+    x.rule('choice.u33.unmap-clears-entry');
+    for (const [z] of forEachPolicy(st, 'u33.unmap-clears', 2, (z, clear) => { if (clear === 1) z.mem.write(addr, new Uint8Array(ENTRY_BYTES)); })) {
+      out.push({ state: z, error: o.error });
+    }
+  }
   return out;
 }
+/** DTE and ITE size of the KVM ITS ABI revision 0 (kvm-vgic.md 1.13), the layout the model's tables use */
+const ENTRY_BYTES = 8;
 
 /** MAPC (gic-arch.md 5.7): map/unmap a collection; U40, U41, U42. */
 /** A MAPC (re)maps or unmaps the whole collection: MOVALL retargets (U47 option 2) of its ITEs end. */
@@ -718,13 +744,14 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
         st.its[n]!.devices.get(d)!.ites.delete(e);
         st.itesChanged();
       };
+      const iteAddr = s.its[n]!.devices.get(d)!.itt + e * ENTRY_BYTES;
       if (!s.lpiPending[rd]!.has(intid)) {
         discard(s, false);
-        return ok(s);
+        return mayClearEntry(ok(s), iteAddr, x);
       }
       // U45: the pending state is removed (option 0), or the LPI is still delivered once (1)
       x.rule('choice.u45.discard-pending');
-      return forEachPolicy(s, 'u45', 2, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null }));
+      return mayClearEntry(forEachPolicy(s, 'u45', 2, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
     }
   }
 }

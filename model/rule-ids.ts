@@ -54,7 +54,7 @@ const LITERAL: string[] = [
   'choice.u16.config-cache', 'choice.u17.baser-write-lpis-on', 'choice.u18.clear-enable-lpis', 'choice.u19.ptz-nonzero', 'choice.u20.pending-table-access',
   'choice.u23.lpis-off-drop', 'choice.u24.pending-across-toggle', 'choice.u25.setlpir-no-effect', 'choice.u26.command-error-response',
   'choice.u27.unknown-opcode', 'choice.u28.cwriter-oor', 'choice.u30.baser-write-enabled', 'choice.u31.enable-without-tables',
-  'choice.u32.baser-valid-toggle', 'choice.u33.table-memory-write', 'choice.u34.quiescent-enabled', 'choice.u36.mapd-unmap-unmapped',
+  'choice.u32.baser-valid-toggle', 'choice.u33.table-memory-write', 'choice.u33.unmap-clears-entry', 'choice.u34.quiescent-enabled', 'choice.u36.mapd-unmap-unmapped',
   'choice.u37.mapd-with-ites', 'choice.u38.mapti-remap-event', 'choice.u40.mapc-retarget-pending', 'choice.u41.mapc-unmap-in-use',
   'choice.u42.mapc-unmap-bad-rd', 'choice.u43.movi-lpis-off', 'choice.u45.discard-pending', 'choice.u46.unmapped-collection-cmd',
   'choice.u47.movall-live-collections', 'choice.u39.intid-two-ites', 'choice.u22.propbaser-mismatch', 'redist.sgi-enable.impdef', 'choice.u6.state-change-race', 'choice.u44.in-flight-until-sync',

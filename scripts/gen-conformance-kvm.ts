@@ -301,6 +301,14 @@ export const kvmScenarios: Def[] = [
       msi(1, 1, 0), its([MAPTI(1, 1, 8193, 0), INV(1, 1), SYNC(1)]), lpiProp(8193, 0x80), its([INV(1, 1), SYNC(1)]), msi(1, 1, 1), iar(1, 8193), eoi(1, 8193)],
   },
   {
+    component: 'save-restore', name: 'its-unmap-then-save',
+    description: 'MAPD V = 0 after a save: the ITS may clear the device\'s table entry or leave it (its table memory, U33); a second save and a restore then bring back the other device, and the unmapped one only if its entry was left.',
+    rules: ['choice.u33.unmap-clears-entry', 'kvm.its-abi.save', 'kvm.its-abi.restore'],
+    config: L2,
+    ops: [saveSetup(), SAVE, its([MAPD(1, 7, itt(0), false), SYNC(1)]), SAVE, restoreSequence(0),
+      msi(1, 0, [0, 1]), msi(4, 9, 1), iar(1, 8197), eoi(1, 8197)],
+  },
+  {
     component: 'save-restore', name: 'its-restore-bad-dte',
     description: 'RESTORE_TABLES fails with -EINVAL when a DTE\'s Size field exceeds the supported EventID bits (16).',
     rules: ['kvm.its-abi.restore-bad-dte'],
