@@ -249,20 +249,25 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
   }
   x.rule('choice.u18.clear-enable-lpis');
   x.rule('choice.u24.pending-across-toggle');
-  // U24: pending LPIs are lost (option 0), or preserved: written back to the pending table (1)
+  // U24: pending LPIs are lost (option 0: their pending-table bits too, so a later EnableLPIs does
+  // not find them there; KVM clears a bit when it takes the LPI from the table, kvm-vgic.md 1.12),
+  // or preserved: written back to the pending table (1)
   branchPolicy(s, x, 'u24', 2, (st, o) => {
-    if (o === 1) writeBackPending(st, rd);
+    writePendingBits(st, rd, o === 1);
     st.enableLpis[rd] = 0;
     st.lpiPending[rd]!.clear();
   }, () => 'U24: pending LPIs preserved in the pending table');
 }
 
-function writeBackPending(s: State, rd: number): void {
+/** Set (or clear) the pending-table bit of every LPI pending at `rd`. */
+function writePendingBits(s: State, rd: number, set: boolean): void {
   const base = pendBase(s, rd);
   for (const intid of s.lpiPending[rd]!) {
     const a = base + (intid >> 3);
     if (!s.mem.inRam(a, 1)) continue;
-    s.mem.writeByte(a, s.mem.readByte(a) | (1 << (intid & 7)));
+    const old = s.mem.readByte(a);
+    const nw = set ? old | (1 << (intid & 7)) : old & ~(1 << (intid & 7));
+    if (nw !== old) s.mem.writeByte(a, nw);
   }
 }
 
