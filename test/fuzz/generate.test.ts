@@ -16,9 +16,18 @@ describe('generator', () => {
   test('pinned: seedrandom stream and the generator version a finding records', () => {
     // if this changes, GENERATOR_VERSION must change too (findings name it)
     const s = generateScenario('pin:0');
-    expect(GENERATOR_VERSION).toBe('gen@6');
+    expect(GENERATOR_VERSION).toBe('gen@7');
     expect(s.ops[0]).toMatchObject({ op: 'boot' });
-    expect(s.description).toContain('gen@6');
+    expect(s.description).toContain('gen@7');
+  });
+
+  test('most seeds read the ID registers a driver probes right after boot; some do not', () => {
+    const probed = Array.from({ length: 64 }, (_, i) => generateScenario(`probe:${i}`)).filter((s) => {
+      const o = s.ops[1];
+      return o?.op === 'mmio.read' && o.frame === 'gicd' && o.offset === 0x4; // GICD_TYPER (gic-arch.md 4.1)
+    }).length;
+    expect(probed).toBeGreaterThan(40);
+    expect(probed).toBeLessThan(64);
   });
 
   test('every generated scenario is valid and expands, in both profiles', () => {
@@ -78,8 +87,10 @@ describe('generator', () => {
   test('weights steer generation: only acks when only ack has weight', () => {
     const w = { malformedRate: 0, minOps: 10, maxOps: 10, actions: Object.fromEntries(ACTION_NAMES.map((a) => [a, a === 'ack' ? 1 : 0])) } as never;
     const s = generateScenario('w:1', { weights: w });
-    expect(s.ops.slice(1).every((o) => o.op === 'sysreg.read')).toBe(true);
-    expect(s.ops.length).toBe(11);
+    // after boot and the probe reads (ID registers, ICC_CTLR_EL1), ten acknowledges
+    const body = s.ops.slice(1).filter((o) => o.op !== 'mmio.read' && !(o.op === 'sysreg.read' && o.reg === 'ICC_CTLR_EL1'));
+    expect(body.every((o) => o.op === 'sysreg.read' && o.reg.startsWith('ICC_IAR'))).toBe(true);
+    expect(body.length).toBe(10);
   });
 
   test('accept (Target.supports): configs and actions the target cannot run are not generated; without a filter nothing changes', () => {
