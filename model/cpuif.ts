@@ -215,14 +215,15 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
     // U9: EOI with nothing active, of the other group, or out of order: UNPREDICTABLE, scoped to the
     // APRs and the active state of the interrupts involved (gic-arch.md 7 U9). Permitted, held per
     // case as the implementation's behaviour: 0 this group's highest priority drop and the
-    // deactivation (what a GIC CPU interface does), 1 ignore the write, 2 the priority drop only
-    // (KVM: the written INTID stays active), 3 the drop and the deactivation of the interrupt whose
-    // priority was expected to drop (KVM when the written INTID matches no list register: the
-    // EOIcount replay deactivates an active interrupt of the vCPU instead). Other changes in the
-    // scope are permitted too but not enumerated: each option multiplies the candidates.
+    // deactivation (what a GIC CPU interface does), 1 ignore the write, 2 the priority drop, the
+    // written INTID staying active; with 2, whether the interrupt whose priority was expected to
+    // drop is deactivated as well may differ from one such EOI to the next (KVM: the EOIcount
+    // replay deactivates it when it lies beyond the list registers, not when it sits in one), so
+    // that is a choice per EOI. Other changes in the scope are permitted too but not enumerated:
+    // each option multiplies the candidates.
     x.rule('choice.u9.eoir-out-of-order');
     const key = top === 256 ? 'u9.none' : topGroup !== group ? 'u9.group' : 'u9.order';
-    branchPolicy(s, x, key, 4, (st, o) => {
+    branchPolicy(s, x, key, 3, (st, o) => {
       if (o === 1) return;
       const expected = st.ackStack[cpu]![st.ackStack[cpu]!.length - 1];
       const lowest = aprLowest(st, cpu, group);
@@ -230,9 +231,16 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
       const i = st.ackStack[cpu]!.lastIndexOf(intid);
       if (i >= 0) st.ackStack[cpu]!.splice(i, 1);
       else if (lowest !== 256) st.ackStack[cpu]!.pop();
-      if (o === 0 && !st.eoiMode[cpu]) deactivate(st, cpu, intid, x);
-      if (o === 3 && !st.eoiMode[cpu] && expected !== undefined) deactivate(st, cpu, expected, x);
-    }, (o) => (o === 1 ? 'U9: EOI ignored' : o === 3 ? 'U9: the interrupt whose priority dropped is deactivated' : 'U9: priority drop only'));
+      if (o === 0) {
+        if (!st.eoiMode[cpu]) deactivate(st, cpu, intid, x);
+        return;
+      }
+      if (!st.eoiMode[cpu] && expected !== undefined && expected !== intid) {
+        const other = st.clone();
+        deactivate(other, cpu, expected, x);
+        x.branch(other, null, 'U9: the interrupt whose priority dropped is deactivated');
+      }
+    }, (o) => (o === 1 ? 'U9: EOI ignored' : 'U9: priority drop only'));
     return;
   }
   aprClear(s, cpu, group, top);
