@@ -512,7 +512,9 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
       if (error !== null) { out.push({ state: st, error }); continue; }
       const it = st.its[n]!;
       endMovallRetargets(it, icid);
-      const users = it.collections.has(icid) && [...it.devices.values()].some((dev) => [...dev.ites.values()].some((q) => q.icid === icid && !q.detached));
+      // U41 is about the ITEs that name the ICID, mapped or not (KVM: a MAPTI into a never-mapped
+      // ICID creates an unmapped collection, which MAPC V = 0 then frees, detaching those ITEs)
+      const users = [...it.devices.values()].some((dev) => [...dev.ites.values()].some((q) => q.icid === icid && !q.detached));
       if (!users) {
         it.collections.delete(icid);
         out.push({ state: st, error: null });

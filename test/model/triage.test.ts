@@ -239,3 +239,13 @@ describe('U9 per EOI (campaign finding kvm:mmio.read GICR_ISACTIVER0:value-misma
     expect(acceptsKvmTrace('u9-per-eoi.kvm-trace.json').at(-1)).toBe('0x8000000'); // PPI 27 active, SGI 15 not
   });
 });
+
+describe('U41 for an ICID that was never mapped (campaign finding kvm:kvm.signal_msi:return-mismatch:its.msi.unmapped-collection-drop, nightly-9)', () => {
+  // gic-arch.md 7 U41: MAPC V = 0 on an ICID that ITEs still use: they keep it, or become unusable
+  // for good; nothing limits it to ICIDs that were mapped. KVM: MAPTI into the never-mapped ICID 0
+  // made an unmapped collection, MAPC 0 V = 0 freed it and detached the ITE, which the next save
+  // wrote as empty; after migrate a MAPTI of the same event is a fresh mapping and its MSI delivers.
+  test('the kvm target\'s trace is one the architecture allows', () => {
+    expect(acceptsKvmTrace('u41-unmapped-icid.kvm-trace.json').at(-1)).toBe(1);
+  });
+});
