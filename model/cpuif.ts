@@ -183,12 +183,12 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
     case 'ICC_IGRPEN1_EL1': s.igrpen1[c] = lo & 1; x.rule('cpuif.igrpen1.rw'); break;
     case 'ICC_AP0R0_EL1':
       x.rule('choice.u15.apr-arbitrary-write');
-      writeAprRegister(s, c, 0, 0, lo);
+      if (writeAprRegister(s, c, 0, 0, lo)) taintAcknowledged(s, c);
       break;
     case 'ICC_AP1R0_EL1': case 'ICC_AP1R1_EL1': case 'ICC_AP1R2_EL1': case 'ICC_AP1R3_EL1': {
       const n = Number(op.reg.charAt(8));
       x.rule('choice.u15.apr-arbitrary-write');
-      if (n < aprCount(s)) writeAprRegister(s, c, 1, n, lo);
+      if (n < aprCount(s) && writeAprRegister(s, c, 1, n, lo)) taintAcknowledged(s, c);
       break;
     }
     case 'ICC_SGI1R_EL1': generateSgi(s, c, v, 'sgi1r', x); break;
@@ -210,7 +210,8 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
   const top = Math.min(g0, g1);
   const topGroup = g0 <= g1 ? 0 : 1;
   const stack = s.ackStack[cpu]!;
-  const nested = stack.length > 0 && stack[stack.length - 1] === intid;
+  const last = stack[stack.length - 1];
+  const nested = last !== undefined && (last & ~APR_TAINT) === intid;
   if (top === 256 || topGroup !== group || !nested) {
     // U9: EOI with nothing active, of the other group, or out of order: UNPREDICTABLE, scoped to the
     // APRs and the active state of the interrupts involved (gic-arch.md 7 U9). Permitted, held per
@@ -225,10 +226,11 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
     const key = top === 256 ? 'u9.none' : topGroup !== group ? 'u9.group' : 'u9.order';
     branchPolicy(s, x, key, 3, (st, o) => {
       if (o === 1) return;
-      const expected = st.ackStack[cpu]![st.ackStack[cpu]!.length - 1];
+      const top = st.ackStack[cpu]![st.ackStack[cpu]!.length - 1];
+      const expected = top === undefined ? undefined : top & ~APR_TAINT;
       const lowest = aprLowest(st, cpu, group);
       if (lowest !== 256) aprClear(st, cpu, group, lowest);
-      const i = st.ackStack[cpu]!.lastIndexOf(intid);
+      const i = st.ackStack[cpu]!.findLastIndex((e) => (e & ~APR_TAINT) === intid);
       if (i >= 0) st.ackStack[cpu]!.splice(i, 1);
       else if (lowest !== 256) st.ackStack[cpu]!.pop();
       if (o === 0) {
@@ -245,7 +247,25 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
   }
   aprClear(s, cpu, group, top);
   stack.pop();
-  if (!s.eoiMode[cpu]) deactivate(s, cpu, intid, x);
+  if (!s.eoiMode[cpu]) {
+    if (last! & APR_TAINT) {
+      // U15: the APRs were written with a value never read since this interrupt was acknowledged:
+      // the priority dropped may not be its own, and a virtual CPU interface then leaves it active
+      // (Arm VirtualWriteEOIR deactivates only a list register of the dropped priority)
+      x.rule('choice.u15.apr-arbitrary-write');
+      x.branch(s.clone(), null, 'U15: the EOI after an APR write leaves the interrupt active');
+    }
+    deactivate(s, cpu, intid, x);
+  }
+}
+
+/** Marks an ackStack entry acknowledged before an arbitrary APR write (U15); INTIDs use [23:0]. */
+const APR_TAINT = 1 << 30;
+
+/** After a write that changed the APRs (U15): every interrupt acknowledged and not yet EOId is in its scope. */
+function taintAcknowledged(s: State, cpu: number): void {
+  const stack = s.ackStack[cpu]!;
+  for (let i = 0; i < stack.length; i++) stack[i] = stack[i]! | APR_TAINT;
 }
 
 /** ICC_DIR_EL1 (gic-arch.md 3.5): deactivate when EOImode = 1; ignored when EOImode = 0 (U11). */
@@ -259,7 +279,7 @@ function dir(s: State, cpu: number, intid: number, x: Exec): void {
     return;
   }
   x.rule('cpuif.dir.deactivate');
-  if (s.ackStack[cpu]!.includes(intid)) {
+  if (s.ackStack[cpu]!.some((e) => (e & ~APR_TAINT) === intid)) {
     // U11: DIR before the priority drop: no effect, or deactivate
     x.rule('choice.u11.dir-not-active');
     const st = s.clone();

@@ -68,12 +68,16 @@ export function aprRegister(s: State, cpu: number, group: number, n: number): nu
   }
   return v >>> 0;
 }
-export function writeAprRegister(s: State, cpu: number, group: number, n: number, value: number): void {
+/** Write ICC_AP<g>R<n>_EL1; returns whether the active priorities changed. */
+export function writeAprRegister(s: State, cpu: number, group: number, n: number, value: number): boolean {
   const shift = 8 - preBitsOf(s);
   const base = aprBase(cpu, group);
+  const before = s.apr.slice(base, base + 8);
   // clear the group priorities this register covers, then set the written ones
   for (let gp = 0; gp < 256; gp++) if ((gp >> shift) >> 5 === n) s.apr[base + (gp >> 5)] = (s.apr[base + (gp >> 5)]! & ~(1 << (gp & 31))) >>> 0;
   for (let i = 0; i < 32; i++) if (value & (1 << i)) aprSet(s, cpu, group, ((n << 5) | i) << shift);
+  for (let i = 0; i < 8; i++) if (s.apr[base + i] !== before[i]) return true;
+  return false;
 }
 /** Number of implemented ICC_AP<g>R<n> registers: PREbits 5 -> 1, 6 -> 2, 7 -> 4. */
 export function aprCount(s: State): number {
