@@ -619,9 +619,8 @@ function mappedToSeveralRds(s: State, intid: number): boolean {
   return false;
 }
 
-/** A pINTID an ITE may name: an LPI within the ID bits of the configuration (gic-arch.md 5.5 PHYSICALID_OOR). */
 /**
- * Whether `intid` is in the LPI range MAPTI/MAPI check (PHYSICALID_OOR; gic-arch.md 5.6: IDbits from
+ * Whether `intid` is in the LPI range MAPTI/MAPI check (PHYSICALID_OOR; gic-arch.md 5.5: IDbits from
  * PROPBASER). `both` when the redistributors' PROPBASER.IDbits disagree (a PROPBASER write with
  * LPIs on, U17, or different values, U22): which range the ITS uses is then open.
  */
