@@ -490,12 +490,12 @@ function mayClearEntry(outcomes: CmdOutcome[], addr: number | null, x: Exec): Cm
 /** DTE and ITE size of the KVM ITS ABI revision 0 (kvm-vgic.md 1.13), the layout the model's tables use */
 const ENTRY_BYTES = 8;
 
-/** MAPC (gic-arch.md 5.7): map/unmap a collection; U40, U41, U42. */
 /** A MAPC (re)maps or unmaps the whole collection: MOVALL retargets (U47 option 2) of its ITEs end. */
 function endMovallRetargets(its: ItsState, icid: number): void {
   for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && q.rd !== undefined) delete q.rd;
 }
 
+/** MAPC (gic-arch.md 5.7): map/unmap a collection; U40, U41, U42. */
 function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
   if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.mapc.collection-oor');
