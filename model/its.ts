@@ -4,7 +4,7 @@
 import { decodeItsCommand, type DecodedItsCommand } from '../spec/codec/its-command.js';
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
-import { invalidateLpi, LPI_BASE, lpiInRange, mappedMoreThanOnce, scopeSharedLpi, setLpiPending } from './lpi.js';
+import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, scopeSharedLpi, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
 import { branchPolicy, forEachPolicy } from './policy.js';
 import { type Device, type Ite, type ItsState, type State } from './state.js';
@@ -601,17 +601,9 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
  */
 function mappedToSeveralRds(s: State, intid: number): boolean {
   if (!mappedMoreThanOnce(s, intid)) return false;
-  let rd: number | null = null;
-  for (const its of s.its) {
-    for (const dev of its.devices.values()) {
-      for (const ite of dev.ites.values()) {
-        if (ite.intid !== intid) continue;
-        const t = iteTarget(its, ite);
-        if (t < 0 || (rd !== null && t !== rd)) return true;
-        rd = t;
-      }
-    }
-  }
+  const targets = iteTargetsOf(s, intid);
+  if (targets.size > 1 || targets.has(-1)) return true;
+  const rd = targets.size === 1 ? targets.values().next().value! : null;
   // one RD for every ITE: still in scope when the LPI is (or may be) pending at another RD
   for (let r = 0; r < s.cfg.vcpus; r++) if (r !== rd && s.lpiPending[r]!.has(intid)) return true;
   const scoped = s.lpiScoped.get(intid);

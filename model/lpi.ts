@@ -89,20 +89,35 @@ export function invalidateLpi(s: State, intid: number): void {
 /** Whether the LPI is (or may be) pending at a redistributor that no ITE naming it targets. */
 function pendingWhereNoIteRoutes(s: State, intid: number): boolean {
   const scoped = s.lpiScoped.get(intid);
+  let routed: Set<number> | null = null;
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {
     if (!s.lpiPending[rd]!.has(intid) && !scoped?.has(rd)) continue;
-    if (!iteRoutesTo(s, intid, rd)) return true;
+    routed ??= iteTargetsOf(s, intid);
+    if (!routed.has(rd)) return true;
   }
   return false;
 }
 
-function iteRoutesTo(s: State, intid: number, rd: number): boolean {
+/** The RDs the ITEs naming `intid` route it to (-1 for an ITE without a usable collection). */
+export function iteTargetsOf(s: State, intid: number): Set<number> {
+  const out = new Set<number>();
   for (const its of s.its) {
     for (const dev of its.devices.values()) {
-      for (const ite of dev.ites.values()) if (ite.intid === intid && iteTarget(its, ite) === rd) return true;
+      for (const ite of dev.ites.values()) if (ite.intid === intid) out.add(iteTarget(its, ite));
     }
   }
-  return false;
+  return out;
+}
+
+/** The LPIs redistributor `rd` holds state for: pending there, or routed there by an ITE. */
+export function lpisOfRd(s: State, rd: number): Set<number> {
+  const out = new Set<number>(s.lpiPending[rd]);
+  for (const its of s.its) {
+    for (const dev of its.devices.values()) {
+      for (const ite of dev.ites.values()) if (iteTarget(its, ite) === rd) out.add(ite.intid);
+    }
+  }
+  return out;
 }
 export function invalidateAllLpis(s: State): void {
   s.lpiStale.clear();
@@ -211,13 +226,17 @@ export function mappedMoreThanOnce(s: State, intid: number): boolean {
  */
 export function scopePendbaserWrite(s: State, rd: number, newPendbaser: bigint, x: Exec): void {
   x.rule('choice.u17.baser-write-lpis-on');
+  openPendingState(s, rd);
+  const bits = lpiIdBits(s, rd);
+  if (bits < 14) return;
+  forEachPendingBit(s, Number(newPendbaser & PEND_PA_MASK), bits, (intid) => markPossiblyPending(s, rd, intid));
+}
+
+/** Every LPI pending at `rd` may or may not be pending any more (U17's scope). */
+function openPendingState(s: State, rd: number): void {
   const pend = s.lpiPending[rd]!;
   for (const intid of pend) markPossiblyPending(s, rd, intid);
   pend.clear();
-  const bits = lpiIdBits(s, rd);
-  if (bits < 14) return;
-  const base = Number(newPendbaser & PEND_PA_MASK);
-  forEachSetBit(s, base + LPI_BASE / 8, 2 ** bits / 8 - LPI_BASE / 8, (i) => markPossiblyPending(s, rd, LPI_BASE + i));
 }
 
 /**
@@ -254,12 +273,7 @@ export function scopePropbaserWrite(s: State, rd: number, newPropbaser: bigint, 
       }
     }
   }
-  for (let r = 0; r < s.cfg.vcpus; r++) {
-    if (!s.enableLpis[r]) continue;
-    const pend = s.lpiPending[r]!;
-    for (const intid of pend) markPossiblyPending(s, r, intid);
-    pend.clear();
-  }
+  for (let r = 0; r < s.cfg.vcpus; r++) if (s.enableLpis[r]) openPendingState(s, r);
 }
 
 /** `len` bytes of guest memory at `base` (zero where there is no RAM: the model's unbacked reads). */
@@ -270,11 +284,23 @@ function tableBytes(s: State, base: number, len: number): Uint8Array {
   return out;
 }
 
-function forEachSetBit(s: State, base: number, len: number, f: (bit: number) => void): void {
-  const buf = tableBytes(s, base, len);
-  for (let i = 0; i < len; i++) {
-    const b = buf[i]!;
-    if (b === 0) continue;
-    for (let k = 0; k < 8; k++) if (b & (1 << k)) f(i * 8 + k);
+/**
+ * Each LPI whose bit is set in the pending table at `table` for `bits` ID bits (gic-arch.md 1.6:
+ * bit INTID % 8 of byte INTID / 8; the first 1 KiB, INTIDs below 8192, is not used). Memory never
+ * written reads as zero and is stepped over a page at a time.
+ */
+export function forEachPendingBit(s: State, table: number, bits: number, f: (intid: number) => void): void {
+  const first = table + LPI_BASE / 8;
+  const end = table + 2 ** bits / 8;
+  for (let a = s.mem.nextWrittenAddr(first, end); a < end; a = s.mem.nextWrittenAddr(a, end)) {
+    const stop = Math.min(end, (Math.floor(a / SCAN_CHUNK) + 1) * SCAN_CHUNK);
+    const buf = tableBytes(s, a, stop - a);
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i]!;
+      if (b !== 0) for (let k = 0; k < 8; k++) if (b & (1 << k)) f((a - table + i) * 8 + k);
+    }
+    a = stop;
   }
 }
+/** bytes read at once between checks for never-written memory */
+const SCAN_CHUNK = 4096;

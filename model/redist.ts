@@ -5,9 +5,8 @@ import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { branchPolicy } from './policy.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
-import { invalidateLpi, LPI_BASE, lpiIdBits, lpiInRange, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
+import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
-import { iteTarget } from './its.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
 const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
@@ -154,9 +153,10 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
   if (o === GICR_SETLPIR || o === GICR_CLRLPIR) return directLpi(s, rd, o === GICR_SETLPIR, Number(value & 0xffff_ffffn), x);
   if (o === GICR_INVLPIR) {
     // re-read one LPI's configuration (AR:GICR_INVLPIR); an already acknowledged LPI is unaffected
+    // the LPI is this RD's when pending or routed here, or when no ITE names it (INVLPIR names it)
     const intid = lo;
     whenInvalidationRegsImplemented(s, rd, x, 'redist.invlpir', (st) => {
-      if (offset % 8 === 0 && st.enableLpis[rd] && lpisOfRd(st, rd, intid).has(intid)) invalidateLpi(st, intid);
+      if (offset % 8 === 0 && st.enableLpis[rd] && (lpisOfRd(st, rd).has(intid) || iteTargetsOf(st, intid).size === 0)) invalidateLpi(st, intid);
     });
     return;
   }
@@ -188,27 +188,6 @@ function whenInvalidationRegsImplemented(s: State, rd: number, x: Exec, rule: st
     x.rule('redist.invalidation-regs-absent');
     if (!st.fixed.has('gicr_ctlr_ir')) st.fixed.set('gicr_ctlr_ir', 0n);
   }, () => 'GICR_INVLPIR/INVALLR implemented (GICR_CTLR.IR = 1 or DirectLPI)');
-}
-
-/**
- * The LPIs whose configuration redistributor `rd` uses: those an ITE now routes to it and those
- * pending there (gic-arch.md 1.6 rule 6: GICR_INVALLR re-reads "all LPIs of that Redistributor";
- * an invalidation at one RD leaves another RD's cache as it was, U16). `also`, an INTID no ITE
- * maps, counts as this RD's (GICR_INVLPIR names it directly).
- */
-function lpisOfRd(s: State, rd: number, also?: number): Set<number> {
-  const out = new Set<number>(s.lpiPending[rd]);
-  let mappedElsewhere = false;
-  for (const its of s.its) {
-    for (const dev of its.devices.values()) {
-      for (const ite of dev.ites.values()) {
-        if (iteTarget(its, ite) === rd) out.add(ite.intid);
-        else if (ite.intid === also) mappedElsewhere = true;
-      }
-    }
-  }
-  if (also !== undefined && !mappedElsewhere) out.add(also);
-  return out;
 }
 
 /** GICR_SETLPIR / GICR_CLRLPIR (gic-arch.md 1.6 rule 5, U25); implemented only with DirectLPI (IMPDEF). */
@@ -280,24 +259,16 @@ function enableLpis(s: State, rd: number, x: Exec): void {
   const bits = lpiIdBits(s, rd);
   if (bits < 14) return;
   const base = pendBase(s, rd);
-  const len = 2 ** bits / 8 - LPI_BASE / 8;
-  if (!s.mem.inRam(base + LPI_BASE / 8, len)) return;
-  const buf = s.mem.read(base + LPI_BASE / 8, len);
-  for (let i = 0; i < len; i++) {
-    const b = buf[i]!;
-    if (b === 0) continue;
-    for (let k = 0; k < 8; k++) {
-      if (!(b & (1 << k))) continue;
-      const intid = LPI_BASE + i * 8 + k;
-      if (!ptz) s.lpiPending[rd]!.add(intid);
-      else {
-        // U19: PTZ = 1 over a table that is not zero: UNPREDICTABLE for this RD's pending state;
-        // scoped to the LPIs whose bits are set (used as written, as KVM does, or as zero)
-        x.rule('choice.u19.ptz-nonzero');
-        markPossiblyPending(s, rd, intid);
-      }
+  if (!s.mem.inRam(base + LPI_BASE / 8, 2 ** bits / 8 - LPI_BASE / 8)) return;
+  forEachPendingBit(s, base, bits, (intid) => {
+    if (!ptz) s.lpiPending[rd]!.add(intid);
+    else {
+      // U19: PTZ = 1 over a table that is not zero: UNPREDICTABLE for this RD's pending state;
+      // scoped to the LPIs whose bits are set (used as written, as KVM does, or as zero)
+      x.rule('choice.u19.ptz-nonzero');
+      markPossiblyPending(s, rd, intid);
     }
-  }
+  });
   if (!ptz) x.rule('lpi.pending.load-on-enable');
 }
 

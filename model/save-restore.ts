@@ -10,7 +10,7 @@ import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, processQueueOutcomes, tableEntryAddr } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
-import { LPI_BASE, lpiIdBits, markPossiblyPending, pendBase, invalidateAllLpis } from './lpi.js';
+import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
 import { forEachPolicy } from './policy.js';
 
@@ -257,12 +257,7 @@ function restoreLpiPending(s: State, rd: number | undefined, intid: number): voi
 export function savePendingTables(s: State, x: Exec): number {
   x.rule('kvm.its-abi.save-pending');
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {
-    const lpis = new Set<number>(s.lpiPending[rd]);
-    for (const its of s.its) {
-      for (const dev of its.devices.values()) {
-        for (const t of dev.ites.values()) if (iteTarget(its, t) === rd) lpis.add(t.intid);
-      }
-    }
+    const lpis = lpisOfRd(s, rd);
     const base = pendBase(s, rd);
     for (const intid of lpis) {
       const a = base + (intid >> 3);
@@ -324,14 +319,9 @@ function migrateOne(s: State, x: Exec, clearStale: boolean): { result: Expected;
     x.rule('kvm.migrate.lpi-pending');
     const bits = lpiIdBits(s, rd);
     if (bits < 14) continue;
-    const first = pendBase(s, rd) + LPI_BASE / 8;
-    const len = 2 ** bits / 8 - LPI_BASE / 8;
-    if (!s.mem.inRam(first, len)) continue;
-    const buf = s.mem.read(first, len);
-    for (let i = 0; i < len; i++) {
-      const b = buf[i]!;
-      if (b) for (let k = 0; k < 8; k++) if (b & (1 << k)) s.lpiPending[rd]!.add(LPI_BASE + i * 8 + k);
-    }
+    const pending = s.lpiPending[rd]!;
+    if (!s.mem.inRam(pendBase(s, rd) + LPI_BASE / 8, 2 ** bits / 8 - LPI_BASE / 8)) continue;
+    forEachPendingBit(s, pendBase(s, rd), bits, (intid) => pending.add(intid));
   }
   for (let n = 0; n < s.cfg.its; n++) {
     const its = s.its[n]!;
@@ -367,20 +357,11 @@ function keepPendingOfRecreatedLpis(s: State): void {
     const set = s.lpiPending[rd]!;
     if (set.size === 0) continue;
     for (const intid of [...set]) {
-      if (recreatedAt(s, intid, rd)) continue;
+      if (iteTargetsOf(s, intid).has(rd)) continue; // recreated at this RD by a restored ITE
       set.delete(intid);
       markPossiblyPending(s, rd, intid);
     }
   }
-}
-
-function recreatedAt(s: State, intid: number, rd: number): boolean {
-  for (const its of s.its) {
-    for (const dev of its.devices.values()) {
-      for (const ite of dev.ites.values()) if (ite.intid === intid && iteTarget(its, ite) === rd) return true;
-    }
-  }
-  return false;
 }
 
 // ---------------------------------------------------------------- device attributes
