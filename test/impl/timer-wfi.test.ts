@@ -1,10 +1,8 @@
 // The HW-mapped vtimer (kvm-vgic.md 1.7), WFI blocking and wake-up (1.3 kvm_vgic_vcpu_pending_irq),
 // and scheduling ops (DESIGN.md 3: no guest-visible meaning).
 import type { PrimitiveOp } from '../../spec/scenario.js';
-import { booted, mr, mw, rd, wr } from './helpers.js';
+import { booted, mr, mw, rd, wr, timer, TIMER_BIT } from './helpers.js';
 
-const timer = (cpu: number, level: 0 | 1): PrimitiveOp => ({ op: 'timer.line', cpu, level });
-const TIMER_BIT = 1 << 27;
 
 describe('vtimer PPI 27, HW-mapped', () => {
   test('level semantics through a HW list register; the guest deactivation reaches the physical GIC', () => {

@@ -2,10 +2,8 @@
 // bugs that a scenario found, and the real KVM behaviours the expectations file accepts, pinned
 // to the kernel facts they come from so that a change of the implementation shows here first.
 import type { PrimitiveOp } from '../../spec/scenario.js';
-import { booted, mr, mw, rd, wr } from './helpers.js';
+import { booted, mr, mw, rd, wr, timer, TIMER_BIT } from './helpers.js';
 
-const TIMER_BIT = 1 << 27;
-const timer = (cpu: number, level: 0 | 1): PrimitiveOp => ({ op: 'timer.line', cpu, level });
 
 describe('vtimer PPI across migrate (our bug: the timer was HW-mapped at VM creation)', () => {
   // KVM maps the vtimer PPI in kvm_timer_enable at a vCPU's first KVM_RUN
