@@ -61,3 +61,13 @@ export const mr = (cpu: number, frame: string, offset: number, width: number, in
 /** The vCPU's virtual timer output (PPI 27, HW-mapped in KVM: kvm-vgic.md 1.7) and its enable bit. */
 export const timer = (cpu: number, level: 0 | 1): PrimitiveOp => ({ op: 'timer.line', cpu, level });
 export const TIMER_BIT = 1 << 27;
+
+/** One vCPU whose vtimer PPI is enabled, asserted and acknowledged (IAR1 must return 27). */
+export function timerAcknowledged(): KvmSession {
+  const s = booted({ vcpus: 1 });
+  s.step(mw(0, 'gicr-sgi', 0x100, 32, TIMER_BIT, 0)); // GICR_ISENABLER0
+  s.step(timer(0, 1));
+  const iar = s.step(rd(0, 'ICC_IAR1_EL1'));
+  if (iar !== '0x1b') throw new Error(`the vtimer PPI 27 was not acknowledged: IAR1 returned ${JSON.stringify(iar)}`);
+  return s;
+}

@@ -2,7 +2,7 @@
 // bugs that a scenario found, and the real KVM behaviours the expectations file accepts, pinned
 // to the kernel facts they come from so that a change of the implementation shows here first.
 import type { PrimitiveOp } from '../../spec/scenario.js';
-import { booted, mr, mw, rd, wr, timer, TIMER_BIT } from './helpers.js';
+import { booted, mr, mw, rd, wr, timer, timerAcknowledged, TIMER_BIT } from './helpers.js';
 
 
 describe('vtimer PPI across migrate (our bug: the timer was HW-mapped at VM creation)', () => {
@@ -11,20 +11,14 @@ describe('vtimer PPI across migrate (our bug: the timer was HW-mapped at VM crea
   // a plain interrupt; userspace active writes to a HW interrupt would be ignored
   // (vgic_hw_irq_change_active with is_uaccess). kvm-vgic.md 1.7; DESIGN.md 3 migrate.
   test('an acknowledged (active) timer interrupt is still active after migrate: WFI stays asleep', () => {
-    const s = booted({ vcpus: 1 });
-    s.step(mw(0, 'gicr-sgi', 0x100, 32, TIMER_BIT, 0));
-    s.step(timer(0, 1));
-    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x1b');
+    const s = timerAcknowledged();
     expect(s.step({ op: 'migrate' } as PrimitiveOp)).toEqual({ errno: [0] }); // no ITS: SAVE_PENDING_TABLES only
     // Active and not deactivated: no wake-up event (gic-arch.md 3, kvm_vgic_vcpu_pending_irq).
     expect(s.step({ op: 'wfi', cpu: 0 })).toBe('asleep');
   });
 
   test('after migrate the active state reads back and EOI deactivates it; the high line is taken again', () => {
-    const s = booted({ vcpus: 1 });
-    s.step(mw(0, 'gicr-sgi', 0x100, 32, TIMER_BIT, 0));
-    s.step(timer(0, 1));
-    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x1b');
+    const s = timerAcknowledged();
     s.step({ op: 'migrate' } as PrimitiveOp);
     expect(s.step(mr(0, 'gicr-sgi', 0x300, 32, 0))).toBe('0x' + TIMER_BIT.toString(16));
     expect(s.step(rd(0, 'ICC_RPR_EL1'))).not.toBe('0xff'); // the priority is still active (AP1R0 restored)
