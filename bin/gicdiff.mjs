@@ -2,4 +2,4 @@
 // Runs the TypeScript CLI from source through tsx's loader (npm link / npx gicdiff).
 import { register } from 'tsx/esm/api';
 register();
-await import('../fuzz/cli/gicdiff.ts');
+await import('../cli/gicdiff.ts');

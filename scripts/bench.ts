@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, UsageError } from '../fuzz/cli/args.js';
+import { parseArgs, UsageError } from '../cli/args.js';
 import { WORKLOADS } from './bench/workloads.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,7 +34,7 @@ function child(args: string[]): unknown {
 function campaignRate(workers: number, seconds: number): number | null {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gicdiff-bench-'));
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'fuzz/cli/gicdiff.ts'), 'fuzz', '--target', 'kvm', '--seed', 'bench',
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/gicdiff.ts'), 'fuzz', '--target', 'kvm', '--seed', 'bench',
       '--time', `${seconds}s`, '--workers', String(workers), '--out', dir, '--no-minimize', '--no-report'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
     const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { scenarios: number; elapsedMs: number };
     if (r.status !== 0 && r.status !== 1) throw new Error(r.stderr.slice(-1000));

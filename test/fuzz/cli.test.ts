@@ -13,7 +13,7 @@ const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `gicdiff-${p}-`));
 
 describe('gicdiff fuzz as a process', () => {
   function gicdiff(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; out: string; err: string }> } {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'fuzz/cli/gicdiff.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli/gicdiff.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout!.on('data', (d) => (out += d));

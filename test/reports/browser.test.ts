@@ -130,7 +130,7 @@ describe('a real conformance report', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    const { cli } = await import('../../fuzz/cli/main.js');
+    const { cli } = await import('../../cli/main.js');
     const html = path.join(OUT, 'real-conformance.html'), jsonFile = path.join(OUT, 'real-conformance.json');
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write; // the CLI's progress lines

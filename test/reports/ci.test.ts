@@ -1,13 +1,13 @@
 // The example CI integration (.github/workflows/*.yml, deploy/k8s/*.yaml) calls only real gicdiff
 // commands with real options: every invocation in them is parsed with the option table read
-// from that command's own help text (fuzz/cli/commands/<command>.ts), the way the CLI parses it.
+// from that command's own help text (cli/commands/<command>.ts), the way the CLI parses it.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { parseArgs, type OptionsSpec } from '../../fuzz/cli/args.js';
-import { COMMANDS, loadCommand, type CommandName } from '../../fuzz/cli/main.js';
-import { OPTIONS as REPORT_OPTIONS } from '../../fuzz/cli/commands/report.js';
-import { OPTIONS as CONFORMANCE_OPTIONS } from '../../fuzz/cli/commands/conformance.js';
+import { parseArgs, type OptionsSpec } from '../../cli/args.js';
+import { COMMANDS, loadCommand, type CommandName } from '../../cli/main.js';
+import { OPTIONS as REPORT_OPTIONS } from '../../cli/commands/report.js';
+import { OPTIONS as CONFORMANCE_OPTIONS } from '../../cli/commands/conformance.js';
 
 const FILES = [
   ...readdirSync('.github/workflows').filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join('.github/workflows', f)),
@@ -55,7 +55,7 @@ function invocations(file: string, script: string): Invocation[] {
   return out;
 }
 
-/** The option table a command documents in its help (formatOptions' layout in fuzz/cli/args.ts). */
+/** The option table a command documents in its help (formatOptions' layout in cli/args.ts). */
 function optionsFromHelp(help: string): OptionsSpec {
   const spec: OptionsSpec = {};
   for (const line of help.split('\n')) {

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { cli } from '../../fuzz/cli/main.js';
+import { cli } from '../../cli/main.js';
 import { captureOutput } from './capture-output.js';
 import { validateJson } from '../../spec/validate.js';
 

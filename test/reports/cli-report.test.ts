@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cli } from '../../fuzz/cli/main.js';
+import { cli } from '../../cli/main.js';
 import { captureOutput } from './capture-output.js';
 import { validateJson } from '../../spec/validate.js';
 import { buildReport } from '../../reports/build.js';

@@ -1,14 +1,14 @@
 // gicdiff repro FILE [--target T] : replay a finding (or any scenario) and print the annotated
 // trace; exit 1 while it diverges, 0 once it no longer does (usable under `git bisect run`).
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { expandScenario } from '../../../spec/expand.js';
-import { classifyProblem, loadFindingOrScenario } from '../../finding.js';
-import { INCONCLUSIVE_LABEL } from '../../campaign/summary.js';
-import { runLockstep } from '../../lockstep.js';
-import { problemOf } from '../../signature.js';
-import { annotateTrace } from '../../repro.js';
+import { expandScenario } from '../../spec/expand.js';
+import { classifyProblem, loadFindingOrScenario } from '../../fuzz/finding.js';
+import { INCONCLUSIVE_LABEL } from '../../fuzz/campaign/summary.js';
+import { runLockstep } from '../../fuzz/lockstep.js';
+import { problemOf } from '../../fuzz/signature.js';
+import { annotateTrace } from '../../fuzz/repro.js';
 import { loadTarget } from '../load-target.js';
-import { loadTargetExpectations } from '../../../spec/expectations.js';
+import { loadTargetExpectations } from '../../spec/expectations.js';
 
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: "the target to replay on (default: the finding's target)" },

@@ -2,12 +2,12 @@
 // scenario's expectations and (by default) the oracle's verdict.
 import { writeFileSync } from 'node:fs';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { loadScenarioFile } from '../../../spec/validate.js';
-import { expandScenario } from '../../../spec/expand.js';
-import { getTarget, targetNames } from '../../../spec/target.js';
-import { describeOp, describeResult } from '../../../spec/describe-op.js';
-import { runScenario } from '../../runner.js';
-import '../../targets.js';
+import { loadScenarioFile } from '../../spec/validate.js';
+import { expandScenario } from '../../spec/expand.js';
+import { getTarget, targetNames } from '../../spec/target.js';
+import { describeOp, describeResult } from '../../spec/describe-op.js';
+import { runScenario } from '../../fuzz/runner.js';
+import '../../fuzz/targets.js';
 
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: 'the target to run on (model, kvm, qemu, kvm-hw)' },

@@ -6,7 +6,7 @@ export async function finishWithReport(out: string): Promise<void> {
   const files = { html: path.join(out, 'report.html'), md: path.join(out, 'report.md'), json: path.join(out, 'report.json') };
   let report: { main(argv: string[]): Promise<number> };
   try {
-    report = (await import('../cli/commands/report.js')) as typeof report;
+    report = (await import('./commands/report.js')) as typeof report;
   } catch {
     process.stdout.write(`report: not available in this build; summary at ${path.join(out, 'summary.json')}\n`);
     return;

@@ -1,7 +1,7 @@
 // gicdiff expand FILE : print the primitive ops a scenario expands to.
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { loadScenarioFile } from '../../../spec/validate.js';
-import { expandScenario } from '../../../spec/expand.js';
+import { loadScenarioFile } from '../../spec/validate.js';
+import { expandScenario } from '../../spec/expand.js';
 
 const OPTIONS: OptionsSpec = {
   json: { type: 'boolean', description: 'print the expanded scenario as JSON (a valid scenario file)' },

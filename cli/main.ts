@@ -1,8 +1,8 @@
 // The gicdiff command line: `gicdiff <command> [options]`. Each command lives in
-// fuzz/cli/commands/<command>.ts and exports `summary`, `help` and `main(argv) -> exit code`.
+// cli/commands/<command>.ts and exports `summary`, `help` and `main(argv) -> exit code`.
 // Exit codes: 0 ok, 1 a divergence or failed expectation, 2 bad input (with a message, no stack).
 import { UsageError } from './args.js';
-import { ValidationError } from '../../spec/validate.js';
+import { ValidationError } from '../spec/validate.js';
 
 export interface CommandModule {
   summary: string;

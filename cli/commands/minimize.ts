@@ -1,13 +1,13 @@
 // gicdiff minimize FILE : minimize a finding (or a failing scenario) keeping its signature.
 import path from 'node:path';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { expandScenario } from '../../../spec/expand.js';
-import { loadFindingOrScenario, writeMinimized } from '../../finding.js';
-import { runLockstep } from '../../lockstep.js';
-import { problemOf } from '../../signature.js';
-import { minimizeOnTarget } from '../../minimize.js';
-import { parseDuration } from '../../campaign/coordinator.js';
-import { writeJsonAtomic } from '../../atomic.js';
+import { expandScenario } from '../../spec/expand.js';
+import { loadFindingOrScenario, writeMinimized } from '../../fuzz/finding.js';
+import { runLockstep } from '../../fuzz/lockstep.js';
+import { problemOf } from '../../fuzz/signature.js';
+import { minimizeOnTarget } from '../../fuzz/minimize.js';
+import { parseDuration } from '../../fuzz/campaign/coordinator.js';
+import { writeJsonAtomic } from '../../fuzz/atomic.js';
 import { loadTarget } from '../load-target.js';
 
 const OPTIONS: OptionsSpec = {

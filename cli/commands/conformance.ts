@@ -3,17 +3,17 @@
 // Exit 0 when nothing new diverged, 1 when something did, 2 on bad input.
 import path from 'node:path';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { getTarget, targetNames, type Target } from '../../../spec/target.js';
-import { loadTargetExpectations } from '../../../spec/expectations.js';
-import { buildReport, newDivergenceCount } from '../../../reports/build.js';
-import { readCampaigns } from '../../../reports/campaign.js';
-import { DEFAULT_SUITE_DIRS, loadRules, loadSuite, runConformance } from '../../../reports/conformance.js';
-import { describeWritten, outputFilesFrom, writeOutputs } from '../../../reports/write.js';
-import type { ReportTarget } from '../../../spec/gen/report.js';
-import { runScenario } from '../../runner.js';
-import { problemOf } from '../../signature.js';
-import { gicdiffVersion } from '../../version.js';
-import '../../targets.js';
+import { getTarget, targetNames, type Target } from '../../spec/target.js';
+import { loadTargetExpectations } from '../../spec/expectations.js';
+import { buildReport, newDivergenceCount } from '../../reports/build.js';
+import { readCampaigns } from '../../reports/campaign.js';
+import { DEFAULT_SUITE_DIRS, loadRules, loadSuite, runConformance } from '../../reports/conformance.js';
+import { describeWritten, outputFilesFrom, writeOutputs } from '../../reports/write.js';
+import type { ReportTarget } from '../../spec/gen/report.js';
+import { runScenario } from '../../fuzz/runner.js';
+import { problemOf } from '../../fuzz/signature.js';
+import { gicdiffVersion } from '../../fuzz/version.js';
+import '../../fuzz/targets.js';
 
 /** A hung target must not hang CI: each scenario gets this long unless --timeout says otherwise. */
 const DEFAULT_TIMEOUT_MS = 60_000;

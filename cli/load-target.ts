@@ -3,11 +3,11 @@
 // oracle that goes with it.
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
-import type { Target } from '../../spec/target.js';
-import type { OracleFactory } from '../lockstep.js';
+import type { Target } from '../spec/target.js';
+import type { OracleFactory } from '../fuzz/lockstep.js';
 import { UsageError } from './args.js';
-import { bundleForWorker } from '../campaign/bundle.js';
-import { resolvePlugin, type PluginModule } from '../campaign/plugin.js';
+import { bundleForWorker } from '../fuzz/campaign/bundle.js';
+import { resolvePlugin, type PluginModule } from '../fuzz/campaign/plugin.js';
 
 export async function loadTarget(name: string, plugin?: string): Promise<{ target: Target; oracle: OracleFactory }> {
   if (plugin) {
@@ -20,9 +20,9 @@ export async function loadTarget(name: string, plugin?: string): Promise<{ targe
       throw new UsageError((e as Error).message);
     }
   }
-  await import('../targets.js');
-  const { getTarget, targetNames } = await import('../../spec/target.js');
-  const { modelOracle } = await import('../runner.js');
+  await import('../fuzz/targets.js');
+  const { getTarget, targetNames } = await import('../spec/target.js');
+  const { modelOracle } = await import('../fuzz/runner.js');
   const target = getTarget(name);
   if (!target) throw new UsageError(`no target named ${JSON.stringify(name)}; registered targets: ${targetNames().join(', ') || '(none)'}`);
   return { target, oracle: modelOracle };

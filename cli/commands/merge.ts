@@ -1,6 +1,6 @@
 // gicdiff merge DIR... --out DIR : combine the shards of a campaign (fuzz/CAMPAIGN-FORMAT.md).
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { mergeCampaigns } from '../../campaign/merge.js';
+import { mergeCampaigns } from '../../fuzz/campaign/merge.js';
 
 const OPTIONS: OptionsSpec = {
   out: { type: 'string', alias: 'o', value: 'DIR', description: 'the merged campaign folder (must not hold a campaign yet)' },

@@ -2,13 +2,13 @@
 // and across several nightly runs the trend: rate, rule coverage, findings appearing and
 // disappearing. Optionally folds in a conformance JSON report, so one page shows both.
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { buildReport, newDivergenceCount } from '../../../reports/build.js';
-import { readCampaigns } from '../../../reports/campaign.js';
-import { loadRules } from '../../../reports/conformance.js';
-import { describeWritten, outputFilesFrom, writeOutputs } from '../../../reports/write.js';
-import type { Report } from '../../../spec/gen/report.js';
-import { readJsonFile, validateJson } from '../../../spec/validate.js';
-import { gicdiffVersion } from '../../version.js';
+import { buildReport, newDivergenceCount } from '../../reports/build.js';
+import { readCampaigns } from '../../reports/campaign.js';
+import { loadRules } from '../../reports/conformance.js';
+import { describeWritten, outputFilesFrom, writeOutputs } from '../../reports/write.js';
+import type { Report } from '../../spec/gen/report.js';
+import { readJsonFile, validateJson } from '../../spec/validate.js';
+import { gicdiffVersion } from '../../fuzz/version.js';
 
 export const OPTIONS: OptionsSpec = {
   html: { type: 'string', value: 'FILE', description: 'write the single-file HTML report (plots, findings table)' },

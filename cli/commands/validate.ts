@@ -1,6 +1,6 @@
 // gicdiff validate FILE... : schema and config checks of scenario files.
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { loadScenarioFile, ValidationError } from '../../../spec/validate.js';
+import { loadScenarioFile, ValidationError } from '../../spec/validate.js';
 
 const OPTIONS: OptionsSpec = {
   quiet: { type: 'boolean', alias: 'q', description: 'print only the files that are invalid' },

@@ -2,12 +2,12 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { loadTargetExpectations, loadExpectationsFile } from '../../../spec/expectations.js';
-import { CampaignError, fmtDuration, parseDuration, runCampaign } from '../../campaign/coordinator.js';
-import { INCONCLUSIVE_LABEL, type Shard } from '../../campaign/summary.js';
-import { PROFILES, type Profile } from '../../generate.js';
-import { defaultWeights, loadWeightsFile } from '../../weights.js';
-import { finishWithReport } from '../../campaign/report-hook.js';
+import { loadTargetExpectations, loadExpectationsFile } from '../../spec/expectations.js';
+import { CampaignError, fmtDuration, parseDuration, runCampaign } from '../../fuzz/campaign/coordinator.js';
+import { INCONCLUSIVE_LABEL, type Shard } from '../../fuzz/campaign/summary.js';
+import { PROFILES, type Profile } from '../../fuzz/generate.js';
+import { defaultWeights, loadWeightsFile } from '../../fuzz/weights.js';
+import { finishWithReport } from '../report-hook.js';
 import { loadTarget } from '../load-target.js';
 
 const OPTIONS: OptionsSpec = {
