@@ -1,12 +1,12 @@
 /* Generated from spec/schema/rules.schema.json by scripts/gen-types.ts. Do not edit. */
 
 /**
- * arch: an architectural rule; kvm-abi: documented KVM userspace ABI; permitted-choice: a place where the architecture permits several behaviours (gic-arch.md section 7)
+ * arch: an architectural rule; kvm-abi: documented KVM userspace ABI; permitted-choice: a place where the architecture permits several behaviours (rule ids choice.u<N>.*, docs/oracle.md)
  */
 export type RuleKind = "arch" | "kvm-abi" | "permitted-choice";
 
 /**
- * The gicdiff rules catalogue (spec/rules.json): every architectural rule, documented KVM ABI behaviour and permitted-behaviour choice that the model applies, the scenarios cover and the reports count (DESIGN.md section 4).
+ * The gicdiff rules catalogue (spec/rules.json): every architectural rule, documented KVM ABI behaviour and permitted-behaviour choice that the model applies, the scenarios cover and the reports count (docs/oracle.md).
  */
 export interface RulesCatalogue {
   format: "gicdiff/rules@1";
@@ -24,7 +24,7 @@ export interface Rule {
   id: string;
   statement: string;
   /**
-   * Section of shared/reference/gic-arch.md or kvm-vgic.md and the upstream source key given there
+   * Where the rule comes from: the Arm GIC architecture specification (Arm IHI 0069, section or register description), the kernel documentation (Linux Documentation/virt/kvm/...) or kernel function (file and name), or a document of this repository (docs/...)
    */
   source: string;
   kind: RuleKind;
@@ -33,7 +33,7 @@ export interface Rule {
    */
   component: "dist" | "redist" | "cpuif" | "lpi" | "its" | "kvm" | "gicv4";
   /**
-   * V: read in the cited source; I: inferred (gic-arch.md section 0)
+   * V: read in the cited source; I: inferred, not confirmed from the text of the source (docs/oracle.md)
    */
   confidence?: "V" | "I";
   /**
