@@ -13,6 +13,7 @@ import { expandScenario } from '../spec/expand.js';
 import { generateScenario } from './generate.js';
 import { runScenario } from './runner.js';
 import { ACTION_NAMES, defaultWeights, type ActionName, type Weights } from './weights.js';
+import { ACTIONS } from './gen/table.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,12 +38,9 @@ export async function coverageOf(w: Weights, n: number): Promise<{ rules: number
 
 const better = (a: { rules: number; hits: number }, b: { rules: number; hits: number }): boolean => a.rules > b.rules || (a.rules === b.rules && a.hits > b.hits);
 
-const GROUPS: Record<string, readonly ActionName[]> = {
-  cpuif: ['ack', 'eoi', 'dir', 'cpuifRead', 'cpuifWrite', 'sgi'],
-  dist: ['spiConfig', 'ppiSgiConfig', 'pendActive', 'distCtl', 'mmioRead', 'irqLine', 'timer'],
-  its: ['itsMap', 'itsInt', 'msi', 'itsInv', 'itsMove', 'itsDiscardClear', 'itsSync', 'itsUnmap', 'lpiProp', 'lpiCtl', 'memRead'],
-  host: ['routing', 'irqfd', 'irqfdSignal', 'resampled', 'vfio', 'deviceFire', 'sched', 'wfi', 'migrate', 'deviceAttr'],
-};
+// the groups are the families of the action table (one file each under fuzz/gen/actions/)
+const GROUPS: Record<string, ActionName[]> = {};
+for (const a of ACTIONS) (GROUPS[a.family] ??= []).push(a.name);
 const fine = process.argv.includes('--fine');
 const out = arg('out', '');
 const save = (w: Weights): void => {
@@ -50,7 +48,7 @@ const save = (w: Weights): void => {
 };
 const scaled = (w: Weights, names: readonly ActionName[], f: number): Weights => {
   const actions = { ...w.actions };
-  for (const a of names) actions[a] = actions[a] === 0 ? (f > 1 ? 1 : 0) : actions[a] * f;
+  for (const a of names) actions[a] = !actions[a] ? (f > 1 ? 1 : 0) : actions[a]! * f;
   return { ...w, actions };
 };
 

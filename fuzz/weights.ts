@@ -1,18 +1,16 @@
 // Generator weights (fuzz/weights.json, or a file given with --weights): validated like every
-// input file (DESIGN.md 8), errors name the file, the JSON path and the problem.
+// input file, errors name the file, the JSON path and the problem. The actions and their default
+// weights come from the generator's table (fuzz/gen/table.ts); a file without "actions" takes
+// those defaults, a file with "actions" gives each action its weight (an action it omits: 0).
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, readJsonFile } from '../spec/validate.js';
+import { ACTIONS, ACTION_NAMES } from './gen/table.js';
 
-/** Every action the generator knows (fuzz/generate.ts); weights.json gives each a weight. */
-export const ACTION_NAMES = [
-  'spiConfig', 'ppiSgiConfig', 'irqLine', 'timer', 'pendActive', 'sgi', 'ack', 'eoi', 'dir', 'cpuifRead',
-  'cpuifWrite', 'distCtl', 'mmioRead', 'lpiProp', 'itsMap', 'itsInt', 'msi', 'itsInv', 'itsMove',
-  'itsDiscardClear', 'itsSync', 'itsUnmap', 'memRead', 'routing', 'irqfd', 'irqfdSignal', 'resampled',
-  'vfio', 'deviceFire', 'sched', 'wfi', 'migrate', 'deviceAttr', 'lpiCtl',
-] as const;
-export type ActionName = (typeof ACTION_NAMES)[number];
+/** Every action the generator knows, in the table's order. */
+export { ACTION_NAMES };
+export type ActionName = string;
 
 export interface Weights {
   /** probability that an action produces malformed input instead (0..1) */
@@ -46,12 +44,13 @@ export function validateWeightsJson(v: unknown, file: string): Weights {
   const maxOps = num('maxOps', 1, 100000);
   if (!Number.isInteger(minOps) || !Number.isInteger(maxOps)) fail(file, '/minOps', 'minOps and maxOps must be integers');
   if (maxOps < minOps) fail(file, '/maxOps', `must be at least minOps (${minOps})`);
+  if (o.actions === undefined) return { malformedRate, minOps, maxOps, actions: Object.fromEntries(ACTIONS.map((a) => [a.name, a.weight])) };
   const a = o.actions;
   if (typeof a !== 'object' || a === null || Array.isArray(a)) fail(file, '/actions', 'must be an object of action weights');
   const actions = {} as Record<ActionName, number>;
   let total = 0;
   for (const [k, w] of Object.entries(a as Record<string, unknown>)) {
-    if (!(ACTION_NAMES as readonly string[]).includes(k)) fail(file, `/actions/${k}`, `unknown action "${k}"; known: ${ACTION_NAMES.join(', ')}`);
+    if (!ACTION_NAMES.includes(k)) fail(file, `/actions/${k}`, `unknown action "${k}"; known: ${ACTION_NAMES.join(', ')}`);
     if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) fail(file, `/actions/${k}`, 'must be a non-negative number');
     actions[k as ActionName] = w;
     total += w;

@@ -3,6 +3,9 @@ import { validateScenarioJson } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
 import { validateWeightsJson, defaultWeights, ACTION_NAMES } from '../../fuzz/weights.js';
 import { GUEST_OPS } from '../../spec/scenario.js';
+import { readFileSync } from 'node:fs';
+import { ACTIONS, MALFORMED_ACTIONS } from '../../fuzz/gen/table.js';
+import { DEFAULT_WEIGHTS_FILE } from '../../fuzz/weights.js';
 import type { OpKind } from '../../spec/scenario.js';
 
 describe('generator', () => {
@@ -110,5 +113,26 @@ describe('generator', () => {
       expect(JSON.stringify(generateScenario(`acc:${i}`, { accept: () => true }))).toBe(JSON.stringify(generateScenario(`acc:${i}`)));
     }
     expect(withIts).toBeGreaterThan(10);
+  });
+
+  test('the action table is the one list of actions: the weights file and the defaults read it', () => {
+    // weights.json names no action: a new action needs only its entry in its family's file
+    expect(JSON.parse(readFileSync(DEFAULT_WEIGHTS_FILE, 'utf8')).actions).toBeUndefined();
+    const w = defaultWeights();
+    expect(Object.keys(w.actions)).toEqual(ACTIONS.map((a) => a.name));
+    for (const a of ACTIONS) {
+      expect(w.actions[a.name]).toBe(a.weight);
+      expect(['cpuif', 'distributor', 'its', 'host', 'scheduling', 'stories']).toContain(a.family);
+    }
+    expect(new Set(ACTIONS.map((a) => a.name)).size).toBe(ACTIONS.length);
+    for (const m of MALFORMED_ACTIONS) expect(Number.isInteger(m.weight) && m.weight > 0).toBe(true);
+  });
+
+  test('guest-only never draws an action the table marks as host', () => {
+    const guestOnly = Object.fromEntries(ACTIONS.map((a) => [a.name, a.host ? 1000 : 0]));
+    guestOnly.wfi = 1; // one guest action, so the draw has something when host actions weigh nothing
+    const s = generateScenario('host:1', { profile: 'guest-only', weights: { malformedRate: 0, minOps: 30, maxOps: 30, actions: guestOnly } });
+    for (const op of s.ops) if (op.op !== 'boot') expect(GUEST_OPS.has(op.op as OpKind)).toBe(true);
+    expect(s.ops.filter((o) => o.op === 'wfi').length).toBe(30);
   });
 });
