@@ -1,5 +1,5 @@
 // The directed conformance suite (DESIGN.md 1): find the scenarios (spec/conformance/<component>/
-// and the shared examples), run each on each target, classify what went wrong against the
+// and examples/), run each on each target, classify what went wrong against the
 // target's expectations file, and turn it into the report's ScenarioResult. The runner is passed
 // in (fuzz/runner.ts's runScenario in the CLI) so this module does not pull in the model.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -19,8 +19,8 @@ export interface SuiteScenario {
   expanded: ExpandedScenario;
 }
 
-/** Where the suite lives, relative to the repository root (the brief: examples are ../shared/examples). */
-export const DEFAULT_SUITE_DIRS = ['spec/conformance', '../shared/examples'];
+/** Where the suite lives, relative to the repository root: the directed suite and the examples. */
+export const DEFAULT_SUITE_DIRS = ['spec/conformance', 'examples'];
 
 /** Every *.json under `dir`, sorted, recursively (component folders). */
 function jsonFiles(dir: string): string[] {

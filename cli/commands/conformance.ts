@@ -1,5 +1,5 @@
-// gicdiff conformance --target T... : run the directed suite (spec/conformance/ and the shared
-// examples) on each target and write the reports CI and people read (JUnit, Markdown, HTML, JSON).
+// gicdiff conformance --target T... : run the directed suite (spec/conformance/ and examples/)
+// on each target and write the reports CI and people read (JUnit, Markdown, HTML, JSON).
 // Exit 0 when nothing new diverged, 1 when something did, 2 on bad input.
 import path from 'node:path';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
@@ -35,7 +35,7 @@ export const OPTIONS: OptionsSpec = {
 export const summary = 'run the conformance suite on targets and write JUnit/Markdown/HTML/JSON reports';
 export const help = `usage: gicdiff conformance --target NAME... [--junit FILE] [--md FILE] [--html FILE] [--json FILE] [options]
 
-Runs every scenario of spec/conformance/ (one folder per component) and of the shared examples on
+Runs every scenario of spec/conformance/ (one folder per component) and of examples/ on
 each target, checks each trace with the reference model and the scenario's expectations, and
 classifies what diverged with spec/expectations/<target>.json: listed divergences are "known"
 (JUnit: skipped, with the reason), anything else is "new" (JUnit: failure, with the divergence

@@ -1,11 +1,11 @@
-// The shared examples (shared/examples beside the repository) carry their expected results, written from the
+// The examples (examples/) carry their expected results, written from the
 // architecture and KVM's documented behaviour; every one must pass on the kvm target.
 import { readdirSync } from 'node:fs';
 import { EXAMPLES, loadExample, runScenario } from './helpers.js';
 
 const names = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
 
-describe('shared examples on the kvm target', () => {
+describe('examples on the kvm target', () => {
   for (const name of names) {
     test(name, () => {
       const s = loadExample(name);

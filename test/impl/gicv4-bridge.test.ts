@@ -11,12 +11,12 @@ import { KvmSession } from '../../impl/target.js';
 import { vgicV4Of, type VgicV4 } from '../../impl/vgic/vgic-v4.js';
 import { BOOT_PROPBASE, bootPendBase, itsTranslater } from '../../spec/layout.js';
 import { toHex } from '../../spec/hex.js';
-import { SHARED_EXAMPLES } from '../shared.js';
+import { EXAMPLES_DIR } from '../examples-dir.js';
 
 type Gicv4 = 'off' | '4.0' | '4.1';
 type Op = Scenario['ops'][number];
 
-const FORWARDED = JSON.parse(readFileSync(`${SHARED_EXAMPLES}/gicv4-forwarded.json`, 'utf8')) as Scenario;
+const FORWARDED = JSON.parse(readFileSync(`${EXAMPLES_DIR}/gicv4-forwarded.json`, 'utf8')) as Scenario;
 
 function withGicv4(s: Scenario, g: Gicv4): Scenario {
   const c = structuredClone(s);

@@ -1,4 +1,4 @@
-// GICv4 must not change what a guest sees (DESIGN.md 4-5; gic-arch.md 6.6): the shared examples
+// GICv4 must not change what a guest sees (DESIGN.md 4-5; gic-arch.md 6.6): the examples
 // and the GICv4 conformance scenarios (spec/conformance/gicv4) run on the kvm target with gicv4
 // "4.0" and "4.1" under the reference model's oracle; every expectation (written from the
 // architecture) holds, the oracle accepts the trace, and the results equal those of the software
@@ -10,11 +10,11 @@ import type { Scenario } from '../../spec/scenario.js';
 import { expandScenario } from '../../spec/expand.js';
 import { kvmTarget } from '../../impl/target.js';
 import { runScenario, type RunOutcome } from '../../fuzz/runner.js';
-import { SHARED_EXAMPLES } from '../shared.js';
+import { EXAMPLES_DIR } from '../examples-dir.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIR = path.join(ROOT, 'spec/conformance/gicv4');
-const EXAMPLES = SHARED_EXAMPLES;
+const EXAMPLES = EXAMPLES_DIR;
 
 type Gicv4 = 'off' | '4.0' | '4.1';
 
@@ -124,7 +124,7 @@ describe('GICv4 conformance scenarios on the kvm target', () => {
   });
 });
 
-describe('shared examples with GICv4', () => {
+describe('examples with GICv4', () => {
   test.each(exampleFiles.flatMap((f) => [[f, '4.0'], [f, '4.1']] as const))('%s on GICv%s', async (f, g) => {
     await check(f.replace(/\.json$/, ''), load(path.join(EXAMPLES, f)), g);
   });

@@ -5,9 +5,9 @@ import { resolveConfig } from '../../spec/scenario.js';
 import { expandScenario } from '../../spec/expand.js';
 import { checkExpectations } from '../../spec/expect-check.js';
 import { KvmSession } from '../../impl/target.js';
-import { SHARED_EXAMPLES } from '../shared.js';
+import { EXAMPLES_DIR } from '../examples-dir.js';
 
-export const EXAMPLES = SHARED_EXAMPLES;
+export const EXAMPLES = EXAMPLES_DIR;
 
 export function loadExample(name: string): Scenario {
   return JSON.parse(readFileSync(`${EXAMPLES}/${name}.json`, 'utf8')) as Scenario;

@@ -1,4 +1,4 @@
-// The vITS inside the whole `kvm` target: the shared examples that exercise the ITS, and short
+// The vITS inside the whole `kvm` target: the examples that exercise the ITS, and short
 // scenarios whose expected results are KVM facts (kvm-vgic.md 1.8, 1.10, 1.11), run op by op
 // through the target's session as the fuzzer runs them.
 import { kvmTarget } from '../../impl/target.js';
@@ -7,6 +7,7 @@ import { resultsEqual } from '../../spec/expect-check.js';
 import type { Op, OpResult, Scenario } from '../../spec/scenario.js';
 import { loadScenarioFile } from '../../spec/validate.js';
 import path from 'node:path';
+import { EXAMPLES_DIR } from '../examples-dir.js';
 
 /** Run a scenario; return the results of the original ops that carry expect/expectOneOf, with what was expected. */
 function run(s: Scenario): { got: OpResult; want: OpResult[]; at: number }[] {
@@ -39,11 +40,10 @@ const MAP: Op = {
   ],
 };
 
-/** The shared examples that exercise the ITS (every target must pass them), read where CI keeps them. */
-const EXAMPLES_DIR = path.resolve(__dirname, '../../../shared/examples');
+/** The examples that exercise the ITS (every target must pass them), read from examples/. */
 const ITS_EXAMPLES = ['its-int-basic', 'its-migrate'];
 
-describe('shared examples on the kvm target', () => {
+describe('examples on the kvm target', () => {
   test.each(ITS_EXAMPLES)('%s: every expectation holds', (name) => {
     expectAllHold(loadScenarioFile(path.join(EXAMPLES_DIR, `${name}.json`)));
   });

@@ -1,4 +1,4 @@
-// The five shared examples (DESIGN.md: they must validate and pass on every target) on the model
+// The five examples (DESIGN.md: they must validate and pass on every target) on the model
 // target and through the oracle; scheduling ops never change a result (DESIGN.md 3).
 import { checkExpectations } from '../../spec/expect-check.js';
 import type { OpResult, PrimitiveOp } from '../../spec/scenario.js';

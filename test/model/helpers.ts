@@ -1,4 +1,4 @@
-// Helpers for the model tests: load the shared examples, run the model with random permitted
+// Helpers for the model tests: load the examples, run the model with random permitted
 // choices, and a generator of random (valid) scenarios.
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
@@ -11,9 +11,7 @@ import { materialize, runOp } from '../../model/machine.js';
 import { State } from '../../model/state.js';
 import { createOracle, type Oracle } from '../../model/oracle.js';
 import { ModelSession } from '../../model/target.js';
-import { SHARED_EXAMPLES } from '../shared.js';
-
-export const EXAMPLES_DIR = SHARED_EXAMPLES;
+import { EXAMPLES_DIR } from '../examples-dir.js';
 
 export function loadExamples(): { file: string; scenario: Scenario; expanded: ExpandedScenario }[] {
   return readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort().map((file) => {

@@ -8,14 +8,14 @@ import { expandScenario } from '../../spec/expand.js';
 import { runScenario } from '../../fuzz/runner.js';
 import { qemuTarget } from '../../targets/qemu/target.js';
 import { closeQemuPool } from '../../targets/qemu/pool.js';
-import { SHARED_EXAMPLES } from '../shared.js';
+import { EXAMPLES_DIR } from '../examples-dir.js';
 
 afterAll(() => closeQemuPool());
 
 const run = qemuTarget.unavailable() ? test.skip : test;
 const files = [
-  `${SHARED_EXAMPLES}/sgi-priority.json`,
-  `${SHARED_EXAMPLES}/its-int-basic.json`,
+  `${EXAMPLES_DIR}/sgi-priority.json`,
+  `${EXAMPLES_DIR}/its-int-basic.json`,
   ...['its-int-ack', 'sgi-broadcast', 'typer', 'creation-state', 'wfi-wake-latched'].map((n) => path.join(__dirname, 'scenarios', `${n}.json`)),
 ];
 

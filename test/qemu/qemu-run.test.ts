@@ -1,4 +1,4 @@
-// Runs real QEMU (a boot takes about 0.1 s): the guest-only shared examples and hand-written
+// Runs real QEMU (a boot takes about 0.1 s): the guest-only examples and hand-written
 // scenarios must give the results their `expect` fields (taken from the architecture documents,
 // cited in each scenario's description) say.
 import { readFileSync } from 'node:fs';
@@ -10,14 +10,14 @@ import type { ExpandedScenario } from '../../spec/scenario.js';
 import { qemuTarget, findQemu, AGENT_ELF } from '../../targets/qemu/target.js';
 import { runOnQemu } from '../../targets/qemu/runner.js';
 import { closeQemuPool, liveInstances } from '../../targets/qemu/pool.js';
-import { SHARED_EXAMPLES } from '../shared.js';
+import { EXAMPLES_DIR } from '../examples-dir.js';
 import { bootCommandQueue } from '../../spec/layout.js';
 import { toHex } from '../../spec/hex.js';
 
 // jest does not run exit hooks: stop the reused QEMUs explicitly
 afterAll(() => closeQemuPool());
 
-const EXAMPLES = SHARED_EXAMPLES;
+const EXAMPLES = EXAMPLES_DIR;
 const unavailable = qemuTarget.unavailable();
 const run = unavailable ? test.skip : test;
 if (unavailable) console.warn(`test/qemu/qemu-run: skipped, ${unavailable}`);
@@ -35,15 +35,15 @@ async function runAndCheck(file: string) {
   return { s, t };
 }
 
-run('shared example sgi-priority passes', async () => {
+run('example sgi-priority passes', async () => {
   await runAndCheck(path.join(EXAMPLES, 'sgi-priority.json'));
 });
 
-run('shared example its-int-basic passes', async () => {
+run('example its-int-basic passes', async () => {
   await runAndCheck(path.join(EXAMPLES, 'its-int-basic.json'));
 });
 
-run('shared examples with host ops are unsupported, naming the first host op', async () => {
+run('examples with host ops are unsupported, naming the first host op', async () => {
   for (const name of ['irq-line-level', 'its-migrate', 'gicv4-forwarded']) {
     const s = load(path.join(EXAMPLES, `${name}.json`));
     const t = await qemuTarget.runWhole(s);

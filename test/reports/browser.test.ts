@@ -123,7 +123,7 @@ test('screenshot', async () => {
 });
 
 // The same checks on a real report: `gicdiff conformance` on the reference model and the KVM
-// implementation (the shared examples, to stay fast), read back from its own JSON.
+// implementation (the examples, to stay fast), read back from its own JSON.
 describe('a real conformance report', () => {
   let real: Page;
   let json: { coverage: { rule: string; component: string }[]; results: unknown[] };
@@ -135,7 +135,7 @@ describe('a real conformance report', () => {
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write; // the CLI's progress lines
     try {
-      await cli(['conformance', '--target', 'model', '--target', 'kvm', '--suite', '../shared/examples', '--html', html, '--json', jsonFile]);
+      await cli(['conformance', '--target', 'model', '--target', 'kvm', '--suite', 'examples', '--html', html, '--json', jsonFile]);
     } finally {
       process.stdout.write = write;
     }

@@ -1,5 +1,5 @@
 // `gicdiff conformance` through the real CLI, the real runner, the reference model and the KVM
-// implementation: the shared examples on the model (the oracle's own target must pass them), and
+// implementation: the examples on the model (the oracle's own target must pass them), and
 // a scenario whose expect contradicts DESIGN.md 3 (boot sets ICC_PMR_EL1 to 0xf0) on both.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,9 @@ const output = captureOutput();
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (n) => ['testsuite', 'testcase'].includes(n) });
 
-test('the shared examples pass on the model: exit 0, reports written', async () => {
+test('the examples pass on the model: exit 0, reports written', async () => {
   const f = (n: string) => path.join(root, 'ex', n);
-  const code = await cli(['conformance', '--target', 'model', '--suite', '../shared/examples', '--quiet',
+  const code = await cli(['conformance', '--target', 'model', '--suite', 'examples', '--quiet',
     '--junit', f('junit.xml'), '--md', f('summary.md'), '--html', f('index.html'), '--json', f('report.json')]);
   expect(output.err.join('')).toBe('');
   expect(code).toBe(0);

@@ -1,5 +1,5 @@
 // The conformance runner end to end with the real lockstep loop (fuzz/lockstep.ts), the real
-// signatures (fuzz/signature.ts) and expectations matcher, on the shared example scenarios, with
+// signatures (fuzz/signature.ts) and expectations matcher, on the example scenarios, with
 // small fake targets and a fake oracle whose verdicts are fixed here.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import type { Target } from '../../spec/target.js';
 import type { Divergence } from '../../spec/verdict.js';
 import { ValidationError } from '../../spec/validate.js';
 
-const EXAMPLES = '../shared/examples';
+const EXAMPLES = 'examples';
 
 /** What a target returns when the scenario says nothing: the DESIGN.md 3 result shape of each op. */
 function defaultResult(op: PrimitiveOp): OpResult {
@@ -76,11 +76,11 @@ const KVM_LIKE: Expectations = {
 const NONE = (target: string): Expectations => ({ format: 'gicdiff/expectations@1', target, entries: [] });
 
 describe('loadSuite', () => {
-  test('the shared examples, with ids relative to the repository root', () => {
+  test('the examples, with ids relative to the repository root', () => {
     const suite = loadSuite([EXAMPLES]);
     expect(suite.map((s) => s.meta.id)).toEqual([
-      '../shared/examples/gicv4-forwarded.json', '../shared/examples/irq-line-level.json', '../shared/examples/its-int-basic.json',
-      '../shared/examples/its-migrate.json', '../shared/examples/sgi-priority.json',
+      'examples/gicv4-forwarded.json', 'examples/irq-line-level.json', 'examples/its-int-basic.json',
+      'examples/its-migrate.json', 'examples/sgi-priority.json',
     ]);
     expect(suite.every((s) => s.meta.component === 'examples')).toBe(true);
     expect(suite.every((s) => s.expanded.ops.every((op) => (op as { op: string }).op !== 'boot'))).toBe(true);
@@ -108,7 +108,7 @@ describe('loadSuite', () => {
 
 describe('runConformance', () => {
   const suite = loadSuite([EXAMPLES]);
-  const sgi = '../shared/examples/sgi-priority.json';
+  const sgi = 'examples/sgi-priority.json';
 
   test('a target that does what every scenario expects passes everything', async () => {
     const results = await runConformance([fakeTarget('exact', expected)], suite, { run, problemOf, expectations: NONE });

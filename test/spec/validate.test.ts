@@ -3,8 +3,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadScenarioFile, ValidationError } from '../../spec/validate.js';
+import { EXAMPLES_DIR as EXAMPLES } from '../examples-dir.js';
 
-const EXAMPLES = path.resolve(__dirname, '../../../shared/examples');
 const BROKEN = path.resolve(__dirname, '../fixtures/broken');
 
 describe('scenario validation', () => {
