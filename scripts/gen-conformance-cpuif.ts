@@ -1,5 +1,5 @@
-// Directed scenarios for the CPU interface (gic-arch.md 3). Priorities are multiples of 0x10 and
-// distinct at 4 bits, so every expectation holds for any implemented priority width (U2); where a
+// Directed scenarios for the CPU interface (IHI 0069 chapter 4 and the ICC_* registers). Priorities are multiples of 0x10 and
+// distinct at 4 bits, so every expectation holds for any implemented priority width (choice.u2.priority-bits); where a
 // value depends on the width (PMR, BPR minimums, ICC_CTLR_EL1, APR bit positions) every permitted
 // value is listed.
 import {
@@ -8,14 +8,14 @@ import {
 } from './gen-conformance-lib.js';
 
 const C2 = { vcpus: 2, spis: 32, its: 0 };
-/** With P preemption bits (4..7, gic-arch.md 3.1): minimum BPR0 = 7 - P, minimum BPR1 = 8 - P. */
+/** With P preemption bits (4..7, IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1): minimum BPR0 = 7 - P, minimum BPR1 = 8 - P. */
 const BPR0_MINS = [3, 2, 1, 0].map(h);
 const BPR1_MINS = [4, 3, 2, 1].map(h);
-/** PMR written 0xff reads back the implemented bits only (4..8 bits, U2). */
+/** PMR written 0xff reads back the implemented bits only (4..8 bits, choice.u2.priority-bits). */
 const PMR_FF = [0xf0, 0xf8, 0xfc, 0xfe, 0xff].map(h);
 
 /**
- * Every ICC_CTLR_EL1 value a guest may read with CBPR = cbpr and EOImode = eoimode (gic-arch.md 3.7):
+ * Every ICC_CTLR_EL1 value a guest may read with CBPR = cbpr and EOImode = eoimode (IHI 0069 ICC_CTLR_EL1):
  * PRIbits [10:8] = bits - 1 for 4..8 bits; IDbits [13:11] 0 (16-bit) or 1 (24-bit); read-only
  * SEIS [14], A3V [15], RSS [18], ExtRange [19] and PMHE [6] either way.
  */
@@ -43,7 +43,7 @@ export const cpuifScenarios: Def[] = [
       sendSgi(0, 1, [0]), sendSgi(0, 2, [0]), sendSgi(0, 3, [0]),
       rpr(0, 0xff),
       iar(0, 2), rpr(0, 0x40),
-      // 0x80 and 0xa0 cannot preempt running priority 0x40 (gic-arch.md 3.3 rule 4)
+      // 0x80 and 0xa0 cannot preempt running priority 0x40 (IHI 0069 ICC_IAR1_EL1 rule 4)
       iar(0, SP), hppir(0, 1),
       eoi(0, 2), rpr(0, 0xff),
       iar(0, 1), eoi(0, 1), iar(0, 3), eoi(0, 3), iar(0, SP), rpr(0, 0xff)],
@@ -242,7 +242,7 @@ export const cpuifScenarios: Def[] = [
   },
   {
     component: 'cpuif', name: 'sgi1r-range-selector',
-    description: 'RS = 1 selects Aff0 16..31, where no vCPU exists (Aff0 <= 15); without range-selector support the write is ignored or treated as RS = 0 (U12).',
+    description: 'RS = 1 selects Aff0 16..31, where no vCPU exists (Aff0 <= 15); without range-selector support the write is ignored or treated as RS = 0 (choice.u12.sgi-rs-no-rss).',
     rules: ['choice.u12.sgi-rs-no-rss', 'cpuif.sgi1r.missing-target'],
     config: C2,
     ops: [boot(), quiesce([0, 1], 32), privSetup(0, 1, 0x80), swr(1, 'ICC_SGI1R_EL1', sgi1r(1, [0], { rs: 1 })),
@@ -250,7 +250,7 @@ export const cpuifScenarios: Def[] = [
   },
   {
     component: 'cpuif', name: 'sgi1r-group0-target',
-    description: 'An ICC_SGI1R_EL1 SGI whose target configures it as Group 0: delivered as Group 0 or dropped (U14); SGI0R reaches it.',
+    description: 'An ICC_SGI1R_EL1 SGI whose target configures it as Group 0: delivered as Group 0 or dropped (choice.u14.sgi1r-group0-target); SGI0R reaches it.',
     rules: ['choice.u14.sgi1r-group0-target', 'cpuif.sgi0r.group0'],
     config: C2,
     ops: [boot(), quiesce([1], 32), wr('GICD_CTLR', 0x13), wr('GICR_IGROUPR0', 0xffff_fffd, { cpu: 1, index: 1 }),
@@ -285,7 +285,7 @@ export const cpuifScenarios: Def[] = [
   },
   {
     component: 'cpuif', name: 'equal-priority-choice',
-    description: 'Two SGIs of equal priority: either may be acknowledged first (U4); the other stays the HPPI.',
+    description: 'Two SGIs of equal priority: either may be acknowledged first (choice.u4.equal-priority); the other stays the HPPI.',
     rules: ['choice.u4.equal-priority'],
     config: C2,
     ops: [boot(), quiesce([0], 32), privSetup(0, 1, 0x80), privSetup(0, 2, 0x80), sendSgi(0, 1, [0]), sendSgi(0, 2, [0]),
@@ -293,7 +293,7 @@ export const cpuifScenarios: Def[] = [
   },
   {
     component: 'cpuif', name: 'eoir-out-of-order',
-    description: 'EOI of the outer (0x80) SGI while the nested 0x40 SGI is still active is UNPREDICTABLE (U9): the write may be ignored, drop the highest active priority, and/or deactivate the written INTID.',
+    description: 'EOI of the outer (0x80) SGI while the nested 0x40 SGI is still active is UNPREDICTABLE (choice.u9.eoir-out-of-order): the write may be ignored, drop the highest active priority, and/or deactivate the written INTID.',
     rules: ['choice.u9.eoir-out-of-order'],
     config: C2,
     ops: [boot(), quiesce([0], 32), privSetup(0, 1, 0x80), privSetup(0, 2, 0x40), sendSgi(0, 1, [0]), iar(0, 1), sendSgi(0, 2, [0]), iar(0, 2),
@@ -309,7 +309,7 @@ export const cpuifScenarios: Def[] = [
   },
   {
     component: 'cpuif', name: 'dir-before-priority-drop',
-    description: 'With EOImode = 1, DIR of an active SGI before its priority drop is UNPREDICTABLE (U11): no effect or deactivation; DIR never changes the active priorities.',
+    description: 'With EOImode = 1, DIR of an active SGI before its priority drop is UNPREDICTABLE (choice.u11.dir-not-active): no effect or deactivation; DIR never changes the active priorities.',
     rules: ['choice.u11.dir-not-active', 'cpuif.dir.deactivate'],
     config: C2,
     ops: [boot({ eoiMode: 1 }), quiesce([0], 32), privSetup(0, 1, 0x80), sendSgi(0, 1, [0]), iar(0, 1), dir(0, 1),
@@ -317,7 +317,7 @@ export const cpuifScenarios: Def[] = [
   },
   {
     component: 'cpuif', name: 'apr-arbitrary-write',
-    description: 'Writing ICC_AP1R0_EL1 with a value never read from it is UNPREDICTABLE for the active priorities (U15); pending state outside that scope is unaffected.',
+    description: 'Writing ICC_AP1R0_EL1 with a value never read from it is UNPREDICTABLE for the active priorities (choice.u15.apr-arbitrary-write); pending state outside that scope is unaffected.',
     rules: ['choice.u15.apr-arbitrary-write'],
     config: C2,
     ops: [boot(), quiesce([0], 32), swr(0, 'ICC_AP1R0_EL1', 0x8000_0000), privSetup(0, 1, 0x80), sendSgi(0, 1, [0]), rd('GICR_ISPENDR0', 0x2), hppir(0, 1)],

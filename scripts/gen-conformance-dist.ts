@@ -1,4 +1,4 @@
-// Directed scenarios for the Distributor and the Redistributors (gic-arch.md 2, 4). Every scenario
+// Directed scenarios for the Distributor and the Redistributors (IHI 0069 chapter 4, interrupt lifecycle; GICD_* and GICR_* registers). Every scenario
 // first clears enables, pending and active state it reads back (quiesce), because the
 // architecture leaves most per-INTID reset values UNKNOWN.
 import {
@@ -13,8 +13,8 @@ const PRIO_FF = [0xf0, 0xf8, 0xfc, 0xfe, 0xff].map(h);
 /**
  * GICR_PROPBASER / GICR_PENDBASER values a guest may read after writing `pa | idbits` with the
  * boot macro's attributes: Physical_Address and IDbits as written (IDbits possibly clamped to the
- * Distributor's 14..16 bits, U21), Shareability [11:10], InnerCache [9:7] and OuterCache [58:56]
- * any value (implementations may fix or sanitise them, gic-arch.md 1.5), PTZ [62] reads 0.
+ * Distributor's 14..16 bits, choice.u21.idbits-clamp), Shareability [11:10], InnerCache [9:7] and OuterCache [58:56]
+ * any value (implementations may fix or sanitise them, IHI 0069 GICR_PROPBASER, GICR_PENDBASER), PTZ [62] reads 0.
  */
 function baserReadbacks(pa: number, idbitsChoices: number[]): string[] {
   const out: string[] = [];
@@ -33,7 +33,7 @@ function baserReadbacks(pa: number, idbitsChoices: number[]): string[] {
 const PIDR2_VALUES = [3, 4].flatMap((rev) => Array.from({ length: 8 }, (_, d) => h((rev << 4) | 8 | d)));
 
 /**
- * GICR_TYPER bits [31:0] a GICv3 guest may read for redistributor `i` with an ITS (gic-arch.md 4.2):
+ * GICR_TYPER bits [31:0] a GICv3 guest may read for redistributor `i` with an ITS (IHI 0069 GICR_* registers):
  * PLPIS [0] = 1, VLPIS/Dirty/RVPEID/VSGI = 0 (no GICv4 in a GICv3 VM), Last [4] only on the last,
  * Processor_Number [23:8] = i; DirectLPI [3], DPGS [5], MPAM [6], CommonLPIAff [25:24] and
  * PPInum [31:27] (0..2) implementation choices.
@@ -134,7 +134,7 @@ export const distScenarios: Def[] = [
   },
   {
     component: 'distributor', name: 'irouter-affinity',
-    description: 'An SPI is delivered only to the vCPU whose affinity GICD_IROUTER names (Aff0 = 2); with 20 vCPUs Aff1 = 1, Aff0 = 1 names vCPU 17. (Each SPI sits in its own GICD_ICFGR word so that configuring one never rewrites the other\'s configuration while enabled, U1.)',
+    description: 'An SPI is delivered only to the vCPU whose affinity GICD_IROUTER names (Aff0 = 2); with 20 vCPUs Aff1 = 1, Aff0 = 1 names vCPU 17. (Each SPI sits in its own GICD_ICFGR word so that configuring one never rewrites the other\'s configuration while enabled, choice.u1.icfgr-change.)',
     rules: ['dist.irouter.affinity'],
     config: { vcpus: 20, spis: 64, its: 0 },
     ops: [boot(), quiesce([0, 1, 2, 17], 64), spiSetup(48, { prio: 0x80, edge: true, target: 2 }), rd('GICD_IROUTER48', 0x2),
@@ -144,7 +144,7 @@ export const distScenarios: Def[] = [
   },
   {
     component: 'distributor', name: 'irouter-reroute-pending',
-    description: 'Rerouting a pending SPI: the old target may still acknowledge it while the change propagates (U6); it is acknowledged exactly once, by the old or the new target.',
+    description: 'Rerouting a pending SPI: the old target may still acknowledge it while the change propagates (choice.u6.state-change-race); it is acknowledged exactly once, by the old or the new target.',
     rules: ['choice.u6.state-change-race', 'dist.irouter.affinity'],
     config: { vcpus: 4, spis: 64, its: 0 },
     ops: [boot(), quiesce([1, 3], 64), spiSetup(49, { prio: 0x80, edge: true, target: 1 }), { op: 'vcpu.run', cpu: 1, pcpu: 1 },
@@ -152,7 +152,7 @@ export const distScenarios: Def[] = [
   },
   {
     component: 'distributor', name: 'irouter-no-pe',
-    description: 'An SPI routed to an affinity with no vCPU is not delivered; after rerouting to vCPU 1 it is (U5).',
+    description: 'An SPI routed to an affinity with no vCPU is not delivered; after rerouting to vCPU 1 it is (choice.u5.irouter-no-pe).',
     rules: ['choice.u5.irouter-no-pe'],
     config: D2,
     ops: [boot(), quiesce([0, 1], 64), spiSetup(51, { prio: 0x80, edge: true, route: 9n }), wr('GICD_ISPENDR1', bit(51)),
@@ -205,7 +205,7 @@ export const distScenarios: Def[] = [
   },
   {
     component: 'distributor', name: 'icfgr-change-pending',
-    description: 'Changing the Int_config of a pending (disabled) SPI leaves its pending state UNKNOWN (U1).',
+    description: 'Changing the Int_config of a pending (disabled) SPI leaves its pending state UNKNOWN (choice.u1.icfgr-change).',
     rules: ['choice.u1.icfgr-change'],
     config: D2,
     ops: [boot(), quiesce([0], 64), spiSetup(46, { prio: 0x80, edge: true, enable: false }), wr('GICD_ISPENDR1', bit(46)),
@@ -213,7 +213,7 @@ export const distScenarios: Def[] = [
   },
   {
     component: 'distributor', name: 'enable-grp0-ds1',
-    description: 'With one Security state GICD_CTLR.EnableGrp0 either gates Group 0 (architecture) or is RAZ/WI with Group 0 gated by EnableGrp1 (KVM) (U7).',
+    description: 'With one Security state GICD_CTLR.EnableGrp0 either gates Group 0 (architecture) or is RAZ/WI with Group 0 gated by EnableGrp1 (KVM) (choice.u7.enable-grp0).',
     rules: ['choice.u7.enable-grp0', 'cpuif.iar0.ack'],
     config: D2,
     ops: [boot(), quiesce([0], 64), wr('GICR_IGROUPR0', 0xffff_fff7), swr(0, 'ICC_IGRPEN0_EL1', 1), privSetup(0, 3, 0x40),
@@ -222,7 +222,7 @@ export const distScenarios: Def[] = [
   },
   {
     component: 'distributor', name: 'nassgireq-while-enabled',
-    description: 'Writing GICD_CTLR.nASSGIreq while the Distributor is enabled is ignored or takes effect (U8).',
+    description: 'Writing GICD_CTLR.nASSGIreq while the Distributor is enabled is ignored or takes effect (choice.u8.nassgireq-enabled).',
     rules: ['choice.u8.nassgireq-enabled'],
     config: D2,
     ops: [boot(), wr('GICD_CTLR', 0x112), rd('GICD_CTLR', [0x52, 0x152])],
@@ -330,7 +330,7 @@ export const distScenarios: Def[] = [
   },
   {
     component: 'redistributor', name: 'ppi-config',
-    description: 'PPI Int_config may or may not be programmable (U3): a PPI configured edge and pulsed with KVM_IRQ_LINE stays pending only if the configuration took.',
+    description: 'PPI Int_config may or may not be programmable (choice.u3.ppi-config): a PPI configured edge and pulsed with KVM_IRQ_LINE stays pending only if the configuration took.',
     rules: ['choice.u3.ppi-config', 'kvm.irq-line.ppi'],
     config: D2,
     ops: [boot(), quiesce([0], 32), wr('GICR_ICFGR1', 2 << 8), privSetup(0, 20, 0x80),
@@ -338,7 +338,7 @@ export const distScenarios: Def[] = [
   },
   {
     component: 'redistributor', name: 'ppi-irq-line',
-    description: 'KVM_IRQ_LINE on PPI 23 of vCPU 1 reaches only vCPU 1; once the line drops and the PPI is acknowledged it is not pending (whether it is edge or level, U3).',
+    description: 'KVM_IRQ_LINE on PPI 23 of vCPU 1 reaches only vCPU 1; once the line drops and the PPI is acknowledged it is not pending (whether it is edge or level, choice.u3.ppi-config).',
     rules: ['kvm.irq-line.ppi', 'redist.ipriorityr.banked'],
     config: D2,
     ops: [boot(), quiesce([0, 1], 32), privSetup(1, 23, 0x80), privSetup(0, 23, 0x80),

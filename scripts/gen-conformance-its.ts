@@ -1,8 +1,8 @@
 // Directed scenarios for LPIs, the ITS registers, the command queue, every ITS command and each
-// of its errors, and MSI translation (gic-arch.md 1, 5, 7 U16-U49).
+// of its errors, and MSI translation (IHI 0069 5.1 LPIs; chapter 5, LPIs and the ITS, choice.u16.* to choice.u49.*).
 //
 // How errors are checked without seeing error codes: an erroneous command has no effect (5.6) and
-// the ITS either ignores it or stalls (U26). So each error scenario puts the erroneous command
+// the ITS either ignores it or stalls (choice.u26.command-error-response). So each error scenario puts the erroneous command
 // first in its batch, reads GITS_CREADR with every permitted value (creadrAfterError), and then
 // observes "no effect" through MSIs (KVM_SIGNAL_MSI), which the ITS translates whether or not its
 // command queue is stalled (5.4: translation errors never stall; a stall only stops commands).
@@ -49,7 +49,7 @@ function errorScenario(c: ErrCase): Def {
   const before = PROLOGUE_CMDS + (c.setup?.length ?? 0);
   return {
     component: 'its', name: c.name,
-    description: `${c.what} The command has no effect; the ITS ignores it or stalls (U26), so GITS_CREADR reads CWRITER or the stalled position, and the checks hold either way.`,
+    description: `${c.what} The command has no effect; the ITS ignores it or stalls (choice.u26.command-error-response), so GITS_CREADR reads CWRITER or the stalled position, and the checks hold either way.`,
     rules: [c.rule, 'its.cmd.error.no-effect', 'choice.u26.command-error-response', 'its.msi.no-stall', ...(c.extraRules ?? [])],
     config: L2,
     ops: [prologue(c.setup ?? [], c.props ?? []), its(c.cmds),
@@ -174,14 +174,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'mapd-unmap-unmapped',
-    description: 'MAPD V = 0 of a device that was never mapped: no effect or a command error (U36); existing mappings are unaffected.',
+    description: 'MAPD V = 0 of a device that was never mapped: no effect or a command error (choice.u36.mapd-unmap-unmapped); existing mappings are unaffected.',
     rules: ['choice.u36.mapd-unmap-unmapped'],
     config: L2,
     ops: [prologue(), its([MAPD(5, 7, itt(4), false)]), rd('GITS_CREADR', [...creadrAfterError(PROLOGUE_CMDS, PROLOGUE_CMDS + 1)]), ...prologueMappingWorks()],
   },
   {
     component: 'its', name: 'mapd-unmap-with-ites',
-    description: 'MAPD V = 0 and then V = 1 with the same ITT while the device still has an ITE: UNPREDICTABLE for that ITE (U37); the event may or may not translate afterwards.',
+    description: 'MAPD V = 0 and then V = 1 with the same ITT while the device still has an ITE: UNPREDICTABLE for that ITE (choice.u37.mapd-with-ites); the event may or may not translate afterwards.',
     rules: ['choice.u37.mapd-with-ites'],
     config: L2,
     ops: [prologue(), its([MAPD(1, 7, itt(0), false), SYNC(0)]), msi(1, 0, 0), its([MAPD(1, 7, itt(0)), SYNC(0)]), msi(1, 0, [0, 1])],
@@ -203,21 +203,21 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'mapti-remap-event',
-    description: 'MAPTI of an EventID that already has an ITE is UNPREDICTABLE for that event (U38): the old mapping, the new one, or neither.',
+    description: 'MAPTI of an EventID that already has an ITE is UNPREDICTABLE for that event (choice.u38.mapti-remap-event): the old mapping, the new one, or neither.',
     rules: ['choice.u38.mapti-remap-event'],
     config: L2,
     ops: [prologue([], [lpiProp(8200, 0x80)]), its([MAPTI(1, 0, 8200, 0), INVALL(0), SYNC(0)]), msi(1, 0, [0, 1]), iar(0, [LPI0, 8200, SP])],
   },
   {
     component: 'its', name: 'intid-two-ites',
-    description: 'One pINTID mapped by two ITEs in collections on different vCPUs (U39): where it becomes pending is not fixed; at most one acknowledge per MSI and vCPU.',
+    description: 'One pINTID mapped by two ITEs in collections on different vCPUs (choice.u39.intid-two-ites): where it becomes pending is not fixed; at most one acknowledge per MSI and vCPU.',
     rules: ['choice.u39.intid-two-ites'],
     config: L2,
     ops: [prologue([MAPTI(1, 1, LPI0, 1), INVALL(1), SYNC(1)]), msi(1, 1, [0, 1]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
   },
   {
     component: 'its', name: 'mapc-remap-pending',
-    description: 'MAPC V = 1 moving a collection with a pending LPI to another vCPU: the pending state may stay at the old redistributor or move (U40); new MSIs go to the new target.',
+    description: 'MAPC V = 1 moving a collection with a pending LPI to another vCPU: the pending state may stay at the old redistributor or move (choice.u40.mapc-retarget-pending); new MSIs go to the new target.',
     rules: ['choice.u40.mapc-retarget-pending', 'its.cmd.mapc.map'],
     config: L2,
     ops: [prologue([MAPTI(1, 1, LPI0 + 1, 0), INV(1, 1), INT(1, 0)], [lpiProp(LPI0 + 1, 0x40)]), its([MAPC(0, 1), SYNC(1)]),
@@ -225,14 +225,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'mapc-unmap-in-use',
-    description: 'MAPC V = 0 of a collection that an ITE uses: MSIs for the event are dropped; after MAPC V = 1 of the same ICID the ITE works again or stays unusable (U41).',
+    description: 'MAPC V = 0 of a collection that an ITE uses: MSIs for the event are dropped; after MAPC V = 1 of the same ICID the ITE works again or stays unusable (choice.u41.mapc-unmap-in-use).',
     rules: ['choice.u41.mapc-unmap-in-use', 'its.cmd.mapc.unmap', 'its.msi.unmapped-collection-drop', 'kvm.msi.blocked'],
     config: L2,
     ops: [prologue(), its([MAPC(0, 0, false), SYNC(0)]), msi(1, 0, 0), iar(0, SP), its([MAPC(0, 0), INVALL(0), SYNC(0)]), msi(1, 0, [0, 1])],
   },
   {
     component: 'its', name: 'mapc-unmap-bad-rdbase',
-    description: 'MAPC V = 0 with an RDbase that names no redistributor: the collection is unmapped, or the command fails with PROCNUM_OOR and it stays mapped (U42).',
+    description: 'MAPC V = 0 with an RDbase that names no redistributor: the collection is unmapped, or the command fails with PROCNUM_OOR and it stays mapped (choice.u42.mapc-unmap-bad-rd).',
     rules: ['choice.u42.mapc-unmap-bad-rd'],
     config: L2,
     ops: [prologue(), its([MAPC(0, 7, false), SYNC(0)]), msi(1, 0, [0, 1])],
@@ -253,14 +253,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'movi-before-sync',
-    description: 'Before the SYNC that completes a MOVI of a pending LPI, either redistributor may hold it (U44); it is acknowledged at most once.',
+    description: 'Before the SYNC that completes a MOVI of a pending LPI, either redistributor may hold it (choice.u44.in-flight-until-sync); it is acknowledged at most once.',
     rules: ['choice.u44.in-flight-until-sync'],
     config: L2,
     ops: [prologue(pendingSetup), its([MOVI(1, 0, 1)]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
   },
   {
     component: 'its', name: 'movi-lpis-disabled-target',
-    description: 'MOVI of a pending LPI to a redistributor whose EnableLPIs = 0: the pending state is dropped, kept at the old redistributor, or moved (U43).',
+    description: 'MOVI of a pending LPI to a redistributor whose EnableLPIs = 0: the pending state is dropped, kept at the old redistributor, or moved (choice.u43.movi-lpis-off).',
     rules: ['choice.u43.movi-lpis-off'],
     config: L2,
     ops: [boot({ cpus: [0] }), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPC(1, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), INT(1, 0), MOVI(1, 0, 1), SYNC(0)]),
@@ -283,14 +283,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'discard-pending',
-    description: 'DISCARD of an event whose LPI is pending: its pending state is removed, or the LPI is still delivered once (U45).',
+    description: 'DISCARD of an event whose LPI is pending: its pending state is removed, or the LPI is still delivered once (choice.u45.discard-pending).',
     rules: ['choice.u45.discard-pending'],
     config: L2,
     ops: [prologue(pendingSetup), its([DISCARD(1, 0), SYNC(0)]), iar(0, [LPI0, SP])],
   },
   {
     component: 'its', name: 'unmapped-collection-commands',
-    description: 'CLEAR and INV on an ITE whose collection was never mapped: a command error or success (U46); nothing is delivered either way.',
+    description: 'CLEAR and INV on an ITE whose collection was never mapped: a command error or success (choice.u46.unmapped-collection-cmd); nothing is delivered either way.',
     rules: ['choice.u46.unmapped-collection-cmd'],
     config: L2,
     ops: [prologue([MAPTI(1, 5, LPI0 + 5, 9)], [lpiProp(LPI0 + 5, 0x80)]), its([CLEAR(1, 5), INV(1, 5), SYNC(0)]),
@@ -313,14 +313,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'movall-live-collection',
-    description: 'MOVALL from RD 0 to RD 1 while collection 0 still maps to RD 0: the pending LPI moves; later LPIs of the collection go to RD 0 (the CTE wins) or to RD 1 (U47).',
+    description: 'MOVALL from RD 0 to RD 1 while collection 0 still maps to RD 0: the pending LPI moves; later LPIs of the collection go to RD 0 (the CTE wins) or to RD 1 (choice.u47.movall-live-collections).',
     rules: ['choice.u47.movall-live-collections', 'its.cmd.movall.moves-pending'],
     config: L2,
     ops: [prologue(pendingSetup), its([MOVALL(0, 1), SYNC(1)]), iar(1, LPI0), eoi(1, LPI0), msi(1, 0, 1), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
   },
   {
     component: 'its', name: 'movall-then-movi',
-    description: 'MOVALL from RD 0 to RD 1 while collections 0 and 2 still map to RD 0, then MOVI of the pending LPI to collection 2 (RD 0): the LPI is taken once, at RD 1 (collection 0 still names RD 0, so MOVI moves nothing; or the collections were remapped to RD 1) or at RD 0 (MOVALL retargeted the LPI itself, so MOVI moves its pending state back: KVM) (U47).',
+    description: 'MOVALL from RD 0 to RD 1 while collections 0 and 2 still map to RD 0, then MOVI of the pending LPI to collection 2 (RD 0): the LPI is taken once, at RD 1 (collection 0 still names RD 0, so MOVI moves nothing; or the collections were remapped to RD 1) or at RD 0 (MOVALL retargeted the LPI itself, so MOVI moves its pending state back: KVM) (choice.u47.movall-live-collections).',
     rules: ['choice.u47.movall-live-collections', 'its.cmd.movall.moves-pending', 'its.cmd.movi.retarget'],
     config: L2,
     ops: [prologue(pendingSetup), its([MAPC(2, 0), MOVALL(0, 1), SYNC(1)]), its([MOVI(1, 0, 2), SYNC(0), SYNC(1)]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
@@ -336,7 +336,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'priority-truncation',
-    description: 'LPI priorities 0xa4 (8192) and 0xa0 (8193) differ only in bit 2: with 6 or more implemented priority bits 8193 is taken first; with 4 or 5 they are equal and either may be (U2, U4).',
+    description: 'LPI priorities 0xa4 (8192) and 0xa0 (8193) differ only in bit 2: with 6 or more implemented priority bits 8193 is taken first; with 4 or 5 they are equal and either may be (choice.u2.priority-bits, choice.u4.equal-priority).',
     rules: ['choice.u2.priority-bits', 'choice.u4.equal-priority', 'lpi.prop.byte'],
     config: L2,
     ops: [prologue([MAPTI(1, 1, LPI0 + 1, 0), INV(1, 1), INT(1, 0), INT(1, 1), SYNC(0)], [lpiProp(LPI0, 0xa4), lpiProp(LPI0 + 1, 0xa0)]),
@@ -360,7 +360,7 @@ export const itsScenarios: Def[] = [
       msi(1, 0, 1, { its: 1 }), iar(0, SP), iar(1, LPI0 + 1), eoi(1, LPI0 + 1), msi(1, 0, 1, { its: 0 }), iar(1, SP), iar(0, LPI0), eoi(0, LPI0)],
   },
   // A translation used once (which a KVM-like implementation caches) must not outlive the command
-  // that changes it (gic-arch.md 5.8: mapping commands keep the ITS's caches coherent themselves).
+  // that changes it (IHI 0069 5.1 LPI configuration caching; GICR_INVLPIR: mapping commands keep the ITS's caches coherent themselves).
   {
     component: 'its', name: 'used-translation-then-discard',
     description: 'After an MSI has been translated, DISCARD + SYNC of its event: the next MSI is dropped.',
@@ -384,7 +384,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'used-translation-then-mapd-unmap',
-    description: 'After an MSI has been translated, MAPD V = 0 of its device: the next MSI is dropped whatever became of the device\'s ITEs (U37 only concerns the ITEs).',
+    description: 'After an MSI has been translated, MAPD V = 0 of its device: the next MSI is dropped whatever became of the device\'s ITEs (choice.u37.mapd-with-ites only concerns the ITEs).',
     rules: ['its.cmd.mapd.unmap', 'its.msi.unmapped-device-drop', 'choice.u37.mapd-with-ites'],
     config: L2,
     ops: [prologue(), ...prologueMappingWorks(), its([MAPD(1, 7, itt(0), false), SYNC(0)]), msi(1, 0, 0), iar(0, SP)],
@@ -428,7 +428,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'config-cache',
-    description: 'A configuration byte changed without INV may or may not be seen (U16); after INV + SYNC only the new (disabled) configuration is used.',
+    description: 'A configuration byte changed without INV may or may not be seen (choice.u16.config-cache); after INV + SYNC only the new (disabled) configuration is used.',
     rules: ['choice.u16.config-cache', 'lpi.prop.inv-sync'],
     config: L2,
     ops: [prologue(), ...prologueMappingWorks(), lpiProp(LPI0, 0xa0, false), msi(1, 0, 1), iar(0, [LPI0, SP]),
@@ -436,7 +436,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'invlpir',
-    description: 'GICR_INVLPIR (present when GICR_CTLR.IR = 1) makes the redistributor re-read an LPI\'s configuration; without it the change may or may not be seen (U16). GICR_SYNCR then reads not busy.',
+    description: 'GICR_INVLPIR (present when GICR_CTLR.IR = 1) makes the redistributor re-read an LPI\'s configuration; without it the change may or may not be seen (choice.u16.config-cache). GICR_SYNCR then reads not busy.',
     rules: ['redist.invlpir', 'redist.syncr', 'choice.u16.config-cache'],
     config: L2,
     ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), iar(0, SP), lpiProp(LPI0, 0xa0),
@@ -444,7 +444,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'invallr',
-    description: 'GICR_INVALLR (present when GICR_CTLR.IR = 1) makes the redistributor re-read every LPI configuration; without it the change may or may not be seen (U16).',
+    description: 'GICR_INVALLR (present when GICR_CTLR.IR = 1) makes the redistributor re-read every LPI configuration; without it the change may or may not be seen (choice.u16.config-cache).',
     rules: ['redist.invallr', 'redist.syncr', 'choice.u16.config-cache'],
     config: L2,
     ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), iar(0, SP), lpiProp(LPI0, 0xa0),
@@ -513,7 +513,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'ptz-nonzero-table',
-    description: 'EnableLPIs with PENDBASER.PTZ = 1 over a pending table that is not zero is UNPREDICTABLE for that redistributor\'s pending state (U19).',
+    description: 'EnableLPIs with PENDBASER.PTZ = 1 over a pending table that is not zero is UNPREDICTABLE for that redistributor\'s pending state (choice.u19.ptz-nonzero).',
     rules: ['choice.u19.ptz-nonzero'],
     config: { vcpus: 1, spis: 32, its: 1 },
     ops: [boot({ lpis: false }), lpiProp(8195, 0x80), memWrite(bootPendBase(0) + (8195 >> 3), '08'),
@@ -523,7 +523,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'pending-table-write-in-use',
-    description: 'Writing a pending bit into a pending table while LPIs are enabled is UNPREDICTABLE (U20): an LPI mapped afterwards may or may not be pending.',
+    description: 'Writing a pending bit into a pending table while LPIs are enabled is UNPREDICTABLE (choice.u20.pending-table-access): an LPI mapped afterwards may or may not be pending.',
     rules: ['choice.u20.pending-table-access'],
     config: L2,
     ops: [prologue([], [lpiProp(LPI0 + 1, 0x80)]), memWrite(bootPendBase(0) + 0x400, '02'),
@@ -539,7 +539,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'idbits-wide',
-    description: 'GICR_PROPBASER.IDbits = 20, wider than the distributor\'s: the effective width is the smaller one (U21) and LPIs work as usual.',
+    description: 'GICR_PROPBASER.IDbits = 20, wider than the distributor\'s: the effective width is the smaller one (choice.u21.idbits-clamp) and LPIs work as usual.',
     rules: ['choice.u21.idbits-clamp', 'lpi.range'],
     config: L2,
     ops: [boot({ idBits: 20 }), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(0)]),
@@ -547,7 +547,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'propbaser-mismatch',
-    description: 'Redistributor 1 gets a different GICR_PROPBASER than redistributor 0 although they share the configuration table (U22): an LPI on vCPU 1 is configured from either table.',
+    description: 'Redistributor 1 gets a different GICR_PROPBASER than redistributor 0 although they share the configuration table (choice.u22.propbaser-mismatch): an LPI on vCPU 1 is configured from either table.',
     rules: ['choice.u22.propbaser-mismatch'],
     config: L2,
     ops: [boot({ cpus: [0] }), lpiProp(LPI0 + 1, 0x80),
@@ -558,14 +558,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'lpi', name: 'propbaser-write-lpis-on',
-    description: 'Writing GICR_PROPBASER while EnableLPIs = 1 is UNPREDICTABLE for that redistributor\'s LPIs (U17); it may be ignored or take effect.',
+    description: 'Writing GICR_PROPBASER while EnableLPIs = 1 is UNPREDICTABLE for that redistributor\'s LPIs (choice.u17.baser-write-lpis-on); it may be ignored or take effect.',
     rules: ['choice.u17.baser-write-lpis-on'],
     config: L2,
     ops: [prologue(), wr('GICR_PROPBASER', 0x4040_0000n | 15n), its([INV(1, 0), SYNC(0)]), msi(1, 0, [1, 0, EBUSY]), iar(0, [LPI0, SP])],
   },
   {
     component: 'lpi', name: 'setlpir-lpis-off',
-    description: 'GICR_SETLPIR on a redistributor with EnableLPIs = 0 has no effect (U25; with DirectLPI = 0 the register is not implemented at all): the LPI is not pending once LPIs are enabled there.',
+    description: 'GICR_SETLPIR on a redistributor with EnableLPIs = 0 has no effect (choice.u25.setlpir-no-effect; with DirectLPI = 0 the register is not implemented at all): the LPI is not pending once LPIs are enabled there.',
     rules: ['choice.u25.setlpir-no-effect'],
     config: L2,
     ops: [boot({ cpus: [0] }), lpiProp(LPI0 + 1, 0x80), wr('GICR_SETLPIR', LPI0 + 1, { cpu: 1, index: 1 }),
@@ -576,14 +576,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'redistributor', name: 'clear-enable-lpis',
-    description: 'Clearing GICR_CTLR.EnableLPIs may not be supported (U18, CES): it reads back cleared (CES = 1) or still set (CES = 0). An MSI to it is then dropped (-EBUSY) or delivered.',
+    description: 'Clearing GICR_CTLR.EnableLPIs may not be supported (choice.u18.clear-enable-lpis, CES): it reads back cleared (CES = 1) or still set (CES = 0). An MSI to it is then dropped (-EBUSY) or delivered.',
     rules: ['choice.u18.clear-enable-lpis', 'kvm.msi.lpis-disabled'],
     config: L2,
     ops: [prologue(), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6, 0x1, 0x5]), msi(1, 0, [EBUSY, 1])],
   },
   {
     component: 'redistributor', name: 'pending-across-enable-toggle',
-    description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table or lost (U24).',
+    description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table or lost (choice.u24.pending-across-toggle).',
     rules: ['choice.u24.pending-across-toggle'],
     config: L2,
     ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6, 0x1, 0x5]),
@@ -603,7 +603,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'disabled-queue-and-msi',
-    description: 'While GITS_CTLR.Enabled = 0 the ITS reads Quiescent, processes no command and drops MSIs (KVM_SIGNAL_MSI: -EBUSY); the queued commands run once it is enabled (U35).',
+    description: 'While GITS_CTLR.Enabled = 0 the ITS reads Quiescent, processes no command and drops MSIs (KVM_SIGNAL_MSI: -EBUSY); the queued commands run once it is enabled (choice.u35.disabled-commands).',
     rules: ['its.queue.disabled', 'choice.u35.disabled-commands', 'its.msi.disabled-drop', 'kvm.msi.its-disabled', 'its.reg.ctlr.enabled', 'its.reg.ctlr.quiescent'],
     config: L2,
     ops: [prologue([], prop1), wr('GITS_CTLR', 0), rd('GITS_CTLR', [0x8000_0000, 0x8000_0002]), msi(1, 0, EBUSY),
@@ -612,7 +612,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'quiescent-while-enabled',
-    description: 'GITS_CTLR.Quiescent is UNKNOWN while the ITS is enabled (U34).',
+    description: 'GITS_CTLR.Quiescent is UNKNOWN while the ITS is enabled (choice.u34.quiescent-enabled).',
     rules: ['choice.u34.quiescent-enabled', 'its.reg.ctlr.enabled'],
     config: L2,
     ops: [prologue(), rd('GITS_CTLR', [0x1, 0x8000_0001, 0x3, 0x8000_0003])],
@@ -627,14 +627,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'cwriter-out-of-range',
-    description: 'GITS_CWRITER.Offset at the queue size (64 KiB) is CONSTRAINED UNPREDICTABLE (U28): the write is ignored or taken; MSIs still translate.',
+    description: 'GITS_CWRITER.Offset at the queue size (64 KiB) is CONSTRAINED UNPREDICTABLE (choice.u28.cwriter-oor): the write is ignored or taken; MSIs still translate.',
     rules: ['choice.u28.cwriter-oor'],
     config: L2,
     ops: [prologue(), wr('GITS_CWRITER', 0x1_0000), rd('GITS_CWRITER', [h(PROLOGUE_CMDS * CMD_BYTES), h(0x1_0000)]), ...prologueMappingWorks()],
   },
   {
     component: 'its', name: 'cbaser-rewrite',
-    description: 'Writing GITS_CBASER while the ITS is disabled sets CREADR to 0; CWRITER is left alone or reset to 0 (U30). Address bits [15:12] are used or read as 0 (U29).',
+    description: 'Writing GITS_CBASER while the ITS is disabled sets CREADR to 0; CWRITER is left alone or reset to 0 (choice.u30.baser-write-enabled). Address bits [15:12] are used or read as 0 (choice.u29.cbaser-low-bits).',
     rules: ['its.reg.cbaser.creadr-reset', 'its.reg.cbaser.rw', 'choice.u30.baser-write-enabled', 'choice.u29.cbaser-low-bits'],
     config: L2,
     ops: [prologue(), wr('GITS_CTLR', 0), wr('GITS_CBASER', (1n << 63n) | 0x41f0_1000n | 1n), rd('GITS_CREADR', 0),
@@ -642,14 +642,14 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'cbaser-write-enabled',
-    description: 'Writing GITS_CBASER while the ITS is enabled is UNPREDICTABLE (U30); KVM ignores it. MSIs keep translating.',
+    description: 'Writing GITS_CBASER while the ITS is enabled is UNPREDICTABLE (choice.u30.baser-write-enabled); KVM ignores it. MSIs keep translating.',
     rules: ['choice.u30.baser-write-enabled'],
     config: L2,
     ops: [prologue(), wr('GITS_CBASER', (1n << 63n) | 0x41f0_0000n), ...prologueMappingWorks()],
   },
   {
     component: 'its', name: 'enable-without-collection-table',
-    description: 'Enabling the ITS with GITS_BASER1 (collection table) not Valid is UNPREDICTABLE (U31): the enable is refused or the ITS runs without usable tables. Toggling BASER Valid back keeps or loses the mappings (U32).',
+    description: 'Enabling the ITS with GITS_BASER1 (collection table) not Valid is UNPREDICTABLE (choice.u31.enable-without-tables): the enable is refused or the ITS runs without usable tables. Toggling BASER Valid back keeps or loses the mappings (choice.u32.baser-valid-toggle).',
     rules: ['choice.u31.enable-without-tables', 'choice.u32.baser-valid-toggle'],
     config: L2,
     ops: [prologue(), wr('GITS_CTLR', 0), wr('GITS_BASER1', 0x4088_0200n), wr('GITS_CTLR', 1),
@@ -658,7 +658,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'device-table-scribble',
-    description: 'Overwriting the device table entry of device 1 while the ITS may use it is UNPREDICTABLE for that entry (U33); device 2\'s mapping is outside the scope and keeps working.',
+    description: 'Overwriting the device table entry of device 1 while the ITS may use it is UNPREDICTABLE for that entry (choice.u33.table-memory-write); device 2\'s mapping is outside the scope and keeps working.',
     rules: ['choice.u33.table-memory-write'],
     config: L2,
     ops: [prologue([MAPD(2, 7, itt(2)), MAPTI(2, 0, LPI0 + 1, 1), INV(2, 0), SYNC(1)], prop1), memWrite(bootDeviceTable(0) + 8, 'ffffffffffffffff'),
@@ -666,7 +666,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'invall-scope',
-    description: 'INVALL of collection 0 may also re-read configuration of LPIs in other collections (U48) and a change not invalidated may be seen anyway (U16).',
+    description: 'INVALL of collection 0 may also re-read configuration of LPIs in other collections (choice.u48.invall-scope) and a change not invalidated may be seen anyway (choice.u16.config-cache).',
     rules: ['choice.u48.invall-scope', 'choice.u16.config-cache'],
     config: L2,
     ops: [prologue([MAPTI(1, 1, LPI0 + 1, 1), INV(1, 1), SYNC(1)], [lpiProp(LPI0 + 1, 0x80, false)]), lpiProp(LPI0 + 1, 0x80),
@@ -674,7 +674,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'baser-readback',
-    description: 'GITS_BASER0/1 read as two 32-bit halves: Valid, the table address and Size read back as the boot macro wrote them; Type is 1 (Devices) for BASER0 and 4 (Collections) for BASER1 (the suite\'s assumption, DESIGN.md 3); Entry_Size, Page_Size, Shareability and cacheability are implementation choices.',
+    description: 'GITS_BASER0/1 read as two 32-bit halves: Valid, the table address and Size read back as the boot macro wrote them; Type is 1 (Devices) for BASER0 and 4 (Collections) for BASER1 (the suite\'s assumption, docs/scenario-format.md); Entry_Size, Page_Size, Shareability and cacheability are implementation choices.',
     rules: ['its.reg.baser.type', 'its.reg.baser.rw'],
     config: L2,
     ops: [boot(),
@@ -710,7 +710,7 @@ function itsInit(): Op[] {
   ];
 }
 
-/** GITS_BASER<n>[31:0] (gic-arch.md 5.1): PA[31:12] and Size as written; Shareability [11:10]
+/** GITS_BASER<n>[31:0] (IHI 0069 GITS_* registers): PA[31:12] and Size as written; Shareability [11:10]
  *  and Page_Size [9:8] (4/16/64 KiB) implementation choices. */
 function baserLow(pa: number, size: number): string[] {
   const out: string[] = [];

@@ -1,4 +1,4 @@
-// Directed scenarios for KVM's documented userspace ABI (kvm-vgic.md 1.8, 1.9, 1.12, 1.13;
+// Directed scenarios for KVM's documented userspace ABI (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI; vgic-its.c its_registers[]; vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables; Documentation/virt/kvm/devices/arm-vgic-its.rst;
 // Documentation/virt/kvm/api.rst, devices/arm-vgic-v3.rst, devices/arm-vgic-its.rst): KVM_IRQ_LINE,
 // GSI routing, irqfd and resamplefd, KVM_SIGNAL_MSI, device attributes, the ITS table save/restore
 // ABI revision 0 and its errors, SAVE_PENDING_TABLES and migration.
@@ -16,7 +16,7 @@ const K1 = { vcpus: 2, spis: 64, its: 0 };
 const L2 = { vcpus: 2, spis: 32, its: 1 };
 const LPI0 = 8192;
 
-// ---- ITS table ABI revision 0 entry layouts (kvm-vgic.md 1.13; arm-vgic-its.rst), 8 bytes LE each
+// ---- ITS table ABI revision 0 entry layouts (Documentation/virt/kvm/devices/arm-vgic-its.rst), 8 bytes LE each
 /** DTE: V [63], next DeviceID delta [62:49] (0 = last), ITT_addr[51:8] in [48:5], Size = EventID bits - 1 [4:0]. */
 const dte = (next: number, ittAddr: number, size: number): bigint =>
   (1n << 63n) | (BigInt(next) << 49n) | ((BigInt(ittAddr) >> 8n) << 5n) | BigInt(size);
@@ -59,7 +59,7 @@ function restoreSequence(expectRestore: number): Op[] {
   if (expectRestore === 0) ops.push(attr('its', 'ITS_REGS', ITS_REGS('GITS_CTLR'), 'set', ok, 1n, 0));
   return ops;
 }
-/** KVM_SET_GSI_ROUTING GSI 3 -> irqchip pin 10 (SPI 42), then KVM_IRQFD on GSI 3 (kvm-vgic.md 1.8). */
+/** KVM_SET_GSI_ROUTING GSI 3 -> irqchip pin 10 (SPI 42), then KVM_IRQFD on GSI 3 (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI). */
 function spi42Irqfd(resample: boolean): Op[] {
   return [
     { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
@@ -185,7 +185,7 @@ export const kvmScenarios: Def[] = [
   },
   {
     component: 'kvm-abi', name: 'attr-addr',
-    description: 'KVM_DEV_ARM_VGIC_GRP_ADDR reads the frame bases the VM was created with (DESIGN.md 3 map); setting one again after initialisation is -EEXIST.',
+    description: 'KVM_DEV_ARM_VGIC_GRP_ADDR reads the frame bases the VM was created with (docs/scenario-format.md map); setting one again after initialisation is -EEXIST.',
     rules: ['kvm.attr.addr'],
     config: L2,
     ops: [boot(), attr('vgic', 'ADDR', 'DIST', 'get', { errno: 0, value: h(GICD_BASE) }), attr('vgic', 'ADDR', 'REDIST', 'get', { errno: 0, value: h(GICR_BASE) }),
@@ -302,7 +302,7 @@ export const kvmScenarios: Def[] = [
   },
   {
     component: 'save-restore', name: 'its-unmap-then-save',
-    description: 'MAPD V = 0 after a save: the ITS may clear the device\'s table entry or leave it (its table memory, U33); a second save and a restore then bring back the other device, and the unmapped one only if its entry was left.',
+    description: 'MAPD V = 0 after a save: the ITS may clear the device\'s table entry or leave it (its table memory, choice.u33.unmap-clears-entry); a second save and a restore then bring back the other device, and the unmapped one only if its entry was left.',
     rules: ['choice.u33.unmap-clears-entry', 'kvm.its-abi.save', 'kvm.its-abi.restore'],
     config: L2,
     ops: [saveSetup(), SAVE, its([MAPD(1, 7, itt(0), false), SYNC(1)]), SAVE, restoreSequence(0),

@@ -1,6 +1,6 @@
 // Building blocks of the directed conformance suite (spec/conformance/**). Each helper emits the
 // primitive ops a guest or its VMM performs; expected values are written by the scenario authors
-// from the architecture (gic-arch.md) and the documented KVM ABI (kvm-vgic.md), never computed by
+// from the architecture (Arm IHI 0069) and the documented KVM ABI (docs/kvm-abi.md), never computed by
 // running a target. Addresses and register offsets come from spec/layout.ts and spec/data/registers.
 import type { ItsCommand, Op, OpResult, Scenario, Config, BootOp } from '../spec/scenario.js';
 export type { Op };
@@ -31,7 +31,7 @@ export function ex(v: OpResult | OpResult[] | undefined): Expect | undefined {
 }
 
 export const INTID_SPURIOUS = 1023;
-/** Spurious INTID as a result (gic-arch.md 3.10). */
+/** Spurious INTID as a result (IHI 0069 2.2 INTIDs, special INTID 1023). */
 export const SPURIOUS = h(INTID_SPURIOUS);
 
 // ---------------------------------------------------------------- guest MMIO
@@ -39,7 +39,7 @@ type Frame = 'gicd' | 'gicr' | 'gicr-sgi' | 'gits';
 function frameOf(name: string): Frame {
   if (name.startsWith('GICD_')) return 'gicd';
   if (name.startsWith('GITS_')) return 'gits';
-  // GICR_* registers of the SGI_base frame (gic-arch.md 4.2)
+  // GICR_* registers of the SGI_base frame (IHI 0069 GICR_* registers)
   if (/^GICR_(IGROUPR0|ISENABLER0|ICENABLER0|ISPENDR0|ICPENDR0|ISACTIVER0|ICACTIVER0|IPRIORITYR\d+|ICFGR0|ICFGR1|IGRPMODR0|NSACR)$/.test(name)) return 'gicr-sgi';
   return 'gicr';
 }
@@ -96,7 +96,7 @@ export function hppir(cpu: number, intid: number | number[]): Op {
   return srd(cpu, 'ICC_HPPIR1_EL1', Array.isArray(intid) ? intid.map(h) : intid);
 }
 export function rpr(cpu: number, p: number | number[]): Op { return srd(cpu, 'ICC_RPR_EL1', Array.isArray(p) ? p.map(h) : p); }
-/** ICC_SGI1R_EL1 value (gic-arch.md 3.9): INTID [27:24], Aff1 [23:16], TargetList [15:0], IRM [40], RS [47:44]. */
+/** ICC_SGI1R_EL1 value (IHI 0069 ICC_SGI1R_EL1): INTID [27:24], Aff1 [23:16], TargetList [15:0], IRM [40], RS [47:44]. */
 export function sgi1r(intid: number, targets: number[], o: { aff1?: number; irm?: boolean; rs?: number } = {}): bigint {
   let list = 0;
   for (const t of targets) list |= 1 << t;
@@ -110,7 +110,7 @@ export function wfi(cpu: number, e: 'woken' | 'asleep'): Op { return { op: 'wfi'
 
 // ---------------------------------------------------------------- interrupt set-up
 /** Make every SGI/PPI of the vCPUs and every SPI disabled, inactive and not pending, so that
- *  register reads have exact expected values whatever the reset state was (gic-arch.md 4.1: most
+ *  register reads have exact expected values whatever the reset state was (IHI 0069 GICD_* registers: most
  *  per-INTID reset values are UNKNOWN). */
 export function quiesce(cpus: number[], spis: number): Op[] {
   const ops: Op[] = [];
@@ -166,7 +166,7 @@ export function memWrite(addr: Val, bytes: string): Op { return { op: 'mem.write
 export function memRead(addr: Val, len: number, e?: string): Op {
   return withExpect({ op: 'mem.read', addr: h(addr), len } as Op, e === undefined ? undefined : { expect: e });
 }
-/** Configuration byte of an LPI (gic-arch.md 1.3): priority [7:2], bit 1 RES1 (written 1), Enable [0]. */
+/** Configuration byte of an LPI (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER): priority [7:2], bit 1 RES1 (written 1), Enable [0]. */
 export function lpiProp(intid: number, priority: number, enabled = true): Op {
   const byte = (priority & 0xfc) | 0x2 | (enabled ? 1 : 0);
   return memWrite(BOOT_PROPBASE + intid - 8192, byte.toString(16).padStart(2, '0'));
@@ -179,7 +179,7 @@ export function le64(v: bigint): string {
 }
 export { bootPendBase, BOOT_PROPBASE, FREE_RAM };
 /** ITT of device slot k: 1 MiB apart from FREE_RAM, room for 16 EventID bits of 16-byte entries
- *  (GITS_TYPER.ITT_entry_size is at most 16 bytes; ITTs are 256-byte aligned, gic-arch.md 5.1, 5.3). */
+ *  (GITS_TYPER.ITT_entry_size is at most 16 bytes; ITTs are 256-byte aligned, IHI 0069 GITS_* registers; 5.3 ITS command encodings). */
 export const itt = (k: number): number => FREE_RAM + k * 0x10_0000;
 
 export function its(cmds: ItsCommand[], o: { its?: number; cpu?: number } = {}): Op {
@@ -204,12 +204,12 @@ export const SYNC = (target: number): ItsCommand => ({ cmd: 'SYNC', target });
 export const MOVALL = (from: number, to: number): ItsCommand => ({ cmd: 'MOVALL', from, to });
 export const RAW = (words: bigint[]): ItsCommand => ({ cmd: 'raw', words: words.map(h) } as ItsCommand);
 
-/** A command is 32 bytes (gic-arch.md 5.2); GITS_CWRITER/CREADR hold byte offsets. */
+/** A command is 32 bytes (IHI 0069 5.2 the ITS command queue; GITS_CWRITER, GITS_CREADR); GITS_CWRITER/CREADR hold byte offsets. */
 export const CMD_BYTES = 32;
 /**
  * GITS_CREADR after a batch whose command number `failing` (counted from queue offset 0) is
  * erroneous and `total` commands were queued: ignore-and-continue reaches CWRITER; a stall sets
- * Stalled (bit 0) with Offset at, or just after, the failing command (gic-arch.md 5.2, 5.6, U26).
+ * Stalled (bit 0) with Offset at, or just after, the failing command (IHI 0069 5.2 the ITS command queue; GITS_CWRITER, GITS_CREADR; 5.3 command errors; GITS_CREADR.Stalled, choice.u26.command-error-response).
  */
 export function creadrAfterError(failing: number, total: number): string[] {
   return [h(total * CMD_BYTES), h(failing * CMD_BYTES + 1), h((failing + 1) * CMD_BYTES + 1)];

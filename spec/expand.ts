@@ -1,4 +1,4 @@
-// Macro expansion (DESIGN.md section 3): `boot` becomes the primitive MMIO and system-register
+// Macro expansion (docs/scenario-format.md): `boot` becomes the primitive MMIO and system-register
 // writes a guest's GIC driver makes, in the documented order. Targets and the oracle only ever
 // see primitive ops; the trace shows the expansion.
 import type { BootOp, Op, PrimitiveOp, ResolvedConfig, Scenario, ExpandedScenario } from './scenario.js';
@@ -9,7 +9,7 @@ import {
   bootCollectionTable, bootCommandQueue, bootDeviceTable, bootPendBase,
 } from './layout.js';
 
-// Register offsets and bits used by the boot sequence (gic-arch.md 4.1, 4.2, 5.1).
+// Register offsets and bits used by the boot sequence (IHI 0069 GICD_* registers; GICR_* registers; GITS_* registers).
 const GICD_CTLR = 0x0;
 const GICD_CTLR_ENABLE_GRP1 = 1 << 1;
 const GICD_CTLR_ARE = 1 << 4;
@@ -25,7 +25,7 @@ const GITS_CBASER = 0x80;
 const GITS_CWRITER = 0x88;
 const GITS_BASER0 = 0x100;
 
-// Cacheability and shareability a Linux guest programs (L:irq-gic-v3-its.c): inner-shareable,
+// Cacheability and shareability a Linux guest programs (Linux irq-gic-v3-its.c): inner-shareable,
 // read/write-allocate write-back.
 const TABLE_INNER_RAWAWB = 7n << 59n; // GITS_BASER / GITS_CBASER InnerCache [61:59]
 const TABLE_INNER_SHAREABLE = 1n << 10n; // Shareability [11:10]

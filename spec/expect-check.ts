@@ -1,4 +1,4 @@
-// Comparing op results (DESIGN.md section 3): hex values compare by value ("0x02000" equals
+// Comparing op results (docs/scenario-format.md): hex values compare by value ("0x02000" equals
 // "0x2000"), byte strings case-insensitively, objects field by field.
 import type { OpResult } from './scenario.js';
 

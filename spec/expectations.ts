@@ -1,5 +1,5 @@
-// Known divergences (DESIGN.md 1, 4): spec/expectations/<target>.json lists divergences a target
-// has on purpose (KVM's deliberate choices, kvm-vgic.md 1.15), each with a reason and a source.
+// Known divergences (README.md; docs/oracle.md): spec/expectations/<target>.json lists divergences a target
+// has on purpose (KVM's deliberate choices, impl/DIVERGENCES.md), each with a reason and a source.
 // A finding whose signature matches an entry is "known"; anything else is "new".
 // Signature = <target>:<op>[ <detail>]:<mismatch>:<rule>, built by fuzz/signature.ts.
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Value conventions of the scenario format (DESIGN.md section 3): register values and addresses
+// Value conventions of the scenario format (docs/scenario-format.md): register values and addresses
 // are "0x..." strings, byte strings are plain hex. Results are compared in canonical form
 // (lowercase, no leading zeros, "0x0" for zero) so "0x02000" and "0x2000" are the same value.
 

@@ -1,14 +1,14 @@
-// The single implementation of the `its.cmd` op (DESIGN.md 3): what a guest driver does to queue
+// The single implementation of the `its.cmd` op (docs/scenario-format.md): what a guest driver does to queue
 // commands. Every in-process target and the model call this, so all of them issue exactly the
 // same guest accesses:
 //   1. 64-bit read of GITS_CBASER: queue base = Physical_Address (bits [51:12] in place),
-//      queue size = (Size + 1) * 4 KiB (gic-arch.md 5.1, 5.2);
+//      queue size = (Size + 1) * 4 KiB (IHI 0069 GITS_CBASER);
 //   2. 64-bit read of GITS_CWRITER: write offset = Offset (bits [19:5] in place);
 //   3. each command's 32 bytes written at base + offset, offset = (offset + 32) mod size
 //      (contiguous commands go out in one memWrite; the queue wraps at its end);
 //   4. one 64-bit write of the new offset to GITS_CWRITER (Retry = 0).
 // A CWRITER offset at or beyond the queue end (only an implementation that accepted such a value
-// can return one, U28) is taken modulo the queue size, as a driver keeping its own pointer would.
+// can return one, choice.u28.cwriter-oor) is taken modulo the queue size, as a driver keeping its own pointer would.
 // The harness does not look at CBASER.Valid or GITS_CTLR: whether the ITS consumes the commands is
 // the target's business.
 import type { ItsCmdOp } from './scenario.js';
@@ -29,7 +29,7 @@ const CBASER_OFFSET = registerOffset(CBASER);
 const CWRITER_OFFSET = registerOffset(CWRITER);
 const CBASER_PA_MASK = fieldMask(CBASER, 'Physical_Address');
 const CWRITER_OFFSET_MASK = fieldMask(CWRITER, 'Offset');
-/** CBASER.Size counts 4 KiB pages minus one (gic-arch.md 5.1). */
+/** CBASER.Size counts 4 KiB pages minus one (IHI 0069 GITS_* registers). */
 const QUEUE_PAGE = 4096;
 
 /** Where the queue is and where the next command goes, as the guest reads them. */

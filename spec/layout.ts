@@ -1,4 +1,4 @@
-// The guest physical map and boot-time table addresses of DESIGN.md section 3 (the QEMU `virt`
+// The guest physical map and boot-time table addresses of docs/scenario-format.md (the QEMU `virt`
 // layout where it has one). Every target and the boot macro use these; nothing else hard-codes them.
 
 export const RAM_BASE = 0x4000_0000;
@@ -24,7 +24,7 @@ export function itsTranslater(n: number): number {
   return itsBase(n) + GITS_TRANSLATER_OFFSET;
 }
 
-// Tables the boot macro programs (DESIGN.md section 3, `boot`).
+// Tables the boot macro programs (docs/scenario-format.md, `boot`).
 export const BOOT_PROPBASE = 0x4010_0000;
 export const BOOT_PENDBASE = 0x4020_0000;
 export const BOOT_PENDBASE_STRIDE = 0x1_0000;
@@ -41,7 +41,7 @@ export const BOOT_COMMAND_QUEUE_SIZE = 64 * 1024;
 /** Guest RAM from here up is free for the scenario (ITTs, its own tables). */
 export const FREE_RAM = 0x4100_0000;
 
-/** KVM's vCPU MPIDR affinity (kvm-vgic.md; K:sys_regs.c reset_mpidr): Aff0 = i & 15, Aff1 = (i >> 4) & 255. */
+/** KVM's vCPU MPIDR affinity (docs/kvm-abi.md; sys_regs.c reset_mpidr): Aff0 = i & 15, Aff1 = (i >> 4) & 255. */
 export function vcpuAffinity(i: number): { aff0: number; aff1: number; aff2: number; aff3: number } {
   return { aff0: i & 15, aff1: (i >> 4) & 255, aff2: (i >> 12) & 255, aff3: 0 };
 }

@@ -1,4 +1,4 @@
-// The Target interface (DESIGN.md section 2): anything that runs a scenario and returns a trace.
+// The Target interface (README.md): anything that runs a scenario and returns a trace.
 // In-process targets are stepped op by op (so the fuzzer can run them in lockstep with the
 // oracle); external ones (QEMU, real KVM) run a whole expanded scenario. Targets register
 // themselves here; model/ and impl/ may both import spec/, never each other.
@@ -6,7 +6,7 @@ import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from './
 
 /** One VM on an in-process target. */
 export interface TargetSession {
-  /** Run one primitive op to quiescence (DESIGN.md section 3) and return its result. */
+  /** Run one primitive op to quiescence (docs/scenario-format.md) and return its result. */
   step(op: PrimitiveOp): OpResult;
   /** Counters kept outside the results (e.g. vLPIs delivered directly, doorbells, fallbacks). */
   counters?(): Record<string, number>;
@@ -25,7 +25,7 @@ export interface Target {
   readonly kind: 'in-process' | 'external';
   /** Whether this target can express an op; unsupported ops make a scenario unsupported on it. */
   supports(op: PrimitiveOp, config: ResolvedConfig): boolean;
-  /** In-process targets: create a VM as the scenario's config says (boot state of DESIGN.md 3). */
+  /** In-process targets: create a VM as the scenario's config says (boot state of docs/scenario-format.md). */
   open?(config: ResolvedConfig): TargetSession;
   /** External targets: run a whole expanded scenario. */
   runWhole?(scenario: ExpandedScenario, options?: WholeRunOptions): Promise<Trace>;

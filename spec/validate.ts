@@ -1,4 +1,4 @@
-// Validation of every file the tool reads (DESIGN.md section 8): JSON Schema first, then the
+// Validation of every file the tool reads (docs/scenario-format.md): JSON Schema first, then the
 // checks a schema cannot express (vCPU and ITS indexes against the config, the two forms of
 // KVM_IRQ_LINE). Errors name the file, the JSON path and what is wrong; the CLI exits 2 on them.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -16,7 +16,7 @@ export class ValidationError extends Error {
   }
 }
 
-/** Input files are data and bounded in size (DESIGN.md 8). */
+/** Input files are data and bounded in size (docs/scenario-format.md). */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 const SCHEMA_DIR = fileURLToPath(new URL('./schema/', import.meta.url));

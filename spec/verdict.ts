@@ -1,4 +1,4 @@
-// What the oracle (model/) says about a trace (DESIGN.md section 4).
+// What the oracle (model/) says about a trace (docs/oracle.md).
 import type { OpResult } from './scenario.js';
 
 export interface Divergence {

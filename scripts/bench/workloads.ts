@@ -7,7 +7,7 @@ import { toHex } from '../../spec/hex.js';
 import { BOOT_PROPBASE, FREE_RAM, itsTranslater } from '../../spec/layout.js';
 
 const LPI_BASE = 8192;
-/** LPI property byte: priority 0xa0, the RES1 group bit, enabled (gic-arch.md 1.3). */
+/** LPI property byte: priority 0xa0, the RES1 group bit, enabled (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER). */
 const PROP_ENABLED_A0 = 'a3';
 
 /** An its.cmd op on ITS 0 (the schema wants at least one command). */

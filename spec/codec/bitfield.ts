@@ -1,5 +1,5 @@
 // Generic bit-field packing driven by the tables in spec/data: a field is a bit range [hi:lo] of a
-// 64-bit word (inclusive, gic-arch.md conventions). Two flavours:
+// 64-bit word (inclusive, Arm IHI 0069 conventions). Two flavours:
 //  - bigint words (ABI entries, register values): getField / setField / packFields / unpackFields;
 //  - 64-bit words held as two uint32 halves (ITS commands, the hot path): a compiled FieldAccessor
 //    reads or writes a field with plain number arithmetic, no bigint.

@@ -1,4 +1,4 @@
-// ITS command codec, driven by spec/data/its-commands.json (gic-arch.md 5.3, 6.1).
+// ITS command codec, driven by spec/data/its-commands.json (IHI 0069 5.3 ITS command encodings; chapter 6, vPEs and the GICv4 commands).
 // A command is 32 bytes: four little-endian 64-bit doublewords DW0..DW3, opcode in DW0[7:0].
 // decodeItsCommand is on the hot path (the model and the implementation decode every command they
 // read from the guest's queue): per-opcode field accessors are compiled once, words are read as

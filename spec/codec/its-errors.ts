@@ -1,4 +1,4 @@
-// ITS command error codes of spec/data/its-errors.json (gic-arch.md 5.5). Look errors up by name,
+// ITS command error codes of spec/data/its-errors.json (IHI 0069 5.5 ITS command error encodings). Look errors up by name,
 // by code, or by command + subcode. Never compute a code from an opcode: CLEAR's errors are
 // 0x0105xx although its opcode is 0x04.
 import table from '../data/its-errors.json' with { type: 'json' };
@@ -14,7 +14,7 @@ export interface ItsError {
   readonly condition: string;
   readonly source: string;
   readonly confidence: 'V' | 'I';
-  /** KVM's handler returns this code (and drops it: never guest-visible, kvm-vgic.md 1.10) */
+  /** KVM's handler returns this code (and drops it: never guest-visible, vgic-its.c vgic_its_cmd_handle_*) */
   readonly kvm: boolean;
 }
 

@@ -1,4 +1,4 @@
-// The u32 irq field of KVM_IRQ_LINE (kvm-vgic.md 1.8), driven by spec/data/kvm-irq-line.json:
+// The u32 irq field of KVM_IRQ_LINE (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI), driven by spec/data/kvm-irq-line.json:
 // bits 31:28 vcpu2_index, 27:24 irq_type, 23:16 vcpu_index, 15:0 irq_id; types 0 cpu, 1 spi, 2 ppi;
 // target vCPU = 256 * vcpu2_index + vcpu_index.
 import table from '../data/kvm-irq-line.json' with { type: 'json' };

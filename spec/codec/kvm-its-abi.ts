@@ -1,4 +1,4 @@
-// KVM ITS table ABI revision 0 (kvm-vgic.md 1.13), driven by spec/data/kvm-its-abi.json: DTE, CTE,
+// KVM ITS table ABI revision 0 (Documentation/virt/kvm/devices/arm-vgic-its.rst), driven by spec/data/kvm-its-abi.json: DTE, CTE,
 // ITE and two-level L1 entries, 8 bytes little-endian. Entries in and out as bigint, fields as
 // numbers (1-bit flags 0/1; ittAddr / l2Addr are addresses).
 import table from '../data/kvm-its-abi.json' with { type: 'json' };

@@ -10,7 +10,7 @@ export type Pattern = string;
 export type PatternList = Pattern | [Pattern, ...Pattern[]];
 
 /**
- * Known, accepted divergences of one target from the architecture (DESIGN.md 1 and 4). A finding whose signature matches an entry is classified known, not new. File: spec/expectations/<target>.json
+ * Known, accepted divergences of one target from the architecture (README.md; docs/oracle.md). A finding whose signature matches an entry is classified known, not new. File: spec/expectations/<target>.json
  */
 export interface Expectations {
   format: "gicdiff/expectations@1";
@@ -39,7 +39,7 @@ export interface ExpectationEntry {
    */
   reason: string;
   /**
-   * Where the behaviour is documented, e.g. kvm-vgic.md 1.15, K:vgic-its.c vgic_its_cmd_handle_mapi
+   * Where the behaviour is documented, e.g. impl/DIVERGENCES.md, vgic-its.c vgic_its_cmd_handle_mapi
    */
   source: string;
   /**

@@ -1,7 +1,7 @@
 /* Generated from spec/schema/finding.schema.json by scripts/gen-types.ts. Do not edit. */
 
 /**
- * One distinct problem a target showed (DESIGN.md 6): everything needed to reproduce it. Written by the fuzzer as findings/<slug>/finding.json; replayed by `gicdiff repro`.
+ * One distinct problem a target showed (docs/oracle.md): everything needed to reproduce it. Written by the fuzzer as findings/<slug>/finding.json; replayed by `gicdiff repro`.
  */
 export interface Finding {
   format: "gicdiff/finding@1";

@@ -5,13 +5,13 @@
  */
 export type Outcome = "pass" | "known" | "new" | "unsupported";
 /**
- * an op result as the scenario format writes it (DESIGN.md 3)
+ * an op result as the scenario format writes it (docs/scenario-format.md)
  */
 export type ResultValue = string | number | boolean | {} | unknown[] | null;
 export type CellStatus = "pass" | "known" | "new" | "not-covered";
 
 /**
- * A gicdiff report for machines: conformance results per scenario and target, rule coverage, and fuzz campaign summaries with their trend (reports/, DESIGN.md section 1).
+ * A gicdiff report for machines: conformance results per scenario and target, rule coverage, and fuzz campaign summaries with their trend (reports/, README.md).
  */
 export interface Report {
   format: "gicdiff/report@1";

@@ -99,7 +99,7 @@ export type Bytes = string;
 export type RoutingEntry = IrqchipRoute | MsiRoute | OtherRoute;
 
 /**
- * A gicdiff scenario: a VM configuration and the ops every target runs (DESIGN.md section 3).
+ * A gicdiff scenario: a VM configuration and the ops every target runs (docs/scenario-format.md).
  */
 export interface Scenario {
   format: "gicdiff/scenario@1";
@@ -137,7 +137,7 @@ export interface ImplConfig {
   pcpus?: number;
 }
 /**
- * Macro: what a guest's GIC driver does at boot (DESIGN.md section 3); every field changes one default
+ * Macro: what a guest's GIC driver does at boot (docs/scenario-format.md); every field changes one default
  */
 export interface BootOp {
   op: "boot";
@@ -550,7 +550,7 @@ export interface DeviceFireOp {
   comment?: string;
 }
 /**
- * The vCPU's virtual timer output (PPI 27, level-sensitive) goes high or low: in KVM a HW-mapped interrupt (kvm-vgic.md 1.7)
+ * The vCPU's virtual timer output (PPI 27, level-sensitive) goes high or low: in KVM a HW-mapped interrupt (vgic.c kvm_vgic_map_phys_irq, vgic_irq_handle_resampling; vgic-mmio.c)
  */
 export interface TimerLineOp {
   op: "timer.line";

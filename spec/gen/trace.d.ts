@@ -6,7 +6,7 @@
 export type OpResult = null | string | number | boolean | AttrResult | MigrateResult;
 
 /**
- * What a target did with a scenario: exactly one result per op it ran, in order (DESIGN.md section 3)
+ * What a target did with a scenario: exactly one result per op it ran, in order (docs/scenario-format.md)
  */
 export interface TraceFile {
   format: "gicdiff/trace@1";
