@@ -1,0 +1,236 @@
+// The engine of `gicdiff selftest`: for each catalogue fault, a patched copy of the repository, a
+// fixed-seed campaign on the kvm target and the directed suite, each run through that copy's own
+// CLI in a child process; then what was new compared with the clean control (the same runs on
+// the unpatched copy). A fault is detected when a run reports something new that the control
+// did not: with a fixed seed and one worker the control's own new findings (if any) would show
+// up in every fault's run too, and must not count as detections.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Fault } from './catalogue.js';
+import { FaultPatchError, checkFaultApplies, makeWorkspace, removeWorkspace, trackedFiles } from './workspace.js';
+
+export interface SelftestOptions {
+  repoRoot: string;
+  faults: readonly Fault[];
+  /** campaign length per fault, ms */
+  timeMs: number;
+  seed: string;
+  jobs: number;
+  /** run the directed suite (gicdiff conformance --target kvm) too */
+  directed: boolean;
+  /** where the patched copies go (default: the OS temporary folder) */
+  workDir?: string;
+  /** keep the patched copies (debugging) */
+  keep?: boolean;
+  /** a line per event (start/end of each run) */
+  log?: (line: string) => void;
+}
+
+export interface CampaignOutcome {
+  /** exit code of gicdiff fuzz */
+  exitCode: number;
+  stopReason: string | null;
+  scenarios: number;
+  /** signatures classified new */
+  newSignatures: string[];
+  /** the earliest new finding (beyond the control's when compared), or null */
+  first: { signature: string; afterMs: number; scenarioIndex: number | null; seed: string; minimizedOps: number | null } | null;
+  error?: string;
+}
+
+export interface DirectedOutcome {
+  exitCode: number;
+  /** scenarios whose outcome was new */
+  newScenarios: string[];
+  error?: string;
+}
+
+export interface FaultResult {
+  id: string;
+  area: string;
+  /** null for the clean control */
+  fault: Fault | null;
+  campaign: CampaignOutcome;
+  directed: DirectedOutcome | null;
+  /** new signatures the control did not report */
+  campaignNew: string[];
+  /** new directed scenarios the control did not report */
+  directedNew: string[];
+  detectedByCampaign: boolean;
+  detectedByDirected: boolean;
+  wallMs: number;
+}
+
+export interface SelftestReport {
+  format: 'gicdiff/selftest@1';
+  startedAt: string;
+  endedAt: string;
+  seed: string;
+  timeMs: number;
+  jobs: number;
+  directed: boolean;
+  host: { cpus: number; loadavg: number[]; node: string };
+  control: FaultResult;
+  /** the control reported nothing new (otherwise the scores below mean little) */
+  controlClean: boolean;
+  faults: FaultResult[];
+  totals: { faults: number; campaign: number; directed: number; either: number; errors: number };
+}
+
+interface ProcResult { code: number; stdout: string; stderr: string }
+
+function runProcess(cmd: string, args: string[], cwd: string): Promise<ProcResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => resolve({ code: 127, stdout: '', stderr: String(e) }));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+/** `gicdiff ARGS` run by the copy's own CLI (bin/gicdiff.mjs loads its TypeScript through tsx). */
+function gicdiff(dir: string, args: string[]): Promise<ProcResult> {
+  return runProcess(process.execPath, [path.join(dir, 'bin', 'gicdiff.mjs'), ...args], dir);
+}
+
+function lastLines(s: string, n = 6): string {
+  return s.trim().split('\n').slice(-n).join('\n');
+}
+
+interface SummaryFinding {
+  signature: string;
+  classification: string;
+  firstSeed: string;
+  firstFoundAt: string;
+  dir: string;
+  minimizedOps: number | null;
+}
+
+/** k of a scenario id "S:k" or "S:k<parent" (a mutation of a corpus entry) */
+export function scenarioIndex(seed: string): number | null {
+  const m = /:(\d+)(?:<.*)?$/.exec(seed);
+  return m ? Number(m[1]) : null;
+}
+
+async function runCampaign(dir: string, o: SelftestOptions, exclude: ReadonlySet<string>): Promise<CampaignOutcome> {
+  const out = path.join(dir, 'out', 'selftest-campaign');
+  const r = await gicdiff(dir, [
+    'fuzz', '--target', 'kvm', '--seed', o.seed, '--time', `${Math.round(o.timeMs / 1000)}s`, '--workers', '1', '--out', out,
+    // a fault that loops forever must not cost a whole campaign's worth of waiting more than once
+    '--hang', '20s', '--no-report',
+  ]);
+  const summaryFile = path.join(out, 'summary.json');
+  if (!existsSync(summaryFile)) {
+    return { exitCode: r.code, stopReason: null, scenarios: 0, newSignatures: [], first: null, error: `gicdiff fuzz wrote no summary (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
+  }
+  const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as { stopReason: string | null; scenarios: number; startedAt: string; findings: SummaryFinding[]; error?: string };
+  const news = s.findings.filter((f) => f.classification === 'new');
+  const counted = news.filter((f) => !exclude.has(f.signature)).sort((a, b) => Date.parse(a.firstFoundAt) - Date.parse(b.firstFoundAt));
+  let first: CampaignOutcome['first'] = null;
+  const f = counted[0];
+  if (f) {
+    const minimizedOps = f.minimizedOps ?? (await minimizeLate(dir, path.join(out, f.dir)));
+    first = {
+      signature: f.signature, afterMs: Math.max(0, Date.parse(f.firstFoundAt) - Date.parse(s.startedAt)),
+      scenarioIndex: scenarioIndex(f.firstSeed), seed: f.firstSeed, minimizedOps,
+    };
+  }
+  return {
+    exitCode: r.code, stopReason: s.stopReason, scenarios: s.scenarios, newSignatures: news.map((x) => x.signature), first,
+    ...(r.code !== 0 ? { error: s.error ?? lastLines(r.stderr) } : {}),
+  };
+}
+
+/** A finding the campaign had no time left to minimize: minimize it now (bounded), in the patched copy. */
+async function minimizeLate(dir: string, findingDir: string): Promise<number | null> {
+  const file = path.join(findingDir, 'finding.json');
+  if (!existsSync(file)) return null;
+  const outFile = path.join(findingDir, 'minimized-late.json');
+  await gicdiff(dir, ['minimize', file, '--out', outFile, '--time', '30s']);
+  if (!existsSync(outFile)) return null;
+  try {
+    return (JSON.parse(readFileSync(outFile, 'utf8')) as { ops: unknown[] }).ops.length;
+  } catch {
+    return null;
+  }
+}
+
+async function runDirected(dir: string): Promise<DirectedOutcome> {
+  const json = path.join(dir, 'out', 'selftest-conformance.json');
+  const r = await gicdiff(dir, ['conformance', '--target', 'kvm', '--json', json, '--quiet']);
+  if (!existsSync(json)) return { exitCode: r.code, newScenarios: [], error: `gicdiff conformance wrote no report (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
+  const rep = JSON.parse(readFileSync(json, 'utf8')) as { results: { scenario: string; target: string; outcome: string }[] };
+  const newScenarios = rep.results.filter((x) => x.target === 'kvm' && x.outcome === 'new').map((x) => x.scenario).sort();
+  return { exitCode: r.code, newScenarios, ...(r.code === 2 ? { error: lastLines(r.stderr) } : {}) };
+}
+
+async function runOne(o: SelftestOptions, fault: Fault | null, files: string[], control: FaultResult | null): Promise<FaultResult> {
+  const t0 = Date.now();
+  const parent = o.workDir ?? path.join(os.tmpdir(), 'gicdiff-selftest');
+  const dir = makeWorkspace(o.repoRoot, fault, parent, files);
+  const name = fault?.id ?? 'control';
+  o.log?.(`${name}: running (${dir})`);
+  try {
+    const excludeSigs = new Set(control?.campaign.newSignatures ?? []);
+    const campaign = await runCampaign(dir, o, excludeSigs);
+    const directed = o.directed ? await runDirected(dir) : null;
+    const excludeScen = new Set(control?.directed?.newScenarios ?? []);
+    const campaignNew = campaign.newSignatures.filter((s) => !excludeSigs.has(s));
+    const directedNew = (directed?.newScenarios ?? []).filter((s) => !excludeScen.has(s));
+    const r: FaultResult = {
+      id: name, area: fault?.area ?? '-', fault, campaign, directed, campaignNew, directedNew,
+      detectedByCampaign: campaignNew.length > 0, detectedByDirected: directedNew.length > 0, wallMs: Date.now() - t0,
+    };
+    o.log?.(`${name}: campaign ${r.detectedByCampaign ? 'NEW' : '-'} (${campaign.scenarios} scenarios)${directed ? `, directed ${r.detectedByDirected ? 'NEW' : '-'}` : ''} in ${Math.round(r.wallMs / 1000)} s`);
+    return r;
+  } finally {
+    if (!o.keep) removeWorkspace(dir);
+  }
+}
+
+/** Run `items` with at most `jobs` at a time, results in input order. */
+async function pool<T, R>(items: readonly T[], jobs: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  return out;
+}
+
+/** The clean control first (its new findings are the baseline), then every fault. */
+export async function runSelftest(o: SelftestOptions): Promise<SelftestReport> {
+  const startedAt = new Date().toISOString();
+  const files = trackedFiles(o.repoRoot);
+  // every patch is checked before anything runs: a stale catalogue entry fails the whole command
+  const tracked = new Set(files);
+  for (const f of o.faults) {
+    if (!tracked.has(f.file)) throw new FaultPatchError(`fault ${f.id}: ${f.file} is not a tracked file of ${o.repoRoot}`);
+    checkFaultApplies(o.repoRoot, f);
+  }
+  const control = await runOne(o, null, files, null);
+  const faults = await pool(o.faults, o.jobs, (f) => runOne(o, f, files, control));
+  const isError = (r: FaultResult): boolean => r.campaign.error !== undefined || r.directed?.error !== undefined;
+  return {
+    format: 'gicdiff/selftest@1', startedAt, endedAt: new Date().toISOString(), seed: o.seed, timeMs: o.timeMs, jobs: o.jobs,
+    directed: o.directed, host: { cpus: os.availableParallelism(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
+    control, controlClean: control.campaign.newSignatures.length === 0 && (control.directed?.newScenarios.length ?? 0) === 0 && !isError(control),
+    faults,
+    totals: {
+      faults: faults.length,
+      campaign: faults.filter((r) => r.detectedByCampaign).length,
+      directed: faults.filter((r) => r.detectedByDirected).length,
+      either: faults.filter((r) => r.detectedByCampaign || r.detectedByDirected).length,
+      errors: faults.filter(isError).length,
+    },
+  };
+}
