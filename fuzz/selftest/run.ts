@@ -28,15 +28,24 @@ export interface SelftestOptions {
   log?: (line: string) => void;
 }
 
+export interface NewFinding {
+  signature: string;
+  /** ms from the campaign's start */
+  afterMs: number;
+  /** k of the scenario id S:k that first showed it */
+  scenarioIndex: number | null;
+  seed: string;
+  /** ops of its minimized scenario (null: not minimized) */
+  minimizedOps: number | null;
+}
+
 export interface CampaignOutcome {
   /** exit code of gicdiff fuzz */
   exitCode: number;
   stopReason: string | null;
   scenarios: number;
-  /** signatures classified new */
-  newSignatures: string[];
-  /** the earliest new finding (beyond the control's when compared), or null */
-  first: { signature: string; afterMs: number; scenarioIndex: number | null; seed: string; minimizedOps: number | null } | null;
+  /** every finding classified new, earliest first */
+  newFindings: NewFinding[];
   error?: string;
 }
 
@@ -56,6 +65,8 @@ export interface FaultResult {
   directed: DirectedOutcome | null;
   /** new signatures the control did not report */
   campaignNew: string[];
+  /** the earliest of those */
+  first: NewFinding | null;
   /** new directed scenarios the control did not report */
   directedNew: string[];
   detectedByCampaign: boolean;
@@ -117,7 +128,7 @@ export function scenarioIndex(seed: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-async function runCampaign(dir: string, o: SelftestOptions, exclude: ReadonlySet<string>): Promise<CampaignOutcome> {
+async function runCampaign(dir: string, o: SelftestOptions): Promise<CampaignOutcome> {
   const out = path.join(dir, 'out', 'selftest-campaign');
   const r = await gicdiff(dir, [
     'fuzz', '--target', 'kvm', '--seed', o.seed, '--time', `${Math.round(o.timeMs / 1000)}s`, '--workers', '1', '--out', out,
@@ -126,22 +137,19 @@ async function runCampaign(dir: string, o: SelftestOptions, exclude: ReadonlySet
   ]);
   const summaryFile = path.join(out, 'summary.json');
   if (!existsSync(summaryFile)) {
-    return { exitCode: r.code, stopReason: null, scenarios: 0, newSignatures: [], first: null, error: `gicdiff fuzz wrote no summary (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
+    return { exitCode: r.code, stopReason: null, scenarios: 0, newFindings: [], error: `gicdiff fuzz wrote no summary (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
   }
   const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as { stopReason: string | null; scenarios: number; startedAt: string; findings: SummaryFinding[]; error?: string };
-  const news = s.findings.filter((f) => f.classification === 'new');
-  const counted = news.filter((f) => !exclude.has(f.signature)).sort((a, b) => Date.parse(a.firstFoundAt) - Date.parse(b.firstFoundAt));
-  let first: CampaignOutcome['first'] = null;
-  const f = counted[0];
-  if (f) {
-    const minimizedOps = f.minimizedOps ?? (await minimizeLate(dir, path.join(out, f.dir)));
-    first = {
-      signature: f.signature, afterMs: Math.max(0, Date.parse(f.firstFoundAt) - Date.parse(s.startedAt)),
-      scenarioIndex: scenarioIndex(f.firstSeed), seed: f.firstSeed, minimizedOps,
-    };
-  }
+  const news = s.findings.filter((f) => f.classification === 'new').sort((a, b) => Date.parse(a.firstFoundAt) - Date.parse(b.firstFoundAt));
+  const newFindings: NewFinding[] = news.map((f) => ({
+    signature: f.signature, afterMs: Math.max(0, Date.parse(f.firstFoundAt) - Date.parse(s.startedAt)),
+    scenarioIndex: scenarioIndex(f.firstSeed), seed: f.firstSeed, minimizedOps: f.minimizedOps,
+  }));
+  // the campaign stops minimizing when its time is up: minimize the earliest new finding now
+  const first = newFindings[0];
+  if (first && first.minimizedOps === null) first.minimizedOps = await minimizeLate(dir, path.join(out, news[0]!.dir));
   return {
-    exitCode: r.code, stopReason: s.stopReason, scenarios: s.scenarios, newSignatures: news.map((x) => x.signature), first,
+    exitCode: r.code, stopReason: s.stopReason, scenarios: s.scenarios, newFindings,
     ...(r.code !== 0 ? { error: s.error ?? lastLines(r.stderr) } : {}),
   };
 }
@@ -169,28 +177,37 @@ async function runDirected(dir: string): Promise<DirectedOutcome> {
   return { exitCode: r.code, newScenarios, ...(r.code === 2 ? { error: lastLines(r.stderr) } : {}) };
 }
 
-async function runOne(o: SelftestOptions, fault: Fault | null, files: string[], control: FaultResult | null): Promise<FaultResult> {
+/** One run (a fault, or the control when fault is null): its patched copy, campaign and directed suite. */
+async function runOne(o: SelftestOptions, fault: Fault | null, files: string[]): Promise<FaultResult> {
   const t0 = Date.now();
   const parent = o.workDir ?? path.join(os.tmpdir(), 'gicdiff-selftest');
   const dir = makeWorkspace(o.repoRoot, fault, parent, files);
   const name = fault?.id ?? 'control';
-  o.log?.(`${name}: running (${dir})`);
+  o.log?.(`${name}: running in ${dir}`);
   try {
-    const excludeSigs = new Set(control?.campaign.newSignatures ?? []);
-    const campaign = await runCampaign(dir, o, excludeSigs);
+    const campaign = await runCampaign(dir, o);
     const directed = o.directed ? await runDirected(dir) : null;
-    const excludeScen = new Set(control?.directed?.newScenarios ?? []);
-    const campaignNew = campaign.newSignatures.filter((s) => !excludeSigs.has(s));
-    const directedNew = (directed?.newScenarios ?? []).filter((s) => !excludeScen.has(s));
     const r: FaultResult = {
-      id: name, area: fault?.area ?? '-', fault, campaign, directed, campaignNew, directedNew,
-      detectedByCampaign: campaignNew.length > 0, detectedByDirected: directedNew.length > 0, wallMs: Date.now() - t0,
+      id: name, area: fault?.area ?? '-', fault, campaign, directed, campaignNew: [], first: null, directedNew: [],
+      detectedByCampaign: false, detectedByDirected: false, wallMs: Date.now() - t0,
     };
-    o.log?.(`${name}: campaign ${r.detectedByCampaign ? 'NEW' : '-'} (${campaign.scenarios} scenarios)${directed ? `, directed ${r.detectedByDirected ? 'NEW' : '-'}` : ''} in ${Math.round(r.wallMs / 1000)} s`);
+    o.log?.(`${name}: done in ${Math.round(r.wallMs / 1000)} s (campaign: ${campaign.scenarios} scenarios, ${campaign.newFindings.length} new${directed ? `; directed: ${directed.newScenarios.length} new` : ''})`);
     return r;
   } finally {
     if (!o.keep) removeWorkspace(dir);
   }
+}
+
+/** What a run reported that the control did not: the detections. */
+function compareWithControl(r: FaultResult, control: FaultResult): void {
+  const sigs = new Set(control.campaign.newFindings.map((f) => f.signature));
+  const scen = new Set(control.directed?.newScenarios ?? []);
+  const counted = r.campaign.newFindings.filter((f) => !sigs.has(f.signature));
+  r.campaignNew = counted.map((f) => f.signature);
+  r.first = counted[0] ?? null;
+  r.directedNew = (r.directed?.newScenarios ?? []).filter((s) => !scen.has(s));
+  r.detectedByCampaign = r.campaignNew.length > 0;
+  r.detectedByDirected = r.directedNew.length > 0;
 }
 
 /** Run `items` with at most `jobs` at a time, results in input order. */
@@ -207,7 +224,10 @@ async function pool<T, R>(items: readonly T[], jobs: number, fn: (t: T) => Promi
   return out;
 }
 
-/** The clean control first (its new findings are the baseline), then every fault. */
+/**
+ * The clean control and every fault, `jobs` at a time (the control among them: it is compared
+ * with at the end, so it need not run first).
+ */
 export async function runSelftest(o: SelftestOptions): Promise<SelftestReport> {
   const startedAt = new Date().toISOString();
   const files = trackedFiles(o.repoRoot);
@@ -217,13 +237,14 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestReport> {
     if (!tracked.has(f.file)) throw new FaultPatchError(`fault ${f.id}: ${f.file} is not a tracked file of ${o.repoRoot}`);
     checkFaultApplies(o.repoRoot, f);
   }
-  const control = await runOne(o, null, files, null);
-  const faults = await pool(o.faults, o.jobs, (f) => runOne(o, f, files, control));
+  const [control, ...faults] = await pool([null, ...o.faults], o.jobs, (f) => runOne(o, f, files));
+  for (const r of faults) compareWithControl(r, control!);
   const isError = (r: FaultResult): boolean => r.campaign.error !== undefined || r.directed?.error !== undefined;
   return {
     format: 'gicdiff/selftest@1', startedAt, endedAt: new Date().toISOString(), seed: o.seed, timeMs: o.timeMs, jobs: o.jobs,
     directed: o.directed, host: { cpus: os.availableParallelism(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
-    control, controlClean: control.campaign.newSignatures.length === 0 && (control.directed?.newScenarios.length ?? 0) === 0 && !isError(control),
+    control: control!,
+    controlClean: control!.campaign.newFindings.length === 0 && (control!.directed?.newScenarios.length ?? 0) === 0 && !isError(control!),
     faults,
     totals: {
       faults: faults.length,

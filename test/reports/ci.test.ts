@@ -71,7 +71,7 @@ const all: Invocation[] = FILES.flatMap((f) => docs(f).flatMap((d) => strings(d)
 test('the CI files exist and call gicdiff', () => {
   expect(FILES.sort()).toEqual(['.github/workflows/conformance.yml', '.github/workflows/nightly.yml', 'deploy/k8s/fuzz-indexed-job.yaml']);
   const byFile = (f: string) => all.filter((i) => i.file === f).map((i) => i.command).sort();
-  expect(byFile('.github/workflows/nightly.yml')).toEqual(['conformance', 'fuzz', 'merge', 'report']);
+  expect(byFile('.github/workflows/nightly.yml')).toEqual(['conformance', 'fuzz', 'merge', 'report', 'selftest']);
   expect(byFile('.github/workflows/conformance.yml')).toEqual(['conformance', 'validate']);
   expect(byFile('deploy/k8s/fuzz-indexed-job.yaml')).toEqual(['fuzz', 'merge', 'report']);
 });

@@ -1,0 +1,69 @@
+// The fault catalogue of `gicdiff selftest` stays applicable to the current impl/: every entry's
+// find text occurs exactly once in its file (a refactoring of impl/ that breaks an entry fails
+// here, not in the nightly run), ids are unique, and the patched copy differs from the original
+// in exactly that one place.
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AREAS, EXTRA_FAULTS, FAULTS, type Fault } from '../../fuzz/selftest/catalogue.js';
+import { FaultPatchError, checkFaultApplies, makeWorkspace, occurrences, patchedText, trackedFiles } from '../../fuzz/selftest/workspace.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const ALL = [...FAULTS, ...EXTRA_FAULTS];
+
+describe('the fault catalogue', () => {
+  test('at least 40 faults in the default set, spread over every area', () => {
+    expect(FAULTS.length).toBeGreaterThanOrEqual(40);
+    for (const area of AREAS) expect(FAULTS.filter((f) => f.area === area).length).toBeGreaterThan(0);
+  });
+
+  test('ids are unique and kebab-case', () => {
+    const ids = ALL.map((f) => f.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+
+  const tracked = new Set(trackedFiles(ROOT));
+  test.each(ALL.map((f) => [f.id, f] as const))('%s applies to the current impl/', (_id, f: Fault) => {
+    expect(f.file.startsWith('impl/')).toBe(true);
+    expect(tracked.has(f.file)).toBe(true);
+    expect(AREAS).toContain(f.area);
+    expect(f.replace).not.toBe(f.find);
+    expect(f.description.length).toBeGreaterThan(20);
+    expect(f.modelledOn.ref.length).toBeGreaterThan(10);
+    const text = readFileSync(path.join(ROOT, f.file), 'utf8');
+    expect(occurrences(text, f.find)).toBe(1);
+    expect(() => checkFaultApplies(ROOT, f)).not.toThrow();
+  });
+});
+
+describe('applying a fault', () => {
+  test('a find text that is gone or ambiguous fails loudly, naming the fault and the file', () => {
+    const f = FAULTS[0]!;
+    expect(() => patchedText({ ...f, find: 'this text is in no file' }, 'abc')).toThrow(FaultPatchError);
+    expect(() => patchedText({ ...f, find: 'ab' }, 'ab ab')).toThrow(/occurs 2 times in impl\//);
+    expect(() => patchedText({ ...f, find: 'zz' }, 'ab')).toThrow(new RegExp(`fault ${f.id}: .*nowhere`));
+  });
+
+  test('the patched copy has the tracked files, node_modules linked, and the one edit', () => {
+    const f = FAULTS.find((x) => x.id === 'queue-no-kick')!;
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'gicdiff-selftest-test-'));
+    try {
+      const dir = makeWorkspace(ROOT, f, parent);
+      expect(lstatSync(path.join(dir, 'node_modules')).isSymbolicLink()).toBe(true);
+      expect(existsSync(path.join(dir, 'package.json'))).toBe(true);
+      const before = readFileSync(path.join(ROOT, f.file), 'utf8');
+      const after = readFileSync(path.join(dir, f.file), 'utf8');
+      expect(after).toBe(before.replace(f.find, f.replace));
+      expect(occurrences(after, f.find)).toBe(0);
+      // every other impl/ file is untouched
+      for (const other of ['impl/vgic/vgic-v3.ts', 'impl/vgic/vgic-its-cmd.ts']) {
+        expect(readFileSync(path.join(dir, other), 'utf8')).toBe(readFileSync(path.join(ROOT, other), 'utf8'));
+      }
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+    // removing the copy left the repository's node_modules alone
+    expect(existsSync(path.join(ROOT, 'node_modules', 'tsx'))).toBe(true);
+  });
+});
