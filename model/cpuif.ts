@@ -10,7 +10,7 @@ import {
   runningPriority, writeAprRegister,
 } from './priority.js';
 import { impdefRead } from './impdef.js';
-import { branchPolicy, forEachPolicy } from './policy.js';
+import { branchChoice, CHOICES, forEachChoice } from './choices.js';
 import { ASLEEP, slotOf, type State } from './state.js';
 
 const SPURIOUS = 1023;
@@ -223,8 +223,8 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
     // that is a choice per EOI. Other changes in the scope are permitted too but not enumerated:
     // each option multiplies the candidates.
     x.rule('choice.u9.eoir-out-of-order');
-    const key = top === 256 ? 'u9.none' : topGroup !== group ? 'u9.group' : 'u9.order';
-    branchPolicy(s, x, key, 3, (st, o) => {
+    const c = top === 256 ? CHOICES.u9EoiNothingActive : topGroup !== group ? CHOICES.u9EoiOtherGroup : CHOICES.u9EoiOutOfOrder;
+    branchChoice(s, x, c, (st, o) => {
       if (o === 1) return;
       const top = st.ackStack[cpu]![st.ackStack[cpu]!.length - 1];
       const expected = top === undefined ? undefined : top & ~APR_TAINT;
@@ -242,7 +242,7 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
         deactivate(other, cpu, expected, x);
         x.branch(other, null, 'U9: the interrupt whose priority dropped is deactivated');
       }
-    }, (o) => (o === 1 ? 'U9: EOI ignored' : 'U9: priority drop only'));
+    });
     return;
   }
   aprClear(s, cpu, group, top);
@@ -307,7 +307,7 @@ function generateSgi(s: State, cpu: number, v: bigint, kind: 'sgi1r' | 'asgi1r' 
     // U12: RS != 0 names Aff0 >= 16, which no vCPU has (option 0); an implementation without RSS
     // may treat RS as 0 (option 1)
     x.rule('choice.u12.sgi-rs-no-rss');
-    starts = forEachPolicy(s, 'u12', 2, () => {}).map(([st, o]) => [st, o === 1 ? 0 : rs * 16]);
+    starts = forEachChoice(s, CHOICES.u12SgiRangeSelector, () => {}).map(([st, o]) => [st, o === 1 ? 0 : rs * 16]);
   }
   starts.forEach(([st, base], k) => {
     const states = deliverSgis(st, cpu, targetList, aff1, aff2, aff3, base, intid, irm === 1n, kind, x);
@@ -343,7 +343,7 @@ function deliverSgis(
         else {
           // U14: Group 0 target of an SGI1R write: dropped (option 0, QEMU) or delivered (1, KVM)
           x.rule('choice.u14.sgi1r-group0-target');
-          for (const [z] of forEachPolicy(st, 'u14', 2, (z, o) => { if (o === 1) z.latch[slot] = 1; })) next.push(z);
+          for (const [z] of forEachChoice(st, CHOICES.u14Sgi1rGroup0, (z, o) => { if (o === 1) z.latch[slot] = 1; })) next.push(z);
           continue;
         }
       } else if (g === 0) st.latch[slot] = 1;

@@ -2,7 +2,7 @@
 // (gic-arch.md 4.1, 4.3). SGI/PPI bits of the per-INTID registers are RAZ/WI with ARE = 1.
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
-import { branchPolicy } from './policy.js';
+import { branchChoice, CHOICES } from './choices.js';
 import { leaveGhosts, isCandidateOn } from './interrupts.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import type { State } from './state.js';
@@ -185,5 +185,5 @@ function messageSpi(s: State, set: boolean, intid: number, x: Exec): void {
     return;
   }
   // MBIS not known yet: not implemented (option 0), or implemented (1)
-  branchPolicy(s, x, 'mbis', 2, (st, o) => { if (o === 1) apply(st); }, () => 'MBIS implemented');
+  branchChoice(s, x, CHOICES.mbis, (st, o) => { if (o === 1) apply(st); });
 }

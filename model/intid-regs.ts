@@ -3,7 +3,7 @@
 import type { Exec } from './exec.js';
 import { deactivate, isPending, leaveGhosts } from './interrupts.js';
 import { priMask } from './priority.js';
-import { branchPolicy } from './policy.js';
+import { branchChoice, CHOICES } from './choices.js';
 import { slotOf, type State } from './state.js';
 
 export type BitRegKind = 'group' | 'senable' | 'cenable' | 'spend' | 'cpend' | 'sactive' | 'cactive';
@@ -68,7 +68,7 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
           // whether SGIs can be disabled is IMPLEMENTATION DEFINED: disabled (option 0), or
           // permanently enabled, RAO/WI (1)
           x.rule('redist.sgi-enable.impdef');
-          branchPolicy(s, x, 'sgi.enable', 2, (st, o) => { if (o === 0) st.enabled[slot] = 0; }, () => 'SGIs permanently enabled');
+          branchChoice(s, x, CHOICES.sgiEnable, (st, o) => { if (o === 0) st.enabled[slot] = 0; });
           break;
         }
         s.enabled[slot] = 0;

@@ -6,7 +6,7 @@ import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
 import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, scopeSharedLpi, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
-import { branchPolicy, forEachPolicy } from './policy.js';
+import { branchChoice, CHOICES, forEachChoice, openOptions, holdChoice } from './choices.js';
 import { type Device, type Ite, type ItsState, type State } from './state.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
@@ -202,12 +202,12 @@ export function gitsWrite(s: State, n: number, offset: number, width: number, va
     const take = (st: State): void => {
       // U30: after a CBASER write CREADR = 0 and CWRITER is 0 (option 0) or unchanged (1)
       if (st.its[n]!.cwriter === 0) { cbaserTake(st, n, nv, x, true); return; }
-      branchPolicy(st, x, 'u30.cwriter', 2, (z, o) => cbaserTake(z, n, nv, x, o === 0), () => 'U30: CWRITER unchanged by a CBASER write');
+      branchChoice(st, x, CHOICES.u30CbaserCwriter, (z, o) => cbaserTake(z, n, nv, x, o === 0));
     };
     if (!its.enabled) return take(s);
     // U30: CBASER written while enabled: ignored (option 0), or taken (1)
     x.rule('choice.u30.baser-write-enabled');
-    branchPolicy(s, x, 'u30.enabled', 2, (st, o) => { if (o === 1) take(st); }, () => 'U30: CBASER write taken while enabled');
+    branchChoice(s, x, CHOICES.u30BaserWriteEnabled, (st, o) => { if (o === 1) take(st); });
     return;
   }
   if (o === GITS_CWRITER) return cwriterWrite(s, n, Number(merge(BigInt(its.cwriter)) & 0xf_ffffn), x);
@@ -239,16 +239,16 @@ function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
     if (wasValid && !(v & VALID)) {
       // U32: Valid 1 -> 0: mappings persist (option 0) or are lost (1)
       x.rule('choice.u32.baser-valid-toggle');
-      branchPolicy(st, x, 'u32', 2, (z, o) => {
+      branchChoice(st, x, CHOICES.u32BaserValidToggle, (z, o) => {
         if (o === 1 && i === 0) { z.its[n]!.devices.clear(); z.itesChanged(); }
         if (o === 1 && i === 1) z.its[n]!.collections.clear();
-      }, () => 'U32: mappings lost');
+      });
     }
   };
   if (!s.its[n]!.enabled) return take(s);
   // U30: BASER written while enabled: ignored (option 0), or taken (1)
   x.rule('choice.u30.baser-write-enabled');
-  branchPolicy(s, x, 'u30.enabled', 2, (st, o) => { if (o === 1) take(st); }, () => 'U30: BASER write taken while enabled');
+  branchChoice(s, x, CHOICES.u30BaserWriteEnabled, (st, o) => { if (o === 1) take(st); });
 }
 
 function queueSize(its: ItsState): number {
@@ -272,11 +272,11 @@ function ctlrWrite(s: State, n: number, en: number, x: Exec): void {
   if (!ready) {
     // U31: the enable is refused (option 0), or the ITS is enabled with unusable tables (1)
     x.rule('choice.u31.enable-without-tables');
-    branchPolicy(s, x, 'u31', 2, (st, o) => {
+    branchChoice(s, x, CHOICES.u31EnableWithoutTables, (st, o) => {
       if (o === 0) return;
       st.its[n]!.enabled = true;
       processQueue(st, n, x);
-    }, () => 'U31: enabled without valid tables');
+    });
     return;
   }
   its.enabled = true;
@@ -291,11 +291,11 @@ function cwriterWrite(s: State, n: number, v: number, x: Exec): void {
   if (off >= queueSize(its)) {
     // U28: the write is ignored (option 0), or the queue is unusable until CWRITER is corrected (1)
     x.rule('choice.u28.cwriter-oor');
-    branchPolicy(s, x, 'u28', 2, (st, o) => {
+    branchChoice(s, x, CHOICES.u28CwriterOutOfRange, (st, o) => {
       if (o === 0) return;
       st.its[n]!.cwriter = off;
       st.its[n]!.cwriterBad = true;
-    }, () => 'U28: queue unusable until CWRITER is corrected');
+    });
     return;
   }
   its.cwriter = off;
@@ -350,15 +350,15 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
           // U26, taken as a property of the implementation (held once chosen): on an error it either
           // ignores the command and continues, or stalls with CREADR on it. Memory faults and
           // parameter errors may be handled differently (QEMU stalls only on the former).
-          const key = o.error === 'its.queue.read-fault' ? 'u26.mem' : 'u26.param';
-          const policy = o.state.fixed.get(key);
-          if (policy === undefined) {
+          const c = o.error === 'its.queue.read-fault' ? CHOICES.u26MemoryFault : CHOICES.u26ParamError;
+          const opts = openOptions(o.state, c);
+          if (opts.length > 1) {
             const stalled = o.state.clone();
-            stalled.fixed.set(key, 1n);
+            holdChoice(stalled, c, 1);
             stalled.its[n]!.stalled = true;
             finished.push(stalled);
-            o.state.fixed.set(key, 0n);
-          } else if (policy === 1n) {
+            holdChoice(o.state, c, 0);
+          } else if (opts[0] === 1) {
             it.stalled = true;
             finished.push(o.state);
             continue;
@@ -428,7 +428,7 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
   if (!valid && old === undefined) {
     // U36: no effect (option 0), or a command error (option 1)
     x.rule('choice.u36.mapd-unmap-unmapped');
-    return forEachPolicy(s, 'u36', 2, () => {}).map(([st, o]) => ({ state: st, error: o === 1 ? 'choice.u36.mapd-unmap-unmapped' : null }));
+    return forEachChoice(s, CHOICES.u36MapdUnmapUnmapped, () => {}).map(([st, o]) => ({ state: st, error: o === 1 ? 'choice.u36.mapd-unmap-unmapped' : null }));
   }
   x.rule(valid ? (old ? 'its.cmd.mapd.remap' : 'its.cmd.mapd.map') : 'its.cmd.mapd.unmap');
   const apply = (st: State, keepItes: boolean): void => {
@@ -450,13 +450,13 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
   x.rule('choice.u37.mapd-with-ites');
   const sameItt = valid === 1 && old.itt === itt;
   const out: CmdOutcome[] = [];
-  for (const [st, keep] of forEachPolicy(s, 'u37.same-itt', sameItt ? 2 : 1, () => {})) {
+  for (const [st, keep] of (sameItt ? forEachChoice(s, CHOICES.u37RemapSameItt, () => {}) : [[s, 0] as [State, number]])) {
     if (keep === 1) {
       apply(st, true);
       out.push({ state: st, error: null });
       continue;
     }
-    for (const [st2, lose] of forEachPolicy(st, 'u37.pending', 2, () => {})) {
+    for (const [st2, lose] of forEachChoice(st, CHOICES.u37PendingOfLostItes, () => {})) {
       if (lose === 1) for (const ite of old.ites.values()) for (const p of st2.lpiPending) p.delete(ite.intid);
       apply(st2, false);
       out.push({ state: st2, error: null });
@@ -481,7 +481,7 @@ function mayClearEntry(outcomes: CmdOutcome[], addr: number | null, x: Exec): Cm
       continue;
     }
     x.rule('choice.u33.unmap-clears-entry');
-    for (const [z] of forEachPolicy(st, 'u33.unmap-clears', 2, (z, clear) => { if (clear === 1) z.mem.write(addr, new Uint8Array(ENTRY_BYTES)); })) {
+    for (const [z] of forEachChoice(st, CHOICES.u33UnmapClearsEntry, (z, clear) => { if (clear === 1) z.mem.write(addr, new Uint8Array(ENTRY_BYTES)); })) {
       out.push({ state: z, error: o.error });
     }
   }
@@ -505,7 +505,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
     if (!rdExists(s, rd)) {
       // U42: unmap anyway (option 0), or MAPC_PROCNUM_OOR with the collection left mapped (1)
       x.rule('choice.u42.mapc-unmap-bad-rd');
-      states = forEachPolicy(s, 'u42', 2, () => {}).map(([st, o]) => [st, o === 1 ? 'its.cmd.mapc.procnum-oor' : null]);
+      states = forEachChoice(s, CHOICES.u42MapcUnmapBadRd, () => {}).map(([st, o]) => [st, o === 1 ? 'its.cmd.mapc.procnum-oor' : null]);
     }
     const out: CmdOutcome[] = [];
     for (const [st, error] of states) {
@@ -522,7 +522,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
       }
       // U41: ITEs keep the ICID and work again after MAPC V = 1 (option 0), or are detached for good (1)
       x.rule('choice.u41.mapc-unmap-in-use');
-      for (const [st2, det] of forEachPolicy(st, 'u41', 2, () => {})) {
+      for (const [st2, det] of forEachChoice(st, CHOICES.u41MapcUnmapInUse, () => {})) {
         const it2 = st2.its[n]!;
         if (det === 1) for (const dev of it2.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid) q.detached = true;
         it2.collections.delete(icid);
@@ -541,7 +541,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
     if (moving.length > 0) {
       // U40: pending LPIs of the collection stay at the old RD (option 0) or move with it (1)
       x.rule('choice.u40.mapc-retarget-pending');
-      return forEachPolicy(s, 'u40', 2, (st, move) => {
+      return forEachChoice(s, CHOICES.u40MapcRetargetPending, (st, move) => {
         st.its[n]!.collections.set(icid, rd);
         if (move === 1) for (const intid of moving) { st.lpiPending[old]!.delete(intid); setLpiPending(st, rd, intid, x); }
       }).map(([st]) => ({ state: st, error: null }));
@@ -566,7 +566,7 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
     // U17/U22: with the redistributors' ID ranges disagreeing, the ITS checks against the wider
     // (option 0) or the narrower one (1); held, as an implementation takes its range from one place
     x.rule('choice.u22.propbaser-mismatch');
-    return forEachPolicy(s, 'u22.mapti-range', 2, () => {}).flatMap(([st, o]) => (o === 0 ? maptiInRange(st, n, d, e, intid, icid, name, x) : err(st, rangeError)));
+    return forEachChoice(s, CHOICES.u22MaptiRange, () => {}).flatMap(([st, o]) => (o === 0 ? maptiInRange(st, n, d, e, intid, icid, name, x) : err(st, rangeError)));
   }
   return maptiInRange(s, n, d, e, intid, icid, name, x);
 }
@@ -580,7 +580,7 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
   if (dev.ites.has(e)) {
     // U38: the old mapping is kept (option 0) or replaced (1)
     x.rule('choice.u38.mapti-remap-event');
-    return forEachPolicy(s, 'u38', 2, (st, replace) => {
+    return forEachChoice(s, CHOICES.u38MaptiRemapEvent, (st, replace) => {
       if (replace === 1) {
         st.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
         st.itesChanged();
@@ -675,7 +675,7 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
     // U43: the target RD cannot take it (LPIs off, or outside its ID range): the pending state is
     // dropped (option 0), kept at the old RD (1), or moved (2)
     x.rule('choice.u43.movi-lpis-off');
-    return forEachPolicy(s, 'u43', 3, (st, o) => {
+    return forEachChoice(s, CHOICES.u43MoveToRdThatCannotHold, (st, o) => {
       setIte(st);
       if (o === 1) return;
       st.lpiPending[from]!.delete(intid);
@@ -704,11 +704,11 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
     x.rule('choice.u46.unmapped-collection-cmd');
     const code = `its.cmd.${cmd}.unmapped-interrupt`;
     if (name === 'CLEAR' || name === 'INV') {
-      return forEachPolicy(s, `u46.${cmd}`, 2, (st, succeed) => {
+      return forEachChoice(s, CHOICES.u46UnmappedCollection, (st, succeed) => {
         if (succeed !== 1) return;
         if (name === 'CLEAR') for (const p of st.lpiPending) p.delete(intid);
         else invalidateLpi(st, intid);
-      }).map(([st, o]) => ({ state: st, error: o === 1 ? null : code }));
+      }, cmd).map(([st, o]) => ({ state: st, error: o === 1 ? null : code }));
     }
     return err(s, code);
   }
@@ -744,7 +744,7 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       }
       // U45: the pending state is removed (option 0), or the LPI is still delivered once (1)
       x.rule('choice.u45.discard-pending');
-      return mayClearEntry(forEachPolicy(s, 'u45', 2, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
+      return mayClearEntry(forEachChoice(s, CHOICES.u45DiscardPending, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
     }
   }
 }
@@ -774,7 +774,7 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
     // collections are remapped (1), or every LPI that targets RD1 is retargeted to RD2 with the
     // collections unchanged (2, KVM: a later MOVI moves the pending state from RD2)
     x.rule('choice.u47.movall-live-collections');
-    states = forEachPolicy(s, 'u47', 3, (st, o) => {
+    states = forEachChoice(s, CHOICES.u47MovallLiveCollections, (st, o) => {
       if (o === 1) for (const it of st.its) for (const [c, rd] of it.collections) if (rd === from) it.collections.set(c, to);
       if (o === 2) for (const it of st.its) for (const dev of it.devices.values()) for (const t of dev.ites.values()) if (iteTarget(it, t) === from) t.rd = to;
     }).map(([st]) => st);
@@ -790,7 +790,7 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
     }
     // U43, as for MOVI: what RD2 cannot take is dropped (0), stays at RD1 (1), or moves anyway (2)
     x.rule('choice.u43.movi-lpis-off');
-    for (const [z] of forEachPolicy(st, 'u43', 3, (z, o) => movePending(z, from, to, o, x))) out.push({ state: z, error: null });
+    for (const [z] of forEachChoice(st, CHOICES.u43MoveToRdThatCannotHold, (z, o) => movePending(z, from, to, o, x))) out.push({ state: z, error: null });
   }
   return out;
 }

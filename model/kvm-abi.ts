@@ -11,7 +11,7 @@ import { itsBase, GITS_SIZE, VTIMER_PPI } from '../spec/layout.js';
 import { type Exec, type Expected } from './exec.js';
 import { GITS_TRANSLATER, translateMsi } from './its.js';
 import { leaveGhosts } from './interrupts.js';
-import { branchPolicy, forEachPolicy, holdPolicy, policyOptions } from './policy.js';
+import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, openOptions } from './choices.js';
 import type { Route, State } from './state.js';
 
 const EINVAL = -22;
@@ -76,10 +76,10 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
       // takes ownership); vgic_validate_injection then ignores userspace (owner NULL): kvm-vgic.md
       // 1.3. Held per vCPU: applied (option 0) until the candidate sees it ignored (1).
       const slot = vcpu * 32 + intid;
-      const pairs = forEachPolicy(s, `vtimer-owned.${vcpu}`, 2, (st, o) => {
+      const pairs = forEachChoice(s, CHOICES.vtimerOwned, (st, o) => {
         if (o === 0) setLine(st, slot, op.level, x);
         else x.rule('kvm.irq-line.ppi-owned');
-      });
+      }, vcpu);
       for (let i = 1; i < pairs.length; i++) x.branch(pairs[i]![0], 0, 'KVM_IRQ_LINE on the vtimer PPI ignored (in-kernel owner)');
       return 0;
     }
@@ -134,7 +134,7 @@ function injectMsi(s: State, address: number, data: number, devid: number, flags
     // the ITS is named by its doorbell address; another offset in its frame: -EINVAL (option 0), or
     // taken as the doorbell (1)
     x.rule('kvm.msi.frame-address');
-    const pairs = forEachPolicy(s, 'msi.frame', 2, () => {});
+    const pairs = forEachChoice(s, CHOICES.msiFrameAddress, () => {});
     let main: Expected = EINVAL;
     pairs.forEach(([st, o], i) => {
       if (o === 0) { if (i === 0) main = EINVAL; else x.branch(st, EINVAL, 'MSI address inside the ITS frame: -EINVAL'); return; }
@@ -156,17 +156,17 @@ function msiResult(s: State, its: number, devid: number, data: number, x: Exec):
   switch (o) {
     case 'delivered': x.rule('kvm.msi.delivered'); return 1;
     case 'blocked': x.rule('kvm.msi.blocked'); return 0;
-    case 'its-disabled': x.rule('kvm.msi.its-disabled'); return heldReturn(s, x, 'msi.its-disabled');
-    case 'lpis-disabled': x.rule('kvm.msi.lpis-disabled'); return heldReturn(s, x, 'msi.lpis-disabled');
+    case 'its-disabled': x.rule('kvm.msi.its-disabled'); return heldReturn(s, x, CHOICES.msiItsDisabled);
+    case 'lpis-disabled': x.rule('kvm.msi.lpis-disabled'); return heldReturn(s, x, CHOICES.msiLpisDisabled);
   }
 }
 
-function heldReturn(s: State, x: Exec, key: string): Expected {
+function heldReturn(s: State, x: Exec, c: Choice): Expected {
   const values = [EBUSY, 0];
-  const opts = policyOptions(s, key, 2);
+  const opts = openOptions(s, c);
   if (opts.length === 1) return values[opts[0]!]!;
-  x.commit = (st, observed) => { if (observed === values[0]) holdPolicy(st, key, 0); };
-  x.branch(s, values[1]!, 'MSI return 0 ("blocked")', (st) => holdPolicy(st, key, 1));
+  x.commit = (st, observed) => { if (observed === values[0]) holdChoice(st, c, 0); };
+  x.branch(s, values[1]!, 'MSI return 0 ("blocked")', (st) => holdChoice(st, c, 1));
   return values[0]!;
 }
 
@@ -271,7 +271,7 @@ function fireGsi(s: State, gsi: number, x: Exec): void {
     } else {
       // a pulse on a level-sensitive SPI: no lasting effect (option 0), or pending latched (1)
       x.rule('kvm.irqfd.level-pulse');
-      branchPolicy(s, x, 'irqfd.pulse', 2, (st, o) => { if (o === 1) st.latch[slot] = 1; }, () => 'irqfd pulse on a level-sensitive SPI latched');
+      branchChoice(s, x, CHOICES.irqfdLevelPulse, (st, o) => { if (o === 1) st.latch[slot] = 1; });
     }
   }
 }

@@ -23,6 +23,17 @@ export interface Oracle {
   coverage(): ReadonlySet<string>;
   candidateCount(): number;
   maxCandidates(): number;
+  /**
+   * The quirks (model/choices.ts) the candidates explaining the trace so far had to take: the
+   * fewest of any surviving candidate. Empty without quirks enabled.
+   */
+  quirksUsed(): readonly string[];
+}
+
+export interface OracleOptions {
+  maxCandidates?: number;
+  /** ids of the quirks the oracle may take (a target's quirk set, triage/classify.ts); none: the strict architecture */
+  quirks?: ReadonlySet<string>;
 }
 
 export class CandidateBoundError extends Error {}
@@ -189,8 +200,10 @@ class ModelOracle implements Oracle {
   private readonly cover = new Set<string>();
   private opIndex = 0;
 
-  constructor(config: ResolvedConfig, bound: number) {
-    this.cands = [new State(config)];
+  constructor(config: ResolvedConfig, bound: number, quirks: ReadonlySet<string> | undefined) {
+    const s = new State(config);
+    if (quirks !== undefined && quirks.size > 0) s.quirks = quirks;
+    this.cands = [s];
     this.bound = bound;
   }
 
@@ -311,6 +324,11 @@ class ModelOracle implements Oracle {
   coverage(): ReadonlySet<string> { return this.cover; }
   candidateCount(): number { return this.cands.length; }
   maxCandidates(): number { return this.max; }
+  quirksUsed(): readonly string[] {
+    let best: readonly string[] | null = null;
+    for (const s of this.cands) if (best === null || s.quirksUsed.length < best.length) best = s.quirksUsed;
+    return best ?? [];
+  }
 }
 
 /** Distinct strings of a short list, first occurrences in order (no Set for the common 2-5 rules). */
@@ -369,6 +387,8 @@ function dedupe(states: State[]): State[] {
 function mergeInto(into: State, s: State): void {
   into.priBits |= s.priBits;
   into.ces |= s.ces;
+  // either explains what was seen: keep the explanation that needs fewer quirks
+  if (s.quirksUsed.length < into.quirksUsed.length) into.quirksUsed = s.quirksUsed;
   for (const [k, v] of into.fixed) if (k.startsWith('policy.') && s.fixed.get(k) !== v) into.fixed.delete(k);
 }
 
@@ -376,13 +396,17 @@ function explain(alts: Alt[]): string {
   return alts.map((a) => `${describeExpected(a.result)}${a.choice ? ` (${a.choice})` : ''}`).join('; ');
 }
 
-export function createOracle(config: ResolvedConfig, options?: { maxCandidates?: number }): Oracle {
-  return new ModelOracle(config, options?.maxCandidates ?? DEFAULT_MAX_CANDIDATES);
+export function createOracle(config: ResolvedConfig, options?: OracleOptions): Oracle {
+  return new ModelOracle(config, options?.maxCandidates ?? DEFAULT_MAX_CANDIDATES, options?.quirks);
 }
 
-/** Check a whole trace (external targets): the first op after which no candidate is left. */
-export function checkTrace(scenario: ExpandedScenario, trace: Trace): Verdict {
-  const oracle = createOracle(scenario.config);
+/**
+ * Check a whole trace (external targets, and a divergent trace checked again with a target's
+ * quirks): the first op after which no candidate is left. With quirks, an accepted verdict names
+ * the quirks the accepting candidate took.
+ */
+export function checkTrace(scenario: ExpandedScenario, trace: Trace, options?: OracleOptions): Verdict {
+  const oracle = createOracle(scenario.config, options);
   const n = Math.min(scenario.ops.length, trace.results.length);
   for (let i = 0; i < n; i++) {
     let d: Divergence | null;
@@ -395,7 +419,8 @@ export function checkTrace(scenario: ExpandedScenario, trace: Trace): Verdict {
     }
     if (d !== null) return { ok: false, divergence: { ...d, opIndex: i }, rules: [...oracle.coverage()], maxCandidates: oracle.maxCandidates() };
   }
-  return { ok: true, rules: [...oracle.coverage()], maxCandidates: oracle.maxCandidates() };
+  const quirks = oracle.quirksUsed();
+  return { ok: true, rules: [...oracle.coverage()], maxCandidates: oracle.maxCandidates(), ...(quirks.length > 0 ? { quirks: [...quirks] } : {}) };
 }
 
 export { ModelInputError };

@@ -3,7 +3,7 @@
 import { vcpuAffinity } from '../spec/layout.js';
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
-import { branchPolicy } from './policy.js';
+import { branchChoice, CHOICES } from './choices.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
@@ -134,7 +134,7 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
       // register is ignored (option 0), or takes the value (1)
       if (regs === 'pendbaser') scopePendbaserWrite(s, rd, nv, x);
       else scopePropbaserWrite(s, rd, nv, x);
-      branchPolicy(s, x, 'u17', 2, (st, o) => { if (o === 1) st[regs][rd] = nv; }, () => 'U17: write taken');
+      branchChoice(s, x, CHOICES.u17BaserWriteLpisOn, (st, o) => { if (o === 1) st[regs][rd] = nv; });
       return;
     }
     x.rule(regs === 'propbaser' ? 'redist.propbaser.rw' : 'redist.pendbaser.ptz-raz');
@@ -144,9 +144,9 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
       // different values: UNPREDICTABLE. Permitted: per-redistributor registers (option 0), or one
       // shared register, last write wins (1; written only where LPIs are off)
       x.rule('choice.u22.propbaser-mismatch');
-      branchPolicy(s, x, 'u22', 2, (st, o) => {
+      branchChoice(s, x, CHOICES.u22PropbaserMismatch, (st, o) => {
         if (o === 1) for (let i = 0; i < st.cfg.vcpus; i++) if (!st.enableLpis[i] || i === rd) st.propbaser[i] = nv;
-      }, () => 'U22: one shared PROPBASER');
+      });
     }
     return;
   }
@@ -183,11 +183,11 @@ function whenInvalidationRegsImplemented(s: State, rd: number, x: Exec, rule: st
     x.rule('redist.invalidation-regs-absent');
     return;
   }
-  branchPolicy(s, x, 'invalidation-regs', 2, (st, o) => {
+  branchChoice(s, x, CHOICES.invalidationRegs, (st, o) => {
     if (o === 1) return apply(st);
     x.rule('redist.invalidation-regs-absent');
     if (!st.fixed.has('gicr_ctlr_ir')) st.fixed.set('gicr_ctlr_ir', 0n);
-  }, () => 'GICR_INVLPIR/INVALLR implemented (GICR_CTLR.IR = 1 or DirectLPI)');
+  });
 }
 
 /** GICR_SETLPIR / GICR_CLRLPIR (gic-arch.md 1.6 rule 5, U25); implemented only with DirectLPI (IMPDEF). */
@@ -207,7 +207,7 @@ function directLpi(s: State, rd: number, set: boolean, intid: number, x: Exec): 
     return;
   }
   // DirectLPI is IMPDEF with an ITS: not implemented (option 0, writes ignored) or implemented (1)
-  branchPolicy(s, x, 'directlpi', 2, (st, o) => { if (o === 1) apply(st); }, () => 'DirectLPI implemented');
+  branchChoice(s, x, CHOICES.directLpi, (st, o) => { if (o === 1) apply(st); });
 }
 
 /** GICR_CTLR writes: EnableLPIs (gic-arch.md 1.6), DPG* bits. */
@@ -231,11 +231,11 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
   // U24: pending LPIs are lost (option 0: their pending-table bits too, so a later EnableLPIs does
   // not find them there; KVM clears a bit when it takes the LPI from the table, kvm-vgic.md 1.12),
   // or preserved: written back to the pending table (1)
-  branchPolicy(s, x, 'u24', 2, (st, o) => {
+  branchChoice(s, x, CHOICES.u24PendingAcrossToggle, (st, o) => {
     writePendingBits(st, rd, o === 1);
     st.enableLpis[rd] = 0;
     st.lpiPending[rd]!.clear();
-  }, () => 'U24: pending LPIs preserved in the pending table');
+  });
 }
 
 /** Set (or clear) the pending-table bit of every LPI pending at `rd`. */
@@ -311,7 +311,7 @@ export function gicrSgiWrite(s: State, rd: number, offset: number, width: number
   if (offset === SGI_ICFGR0 + 4) {
     // U3: PPI Int_config programmable or not (IMPDEF): read-only (option 0), or writable (1)
     x.rule('choice.u3.ppi-config');
-    branchPolicy(s, x, 'u3', 2, (st, o) => { if (o === 1) writeConfig(st, rd, 16, lo, x); }, () => 'U3: PPI configuration programmable');
+    branchChoice(s, x, CHOICES.u3PpiConfig, (st, o) => { if (o === 1) writeConfig(st, rd, 16, lo, x); });
     return;
   }
   x.rule('mmio.reserved-raz-wi');

@@ -12,7 +12,7 @@ import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, processQu
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
-import { forEachPolicy } from './policy.js';
+import { CHOICES, forEachChoice } from './choices.js';
 
 const EINVAL = -22;
 const ENXIO = -6;
@@ -153,7 +153,7 @@ function staleEntryPolicy(s: State, x: Exec): [State, number][] {
   for (let n = 0; n < s.cfg.its && !any; n++) any = clearStaleEntries(s, n, false);
   if (!any) return [[s, 0]];
   x.rule('choice.u33.table-memory-write');
-  return forEachPolicy(s, 'u33.stale', 2, () => {});
+  return forEachChoice(s, CHOICES.u33StaleEntries, () => {});
 }
 
 /**
@@ -440,7 +440,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
             // documented: the tables replace them (option 0) or are added to them, an error then
             // freeing only what this call restored (1) or everything (2)
             x.rule('kvm.its-abi.restore-live');
-            const pairs = forEachPolicy(s, 'restore.live', 3, () => {});
+            const pairs = forEachChoice(s, CHOICES.restoreIntoLive, () => {});
             let main: Expected = null;
             pairs.forEach(([st, o], i) => {
               const r = { errno: itsRestoreTables(st, n, x, o >= 1, o === 2) };

@@ -169,6 +169,12 @@ export class State {
   /** IMPDEF register bits, fixed by their first observation: key -> value of the free bits */
   fixed = new Map<string, bigint>();
 
+  // ---- quirks (model/choices.ts) ----
+  /** the quirks this candidate's oracle may take (shared by every candidate; empty: the strict architecture) */
+  quirks: ReadonlySet<string> = NO_QUIRKS;
+  /** the quirks this candidate took, sorted (never mutated: noteQuirk replaces it) */
+  quirksUsed: readonly string[] = NO_QUIRKS_USED;
+
   mem: GuestMemory;
 
   constructor(readonly cfg: ResolvedConfig, empty = false) {
@@ -295,6 +301,8 @@ export class State {
     s.priBits = this.priBits;
     s.ces = this.ces;
     s.fixed = new Map(this.fixed);
+    s.quirks = this.quirks;
+    s.quirksUsed = this.quirksUsed;
     s.mem = this.mem.clone();
     return s;
   }
@@ -326,7 +334,7 @@ export class State {
       const w = o.lpiStale.get(k);
       if (w === undefined || w.length !== v.length || !v.every((b) => w.includes(b))) return false;
     }
-    // implementation policies (model/policy.ts) may differ: merging such states reopens the policy
+    // held choices (model/choices.ts) may differ: merging such states reopens the policy
     for (const [k, v] of this.fixed) if (!k.startsWith('policy.') && o.fixed.get(k) !== v) return false;
     for (const k of o.fixed.keys()) if (!k.startsWith('policy.') && !this.fixed.has(k)) return false;
     if (this.resampled.size !== o.resampled.size || this.resampleAsserted.size !== o.resampleAsserted.size) return false;
@@ -428,6 +436,9 @@ export class State {
     return parts.join('|');
   }
 }
+
+const NO_QUIRKS: ReadonlySet<string> = new Set();
+const NO_QUIRKS_USED: readonly string[] = [];
 
 /** Bytes of the packed byte-wide fields (bindViews), rounded up to whole 32-bit words. */
 function packedBytes(cfg: ResolvedConfig): number {

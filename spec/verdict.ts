@@ -17,5 +17,6 @@ export interface Divergence {
 }
 
 export type Verdict =
-  | { ok: true; rules: string[]; maxCandidates: number }
+  /** quirks: with a target's quirks enabled, the ones the accepting candidate took (model/choices.ts) */
+  | { ok: true; rules: string[]; maxCandidates: number; quirks?: string[] }
   | { ok: false; divergence: Divergence; rules: string[]; maxCandidates: number };
