@@ -1,5 +1,5 @@
 // A small option parser for the gicdiff commands. Unknown options and bad values are usage
-// errors: the CLI prints the message and exits 2 (DESIGN.md section 8).
+// errors: the CLI prints the message and exits 2 (docs/scenario-format.md).
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -1,4 +1,4 @@
-// The `kvm` target (DESIGN.md 2, 5): an in-process implementation of the KVM arm64 vGIC path.
+// The `kvm` target (README.md; impl/README.md): an in-process implementation of the KVM arm64 vGIC path.
 // open(config) creates the VM as the config says (vGIC v3, nr_irqs = spis + 32, ITSes at the
 // layout addresses, CTRL INIT done, vCPUs created and not run); step(op) runs one primitive op
 // to quiescence and returns its result in the scenario format's conventions.

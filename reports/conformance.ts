@@ -1,4 +1,4 @@
-// The directed conformance suite (DESIGN.md 1): find the scenarios (spec/conformance/<component>/
+// The directed conformance suite (README.md): find the scenarios (spec/conformance/<component>/
 // and examples/), run each on each target, classify what went wrong against the
 // target's expectations file, and turn it into the report's ScenarioResult. The runner is passed
 // in (fuzz/runner.ts's runScenario in the CLI) so this module does not pull in the model.

@@ -1,7 +1,7 @@
 // The GICv3 virtual CPU interface of one vCPU, as the hardware implements it: the guest's ICC_*
 // accesses are served here (as ICV_* registers) from the list registers, with no help from KVM,
-// exactly as on a real host (gic-arch.md 3, 3.11). KVM programs it through the ICH_* "registers"
-// (lr*, vmcr fields, hcr, ap0r/ap1r) on entry and reads them back on exit (kvm-vgic.md 1.5, 1.6).
+// exactly as on a real host (IHI 0069 chapter 4 and the ICC_* registers; chapter 6, the virtual CPU interface). KVM programs it through the ICH_* "registers"
+// (lr*, vmcr fields, hcr, ap0r/ap1r) on entry and reads them back on exit (vgic-v3.c vgic_v3_populate_lr, vgic_v3_fold_lr_state).
 //
 // Host parameters (ICH_VTR_EL2) are those of common hosts: 5 priority bits (PRIbits = 4), 5
 // preemption bits (PREbits = 4), so one AP0R/AP1R register each; 16-bit INTIDs; A3V; TDS.
@@ -14,7 +14,7 @@ export const PRI_BITS = 5;
 export const PRE_BITS = 5;
 /** Priority bits the hardware compares (unimplemented low bits are ignored). */
 export const PRIO_MASK = (0xff << (8 - PRI_BITS)) & 0xff; // 0xf8
-/** Minimum binary points (gic-arch.md 3.1): BPR0 >= 7 - PREbits, BPR1 >= BPR0min + 1. */
+/** Minimum binary points (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1): BPR0 >= 7 - PREbits, BPR1 >= BPR0min + 1. */
 export const MIN_VBPR0 = 7 - PRE_BITS;
 export const MIN_VBPR1 = MIN_VBPR0 + 1;
 export const MAX_LRS = 16;
@@ -26,7 +26,7 @@ export const LR_PENDING = 1;
 export const LR_ACTIVE = 2;
 export const LR_PENDING_ACTIVE = 3;
 
-// ICH_HCR_EL2 bits (Arm ICH_HCR_EL2; kvm-vgic.md 1.5).
+// ICH_HCR_EL2 bits (Arm ICH_HCR_EL2; vgic-v3.c vgic_v3_configure_hcr).
 export const HCR_EN = 1 << 0;
 export const HCR_UIE = 1 << 1;
 export const HCR_LRENPIE = 1 << 2;
@@ -62,7 +62,7 @@ const ICV_CTLR_RO = ((PRI_BITS - 1) << 8) | (1 << 15);
 
 /**
  * GICv4: the vLPIs of the vPE resident on this physical CPU's redistributor, which the virtual
- * CPU interface considers next to the list registers (gic-arch.md 6.3). vLPIs are Group 1 and
+ * CPU interface considers next to the list registers (IHI 0069 chapter 6, vLPI delivery and doorbells). vLPIs are Group 1 and
  * have no active state: acknowledging one only clears its pending bit.
  */
 export interface ResidentVlpis {
@@ -194,7 +194,7 @@ export class GicV3CpuIf {
     return (this.hcr & HCR_EN) !== 0 && this.misr() !== 0;
   }
 
-  // ---- priority arithmetic (gic-arch.md 3.1) ---------------------------------------------------
+  // ---- priority arithmetic (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1) ---------------------------------------------------
 
   /** Group-priority mask for a group, honouring VCBPR. */
   private gprioMask(group: number): number {
@@ -306,7 +306,7 @@ export class GicV3CpuIf {
     const low0 = a0 ? 31 - Math.clz32(a0 & -a0) : 32;
     const low1 = a1 ? 31 - Math.clz32(a1 & -a1) : 32;
     // The highest active priority belongs to the other group: UNPREDICTABLE; ignore the write
-    // (gic-arch.md 3.4 point 2).
+    // (IHI 0069 ICC_EOIR1_EL1 point 2).
     if (low0 <= low1) {
       if (group !== 0) return -1;
       this.ap0r = (a0 & (a0 - 1)) >>> 0;

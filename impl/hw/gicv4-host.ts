@@ -1,5 +1,5 @@
 // The host's GICv3/v4 irqchip driver as KVM uses it (Linux drivers/irqchip/irq-gic-v3-its.c and
-// irq-gic-v4.c; kvm-vgic.md 1.14, gic-arch.md 6.1-6.3): vPE allocation with doorbells and the
+// irq-gic-v4.c; vgic-v4.c, IHI 0069 chapter 6, vPEs and the GICv4 commands; chapter 6, vLPI delivery and doorbells): vPE allocation with doorbells and the
 // VM's vLPI configuration table, the MSIs of assigned devices as host LPIs, and the calls KVM
 // makes: its_map_vlpi / its_unmap_vlpi / its_prop_update_vlpi / its_invall_vpe, vPE affinity
 // (VMOVP), its_make_vpe_resident / its_make_vpe_non_resident, and irq_set_irqchip_state on a

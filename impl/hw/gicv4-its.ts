@@ -1,4 +1,4 @@
-// The host's physical GICv4.x ITS (gic-arch.md 5, 6.1): physical devices and their events (the
+// The host's physical GICv4.x ITS (IHI 0069 chapter 5, LPIs and the ITS; chapter 6, vPEs and the GICv4 commands): physical devices and their events (the
 // MSIs of assigned devices), collections, the vPE table, and the command queue the host driver
 // fills. Commands are written into the queue with the table-driven encoder and read back with the
 // decoder (spec/codec/its-command.ts), exactly as a real ITS reads its queue.
@@ -124,7 +124,7 @@ export class GicV4Its {
         return;
       case 'DISCARD': {
         const ite = this.ite(d);
-        // the pending state goes with the mapping (gic-arch.md 5.7)
+        // the pending state goes with the mapping (IHI 0069 5.3 ITS commands)
         if (ite.virtual) ite.vpe.setPending(ite.vintid, false);
         else this.hw.lpis.clearPending(ite.pintid);
         this.devices.get(f.device!)!.itt.delete(f.event!);
@@ -185,7 +185,7 @@ export class GicV4Its {
         const to = this.vpe(d);
         if (f.doorbellValid) ite.doorbell = f.doorbell!;
         if (to !== ite.vpe) {
-          // the pending state moves with the vLPI (gic-arch.md 6.1)
+          // the pending state moves with the vLPI (IHI 0069 chapter 6, vPEs and the GICv4 commands)
           const pending = ite.vpe.isPending(ite.vintid);
           ite.vpe.setPending(ite.vintid, false);
           ite.vpe = to;

@@ -1,4 +1,4 @@
-// The GICv4.x side of the host's physical redistributors (gic-arch.md 6.1-6.3): each physical
+// The GICv4.x side of the host's physical redistributors (IHI 0069 chapter 6, vPEs and the GICv4 commands; chapter 6, vLPI delivery and doorbells): each physical
 // CPU's redistributor holds at most one resident vPE (GICR_VPENDBASER.Valid), delivers that vPE's
 // pending vLPIs to the virtual CPU interface of the PE, and for vPEs that are not resident raises
 // doorbells: GICv4.0 the per-vLPI doorbell the ITE names, GICv4.1 the vPE's default doorbell when
@@ -12,15 +12,15 @@ import type { ResidentVlpis } from './gicv3-cpuif.js';
 
 export type GicV4Version = '4.0' | '4.1';
 
-/** "no doorbell" in VMAPTI/VMAPI/VMOVI (gic-arch.md 6.1) */
+/** "no doorbell" in VMAPTI/VMAPI/VMOVI (IHI 0069 chapter 6, vPEs and the GICv4 commands) */
 export const NO_DOORBELL = 1023;
-/** First LPI INTID (gic-arch.md 1.1). */
+/** First LPI INTID (IHI 0069 2.2 INTIDs). */
 export const LPI_BASE = 8192;
-/** vINTID bits of KVM's guests (the vITS has 16-bit IDs: kvm-vgic.md 1.9): VPT and VCONF sizes. */
+/** vINTID bits of KVM's guests (the vITS has 16-bit IDs: vgic-its.c its_registers[]): VPT and VCONF sizes. */
 export const VLPI_ID_BITS = 16;
 export const VPT_BYTES = (1 << VLPI_ID_BITS) / 8;
 export const VPROP_BYTES = (1 << VLPI_ID_BITS) - LPI_BASE;
-/** VPT/VCONF alignment (64 KiB, gic-arch.md 6.1) */
+/** VPT/VCONF alignment (64 KiB, IHI 0069 chapter 6, vPEs and the GICv4 commands) */
 const HOST_PAGE = 0x1_0000;
 
 /** Host kernel pages (the VPTs, the VM's vLPI configuration table), by physical address. */
@@ -91,7 +91,7 @@ export class VpeHw {
     return p[vintid - LPI_BASE]!;
   }
 
-  /** any pending vLPI that is enabled (what PendingLast reports, gic-arch.md 6.2) */
+  /** any pending vLPI that is enabled (what PendingLast reports, IHI 0069 GICR_VPENDBASER, GICR_VPROPBASER) */
   anyPendingEnabled(): boolean {
     for (const v of this.pending) if (this.config(v) & 1) return true;
     return false;
@@ -158,13 +158,13 @@ export class HostLpis {
 }
 
 /**
- * One physical redistributor's VLPI frame: GICR_VPROPBASER/GICR_VPENDBASER (gic-arch.md 6.2) and
+ * One physical redistributor's VLPI frame: GICR_VPROPBASER/GICR_VPENDBASER (IHI 0069 GICR_VPENDBASER, GICR_VPROPBASER) and
  * the resident vPE, whose pending vLPIs it offers the PE's virtual CPU interface.
  */
 export class GicV4Redist implements ResidentVlpis {
   valid = false;
   pendingLast = false;
-  /** Dirty never shows: a schedule's VPT parse completes within the op (DESIGN.md 3) */
+  /** Dirty never shows: a schedule's VPT parse completes within the op (docs/scenario-format.md) */
   readonly dirty = false;
   /** GICv4.1 fields of GICR_VPENDBASER */
   db = false;
@@ -201,7 +201,7 @@ export class GicV4Redist implements ResidentVlpis {
    * GICR_VPROPBASER, the configuration table); GICv4.1 names the vPE and its group enables.
    */
   schedule(vpe: VpeHw, g0en: boolean, g1en: boolean): void {
-    if (this.valid) throw new Error(`GICv4 hardware: GICR_VPENDBASER of CPU ${this.pcpu} written with Valid=1 while vPE ${this.resident?.id} is resident (UNPREDICTABLE, gic-arch.md U50)`);
+    if (this.valid) throw new Error(`GICv4 hardware: GICR_VPENDBASER of CPU ${this.pcpu} written with Valid=1 while vPE ${this.resident?.id} is resident (UNPREDICTABLE: IHI 0069 GICR_VPENDBASER)`);
     if (vpe.residentOn >= 0) throw new Error(`GICv4 hardware: vPE ${vpe.id} scheduled on CPU ${this.pcpu} while resident on CPU ${vpe.residentOn}`);
     if (this.version === '4.0') {
       vpe.vprop = this.mem.region(this.vpropbaser);
@@ -242,7 +242,7 @@ export class GicV4Redist implements ResidentVlpis {
     return this.version === '4.0' || this.vgrp1en;
   }
 
-  // ---- ResidentVlpis: what the PE's virtual CPU interface sees (gic-arch.md 6.3) ---------------
+  // ---- ResidentVlpis: what the PE's virtual CPU interface sees (IHI 0069 chapter 6, vLPI delivery and doorbells) ---------------
 
   /** The highest-priority pending enabled vLPI of the resident vPE (lowest vINTID among equals), or -1. */
   highest(): number {
@@ -273,7 +273,7 @@ export class GicV4Redist implements ResidentVlpis {
 }
 
 /**
- * The hardware's vLPI delivery (gic-arch.md 6.3): a vLPI made pending is recorded in its vPE's
+ * The hardware's vLPI delivery (IHI 0069 chapter 6, vLPI delivery and doorbells): a vLPI made pending is recorded in its vPE's
  * VPT; resident, it competes in the CPU interface; not resident, it raises a doorbell.
  */
 export class GicV4Redists {

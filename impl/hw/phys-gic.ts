@@ -1,5 +1,5 @@
 // The physical distributor/redistributor state of the host interrupts KVM forwards to guests
-// (HW-mapped interrupts, kvm-vgic.md 1.7): the active and pending bits KVM reads and writes with
+// (HW-mapped interrupts, vgic.c kvm_vgic_map_phys_irq, vgic_irq_handle_resampling; vgic-mmio.c): the active and pending bits KVM reads and writes with
 // irq_set_irqchip_state / irq_get_irqchip_state, and the deactivation a guest performs through a
 // HW list register (ICH_LR.HW: deactivating the virtual interrupt deactivates the physical one).
 // PPIs (INTID 16..31, e.g. the virtual timer, hwirq 27) are banked per physical CPU; SPIs are global.

@@ -1,5 +1,5 @@
 // The in-kernel virtual timer device as far as the vGIC sees it, after Linux
-// arch/arm64/kvm/arch_timer.c (kvm-vgic.md 1.7): PPI 27 owned by the timer, HW-mapped to the
+// arch/arm64/kvm/arch_timer.c (vgic.c kvm_vgic_map_phys_irq, vgic_irq_handle_resampling; vgic-mmio.c): PPI 27 owned by the timer, HW-mapped to the
 // host's virtual timer PPI (hwirq 27) at the vCPU's first run (kvm_timer_enable, from
 // kvm_arch_vcpu_run_pid_change: a VMM restoring a VM writes the PPI's state while it is still a
 // plain interrupt, so userspace ISACTIVER writes take effect), its level driven by the timer output

@@ -1,5 +1,5 @@
 // KVM_IRQ_LINE and KVM_SIGNAL_MSI, after Linux arch/arm64/kvm/arm.c kvm_vm_ioctl_irq_line and
-// virt/kvm/irqchip.c kvm_send_userspace_msi (kvm-vgic.md 1.8).
+// virt/kvm/irqchip.c kvm_send_userspace_msi (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI).
 import type { KvmVm } from './vm.js';
 import { VGIC_NR_PRIVATE_IRQS, VGIC_NR_SGIS, kvmVgicInjectIrq } from '../vgic/vgic.js';
 import { KVM_MSI_VALID_DEVID, kvmSetMsi } from '../vgic/vgic-irqfd.js';

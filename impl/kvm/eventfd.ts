@@ -1,5 +1,5 @@
 // KVM's generic GSI routing table and irqfds, after Linux virt/kvm/irqchip.c and
-// virt/kvm/eventfd.c (kvm-vgic.md 1.8): KVM_SET_GSI_ROUTING, KVM_IRQFD assign/deassign with
+// virt/kvm/eventfd.c (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI): KVM_SET_GSI_ROUTING, KVM_IRQFD assign/deassign with
 // resamplefd, irqfd injection (atomic fast path, then the slow path), and the ack notifier that
 // de-asserts a resampled GSI and signals its resamplefds.
 //

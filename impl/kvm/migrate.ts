@@ -1,5 +1,5 @@
 // Live migration of the interrupt state as a VMM does it with KVM's device attributes
-// (kvm-vgic.md 1.12, 1.13; TOR arm-vgic-its.rst "Required restore order"): save every vGIC
+// (Documentation/virt/kvm/devices/arm-vgic-its.rst "Required restore order"; vgic-v3.c vgic_v3_save_pending_tables): save every vGIC
 // register through the attr paths, ITS tables (ITS_SAVE_TABLES) and LPI pending tables
 // (SAVE_PENDING_TABLES) into guest RAM, then into a byte blob; create a fresh VM of the same
 // config and restore in the documented order: guest RAM and vCPUs, distributor, redistributors,

@@ -3,7 +3,7 @@
 // to the vGIC frames, ICC_* system registers served by the virtual CPU interface or trapped, WFI),
 // the host side (KVM_IRQ_LINE, routing, irqfds, VFIO forwarding, the vtimer, device attributes),
 // and quiescence: after each op every kicked vCPU exits, folds, prunes, flushes and re-enters,
-// and a blocked vCPU whose wake-up test became true wakes (DESIGN.md 3; kvm-vgic.md 1.3-1.8).
+// and a blocked vCPU whose wake-up test became true wakes (docs/scenario-format.md; vgic.c kvm_vgic_vcpu_pending_irq).
 import type { ResolvedConfig } from '../../spec/scenario.js';
 import { GuestMemory } from '../hw/guest-memory.js';
 import { PhysGic } from '../hw/phys-gic.js';
@@ -438,7 +438,7 @@ export class KvmVm {
     // kvm_vcpu_wfi: the vgic is put with IN_WFI (GICv4 doorbell requested), the thread sleeps.
     this.vcpuPut(v, true);
     // GICv4: that put read PendingLast into pending_last (a resident vLPI is on no ap_list), and
-    // kvm_vcpu_halt's wake-up test runs after it: the vCPU does not sleep (kvm-vgic.md 1.14).
+    // kvm_vcpu_halt's wake-up test runs after it: the vCPU does not sleep (vgic-v4.c).
     if (this.dist.v4 !== null && kvmVgicVcpuPendingIrq(this.dist, v.vgic)) {
       v.blocked = false;
       this.vcpuLoad(v, v.lastPcpu);

@@ -1,4 +1,4 @@
-// The KVM vGIC's shared data structures, after include/kvm/arm_vgic.h (kvm-vgic.md 1.1).
+// The KVM vGIC's shared data structures, after include/kvm/arm_vgic.h.
 // vgic core (vgic.ts, vgic-v3.ts, vgic-mmio*.ts) and the vITS (vgic-its*.ts) both build on these;
 // GICv4 (vgic-v4.ts) plugs in through the `hw`/`vlpi` fields and VgicV4Hooks.
 import type { GuestMemory } from '../hw/guest-memory.js';

@@ -1,4 +1,4 @@
-// vGIC creation and initialisation, after Linux arch/arm64/kvm/vgic/vgic-init.c (kvm-vgic.md 1.1):
+// vGIC creation and initialisation, after Linux arch/arm64/kvm/vgic/vgic-init.c:
 // kvm_vgic_create (a v3 model), KVM_DEV_ARM_VGIC_GRP_NR_IRQS, kvm_vgic_vcpu_init defaults,
 // vgic_init (KVM_DEV_ARM_VGIC_CTRL_INIT), and the vITS devices at their addresses.
 import type { GuestMemory } from '../hw/guest-memory.js';
@@ -6,7 +6,7 @@ import type { PhysGic } from '../hw/phys-gic.js';
 import { VgicDistState } from './vgic.js';
 import { createVgicIts } from './vgic-its.js';
 
-/** KVM_DEV_ARM_VGIC_GRP_NR_IRQS bounds: 64..1024 in steps of 32 (LGV arm-vgic-v3.rst). */
+/** KVM_DEV_ARM_VGIC_GRP_NR_IRQS bounds: 64..1024 in steps of 32 (arm-vgic-v3.rst). */
 export function vgicCheckNrIrqs(nrIrqs: number): boolean {
   return Number.isInteger(nrIrqs) && nrIrqs >= 64 && nrIrqs <= 1024 && nrIrqs % 32 === 0;
 }

@@ -1,4 +1,4 @@
-// GSI routing for the vGIC, after Linux arch/arm64/kvm/vgic/vgic-irqfd.c (kvm-vgic.md 1.8):
+// GSI routing for the vGIC, after Linux arch/arm64/kvm/vgic/vgic-irqfd.c (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI):
 // kvm_set_routing_entry, the IRQCHIP injection callback, MSI routes, the atomic fast path,
 // and the default routing table set at vGIC init (GSI i -> SPI pin i).
 import { type VgicDistState, VGIC_NR_PRIVATE_IRQS, kvmVgicInjectIrq, vgicValidSpi } from './vgic.js';

@@ -1,5 +1,5 @@
 // ITS table save/restore, ABI revision 0 (vgic_its_save_tables_v0 / vgic_its_restore_tables_v0;
-// kvm-vgic.md 1.13, TOR Documentation/virt/kvm/devices/arm-vgic-its.rst). All entries are 8 bytes,
+// Documentation/virt/kvm/devices/arm-vgic-its.rst). All entries are 8 bytes,
 // little-endian:
 //   DTE: [63] V, [62:49] next DeviceID delta (0 = last, capped 2^14-1), [48:5] ITT_addr[51:8], [4:0] EventID bits - 1
 //   CTE: [63] V, [47:16] RDbase (KVM's 32-bit vCPU id; 0xFFFFFFFF = unmapped), [15:0] ICID

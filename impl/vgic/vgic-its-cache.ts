@@ -1,4 +1,4 @@
-// The per-ITS LPI translation cache (kvm-vgic.md 1.11): (DeviceID, EventID) -> vgic_irq, the MSI fast
+// The per-ITS LPI translation cache (vgic-its.c vgic_its_check_cache, vgic_its_invalidate_cache): (DeviceID, EventID) -> vgic_irq, the MSI fast
 // path. KVM keeps it in an xarray keyed (DeviceID << 16) | EventID; each entry holds a reference on
 // its vgic_irq, dropped when the entry is erased. It only ever makes translation faster: every point
 // where a mapping can change invalidates it (the callers, in vgic-its*.ts, mirror KVM's call sites).

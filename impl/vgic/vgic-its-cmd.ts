@@ -1,5 +1,5 @@
 // vITS command processing (vgic-its.c vgic_its_process_commands, vgic_its_handle_command and the
-// vgic_its_cmd_handle_* functions; kvm-vgic.md 1.10). Every handler returns 0, a positive ITS error
+// vgic_its_cmd_handle_* functions). Every handler returns 0, a positive ITS error
 // code or a negative errno, and the caller drops it: errors never reach the guest (no stall, no
 // SError; CREADR still advances).
 //
@@ -19,7 +19,7 @@ import { vgicGetIrq, vgicPutIrq } from './vgic.js';
 export { E_ITS_INT_UNMAPPED_INTERRUPT };
 import { ABI_0_ESZ, ITS_CMD_SIZE, VITS_TYPER_IDBITS, cbaserAddress, cmdBufferSize, maxLpisPropbaser } from './vgic-its-regs.js';
 
-// Opcodes (GITS_CMD_*; gic-arch.md 5.3)
+// Opcodes (GITS_CMD_*; IHI 0069 5.3 ITS command encodings)
 export const GITS_CMD_MOVI = 0x01;
 export const GITS_CMD_INT = 0x03;
 export const GITS_CMD_CLEAR = 0x04;
@@ -33,7 +33,7 @@ export const GITS_CMD_INVALL = 0x0d;
 export const GITS_CMD_MOVALL = 0x0e;
 export const GITS_CMD_DISCARD = 0x0f;
 
-// Error codes KVM's handlers return (kvm-vgic.md 1.10; gic-arch.md 5.5)
+// Error codes KVM's handlers return (vgic-its.c vgic_its_cmd_handle_*; IHI 0069 5.5 ITS command error encodings)
 export const E_ITS_MOVI_UNMAPPED_INTERRUPT = 0x010107;
 export const E_ITS_MOVI_UNMAPPED_COLLECTION = 0x010109;
 export const E_ITS_CLEAR_UNMAPPED_INTERRUPT = 0x010507;
@@ -54,7 +54,7 @@ export const ITS_CMD_UNKNOWN = -19; // -ENODEV
 /** A command as KVM holds it: four little-endian u64 as eight u32 (w[2k] = low half of DWk). */
 export type ItsCmdWords = Uint32Array;
 
-// its_cmd_get_* (field positions: kvm-vgic.md 1.10)
+// its_cmd_get_* (field positions: vgic-its.c vgic_its_cmd_handle_*)
 export const itsCmdGetCommand = (c: ItsCmdWords): number => c[0]! & 0xff;
 export const itsCmdGetDeviceId = (c: ItsCmdWords): number => c[1]!;
 /** Size field + 1: the number of EventID bits */
@@ -70,7 +70,7 @@ export const itsCmdGetValidBit = (c: ItsCmdWords): boolean => (c[5]! >>> 31) !==
 /** MOVALL's second RDbase: DW3[47:16] */
 export const itsCmdGetTargetAddr2 = (c: ItsCmdWords): number => ((c[6]! >>> 16) | ((c[7]! & 0xffff) << 16)) >>> 0;
 
-/** vgic_its_cmd_handle_discard: needs an ITE whose collection exists and is mapped (U45, U46) */
+/** vgic_its_cmd_handle_discard: needs an ITE whose collection exists and is mapped (choice.u45.discard-pending, choice.u46.unmapped-collection-cmd) */
 export function vgicItsCmdHandleDiscard(its: VgicIts, cmd: ItsCmdWords): number {
   const deviceId = itsCmdGetDeviceId(cmd);
   const eventId = itsCmdGetId(cmd);
@@ -78,7 +78,7 @@ export function vgicItsCmdHandleDiscard(its: VgicIts, cmd: ItsCmdWords): number 
   if (ite !== null && isCollectionMapped(ite.collection)) {
     const device = findItsDevice(its, deviceId)!;
     const gpa = device.ittAddr + ite.eventId * ABI_0_ESZ;
-    // KVM does not remove pending state already queued to a vCPU (comment in the handler; U45)
+    // KVM does not remove pending state already queued to a vCPU (comment in the handler; choice.u45.discard-pending)
     its.cache.invalidate();
     itsFreeIte(its, device, ite);
     return writeEntry(its.dist, gpa, 0n);
@@ -102,7 +102,7 @@ export function vgicItsCmdHandleMovi(its: VgicIts, cmd: ItsCmdWords): number {
 
 /**
  * vgic_its_cmd_handle_mapi (MAPTI and MAPI): an existing ITE for the EventID is kept (returns 0,
- * U38); an unknown ICID gets an unmapped placeholder collection.
+ * choice.u38.mapti-remap-event); an unknown ICID gets an unmapped placeholder collection.
  */
 export function vgicItsCmdHandleMapi(its: VgicIts, cmd: ItsCmdWords): number {
   const deviceId = itsCmdGetDeviceId(cmd);
@@ -142,7 +142,7 @@ export function vgicItsCmdHandleMapi(its: VgicIts, cmd: ItsCmdWords): number {
 
 /**
  * vgic_its_cmd_handle_mapd: DeviceID must fit the device table with its entry in RAM; an existing
- * device is freed first even for V=1 (U37); V=0 on an unmapped device is fine (U36) and zeroes the DTE.
+ * device is freed first even for V=1 (choice.u37.mapd-with-ites); V=0 on an unmapped device is fine (choice.u36.mapd-unmap-unmapped) and zeroes the DTE.
  */
 export function vgicItsCmdHandleMapd(its: VgicIts, cmd: ItsCmdWords): number {
   const deviceId = itsCmdGetDeviceId(cmd);
@@ -164,13 +164,13 @@ export function vgicItsCmdHandleMapd(its: VgicIts, cmd: ItsCmdWords): number {
 }
 
 /**
- * vgic_its_cmd_handle_mapc: V=0 frees the collection (its ITEs are detached for good, U41) and
+ * vgic_its_cmd_handle_mapc: V=0 frees the collection (its ITEs are detached for good, choice.u41.mapc-unmap-in-use) and
  * invalidates the cache, whatever RDbase says; V=1 needs RDbase = an existing vCPU id, and a
- * mapped collection is retargeted with every ITE's LPI (U40) -- without invalidating the cache.
+ * mapped collection is retargeted with every ITE's LPI (choice.u40.mapc-retarget-pending) -- without invalidating the cache.
  *
  * Note: kernels before 6.8 checked RDbase (PROCNUM_OOR) before looking at V, so MAPC V=0 with a bad
- * RDbase was an error there (gic-arch.md U42); current KVM (kvm_get_vcpu_by_id in the V=1 branch,
- * kvm-vgic.md 1.10) unmaps.
+ * RDbase was an error there (choice.u42.mapc-unmap-bad-rd); current KVM (kvm_get_vcpu_by_id in the V=1 branch,
+ * vgic-its.c vgic_its_cmd_handle_*) unmaps.
  */
 export function vgicItsCmdHandleMapc(its: VgicIts, cmd: ItsCmdWords): number {
   const valid = itsCmdGetValidBit(cmd);
@@ -195,7 +195,7 @@ export function vgicItsCmdHandleMapc(its: VgicIts, cmd: ItsCmdWords): number {
   return 0;
 }
 
-/** vgic_its_cmd_handle_clear: the collection is not checked (U46); an LPI already in an LR is re-latched on fold */
+/** vgic_its_cmd_handle_clear: the collection is not checked (choice.u46.unmapped-collection-cmd); an LPI already in an LR is re-latched on fold */
 export function vgicItsCmdHandleClear(its: VgicIts, cmd: ItsCmdWords): number {
   const ite = findIte(its, itsCmdGetDeviceId(cmd), itsCmdGetId(cmd));
   if (ite === null || ite.irq === null) return E_ITS_CLEAR_UNMAPPED_INTERRUPT;
@@ -209,14 +209,14 @@ export function vgicItsInvLpi(its: VgicIts, irq: VgicIrq): number {
   return updateLpiConfig(its.vm, irq, null, true);
 }
 
-/** vgic_its_cmd_handle_inv: the collection is not checked (U46) */
+/** vgic_its_cmd_handle_inv: the collection is not checked (choice.u46.unmapped-collection-cmd) */
 export function vgicItsCmdHandleInv(its: VgicIts, cmd: ItsCmdWords): number {
   const ite = findIte(its, itsCmdGetDeviceId(cmd), itsCmdGetId(cmd));
   if (ite === null || ite.irq === null) return E_ITS_INV_UNMAPPED_INTERRUPT;
   return vgicItsInvLpi(its, ite.irq);
 }
 
-/** vgic_its_cmd_handle_invall: every LPI of the VM (all ITSes) targeting the collection's vCPU (U48) */
+/** vgic_its_cmd_handle_invall: every LPI of the VM (all ITSes) targeting the collection's vCPU (choice.u48.invall-scope) */
 export function vgicItsCmdHandleInvall(its: VgicIts, cmd: ItsCmdWords): number {
   const collection = findCollection(its, itsCmdGetCollection(cmd));
   if (!isCollectionMapped(collection)) return E_ITS_INVALL_UNMAPPED_COLLECTION;
@@ -225,7 +225,7 @@ export function vgicItsCmdHandleInvall(its: VgicIts, cmd: ItsCmdWords): number {
   return 0;
 }
 
-/** vgic_its_cmd_handle_movall: every LPI of the VM targeting RD1 now targets RD2; collections unchanged (U47) */
+/** vgic_its_cmd_handle_movall: every LPI of the VM targeting RD1 now targets RD2; collections unchanged (choice.u47.movall-live-collections) */
 export function vgicItsCmdHandleMovall(its: VgicIts, cmd: ItsCmdWords): number {
   const dist = its.dist;
   const vcpu1 = getVcpuById(dist, itsCmdGetTargetAddr(cmd));

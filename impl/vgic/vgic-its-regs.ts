@@ -1,7 +1,7 @@
-// GITS_* register layout and the values KVM's vITS shows (kvm-vgic.md 1.9; gic-arch.md 5.1 for the
+// GITS_* register layout and the values KVM's vITS shows (vgic-its.c its_registers[]; IHI 0069 GITS_* registers for the
 // field positions). Pure helpers: no ITS state here, so they can be unit-tested on their own.
 
-// Register offsets in the ITS control frame (gic-arch.md 5.1).
+// Register offsets in the ITS control frame (IHI 0069 GITS_* registers).
 export const GITS_CTLR = 0x0000;
 export const GITS_IIDR = 0x0004;
 export const GITS_TYPER = 0x0008;
@@ -23,21 +23,21 @@ export const GITS_CIDR3 = 0xfffc;
 export const GITS_CTLR_ENABLE = 1;
 export const GITS_CTLR_QUIESCENT = 0x8000_0000;
 
-/** KVM's vITS geometry (kvm-vgic.md 1.9): 16 DeviceID bits, 16 EventID bits, 8-byte ITT entries. */
+/** KVM's vITS geometry (vgic-its.c its_registers[]): 16 DeviceID bits, 16 EventID bits, 8-byte ITT entries. */
 export const VITS_TYPER_IDBITS = 16;
 export const VITS_TYPER_DEVBITS = 16;
 export const VITS_MAX_EVENTID = (1 << VITS_TYPER_IDBITS) - 1;
 export const VITS_MAX_DEVID = (1 << VITS_TYPER_DEVBITS) - 1;
-/** ABI rev 0: every table entry (DTE, ITE, CTE) is 8 bytes (kvm-vgic.md 1.13) */
+/** ABI rev 0: every table entry (DTE, ITE, CTE) is 8 bytes (Documentation/virt/kvm/devices/arm-vgic-its.rst) */
 export const ABI_0_ESZ = 8;
 /** number of table ABIs KVM knows (GITS_IIDR.Revision must be below it) */
 export const NR_ITS_ABIS = 1;
 
-/** GITS_TYPER: Physical=1, ITT_entry_size=7 [7:4], ID_bits=15 [12:8], Devbits=15 [17:13]; PTA, HCC, CIL, Virtual, SEIS = 0 (kvm-vgic.md 1.9). */
+/** GITS_TYPER: Physical=1, ITT_entry_size=7 [7:4], ID_bits=15 [12:8], Devbits=15 [17:13]; PTA, HCC, CIL, Virtual, SEIS = 0 (vgic-its.c its_registers[]). */
 export const VITS_TYPER_VALUE: bigint =
   1n | (BigInt(ABI_0_ESZ - 1) << 4n) | (BigInt(VITS_TYPER_IDBITS - 1) << 8n) | (BigInt(VITS_TYPER_DEVBITS - 1) << 13n);
 
-/** GITS_IIDR: ProductID 'K' (0x4B) in [31:24], Revision = ABI rev in [15:12], Implementer 0x43B (Arm) (kvm-vgic.md 1.9). */
+/** GITS_IIDR: ProductID 'K' (0x4B) in [31:24], Revision = ABI rev in [15:12], Implementer 0x43B (Arm) (vgic-its.c its_registers[]). */
 export function itsIidr(abiRev: number): number {
   return ((0x4b << 24) | ((abiRev & 0xf) << 12) | 0x43b) >>> 0;
 }
@@ -45,7 +45,7 @@ export function iidrRevision(v: bigint): number {
   return Number((v >> 12n) & 0xfn);
 }
 
-/** The ID registers KVM returns (vgic_mmio_read_its_idregs; kvm-vgic.md 1.9); others in the block read 0. */
+/** The ID registers KVM returns (vgic_mmio_read_its_idregs; vgic-its.c its_registers[]); others in the block read 0. */
 export function itsIdReg(offset: number): number {
   switch (offset & 0xffff) {
     case GITS_PIDR0: return 0x92;
@@ -60,7 +60,7 @@ export function itsIdReg(offset: number): number {
   }
 }
 
-// GITS_BASER<n> / GITS_CBASER fields (gic-arch.md 5.1).
+// GITS_BASER<n> / GITS_CBASER fields (IHI 0069 GITS_* registers).
 export const BASER_VALID = 1n << 63n;
 export const BASER_INDIRECT = 1n << 62n;
 const BASER_TYPE_SHIFT = 56n;
@@ -114,7 +114,7 @@ export function sanitiseBaserWrite(reg: bigint, type: number): bigint {
   return (reg & ~BASER_PAGE_SIZE_MASK) | BASER_PAGE_SIZE_64K;
 }
 
-/** vgic_sanitise_its_cbaser: attributes sanitised, address forced 64 KiB aligned (bits 15:12 cleared; U29). */
+/** vgic_sanitise_its_cbaser: attributes sanitised, address forced 64 KiB aligned (bits 15:12 cleared; choice.u29.cbaser-low-bits). */
 export function sanitiseCbaser(reg: bigint): bigint {
   return sanitiseAttrs(reg) & ~0xf000n;
 }

@@ -1,6 +1,6 @@
 // struct vgic_its and its objects (devices, ITEs, collections), with the helpers of vgic-its.c that
 // every command, the MSI path and save/restore share: lookup, allocation and freeing, vgic_add_lpi,
-// update_lpi_config, update_affinity, the table-range checks. Facts: kvm-vgic.md 1.8-1.13.
+// update_lpi_config, update_affinity, the table-range checks. Facts: Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI-1.13.
 import type { VgicCpu, VgicDist, VgicIrq, VgicItsV4Hooks } from './types.js';
 
 export type { VgicItsV4Hooks };
@@ -39,7 +39,7 @@ export interface ItsCollection {
 export interface ItsIte {
   readonly eventId: number;
   irq: VgicIrq | null;
-  /** null once MAPC V=0 removed the collection (the ITE stays, detached for good: kvm-vgic.md 1.15) */
+  /** null once MAPC V=0 removed the collection (the ITE stays, detached for good: impl/DIVERGENCES.md) */
   collection: ItsCollection | null;
 }
 
@@ -193,7 +193,7 @@ export function vgicItsCheckEventId(its: VgicIts, device: ItsDevice, eventId: nu
 
 /**
  * update_lpi_config: re-read the LPI's property byte (priority = byte & 0xFC, enable = bit 0) and
- * queue it if now deliverable; with a filter vCPU only when the LPI targets it (kvm-vgic.md 1.12).
+ * queue it if now deliverable; with a filter vCPU only when the LPI targets it (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables).
  */
 export function updateLpiConfig(vm: VgicItsVm, irq: VgicIrq, filterVcpu: VgicCpu | null, needsInv: boolean): number {
   const dist = vm.dist;
@@ -241,7 +241,7 @@ export function updateAffinityCollection(its: VgicIts, coll: ItsCollection): voi
 /**
  * vgic_add_lpi: the vgic_irq for an LPI, with one reference for the caller (the ITE). An LPI that
  * already exists (mapped by another ITE or ITS) is reused as it is; a new one reads its property
- * byte and consumes its pending bit (kvm-vgic.md 1.10 MAPTI). Returns a negative errno on failure.
+ * byte and consumes its pending bit (vgic-its.c vgic_its_cmd_handle_* MAPTI). Returns a negative errno on failure.
  */
 export function vgicAddLpi(vm: VgicItsVm, intid: number, vcpu: VgicCpu | null): VgicIrq | number {
   const dist = vm.dist;
@@ -392,7 +392,7 @@ export function vgicItsTriggerMsi(its: VgicIts, devid: number, eventid: number):
 
 /**
  * its_sync_lpi_pending_table: EnableLPIs 0->1 (without PTZ) reads the vCPU's pending table for
- * every LPI targeting it; the table is not cleared (kvm-vgic.md 1.12).
+ * every LPI targeting it; the table is not cleared (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables).
  */
 export function itsSyncLpiPendingTable(vm: VgicItsVm, vcpu: VgicCpu): number {
   const dist = vm.dist;

@@ -1,7 +1,7 @@
 // The KVM vITS (arch/arm64/kvm/vgic/vgic-its.c): one per config.its at the layout addresses, its
 // MMIO registers (its_registers[]), MSI injection with the translation-cache fast path, the
 // redistributor-side entry points and the ITS device attributes (ITS_REGS, CTRL save/restore/reset).
-// Facts: kvm-vgic.md 1.8-1.13. Commands: vgic-its-cmd.ts; table ABI: vgic-its-abi.ts.
+// Facts: Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI-1.13. Commands: vgic-its-cmd.ts; table ABI: vgic-its-abi.ts.
 import type { VgicCpu, VgicDist, VgicIrq, VgicItsOps, VgicItsV4Hooks } from './types.js';
 import { itsBase, GITS_SIZE } from '../../spec/layout.js';
 import { vgicPutIrq, vgicQueueIrqUnlock } from './vgic.js';
@@ -23,7 +23,7 @@ export type { ItsGuestControl, VgicItsV4Hooks, VgicItsVm } from './vgic-its-stat
 
 // ---------------------------------------------------------------- register handlers
 
-/** vgic_mmio_read_its_ctlr: Quiescent = CREADR == CWRITER even while enabled (U34) */
+/** vgic_mmio_read_its_ctlr: Quiescent = CREADR == CWRITER even while enabled (choice.u34.quiescent-enabled) */
 function readCtlr(its: VgicIts): bigint {
   let reg = 0;
   if (its.creadr === its.cwriter) reg |= GITS_CTLR_QUIESCENT;
@@ -31,7 +31,7 @@ function readCtlr(its: VgicIts): bigint {
   return BigInt(reg >>> 0);
 }
 
-/** vgic_mmio_write_its_ctlr: enabling needs BASER0, BASER1 and CBASER Valid (U31); disabling drops the cache */
+/** vgic_mmio_write_its_ctlr: enabling needs BASER0, BASER1 and CBASER Valid (choice.u31.enable-without-tables); disabling drops the cache */
 function writeCtlr(its: VgicIts, _off: number, _len: number, val: bigint): void {
   const enable = (val & BigInt(GITS_CTLR_ENABLE)) !== 0n;
   if (!its.enabled && enable &&
@@ -56,7 +56,7 @@ function uaccessWriteIidr(its: VgicIts, _off: number, _len: number, val: bigint)
 const readTyper = (_its: VgicIts, off: number, len: number): bigint => extractBytes(VITS_TYPER_VALUE, off & 7, len);
 const readCbaser = (its: VgicIts, off: number, len: number): bigint => extractBytes(its.cbaser, off & 7, len);
 
-/** vgic_mmio_write_its_cbaser: ignored while enabled; sanitised; CREADR = CWRITER = 0 (U29, U30) */
+/** vgic_mmio_write_its_cbaser: ignored while enabled; sanitised; CREADR = CWRITER = 0 (choice.u29.cbaser-low-bits, choice.u30.baser-write-enabled) */
 function writeCbaser(its: VgicIts, off: number, len: number, val: bigint): void {
   if (its.enabled) return;
   its.cbaser = sanitiseCbaser(update64BitReg(its.cbaser, off & 7, len, val));
@@ -64,7 +64,7 @@ function writeCbaser(its: VgicIts, off: number, len: number, val: bigint): void 
   its.cwriter = its.creadr;
 }
 
-/** vgic_mmio_write_its_cwriter: an offset beyond the queue ignores the whole write (U28); else process now */
+/** vgic_mmio_write_its_cwriter: an offset beyond the queue ignores the whole write (choice.u28.cwriter-oor); else process now */
 function writeCwriter(its: VgicIts, off: number, len: number, val: bigint): void {
   const reg = cmdOffset(update64BitReg(BigInt(its.cwriter), off & 7, len, val));
   if (reg >= cmdBufferSize(its.cbaser)) return;
@@ -92,7 +92,7 @@ function readBaser(its: VgicIts, off: number, len: number): bigint {
   return extractBytes(reg, off & 7, len);
 }
 
-/** vgic_mmio_write_its_baser: only BASER0/1; ignored while enabled; Valid=0 frees all devices / collections (U32) */
+/** vgic_mmio_write_its_baser: only BASER0/1; ignored while enabled; Valid=0 frees all devices / collections (choice.u32.baser-valid-toggle) */
 function writeBaser(its: VgicIts, off: number, len: number, val: bigint): void {
   if (its.enabled) return;
   const i = baserIndex(off);
@@ -124,7 +124,7 @@ interface ItsRegion {
   uaccessWrite?(its: VgicIts, off: number, len: number, val: bigint): number;
 }
 
-/** its_registers[], sorted by offset. GITS_TRANSLATER is deliberately absent (kvm-vgic.md 1.9). */
+/** its_registers[], sorted by offset. GITS_TRANSLATER is deliberately absent (vgic-its.c its_registers[]). */
 const ITS_REGISTERS: readonly ItsRegion[] = [
   { offset: GITS_CTLR, len: 4, access: ACCESS_32, read: readCtlr, write: writeCtlr },
   { offset: GITS_IIDR, len: 4, access: ACCESS_32, read: readIidr, write: writeIgnored, uaccessWrite: uaccessWriteIidr },
@@ -198,7 +198,7 @@ class VgicItsDevices implements VgicItsSet {
     if (r !== null) r.write(its, offset, len, BigInt.asUintN(len * 8, value));
   }
 
-  /** __vgic_doorbell_to_its: any address inside an ITS's 128 KiB frame pair names that ITS (kvm-vgic.md 1.8) */
+  /** __vgic_doorbell_to_its: any address inside an ITS's 128 KiB frame pair names that ITS (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI) */
   doorbellToIts(address: number): VgicIts | null {
     for (const its of this.vm.its) if (address >= its.base && address < its.base + GITS_SIZE) return its;
     return null;
@@ -206,7 +206,7 @@ class VgicItsDevices implements VgicItsSet {
 
   /**
    * vgic_its_inject_msi: 1 delivered, 0 blocked by the guest, or -errno. The cached fast path runs
-   * first, before the KVM_MSI_VALID_DEVID check (kvm-vgic.md 1.8).
+   * first, before the KVM_MSI_VALID_DEVID check (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI).
    */
   injectMsi(address: number, data: number, devid: number, flags: number): number {
     // vgic_its_inject_cached_translation: a Map lookup and a queue, nothing allocated

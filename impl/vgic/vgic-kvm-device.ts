@@ -1,5 +1,5 @@
 // The KVM_DEV_TYPE_ARM_VGIC_V3 device attributes, after Linux arch/arm64/kvm/vgic/
-// vgic-kvm-device.c and vgic-sys-reg-v3.c (kvm-vgic.md 1.8, 1.12; LGV arm-vgic-v3.rst):
+// vgic-kvm-device.c and vgic-sys-reg-v3.c (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI; vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables; arm-vgic-v3.rst):
 // ADDR, DIST_REGS, REDIST_REGS, CPU_SYSREGS, NR_IRQS, CTRL (INIT, SAVE_PENDING_TABLES),
 // LEVEL_INFO, with their errnos. ITS device attributes are the vITS's (dist.its.deviceAttr).
 //

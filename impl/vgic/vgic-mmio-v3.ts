@@ -1,5 +1,5 @@
 // The GICv3 distributor and redistributor frames as KVM emulates them, after Linux
-// arch/arm64/kvm/vgic/vgic-mmio-v3.c and the dispatch of vgic-mmio.c (kvm-vgic.md 1.7, 1.10):
+// arch/arm64/kvm/vgic/vgic-mmio-v3.c and the dispatch of vgic-mmio.c (vgic.c kvm_vgic_map_phys_irq, vgic_irq_handle_resampling; vgic-mmio.c; vgic-its.c vgic_its_cmd_handle_*):
 // register tables with access widths, guest (trap-and-emulate) and userspace (uaccess) paths,
 // GICD_CTLR/TYPER/IIDR/TYPER2, IROUTER, GICR_CTLR/IIDR/TYPER/WAKER/PROPBASER/PENDBASER/
 // INVLPIR/INVALLR/SYNCR, and SGI generation from ICC_SGI1R_EL1 (vgic_v3_dispatch_sgi).
@@ -142,7 +142,7 @@ function writeV3Misc(c: VgicMmioCtx, addr: number, _len: number, val: number): v
   dist.nassgireq = nassgireq;
   // Enabling the distributor kicks whoever has something pending (vgic_kick_vcpus).
   if (!wasEnabled && dist.enabled) vgicKickVcpus(dist);
-  // GICv4.1: KVM_REQ_RELOAD_GICv4 on every vCPU (vGrp1En follows EnableGrp1, kvm-vgic.md 1.14)
+  // GICv4.1: KVM_REQ_RELOAD_GICv4 on every vCPU (vGrp1En follows EnableGrp1, vgic-v4.c)
   if (wasEnabled !== dist.enabled) dist.v4?.distEnableChanged?.();
 }
 

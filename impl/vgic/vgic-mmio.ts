@@ -1,5 +1,5 @@
 // The per-interrupt register handlers shared by the distributor and the redistributor SGI frame,
-// after Linux arch/arm64/kvm/vgic/vgic-mmio.c (kvm-vgic.md 1.7): IGROUPR, I[SC]ENABLER,
+// after Linux arch/arm64/kvm/vgic/vgic-mmio.c (vgic.c kvm_vgic_map_phys_irq, vgic_irq_handle_resampling; vgic-mmio.c): IGROUPR, I[SC]ENABLER,
 // I[SC]PENDR, I[SC]ACTIVER, IPRIORITYR, ICFGR, with KVM's trap-and-emulate semantics and the
 // userspace (uaccess) variants. Values are at most 32 bits wide; `addr` is the offset in the frame.
 import type { VgicIrq } from './types.js';

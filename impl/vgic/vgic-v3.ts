@@ -1,4 +1,4 @@
-// GICv3 specifics of the vgic core, after Linux arch/arm64/kvm/vgic/vgic-v3.c (kvm-vgic.md 1.5,
+// GICv3 specifics of the vgic core, after Linux arch/arm64/kvm/vgic/vgic-v3.c (vgic.c vgic_flush_lr_state; vgic-v3.c vgic_v3_populate_lr,
 // 1.6, 1.12): building list register values, folding them back, ICH_HCR_EL2 configuration, the
 // EOIcount and DIR-trap deactivation paths, and the LPI pending table accesses.
 import type { VgicDist, VgicIrq } from './types.js';
@@ -188,7 +188,7 @@ export function vgicV3SavePendingTables(dist: VgicDist): number {
       lastPtr = ptr;
     }
     const stored = (val & bit) !== 0;
-    // GICv4.1: a vLPI's pending state lives in its VPT (kvm-vgic.md 1.12, 1.14)
+    // GICv4.1: a vLPI's pending state lives in its VPT (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables; vgic-v4.c)
     const isPending = irq.hw && dist.v4?.vlpiPending ? dist.v4.vlpiPending(irq) : irq.pendingLatch;
     if (stored === isPending) continue;
     val = isPending ? val | bit : val & ~bit;

@@ -1,5 +1,5 @@
 // The GICv4/GICv4.1 bridge, after Linux arch/arm64/kvm/vgic/vgic-v4.c and the irq bypass hooks of
-// arch/arm64/kvm/arm.c (kvm-vgic.md 1.14): per-vCPU vPEs with doorbells (vgic_v4_init), vPE
+// arch/arm64/kvm/arm.c (vgic-v4.c): per-vCPU vPEs with doorbells (vgic_v4_init), vPE
 // residency on vcpu_load / vcpu_put (vgic_v4_load / vgic_v4_put, doorbell only when blocking in
 // WFI), the doorbell handler (pending_last + kick), forwarding an assigned device's MSI as a vLPI
 // (kvm_vgic_v4_set_forwarding / kvm_vgic_v4_unset_forwarding), the vITS's calls into GICv4
@@ -238,7 +238,7 @@ export class VgicV4 implements VgicV4Hooks, VgicItsV4Hooks, IrqBypassHooks {
 
   /**
    * kvm_vgic_v4_unset_forwarding: found by host IRQ, not by route; hw = false and its_unmap_vlpi.
-   * The vLPI's pending state is NOT read back into pending_latch (kvm-vgic.md 1.14).
+   * The vLPI's pending state is NOT read back into pending_latch (vgic-v4.c).
    */
   kvmVgicV4UnsetForwarding(hostIrq: number): void {
     if (!this.supportsDirectMsis()) return;

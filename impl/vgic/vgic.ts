@@ -1,4 +1,4 @@
-// The vgic core, after Linux arch/arm64/kvm/vgic/vgic.c (kvm-vgic.md 1.1-1.7): interrupt lookup
+// The vgic core, after Linux arch/arm64/kvm/vgic/vgic.c (include/kvm/arm_vgic.h struct vgic_irq; vgic-init.c kvm_vgic_vcpu_init-1.7): interrupt lookup
 // and references, the target oracle, ap_list queueing with kicks, ap_list sorting and pruning,
 // the list register flush on guest entry and sync on exit, HW-mapped interrupts, and the WFI
 // wake-up test. Single-threaded: the locks of 1.2 are not needed, but every re-check KVM does

@@ -20,7 +20,7 @@ import { sysregEncoding, sysregInstruction, registerOffset } from './registers.j
  */
 export const CREADR_POLL_LIMIT = 64;
 
-/** The guest physical address of an MMIO op's register (DESIGN.md 3 map, spec/layout.ts). */
+/** The guest physical address of an MMIO op's register (docs/scenario-format.md map, spec/layout.ts). */
 export function mmioAddress(op: { frame: 'gicd' | 'gicr' | 'gicr-sgi' | 'gits'; index?: number; offset: number }): number {
   const index = op.index ?? 0;
   switch (op.frame) {
@@ -128,8 +128,8 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number): void {
 
 /**
  * The VM-creation preamble: silent MMIO writes that put QEMU's GIC, before the first op, in the
- * state a VM is created in (DESIGN.md 3; the model's VM-creation state, kvm-vgic.md 1.1) wherever
- * QEMU's reset differs and the architecture leaves the reset value UNKNOWN or IMPDEF (gic-arch.md
+ * state a VM is created in (docs/scenario-format.md; the model's VM-creation state, include/kvm/arm_vgic.h struct vgic_irq; vgic-init.c kvm_vgic_vcpu_init) wherever
+ * QEMU's reset differs and the architecture leaves the reset value UNKNOWN or IMPDEF (Arm IHI 0069
  * 4.1): every SGI, PPI and SPI in Group 1, SGIs enabled, SPIs edge-triggered. (QEMU's other
  * reset values already match, e.g. priorities 0, SPIs routed to affinity 0, redistributors asleep
  * in GICR_WAKER.) `spis`: how many SPIs to set up (those both the scenario and the board have).
@@ -141,7 +141,7 @@ function creationPreamble(w: Writer, vcpus: number, spis: number): number {
     n++;
   };
   for (let i = 1; i <= spis / 32; i++) gicd('GICD_IGROUPR<n>', i, 0xffff_ffffn);
-  // ICFGR: two bits per INTID, Int_config = bit 2k+1 (gic-arch.md 2.2): 0xaaaaaaaa = all edge
+  // ICFGR: two bits per INTID, Int_config = bit 2k+1 (IHI 0069 GICD_ICFGR<n>, GICR_ICFGR<n>): 0xaaaaaaaa = all edge
   for (let i = 2; i < 2 + spis / 16; i++) gicd('GICD_ICFGR<n>', i, 0xaaaa_aaaan);
   for (let c = 0; c < vcpus; c++) {
     const sgi = gicrBase(c) + GICR_SGI_OFFSET;

@@ -1,7 +1,7 @@
 // Long-lived QEMUs that run one scenario after another: QEMU's start-up costs far more than a
 // scenario (tens to hundreds of milliseconds against a few), so each instance is reset instead of
 // restarted. Between scenarios the VM is stopped, the host zeroes all guest RAM through the file
-// that backs it (truncate to 0 and back: DESIGN.md 3 wants RAM zero at VM creation, and QEMU's ITS
+// that backs it (truncate to 0 and back: docs/scenario-format.md wants RAM zero at VM creation, and QEMU's ITS
 // may have written anywhere in it), writes the next ops buffer at OPS_BASE, and asks QMP for
 // system_reset + cont. system_reset puts every CPU and device (GIC, ITS) back in its reset state
 // and copies the agent's ELF and the device tree back into RAM, exactly as at start-up.

@@ -64,7 +64,7 @@ export function registerOffset(frame: 'gicd' | 'gicr' | 'gicr-sgi' | 'gits', nam
   return parseInt(r.offset, 16);
 }
 
-// INTIDs per register instance of the Distributor's banked registers (gic-arch.md 4.1: one bit,
+// INTIDs per register instance of the Distributor's banked registers (IHI 0069 GICD_* registers: one bit,
 // two bits (ICFGR, NSACR) or one byte (IPRIORITYR) per INTID; IROUTER<n> routes INTID n).
 const INTIDS_PER_REGISTER: Record<string, number> = {
   'GICD_IGROUPR<n>': 32, 'GICD_ISENABLER<n>': 32, 'GICD_ICENABLER<n>': 32, 'GICD_ISPENDR<n>': 32,

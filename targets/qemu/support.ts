@@ -22,12 +22,12 @@ let gicdTyper: number | undefined;
 let lpiRegisters: { start: number; end: number }[] | undefined;
 
 /**
- * RD-frame registers through which a guest can tell whether LPIs exist (gic-arch.md 4.2 and
+ * RD-frame registers through which a guest can tell whether LPIs exist (IHI 0069 GICR_* registers and
  * 1.5-1.6): GICR_CTLR (EnableLPIs, CES), GICR_TYPER.PLPIS, and the LPI table bases, which are
  * read/write only when LPIs exist. QEMU's virt board always implements LPIs, so with `its: 0`
- * (no LPIs, DESIGN.md 3) these are unsupported. The direct LPI registers (SETLPIR, CLRLPIR,
+ * (no LPIs, docs/scenario-format.md) these are unsupported. The direct LPI registers (SETLPIR, CLRLPIR,
  * INVLPIR, INVALLR, SYNCR) stay supported: with EnableLPIs never set they have no effect either
- * way (U25) and SYNCR reads 0.
+ * way (choice.u25.setlpir-no-effect) and SYNCR reads 0.
  */
 function lpiRegisterRanges(): { start: number; end: number }[] {
   if (!lpiRegisters) {

@@ -64,7 +64,7 @@ function unavailableReason(accel: QemuAccel): string | null {
 
 /**
  * Ask the board how many SPIs it has: one boot that reads GICD_TYPER (ITLinesNumber [4:0]:
- * INTIDs up to 32 * (N + 1) - 1, gic-arch.md 1.2). Cached; falls back to the known value.
+ * INTIDs up to 32 * (N + 1) - 1, IHI 0069 GICD_TYPER). Cached; falls back to the known value.
  */
 function probeBoardSpis(accel: QemuAccel): number {
   const qemu = findQemu();

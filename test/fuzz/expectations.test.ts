@@ -13,7 +13,7 @@ const doc: Expectations = {
   target: 'kvm',
   entries: [
     { id: 'other', match: { op: 'sysreg.read' }, reason: 'r', source: 's' },
-    { id: 'mapti-keeps-old', match: { op: 'its.cmd', detail: ['MAPD', 'MAP*'], rules: ['its.mapti.*'] }, reason: 'KVM keeps the old mapping', source: 'kvm-vgic.md 1.15' },
+    { id: 'mapti-keeps-old', match: { op: 'its.cmd', detail: ['MAPD', 'MAP*'], rules: ['its.mapti.*'] }, reason: 'KVM keeps the old mapping', source: 'impl/DIVERGENCES.md' },
   ],
 };
 

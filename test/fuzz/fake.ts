@@ -1,6 +1,6 @@
 // A tiny fake target and oracle for testing the fuzzer's machinery without the real model:
 // SGIs sent with ICC_SGI1R_EL1 (TargetList form, Aff1 = 0) become pending on their targets;
-// ICC_IAR1_EL1 returns and clears the lowest pending SGI, else 1023 (gic-arch.md 3.3, 3.9 —
+// ICC_IAR1_EL1 returns and clears the lowest pending SGI, else 1023 (IHI 0069 ICC_IAR1_EL1; ICC_SGI1R_EL1 —
 // reduced to what the fake needs). The fake oracle applies the same rules; a fault can be planted
 // in the target.
 import type { OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';

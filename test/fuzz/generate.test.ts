@@ -27,7 +27,7 @@ describe('generator', () => {
   test('most seeds read the ID registers a driver probes right after boot; some do not', () => {
     const probed = Array.from({ length: 64 }, (_, i) => generateScenario(`probe:${i}`)).filter((s) => {
       const o = s.ops[1];
-      return o?.op === 'mmio.read' && o.frame === 'gicd' && o.offset === 0x4; // GICD_TYPER (gic-arch.md 4.1)
+      return o?.op === 'mmio.read' && o.frame === 'gicd' && o.offset === 0x4; // GICD_TYPER (IHI 0069 GICD_* registers)
     }).length;
     expect(probed).toBeGreaterThan(40);
     expect(probed).toBeLessThan(64);

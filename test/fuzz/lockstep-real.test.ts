@@ -1,5 +1,5 @@
 // The real thing: generated scenarios on the kvm target in lockstep with the reference model.
-// Same seed, same version: same ops, same results, same verdict (DESIGN.md 8), also across
+// Same seed, same version: same ops, same results, same verdict (docs/scenario-format.md), also across
 // campaign worker counts.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// The simulated GICv3 virtual CPU interface on its own (gic-arch.md 3.1-3.8, 3.11, 6.3): what a
+// The simulated GICv3 virtual CPU interface on its own (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1; ICC_PMR_EL1, ICC_IGRPEN1_EL1, ICC_AP1R<n>_EL1; chapter 6, the virtual CPU interface; chapter 6, vLPI delivery and doorbells): what a
 // guest's ICC_* accesses do against the list registers, with 5 priority and preemption bits.
 import { GicV3CpuIf, LR_ACTIVE, LR_INVALID, LR_PENDING, type ResidentVlpis } from '../../impl/hw/gicv3-cpuif.js';
 
@@ -10,7 +10,7 @@ function cif(lrs = 4): { c: GicV3CpuIf; deact: number[] } {
   return { c, deact };
 }
 
-describe('priority arithmetic (gic-arch.md 3.1)', () => {
+describe('priority arithmetic (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1)', () => {
   test('binary points: minimum 2 (Group 0) and 3 (Group 1) with 5 preemption bits; CBPR', () => {
     const { c } = cif();
     c.writeBpr(0, 0);
@@ -71,7 +71,7 @@ describe('priority arithmetic (gic-arch.md 3.1)', () => {
   });
 });
 
-describe('EOI and DIR (gic-arch.md 3.4, 3.5, 3.11)', () => {
+describe('EOI and DIR (IHI 0069 ICC_EOIR1_EL1; ICC_DIR_EL1; chapter 6, the virtual CPU interface)', () => {
   test('EOI of an interrupt in no LR bumps EOIcount; an LPI does not', () => {
     const { c } = cif();
     c.setLr(0, 50, LR_PENDING, 0x40, 1, false, 0, false);
@@ -125,7 +125,7 @@ describe('EOI and DIR (gic-arch.md 3.4, 3.5, 3.11)', () => {
   });
 });
 
-describe('resident vLPIs (gic-arch.md 6.3)', () => {
+describe('resident vLPIs (IHI 0069 chapter 6, vLPI delivery and doorbells)', () => {
   class FakeVlpis implements ResidentVlpis {
     hpPriority = 0xff;
     acked: number[] = [];

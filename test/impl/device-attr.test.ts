@@ -1,4 +1,4 @@
-// KVM_DEV_TYPE_ARM_VGIC_V3 device attributes (LGV arm-vgic-v3.rst; kvm-vgic.md 1.8, 1.12, 1.13),
+// KVM_DEV_TYPE_ARM_VGIC_V3 device attributes (arm-vgic-v3.rst; Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI; vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables; Documentation/virt/kvm/devices/arm-vgic-its.rst),
 // KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES and migrate.
 import type { PrimitiveOp } from '../../spec/scenario.js';
 import { booted, mr, mw, rd, wr } from './helpers.js';
@@ -57,7 +57,7 @@ describe('vgic device attributes', () => {
   });
 });
 
-describe('SAVE_PENDING_TABLES (kvm-vgic.md 1.12)', () => {
+describe('SAVE_PENDING_TABLES (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables)', () => {
   test('a pending LPI is written to its target pending table; the first KB is untouched', () => {
     const s = booted({ vcpus: 1, its: 1 });
     s.step({ op: 'mem.write', addr: '0x40100000', bytes: 'a3' });
@@ -70,7 +70,7 @@ describe('SAVE_PENDING_TABLES (kvm-vgic.md 1.12)', () => {
       ],
     } as PrimitiveOp);
     expect(s.step(attr({ group: 'CTRL', attr: 'SAVE_PENDING_TABLES', access: 'set' }))).toEqual({ errno: 0 });
-    // INTID 8192 -> byte 1024, bit 0 of vCPU 0's pending table at 0x40200000 (gic-arch.md 1.4)
+    // INTID 8192 -> byte 1024, bit 0 of vCPU 0's pending table at 0x40200000 (IHI 0069 5.1 LPI pending table, GICR_PENDBASER)
     expect(s.step({ op: 'mem.read', addr: '0x40200400', len: 1 })).toBe('01');
     expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x2000');
     s.step(wr(0, 'ICC_EOIR1_EL1', 0x2000));
@@ -79,7 +79,7 @@ describe('SAVE_PENDING_TABLES (kvm-vgic.md 1.12)', () => {
   });
 });
 
-describe('migrate (kvm-vgic.md 1.13)', () => {
+describe('migrate (Documentation/virt/kvm/devices/arm-vgic-its.rst)', () => {
   test('pending, active, enabled, priority and CPU interface state survive', () => {
     const s = booted({ vcpus: 2, spis: 64, its: 1 });
     s.step(mw(0, 'gicd', 0x428, 32, 0x8040)); // SPI 40 priority 0x40, SPI 41 0x80

@@ -1,4 +1,4 @@
-// The vgic-v4 bridge on the kvm target (impl/vgic/vgic-v4.ts; kvm-vgic.md 1.14): the counters
+// The vgic-v4 bridge on the kvm target (impl/vgic/vgic-v4.ts; vgic-v4.c): the counters
 // that prove the direct-injection path is taken (so a silent fallback cannot pass for it), KVM's
 // forwarding rules (MSI routes only, silent fallback, pending latch moved into the vLPI, no
 // double map, routing changes and irqfd removal unmapping), residency and doorbells driven by
@@ -33,7 +33,7 @@ function run(s: Scenario): { results: OpResult[]; failures: ReturnType<typeof ch
 
 // ---- a small VM with device 1 event 3 -> LPI 8192 (priority 0xa0) on vCPU `target`, GSI 5 ----
 
-const PROP_ENABLED_A0 = 'a3'; // gic-arch.md 1.3: priority 0xa0, Enable
+const PROP_ENABLED_A0 = 'a3'; // IHI 0069 5.1 LPI configuration table, GICR_PROPBASER: priority 0xa0, Enable
 const iar = (cpu: number, expect?: string): Op => ({ op: 'sysreg.read', cpu, reg: 'ICC_IAR1_EL1', ...(expect ? { expect } : {}) });
 const eoi = (cpu: number, v: number): Op => ({ op: 'sysreg.write', cpu, reg: 'ICC_EOIR1_EL1', value: toHex(v) });
 const route = (event: number): Op => ({ op: 'kvm.set_gsi_routing', entries: [{ gsi: 5, type: 'msi', address: toHex(itsTranslater(0)), data: event, devid: 1 }] });
@@ -182,7 +182,7 @@ describe.each(['4.0', '4.1'] as const)('kvm_vgic_v4_set_forwarding on GICv%s', (
     expect(b.s.counters().vlpiUnmapped).toBe(1);
   });
 
-  test('unforward does not read the vLPI\'s pending state back (kvm-vgic.md 1.14): the MSI is lost', () => {
+  test('unforward does not read the vLPI\'s pending state back (vgic-v4.c): the MSI is lost', () => {
     const { step } = session(g, [...setup(), FWD, { op: 'vcpu.run', cpu: 0, pcpu: 0 }, { op: 'vcpu.put', cpu: 0 }, FIRE]);
     step({ op: 'vfio.unforward', gsi: 5, hostIrq: 100 });
     step({ op: 'vcpu.run', cpu: 0, pcpu: 0 });
@@ -253,10 +253,10 @@ describe.each(['4.0', '4.1'] as const)('residency and doorbells on GICv%s', (g) 
 describe('save/restore with vLPIs', () => {
   const SAVE_ITS: Op = { op: 'kvm.device_attr', device: 'its', index: 0, group: 'CTRL', attr: 'ITS_SAVE_TABLES', access: 'set' } as Op;
   const SAVE_PENDING: Op = { op: 'kvm.device_attr', device: 'vgic', group: 'CTRL', attr: 'SAVE_PENDING_TABLES', access: 'set' } as Op;
-  // LPI 8192's bit in vCPU 0's pending table: byte 8192 / 8 (gic-arch.md 1.4)
+  // LPI 8192's bit in vCPU 0's pending table: byte 8192 / 8 (IHI 0069 5.1 LPI pending table, GICR_PENDBASER)
   const PENDING_BYTE: Op = { op: 'mem.read', addr: toHex(bootPendBase(0) + 8192 / 8), len: 1 };
 
-  test('GICv4.0: ITS_SAVE_TABLES fails with -EACCES while a vLPI exists (kvm-vgic.md 1.13)', () => {
+  test('GICv4.0: ITS_SAVE_TABLES fails with -EACCES while a vLPI exists (Documentation/virt/kvm/devices/arm-vgic-its.rst)', () => {
     const { step } = session('4.0', [...setup(), FWD]);
     expect(step(SAVE_ITS)).toEqual({ errno: -13 });
   });
@@ -282,7 +282,7 @@ describe('distributor Group 1 enable and vLPIs', () => {
     expect(step(iar(0))).toBe('0x2000');
   });
 
-  test('GICv4.0: the hardware has no group enable for the vPE, so a vLPI arrives with EnableGrp1 = 0 (KVM, gic-arch.md 6.6)', () => {
+  test('GICv4.0: the hardware has no group enable for the vPE, so a vLPI arrives with EnableGrp1 = 0 (KVM, choice.u53.vlpi-vs-lpi)', () => {
     const { step } = session('4.0', [...setup(), FWD, { op: 'vcpu.run', cpu: 0, pcpu: 0 }]);
     step(CTLR('0x10'));
     step(FIRE);

@@ -1,4 +1,4 @@
-// GICv4 must not change what a guest sees (DESIGN.md 4-5; gic-arch.md 6.6): the examples
+// GICv4 must not change what a guest sees (docs/oracle.md; impl/README.md; choice.u53.vlpi-vs-lpi): the examples
 // and the GICv4 conformance scenarios (spec/conformance/gicv4) run on the kvm target with gicv4
 // "4.0" and "4.1" under the reference model's oracle; every expectation (written from the
 // architecture) holds, the oracle accepts the trace, and the results equal those of the software
@@ -32,8 +32,8 @@ const KNOWN: Record<string, { op: string; got: unknown; why: string }> = {
   'signal-msi-forwarded-4.1': { op: 'sysreg.read', got: '0x2000', why: 'a translation cached before forwarding latches the vLPI in software: taken twice' },
   'wfi-masked-vlpi-4.0': { op: 'sysreg.read', got: '0xf0', why: 'the doorbell sets pending_last, and the wake-up test ignores the priority mask' },
   'wfi-masked-vlpi-4.1': { op: 'sysreg.read', got: '0xf0', why: 'the doorbell sets pending_last, and the wake-up test ignores the priority mask' },
-  'enable-lpis-off-4.0': { op: 'sysreg.read', got: '0x2000', why: 'clearing EnableLPIs leaves vLPIs mapped and delivered (gic-arch.md 6.6 item 6)' },
-  'enable-lpis-off-4.1': { op: 'sysreg.read', got: '0x2000', why: 'clearing EnableLPIs leaves vLPIs mapped and delivered (gic-arch.md 6.6 item 6)' },
+  'enable-lpis-off-4.0': { op: 'sysreg.read', got: '0x2000', why: 'clearing EnableLPIs leaves vLPIs mapped and delivered (choice.u53.vlpi-vs-lpi)' },
+  'enable-lpis-off-4.1': { op: 'sysreg.read', got: '0x2000', why: 'clearing EnableLPIs leaves vLPIs mapped and delivered (choice.u53.vlpi-vs-lpi)' },
 };
 
 function load(file: string): Scenario {
@@ -95,7 +95,7 @@ async function check(name: string, s: Scenario, g: '4.0' | '4.1'): Promise<void>
   const d = divergenceKey(v4.checked);
   if (d !== 'ok') expect({ name, g, divergence: d }).toEqual({ name, g, divergence: divergenceKey(sw.checked) });
   // where the software path conforms, the guest saw exactly the same thing, except where the
-  // architecture leaves a choice (expectOneOf: U16 caching, U45 DISCARD of a pending LPI...)
+  // architecture leaves a choice (expectOneOf: choice.u16.config-cache caching, choice.u45.discard-pending DISCARD of a pending LPI...)
   if (sw.whole.expectationFailures.length === 0 && divergenceKey(sw.checked) === 'ok') {
     const mask = (r: unknown[]): unknown[] => r.map((x, k) => (v4.choice[k] ? '(choice)' : x));
     expect(mask(v4.whole.trace.results)).toEqual(mask(sw.whole.trace.results));

@@ -1,5 +1,5 @@
 // The simulated GICv4.x host (impl/hw/gicv4-*.ts) against the architecture's rules for residency,
-// delivery and doorbells (gic-arch.md 6.1-6.3) and Linux's host driver protocol (kvm-vgic.md 1.14):
+// delivery and doorbells (IHI 0069 chapter 6, vPEs and the GICv4 commands; chapter 6, vLPI delivery and doorbells) and Linux's host driver protocol (vgic-v4.c):
 // VPENDBASER Valid/PendingLast/DB, vLPIs offered to the resident PE only, GICv4.0 per-vLPI
 // doorbells gated by the doorbell LPI's enable, GICv4.1 default doorbells armed by DB at
 // deschedule, VMOVP moving the vPE's redistributor, VMOVI moving pending state, and the host's
@@ -8,7 +8,7 @@ import { GicV4Host, type HostVm, type HostVpe } from '../../impl/hw/gicv4-host.j
 import { GicV4Its, MSI_PHYSICAL, MSI_VIRTUAL } from '../../impl/hw/gicv4-its.js';
 import { GicV4Redists } from '../../impl/hw/gicv4-redist.js';
 
-// LPI configuration byte (gic-arch.md 1.3): priority [7:2], bit 1 RES1, Enable [0]
+// LPI configuration byte (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER): priority [7:2], bit 1 RES1, Enable [0]
 const ENABLED_A0 = 0xa3;
 const ENABLED_10 = 0x13;
 const DISABLED_A0 = 0xa2;

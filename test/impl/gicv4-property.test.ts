@@ -1,7 +1,7 @@
 // Property: with GICv4.0/4.1 forwarding, whatever the scheduling (run, exit, put, WFI, physical
 // CPU changes), the device MSIs, the guest's acknowledges and its ITS commands on forwarded
 // events (INT, CLEAR, MOVI, MOVALL, INV after property changes, DISCARD and re-MAPTI), the
-// reference model's oracle accepts every trace of the kvm target (DESIGN.md 4; gic-arch.md 6.6).
+// reference model's oracle accepts every trace of the kvm target (docs/oracle.md; choice.u53.vlpi-vs-lpi).
 // Scenarios come from a small generator of our own, biased toward forwarded traffic (the fuzz
 // generator rarely sets up a working forwarding), stepped in lockstep with the oracle; the EOI
 // after an acknowledge names the INTID the target returned, as a guest would.
@@ -9,11 +9,11 @@
 // A second property adds what the host may do to a forwarding (unforward, forward again, change
 // the MSI route) and userspace MSIs (KVM_SIGNAL_MSI) to forwarded events. Two KVM divergences are
 // known and recognised from the host state at the moment they arise; any other divergence fails:
-// - a vLPI pending when its forwarding goes away is lost (kvm-vgic.md 1.14: unset_forwarding does
+// - a vLPI pending when its forwarding goes away is lost (vgic-v4.c: unset_forwarding does
 //   not read the pending state back);
 // - set_forwarding translated (and so cached) the MSI before the LPI became a vLPI, and nothing
 //   invalidates that cache entry: a userspace MSI then latches the vLPI in software too, and the
-//   guest can take one LPI twice, from a list register and from the redistributor (kvm-vgic.md
+//   guest can take one LPI twice, from a list register and from the redistributor (docs/kvm-abi.md
 //   1.11). This property found it.
 // Divergences that are not GICv4's doing are counted apart: a software LPI (one not forwarded, or
 // no longer) that a retarget left on the old vCPU's ap_list, invisible to its new target until the
@@ -129,7 +129,7 @@ function setup(p: Plan): Scenario {
   const ops: Scenario['ops'] = [{ op: 'boot' }];
   // two software interrupts competing with the vLPIs in the CPU interface: SPIs 32 and 33, edge
   // (GICD_ICFGR2 = 0b10 per INTID), priorities 0xa0 and 0x40 (GICD_IPRIORITYR8), enabled
-  // (GICD_ISENABLER1), routed to vCPU 0 (GICD_IROUTER reset: affinity 0) (gic-arch.md 4.1)
+  // (GICD_ISENABLER1), routed to vCPU 0 (GICD_IROUTER reset: affinity 0) (IHI 0069 GICD_* registers)
   ops.push(
     { op: 'mmio.write', cpu: 0, frame: 'gicd', offset: 0xc08, width: 32, value: '0xa' },
     { op: 'mmio.write', cpu: 0, frame: 'gicd', offset: 0x420, width: 32, value: '0x40a0' },
@@ -234,7 +234,7 @@ function runPlan(p: Plan): RunResult {
           step(its(s.cpu, [{ cmd: s.k.toUpperCase(), device: 1, event: s.e }, { cmd: 'SYNC', target: collTarget[coll[s.e]!]! }]));
           break;
         case 'remap':
-          // MAPTI of an event that still has its ITE changes nothing (U38); after a DISCARD it maps it again
+          // MAPTI of an event that still has its ITE changes nothing (choice.u38.mapti-remap-event); after a DISCARD it maps it again
           step(its(s.cpu, [{ cmd: 'MAPTI', device: 1, event: s.e, intid: LPI + s.e, collection: coll[s.e]! }, { cmd: 'INV', device: 1, event: s.e }, { cmd: 'SYNC', target: collTarget[coll[s.e]!]! }]));
           break;
         case 'movi': {
@@ -244,8 +244,8 @@ function runPlan(p: Plan): RunResult {
           break;
         }
         case 'movall': {
-          // The intended use (gic-arch.md 5.7): retarget the collections of RDbase1 with MAPC, then
-          // MOVALL the pending state; MOVALL with collections still on RDbase1 is U47's territory.
+          // The intended use (IHI 0069 5.3 ITS commands): retarget the collections of RDbase1 with MAPC, then
+          // MOVALL the pending state; MOVALL with collections still on RDbase1 is choice.u47.movall-live-collections's territory.
           const cmds: unknown[] = [];
           collTarget.forEach((t, c) => {
             if (t === s.from) {

@@ -58,7 +58,7 @@ export const mw = (cpu: number, frame: string, offset: number, width: number, va
 export const mr = (cpu: number, frame: string, offset: number, width: number, index?: number): PrimitiveOp =>
   ({ op: 'mmio.read', cpu, frame, offset, width, ...(index !== undefined ? { index } : {}) } as PrimitiveOp);
 
-/** The vCPU's virtual timer output (PPI 27, HW-mapped in KVM: kvm-vgic.md 1.7) and its enable bit. */
+/** The vCPU's virtual timer output (PPI 27, HW-mapped in KVM: vgic.c kvm_vgic_map_phys_irq, vgic_irq_handle_resampling; vgic-mmio.c) and its enable bit. */
 export const timer = (cpu: number, level: 0 | 1): PrimitiveOp => ({ op: 'timer.line', cpu, level });
 export const TIMER_BIT = 1 << 27;
 

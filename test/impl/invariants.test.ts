@@ -1,5 +1,5 @@
 // Property test: random mixes of guest accesses, injections, scheduling and WFI never make the
-// kvm target throw, and the vgic's structural invariants hold after every op (kvm-vgic.md 1.1,
+// kvm target throw, and the vgic's structural invariants hold after every op (include/kvm/arm_vgic.h struct vgic_irq; vgic-init.c kvm_vgic_vcpu_init,
 // 1.3): an interrupt is on exactly the ap_list its `vcpu` names, never twice; on_lr only while
 // its vCPU is in the guest; used LRs never exceed the LR count; LPI refcounts stay positive.
 import fc from 'fast-check';

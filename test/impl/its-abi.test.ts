@@ -1,5 +1,5 @@
 // ITS table save/restore, ABI revision 0. Known answers are computed by hand from the entry layouts
-// of kvm-vgic.md 1.13 (DTE: [63] V, [62:49] next, [48:5] ITT_addr[51:8], [4:0] bits-1; CTE: [63] V,
+// of Documentation/virt/kvm/devices/arm-vgic-its.rst (DTE: [63] V, [62:49] next, [48:5] ITT_addr[51:8], [4:0] bits-1; CTE: [63] V,
 // [47:16] vCPU id, [15:0] ICID; ITE: [63:48] next, [47:16] pINTID, [15:0] ICID) and its save order.
 import fc from 'fast-check';
 import { GuestMemory } from '../../impl/hw/guest-memory.js';
@@ -52,7 +52,7 @@ describe('ITS_SAVE_TABLES: exact bytes', () => {
     expect(vm.mem.readU64(CT + 24)).toBe(0n);
   });
 
-  test('an ITE detached by MAPC V=0 is saved as 0 and skipped by the next chain (kvm-vgic.md 1.15)', () => {
+  test('an ITE detached by MAPC V=0 is saved as 0 and skipped by the next chain (impl/DIVERGENCES.md)', () => {
     const vm = makeVm();
     bootLpis(vm);
     itsCmd(vm, 0, [enc.mapd(4, 4, ITT4, true), enc.mapc(2, 0, true), enc.mapc(0, 1, true),

@@ -1,5 +1,5 @@
-// vITS command handlers: each check, error code and deliberate choice of KVM (kvm-vgic.md 1.10,
-// 1.11, 1.15; gic-arch.md 5.5 codes, section 7 U-items). Commands are encoded from gic-arch.md 5.3.
+// vITS command handlers: each check, error code and deliberate choice of KVM (vgic-its.c vgic_its_cmd_handle_*,
+// the translation cache, impl/DIVERGENCES.md; IHI 0069 5.5 error codes; the choice.u<N>.* rules). Commands are encoded from IHI 0069 5.3 ITS command encodings.
 import { vgicItsHandleCommand, itsCmdWordsFrom } from '../../impl/vgic/vgic-its-cmd.js';
 import type { VgicIrq } from '../../impl/vgic/types.js';
 import { bootPendBase, itsTranslater } from '../../spec/layout.js';
@@ -30,7 +30,7 @@ describe('MAPD', () => {
     expect(run(vm, enc.mapd(0x10000, 3, ITT, true))).toBe(0x010801);
   });
 
-  test('device table entry outside guest RAM: DEVICE_OOR (U33)', () => {
+  test('device table entry outside guest RAM: DEVICE_OOR (choice.u33.table-memory-write)', () => {
     const vm = makeVm({ memory: 0x100_0000 });
     bootLpis(vm, { enableIts: false });
     vm.its.mmioWrite(0, R.BASER0, 64, (1n << 63n) | 0x40ff0000n | 1n); // 2 pages, the second past RAM
@@ -55,7 +55,7 @@ describe('MAPD', () => {
     expect(run(vm, enc.mapd(1, 31, ITT, false))).toBe(0);
   });
 
-  test('V=0 on an unmapped device is not an error and zeroes the DTE in guest memory (U36)', () => {
+  test('V=0 on an unmapped device is not an error and zeroes the DTE in guest memory (choice.u36.mapd-unmap-unmapped)', () => {
     const vm = makeVm();
     bootLpis(vm);
     const dte = 0x40800000 + 7 * 8;
@@ -64,7 +64,7 @@ describe('MAPD', () => {
     expect(vm.mem.readU64(dte)).toBe(0n);
   });
 
-  test('V=1 on a mapped device frees all its ITEs first (U37)', () => {
+  test('V=1 on a mapped device frees all its ITEs first (choice.u37.mapd-with-ites)', () => {
     const vm = mapped();
     expect(msi(vm, 1, 3)).toBe(1);
     expect(run(vm, enc.mapd(1, 7, ITT, true))).toBe(0);
@@ -98,7 +98,7 @@ describe('MAPC', () => {
     expect(vm.its.its(0).collections.get(0)?.targetAddr).toBe(1);
   });
 
-  test('V=0 unmaps whatever RDbase says (current KVM; pre-6.8 kernels said PROCNUM_OOR, U42)', () => {
+  test('V=0 unmaps whatever RDbase says (current KVM; pre-6.8 kernels said PROCNUM_OOR, choice.u42.mapc-unmap-bad-rd)', () => {
     const vm = mapped();
     expect(run(vm, enc.mapc(0, 77, false))).toBe(0);
     expect(vm.its.its(0).collections.has(0)).toBe(false);
@@ -111,7 +111,7 @@ describe('MAPC', () => {
     expect(run(vm, enc.mapc(8192, 0, true))).toBe(0x010903);
   });
 
-  test('retargeting a mapped collection moves every ITE\'s LPI and keeps the cache (U40, kvm-vgic.md 1.11)', () => {
+  test('retargeting a mapped collection moves every ITE\'s LPI and keeps the cache (choice.u40.mapc-retarget-pending, vgic-its.c vgic_its_check_cache, vgic_its_invalidate_cache)', () => {
     const vm = mapped();
     expect(lpi(vm, 8192)?.targetVcpu).toBe(vm.dist.vcpus[1]);
     expect(msi(vm, 1, 3)).toBe(1);
@@ -121,7 +121,7 @@ describe('MAPC', () => {
     expect(vm.its.its(0).cache.size).toBe(1);
   });
 
-  test('V=0 detaches ITEs for good: a new MAPC with the same ICID does not reattach them (U41)', () => {
+  test('V=0 detaches ITEs for good: a new MAPC with the same ICID does not reattach them (choice.u41.mapc-unmap-in-use)', () => {
     const vm = mapped();
     expect(run(vm, enc.mapc(0, 1, false))).toBe(0);
     expect(run(vm, enc.mapc(0, 1, true))).toBe(0);
@@ -129,7 +129,7 @@ describe('MAPC', () => {
     expect(run(vm, enc.int(1, 3))).toBe(0x010307);
     expect(run(vm, enc.discard(1, 3))).toBe(0x010f07);
     expect(run(vm, enc.movi(1, 3, 0))).toBe(0x010109);
-    // CLEAR and INV do not look at the collection (U46)
+    // CLEAR and INV do not look at the collection (choice.u46.unmapped-collection-cmd)
     expect(run(vm, enc.clear(1, 3))).toBe(0);
     expect(run(vm, enc.inv(1, 3))).toBe(0);
   });
@@ -143,7 +143,7 @@ describe('MAPTI / MAPI', () => {
     expect(run(vm, enc.mapti(1, 255, 8193, 0))).toBe(0);
   });
 
-  test('ITE slot outside guest RAM: ID_OOR (U33)', () => {
+  test('ITE slot outside guest RAM: ID_OOR (choice.u33.table-memory-write)', () => {
     const vm = makeVm({ memory: 0x200_0000 });
     bootLpis(vm);
     run(vm, enc.mapd(1, 15, 0x41ffff00, true)); // ITT runs past the end of RAM at 0x42000000
@@ -171,7 +171,7 @@ describe('MAPTI / MAPI', () => {
     expect(lpi(vm, 8200)).toBeDefined();
   });
 
-  test('an EventID that is already mapped keeps its old mapping (U38)', () => {
+  test('an EventID that is already mapped keeps its old mapping (choice.u38.mapti-remap-event)', () => {
     const vm = mapped();
     expect(run(vm, enc.mapti(1, 3, 8300, 0))).toBe(0);
     expect(vm.its.its(0).deviceById.get(1)?.itt.get(3)?.irq?.intid).toBe(8192);
@@ -195,7 +195,7 @@ describe('MAPTI / MAPI', () => {
     expect(vm.its.its(0).deviceById.get(1)?.itt.has(4)).toBe(false);
   });
 
-  test('the same pINTID from two ITEs (even on two ITSes) is one vgic_irq (U39)', () => {
+  test('the same pINTID from two ITEs (even on two ITSes) is one vgic_irq (choice.u39.intid-two-ites)', () => {
     const vm = mapped({ its: 2 });
     itsCmd(vm, 1, [enc.mapd(9, 3, ITT + 0x1000, true), enc.mapc(0, 2, true), enc.mapti(9, 0, 8192, 0)]);
     const irq = lpi(vm, 8192)!;
@@ -205,7 +205,7 @@ describe('MAPTI / MAPI', () => {
     expect(irq.targetVcpu).toBe(vm.dist.vcpus[1]);
   });
 
-  test('a new LPI reads its property byte and consumes its pending bit (kvm-vgic.md 1.12)', () => {
+  test('a new LPI reads its property byte and consumes its pending bit (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables)', () => {
     const vm = makeVm();
     bootLpis(vm);
     setProp(vm, 8195, 0xa3); // priority 0xa0, enabled
@@ -240,7 +240,7 @@ describe('DISCARD', () => {
     expect(run(vm, enc.discard(1, 3))).toBe(0x010f07);
   });
 
-  test('pending state already queued to a vCPU stays (U45)', () => {
+  test('pending state already queued to a vCPU stays (choice.u45.discard-pending)', () => {
     const vm = mapped();
     expect(msi(vm, 1, 3)).toBe(1);
     const irq = lpi(vm, 8192)!;
@@ -300,7 +300,7 @@ describe('CLEAR, INT, INV, INVALL', () => {
     expect(run(vm, enc.int(1, 3))).toBe(-16);
   });
 
-  test('INV re-reads the property byte; later writes are invisible until then (U16)', () => {
+  test('INV re-reads the property byte; later writes are invisible until then (choice.u16.config-cache)', () => {
     const vm = mapped();
     const irq = lpi(vm, 8192)!;
     expect([irq.priority, irq.enabled]).toEqual([0xa0, true]);
@@ -311,7 +311,7 @@ describe('CLEAR, INT, INV, INVALL', () => {
     expect(run(vm, enc.inv(1, 5))).toBe(0x010c07);
   });
 
-  test('INVALL re-reads every LPI of the VM targeting the collection\'s vCPU, on every ITS (U48)', () => {
+  test('INVALL re-reads every LPI of the VM targeting the collection\'s vCPU, on every ITS (choice.u48.invall-scope)', () => {
     const vm = mapped({ its: 2 });
     setProp(vm, 8300, 0x10);
     setProp(vm, 8400, 0x10);
@@ -327,7 +327,7 @@ describe('CLEAR, INT, INV, INVALL', () => {
 });
 
 describe('MOVALL, SYNC, unknown opcodes', () => {
-  test('MOVALL retargets every LPI of the VM from RD1 to RD2, collections unchanged (U47)', () => {
+  test('MOVALL retargets every LPI of the VM from RD1 to RD2, collections unchanged (choice.u47.movall-live-collections)', () => {
     const vm = mapped({ its: 2 });
     itsCmd(vm, 1, [enc.mapd(2, 3, ITT + 0x1000, true), enc.mapc(4, 1, true), enc.mapti(2, 0, 8300, 4)]);
     msi(vm, 1, 3);
@@ -374,7 +374,7 @@ describe('MOVALL, SYNC, unknown opcodes', () => {
   });
 });
 
-describe('BASER Valid 1->0 (U32)', () => {
+describe('BASER Valid 1->0 (choice.u32.baser-valid-toggle)', () => {
   test('clearing BASER0.Valid frees every device; clearing BASER1.Valid frees every collection', () => {
     const vm = mapped();
     vm.its.mmioWrite(0, R.CTLR, 32, 0n);

@@ -1,4 +1,4 @@
-// The vITS reads command fields the way KVM's its_cmd_get_* macros do (kvm-vgic.md 1.10), straight
+// The vITS reads command fields the way KVM's its_cmd_get_* macros do (vgic-its.c vgic_its_cmd_handle_*), straight
 // from the command words. This checks them against the shared decoder (spec/codec/its-command.ts,
 // driven by spec/data/its-commands.json) on random commands: every field KVM reads must agree,
 // except where KVM is narrower on purpose (RDbase: DW2[47:16], 32 bits, of the architectural [51:16]).

@@ -1,6 +1,6 @@
-// Test helpers for the vITS: a hand-built VgicDist, the boot sequence of DESIGN.md 3 done through
+// Test helpers for the vITS: a hand-built VgicDist, the boot sequence of docs/scenario-format.md done through
 // the vITS's own MMIO, and ITS command encoders written from the architecture's encodings
-// (gic-arch.md 5.3), independently of the getters in impl/vgic/vgic-its-cmd.ts.
+// (IHI 0069 5.3 ITS command encodings), independently of the getters in impl/vgic/vgic-its-cmd.ts.
 import { GuestMemory } from '../../impl/hw/guest-memory.js';
 import type { VgicDist } from '../../impl/vgic/types.js';
 import { VgicDistState } from '../../impl/vgic/vgic.js';
@@ -27,10 +27,10 @@ export function makeVm(opts: { vcpus?: number; its?: number; memory?: number } =
   return { dist, its, mem };
 }
 
-// GITS register offsets, from gic-arch.md 5.1 (not imported from the code under test)
+// GITS register offsets, from IHI 0069 GITS_* registers (not imported from the code under test)
 export const R = { CTLR: 0x0, IIDR: 0x4, TYPER: 0x8, CBASER: 0x80, CWRITER: 0x88, CREADR: 0x90, BASER0: 0x100, BASER1: 0x108 };
 
-/** The boot macro's ITS and LPI part (DESIGN.md 3): tables, queue, PROPBASER, PENDBASER, EnableLPIs, Enabled. */
+/** The boot macro's ITS and LPI part (docs/scenario-format.md): tables, queue, PROPBASER, PENDBASER, EnableLPIs, Enabled. */
 export function bootLpis(vm: TestVm, opts: { enableIts?: boolean } = {}): void {
   const { dist, its } = vm;
   dist.propbaser = BigInt(BOOT_PROPBASE) | BigInt(BOOT_LPI_ID_BITS);
@@ -43,7 +43,7 @@ export function bootLpis(vm: TestVm, opts: { enableIts?: boolean } = {}): void {
 
 export function bootIts(vm: TestVm, n: number, enable = true): void {
   const w = (off: number, v: bigint): void => vm.its.mmioWrite(n, off, 64, v);
-  // Valid | Type (RO) | Size = pages - 1, 64 KiB pages (gic-arch.md 5.1 GITS_BASER)
+  // Valid | Type (RO) | Size = pages - 1, 64 KiB pages (IHI 0069 GITS_* registers GITS_BASER)
   w(R.BASER0, (1n << 63n) | BigInt(bootDeviceTable(n)) | BigInt(BOOT_DEVICE_TABLE_SIZE / 0x10000 - 1));
   w(R.BASER1, (1n << 63n) | BigInt(bootCollectionTable(n)) | BigInt(BOOT_COLLECTION_TABLE_SIZE / 0x10000 - 1));
   w(R.CBASER, (1n << 63n) | BigInt(bootCommandQueue(n)) | BigInt(BOOT_COMMAND_QUEUE_SIZE / 0x1000 - 1));
@@ -51,7 +51,7 @@ export function bootIts(vm: TestVm, n: number, enable = true): void {
   if (enable) vm.its.mmioWrite(n, R.CTLR, 32, 1n);
 }
 
-// ------------------------------------------------------------------ command encoders (gic-arch.md 5.3)
+// ------------------------------------------------------------------ command encoders (IHI 0069 5.3 ITS command encodings)
 
 export type Cmd = [bigint, bigint, bigint, bigint];
 const b = BigInt;
@@ -84,7 +84,7 @@ export function itsCmd(vm: TestVm, n: number, cmds: Cmd[]): void {
   vm.its.mmioWrite(n, R.CWRITER, 64, BigInt(off));
 }
 
-/** Set an LPI's property byte (gic-arch.md 1.3: priority [7:2], enable [0]). */
+/** Set an LPI's property byte (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER: priority [7:2], enable [0]). */
 export function setProp(vm: TestVm, intid: number, byte: number): void {
   vm.mem.write(BOOT_PROPBASE + intid - 8192, new Uint8Array([byte]));
 }

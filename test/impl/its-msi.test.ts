@@ -1,5 +1,5 @@
 // MSI injection (vgic_its_inject_msi) and the LPI translation cache: KVM's return values and
-// ordering quirks (kvm-vgic.md 1.8), where the cache is filled and invalidated (1.11), the
+// ordering quirks (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI), where the cache is filled and invalidated (vgic_its_invalidate_cache), the
 // redistributor-side entry points (1.10 GICR side, 1.12), and a property test of the references.
 import fc from 'fast-check';
 import { VgicItsTranslationCache } from '../../impl/vgic/vgic-its-cache.js';
@@ -38,7 +38,7 @@ function checkRefs(vm: TestVm): void {
   for (const irq of owners.keys()) expect(vm.dist.lpis.get(irq.intid)).toBe(irq);
 }
 
-describe('KVM_SIGNAL_MSI return values (kvm-vgic.md 1.8)', () => {
+describe('KVM_SIGNAL_MSI return values (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI)', () => {
   test('no vITS: -ENODEV', () => {
     expect(makeVm({ its: 0 }).its.injectMsi(itsTranslater(0), 0, 0, 1)).toBe(-19);
   });
@@ -82,7 +82,7 @@ describe('KVM_SIGNAL_MSI return values (kvm-vgic.md 1.8)', () => {
   });
 });
 
-describe('translation cache (kvm-vgic.md 1.11)', () => {
+describe('translation cache (vgic-its.c vgic_its_check_cache, vgic_its_invalidate_cache)', () => {
   test('filled by a successful MSI and by INT, not by failed translations', () => {
     const vm = mapped();
     expect(msi(vm, 1, 9)).toBe(0);

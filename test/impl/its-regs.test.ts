@@ -1,13 +1,13 @@
-// vITS registers as a guest and userspace see them. Expected values are KVM facts: kvm-vgic.md 1.9
+// vITS registers as a guest and userspace see them. Expected values are KVM facts: vgic-its.c its_registers[]
 // and 1.13, plus vgic-its.c vgic_its_create's reset values and vgic-mmio-v3.c's vgic_sanitise_*
 // (which map OuterShareable -> InnerShareable, inner nCnB/nC -> RaWb, any outer other than
-// SameAsInner/nC -> SameAsInner). Field positions: gic-arch.md 5.1.
+// SameAsInner/nC -> SameAsInner). Field positions: IHI 0069 GITS_* registers.
 import { R, bootIts, enc, itsCmd, makeVm } from './its-helpers.js';
 
 const VALID = 1n << 63n;
 
 describe('GITS identification registers', () => {
-  test('TYPER: Physical, 8-byte ITT entries, 16 EventID and DeviceID bits, PTA=HCC=CIL=0 (kvm-vgic.md 1.9)', () => {
+  test('TYPER: Physical, 8-byte ITT entries, 16 EventID and DeviceID bits, PTA=HCC=CIL=0 (vgic-its.c its_registers[])', () => {
     const vm = makeVm();
     // Physical [0]=1, ITT_entry_size [7:4]=7, ID_bits [12:8]=15, Devbits [17:13]=15
     const expected = 1n | (7n << 4n) | (15n << 8n) | (15n << 13n);
@@ -39,7 +39,7 @@ describe('GITS_CTLR', () => {
     expect(makeVm().its.mmioRead(0, R.CTLR, 32)).toBe(0x80000000n);
   });
 
-  test('Enabled is refused unless BASER0, BASER1 and CBASER are Valid (U31)', () => {
+  test('Enabled is refused unless BASER0, BASER1 and CBASER are Valid (choice.u31.enable-without-tables)', () => {
     const vm = makeVm();
     vm.its.mmioWrite(0, R.CTLR, 32, 1n);
     expect(vm.its.mmioRead(0, R.CTLR, 32)).toBe(0x80000000n);
@@ -51,7 +51,7 @@ describe('GITS_CTLR', () => {
     expect(vm.its.mmioRead(0, R.CTLR, 32)).toBe(0x80000001n);
   });
 
-  test('Quiescent = CREADR == CWRITER; commands queued while disabled run when enabled (U34, U35)', () => {
+  test('Quiescent = CREADR == CWRITER; commands queued while disabled run when enabled (choice.u34.quiescent-enabled, choice.u35.disabled-commands)', () => {
     const vm = makeVm();
     bootIts(vm, 0, false);
     itsCmd(vm, 0, [enc.sync(0), enc.sync(1)]);
@@ -75,7 +75,7 @@ describe('GITS_CTLR', () => {
 });
 
 describe('GITS_CBASER, GITS_CWRITER, GITS_CREADR', () => {
-  test('CBASER write is sanitised, 64 KiB aligned, and resets CREADR and CWRITER (U29, U30)', () => {
+  test('CBASER write is sanitised, 64 KiB aligned, and resets CREADR and CWRITER (choice.u29.cbaser-low-bits, choice.u30.baser-write-enabled)', () => {
     const vm = makeVm();
     bootIts(vm, 0, true);
     itsCmd(vm, 0, [enc.sync(0)]);
@@ -105,7 +105,7 @@ describe('GITS_CBASER, GITS_CWRITER, GITS_CREADR', () => {
     expect(vm.its.mmioRead(0, R.CBASER + 4, 32)).toBe(0x98000000n);
   });
 
-  test('CWRITER beyond the queue ignores the whole write (U28); Retry bit and low bits dropped', () => {
+  test('CWRITER beyond the queue ignores the whole write (choice.u28.cwriter-oor); Retry bit and low bits dropped', () => {
     const vm = makeVm();
     bootIts(vm, 0, false);
     vm.its.mmioWrite(0, R.CBASER, 64, VALID | 0x40900000n); // Size 0: one 4 KiB page
@@ -181,7 +181,7 @@ describe('translation frame from guest CPUs', () => {
   });
 });
 
-describe('userspace ITS_REGS (kvm-vgic.md 1.9, 1.13)', () => {
+describe('userspace ITS_REGS (vgic-its.c its_registers[]; Documentation/virt/kvm/devices/arm-vgic-its.rst)', () => {
   const attr = (offset: number) => ({ offset });
 
   test('64-bit registers only as whole 64-bit values', () => {

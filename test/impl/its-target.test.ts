@@ -1,5 +1,5 @@
 // The vITS inside the whole `kvm` target: the examples that exercise the ITS, and short
-// scenarios whose expected results are KVM facts (kvm-vgic.md 1.8, 1.10, 1.11), run op by op
+// scenarios whose expected results are KVM facts (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI; vgic-its.c vgic_its_cmd_handle_*; vgic-its.c vgic_its_check_cache, vgic_its_invalidate_cache), run op by op
 // through the target's session as the fuzzer runs them.
 import { kvmTarget } from '../../impl/target.js';
 import { expandScenario } from '../../spec/expand.js';
@@ -77,7 +77,7 @@ describe('vITS behaviour through the whole target', () => {
     ]));
   });
 
-  test('DISCARD does not take back an LPI already queued; it is acknowledged once (U45)', () => {
+  test('DISCARD does not take back an LPI already queued; it is acknowledged once (choice.u45.discard-pending)', () => {
     expectAllHold(scenario('discard-pending', [
       { op: 'boot' },
       { op: 'mem.write', addr: '0x40100000', bytes: 'a1' },
@@ -103,7 +103,7 @@ describe('vITS behaviour through the whole target', () => {
     ]));
   });
 
-  test('MAPC V=0 then V=1 leaves the ITE detached; MSIs to it are blocked (U41)', () => {
+  test('MAPC V=0 then V=1 leaves the ITE detached; MSIs to it are blocked (choice.u41.mapc-unmap-in-use)', () => {
     expectAllHold(scenario('mapc-detach', [
       { op: 'boot' },
       { op: 'mem.write', addr: '0x40100000', bytes: 'a1' },
@@ -117,7 +117,7 @@ describe('vITS behaviour through the whole target', () => {
     ]));
   });
 
-  test('one INTID behind two ITEs is one vgic_irq: the second ITE\'s collection does not retarget it (U39)', () => {
+  test('one INTID behind two ITEs is one vgic_irq: the second ITE\'s collection does not retarget it (choice.u39.intid-two-ites)', () => {
     expectAllHold(scenario('shared-intid', [
       { op: 'boot' },
       { op: 'mem.write', addr: '0x40100000', bytes: 'a1' },

@@ -1,5 +1,5 @@
 // The GICv4 seam of the vITS: where vgic-its.c calls into vgic-v4.c / irq-gic-v4.c for an LPI that
-// is a vLPI (irq->hw), the vITS calls the installed VgicItsV4Hooks (kvm-vgic.md 1.14 "Command
+// is a vLPI (irq->hw), the vITS calls the installed VgicItsV4Hooks (vgic-v4.c "Command
 // propagation"; 1.11 "vLPIs are never put in the translation cache"; 1.13 -EACCES).
 import type { VgicCpu, VgicIrq, VgicItsV4Hooks } from '../../impl/vgic/types.js';
 import { itsTranslater } from '../../spec/layout.js';

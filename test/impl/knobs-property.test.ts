@@ -1,5 +1,5 @@
 // Issue 4's property: the implementation's knobs change how it works inside, never what a guest
-// sees (DESIGN.md 5). For random generated scenarios whose trace the oracle accepts with the
+// sees (impl/README.md). For random generated scenarios whose trace the oracle accepts with the
 // default knobs, the trace must stay accepted with 1, 2 and 16 list registers and with extra
 // scheduling ops (vcpu.exit / vcpu.put / vcpu.run) inserted anywhere. A variant may only fail by
 // a divergence spec/expectations/kvm.json documents as KVM's own; anything else is a bug.

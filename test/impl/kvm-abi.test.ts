@@ -1,4 +1,4 @@
-// KVM's userspace interrupt ABI on the kvm target: KVM_IRQ_LINE errnos (kvm-vgic.md 1.8, api.rst),
+// KVM's userspace interrupt ABI on the kvm target: KVM_IRQ_LINE errnos (Documentation/virt/kvm/api.rst),
 // GSI routing (kvm_set_routing_entry), irqfd with resamplefd, KVM_SIGNAL_MSI without a vITS.
 import type { PrimitiveOp } from '../../spec/scenario.js';
 import { booted, mr, mw, rd, wr } from './helpers.js';
@@ -6,7 +6,7 @@ import { booted, mr, mw, rd, wr } from './helpers.js';
 const line = (f: Record<string, unknown>): PrimitiveOp => ({ op: 'kvm.irq_line', level: 1, ...f } as PrimitiveOp);
 const ENXIO = -6, EINVAL = -22, EBUSY = -16, ENODEV = -19;
 
-describe('KVM_IRQ_LINE (kvm-vgic.md 1.8)', () => {
+describe('KVM_IRQ_LINE (Documentation/virt/kvm/api.rst KVM_IRQ_LINE)', () => {
   const s = booted({ vcpus: 2, spis: 64 });
   test.each([
     ['type CPU with an in-kernel GIC', { type: 'cpu', vcpu: 0, intid: 0 }, ENXIO],
@@ -58,7 +58,7 @@ describe('GSI routing (kvm_set_routing_entry)', () => {
   });
 });
 
-describe('irqfd and resamplefd (kvm-vgic.md 1.8, api.rst KVM_IRQFD)', () => {
+describe('irqfd and resamplefd (Documentation/virt/kvm/api.rst KVM_IRQFD)', () => {
   function levelSpi40(): ReturnType<typeof booted> {
     const s = booted({ vcpus: 1 });
     s.step(mw(0, 'gicd', 0xc08, 32, 0)); // SPIs 32..47 level

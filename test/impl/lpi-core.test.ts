@@ -1,4 +1,4 @@
-// The vgic core's side of LPIs (kvm-vgic.md 1.3, 1.10, 1.12): GICR_CTLR.EnableLPIs clear flushes
+// The vgic core's side of LPIs (vgic.c vgic_target_oracle, vgic_queue_irq_unlock, kvm_vgic_inject_irq; vgic-its.c vgic_its_cmd_handle_*; vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables): GICR_CTLR.EnableLPIs clear flushes
 // pending LPIs (vgic_flush_pending_lpis) and is not undone by re-enabling (the pending table was
 // never written); GICR_INVLPIR re-reads a property byte; LPIs are refused while LPIs are disabled.
 import type { PrimitiveOp } from '../../spec/scenario.js';

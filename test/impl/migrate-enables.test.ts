@@ -1,5 +1,5 @@
 // migrate keeps disabled what the guest disabled: KVM creates a VM with its SGIs enabled
-// (kvm-vgic.md 1.1), and the set registers only set, so the VMM's restore must clear first
+// (include/kvm/arm_vgic.h struct vgic_irq; vgic-init.c kvm_vgic_vcpu_init), and the set registers only set, so the VMM's restore must clear first
 // (found by a campaign: SGI enables came back after migrate).
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget } from '../../spec/target.js';

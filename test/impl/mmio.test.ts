@@ -1,5 +1,5 @@
-// GICD / GICR register values and access rules as KVM emulates them (gic-arch.md 4.1, 4.2 KVM
-// columns; kvm-vgic.md 1.7, 1.10): identification, TYPER fields, 5 priority bits, IROUTER Aff0-2,
+// GICD / GICR register values and access rules as KVM emulates them (vgic-mmio-v3.c,
+// vgic-mmio.c; the kvm notes of spec/data/registers): identification, TYPER fields, 5 priority bits, IROUTER Aff0-2,
 // RAZ/WI for unknown, misaligned or wrong-width accesses.
 import { booted, cfg, mr, mw } from './helpers.js';
 import { KvmSession } from '../../impl/target.js';
@@ -86,7 +86,7 @@ describe('redistributor', () => {
   });
 });
 
-describe('reset state (kvm-vgic.md 1.1 kvm_vgic_vcpu_init, vgic_init)', () => {
+describe('reset state (include/kvm/arm_vgic.h struct vgic_irq; vgic-init.c kvm_vgic_vcpu_init, vgic_init)', () => {
   test('SGIs enabled and edge, PPIs level and disabled, all Group 1, SPIs disabled', () => {
     const s = new KvmSession(cfg({ vcpus: 1, spis: 32, its: 0 }));
     expect(s.step(mr(0, 'gicr-sgi', 0x100, 32, 0))).toBe('0xffff');

@@ -1,5 +1,5 @@
-// The HW-mapped vtimer (kvm-vgic.md 1.7), WFI blocking and wake-up (1.3 kvm_vgic_vcpu_pending_irq),
-// and scheduling ops (DESIGN.md 3: no guest-visible meaning).
+// The HW-mapped vtimer (vgic.c kvm_vgic_map_phys_irq, vgic_irq_handle_resampling; vgic-mmio.c), WFI blocking and wake-up (vgic.c kvm_vgic_vcpu_pending_irq),
+// and scheduling ops (docs/scenario-format.md: no guest-visible meaning).
 import type { PrimitiveOp } from '../../spec/scenario.js';
 import { booted, mr, mw, rd, wr, timer, timerAcknowledged, TIMER_BIT } from './helpers.js';
 
@@ -15,7 +15,7 @@ describe('vtimer PPI 27, HW-mapped', () => {
     expect(s.vm.phys.isActive(0, 27)).toBe(true); // physical interrupt left active for the guest
     s.step(wr(0, 'ICC_EOIR1_EL1', 27));
     expect(s.counters().hwDeactivations).toBeGreaterThanOrEqual(1);
-    // Line still high: a level interrupt is pending again after deactivation (gic-arch.md 2.3).
+    // Line still high: a level interrupt is pending again after deactivation (IHI 0069 chapter 4, interrupt state transitions).
     expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x1b');
     s.step(timer(0, 0));
     s.step(wr(0, 'ICC_EOIR1_EL1', 27));

@@ -9,11 +9,11 @@ describe('vtimer PPI across migrate (our bug: the timer was HW-mapped at VM crea
   // KVM maps the vtimer PPI in kvm_timer_enable at a vCPU's first KVM_RUN
   // (kvm_arch_vcpu_run_pid_change), so a VMM restoring GICR_ISACTIVER0 writes the active state of
   // a plain interrupt; userspace active writes to a HW interrupt would be ignored
-  // (vgic_hw_irq_change_active with is_uaccess). kvm-vgic.md 1.7; DESIGN.md 3 migrate.
+  // (vgic_hw_irq_change_active with is_uaccess). vgic.c kvm_vgic_map_phys_irq, vgic_irq_handle_resampling; vgic-mmio.c; docs/scenario-format.md migrate.
   test('an acknowledged (active) timer interrupt is still active after migrate: WFI stays asleep', () => {
     const s = timerAcknowledged();
     expect(s.step({ op: 'migrate' } as PrimitiveOp)).toEqual({ errno: [0] }); // no ITS: SAVE_PENDING_TABLES only
-    // Active and not deactivated: no wake-up event (gic-arch.md 3, kvm_vgic_vcpu_pending_irq).
+    // Active and not deactivated: no wake-up event (IHI 0069 chapter 4 and the ICC_* registers, kvm_vgic_vcpu_pending_irq).
     expect(s.step({ op: 'wfi', cpu: 0 })).toBe('asleep');
   });
 
@@ -24,7 +24,7 @@ describe('vtimer PPI across migrate (our bug: the timer was HW-mapped at VM crea
     expect(s.step(rd(0, 'ICC_RPR_EL1'))).not.toBe('0xff'); // the priority is still active (AP1R0 restored)
     s.step(wr(0, 'ICC_EOIR1_EL1', 27));
     expect(s.step(mr(0, 'gicr-sgi', 0x300, 32, 0))).toBe('0x0');
-    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x1b'); // level line still high (gic-arch.md 2.3)
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x1b'); // level line still high (IHI 0069 chapter 4, interrupt state transitions)
   });
 
   test('the timer line of a vCPU that never ran reaches the guest at its first run', () => {
@@ -41,7 +41,7 @@ describe('vtimer PPI across migrate (our bug: the timer was HW-mapped at VM crea
 /** Level SPI 42 (pin 10) behind a resample irqfd on GSI 3, routed to vCPU 0, priority 0x80. */
 function resampleSetup() {
   const s = booted({ vcpus: 2 });
-  s.step(mw(0, 'gicd', 0xc08, 32, 0)); // ICFGR2: INTIDs 32..47 level (gic-arch.md 4.1)
+  s.step(mw(0, 'gicd', 0xc08, 32, 0)); // ICFGR2: INTIDs 32..47 level (IHI 0069 GICD_* registers)
   s.step(mw(0, 'gicd', 0x6150, 64, 0)); // IROUTER42 -> vCPU 0
   s.step(mw(0, 'gicd', 0x42a, 8, 0x80)); // IPRIORITYR42
   s.step(mw(0, 'gicd', 0x104, 32, 1 << 10)); // ISENABLER1: SPI 42
@@ -52,7 +52,7 @@ function resampleSetup() {
 }
 const resampled = { op: 'irqfd.resampled', gsi: 3 } as PrimitiveOp;
 
-describe('resamplefd and the 6.19 fold (TKN vgic-v3.c vgic_v3_fold_lr: notify only if `deactivated`)', () => {
+describe('resamplefd and the 6.19 fold (vgic-v3.c vgic_v3_fold_lr: notify only if `deactivated`)', () => {
   test('acknowledge and EOI with no exit in between: no resample, the line stays asserted', () => {
     const s = resampleSetup();
     expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x2a');
@@ -106,7 +106,7 @@ describe('ITS restore into a live ITS (vgic-its.c vgic_its_restore_tables_v0)', 
   const restore = { op: 'kvm.device_attr', device: 'its', index: 0, group: 'CTRL', attr: 'ITS_RESTORE_TABLES', access: 'set' } as PrimitiveOp;
 
   test('a never-mapped ICID named by MAPTI is saved as a collection: restoring again fails -EEXIST', () => {
-    // kvm-vgic.md 1.10 MAPTI (unmapped collection allocated), 1.13 (CTE 0xffffffff; duplicate ICID -> -EEXIST)
+    // vgic-its.c vgic_its_cmd_handle_* MAPTI (unmapped collection allocated); Documentation/virt/kvm/devices/arm-vgic-its.rst (CTE 0xffffffff; duplicate ICID -> -EEXIST)
     const s = booted({ vcpus: 2, its: 1 });
     s.step(its(0, [{ cmd: 'MAPD', device: 0, size: 3, itt: '0x41000000', valid: true }]));
     s.step(its(0, [{ cmd: 'MAPTI', device: 0, event: 0, intid: 8192, collection: 0 }]));
@@ -115,7 +115,7 @@ describe('ITS restore into a live ITS (vgic-its.c vgic_its_restore_tables_v0)', 
   });
 
   test('a failed restore frees the collections but keeps cached translations (no cache invalidation)', () => {
-    // kvm-vgic.md 1.11 (invalidation points: not this one), 1.13 (errors free the collection list)
+    // vgic-its.c vgic_its_check_cache, vgic_its_invalidate_cache (invalidation points: not this one); Documentation/virt/kvm/devices/arm-vgic-its.rst (errors free the collection list)
     const s = booted({ vcpus: 2, its: 1 });
     s.step({ op: 'mem.write', addr: '0x40100000', bytes: 'a3' } as PrimitiveOp);
     s.step(its(0, [

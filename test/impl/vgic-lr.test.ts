@@ -1,6 +1,6 @@
-// List register handling of the vgic core: ap_list ordering (kvm-vgic.md 1.4), LR overflow and
+// List register handling of the vgic core: ap_list ordering (vgic.c vgic_irq_cmp), LR overflow and
 // the ICH_HCR_EL2 maintenance bits (1.5), EOIcount deactivations past the LRs (1.6), and what a
-// guest sees through the CPU interface (gic-arch.md 3.3, 3.4).
+// guest sees through the CPU interface (IHI 0069 ICC_IAR1_EL1; ICC_EOIR1_EL1).
 import { GuestMemory } from '../../impl/hw/guest-memory.js';
 import { PhysGic } from '../../impl/hw/phys-gic.js';
 import {
@@ -27,7 +27,7 @@ function pendSgi(d: VgicDistState, cpu: number, sgi: number, prio: number): Vgic
   return irq;
 }
 
-describe('ap_list ordering (kvm-vgic.md 1.4)', () => {
+describe('ap_list ordering (vgic.c vgic_irq_cmp)', () => {
   test('deliverable, enabled group, pending before active, priority, HW first', () => {
     const d = dist(4);
     const v = d.vcpus[0]!;
@@ -47,7 +47,7 @@ describe('ap_list ordering (kvm-vgic.md 1.4)', () => {
   });
 });
 
-describe('LR overflow (kvm-vgic.md 1.5)', () => {
+describe('LR overflow (vgic.c vgic_flush_lr_state; vgic-v3.c vgic_v3_populate_lr)', () => {
   test('with more pending than LRs: highest priorities in the LRs, NPIE and UIE set, last LR recorded', () => {
     const d = dist(2);
     const v = d.vcpus[1]!;
@@ -76,14 +76,14 @@ describe('LR overflow (kvm-vgic.md 1.5)', () => {
       order.push(id);
       s.step(wr(1, 'ICC_EOIR1_EL1', BigInt(id as string)));
     }
-    // gic-arch.md 3.2/3.3: the highest priority pending interrupt is acknowledged first.
+    // IHI 0069 chapter 4 and ICC_IAR1_EL1: the highest priority pending interrupt is acknowledged first.
     expect(order).toEqual(['0x2', '0x3', '0x1']);
     expect(s.step(rd(1, 'ICC_IAR1_EL1'))).toBe('0x3ff');
     expect(s.counters().lrOverflows).toBeGreaterThan(0);
   });
 });
 
-describe('EOIcount (kvm-vgic.md 1.6)', () => {
+describe('EOIcount (vgic-v3.c vgic_v3_fold_lr_state)', () => {
   test('EOIs of active interrupts kept outside the LRs by pending ones are replayed on exit', () => {
     // 2 LRs. SGI 1 (0x80) and SGI 2 (0x60) are taken (nested); SGIs 3 (0xa0) and 4 (0xb0) then
     // become pending. Pending sorts before active (1.4), so the LRs hold SGIs 3 and 4 and the
@@ -98,14 +98,14 @@ describe('EOIcount (kvm-vgic.md 1.6)', () => {
     expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x2');
     s.step(sgi(3));
     s.step(sgi(4));
-    // Neither can preempt the running priority 0x60 (gic-arch.md 3.3 rule 4).
+    // Neither can preempt the running priority 0x60 (IHI 0069 ICC_IAR1_EL1 rule 4).
     expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x3ff');
     s.step(wr(0, 'ICC_EOIR1_EL1', 2));
     expect(s.counters().eoiCountDeactivations).toBe(1);
     expect(s.step(rd(0, 'ICC_RPR_EL1'))).toBe('0x80');
     s.step(wr(0, 'ICC_EOIR1_EL1', 1));
     expect(s.counters().eoiCountDeactivations).toBe(2);
-    // EOImode 0 deactivates (gic-arch.md 3.4): nothing active, idle priority, then 3 and 4.
+    // EOImode 0 deactivates (IHI 0069 ICC_EOIR1_EL1): nothing active, idle priority, then 3 and 4.
     expect(s.step(mr(0, 'gicr-sgi', 0x300, 32, 0))).toBe('0x0');
     expect(s.step(rd(0, 'ICC_RPR_EL1'))).toBe('0xff');
     expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x3');
@@ -135,7 +135,7 @@ describe('EOIcount (kvm-vgic.md 1.6)', () => {
   });
 });
 
-describe('EOImode 1 (kvm-vgic.md 1.6, gic-arch.md 3.5)', () => {
+describe('EOImode 1 (vgic-v3.c vgic_v3_fold_lr_state, IHI 0069 ICC_DIR_EL1)', () => {
   test('DIR deactivates after a priority drop; EOI alone does not', () => {
     const s = booted({ vcpus: 1, spis: 32 }, { eoiMode: 1 });
     s.step(mw(0, 'gicd', 0x428, 8, 0x80)); // SPI 40 priority
@@ -157,7 +157,7 @@ describe('EOImode 1 (kvm-vgic.md 1.6, gic-arch.md 3.5)', () => {
     s.step({ op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 1 });
     expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x28');
     s.step({ op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 41, level: 1 });
-    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x29'); // preempts (gic-arch.md 3.3)
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x29'); // preempts (IHI 0069 ICC_IAR1_EL1)
     s.step(wr(0, 'ICC_EOIR1_EL1', 41)); // EOImode 1: priority drop only
     s.step(wr(0, 'ICC_EOIR1_EL1', 40));
     expect(s.step(rd(0, 'ICC_RPR_EL1'))).toBe('0xff');

@@ -16,7 +16,7 @@ function scenario(ops: PrimitiveOp[], vcpus = 4): ExpandedScenario {
 
 describe('known answers', () => {
   test('MRS x0, ICC_IAR1_EL1 and MSR ICC_PMR_EL1, x0', () => {
-    // ICC_IAR1_EL1 = S3_0_C12_C12_0 (gic-arch.md 3 / Arm ARM). MRS: 0xd5300000 | (op0-2)<<19 |
+    // ICC_IAR1_EL1 = S3_0_C12_C12_0 (IHI 0069 chapter 4 and the ICC_* registers / Arm ARM). MRS: 0xd5300000 | (op0-2)<<19 |
     // op1<<16 | CRn<<12 | CRm<<8 | op2<<5 | Rt = 0xd5300000 | 0x80000 | 0xc000 | 0xc00 = 0xd538cc00
     expect(sysregInstruction(sysregEncoding('ICC_IAR1_EL1')!, false)).toBe(0xd538cc00);
     // ICC_PMR_EL1 = S3_0_C4_C6_0. MSR: 0xd5100000 | 0x80000 | 4<<12 | 6<<8 = 0xd5184600
@@ -27,7 +27,7 @@ describe('known answers', () => {
     expect(sysregInstruction(sysregEncoding('ISR_EL1')!, false)).toBe(0xd538c100);
   });
 
-  test('MMIO addresses follow the DESIGN.md 3 map', () => {
+  test('MMIO addresses follow the docs/scenario-format.md map', () => {
     expect(mmioAddress({ frame: 'gicd', offset: 0x6100 })).toBe(0x0800_6100);
     // redistributor 1: 0x080a0000 + 1 * 0x20000, SGI frame + 0x10000, IPRIORITYR0 at 0x400
     expect(mmioAddress({ frame: 'gicr-sgi', index: 1, offset: 0x400 })).toBe(0x080d_0400);
@@ -36,7 +36,7 @@ describe('known answers', () => {
     expect(mmioAddress({ frame: 'gits', index: 0, offset: 0x10040 })).toBe(0x0809_0040);
   });
 
-  test('MPIDR of vCPU 17 is Aff1 = 1, Aff0 = 1 (DESIGN.md 3)', () => {
+  test('MPIDR of vCPU 17 is Aff1 = 1, Aff0 = 1 (docs/scenario-format.md)', () => {
     expect(mpidrOf(17)).toBe(0x101n);
   });
 
@@ -47,13 +47,13 @@ describe('known answers', () => {
     expect(v.getUint32(8, true)).toBe(1); // ops
     expect(v.getUint32(12, true)).toBe(1); // vcpus
     expect(Number(v.getBigUint64(16, true))).toBe(buf.length);
-    // GITS_CBASER / CWRITER / CREADR offsets (gic-arch.md 5.1)
+    // GITS_CBASER / CWRITER / CREADR offsets (IHI 0069 GITS_* registers)
     expect([v.getUint32(40, true), v.getUint32(44, true), v.getUint32(48, true)]).toEqual([0x80, 0x88, 0x90]);
     const rec = 64 + 8; // after the header and one MPIDR
     expect(v.getUint8(rec)).toBe(OP_ITS_CMD);
     expect(v.getUint32(rec + 4, true)).toBe(24 + 32);
     expect(Number(v.getBigUint64(rec + 8, true))).toBe(0x0808_0000);
-    // MAPC collection 0 target 1 V=1: DW0 = opcode 0x09, DW2 = V [63] | RDbase 1 << 16 (gic-arch.md 5.3)
+    // MAPC collection 0 target 1 V=1: DW0 = opcode 0x09, DW2 = V [63] | RDbase 1 << 16 (IHI 0069 5.3 ITS command encodings)
     expect(v.getBigUint64(rec + 24, true)).toBe(0x09n);
     expect(v.getBigUint64(rec + 24 + 16, true)).toBe(0x8000_0000_0001_0000n);
   });
@@ -126,13 +126,13 @@ test('encode -> decode gives back every op', () => {
   }), { numRuns: 200 });
 });
 
-test('kvm-hw asks the agent to read GICD_CTLR (0x08000000, DESIGN.md 3 map) around each op; qemu does not', () => {
+test('kvm-hw asks the agent to read GICD_CTLR (0x08000000, docs/scenario-format.md map) around each op; qemu does not', () => {
   const ops: PrimitiveOp[] = [{ op: 'wfi', cpu: 0 }];
   expect(decodeOps(encodeOps(scenario(ops), { kvmSync: true })).syncReadAddr).toBe(0x0800_0000n);
   expect(decodeOps(encodeOps(scenario(ops))).syncReadAddr).toBe(0n);
 });
 
-test('the VM-creation preamble: silent MMIO writes before the first op (DESIGN.md 3 map, gic-arch.md 4.1)', () => {
+test('the VM-creation preamble: silent MMIO writes before the first op (docs/scenario-format.md map, IHI 0069 GICD_* registers)', () => {
   const d = decodeOps(encodeOps(scenario([{ op: 'wfi', cpu: 1 }], 2), { creationState: { spis: 64 } }));
   const silent = d.records.filter((r) => r.flags & REC_FLAG_SILENT);
   // 64 SPIs: IGROUPR1-2 (32 INTIDs each), ICFGR2-5 (16 each); per vCPU GICR_IGROUPR0 and ISENABLER0

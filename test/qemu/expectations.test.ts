@@ -26,19 +26,19 @@ describe('triage of the qemu-night-1 campaign (each entry matches its finding an
   const d = loadExpectationsFile(file);
   const parts = (op: string, detail: string, mismatch: string, rule: string, rules: string[] = [rule]) => ({ target: 'qemu', op, detail, mismatch, rule, rules });
 
-  test('PENDBASER PTZ read back (gic-arch.md 1.5: PTZ reads as 0); other PENDBASER/PROPBASER mismatches stay new', () => {
+  test('PENDBASER PTZ read back (IHI 0069 GICR_PROPBASER, GICR_PENDBASER: PTZ reads as 0); other PENDBASER/PROPBASER mismatches stay new', () => {
     expect(matchExpectation(d, parts('mmio.read', 'GICR_PENDBASER', 'value-mismatch', 'redist.pendbaser.ptz-raz'))?.id).toBe('qemu.pendbaser-ptz-reads-back');
     expect(matchExpectation(d, parts('mmio.read', 'GICR_PROPBASER', 'value-mismatch', 'redist.propbaser.rw'))).toBeNull();
   });
 
-  test('a BPR read below the minimum is known only after a BPR write (gic-arch.md 3.1, U13)', () => {
+  test('a BPR read below the minimum is known only after a BPR write (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1, choice.u13.bpr-below-min)', () => {
     const p = parts('sysreg.read', 'ICC_BPR0_EL1', 'value-mismatch', 'cpuif.bpr1.min');
     expect(matchExpectation(d, p, { history: ['sysreg.write ICC_BPR0_EL1'] })?.id).toBe('qemu.bpr-min-not-applied-with-high-bits');
     expect(matchExpectation(d, p, { history: ['sysreg.write ICC_PMR_EL1'] })).toBeNull();
     expect(matchExpectation(d, parts('sysreg.read', 'ICC_PMR_EL1', 'value-mismatch', 'cpuif.pmr.rw'), { history: ['sysreg.write ICC_BPR0_EL1'] })).toBeNull();
   });
 
-  test('GITS_CREADR written by the guest (AR:GITS_CREADR: RO): the read and later ITS effects are known; without the write they are new', () => {
+  test('GITS_CREADR written by the guest (IHI 0069 GITS_CREADR: RO): the read and later ITS effects are known; without the write they are new', () => {
     const read = parts('mmio.read', 'GITS_CREADR', 'value-mismatch', 'its.reg.creadr.ro');
     const later = parts('guest-op', '', 'wake-mismatch', 'cpuif.rpr.running');
     const h = ['its.cmd MAPC+MAPD+MAPTI+MAPTI+MAPTI+SYNC', 'its.cmd INT', 'mmio.write GITS_CREADR', 'mmio.write GICR_CTLR'];

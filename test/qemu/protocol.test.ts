@@ -29,7 +29,7 @@ describe('agent protocol', () => {
     expect(ld).toMatch(new RegExp(`\\. = 0x${AGENT_BASE.toString(16)};`, 'i'));
   });
 
-  test('agent and ops sit above the scenario RAM of DESIGN.md 3 and inside -m', () => {
+  test('agent and ops sit above the scenario RAM of docs/scenario-format.md and inside -m', () => {
     expect(AGENT_BASE).toBeGreaterThan(FREE_RAM);
     expect(OPS_BASE).toBeGreaterThan(AGENT_BASE);
     expect(OPS_BASE + OPS_MAX_BYTES).toBeLessThanOrEqual(RAM_BASE + AGENT_RAM_SIZE);

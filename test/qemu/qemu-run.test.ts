@@ -74,12 +74,12 @@ run('QEMU starts in the VM-creation state (silent preamble), and its writes are 
 run('GICD_TYPER, GICR_TYPER and guest memory', async () => {
   const { t } = await runAndCheck(path.join(__dirname, 'scenarios/typer.json'));
   const gicdTyper = BigInt(t.results[0] as string);
-  expect(gicdTyper & 0x1fn).toBe(7n); // ITLinesNumber = (224 + 32) / 32 - 1 (gic-arch.md 1.2)
+  expect(gicdTyper & 0x1fn).toBe(7n); // ITLinesNumber = (224 + 32) / 32 - 1 (IHI 0069 GICD_TYPER)
   expect((gicdTyper >> 17n) & 1n).toBe(1n); // LPIS: the config has an ITS
   expect((gicdTyper >> 19n) & 0x1fn).toBeGreaterThanOrEqual(13n); // IDbits >= 13 with LPIs
   for (const i of [0, 1]) {
     const r = BigInt(t.results[1 + i] as string);
-    expect((r >> 8n) & 0xffffn).toBe(BigInt(i)); // Processor_Number = i (DESIGN.md 3)
+    expect((r >> 8n) & 0xffffn).toBe(BigInt(i)); // Processor_Number = i (docs/scenario-format.md)
     expect(r >> 32n).toBe(BigInt(i)); // Affinity_Value: Aff0 = i
     expect((r >> 4n) & 1n).toBe(i === 1 ? 1n : 0n); // Last: only the last redistributor
   }
@@ -114,10 +114,10 @@ run('the agent also works when entered at EL2 (drops to EL1, PSCI over SMC)', as
   expect(checkExpectations(s.ops, t.results)).toEqual([]);
 });
 
-run('its.cmd wraps at the end of the 64 KiB command queue (DESIGN.md 3)', async () => {
+run('its.cmd wraps at the end of the 64 KiB command queue (docs/scenario-format.md)', async () => {
   // boot queue: 64 KiB = 2048 slots of 32 bytes. 1100 SYNCs, then 944 SYNCs + 6 mapping/INT
   // commands: 2050 commands in all, so the last two (INT and SYNC) land in slots 0 and 1 after
-  // the wrap and CREADR ends at 2 * 32 = 0x40 (gic-arch.md 5.2).
+  // the wrap and CREADR ends at 2 * 32 = 0x40 (IHI 0069 5.2 the ITS command queue; GITS_CWRITER, GITS_CREADR).
   const sync = { cmd: 'SYNC' as const, target: 0 };
   const s = expandScenario({ format: 'gicdiff/scenario@1', name: 'wrap', config: { vcpus: 1, spis: 224, its: 1 }, ops: [
     { op: 'boot' },
@@ -141,9 +141,9 @@ run('its.cmd wraps at the end of the 64 KiB command queue (DESIGN.md 3)', async 
 
 run('its.cmd after an out-of-range GITS_CWRITER writes at that offset modulo the queue size (spec/its-harness.ts)', async () => {
   // campaign finding qemu_guest-op_wake-mismatch_mem.write-c99c0bc6: QEMU keeps a CWRITER beyond
-  // the queue (U28); the harness takes the offset modulo the queue size (DESIGN.md 3 its.cmd,
+  // the queue (choice.u28.cwriter-oor); the harness takes the offset modulo the queue size (docs/scenario-format.md its.cmd,
   // "wrapping"), so the INT goes into slot 0 of the 64 KiB boot queue, not 128 KiB past its base.
-  // INT encoding (gic-arch.md 5.6): DW0 [7:0] opcode 0x03, [63:32] DeviceID; DW1 [31:0] EventID.
+  // INT encoding (IHI 0069 5.3 command errors; GITS_CREADR.Stalled): DW0 [7:0] opcode 0x03, [63:32] DeviceID; DW1 [31:0] EventID.
   const q = bootCommandQueue(0);
   const s = expandScenario({ format: 'gicdiff/scenario@1', name: 'cwriter-oor', config: { vcpus: 1, spis: 32, its: 1 }, ops: [
     { op: 'boot' },

@@ -1,4 +1,4 @@
-// Which ops the QEMU targets accept. Offsets from gic-arch.md 4.1 (GICD_TYPER 0x4, IPRIORITYR
+// Which ops the QEMU targets accept. Offsets from IHI 0069 GICD_* registers (GICD_TYPER 0x4, IPRIORITYR
 // 0x400 + n one byte per INTID, IROUTER 0x6000 + 8n, ICFGR 0xc00 + 4n with 16 INTIDs each).
 import type { PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
 import { DEFAULT_CONFIG } from '../../spec/scenario.js';

@@ -1,6 +1,6 @@
 // `gicdiff conformance` through the real CLI, the real runner, the reference model and the KVM
 // implementation: the examples on the model (the oracle's own target must pass them), and
-// a scenario whose expect contradicts DESIGN.md 3 (boot sets ICC_PMR_EL1 to 0xf0) on both.
+// a scenario whose expect contradicts docs/scenario-format.md (boot sets ICC_PMR_EL1 to 0xf0) on both.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -15,7 +15,7 @@ import { ValidationError } from '../../spec/validate.js';
 
 const EXAMPLES = 'examples';
 
-/** What a target returns when the scenario says nothing: the DESIGN.md 3 result shape of each op. */
+/** What a target returns when the scenario says nothing: the docs/scenario-format.md result shape of each op. */
 function defaultResult(op: PrimitiveOp): OpResult {
   switch (op.op) {
     case 'mmio.read': case 'sysreg.read': return '0x0';

@@ -7,15 +7,15 @@ import type { ReportInput } from '../../reports/build.js';
 import type { CampaignSummary, ScenarioResult } from '../../spec/gen/report.js';
 
 export const RULES = [
-  { id: 'cpuif.iar.ack', component: 'cpuif', statement: 'Reading ICC_IAR1_EL1 acknowledges the highest-priority pending Group 1 interrupt', source: 'gic-arch.md 3.3' },
-  { id: 'cpuif.iar.spurious', component: 'cpuif', statement: 'ICC_IAR1_EL1 returns 1023 when nothing is pending above the PMR', source: 'gic-arch.md 3.10' },
-  { id: 'cpuif.rpr', component: 'cpuif', statement: 'ICC_RPR_EL1 is the priority of the highest active interrupt', source: 'gic-arch.md 3.6' },
-  { id: 'its.int.translate', component: 'its', statement: 'INT makes the mapped LPI pending on its collection target', source: 'gic-arch.md 5.7' },
-  { id: 'its.movi.pending', component: 'its', statement: 'MOVI moves a pending LPI to the new collection', source: 'gic-arch.md 5.7' },
-  { id: 'its.save.order', component: 'save-restore', statement: 'ITS tables restore only after the collection and device tables', source: 'kvm-vgic.md 1.12' },
-  { id: 'dist.ctlr.are', component: 'distributor', statement: 'GICD_CTLR.ARE is RAO/WI for a KVM guest', source: 'gic-arch.md 4.3' },
-  { id: 'lpi.prop.cache', component: 'lpi', statement: 'A property table change may be seen before INV', source: 'gic-arch.md 5.8, U30' },
-  { id: 'redist.waker.sleep', component: 'redistributor', statement: 'GICR_WAKER.ChildrenAsleep follows ProcessorSleep', source: 'gic-arch.md 4.2' },
+  { id: 'cpuif.iar.ack', component: 'cpuif', statement: 'Reading ICC_IAR1_EL1 acknowledges the highest-priority pending Group 1 interrupt', source: 'IHI 0069 ICC_IAR1_EL1' },
+  { id: 'cpuif.iar.spurious', component: 'cpuif', statement: 'ICC_IAR1_EL1 returns 1023 when nothing is pending above the PMR', source: 'IHI 0069 2.2 INTIDs, special INTID 1023' },
+  { id: 'cpuif.rpr', component: 'cpuif', statement: 'ICC_RPR_EL1 is the priority of the highest active interrupt', source: 'IHI 0069 ICC_HPPIR1_EL1, ICC_RPR_EL1' },
+  { id: 'its.int.translate', component: 'its', statement: 'INT makes the mapped LPI pending on its collection target', source: 'IHI 0069 5.3 ITS commands' },
+  { id: 'its.movi.pending', component: 'its', statement: 'MOVI moves a pending LPI to the new collection', source: 'IHI 0069 5.3 ITS commands' },
+  { id: 'its.save.order', component: 'save-restore', statement: 'ITS tables restore only after the collection and device tables', source: 'vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables' },
+  { id: 'dist.ctlr.are', component: 'distributor', statement: 'GICD_CTLR.ARE is RAO/WI for a KVM guest', source: 'IHI 0069 GICD_CTLR.ARE and .DS' },
+  { id: 'lpi.prop.cache', component: 'lpi', statement: 'A property table change may be seen before INV', source: 'IHI 0069 5.1 LPI configuration caching; GICR_INVLPIR, choice.u30.baser-write-enabled' },
+  { id: 'redist.waker.sleep', component: 'redistributor', statement: 'GICR_WAKER.ChildrenAsleep follows ProcessorSleep', source: 'IHI 0069 GICR_* registers' },
 ];
 
 const sc = (id: string, component: string, rules: string[]) => ({
@@ -64,7 +64,7 @@ export const RESULTS: ScenarioResult[] = [
     }],
   }),
   res('its-restore-order', 'kvm', 'known', {
-    knownReason: 'KVM restores the ITS tables in its own order (kvm-vgic.md 1.15)',
+    knownReason: 'KVM restores the ITS tables in its own order (impl/DIVERGENCES.md)',
     failures: [{ kind: 'divergence', opIndex: 30, message: 'restore returned -22; allowed 0', got: { errno: [0, -22] }, allowed: [{ errno: [0, 0] }], rules: ['its.save.order'] }],
   }),
   res('gicv4-only', 'kvm', 'pass', { rulesExercised: ['its.int.translate'] }),

@@ -56,7 +56,7 @@ describe('renderJUnit', () => {
 
   test('known divergences and unsupported scenarios are skipped with the reason', () => {
     const known = testcase('kvm.save-restore', 'its-restore-order').skipped as Node;
-    expect(known['@message']).toBe('known divergence: KVM restores the ITS tables in its own order (kvm-vgic.md 1.15)');
+    expect(known['@message']).toBe('known divergence: KVM restores the ITS tables in its own order (impl/DIVERGENCES.md)');
     const unsupported = testcase('model.gicv4', 'gicv4-only').skipped as Node;
     expect(unsupported['@message']).toBe('unsupported on model: model has no GICv4 knobs');
     expect(testcase('model.its', 'its-movi').failure).toBeUndefined();

@@ -1,4 +1,4 @@
-// ITS command codec: known answers computed by hand from the bit positions of gic-arch.md 5.3 / 6.1,
+// ITS command codec: known answers computed by hand from the bit positions of IHI 0069 5.3 and chapter 6,
 // and round-trip properties over every command of spec/data/its-commands.json.
 import fc from 'fast-check';
 import { Ajv } from 'ajv';
@@ -23,7 +23,7 @@ function fromDws(d: bigint[]): Uint8Array {
 const enc = (c: object) => dws(encodeItsCommand(c as ItsCommand));
 
 describe('ITS command table', () => {
-  test('holds the 12 physical and 9 virtual commands with the opcodes of gic-arch.md 5.3', () => {
+  test('holds the 12 physical and 9 virtual commands with the opcodes of IHI 0069 5.3 ITS command encodings', () => {
     const expected: Record<string, number> = {
       MOVI: 0x01, INT: 0x03, CLEAR: 0x04, SYNC: 0x05, MAPD: 0x08, MAPC: 0x09, MAPTI: 0x0a, MAPI: 0x0b, INV: 0x0c,
       INVALL: 0x0d, MOVALL: 0x0e, DISCARD: 0x0f, VMOVI: 0x21, VMOVP: 0x22, VSGI: 0x23, VSYNC: 0x25, VMAPP: 0x29,
@@ -36,7 +36,7 @@ describe('ITS command table', () => {
     expect(itsCommandByName('VMAPP')?.introduced).toBe('GICv4.0');
   });
 
-  test('virtual opcodes are 0x20 | the physical counterpart (gic-arch.md 5.3)', () => {
+  test('virtual opcodes are 0x20 | the physical counterpart (IHI 0069 5.3 ITS command encodings)', () => {
     for (const [v, p] of [['VMOVI', 'MOVI'], ['VSYNC', 'SYNC'], ['VMAPP', 'MAPC'], ['VMAPTI', 'MAPTI'], ['VMAPI', 'MAPI'], ['VINVALL', 'INVALL']] as const) {
       expect(itsCommandByName(v)!.opcode).toBe(0x20 | itsCommandByName(p)!.opcode);
     }
@@ -45,7 +45,7 @@ describe('ITS command table', () => {
 
 describe('encode: known answers', () => {
   test('MAPD device 1 size 7 itt 0x41000000 V=1', () => {
-    // gic-arch.md 5.3: DW0 = DeviceID [63:32] | opcode 0x08 -> (1 << 32) | 8 = 0x0000000100000008
+    // IHI 0069 5.3 ITS command encodings: DW0 = DeviceID [63:32] | opcode 0x08 -> (1 << 32) | 8 = 0x0000000100000008
     // DW1 = Size [4:0] = 7; DW2 = V [63] | ITT_addr [51:8] holding address bits [51:8] in place
     //   -> 0x8000000000000000 | 0x41000000 = 0x8000000041000000
     expect(enc({ cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true }))
@@ -53,7 +53,7 @@ describe('encode: known answers', () => {
   });
 
   test('MAPC collection 0 target 1 V=1: RDbase = processor number << 16', () => {
-    // gic-arch.md 5.3: DW2 = V [63] | RDbase [51:16] (PTA = 0: processor number) | ICID [15:0]
+    // IHI 0069 5.3 ITS command encodings: DW2 = V [63] | RDbase [51:16] (PTA = 0: processor number) | ICID [15:0]
     //   -> 0x8000000000000000 | (1 << 16) | 0 = 0x8000000000010000; DW0 = opcode 0x09
     expect(enc({ cmd: 'MAPC', collection: 0, target: 1, valid: true })).toEqual([0x9n, 0n, 0x8000000000010000n, 0n]);
     // collection 0x1234 target 3 V=0: DW2 = (3 << 16) | 0x1234 = 0x31234
@@ -78,7 +78,7 @@ describe('encode: known answers', () => {
     expect(enc({ cmd: 'DISCARD', device: 0, event: 1 })).toEqual([0xfn, 1n, 0n, 0n]);
   });
 
-  test('VSGI: priority field holds priority[7:4] (gic-arch.md 5.3, 6.1)', () => {
+  test('VSGI: priority field holds priority[7:4] (IHI 0069 5.3 ITS command encodings; chapter 6, vPEs and the GICv4 commands)', () => {
     // DW0 = vINTID [35:32] = 3 << 32 | Priority [23:20] = 0xa0 >> 4 = 0xa -> 0xa00000 | G [10] 0x400 | E [8] 0x100 | 0x23
     //     = 0x0000000300a00523; DW1 = vPEID [47:32] = 5 << 32
     expect(enc({ cmd: 'VSGI', vpe: 5, vintid: 3, priority: 0xa0, group: 1, enable: true, clear: false }))
@@ -96,7 +96,7 @@ describe('encode: known answers', () => {
       .toEqual([0x41300329n, 0x0000000700002008n, 0x8000000000020000n, 0x4120000fn]);
   });
 
-  test('VMAPTI / VMAPI: an omitted doorbell is 1023 (no doorbell, gic-arch.md 5.3)', () => {
+  test('VMAPTI / VMAPI: an omitted doorbell is 1023 (no doorbell, IHI 0069 5.3 ITS command encodings)', () => {
     // DW2 = Doorbell [63:32] 1023 = 0x3ff << 32 | vINTID [31:0] 8192 -> 0x000003ff00002000
     expect(enc({ cmd: 'VMAPTI', device: 1, event: 2, vpe: 3, vintid: 8192 }))
       .toEqual([0x000000010000002an, 0x0000000300000002n, 0x000003ff00002000n, 0n]);
@@ -148,7 +148,7 @@ describe('encode: bad input gets a message naming the field', () => {
 });
 
 describe('decode', () => {
-  test('MAPD known words decode to its fields (gic-arch.md 5.3)', () => {
+  test('MAPD known words decode to its fields (IHI 0069 5.3 ITS command encodings)', () => {
     const d = decodeItsCommand(fromDws([0x0000000100000008n, 0x7n, 0x8000000041000000n, 0n]));
     expect(d).toEqual({ opcode: 8, name: 'MAPD', fields: { device: 1, size: 7, itt: 0x41000000, valid: 1 } });
     expect(toScenarioCommand(d)).toEqual({ cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true });

@@ -1,4 +1,4 @@
-// KVM ITS table ABI rev 0 and KVM_IRQ_LINE: known answers computed by hand from kvm-vgic.md 1.13
+// KVM ITS table ABI rev 0 and KVM_IRQ_LINE: known answers computed by hand from Documentation/virt/kvm/devices/arm-vgic-its.rst
 // and 1.8 (arithmetic in the comments), and round-trip properties.
 import fc from 'fast-check';
 import {
@@ -7,7 +7,7 @@ import {
 } from '../../spec/codec/kvm-its-abi.js';
 import { decodeIrqLine, encodeIrqLine } from '../../spec/codec/kvm-irq-line.js';
 
-describe('KVM ITS ABI rev 0 entries (kvm-vgic.md 1.13)', () => {
+describe('KVM ITS ABI rev 0 entries (Documentation/virt/kvm/devices/arm-vgic-its.rst)', () => {
   test('DTE V=1 next 0 ITT 0x41000000 size 7', () => {
     // bit 63 V | bits 48:5 ITT_addr[51:8]: 0x41000000 >> 8 = 0x410000, << 5 = 0x8200000 | bits 4:0 Size 7
     //   = 0x8000000000000000 | 0x8200000 | 7 = 0x8000000008200007
@@ -79,7 +79,7 @@ describe('KVM ITS ABI rev 0 entries (kvm-vgic.md 1.13)', () => {
   }
 });
 
-describe('KVM_IRQ_LINE irq field (kvm-vgic.md 1.8)', () => {
+describe('KVM_IRQ_LINE irq field (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI)', () => {
   test('known answers', () => {
     // SPI 40: irq_type 1 in bits 27:24 = 0x01000000 | irq_id 40 = 0x28  ->  0x01000028
     expect(encodeIrqLine('spi', 0, 40)).toBe(0x01000028);

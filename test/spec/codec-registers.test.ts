@@ -1,5 +1,5 @@
 // Register lookup and field helpers. Expected offsets/encodings are written from the references:
-// gic-arch.md 4.1 (GICD), 4.2 (GICR), 5.1 (GITS); system-register encodings from Linux
+// the IHI 0069 register descriptions (GICD_*, GICR_*, GITS_*); system-register encodings from Linux
 // arch/arm64/include/asm/sysreg.h (SYS_ICC_*), ISR_EL1 from arch/arm64/tools/sysreg.
 import {
   fieldMask, getRegField, lookupRegister, registerByName, registerName, registerOffset, requireRegister, setRegField, sysregByEncoding,
@@ -11,7 +11,7 @@ const at = (frame: Parameters<typeof lookupRegister>[0], offset: number) => {
 };
 
 describe('lookup by frame + offset', () => {
-  test('GITS (gic-arch.md 5.1)', () => {
+  test('GITS (IHI 0069 GITS_* registers)', () => {
     expect(at('gits', 0x0)?.name).toBe('GITS_CTLR');
     expect(at('gits', 0x8)?.name).toBe('GITS_TYPER');
     expect(at('gits', 0xc)).toEqual({ name: 'GITS_TYPER', n: 0, within: 4 });
@@ -27,7 +27,7 @@ describe('lookup by frame + offset', () => {
     expect(at('gits', 0x20)).toBeUndefined();
   });
 
-  test('GICD banked ranges (gic-arch.md 4.1)', () => {
+  test('GICD banked ranges (IHI 0069 GICD_* registers)', () => {
     expect(at('gicd', 0x080)).toEqual({ name: 'GICD_IGROUPR0', n: 0, within: 0 });
     expect(at('gicd', 0x104)).toEqual({ name: 'GICD_ISENABLER1', n: 1, within: 0 });
     expect(at('gicd', 0x284)).toEqual({ name: 'GICD_ICPENDR1', n: 1, within: 0 });
@@ -44,7 +44,7 @@ describe('lookup by frame + offset', () => {
     expect(at('gicd', 0x14)).toBeUndefined();
   });
 
-  test('GICR frames (gic-arch.md 4.2)', () => {
+  test('GICR frames (IHI 0069 GICR_* registers)', () => {
     expect(at('gicr', 0x8)?.name).toBe('GICR_TYPER');
     expect(at('gicr', 0x14)?.name).toBe('GICR_WAKER');
     expect(at('gicr', 0x70)?.name).toBe('GICR_PROPBASER');
@@ -99,7 +99,7 @@ describe('lookup by name', () => {
     expect(sysregByEncoding({ op0: 3, op1: 0, CRn: 12, CRm: 9, op2: 4 })).toBeUndefined();
   });
 
-  test('every sysreg the scenario format names exists (DESIGN.md 3)', () => {
+  test('every sysreg the scenario format names exists (docs/scenario-format.md)', () => {
     const names = ['ICC_IAR1_EL1', 'ICC_IAR0_EL1', 'ICC_HPPIR1_EL1', 'ICC_RPR_EL1', 'ICC_PMR_EL1', 'ICC_BPR0_EL1', 'ICC_BPR1_EL1',
       'ICC_CTLR_EL1', 'ICC_IGRPEN0_EL1', 'ICC_IGRPEN1_EL1', 'ICC_AP1R0_EL1', 'ICC_AP1R1_EL1', 'ICC_AP1R2_EL1', 'ICC_AP1R3_EL1',
       'ICC_SRE_EL1', 'ISR_EL1', 'ICC_EOIR1_EL1', 'ICC_EOIR0_EL1', 'ICC_DIR_EL1', 'ICC_SGI1R_EL1', 'ICC_ASGI1R_EL1', 'ICC_SGI0R_EL1', 'ICC_AP0R0_EL1'];
@@ -108,7 +108,7 @@ describe('lookup by name', () => {
 });
 
 describe('fields', () => {
-  test('GITS_CBASER fields (gic-arch.md 5.1)', () => {
+  test('GITS_CBASER fields (IHI 0069 GITS_* registers)', () => {
     const cbaser = requireRegister('GITS_CBASER').reg;
     const v = (1n << 63n) | 0x40900000n | 15n;
     expect(getRegField(cbaser, v, 'Size')).toBe(15);
@@ -120,7 +120,7 @@ describe('fields', () => {
     expect(() => getRegField(cbaser, 0n, 'Sise')).toThrow(/GITS_CBASER has no field Sise/);
   });
 
-  test('KVM\'s GITS_TYPER value reads as kvm-vgic.md 1.9 describes it', () => {
+  test('KVM\'s GITS_TYPER value reads as vgic-its.c its_registers[] describes it', () => {
     const typer = requireRegister('GITS_TYPER').reg;
     const v = typer.kvm!.value!;
     expect(getRegField(typer, v, 'Physical')).toBe(1);
@@ -141,7 +141,7 @@ describe('fields', () => {
     expect(requireRegister('GITS_PIDR2').reg.kvm!.value).toBe(0x3bn);
   });
 
-  test('GICv4.1 layouts of the VLPI frame (gic-arch.md 6.2)', () => {
+  test('GICv4.1 layouts of the VLPI frame (IHI 0069 GICR_VPENDBASER, GICR_VPROPBASER)', () => {
     const vpend = requireRegister('GICR_VPENDBASER').reg;
     const v = (1n << 63n) | (1n << 62n) | 42n;
     expect(getRegField(vpend, v, 'vPEID', 'GICv4.1')).toBe(42);

@@ -1,11 +1,11 @@
 // Consistency of the data tables (spec/data) and their agreement with the references:
-// error codes from gic-arch.md 5.5, register offsets from gic-arch.md 1.5, 1.6, 4.1, 4.2, 5.1, 6.2.
+// error codes from IHI 0069 5.5 ITS command error encodings, register offsets from the IHI 0069 register descriptions (GICD_*, GICR_*, GITS_*, GICR_VPENDBASER, GICR_VPROPBASER).
 import { ITS_ERRORS, itsError, itsErrorByCode, itsErrorCode, itsErrorsOf } from '../../spec/codec/its-errors.js';
 import { REGISTER_FRAMES, registerByName, registerOffset, registersOf, type RegisterField } from '../../spec/codec/registers.js';
 import { ITS_COMMANDS } from '../../spec/codec/its-command.js';
 
-describe('ITS command error codes (gic-arch.md 5.5)', () => {
-  // The table of gic-arch.md 5.5, literally.
+describe('ITS command error codes (IHI 0069 5.5 ITS command error encodings)', () => {
+  // The table of IHI 0069 5.5 ITS command error encodings, literally.
   const reference: Record<string, number> = {
     MOVI_DEVICE_OOR: 0x010101, MOVI_COLLECTION_OOR: 0x010103, MOVI_UNMAPPED_DEVICE: 0x010104, MOVI_ID_OOR: 0x010105,
     MOVI_UNMAPPED_INTERRUPT: 0x010107, MOVI_UNMAPPED_COLLECTION: 0x010109,
@@ -19,7 +19,7 @@ describe('ITS command error codes (gic-arch.md 5.5)', () => {
     DISCARD_DEVICE_OOR: 0x010f01, DISCARD_UNMAPPED_DEVICE: 0x010f04, DISCARD_ID_OOR: 0x010f05, DISCARD_UNMAPPED_INTERRUPT: 0x010f07, DISCARD_ITE_INVALID: 0x010f10,
   };
 
-  test('the table holds exactly the errors of gic-arch.md 5.5 with their codes', () => {
+  test('the table holds exactly the errors of IHI 0069 5.5 ITS command error encodings with their codes', () => {
     expect(Object.fromEntries(ITS_ERRORS.map((e) => [e.name, e.code]))).toEqual(reference);
   });
 
@@ -31,7 +31,7 @@ describe('ITS command error codes (gic-arch.md 5.5)', () => {
     expect(itsErrorByCode(0x010407)).toBeUndefined();
   });
 
-  test('confidence tags and the codes KVM returns (kvm-vgic.md 1.10)', () => {
+  test('confidence tags and the codes KVM returns (vgic-its.c vgic_its_cmd_handle_*)', () => {
     const inferred = ITS_ERRORS.filter((e) => e.confidence === 'I').map((e) => e.name).sort();
     expect(inferred).toEqual(['DISCARD_DEVICE_OOR', 'DISCARD_ID_OOR', 'DISCARD_UNMAPPED_DEVICE', 'INV_ID_OOR', 'MAPTI_COLLECTION_OOR', 'MAPTI_DEVICE_OOR']);
     const kvm = ITS_ERRORS.filter((e) => e.kvm).map((e) => e.code).sort((a, b) => a - b);
@@ -66,22 +66,22 @@ describe('register tables', () => {
 
   test('MMIO offsets agree with the references', () => {
     const expected: [string, number][] = [
-      // gic-arch.md 4.1
+      // IHI 0069 GICD_* registers
       ['GICD_CTLR', 0x0], ['GICD_TYPER', 0x4], ['GICD_IIDR', 0x8], ['GICD_TYPER2', 0xc], ['GICD_STATUSR', 0x10],
       ['GICD_SETSPI_NSR', 0x40], ['GICD_CLRSPI_NSR', 0x48], ['GICD_IGROUPR0', 0x80], ['GICD_ISENABLER0', 0x100],
       ['GICD_ICENABLER0', 0x180], ['GICD_ISPENDR0', 0x200], ['GICD_ICPENDR0', 0x280], ['GICD_ISACTIVER0', 0x300],
       ['GICD_ICACTIVER0', 0x380], ['GICD_IPRIORITYR0', 0x400], ['GICD_ICFGR0', 0xc00], ['GICD_IGRPMODR0', 0xd00],
       ['GICD_NSACR0', 0xe00], ['GICD_IROUTER32', 0x6100], ['GICD_PIDR2', 0xffe8],
-      // gic-arch.md 4.2, 1.5, 1.6
+      // IHI 0069 GICR_* registers; GICR_PROPBASER, GICR_PENDBASER; GICR_CTLR
       ['GICR_CTLR', 0x0], ['GICR_IIDR', 0x4], ['GICR_TYPER', 0x8], ['GICR_STATUSR', 0x10], ['GICR_WAKER', 0x14],
       ['GICR_SETLPIR', 0x40], ['GICR_CLRLPIR', 0x48], ['GICR_PROPBASER', 0x70], ['GICR_PENDBASER', 0x78],
       ['GICR_INVLPIR', 0xa0], ['GICR_INVALLR', 0xb0], ['GICR_SYNCR', 0xc0], ['GICR_PIDR2', 0xffe8],
       ['GICR_IGROUPR0', 0x80], ['GICR_ISENABLER0', 0x100], ['GICR_ICENABLER0', 0x180], ['GICR_ISPENDR0', 0x200],
       ['GICR_ICPENDR0', 0x280], ['GICR_ISACTIVER0', 0x300], ['GICR_ICACTIVER0', 0x380], ['GICR_IPRIORITYR0', 0x400],
       ['GICR_IPRIORITYR31', 0x41f], ['GICR_ICFGR0', 0xc00], ['GICR_ICFGR1', 0xc04], ['GICR_IGRPMODR0', 0xd00], ['GICR_NSACR', 0xe00],
-      // gic-arch.md 6.2
+      // IHI 0069 GICR_VPENDBASER, GICR_VPROPBASER
       ['GICR_VPROPBASER', 0x70], ['GICR_VPENDBASER', 0x78], ['GICR_VSGIR', 0x80], ['GICR_VSGIPENDR', 0x88],
-      // gic-arch.md 5.1
+      // IHI 0069 GITS_* registers
       ['GITS_CTLR', 0x0], ['GITS_IIDR', 0x4], ['GITS_TYPER', 0x8], ['GITS_MPIDR', 0x18], ['GITS_STATUSR', 0x40],
       ['GITS_CBASER', 0x80], ['GITS_CWRITER', 0x88], ['GITS_CREADR', 0x90], ['GITS_BASER0', 0x100], ['GITS_BASER7', 0x138],
       ['GITS_PIDR2', 0xffe8], ['GITS_PIDR4', 0xffd0], ['GITS_PIDR0', 0xffe0], ['GITS_CIDR3', 0xfffc], ['GITS_TRANSLATER', 0x10040], ['GITS_SGIR', 0x20020],
@@ -97,7 +97,7 @@ describe('register tables', () => {
     expect(counts).toEqual({ gicd: 20, gicr: 13, 'gicr-sgi': 12, 'gicr-vlpi': 4, gits: 19, sysreg: 21 });
   });
 
-  test('field positions of registers the harness and boot rely on (gic-arch.md 5.1, 1.5, 4.1)', () => {
+  test('field positions of registers the harness and boot rely on (IHI 0069 GITS_* registers; GICR_PROPBASER, GICR_PENDBASER; GICD_* registers)', () => {
     const bits = (reg: string, field: string) => registerByName(reg)!.reg.fields.find((f) => f.name === field)?.bits;
     expect(bits('GITS_CBASER', 'Size')).toEqual([7, 0]);
     expect(bits('GITS_CBASER', 'Physical_Address')).toEqual([51, 12]);

@@ -1,5 +1,5 @@
-// The boot macro expands exactly as DESIGN.md section 3 describes; values are computed here by
-// hand from the register layouts in gic-arch.md (sections cited per value).
+// The boot macro expands exactly as docs/scenario-format.md describes; values are computed here by
+// hand from the register layouts in Arm IHI 0069 (sections cited per value).
 import { expandScenario } from '../../spec/expand.js';
 import type { PrimitiveOp, Scenario } from '../../spec/scenario.js';
 
@@ -13,7 +13,7 @@ describe('boot expansion', () => {
   const ops = boot({ vcpus: 2, spis: 64, its: 1 });
 
   test('distributor first: GICD_CTLR = ARE | EnableGrp1, then every SPI in Group 1', () => {
-    // gic-arch.md 4.1: ARE is bit 4, EnableGrp1 bit 1 -> 0x12; IGROUPR<n> at 0x80 + 4n, n = 1..2 for 64 SPIs
+    // IHI 0069 GICD_* registers: ARE is bit 4, EnableGrp1 bit 1 -> 0x12; IGROUPR<n> at 0x80 + 4n, n = 1..2 for 64 SPIs
     expect(ops[0]).toEqual({ op: 'mmio.write', cpu: 0, frame: 'gicd', offset: 0, width: 32, value: '0x12' });
     expect(writes(ops, 'gicd').map((o) => [o.offset, o.value])).toEqual([[0, '0x12'], [0x84, '0xffffffff'], [0x88, '0xffffffff']]);
   });
@@ -24,7 +24,7 @@ describe('boot expansion', () => {
       expect(mine.filter((o) => o.op === 'sysreg.write').map((o) => [(o as { reg: string }).reg, (o as { value: string }).value])).toEqual([
         ['ICC_PMR_EL1', '0xf0'], ['ICC_BPR1_EL1', '0x0'], ['ICC_CTLR_EL1', '0x0'], ['ICC_IGRPEN1_EL1', '0x1'],
       ]);
-      // GICR_WAKER at RD+0x14 (gic-arch.md 4.2), GICR_IGROUPR0 at SGI+0x80
+      // GICR_WAKER at RD+0x14 (IHI 0069 GICR_* registers), GICR_IGROUPR0 at SGI+0x80
       expect(writes(ops, 'gicr', cpu).some((o) => o.offset === 0x14 && o.value === '0x0')).toBe(true);
       expect(writes(ops, 'gicr-sgi', cpu)).toEqual([{ op: 'mmio.write', cpu, frame: 'gicr-sgi', index: cpu, offset: 0x80, width: 32, value: '0xffffffff' }]);
     }

@@ -1,5 +1,5 @@
-// The its.cmd harness (DESIGN.md 3): right bytes at the right place, wrap at the queue end, one
-// CWRITER write. Register offsets and layouts here are written from gic-arch.md 5.1 directly:
+// The its.cmd harness (docs/scenario-format.md): right bytes at the right place, wrap at the queue end, one
+// CWRITER write. Register offsets and layouts here are written from IHI 0069 GITS_* registers directly:
 // GITS_CBASER 0x80 (Size [7:0], Physical_Address [51:12], Valid [63]), GITS_CWRITER 0x88 (Offset [19:5]).
 import { runItsCmdOp, type GuestAccess } from '../../spec/its-harness.js';
 import type { ItsCmdOp } from '../../spec/scenario.js';

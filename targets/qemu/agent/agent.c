@@ -47,7 +47,7 @@ static volatile u64 reported;     /* results printed so far (silent records are 
 static volatile u32 online;       /* secondaries that reached agent_main */
 static volatile u32 conduit_smc;
 static volatile u64 current_op = ~0UL;
-/* Logical WFI state of each vCPU (DESIGN.md 3, `wfi`), written only by that vCPU. A vCPU asleep
+/* Logical WFI state of each vCPU (docs/scenario-format.md, `wfi`), written only by that vCPU. A vCPU asleep
  * wakes for good as soon as it has an interrupt to signal after some op, even if a later op takes
  * the interrupt away again, as a real PE leaves WFI at once. So before op k runs, every asleep
  * vCPU looks at its own ISR_EL1 and records k in wake_checked; the vCPU running op k waits for
@@ -231,7 +231,7 @@ static int in_ram(u64 addr, u64 len)
 	return addr >= h->ram_base && len <= h->ram_size && addr - h->ram_base <= h->ram_size - len;
 }
 
-/* DESIGN.md 3, its.cmd: write each command at CBASER + CWRITER (wrapping), then move CWRITER past
+/* docs/scenario-format.md, its.cmd: write each command at CBASER + CWRITER (wrapping), then move CWRITER past
  * them with one write; then wait for the ITS to consume them the way a driver does (CREADR reaches
  * CWRITER or reports a stall; bounded, since a disabled ITS legitimately leaves them queued). */
 static void its_cmd(const struct rec *r)
@@ -243,7 +243,7 @@ static void its_cmd(const struct rec *r)
 	u64 qbase = cbaser & 0x000ffffffffff000UL; /* Physical_Address [51:12] */
 	u64 qsize = ((cbaser & 0xff) + 1) * 4096;  /* Size: 4 KiB pages - 1 */
 	/* Offset [19:5]; one at or beyond the queue end (an implementation that accepted such a value,
-	 * U28) is taken modulo the queue size, as spec/its-harness.ts does for every other target */
+	 * choice.u28.cwriter-oor) is taken modulo the queue size, as spec/its-harness.ts does for every other target */
 	u64 off = (cwriter & 0xfffe0UL) % qsize;
 	for (u64 i = 0; i < r->b; i++) {
 		/* a queue outside the scenario's RAM is not written (no memory there to a real guest) */
@@ -279,7 +279,7 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 		return;
 	}
 	/* a vCPU asleep in WFI wakes when it has an interrupt to signal (ISR_EL1.I/F), else the op
-	 * does nothing (DESIGN.md 3) */
+	 * does nothing (docs/scenario-format.md) */
 	if (asleep[me]) {
 		if (!(isr_el1() & 0xc0)) {
 			result_plain(k, 'A');
@@ -390,7 +390,7 @@ static void run_loop(u32 me)
 static void clear_dtb(void)
 {
 	/* QEMU puts the device tree at the start of RAM when it boots an ELF; a scenario's RAM
-	 * must start zeroed (DESIGN.md 3), so wipe it (magic 0xd00dfeed, big-endian totalsize). */
+	 * must start zeroed (docs/scenario-format.md), so wipe it (magic 0xd00dfeed, big-endian totalsize). */
 	volatile u8 *p = (volatile u8 *)hdr()->ram_base;
 	if (p[0] == 0xd0 && p[1] == 0x0d && p[2] == 0xfe && p[3] == 0xed) {
 		u64 size = ((u64)p[4] << 24) | ((u64)p[5] << 16) | ((u64)p[6] << 8) | p[7];

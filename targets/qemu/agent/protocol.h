@@ -3,7 +3,7 @@
  * agent. Every constant here has a twin in protocol.ts; test/qemu/protocol.test.ts checks that
  * the two agree. Usable from C and from assembly.
  *
- * Memory: the agent is linked at AGENT_BASE, far above the scenario's RAM (DESIGN.md 3: tables at
+ * Memory: the agent is linked at AGENT_BASE, far above the scenario's RAM (docs/scenario-format.md: tables at
  * 0x40100000.., scenario data from 0x41000000), and the host loads the encoded ops at OPS_BASE.
  * QEMU gets -m AGENT_RAM_SIZE so both are backed by RAM.
  */
