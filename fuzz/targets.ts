@@ -3,3 +3,4 @@
 import '../model/register.js';
 import '../impl/register.js';
 import '../targets/qemu/register.js';
+import '../targets/kvm-linux/register.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for gicdiff: the Debian packages the project uses, the npm packages,
-# and the QEMU guest agent. Idempotent: what is already there is skipped.
+# the QEMU guest agent, and the nested machine of the kvm-linux target (Debian's arm64 kernels,
+# our VMM, an initramfs). Idempotent: what is already there is skipped.
 #   chromium              - the browser test of the HTML report (test/reports)
 #   qemu-system-arm       - qemu-system-aarch64, the `qemu` target
 #   gcc-aarch64-linux-gnu - builds the bare-metal guest agent of the `qemu` target
@@ -22,5 +23,13 @@ npm ci --no-audit --no-fund
 
 if [ -f targets/qemu/build-agent.sh ]; then
   bash targets/qemu/build-agent.sh
+fi
+
+# kvm-linux: skipped with a message where it cannot work (not Debian, no root); a failure is
+# reported but does not stop the rest of the project from being usable
+if [ -f targets/kvm-linux/setup.sh ]; then
+  if ! bash targets/kvm-linux/setup.sh; then
+    echo "setup: the kvm-linux target could not be set up (see above); everything else is ready" >&2
+  fi
 fi
 echo "setup: done"

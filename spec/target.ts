@@ -45,6 +45,8 @@ export interface Trace {
   /** when status is not "complete": the op at which the run stopped, and why */
   error?: { opIndex: number; message: string };
   counters?: Record<string, number>;
+  /** what the target ran on, where it matters (e.g. the kernel release under test) */
+  environment?: Record<string, string>;
 }
 
 const registry = new Map<string, Target>();

@@ -33,6 +33,12 @@ export interface TraceFile {
   counters?: {
     [k: string]: number;
   };
+  /**
+   * what the target ran on, where it matters (kvm-linux: the kernel release and its Debian package)
+   */
+  environment?: {
+    [k: string]: string;
+  };
 }
 export interface AttrResult {
   errno: number;

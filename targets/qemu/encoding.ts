@@ -8,8 +8,9 @@ import type { ItsCommand } from '../../spec/scenario.js';
 import {
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES, OPS_MAX_BYTES,
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
-  REC_FLAG_SILENT,
+  OP_HOST, REC_FLAG_SILENT,
 } from './protocol.js';
+import { GUEST_OPS } from '../../spec/scenario.js';
 import { sysregEncoding, sysregInstruction, registerOffset } from './registers.js';
 
 /**
@@ -82,13 +83,72 @@ function sysregInsn(reg: string, write: boolean, where: string): bigint {
   return BigInt(sysregInstruction(e, write));
 }
 
-function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number): void {
+/**
+ * Which vCPU runs each record under our own VMM, where `vcpu.put` holds a vCPU's thread out of
+ * KVM_RUN (parks it): a guest op on a parked vCPU is preceded by a silent host record that lets
+ * it back in, run by a vCPU that is not parked; memory and host ops are run by the first vCPU
+ * that is not parked. A vCPU never parks itself (its put is the exit to the VMM it is already
+ * in), so one vCPU at least always runs.
+ */
+class Parking {
+  private readonly parked = new Set<number>();
+  constructor(private readonly vcpus: number) {}
+  /** a vCPU that is running */
+  runner(avoid?: number): number {
+    for (let c = 0; c < this.vcpus; c++) if (!this.parked.has(c) && c !== avoid) return c;
+    for (let c = 0; c < this.vcpus; c++) if (!this.parked.has(c)) return c;
+    return 0;
+  }
+  isParked(cpu: number): boolean { return this.parked.has(cpu); }
+  park(cpu: number): void { this.parked.add(cpu); }
+  unpark(cpu: number): void { this.parked.delete(cpu); }
+}
+
+/** A host op as the VMM's table sees it; `unpark` is the VMM's own (silent) record. */
+export type VmmHostOp = PrimitiveOp | { op: 'unpark'; cpu: number };
+
+function encodeHostRecord(w: Writer, vmm: VmmOptions, park: Parking, op: VmmHostOp, silent: boolean): void {
+  let executor = park.runner();
+  if (op.op === 'vcpu.put' || op.op === 'vcpu.exit') {
+    // the executor of a put is never the vCPU put, unless it is the only one running
+    executor = park.runner(op.cpu);
+    if (op.op === 'vcpu.put' && executor !== op.cpu) park.park(op.cpu);
+  } else if (op.op === 'vcpu.run' || op.op === 'unpark') {
+    park.unpark(op.cpu);
+  }
+  record(w, OP_HOST, executor, 0, BigInt(vmm.hostIndex(op)), 0n, 0, silent ? REC_FLAG_SILENT : 0);
+}
+
+function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: VmmOptions, park?: Parking): number {
   const where = `op ${k} (${op.op})`;
   // an op for a vCPU that does not exist would wait forever in the agent
   const cpu = 'cpu' in op ? op.cpu : undefined;
   if (cpu !== undefined && !(Number.isInteger(cpu) && cpu >= 0 && cpu < vcpus)) {
     throw new Error(`${where}: cpu ${cpu}, but the config has ${vcpus} vCPUs`);
   }
+  if (vmm && park) {
+    if (!GUEST_OPS.has(op.op)) {
+      encodeHostRecord(w, vmm, park, op, false);
+      return 0;
+    }
+    const guestCpu = op.op === 'its.cmd' ? (op.cpu ?? 0) : cpu;
+    if (guestCpu !== undefined && park.isParked(guestCpu)) {
+      encodeHostRecord(w, vmm, park, { op: 'unpark', cpu: guestCpu }, true);
+      encodeOp(w, op, k, vcpus);
+      return 1;
+    }
+    if (op.op === 'mem.write' || op.op === 'mem.read') {
+      const at = w.pos;
+      encodeOp(w, op, k, vcpus);
+      w.view.setUint8(at + 1, park.runner());
+      return 0;
+    }
+  }
+  encodeGuestOp(w, op, where);
+  return 0;
+}
+
+function encodeGuestOp(w: Writer, op: PrimitiveOp, where: string): void {
   switch (op.op) {
     case 'mmio.read':
       record(w, OP_MMIO_READ, op.cpu, op.width / 8, BigInt(mmioAddress(op)), 0n);
@@ -152,7 +212,19 @@ function creationPreamble(w: Writer, vcpus: number, spis: number): number {
   return n;
 }
 
+/** Our own VMM (targets/kvm-linux): memory console, doorbell, and the host-op table. */
+export interface VmmOptions {
+  /** guest physical address of the memory console (protocol.h) */
+  console: number;
+  /** guest physical address whose write exits to the VMM */
+  doorbell: number;
+  /** add a host op to the VMM's table; returns its index */
+  hostIndex(op: VmmHostOp): number;
+}
+
 export interface EncodeOptions {
+  /** run under our own VMM: host ops become doorbell records, output goes to memory */
+  vmm?: VmmOptions;
   /**
    * Real KVM: make the agent read GICD_CTLR (trapping, no side effects) before and after every
    * op, so each op starts from the kernel's current vGIC state and leaves its own in it
@@ -173,8 +245,9 @@ export function encodeOps(s: ExpandedScenario, options: EncodeOptions = {}): Uin
     u64(w, w.pos, mpidrOf(i));
     w.pos += 8;
   }
-  const silent = options.creationState ? creationPreamble(w, vcpus, options.creationState.spis) : 0;
-  s.ops.forEach((op, k) => encodeOp(w, op, k, vcpus));
+  let silent = options.creationState ? creationPreamble(w, vcpus, options.creationState.spis) : 0;
+  const park = options.vmm ? new Parking(vcpus) : undefined;
+  s.ops.forEach((op, k) => { silent += encodeOp(w, op, k, vcpus, options.vmm, park); });
   if (w.pos > OPS_MAX_BYTES) {
     throw new Error(`scenario ${s.name}: its ops take ${w.pos} bytes, more than the agent's ${OPS_MAX_BYTES}-byte ops buffer`);
   }
@@ -191,6 +264,8 @@ export function encodeOps(s: ExpandedScenario, options: EncodeOptions = {}): Uin
   v.setUint32(48, registerOffset('gits', 'GITS_CREADR'), true);
   v.setUint32(52, CREADR_POLL_LIMIT, true);
   u64(w, 56, options.kvmSync ? BigInt(GICD_BASE + registerOffset('gicd', 'GICD_CTLR')) : 0n);
+  u64(w, 64, BigInt(options.vmm?.console ?? 0));
+  u64(w, 72, BigInt(options.vmm?.doorbell ?? 0));
   return w.buf.slice(0, w.pos);
 }
 
@@ -216,6 +291,9 @@ export interface DecodedOps {
   pollLimit: number;
   /** nonzero: the register the agent reads around every op (kvm-hw) */
   syncReadAddr: bigint;
+  /** nonzero under our own VMM: the memory console and the host-op doorbell */
+  consoleAddr: bigint;
+  doorbellAddr: bigint;
   mpidr: bigint[];
   records: DecodedRecord[];
 }
@@ -255,6 +333,7 @@ export function decodeOps(buf: Uint8Array): DecodedOps {
   return {
     nops, vcpus, ramBase: v.getBigUint64(24, true), ramSize: v.getBigUint64(32, true),
     offsets: { cbaser: v.getUint32(40, true), cwriter: v.getUint32(44, true), creadr: v.getUint32(48, true) },
-    pollLimit: v.getUint32(52, true), syncReadAddr: v.getBigUint64(56, true), mpidr, records,
+    pollLimit: v.getUint32(52, true), syncReadAddr: v.getBigUint64(56, true),
+    consoleAddr: v.getBigUint64(64, true), doorbellAddr: v.getBigUint64(72, true), mpidr, records,
   };
 }

@@ -1,5 +1,6 @@
 // Parses what the guest agent prints on its UART into a trace (agent.c: result lines
 // "R<k> V <hex>" value, "R<k> N" null, "R<k> W" woken, "R<k> A" asleep, "R<k> B <bytes>";
+// "R<k> J <json>" a host op's result, written by our own VMM (targets/kvm-linux);
 // "F <k> <vector> <esr> <elr> <far>" an exception; "E <message>" an agent error; "DONE";
 // the banner "GICDIFF-AGENT 1" and "AGENT-READY <nops>" are informational).
 import type { OpResult } from '../../spec/scenario.js';
@@ -80,6 +81,17 @@ export class AgentOutputParser {
     const o = this.outcome;
     if (o.error || o.done) return;
     if (/^R[0-9a-f]/.test(line)) {
+      const j = /^R([0-9a-f]+) J (.+)$/.exec(line);
+      if (j) {
+        const k = parseInt(j[1]!, 16);
+        if (k !== o.results.length) return this.fail(o.results.length, `VMM reported op ${k} where op ${o.results.length} was expected`);
+        try {
+          o.results.push(JSON.parse(j[2]!) as OpResult);
+        } catch {
+          return this.fail(o.results.length, `VMM printed a malformed host result: ${JSON.stringify(line.slice(0, 120))}`);
+        }
+        return;
+      }
       const m = /^R([0-9a-f]+) ([VNWAB])(?: ([0-9a-f]*))?$/.exec(line);
       if (!m) return this.fail(o.results.length, `agent printed a malformed result line: ${JSON.stringify(line.slice(0, 120))}`);
       const k = parseInt(m[1]!, 16);

@@ -12,8 +12,10 @@ export const AGENT_RAM_SIZE = 0x8000_0000;
 export const AGENT_MAX_CPUS = 64;
 
 export const OPS_MAGIC = 0x504f_4447; // "GDOP"
-export const OPS_VERSION = 1;
-export const OPS_HEADER_BYTES = 64;
+export const OPS_VERSION = 2;
+export const OPS_HEADER_BYTES = 128;
+/** Memory console (agent/protocol.h): header (pos, capacity, parked flags), then the text. */
+export const CONSOLE_TEXT_OFFSET = 256;
 export const REC_HEADER_BYTES = 24;
 
 export const OP_MMIO_READ = 1;
@@ -24,6 +26,8 @@ export const OP_WFI = 5;
 export const OP_ITS_CMD = 6;
 export const OP_MEM_WRITE = 7;
 export const OP_MEM_READ = 8;
+/** A host op run by our own VMM (targets/kvm-linux): a = its index in the VMM's host-op table. */
+export const OP_HOST = 9;
 
 /** Record flag: an MMIO write of the VM-creation preamble, run but never reported. */
 export const REC_FLAG_SILENT = 1;
@@ -37,6 +41,6 @@ export const INSN_MSR = 0xD510_0000;
 export const PROTOCOL_CONSTANTS: Readonly<Record<string, number>> = {
   AGENT_BASE, OPS_BASE, OPS_MAX_BYTES, AGENT_RAM_SIZE, AGENT_MAX_CPUS,
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES,
-  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
-  REC_FLAG_SILENT, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
+  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ, OP_HOST,
+  CONSOLE_TEXT_OFFSET, REC_FLAG_SILENT, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
 };

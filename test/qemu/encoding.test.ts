@@ -49,7 +49,9 @@ describe('known answers', () => {
     expect(Number(v.getBigUint64(16, true))).toBe(buf.length);
     // GITS_CBASER / CWRITER / CREADR offsets (IHI 0069 GITS_* registers)
     expect([v.getUint32(40, true), v.getUint32(44, true), v.getUint32(48, true)]).toEqual([0x80, 0x88, 0x90]);
-    const rec = 64 + 8; // after the header and one MPIDR
+    // no memory console or doorbell outside our own VMM
+    expect([v.getBigUint64(64, true), v.getBigUint64(72, true)]).toEqual([0n, 0n]);
+    const rec = 128 + 8; // after the 128-byte header (version 2) and one MPIDR
     expect(v.getUint8(rec)).toBe(OP_ITS_CMD);
     expect(v.getUint32(rec + 4, true)).toBe(24 + 32);
     expect(Number(v.getBigUint64(rec + 8, true))).toBe(0x0808_0000);

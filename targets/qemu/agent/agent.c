@@ -3,6 +3,9 @@
  * and reports every result over the PL011 UART (protocol.h; the host side is
  * targets/qemu/runner.ts). Freestanding: no libc, MMU on with an identity map (start.S).
  *
+ * Under our own VMM (targets/kvm-linux/vmm) the output goes to a memory console instead, and host
+ * records ring the VMM's doorbell (protocol.h).
+ *
  * Coordination: one shared sequence number. The vCPU named by record `seq` runs it, prints its
  * result, then publishes seq + 1 (store-release); every other vCPU waits (load-acquire + WFE).
  * Interrupts stay masked at PSTATE: a scenario acknowledges with an ICC_IAR1_EL1 read op.
@@ -19,6 +22,13 @@ struct ops_header {
 	u64 total_bytes, ram_base, ram_size;
 	u32 cbaser_off, cwriter_off, creadr_off, poll_limit;
 	u64 sync_read_addr; /* nonzero: read it around every op (see sync_exit) */
+	u64 console_addr;   /* nonzero: output goes to this memory console, not the UART */
+	u64 doorbell_addr;  /* nonzero: host records write here (the VMM runs them) */
+};
+
+struct console {
+	volatile u64 pos, capacity;
+	volatile u8 parked[AGENT_MAX_CPUS];
 };
 
 struct rec {
@@ -61,8 +71,21 @@ static u32 trampoline[AGENT_MAX_CPUS][4096 / 4 / AGENT_MAX_CPUS] __attribute__((
 
 /* ---- UART ---- */
 
+static const struct ops_header *hdr(void) { return (const struct ops_header *)OPS_BASE; }
+
 static void uart_putc(char c)
 {
+	u64 con = hdr()->console_addr;
+	if (con) {
+		/* only the vCPU running the current op writes, and the VMM only while it is stopped */
+		struct console *k = (struct console *)con;
+		u64 pos = k->pos;
+		if (pos < k->capacity) {
+			((volatile char *)(con + CONSOLE_TEXT_OFFSET))[pos] = c;
+			k->pos = pos + 1;
+		}
+		return;
+	}
 	volatile u32 *uart = (volatile u32 *)UART_BASE;
 	while (uart[0x18 / 4] & (1 << 5)) /* FR.TXFF */
 		;
@@ -223,7 +246,23 @@ void agent_exception(u64 vec, u64 esr, u64 elr, u64 far)
 
 /* ---- ops ---- */
 
-static const struct ops_header *hdr(void) { return (const struct ops_header *)OPS_BASE; }
+/* our VMM holds this vCPU's thread out of KVM_RUN (vcpu.put): nobody waits for it */
+static int parked(u32 cpu)
+{
+	u64 con = hdr()->console_addr;
+	return con && ((struct console *)con)->parked[cpu];
+}
+
+/* Host record: the VMM runs host op `a` while this vCPU is stopped at the doorbell write and
+ * appends the result line itself (silent: result index all ones, no line). */
+static void host_op(u64 k, const struct rec *r)
+{
+	u64 bell = hdr()->doorbell_addr;
+	if (!bell)
+		fail("host record without a VMM doorbell");
+	mmio_write(bell, (k << 32) | (r->a & 0xffffffffUL), 8);
+	sev(); /* a vCPU the VMM parked or let back in may be waiting on that */
+}
 
 static int in_ram(u64 addr, u64 len)
 {
@@ -263,6 +302,10 @@ static void its_cmd(const struct rec *r)
 static void run_op(u32 me, u64 k, const struct rec *r)
 {
 	current_op = k;
+	if (r->kind == OP_HOST) {
+		host_op(k, r);
+		return;
+	}
 	if (r->kind == OP_MEM_WRITE) {
 		if (in_ram(r->a, r->b))
 			memcpy((void *)r->a, r->payload, r->b);
@@ -366,14 +409,17 @@ static void run_loop(u32 me)
 		}
 		/* every other asleep vCPU has seen the state left by the previous op */
 		for (u32 i = 0; i < h->vcpus; i++) {
-			while (i != me && asleep[i] && load_acquire(&wake_checked[i]) != k)
+			while (i != me && asleep[i] && !parked(i) && load_acquire(&wake_checked[i]) != k)
 				wfe();
 		}
 		if (r->flags & REC_FLAG_SILENT) {
-			/* VM-creation preamble: an MMIO write, no result */
-			if (r->kind != OP_MMIO_WRITE)
-				fail("silent record that is not an MMIO write");
-			mmio_write(r->a, r->b, r->width);
+			/* VM-creation preamble (an MMIO write) or a VMM host record: no result */
+			if (r->kind == OP_HOST)
+				host_op(0xffffffffUL, r);
+			else if (r->kind == OP_MMIO_WRITE)
+				mmio_write(r->a, r->b, r->width);
+			else
+				fail("silent record that is neither an MMIO write nor a host record");
 		} else {
 			sync_exit();
 			run_op(me, reported, r);

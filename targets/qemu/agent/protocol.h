@@ -22,11 +22,20 @@
 
 /* ops buffer header: u32 magic, u32 version, u32 nops, u32 vcpus, u64 total bytes, u64 ram base,
  * u64 ram size, u32 CBASER / CWRITER / CREADR offsets, u32 CREADR poll limit, u64 address the
- * agent reads around every op to make KVM sync its vGIC state (0 = none, agent.c sync_exit); then
- * vcpus u64 MPIDR values, then the records. */
+ * agent reads around every op to make KVM sync its vGIC state (0 = none, agent.c sync_exit),
+ * u64 console address (0 = the PL011; else results go to the memory console below), u64 host-op
+ * doorbell address (0 = none: host records are refused); then vcpus u64 MPIDR values, then the
+ * records. */
 #define OPS_MAGIC        0x504f4447
-#define OPS_VERSION      1
-#define OPS_HEADER_BYTES 64
+#define OPS_VERSION      2
+#define OPS_HEADER_BYTES 128
+
+/* Memory console (our own VMM, targets/kvm-linux/vmm): the agent appends its output lines to
+ * text[] instead of the UART, so a result costs no exit. u64 pos (bytes written), u64 capacity,
+ * u8 parked[AGENT_MAX_CPUS] (set by the VMM while a vCPU's thread is held out of KVM_RUN: the
+ * other vCPUs do not wait for it), text from CONSOLE_TEXT_OFFSET. The VMM appends host-op results
+ * at pos itself while the vCPU that rang the doorbell is stopped. */
+#define CONSOLE_TEXT_OFFSET 256
 
 /* record: u8 kind, u8 cpu, u8 width (bytes), u8 flags, u32 record bytes (multiple of 8),
  * u64 a, u64 b, payload */
@@ -39,9 +48,13 @@
 #define OP_ITS_CMD       6  /* a = ITS control frame base, b = command count, payload 32 bytes each */
 #define OP_MEM_WRITE     7  /* a = address, b = length, payload the bytes */
 #define OP_MEM_READ      8  /* a = address, b = length */
+#define OP_HOST          9  /* a = index in the VMM's host-op table: one 64-bit write of
+                             * (result index << 32) | a to the doorbell; the VMM runs the op and
+                             * writes its result line (result index all ones: silent) */
 
-/* record flags: a silent record is an MMIO write of the VM-creation preamble (encoding.ts): run,
- * never reported, not counted in the result indices */
+/* record flags: a silent record is an MMIO write of the VM-creation preamble (encoding.ts) or a
+ * host record the VMM needs for itself (a parked vCPU let back in): run, never reported, not
+ * counted in the result indices */
 #define REC_FLAG_SILENT  1
 
 /* MRS/MSR (register) encodings with Rt = x0: the agent refuses anything else as a sysreg op */

@@ -1,0 +1,270 @@
+// The nested machine: Debian's arm64 kernel at EL2 under qemu-system-aarch64 TCG
+// (virtualization=on, so the kernel's KVM is live), with our VMM as its init. It boots once and
+// then runs many scenarios, each as one request frame over a virtio console port (a unix socket
+// on this side) and one result frame back. Its serial console carries the kernel's log: an oops,
+// a WARN or a panic there is reported with the run it happened in.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { KernelBuild } from './kernels.js';
+
+export const FRAME_MAGIC = 0x4d56_4447; // "GDVM"
+export const FRAME_HELLO = 1;
+export const FRAME_RUN = 2;
+export const FRAME_RESULT = 3;
+export const FRAME_NOTE = 4;
+export const RUN_OK = 0;
+export const RUN_TIMEOUT = 1;
+export const RUN_VMM_ERROR = 2;
+
+export interface RunReply {
+  status: number;
+  /** the agent's console text (and the VMM's "E vmm:" lines) */
+  text: string;
+  exits: number;
+  vmmMs: number;
+  /** lines of the kernel's log printed during the run that show trouble (oops, WARN, ...) */
+  kernelTrouble: string[];
+}
+
+/** Kernel log lines that are findings whatever the results say. */
+const TROUBLE = /(Internal error|Oops|BUG:|WARNING:|Kernel panic|rcu: INFO|lockdep|Call trace|general protection|Unable to handle)/;
+
+/** QEMU's command line for the nested machine. */
+export function nestedQemuArgs(k: KernelBuild, socketPath: string, cpus: number): string[] {
+  return [
+    // virtualization=on: the kernel boots at EL2 and KVM runs; its=on: the host ITS KVM needs for
+    // its vITS MSI path is not required, but matches a server
+    '-M', 'virt,virtualization=on,gic-version=3,its=on',
+    // pauth-impdef: QEMU's cheap pointer-authentication algorithm (the architected one costs
+    // TCG more than half the boot time)
+    '-cpu', 'max,pauth-impdef=on',
+    // one host core for the whole machine (the host is shared)
+    '-accel', 'tcg,thread=single',
+    '-smp', String(cpus), '-m', '2048',
+    '-nographic', '-no-reboot',
+    // no network: QEMU would look for a NIC boot ROM the Debian package does not ship
+    '-net', 'none',
+    '-kernel', k.image, '-initrd', k.initramfs,
+    '-append', 'console=ttyAMA0 rdinit=/init quiet panic=-1',
+    '-device', 'virtio-serial-pci',
+    '-chardev', `socket,id=gicdiff,path=${socketPath},server=on,wait=off`,
+    '-device', 'virtserialport,chardev=gicdiff,name=gicdiff',
+  ];
+}
+
+interface Pending {
+  resolve: (r: RunReply | { lost: string }) => void;
+  logMark: number;
+}
+
+export class NestedMachine {
+  private child: ChildProcess | null = null;
+  private sock: Socket | null = null;
+  private inbuf: Buffer = Buffer.alloc(0);
+  private log = '';
+  private logLines: string[] = [];
+  private pending: Pending | null = null;
+  private helloWait: ((h: string) => void) | null = null;
+  private seq = 0;
+  dead: string | null = null;
+  hello: Record<string, string> = {};
+  bootMs = 0;
+
+  private constructor(readonly kernel: KernelBuild) {}
+
+  /** Boot and wait for the VMM's hello (the kernel release, the KVM API). */
+  static async boot(kernel: KernelBuild, qemu: string, bootTimeoutMs = 240_000): Promise<NestedMachine> {
+    const m = new NestedMachine(kernel);
+    await m.start(qemu, bootTimeoutMs);
+    return m;
+  }
+
+  private async start(qemu: string, timeoutMs: number): Promise<void> {
+    const started = Date.now();
+    const dir = mkdtempSync(path.join(tmpdir(), 'gicdiff-kvm-linux-'));
+    const socketPath = path.join(dir, 'vmm.sock');
+    // The shell SIGKILLs QEMU as soon as our end of its stdin closes: no QEMU outlives us.
+    const wrapper = 'exec 3<&0; "$@" </dev/null & q=$!; trap \'kill -9 $q 2>/dev/null; wait $q; exit 1\' TERM INT HUP; cat <&3 >/dev/null; kill -9 $q 2>/dev/null; wait $q';
+    const child = spawn('sh', ['-c', wrapper, 'sh', qemu, ...nestedQemuArgs(this.kernel, socketPath, 2)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.setEncoding('latin1');
+    child.stdout!.on('data', (d: string) => this.onLog(d));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => this.onLog(d));
+    child.on('exit', () => this.die('QEMU exited'));
+    try {
+      while (!existsSync(socketPath)) {
+        if (this.dead) throw new Error(this.dead);
+        if (Date.now() - started > 20_000) throw new Error('QEMU did not create its virtio console socket within 20 s');
+        await sleep(20);
+      }
+      this.sock = await new Promise<Socket>((resolve, reject) => {
+        const s = connect(socketPath, () => resolve(s));
+        s.once('error', reject);
+      });
+      this.sock.on('data', (d: Buffer) => this.onData(d));
+      this.sock.on('close', () => this.die('the channel to the VMM closed'));
+      const hello = await new Promise<string>((resolve, reject) => {
+        this.helloWait = resolve;
+        const t = setTimeout(() => reject(new Error(`the nested machine did not boot within ${timeoutMs / 1000} s${this.logTail()}`)), timeoutMs);
+        const check = setInterval(() => {
+          if (this.dead) {
+            clearTimeout(t);
+            clearInterval(check);
+            reject(new Error(`${this.dead}${this.logTail()}`));
+          }
+        }, 100);
+        this.helloWait = (h) => {
+          clearTimeout(t);
+          clearInterval(check);
+          resolve(h);
+        };
+      });
+      for (const line of hello.split('\n')) {
+        const i = line.indexOf(' ');
+        if (i > 0) this.hello[line.slice(0, i)] = line.slice(i + 1);
+      }
+      if (this.hello['kvm'] !== 'ok') throw new Error(`the nested kernel has no usable /dev/kvm: ${this.hello['kvm'] ?? 'no answer'}${this.logTail()}`);
+      this.bootMs = Date.now() - started;
+      this.setRef(false);
+    } catch (e) {
+      this.kill();
+      throw e;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Idle machines must not keep the process alive; running ones must. */
+  private setRef(on: boolean): void {
+    const c = this.child as unknown as { ref(): void; unref(): void } | null;
+    const handles = [c, this.sock, this.child?.stdin, this.child?.stdout, this.child?.stderr] as unknown as ({ ref(): void; unref(): void } | null | undefined)[];
+    for (const h of handles) if (h) on ? h.ref() : h.unref();
+  }
+
+  private onLog(d: string): void {
+    this.log += d;
+    const parts = this.log.split('\n');
+    this.log = parts.pop() ?? '';
+    for (const l of parts) {
+      this.logLines.push(l.replace(/\r$/, ''));
+      if (this.logLines.length > 4000) {
+        this.logLines.splice(0, 1000);
+        this.droppedCount += 1000;
+      }
+    }
+  }
+
+  private logTail(n = 15): string {
+    const tail = [...this.logLines, this.log].filter((l) => l.trim()).slice(-n);
+    return tail.length ? `\n--- nested machine console (last ${tail.length} lines) ---\n${tail.join('\n')}` : '';
+  }
+
+  private onData(d: Buffer): void {
+    this.inbuf = this.inbuf.length ? Buffer.concat([this.inbuf, d]) : d;
+    for (;;) {
+      if (this.inbuf.length < 16) return;
+      const magicAt = this.inbuf.indexOf(Buffer.from([0x47, 0x44, 0x56, 0x4d]));
+      if (magicAt < 0) {
+        this.inbuf = this.inbuf.subarray(this.inbuf.length - 3);
+        return;
+      }
+      if (magicAt > 0) this.inbuf = this.inbuf.subarray(magicAt);
+      if (this.inbuf.length < 16) return;
+      const type = this.inbuf.readUInt32LE(4);
+      const len = this.inbuf.readUInt32LE(8);
+      if (this.inbuf.length < 16 + len) return;
+      const payload = this.inbuf.subarray(16, 16 + len);
+      this.inbuf = this.inbuf.subarray(16 + len);
+      this.onFrame(type, Buffer.from(payload));
+    }
+  }
+
+  private onFrame(type: number, p: Buffer): void {
+    if (type === FRAME_HELLO) {
+      this.helloWait?.(p.toString('utf8'));
+      this.helloWait = null;
+    } else if (type === FRAME_RESULT && this.pending && p.length >= 16) {
+      const textLen = p.readUInt32LE(4);
+      const reply: RunReply = {
+        status: p.readUInt32LE(0),
+        text: p.subarray(16, 16 + textLen).toString('latin1'),
+        exits: p.readUInt32LE(8),
+        vmmMs: p.readUInt32LE(12),
+        kernelTrouble: this.troubleSince(this.pending.logMark),
+      };
+      const w = this.pending;
+      this.pending = null;
+      w.resolve(reply);
+    } else if (type === FRAME_NOTE) {
+      // the VMM server died (its init restarts it): the run in progress is lost
+      const note = p.toString('utf8');
+      if (this.pending) {
+        const w = this.pending;
+        this.pending = null;
+        w.resolve({ lost: `${note}${this.troubleText(w.logMark)}` });
+      }
+    }
+  }
+
+  private troubleSince(mark: number): string[] {
+    return this.logLines.slice(Math.max(0, mark - this.dropped())).filter((l) => TROUBLE.test(l));
+  }
+
+  private troubleText(mark: number): string {
+    const t = this.troubleSince(mark);
+    return t.length ? `; kernel log: ${t.slice(0, 8).join(' | ')}` : '';
+  }
+
+  // logLines is trimmed from the front; marks count lines from the start of the boot
+  private droppedCount = 0;
+  private dropped(): number { return this.droppedCount; }
+
+  private die(why: string): void {
+    if (!this.dead) this.dead = why;
+    const w = this.pending;
+    this.pending = null;
+    w?.resolve({ lost: `${why}${this.logTail()}` });
+  }
+
+  /** Run one request; resolves with the VMM's reply, or `lost` when the machine went away or hung. */
+  async run(request: Uint8Array, hostTimeoutMs: number): Promise<RunReply | { lost: string }> {
+    if (this.dead || !this.sock) return { lost: this.dead ?? 'not booted' };
+    if (this.pending) throw new Error('NestedMachine.run: a run is already in progress');
+    this.setRef(true);
+    try {
+      return await new Promise<RunReply | { lost: string }>((resolve) => {
+        const t = setTimeout(() => {
+          // a hang of the VMM or of the nested kernel: this machine is done for
+          this.pending = null;
+          const why = `the nested machine gave no result within ${hostTimeoutMs} ms (hung; it will be rebooted)${this.logTail(25)}`;
+          this.kill(why);
+          resolve({ lost: why });
+        }, hostTimeoutMs);
+        this.pending = { logMark: this.droppedCount + this.logLines.length, resolve: (r) => { clearTimeout(t); resolve(r); } };
+        const header = Buffer.alloc(16);
+        header.writeUInt32LE(FRAME_MAGIC, 0);
+        header.writeUInt32LE(FRAME_RUN, 4);
+        header.writeUInt32LE(request.length, 8);
+        header.writeUInt32LE(++this.seq >>> 0, 12);
+        this.sock!.write(Buffer.concat([header, Buffer.from(request.buffer, request.byteOffset, request.byteLength)]));
+      });
+    } finally {
+      if (!this.dead) this.setRef(false);
+    }
+  }
+
+  kill(why = 'stopped'): void {
+    if (!this.dead) this.dead = why;
+    try { this.sock?.destroy(); } catch { /* already closed */ }
+    try { this.child?.stdin?.end(); } catch { /* already closed */ }
+    this.sock = null;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,198 @@
+// The `kvm-linux` targets: every op of a scenario on the real Linux KVM vGIC and vITS, inside the
+// nested machine (machine.ts): guest ops by the guest agent, host and scheduling ops by our VMM
+// with the real ioctls. `kvm-linux` runs Debian's 6.12 kernel, `kvm-linux-6.1` Debian 12's own.
+import { existsSync } from 'node:fs';
+import type { ExpandedScenario, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
+import type { Target, Trace, WholeRunOptions } from '../../spec/target.js';
+import { encodeOps } from '../qemu/encoding.js';
+import { AgentOutputParser } from '../qemu/output.js';
+import { AGENT_ELF, findQemu } from '../qemu/target.js';
+import { configUnsupportedReason as qemuConfigReason } from '../qemu/support.js';
+import { AGENT_MAX_CPUS } from '../qemu/protocol.js';
+import { HostOpTable } from './hostops.js';
+import { findKernel, VMM_BINARY, type KernelBuild } from './kernels.js';
+import { NestedMachine, RUN_OK, RUN_TIMEOUT, type RunReply } from './machine.js';
+
+/** The VMM's guest map (vmm/vmm.h): memory console and doorbell. */
+export const CONSOLE_BASE = 0xBE80_0000;
+export const DOORBELL_ADDR = 0x0A00_0000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** what the host waits beyond the VMM's own timeout before it calls the machine hung */
+const HANG_MARGIN_MS = 30_000;
+
+/** Ops our VMM cannot express: no in-kernel path a VMM could drive without a real device. */
+const INEXPRESSIBLE: Record<string, string> = {
+  'timer.line': 'timer.line: the virtual timer line is driven by the kernel\'s own arch timer emulation; a VMM cannot set it',
+  'vfio.forward': 'vfio.forward: needs an assigned device (a VFIO irq bypass producer); the nested machine has none',
+  'vfio.unforward': 'vfio.unforward: needs an assigned device (a VFIO irq bypass producer); the nested machine has none',
+  'device.fire': 'device.fire: needs an assigned device raising its MSI; the nested machine has none',
+  'migrate': 'migrate: the kvm-linux VMM does not carry out migrate yet',
+};
+
+export function kvmLinuxUnsupportedReason(op: PrimitiveOp, config: ResolvedConfig): string | null {
+  const c = configReason(config);
+  if (c) return c;
+  return INEXPRESSIBLE[op.op] ?? null;
+}
+
+function configReason(config: ResolvedConfig): string | null {
+  if (config.vcpus > AGENT_MAX_CPUS) return `config.vcpus = ${config.vcpus}: the guest agent runs at most ${AGENT_MAX_CPUS} vCPUs`;
+  const q = qemuConfigReason({ ...config, its: 0 }); // memory limit of the agent's map
+  if (q) return q;
+  if (config.its > 4) return `config.its = ${config.its}: at most 4 ITSes`;
+  return null;
+}
+
+/** The run request (vmm/vmm.h struct run_request), then the ops buffer and the host-op table. */
+export function runRequest(s: ExpandedScenario, ops: Uint8Array, host: Uint8Array, timeoutMs: number): Uint8Array {
+  const out = new Uint8Array(40 + ops.length + host.length);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, s.config.vcpus, true);
+  v.setUint32(4, s.config.spis + 32, true); // NR_IRQS counts the private interrupts
+  v.setUint32(8, s.config.its, true);
+  v.setUint32(12, timeoutMs, true);
+  v.setBigUint64(16, BigInt(s.config.memory), true);
+  v.setUint32(24, ops.length, true);
+  v.setUint32(28, host.length, true);
+  out.set(ops, 40);
+  out.set(host, 40 + ops.length);
+  return out;
+}
+
+export class KvmLinuxTarget implements Target {
+  readonly kind = 'external' as const;
+  private machine: Promise<NestedMachine> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** boots so far in this process (a crash or hang makes one more) */
+  boots = 0;
+  lastBootMs = 0;
+
+  constructor(readonly name: string, readonly description: string, readonly kernelName: string) {}
+
+  unavailable(): string | null {
+    if (process.arch !== 'x64' && process.arch !== 'arm64') return `kvm-linux runs on x86-64 or arm64 hosts, this is ${process.arch}`;
+    if (!findQemu()) return 'qemu-system-aarch64 not found: install the Debian package qemu-system-arm (bash scripts/setup.sh)';
+    const k = findKernel(this.kernelName);
+    if (typeof k === 'string') return k;
+    if (!existsSync(VMM_BINARY)) return `the VMM is not built (${VMM_BINARY}): run bash targets/kvm-linux/setup.sh`;
+    if (!existsSync(AGENT_ELF)) return `the guest agent is not built (${AGENT_ELF}): run targets/qemu/build-agent.sh`;
+    return null;
+  }
+
+  kernel(): KernelBuild | null {
+    const k = findKernel(this.kernelName);
+    return typeof k === 'string' ? null : k;
+  }
+
+  unsupportedReason(op: PrimitiveOp, config: ResolvedConfig): string | null {
+    return kvmLinuxUnsupportedReason(op, config);
+  }
+
+  supports(op: PrimitiveOp, config: ResolvedConfig): boolean {
+    return this.unsupportedReason(op, config) === null;
+  }
+
+  /** The machine, booted on first use and again after a crash or a hang. */
+  private async getMachine(): Promise<NestedMachine> {
+    if (this.machine) {
+      const m = await this.machine.catch(() => null);
+      if (m && !m.dead) return m;
+    }
+    const k = findKernel(this.kernelName);
+    if (typeof k === 'string') throw new Error(k);
+    this.boots++;
+    this.machine = NestedMachine.boot(k, findQemu()!);
+    const m = await this.machine;
+    this.lastBootMs = m.bootMs;
+    return m;
+  }
+
+  /** Boot now (for measurements and the smoke test); resolves with the machine's hello. */
+  async warmUp(): Promise<{ bootMs: number; hello: Record<string, string> }> {
+    const m = await this.getMachine();
+    return { bootMs: m.bootMs, hello: m.hello };
+  }
+
+  /** Stop the machine (tests); the next run boots a new one. */
+  shutdown(): void {
+    void this.machine?.then((m) => m.kill(), () => undefined);
+    this.machine = null;
+  }
+
+  runWhole(s: ExpandedScenario, options?: WholeRunOptions): Promise<Trace> {
+    // one scenario at a time per machine
+    const run = this.queue.then(() => this.runNow(s, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runNow(s: ExpandedScenario, options?: WholeRunOptions): Promise<Trace> {
+    const base = { format: 'gicdiff/trace@1' as const, scenario: s.name, target: this.name };
+    const missing = this.unavailable();
+    if (missing) return { ...base, results: [], status: 'target-error', error: { opIndex: 0, message: `${this.name} target unavailable: ${missing}` } };
+    for (let k = 0; k < s.ops.length; k++) {
+      const why = this.unsupportedReason(s.ops[k]!, s.config);
+      if (why) return { ...base, results: [], status: 'unsupported', error: { opIndex: k, message: why } };
+    }
+    const kernel = this.kernel()!;
+    const environment = { kernel: kernel.release, kernelPackage: kernel.package };
+    const timeoutMs = options?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const table = new HostOpTable();
+    let request: Uint8Array;
+    try {
+      const ops = encodeOps(s, { kvmSync: true, vmm: { console: CONSOLE_BASE, doorbell: DOORBELL_ADDR, hostIndex: (op) => table.add(op) } });
+      request = runRequest(s, ops, table.bytes(), timeoutMs);
+    } catch (e) {
+      return { ...base, environment, results: [], status: 'target-error', error: { opIndex: 0, message: (e as Error).message } };
+    }
+    let machine: NestedMachine;
+    try {
+      machine = await this.getMachine();
+    } catch (e) {
+      return { ...base, environment, results: [], status: 'target-error', error: { opIndex: 0, message: `the nested machine did not boot: ${(e as Error).message}` } };
+    }
+    const started = Date.now();
+    const reply = await machine.run(request, timeoutMs + HANG_MARGIN_MS);
+    const hostMs = Date.now() - started;
+    return traceOf(base, s, reply, { ...environment, vmmApi: machine.hello['api'] ?? '?' }, hostMs);
+  }
+}
+
+function traceOf(base: Pick<Trace, 'format' | 'scenario' | 'target'>, s: ExpandedScenario, reply: RunReply | { lost: string },
+  environment: Record<string, string>, hostMs: number): Trace {
+  if ('lost' in reply) {
+    const hung = /gave no result/.test(reply.lost);
+    return { ...base, environment, results: [], status: hung ? 'step-budget' : 'target-error', error: { opIndex: 0, message: reply.lost } };
+  }
+  const parser = new AgentOutputParser(s.ops.length);
+  parser.push(reply.text);
+  const out = parser.finish();
+  const counters = { hostMs, vmmMs: reply.vmmMs, exitsToVmm: reply.exits };
+  const at = out.error?.opIndex ?? out.results.length;
+  if (reply.kernelTrouble.length) {
+    return {
+      ...base, environment, counters, results: out.results.slice(0, at), status: 'target-error',
+      error: { opIndex: Math.max(0, Math.min(at, s.ops.length - 1)), message: `nested kernel log: ${reply.kernelTrouble.slice(0, 12).join(' | ')}` },
+    };
+  }
+  if (out.error) return { ...base, environment, counters, results: out.results.slice(0, out.error.opIndex), status: 'target-error', error: out.error };
+  if (reply.status === RUN_TIMEOUT) {
+    return { ...base, environment, counters, results: out.results, status: 'step-budget', error: { opIndex: out.results.length, message: `no result for op ${out.results.length} within the time budget (${reply.vmmMs} ms)` } };
+  }
+  if (reply.status !== RUN_OK || !out.done) {
+    return { ...base, environment, counters, results: out.results, status: 'target-error', error: { opIndex: out.results.length, message: 'the guest agent stopped before its last op' } };
+  }
+  return { ...base, environment, counters, results: out.results, status: 'complete' };
+}
+
+export const kvmLinuxTarget = new KvmLinuxTarget(
+  'kvm-linux',
+  "The real Linux KVM vGIC and vITS (Debian's arm64 6.12 kernel, nested under QEMU TCG with virtualization=on): guest ops by the guest agent, host ops by our VMM's ioctls",
+  '6.12',
+);
+
+export const kvmLinux61Target = new KvmLinuxTarget(
+  'kvm-linux-6.1',
+  "The same on Debian 12's arm64 6.1 kernel",
+  '6.1',
+);

@@ -1,0 +1,560 @@
+/* One scenario's VM: created as the scenario's config says (api.rst: KVM_CREATE_VM, memory slot,
+ * KVM_CREATE_VCPU + KVM_ARM_VCPU_INIT; arm-vgic-v3.rst and arm-vgic-its.rst: the vGIC and ITS
+ * devices, their addresses, NR_IRQS, CTRL_INIT), the agent and its ops loaded into guest RAM, one
+ * thread per vCPU running KVM_RUN until the agent powers the VM off (PSCI SYSTEM_OFF). */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "vmm.h"
+
+extern const char *agent_path;
+
+/* ---- errors and the console ---- */
+
+void vm_fail(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->error[0]) {
+		va_start(ap, fmt);
+		vsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+		va_end(ap);
+	}
+	if (!vm->done) {
+		vm->done = 1;
+		vm->status = RUN_VMM_ERROR;
+	}
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+struct console_mem {
+	u64 pos, capacity;
+	u8 parked[AGENT_MAX_CPUS];
+};
+
+static struct console_mem *console_of(struct vm *vm)
+{
+	return (struct console_mem *)(vm->mem + (CONSOLE_BASE - RAM_BASE));
+}
+
+/* Appends to the agent's memory console: only while the vCPU that owns it is stopped here. */
+void console_printf(struct vm *vm, const char *fmt, ...)
+{
+	struct console_mem *c = console_of(vm);
+	char line[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	char *text = (char *)c + CONSOLE_TEXT_OFFSET;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	u64 pos = c->pos;
+	for (int i = 0; i < n && pos < c->capacity; i++)
+		text[pos++] = line[i];
+	c->pos = pos;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* ---- creation ---- */
+
+int device_attr(int fd, int set, u32 group, u64 attr, u64 *value)
+{
+	struct kvm_device_attr a = { .flags = 0, .group = group, .attr = attr, .addr = (u64)(uintptr_t)value };
+	int r = ioctl(fd, set ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR, &a);
+	return r < 0 ? -errno : 0;
+}
+
+int vm_create_kvm_vm(struct vm *vm)
+{
+	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		vm_fail(vm, "KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .flags = 0, .guest_phys_addr = RAM_BASE, .memory_size = vm->mem_size,
+		.userspace_addr = (u64)(uintptr_t)vm->mem,
+	};
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		vm_fail(vm, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vm_create_vcpu(struct vm *vm, struct vcpu *v, int index)
+{
+	v->vm = vm;
+	v->index = index;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, index);
+	if (v->fd < 0) {
+		vm_fail(vm, "KVM_CREATE_VCPU %d: %s", index, strerror(errno));
+		return -1;
+	}
+	struct kvm_vcpu_init init;
+	if (ioctl(vm->fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+		vm_fail(vm, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+		return -1;
+	}
+	init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+	if (index > 0)
+		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF; /* secondaries wait for PSCI CPU_ON */
+	if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+		vm_fail(vm, "KVM_ARM_VCPU_INIT %d: %s", index, strerror(errno));
+		return -1;
+	}
+	int size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0) {
+		vm_fail(vm, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -1;
+	}
+	v->run_size = (size_t)size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		vm_fail(vm, "mmap of vCPU %d's kvm_run: %s", index, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The vGIC v3 and the ITSes at the scenario's addresses (DESIGN of spec/layout.ts), CTRL_INIT. */
+int vm_create_gic(struct vm *vm)
+{
+	struct kvm_create_device dev = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
+	if (ioctl(vm->fd, KVM_CREATE_DEVICE, &dev) < 0) {
+		vm_fail(vm, "KVM_CREATE_DEVICE vgic-v3: %s", strerror(errno));
+		return -1;
+	}
+	vm->vgic = (int)dev.fd;
+	u64 v = GICD_BASE;
+	int e;
+	if ((e = device_attr(vm->vgic, 1, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &v))) {
+		vm_fail(vm, "vgic ADDR DIST: %s", strerror(-e));
+		return -1;
+	}
+	v = GICR_BASE;
+	if ((e = device_attr(vm->vgic, 1, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &v))) {
+		vm_fail(vm, "vgic ADDR REDIST: %s", strerror(-e));
+		return -1;
+	}
+	u32 nr = vm->cfg.nr_irqs;
+	if ((e = device_attr(vm->vgic, 1, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, (u64 *)&nr))) {
+		vm_fail(vm, "vgic NR_IRQS %u: %s", nr, strerror(-e));
+		return -1;
+	}
+	if ((e = device_attr(vm->vgic, 1, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) {
+		vm_fail(vm, "vgic CTRL_INIT: %s", strerror(-e));
+		return -1;
+	}
+	for (u32 i = 0; i < vm->cfg.its; i++) {
+		struct kvm_create_device its = { .type = KVM_DEV_TYPE_ARM_VGIC_ITS };
+		if (ioctl(vm->fd, KVM_CREATE_DEVICE, &its) < 0) {
+			vm_fail(vm, "KVM_CREATE_DEVICE vgic-its %u: %s", i, strerror(errno));
+			return -1;
+		}
+		vm->its[i] = (int)its.fd;
+		v = its_base((int)i);
+		if ((e = device_attr(vm->its[i], 1, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE, &v))) {
+			vm_fail(vm, "ITS %u ADDR: %s", i, strerror(-e));
+			return -1;
+		}
+		if ((e = device_attr(vm->its[i], 1, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))) {
+			vm_fail(vm, "ITS %u CTRL_INIT: %s", i, strerror(-e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The agent's PT_LOAD segments at their physical addresses; returns the entry point or 0. */
+static u64 load_agent(struct vm *vm)
+{
+	static u8 *image;
+	static long image_size;
+	if (!image) {
+		FILE *f = fopen(agent_path, "rb");
+		if (!f) {
+			vm_fail(vm, "cannot open the guest agent %s: %s", agent_path, strerror(errno));
+			return 0;
+		}
+		fseek(f, 0, SEEK_END);
+		image_size = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		image = malloc((size_t)image_size);
+		if (!image || fread(image, 1, (size_t)image_size, f) != (size_t)image_size) {
+			fclose(f);
+			free(image);
+			image = NULL;
+			vm_fail(vm, "cannot read the guest agent %s", agent_path);
+			return 0;
+		}
+		fclose(f);
+	}
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)image;
+	if (image_size < (long)sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_machine != EM_AARCH64) {
+		vm_fail(vm, "%s is not an aarch64 ELF", agent_path);
+		return 0;
+	}
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(image + eh->e_phoff + (u64)i * eh->e_phentsize);
+		if (ph->p_type != PT_LOAD || ph->p_filesz == 0)
+			continue;
+		if (ph->p_paddr < RAM_BASE || ph->p_paddr + ph->p_memsz > RAM_BASE + vm->mem_size ||
+		    ph->p_offset + ph->p_filesz > (u64)image_size) {
+			vm_fail(vm, "agent segment at 0x%llx does not fit guest RAM", (unsigned long long)ph->p_paddr);
+			return 0;
+		}
+		memcpy(vm->mem + (ph->p_paddr - RAM_BASE), image + ph->p_offset, ph->p_filesz);
+	}
+	return eh->e_entry;
+}
+
+static int set_pc(struct vm *vm, struct vcpu *v, u64 pc)
+{
+	struct kvm_one_reg reg = {
+		.id = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(regs.pc),
+		.addr = (u64)(uintptr_t)&pc,
+	};
+	if (ioctl(v->fd, KVM_SET_ONE_REG, &reg) < 0) {
+		vm_fail(vm, "KVM_SET_ONE_REG pc: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- kicks, parking, stopping the world (all under vm->lock) ---- */
+
+static void on_kick(int sig) { (void)sig; }
+
+/* Make vCPU v leave KVM_RUN (immediate_exit covers a thread about to enter, the signal one
+ * inside) and wait until its thread has seen the request; re-kick while waiting. */
+void kick_and_wait(struct vm *vm, struct vcpu *v)
+{
+	u64 want = ++v->kick_req;
+	for (int tries = 0; v->kick_ack < want; tries++) {
+		if (v->run)
+			v->run->immediate_exit = 1;
+		if (v->thread)
+			pthread_kill(v->thread, SIGUSR1);
+		pthread_cond_broadcast(&vm->cond); /* a parked or held thread acknowledges too */
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 1000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&vm->cond, &vm->lock, &t);
+		if (vm->done && !vm->stop)
+			return;
+		if (tries > 20000) { /* 20 s: the thread is stuck inside the kernel */
+			if (!vm->error[0])
+				snprintf(vm->error, sizeof(vm->error), "vCPU %d did not leave KVM_RUN within 20 s", v->index);
+			vm->done = 1;
+			vm->status = RUN_VMM_ERROR;
+			return;
+		}
+	}
+}
+
+void world_stop(struct vm *vm, struct vcpu *self)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->stop = 1;
+	for (u32 i = 0; i < vm->cfg.vcpus; i++)
+		if (&vm->vcpus[i] != self && !vm->vcpus[i].parked)
+			kick_and_wait(vm, &vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void world_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->stop = 0;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void park(struct vm *vm, struct vcpu *self, int cpu)
+{
+	struct vcpu *v = &vm->vcpus[cpu];
+	if (v == self)
+		return; /* it is out of KVM_RUN already: that exit is its put */
+	pthread_mutex_lock(&vm->lock);
+	v->parked = 1;
+	console_of(vm)->parked[cpu] = 1;
+	kick_and_wait(vm, v);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void unpark(struct vm *vm, int cpu)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->vcpus[cpu].parked = 0;
+	console_of(vm)->parked[cpu] = 0;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* After KVM_RUN returned: acknowledge kicks, and stay out while parked or the world is stopped. */
+static void vcpu_checkpoint(struct vm *vm, struct vcpu *v)
+{
+	pthread_mutex_lock(&vm->lock);
+	v->run->immediate_exit = 0;
+	for (;;) {
+		v->kick_ack = v->kick_req;
+		pthread_cond_broadcast(&vm->cond);
+		if (vm->done || !(vm->stop || v->parked))
+			break;
+		v->held = 1;
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	}
+	v->held = 0;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* ---- the vCPU threads ---- */
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	v->tid = (pid_t)syscall(SYS_gettid);
+	while (!__atomic_load_n(&vm->done, __ATOMIC_ACQUIRE)) {
+		vcpu_checkpoint(vm, v);
+		if (vm->done)
+			break;
+		int r = ioctl(v->fd, KVM_RUN, 0);
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			vm_fail(vm, "KVM_RUN on vCPU %d: %s", v->index, strerror(errno));
+			break;
+		}
+		__atomic_fetch_add(&vm->exits, 1, __ATOMIC_RELAXED);
+		struct kvm_run *run = v->run;
+		switch (run->exit_reason) {
+		case KVM_EXIT_MMIO: {
+			u64 addr = run->mmio.phys_addr;
+			if (addr == DOORBELL_ADDR && run->mmio.is_write && run->mmio.len == 8) {
+				u64 val;
+				memcpy(&val, run->mmio.data, 8);
+				host_op_run(vm, v, val >> 32, (u32)val);
+			} else if (!run->mmio.is_write) {
+				/* no device here: reads as zero, writes are ignored */
+				memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			}
+			break;
+		}
+		case KVM_EXIT_SYSTEM_EVENT:
+			pthread_mutex_lock(&vm->lock);
+			if (!vm->done) {
+				vm->done = 1;
+				vm->status = RUN_OK;
+			}
+			pthread_cond_broadcast(&vm->cond);
+			pthread_mutex_unlock(&vm->lock);
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		default:
+			vm_fail(vm, "vCPU %d: unexpected KVM exit reason %u", v->index, run->exit_reason);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	for (u32 i = 0; vm->vcpus && i < vm->cfg.vcpus; i++) {
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, vm->vcpus[i].run_size);
+		if (vm->vcpus[i].fd > 0)
+			close(vm->vcpus[i].fd);
+	}
+	for (int i = 0; i < vm->nfds; i++) {
+		if (vm->fds[i].efd >= 0)
+			close(vm->fds[i].efd);
+		if (vm->fds[i].rfd >= 0)
+			close(vm->fds[i].rfd);
+	}
+	for (u32 i = 0; i < vm->cfg.its && i < MAX_ITS; i++)
+		if (vm->its[i] > 0)
+			close(vm->its[i]);
+	if (vm->vgic > 0)
+		close(vm->vgic);
+	if (vm->fd > 0)
+		close(vm->fd);
+	if (vm->mem)
+		munmap(vm->mem, vm->mem_size);
+	free(vm->vcpus);
+	free(vm->host);
+	free(vm->routing);
+	pthread_mutex_destroy(&vm->lock);
+	pthread_cond_destroy(&vm->cond);
+}
+
+static int parse_host_table(struct vm *vm, const u8 *host, u32 len)
+{
+	u32 cap = 16, n = 0, pos = 0;
+	vm->host = calloc(cap, sizeof(*vm->host));
+	while (pos + 8 <= len) {
+		u32 kind, nwords;
+		memcpy(&kind, host + pos, 4);
+		memcpy(&nwords, host + pos + 4, 4);
+		if (pos + 8 + (u64)nwords * 8 > len) {
+			vm_fail(vm, "host-op table: record %u at byte %u runs past the end", n, pos);
+			return -1;
+		}
+		if (n == cap) {
+			cap *= 2;
+			vm->host = realloc(vm->host, cap * sizeof(*vm->host));
+		}
+		vm->host[n].kind = kind;
+		vm->host[n].nwords = nwords;
+		vm->host[n].w = (const u64 *)(host + pos + 8);
+		n++;
+		pos += 8 + nwords * 8;
+	}
+	vm->nhost = n;
+	return 0;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const u8 *host,
+		    char **text, u32 *text_len, u32 *exits)
+{
+	static int signals_set;
+	if (!signals_set) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_kick; /* no SA_RESTART: KVM_RUN returns EINTR */
+		sigaction(SIGUSR1, &sa, NULL);
+		signals_set = 1;
+	}
+	struct vm *vm = calloc(1, sizeof(*vm));
+	vm->kvm = kvm;
+	vm->cfg = *req;
+	vm->fd = vm->vgic = -1;
+	for (int i = 0; i < MAX_ITS; i++)
+		vm->its[i] = -1;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	vm->mem_size = AGENT_RAM_SIZE;
+	*text = NULL;
+	*text_len = 0;
+	int status = RUN_VMM_ERROR;
+
+	if (req->vcpus == 0 || req->vcpus > AGENT_MAX_CPUS || req->its > MAX_ITS || req->ops_len > OPS_MAX_BYTES) {
+		vm_fail(vm, "bad request: %u vCPUs, %u ITSes, %u ops bytes", req->vcpus, req->its, req->ops_len);
+		goto out;
+	}
+	/* guest RAM starts zeroed (fresh anonymous memory); only touched pages are allocated */
+	vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		vm_fail(vm, "cannot map %llu bytes of guest RAM: %s", (unsigned long long)vm->mem_size, strerror(errno));
+		goto out;
+	}
+	if (parse_host_table(vm, host, req->host_len))
+		goto out;
+	if (vm_create_kvm_vm(vm))
+		goto out;
+	vm->vcpus = calloc(req->vcpus, sizeof(*vm->vcpus));
+	for (u32 i = 0; i < req->vcpus; i++)
+		if (vm_create_vcpu(vm, &vm->vcpus[i], (int)i))
+			goto out;
+	if (vm_create_gic(vm))
+		goto out;
+	u64 entry = load_agent(vm);
+	if (!entry || set_pc(vm, &vm->vcpus[0], entry))
+		goto out;
+	memcpy(vm->mem + (OPS_BASE - RAM_BASE), ops, req->ops_len);
+	struct console_mem *c = console_of(vm);
+	c->capacity = CONSOLE_BYTES - CONSOLE_TEXT_OFFSET;
+
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (u32 i = 0; i < req->vcpus; i++) {
+		if (pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i])) {
+			vm_fail(vm, "cannot start the thread of vCPU %u", i);
+			break;
+		}
+	}
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->done) {
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 5000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&vm->cond, &vm->lock, &t);
+		if (!vm->done && ms_since(&t0) > (long)req->timeout_ms) {
+			vm->done = 1;
+			vm->status = RUN_TIMEOUT;
+		}
+	}
+	/* end every thread: out of KVM_RUN, then joined */
+	vm->stop = 0;
+	pthread_cond_broadcast(&vm->cond);
+	for (u32 i = 0; i < req->vcpus; i++)
+		if (vm->vcpus[i].thread)
+			kick_and_wait(vm, &vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+	for (u32 i = 0; i < req->vcpus; i++) {
+		if (!vm->vcpus[i].thread)
+			continue;
+		for (int tries = 0; pthread_tryjoin_np(vm->vcpus[i].thread, NULL) == EBUSY; tries++) {
+			pthread_kill(vm->vcpus[i].thread, SIGUSR1);
+			usleep(1000);
+		}
+	}
+	status = vm->status;
+out:
+	if (vm->mem) {
+		struct console_mem *cm = console_of(vm);
+		u64 n = cm->pos < cm->capacity ? cm->pos : cm->capacity;
+		size_t extra = vm->error[0] ? strlen(vm->error) + 16 : 0;
+		*text = malloc(n + extra + 1);
+		memcpy(*text, (char *)cm + CONSOLE_TEXT_OFFSET, n);
+		*text_len = (u32)n;
+	}
+	if (vm->error[0]) {
+		size_t extra = strlen(vm->error) + 16;
+		if (!*text)
+			*text = malloc(extra + 1);
+		*text_len += (u32)snprintf(*text + *text_len, extra, "\nE vmm: %s\n", vm->error);
+	}
+	*exits = vm->exits;
+	vm_destroy(vm);
+	free(vm);
+	return status;
+}

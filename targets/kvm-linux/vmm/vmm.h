@@ -1,0 +1,151 @@
+/*
+ * gicdiff VMM: a small virtual machine monitor written for gicdiff against the KVM API
+ * (<linux/kvm.h>; Documentation/virt/kvm/api.rst, devices/arm-vgic-v3.rst, arm-vgic-its.rst).
+ * It creates one VM per scenario with the in-kernel vGIC v3 and its ITSes, loads the guest agent
+ * (targets/qemu/agent), runs one thread per vCPU, and carries out the scenario's host ops with the
+ * real ioctls when the agent rings the doorbell. The host side is the TypeScript in targets/kvm-linux.
+ */
+#ifndef GICDIFF_VMM_H
+#define GICDIFF_VMM_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/kvm.h>
+
+#include "../../qemu/agent/protocol.h"
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+/* The VMM's guest map (the agent's own constants are in protocol.h; the GIC frames follow
+ * spec/layout.ts). The doorbell is an address where no device is, so a write exits to us. */
+#define RAM_BASE        0x40000000UL
+#define GICD_BASE       0x08000000UL
+#define GICR_BASE       0x080A0000UL
+#define CONSOLE_BASE    0xBE800000UL
+#define CONSOLE_BYTES   0x00400000UL
+#define DOORBELL_ADDR   0x0A000000UL
+#define MAX_ITS         4
+#define MAX_GSI_FDS     64
+
+static inline u64 its_base(int n) { return n == 0 ? 0x08080000UL : 0x0C000000UL + (u64)(n - 1) * 0x20000UL; }
+
+/* ---- channel frames (channel.c; the host side is targets/kvm-linux/channel.ts) ---- */
+#define FRAME_MAGIC   0x4d564447 /* "GDVM" */
+#define FRAME_HELLO   1 /* vmm -> host: text "kernel <release>\napi <n>\n..." */
+#define FRAME_RUN     2 /* host -> vmm: struct run_request, ops buffer, host-op table */
+#define FRAME_RESULT  3 /* vmm -> host: struct run_result, then the console text */
+#define FRAME_NOTE    4 /* vmm -> host: text (the VMM's own trouble) */
+
+struct frame_header {
+	u32 magic, type, length, seq;
+};
+
+struct run_request {
+	u32 vcpus, nr_irqs, its, timeout_ms;
+	u64 memory;
+	u32 ops_len, host_len, flags, reserved;
+};
+
+#define RUN_OK       0 /* the agent powered the VM off */
+#define RUN_TIMEOUT  1 /* no power-off within timeout_ms */
+#define RUN_VMM_ERROR 2 /* the VMM could not create or run the VM: the text says why */
+
+struct run_result {
+	u32 status, text_len, exits, ms;
+};
+
+int channel_read_frame(int fd, struct frame_header *h, u8 **payload);
+int channel_write_frame(int fd, u32 type, u32 seq, const void *a, u32 alen, const void *b, u32 blen);
+
+/* ---- host-op table (host side: targets/kvm-linux/hostops.ts): records u32 kind, u32 nwords,
+ * then nwords u64 words ---- */
+enum host_kind {
+	HOST_IRQ_LINE = 1,       /* irq, level */
+	HOST_SIGNAL_MSI = 2,     /* address, data, devid, flags */
+	HOST_SET_GSI_ROUTING = 3,/* n, then per entry: gsi, type, flags, irqchip|address, pin|data, devid */
+	HOST_IRQFD = 4,          /* gsi, resample, deassign */
+	HOST_IRQFD_SIGNAL = 5,   /* gsi */
+	HOST_IRQFD_RESAMPLED = 6,/* gsi */
+	HOST_DEVICE_ATTR = 7,    /* device (0 vgic, 1 its), index, group, attr, set, value, bytes */
+	HOST_MIGRATE = 8,
+	HOST_VCPU_RUN = 9,       /* cpu, pcpu */
+	HOST_VCPU_EXIT = 10,     /* cpu */
+	HOST_VCPU_PUT = 11,      /* cpu */
+	HOST_UNPARK = 12,        /* cpu */
+};
+
+struct host_op {
+	u32 kind, nwords;
+	const u64 *w;
+};
+
+/* ---- the VM (vm.c) ---- */
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	int index, fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	pid_t tid;
+	/* kicks: a request counter and what the thread has seen (under vm->lock) */
+	u64 kick_req, kick_ack;
+	int parked, held;
+};
+
+struct gsi_fds {
+	u32 gsi;
+	int efd, rfd; /* eventfd, resamplefd (-1 when none) */
+	int assigned, resample;
+};
+
+struct vm {
+	int kvm, fd, vgic, its[MAX_ITS];
+	struct run_request cfg;
+	u8 *mem;     /* guest RAM from RAM_BASE */
+	u64 mem_size;
+	struct vcpu *vcpus;
+	struct host_op *host;
+	u32 nhost;
+	/* saved routing (a migrate re-applies it) */
+	struct kvm_irq_routing *routing;
+	struct gsi_fds fds[MAX_GSI_FDS];
+	int nfds;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop;        /* the world is stopped: every vCPU but the doorbell's stays out of KVM_RUN */
+	int done;        /* the run ended */
+	int status;
+	u32 exits;
+	char error[512];
+};
+
+/* vm.c */
+int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const u8 *host,
+		    char **text, u32 *text_len, u32 *exits);
+void vm_fail(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void console_printf(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vm_create_kvm_vm(struct vm *vm);
+int vm_create_vcpu(struct vm *vm, struct vcpu *v, int index);
+int vm_create_gic(struct vm *vm);
+void kick_and_wait(struct vm *vm, struct vcpu *v);
+void world_stop(struct vm *vm, struct vcpu *self);
+void world_resume(struct vm *vm);
+void park(struct vm *vm, struct vcpu *self, int cpu);
+void unpark(struct vm *vm, int cpu);
+
+/* hostops.c */
+void host_op_run(struct vm *vm, struct vcpu *self, u64 result_index, u32 op_index);
+int device_attr(int fd, int set, u32 group, u64 attr, u64 *value);
+int reapply_irq_state(struct vm *vm);
+
+/* migrate.c */
+void migrate(struct vm *vm, struct vcpu *self, u64 result_index);
+
+#endif
