@@ -1,4 +1,4 @@
-// Atomic file writes (DESIGN.md 8): a temporary file in the same folder, then rename, so a reader
+// Atomic file writes (docs/scenario-format.md): a temporary file in the same folder, then rename, so a reader
 // or a campaign killed at any moment never leaves half a file behind.
 import { mkdirSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';

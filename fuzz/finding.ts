@@ -1,4 +1,4 @@
-// Findings (DESIGN.md 6): finding.json (everything needed to reproduce: seed, versions, config,
+// Findings (docs/oracle.md): finding.json (everything needed to reproduce: seed, versions, config,
 // every op, the divergence) and minimized.json (a plain scenario any target runs), written
 // atomically the moment they are known. Schema: spec/schema/finding.schema.json.
 import { createHash } from 'node:crypto';

@@ -1,7 +1,7 @@
 // The lockstep loop behind fuzz/runner.ts, with the oracle passed in (so tests can run it with a
 // tiny fake oracle, and the runner wires in the model's). In-process targets are stepped op by op
 // next to the oracle and stop at the first divergence; external targets run whole and their
-// trace is checked afterwards (DESIGN.md 6). A target that throws, or runs past the step budget
+// trace is checked afterwards (docs/oracle.md). A target that throws, or runs past the step budget
 // or the time limit, ends the trace with status target-error / step-budget: a finding, never a
 // crash of the tool. Error stacks are never read here (toolchain.md 5: they cost ~3x under tsx).
 import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';

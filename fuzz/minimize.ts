@@ -1,4 +1,4 @@
-// Minimization (DESIGN.md 6): delta debugging over ops (and over the commands of an its.cmd op),
+// Minimization (docs/oracle.md): delta debugging over ops (and over the commands of an its.cmd op),
 // then simpler values: fewer vCPUs, ITSes and SPIs, smaller IDs renamed consistently through the
 // whole scenario, boot options back to their defaults. Every candidate is validated and must
 // still show the same signature; ops the rest depend on (a MAPD before its MAPTI) stay because
@@ -164,7 +164,7 @@ function renameField(s: Scenario, field: string, from: number, to: number): Scen
     let out = o;
     for (const k of Object.keys(o)) {
       const v = o[k];
-      // MSI data is the EventID (kvm-vgic.md 1.8): rename events and data together
+      // MSI data is the EventID (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI): rename events and data together
       const match = k === field || (field === 'event' && k === 'data') || (field === 'device' && k === 'devid');
       if (match && v === from) out = out === o ? { ...o, [k]: to } : Object.assign(out, { [k]: to });
       else if (Array.isArray(v) && v.length && typeof v[0] === 'object') {
@@ -215,12 +215,12 @@ async function simplifyIds(s: Scenario, budget: Budget): Promise<Scenario> {
   return best;
 }
 
-const LPI_BASE = 8192; // gic-arch.md 1.1
+const LPI_BASE = 8192; // IHI 0069 2.2 INTIDs
 
 /**
  * vCPUs a and b (both < 16: Aff1 = 0) exchanged everywhere: the ops' vCPUs, redistributor
  * indexes, MAPC/SYNC/MOVALL targets (processor numbers), SGI target lists (TargetList bit = Aff0,
- * gic-arch.md 3.9), GICD_IROUTER affinities (4.1), KVM_IRQ_LINE and device-attribute vCPUs.
+ * IHI 0069 ICC_SGI1R_EL1), GICD_IROUTER affinities (4.1), KVM_IRQ_LINE and device-attribute vCPUs.
  */
 function swapCpus(s: Scenario, a: number, b: number): Scenario {
   const sw = (x: number): number => (x === a ? b : x === b ? a : x);
@@ -311,7 +311,7 @@ function usedCpus(s: Scenario): Set<number> {
 
 /**
  * An LPI renamed everywhere it shows: MAPTI's pINTID, its property byte in the boot property
- * table (gic-arch.md 1.3), EOI/DIR values and GICR_INVLPIR writes naming it.
+ * table (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER), EOI/DIR values and GICR_INVLPIR writes naming it.
  */
 function renameLpi(s: Scenario, from: number, to: number): Scenario {
   const fromProp = BOOT_PROPBASE + (from - LPI_BASE);

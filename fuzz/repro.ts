@@ -1,4 +1,4 @@
-// Replaying a finding or a scenario (DESIGN.md 1, `gicdiff repro`): the annotated trace — every
+// Replaying a finding or a scenario (README.md, `gicdiff repro`): the annotated trace — every
 // op in readable form with its result, and at the first divergence what the architecture allows,
 // the rules involved (with their statements from spec/rules.json) and the candidates' explanation.
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The fuzzer's only source of randomness (DESIGN.md 6): seedrandom's ARC4 stream from a string
+// The fuzzer's only source of randomness (docs/oracle.md): seedrandom's ARC4 stream from a string
 // seed, so one seed gives the same numbers on every machine and Node version.
 import seedrandom from 'seedrandom';
 

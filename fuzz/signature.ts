@@ -1,4 +1,4 @@
-// Finding signatures (DESIGN.md 1, 6): the same underlying problem found by a thousand seeds is
+// Finding signatures (README.md; docs/oracle.md): the same underlying problem found by a thousand seeds is
 // one finding with a count. A signature names the target, the kind of op and what it touched
 // (register name, never an INTID or an address), the kind of mismatch and the primary rule:
 //   kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:cpuif.iar.ack

@@ -1,4 +1,4 @@
-// Versions recorded in findings and campaigns (DESIGN.md 6: a finding records the generator version).
+// Versions recorded in findings and campaigns (docs/oracle.md: a finding records the generator version).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GENERATOR_VERSION } from './generate.js';

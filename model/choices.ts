@@ -91,7 +91,7 @@ export const CHOICES = {
   u42MapcUnmapBadRd: choice('u42', 'choice.u42.mapc-unmap-bad-rd', ['collection unmapped', 'MAPC_PROCNUM_OOR, collection stays mapped']),
   u43MoveToRdThatCannotHold: choice('u43', 'choice.u43.movi-lpis-off', ['pending state dropped', 'kept at the old RD', 'moved']),
   u45DiscardPending: choice('u45', 'choice.u45.discard-pending', ['pending state removed', 'LPI delivered once']),
-  /** U46 for CLEAR and INV (instance: the command) */
+  /** choice.u46.unmapped-collection-cmd for CLEAR and INV (instance: the command) */
   u46UnmappedCollection: choice('u46', 'choice.u46.unmapped-collection-cmd', ['command error', 'command succeeds'], { scope: 'instance' }),
   u47MovallLiveCollections: choice('u47', 'choice.u47.movall-live-collections', ['collections keep sending to RD1', 'collections remapped to RD2', 'LPIs of RD1 retargeted to RD2, collections unchanged']),
   mbis: choice('mbis', 'dist.mbis.setspi', ['MBIS not implemented', 'MBIS implemented']),

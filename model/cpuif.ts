@@ -1,4 +1,4 @@
-// The CPU interface (gic-arch.md 3): ICC_* system registers as a guest at EL1 sees them, SGI
+// The CPU interface (IHI 0069 chapter 4 and the ICC_* registers): ICC_* system registers as a guest at EL1 sees them, SGI
 // generation (3.9) and WFI. One function per register behaviour.
 import type { SysregReadOp, SysregWriteOp, WfiOp } from '../spec/scenario.js';
 import { parseHex, toHex } from '../spec/hex.js';
@@ -30,7 +30,7 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
       return hex(runningPriority(s, c));
     case 'ICC_PMR_EL1':
       x.rule('cpuif.pmr.rw');
-      // with no low bits set the value reads the same for every number of priority bits (U2)
+      // with no low bits set the value reads the same for every number of priority bits (choice.u2.priority-bits)
       return hex((s.pmr[c]! & 0x0f) === 0 ? s.pmr[c]! : s.pmr[c]! & priMask(s));
     case 'ICC_BPR0_EL1':
       x.rule('cpuif.bpr1.min');
@@ -63,7 +63,7 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
       return hex(aprRegister(s, c, 1, n));
     }
     case 'ICC_SRE_EL1':
-      // SRE [0] RAO for a guest; DFB [1], DIB [2] IMPDEF (gic-arch.md 3.8)
+      // SRE [0] RAO for a guest; DFB [1], DIB [2] IMPDEF (IHI 0069 ICC_PMR_EL1, ICC_IGRPEN1_EL1, ICC_AP1R<n>_EL1)
       x.rule('cpuif.sre.sre');
       return impdefRead(s, x, 'icc_sre', 1n, 6n);
     case 'ISR_EL1':
@@ -71,11 +71,11 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
   }
 }
 
-/** ICC_IAR<g>_EL1 (gic-arch.md 3.3): acknowledge the HPPI when it may be taken, else 1023. */
+/** ICC_IAR<g>_EL1 (IHI 0069 ICC_IAR1_EL1): acknowledge the HPPI when it may be taken, else 1023. */
 function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
   x.rule(group === 1 ? 'cpuif.iar1.ack' : 'cpuif.iar0.ack');
   const opts = hppiOptions(s, cpu, x);
-  // the acknowledge synchronises this PE with every earlier change (U6/U44 windows close)
+  // the acknowledge synchronises this PE with every earlier change (choice.u6.state-change-race/choice.u44.in-flight-until-sync windows close)
   if (s.ghosts[cpu]!.size > 0) s.ghosts[cpu]!.clear();
   const takes: Candidate[] = [];
   let spurious = false;
@@ -95,9 +95,9 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
   // the oracle clones only for the survivors (machine.ts materialize).
   for (let i = 1; i < takes.length; i++) {
     const t = takes[i]!;
-    x.deferredBranch(s, hex(t.intid), `U4/U16: acknowledge ${t.intid} (priority ${hex(t.prio)})`, (st) => activate(st, cpu, t));
+    x.deferredBranch(s, hex(t.intid), `choice.u4.equal-priority/choice.u16.config-cache: acknowledge ${t.intid} (priority ${hex(t.prio)})`, (st) => activate(st, cpu, t));
   }
-  if (spurious) x.deferredBranch(s, hex(SPURIOUS), 'U16: nothing signalled', noEffect);
+  if (spurious) x.deferredBranch(s, hex(SPURIOUS), 'choice.u16.config-cache: nothing signalled', noEffect);
   x.apply = (st) => activate(st, cpu, first);
   return hex(first.intid);
 }
@@ -107,11 +107,11 @@ function noEffect(): void {}
 function activate(s: State, cpu: number, c: Candidate): void {
   aprSet(s, cpu, c.group, groupPriority(s, cpu, c.prio, c.group));
   s.ackStack[cpu]!.push(c.intid);
-  // taken once: whatever another PE might still have seen of it is gone (U6/U44)
+  // taken once: whatever another PE might still have seen of it is gone (choice.u6.state-change-race/choice.u44.in-flight-until-sync)
   for (const g of s.ghosts) if (g.size > 0) g.delete(c.intid);
   if (c.intid >= 8192) {
     if (s.lpiInFlight.size > 0) s.lpiInFlight.delete(c.intid);
-    // LPIs have no active state (gic-arch.md 2.4); a MOVI'd LPI taken at the old RD is not taken again (U44)
+    // LPIs have no active state (IHI 0069 5.1 LPIs); a MOVI'd LPI taken at the old RD is not taken again (choice.u44.in-flight-until-sync)
     if (!s.lpiPending[cpu]!.delete(c.intid)) {
       const scoped = s.lpiScoped.get(c.intid);
       if (scoped?.delete(cpu)) { if (scoped.size === 0) s.lpiScoped.delete(c.intid); }
@@ -124,7 +124,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
   s.active[slot] = 1;
 }
 
-/** ICC_HPPIR<g>_EL1 (gic-arch.md 3.6): the HPPI ignoring PMR and running priority; 1023 if none or other group. */
+/** ICC_HPPIR<g>_EL1 (IHI 0069 ICC_HPPIR1_EL1, ICC_RPR_EL1): the HPPI ignoring PMR and running priority; 1023 if none or other group. */
 function hppir(s: State, cpu: number, group: number, x: Exec): Expected {
   x.rule('cpuif.hppir1');
   const results = new Set<number>();
@@ -172,7 +172,7 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
       break;
     case 'ICC_BPR1_EL1':
       x.rule('cpuif.bpr1.min');
-      if (!s.cbpr[c]) s.bpr1[c] = lo & 7; // CBPR = 1: writes ignored (gic-arch.md 3.1)
+      if (!s.cbpr[c]) s.bpr1[c] = lo & 7; // CBPR = 1: writes ignored (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1)
       break;
     case 'ICC_CTLR_EL1':
       x.rule('cpuif.ctlr.cbpr');
@@ -198,10 +198,10 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
   return null;
 }
 
-/** ICC_EOIR<g>_EL1 (gic-arch.md 3.4): priority drop of the highest active priority, then (EOImode 0) deactivate. */
+/** ICC_EOIR<g>_EL1 (IHI 0069 ICC_EOIR1_EL1): priority drop of the highest active priority, then (EOImode 0) deactivate. */
 function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void {
   if (intid >= 1020 && intid <= 1023) {
-    x.rule('cpuif.eoir1.special-ignored'); // U10
+    x.rule('cpuif.eoir1.special-ignored'); // choice.u10.eoir-unimplemented
     return;
   }
   x.rule('cpuif.eoir1.priority-drop');
@@ -213,8 +213,8 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
   const last = stack[stack.length - 1];
   const nested = last !== undefined && (last & ~APR_TAINT) === intid;
   if (top === 256 || topGroup !== group || !nested) {
-    // U9: EOI with nothing active, of the other group, or out of order: UNPREDICTABLE, scoped to the
-    // APRs and the active state of the interrupts involved (gic-arch.md 7 U9). Permitted, held per
+    // choice.u9.eoir-out-of-order: EOI with nothing active, of the other group, or out of order: UNPREDICTABLE, scoped to the
+    // APRs and the active state of the interrupts involved (choice.u9.eoir-out-of-order). Permitted, held per
     // case as the implementation's behaviour: 0 this group's highest priority drop and the
     // deactivation (what a GIC CPU interface does), 1 ignore the write, 2 the priority drop, the
     // written INTID staying active; with 2, whether the interrupt whose priority was expected to
@@ -240,7 +240,7 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
       if (!st.eoiMode[cpu] && expected !== undefined && expected !== intid) {
         const other = st.clone();
         deactivate(other, cpu, expected, x);
-        x.branch(other, null, 'U9: the interrupt whose priority dropped is deactivated');
+        x.branch(other, null, 'choice.u9.eoir-out-of-order: the interrupt whose priority dropped is deactivated');
       }
     });
     return;
@@ -249,26 +249,26 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
   stack.pop();
   if (!s.eoiMode[cpu]) {
     if (last! & APR_TAINT) {
-      // U15: the APRs were written with a value never read since this interrupt was acknowledged:
+      // choice.u15.apr-arbitrary-write: the APRs were written with a value never read since this interrupt was acknowledged:
       // the priority dropped may not be its own, and a virtual CPU interface then leaves it active
       // (Arm VirtualWriteEOIR deactivates only a list register of the dropped priority)
       x.rule('choice.u15.apr-arbitrary-write');
-      x.branch(s.clone(), null, 'U15: the EOI after an APR write leaves the interrupt active');
+      x.branch(s.clone(), null, 'choice.u15.apr-arbitrary-write: the EOI after an APR write leaves the interrupt active');
     }
     deactivate(s, cpu, intid, x);
   }
 }
 
-/** Marks an ackStack entry acknowledged before an arbitrary APR write (U15); INTIDs use [23:0]. */
+/** Marks an ackStack entry acknowledged before an arbitrary APR write (choice.u15.apr-arbitrary-write); INTIDs use [23:0]. */
 const APR_TAINT = 1 << 30;
 
-/** After a write that changed the APRs (U15): every interrupt acknowledged and not yet EOId is in its scope. */
+/** After a write that changed the APRs (choice.u15.apr-arbitrary-write): every interrupt acknowledged and not yet EOId is in its scope. */
 function taintAcknowledged(s: State, cpu: number): void {
   const stack = s.ackStack[cpu]!;
   for (let i = 0; i < stack.length; i++) stack[i] = stack[i]! | APR_TAINT;
 }
 
-/** ICC_DIR_EL1 (gic-arch.md 3.5): deactivate when EOImode = 1; ignored when EOImode = 0 (U11). */
+/** ICC_DIR_EL1 (IHI 0069 ICC_DIR_EL1): deactivate when EOImode = 1; ignored when EOImode = 0 (choice.u11.dir-not-active). */
 function dir(s: State, cpu: number, intid: number, x: Exec): void {
   if (intid >= 1020 && intid <= 1023) {
     x.rule('cpuif.eoir1.special-ignored');
@@ -280,18 +280,18 @@ function dir(s: State, cpu: number, intid: number, x: Exec): void {
   }
   x.rule('cpuif.dir.deactivate');
   if (s.ackStack[cpu]!.some((e) => (e & ~APR_TAINT) === intid)) {
-    // U11: DIR before the priority drop: no effect, or deactivate
+    // choice.u11.dir-not-active: DIR before the priority drop: no effect, or deactivate
     x.rule('choice.u11.dir-not-active');
     const st = s.clone();
-    x.branch(st, null, 'U11: DIR before priority drop ignored');
+    x.branch(st, null, 'choice.u11.dir-not-active: DIR before priority drop ignored');
   }
   deactivate(s, cpu, intid, x);
 }
 
 /**
- * ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (gic-arch.md 3.9). With DS = 1, SGI0R and ASGI1R
+ * ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 / ICC_SGI0R_EL1 (IHI 0069 ICC_SGI1R_EL1). With DS = 1, SGI0R and ASGI1R
  * reach only targets where the SGI is Group 0; SGI1R reaches Group 1 targets, and Group 0 targets
- * either get it or not (U14). RS != 0 without RSS: ignore, or treat as RS = 0 (U12).
+ * either get it or not (choice.u14.sgi1r-group0-target). RS != 0 without RSS: ignore, or treat as RS = 0 (choice.u12.sgi-rs-no-rss).
  */
 function generateSgi(s: State, cpu: number, v: bigint, kind: 'sgi1r' | 'asgi1r' | 'sgi0r', x: Exec): void {
   x.rule('cpuif.sgi1r.targetlist');
@@ -304,14 +304,14 @@ function generateSgi(s: State, cpu: number, v: bigint, kind: 'sgi1r' | 'asgi1r' 
   const aff3 = Number((v >> 48n) & 0xffn);
   let starts: [State, number][] = [[s, rs * 16]];
   if (rs !== 0 && irm === 0n) {
-    // U12: RS != 0 names Aff0 >= 16, which no vCPU has (option 0); an implementation without RSS
+    // choice.u12.sgi-rs-no-rss: RS != 0 names Aff0 >= 16, which no vCPU has (option 0); an implementation without RSS
     // may treat RS as 0 (option 1)
     x.rule('choice.u12.sgi-rs-no-rss');
     starts = forEachChoice(s, CHOICES.u12SgiRangeSelector, () => {}).map(([st, o]) => [st, o === 1 ? 0 : rs * 16]);
   }
   starts.forEach(([st, base], k) => {
     const states = deliverSgis(st, cpu, targetList, aff1, aff2, aff3, base, intid, irm === 1n, kind, x);
-    states.forEach((z, i) => { if (k > 0 || i > 0) x.branch(z, null, 'U12/U14: SGI delivery choice'); });
+    states.forEach((z, i) => { if (k > 0 || i > 0) x.branch(z, null, 'choice.u12.sgi-rs-no-rss/choice.u14.sgi1r-group0-target: SGI delivery choice'); });
   });
 }
 
@@ -341,7 +341,7 @@ function deliverSgis(
       if (kind === 'sgi1r') {
         if (g === 1) st.latch[slot] = 1;
         else {
-          // U14: Group 0 target of an SGI1R write: dropped (option 0, QEMU) or delivered (1, KVM)
+          // choice.u14.sgi1r-group0-target: Group 0 target of an SGI1R write: dropped (option 0, QEMU) or delivered (1, KVM)
           x.rule('choice.u14.sgi1r-group0-target');
           for (const [z] of forEachChoice(st, CHOICES.u14Sgi1rGroup0, (z, o) => { if (o === 1) z.latch[slot] = 1; })) next.push(z);
           continue;
@@ -357,7 +357,7 @@ function deliverSgis(
 // ---------------------------------------------------------------- WFI
 
 /**
- * WFI (DESIGN.md 3): "woken" when the PE has an interrupt it would signal, else it sleeps until
+ * WFI (docs/scenario-format.md): "woken" when the PE has an interrupt it would signal, else it sleeps until
  * one arrives. An interrupt masked only by the running priority: both permitted
  * (cpuif.wfi.rpr-masked-may-wake — the GIC does not signal it, but KVM's wake test ignores RPR).
  */

@@ -1,5 +1,5 @@
 // The Distributor (GICD frame) as a guest sees it: affinity routing on, one Security state
-// (gic-arch.md 4.1, 4.3). SGI/PPI bits of the per-INTID registers are RAZ/WI with ARE = 1.
+// (IHI 0069 GICD_* registers; GICD_CTLR.ARE and .DS). SGI/PPI bits of the per-INTID registers are RAZ/WI with ARE = 1.
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
 import { branchChoice, CHOICES } from './choices.js';
@@ -21,7 +21,7 @@ const GICD_IPRIORITYR = 0x400;
 const GICD_ICFGR = 0xc00;
 const GICD_IROUTER = 0x6000;
 
-/** Access widths the frame supports at an offset (gic-arch.md 4.1: byte access only for IPRIORITYR). */
+/** Access widths the frame supports at an offset (IHI 0069 GICD_* registers: byte access only for IPRIORITYR). */
 function widthOk(offset: number, width: number): boolean {
   if (offset >= GICD_IPRIORITYR && offset < 0x800) return width === 8 || (width === 32 && offset % 4 === 0);
   if (offset >= GICD_IROUTER && offset < 0x8000) return (width === 64 && offset % 8 === 0) || (width === 32 && offset % 4 === 0);
@@ -91,10 +91,10 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
   }
   const lo = Number(value & 0xffff_ffffn);
   if (offset === GICD_CTLR) {
-    // U7: EnableGrp0 gates Group 0 as the architecture says (KVM: RAZ/WI; a known divergence).
+    // choice.u7.enable-grp0: EnableGrp0 gates Group 0 as the architecture says (KVM: RAZ/WI; a known divergence).
     x.rule('dist.ctlr.enable-grp1');
     if ((s.gicdCtlr & ~lo & 3) !== 0) {
-      // a group disabled: PEs other than the writer may still take what they could take (U6)
+      // a group disabled: PEs other than the writer may still take what they could take (choice.u6.state-change-race)
       for (let p = 0; p < s.cfg.vcpus; p++) {
         if (p === cpu) continue;
         for (let intid = 0; intid < 32 + s.cfg.spis; intid++) if (isCandidateOn(s, p, intid)) leaveGhosts(s, cpu, intid, p, x);
@@ -131,7 +131,7 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
 }
 
 /**
- * GICD_IROUTER<n>: Aff3.Aff2.Aff1.Aff0 and IRM (gic-arch.md 4.1). Whether 1-of-N (IRM) and Aff3
+ * GICD_IROUTER<n>: Aff3.Aff2.Aff1.Aff0 and IRM (IHI 0069 GICD_* registers). Whether 1-of-N (IRM) and Aff3
  * are supported is the implementation's (GICD_TYPER.No1N, A3V): unsupported bits are RAZ/WI. The
  * choice is made on the first write that depends on it and held (fixed 'no1n' / 'a3v').
  */
@@ -172,7 +172,7 @@ function writeIrouter(s: State, offset: number, width: number, value: bigint, x:
 
 /**
  * GICD_SETSPI_NSR / GICD_CLRSPI_NSR: only when message-based SPIs are implemented (GICD_TYPER.MBIS,
- * gic-arch.md 1.2); otherwise the write has no effect. Held once GICD_TYPER has been observed.
+ * IHI 0069 GICD_TYPER); otherwise the write has no effect. Held once GICD_TYPER has been observed.
  */
 function messageSpi(s: State, set: boolean, intid: number, x: Exec): void {
   if (intid < 32 || intid >= 32 + s.cfg.spis) return;

@@ -3,7 +3,7 @@
 // architecture allows several outcomes it clones the state *before* diverging and registers each
 // other outcome with branch(). A result may be a Pattern (a set of values, e.g. an IMPDEF field or
 // UNKNOWN memory) instead of one value; `commit` then records what was actually observed (an
-// implementation parameter fixed by its first observation, DESIGN.md 4).
+// implementation parameter fixed by its first observation, docs/oracle.md).
 import type { OpResult } from '../spec/scenario.js';
 import { canonicalResult } from '../spec/expect-check.js';
 import type { State } from './state.js';
@@ -72,7 +72,7 @@ export interface Alt {
   /**
    * Deferred outcome: the outcome's state is `state` after `apply` (and the wake-up check). Set
    * where an op has many outcomes of which the observed result keeps one (IAR with equal-priority
-   * interrupts, U4): the alternatives share `state` and `materialize()` (machine.ts) clones only
+   * interrupts, choice.u4.equal-priority): the alternatives share `state` and `materialize()` (machine.ts) clones only
    * for outcomes that survive, instead of one clone per outcome per op.
    */
   apply?: ((s: State) => void) | undefined;

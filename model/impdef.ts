@@ -1,4 +1,4 @@
-// IMPLEMENTATION DEFINED register bits (DESIGN.md 4): any value the architecture permits is
+// IMPLEMENTATION DEFINED register bits (docs/oracle.md): any value the architecture permits is
 // accepted the first time it is observed, and from then on the target is held to it.
 import { type Commit, type Exec, type Expected, MaskedHex } from './exec.js';
 import type { State } from './state.js';
@@ -41,7 +41,7 @@ export function impdefReadOneOf(s: State, x: Exec, key: string, options: readonl
   return new MaskedHex(options[0]!, care, rep);
 }
 
-/** ArchRev [7:4] of GICD_PIDR2 / GITS_PIDR2: 3 (GICv3) or 4 (GICv4) (gic-arch.md 4.1, 5.1). */
+/** ArchRev [7:4] of GICD_PIDR2 / GITS_PIDR2: 3 (GICv3) or 4 (GICv4) (IHI 0069 GICD_* registers; GITS_* registers). */
 export const ARCHREV_OPTIONS: readonly bigint[] = [0x30n, 0x40n];
 export const ARCHREV_MASK = 0xf0n;
 /** the model target's free bits of PIDR2: JEDEC [3] = 1, DES_1 [2:0] = 3 (the scenario suite's reading of the ID scheme) */

@@ -1,5 +1,5 @@
-// SGIs, PPIs and SPIs: pending state literally as gic-arch.md 2.3 defines it, routing of SPIs
-// (GICD_IROUTER, 1-of-N), and the highest-priority-pending choice of a PE (gic-arch.md 3.2, U4, U16).
+// SGIs, PPIs and SPIs: pending state literally as IHI 0069 chapter 4, interrupt state transitions defines it, routing of SPIs
+// (GICD_IROUTER, 1-of-N), and the highest-priority-pending choice of a PE (IHI 0069 chapter 4, highest priority pending interrupt, choice.u4.equal-priority, choice.u16.config-cache).
 import { vcpuByAffinity } from '../spec/layout.js';
 import type { Exec } from './exec.js';
 import { propVersions } from './lpi.js';
@@ -10,7 +10,7 @@ export function isPending(s: State, slot: number): boolean {
   return s.latch[slot] === 1 || (s.edge[slot] === 0 && s.line[slot] === 1);
 }
 
-/** The PE an SPI is routed to by GICD_IROUTER's affinity, or -1 (U5: not delivered until rerouted). */
+/** The PE an SPI is routed to by GICD_IROUTER's affinity, or -1 (choice.u5.irouter-no-pe: not delivered until rerouted). */
 export function spiTarget(s: State, spi: number): number {
   const r = s.irouter[spi]!;
   return vcpuByAffinity(s.cfg.vcpus, r & 0xff, (r >>> 8) & 0xff, (r >>> 16) & 0xff, s.irouterAff3[spi]!);
@@ -41,8 +41,8 @@ export interface StaleLpi {
 }
 
 /**
- * Every interrupt that may be the HPPI of `cpu` (gic-arch.md 3.2), or null in the list when there
- * may be none. Equal priorities: any of them (U4). LPIs whose configuration may be cached (U16):
+ * Every interrupt that may be the HPPI of `cpu` (IHI 0069 chapter 4, highest priority pending interrupt), or null in the list when there
+ * may be none. Equal priorities: any of them (choice.u4.equal-priority). LPIs whose configuration may be cached (choice.u16.config-cache):
  * each decision may use any version, so an LPI is a possible HPPI if some version of it is no
  * worse than every other interrupt's least competitive version.
  */
@@ -58,7 +58,7 @@ export function hppiOptions(s: State, cpu: number, x: Exec | null): (Candidate |
 }
 
 /**
- * The oracle's U2 check (oracle.ts priBitsIrrelevant) collects a PE's HPPI inputs just before the
+ * The oracle's choice.u2.priority-bits check (oracle.ts priBitsIrrelevant) collects a PE's HPPI inputs just before the
  * op (an IAR, HPPIR, ISR read or WFI) runs on that state: the op's own decision reuses them instead
  * of scanning every interrupt again. Valid only until the state changes: consumed by the op's first
  * decision for that PE, dropped by runOp (machine.ts) when the op ends.
@@ -82,7 +82,7 @@ function note(x: Exec | null, sink: string[] | undefined, rule: string): void {
   else sink?.push(rule);
 }
 
-/** What the HPPI choice is made from, with priorities as stored (not yet masked by U2's bits). */
+/** What the HPPI choice is made from, with priorities as stored (not yet masked by choice.u2.priority-bits's bits). */
 export interface HppiInputs {
   det: Candidate[];
   stale: StaleLpi[];
@@ -90,7 +90,7 @@ export interface HppiInputs {
 
 /**
  * Phase 1 of hppiOptions: the interrupts competing for `cpu`, or null when both groups are off.
- * Independent of the number of priority bits, so the oracle's U2 check (oracle.ts
+ * Independent of the number of priority bits, so the oracle's choice.u2.priority-bits check (oracle.ts
  * priBitsIrrelevant) scans the interrupts and reads the LPI property bytes once, not per value.
  * No local closures here: this runs several times per op and tsx's keepNames wraps each closure
  * creation in a defineProperty call.
@@ -114,7 +114,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
     const g = s.group[slot]!;
     if (g === 1 ? !g1 : !g0) continue;
     if (spiTarget(s, spi) !== cpu) {
-      // 1-of-N: any participating PE may take it (gic-arch.md 4.1 GICD_IROUTER; GICR_CTLR.DPG*)
+      // 1-of-N: any participating PE may take it (IHI 0069 GICD_* registers GICD_IROUTER; GICR_CTLR.DPG*)
       if (!spiIrm(s, spi)) continue;
       const dpg = s.ctlrDpg[cpu]! & (g === 1 ? 1 << 25 : 1 << 24);
       if (dpg) continue;
@@ -127,7 +127,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
     for (const intid of s.lpiPending[cpu]!) {
       const vs = propVersions(s, cpu, intid);
       if (s.lpiInFlight.size > 0 && s.lpiInFlight.has(intid)) {
-        // U44: moved here by a MOVI not yet completed by a SYNC: may not have arrived yet
+        // choice.u44.in-flight-until-sync: moved here by a MOVI not yet completed by a SYNC: may not have arrived yet
         const prios: number[] = [];
         for (const b of vs) if (b & 1) prios.push(b & 0xfc);
         if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });
@@ -149,7 +149,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
       note(x, ruleSink, 'choice.u16.config-cache');
     }
   }
-  // U39: LPIs that may be pending here (optional candidates)
+  // choice.u39.intid-two-ites: LPIs that may be pending here (optional candidates)
   if (s.lpiScoped.size > 0 && s.enableLpis[cpu] && g1) {
     for (const [intid, rds] of s.lpiScoped) {
       if (!rds.has(cpu) || s.lpiPending[cpu]!.has(intid)) continue;
@@ -158,7 +158,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
       if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });
     }
   }
-  // U6/U44: what the PE may still see with old properties (optional candidates)
+  // choice.u6.state-change-race/choice.u44.in-flight-until-sync: what the PE may still see with old properties (optional candidates)
   const gh = s.ghosts[cpu]!;
   if (gh.size > 0) {
     for (const [intid, v] of gh) {
@@ -174,10 +174,10 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
 
 /**
  * A sufficient condition for the HPPI decision of `cpu` (which interrupt, its group priority,
- * whether it is signalled) to come out alike for every number of implemented priority bits (U2):
+ * whether it is signalled) to come out alike for every number of implemented priority bits (choice.u2.priority-bits):
  * no competing priority and no PMR value has bits [3:0] set. With at least 4 bits nothing is
  * truncated, and the BPR minima (8 - PREbits <= 4 for Group 1, 7 - PREbits + 1 <= 4 for Group 0)
- * clear only bits [3:0] (gic-arch.md 3.1, U2, U13).
+ * clear only bits [3:0] (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1, choice.u2.priority-bits, choice.u13.bpr-below-min).
  */
 export function hppiSameForAnyPriBits(s: State, cpu: number, inputs: HppiInputs | null): boolean {
   if (inputs === null) return true;
@@ -190,7 +190,7 @@ export function hppiSameForAnyPriBits(s: State, cpu: number, inputs: HppiInputs 
 /** Phase 2 of hppiOptions: the permitted HPPIs under the state's (resolved) number of priority bits. */
 export function hppiResolve(s: State, inputs: HppiInputs, x: Exec | null): (Candidate | null)[] {
   const { det: rawDet, stale: rawStale } = inputs;
-  // the priority mask is needed only once there is a candidate (the oracle resolves U2 only then)
+  // the priority mask is needed only once there is a candidate (the oracle resolves choice.u2.priority-bits only then)
   const mask = rawDet.length > 0 || rawStale.length > 0 ? priMask(s) : 0xff;
   const det: Candidate[] = [];
   let minDet = 256;
@@ -247,7 +247,7 @@ export function isCandidateOn(s: State, cpu: number, intid: number): boolean {
 }
 
 /**
- * U6: before another agent (vCPU `writer`, or -1 for the VMM/ITS) changes an interrupt's
+ * choice.u6.state-change-race: before another agent (vCPU `writer`, or -1 for the VMM/ITS) changes an interrupt's
  * properties, every other PE that could take it now may still take it with the old ones.
  */
 export function leaveGhosts(s: State, writer: number, intid: number, owner: number, x: Exec): void {
@@ -261,7 +261,7 @@ export function leaveGhosts(s: State, writer: number, intid: number, owner: numb
   }
 }
 
-/** U44: an LPI pending at `rd` that an ITS command moves or removes may still be taken there until SYNC. */
+/** choice.u44.in-flight-until-sync: an LPI pending at `rd` that an ITS command moves or removes may still be taken there until SYNC. */
 export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec): void {
   if (!s.lpiPending[rd]!.has(intid)) return;
   const b = propVersions(s, rd, intid)[0]!;
@@ -271,12 +271,12 @@ export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec): voi
 }
 
 /**
- * Deactivate an interrupt of `cpu` (EOI with EOImode 0, DIR): active := 0 (gic-arch.md 2.3). A
+ * Deactivate an interrupt of `cpu` (EOI with EOImode 0, DIR): active := 0 (IHI 0069 chapter 4, interrupt state transitions). A
  * level SPI asserted by a resample irqfd is de-asserted and its resamplefd signalled (KVM_IRQFD,
- * kvm-vgic.md 1.8).
+ * Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI).
  */
 export function deactivate(s: State, cpu: number, intid: number, x: Exec): void {
-  if (intid >= 32 + s.cfg.spis) return; // LPIs have no active state; unimplemented: U10
+  if (intid >= 32 + s.cfg.spis) return; // LPIs have no active state; unimplemented: choice.u10.eoir-unimplemented
   const slot = slotOf(s, cpu, intid);
   if (!s.active[slot]) return;
   s.active[slot] = 0;

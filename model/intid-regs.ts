@@ -1,5 +1,5 @@
 // The per-INTID registers shared by the Distributor (SPIs) and a Redistributor's SGI frame
-// (SGIs/PPIs of its PE): gic-arch.md 4.1, 4.2, and the transitions of 2.3.
+// (SGIs/PPIs of its PE): IHI 0069 GICD_* registers; GICR_* registers, and the transitions of 2.3.
 import type { Exec } from './exec.js';
 import { deactivate, isPending, leaveGhosts } from './interrupts.js';
 import { priMask } from './priority.js';
@@ -73,18 +73,18 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
         }
         s.enabled[slot] = 0;
         break;
-      // ISPENDR: latch := 1 for edge and level (gic-arch.md 2.3)
+      // ISPENDR: latch := 1 for edge and level (IHI 0069 chapter 4, interrupt state transitions)
       case 'spend': s.latch[slot] = 1; x.rule('dist.ispendr.set'); break;
-      // ICPENDR: latch := 0; a level interrupt whose line is high stays pending (AR:GICD_ICPENDR)
+      // ICPENDR: latch := 0; a level interrupt whose line is high stays pending (IHI 0069 GICD_ICPENDR)
       case 'cpend': s.latch[slot] = 0; x.rule(s.edge[slot] ? 'dist.icpendr.clear' : 'dist.icpendr.level-line-high'); break;
-      // I[SC]ACTIVER: active := 1 / 0, no effect on the APRs (gic-arch.md 2.3)
+      // I[SC]ACTIVER: active := 1 / 0, no effect on the APRs (IHI 0069 chapter 4, interrupt state transitions)
       case 'sactive': s.active[slot] = 1; x.rule('dist.isactiver.set'); break;
       case 'cactive': deactivate(s, cpu, intid, x); x.rule('dist.icactiver.clear'); break;
     }
   }
 }
 
-/** GICD_IPRIORITYR / GICR_IPRIORITYR: byte per INTID, unimplemented low bits RAZ/WI (gic-arch.md 3.1). */
+/** GICD_IPRIORITYR / GICR_IPRIORITYR: byte per INTID, unimplemented low bits RAZ/WI (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1). */
 export function readPriority(s: State, cpu: number, first: number, bytes: number, x: Exec): number {
   x.rule('dist.ipriorityr.byte');
   const mask = priMask(s);
@@ -108,7 +108,7 @@ export function writePriority(s: State, cpu: number, first: number, bytes: numbe
   }
 }
 
-/** GICD_ICFGR / GICR_ICFGR<n>: Int_config = bit 2k+1 (1 = edge); bit 2k RES0 (gic-arch.md 2.2). */
+/** GICD_ICFGR / GICR_ICFGR<n>: Int_config = bit 2k+1 (1 = edge); bit 2k RES0 (IHI 0069 GICD_ICFGR<n>, GICR_ICFGR<n>). */
 export function readConfig(s: State, cpu: number, first: number, x: Exec): number {
   x.rule('dist.icfgr.config');
   let v = 0;
@@ -127,7 +127,7 @@ export function writeConfig(s: State, cpu: number, first: number, value: number,
     const slot = slotOf(s, cpu, intid);
     const edge = (value >>> (2 * k + 1)) & 1;
     if (edge === s.edge[slot]) continue;
-    // U1: changing Int_config while enabled is UNPREDICTABLE; the model applies the change.
+    // choice.u1.icfgr-change: changing Int_config while enabled is UNPREDICTABLE; the model applies the change.
     if (s.enabled[slot]) x.rule('choice.u1.icfgr-change');
     const wasPending = isPending(s, slot);
     s.edge[slot] = edge;
@@ -138,7 +138,7 @@ export function writeConfig(s: State, cpu: number, first: number, value: number,
 }
 
 /**
- * U1 (gic-arch.md 7): Int_config changed while the interrupt is pending leaves its pending state
+ * choice.u1.icfgr-change (the permitted-choice rules choice.u<N>.* of spec/rules.json): Int_config changed while the interrupt is pending leaves its pending state
  * UNKNOWN (scope: that INTID), i.e. either value until software next sets, clears or acknowledges
  * it. The main line keeps what the write left; every other combination is a branch (KVM loses an
  * edge interrupt already in a list register that folds back as level). More than 3 such INTIDs
@@ -157,6 +157,6 @@ function pendingUnknown(s: State, slots: number[], x: Exec): void {
       const slot = open[i]!;
       st.latch[slot] = isPending(s, slot) ? 0 : 1;
     }
-    x.branch(st, null, 'U1: pending state UNKNOWN after an Int_config change');
+    x.branch(st, null, 'choice.u1.icfgr-change: pending state UNKNOWN after an Int_config change');
   }
 }

@@ -1,6 +1,6 @@
-// The ITS (gic-arch.md 5): registers, the command queue, every physical command with its error
+// The ITS (IHI 0069 chapter 5, LPIs and the ITS): registers, the command queue, every physical command with its error
 // conditions, and MSI translation. Mapping state is held in the model (the table memory format
-// is IMPDEF, U33); the tables' geometry from GITS_BASER decides which IDs are in range.
+// is IMPDEF, choice.u33.table-memory-write); the tables' geometry from GITS_BASER decides which IDs are in range.
 import { decodeItsCommand, type DecodedItsCommand } from '../spec/codec/its-command.js';
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
@@ -29,7 +29,7 @@ const PA_52 = (1n << 52n) - 1n;
 /**
  * GITS_TYPER: determined Physical [0] = 1, Virtual [1] = 0 (a guest never sees GICv4), PTA [19] = 0
  * (the scenario format's RDbase is a processor number); the rest is the implementation's, held
- * once observed (DESIGN.md 4). Until observed the model uses 16 DeviceID/EventID/ICID bits.
+ * once observed (docs/oracle.md). Until observed the model uses 16 DeviceID/EventID/ICID bits.
  */
 const TYPER_FREE = 0x4n | 0xf0n | 0x1f00n | 0x3e000n | 0x40000n | (0xffn << 24n) | (0xfn << 32n) | (1n << 36n);
 const TYPER_REP = (7n << 4n) | (15n << 8n) | (15n << 13n);
@@ -49,7 +49,7 @@ function hcc(s: State): number { return typerField(s, 24n, 0xffn, 0); }
 
 // ---------------------------------------------------------------- tables (GITS_BASER)
 
-/** BASER0 describes the device table and BASER1 the collection table (gic-arch.md 5.1; boot macro). */
+/** BASER0 describes the device table and BASER1 the collection table (IHI 0069 GITS_* registers; boot macro). */
 const BASER_TYPE = [1n, 4n, 0n, 0n, 0n, 0n, 0n, 0n];
 
 function pageBytes(baser: bigint): number {
@@ -123,7 +123,7 @@ export function gitsRead(s: State, n: number, offset: number, width: number, x: 
   const o = offset & ~7;
   const half = (v: bigint): bigint => (width === 64 ? v : offset % 8 === 0 ? v & 0xffff_ffffn : v >> 32n);
   if (offset === GITS_CTLR) {
-    // Enabled [0]; Quiescent [31] = 1 while disabled (at quiescence), UNKNOWN while enabled (U34);
+    // Enabled [0]; Quiescent [31] = 1 while disabled (at quiescence), UNKNOWN while enabled (choice.u34.quiescent-enabled);
     // ImDe [1], ITS_Number [7:4], UMSIirq [8] IMPDEF.
     x.rule('its.reg.ctlr.enabled');
     if (its.enabled) x.rule('choice.u34.quiescent-enabled');
@@ -143,7 +143,7 @@ export function gitsRead(s: State, n: number, offset: number, width: number, x: 
   }
   if (o === GITS_CBASER) {
     // Valid, PA [51:12] and Size read back; cacheability/shareability may be fixed (IMPDEF);
-    // PA bits [15:12] read back as written or as 0 (U29).
+    // PA bits [15:12] read back as written or as 0 (choice.u29.cbaser-low-bits).
     x.rule('its.reg.cbaser.rw');
     const care = VALID | (PA_52 & ~0xffffn) | 0xffn;
     return new MaskedHex(half(its.cbaser), half(care), half(its.cbaser));
@@ -200,12 +200,12 @@ export function gitsWrite(s: State, n: number, offset: number, width: number, va
   if (o === GITS_CBASER) {
     const nv = merge(its.cbaser);
     const take = (st: State): void => {
-      // U30: after a CBASER write CREADR = 0 and CWRITER is 0 (option 0) or unchanged (1)
+      // choice.u30.baser-write-enabled: after a CBASER write CREADR = 0 and CWRITER is 0 (option 0) or unchanged (1)
       if (st.its[n]!.cwriter === 0) { cbaserTake(st, n, nv, x, true); return; }
       branchChoice(st, x, CHOICES.u30CbaserCwriter, (z, o) => cbaserTake(z, n, nv, x, o === 0));
     };
     if (!its.enabled) return take(s);
-    // U30: CBASER written while enabled: ignored (option 0), or taken (1)
+    // choice.u30.baser-write-enabled: CBASER written while enabled: ignored (option 0), or taken (1)
     x.rule('choice.u30.baser-write-enabled');
     branchChoice(s, x, CHOICES.u30BaserWriteEnabled, (st, o) => { if (o === 1) take(st); });
     return;
@@ -237,7 +237,7 @@ function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
     it.baser[i] = v;
     x.rule('its.reg.baser.rw');
     if (wasValid && !(v & VALID)) {
-      // U32: Valid 1 -> 0: mappings persist (option 0) or are lost (1)
+      // choice.u32.baser-valid-toggle: Valid 1 -> 0: mappings persist (option 0) or are lost (1)
       x.rule('choice.u32.baser-valid-toggle');
       branchChoice(st, x, CHOICES.u32BaserValidToggle, (z, o) => {
         if (o === 1 && i === 0) { z.its[n]!.devices.clear(); z.itesChanged(); }
@@ -246,7 +246,7 @@ function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
     }
   };
   if (!s.its[n]!.enabled) return take(s);
-  // U30: BASER written while enabled: ignored (option 0), or taken (1)
+  // choice.u30.baser-write-enabled: BASER written while enabled: ignored (option 0), or taken (1)
   x.rule('choice.u30.baser-write-enabled');
   branchChoice(s, x, CHOICES.u30BaserWriteEnabled, (st, o) => { if (o === 1) take(st); });
 }
@@ -258,7 +258,7 @@ function queueBase(its: ItsState): number {
   return Number(its.cbaser & PA_52 & ~0xfffn);
 }
 
-/** GITS_CTLR.Enabled (gic-arch.md 5.1); enabling without valid CBASER/BASERs: U31. */
+/** GITS_CTLR.Enabled (IHI 0069 GITS_* registers); enabling without valid CBASER/BASERs: choice.u31.enable-without-tables. */
 function ctlrWrite(s: State, n: number, en: number, x: Exec): void {
   const its = s.its[n]!;
   if (!en) {
@@ -270,7 +270,7 @@ function ctlrWrite(s: State, n: number, en: number, x: Exec): void {
   const ready = (its.cbaser & VALID) !== 0n && (its.baser[0]! & VALID) !== 0n && ((its.baser[1]! & VALID) !== 0n || hcc(s) > 0);
   x.rule('its.reg.ctlr.enabled');
   if (!ready) {
-    // U31: the enable is refused (option 0), or the ITS is enabled with unusable tables (1)
+    // choice.u31.enable-without-tables: the enable is refused (option 0), or the ITS is enabled with unusable tables (1)
     x.rule('choice.u31.enable-without-tables');
     branchChoice(s, x, CHOICES.u31EnableWithoutTables, (st, o) => {
       if (o === 0) return;
@@ -283,13 +283,13 @@ function ctlrWrite(s: State, n: number, en: number, x: Exec): void {
   processQueue(s, n, x);
 }
 
-/** GITS_CWRITER (gic-arch.md 5.2): Offset [19:5], Retry [0]; out of range: U28. */
+/** GITS_CWRITER (IHI 0069 5.2 the ITS command queue; GITS_CWRITER, GITS_CREADR): Offset [19:5], Retry [0]; out of range: choice.u28.cwriter-oor. */
 function cwriterWrite(s: State, n: number, v: number, x: Exec): void {
   const its = s.its[n]!;
   const off = v & 0xf_ffe0;
   x.rule('its.reg.cwriter.rw');
   if (off >= queueSize(its)) {
-    // U28: the write is ignored (option 0), or the queue is unusable until CWRITER is corrected (1)
+    // choice.u28.cwriter-oor: the write is ignored (option 0), or the queue is unusable until CWRITER is corrected (1)
     x.rule('choice.u28.cwriter-oor');
     branchChoice(s, x, CHOICES.u28CwriterOutOfRange, (st, o) => {
       if (o === 0) return;
@@ -312,8 +312,8 @@ function cwriterWrite(s: State, n: number, v: number, x: Exec): void {
 type CmdOutcome = { state: State; error: string | null };
 
 /**
- * Process commands from CREADR to CWRITER (gic-arch.md 5.2) on `s`; further permitted outcomes
- * become branches. A command error: ignore and continue, or stall (U26).
+ * Process commands from CREADR to CWRITER (IHI 0069 5.2 the ITS command queue; GITS_CWRITER, GITS_CREADR) on `s`; further permitted outcomes
+ * become branches. A command error: ignore and continue, or stall (choice.u26.command-error-response).
  */
 export function processQueue(s: State, n: number, x: Exec): void {
   for (const st of processQueueOutcomes(s, n, x)) x.branch(st, null, 'ITS command outcome');
@@ -327,7 +327,7 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
     const next: State[] = [];
     for (const st of live) {
       const its = st.its[n]!;
-      // CWRITER beyond the queue (U28 option 1, or a value restored through KVM_DEV_ARM_VGIC_GRP_ITS_REGS
+      // CWRITER beyond the queue (choice.u28.cwriter-oor option 1, or a value restored through KVM_DEV_ARM_VGIC_GRP_ITS_REGS
       // or migrate) leaves the queue unusable: CREADR would wrap without ever meeting it.
       if (!its.enabled || !(its.cbaser & VALID) || its.stalled || its.cwriterBad || its.creadr === its.cwriter || its.cwriter >= queueSize(its)) {
         finished.push(st);
@@ -347,7 +347,7 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
         if (o.error !== null) {
           x.rule(o.error);
           x.rule('choice.u26.command-error-response');
-          // U26, taken as a property of the implementation (held once chosen): on an error it either
+          // choice.u26.command-error-response, taken as a property of the implementation (held once chosen): on an error it either
           // ignores the command and continues, or stalls with CREADR on it. Memory faults and
           // parameter errors may be handled differently (QEMU stalls only on the former).
           const c = o.error === 'its.queue.read-fault' ? CHOICES.u26MemoryFault : CHOICES.u26ParamError;
@@ -387,7 +387,7 @@ function ok(state: State): CmdOutcome[] {
   return [{ state, error: null }];
 }
 
-/** The RD an ITE's LPI goes to: its collection's, unless detached (U41) or retargeted by MOVALL (U47). */
+/** The RD an ITE's LPI goes to: its collection's, unless detached (choice.u41.mapc-unmap-in-use) or retargeted by MOVALL (choice.u47.movall-live-collections). */
 export function iteTarget(its: ItsState, ite: Ite): number {
   if (ite.detached) return -1;
   return ite.rd ?? its.collections.get(ite.icid) ?? -1;
@@ -404,7 +404,7 @@ function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutc
     case 'INT': case 'CLEAR': case 'INV': case 'DISCARD': return deviceEvent(s, n, c.name, f.device!, f.event!, x);
     case 'INVALL': return invall(s, n, f.collection!, x);
     case 'SYNC': {
-      // SYNC completes everything earlier commands did at that RD: U44 windows there close.
+      // SYNC completes everything earlier commands did at that RD: choice.u44.in-flight-until-sync windows there close.
       x.rule('its.cmd.sync.complete');
       const g = s.ghosts[f.target!];
       if (g !== undefined) for (const k of [...g.keys()]) if (k >= LPI_BASE) g.delete(k);
@@ -413,20 +413,20 @@ function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutc
     }
     case 'MOVALL': return movall(s, n, f.from!, f.to!, x);
     default:
-      // unknown opcode, or a GICv4 command on an ITS with GITS_TYPER.Virtual = 0 (U27)
+      // unknown opcode, or a GICv4 command on an ITS with GITS_TYPER.Virtual = 0 (choice.u27.unknown-opcode)
       x.rule('choice.u27.unknown-opcode');
       return err(s, 'its.cmd.unknown.opcode');
   }
 }
 
-/** MAPD (gic-arch.md 5.7): map/unmap a device; U36, U37. */
+/** MAPD (IHI 0069 5.3 ITS commands): map/unmap a device; choice.u36.mapd-unmap-unmapped, choice.u37.mapd-with-ites. */
 function mapd(s: State, n: number, d: number, size: number, itt: number, valid: number, x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
   if (!deviceInRange(s, its, d)) return err(s, 'its.cmd.mapd.device-oor');
   if (valid && size + 1 > eventBits(s)) return err(s, 'its.cmd.mapd.ittsize-oor');
   const old = its.devices.get(d);
   if (!valid && old === undefined) {
-    // U36: no effect (option 0), or a command error (option 1)
+    // choice.u36.mapd-unmap-unmapped: no effect (option 0), or a command error (option 1)
     x.rule('choice.u36.mapd-unmap-unmapped');
     return forEachChoice(s, CHOICES.u36MapdUnmapUnmapped, () => {}).map(([st, o]) => ({ state: st, error: o === 1 ? 'choice.u36.mapd-unmap-unmapped' : null }));
   }
@@ -445,7 +445,7 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
     apply(s, false);
     return mayClearEntry(ok(s), dte, x);
   }
-  // U37: the device's ITEs are lost; their pending LPIs stay pending (option 0) or are lost (1);
+  // choice.u37.mapd-with-ites: the device's ITEs are lost; their pending LPIs stay pending (option 0) or are lost (1);
   // a remap with the same ITT finds no ITEs (0) or the old ones again (1)
   x.rule('choice.u37.mapd-with-ites');
   const sameItt = valid === 1 && old.itt === itt;
@@ -466,9 +466,9 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
 }
 
 /**
- * The ITS owns its table memory and writes it when and in the format it likes (gic-arch.md 5.1,
- * U33): a command that removes a mapping (MAPD V = 0, DISCARD) may clear the entry in memory (KVM
- * zeroes it, kvm-vgic.md 1.10) or leave it. Only a restore through the KVM ITS ABI can tell, and
+ * The ITS owns its table memory and writes it when and in the format it likes (IHI 0069 GITS_* registers,
+ * choice.u33.unmap-clears-entry): a command that removes a mapping (MAPD V = 0, DISCARD) may clear the entry in memory (KVM
+ * zeroes it, vgic-its.c vgic_its_cmd_handle_*) or leave it. Only a restore through the KVM ITS ABI can tell, and
  * only when the entry held something: a held choice, offered only then.
  */
 function mayClearEntry(outcomes: CmdOutcome[], addr: number | null, x: Exec): CmdOutcome[] {
@@ -487,15 +487,15 @@ function mayClearEntry(outcomes: CmdOutcome[], addr: number | null, x: Exec): Cm
   }
   return out;
 }
-/** DTE and ITE size of the KVM ITS ABI revision 0 (kvm-vgic.md 1.13), the layout the model's tables use */
+/** DTE and ITE size of the KVM ITS ABI revision 0 (Documentation/virt/kvm/devices/arm-vgic-its.rst), the layout the model's tables use */
 const ENTRY_BYTES = 8;
 
-/** A MAPC (re)maps or unmaps the whole collection: MOVALL retargets (U47 option 2) of its ITEs end. */
+/** A MAPC (re)maps or unmaps the whole collection: MOVALL retargets (choice.u47.movall-live-collections option 2) of its ITEs end. */
 function endMovallRetargets(its: ItsState, icid: number): void {
   for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && q.rd !== undefined) delete q.rd;
 }
 
-/** MAPC (gic-arch.md 5.7): map/unmap a collection; U40, U41, U42. */
+/** MAPC (IHI 0069 5.3 ITS commands): map/unmap a collection; choice.u40.mapc-retarget-pending, choice.u41.mapc-unmap-in-use, choice.u42.mapc-unmap-bad-rd. */
 function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
   if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.mapc.collection-oor');
@@ -503,7 +503,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
     x.rule('its.cmd.mapc.unmap');
     let states: [State, string | null][] = [[s, null]];
     if (!rdExists(s, rd)) {
-      // U42: unmap anyway (option 0), or MAPC_PROCNUM_OOR with the collection left mapped (1)
+      // choice.u42.mapc-unmap-bad-rd: unmap anyway (option 0), or MAPC_PROCNUM_OOR with the collection left mapped (1)
       x.rule('choice.u42.mapc-unmap-bad-rd');
       states = forEachChoice(s, CHOICES.u42MapcUnmapBadRd, () => {}).map(([st, o]) => [st, o === 1 ? 'its.cmd.mapc.procnum-oor' : null]);
     }
@@ -512,7 +512,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
       if (error !== null) { out.push({ state: st, error }); continue; }
       const it = st.its[n]!;
       endMovallRetargets(it, icid);
-      // U41 is about the ITEs that name the ICID, mapped or not (KVM: a MAPTI into a never-mapped
+      // choice.u41.mapc-unmap-in-use is about the ITEs that name the ICID, mapped or not (KVM: a MAPTI into a never-mapped
       // ICID creates an unmapped collection, which MAPC V = 0 then frees, detaching those ITEs)
       const users = [...it.devices.values()].some((dev) => [...dev.ites.values()].some((q) => q.icid === icid && !q.detached));
       if (!users) {
@@ -520,7 +520,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
         out.push({ state: st, error: null });
         continue;
       }
-      // U41: ITEs keep the ICID and work again after MAPC V = 1 (option 0), or are detached for good (1)
+      // choice.u41.mapc-unmap-in-use: ITEs keep the ICID and work again after MAPC V = 1 (option 0), or are detached for good (1)
       x.rule('choice.u41.mapc-unmap-in-use');
       for (const [st2, det] of forEachChoice(st, CHOICES.u41MapcUnmapInUse, () => {})) {
         const it2 = st2.its[n]!;
@@ -539,7 +539,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
     const moving: number[] = [];
     for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && !q.detached && s.lpiPending[old]!.has(q.intid)) moving.push(q.intid);
     if (moving.length > 0) {
-      // U40: pending LPIs of the collection stay at the old RD (option 0) or move with it (1)
+      // choice.u40.mapc-retarget-pending: pending LPIs of the collection stay at the old RD (option 0) or move with it (1)
       x.rule('choice.u40.mapc-retarget-pending');
       return forEachChoice(s, CHOICES.u40MapcRetargetPending, (st, move) => {
         st.its[n]!.collections.set(icid, rd);
@@ -551,7 +551,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
   return ok(s);
 }
 
-/** MAPTI / MAPI (gic-arch.md 5.7); U38. */
+/** MAPTI / MAPI (IHI 0069 5.3 ITS commands); choice.u38.mapti-remap-event. */
 function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number, intid: number, icid: number, x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
   if (!deviceInRange(s, its, d)) return err(s, `its.cmd.${name}.device-oor`);
@@ -563,7 +563,7 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
   if (range === 'out') return err(s, rangeError);
   if (!collectionInRange(s, its, icid)) return err(s, `its.cmd.${name}.collection-oor`);
   if (range === 'both') {
-    // U17/U22: with the redistributors' ID ranges disagreeing, the ITS checks against the wider
+    // choice.u17.baser-write-lpis-on/choice.u22.propbaser-mismatch: with the redistributors' ID ranges disagreeing, the ITS checks against the wider
     // (option 0) or the narrower one (1); held, as an implementation takes its range from one place
     x.rule('choice.u22.propbaser-mismatch');
     return forEachChoice(s, CHOICES.u22MaptiRange, () => {}).flatMap(([st, o]) => (o === 0 ? maptiInRange(st, n, d, e, intid, icid, name, x) : err(st, rangeError)));
@@ -571,14 +571,14 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
   return maptiInRange(s, n, d, e, intid, icid, name, x);
 }
 
-/** MAPTI/MAPI once every check passed: the ITE (U38 when the EventID already has one). */
+/** MAPTI/MAPI once every check passed: the ITE (choice.u38.mapti-remap-event when the EventID already has one). */
 function maptiInRange(s: State, n: number, d: number, e: number, intid: number, icid: number, name: 'mapti' | 'mapi', x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
   const dev = its.devices.get(d)!;
   x.rule(`its.cmd.${name}.map`);
   if (!its.collections.has(icid)) x.rule('its.cmd.mapti.unmapped-collection-ok');
   if (dev.ites.has(e)) {
-    // U38: the old mapping is kept (option 0) or replaced (1)
+    // choice.u38.mapti-remap-event: the old mapping is kept (option 0) or replaced (1)
     x.rule('choice.u38.mapti-remap-event');
     return forEachChoice(s, CHOICES.u38MaptiRemapEvent, (st, replace) => {
       if (replace === 1) {
@@ -595,7 +595,7 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
 }
 
 /**
- * U39 matters only when the ITEs naming an INTID disagree on its RD (or one has no RD), or the LPI
+ * choice.u39.intid-two-ites matters only when the ITEs naming an INTID disagree on its RD (or one has no RD), or the LPI
  * is pending elsewhere: two events sending the same LPI to the RD where it is pending leave its
  * pending state well defined.
  */
@@ -612,9 +612,9 @@ function mappedToSeveralRds(s: State, intid: number): boolean {
 }
 
 /**
- * Whether `intid` is in the LPI range MAPTI/MAPI check (PHYSICALID_OOR; gic-arch.md 5.5: IDbits from
+ * Whether `intid` is in the LPI range MAPTI/MAPI check (PHYSICALID_OOR; IHI 0069 5.5 ITS command error encodings: IDbits from
  * PROPBASER). `both` when the redistributors' PROPBASER.IDbits disagree (a PROPBASER write with
- * LPIs on, U17, or different values, U22): which range the ITS uses is then open.
+ * LPIs on, choice.u17.baser-write-lpis-on, or different values, choice.u22.propbaser-mismatch): which range the ITS uses is then open.
  */
 function lpiRangeCheck(s: State, intid: number): 'in' | 'out' | 'both' {
   if (intid < LPI_BASE) return 'out';
@@ -645,7 +645,7 @@ function resolve(s: State, n: number, cmd: string, d: number, e: number): Resolv
   return { dev, ite };
 }
 
-/** MOVI (gic-arch.md 5.7): retarget an ITE, moving a pending LPI; U43, U46. */
+/** MOVI (IHI 0069 5.3 ITS commands): retarget an ITE, moving a pending LPI; choice.u43.movi-lpis-off, choice.u46.unmapped-collection-cmd. */
 function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
   const r = resolve(s, n, 'movi', d, e);
@@ -672,7 +672,7 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
   }
   x.rule('its.cmd.movi.moves-pending');
   if (!canHoldLpi(s, to, intid)) {
-    // U43: the target RD cannot take it (LPIs off, or outside its ID range): the pending state is
+    // choice.u43.movi-lpis-off: the target RD cannot take it (LPIs off, or outside its ID range): the pending state is
     // dropped (option 0), kept at the old RD (1), or moved (2)
     x.rule('choice.u43.movi-lpis-off');
     return forEachChoice(s, CHOICES.u43MoveToRdThatCannotHold, (st, o) => {
@@ -686,12 +686,12 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
   leaveLpiGhost(s, from, intid, x);
   s.lpiPending[from]!.delete(intid);
   s.lpiPending[to]!.add(intid);
-  // U44: until a SYNC to the old RD the new RD may not have it yet (KVM: it stays queued to the old vCPU)
+  // choice.u44.in-flight-until-sync: until a SYNC to the old RD the new RD may not have it yet (KVM: it stays queued to the old vCPU)
   s.lpiInFlight.set(intid, from);
   return ok(s);
 }
 
-/** INT, CLEAR, INV, DISCARD (gic-arch.md 5.7); U45, U46. */
+/** INT, CLEAR, INV, DISCARD (IHI 0069 5.3 ITS commands); choice.u45.discard-pending, choice.u46.unmapped-collection-cmd. */
 function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCARD', d: number, e: number, x: Exec): CmdOutcome[] {
   const cmd = name.toLowerCase();
   const its = s.its[n]!;
@@ -700,7 +700,7 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
   const intid = r.ite.intid;
   const rd = iteTarget(its, r.ite);
   if (rd < 0) {
-    // U46: an error; CLEAR and INV may also succeed (they need no redistributor): option 1
+    // choice.u46.unmapped-collection-cmd: an error; CLEAR and INV may also succeed (they need no redistributor): option 1
     x.rule('choice.u46.unmapped-collection-cmd');
     const code = `its.cmd.${cmd}.unmapped-interrupt`;
     if (name === 'CLEAR' || name === 'INV') {
@@ -742,14 +742,14 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
         discard(s, false);
         return mayClearEntry(ok(s), iteAddr, x);
       }
-      // U45: the pending state is removed (option 0), or the LPI is still delivered once (1)
+      // choice.u45.discard-pending: the pending state is removed (option 0), or the LPI is still delivered once (1)
       x.rule('choice.u45.discard-pending');
       return mayClearEntry(forEachChoice(s, CHOICES.u45DiscardPending, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
     }
   }
 }
 
-/** INVALL (gic-arch.md 5.7): re-read the configuration of the collection's LPIs (U48: may do more). */
+/** INVALL (IHI 0069 5.3 ITS commands): re-read the configuration of the collection's LPIs (choice.u48.invall-scope: may do more). */
 function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
   if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.invall.collection-oor');
@@ -759,7 +759,7 @@ function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   return ok(s);
 }
 
-/** MOVALL (gic-arch.md 5.7): move every pending LPI of RD1 to RD2; U47. */
+/** MOVALL (IHI 0069 5.3 ITS commands): move every pending LPI of RD1 to RD2; choice.u47.movall-live-collections. */
 function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutcome[] {
   if (!rdExists(s, from) || !rdExists(s, to)) return err(s, 'its.cmd.movall.procnum-oor');
   if (from === to) {
@@ -770,7 +770,7 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
   let states = [s];
   const live = [...s.its[n]!.collections.values()].includes(from);
   if (live) {
-    // U47: collections still naming RD1 keep sending there (option 0), or now go to RD2: the
+    // choice.u47.movall-live-collections: collections still naming RD1 keep sending there (option 0), or now go to RD2: the
     // collections are remapped (1), or every LPI that targets RD1 is retargeted to RD2 with the
     // collections unchanged (2, KVM: a later MOVI moves the pending state from RD2)
     x.rule('choice.u47.movall-live-collections');
@@ -788,14 +788,14 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
       out.push({ state: st, error: null });
       continue;
     }
-    // U43, as for MOVI: what RD2 cannot take is dropped (0), stays at RD1 (1), or moves anyway (2)
+    // choice.u43.movi-lpis-off, as for MOVI: what RD2 cannot take is dropped (0), stays at RD1 (1), or moves anyway (2)
     x.rule('choice.u43.movi-lpis-off');
     for (const [z] of forEachChoice(st, CHOICES.u43MoveToRdThatCannotHold, (z, o) => movePending(z, from, to, o, x))) out.push({ state: z, error: null });
   }
   return out;
 }
 
-/** Whether redistributor `rd` can take LPI `intid` pending: LPIs enabled and the INTID in its range (gic-arch.md 1.6). */
+/** Whether redistributor `rd` can take LPI `intid` pending: LPIs enabled and the INTID in its range (IHI 0069 GICR_CTLR). */
 function canHoldLpi(s: State, rd: number, intid: number): boolean {
   return s.enableLpis[rd] === 1 && lpiInRange(s, rd, intid);
 }
@@ -816,7 +816,7 @@ function movePending(s: State, from: number, to: number, u43: number, x: Exec): 
 
 export type MsiOutcome = 'delivered' | 'its-disabled' | 'blocked' | 'lpis-disabled';
 
-/** Translate an MSI (DeviceID, EventID) written to ITS n (gic-arch.md 5.4) and make its LPI pending. */
+/** Translate an MSI (DeviceID, EventID) written to ITS n (IHI 0069 5.2 ITS translation of an MSI) and make its LPI pending. */
 export function translateMsi(s: State, n: number, d: number, e: number, x: Exec): MsiOutcome {
   const its = s.its[n]!;
   if (!its.enabled) { x.rule('its.msi.disabled-drop'); return 'its-disabled'; }

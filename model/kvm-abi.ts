@@ -1,4 +1,4 @@
-// KVM's userspace ABI as documented (kvm-vgic.md 1.8; Documentation/virt/kvm/api.rst KVM_IRQ_LINE,
+// KVM's userspace ABI as documented (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI; Documentation/virt/kvm/api.rst KVM_IRQ_LINE,
 // KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_SIGNAL_MSI): what the VMM and assigned devices do, and its
 // guest-visible effect. Never KVM's internals: only what the ABI promises.
 import type {
@@ -24,11 +24,11 @@ const KVM_MSI_VALID_DEVID = 1;
 
 /**
  * Drive an interrupt line (level 1 = asserted). Level-sensitive: pending follows the line; edge:
- * each assertion is an edge that latches pending (kvm.irq-line.level; gic-arch.md 2.3).
+ * each assertion is an edge that latches pending (kvm.irq-line.level; IHI 0069 chapter 4, interrupt state transitions).
  */
 function setLine(s: State, slot: number, level: number, x: Exec): void {
   if (!level && s.line[slot]) {
-    // the line drops: a PE that could take the interrupt may still do so (U6)
+    // the line drops: a PE that could take the interrupt may still do so (choice.u6.state-change-race)
     const intid = slot < s.nPriv ? slot % 32 : slot - s.nPriv + 32;
     leaveGhosts(s, -1, intid, slot < s.nPriv ? Math.floor(slot / 32) : 0, x);
   }
@@ -36,7 +36,7 @@ function setLine(s: State, slot: number, level: number, x: Exec): void {
   if (level && s.edge[slot]) s.latch[slot] = 1;
 }
 
-/** KVM_IRQ_LINE (kvm-vgic.md 1.8). */
+/** KVM_IRQ_LINE (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI). */
 export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
   let type: 'cpu' | 'spi' | 'ppi' | null;
   let vcpu: number;
@@ -73,7 +73,7 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
     x.rule('kvm.irq-line.ppi');
     if (intid === VTIMER_PPI) {
       // The vtimer PPI belongs to the in-kernel timer from the vCPU's first run (kvm_timer_enable
-      // takes ownership); vgic_validate_injection then ignores userspace (owner NULL): kvm-vgic.md
+      // takes ownership); vgic_validate_injection then ignores userspace (owner NULL): docs/kvm-abi.md
       // 1.3. Held per vCPU: applied (option 0) until the candidate sees it ignored (1).
       const slot = vcpu * 32 + intid;
       const pairs = forEachChoice(s, CHOICES.vtimerOwned, (st, o) => {
@@ -174,7 +174,7 @@ export function signalMsi(s: State, op: SignalMsiOp, x: Exec): Expected {
   return injectMsi(s, parseHexNumber(op.address), op.data, op.devid, op.flags, x);
 }
 
-/** KVM_SET_GSI_ROUTING (kvm-vgic.md 1.8): validate every entry, then replace the table. */
+/** KVM_SET_GSI_ROUTING (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI): validate every entry, then replace the table. */
 export function setGsiRouting(s: State, op: SetGsiRoutingOp, x: Exec): Expected {
   const table = new Map<number, Route[]>();
   const nonIrqchip = new Set<number>();

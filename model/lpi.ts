@@ -1,5 +1,5 @@
-// LPIs at the redistributors (gic-arch.md 1.3-1.6, 2.4, 5.8): the configuration byte in guest
-// memory and what a redistributor may have cached of it (U16), pending state per redistributor.
+// LPIs at the redistributors (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER; GICR_CTLR; 5.1 LPIs; 5.1 LPI configuration caching; GICR_INVLPIR): the configuration byte in guest
+// memory and what a redistributor may have cached of it (choice.u16.config-cache), pending state per redistributor.
 import type { Exec } from './exec.js';
 import type { State } from './state.js';
 import { iteTarget } from './its.js';
@@ -16,7 +16,7 @@ export function pendBase(s: State, cpu: number): number {
 }
 /**
  * Effective LPI ID bits of a redistributor: min(PROPBASER.IDbits, GICD_TYPER.IDbits) + 1; fewer than
- * 14 means no LPIs at all (gic-arch.md 1.3, U21). GICD_TYPER.IDbits is held once observed; until then
+ * 14 means no LPIs at all (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER, choice.u21.idbits-clamp). GICD_TYPER.IDbits is held once observed; until then
  * the model takes 16 bits (the width every INTID in the scenario format fits).
  */
 export function lpiIdBits(s: State, cpu: number): number {
@@ -31,7 +31,7 @@ export function lpiInRange(s: State, cpu: number, intid: number): boolean {
   return bits >= 14 && intid >= LPI_BASE && intid < 2 ** bits;
 }
 
-/** The configuration byte in memory now (gic-arch.md 1.3: one byte at PROPBASER + intid - 8192). */
+/** The configuration byte in memory now (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER: one byte at PROPBASER + intid - 8192). */
 export function propByteInMemory(s: State, cpu: number, intid: number): number {
   const a = propBase(s, cpu) + (intid - LPI_BASE);
   return s.mem.inRam(a, 1) ? s.mem.readByte(a) : 0;
@@ -39,7 +39,7 @@ export function propByteInMemory(s: State, cpu: number, intid: number): number {
 
 /**
  * The configuration bytes a forwarding decision may use for this LPI: the memory byte, plus any
- * byte a cache may still hold (U16: until an invalidate completes, each decision may use either).
+ * byte a cache may still hold (choice.u16.config-cache: until an invalidate completes, each decision may use either).
  */
 export function propVersions(s: State, cpu: number, intid: number): readonly number[] {
   const now = propByteInMemory(s, cpu, intid);
@@ -48,9 +48,9 @@ export function propVersions(s: State, cpu: number, intid: number): readonly num
   return [now, ...stale.filter((b) => b !== now)];
 }
 
-/** A guest write to memory: property bytes that change become possibly stale (U16). */
+/** A guest write to memory: property bytes that change become possibly stale (choice.u16.config-cache). */
 export function notePropertyWrite(s: State, addr: number, bytes: Uint8Array, x: Exec): void {
-  // The configuration table is shared by every redistributor (CommonLPIAff = 0, gic-arch.md 1.5).
+  // The configuration table is shared by every redistributor (CommonLPIAff = 0, IHI 0069 GICR_PROPBASER, GICR_PENDBASER).
   for (let cpu = 0; cpu < s.cfg.vcpus; cpu++) {
     if (!s.enableLpis[cpu]) continue;
     const base = propBase(s, cpu);
@@ -75,9 +75,9 @@ export function notePropertyWrite(s: State, addr: number, bytes: Uint8Array, x: 
 
 /**
  * INV / INVALL / GICR_INVLPIR / GICR_INVALLR completed: the redistributors it reached now use the
- * memory byte. INV and INVALL act at the RD of the ITE's collection (gic-arch.md 5.7 "make the RD
- * re-read"); an LPI still pending at an RD no ITE routes to (left at the old RD by a MAPC remap, U40)
- * may keep that RD's cached byte (U16), so its old versions stay. They are held per INTID, so the
+ * memory byte. INV and INVALL act at the RD of the ITE's collection (IHI 0069 5.3 ITS commands "make the RD
+ * re-read"); an LPI still pending at an RD no ITE routes to (left at the old RD by a MAPC remap, choice.u40.mapc-retarget-pending)
+ * may keep that RD's cached byte (choice.u16.config-cache), so its old versions stay. They are held per INTID, so the
  * reached RDs may use them too: an over-approximation in that corner only.
  */
 export function invalidateLpi(s: State, intid: number): void {
@@ -125,7 +125,7 @@ export function invalidateAllLpis(s: State): void {
 
 /**
  * Make an LPI pending at a redistributor (ITS translation, INT, SETLPIR). An LPI delivered to a
- * redistributor with EnableLPIs = 0 is dropped (gic-arch.md 1.6 rule 4, U23).
+ * redistributor with EnableLPIs = 0 is dropped (IHI 0069 GICR_CTLR.EnableLPIs, choice.u23.lpis-off-drop).
  */
 export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): boolean {
   if (!s.enableLpis[cpu]) {
@@ -137,15 +137,15 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
     return false;
   }
   if (mappedMoreThanOnce(s, intid)) {
-    // U39: one INTID in several ITEs: UNPREDICTABLE with scope = that INTID on all RDs (gic-arch.md
-    // 7 U39): the delivery may leave it pending at any RD that accepts LPIs (this one, or e.g. KVM's
+    // choice.u39.intid-two-ites: one INTID in several ITEs: UNPREDICTABLE with scope = that INTID on all RDs (Arm IHI 0069
+    // 7 choice.u39.intid-two-ites): the delivery may leave it pending at any RD that accepts LPIs (this one, or e.g. KVM's
     // single state per INTID, targeted by whichever ITE set it first), or nowhere
     x.rule('choice.u39.intid-two-ites');
     for (let rd = 0; rd < s.cfg.vcpus; rd++) if (s.enableLpis[rd] && lpiInRange(s, rd, intid)) markPossiblyPending(s, rd, intid);
     return true;
   }
   s.lpiPending[cpu]!.add(intid);
-  // set pending: defined again, whatever an UNPREDICTABLE scope (U17, U19, U20) left open here
+  // set pending: defined again, whatever an UNPREDICTABLE scope (choice.u17.baser-write-lpis-on, choice.u19.ptz-nonzero, choice.u20.pending-table-access) left open here
   if (s.lpiScoped.size > 0) unscope(s, cpu, intid);
   x.rule('lpi.edge-coalesce');
   return true;
@@ -158,7 +158,7 @@ function unscope(s: State, rd: number, intid: number): void {
 
 /**
  * An LPI that may (not must) be pending at `rd`: an UNPREDICTABLE outcome scoped to its pending
- * state there (U19, U20, U39). An optional candidate of that RD until taken there.
+ * state there (choice.u19.ptz-nonzero, choice.u20.pending-table-access, choice.u39.intid-two-ites). An optional candidate of that RD until taken there.
  */
 export function markPossiblyPending(s: State, rd: number, intid: number): void {
   let set = s.lpiScoped.get(intid);
@@ -167,7 +167,7 @@ export function markPossiblyPending(s: State, rd: number, intid: number): void {
 }
 
 /**
- * U20 (gic-arch.md 7): a guest write into the pending table of an RD with EnableLPIs = 1 is
+ * choice.u20.pending-table-access (the permitted-choice rules choice.u<N>.* of spec/rules.json): a guest write into the pending table of an RD with EnableLPIs = 1 is
  * UNPREDICTABLE, scoped to the pending state of the LPIs whose bits it changes: a bit written 1
  * may make the LPI pending (KVM reads the bit when the LPI is mapped), a bit written 0 may clear it.
  */
@@ -195,7 +195,7 @@ export function notePendingTableWrite(s: State, addr: number, bytes: Uint8Array,
 }
 
 /**
- * U39 (gic-arch.md 7): a mapping that makes an INTID named by more than one ITE puts that INTID's
+ * choice.u39.intid-two-ites (the permitted-choice rules choice.u<N>.* of spec/rules.json): a mapping that makes an INTID named by more than one ITE puts that INTID's
  * pending state on every RD in the UNPREDICTABLE scope: an LPI already pending somewhere may stay
  * there, move to another RD (KVM: one state per INTID, retargeted by the newest ITE) or be lost.
  */
@@ -216,7 +216,7 @@ export function mappedMoreThanOnce(s: State, intid: number): boolean {
 }
 
 /**
- * U17 (gic-arch.md 7): GICR_PENDBASER written while EnableLPIs = 1 is UNPREDICTABLE, scoped to the
+ * choice.u17.baser-write-lpis-on (the permitted-choice rules choice.u<N>.* of spec/rules.json): GICR_PENDBASER written while EnableLPIs = 1 is UNPREDICTABLE, scoped to the
  * LPI state of that redistributor. Its pending state is open until something defines it again (a
  * new delivery, a CLEAR, an acknowledge): an LPI pending there may stay pending or be lost (e.g.
  * QEMU, which holds pending state in the table it names, rescans the new table), and an LPI whose
@@ -232,7 +232,7 @@ export function scopePendbaserWrite(s: State, rd: number, newPendbaser: bigint, 
   forEachPendingBit(s, Number(newPendbaser & PEND_PA_MASK), bits, (intid) => markPossiblyPending(s, rd, intid));
 }
 
-/** Every LPI pending at `rd` may or may not be pending any more (U17's scope). */
+/** Every LPI pending at `rd` may or may not be pending any more (choice.u17.baser-write-lpis-on's scope). */
 function openPendingState(s: State, rd: number): void {
   const pend = s.lpiPending[rd]!;
   for (const intid of pend) markPossiblyPending(s, rd, intid);
@@ -240,10 +240,10 @@ function openPendingState(s: State, rd: number): void {
 }
 
 /**
- * U17 for GICR_PROPBASER: the configuration table is shared by every redistributor (CommonLPIAff
- * = 0, gic-arch.md 1.5), so the scope is the LPI state of all of them. Each LPI's configuration may
+ * choice.u17.baser-write-lpis-on for GICR_PROPBASER: the configuration table is shared by every redistributor (CommonLPIAff
+ * = 0, IHI 0069 GICR_PROPBASER, GICR_PENDBASER), so the scope is the LPI state of all of them. Each LPI's configuration may
  * come from the old or the new table until an invalidation defines it (the byte of the table not
- * in the register becomes a cached version, U16's mechanism), and its pending state is open as for
+ * in the register becomes a cached version, choice.u16.config-cache's mechanism), and its pending state is open as for
  * PENDBASER (pending may be lost; nothing new becomes pending from a configuration table).
  */
 export function scopePropbaserWrite(s: State, rd: number, newPropbaser: bigint, x: Exec): void {
@@ -285,7 +285,7 @@ function tableBytes(s: State, base: number, len: number): Uint8Array {
 }
 
 /**
- * Each LPI whose bit is set in the pending table at `table` for `bits` ID bits (gic-arch.md 1.6:
+ * Each LPI whose bit is set in the pending table at `table` for `bits` ID bits (IHI 0069 GICR_CTLR:
  * bit INTID % 8 of byte INTID / 8; the first 1 KiB, INTIDs below 8192, is not used). Memory never
  * written reads as zero and is stepped over a page at a time.
  */

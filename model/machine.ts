@@ -1,5 +1,5 @@
 // One primitive op on one candidate state: dispatch to the component that owns it, the WFI rules
-// for guest ops on a sleeping vCPU, and the wake-up check after every op (DESIGN.md 3).
+// for guest ops on a sleeping vCPU, and the wake-up check after every op (docs/scenario-format.md).
 import type { MemReadOp, MemWriteOp, MmioReadOp, MmioWriteOp, OpResult, PrimitiveOp } from '../spec/scenario.js';
 import { hexToBytes, parseHex, parseHexNumber } from '../spec/hex.js';
 import { runItsCmdOp, type GuestAccess } from '../spec/its-harness.js';
@@ -18,7 +18,7 @@ import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
  * Ops that never make an interrupt pending, enabled or routed anywhere: nothing a sleeping vCPU
  * could wake for changes, so the wake-up check after them (a scan of every interrupt per sleeping
  * vCPU) would find what the last one found. Scheduling ops have no guest-visible effect at all
- * (DESIGN.md 3); reads at most acknowledge, which takes an interrupt away, on an awake vCPU.
+ * (docs/scenario-format.md); reads at most acknowledge, which takes an interrupt away, on an awake vCPU.
  */
 const CANNOT_WAKE: ReadonlySet<string> = new Set(['vcpu.run', 'vcpu.exit', 'vcpu.put', 'mmio.read', 'sysreg.read', 'mem.read', 'irqfd.resampled']);
 
@@ -123,7 +123,7 @@ function afterOp(s: State, x: Exec): void {
 }
 
 /**
- * The wake-up outcome when U2 may still be open: 'must' only if every possible number of priority
+ * The wake-up outcome when choice.u2.priority-bits may still be open: 'must' only if every possible number of priority
  * bits wakes the PE, 'no' only if none does, else 'may' (read-only: priBits is restored).
  */
 function wakeUnderAnyPriBits(s: State, cpu: number, x: Exec): 'must' | 'may' | 'no' {
@@ -180,7 +180,7 @@ function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
     case 'kvm.device_attr': return deviceAttr(s, op, x);
     case 'migrate': return migrate(s, x);
     case 'vcpu.run': case 'vcpu.exit': case 'vcpu.put':
-      // no guest-visible meaning (DESIGN.md 3)
+      // no guest-visible meaning (docs/scenario-format.md)
       x.rule('sched.no-effect');
       return null;
   }
@@ -258,7 +258,7 @@ function memWrite(s: State, addr: number, bytes: Uint8Array, x: Exec): void {
   s.mem.write(addr, bytes);
 }
 
-/** mem.read: RAM as written, except memory whose content the architecture leaves UNKNOWN (U20, U33). */
+/** mem.read: RAM as written, except memory whose content the architecture leaves UNKNOWN (choice.u20.pending-table-access, choice.u33.table-memory-write). */
 function memRead(s: State, op: MemReadOp, x: Exec): Expected {
   const addr = parseHexNumber(op.addr);
   const len = op.len;

@@ -1,4 +1,4 @@
-// Guest RAM as the model sees it: sparse 4 KiB pages, zero when never written (DESIGN.md 3: guest
+// Guest RAM as the model sees it: sparse 4 KiB pages, zero when never written (docs/scenario-format.md: guest
 // RAM is zero at VM creation). Copy-on-write between candidate states: a clone shares every page
 // with its parent and copies a page the first time either side writes it.
 import { RAM_BASE } from '../spec/layout.js';

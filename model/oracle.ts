@@ -1,4 +1,4 @@
-// The oracle (DESIGN.md 4): the model as a nondeterministic machine. It keeps every candidate
+// The oracle (docs/oracle.md): the model as a nondeterministic machine. It keeps every candidate
 // state the architecture permits; each observed result prunes those that could not have produced
 // it. Choices are made lazily (model/README.md): most are decided by the result that reveals them,
 // the rest live as alternative candidates or as deferred state inside one candidate.
@@ -59,7 +59,7 @@ function maySignal(s: State, slot: number): boolean {
   return s.enabled[slot] === 1 && s.active[slot] === 0 && (s.latch[slot] === 1 || (s.edge[slot] === 0 && s.line[slot] === 1));
 }
 
-/** Ops whose outcome may depend on the number of implemented priority bits (U2). */
+/** Ops whose outcome may depend on the number of implemented priority bits (choice.u2.priority-bits). */
 function needsPriBits(s: State, op: PrimitiveOp): boolean {
   // a guest op on a vCPU that may have woken runs the op: decide as for an awake vCPU
   switch (op.op) {
@@ -83,7 +83,7 @@ function needsPriBits(s: State, op: PrimitiveOp): boolean {
       return false;
   }
 }
-/** Ops whose outcome depends on GICR_CTLR.CES (U18): reading GICR_CTLR, clearing EnableLPIs. */
+/** Ops whose outcome depends on GICR_CTLR.CES (choice.u18.clear-enable-lpis): reading GICR_CTLR, clearing EnableLPIs. */
 function needsCes(s: State, op: PrimitiveOp): boolean {
   if (op.op === 'kvm.device_attr') return op.group === 'REDIST_REGS';
   if (op.op === 'mmio.read') return op.frame === 'gicr' && op.offset === 0;
@@ -97,7 +97,7 @@ function needsCes(s: State, op: PrimitiveOp): boolean {
 
 /**
  * Whether the op is a read-only decision about `cpu`'s HPPI (IAR's choice of interrupt and its
- * group priority, HPPIR, ISR, WFI): its outcome depends on U2 only through that decision.
+ * group priority, HPPIR, ISR, WFI): its outcome depends on choice.u2.priority-bits only through that decision.
  */
 function hppiDecisionCpu(op: PrimitiveOp): number | null {
   if (op.op === 'wfi') return op.cpu;
@@ -118,11 +118,11 @@ function hppiSignature(s: State, cpu: number, inputs: HppiInputs | null): string
   return sig;
 }
 
-/** When U2 is open but the op does not depend on it: the number of bits to run it with, else null. */
+/** When choice.u2.priority-bits is open but the op does not depend on it: the number of bits to run it with, else null. */
 function priBitsIrrelevant(s: State, op: PrimitiveOp): number | null {
   const cpu = hppiDecisionCpu(op);
   if (cpu === null) return null;
-  // the competing interrupts do not depend on U2: collect them once, resolve per value (and the
+  // the competing interrupts do not depend on choice.u2.priority-bits: collect them once, resolve per value (and the
   // op's own decision takes them over: hppiInputsForOp)
   const inputs = hppiInputsForOp(s, cpu);
   const all = s.priBits;
@@ -149,7 +149,7 @@ function single(mask: number): boolean {
 
 /**
  * Split a candidate into one per value of each unresolved parameter the op depends on. A candidate
- * whose op does not depend on U2 after all runs once with one value and gets the full set back
+ * whose op does not depend on choice.u2.priority-bits after all runs once with one value and gets the full set back
  * (`restore`).
  */
 function resolveParams(s: State, op: PrimitiveOp, out: State[], restore: Map<State, number>): void {
@@ -271,10 +271,10 @@ class ModelOracle implements Oracle {
     return uniqueResults(alts.map((a) => a.result)).map(representative);
   }
 
-  /** deferred outcomes whose U2 set is restored once materialized (see priBitsIrrelevant) */
+  /** deferred outcomes whose choice.u2.priority-bits set is restored once materialized (see priBitsIrrelevant) */
   private readonly restoreAfter = new Map<Alt, number>();
 
-  /** materialize() the kept outcomes, then give deferred ones their full U2 set back */
+  /** materialize() the kept outcomes, then give deferred ones their full choice.u2.priority-bits set back */
   private settle(kept: Alt[], rules: string[]): void {
     materialize(kept, rules);
     if (this.restoreAfter.size === 0) return;
@@ -350,7 +350,7 @@ function uniqueResults(rs: Expected[]): Expected[] {
   return out;
 }
 
-/** Merge candidates no observation can tell apart; parameters that differ become a set (U2, U18). */
+/** Merge candidates no observation can tell apart; parameters that differ become a set (choice.u2.priority-bits, choice.u18.clear-enable-lpis). */
 function dedupe(states: State[]): State[] {
   if (states.length < 2) return states;
   if (states.length <= 12) {

@@ -1,11 +1,11 @@
-// Priority arithmetic of the CPU interface (gic-arch.md 3.1): implemented bits, group priority,
+// Priority arithmetic of the CPU interface (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1): implemented bits, group priority,
 // binary points, active priorities and the running priority.
 import type { State } from './state.js';
 
-/** The number of implemented priority bits of a state whose U2 parameter is resolved. */
+/** The number of implemented priority bits of a state whose choice.u2.priority-bits parameter is resolved. */
 export function priBitsOf(s: State): number {
   const m = s.priBits;
-  if ((m & (m - 1)) !== 0) throw new Error('internal: priority bits used before the U2 parameter was resolved');
+  if ((m & (m - 1)) !== 0) throw new Error('internal: priority bits used before the choice.u2.priority-bits parameter was resolved');
   return 31 - Math.clz32(m);
 }
 export function priMask(s: State): number {
@@ -15,7 +15,7 @@ export function priMask(s: State): number {
 export function preBitsOf(s: State): number {
   return Math.min(priBitsOf(s), 7);
 }
-/** Minimum BPR0 = 7 - PREbits; minimum BPR1 = minimum BPR0 + 1 (gic-arch.md 3.1, U13). */
+/** Minimum BPR0 = 7 - PREbits; minimum BPR1 = minimum BPR0 + 1 (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1, choice.u13.bpr-below-min). */
 export function bpr0Eff(s: State, cpu: number): number {
   return Math.max(s.bpr0[cpu]!, 7 - preBitsOf(s));
 }
@@ -50,7 +50,7 @@ export function aprLowest(s: State, cpu: number, group: number): number {
   }
   return 256;
 }
-/** ICC_RPR_EL1: the highest active priority over both groups, 0xFF when idle (gic-arch.md 3.1). */
+/** ICC_RPR_EL1: the highest active priority over both groups, 0xFF when idle (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1). */
 export function runningPriority(s: State, cpu: number): number {
   const p = Math.min(aprLowest(s, cpu, 0), aprLowest(s, cpu, 1));
   return p === 256 ? 0xff : p;

@@ -1,4 +1,4 @@
-// Redistributors (gic-arch.md 1.5, 1.6, 4.2): the RD frame (GICR_CTLR and the LPI rules, TYPER,
+// Redistributors (IHI 0069 GICR_PROPBASER, GICR_PENDBASER; GICR_CTLR; GICR_* registers): the RD frame (GICR_CTLR and the LPI rules, TYPER,
 // WAKER, PROPBASER/PENDBASER, direct LPI registers) and the SGI frame (SGIs/PPIs of its PE).
 import { vcpuAffinity } from '../spec/layout.js';
 import { type Exec, type Expected, MaskedHex } from './exec.js';
@@ -46,7 +46,7 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
   const o = offset & ~7;
   switch (offset) {
     case GICR_CTLR: {
-      // EnableLPIs [0], CES [1] (U18 parameter), IR [2] IMPDEF (held once observed), RWP [3] = 0 at
+      // EnableLPIs [0], CES [1] (choice.u18.clear-enable-lpis parameter), IR [2] IMPDEF (held once observed), RWP [3] = 0 at
       // quiescence, DPG* [26:24] read back or RAZ (DPGS is IMPDEF), UWP [31] = 0.
       x.rule('redist.ctlr.ro-bits');
       const v = BigInt(s.enableLpis[rd]!) | (s.ces === 0b10 ? 2n : 0n);
@@ -78,7 +78,7 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
     return new MaskedHex(half(v, offset, width), half(care, offset, width), half(v, offset, width));
   }
   if (o === GICR_PENDBASER) {
-    // PA [51:16] reads back; PTZ [62] reads as 0 (gic-arch.md 1.5)
+    // PA [51:16] reads back; PTZ [62] reads as 0 (IHI 0069 GICR_PROPBASER, GICR_PENDBASER)
     x.rule('redist.pendbaser.ptz-raz');
     const v = s.pendbaser[rd]! & ~(1n << 62n);
     const care = (((1n << 52n) - 1n) & ~0xffffn) | (1n << 62n);
@@ -91,7 +91,7 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
 }
 
 /**
- * GICR_TYPER (gic-arch.md 4.2): determined: PLPIS, VLPIS = 0, Last, Processor_Number, Affinity_Value;
+ * GICR_TYPER (IHI 0069 GICR_* registers): determined: PLPIS, VLPIS = 0, Last, Processor_Number, Affinity_Value;
  * IMPDEF: DirectLPI, DPGS, MPAM, RVPEID, CommonLPIAff, PPInum (held once observed).
  */
 function typerRead(s: State, rd: number, offset: number, width: number, x: Exec): Expected {
@@ -129,7 +129,7 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
     const regs = o === GICR_PROPBASER ? 'propbaser' : 'pendbaser';
     const nv = merge(s[regs][rd]!);
     if (s.enableLpis[rd]) {
-      // U17: writing PROPBASER/PENDBASER while EnableLPIs = 1 is UNPREDICTABLE, scoped to the LPI
+      // choice.u17.baser-write-lpis-on: writing PROPBASER/PENDBASER while EnableLPIs = 1 is UNPREDICTABLE, scoped to the LPI
       // state of this RD (and its sharers, for PROPBASER): that state is left open (lpi.ts), and the
       // register is ignored (option 0), or takes the value (1)
       if (regs === 'pendbaser') scopePendbaserWrite(s, rd, nv, x);
@@ -140,7 +140,7 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
     x.rule(regs === 'propbaser' ? 'redist.propbaser.rw' : 'redist.pendbaser.ptz-raz');
     s[regs][rd] = nv;
     if (regs === 'propbaser' && s.propbaser.some((v, i) => i !== rd && v !== nv)) {
-      // U22: redistributors sharing the configuration table (CommonLPIAff = 0) programmed with
+      // choice.u22.propbaser-mismatch: redistributors sharing the configuration table (CommonLPIAff = 0) programmed with
       // different values: UNPREDICTABLE. Permitted: per-redistributor registers (option 0), or one
       // shared register, last write wins (1; written only where LPIs are off)
       x.rule('choice.u22.propbaser-mismatch');
@@ -152,7 +152,7 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
   }
   if (o === GICR_SETLPIR || o === GICR_CLRLPIR) return directLpi(s, rd, o === GICR_SETLPIR, Number(value & 0xffff_ffffn), x);
   if (o === GICR_INVLPIR) {
-    // re-read one LPI's configuration (AR:GICR_INVLPIR); an already acknowledged LPI is unaffected
+    // re-read one LPI's configuration (IHI 0069 GICR_INVLPIR); an already acknowledged LPI is unaffected
     // the LPI is this RD's when pending or routed here, or when no ITE names it (INVLPIR names it)
     const intid = lo;
     whenInvalidationRegsImplemented(s, rd, x, 'redist.invlpir', (st) => {
@@ -171,7 +171,7 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
 
 /**
  * GICR_INVLPIR / GICR_INVALLR exist when GICR_CTLR.IR = 1 or GICR_TYPER.DirectLPI = 1; with an ITS
- * their presence is IMPDEF (gic-arch.md 1.6 rule 6): absent, the write is ignored. Held once
+ * their presence is IMPDEF (IHI 0069 GICR_INVLPIR): absent, the write is ignored. Held once
  * chosen; the ignore option also holds IR = 0 for later GICR_CTLR reads.
  */
 function whenInvalidationRegsImplemented(s: State, rd: number, x: Exec, rule: string, apply: (st: State) => void): void {
@@ -190,7 +190,7 @@ function whenInvalidationRegsImplemented(s: State, rd: number, x: Exec, rule: st
   });
 }
 
-/** GICR_SETLPIR / GICR_CLRLPIR (gic-arch.md 1.6 rule 5, U25); implemented only with DirectLPI (IMPDEF). */
+/** GICR_SETLPIR / GICR_CLRLPIR (IHI 0069 GICR_SETLPIR, GICR_CLRLPIR, choice.u25.setlpir-no-effect); implemented only with DirectLPI (IMPDEF). */
 function directLpi(s: State, rd: number, set: boolean, intid: number, x: Exec): void {
   x.rule(set ? 'redist.setlpir' : 'redist.clrlpir');
   const apply = (st: State): void => {
@@ -210,7 +210,7 @@ function directLpi(s: State, rd: number, set: boolean, intid: number, x: Exec): 
   branchChoice(s, x, CHOICES.directLpi, (st, o) => { if (o === 1) apply(st); });
 }
 
-/** GICR_CTLR writes: EnableLPIs (gic-arch.md 1.6), DPG* bits. */
+/** GICR_CTLR writes: EnableLPIs (IHI 0069 GICR_CTLR), DPG* bits. */
 function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
   s.ctlrDpg[rd] = v & 0x700_0000;
   const want = v & 1;
@@ -221,15 +221,15 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
     enableLpis(s, rd, x);
     return;
   }
-  // 1 -> 0: only when CES = 1 (U18); the pending LPIs are kept in the table or lost (U24)
+  // 1 -> 0: only when CES = 1 (choice.u18.clear-enable-lpis); the pending LPIs are kept in the table or lost (choice.u24.pending-across-toggle)
   if (s.ces !== 0b10) {
     x.rule('choice.u18.clear-enable-lpis');
     return;
   }
   x.rule('choice.u18.clear-enable-lpis');
   x.rule('choice.u24.pending-across-toggle');
-  // U24: pending LPIs are lost (option 0: their pending-table bits too, so a later EnableLPIs does
-  // not find them there; KVM clears a bit when it takes the LPI from the table, kvm-vgic.md 1.12),
+  // choice.u24.pending-across-toggle: pending LPIs are lost (option 0: their pending-table bits too, so a later EnableLPIs does
+  // not find them there; KVM clears a bit when it takes the LPI from the table, vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables),
   // or preserved: written back to the pending table (1)
   branchChoice(s, x, CHOICES.u24PendingAcrossToggle, (st, o) => {
     writePendingBits(st, rd, o === 1);
@@ -250,7 +250,7 @@ function writePendingBits(s: State, rd: number, set: boolean): void {
   }
 }
 
-/** EnableLPIs 0 -> 1: start using the tables; load pending state unless PTZ (gic-arch.md 1.6 rule 1). */
+/** EnableLPIs 0 -> 1: start using the tables; load pending state unless PTZ (IHI 0069 GICR_CTLR.EnableLPIs). */
 function enableLpis(s: State, rd: number, x: Exec): void {
   x.rule('redist.ctlr.enable-lpis');
   s.enableLpis[rd] = 1;
@@ -263,7 +263,7 @@ function enableLpis(s: State, rd: number, x: Exec): void {
   forEachPendingBit(s, base, bits, (intid) => {
     if (!ptz) s.lpiPending[rd]!.add(intid);
     else {
-      // U19: PTZ = 1 over a table that is not zero: UNPREDICTABLE for this RD's pending state;
+      // choice.u19.ptz-nonzero: PTZ = 1 over a table that is not zero: UNPREDICTABLE for this RD's pending state;
       // scoped to the LPIs whose bits are set (used as written, as KVM does, or as zero)
       x.rule('choice.u19.ptz-nonzero');
       markPossiblyPending(s, rd, intid);
@@ -309,7 +309,7 @@ export function gicrSgiWrite(s: State, rd: number, offset: number, width: number
   if (isPrio) return writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x, writer);
   if (offset === SGI_ICFGR0) { x.rule('redist.icfgr0.sgi-edge'); return; }
   if (offset === SGI_ICFGR0 + 4) {
-    // U3: PPI Int_config programmable or not (IMPDEF): read-only (option 0), or writable (1)
+    // choice.u3.ppi-config: PPI Int_config programmable or not (IMPDEF): read-only (option 0), or writable (1)
     x.rule('choice.u3.ppi-config');
     branchChoice(s, x, CHOICES.u3PpiConfig, (st, o) => { if (o === 1) writeConfig(st, rd, 16, lo, x); });
     return;

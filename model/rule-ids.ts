@@ -1,4 +1,4 @@
-// Every rule id the model can record (DESIGN.md 4: coverage). Ids come from spec/rules.json; the
+// Every rule id the model can record (docs/oracle.md: coverage). Ids come from spec/rules.json; the
 // ones it does not (yet) have are defined in model/missing-rules.json. test/model/rules.test.ts
 // checks both files and that every id the sources name is listed here.
 
@@ -48,7 +48,7 @@ const LITERAL: string[] = [
   'kvm.attr.its-regs', 'kvm.attr.its-iidr', 'kvm.msi.bad-flags', 'kvm.its-abi.restore-live', 'kvm.attr.reserved-offset',
   // generic
   'mmio.bad-width', 'mmio.reserved-raz-wi', 'mmio.unmapped', 'mem.write', 'mem.read', 'mem.outside-ram', 'sched.no-effect', 'impdef.held',
-  // permitted choices (gic-arch.md 7)
+  // permitted choices (the permitted-choice rules choice.u<N>.* of spec/rules.json)
   'choice.u1.icfgr-change', 'choice.u3.ppi-config', 'choice.u4.equal-priority', 'choice.u9.eoir-out-of-order',
   'choice.u11.dir-not-active', 'choice.u12.sgi-rs-no-rss', 'choice.u14.sgi1r-group0-target', 'choice.u15.apr-arbitrary-write',
   'choice.u16.config-cache', 'choice.u17.baser-write-lpis-on', 'choice.u18.clear-enable-lpis', 'choice.u19.ptz-nonzero', 'choice.u20.pending-table-access',

@@ -1,4 +1,4 @@
-// The documented KVM device-attribute ABI (kvm-vgic.md 1.9, 1.12, 1.13; arm-vgic-v3.rst,
+// The documented KVM device-attribute ABI (vgic-its.c its_registers[]; vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables; Documentation/virt/kvm/devices/arm-vgic-its.rst; arm-vgic-v3.rst,
 // arm-vgic-its.rst): register access by userspace, the ITS table save/restore ABI revision 0 (exact
 // bytes, restore order and errors), SAVE_PENDING_TABLES, and `migrate`, built from them.
 import type { DeviceAttrOp, RegAttr } from '../spec/scenario.js';
@@ -25,8 +25,8 @@ const UNMAPPED_TARGET = 0xffff_ffff;
 
 /**
  * Guest memory whose content the architecture leaves UNKNOWN to a reader: the pending tables of
- * redistributors with LPIs enabled (U20) and memory the ITS owns (device and collection tables,
- * ITTs of mapped devices; U33: the format and the moment of any write are IMPDEF).
+ * redistributors with LPIs enabled (choice.u20.pending-table-access) and memory the ITS owns (device and collection tables,
+ * ITTs of mapped devices; choice.u33.table-memory-write: the format and the moment of any write are IMPDEF).
  */
 export function unknownMemoryRanges(s: State): [number, number, string][] {
   const out: [number, number, string][] = [];
@@ -49,7 +49,7 @@ export function unknownMemoryRanges(s: State): [number, number, string][] {
 
 // ---------------------------------------------------------------- ITS tables, ABI revision 0
 
-/** KVM_DEV_ARM_ITS_SAVE_TABLES (kvm-vgic.md 1.13): device table + ITTs, then the collection table. */
+/** KVM_DEV_ARM_ITS_SAVE_TABLES (Documentation/virt/kvm/devices/arm-vgic-its.rst): device table + ITTs, then the collection table. */
 export function itsSaveTables(s: State, n: number, x: Exec, clearStale = true): number {
   x.rule('kvm.its-abi.save');
   const its = s.its[n]!;
@@ -60,7 +60,7 @@ export function itsSaveTables(s: State, n: number, x: Exec, clearStale = true): 
     const dev = its.devices.get(d)!;
     const entry = tableEntryAddr(s, its.baser[0]!, d);
     if (entry === null) return EINVAL;
-    // ITT first, sorted by EventID; an ITE without a usable collection (U41, detached) is written as 0
+    // ITT first, sorted by EventID; an ITE without a usable collection (choice.u41.mapc-unmap-in-use, detached) is written as 0
     const events = [...dev.ites.keys()].sort((a, b) => a - b);
     const valid = events.filter((e) => !dev.ites.get(e)!.detached);
     for (const e of events) {
@@ -102,7 +102,7 @@ export function itsSaveTables(s: State, n: number, x: Exec, clearStale = true): 
 /**
  * The saved tables describe exactly the current mappings: valid-looking entries left in table memory
  * by an earlier save (for devices or events unmapped since) are cleared, so a restore cannot
- * resurrect them (KVM gets the same by clearing entries when it unmaps; kvm-vgic.md 1.10).
+ * resurrect them (KVM gets the same by clearing entries when it unmaps; vgic-its.c vgic_its_cmd_handle_*).
  */
 function clearStaleEntries(s: State, n: number, apply = true): boolean {
   let found = false;
@@ -146,7 +146,7 @@ function nonZero8(s: State, a: number): boolean {
 
 /**
  * Valid-looking entries in table memory that no mapping accounts for (left by an earlier save, or
- * written by the guest: U33) are cleared by a save (option 0) or left as they are (1).
+ * written by the guest: choice.u33.unmap-clears-entry) are cleared by a save (option 0) or left as they are (1).
  */
 function staleEntryPolicy(s: State, x: Exec): [State, number][] {
   let any = false;
@@ -157,7 +157,7 @@ function staleEntryPolicy(s: State, x: Exec): [State, number][] {
 }
 
 /**
- * KVM_DEV_ARM_ITS_RESTORE_TABLES (kvm-vgic.md 1.13): collections first (up to the first invalid
+ * KVM_DEV_ARM_ITS_RESTORE_TABLES (Documentation/virt/kvm/devices/arm-vgic-its.rst): collections first (up to the first invalid
  * CTE), then devices following the DTE next chain, each ITT following the ITE next chain. Any
  * error frees everything restored so far.
  */
@@ -187,7 +187,7 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
       if (!s.mem.inRam(a, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-cte');
       const c = decodeCte(s.mem.readU64(a));
       if (!c.valid) break;
-      // KVM keeps the vCPU id in bits [47:16]; 0xFFFFFFFF there = an unmapped collection (kvm-vgic.md 1.13)
+      // KVM keeps the vCPU id in bits [47:16]; 0xFFFFFFFF there = an unmapped collection (Documentation/virt/kvm/devices/arm-vgic-its.rst)
       const rd = c.rdBase % 2 ** 32;
       if (rd !== UNMAPPED_TARGET && rd >= s.cfg.vcpus) return fail(EINVAL, 'kvm.its-abi.restore-bad-cte');
       if (known.has(c.icid)) return fail(EEXIST, 'kvm.its-abi.restore-bad-cte');
@@ -246,14 +246,14 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
   return 0;
 }
 
-/** A re-created LPI takes its pending state from its target's pending table (kvm-vgic.md 1.12). */
+/** A re-created LPI takes its pending state from its target's pending table (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables). */
 function restoreLpiPending(s: State, rd: number | undefined, intid: number): void {
   if (rd === undefined || !s.enableLpis[rd]) return;
   const a = pendBase(s, rd) + (intid >> 3);
   if (s.mem.inRam(a, 1) && s.mem.readByte(a) & (1 << (intid & 7))) s.lpiPending[rd]!.add(intid);
 }
 
-/** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (kvm-vgic.md 1.12): each LPI's pending bit into its target's table. */
+/** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables): each LPI's pending bit into its target's table. */
 export function savePendingTables(s: State, x: Exec): number {
   x.rule('kvm.its-abi.save-pending');
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {
@@ -271,7 +271,7 @@ export function savePendingTables(s: State, x: Exec): number {
   return 0;
 }
 
-/** KVM_DEV_ARM_ITS_CTRL_RESET (kvm-vgic.md 1.13). */
+/** KVM_DEV_ARM_ITS_CTRL_RESET (Documentation/virt/kvm/devices/arm-vgic-its.rst). */
 function itsReset(s: State, n: number, x: Exec): number {
   x.rule('kvm.attr.its-reset');
   const its = s.its[n]!;
@@ -291,7 +291,7 @@ function itsReset(s: State, n: number, x: Exec): number {
 // ---------------------------------------------------------------- migrate
 
 /**
- * migrate (DESIGN.md 3): the documented save sequence, a fresh VM, the documented restore order,
+ * migrate (docs/scenario-format.md): the documented save sequence, a fresh VM, the documented restore order,
  * guest RAM carried over. Register state is restored as saved; ITS mappings and LPI pending state go
  * through guest memory exactly as the ABI says. Result: {errno: [ITS_SAVE_TABLES per ITS...,
  * SAVE_PENDING_TABLES, ITS_RESTORE_TABLES per ITS...]}.
@@ -301,7 +301,7 @@ export function migrate(s: State, x: Exec): Expected {
   let main: Expected = null;
   staleEntryPolicy(s, x).forEach(([st, o], i) => {
     const { result, queueOutcomes } = migrateOne(st, x, o === 0);
-    if (i === 0) main = result; else x.branch(st, result, 'U33: stale table entries left in memory');
+    if (i === 0) main = result; else x.branch(st, result, 'choice.u33.table-memory-write: stale table entries left in memory');
     for (const q of queueOutcomes) x.branch(q, result, 'ITS command outcome after restore');
   });
   return main;
@@ -336,7 +336,7 @@ function migrateOne(s: State, x: Exec, clearStale: boolean): { result: Expected;
   x.rule('kvm.migrate.dist-state');
   x.rule('kvm.migrate.cpuif-state');
   // GITS_CTLR is restored last, and any GITS_CTLR write makes an enabled ITS process the commands
-  // between CREADR and CWRITER (kvm-vgic.md 1.9 GITS_CTLR, 1.13 restore order): a queue stalled on
+  // between CREADR and CWRITER (vgic-its.c its_registers[] GITS_CTLR; arm-vgic-its.rst restore order): a queue stalled on
   // the source (no Stalled bit in the ABI) resumes on the destination.
   const queueOutcomes: State[] = [];
   for (let n = 0; n < s.cfg.its; n++) {
@@ -348,7 +348,7 @@ function migrateOne(s: State, x: Exec, clearStale: boolean): { result: Expected;
 
 /**
  * The restore reloads an LPI's pending bit when it re-creates the LPI from its ITE, from the table
- * of the ITE's target RD (kvm-vgic.md 1.12, 1.13; rule kvm.migrate.lpi-pending). A bit set in a
+ * of the ITE's target RD (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables; Documentation/virt/kvm/devices/arm-vgic-its.rst; rule kvm.migrate.lpi-pending). A bit set in a
  * table for which no restored ITE accounts (the restore failed before that device, the LPI was
  * pending at another RD, no ITS) may or may not be taken up: only possibly pending there.
  */
@@ -429,7 +429,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
             let main: Expected = null;
             staleEntryPolicy(s, x).forEach(([st, o], i) => {
               const r = { errno: itsSaveTables(st, n, x, o === 0) };
-              if (i === 0) main = r; else x.branch(st, r, 'U33: stale table entries left in memory');
+              if (i === 0) main = r; else x.branch(st, r, 'choice.u33.table-memory-write: stale table entries left in memory');
             });
             return main;
           }
@@ -521,7 +521,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
   }
 }
 
-/** KVM_DEV_ARM_VGIC_GRP_ITS_REGS (kvm-vgic.md 1.9): 64-bit registers as a whole; CREADR, IIDR rules. */
+/** KVM_DEV_ARM_VGIC_GRP_ITS_REGS (vgic-its.c its_registers[]): 64-bit registers as a whole; CREADR, IIDR rules. */
 function itsRegs(s: State, n: number, offset: number, get: boolean, value: bigint, x: Exec): Expected {
   x.rule('kvm.attr.its-regs');
   const its = s.its[n]!;

@@ -5,14 +5,14 @@
 import type { ResolvedConfig } from '../spec/scenario.js';
 import { GuestMemory } from './memory.js';
 
-/** An ITE: a physical LPI and its collection (gic-arch.md 5.7). */
+/** An ITE: a physical LPI and its collection (IHI 0069 5.3 ITS commands). */
 export interface Ite {
   intid: number;
   icid: number;
-  /** U41: the collection was unmapped under this ITE and the implementation chose to detach it for good */
+  /** choice.u41.mapc-unmap-in-use: the collection was unmapped under this ITE and the implementation chose to detach it for good */
   detached: boolean;
   /**
-   * U47 (KVM's option): a MOVALL retargeted this ITE's LPI to this RD while its collection still
+   * choice.u47.movall-live-collections (KVM's option): a MOVALL retargeted this ITE's LPI to this RD while its collection still
    * names the old one; the ITE's target until a MOVI or a MAPC of its collection
    */
   rd?: number;
@@ -32,7 +32,7 @@ export class ItsState {
   cwriter = 0;
   creadr = 0;
   stalled = false;
-  /** U28: CWRITER was written out of range and the implementation chose "queue unusable" */
+  /** choice.u28.cwriter-oor: CWRITER was written out of range and the implementation chose "queue unusable" */
   cwriterBad = false;
   baser: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
   devices = new Map<number, Device>();
@@ -71,7 +71,7 @@ export const ASLEEP = 1;
 /** asleep, but an interrupt that may (not must) have been signalled arrived meanwhile */
 export const ASLEEP_MAY_WAKE = 2;
 
-/** Bit b of State.priBits set: b implemented priority bits are still possible (U2). */
+/** Bit b of State.priBits set: b implemented priority bits are still possible (choice.u2.priority-bits). */
 export const PRIBITS_ALL = 0b1_1111_0000;
 
 export class State {
@@ -83,7 +83,7 @@ export class State {
   private readonly bytesAsWords: Int32Array;
   private readonly words: Uint32Array;
 
-  // ---- SGIs, PPIs, SPIs (gic-arch.md 2.3: latch, line, active) ----
+  // ---- SGIs, PPIs, SPIs (IHI 0069 chapter 4, interrupt state transitions: latch, line, active) ----
   enabled: Uint8Array;
   latch: Uint8Array;
   line: Uint8Array;
@@ -109,11 +109,11 @@ export class State {
   igrpen1: Uint8Array;
   /** active priorities: per cpu, per group, a 256-bit set of group priorities (8 words) */
   apr: Uint32Array;
-  /** INTIDs acknowledged and not yet priority-dropped, most recent last (EOI nesting, U9) */
+  /** INTIDs acknowledged and not yet priority-dropped, most recent last (EOI nesting, choice.u9.eoir-out-of-order) */
   ackStack: number[][];
   asleep: Uint8Array;
   /**
-   * U6/U44: interrupts a PE may still acknowledge with their old properties after another agent
+   * choice.u6.state-change-race/choice.u44.in-flight-until-sync: interrupts a PE may still acknowledge with their old properties after another agent
    * changed them (disable, clear-pending, reroute, priority change; ITS CLEAR/DISCARD/MOVI before a
    * SYNC): per cpu, intid -> old priority | group << 8. Gone once that PE acknowledges (or SYNC).
    */
@@ -128,23 +128,23 @@ export class State {
   /** pending LPIs per redistributor */
   lpiPending: Set<number>[];
   /**
-   * U39: LPIs mapped by more than one ITE: each delivery makes the INTID possibly (not certainly)
+   * choice.u39.intid-two-ites: LPIs mapped by more than one ITE: each delivery makes the INTID possibly (not certainly)
    * pending at the redistributors listed here, until taken there.
    */
   lpiScoped = new Map<number, Set<number>>();
   /**
-   * U44: LPIs a MOVI moved while pending, not yet completed by a SYNC to the old RD: intid -> old
+   * choice.u44.in-flight-until-sync: LPIs a MOVI moved while pending, not yet completed by a SYNC to the old RD: intid -> old
    * RD. Pending at the new RD, but until then the new RD may not have it yet (it may still be
    * taken at the old one, a ghost there): an optional candidate. Gone when taken or on that SYNC.
    */
   lpiInFlight = new Map<number, number>();
-  /** U16: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
+  /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale = new Map<number, number[]>();
 
   // ---- ITSes ----
   its: ItsState[];
   /**
-   * INTIDs named by more than one ITE over all ITSes (U39), built on demand; null = rebuild. Every
+   * INTIDs named by more than one ITE over all ITSes (choice.u39.intid-two-ites), built on demand; null = rebuild. Every
    * change to a device or ITE map calls itesChanged(). Never mutated once built (clones share it).
    */
   private multiMapped: Set<number> | null = null;
@@ -161,10 +161,10 @@ export class State {
   forwards = new Map<number, number>();
   itsAbiRev: number[];
 
-  // ---- implementation parameters (DESIGN.md 4) ----
-  /** U2: possible numbers of implemented priority bits (bit b set = b bits possible) */
+  // ---- implementation parameters (docs/oracle.md) ----
+  /** choice.u2.priority-bits: possible numbers of implemented priority bits (bit b set = b bits possible) */
   priBits = PRIBITS_ALL;
-  /** U18: possible values of GICR_CTLR.CES (bit 0: CES = 0 possible, bit 1: CES = 1 possible) */
+  /** choice.u18.clear-enable-lpis: possible values of GICR_CTLR.CES (bit 0: CES = 0 possible, bit 1: CES = 1 possible) */
   ces = 0b11;
   /** IMPDEF register bits, fixed by their first observation: key -> value of the free bits */
   fixed = new Map<string, bigint>();
@@ -205,10 +205,10 @@ export class State {
       this.mem = new GuestMemory(cfg.memory);
       return;
     }
-    // VM creation state (gic-arch.md 4.1 "take the initial state from the VM as created"; the
-    // documented KVM defaults, kvm-vgic.md 1.1): SGIs enabled, everything else disabled; inactive, not pending,
+    // VM creation state (IHI 0069 GICD_* registers "take the initial state from the VM as created"; the
+    // documented KVM defaults, include/kvm/arm_vgic.h struct vgic_irq; vgic-init.c kvm_vgic_vcpu_init): SGIs enabled, everything else disabled; inactive, not pending,
     // priority 0, Group 1; SGIs edge, PPIs level, SPIs edge; SPIs routed to the PE with affinity 0.
-    // SGIs enabled at VM creation (kvm-vgic.md 1.1, kvm_vgic_vcpu_init; whether SGIs are enabled
+    // SGIs enabled at VM creation (include/kvm/arm_vgic.h struct vgic_irq; vgic-init.c kvm_vgic_vcpu_init, kvm_vgic_vcpu_init; whether SGIs are enabled
     // at reset, or permanently, is IMPDEF in the architecture)
     for (let c = 0; c < v; c++) for (let i = 0; i < 16; i++) this.enabled[c * 32 + i] = 1;
     this.group.fill(1);
@@ -223,7 +223,7 @@ export class State {
     this.its = Array.from({ length: cfg.its }, () => new ItsState());
     this.itsAbiRev = new Array<number>(cfg.its).fill(0);
     this.mem = new GuestMemory(cfg.memory);
-    // Default routing table (kvm-vgic.md 1.8): GSI i -> irqchip 0 pin i for every SPI.
+    // Default routing table (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI): GSI i -> irqchip 0 pin i for every SPI.
     for (let i = 0; i < cfg.spis; i++) this.routes.set(i, [{ kind: 'irqchip', pin: i }]);
   }
 
@@ -241,7 +241,7 @@ export class State {
     }
     return m.has(intid);
   }
-  /** A device or ITE was added, removed or replaced: the U39 index is rebuilt when next needed. */
+  /** A device or ITE was added, removed or replaced: the choice.u39.intid-two-ites index is rebuilt when next needed. */
   itesChanged(): void {
     this.multiMapped = null;
   }

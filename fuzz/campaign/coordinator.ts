@@ -1,4 +1,4 @@
-// A fuzz campaign (DESIGN.md 1, 6, 8): worker threads run generated scenarios in lockstep, the
+// A fuzz campaign (README.md; docs/oracle.md; docs/scenario-format.md): worker threads run generated scenarios in lockstep, the
 // coordinator deduplicates findings by signature and writes them the moment they are found, steers
 // generation toward a corpus of scenarios that reached new rules or rule pairs, reports status,
 // and stops cleanly on the time/iteration limit or SIGINT/SIGTERM with its summary written.

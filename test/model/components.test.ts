@@ -1,4 +1,4 @@
-// Unit tests per component; expected values come from gic-arch.md / kvm-vgic.md (sections cited).
+// Unit tests per component; expected values come from Arm IHI 0069 / docs/kvm-abi.md (sections cited).
 import type { OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
 import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
@@ -31,19 +31,19 @@ function allowedAfter(ops: PrimitiveOp[], probe: PrimitiveOp, cfg = CFG): { orac
 }
 const sorted = (a: OpResult[]): string[] => a.map((x) => JSON.stringify(x)).sort();
 
-// LPI 8193: event 2 of device 1 -> collection 0 -> RD 1; its property byte at PROPBASER + 1 (gic-arch.md 1.3)
+// LPI 8193: event 2 of device 1 -> collection 0 -> RD 1; its property byte at PROPBASER + 1 (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER)
 const map: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [
   { cmd: 'MAPD', device: 1, size: 4, itt: '0x41000000', valid: true }, { cmd: 'MAPC', collection: 0, target: 1, valid: true },
   { cmd: 'MAPTI', device: 1, event: 2, intid: 8193, collection: 0 }, { cmd: 'INV', device: 1, event: 2 }] };
 const int: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 1, event: 2 }] };
 const prop = (b: string): PrimitiveOp => ({ op: 'mem.write', addr: '0x40100001', bytes: b });
 
-describe('CPU interface (gic-arch.md 3)', () => {
+describe('CPU interface (IHI 0069 chapter 4 and the ICC_* registers)', () => {
   test('3.1: unimplemented priority bits are RAZ (5 bits: 0xa4 reads 0xa0)', () => {
     expect(last([...boot(), gicd(0x420, '0xa4', 8), { op: 'mmio.read', cpu: 0, frame: 'gicd', offset: 0x420, width: 8 }])).toBe('0xa0');
   });
 
-  test('U2: before anything fixes it, a priority read back may show 4..8 bits; the answer fixes PRIbits', () => {
+  test('choice.u2.priority-bits: before anything fixes it, a priority read back may show 4..8 bits; the answer fixes PRIbits', () => {
     const ops = [...boot(), gicd(0x420, '0xa4', 8)];
     const read: PrimitiveOp = { op: 'mmio.read', cpu: 0, frame: 'gicd', offset: 0x420, width: 8 };
     const { oracle, allowed } = allowedAfter(ops, read);
@@ -54,11 +54,11 @@ describe('CPU interface (gic-arch.md 3)', () => {
     expect([...new Set(ctlr)].sort()).toEqual([3, 4]);
   });
 
-  test('3.1/U13: BPR1 written 0 reads the minimum, 8 - PREbits (5 bits: 3)', () => {
+  test('3.1/choice.u13.bpr-below-min: BPR1 written 0 reads the minimum, 8 - PREbits (5 bits: 3)', () => {
     expect(last([...boot(), rd(0, 'ICC_BPR1_EL1')])).toBe('0x3');
   });
 
-  test('3.2/U4: equal priorities: IAR may return either', () => {
+  test('3.2/choice.u4.equal-priority: equal priorities: IAR may return either', () => {
     const ops = [...boot(), sgiFrame(1, 0x401, '0x80', 8), sgiFrame(1, 0x402, '0x80', 8), sgiFrame(1, 0x100, '0x6'), sgi(0, 1, 2), sgi(0, 2, 2)];
     expect(sorted(allowedAfter(ops, rd(1, 'ICC_IAR1_EL1')).allowed)).toEqual(sorted(['0x1', '0x2']));
   });
@@ -96,7 +96,7 @@ describe('CPU interface (gic-arch.md 3)', () => {
     expect(run(ops).slice(-4)).toEqual([null, '0x100', 0, '0x0']);
   });
 
-  test('U6: an SPI disabled by vCPU 0 may still be taken once by vCPU 1 (old properties), never by the writer', () => {
+  test('choice.u6.state-change-race: an SPI disabled by vCPU 0 may still be taken once by vCPU 1 (old properties), never by the writer', () => {
     // SPI 40 routed to vCPU 1 (IROUTER Aff0 = 1), enabled, pending; vCPU 0 disables it
     const ops = [...boot(), gicd(0x6140, '0x1', 64), gicd(0x428, '0x80', 8), gicd(0x104, '0x100'), gicd(0x204, '0x100'), gicd(0x184, '0x100')];
     const { oracle, allowed } = allowedAfter(ops, rd(1, 'ICC_IAR1_EL1'));
@@ -117,13 +117,13 @@ describe('CPU interface (gic-arch.md 3)', () => {
   });
 });
 
-describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
+describe('LPIs and the ITS (IHI 0069 5.1 LPIs; chapter 5, LPIs and the ITS)', () => {
 
   test('5.7 INT + 1.3 property byte (priority byte & 0xfc, enable bit 0): the LPI is acknowledged', () => {
     expect(run([...boot(), prop('a3'), map, int, rd(1, 'ICC_IAR1_EL1'), rd(1, 'ICC_RPR_EL1')]).slice(-2)).toEqual(['0x2001', '0xa0']);
   });
 
-  test('U16: a property change without INV may or may not be seen; after INV only the new byte', () => {
+  test('choice.u16.config-cache: a property change without INV may or may not be seen; after INV only the new byte', () => {
     const base = [...boot(), prop('a3'), map, int, prop('a2')];
     expect(sorted(allowedAfter(base, rd(1, 'ICC_IAR1_EL1')).allowed)).toEqual(sorted(['0x2001', '0x3ff']));
     const inv: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INV', device: 1, event: 2 }] };
@@ -135,14 +135,14 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
     expect(r.slice(-3)).toEqual(['0x2001', null, '0x2001']);
   });
 
-  test('U26: an erroneous command is ignored or stalls the queue (CREADR.Stalled)', () => {
+  test('choice.u26.command-error-response: an erroneous command is ignored or stalls the queue (CREADR.Stalled)', () => {
     const bad: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 9, event: 0 }] };
     const creadr: PrimitiveOp = { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x90, width: 64 };
     // the boot queue is empty (CREADR = 0); after one 32-byte command: 0x20, or stalled at 0 (Stalled = bit 0)
     expect(sorted(allowedAfter([...boot(), bad], creadr).allowed)).toEqual(sorted(['0x20', '0x1']));
   });
 
-  test('U26 is held: once the ITS ignored an erroneous command, it ignores the next one too', () => {
+  test('choice.u26.command-error-response is held: once the ITS ignored an erroneous command, it ignores the next one too', () => {
     const bad: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 9, event: 0 }] };
     const creadr: PrimitiveOp = { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0x90, width: 64 };
     const { oracle } = allowedAfter([...boot(), bad], creadr);
@@ -151,7 +151,7 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
     expect(oracle.allowed(creadr)).toEqual(['0x40']);
   });
 
-  test('U45: DISCARD of a pending LPI: removed, or delivered once', () => {
+  test('choice.u45.discard-pending: DISCARD of a pending LPI: removed, or delivered once', () => {
     const discard: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'DISCARD', device: 1, event: 2 }] };
     expect(sorted(allowedAfter([...boot(), prop('a3'), map, int, discard], rd(1, 'ICC_IAR1_EL1')).allowed)).toEqual(sorted(['0x3ff', '0x2001']));
   });
@@ -161,7 +161,7 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
     expect(run([...boot(), prop('a3'), map, int, movi, rd(1, 'ICC_IAR1_EL1'), rd(0, 'ICC_IAR1_EL1')]).slice(-2)).toEqual(['0x3ff', '0x2001']);
   });
 
-  test('U44: before the SYNC a MOVI\'d pending LPI may be taken at the old or the new RD, but only once', () => {
+  test('choice.u44.in-flight-until-sync: before the SYNC a MOVI\'d pending LPI may be taken at the old or the new RD, but only once', () => {
     const movi: PrimitiveOp = { op: 'its.cmd', its: 0, cmds: [{ cmd: 'MAPC', collection: 1, target: 0, valid: true }, { cmd: 'MOVI', device: 1, event: 2, collection: 1 }] };
     const base = [...boot(), prop('a3'), map, int, movi];
     const { oracle, allowed } = allowedAfter(base, rd(1, 'ICC_IAR1_EL1'));
@@ -170,7 +170,7 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
     expect(oracle.allowed(rd(0, 'ICC_IAR1_EL1'))).toEqual(['0x3ff']);
   });
 
-  test('kvm-vgic.md 1.13: ITS_SAVE_TABLES writes the ABI rev 0 DTE, ITE and CTE', () => {
+  test('Documentation/virt/kvm/devices/arm-vgic-its.rst: ITS_SAVE_TABLES writes the ABI rev 0 DTE, ITE and CTE', () => {
     const s = new ModelSession(CFG);
     for (const op of [...boot(), prop('a3'), map]) s.step(op);
     expect(s.step({ op: 'kvm.device_attr', device: 'its', index: 0, group: 'CTRL', attr: 'ITS_SAVE_TABLES', access: 'set' })).toEqual({ errno: 0 });
@@ -190,9 +190,9 @@ describe('LPIs and the ITS (gic-arch.md 1, 5)', () => {
   });
 });
 
-describe('GICR_INVLPIR / GICR_INVALLR (gic-arch.md 1.6 rule 6, U16)', () => {
+describe('GICR_INVLPIR / GICR_INVALLR (IHI 0069 GICR_INVLPIR, choice.u16.config-cache)', () => {
   // LPI 8193 pending at RD 1; its property byte then changes from enabled (0xa3) to disabled (0xa2)
-  // without an invalidation, so RD 1 may still use the cached 0xa3 (U16).
+  // without an invalidation, so RD 1 may still use the cached 0xa3 (choice.u16.config-cache).
   const stale = [...boot(), prop('a3'), map, int, prop('a2')];
   const ctlr: PrimitiveOp = { op: 'mmio.read', cpu: 1, frame: 'gicr', index: 1, offset: 0, width: 32 };
   const invlpir = (at: number): PrimitiveOp => ({ op: 'mmio.write', cpu: at, frame: 'gicr', index: at, offset: 0xa0, width: 64, value: '0x2001' });
@@ -220,7 +220,7 @@ describe('GICR_INVLPIR / GICR_INVALLR (gic-arch.md 1.6 rule 6, U16)', () => {
   });
 });
 
-describe('KVM ABI (kvm-vgic.md 1.8)', () => {
+describe('KVM ABI (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI)', () => {
   test('KVM_IRQ_LINE errnos: CPU type -ENXIO, SPI < 32 -EINVAL, PPI outside 16..31 -EINVAL, beyond the SPIs -EINVAL', () => {
     const ops: PrimitiveOp[] = [
       { op: 'kvm.irq_line', type: 'cpu', vcpu: 0, intid: 0, level: 1 }, { op: 'kvm.irq_line', type: 'spi', intid: 31, level: 1 },

@@ -1,5 +1,5 @@
-// The five examples (DESIGN.md: they must validate and pass on every target) on the model
-// target and through the oracle; scheduling ops never change a result (DESIGN.md 3).
+// The five examples (docs/: they must validate and pass on every target) on the model
+// target and through the oracle; scheduling ops never change a result (docs/scenario-format.md).
 import { checkExpectations } from '../../spec/expect-check.js';
 import type { OpResult, PrimitiveOp } from '../../spec/scenario.js';
 import { getTarget } from '../../spec/target.js';

@@ -1,6 +1,6 @@
-// Where an invalidation reaches (gic-arch.md 5.7 INV: "make the RD re-read the LPI's configuration
-// byte", the RD of the ITE's collection; 5.8 / U16: until an invalidation at that RD completes, each
-// forwarding decision may use the old or the new byte; U40: after MAPC moves a collection, its pending
+// Where an invalidation reaches (IHI 0069 5.3 ITS commands INV: "make the RD re-read the LPI's configuration
+// byte", the RD of the ITE's collection; choice.u16.config-cache: until an invalidation at that RD completes, each
+// forwarding decision may use the old or the new byte; choice.u40.mapc-retarget-pending: after MAPC moves a collection, its pending
 // LPIs may stay at the old RD). Expected values from those sections, not from the model.
 // Campaign finding qemu-night-3 cpuif.iar1.ack (QEMU: the old RD keeps delivering an LPI disabled and
 // INV'd after its collection moved).
@@ -15,7 +15,7 @@ const CFG: ResolvedConfig = resolveConfig({ vcpus: 3, spis: 32, its: 1 });
 const iar = (cpu: number): PrimitiveOp => ({ op: 'sysreg.read', cpu, reg: 'ICC_IAR1_EL1' });
 const accepts = (ops: PrimitiveOp[], probe: PrimitiveOp, r: string): boolean => oracleFedByModel(ops, CFG).observe(probe, r) === null;
 
-// LPI 8192 enabled (0xa3: priority 0xa0, enable bit 0 = 1, gic-arch.md 1.3), pending at RD 1, then
+// LPI 8192 enabled (0xa3: priority 0xa0, enable bit 0 = 1, IHI 0069 5.1 LPI configuration table, GICR_PROPBASER), pending at RD 1, then
 // disabled in memory (0xa2)
 const setup: PrimitiveOp[] = [
   ...expandBoot({ op: 'boot' }, CFG),
@@ -34,7 +34,7 @@ test('INV after the collection moved reaches the new RD only: the old RD, where 
     { cmd: 'MAPC', collection: 0, target: 2, valid: true }, { cmd: 'INV', device: 1, event: 0 }, { cmd: 'SYNC', target: 2 }, { cmd: 'SYNC', target: 1 },
   ] } as PrimitiveOp];
   expect(accepts(ops, iar(1), '0x2000')).toBe(true); // old byte still cached at RD 1 (QEMU)
-  expect(accepts(ops, iar(1), '0x3ff')).toBe(true); // new byte, or the pending state moved (U40)
+  expect(accepts(ops, iar(1), '0x3ff')).toBe(true); // new byte, or the pending state moved (choice.u40.mapc-retarget-pending)
 });
 
 test('INV at the RD where the LPI is pending: the disabled byte is guaranteed (no delivery)', () => {

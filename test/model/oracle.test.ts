@@ -1,4 +1,4 @@
-// Properties of the oracle (DESIGN.md 4): a trace the model produces itself with random permitted
+// Properties of the oracle (docs/oracle.md): a trace the model produces itself with random permitted
 // choices is accepted; a trace with one result changed to a value no surviving state allows is
 // rejected at that op; the verdict does not depend on how choices were resolved elsewhere.
 import fc from 'fast-check';
@@ -135,7 +135,7 @@ test('a guest op on a vCPU that may have woken: both outcomes accepted, and a di
   const cfg = RANDOM_CONFIG;
   const ops: PrimitiveOp[] = [
     ...expandBoot({ op: 'boot' }, cfg),
-    { op: 'sysreg.write', cpu: 0, reg: 'ICC_PMR_EL1', value: '0xf8' }, // 0xf0 < PMR only with >= 5 priority bits (U2)
+    { op: 'sysreg.write', cpu: 0, reg: 'ICC_PMR_EL1', value: '0xf8' }, // 0xf0 < PMR only with >= 5 priority bits (choice.u2.priority-bits)
     { op: 'wfi', cpu: 0 },
     { op: 'mmio.write', cpu: 1, frame: 'gicr-sgi', index: 0, offset: 0x401, width: 8, value: '0xf0' },
     { op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x1000001' }, // SGI 1 to vCPU 0

@@ -1,5 +1,5 @@
-// Behaviours the architecture permits that the oracle must accept (gic-arch.md section 7 and the
-// cited sections); expected values come from gic-arch.md, not from the model.
+// Behaviours the architecture permits that the oracle must accept (the permitted-choice rules choice.u<N>.* of spec/rules.json and the
+// cited sections); expected values come from Arm IHI 0069, not from the model.
 import type { OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
 import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
@@ -17,7 +17,7 @@ function accepts(ops: PrimitiveOp[], probe: PrimitiveOp, result: OpResult): bool
   return oracleAfter(ops).observe(probe, result) === null;
 }
 
-describe('PIDR2.ArchRev [7:4] is 3 or 4 (gic-arch.md 4.1 GICD_PIDR2, 5.1 GITS_PIDR2)', () => {
+describe('PIDR2.ArchRev [7:4] is 3 or 4 (IHI 0069 GICD_PIDR2, GITS_PIDR2)', () => {
   const frames: [string, PrimitiveOp][] = [
     ['GICD_PIDR2', { op: 'mmio.read', cpu: 0, frame: 'gicd', offset: 0xffe8, width: 32 }],
     ['GITS_PIDR2', { op: 'mmio.read', cpu: 0, frame: 'gits', index: 0, offset: 0xffe8, width: 32 }],
@@ -40,7 +40,7 @@ describe('PIDR2.ArchRev [7:4] is 3 or 4 (gic-arch.md 4.1 GICD_PIDR2, 5.1 GITS_PI
   });
 });
 
-describe('U9: EOI out of order (gic-arch.md 7 U9: scoped to the APRs and the active state of the INTIDs involved)', () => {
+describe('choice.u9.eoir-out-of-order: EOI out of order (choice.u9.eoir-out-of-order: scoped to the APRs and the active state of the INTIDs involved)', () => {
   const sgiFrame = (offset: number, value: string, width: 8 | 32 = 32): PrimitiveOp => ({ op: 'mmio.write', cpu: 0, frame: 'gicr-sgi', index: 0, offset, width, value });
   const sys = (reg: string, value?: string): PrimitiveOp => (value === undefined ? { op: 'sysreg.read', cpu: 0, reg } : { op: 'sysreg.write', cpu: 0, reg, value }) as PrimitiveOp;
   // SGI 1 at 0x80 taken, then SGI 2 at 0x40 preempts it; then EOI of SGI 1 (not the most recent)
@@ -61,7 +61,7 @@ describe('U9: EOI out of order (gic-arch.md 7 U9: scoped to the APRs and the act
   });
 });
 
-describe('U39: one pINTID in two ITEs (gic-arch.md 7 U39: UNPREDICTABLE, scope = that INTID on all RDs)', () => {
+describe('choice.u39.intid-two-ites: one pINTID in two ITEs (choice.u39.intid-two-ites: UNPREDICTABLE, scope = that INTID on all RDs)', () => {
   const mapBoth: PrimitiveOp[] = [
     ...boot(),
     { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' }, // LPI 8192 enabled, priority 0xa0
@@ -87,7 +87,7 @@ describe('U39: one pINTID in two ITEs (gic-arch.md 7 U39: UNPREDICTABLE, scope =
   });
 });
 
-describe('U44: a MOVI of a pending LPI before the SYNC to the old RD (gic-arch.md 7 U44; DESIGN.md 4)', () => {
+describe('choice.u44.in-flight-until-sync: a MOVI of a pending LPI before the SYNC to the old RD (choice.u44.in-flight-until-sync; docs/oracle.md)', () => {
   const pendingAt0: PrimitiveOp[] = [
     ...boot(),
     { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' },
@@ -116,7 +116,7 @@ describe('U44: a MOVI of a pending LPI before the SYNC to the old RD (gic-arch.m
   });
 });
 
-describe('U20/U19: pending tables (gic-arch.md 7 U19, U20; 1.5 pending table layout: one bit per INTID)', () => {
+describe('pending tables (choice.u19.ptz-nonzero, choice.u20.pending-table-access; IHI 0069 GICR_PENDBASER layout: one bit per INTID)', () => {
   const its: PrimitiveOp[] = [
     ...boot(),
     { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3a3' }, // LPIs 8192, 8193 enabled
@@ -129,19 +129,19 @@ describe('U20/U19: pending tables (gic-arch.md 7 U19, U20; 1.5 pending table lay
   const iar: PrimitiveOp = { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' };
   // byte 8192/8 of RD 0's pending table holds INTIDs 8192..8199; 0x02 = 8193
   const write8193: PrimitiveOp = { op: 'mem.write', addr: toHex(BOOT_PENDBASE + 1024), bytes: '02' };
-  test('U20: a pending bit written while LPIs are enabled may make that LPI pending (KVM reads it when mapped), or not', () => {
+  test('choice.u20.pending-table-access: a pending bit written while LPIs are enabled may make that LPI pending (KVM reads it when mapped), or not', () => {
     for (const r of ['0x2001', '0x3ff']) {
       const o = oracleAfter([...its, write8193, map8193]);
       expect(o.observe(iar, r)).toBeNull();
     }
   });
-  test('U20: scoped to the bits written: LPI 8192 (bit not written) is not invented', () => {
+  test('choice.u20.pending-table-access: scoped to the bits written: LPI 8192 (bit not written) is not invented', () => {
     const o = oracleAfter([...its, write8193, map8193]);
     expect(o.observe(iar, '0x2000')).not.toBeNull();
   });
 });
 
-test('U19: EnableLPIs with PTZ = 1 over a non-zero pending table: the LPI whose bit is set may be pending, or not; others are not', () => {
+test('choice.u19.ptz-nonzero: EnableLPIs with PTZ = 1 over a non-zero pending table: the LPI whose bit is set may be pending, or not; others are not', () => {
   const cfg = resolveConfig({ vcpus: 1, spis: 32, its: 1 });
   const ops: PrimitiveOp[] = [
     ...boot(cfg).filter((op) => !(op.op === 'mmio.write' && op.frame === 'gicr' && op.offset === 0)), // LPIs left off
@@ -167,7 +167,7 @@ test('U19: EnableLPIs with PTZ = 1 over a non-zero pending table: the LPI whose 
   expect(after().observe(iar, '0x2002')).not.toBeNull();
 });
 
-describe('U47: MOVALL while collections still name the old RD, then MOVI (gic-arch.md 7 U47)', () => {
+describe('choice.u47.movall-live-collections: MOVALL while collections still name the old RD, then MOVI (choice.u47.movall-live-collections)', () => {
   const ops: PrimitiveOp[] = [
     ...boot(),
     { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' },

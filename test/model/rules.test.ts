@@ -1,5 +1,5 @@
 // Every rule id the model can record exists in spec/rules.json or model/missing-rules.json
-// (DESIGN.md 4), and every id the model's sources name is in model/rule-ids.ts.
+// (docs/oracle.md), and every id the model's sources name is in model/rule-ids.ts.
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { MODEL_RULE_IDS } from '../../model/rule-ids.js';

@@ -1,5 +1,5 @@
 // Regressions from the triage of fuzz campaign findings (each names the finding it comes from).
-// Expected values come from gic-arch.md / kvm-vgic.md, not from the model.
+// Expected values come from Arm IHI 0069 / docs/kvm-abi.md, not from the model.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ItsCommand, OpResult, PrimitiveOp, ResolvedConfig, Scenario } from '../../spec/scenario.js';
@@ -16,9 +16,9 @@ const boot = (cfg = CFG): PrimitiveOp[] => expandBoot({ op: 'boot' }, cfg);
 const oracleAfter = (ops: PrimitiveOp[], cfg = CFG): Oracle => oracleFedByModel(ops, cfg);
 const gits = (offset: number, width: 32 | 64, value: string): PrimitiveOp => ({ op: 'mmio.write', cpu: 0, frame: 'gits', index: 0, offset, width, value });
 
-describe('U28: CWRITER beyond the queue, then migrate, then GITS_CTLR 0 -> 1 (campaign finding "ITS queue processing lost the main state")', () => {
-  // boot: CBASER Size = 15 -> a 64 KiB queue (gic-arch.md 5.2: (Size + 1) * 4 KiB); 0x10000 is one past its end
-  test('the oracle does not throw and accepts KVM (write ignored: kvm-vgic.md 1.10 GITS_CWRITER)', () => {
+describe('choice.u28.cwriter-oor: CWRITER beyond the queue, then migrate, then GITS_CTLR 0 -> 1 (campaign finding "ITS queue processing lost the main state")', () => {
+  // boot: CBASER Size = 15 -> a 64 KiB queue (IHI 0069 5.2 the ITS command queue; GITS_CWRITER, GITS_CREADR: (Size + 1) * 4 KiB); 0x10000 is one past its end
+  test('the oracle does not throw and accepts KVM (write ignored: vgic-its.c vgic_its_cmd_handle_* GITS_CWRITER)', () => {
     const o = oracleAfter(boot());
     const steps: [PrimitiveOp, OpResult][] = [
       [gits(0x88, 64, '0x10000'), null],
@@ -30,13 +30,13 @@ describe('U28: CWRITER beyond the queue, then migrate, then GITS_CTLR 0 -> 1 (ca
   });
 });
 
-describe('U39: a MAPTI that maps an already pending INTID a second time (campaign finding kvm.attr.its-regs GITS_CREADR)', () => {
-  // gic-arch.md 7 U39: one pINTID in two ITEs is UNPREDICTABLE with scope = that INTID on all RDs;
-  // KVM keeps one state per INTID and the newest ITE retargets it (kvm-vgic.md 1.10 vgic_add_lpi, update_affinity_ite)
+describe('choice.u39.intid-two-ites: a MAPTI that maps an already pending INTID a second time (campaign finding kvm.attr.its-regs GITS_CREADR)', () => {
+  // choice.u39.intid-two-ites: one pINTID in two ITEs is UNPREDICTABLE with scope = that INTID on all RDs;
+  // KVM keeps one state per INTID and the newest ITE retargets it (vgic-its.c vgic_its_cmd_handle_* vgic_add_lpi, update_affinity_ite)
   const cfg = resolveConfig({ vcpus: 2, spis: 32, its: 2 });
   const ops: PrimitiveOp[] = [
     ...boot(cfg),
-    { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' }, // LPI 8192: priority 0xa0, enabled (gic-arch.md 1.5)
+    { op: 'mem.write', addr: toHex(BOOT_PROPBASE), bytes: 'a3' }, // LPI 8192: priority 0xa0, enabled (IHI 0069 GICR_PROPBASER, GICR_PENDBASER)
     { op: 'its.cmd', cpu: 0, its: 1, cmds: [
       { cmd: 'MAPC', collection: 1, target: 0, valid: true },
       { cmd: 'MAPD', device: 0, size: 4, itt: '0x41000000', valid: true },
@@ -62,17 +62,17 @@ describe('U39: a MAPTI that maps an already pending INTID a second time (campaig
     expect(oracleAfter(ops, cfg).observe(iar(1), '0x2001')).not.toBeNull();
   });
   test('out of scope when both ITEs send it to the RD where it is pending: it stays pending there', () => {
-    // INV + SYNC: the configuration byte is read (U16) and the INT has landed at RD 0 (gic-arch.md 5.7)
+    // INV + SYNC: the configuration byte is read (choice.u16.config-cache) and the INT has landed at RD 0 (IHI 0069 5.3 ITS commands)
     const same: PrimitiveOp[] = [...ops.slice(0, -1), { op: 'its.cmd', cpu: 0, its: 1, cmds: [{ cmd: 'MAPTI', device: 0, event: 1, intid: 8192, collection: 1 }, { cmd: 'INV', device: 0, event: 0 }, { cmd: 'SYNC', target: 0 }] }];
     expect(oracleAfter(same, cfg).observe(iar(0), '0x3ff')).not.toBeNull();
   });
 });
 
 describe('migrate: a failed ITS_RESTORE_TABLES does not re-create an LPI, so its pending bit is not reloaded (campaign finding kvm.attr.its-regs GITS_CWRITER)', () => {
-  // kvm-vgic.md 1.12/1.13: the restore reads an LPI's pending bit when it re-creates the LPI from its
+  // vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables; arm-vgic-its.rst: the restore reads an LPI's pending bit when it re-creates the LPI from its
   // ITE; a DTE whose ITT is outside guest RAM makes it fail with -EFAULT before later devices
   const cfg = resolveConfig({ vcpus: 1, spis: 32, its: 1 });
-  // DTE (kvm-vgic.md 1.13): V [63], next [62:49] = 0, ITT_addr[51:8] in [48:5], Size [4:0] = 9
+  // DTE (Documentation/virt/kvm/devices/arm-vgic-its.rst): V [63], next [62:49] = 0, ITT_addr[51:8] in [48:5], Size [4:0] = 9
   const badDte = (1n << 63n) | ((0x10_0000_0000n >> 8n) << 5n) | 9n;
   const le = (v: bigint): string => Array.from({ length: 8 }, (_, i) => ((v >> BigInt(8 * i)) & 0xffn).toString(16).padStart(2, '0')).join('');
   const ops = (garbage: boolean): PrimitiveOp[] => [
@@ -87,7 +87,7 @@ describe('migrate: a failed ITS_RESTORE_TABLES does not re-create an LPI, so its
     ...(garbage ? [{ op: 'mem.write', addr: toHex(bootDeviceTable(0) + 21 * 8), bytes: le(badDte) } as PrimitiveOp] : []),
   ];
   const isr: PrimitiveOp = { op: 'sysreg.read', cpu: 0, reg: 'ISR_EL1' };
-  test('restore fails with -EFAULT (U33: the guest-written DTE left in memory) and the LPI may be gone (KVM)', () => {
+  test('restore fails with -EFAULT (choice.u33.table-memory-write: the guest-written DTE left in memory) and the LPI may be gone (KVM)', () => {
     const o = oracleAfter(ops(true), cfg);
     expect(o.observe({ op: 'migrate' }, { errno: [0, 0, -14] })).toBeNull();
     expect(o.observe(isr, '0x0')).toBeNull();
@@ -99,9 +99,9 @@ describe('migrate: a failed ITS_RESTORE_TABLES does not re-create an LPI, so its
   });
 });
 
-describe('U1: Int_config changed while pending leaves the pending state of that INTID UNKNOWN (campaign finding cpuif.iar1.ack)', () => {
-  // gic-arch.md 7 U1 (AR:GICD_ICFGR): scope = that INTID's pending state. SPIs 34 and 35 pending
-  // (GICD_ISPENDR1, gic-arch.md 4.1); GICD_ICFGR2 = 0x20 keeps SPI 34 edge (bit 2k+1, k = 2) and makes SPI 35 level
+describe('choice.u1.icfgr-change: Int_config changed while pending leaves the pending state of that INTID UNKNOWN (campaign finding cpuif.iar1.ack)', () => {
+  // choice.u1.icfgr-change (IHI 0069 GICD_ICFGR): scope = that INTID's pending state. SPIs 34 and 35 pending
+  // (GICD_ISPENDR1, IHI 0069 GICD_* registers); GICD_ICFGR2 = 0x20 keeps SPI 34 edge (bit 2k+1, k = 2) and makes SPI 35 level
   const gicd = (offset: number, value: string): PrimitiveOp => ({ op: 'mmio.write', cpu: 0, frame: 'gicd', offset, width: 32, value });
   const ops: PrimitiveOp[] = [...boot(), gicd(0x104, '0xc'), gicd(0x204, '0xc'), gicd(0xc08, '0x20')];
   const iar: PrimitiveOp = { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' };
@@ -124,7 +124,7 @@ describe('U1: Int_config changed while pending leaves the pending state of that 
 });
 
 describe('KVM_IRQ_LINE on the vtimer PPI is ignored once the in-kernel timer owns it (campaign finding cpuif.isr.irq)', () => {
-  // kvm-vgic.md 1.3: vgic_validate_injection refuses an injection whose owner (userspace: none)
+  // vgic.c vgic_target_oracle, vgic_queue_irq_unlock, kvm_vgic_inject_irq: vgic_validate_injection refuses an injection whose owner (userspace: none)
   // is not the line's; the timer owns PPI 27 from the vCPU's first run (the boot runs every vCPU)
   const cfg = resolveConfig({ vcpus: 1, spis: 32, its: 0 });
   const inject = (intid: number): PrimitiveOp[] => [
@@ -142,10 +142,10 @@ describe('KVM_IRQ_LINE on the vtimer PPI is ignored once the in-kernel timer own
   });
 });
 
-describe('U26 stall, then migrate (campaign finding kvm:mmio.read GITS_CREADR after a failed restore)', () => {
-  // kvm-vgic.md 1.13: GITS_CTLR is restored last, and 1.9: any GITS_CTLR write makes an enabled ITS
+describe('choice.u26.command-error-response stall, then migrate (campaign finding kvm:mmio.read GITS_CREADR after a failed restore)', () => {
+  // Documentation/virt/kvm/devices/arm-vgic-its.rst: GITS_CTLR is restored last, and (vgic-its.c its_registers[]) any GITS_CTLR write makes an enabled ITS
   // process the commands between CREADR and CWRITER; the ABI has no Stalled bit, so a queue that
-  // stalled on the source resumes on the destination, meets the same erroneous command and (U26
+  // stalled on the source resumes on the destination, meets the same erroneous command and (choice.u26.command-error-response
   // held) stalls on it again. Before: the destination sat at CREADR = 0 with Stalled = 0, a state no
   // implementation can be in.
   test('CREADR after migrate: past both commands (errors ignored), or stalled again on the first', () => {
@@ -157,8 +157,8 @@ describe('U26 stall, then migrate (campaign finding kvm:mmio.read GITS_CREADR af
   });
 });
 
-describe('U43 beyond MOVI into an RD with LPIs off (QEMU campaign findings qemu-night-1/-5)', () => {
-  // gic-arch.md 7 U43: moving a pending LPI into a redistributor that cannot take it is CONSTRAINED
+describe('choice.u43.movi-lpis-off beyond MOVI into an RD with LPIs off (QEMU campaign findings qemu-night-1/-5)', () => {
+  // choice.u43.movi-lpis-off: moving a pending LPI into a redistributor that cannot take it is CONSTRAINED
   // UNPREDICTABLE: dropped, kept at the old RD, or moved (QEMU: kept). The same holds for MOVALL and
   // for an RD whose PROPBASER.IDbits (1.5) leave the INTID out of its range.
   const cfg = resolveConfig({ vcpus: 2, spis: 32, its: 1 });
@@ -173,14 +173,14 @@ describe('U43 beyond MOVI into an RD with LPIs off (QEMU campaign findings qemu-
 
   test('MOVALL RD 1 -> RD 0 with RD 0\'s LPIs off: the LPI may stay at RD 1', () => {
     const o = oracleAfter([...boot(cfg), prop, map], cfg);
-    // EnableLPIs 1 -> 0 needs CES = 1 (U18): observed as cleared
+    // EnableLPIs 1 -> 0 needs CES = 1 (choice.u18.clear-enable-lpis): observed as cleared
     expect(o.observe(gicrCtlr0Off, null)).toBeNull();
     expect(o.observe({ op: 'mmio.read', cpu: 0, frame: 'gicr', index: 0, offset: 0, width: 32 }, '0x2')).toBeNull();
     expect(o.observe({ op: 'its.cmd', cpu: 0, its: 0, cmds: [{ cmd: 'MOVALL', from: 1, to: 0 }, { cmd: 'SYNC', target: 0 }] }, null)).toBeNull();
     expect([...o.allowed(iar1)].sort()).toEqual(['0x2000', '0x3ff']);
   });
 
-  test('MAPTI while the redistributors\' PROPBASER.IDbits disagree (U17, U22): the pINTID check may go either way', () => {
+  test('MAPTI while the redistributors\' PROPBASER.IDbits disagree (choice.u17.baser-write-lpis-on, choice.u22.propbaser-mismatch): the pINTID check may go either way', () => {
     // RD 0's PROPBASER rewritten with LPIs on to IDbits = 7 (no LPI fits) and read back as taken
     const propbaser0 = '0x40100787';
     const write: PrimitiveOp = { op: 'mmio.write', cpu: 0, frame: 'gicr', index: 0, offset: 0x70, width: 64, value: propbaser0 };
@@ -207,9 +207,9 @@ function acceptsKvmTrace(fixture: string): void {
   ex.ops.forEach((op, i) => expect([i, o.observe(op, fx.kvmResults[i]!)]).toEqual([i, null]));
 }
 
-describe('U24 "lost" loses the pending-table bits too (campaign finding kvm:kvm.signal_msi:return-mismatch:its.msi.unmapped-event-drop, nightly-7)', () => {
-  // gic-arch.md 7 U24: pending LPIs across EnableLPIs 1 -> 0 -> 1 are preserved through the pending
-  // table, or (KVM) lost. KVM clears a table bit when it takes the LPI from the table (kvm-vgic.md
+describe('choice.u24.pending-across-toggle "lost" loses the pending-table bits too (campaign finding kvm:kvm.signal_msi:return-mismatch:its.msi.unmapped-event-drop, nightly-7)', () => {
+  // choice.u24.pending-across-toggle: pending LPIs across EnableLPIs 1 -> 0 -> 1 are preserved through the pending
+  // table, or (KVM) lost. KVM clears a table bit when it takes the LPI from the table (docs/kvm-abi.md
   // 1.12), so after a migrate (which restored LPI 8192 pending from the table) and a toggle, nothing
   // brings 8192 back. Before: the model's "lost" option reloaded it from the stale bit at the
   // re-enable, so only the (rejected) narrow-range MAPTI choice could explain the acknowledge of 1023.
@@ -219,8 +219,8 @@ describe('U24 "lost" loses the pending-table bits too (campaign finding kvm:kvm.
 });
 
 describe('The ITS may clear a table entry it unmaps (campaign finding kvm:kvm.signal_msi:return-mismatch:kvm.msi.frame-address, nightly-6)', () => {
-  // gic-arch.md 5.1 (table memory format IMPDEF) and U33: the ITS owns its tables and may write them.
-  // KVM zeroes the DTE on MAPD V = 0 (kvm-vgic.md 1.10). The trace: guest garbage in DeviceID 0's
+  // IHI 0069 GITS_* registers (table memory format IMPDEF) and choice.u33.table-memory-write: the ITS owns its tables and may write them.
+  // KVM zeroes the DTE on MAPD V = 0 (vgic-its.c vgic_its_cmd_handle_*). The trace: guest garbage in DeviceID 0's
   // DTE slot, a migrate whose restore fails on it (-EINVAL), device 0 mapped and unmapped again, a
   // second migrate that restores (its scan no longer meets the garbage), an MSI to device 1 that
   // is delivered. Before: the model held "stale entries stay" from the first migrate and could not
@@ -230,8 +230,8 @@ describe('The ITS may clear a table entry it unmaps (campaign finding kvm:kvm.si
   });
 });
 
-describe('U9 per EOI (campaign finding kvm:mmio.read GICR_ISACTIVER0:value-mismatch:dist.active.read, nightly-8)', () => {
-  // gic-arch.md 7 U9: an out-of-order EOIR may change the APRs and the active state of the written
+describe('choice.u9.eoir-out-of-order per EOI (campaign finding kvm:mmio.read GICR_ISACTIVER0:value-mismatch:dist.active.read, nightly-8)', () => {
+  // choice.u9.eoir-out-of-order: an out-of-order EOIR may change the APRs and the active state of the written
   // INTID and of the interrupt whose priority was expected to drop; nothing makes two such EOIs
   // behave alike. KVM: the first one (SGI 15 outside the list registers) deactivated SGI 15 through
   // the EOIcount replay, the second (vtimer PPI 27 in a list register) left PPI 27 active.
@@ -240,8 +240,8 @@ describe('U9 per EOI (campaign finding kvm:mmio.read GICR_ISACTIVER0:value-misma
   });
 });
 
-describe('U41 for an ICID that was never mapped (campaign finding kvm:kvm.signal_msi:return-mismatch:its.msi.unmapped-collection-drop, nightly-9)', () => {
-  // gic-arch.md 7 U41: MAPC V = 0 on an ICID that ITEs still use: they keep it, or become unusable
+describe('choice.u41.mapc-unmap-in-use for an ICID that was never mapped (campaign finding kvm:kvm.signal_msi:return-mismatch:its.msi.unmapped-collection-drop, nightly-9)', () => {
+  // choice.u41.mapc-unmap-in-use: MAPC V = 0 on an ICID that ITEs still use: they keep it, or become unusable
   // for good; nothing limits it to ICIDs that were mapped. KVM: MAPTI into the never-mapped ICID 0
   // made an unmapped collection, MAPC 0 V = 0 freed it and detached the ITE, which the next save
   // wrote as empty; after migrate a MAPTI of the same event is a fresh mapping and its MSI delivers.
@@ -250,8 +250,8 @@ describe('U41 for an ICID that was never mapped (campaign finding kvm:kvm.signal
   });
 });
 
-describe('U15 reaches the EOI of an interrupt acknowledged before the APR write (campaign finding kvm:mmio.read GICR_ISACTIVER0, nightly-9)', () => {
-  // gic-arch.md 7 U15: writing ICC_AP1R<n> with a value not read from it is UNPREDICTABLE for the
+describe('choice.u15.apr-arbitrary-write reaches the EOI of an interrupt acknowledged before the APR write (campaign finding kvm:mmio.read GICR_ISACTIVER0, nightly-9)', () => {
+  // choice.u15.apr-arbitrary-write: writing ICC_AP1R<n> with a value not read from it is UNPREDICTABLE for the
   // APRs and everything derived. vCPU 1 acknowledges SGI 4, writes AP1R0 = 0x80000000, EOIs SGI 4:
   // the priority dropped is not SGI 4's, and the virtual CPU interface (Arm VirtualWriteEOIR)
   // deactivates only a list register of the dropped priority, so SGI 4 stays active.

@@ -1,6 +1,6 @@
-// U17 (gic-arch.md 7): writing GICR_PROPBASER / GICR_PENDBASER while GICR_CTLR.EnableLPIs = 1 is
+// choice.u17.baser-write-lpis-on (the permitted-choice rules choice.u<N>.* of spec/rules.json): writing GICR_PROPBASER / GICR_PENDBASER while GICR_CTLR.EnableLPIs = 1 is
 // UNPREDICTABLE; scope: all LPI state of that redistributor (and of all sharers, for PROPBASER).
-// Expected values come from gic-arch.md (U17, 1.5 table layouts, 3.3 WFI wake), not from the model.
+// Expected values come from Arm IHI 0069 (choice.u17.baser-write-lpis-on; GICR_PROPBASER, GICR_PENDBASER table layouts; ICC_IAR1_EL1 for the WFI wake), not from the model.
 // Campaign finding: qemu_wfi_wake-mismatch_cpuif.wfi.wake-b526b084 (QEMU, PENDBASER rewritten with
 // LPIs on, no longer delivers the LPI that was pending).
 import type { OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
@@ -18,7 +18,7 @@ const gicr = (rd: number, offset: number, value: number | bigint): PrimitiveOp =
   ({ op: 'mmio.write', cpu: rd, frame: 'gicr', index: rd, offset, width: 64, value: toHex(BigInt(value)) });
 const accepts = (ops: PrimitiveOp[], probe: PrimitiveOp, r: OpResult): boolean => oracleAfter(ops).observe(probe, r) === null;
 
-// gic-arch.md 1.5: configuration byte at PROPBASER + (INTID - 8192): [7:2] priority, [0] enable;
+// IHI 0069 GICR_PROPBASER, GICR_PENDBASER: configuration byte at PROPBASER + (INTID - 8192): [7:2] priority, [0] enable;
 // pending table: one bit per INTID, byte INTID / 8, bit INTID % 8. 0xa3 = priority 0xa0, enabled.
 const NEW_PEND = FREE_RAM + 0x10_0000; // 64 KiB aligned (PENDBASER PA [51:16])
 const NEW_PROP = FREE_RAM + 0x20_0000; // 4 KiB aligned (PROPBASER PA [51:12])
@@ -40,7 +40,7 @@ function pending8192(rd: number): PrimitiveOp[] {
   ];
 }
 
-describe('U17: GICR_PENDBASER written while EnableLPIs = 1', () => {
+describe('choice.u17.baser-write-lpis-on: GICR_PENDBASER written while EnableLPIs = 1', () => {
   test('the LPI pending at that RD may stay pending (KVM: write ignored) or be lost (QEMU: new, empty table)', () => {
     const ops = [...pending8192(1), gicr(1, 0x78, PENDBASER_NEW)];
     expect(accepts(ops, iar(1), '0x2000')).toBe(true);
@@ -83,7 +83,7 @@ describe('U17: GICR_PENDBASER written while EnableLPIs = 1', () => {
   });
 });
 
-describe('U17: GICR_PROPBASER written while EnableLPIs = 1 (the configuration table is shared: CommonLPIAff = 0, gic-arch.md 1.5)', () => {
+describe('choice.u17.baser-write-lpis-on: GICR_PROPBASER written while EnableLPIs = 1 (the configuration table is shared: CommonLPIAff = 0, IHI 0069 GICR_PROPBASER, GICR_PENDBASER)', () => {
   test('a sharer RD may use the new table: its pending LPI, disabled there, may not be signalled', () => {
     // new table: 8192 disabled (byte 0), written by RD 1 while RD 0 holds 8192 pending
     const ops = [...pending8192(0), gicr(1, 0x70, PROPBASER_NEW)];
@@ -97,7 +97,7 @@ describe('U17: GICR_PROPBASER written while EnableLPIs = 1 (the configuration ta
     const hppi: PrimitiveOp = { op: 'sysreg.read', cpu: 1, reg: 'ICC_RPR_EL1' };
     const o = oracleAfter(ops);
     expect(o.observe(iar(1), '0x2000')).toBeNull();
-    // running priority = the group priority of the acknowledged LPI: old byte 0xa0 or new 0x40 (gic-arch.md 3.2)
+    // running priority = the group priority of the acknowledged LPI: old byte 0xa0 or new 0x40 (IHI 0069 chapter 4, highest priority pending interrupt)
     expect(o.observe(hppi, '0x40')).toBeNull();
   });
 });
