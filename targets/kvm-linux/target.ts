@@ -26,7 +26,6 @@ const INEXPRESSIBLE: Record<string, string> = {
   'vfio.forward': 'vfio.forward: needs an assigned device (a VFIO irq bypass producer); the nested machine has none',
   'vfio.unforward': 'vfio.unforward: needs an assigned device (a VFIO irq bypass producer); the nested machine has none',
   'device.fire': 'device.fire: needs an assigned device raising its MSI; the nested machine has none',
-  'migrate': 'migrate: the kvm-linux VMM does not carry out migrate yet',
 };
 
 export function kvmLinuxUnsupportedReason(op: PrimitiveOp, config: ResolvedConfig): string | null {

@@ -143,7 +143,6 @@ void unpark(struct vm *vm, int cpu);
 /* hostops.c */
 void host_op_run(struct vm *vm, struct vcpu *self, u64 result_index, u32 op_index);
 int device_attr(int fd, int set, u32 group, u64 attr, u64 *value);
-int reapply_irq_state(struct vm *vm);
 
 /* migrate.c */
 void migrate(struct vm *vm, struct vcpu *self, u64 result_index);
