@@ -11,7 +11,7 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `gicdiff --help` lists them. */
-export const COMMANDS = ['run', 'validate', 'expand', 'fuzz', 'repro', 'minimize', 'merge', 'conformance', 'report', 'selftest'] as const;
+export const COMMANDS = ['run', 'validate', 'expand', 'fuzz', 'repro', 'minimize', 'merge', 'conformance', 'compare', 'report', 'selftest'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export async function loadCommand(name: CommandName): Promise<CommandModule> {
