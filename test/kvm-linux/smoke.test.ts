@@ -13,7 +13,7 @@ import { runScenario } from '../../fuzz/runner.js';
 import { kvmLinuxTarget } from '../../targets/kvm-linux/target.js';
 
 const conformance = path.resolve(__dirname, '../../spec/conformance');
-const SCENARIOS = ['cpuif/sgi1r-aff1.json', 'kvm-abi/irq-line-raw.json', 'kvm-abi/attr-its-regs.json'];
+const SCENARIOS = ['cpuif/iar1-priority-order.json', 'kvm-abi/irq-line-raw.json', 'kvm-abi/attr-its-regs.json'];
 
 const possible = existsSync('/usr/bin/dpkg') && (process.arch === 'x64' || process.arch === 'arm64');
 if (!possible) console.warn(`test/kvm-linux/smoke: skipped, the nested machine needs a Debian x86-64 or arm64 host (this is ${process.platform}/${process.arch}${existsSync('/usr/bin/dpkg') ? '' : ', no dpkg'})`);
