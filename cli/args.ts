@@ -11,6 +11,10 @@ export class UsageError extends Error {
 export type OptionType = 'string' | 'boolean' | 'number' | 'strings';
 export interface OptionSpec {
   type: OptionType;
+  /** for numbers: the smallest value accepted */
+  min?: number;
+  /** for numbers: whole numbers only */
+  integer?: boolean;
   /** one-letter alias, without the dash */
   alias?: string;
   description: string;
@@ -25,8 +29,8 @@ export interface ParsedArgs {
 }
 
 export function parseArgs(argv: readonly string[], spec: OptionsSpec): ParsedArgs {
-  const options: ParsedArgs['options'] = {};
   const positional: string[] = [];
+  const options: ParsedArgs['options'] = Object.create(null) as ParsedArgs['options'];
   const byAlias = new Map(Object.entries(spec).filter(([, s]) => s.alias).map(([name, s]) => [s.alias!, name]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -51,11 +55,13 @@ export function parseArgs(argv: readonly string[], spec: OptionsSpec): ParsedArg
       name = full;
     }
     let negated = false;
-    if (!(name in spec) && name.startsWith('no-') && spec[name.slice(3)]?.type === 'boolean') {
+    // option names come from the user: own properties only ("--constructor" is no option)
+    const own = (n: string): OptionSpec | undefined => (Object.prototype.hasOwnProperty.call(spec, n) ? spec[n] : undefined);
+    if (!own(name) && name.startsWith('no-') && own(name.slice(3))?.type === 'boolean') {
       name = name.slice(3);
       negated = true;
     }
-    const s = spec[name];
+    const s = own(name);
     if (!s) throw new UsageError(`unknown option --${name}`);
     if (s.type === 'boolean') {
       if (inline !== undefined) throw new UsageError(`option --${name} takes no value`);
@@ -67,6 +73,8 @@ export function parseArgs(argv: readonly string[], spec: OptionsSpec): ParsedArg
     if (s.type === 'number') {
       const n = Number(value);
       if (!Number.isFinite(n) || value.trim() === '') throw new UsageError(`option --${name} takes a number, got ${JSON.stringify(value)}`);
+      if (s.integer && !Number.isInteger(n)) throw new UsageError(`option --${name} takes a whole number, got ${JSON.stringify(value)}`);
+      if (s.min !== undefined && n < s.min) throw new UsageError(`option --${name} must be at least ${s.min}, got ${JSON.stringify(value)}`);
       options[name] = n;
     } else if (s.type === 'strings') {
       const prev = options[name];

@@ -41,11 +41,18 @@ export interface OracleLike {
   maxCandidates(): number;
 }
 
+/** Bounds the oracle checks inside an op (the runner's time limit reaches it as a deadline). */
+export interface OracleRunLimits {
+  deadline?: number;
+}
+
 export interface OracleFactory {
-  create(config: ResolvedConfig): OracleLike;
-  checkTrace(scenario: ExpandedScenario, trace: Trace): Verdict;
-  /** is this error the oracle's candidate bound (scenario too ambiguous to check)? */
+  create(config: ResolvedConfig, limits?: OracleRunLimits): OracleLike;
+  checkTrace(scenario: ExpandedScenario, trace: Trace, limits?: OracleRunLimits): Verdict;
+  /** is this error the oracle's candidate or work bound (scenario too ambiguous to check)? */
   isBoundError(e: unknown): boolean;
+  /** did the oracle give up because the deadline passed inside an op? (a step-budget trace) */
+  isDeadlineError?(e: unknown): boolean;
 }
 
 export interface LockstepExtras {
@@ -115,7 +122,7 @@ function runInProcess(
 
   if (oracles) {
     try {
-      oracle = oracles.create(scenario.config);
+      oracle = oracles.create(scenario.config, deadline !== Infinity ? { deadline } : {});
     } catch (e) {
       oracleError = { opIndex: 0, message: errorMessage(e), bound: oracles.isBoundError(e) };
     }
@@ -161,6 +168,13 @@ function runInProcess(
           }
         }
       } catch (e) {
+        if (oracles!.isDeadlineError?.(e)) {
+          // the time limit passed inside the oracle's op: the same step-budget end as between ops
+          results.pop();
+          trace.status = 'step-budget';
+          trace.error = { opIndex: i, message: `time limit of ${options.timeoutMs} ms exceeded (${(e as Error).message})` };
+          break;
+        }
         oracleError = { opIndex: i, message: errorMessage(e), bound: oracles!.isBoundError(e) };
       }
       if (divergence) break; // lockstep: stop at the first divergence
@@ -223,7 +237,7 @@ async function runExternal(
   let oracleError: RunOutcome['oracleError'];
   if (oracles) {
     try {
-      verdict = oracles.checkTrace(scenario, trace);
+      verdict = oracles.checkTrace(scenario, trace, options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {});
     } catch (e) {
       oracleError = { opIndex: 0, message: errorMessage(e), bound: oracles.isBoundError(e) };
     }

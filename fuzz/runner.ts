@@ -3,15 +3,17 @@
 import type { ExpandedScenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { CandidateBoundError, checkTrace, createOracle } from '../model/oracle.js';
+import { OracleDeadlineError, OracleWorkLimitError } from '../model/budget.js';
 import { runLockstep, type LockstepExtras, type OracleFactory, type RunOptions, type RunOutcome } from './lockstep.js';
 
 export type { RunOptions, RunOutcome } from './lockstep.js';
 
 /** The reference model as the runner's oracle. */
 export const modelOracle: OracleFactory = {
-  create: (config) => createOracle(config),
-  checkTrace: (scenario, trace) => checkTrace(scenario, trace),
-  isBoundError: (e) => e instanceof CandidateBoundError,
+  create: (config, limits) => createOracle(config, limits),
+  checkTrace: (scenario, trace, limits) => checkTrace(scenario, trace, limits),
+  isBoundError: (e) => e instanceof CandidateBoundError || e instanceof OracleWorkLimitError,
+  isDeadlineError: (e) => e instanceof OracleDeadlineError,
 };
 
 export async function runScenario(target: Target, scenario: ExpandedScenario, options: RunOptions = {}): Promise<RunOutcome> {

@@ -7,6 +7,7 @@ import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR
 import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, scopeSharedLpi, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
 import { branchChoice, CHOICES, forEachChoice, openOptions, holdChoice } from './choices.js';
+import { alive, spend } from './budget.js';
 import { type Device, type Ite, type ItsState, type State } from './state.js';
 
 const hex = (v: number | bigint): string => '0x' + v.toString(16);
@@ -324,6 +325,9 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
   let live: State[] = [s];
   const finished: State[] = [];
   for (let guard = 0; guard < 1 << 16 && live.length > 0; guard++) {
+    // a long queue times many candidates: the oracle's bounds on one op (model/budget.ts)
+    spend(live.length);
+    alive(live.length + finished.length);
     const next: State[] = [];
     for (const st of live) {
       const its = st.its[n]!;

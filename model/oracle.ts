@@ -12,6 +12,7 @@ import { materialize, runOp } from './machine.js';
 import { hppiInputsForOp, type HppiInputs, hppiResolve, hppiSameForAnyPriBits, signalOutcome } from './interrupts.js';
 import { groupPriority } from './priority.js';
 import { State } from './state.js';
+import { alive, DEFAULT_WORK_LIMIT, IN_OP_CANDIDATE_FACTOR, spend, withBudget } from './budget.js';
 
 export interface Oracle {
   /** Feed the next primitive op and the result the target returned. Returns null while some
@@ -31,9 +32,14 @@ export interface Oracle {
 }
 
 export interface OracleOptions {
+  /** candidate states kept between ops (default DEFAULT_MAX_CANDIDATES); IN_OP_CANDIDATE_FACTOR times that inside one op */
   maxCandidates?: number;
   /** ids of the quirks the oracle may take (a target's quirk set, triage/classify.ts); none: the strict architecture */
   quirks?: ReadonlySet<string>;
+  /** candidate-steps one op may take (default model/budget.ts DEFAULT_WORK_LIMIT) */
+  workLimit?: number;
+  /** Date.now() after which an op gives up (OracleDeadlineError) */
+  deadline?: number;
 }
 
 export class CandidateBoundError extends Error {}
@@ -193,6 +199,7 @@ function resolveParams(s: State, op: PrimitiveOp, out: State[], restore: Map<Sta
 class ModelOracle implements Oracle {
   private cands: State[];
   private readonly bound: number;
+  private readonly limits: { work: number; deadline: number; candidates: number };
   private max = 1;
   /** ops since the candidates were last deduplicated (see observe) */
   private sinceDedupe = 0;
@@ -200,16 +207,17 @@ class ModelOracle implements Oracle {
   private readonly cover = new Set<string>();
   private opIndex = 0;
 
-  constructor(config: ResolvedConfig, bound: number, quirks: ReadonlySet<string> | undefined) {
+  constructor(config: ResolvedConfig, options: OracleOptions) {
     const s = new State(config);
-    if (quirks !== undefined && quirks.size > 0) s.quirks = quirks;
+    if (options.quirks !== undefined && options.quirks.size > 0) s.quirks = options.quirks;
     this.cands = [s];
-    this.bound = bound;
+    this.bound = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
+    this.limits = { work: options.workLimit ?? DEFAULT_WORK_LIMIT, deadline: options.deadline ?? Infinity, candidates: this.bound * IN_OP_CANDIDATE_FACTOR };
   }
 
   observe(op: PrimitiveOp, result: OpResult): Divergence | null {
     const index = this.opIndex++;
-    const { alts, rules, pruned } = this.expand(op, result);
+    const { alts, rules, pruned } = withBudget(this.limits, () => `op ${index} (${describeOp(op)})`, () => this.expand(op, result));
     const matched: Alt[] = [];
     const resultKey = alts.length > 1 ? canonicalResult(result) : undefined;
     for (const a of alts) if (expectedMatches(a.result, result, resultKey)) matched.push(a);
@@ -298,7 +306,9 @@ class ModelOracle implements Oracle {
     const states: State[] = [];
     const restore = new Map<State, number>();
     for (const s of this.cands) resolveParams(s, op, states, restore);
+    alive(states.length);
     for (const st of states) {
+      spend(1);
       const r = runOp(st, op, observed);
       for (const p of r.pruned) pruned.push(p);
       const full = restore.get(st);
@@ -310,6 +320,7 @@ class ModelOracle implements Oracle {
         }
       }
       for (const a of r.alts) alts.push(a);
+      alive(alts.length);
       for (const id of r.rules) rules.push(id);
     }
     return { alts, rules, pruned };
@@ -396,8 +407,8 @@ function explain(alts: Alt[]): string {
   return alts.map((a) => `${describeExpected(a.result)}${a.choice ? ` (${a.choice})` : ''}`).join('; ');
 }
 
-export function createOracle(config: ResolvedConfig, options?: OracleOptions): Oracle {
-  return new ModelOracle(config, options?.maxCandidates ?? DEFAULT_MAX_CANDIDATES, options?.quirks);
+export function createOracle(config: ResolvedConfig, options: OracleOptions = {}): Oracle {
+  return new ModelOracle(config, options);
 }
 
 /**

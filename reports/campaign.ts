@@ -1,9 +1,9 @@
 // Reads fuzz campaign folders (fuzz/CAMPAIGN-FORMAT.md: summary.json, stats.jsonl, findings/)
 // into the report's CampaignSummary. A merged folder (`gicdiff merge`) has the same format.
 // Bad input is a ValidationError naming the file, the JSON path and the problem (exit 2).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ValidationError, MAX_INPUT_BYTES } from '../spec/validate.js';
+import { ValidationError, readInputText } from '../spec/validate.js';
 import type { CampaignFinding, CampaignSample, CampaignSummary } from '../spec/gen/report.js';
 
 type Json = Record<string, unknown>;
@@ -13,9 +13,7 @@ function isObject(v: unknown): v is Json {
 }
 
 function readBounded(file: string): string {
-  const size = statSync(file).size;
-  if (size > MAX_INPUT_BYTES) throw new ValidationError(file, '', `file is ${size} bytes, more than the ${MAX_INPUT_BYTES} allowed`);
-  return readFileSync(file, 'utf8');
+  return readInputText(file);
 }
 
 function num(o: Json, key: string, file: string, at: string, required = true): number {

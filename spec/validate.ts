@@ -2,7 +2,7 @@
 // checks a schema cannot express (vCPU and ITS indexes against the config, the two forms of
 // KVM_IRQ_LINE). Errors name the file, the JSON path and what is wrong; the CLI exits 2 on them.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ItsCommand, Scenario } from './scenario.js';
@@ -109,7 +109,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function validateOp(op: unknown, at: string, file: string): void {
   if (!isObject(op)) throw new ValidationError(file, at, 'an op must be an object');
   const kind = op.op;
-  if (typeof kind !== 'string' || !(kind in OP_DEFINITION)) {
+  if (typeof kind !== 'string' || !hasOwnKey(OP_DEFINITION, kind)) {
     throw new ValidationError(file, `${at}/op`, `unknown op ${JSON.stringify(kind)}; known ops: ${Object.keys(OP_DEFINITION).join(', ')}`);
   }
   if (kind === 'its.cmd' && Array.isArray(op.cmds)) {
@@ -125,7 +125,7 @@ function validateOp(op: unknown, at: string, file: string): void {
 function validateItsCommand(cmd: unknown, at: string, file: string): void {
   if (!isObject(cmd)) throw new ValidationError(file, at, 'an ITS command must be an object');
   const name = cmd.cmd;
-  if (typeof name !== 'string' || !(name in ITS_COMMAND_DEFINITION)) {
+  if (typeof name !== 'string' || !hasOwnKey(ITS_COMMAND_DEFINITION, name)) {
     throw new ValidationError(file, `${at}/cmd`, `unknown ITS command ${JSON.stringify(name)}; known: ${Object.keys(ITS_COMMAND_DEFINITION).join(', ')} (use "raw" for any 32 bytes)`);
   }
   const schema = schemaValidator('scenario', 'ItsCommand');
@@ -222,21 +222,100 @@ export function validateScenarioJson(value: unknown, file: string): Scenario {
   return s;
 }
 
-/** Read and parse a JSON input file with the size bound; errors as ValidationError. */
-export function readJsonFile(file: string): unknown {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new ValidationError(file, '', 'cannot read the file (does it exist?)');
+/** Deepest JSON nesting accepted: scenario files need about 8, findings about 12 (a checker that recurses must not overflow its stack). */
+export const MAX_JSON_DEPTH = 256;
+
+/** What a failed open/read says, for a person: the file is named by the caller. */
+function fsProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory, not a file';
+    case 'ENOTDIR': return 'a component of the path is not a directory';
+    case 'ELOOP': return 'too many symbolic links';
+    case 'ENAMETOOLONG': return 'the path is too long';
+    default: return `cannot read the file (${code ?? (e as Error)?.message ?? String(e)})`;
   }
-  if (size > MAX_INPUT_BYTES) throw new ValidationError(file, '', `file is ${size} bytes; the limit is ${MAX_INPUT_BYTES}`);
-  const text = readFileSync(file, 'utf8');
+}
+
+/**
+ * Read an input file as UTF-8 text, whatever the path names: only a regular file is read (a
+ * directory, FIFO or device such as /dev/zero is refused before any read, so nothing blocks or
+ * grows), and never more than `maxBytes` even if the file grows while it is read.
+ */
+export function readInputText(file: string, maxBytes = MAX_INPUT_BYTES): string {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO with no writer must not block (it is refused just below)
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new ValidationError(file, '', fsProblem(e));
+  }
+  const chunks: Buffer[] = [];
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new ValidationError(file, '', 'is a directory, not a file');
+    if (!st.isFile()) throw new ValidationError(file, '', 'is not a regular file (a FIFO, socket or device); give a file');
+    if (st.size > maxBytes) throw new ValidationError(file, '', `file is ${st.size} bytes; the limit is ${maxBytes}`);
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        throw new ValidationError(file, '', fsProblem(e));
+      }
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > maxBytes) throw new ValidationError(file, '', `file is more than ${maxBytes} bytes (the limit)`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const bytes = Buffer.concat(chunks);
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw new ValidationError(file, '', 'starts with a UTF-8 byte order mark (bytes EF BB BF); save it without one');
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ValidationError(file, '', 'is not UTF-8 text');
+  }
+}
+
+/** Throw when `text` nests arrays/objects deeper than `max` (checked before parsing). */
+function checkJsonDepth(text: string, file: string, max = MAX_JSON_DEPTH): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) throw new ValidationError(file, '', `JSON nested more than ${max} levels deep`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}
+
+/** Read and parse a JSON input file with the size and depth bounds; errors as ValidationError. */
+export function readJsonFile(file: string, maxBytes = MAX_INPUT_BYTES): unknown {
+  const text = readInputText(file, maxBytes);
+  checkJsonDepth(text, file);
   try {
     return JSON.parse(text);
   } catch (e) {
     throw new ValidationError(file, '', `not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** `key` names an own property of `table` (never an inherited one such as "constructor"). */
+export function hasOwnKey(table: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(table, key);
 }
 
 export function loadScenarioFile(file: string): Scenario {

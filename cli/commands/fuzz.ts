@@ -1,6 +1,7 @@
 // gicdiff fuzz : a fuzz campaign (fuzz/campaign/coordinator.ts; folder format fuzz/CAMPAIGN-FORMAT.md).
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { loadTargetExpectations, loadExpectationsFile } from '../../spec/expectations.js';
 import { CampaignError, fmtDuration, parseDuration, runCampaign } from '../../fuzz/campaign/coordinator.js';
@@ -71,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!target) throw new UsageError('--target is required');
   const out = o.out as string | undefined;
   if (!out) throw new UsageError('--out DIR is required');
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out}: is a file, not a folder`);
   const timeMs = duration('time', o.time);
   const iterations = o.iterations as number | undefined;
   if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) throw new UsageError('--iterations takes a positive integer');
@@ -92,7 +94,12 @@ export async function main(argv: string[]): Promise<number> {
   const stepBudget = (o['step-budget'] as number | undefined) ?? 100_000;
   if (!Number.isInteger(stepBudget) || stepBudget < 1) throw new UsageError('--step-budget takes a positive integer');
   const timeout = duration('timeout', o.timeout) ?? 10_000;
+  const intervalMs = duration('interval', o.interval);
+  const hangMs = duration('hang', o.hang);
+  const seed = (o.seed as string | undefined) ?? String(Date.now());
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(seed)) throw new UsageError('--seed takes 1 to 100 characters from [A-Za-z0-9._-]');
   const plugin = o.plugin as string | undefined;
+  const expectations = o.expectations ? loadExpectationsFile(o.expectations as string) : undefined;
   // check the target here, with a clear message, before any worker starts or any file is written
   const { target: t } = await loadTarget(target, plugin);
   const why = t.unavailable?.();
@@ -100,20 +107,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`gicdiff fuzz: target ${target} cannot run on this machine: ${why}\n`);
     return 2;
   }
-  const expectations = o.expectations ? loadExpectationsFile(o.expectations as string) : loadTargetExpectations(target);
-  const seed = (o.seed as string | undefined) ?? String(Date.now());
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(seed)) throw new UsageError('--seed takes 1 to 100 characters from [A-Za-z0-9._-]');
-
   let summaryDoc;
   try {
     summaryDoc = await runCampaign({
-      target, seed, out, profile: profile as Profile, workers, shard, resume: o.resume === true, weights, expectations,
+      target, seed, out, profile: profile as Profile, workers, shard, resume: o.resume === true, weights,
+      expectations: expectations ?? loadTargetExpectations(target),
       run: { stepBudget, timeoutMs: timeout },
       ...(timeMs !== undefined ? { timeMs } : {}),
       ...(iterations !== undefined ? { iterations } : {}),
       ...(plugin ? { plugin } : {}),
-      ...(o.interval !== undefined ? { intervalMs: duration('interval', o.interval)! } : {}),
-      ...(o.hang !== undefined ? { hangMs: duration('hang', o.hang)! } : {}),
+      ...(intervalMs !== undefined ? { intervalMs } : {}),
+      ...(hangMs !== undefined ? { hangMs } : {}),
       ...(mutationRate !== undefined ? { mutationRate } : {}),
       status: process.stderr,
       minimizeFindings: o.minimize !== false,

@@ -13,7 +13,7 @@ import { loadTarget } from '../load-target.js';
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: "the target (default: the finding's target)" },
   out: { type: 'string', alias: 'o', value: 'FILE', description: 'where to write the minimized scenario (default: minimized.json next to FILE)' },
-  'max-runs': { type: 'number', value: 'N', description: 'at most N candidate runs (default 5000)' },
+  'max-runs': { type: 'number', value: 'N', min: 1, integer: true, description: 'at most N candidate runs (default 5000)' },
   time: { type: 'string', value: 'DURATION', description: 'stop improving after this long (default 2m)' },
   plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults)' },
 };
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new UsageError('--max-runs takes a positive integer');
   const timeMs = options.time !== undefined ? parseDuration(String(options.time)) : 120_000;
   if (timeMs === null || timeMs <= 0) throw new UsageError(`--time takes a duration such as 90s or 2m (got ${JSON.stringify(options.time)})`);
-  const { target, oracle } = await loadTarget(name, options.plugin as string | undefined);
+  const { target, oracle } = await loadTarget(name, options.plugin as string | undefined, options.target === undefined ? { file: positional[0]!, jsonPath: '/target' } : undefined);
   const run = (t: typeof target, s: ReturnType<typeof expandScenario>, o: object) => runLockstep(t, s, o, oracle);
   const expanded = expandScenario(scenario);
   const problem = problemOf(target.name, expanded, await run(target, expanded, {}));

@@ -12,7 +12,7 @@ import { loadTargetExpectations } from '../../spec/expectations.js';
 
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: "the target to replay on (default: the finding's target)" },
-  context: { type: 'number', alias: 'C', value: 'N', description: 'print only N ops before the divergence (default: the whole trace)' },
+  context: { type: 'number', alias: 'C', value: 'N', min: 0, integer: true, description: 'print only N ops before the divergence (default: the whole trace)' },
   quiet: { type: 'boolean', alias: 'q', description: 'print only the verdict line' },
   plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults)' },
   bisect: { type: 'boolean', description: 'for `git bisect run`: exit 125 (skip this commit) instead of 2 when the scenario cannot run' },
@@ -50,7 +50,7 @@ async function repro(argv: string[]): Promise<number> {
   const { finding, scenario } = loadFindingOrScenario(positional[0]!);
   const name = (options.target as string | undefined) ?? finding?.target;
   if (!name) throw new UsageError('--target is required for a scenario file (a finding names its target)');
-  const { target, oracle } = await loadTarget(name, options.plugin as string | undefined);
+  const { target, oracle } = await loadTarget(name, options.plugin as string | undefined, options.target === undefined ? { file: positional[0]!, jsonPath: '/target' } : undefined);
   const why = target.unavailable?.();
   if (why) {
     process.stderr.write(`gicdiff repro: target ${name} cannot run on this machine: ${why}\n`);

@@ -16,6 +16,8 @@ import { GENERATOR_VERSION, generateScenario, type Profile } from '../generate.j
 import type { MinimizeOptions } from '../minimize.js';
 import { Rng } from '../rng.js';
 import { expandScenario } from '../../spec/expand.js';
+import { readJsonFile, ValidationError } from '../../spec/validate.js';
+import { loadFindingOrScenario } from '../finding.js';
 import { normalizeErrorMessage, scenarioHistory, type Problem } from '../signature.js';
 import type { RunOptions, RunOutcome } from '../lockstep.js';
 import { gicdiffVersion } from '../version.js';
@@ -82,6 +84,12 @@ const DEFAULT_CAMPAIGN_MINIMIZE: MinimizeOptions = { maxRuns: 400, timeMs: 8000 
  * deeper afterwards.
  */
 const DEFAULT_INCONCLUSIVE_MINIMIZE: MinimizeOptions = { maxRuns: 100, timeMs: 4000 };
+
+/**
+ * Each worker's heap cap (README "Bounds on one scenario"): a worker past it dies, and its scenario
+ * becomes a target-error finding like any crash, instead of the machine swapping.
+ */
+export const WORKER_HEAP_MB = 2048;
 
 const DEFAULT_PLUGIN = fileURLToPath(new URL('./default-plugin.ts', import.meta.url));
 
@@ -172,7 +180,7 @@ class Campaign {
       gicdiffVersion: gicdiffVersion(), node: process.version, startedAt: new Date().toISOString(),
     };
     if (o.resume && existsSync(paramsFile)) {
-      const old = JSON.parse(readFileSync(paramsFile, 'utf8')) as CampaignParams;
+      const old = readCampaignFile<CampaignParams>(paramsFile, 'gicdiff/campaign@1');
       for (const k of ['target', 'seed', 'profile'] as const) {
         if (old[k] !== fresh[k]) throw new CampaignError(`--resume: ${paramsFile} has ${k} ${JSON.stringify(old[k])}, not ${JSON.stringify(fresh[k])}`);
       }
@@ -191,7 +199,7 @@ class Campaign {
       if (!o.resume && existsSync(path.join(this.out, 'summary.json'))) {
         let final = false;
         try {
-          final = (JSON.parse(readFileSync(path.join(this.out, 'summary.json'), 'utf8')) as CampaignSummaryDoc).final === true;
+          final = readCampaignFile<CampaignSummaryDoc>(path.join(this.out, 'summary.json'), 'gicdiff/campaign-summary@1').final === true;
         } catch {
           // unreadable: treat as unfinished
         }
@@ -210,7 +218,8 @@ class Campaign {
   private restore(): void {
     const stateFile = path.join(this.out, 'state.json');
     if (existsSync(stateFile)) {
-      const s = JSON.parse(readFileSync(stateFile, 'utf8')) as CampaignState;
+      const s = readCampaignFile<CampaignState>(stateFile, 'gicdiff/campaign-state@1');
+      if (!Number.isInteger(s.next) || !Array.isArray(s.done) || typeof s.elapsedMs !== 'number') throw new ValidationError(stateFile, '', 'not a campaign state (next, done, elapsedMs)');
       this.next = s.next;
       for (const d of s.done) this.done.add(d);
       this.priorElapsed = s.elapsedMs;
@@ -218,7 +227,10 @@ class Campaign {
     this.cursor = (this.next - this.o.shard.index) / this.o.shard.count;
     const summaryFile = path.join(this.out, 'summary.json');
     if (existsSync(summaryFile)) {
-      const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as CampaignSummaryDoc;
+      const s = readCampaignFile<CampaignSummaryDoc>(summaryFile, 'gicdiff/campaign-summary@1');
+      if (typeof s.scenarios !== 'number' || typeof s.ops !== 'number' || typeof s.coverage?.ruleHits !== 'object' || !Array.isArray(s.findings)) {
+        throw new ValidationError(summaryFile, '', 'not a campaign summary (scenarios, ops, coverage.ruleHits, findings)');
+      }
       this.scenarios = s.scenarios;
       this.ops = s.ops;
       Object.assign(this.statuses, s.statuses);
@@ -232,7 +244,8 @@ class Campaign {
       for (const d of readdirSync(fdir)) {
         const file = path.join(fdir, d, 'finding.json');
         if (!existsSync(file)) continue;
-        const f = JSON.parse(readFileSync(file, 'utf8')) as Finding;
+        const f = loadFindingOrScenario(file).finding;
+        if (!f) throw new ValidationError(file, '/format', 'must be "gicdiff/finding@1"');
         if (this.findings.has(f.signature)) continue;
         this.findings.set(f.signature, this.recordOf(f, path.join('findings', d)));
       }
@@ -241,7 +254,11 @@ class Campaign {
     if (existsSync(cdir)) {
       const files = readdirSync(cdir).filter((f) => f.endsWith('.json')).sort((a, b) => parseInt(a) - parseInt(b));
       for (const f of files) {
-        const e = JSON.parse(readFileSync(path.join(cdir, f), 'utf8')) as { id: string; newRules: number; newPairs: number };
+        const file = path.join(cdir, f);
+        const e = readJsonFile(file) as { id: string; newRules: number; newPairs: number };
+        if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || typeof e.newRules !== 'number' || typeof e.newPairs !== 'number') {
+          throw new ValidationError(file, '', 'not a corpus entry (id, newRules, newPairs)');
+        }
         this.addToCorpus(e.id, e.newRules, e.newPairs);
       }
     }
@@ -590,7 +607,7 @@ class Campaign {
   }
 
   private spawn(i: number): WorkerSlot {
-    const worker = new Worker(this.code.workerBundle, { workerData: this.workerInit(), execArgv: [] });
+    const worker = new Worker(this.code.workerBundle, { workerData: this.workerInit(), execArgv: [], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     const slot: WorkerSlot = { worker, inFlight: [], minimizing: 0, ready: false, current: null, dead: false };
     worker.on('message', (m: FromWorker) => {
       if (slot.dead) return;
@@ -753,6 +770,14 @@ class Campaign {
     }
     return this.summary(true);
   }
+}
+
+/** A campaign file read back (resume): its format checked, errors naming the file (exit 2). */
+function readCampaignFile<T>(file: string, format: string): T {
+  const v = readJsonFile(file) as { format?: unknown } | null;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError(file, '', 'must be a JSON object');
+  if (v.format !== format) throw new ValidationError(file, '/format', `must be ${JSON.stringify(format)} (got ${JSON.stringify(v.format)})`);
+  return v as T;
 }
 
 /** Move a finished campaign's files to DIR/history/<startedAt>/ so a fresh one can start in DIR. */

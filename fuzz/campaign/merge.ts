@@ -2,7 +2,7 @@
 // runs) into one folder of the same format (fuzz/CAMPAIGN-FORMAT.md).
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ValidationError, readJsonFile } from '../../spec/validate.js';
+import { ValidationError, readInputText, readJsonFile } from '../../spec/validate.js';
 import { appendLine, writeJsonAtomic } from '../atomic.js';
 import { compareFindingRecords, countFindings, upgradeRecord, type CampaignSummaryDoc, type FindingRecord } from './summary.js';
 
@@ -73,7 +73,17 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
     }
     const stats = path.join(dir, 'stats.jsonl');
     if (existsSync(stats)) {
-      for (const line of readFileSync(stats, 'utf8').split('\n')) if (line.trim()) appendLine(path.join(out, 'stats.jsonl'), line);
+      readInputText(stats).split('\n').forEach((line, i) => {
+        if (!line.trim()) return;
+        let o: unknown;
+        try {
+          o = JSON.parse(line);
+        } catch (e) {
+          throw new ValidationError(stats, `line ${i + 1}`, `not valid JSON: ${(e as Error).message}`);
+        }
+        if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ValidationError(stats, `line ${i + 1}`, 'must be a JSON object');
+        appendLine(path.join(out, 'stats.jsonl'), line);
+      });
     }
   });
   const secs = Math.max(0.001, elapsedMs / 1000);
