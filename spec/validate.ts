@@ -229,8 +229,8 @@ export const MAX_JSON_DEPTH = 256;
 function fsProblem(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   switch (code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOENT': return 'cannot read the file: no such file';
+    case 'EACCES': case 'EPERM': return 'cannot read the file: permission denied';
     case 'EISDIR': return 'is a directory, not a file';
     case 'ENOTDIR': return 'a component of the path is not a directory';
     case 'ELOOP': return 'too many symbolic links';
