@@ -3,7 +3,7 @@
 // next to the oracle and stop at the first divergence; external targets run whole and their
 // trace is checked afterwards (docs/oracle.md). A target that throws, or runs past the step budget
 // or the time limit, ends the trace with status target-error / step-budget: a finding, never a
-// crash of the tool. Error stacks are never read here (toolchain.md 5: they cost ~3x under tsx).
+// crash of the tool. Error stacks are never read here (building them costs about 3x under tsx).
 import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';
 import type { Target, Trace } from '../spec/target.js';
 import type { Divergence, Verdict } from '../spec/verdict.js';

@@ -1,4 +1,4 @@
-// Worker threads on Node 20 cannot load .ts through tsx (toolchain.md 4), so campaign code for
+// Worker threads on Node 20 cannot load .ts through tsx, so campaign code for
 // workers is bundled with esbuild once (~50 ms) into node_modules/.cache/gicdiff-fuzz/, named by
 // content hash so parallel processes share it. Each file's `import.meta.url` is replaced by that
 // file's own URL, so modules that find data files next to themselves (schemas, weights) still do.
