@@ -11,6 +11,7 @@ import { formatMarkdown, formatText } from '../../fuzz/selftest/report.js';
 
 const OPTIONS: OptionsSpec = {
   time: { type: 'string', value: 'DURATION', description: 'campaign length per fault (default 60s)' },
+  iterations: { type: 'number', alias: 'n', value: 'N', description: 'also stop each campaign after N scenarios (a budget that does not depend on the machine\'s load)' },
   seed: { type: 'string', alias: 's', value: 'S', description: 'campaign seed, the same for every fault and the control (default mut)' },
   jobs: { type: 'number', alias: 'j', value: 'N', description: 'faults run at a time, each campaign on one worker (default 1)' },
   only: { type: 'string', value: 'ID,...', description: 'run only these faults (comma-separated catalogue ids)' },
@@ -67,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(seed)) throw new UsageError('--seed takes 1 to 100 characters from [A-Za-z0-9._-]');
   const jobs = (o.jobs as number | undefined) ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes 1 to 64');
+  const iterations = o.iterations as number | undefined;
+  if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) throw new UsageError('--iterations takes a positive integer');
   const faults = selectFaults(o.only as string | undefined, o.extra === true);
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const out = path.resolve((o.out as string | undefined) ?? path.join('out', 'selftest'));
@@ -74,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   let rep;
   try {
     rep = await runSelftest({
-      repoRoot, faults, timeMs, seed, jobs, directed: o.directed !== false, keep: o.keep === true,
+      repoRoot, faults, timeMs, ...(iterations !== undefined ? { iterations } : {}), seed, jobs, directed: o.directed !== false, keep: o.keep === true,
       log: (l) => process.stderr.write(`selftest: ${l}\n`),
     });
   } catch (e) {

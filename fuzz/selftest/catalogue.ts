@@ -321,7 +321,7 @@ export const FAULTS: readonly Fault[] = [
     id: 'queue-no-kick', area: 'wfi',
     description: 'a newly queued (non-broadcast) interrupt does not kick its target: a running vCPU sees it at its next exit, a blocked one not at all',
     modelledOn: op('missing kick in vgic_queue_irq_unlock'),
-    file: CORE, find: '  if (!bcast) vgicKick(dist, vcpu);\n', replace: '',
+    file: CORE, find: '  if (!bcast) vgicKick(dist, vcpu);', replace: '  if (!bcast) { /* no kick */ }',
   },
 
   // ---------------------------------------------------------------- routing and irqfd

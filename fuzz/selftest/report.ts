@@ -12,6 +12,7 @@ function cells(r: FaultResult): string[] {
     r.id,
     r.area,
     r.detectedByCampaign ? 'yes' : err ? 'error' : 'no',
+    String(r.campaign.scenarios),
     f ? secs(f.afterMs) : '',
     f && f.scenarioIndex !== null ? String(f.scenarioIndex) : '',
     f && f.minimizedOps !== null ? String(f.minimizedOps) : '',
@@ -20,7 +21,7 @@ function cells(r: FaultResult): string[] {
   ];
 }
 
-const HEAD = ['fault', 'area', 'campaign', 'first new after', 'scenario #', 'minimized ops', 'directed', 'either'];
+const HEAD = ['fault', 'area', 'campaign', 'scenarios run', 'first new after', 'scenario #', 'minimized ops', 'directed', 'either'];
 
 /** Detected counts per area: [area, faults, campaign, directed, either]. */
 export function byArea(rep: SelftestReport): Array<[string, number, number, number, number]> {
@@ -60,7 +61,7 @@ export function formatText(rep: SelftestReport): string {
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
   const out = [...controlLines(rep), '', line(HEAD), line(w.map((n) => '-'.repeat(n))), ...rep.faults.map((r) => line(cells(r))), '', totalsLine(rep)];
   for (const [area, n, c, d, e] of byArea(rep)) out.push(`  ${area.padEnd(18)} ${n} faults: campaign ${c}, directed ${d}, either ${e}`);
-  out.push(`seed ${rep.seed}, ${Math.round(rep.timeMs / 1000)} s per campaign on one worker, ${rep.jobs} job(s) at a time, ${rep.host.cpus} CPUs (load average at the end ${rep.host.loadavg.join(' ')})`);
+  out.push(`seed ${rep.seed}, ${Math.round(rep.timeMs / 1000)} s${rep.iterations ? ` or ${rep.iterations} scenarios` : ''} per campaign on one worker, ${rep.jobs} job(s) at a time, ${rep.host.cpus} CPUs (load average at the end ${rep.host.loadavg.join(' ')})`);
   for (const r of rep.faults) {
     if (r.campaign.error) out.push(`error in ${r.id} (campaign): ${r.campaign.error}`);
     if (r.directed?.error) out.push(`error in ${r.id} (directed): ${r.directed.error}`);
@@ -76,7 +77,7 @@ export function formatMarkdown(rep: SelftestReport): string {
     '',
     ...controlLines(rep).map((l) => (rep.controlClean ? l : `**${l}**`)),
     '',
-    `Seed \`${rep.seed}\`, ${Math.round(rep.timeMs / 1000)} s per campaign on one worker, ${rep.jobs} job(s) at a time on ${rep.host.cpus} CPUs; ${rep.startedAt} to ${rep.endedAt}.`,
+    `Seed \`${rep.seed}\`, ${Math.round(rep.timeMs / 1000)} s${rep.iterations ? ` or ${rep.iterations} scenarios` : ''} per campaign on one worker, ${rep.jobs} job(s) at a time on ${rep.host.cpus} CPUs; ${rep.startedAt} to ${rep.endedAt}.`,
     '',
     `| ${HEAD.join(' | ')} |`,
     `| ${HEAD.map((_, i) => (i >= 2 ? '---:' : '---')).join(' | ')} |`,

@@ -16,6 +16,8 @@ export interface SelftestOptions {
   faults: readonly Fault[];
   /** campaign length per fault, ms */
   timeMs: number;
+  /** also stop each campaign after this many scenarios (a load-independent budget) */
+  iterations?: number;
   seed: string;
   jobs: number;
   /** run the directed suite (gicdiff conformance --target kvm) too */
@@ -80,6 +82,7 @@ export interface SelftestReport {
   endedAt: string;
   seed: string;
   timeMs: number;
+  iterations: number | null;
   jobs: number;
   directed: boolean;
   host: { cpus: number; loadavg: number[]; node: string };
@@ -132,6 +135,7 @@ async function runCampaign(dir: string, o: SelftestOptions): Promise<CampaignOut
   const out = path.join(dir, 'out', 'selftest-campaign');
   const r = await gicdiff(dir, [
     'fuzz', '--target', 'kvm', '--seed', o.seed, '--time', `${Math.round(o.timeMs / 1000)}s`, '--workers', '1', '--out', out,
+    ...(o.iterations !== undefined ? ['--iterations', String(o.iterations)] : []),
     // a fault that loops forever must not cost a whole campaign's worth of waiting more than once
     '--hang', '20s', '--no-report',
   ]);
@@ -241,7 +245,7 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestReport> {
   for (const r of faults) compareWithControl(r, control!);
   const isError = (r: FaultResult): boolean => r.campaign.error !== undefined || r.directed?.error !== undefined;
   return {
-    format: 'gicdiff/selftest@1', startedAt, endedAt: new Date().toISOString(), seed: o.seed, timeMs: o.timeMs, jobs: o.jobs,
+    format: 'gicdiff/selftest@1', startedAt, endedAt: new Date().toISOString(), seed: o.seed, timeMs: o.timeMs, iterations: o.iterations ?? null, jobs: o.jobs,
     directed: o.directed, host: { cpus: os.availableParallelism(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
     control: control!,
     controlClean: control!.campaign.newFindings.length === 0 && (control!.directed?.newScenarios.length ?? 0) === 0 && !isError(control!),

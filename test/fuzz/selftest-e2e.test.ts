@@ -42,7 +42,7 @@ test('selftest detects a patched fault, not an equivalent one, with a clean cont
     expect(rep.totals).toMatchObject({ faults: 2, campaign: 1, directed: 1, either: 1, errors: 0 });
     // the printed table and the Markdown name both faults
     expect(r.out).toMatch(/lr-edge-pending-lost-on-fold\s+lr-eoi\s+yes/);
-    expect(readFileSync(path.join(out, 'selftest.md'), 'utf8')).toContain('| its-movall-no-null-check | its-commands | no |');
+    expect(readFileSync(path.join(out, 'selftest.md'), 'utf8')).toContain('| its-movall-no-null-check | its-commands | no | ');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
