@@ -16,6 +16,10 @@ export const OPS_VERSION = 2;
 export const OPS_HEADER_BYTES = 128;
 /** Memory console (agent/protocol.h): header (pos, capacity, parked flags), then the text. */
 export const CONSOLE_TEXT_OFFSET = 256;
+/** Doorbell offsets (agent/protocol.h): an idle vCPU waits for its turn; the next turn is granted. */
+export const DOORBELL_WAIT = 8;
+export const DOORBELL_NEXT = 16;
+export const DOORBELL_NEXT_ALL = 0xffff_ffff;
 export const REC_HEADER_BYTES = 24;
 
 export const OP_MMIO_READ = 1;
@@ -42,5 +46,5 @@ export const PROTOCOL_CONSTANTS: Readonly<Record<string, number>> = {
   AGENT_BASE, OPS_BASE, OPS_MAX_BYTES, AGENT_RAM_SIZE, AGENT_MAX_CPUS,
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES,
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ, OP_HOST,
-  CONSOLE_TEXT_OFFSET, REC_FLAG_SILENT, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
+  CONSOLE_TEXT_OFFSET, DOORBELL_WAIT, DOORBELL_NEXT, DOORBELL_NEXT_ALL, REC_FLAG_SILENT, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
 };

@@ -168,6 +168,17 @@ void migrate(struct vm *vm, struct vcpu *self, u64 k)
 	self->run->immediate_exit = 1;
 	ioctl(self->fd, KVM_RUN, 0);
 	self->run->immediate_exit = 0;
+	/* likewise the idle vCPUs blocked in a DOORBELL_WAIT read: complete it (the value means
+	 * nothing to the agent, which looks at the cursor again) */
+	for (u32 v = 0; v < nv; v++) {
+		struct vcpu *w = &vm->vcpus[v];
+		if (w == self || !w->in_wait)
+			continue;
+		memset(w->run->mmio.data, 0, sizeof(w->run->mmio.data));
+		w->run->immediate_exit = 1;
+		ioctl(w->fd, KVM_RUN, 0);
+		w->run->immediate_exit = 0;
+	}
 
 	/* ---- save ---- */
 	for (size_t i = 0; i < noffs; i++) {

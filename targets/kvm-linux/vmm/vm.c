@@ -44,6 +44,7 @@ void vm_fail(struct vm *vm, const char *fmt, ...)
 struct console_mem {
 	u64 pos, capacity;
 	u8 parked[AGENT_MAX_CPUS];
+	u64 asleep_mask;
 };
 
 static struct console_mem *console_of(struct vm *vm)
@@ -332,6 +333,41 @@ static void vcpu_checkpoint(struct vm *vm, struct vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* ---- turns (protocol.h DOORBELL_WAIT / DOORBELL_NEXT) ---- */
+
+/* An idle vCPU waits here, out of the guest, until granted a turn (and not parked, the world not
+ * stopped); kicks are acknowledged meanwhile. */
+static void wait_turn(struct vm *vm, struct vcpu *v)
+{
+	pthread_mutex_lock(&vm->lock);
+	v->in_wait = 1;
+	for (;;) {
+		v->kick_ack = v->kick_req;
+		pthread_cond_broadcast(&vm->cond);
+		if (vm->done || (v->grants != v->taken && !v->parked && !vm->stop))
+			break;
+		v->held = 1;
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	}
+	v->taken = v->grants;
+	v->held = 0;
+	v->in_wait = 0;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* The next record is vCPU `next`'s (or the run is over): grant it a turn, and every asleep vCPU
+ * one to look for a wake-up. */
+static void grant_turns(struct vm *vm, u64 next)
+{
+	u64 asleep = console_of(vm)->asleep_mask;
+	pthread_mutex_lock(&vm->lock);
+	for (u32 i = 0; i < vm->cfg.vcpus; i++)
+		if (next == DOORBELL_NEXT_ALL || next == i || (i < 64 && (asleep >> i) & 1))
+			vm->vcpus[i].grants++;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 /* ---- the vCPU threads ---- */
 
 static void *vcpu_thread(void *arg)
@@ -355,10 +391,16 @@ static void *vcpu_thread(void *arg)
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO: {
 			u64 addr = run->mmio.phys_addr;
+			u64 val;
+			memcpy(&val, run->mmio.data, 8);
 			if (addr == DOORBELL_ADDR && run->mmio.is_write && run->mmio.len == 8) {
-				u64 val;
-				memcpy(&val, run->mmio.data, 8);
 				host_op_run(vm, v, val >> 32, (u32)val);
+			} else if (addr == DOORBELL_ADDR + DOORBELL_WAIT && !run->mmio.is_write) {
+				wait_turn(vm, v);
+				/* v->run, not run: a migrate meanwhile gave this vCPU a new one */
+				memset(v->run->mmio.data, 0, sizeof(v->run->mmio.data));
+			} else if (addr == DOORBELL_ADDR + DOORBELL_NEXT && run->mmio.is_write) {
+				grant_turns(vm, val);
 			} else if (!run->mmio.is_write) {
 				/* no device here: reads as zero, writes are ignored */
 				memset(run->mmio.data, 0, sizeof(run->mmio.data));

@@ -96,6 +96,9 @@ struct vcpu {
 	/* kicks: a request counter and what the thread has seen (under vm->lock) */
 	u64 kick_req, kick_ack;
 	int parked, held;
+	/* turns granted by DOORBELL_NEXT and taken by DOORBELL_WAIT (protocol.h) */
+	u64 grants, taken;
+	int in_wait; /* blocked in a DOORBELL_WAIT read (its MMIO completes when it returns) */
 };
 
 struct gsi_fds {

@@ -29,6 +29,7 @@ struct ops_header {
 struct console {
 	volatile u64 pos, capacity;
 	volatile u8 parked[AGENT_MAX_CPUS];
+	volatile u64 asleep_mask;
 };
 
 struct rec {
@@ -264,6 +265,40 @@ static void host_op(u64 k, const struct rec *r)
 	sev(); /* a vCPU the VMM parked or let back in may be waiting on that */
 }
 
+/* Not this vCPU's turn: under our VMM leave the guest until granted one; else spin (WFE). */
+static void wait_turn(void)
+{
+	u64 bell = hdr()->doorbell_addr;
+	if (bell)
+		(void)mmio_read(bell + DOORBELL_WAIT, 8);
+	else
+		wfe();
+}
+
+/* The record at cursor `c` is next: grant its vCPU a turn (under our VMM). */
+static void grant_next(u64 c)
+{
+	const struct ops_header *h = hdr();
+	if (!h->doorbell_addr)
+		return;
+	u64 k = c >> 32;
+	u64 cpu = k >= h->nops ? DOORBELL_NEXT_ALL : ((const struct rec *)(OPS_BASE + (c & 0xffffffffUL)))->cpu;
+	mmio_write(h->doorbell_addr + DOORBELL_NEXT, cpu, 8);
+}
+
+static void set_asleep(u32 me, u8 v)
+{
+	asleep[me] = v;
+	u64 con = hdr()->console_addr;
+	if (con) {
+		struct console *k = (struct console *)con;
+		if (v)
+			__atomic_fetch_or(&k->asleep_mask, 1UL << me, __ATOMIC_SEQ_CST);
+		else
+			__atomic_fetch_and(&k->asleep_mask, ~(1UL << me), __ATOMIC_SEQ_CST);
+	}
+}
+
 static int in_ram(u64 addr, u64 len)
 {
 	const struct ops_header *h = hdr();
@@ -329,7 +364,7 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 			return;
 		}
 		__asm__ volatile("wfi");
-		asleep[me] = 0;
+		set_asleep(me, 0);
 	}
 	switch (r->kind) {
 	case OP_MMIO_READ:
@@ -355,7 +390,7 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 			__asm__ volatile("wfi"); /* returns at once: an interrupt is signalled */
 			result_plain(k, 'W');
 		} else {
-			asleep[me] = 1;
+			set_asleep(me, 1);
 			result_plain(k, 'A');
 		}
 		break;
@@ -385,7 +420,7 @@ static void check_wake(u32 me)
 	sync_exit();
 	if (isr_el1() & 0xc0) {
 		__asm__ volatile("wfi"); /* returns at once: an interrupt is signalled */
-		asleep[me] = 0;
+		set_asleep(me, 0);
 	}
 }
 
@@ -404,7 +439,7 @@ static void run_loop(u32 me)
 		}
 		const struct rec *r = (const struct rec *)(OPS_BASE + off);
 		if (r->cpu != me) {
-			wfe();
+			wait_turn();
 			continue;
 		}
 		/* every other asleep vCPU has seen the state left by the previous op */
@@ -427,8 +462,10 @@ static void run_loop(u32 me)
 			dsb_sy();
 			sync_exit();
 		}
-		store_release(&cursor, ((k + 1) << 32) | (off + r->size));
+		u64 next = ((k + 1) << 32) | (off + r->size);
+		store_release(&cursor, next);
 		sev();
+		grant_next(next);
 	}
 	current_op = ~0UL;
 }
@@ -488,6 +525,7 @@ void agent_main(u64 cpu, u64 smc)
 	puts_("AGENT-READY ");
 	puthex(h->nops);
 	uart_putc('\n');
+	grant_next(load_acquire(&cursor)); /* the first record may be another vCPU's */
 	run_loop(0);
 	puts_("DONE\n");
 	power_off();

@@ -33,9 +33,19 @@
 /* Memory console (our own VMM, targets/kvm-linux/vmm): the agent appends its output lines to
  * text[] instead of the UART, so a result costs no exit. u64 pos (bytes written), u64 capacity,
  * u8 parked[AGENT_MAX_CPUS] (set by the VMM while a vCPU's thread is held out of KVM_RUN: the
- * other vCPUs do not wait for it), text from CONSOLE_TEXT_OFFSET. The VMM appends host-op results
- * at pos itself while the vCPU that rang the doorbell is stopped. */
+ * other vCPUs do not wait for it), u64 asleep mask (the agent's: vCPUs logically in WFI), text
+ * from CONSOLE_TEXT_OFFSET. The VMM appends host-op results at pos itself while the vCPU that
+ * rang the doorbell is stopped. */
 #define CONSOLE_TEXT_OFFSET 256
+
+/* Under our VMM a vCPU whose turn it is not leaves the guest instead of spinning: it reads
+ * DOORBELL + DOORBELL_WAIT, which the VMM completes once the vCPU is granted a turn; the vCPU that
+ * published the next record writes the next record's vCPU (DOORBELL_NEXT_ALL: the run is over) to
+ * DOORBELL + DOORBELL_NEXT, which grants it and every asleep vCPU (they check for a wake-up after
+ * each op). So an idle vCPU holds nothing in list registers while another vCPU's op runs. */
+#define DOORBELL_WAIT     8
+#define DOORBELL_NEXT     16
+#define DOORBELL_NEXT_ALL 0xffffffff
 
 /* record: u8 kind, u8 cpu, u8 width (bytes), u8 flags, u32 record bytes (multiple of 8),
  * u64 a, u64 b, payload */
