@@ -23,6 +23,8 @@ interface BenchResult {
   workloads: Record<string, Record<(typeof MODES)[number], Measurement> & { lockstepRatio: number }>;
   campaign: { workers1: number | null; workers2: number | null; scaling: number | null };
   minimize: { ops: number; after: number; seconds: number } | null;
+  /** the real kernel, nested (targets/kvm-linux): boot, then generated scenarios once booted */
+  kvmLinux?: { kernel?: string; bootMs?: number; scenarios?: number; complete?: number; scenariosPerSec?: number; opsPerSec?: number; unavailable?: string } | null;
 }
 
 function child(args: string[]): unknown {
@@ -54,6 +56,7 @@ function main(): void {
     compare: { type: 'string', value: 'OLD.json', description: 'print ratios against an earlier run' },
     out: { type: 'string', value: 'FILE', description: 'where to write the JSON (default out/bench.json)' },
     quick: { type: 'boolean', description: 'shorter measurements' },
+    'kvm-linux': { type: 'boolean', description: 'also measure the kvm-linux target (boots the nested machine; one core); --no-kvm-linux skips it' },
   });
   const seconds = options.quick ? 0.5 : 2;
   const result: BenchResult = {
@@ -77,6 +80,14 @@ function main(): void {
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
   }
+  if (options['kvm-linux'] !== false) {
+    try {
+      result.kvmLinux = child(['kvm-linux', String(options.quick ? 15 : 60)]) as BenchResult['kvmLinux'];
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      result.kvmLinux = null;
+    }
+  }
 
   const lines: string[] = [];
   lines.push(`gicdiff bench — ${result.date} — ${result.cpu}, node ${result.node}`);
@@ -90,6 +101,9 @@ function main(): void {
   lines.push('');
   lines.push(`campaign (kvm, lockstep): ${fmt(result.campaign.workers1, 1)} scenarios/s with 1 worker, ${fmt(result.campaign.workers2, 1)} with 2 (x${fmt(result.campaign.scaling, 2)})`);
   lines.push(result.minimize ? `minimize: ${result.minimize.ops}-op finding -> ${result.minimize.after} ops in ${fmt(result.minimize.seconds, 2)} s` : 'minimize: not measured');
+  const kl = result.kvmLinux;
+  lines.push(!kl ? 'kvm-linux: not measured' : kl.unavailable ? `kvm-linux: unavailable (${kl.unavailable})`
+    : `kvm-linux (${kl.kernel}, nested TCG): boot ${fmt((kl.bootMs ?? 0) / 1000, 1)} s; once booted ${fmt(kl.scenariosPerSec, 2)} scenarios/s, ${fmt(kl.opsPerSec)} ops/s (${kl.complete}/${kl.scenarios} complete; trace only, no oracle)`);
   if (options.compare) {
     const old = JSON.parse(readFileSync(options.compare as string, 'utf8')) as BenchResult;
     lines.push('');

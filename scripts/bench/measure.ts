@@ -2,6 +2,7 @@
 // it reports is this measurement's alone. Prints one JSON line.
 //   measure.ts workload NAME model|kvm|lockstep SECONDS
 //   measure.ts minimize
+//   measure.ts kvm-linux SECONDS   (boot the nested machine, then generated scenarios for SECONDS)
 import { performance } from 'node:perf_hooks';
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget, type Target, type TargetSession } from '../../spec/target.js';
@@ -71,7 +72,36 @@ async function minimize(): Promise<void> {
   console.log(JSON.stringify({ ops: scenario.ops.length, after: result.after, seconds: (performance.now() - start) / 1000 }));
 }
 
+/**
+ * kvm-linux once booted: generated scenarios (ops it can run) for `seconds`, each a whole run on the
+ * real kernel (trace only, no oracle), after one boot whose time is reported apart.
+ */
+async function kvmLinux(seconds: number): Promise<void> {
+  const { kvmLinuxTarget } = await import('../../targets/kvm-linux/target.js');
+  const { generateScenario } = await import('../../fuzz/generate.js');
+  const why = kvmLinuxTarget.unavailable();
+  if (why) {
+    console.log(JSON.stringify({ unavailable: why }));
+    return;
+  }
+  const boot = await kvmLinuxTarget.warmUp();
+  const accept = (op: PrimitiveOp, config: Parameters<Target['supports']>[1]) => kvmLinuxTarget.supports(op, config);
+  let scenarios = 0, ops = 0, complete = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    const s = expandScenario(generateScenario(`bench:${scenarios}`, { accept }));
+    const t = await kvmLinuxTarget.runWhole(s, { timeoutMs: 30_000 });
+    scenarios++;
+    ops += t.results.length;
+    if (t.status === 'complete') complete++;
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  kvmLinuxTarget.shutdown();
+  console.log(JSON.stringify({ kernel: boot.hello['kernel'], bootMs: boot.bootMs, scenarios, complete, scenariosPerSec: scenarios / elapsed, opsPerSec: ops / elapsed }));
+}
+
 const [what, ...args] = process.argv.slice(2);
 if (what === 'workload') await workload(args[0]!, args[1]!, Number(args[2] ?? 2));
 else if (what === 'minimize') await minimize();
-else throw new Error(`usage: measure.ts workload NAME MODE SECONDS | minimize`);
+else if (what === 'kvm-linux') await kvmLinux(Number(args[0] ?? 60));
+else throw new Error(`usage: measure.ts workload NAME MODE SECONDS | minimize | kvm-linux SECONDS`);

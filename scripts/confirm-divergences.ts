@@ -1,0 +1,109 @@
+// npx tsx scripts/confirm-divergences.ts [--target kvm-linux --target kvm-linux-6.1] [--md FILE] [--json FILE]
+// Confirms or refutes each KVM divergence of spec/expectations/kvm.json on the real kernels: every
+// scenario that demonstrates an entry on `kvm` (the directed suite, examples/, and the minimized
+// findings of fuzz/findings/kvm-known/) runs on each kvm-linux target, classified with that
+// target's expectations (which extend kvm's). An entry is confirmed on a kernel when one of its
+// scenarios is classified there as the same entry, refuted when they all pass, and otherwise
+// says what the kernel did instead (another divergence, or ops the nested VMM cannot express).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs, UsageError } from '../cli/args.js';
+import { getTarget, type Target } from '../spec/target.js';
+import { loadTargetExpectations } from '../spec/expectations.js';
+import { DEFAULT_SUITE_DIRS, loadSuite, runConformance, type SuiteScenario } from '../reports/conformance.js';
+import type { ScenarioResult } from '../spec/gen/report.js';
+import { runScenario } from '../fuzz/runner.js';
+import { problemOf } from '../fuzz/signature.js';
+import '../fuzz/targets.js';
+
+interface EntryVerdict {
+  id: string;
+  scenarios: string[];
+  kernels: Record<string, { verdict: 'confirmed' | 'refuted' | 'other' | 'unsupported' | 'no scenario'; detail: string; kernel?: string }>;
+}
+
+const entryOf = (r: ScenarioResult): string | null => /expectation (\S+), signature/.exec(r.knownReason ?? '')?.[1] ?? null;
+
+async function main(): Promise<void> {
+  const { options } = parseArgs(process.argv.slice(2), {
+    target: { type: 'strings', value: 'NAME', description: 'real-kernel targets (default kvm-linux, kvm-linux-6.1)' },
+    md: { type: 'string', value: 'FILE', description: 'write the table as Markdown' },
+    json: { type: 'string', value: 'FILE', description: 'write the verdicts as JSON' },
+  });
+  const names = (options.target as string[] | undefined) ?? ['kvm-linux', 'kvm-linux-6.1'];
+  const real = names.map((n) => {
+    const t = getTarget(n);
+    if (!t) throw new UsageError(`no target named ${n}`);
+    const why = t.unavailable?.();
+    if (why) throw new UsageError(`target ${n} is unavailable: ${why}`);
+    return t;
+  });
+  const kvm = getTarget('kvm')!;
+  const suite: SuiteScenario[] = [...loadSuite(DEFAULT_SUITE_DIRS), ...loadSuite(['fuzz/findings/kvm-known'])];
+  const entries = (JSON.parse(readFileSync('spec/expectations/kvm.json', 'utf8')) as { entries: { id: string }[] }).entries.map((e) => e.id);
+  const run = (targets: Target[], s: SuiteScenario[]) => runConformance(targets, s, {
+    run: runScenario, problemOf, expectations: (n) => loadTargetExpectations(n), timeoutMs: 60_000,
+  });
+
+  // which scenarios show which entry on kvm (a kvm-known file shows the entry it is named after)
+  const onKvm = await run([kvm], suite);
+  const byEntry = new Map<string, SuiteScenario[]>();
+  onKvm.forEach((r, i) => {
+    const id = entryOf(r);
+    if (r.outcome === 'known' && id) byEntry.set(id, [...(byEntry.get(id) ?? []), suite[i]!]);
+  });
+  const demo = [...new Set([...byEntry.values()].flat())];
+  process.stderr.write(`${demo.length} scenarios demonstrate ${byEntry.size} of ${entries.length} entries on kvm; running them on ${names.join(', ')}\n`);
+  const onReal = new Map<string, Map<string, ScenarioResult>>();
+  const kernels = new Map<string, string>();
+  for (const t of real) {
+    const rs = await run([t], demo);
+    const m = new Map<string, ScenarioResult>();
+    rs.forEach((r, i) => m.set(demo[i]!.meta.id, r));
+    onReal.set(t.name, m);
+    const k = (t as unknown as { kernel?: () => { release: string } | null }).kernel?.();
+    if (k) kernels.set(t.name, k.release);
+  }
+
+  const verdicts: EntryVerdict[] = entries.map((id) => {
+    const scenarios = byEntry.get(id) ?? [];
+    const v: EntryVerdict = { id, scenarios: scenarios.map((s) => s.meta.file), kernels: {} };
+    for (const t of real) {
+      const kernel = kernels.get(t.name);
+      if (!scenarios.length) {
+        v.kernels[t.name] = { verdict: 'no scenario', detail: 'no directed scenario or kept finding shows it on kvm', ...(kernel ? { kernel } : {}) };
+        continue;
+      }
+      const rs = scenarios.map((s) => onReal.get(t.name)!.get(s.meta.id)!);
+      const same = rs.find((r) => r.outcome === 'known' && entryOf(r) === id);
+      const verdict = same ? 'confirmed'
+        : rs.every((r) => r.outcome === 'unsupported') ? 'unsupported'
+        : rs.every((r) => r.outcome === 'pass' || r.outcome === 'unsupported') ? 'refuted' : 'other';
+      const shown = same ?? rs.find((r) => r.outcome !== 'unsupported') ?? rs[0]!;
+      const detail = verdict === 'confirmed' ? `${shown.scenario}` : verdict === 'unsupported' ? (shown.unsupportedReason ?? '')
+        : verdict === 'refuted' ? `${rs.filter((r) => r.outcome === 'pass').map((r) => r.scenario).join(', ')} pass`
+        : `${shown.scenario}: ${shown.outcome}${entryOf(shown) ? ` as ${entryOf(shown)}` : ''}: ${shown.failures[0]?.message ?? ''}`;
+      v.kernels[t.name] = { verdict, detail, ...(kernel ? { kernel } : {}) };
+    }
+    return v;
+  });
+
+  const lines = [
+    '| entry | ' + names.map((n) => `${n} (${kernels.get(n) ?? '?'})`).join(' | ') + ' | scenarios |',
+    '| --- | ' + names.map(() => '---').join(' | ') + ' | --- |',
+  ];
+  for (const v of verdicts) {
+    lines.push(`| ${v.id} | ${names.map((n) => `**${v.kernels[n]!.verdict}**${v.kernels[n]!.verdict === 'other' ? `: ${v.kernels[n]!.detail.replace(/\|/g, '\\|').slice(0, 200)}` : ''}`).join(' | ')} | ${v.scenarios.join(', ')} |`);
+  }
+  const count = (n: string, what: string) => verdicts.filter((v) => v.kernels[n]!.verdict === what).length;
+  for (const n of names) {
+    process.stdout.write(`${n} (${kernels.get(n)}): ${['confirmed', 'refuted', 'other', 'unsupported', 'no scenario'].map((w) => `${count(n, w)} ${w}`).join(', ')}\n`);
+  }
+  if (options.md) writeFileSync(options.md as string, lines.join('\n') + '\n');
+  if (options.json) writeFileSync(options.json as string, JSON.stringify({ kernels: Object.fromEntries(kernels), verdicts }, null, 1) + '\n');
+  if (!options.md) process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(`confirm-divergences: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(e instanceof UsageError ? 2 : 1);
+});
