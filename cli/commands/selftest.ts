@@ -6,7 +6,7 @@ import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.
 import { parseDuration } from '../../fuzz/campaign/coordinator.js';
 import { EXTRA_FAULTS, FAULTS, type Fault } from '../../fuzz/selftest/catalogue.js';
 import { FaultPatchError } from '../../fuzz/selftest/workspace.js';
-import { runSelftest } from '../../fuzz/selftest/run.js';
+import { runSelftest, type SelftestReport } from '../../fuzz/selftest/run.js';
 import { formatMarkdown, formatText } from '../../fuzz/selftest/report.js';
 
 const OPTIONS: OptionsSpec = {
@@ -74,11 +74,17 @@ export async function main(argv: string[]): Promise<number> {
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const out = path.resolve((o.out as string | undefined) ?? path.join('out', 'selftest'));
 
+  const write = (r: SelftestReport): void => {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(path.join(out, 'selftest.json'), JSON.stringify(r, null, 2) + '\n');
+    writeFileSync(path.join(out, 'selftest.md'), formatMarkdown(r));
+  };
   let rep;
   try {
     rep = await runSelftest({
       repoRoot, faults, timeMs, ...(iterations !== undefined ? { iterations } : {}), seed, jobs, directed: o.directed !== false, keep: o.keep === true,
       log: (l) => process.stderr.write(`selftest: ${l}\n`),
+      onProgress: write,
     });
   } catch (e) {
     if (e instanceof FaultPatchError) {
@@ -87,9 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'selftest.json'), JSON.stringify(rep, null, 2) + '\n');
-  writeFileSync(path.join(out, 'selftest.md'), formatMarkdown(rep));
+  write(rep);
   process.stdout.write(formatText(rep) + `\nwrote ${path.join(out, 'selftest.json')} and selftest.md\n`);
   const errors = rep.totals.errors + (rep.control.campaign.error || rep.control.directed?.error ? 1 : 0);
   return rep.controlClean && errors === 0 ? 0 : 1;

@@ -73,7 +73,7 @@ export function formatText(rep: SelftestReport): string {
 export function formatMarkdown(rep: SelftestReport): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const out = [
-    `# gicdiff selftest`,
+    `# gicdiff selftest${rep.complete ? '' : ' (partial: still running)'}`,
     '',
     ...controlLines(rep).map((l) => (rep.controlClean ? l : `**${l}**`)),
     '',

@@ -28,6 +28,8 @@ export interface SelftestOptions {
   keep?: boolean;
   /** a line per event (start/end of each run) */
   log?: (line: string) => void;
+  /** the report so far, after each run once the control has finished */
+  onProgress?: (partial: SelftestReport) => void;
 }
 
 export interface NewFinding {
@@ -78,6 +80,8 @@ export interface FaultResult {
 
 export interface SelftestReport {
   format: 'gicdiff/selftest@1';
+  /** false while the run is going on (a partial report, rewritten after every fault) */
+  complete: boolean;
   startedAt: string;
   endedAt: string;
   seed: string;
@@ -163,7 +167,7 @@ async function minimizeLate(dir: string, findingDir: string): Promise<number | n
   const file = path.join(findingDir, 'finding.json');
   if (!existsSync(file)) return null;
   const outFile = path.join(findingDir, 'minimized-late.json');
-  await gicdiff(dir, ['minimize', file, '--out', outFile, '--time', '30s']);
+  await gicdiff(dir, ['minimize', file, '--out', outFile, '--time', '15s']);
   if (!existsSync(outFile)) return null;
   try {
     return (JSON.parse(readFileSync(outFile, 'utf8')) as { ops: unknown[] }).ops.length;
@@ -241,14 +245,32 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestReport> {
     if (!tracked.has(f.file)) throw new FaultPatchError(`fault ${f.id}: ${f.file} is not a tracked file of ${o.repoRoot}`);
     checkFaultApplies(o.repoRoot, f);
   }
-  const [control, ...faults] = await pool([null, ...o.faults], o.jobs, (f) => runOne(o, f, files));
-  for (const r of faults) compareWithControl(r, control!);
+  const done = new Array<FaultResult | undefined>(o.faults.length + 1);
+  const report = (complete: boolean): SelftestReport | null => {
+    const control = done[0];
+    if (control === undefined) return null;
+    const faults = done.slice(1).filter((r): r is FaultResult => r !== undefined);
+    for (const r of faults) compareWithControl(r, control);
+    return buildReport(o, startedAt, control, faults, complete);
+  };
+  const items = [null, ...o.faults];
+  await pool(items.map((f, i) => [f, i] as const), o.jobs, async ([f, i]) => {
+    done[i] = await runOne(o, f, files);
+    // a long run leaves a usable partial report behind at every step
+    const partial = report(false);
+    if (partial !== null) o.onProgress?.(partial);
+  });
+  return report(true)!;
+}
+
+function buildReport(o: SelftestOptions, startedAt: string, control: FaultResult, faults: FaultResult[], complete: boolean): SelftestReport {
   const isError = (r: FaultResult): boolean => r.campaign.error !== undefined || r.directed?.error !== undefined;
   return {
-    format: 'gicdiff/selftest@1', startedAt, endedAt: new Date().toISOString(), seed: o.seed, timeMs: o.timeMs, iterations: o.iterations ?? null, jobs: o.jobs,
-    directed: o.directed, host: { cpus: os.availableParallelism(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
-    control: control!,
-    controlClean: control!.campaign.newFindings.length === 0 && (control!.directed?.newScenarios.length ?? 0) === 0 && !isError(control!),
+    format: 'gicdiff/selftest@1', complete, startedAt, endedAt: new Date().toISOString(), seed: o.seed, timeMs: o.timeMs,
+    iterations: o.iterations ?? null, jobs: o.jobs, directed: o.directed,
+    host: { cpus: os.availableParallelism(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
+    control,
+    controlClean: control.campaign.newFindings.length === 0 && (control.directed?.newScenarios.length ?? 0) === 0 && !isError(control),
     faults,
     totals: {
       faults: faults.length,

@@ -29,6 +29,7 @@ test('selftest detects a patched fault, not an equivalent one, with a clean cont
     if (r.code !== 0) process.stderr.write(r.out + r.err);
     expect(r.code).toBe(0);
     const rep = JSON.parse(readFileSync(path.join(out, 'selftest.json'), 'utf8')) as SelftestReport;
+    expect(rep.complete).toBe(true);
     expect(rep.controlClean).toBe(true);
     expect(rep.faults.map((f) => f.id)).toEqual(['lr-edge-pending-lost-on-fold', 'its-movall-no-null-check']);
     const [edge, movall] = rep.faults;
