@@ -172,7 +172,7 @@ export const FAULTS: readonly Fault[] = [
   {
     id: 'cache-revives-released-lpi', area: 'translation-cache',
     description: 'a cache lookup takes a reference on an LPI whose last reference is gone',
-    modelledOn: fix('KVM: arm64: vgic-its: Avoid potential UAF in LPI translation cache (6.10)'),
+    modelledOn: fix('KVM: arm64: vgic-its: Avoid potential UAF in LPI translation cache'),
     file: CACHE, find: 'if (irq === undefined || irq.refcount === 0) return null;', replace: 'if (irq === undefined) return null;',
     equivalent: 'every cache entry holds its own reference on its LPI (taken at insert, dropped at invalidate), so a cached LPI never has a refcount of 0 here; in KVM the refcount could reach 0 on another CPU between the xarray lookup and the reference, which a single-threaded run cannot interleave.',
   },
@@ -192,9 +192,9 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'restore-scan-exit-condition', area: 'save-restore',
-    description: 'scan_its_table goes on when the next-entry offset lands exactly at the end of the table, reading the entry past it',
+    description: 'scan_its_table follows a next offset that points past the end of the table it scans (a two-level device table whose next device lives in another level-2 page): the scan goes on at a wrong address',
     modelledOn: fix('KVM: arm64: vgic: Fix exit condition in scan_its_table() (6.1)'),
-    file: ABI, find: 'if (byteOffset >= len) break;', replace: 'if (byteOffset > len) break;',
+    file: ABI, find: '    if (byteOffset >= len) break;\n', replace: '',
   },
   {
     id: 'restore-order-devices-first', area: 'save-restore',
@@ -254,10 +254,10 @@ export const FAULTS: readonly Fault[] = [
     file: V3, find: 'irq.intid, val & 3, irq.priority, irq.group,', replace: 'irq.intid, val & 3, irq.priority, 1,',
   },
   {
-    id: 'lr-eoicount-replays-all', area: 'lr-eoi',
-    description: 'one EOIcount increment deactivates every active interrupt past the list registers, not one',
-    modelledOn: op('dropped decrement in vgic_v3_fold_lr_state\'s EOIcount replay'),
-    file: V3, find: '    d.counters.eoiCountDeactivations++;\n    eoicount--;', replace: '    d.counters.eoiCountDeactivations++;',
+    id: 'lr-eoicount-from-list-head', area: 'lr-eoi',
+    description: 'EOIcount deactivations are taken from the head of the ap_list, so an interrupt still active in a list register is deactivated instead of one past the LRs',
+    modelledOn: fix('KVM: arm64: vgic: Pick EOIcount deactivations from AP-list tail (2026)'),
+    file: V3, find: 'for (let i = start + 1; i < list.length && eoicount > 0; i++) {', replace: 'for (let i = 0; i < list.length && eoicount > 0; i++) {',
   },
   {
     id: 'lr-tdir-ignores-active-spis', area: 'lr-eoi',
@@ -294,7 +294,7 @@ export const FAULTS: readonly Fault[] = [
   {
     id: 'ispendr-read-soft-state-of-hw', area: 'level-resample',
     description: 'a guest ISPENDR read of a HW-mapped level interrupt returns the software state, not the physical line',
-    modelledOn: fix('KVM: arm64: vgic: Read HW interrupt pending state from the HW (5.7)'),
+    modelledOn: fix('KVM: arm64: vgic: Read HW interrupt pending state from the HW (5.17)'),
     file: MMIO, find: '    if (!isUser && vgicIrqIsMappedLevel(irq)) p = vgicGetPhysLineLevel(c.dist, irq);\n    else if (isUser) p = irq.pendingLatch;', replace: '    if (isUser) p = irq.pendingLatch;',
   },
 
@@ -314,7 +314,7 @@ export const FAULTS: readonly Fault[] = [
   {
     id: 'queue-no-kick-when-already-queued', area: 'wfi',
     description: 'queueing an interrupt that is already on an ap_list does not kick its vCPU: a re-asserted edge waits for an unrelated exit',
-    modelledOn: fix('KVM: arm/arm64: vgic: Kick VCPUs when queueing already pending IRQs (4.15)'),
+    modelledOn: fix('KVM: arm/arm64: vgic: Kick VCPUs when queueing already pending IRQs'),
     file: CORE, find: '  if (irq.vcpu || !vcpu) {\n    if (vcpu) vgicKick(dist, vcpu);\n    return false;', replace: '  if (irq.vcpu || !vcpu) {\n    return false;',
   },
   {
@@ -342,7 +342,7 @@ export const FAULTS: readonly Fault[] = [
   {
     id: 'v4-doorbell-no-pending-last', area: 'gicv4',
     description: 'the doorbell handler kicks but does not set pending_last: a vCPU blocked in WFI does not wake for its vLPI',
-    modelledOn: fix('KVM: arm64: vgic-v4: Make the doorbell request robust w.r.t preemption (6.3)'),
+    modelledOn: fix('KVM: arm64: vgic-v4: Make the doorbell request robust w.r.t preemption'),
     file: V4, find: '    vpe.pendingLast = true;\n    vgicKick(this.dist, vcpu);', replace: '    vgicKick(this.dist, vcpu);',
   },
   {
@@ -412,7 +412,7 @@ export const FAULTS: readonly Fault[] = [
   {
     id: 'isactiver-read-no-halt', area: 'spi',
     description: 'a GICD_ISACTIVER read does not halt the guest, so the active state held in another running vCPU\'s LR reads 0',
-    modelledOn: fix('KVM: arm/arm64: vgic: Synchronize changes to active state (4.7)'),
+    modelledOn: fix('KVM: arm/arm64: vgic: Synchronize changes to active state'),
     file: MMIO, find: '  c.haltGuest();\n  const v = readActive(c, addr, len);\n  c.resumeGuest();', replace: '  const v = readActive(c, addr, len);',
   },
 
@@ -579,5 +579,11 @@ export const EXTRA_FAULTS: readonly Fault[] = [
     description: 'clearing EnableLPIs leaves queued LPIs on the vCPU\'s ap_list: they are still taken with LPIs off',
     modelledOn: op('dropped call in vgic_mmio_write_v3r_ctlr (vgic_flush_pending_lpis)'),
     file: MMIO3, find: '    vgicFlushPendingLpis(c.dist, vcpu);\n    its.invalidateAllCaches();', replace: '    its.invalidateAllCaches();',
+  },
+  {
+    id: 'lr-eoicount-replays-all', area: 'lr-eoi',
+    description: 'one EOIcount increment deactivates every active interrupt past the list registers, not one',
+    modelledOn: op('dropped decrement in vgic_v3_fold_lr_state\'s EOIcount replay'),
+    file: V3, find: '    d.counters.eoiCountDeactivations++;\n    eoicount--;', replace: '    d.counters.eoiCountDeactivations++;',
   },
 ];
