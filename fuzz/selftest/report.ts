@@ -18,10 +18,11 @@ function cells(r: FaultResult): string[] {
     f && f.minimizedOps !== null ? String(f.minimizedOps) : '',
     r.directed === null ? 'n/a' : r.detectedByDirected ? 'yes' : 'no',
     r.detectedByCampaign || r.detectedByDirected ? 'yes' : 'no',
+    r.witness === null ? (r.fault?.equivalent ? 'equivalent' : '') : r.witness.error ? 'error' : r.witness.reveals ? 'reveals' : 'NOT revealed',
   ];
 }
 
-const HEAD = ['fault', 'area', 'campaign', 'scenarios run', 'first new after', 'scenario #', 'minimized ops', 'directed', 'either'];
+const HEAD = ['fault', 'area', 'campaign', 'scenarios run', 'first new after', 'scenario #', 'minimized ops', 'directed', 'either', 'witness'];
 
 /** Detected counts per area: [area, faults, campaign, directed, either]. */
 export function byArea(rep: SelftestReport): Array<[string, number, number, number, number]> {
@@ -65,6 +66,7 @@ export function formatText(rep: SelftestReport): string {
   for (const r of rep.faults) {
     if (r.campaign.error) out.push(`error in ${r.id} (campaign): ${r.campaign.error}`);
     if (r.directed?.error) out.push(`error in ${r.id} (directed): ${r.directed.error}`);
+    if (r.witness?.error) out.push(`error in ${r.id} (witness): ${r.witness.error}`);
   }
   return out.join('\n');
 }
@@ -80,7 +82,7 @@ export function formatMarkdown(rep: SelftestReport): string {
     `Seed \`${rep.seed}\`, ${Math.round(rep.timeMs / 1000)} s${rep.iterations ? ` or ${rep.iterations} scenarios` : ''} per campaign on one worker, ${rep.jobs} job(s) at a time on ${rep.host.cpus} CPUs; ${rep.startedAt} to ${rep.endedAt}.`,
     '',
     `| ${HEAD.join(' | ')} |`,
-    `| ${HEAD.map((_, i) => (i >= 2 ? '---:' : '---')).join(' | ')} |`,
+    `| ${HEAD.map((_, i) => (i >= 2 && i < HEAD.length - 1 ? '---:' : '---')).join(' | ')} |`,
     ...rep.faults.map((r) => `| ${cells(r).map(esc).join(' | ')} |`),
     '',
     totalsLine(rep),

@@ -73,6 +73,11 @@ export interface FaultResult {
   first: NewFinding | null;
   /** new directed scenarios the control did not report */
   directedNew: string[];
+  /**
+   * the fault's witness (fuzz/selftest/witnesses/<id>.json: a scenario written to reveal it, which
+   * the clean target passes) replayed on the patched copy; null when it has none
+   */
+  witness: { reveals: boolean; error?: string } | null;
   detectedByCampaign: boolean;
   detectedByDirected: boolean;
   wallMs: number;
@@ -96,6 +101,9 @@ export interface SelftestReport {
   faults: FaultResult[];
   totals: { faults: number; campaign: number; directed: number; either: number; errors: number };
 }
+
+/** where witness scenarios live, one per fault that has one, named after its id */
+export const WITNESS_DIR = path.join('fuzz', 'selftest', 'witnesses');
 
 interface ProcResult { code: number; stdout: string; stderr: string }
 
@@ -185,6 +193,15 @@ async function runDirected(dir: string): Promise<DirectedOutcome> {
   return { exitCode: r.code, newScenarios, ...(r.code === 2 ? { error: lastLines(r.stderr) } : {}) };
 }
 
+/** Replay the fault's witness scenario, if it has one: gicdiff run exits 1 on a divergence. */
+async function runWitness(dir: string, id: string): Promise<FaultResult['witness']> {
+  const file = path.join(dir, WITNESS_DIR, `${id}.json`);
+  if (!existsSync(file)) return null;
+  const r = await gicdiff(dir, ['run', file, '--target', 'kvm']);
+  if (r.code === 0 || r.code === 1) return { reveals: r.code === 1 };
+  return { reveals: false, error: `gicdiff run exited ${r.code}: ${lastLines(r.stderr || r.stdout)}` };
+}
+
 /** One run (a fault, or the control when fault is null): its patched copy, campaign and directed suite. */
 async function runOne(o: SelftestOptions, fault: Fault | null, files: string[]): Promise<FaultResult> {
   const t0 = Date.now();
@@ -195,8 +212,9 @@ async function runOne(o: SelftestOptions, fault: Fault | null, files: string[]):
   try {
     const campaign = await runCampaign(dir, o);
     const directed = o.directed ? await runDirected(dir) : null;
+    const witness = fault ? await runWitness(dir, fault.id) : null;
     const r: FaultResult = {
-      id: name, area: fault?.area ?? '-', fault, campaign, directed, campaignNew: [], first: null, directedNew: [],
+      id: name, area: fault?.area ?? '-', fault, campaign, directed, witness, campaignNew: [], first: null, directedNew: [],
       detectedByCampaign: false, detectedByDirected: false, wallMs: Date.now() - t0,
     };
     o.log?.(`${name}: done in ${Math.round(r.wallMs / 1000)} s (campaign: ${campaign.scenarios} scenarios, ${campaign.newFindings.length} new${directed ? `; directed: ${directed.newScenarios.length} new` : ''})`);
@@ -264,7 +282,9 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestReport> {
 }
 
 function buildReport(o: SelftestOptions, startedAt: string, control: FaultResult, faults: FaultResult[], complete: boolean): SelftestReport {
-  const isError = (r: FaultResult): boolean => r.campaign.error !== undefined || r.directed?.error !== undefined;
+  // a witness that no longer reveals its fault is a catalogue problem, reported like a broken run
+  const isError = (r: FaultResult): boolean =>
+    r.campaign.error !== undefined || r.directed?.error !== undefined || r.witness?.error !== undefined || r.witness?.reveals === false;
   return {
     format: 'gicdiff/selftest@1', complete, startedAt, endedAt: new Date().toISOString(), seed: o.seed, timeMs: o.timeMs,
     iterations: o.iterations ?? null, jobs: o.jobs, directed: o.directed,

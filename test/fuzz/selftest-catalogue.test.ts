@@ -6,6 +6,13 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import { transformSync } from 'esbuild';
 import path from 'node:path';
+import { readdirSync } from 'node:fs';
+import '../../fuzz/targets.js';
+import { getTarget } from '../../spec/target.js';
+import { runScenario } from '../../fuzz/runner.js';
+import { problemOf } from '../../fuzz/signature.js';
+import { expandScenario } from '../../spec/expand.js';
+import { loadScenarioFile } from '../../spec/validate.js';
 import { AREAS, EXTRA_FAULTS, FAULTS, type Fault } from '../../fuzz/selftest/catalogue.js';
 import { FaultPatchError, checkFaultApplies, makeWorkspace, occurrences, patchedText, trackedFiles } from '../../fuzz/selftest/workspace.js';
 
@@ -68,5 +75,21 @@ describe('applying a fault', () => {
     }
     // removing the copy left the repository's node_modules alone
     expect(existsSync(path.join(ROOT, 'node_modules', 'tsx'))).toBe(true);
+  });
+});
+
+// A witness is a scenario written to reveal one fault (the selftest replays it on the patched copy
+// and reports whether it diverges there). On the clean target it must pass, or it proves nothing.
+describe('witnesses', () => {
+  const dir = path.join(ROOT, 'fuzz/selftest/witnesses');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  test('each names a catalogue fault', () => {
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(ALL.map((x) => x.id)).toContain(f.replace(/\.json$/, ''));
+  });
+  test.each(files)('%s passes on the clean kvm target', async (f) => {
+    const kvm = getTarget('kvm')!;
+    const e = expandScenario(loadScenarioFile(path.join(dir, f)));
+    expect(problemOf('kvm', e, await runScenario(kvm, e))).toBeNull();
   });
 });
