@@ -330,6 +330,7 @@ export const FAULTS: readonly Fault[] = [
     description: 'a plain (non-resample) irqfd asserts its GSI and never lowers it: a level SPI behind it stays pending',
     modelledOn: op('dropped call in irqfd_inject (kvm_set_irq(..., 0) after the pulse)'),
     file: EVENTFD, find: '      this.kvmSetIrq(gsi, true);\n      this.kvmSetIrq(gsi, false);\n    } else {', replace: '      this.kvmSetIrq(gsi, true);\n    } else {',
+    equivalent: 'irqfd_inject\'s pulse only runs when kvm_arch_set_irq_inatomic declines the irqfd (-EWOULDBLOCK). On arm64 it injects every single IRQCHIP route itself (and only ever asserts), and a GSI has at most one IRQCHIP route (KVM_NR_IRQCHIPS = 1), so the slow path sees only MSI routes, where the de-assert is a no-op (kvm_set_msi ignores level 0), and GSIs with no route. The lowered line is never observable.',
   },
   {
     id: 'routing-msi-drops-devid', area: 'routing-irqfd',
