@@ -4,7 +4,7 @@ import type { ExpandedScenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { CandidateBoundError, checkTrace, createOracle } from '../model/oracle.js';
 import { OracleDeadlineError, OracleWorkLimitError } from '../model/budget.js';
-import { runLockstep, type LockstepExtras, type OracleFactory, type RunOptions, type RunOutcome } from './lockstep.js';
+import { runLockstep, type OracleFactory, type RunOptions, type RunOutcome } from './lockstep.js';
 
 export type { RunOptions, RunOutcome } from './lockstep.js';
 
@@ -20,7 +20,3 @@ export async function runScenario(target: Target, scenario: ExpandedScenario, op
   return runLockstep(target, scenario, options, modelOracle);
 }
 
-/** runScenario plus what campaigns need (rule pairs for coverage feedback). */
-export async function runScenarioWith(target: Target, scenario: ExpandedScenario, options: RunOptions, extras: LockstepExtras): Promise<RunOutcome> {
-  return runLockstep(target, scenario, options, modelOracle, extras);
-}

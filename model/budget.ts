@@ -69,8 +69,3 @@ export function spend(steps: number): void {
 export function alive(n: number): void {
   if (active !== null && n > active.candidates) throw new OracleWorkLimitError(`${n} candidate states alive inside one op exceed the bound of ${active.candidates}`);
 }
-
-/** Candidate-steps spent by the op running now (or by the last one). */
-export function spentSteps(): number {
-  return spent;
-}

@@ -3,7 +3,7 @@
 import type { SysregReadOp, SysregWriteOp, WfiOp } from '../spec/scenario.js';
 import { parseHex, toHex } from '../spec/hex.js';
 import { vcpuByAffinity } from '../spec/layout.js';
-import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { deactivate, groupEnabled, hppiOptions, signalOutcome, wakeOutcome, type Candidate } from './interrupts.js';
 import {
   aprClear, aprCount, aprLowest, aprRegister, aprSet, bpr0Eff, bpr1Eff, groupPriority, priBitsOf, priMask,
@@ -14,7 +14,6 @@ import { branchChoice, CHOICES, forEachChoice } from './choices.js';
 import { ASLEEP, slotOf, type State } from './state.js';
 
 const SPURIOUS = 1023;
-const hex = (v: number): string => '0x' + v.toString(16);
 
 // ---------------------------------------------------------------- reads
 

@@ -1,25 +1,24 @@
 // The Distributor (GICD frame) as a guest sees it: affinity routing on, one Security state
 // (IHI 0069 GICD_* registers; GICD_CTLR.ARE and .DS). SGI/PPI bits of the per-INTID registers are RAZ/WI with ARE = 1.
-import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { offsetOf } from '../spec/codec/registers.js';
+import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
 import { branchChoice, CHOICES } from './choices.js';
 import { leaveGhosts, isCandidateOn } from './interrupts.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import type { State } from './state.js';
 
-const hex = (v: number | bigint): string => '0x' + v.toString(16);
-const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
-
-export const GICD_CTLR = 0x0;
-const GICD_TYPER = 0x4;
-const GICD_IIDR = 0x8;
-const GICD_TYPER2 = 0xc;
-const GICD_STATUSR = 0x10;
-const GICD_SETSPI_NSR = 0x40;
-const GICD_CLRSPI_NSR = 0x48;
-const GICD_IPRIORITYR = 0x400;
-const GICD_ICFGR = 0xc00;
-const GICD_IROUTER = 0x6000;
+// Offsets from spec/data/registers, resolved once here (banked registers: the base of the range).
+export const GICD_CTLR = offsetOf('GICD_CTLR');
+const GICD_TYPER = offsetOf('GICD_TYPER');
+const GICD_IIDR = offsetOf('GICD_IIDR');
+const GICD_TYPER2 = offsetOf('GICD_TYPER2');
+const GICD_STATUSR = offsetOf('GICD_STATUSR');
+const GICD_SETSPI_NSR = offsetOf('GICD_SETSPI_NSR');
+const GICD_CLRSPI_NSR = offsetOf('GICD_CLRSPI_NSR');
+const GICD_IPRIORITYR = offsetOf('GICD_IPRIORITYR<n>');
+const GICD_ICFGR = offsetOf('GICD_ICFGR<n>');
+const GICD_IROUTER = offsetOf('GICD_IROUTER<n>');
 
 /** Access widths the frame supports at an offset (IHI 0069 GICD_* registers: byte access only for IPRIORITYR). */
 function widthOk(offset: number, width: number): boolean {

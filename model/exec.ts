@@ -28,6 +28,12 @@ export class MaskedHex extends Pattern {
   describe(): string { return `0x${this.value.toString(16)} (bits 0x${this.care.toString(16)} only)`; }
 }
 
+/** A register value as results write it: "0x" and lowercase hex (the model's one formatter). */
+export const hex = (v: number | bigint): string => '0x' + v.toString(16);
+
+/** A register read whose whole value the architecture leaves open. */
+export const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
+
 /** A byte string of fixed length of which the bytes with care[i] = 1 are determined. */
 export class MaskedBytes extends Pattern {
   constructor(readonly bytes: Uint8Array, readonly care: Uint8Array) { super(); }

@@ -2,7 +2,8 @@
 // conditions, and MSI translation. Mapping state is held in the model (the table memory format
 // is IMPDEF, choice.u33.table-memory-write); the tables' geometry from GITS_BASER decides which IDs are in range.
 import { decodeItsCommand, type DecodedItsCommand } from '../spec/codec/its-command.js';
-import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { offsetOf } from '../spec/codec/registers.js';
+import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
 import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, scopeSharedLpi, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
@@ -10,17 +11,15 @@ import { branchChoice, CHOICES, forEachChoice, openOptions, holdChoice } from '.
 import { alive, spend } from './budget.js';
 import { type Device, type Ite, type ItsState, type State } from './state.js';
 
-const hex = (v: number | bigint): string => '0x' + v.toString(16);
-const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
-
-const GITS_CTLR = 0x0;
-const GITS_IIDR = 0x4;
-const GITS_TYPER = 0x8;
-const GITS_CBASER = 0x80;
-const GITS_CWRITER = 0x88;
-const GITS_CREADR = 0x90;
-const GITS_BASER = 0x100;
-export const GITS_TRANSLATER = 0x10040;
+// Offsets from spec/data/registers, resolved once here (GITS_BASER: the base of the range).
+const GITS_CTLR = offsetOf('GITS_CTLR');
+const GITS_IIDR = offsetOf('GITS_IIDR');
+const GITS_TYPER = offsetOf('GITS_TYPER');
+const GITS_CBASER = offsetOf('GITS_CBASER');
+const GITS_CWRITER = offsetOf('GITS_CWRITER');
+const GITS_CREADR = offsetOf('GITS_CREADR');
+const GITS_BASER = offsetOf('GITS_BASER<n>');
+export const GITS_TRANSLATER = offsetOf('GITS_TRANSLATER');
 
 const VALID = 1n << 63n;
 const PA_52 = (1n << 52n) - 1n;

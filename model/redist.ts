@@ -1,28 +1,27 @@
 // Redistributors (IHI 0069 GICR_PROPBASER, GICR_PENDBASER; GICR_CTLR; GICR_* registers): the RD frame (GICR_CTLR and the LPI rules, TYPER,
 // WAKER, PROPBASER/PENDBASER, direct LPI registers) and the SGI frame (SGIs/PPIs of its PE).
 import { vcpuAffinity } from '../spec/layout.js';
-import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { offsetOf } from '../spec/codec/registers.js';
+import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { branchChoice, CHOICES } from './choices.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
 
-const hex = (v: number | bigint): string => '0x' + v.toString(16);
-const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
-
-const GICR_CTLR = 0x0;
-const GICR_IIDR = 0x4;
-const GICR_TYPER = 0x8;
-const GICR_STATUSR = 0x10;
-const GICR_WAKER = 0x14;
-const GICR_SETLPIR = 0x40;
-const GICR_CLRLPIR = 0x48;
-const GICR_PROPBASER = 0x70;
-const GICR_PENDBASER = 0x78;
-const GICR_INVLPIR = 0xa0;
-const GICR_INVALLR = 0xb0;
-const GICR_SYNCR = 0xc0;
+// Offsets from spec/data/registers, resolved once here.
+const GICR_CTLR = offsetOf('GICR_CTLR');
+const GICR_IIDR = offsetOf('GICR_IIDR');
+const GICR_TYPER = offsetOf('GICR_TYPER');
+const GICR_STATUSR = offsetOf('GICR_STATUSR');
+const GICR_WAKER = offsetOf('GICR_WAKER');
+const GICR_SETLPIR = offsetOf('GICR_SETLPIR');
+const GICR_CLRLPIR = offsetOf('GICR_CLRLPIR');
+const GICR_PROPBASER = offsetOf('GICR_PROPBASER');
+const GICR_PENDBASER = offsetOf('GICR_PENDBASER');
+const GICR_INVLPIR = offsetOf('GICR_INVLPIR');
+const GICR_INVALLR = offsetOf('GICR_INVALLR');
+const GICR_SYNCR = offsetOf('GICR_SYNCR');
 
 const SIXTY_FOUR = new Set([GICR_TYPER, GICR_SETLPIR, GICR_CLRLPIR, GICR_PROPBASER, GICR_PENDBASER, GICR_INVLPIR, GICR_INVALLR]);
 
@@ -274,8 +273,8 @@ function enableLpis(s: State, rd: number, x: Exec): void {
 
 // ---------------------------------------------------------------- SGI frame
 
-const SGI_IPRIORITYR = 0x400;
-const SGI_ICFGR0 = 0xc00;
+const SGI_IPRIORITYR = offsetOf('GICR_IPRIORITYR<n>');
+const SGI_ICFGR0 = offsetOf('GICR_ICFGR0');
 
 export function gicrSgiRead(s: State, rd: number, offset: number, width: number, x: Exec, user = false): Expected {
   const isPrio = offset >= SGI_IPRIORITYR && offset < SGI_IPRIORITYR + 32;

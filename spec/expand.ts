@@ -4,26 +4,27 @@
 import type { BootOp, Op, PrimitiveOp, ResolvedConfig, Scenario, ExpandedScenario } from './scenario.js';
 import { resolveConfig } from './scenario.js';
 import { toHex } from './hex.js';
+import { fieldMaskOf, offsetOf } from './codec/registers.js';
 import {
   BOOT_COLLECTION_TABLE_SIZE, BOOT_COMMAND_QUEUE_SIZE, BOOT_DEVICE_TABLE_SIZE, BOOT_LPI_ID_BITS, BOOT_PROPBASE,
   bootCollectionTable, bootCommandQueue, bootDeviceTable, bootPendBase,
 } from './layout.js';
 
-// Register offsets and bits used by the boot sequence (IHI 0069 GICD_* registers; GICR_* registers; GITS_* registers).
-const GICD_CTLR = 0x0;
-const GICD_CTLR_ENABLE_GRP1 = 1 << 1;
-const GICD_CTLR_ARE = 1 << 4;
-const GICD_IGROUPR = 0x80;
-const GICR_CTLR = 0x0;
-const GICR_CTLR_ENABLE_LPIS = 1;
-const GICR_WAKER = 0x14;
-const GICR_PROPBASER = 0x70;
-const GICR_PENDBASER = 0x78;
-const GICR_IGROUPR0 = 0x80; // SGI frame
-const GITS_CTLR = 0x0;
-const GITS_CBASER = 0x80;
-const GITS_CWRITER = 0x88;
-const GITS_BASER0 = 0x100;
+// Register offsets and bits used by the boot sequence, from spec/data/registers (resolved once).
+const GICD_CTLR = offsetOf('GICD_CTLR');
+const GICD_CTLR_ENABLE_GRP1 = Number(fieldMaskOf('GICD_CTLR', 'EnableGrp1'));
+const GICD_CTLR_ARE = Number(fieldMaskOf('GICD_CTLR', 'ARE'));
+const GICD_IGROUPR = offsetOf('GICD_IGROUPR<n>');
+const GICR_CTLR = offsetOf('GICR_CTLR');
+const GICR_CTLR_ENABLE_LPIS = Number(fieldMaskOf('GICR_CTLR', 'EnableLPIs'));
+const GICR_WAKER = offsetOf('GICR_WAKER');
+const GICR_PROPBASER = offsetOf('GICR_PROPBASER');
+const GICR_PENDBASER = offsetOf('GICR_PENDBASER');
+const GICR_IGROUPR0 = offsetOf('GICR_IGROUPR0'); // SGI frame
+const GITS_CTLR = offsetOf('GITS_CTLR');
+const GITS_CBASER = offsetOf('GITS_CBASER');
+const GITS_CWRITER = offsetOf('GITS_CWRITER');
+const GITS_BASER0 = offsetOf('GITS_BASER0');
 
 // Cacheability and shareability a Linux guest programs (Linux irq-gic-v3-its.c): inner-shareable,
 // read/write-allocate write-back.

@@ -1,17 +1,16 @@
 // The guest physical map and boot-time table addresses of docs/scenario-format.md (the QEMU `virt`
 // layout where it has one). Every target and the boot macro use these; nothing else hard-codes them.
+import { offsetOf } from './codec/registers.js';
 
 export const RAM_BASE = 0x4000_0000;
 export const GICD_BASE = 0x0800_0000;
-export const GICD_SIZE = 0x1_0000;
 /** Redistributor i: RD frame at base, SGI frame at base + 64 KiB. Room for 123 of them. */
 export const GICR_BASE = 0x080A_0000;
 export const GICR_STRIDE = 0x2_0000;
 export const GICR_SGI_OFFSET = 0x1_0000;
-export const GICR_MAX = 123;
 /** An ITS frame pair: control frame, then the translation frame (GITS_TRANSLATER at +0x10040). */
 export const GITS_SIZE = 0x2_0000;
-export const GITS_TRANSLATER_OFFSET = 0x1_0040;
+const GITS_TRANSLATER_OFFSET = offsetOf('GITS_TRANSLATER');
 
 export function itsBase(n: number): number {
   return n === 0 ? 0x0808_0000 : 0x0C00_0000 + (n - 1) * 0x2_0000;

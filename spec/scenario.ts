@@ -56,5 +56,3 @@ export function resolveConfig(c: Config | undefined): ResolvedConfig {
 export const GUEST_OPS: ReadonlySet<OpKind> = new Set<OpKind>([
   'mmio.read', 'mmio.write', 'sysreg.read', 'sysreg.write', 'wfi', 'its.cmd', 'mem.write', 'mem.read',
 ]);
-/** Scheduling ops: no guest-visible meaning; the model treats them as no-ops. */
-export const SCHEDULING_OPS: ReadonlySet<OpKind> = new Set<OpKind>(['vcpu.run', 'vcpu.exit', 'vcpu.put']);

@@ -23,8 +23,7 @@ export const SPURIOUS = 1023;
 // ICH_LR_EL2.State encodings.
 export const LR_INVALID = 0;
 export const LR_PENDING = 1;
-export const LR_ACTIVE = 2;
-export const LR_PENDING_ACTIVE = 3;
+export const LR_ACTIVE = 2; // pending and active: LR_PENDING | LR_ACTIVE
 
 // ICH_HCR_EL2 bits (Arm ICH_HCR_EL2; vgic-v3.c vgic_v3_configure_hcr).
 export const HCR_EN = 1 << 0;

@@ -16,6 +16,7 @@
 import { KvmVm } from './vm.js';
 import { vgicV3Attr } from '../vgic/vgic-kvm-device.js';
 import { VTIMER_PPI } from '../../spec/layout.js';
+import { offsetOf } from '../../spec/codec/registers.js';
 
 const REC_DIST = 1;
 const REC_REDIST = 2;
@@ -30,9 +31,13 @@ const SYSREGS = [
   'ICC_IGRPEN0_EL1', 'ICC_IGRPEN1_EL1',
 ];
 // GITS_* registers a VMM saves, in restore order (CBASER first: it resets CREADR; CTLR last).
-const GITS_CBASER = 0x80;
-const GITS_RESTORE_ORDER = [0x90 /* CREADR */, 0x88 /* CWRITER */, 0x100, 0x108, 0x110, 0x118, 0x120, 0x128, 0x130, 0x138, 0x4 /* IIDR */];
-const GITS_CTLR = 0x0;
+// Offsets from spec/data/registers, resolved once here.
+const GITS_CBASER = offsetOf('GITS_CBASER');
+const GITS_RESTORE_ORDER = ['GITS_CREADR', 'GITS_CWRITER', ...Array.from({ length: 8 }, (_, n) => `GITS_BASER${n}`), 'GITS_IIDR'].map(offsetOf);
+const GITS_CTLR = offsetOf('GITS_CTLR');
+/** [set register, its clear register]: the clear bank follows the set bank (distributor and SGI frame alike). */
+const SET_CLEAR: [number, number][] = [['ISENABLER', 'ICENABLER'], ['ISPENDR', 'ICPENDR'], ['ISACTIVER', 'ICACTIVER']]
+  .map(([set, clear]) => [offsetOf(`GICD_${set}<n>`), offsetOf(`GICD_${clear}<n>`)]);
 
 /** The saved state: fixed-size little-endian records (kind u8, a u32, b u32, value u64). */
 class Blob {
@@ -85,8 +90,8 @@ function distOffsets(nrIrqs: number): number[] {
  */
 function clearCounterpart(offset: number): number | null {
   const o = offset & 0xffff;
-  const set = (o >= 0x100 && o < 0x180) || (o >= 0x200 && o < 0x280) || (o >= 0x300 && o < 0x380);
-  return set ? offset + 0x80 : null;
+  const set = SET_CLEAR.find(([s, c]) => o >= s && o < c);
+  return set ? offset + (set[1] - set[0]) : null;
 }
 
 /** Redistributor registers, RD frame then SGI frame (+64 KiB); GICR_CTLR last. */

@@ -20,7 +20,6 @@ export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENXIO = 6;
 export const EACCES = 13;
-export const ENOMEM = 12;
 
 export const GIC_LPI_OFFSET = 8192;
 /** its_collection.target_addr of a collection created by MAPTI/MAPI into an unknown ICID */

@@ -441,17 +441,6 @@ export function kvmVgicMapPhysIrq(dist: VgicDist, vcpu: VgicCpu, hostIrq: number
   return 0;
 }
 
-/** kvm_vgic_unmap_phys_irq */
-export function kvmVgicUnmapPhysIrq(dist: VgicDist, vcpu: VgicCpu, vintid: number): number {
-  if (!asDist(dist).initialized) return -11;
-  const irq = vgicGetIrq(dist, vcpu, vintid);
-  if (!irq) throw new Error(`kvm_vgic_unmap_phys_irq: no INTID ${vintid}`);
-  irq.hw = false;
-  irq.hwintid = 0;
-  vgicPutIrq(dist, irq);
-  return 0;
-}
-
 /** kvm_vgic_map_is_active */
 export function kvmVgicMapIsActive(dist: VgicDist, vcpu: VgicCpu, vintid: number): boolean {
   const irq = vgicGetIrq(dist, vcpu, vintid);

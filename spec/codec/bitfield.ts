@@ -64,13 +64,6 @@ export function unpackFields(fields: readonly BitField[], word: bigint): Record<
   return out;
 }
 
-/** The bits of a word that no field covers. */
-export function uncoveredMask(fields: readonly BitField[]): bigint {
-  let covered = 0n;
-  for (const f of fields) covered |= rangeMask(f.bits);
-  return ~covered & 0xFFFF_FFFF_FFFF_FFFFn;
-}
-
 // ---- number arithmetic on a 64-bit word held as two uint32 halves ----
 
 /**

@@ -36,9 +36,6 @@ for (const e of ITS_ERRORS) {
   byCode.set(e.code, e);
 }
 
-export function itsErrorByName(name: string): ItsError | undefined {
-  return byName.get(name);
-}
 export function itsErrorByCode(code: number): ItsError | undefined {
   return byCode.get(code);
 }

@@ -6,8 +6,6 @@ import { compileField, fieldValueError, orField, readField, type BitRange, type 
 
 export type KvmItsEntryKind = 'DTE' | 'CTE' | 'ITE' | 'L1';
 export const KVM_ITS_ENTRY_KINDS: readonly KvmItsEntryKind[] = ['DTE', 'CTE', 'ITE', 'L1'];
-export const KVM_ITS_ABI_REVISION: number = table.revision;
-export const KVM_ITS_ENTRY_BYTES: number = table.entryBytes;
 
 export interface KvmItsField {
   readonly name: string;

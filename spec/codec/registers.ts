@@ -252,6 +252,21 @@ export function requireRegister(name: string): RegisterHit {
   return hit;
 }
 
+/**
+ * Byte offset of an MMIO register by name: "GITS_CBASER", "GITS_BASER1", or a banked template
+ * "GICD_IROUTER<n>" (the offset of its register 0, the base of its range). Modules resolve the
+ * offsets they use once, at load, into constants: never call this per access.
+ */
+export function offsetOf(name: string): number {
+  const hit = requireRegister(name);
+  return name.includes('<n>') ? hit.reg.offset : registerOffset(hit.reg, hit.n);
+}
+
+/** Mask of a named field of a named register ("GICD_CTLR", "ARE" -> 0x10n), for constants resolved at load. */
+export function fieldMaskOf(register: string, field: string): bigint {
+  return fieldMask(requireRegister(register).reg, field);
+}
+
 /** The system register with this encoding (register n of a banked one from op2). */
 export function sysregByEncoding(e: SysregEncoding): RegisterHit | undefined {
   for (const reg of TABLES.sysreg) {
