@@ -5,17 +5,14 @@
 import type { ItsCommand, Op, OpResult, Scenario, Config, BootOp } from '../spec/scenario.js';
 export type { Op };
 import { toHex, canonicalHex } from '../spec/hex.js';
-import { registerOffset, requireRegister } from '../spec/codec/registers.js';
+import { offsetOf } from '../spec/codec/registers.js';
 import { BOOT_PROPBASE, FREE_RAM, bootPendBase, itsTranslater, vcpuAffinity } from '../spec/layout.js';
 
 export type Val = number | bigint;
 export const h = (v: Val): string => toHex(v);
 
 /** Byte offset of a register by name ("GICD_ISENABLER1", "GICR_CTLR", "GITS_BASER1"). */
-export function off(name: string): number {
-  const hit = requireRegister(name);
-  return registerOffset(hit.reg, hit.n);
-}
+export const off = offsetOf;
 
 type Expect = { expect?: OpResult; expectOneOf?: OpResult[]; comment?: string };
 function withExpect<T extends object>(op: T, e?: Expect): T {
