@@ -333,6 +333,12 @@ export const FAULTS: readonly Fault[] = [
     equivalent: 'irqfd_inject\'s pulse only runs when kvm_arch_set_irq_inatomic declines the irqfd (-EWOULDBLOCK). On arm64 it injects every single IRQCHIP route itself (and only ever asserts), and a GSI has at most one IRQCHIP route (KVM_NR_IRQCHIPS = 1), so the slow path sees only MSI routes, where the de-assert is a no-op (kvm_set_msi ignores level 0), and GSIs with no route. The lowered line is never observable.',
   },
   {
+    id: 'irqfd-deassign-keeps-line', area: 'routing-irqfd',
+    description: 'deassigning the last resample irqfd of a GSI leaves the line asserted',
+    modelledOn: op('dropped call in irqfd_resampler_shutdown (kvm_set_irq(..., 0))'),
+    file: EVENTFD, find: '        this.resamplers.delete(gsi);\n        this.kvmSetIrq(gsi, false);', replace: '        this.resamplers.delete(gsi);',
+  },
+  {
     id: 'routing-msi-drops-devid', area: 'routing-irqfd',
     description: 'an MSI routing entry loses its DeviceID: every MSI through KVM_SET_GSI_ROUTING comes from device 0',
     modelledOn: op('lost field in kvm_set_routing_entry (KVM_MSI_VALID_DEVID routes carry msi.devid)'),
@@ -526,12 +532,6 @@ export const EXTRA_FAULTS: readonly Fault[] = [
     description: 'enabling GICD_CTLR.EnableGrp1 does not kick: a vCPU blocked in WFI with an interrupt already queued stays asleep',
     modelledOn: op('dropped call in vgic_mmio_write_v3_misc (vgic_kick_vcpus when the distributor is enabled)'),
     file: MMIO3, find: '  if (!wasEnabled && dist.enabled) vgicKickVcpus(dist);\n', replace: '',
-  },
-  {
-    id: 'irqfd-deassign-keeps-line', area: 'routing-irqfd',
-    description: 'deassigning the last resample irqfd of a GSI leaves the line asserted',
-    modelledOn: op('dropped call in irqfd_resampler_shutdown (kvm_set_irq(..., 0))'),
-    file: EVENTFD, find: '        this.resamplers.delete(gsi);\n        this.kvmSetIrq(gsi, false);', replace: '        this.resamplers.delete(gsi);',
   },
   {
     id: 'routing-pin-off-by-one', area: 'routing-irqfd',
