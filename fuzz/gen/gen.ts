@@ -12,7 +12,7 @@ import { ACTIONS, ACTION_BY_NAME, MALFORMED_ACTIONS } from './table.js';
 import { GenState, LPI_BASE, LPI_SPAN, type LpiRef } from './state.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@7';
+export const GENERATOR_VERSION = 'gen@8';
 
 export type Profile = 'full' | 'guest-only';
 
@@ -169,8 +169,20 @@ export class Gen {
     if (index !== undefined) op.index = index;
     this.ops.push(op);
   }
-  its(cmds: ItsCommand[], its: number): void {
-    this.ops.push({ op: 'its.cmd', cpu: this.cpu(), its, cmds: cmds as [ItsCommand, ...ItsCommand[]] });
+  /** Commands on ITS `its`, written by vCPU `from` (a random one when not given). */
+  its(cmds: ItsCommand[], its: number, from?: number): void {
+    this.ops.push({ op: 'its.cmd', cpu: from ?? this.cpu(), its, cmds: cmds as [ItsCommand, ...ItsCommand[]] });
+  }
+  /** A WFI on `cpu` (it may stay asleep until something is sent to it). */
+  wfi(cpu: number): void {
+    this.ops.push({ op: 'wfi', cpu });
+    this.st.maybeAsleep.add(cpu);
+  }
+  /** A vCPU not believed asleep in WFI (any vCPU when all may be). */
+  awakeCpu(): number {
+    const awake: number[] = [];
+    for (let c = 0; c < this.config.vcpus; c++) if (!this.st.maybeAsleep.has(c)) awake.push(c);
+    return awake.length ? this.r.pick(awake) : this.cpu();
   }
   lpiTargetCpu(ref: LpiRef): number | undefined {
     const ev = this.st.eventOf(ref);
@@ -217,7 +229,7 @@ export class Gen {
     switch (this.r.int(4)) {
       case 0: this.ops.push({ op: 'vcpu.put', cpu: c }); this.st.running[c] = -1; break;
       case 1: this.ops.push({ op: 'vcpu.exit', cpu: c }); break;
-      case 2: this.ops.push({ op: 'wfi', cpu: c }); break;
+      case 2: this.wfi(c); break;
       default: {
         const p = this.r.int(this.config.impl.pcpus);
         this.ops.push({ op: 'vcpu.run', cpu: c, pcpu: p });

@@ -47,6 +47,10 @@ export class GenState {
   readonly irqfds = new Map<number, { resample: boolean }>();
   /** host IRQ -> GSI it is forwarded to */
   readonly forwarded = new Map<number, number>();
+  /** vCPUs that executed a WFI and may still be asleep (nothing was sent to them since) */
+  readonly maybeAsleep = new Set<number>();
+  /** per ITS: the GITS_BASER0/1 and GITS_CBASER values the guest last programmed (undefined: boot's) */
+  readonly tables: ({ baser0: bigint; baser1: bigint; cbaser: bigint } | undefined)[] = [];
   nextRam = FREE_RAM;
 
   constructor(readonly vcpus: number, readonly spis: number, nits: number) {
@@ -62,6 +66,7 @@ export class GenState {
   }
 
   noteRecent(cpu: number, intid: number): void {
+    this.maybeAsleep.delete(cpu);
     const r = this.recent[cpu]!;
     r.push(intid);
     if (r.length > 8) r.shift();
@@ -72,6 +77,12 @@ export class GenState {
     const a = this.nextRam;
     this.nextRam += Math.max(0x100, Math.ceil(bytes / 0x100) * 0x100);
     return a;
+  }
+
+  /** Allocate guest RAM aligned to `align` bytes (a table page). */
+  allocAligned(bytes: number, align: number): number {
+    this.nextRam = Math.ceil(this.nextRam / align) * align;
+    return this.alloc(bytes);
   }
 
   mappedEvents(): LpiRef[] {

@@ -23,7 +23,7 @@ const sched: Action = {
 const wfi: Action = {
   name: 'wfi', family: 'scheduling', host: false, weight: 6,
   emit: (g) => {
-    g.ops.push({ op: 'wfi', cpu: g.cpu() });
+    g.wfi(g.cpu());
     return true;
   },
 };
