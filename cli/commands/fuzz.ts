@@ -19,7 +19,7 @@ const OPTIONS: OptionsSpec = {
   workers: { type: 'number', alias: 'j', value: 'N', description: 'worker threads; 0 = one per core (default 1)' },
   shard: { type: 'string', value: 'i/N', description: 'run only shard i of N (scenario k when k % N == i); combine with gicdiff merge' },
   out: { type: 'string', alias: 'o', value: 'DIR', description: 'campaign folder (required)' },
-  resume: { type: 'boolean', description: 'continue the campaign in --out where it stopped (no scenario is run twice)' },
+  resume: { type: 'boolean', description: 'continue the campaign in --out where it stopped (nothing lost, nothing counted twice, even after a kill)' },
   profile: { type: 'string', value: 'P', description: `ops to generate: ${PROFILES.join(', ')} (guest-only for targets without host ops, e.g. QEMU) (default full)` },
   weights: { type: 'string', value: 'FILE', description: 'generator weights (default fuzz/weights.json)' },
   'malformed-rate': { type: 'number', value: 'X', description: 'share of malformed-input actions, 0..1 (default from the weights)' },

@@ -23,7 +23,7 @@ import { FindingsStore } from './findings-store.js';
 import { CampaignError, CampaignFolder } from './persistence.js';
 import type { ItemResult, WorkerInit, WorkItem } from './protocol.js';
 import { ShardScheduler } from './scheduler.js';
-import { upgradeRecord, type CampaignParams, type CampaignSummaryDoc, type Shard, type StatsLine } from './summary.js';
+import { upgradeRecord, type CampaignParams, type CampaignState, type CampaignSummaryDoc, type Shard, type StatsLine } from './summary.js';
 import { WorkerPool, type LostWork, type WorkerSlot } from './worker-pool.js';
 
 export { CampaignError } from './persistence.js';
@@ -113,6 +113,8 @@ class Campaign {
   private readonly statuses: Record<string, number> = { ok: 0, divergent: 0, 'target-error': 0, 'step-budget': 0, unsupported: 0, 'oracle-error': 0 };
   private readonly ruleHits = new Map<string, number>();
   private readonly pairs = new Set<string>();
+  /** branches of the target's code reached (coverage feedback) */
+  private readonly branches = new Set<string>();
   private restarts = 0;
   private stopReason: CampaignSummaryDoc['stopReason'] = null;
   private fatal: string | undefined;
@@ -127,7 +129,7 @@ class Campaign {
     this.interval = o.intervalMs ?? 2000;
     this.batch = o.batch ?? 4;
     this.mutationRate = o.mutationRate ?? 0.3;
-    this.scheduler = new ShardScheduler(o.shard);
+    this.scheduler = new ShardScheduler(o.shard, o.iterations ?? Infinity);
     this.findings = new FindingsStore(this.folder.dir, o.expectations);
   }
 
@@ -150,29 +152,42 @@ class Campaign {
     this.folder.prepare(this.params);
   }
 
+  /** Continue from state.json: everything counted there, nothing else (what a kill left uncounted runs again). */
   private restore(): void {
     const state = this.folder.readState();
-    if (state) {
-      this.scheduler.restore(state.next, state.done);
-      this.priorElapsed = state.elapsedMs;
-    } else {
-      this.scheduler.restore(this.scheduler.next, []);
+    if (!state) return;
+    this.folder.dropUncommitted(state);
+    this.scheduler.restore(state.committed);
+    this.priorElapsed = state.elapsedMs;
+    this.scenarios = state.scenarios;
+    this.ops = state.ops;
+    Object.assign(this.statuses, state.statuses);
+    for (const [r, n] of Object.entries(state.ruleHits)) this.ruleHits.set(r, n);
+    for (const p of state.rulePairs) this.pairs.add(p);
+    for (const b of state.branches ?? []) this.branches.add(b);
+    for (const e of state.corpus) this.corpus.add(e);
+    for (const f of state.findings) this.findings.restoreRecord(upgradeRecord(f));
+    this.findings.hits = state.hits;
+    // minimizations a stop or a kill interrupted: queued again
+    if (this.o.minimizeFindings !== false) {
+      for (const signature of state.minimize) {
+        const rec = this.findings.records.get(signature);
+        if (rec) this.findings.enqueue(signature, this.folder.readFinding(rec.dir));
+      }
     }
-    const s = this.folder.readSummary();
-    if (s) {
-      this.scenarios = s.scenarios;
-      this.ops = s.ops;
-      Object.assign(this.statuses, s.statuses);
-      for (const [r, n] of Object.entries(s.coverage.ruleHits)) this.ruleHits.set(r, n);
-      for (const f of s.findings) this.findings.restoreRecord(upgradeRecord(f));
-      this.findings.hits = s.findings.reduce((a, f) => a + f.count, 0);
-    }
-    // findings written after the last summary (a kill -9): count them from their folders
-    for (const { finding, dir } of this.folder.readFindings()) {
-      if (this.findings.has(finding.signature)) continue;
-      this.findings.restoreRecord(this.findings.recordOf(finding, dir));
-    }
-    for (const e of this.folder.readCorpus()) this.corpus.add(e.id, e.newRules, e.newPairs);
+    // rates of the first stats line are over this run only
+    this.lastStats = { t: Date.now(), scenarios: this.scenarios, ops: this.ops };
+  }
+
+  private checkpointState(): CampaignState {
+    return {
+      format: 'gicdiff/campaign-state@2', committed: this.scheduler.committed, next: this.scheduler.indexOf(this.scheduler.committed),
+      elapsedMs: this.elapsed(), scenarios: this.scenarios, ops: this.ops, statuses: { ...this.statuses },
+      ruleHits: Object.fromEntries(this.ruleHits), rulePairs: [...this.pairs],
+      ...(this.branches.size ? { branches: [...this.branches] } : {}),
+      corpus: this.corpus.entries.map(({ score: _s, ...e }) => e),
+      findings: this.findings.sorted(), hits: this.findings.hits, minimize: this.findings.unfinished(),
+    };
   }
 
   // ---- scheduling ------------------------------------------------------------------------------
@@ -181,30 +196,31 @@ class Campaign {
     return this.priorElapsed + (Date.now() - this.startTime);
   }
 
-  private iterationsLeft(): number {
-    if (this.o.iterations === undefined) return Infinity;
-    return this.o.iterations - this.scenarios - this.scheduler.dispatched.size;
-  }
-
   private takeBatch(): WorkItem[] {
-    return this.scheduler.takeBatch(this.batch, () => this.iterationsLeft(), (k) => this.corpus.idFor(this.o.seed, k, this.mutationRate));
+    return this.scheduler.takeBatch(this.batch, (k, basis) => this.corpus.idFor(this.o.seed, k, basis, this.mutationRate));
   }
 
-  private feed(slot: WorkerSlot): void {
+  /** Hand out work to every worker that has room (results may have opened the epoch window). */
+  private feedAll(): void {
     if (this.stopReason) return;
-    this.pool.feed(slot, () => this.takeBatch());
+    for (const slot of this.pool.live) this.pool.feed(slot, () => this.takeBatch());
   }
 
   // ---- results ---------------------------------------------------------------------------------
 
   private onResults(slot: WorkerSlot, results: ItemResult[]): void {
     this.pool.settle(slot, results);
-    for (const r of results) this.onResult(slot, r);
-    this.feed(slot);
+    for (const r of results) this.arrive(r);
+    this.feedAll();
   }
 
-  private onResult(slot: WorkerSlot | null, r: ItemResult): void {
-    this.scheduler.markDone(r.index);
+  /** A result came: commit it and any it was holding back, in index order. */
+  private arrive(r: ItemResult): void {
+    for (const ready of this.scheduler.arrive(r)) this.commit(ready);
+  }
+
+  /** Count one result (its index is the lowest not yet committed). */
+  private commit(r: ItemResult): void {
     this.scenarios++;
     this.ops += r.ops;
     this.statuses[r.status] = (this.statuses[r.status] ?? 0) + 1;
@@ -215,20 +231,28 @@ class Campaign {
       this.ruleHits.set(rule, (n ?? 0) + 1);
     }
     let newPairs = 0;
-    for (const p of r.newPairs) {
+    for (const p of r.pairs) {
       if (!this.pairs.has(p)) {
         this.pairs.add(p);
         newPairs++;
       }
     }
-    // a corpus entry needs a new rule or a few new pairs: a single new pair is too common to matter
-    if ((newRules > 0 || newPairs >= 3) && r.status !== 'unsupported') {
-      this.folder.writeCorpusEntry(this.corpus.size, { id: r.id, index: r.index, newRules, newPairs });
-      this.corpus.add(r.id, newRules, newPairs);
+    let newBranches = 0;
+    for (const b of r.branches ?? []) {
+      if (!this.branches.has(b)) {
+        this.branches.add(b);
+        newBranches++;
+      }
+    }
+    // a corpus entry needs a new rule, a new branch or a few new pairs: a single new pair is too common to matter
+    if ((newRules > 0 || newBranches > 0 || newPairs >= 3) && r.status !== 'unsupported') {
+      const entry = { id: r.id, index: r.index, j: this.scheduler.shardIndexOf(r.index), newRules, newPairs, newBranches };
+      this.folder.writeCorpusEntry(entry);
+      this.corpus.add(entry);
     }
     if (!r.signature) return;
     const fresh = this.findings.hit(r.signature, r.finding);
-    if (fresh && !this.stopReason && this.o.minimizeFindings !== false && !(slot?.dead ?? true)) {
+    if (fresh && !this.stopReason && this.o.minimizeFindings !== false && !r.lost) {
       this.findings.enqueue(r.signature, fresh);
       this.scheduleMinimizations();
     }
@@ -311,9 +335,10 @@ class Campaign {
 
   private tick(final = false): void {
     const s = this.statsLine();
-    this.folder.appendStats(s);
-    this.folder.writeState({ format: 'gicdiff/campaign-state@1', next: this.scheduler.next, done: this.scheduler.doneAbove(), elapsedMs: this.elapsed() });
+    // the state first: it is the record (summary.json and stats.jsonl are views of it)
+    this.folder.writeState(this.checkpointState());
     this.folder.writeSummary(this.summary(final));
+    this.folder.appendStats(s);
     const text = this.statusText(s);
     if (this.statusOut.isTTY) this.statusOut.write(`\r\x1b[K${text}${final ? '\n' : ''}`);
     else this.statusOut.write(text + '\n');
@@ -378,8 +403,8 @@ class Campaign {
 
   private startWorkers(code: { workerBundle: string; pluginBundle: string; plugin: string }): void {
     this.pool = new WorkerPool(code.workerBundle, this.workerInit(code), {
-      ready: (slot) => {
-        this.feed(slot);
+      ready: () => {
+        this.feedAll();
         this.scheduleMinimizations();
       },
       results: (slot, results) => this.onResults(slot, results),
@@ -400,11 +425,11 @@ class Campaign {
    * it had not run are dispatched again, and a new worker takes its place.
    */
   private onLost(lost: LostWork): boolean {
-    for (const item of lost.unrun) this.scheduler.retry.push(item);
+    // the items it never ran go to other workers, which must send their findings in full
+    for (const item of lost.unrun) this.scheduler.retry.push({ ...item, full: true });
     if (lost.running) {
       const { item, scenario } = lost.running;
-      this.scheduler.forget(item.index);
-      this.onResult(null, { index: item.index, id: item.id, ops: 0, status: lost.status, rules: [], newPairs: [], ...this.lostFinding(item, scenario, lost.status, lost.message) });
+      this.arrive({ index: item.index, id: item.id, ops: 0, status: lost.status, rules: [], pairs: [], lost: true, ...this.lostFinding(item, scenario, lost.status, lost.message) });
     }
     if (lost.minimizing) this.findings.drop(lost.minimizing);
     // a target that hangs or crashes on nearly everything makes no progress: give up then
@@ -486,9 +511,8 @@ class Campaign {
         await this.waitForEvent(100);
         const now = Date.now();
         if (this.o.timeMs !== undefined && this.elapsed() >= this.o.timeMs) this.stop('time');
-        if (this.o.iterations !== undefined && this.scenarios >= this.o.iterations) this.stop('iterations');
+        if (this.scheduler.finished()) this.stop('iterations');
         this.pool.watchdog(hangMs);
-        if (!this.stopReason && this.iterationsLeft() <= 0 && !this.scheduler.retry.length && !this.pool.busy() && this.pool.allReady()) this.stop('iterations');
         if (now >= nextTick) {
           this.tick();
           nextTick = now + this.interval;
@@ -513,8 +537,7 @@ class Campaign {
         process.off('SIGTERM', onSignal);
       }
       await this.pool?.terminate();
-      // work that was dispatched but never came back is not done: --resume runs it
-      this.scheduler.dispatched.clear();
+      // results held back behind one that never came are not counted: --resume runs them again
       this.stopReason ??= 'error';
       this.tick(true);
     }

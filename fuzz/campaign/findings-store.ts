@@ -73,6 +73,11 @@ export class FindingsStore {
     return null;
   }
 
+  /** Signatures whose minimization has not finished (queued or running): queued again on resume. */
+  unfinished(): string[] {
+    return [...this.pending.keys()];
+  }
+
   /** A minimization that will not finish (its worker was lost). */
   drop(signature: string): void {
     this.pending.delete(signature);

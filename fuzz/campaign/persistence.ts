@@ -2,7 +2,7 @@
 // --resume), state.json (which indexes are done), summary.json, stats.jsonl, corpus/ and
 // findings/; every file written atomically, every file read back validated with its name in the
 // message (exit 2). A finished campaign is moved to history/ before a fresh one starts there.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../spec/gen/finding.js';
 import { readJsonFile, ValidationError } from '../../spec/validate.js';
@@ -12,7 +12,7 @@ import type { CampaignParams, CampaignState, CampaignSummaryDoc, StatsLine } fro
 
 export class CampaignError extends Error {}
 
-export interface CorpusFileEntry { id: string; index: number; newRules: number; newPairs: number }
+export interface CorpusFileEntry { id: string; index: number; newRules: number; newPairs: number; newBranches: number }
 
 export class CampaignFolder {
   constructor(readonly dir: string) {}
@@ -72,53 +72,46 @@ export class CampaignFolder {
   readState(): CampaignState | null {
     const stateFile = this.file('state.json');
     if (!existsSync(stateFile)) return null;
-    const s = readCampaignFile<CampaignState>(stateFile, 'gicdiff/campaign-state@1');
-    if (!Number.isInteger(s.next) || !Array.isArray(s.done) || typeof s.elapsedMs !== 'number') throw new ValidationError(stateFile, '', 'not a campaign state (next, done, elapsedMs)');
-    return s;
-  }
-
-  readSummary(): CampaignSummaryDoc | null {
-    const summaryFile = this.file('summary.json');
-    if (!existsSync(summaryFile)) return null;
-    const s = readCampaignFile<CampaignSummaryDoc>(summaryFile, 'gicdiff/campaign-summary@1');
-    if (typeof s.scenarios !== 'number' || typeof s.ops !== 'number' || typeof s.coverage?.ruleHits !== 'object' || !Array.isArray(s.findings)) {
-      throw new ValidationError(summaryFile, '', 'not a campaign summary (scenarios, ops, coverage.ruleHits, findings)');
+    const v = readJsonFile(stateFile) as { format?: unknown } | null;
+    if (typeof v === 'object' && v !== null && v.format === 'gicdiff/campaign-state@1') {
+      throw new CampaignError(`--resume: ${stateFile} was written by an older gicdiff (campaign-state@1, which could count a scenario twice after a kill); start afresh with --replace`);
     }
+    const s = readCampaignFile<CampaignState>(stateFile, 'gicdiff/campaign-state@2');
+    const bad = (what: string): never => {
+      throw new ValidationError(stateFile, `/${what}`, 'missing or of the wrong type');
+    };
+    if (!Number.isInteger(s.committed) || s.committed < 0) bad('committed');
+    for (const k of ['elapsedMs', 'scenarios', 'ops', 'hits'] as const) if (typeof s[k] !== 'number') bad(k);
+    for (const k of ['statuses', 'ruleHits'] as const) if (typeof s[k] !== 'object' || s[k] === null) bad(k);
+    for (const k of ['rulePairs', 'corpus', 'findings', 'minimize'] as const) if (!Array.isArray(s[k])) bad(k);
+    if (s.branches !== undefined && !Array.isArray(s.branches)) bad('branches');
     return s;
   }
 
-  /** Every finding.json under findings/, with its folder relative to the campaign. */
-  readFindings(): { finding: Finding; dir: string }[] {
+  /**
+   * Remove what was written for results a kill left uncounted (finding folders and corpus files
+   * not in the state): --resume runs those scenarios again and writes them again.
+   */
+  dropUncommitted(state: CampaignState): void {
+    const keepDirs = new Set(state.findings.map((f) => path.basename(f.dir)));
     const fdir = this.file('findings');
-    const out: { finding: Finding; dir: string }[] = [];
-    if (!existsSync(fdir)) return out;
-    for (const d of readdirSync(fdir)) {
-      const file = path.join(fdir, d, 'finding.json');
-      if (!existsSync(file)) continue;
-      const f = loadFindingOrScenario(file).finding;
-      if (!f) throw new ValidationError(file, '/format', 'must be "gicdiff/finding@1"');
-      out.push({ finding: f, dir: path.join('findings', d) });
-    }
-    return out;
-  }
-
-  /** The corpus entries, in the order they were added. */
-  readCorpus(): CorpusFileEntry[] {
+    if (existsSync(fdir)) for (const d of readdirSync(fdir)) if (!keepDirs.has(d)) rmSync(path.join(fdir, d), { recursive: true, force: true });
+    const keepCorpus = new Set(state.corpus.map((e) => `${e.index}.json`));
     const cdir = this.file('corpus');
-    if (!existsSync(cdir)) return [];
-    const files = readdirSync(cdir).filter((f) => f.endsWith('.json')).sort((a, b) => parseInt(a) - parseInt(b));
-    return files.map((f) => {
-      const file = path.join(cdir, f);
-      const e = readJsonFile(file) as CorpusFileEntry;
-      if (typeof e !== 'object' || e === null || typeof e.id !== 'string' || typeof e.newRules !== 'number' || typeof e.newPairs !== 'number') {
-        throw new ValidationError(file, '', 'not a corpus entry (id, newRules, newPairs)');
-      }
-      return e;
-    });
+    if (existsSync(cdir)) for (const f of readdirSync(cdir)) if (!keepCorpus.has(f)) rmSync(path.join(cdir, f), { force: true });
   }
 
-  writeCorpusEntry(n: number, e: CorpusFileEntry): void {
-    writeJsonAtomic(path.join(this.dir, 'corpus', `${n}.json`), e);
+  /** The finding.json in `dir` (relative to the campaign folder). */
+  readFinding(dir: string): Finding {
+    const file = path.join(this.dir, dir, 'finding.json');
+    const f = loadFindingOrScenario(file).finding;
+    if (!f) throw new ValidationError(file, '/format', 'must be "gicdiff/finding@1"');
+    return f;
+  }
+
+  /** corpus/<index>.json: one file per scenario index, so an entry is never there twice */
+  writeCorpusEntry(e: CorpusFileEntry): void {
+    writeJsonAtomic(path.join(this.dir, 'corpus', `${e.index}.json`), e);
   }
 
   writeState(state: CampaignState): void {

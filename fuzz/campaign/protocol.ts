@@ -21,7 +21,8 @@ export interface WorkerInit {
   shard: string;
 }
 
-export interface WorkItem { index: number; id: string }
+/** `full`: send the finding document even if this worker met its signature before (a retried item). */
+export interface WorkItem { index: number; id: string; full?: boolean }
 
 export type ToWorker =
   | { type: 'batch'; items: WorkItem[] }
@@ -38,8 +39,12 @@ export interface ItemResult {
   status: ScenarioStatus;
   /** rule ids this scenario exercised */
   rules: string[];
-  /** rule pairs this worker had not seen before */
-  newPairs: string[];
+  /** the scenario's consecutive-op rule pairs (the coordinator decides which are new, in index order) */
+  pairs: string[];
+  /** branches of the target's code the scenario reached (coverage feedback on) */
+  branches?: string[];
+  /** made up by the coordinator for the scenario of a lost (hung or crashed) worker */
+  lost?: boolean;
   signature?: string;
   classification?: Finding['classification'];
   /** the full finding, the first time this worker meets the signature */

@@ -24,13 +24,30 @@ export interface CampaignParams {
   startedAt: string;
 }
 
+/**
+ * Everything a campaign has counted, written atomically as one file at each checkpoint: indexes
+ * below `committed` are done and counted here, nothing above is (--resume runs them again), so a
+ * kill at any moment neither loses nor counts twice.
+ */
 export interface CampaignState {
-  format: 'gicdiff/campaign-state@1';
-  /** every index of this shard below `next` is done */
+  format: 'gicdiff/campaign-state@2';
+  /** shard-space indexes 0 .. committed-1 are done */
+  committed: number;
+  /** the first scenario index not done: shard.index + committed * shard.count */
   next: number;
-  /** done indexes at or above next */
-  done: number[];
   elapsedMs: number;
+  scenarios: number;
+  ops: number;
+  statuses: Record<string, number>;
+  ruleHits: Record<string, number>;
+  rulePairs: string[];
+  /** branches of the target's code reached (coverage feedback; absent when off) */
+  branches?: string[];
+  corpus: { id: string; index: number; j: number; newRules: number; newPairs: number; newBranches: number }[];
+  findings: FindingRecord[];
+  hits: number;
+  /** signatures whose minimization had not finished: queued again on resume */
+  minimize: string[];
 }
 
 export interface FindingRecord {

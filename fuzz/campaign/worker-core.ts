@@ -13,7 +13,6 @@ import type { LoadedPlugin } from './plugin.js';
 import type { ItemResult, ScenarioStatus, WorkerInit, WorkItem } from './protocol.js';
 
 export class WorkerCore {
-  private readonly seenPairs = new Set<string>();
   private readonly seenSignatures = new Set<string>();
   private readonly weightsHash: string;
 
@@ -32,26 +31,21 @@ export class WorkerCore {
     onStart?.(scenario);
     const expanded = expandScenario(scenario);
     const outcome = await runLockstep(target, expanded, this.init.run, oracle, { rulePairs: true });
-    const newPairs: string[] = [];
-    for (const p of outcome.rulePairs ?? []) {
-      if (!this.seenPairs.has(p)) {
-        this.seenPairs.add(p);
-        newPairs.push(p);
-      }
-    }
     const r: ItemResult = {
       index: item.index,
       id: item.id,
       ops: outcome.trace.results.length,
       status: statusOf(outcome),
       rules: outcome.coverage,
-      newPairs,
+      pairs: outcome.rulePairs ?? [],
     };
     const problem = outcome.unsupported ? null : problemOf(target.name, expanded, outcome);
     if (problem) {
       r.signature = problem.signature;
       r.classification = classifyProblem(problem, this.init.expectations).classification;
-      if (!this.seenSignatures.has(problem.signature)) {
+      // the first time this worker meets a signature is at its lowest index (items come in index
+      // order), which is the one the campaign commits first; a retried item breaks that order
+      if (!this.seenSignatures.has(problem.signature) || item.full) {
         this.seenSignatures.add(problem.signature);
         r.finding = buildFinding(scenario, expanded, outcome, problem, {
           target: target.name,

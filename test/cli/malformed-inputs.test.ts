@@ -110,35 +110,37 @@ function finding(name: string, edit: (doc: Record<string, unknown>) => void): st
 const resume = (copy: string): string[] => ['fuzz', '--target', 'model', '--weights', WEIGHTS, '--seed', 'm', '-n', '60', '--out', copy, '--resume', '--no-report', '--no-minimize'];
 for (const [file, content, problem] of [
   ['state.json', '{"format":"gicdiff/campaign-state@1","next":', /state\.json: \(top level\): not valid JSON/],
-  ['summary.json', '{"format":"gicdiff/campaign-summary@1","scen', /summary\.json: \(top level\): not valid JSON/],
+  ['state.json', '{"format":"gicdiff/campaign-state@2","committed":5}', /state\.json: \/elapsedMs: missing or of the wrong type/],
   ['campaign.json', '{"format":', /campaign\.json: \(top level\): not valid JSON/],
   ['campaign.json', '{"format":"gicdiff/campaign@7"}', /campaign\.json: \/format/],
   ['state.json', '{"format":"gicdiff/campaign-state@1","next":"x"}', /state\.json/],
-  ['summary.json', '[1,2]', /summary\.json: \(top level\): must be a JSON object/],
+  ['state.json', '[1,2]', /state\.json: \(top level\): must be a JSON object/],
+  ['state.json', '{"format":"gicdiff/campaign-state@1","next":0,"done":[],"elapsedMs":0}', /state\.json was written by an older gicdiff/],
 ] as const) {
   cases.push({ label: `fuzz --resume with a bad ${file}`, args: () => resume(corrupt(`${file}-${cases.length}`, file, content)), problem });
 }
 cases.push({
-  label: 'fuzz --resume with a truncated finding.json',
+  label: 'fuzz --resume with a truncated finding.json whose minimization is to be resumed',
   args: () => {
-    const copy = corrupt('finding', 'state.json', '{}');
+    const copy = corrupt('finding', 'stats.jsonl', '');
+    const state = JSON.parse(readFileSync(path.join(copy, 'state.json'), 'utf8')) as { findings: { signature: string }[] };
+    writeFileSync(path.join(copy, 'state.json'), JSON.stringify({ ...state, minimize: state.findings.map((x) => x.signature) }));
     const fdir = path.join(copy, 'findings');
     const one = path.join(fdir, readdirSync(fdir)[0]!, 'finding.json');
     writeFileSync(one, readFileSync(one, 'utf8').slice(0, 100));
-    mkdirSync(path.join(copy, 'x'), { recursive: true });
-    return resume(copy);
+    return resume(copy).filter((a) => a !== '--no-minimize');
   },
-  problem: /finding\.json: \(top level\): not valid JSON|state\.json/,
+  problem: /finding\.json: \(top level\): not valid JSON/,
 });
 cases.push({
-  label: 'fuzz --resume with a truncated corpus entry',
+  label: 'fuzz --resume with a state whose corpus is not a list',
   args: () => {
     const copy = corrupt('corpus', 'stats.jsonl', '');
-    mkdirSync(path.join(copy, 'corpus'), { recursive: true });
-    writeFileSync(path.join(copy, 'corpus', '0.json'), '{"id":');
+    const state = JSON.parse(readFileSync(path.join(copy, 'state.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(path.join(copy, 'state.json'), JSON.stringify({ ...state, corpus: { 0: 'x' } }));
     return resume(copy);
   },
-  problem: /corpus\/0\.json: \(top level\): not valid JSON/,
+  problem: /state\.json: \/corpus: missing or of the wrong type/,
 });
 for (const [name, edit, problem] of [
   ['finding-unknown-target.json', (d: Record<string, unknown>) => { d.target = 'no-such-target'; }, /finding-unknown-target\.json: \/target: no target named "no-such-target"/],

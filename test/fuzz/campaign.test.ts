@@ -64,7 +64,7 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
   test('--resume continues without redoing seeds; a mismatched resume is refused', async () => {
     const out = tmp('resume');
     const first = await runCampaign(opts(out, { iterations: 30 }));
-    expect(JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8'))).toMatchObject({ next: 30, done: [] });
+    expect(JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8'))).toMatchObject({ next: 30, committed: 30 });
     await expect(runCampaign(opts(out, { iterations: 50, resume: true, seed: 'other' }))).rejects.toThrow(CampaignError);
     const other = { ...loadWeightsFile(WEIGHTS), maxOps: 61 };
     await expect(runCampaign(opts(out, { iterations: 50, resume: true, weights: other }))).rejects.toThrow(/other generator weights/);
