@@ -11,6 +11,7 @@ import { matchExpectation, signatureString, type Expectations, type MatchContext
 import type { ExpandedScenario, PrimitiveOp, Scenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { loadScenarioFile, readJsonFile, ValidationError } from '../spec/validate.js';
+import { reproCommand } from './shell.js';
 import type { Failure, ReportRule, ReportScenario, ScenarioResult } from '../spec/gen/report.js';
 import type { RunOptions, RunOutcome } from '../fuzz/lockstep.js';
 
@@ -140,7 +141,7 @@ export function toResult(
     outcome: 'pass',
     rulesExercised: [...outcome.coverage].sort(),
     failures: failuresOf(s.expanded.ops, outcome),
-    repro: `gicdiff repro ${s.meta.file} --target ${target}`,
+    repro: reproCommand(s.meta.file, target),
     durationMs: Math.round(durationMs * 1000) / 1000,
   };
   if (outcome.unsupported !== undefined) {

@@ -6,6 +6,7 @@ import { hasNewDivergence, INCONCLUSIVE_LABEL } from './build.js';
 import { anchorId, htmlEscape as h } from './html-escape.js';
 import { lineChart, type Series } from './svg.js';
 import { describeFailure } from './text.js';
+import { reproCommand } from './shell.js';
 
 const STYLE = `
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --known:#9a6700; --known-bg:#fff8c5; --new:#cf222e; --new-bg:#ffebe9;
@@ -295,7 +296,7 @@ function findingsTable(cs: CampaignSummary[]): string {
     const gone = latest !== undefined && !runs.includes(latest);
     out.push(`<tr class="finding" data-status="${f.status}"><td class="st-${f.status}">${f.status}${gone ? ' <span class="muted">(not in latest run)</span>' : ''}${f.knownReason ? `<div class="muted">${h(f.knownReason)}</div>` : ''}${f.status === 'inconclusive' ? `<div class="muted">${h(INCONCLUSIVE_LABEL)}</div>` : ''}</td>` +
       `<td><code>${h(f.signature)}</code></td><td>${h(f.message)}</td><td class="num">${f.count ?? ''}</td><td><code>${h(f.seed ?? '')}</code></td>` +
-      `<td>${runs.map(h).join(', ')}</td><td>${f.file ? `<code>${h(`gicdiff repro ${f.file}${f.target ? ` --target ${f.target}` : ''}`)}</code>` : ''}</td></tr>`);
+      `<td>${runs.map(h).join(', ')}</td><td>${f.file ? `<code>${h(reproCommand(f.file, f.target ?? undefined))}</code>` : ''}</td></tr>`);
   }
   out.push('</tbody></table>');
   return out.join('');

@@ -5,6 +5,7 @@
 import type { Report, ScenarioResult } from '../spec/gen/report.js';
 import { INCONCLUSIVE_LABEL, newDivergenceCount } from './build.js';
 import { describeFailure } from './text.js';
+import { reproCommand } from './shell.js';
 
 /** GitHub rejects a step summary over 1 MiB; stay a little under it. */
 export const GITHUB_SUMMARY_LIMIT = 1024 * 1024;
@@ -44,7 +45,9 @@ const RESERVE = 4096; // closing tags and the truncation note
 
 /** Control characters (a NUL in a target's error message) make GitHub treat the summary as binary. */
 const clean = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
-const md = (s: string): string => clean(s).replace(/([\\`*_[\]<>|])/g, '\\$1');
+// HTML's own characters become entities (they hold in Markdown text and inside the raw HTML of
+// <details><summary>, where backslash escapes do not); Markdown's are backslash-escaped.
+const md = (s: string): string => clean(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]|])/g, '\\$1');
 const code = (s: string): string => '`' + clean(s).replace(/`/g, "'") + '`';
 
 export function renderMarkdown(report: Report, options: MarkdownOptions = {}): string {
@@ -162,7 +165,7 @@ function campaigns(report: Report, b: Budget): void {
     b.add(`### New findings in ${md(latest.label)} (${fresh.length})\n\n`);
     for (const f of fresh) {
       b.add(`- ${code(f.signature)}: ${md(f.message)}${f.count ? ` (${f.count} scenario${f.count === 1 ? '' : 's'})` : ''}` +
-        (f.file ? `\n  Reproduce: ${code(`gicdiff repro ${f.file}${f.target ? ` --target ${f.target}` : ''}`)}` : '') + '\n');
+        (f.file ? `\n  Reproduce: ${code(reproCommand(f.file, f.target ?? undefined))}` : '') + '\n');
     }
     b.add('\n');
   }
