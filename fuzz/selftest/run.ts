@@ -148,8 +148,9 @@ async function runCampaign(dir: string, o: SelftestOptions): Promise<CampaignOut
   const r = await gicdiff(dir, [
     'fuzz', '--target', 'kvm', '--seed', o.seed, '--time', `${Math.round(o.timeMs / 1000)}s`, '--workers', '1', '--out', out,
     ...(o.iterations !== undefined ? ['--iterations', String(o.iterations)] : []),
-    // a fault that loops forever must not cost a whole campaign's worth of waiting more than once
-    '--hang', '20s', '--no-report',
+    // the per-scenario time limit is the campaign length: on a loaded machine the default 10 s makes
+    // a long scenario a step-budget finding of the machine, not of the target (the op budget stays)
+    '--timeout', `${Math.max(10, Math.round(o.timeMs / 1000))}s`, '--hang', `${Math.max(20, Math.round(o.timeMs / 1000) + 30)}s`, '--no-report',
   ]);
   const summaryFile = path.join(out, 'summary.json');
   if (!existsSync(summaryFile)) {
