@@ -13,9 +13,10 @@ import { GITS_TRANSLATER, translateMsi } from './its.js';
 import { leaveGhosts } from './interrupts.js';
 import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, openOptions } from './choices.js';
 import type { Route, State } from './state.js';
+import * as errno from '../spec/errno.js';
 
-const EINVAL = -22;
-const ENXIO = -6;
+const EINVAL = -errno.EINVAL;
+const ENXIO = -errno.ENXIO;
 const ENODEV = -19;
 const EBUSY = -16;
 const KVM_MAX_IRQ_ROUTES = 4096;

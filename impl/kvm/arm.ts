@@ -7,8 +7,7 @@ import { KVM_MSI_VALID_DEVID, kvmSetMsi } from '../vgic/vgic-irqfd.js';
 export const KVM_ARM_IRQ_TYPE_CPU = 0;
 export const KVM_ARM_IRQ_TYPE_SPI = 1;
 export const KVM_ARM_IRQ_TYPE_PPI = 2;
-const ENXIO = 6;
-const EINVAL = 22;
+import { EINVAL, ENXIO } from '../../spec/errno.js';
 
 /** The u32 `irq` field: vcpu2_index[31:28], irq_type[27:24], vcpu_index[23:16], irq_id[15:0]. */
 export function kvmIrqLineEncode(type: 'cpu' | 'spi' | 'ppi', vcpu: number, intid: number): number {

@@ -8,13 +8,11 @@
 // an eventfd already in use).
 import type { VgicDistState } from '../vgic/vgic.js';
 import {
-  KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI, KVM_MAX_IRQ_ROUTES, KVM_MSI_VALID_DEVID, EWOULDBLOCK,
+  KVM_IRQ_ROUTING_IRQCHIP, KVM_IRQ_ROUTING_MSI, KVM_MAX_IRQ_ROUTES, KVM_MSI_VALID_DEVID,
   type KernelRoutingEntry, type UserRoutingEntry, kvmArchSetIrqInatomic, kvmSetRoutingEntry,
   kvmVgicSetupDefaultIrqRouting, routingEntrySet,
 } from '../vgic/vgic-irqfd.js';
-
-const EINVAL = 22;
-const EBUSY = 16;
+import { EBUSY, EINVAL, EWOULDBLOCK } from '../../spec/errno.js';
 
 /** struct kvm_kernel_irqfd_resampler: one per GSI, shared by its resample irqfds. */
 interface Resampler {

@@ -10,8 +10,7 @@ export const KVM_MSI_VALID_DEVID = 1;
 export const KVM_IRQCHIP_NUM_PINS = 1020 - 32;
 export const KVM_NR_IRQCHIPS = 1;
 export const KVM_MAX_IRQ_ROUTES = 4096;
-const EINVAL = 22;
-export const EWOULDBLOCK = 11;
+import { EINVAL, EWOULDBLOCK } from '../../spec/errno.js';
 
 /** struct kvm_kernel_irq_routing_entry (the arm64 subset). */
 export type KernelRoutingEntry =

@@ -6,11 +6,12 @@
 //   ITE: [63:48] next EventID delta (0 = last, capped 2^16-1), [47:16] pINTID (0 = invalid), [15:0] ICID
 //   L1 (two-level device table): [63] V, [51:16] address of a 64 KiB level-2 page
 import {
-  EACCES, EEXIST, EINVAL, type ItsCollection, type ItsDevice, type ItsIte, type VgicIts,
-  COLLECTION_NOT_MAPPED, GIC_LPI_OFFSET, allocCollection, allocDevice, allocIte, findCollection, freeCollectionList,
-  freeDevice, freeDeviceList, getVcpuById, isCollectionMapped, itsFreeIte, sortDeviceList, sortItt, vgicAddLpi,
-  vgicItsCheckEventId, vgicItsCheckId, writeEntry, EFAULT,
+  type ItsCollection, type ItsDevice, type ItsIte, type VgicIts, COLLECTION_NOT_MAPPED, GIC_LPI_OFFSET,
+  allocCollection, allocDevice, allocIte, findCollection, freeCollectionList, freeDevice, freeDeviceList,
+  getVcpuById, isCollectionMapped, itsFreeIte, sortDeviceList, sortItt, vgicAddLpi, vgicItsCheckEventId,
+  vgicItsCheckId, writeEntry,
 } from './vgic-its-state.js';
+import { EACCES, EEXIST, EFAULT, EINVAL } from '../../spec/errno.js';
 import * as abi from '../../spec/codec/kvm-its-abi.js';
 import { ABI_0_ESZ, BASER_INDIRECT, BASER_VALID, VITS_TYPER_IDBITS, baserAddress, baserNrPages } from './vgic-its-regs.js';
 

@@ -7,12 +7,12 @@
 // (widths included: RDbase is DW2[47:16], 32 bits, where the architecture has [51:16]); a test
 // cross-checks these getters against the shared decoder in spec/codec.
 import {
-  EFAULT, E_ITS_INT_UNMAPPED_INTERRUPT, type VgicIts,
-  allocCollection, allocDevice, allocIte, collectionToVcpu, findCollection, findItsDevice, findIte, freeCollection,
-  freeDevice, getVcpuById, isCollectionMapped, itsFreeIte, lpiIntidsAscending, updateAffinity, updateAffinityCollection,
-  updateLpiConfig, vgicAddLpi, vgicItsCheckEventId, vgicItsCheckId, vgicItsInvall, vgicItsTriggerMsi, writeEntry,
-  GIC_LPI_OFFSET,
+  E_ITS_INT_UNMAPPED_INTERRUPT, type VgicIts, allocCollection, allocDevice, allocIte, collectionToVcpu,
+  findCollection, findItsDevice, findIte, freeCollection, freeDevice, getVcpuById, isCollectionMapped,
+  itsFreeIte, lpiIntidsAscending, updateAffinity, updateAffinityCollection, updateLpiConfig, vgicAddLpi,
+  vgicItsCheckEventId, vgicItsCheckId, vgicItsInvall, vgicItsTriggerMsi, writeEntry, GIC_LPI_OFFSET,
 } from './vgic-its-state.js';
+import { EFAULT } from '../../spec/errno.js';
 import type { VgicIrq } from './types.js';
 import { vgicGetIrq, vgicPutIrq } from './vgic.js';
 

@@ -13,13 +13,7 @@ import {
 } from './vgic-its-regs.js';
 
 // errno values as KVM returns them (negated)
-export const EFAULT = 14;
-export const EBUSY = 16;
-export const EEXIST = 17;
-export const ENODEV = 19;
-export const EINVAL = 22;
-export const ENXIO = 6;
-export const EACCES = 13;
+import { EBUSY, EFAULT } from '../../spec/errno.js';
 
 export const GIC_LPI_OFFSET = 8192;
 /** its_collection.target_addr of a collection created by MAPTI/MAPI into an unknown ICID */

@@ -6,16 +6,17 @@ import type { VgicCpu, VgicDist, VgicIrq, VgicItsOps, VgicItsV4Hooks } from './t
 import { itsBase, GITS_SIZE } from '../../spec/layout.js';
 import { vgicPutIrq, vgicQueueIrqUnlock } from './vgic.js';
 import {
-  EBUSY, EEXIST, EINVAL, ENODEV, ENXIO, KVM_MSI_VALID_DEVID, VgicIts, type ItsGuestControl, type VgicItsVm,
-  freeCollectionList, freeDeviceList, itsSyncLpiPendingTable, updateLpiConfig, vgicItsInvall, vgicItsResolveLpi, vgicItsTriggerMsi,
+  KVM_MSI_VALID_DEVID, VgicIts, type ItsGuestControl, type VgicItsVm, freeCollectionList, freeDeviceList,
+  itsSyncLpiPendingTable, updateLpiConfig, vgicItsInvall, vgicItsResolveLpi, vgicItsTriggerMsi,
 } from './vgic-its-state.js';
+import { EBUSY, EEXIST, EINVAL, ENODEV, ENXIO } from '../../spec/errno.js';
 import { vgicItsProcessCommands } from './vgic-its-cmd.js';
 import { vgicItsRestoreTablesV0, vgicItsSaveTablesV0 } from './vgic-its-abi.js';
 import {
   BASER_TYPE_COLLECTION, BASER_TYPE_DEVICE, BASER_VALID, CBASER_VALID, GITS_BASER, GITS_CBASER, GITS_CREADR,
-  GITS_CTLR, GITS_CTLR_ENABLE, GITS_CTLR_QUIESCENT, GITS_CWRITER, GITS_IDREGS_BASE, GITS_IIDR, GITS_PIDR4, GITS_TYPER,
-  INITIAL_PROPBASER_VALUE, NR_ITS_ABIS, VITS_TYPER_VALUE, cmdBufferSize, cmdOffset, extractBytes, iidrRevision, itsIdReg,
-  itsIidr, sanitiseBaserWrite, sanitiseCbaser, update64BitReg,
+  GITS_CTLR, GITS_CTLR_ENABLE, GITS_CTLR_QUIESCENT, GITS_CWRITER, GITS_IDREGS_BASE, GITS_IIDR, GITS_PIDR4,
+  GITS_TYPER, INITIAL_PROPBASER_VALUE, NR_ITS_ABIS, VITS_TYPER_VALUE, cmdBufferSize, cmdOffset, extractBytes,
+  iidrRevision, itsIdReg, itsIidr, sanitiseBaserWrite, sanitiseCbaser, update64BitReg,
 } from './vgic-its-regs.js';
 
 export { VgicIts } from './vgic-its-state.js';

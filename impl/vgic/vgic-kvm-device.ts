@@ -16,12 +16,7 @@ import type { VgicMmioCtx } from './vgic-mmio.js';
 import { vgicInit } from './vgic-init.js';
 import { PRI_BITS } from '../hw/gicv3-cpuif.js';
 
-const ENOENT = 2;
-const ENXIO = 6;
-const EBUSY = 16;
-const EEXIST = 17;
-const ENODEV = 19;
-const EINVAL = 22;
+import { EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENXIO } from '../../spec/errno.js';
 
 export interface AttrResult {
   errno: number;

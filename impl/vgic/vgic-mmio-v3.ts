@@ -17,8 +17,7 @@ import {
   vgicMmioWriteWi, vgicUaccessReadActive, vgicV3UaccessReadPending, vgicV3UaccessWritePending,
 } from './vgic-mmio.js';
 
-export const ENXIO = 6;
-export const EINVAL = 22;
+import { EINVAL, ENXIO } from '../../spec/errno.js';
 
 const ACC_8 = 1;
 const ACC_32 = 4;
