@@ -39,6 +39,8 @@ export interface OracleLike {
   lastRules(): readonly string[];
   coverage(): ReadonlySet<string>;
   maxCandidates(): number;
+  /** the unconfirmed readings the trace needs (model/oracle.ts); absent = none */
+  unconfirmed?(): string[];
 }
 
 /** Bounds the oracle checks inside an op (the runner's time limit reaches it as a deadline). */
@@ -201,7 +203,10 @@ function finish(
   let verdict: Verdict | null = null;
   if (oracle && !oracleError) {
     const maxCandidates = oracle.maxCandidates();
-    verdict = divergence ? { ok: false, divergence, rules: coverage, maxCandidates } : { ok: true, rules: coverage, maxCandidates };
+    const unconfirmed = divergence ? [] : (oracle.unconfirmed?.() ?? []);
+    verdict = divergence
+      ? { ok: false, divergence, rules: coverage, maxCandidates }
+      : { ok: true, rules: coverage, maxCandidates, ...(unconfirmed.length > 0 ? { unconfirmed } : {}) };
   }
   const outcome: RunOutcome = {
     trace,

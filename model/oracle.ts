@@ -29,6 +29,11 @@ export interface Oracle {
    * fewest of any surviving candidate. Empty without quirks enabled.
    */
   quirksUsed(): readonly string[];
+  /**
+   * The unconfirmed readings the trace so far needs: empty while some candidate took none; else the
+   * rule ids the candidates took (State.unconfirmed), each candidate's, merged.
+   */
+  unconfirmed(): string[];
 }
 
 export interface OracleOptions {
@@ -334,6 +339,14 @@ class ModelOracle implements Oracle {
   lastRules(): readonly string[] { return this.rules; }
   coverage(): ReadonlySet<string> { return this.cover; }
   candidateCount(): number { return this.cands.length; }
+  unconfirmed(): string[] {
+    const ids = new Set<string>();
+    for (const s of this.cands) {
+      if (s.unconfirmed.length === 0) return [];
+      for (const id of s.unconfirmed) ids.add(id);
+    }
+    return [...ids].sort();
+  }
   maxCandidates(): number { return this.max; }
   quirksUsed(): readonly string[] {
     let best: readonly string[] | null = null;
@@ -400,6 +413,8 @@ function mergeInto(into: State, s: State): void {
   into.ces |= s.ces;
   // either explains what was seen: keep the explanation that needs fewer quirks
   if (s.quirksUsed.length < into.quirksUsed.length) into.quirksUsed = s.quirksUsed;
+  // an unconfirmed reading stays needed only if both candidates took it
+  if (into.unconfirmed.length > 0) into.unconfirmed = into.unconfirmed.filter((id) => s.unconfirmed.includes(id));
   for (const [k, v] of into.fixed) if (k.startsWith('policy.') && s.fixed.get(k) !== v) into.fixed.delete(k);
 }
 
@@ -431,7 +446,11 @@ export function checkTrace(scenario: ExpandedScenario, trace: Trace, options?: O
     if (d !== null) return { ok: false, divergence: { ...d, opIndex: i }, rules: [...oracle.coverage()], maxCandidates: oracle.maxCandidates() };
   }
   const quirks = oracle.quirksUsed();
-  return { ok: true, rules: [...oracle.coverage()], maxCandidates: oracle.maxCandidates(), ...(quirks.length > 0 ? { quirks: [...quirks] } : {}) };
+  const unconfirmed = oracle.unconfirmed();
+  return {
+    ok: true, rules: [...oracle.coverage()], maxCandidates: oracle.maxCandidates(),
+    ...(quirks.length > 0 ? { quirks: [...quirks] } : {}), ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
+  };
 }
 
 export { ModelInputError };

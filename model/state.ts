@@ -138,6 +138,13 @@ export class State {
    * taken at the old one, a ghost there): an optional candidate. Gone when taken or on that SYNC.
    */
   lpiInFlight = new Map<number, number>();
+  /**
+   * Rule ids of the inferred (confidence I) readings this candidate took where the other reading is
+   * the architecture's presumed one (choice.u24.pending-across-toggle, 'lost'): a trace only such candidates explain is
+   * accepted under an unconfirmed reading, not passed. Not part of the state's identity: candidates
+   * that differ only here merge, keeping the readings both needed (oracle.ts, mergeInto).
+   */
+  unconfirmed: readonly string[] = [];
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale = new Map<number, number[]>();
 
@@ -277,6 +284,11 @@ export class State {
     this.ctlrDpg = w.subarray(spis + 16 * v, spis + 17 * v);
   }
 
+  /** Note that this candidate took the unconfirmed reading of rule `id` (see `unconfirmed`). */
+  takeUnconfirmed(id: string): void {
+    if (!this.unconfirmed.includes(id)) this.unconfirmed = [...this.unconfirmed, id];
+  }
+
   clone(): State {
     const s = new State(this.cfg, true);
     s.bytes.set(this.bytes);
@@ -304,6 +316,7 @@ export class State {
     s.quirks = this.quirks;
     s.quirksUsed = this.quirksUsed;
     s.mem = this.mem.clone();
+    s.unconfirmed = this.unconfirmed;
     return s;
   }
 

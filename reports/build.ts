@@ -19,7 +19,7 @@ export interface ReportInput {
 }
 
 /** Worse outcomes sort first: a cell shows the worst scenario that covers it. */
-const CELL_RANK: Record<CellStatus, number> = { new: 0, known: 1, pass: 2, 'not-covered': 3 };
+const CELL_RANK: Record<CellStatus, number> = { new: 0, known: 1, lenient: 2, pass: 3, 'not-covered': 4 };
 
 export function buildReport(input: ReportInput): Report {
   const scenarioById = new Map(input.scenarios.map((s) => [s.id, s]));
@@ -64,7 +64,7 @@ export function hasNewDivergence(report: Report): boolean {
 }
 
 function targetTotals(target: string, results: ScenarioResult[], coverage: RuleCoverage[]): TargetTotals {
-  const t: TargetTotals = { target, scenarios: 0, pass: 0, known: 0, new: 0, unsupported: 0, rulesCovered: 0, rulesPassing: 0 };
+  const t: TargetTotals = { target, scenarios: 0, pass: 0, lenient: 0, known: 0, new: 0, unsupported: 0, rulesCovered: 0, rulesPassing: 0 };
   for (const r of results) {
     if (r.target !== target) continue;
     t.scenarios++;

@@ -149,7 +149,14 @@ export function toResult(
     result.unsupportedReason = outcome.unsupported;
     return result;
   }
-  if (result.failures.length === 0) return result;
+  if (result.failures.length === 0) {
+    const unconfirmed = outcome.verdict?.ok ? outcome.verdict.unconfirmed : undefined;
+    if (unconfirmed !== undefined && unconfirmed.length > 0) {
+      result.outcome = 'lenient';
+      result.unconfirmed = unconfirmed;
+    }
+    return result;
+  }
   // Known when the first problem matches the expectations and nothing went wrong before it
   // (an expectation failing earlier is a separate problem nobody accepted).
   const problem = problemOf(target, s.expanded, outcome);

@@ -9,7 +9,7 @@ import { describeFailure } from './text.js';
 import { reproCommand } from './shell.js';
 
 const STYLE = `
-:root { --pass:#1a7f37; --pass-bg:#dafbe1; --known:#9a6700; --known-bg:#fff8c5; --new:#cf222e; --new-bg:#ffebe9;
+:root { --pass:#1a7f37; --pass-bg:#dafbe1; --known:#9a6700; --known-bg:#fff8c5; --lenient:#0550ae; --lenient-bg:#ddf4ff; --new:#cf222e; --new-bg:#ffebe9;
   --nc:#57606a; --nc-bg:#f6f8fa; --border:#d0d7de; --inc:#6e40c9; --inc-bg:#f5f0ff; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f2328; background: #fff; }
@@ -24,7 +24,7 @@ th, td { border: 1px solid var(--border); padding: 3px 8px; text-align: left; ve
 th { background: #f6f8fa; }
 #matrix th { position: sticky; top: 0; z-index: 1; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.st-pass { background: var(--pass-bg); color: var(--pass); } .st-known { background: var(--known-bg); color: var(--known); }
+.st-pass { background: var(--pass-bg); color: var(--pass); } .st-known { background: var(--known-bg); color: var(--known); } .st-lenient { background: var(--lenient-bg); color: var(--lenient); }
 .st-new { background: var(--new-bg); color: var(--new); font-weight: 600; } .st-not-covered { background: var(--nc-bg); color: var(--nc); }
 .st-unsupported { background: var(--nc-bg); color: var(--nc); }
 .st-inconclusive { background: var(--inc-bg); color: var(--inc); }
@@ -35,7 +35,7 @@ code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 pre { background: #f6f8fa; padding: 8px; overflow-x: auto; border-radius: 6px; margin: 6px 0; }
 .controls { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; margin: 8px 0 12px; }
 .result, .scenario { border: 1px solid var(--border); border-left-width: 6px; border-radius: 6px; padding: 6px 12px; margin: 8px 0; }
-.result.st-pass { border-left-color: var(--pass); } .result.st-known { border-left-color: var(--known); }
+.result.st-pass { border-left-color: var(--pass); } .result.st-known { border-left-color: var(--known); } .result.st-lenient { border-left-color: var(--lenient); }
 .result.st-new { border-left-color: var(--new); font-weight: normal; } .result.st-unsupported { border-left-color: var(--nc); }
 .result, .scenario { background: #fff; color: #1f2328; }
 :target { outline: 3px solid #0969da; outline-offset: 2px; }
@@ -111,13 +111,13 @@ function totals(report: Report): string {
   const rows = report.totals.map((t) => {
     const unavailable = report.targets.find((x) => x.name === t.target)?.unavailable;
     return `<tr><td><b>${h(t.target)}</b>${unavailable ? ` <span class="muted">unavailable: ${h(unavailable)}</span>` : ''}</td>` +
-      `<td class="num">${t.scenarios}</td><td class="num st-pass">${t.pass}</td><td class="num st-known">${t.known}</td>` +
+      `<td class="num">${t.scenarios}</td><td class="num st-pass">${t.pass}</td><td class="num st-lenient">${t.lenient}</td><td class="num st-known">${t.known}</td>` +
       `<td class="num ${t.new ? 'st-new' : ''}">${t.new}</td><td class="num">${t.unsupported}</td><td class="num">${t.rulesCovered}</td><td class="num">${t.rulesPassing}</td></tr>`;
   });
-  return `<section id="totals"><h2>Totals</h2><table><thead><tr><th>target</th><th>scenarios</th><th>pass</th><th>known</th><th>new</th><th>unsupported</th><th>rules covered</th><th>rules passing</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return `<section id="totals"><h2>Totals</h2><table><thead><tr><th>target</th><th>scenarios</th><th>pass</th><th>lenient</th><th>known</th><th>new</th><th>unsupported</th><th>rules covered</th><th>rules passing</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
 
-const STATUS_TEXT: Record<string, string> = { pass: 'pass', known: 'known divergence', new: 'NEW divergence', 'not-covered': 'not covered', unsupported: 'unsupported' };
+const STATUS_TEXT: Record<string, string> = { pass: 'pass', lenient: 'accepted under an unconfirmed reading', known: 'known divergence', new: 'NEW divergence', 'not-covered': 'not covered', unsupported: 'unsupported' };
 
 function matrix(report: Report, resultAnchor: Map<string, string>): string {
   const components = [...new Set(report.coverage.map((r) => r.component))].sort();
@@ -146,7 +146,7 @@ function matrix(report: Report, resultAnchor: Map<string, string>): string {
 <p class="muted">One row per rule some scenario covers. A cell shows the worst verdict among the scenarios covering the rule on that target; click it for the verdict.</p>
 <div class="controls">
 <label>Component <select id="component-filter"><option value="">all components</option>${components.map((c) => `<option value="${h(c)}">${h(c)}</option>`).join('')}</select></label>
-<label>Status <select id="status-filter"><option value="">any</option><option value="new">new divergence</option><option value="known">known divergence</option><option value="pass">pass</option><option value="not-covered">not covered</option></select></label>
+<label>Status <select id="status-filter"><option value="">any</option><option value="new">new divergence</option><option value="known">known divergence</option><option value="lenient">unconfirmed reading</option><option value="pass">pass</option><option value="not-covered">not covered</option></select></label>
 <label>Search <input id="rule-search" type="search" placeholder="rule id or text"></label>
 <span id="matrix-count" class="muted"></span></div>
 <table id="matrix"><thead><tr><th>rule</th><th>component</th>${report.targets.map((t) => `<th>${h(t.name)}</th>`).join('')}${hits ? '<th>fuzzed (latest run)</th>' : ''}</tr></thead>
@@ -157,7 +157,7 @@ ${uncovered.length ? `<details id="uncovered"><summary>${uncovered.length} catal
 
 function results(report: Report, resultAnchor: Map<string, string>, scenarioAnchor: Map<string, string>): string {
   const scenarios = new Map(report.scenarios.map((s) => [s.id, s]));
-  const order: Record<string, number> = { new: 0, known: 1, unsupported: 2, pass: 3 };
+  const order: Record<string, number> = { new: 0, known: 1, lenient: 2, unsupported: 3, pass: 4 };
   const out: string[] = ['<section id="results"><h2>Verdicts</h2>'];
   for (const t of report.targets) {
     const mine = report.results.filter((r) => r.target === t.name)
@@ -173,6 +173,7 @@ function resultBlock(r: ScenarioResult, name: string, anchor: string, scAnchor: 
   const lines = [`<div class="result st-${r.outcome}" id="${h(anchor)}" data-outcome="${r.outcome}">`,
     `<b>${h(r.target)}</b> · <a href="#${h(scAnchor)}">${h(name)}</a> · <span class="st-${r.outcome}">${h(STATUS_TEXT[r.outcome]!)}</span> <span class="muted">${r.durationMs.toFixed(1)} ms</span>`];
   if (r.knownReason) lines.push(`<div>Known: ${h(r.knownReason)}</div>`);
+  if (r.unconfirmed) lines.push(`<div>Accepted only under an unconfirmed reading of ${h(r.unconfirmed.join(', '))}: not a pass</div>`);
   if (r.unsupportedReason) lines.push(`<div>Unsupported: ${h(r.unsupportedReason)}</div>`);
   if (r.failures.length) lines.push(`<pre>${h(r.failures.map(describeFailure).join('\n\n'))}</pre>`);
   if (r.outcome === 'new' || r.outcome === 'known') lines.push(`<div>Reproduce: <code>${h(r.repro)}</code></div>`);

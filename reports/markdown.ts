@@ -67,10 +67,10 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
   b.add(`gicdiff ${report.tool.version}, ${report.generatedAt}\n\n`);
 
   if (conformance) {
-    b.add('## Totals\n\n| target | scenarios | pass | known | new | unsupported | rules covered | rules passing |\n|---|---:|---:|---:|---:|---:|---:|---:|\n');
+    b.add('## Totals\n\n| target | scenarios | pass | lenient | known | new | unsupported | rules covered | rules passing |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
     for (const t of report.totals) {
       const unavailable = report.targets.find((x) => x.name === t.target)?.unavailable;
-      b.add(`| ${md(t.target)}${unavailable ? ` (unavailable: ${md(unavailable)})` : ''} | ${t.scenarios} | ${t.pass} | ${t.known} | ${t.new} | ${t.unsupported} | ${t.rulesCovered} | ${t.rulesPassing} |\n`);
+      b.add(`| ${md(t.target)}${unavailable ? ` (unavailable: ${md(unavailable)})` : ''} | ${t.scenarios} | ${t.pass} | ${t.lenient} | ${t.known} | ${t.new} | ${t.unsupported} | ${t.rulesCovered} | ${t.rulesPassing} |\n`);
     }
     b.add('\n');
 
@@ -78,6 +78,15 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     if (fresh.length) {
       b.add(`## New divergences (${fresh.length})\n\n`);
       for (const r of fresh) b.add(resultBlock(r, scenarios.get(r.scenario)!.name, scenarios.get(r.scenario)!.component));
+    }
+    const lenient = report.results.filter((r) => r.outcome === 'lenient');
+    if (lenient.length) {
+      b.add(`## Accepted under an unconfirmed reading (${lenient.length})\n\nNot passes: the oracle explains these traces only with an inferred reading of the rules named, where the architecture presumably reads otherwise.\n\n`);
+      for (const r of lenient) {
+        const sc = scenarios.get(r.scenario)!;
+        b.add(`- **${md(r.target)}** ${code(sc.name)} (${md(sc.component)}): ${(r.unconfirmed ?? []).map(code).join(', ')}\n`);
+      }
+      b.add('\n');
     }
     const known = report.results.filter((r) => r.outcome === 'known');
     if (known.length) {

@@ -17,6 +17,11 @@ export interface Divergence {
 }
 
 export type Verdict =
-  /** quirks: with a target's quirks enabled, the ones the accepting candidate took (model/choices.ts) */
-  | { ok: true; rules: string[]; maxCandidates: number; quirks?: string[] }
+  /**
+   * quirks: with a target's quirks enabled, the ones the accepting candidate took (model/choices.ts).
+   * unconfirmed, when present: the trace is explained only by candidates that took an inferred
+   * reading of these permitted-choice rules (spec/rules.json confidence I) where the architecture
+   * presumably says otherwise: accepted under an unconfirmed reading, never a plain pass.
+   */
+  | { ok: true; rules: string[]; maxCandidates: number; quirks?: string[]; unconfirmed?: string[] }
   | { ok: false; divergence: Divergence; rules: string[]; maxCandidates: number };

@@ -83,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
     timeoutMs: timeout,
     onResult: (r) => {
       if (quiet && r.outcome !== 'new') return;
-      const why = r.outcome === 'new' ? `  ${r.failures[0]?.message ?? ''}\n      ${r.repro}` : r.outcome === 'known' ? `  (${r.knownReason ?? ''})` : r.outcome === 'unsupported' ? `  (${r.unsupportedReason ?? ''})` : '';
+      const why = r.outcome === 'new' ? `  ${r.failures[0]?.message ?? ''}\n      ${r.repro}` : r.outcome === 'known' ? `  (${r.knownReason ?? ''})` : r.outcome === 'unsupported' ? `  (${r.unsupportedReason ?? ''})`
+        : r.outcome === 'lenient' ? `  (accepted under an unconfirmed reading of ${(r.unconfirmed ?? []).join(', ')})` : '';
       process.stdout.write(`${r.outcome.padEnd(11)} ${r.target.padEnd(8)} ${r.scenario}${why}\n`);
     },
   });

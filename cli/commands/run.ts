@@ -78,7 +78,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const expectations = expanded.ops.filter((o) => 'expect' in o || 'expectOneOf' in o).length;
-  const verdictText = verdict === null ? 'not checked' : verdict.ok ? 'ok (the architecture allows this trace)' : `divergence at op ${verdict.divergence.opIndex}`;
+  const verdictText = verdict === null ? 'not checked'
+    : !verdict.ok ? `divergence at op ${verdict.divergence.opIndex}`
+      : verdict.unconfirmed ? `accepted under an unconfirmed reading of ${verdict.unconfirmed.join(', ')} (not a pass)`
+        : 'ok (the architecture allows this trace)';
   process.stdout.write(`${scenario.name} on ${name}: ${trace.results.length}/${expanded.ops.length} ops, ` +
     `${expectations - outcome.expectationFailures.length}/${expectations} expectations hold, oracle: ${verdictText}\n`);
   const bad = outcome.expectationFailures.length > 0 || (verdict !== null && !verdict.ok) || trace.status === 'target-error' || trace.status === 'step-budget';

@@ -1,14 +1,14 @@
 /* Generated from spec/schema/report.schema.json by scripts/gen-types.ts. Do not edit. */
 
 /**
- * pass: no divergence and every expectation held; known: every divergence is listed in spec/expectations/<target>.json; new: a divergence, a failed expectation or a target error nobody accepted; unsupported: the target cannot run the scenario (or is unavailable on this machine)
+ * pass: no divergence and every expectation held; lenient: likewise, but the oracle explains the trace only under an unconfirmed (inferred) reading of the permitted-choice rules listed in `unconfirmed`, never a plain pass; known: every divergence is listed in spec/expectations/<target>.json; new: a divergence, a failed expectation or a target error nobody accepted; unsupported: the target cannot run the scenario (or is unavailable on this machine)
  */
-export type Outcome = "pass" | "known" | "new" | "unsupported";
+export type Outcome = "pass" | "lenient" | "known" | "new" | "unsupported";
 /**
  * an op result as the scenario format writes it (docs/scenario-format.md)
  */
 export type ResultValue = string | number | boolean | {} | unknown[] | null;
-export type CellStatus = "pass" | "known" | "new" | "not-covered";
+export type CellStatus = "pass" | "lenient" | "known" | "new" | "not-covered";
 
 /**
  * A gicdiff report for machines: conformance results per scenario and target, rule coverage, and fuzz campaign summaries with their trend (reports/, README.md).
@@ -93,6 +93,10 @@ export interface ScenarioResult {
    * outcome known: the reason the expectations file gives
    */
   knownReason?: string;
+  /**
+   * outcome lenient: the rule ids whose unconfirmed reading the trace needs
+   */
+  unconfirmed?: string[];
   unsupportedReason?: string;
   /**
    * the command that replays this scenario on this target
@@ -122,6 +126,10 @@ export interface TargetTotals {
   target: string;
   scenarios: number;
   pass: number;
+  /**
+   * accepted under an unconfirmed reading
+   */
+  lenient: number;
   known: number;
   new: number;
   unsupported: number;
