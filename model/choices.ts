@@ -61,6 +61,17 @@ function choice(key: string, rule: string, labels: readonly string[], o: { scope
   };
 }
 
+/**
+ * A choice whose first option is the architecture's and whose other options are quirks of one
+ * target (each offered only with its quirk enabled), or, with `source`, permitted too.
+ */
+function withQuirks(key: string, rule: string, arch: string, quirks: readonly { label: string; quirk: string; source: string }[], o: { scope?: Choice['scope'] } = {}): Choice {
+  return {
+    kind: 'choice', key, rule, scope: o.scope ?? 'implementation', modelDefault: 0,
+    options: [{ label: arch, source: ARCH }, ...quirks.map((q) => ({ label: q.label, source: q.source, quirk: q.quirk }))],
+  };
+}
+
 /** Every permitted choice of the model, by the name handlers use. */
 export const CHOICES = {
   u3PpiConfig: choice('u3', 'choice.u3.ppi-config', ['GICR_ICFGR1 read-only', 'GICR_ICFGR1 writable']),
@@ -72,7 +83,8 @@ export const CHOICES = {
   u17BaserWriteLpisOn: choice('u17', 'choice.u17.baser-write-lpis-on', ['write ignored', 'write taken']),
   u22PropbaserMismatch: choice('u22', 'choice.u22.propbaser-mismatch', ['per-redistributor PROPBASER', 'one shared PROPBASER, last write wins']),
   u22MaptiRange: choice('u22.mapti-range', 'choice.u22.propbaser-mismatch', ['MAPTI range from the wider IDbits', 'MAPTI range from the narrower IDbits']),
-  u24PendingAcrossToggle: choice('u24', 'choice.u24.pending-across-toggle', ['pending LPIs lost', 'pending LPIs preserved in the pending table']),
+  /** option 1 is an unconfirmed reading: a candidate that takes it records the rule (State.unconfirmed) */
+  u24PendingAcrossToggle: choice('u24', 'choice.u24.pending-across-toggle', ['pending LPIs preserved in the pending table', 'pending LPIs lost (unconfirmed reading; KVM vgic_flush_pending_lpis)']),
   u26ParamError: choice('u26.param', 'choice.u26.command-error-response', ['ignore and continue', 'stall at the failing command']),
   u26MemoryFault: choice('u26.mem', 'choice.u26.command-error-response', ['ignore and continue', 'stall at the failing command']),
   u28CwriterOutOfRange: choice('u28', 'choice.u28.cwriter-oor', ['write ignored', 'queue unusable until CWRITER is corrected']),
@@ -80,7 +92,6 @@ export const CHOICES = {
   u30CbaserCwriter: choice('u30.cwriter', 'choice.u30.baser-write-enabled', ['CWRITER = 0', 'CWRITER unchanged']),
   u31EnableWithoutTables: choice('u31', 'choice.u31.enable-without-tables', ['enable refused', 'enabled with no usable tables']),
   u32BaserValidToggle: choice('u32', 'choice.u32.baser-valid-toggle', ['mappings persist', 'mappings lost']),
-  u33UnmapClearsEntry: choice('u33.unmap-clears', 'choice.u33.unmap-clears-entry', ['entry left', 'entry cleared']),
   u33StaleEntries: choice('u33.stale', 'choice.u33.table-memory-write', ['stale entries cleared by a save', 'stale entries left']),
   u36MapdUnmapUnmapped: choice('u36', 'choice.u36.mapd-unmap-unmapped', ['no effect', 'command error']),
   u37RemapSameItt: choice('u37.same-itt', 'choice.u37.mapd-with-ites', ['ITEs lost', 'ITEs found again']),
@@ -90,9 +101,11 @@ export const CHOICES = {
   u41MapcUnmapInUse: choice('u41', 'choice.u41.mapc-unmap-in-use', ['ITEs work again after MAPC V = 1', 'ITEs detached for good']),
   u42MapcUnmapBadRd: choice('u42', 'choice.u42.mapc-unmap-bad-rd', ['collection unmapped', 'MAPC_PROCNUM_OOR, collection stays mapped']),
   u43MoveToRdThatCannotHold: choice('u43', 'choice.u43.movi-lpis-off', ['pending state dropped', 'kept at the old RD', 'moved']),
-  u45DiscardPending: choice('u45', 'choice.u45.discard-pending', ['pending state removed', 'LPI delivered once']),
-  /** choice.u46.unmapped-collection-cmd for CLEAR and INV (instance: the command) */
-  u46UnmappedCollection: choice('u46', 'choice.u46.unmapped-collection-cmd', ['command error', 'command succeeds'], { scope: 'instance' }),
+  u45DiscardPending: withQuirks('u45', 'choice.u45.discard-pending', 'pending state removed', [
+    { label: 'LPI delivered once', quirk: 'kvm.u45-discard-keeps-queued-pending', source: 'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_discard' }]),
+  /** U46 for CLEAR and INV (instance: the command) */
+  u46UnmappedCollection: withQuirks('u46', 'choice.u46.unmapped-collection-cmd', 'command error', [
+    { label: 'command succeeds', quirk: 'kvm.u46-clear-succeeds-unmapped-collection', source: 'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_clear, vgic_its_cmd_handle_inv' }], { scope: 'instance' }),
   u47MovallLiveCollections: choice('u47', 'choice.u47.movall-live-collections', ['collections keep sending to RD1', 'collections remapped to RD2', 'LPIs of RD1 retargeted to RD2, collections unchanged']),
   mbis: choice('mbis', 'dist.mbis.setspi', ['MBIS not implemented', 'MBIS implemented']),
   sgiEnable: choice('sgi.enable', 'redist.sgi-enable.impdef', ['SGIs can be disabled', 'SGIs permanently enabled']),

@@ -446,7 +446,7 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
   const dte = valid ? null : tableEntryAddr(s, its.baser[0]!, d);
   if (old === undefined || old.ites.size === 0) {
     apply(s, false);
-    return mayClearEntry(ok(s), dte, x);
+    return clearEntry(ok(s), dte, x);
   }
   // choice.u37.mapd-with-ites: the device's ITEs are lost; their pending LPIs stay pending (option 0) or are lost (1);
   // a remap with the same ITT finds no ITEs (0) or the old ones again (1)
@@ -465,30 +465,25 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
       out.push({ state: st2, error: null });
     }
   }
-  return mayClearEntry(out, dte, x);
+  return clearEntry(out, dte, x);
 }
 
 /**
- * The ITS owns its table memory and writes it when and in the format it likes (IHI 0069 GITS_* registers,
- * choice.u33.unmap-clears-entry): a command that removes a mapping (MAPD V = 0, DISCARD) may clear the entry in memory (KVM
- * zeroes it, vgic-its.c vgic_its_cmd_handle_*) or leave it. Only a restore through the KVM ITS ABI can tell, and
- * only when the entry held something: a held choice, offered only then.
+ * A command that removes a mapping (MAPD V = 0, DISCARD) leaves no entry behind that a save
+ * through the KVM ITS ABI could turn back into a mapping: the saved tables describe exactly the
+ * mappings (Documentation/virt/kvm/devices/arm-vgic-its.rst, ITS table save/restore ABI). The
+ * table memory is the ITS's, in an IMPDEF format, and a guest read of it is UNKNOWN (Arm IHI 0069,
+ * the ITS tables), so the model clears the entry now, which no guest can tell from clearing it at the save.
  */
-function mayClearEntry(outcomes: CmdOutcome[], addr: number | null, x: Exec): CmdOutcome[] {
+function clearEntry(outcomes: CmdOutcome[], addr: number | null, x: Exec): CmdOutcome[] {
   if (addr === null) return outcomes;
-  const out: CmdOutcome[] = [];
   for (const o of outcomes) {
     const st = o.state;
-    if (!st.mem.inRam(addr, ENTRY_BYTES) || st.mem.read(addr, ENTRY_BYTES).every((b) => b === 0)) {
-      out.push(o);
-      continue;
-    }
+    if (!st.mem.inRam(addr, ENTRY_BYTES) || st.mem.read(addr, ENTRY_BYTES).every((b) => b === 0)) continue;
     x.rule('choice.u33.unmap-clears-entry');
-    for (const [z] of forEachChoice(st, CHOICES.u33UnmapClearsEntry, (z, clear) => { if (clear === 1) z.mem.write(addr, new Uint8Array(ENTRY_BYTES)); })) {
-      out.push({ state: z, error: o.error });
-    }
+    st.mem.write(addr, new Uint8Array(ENTRY_BYTES));
   }
-  return out;
+  return outcomes;
 }
 /** DTE and ITE size of the KVM ITS ABI revision 0 (Documentation/virt/kvm/devices/arm-vgic-its.rst), the layout the model's tables use */
 const ENTRY_BYTES = 8;
@@ -703,10 +698,12 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
   const intid = r.ite.intid;
   const rd = iteTarget(its, r.ite);
   if (rd < 0) {
-    // choice.u46.unmapped-collection-cmd: an error; CLEAR and INV may also succeed (they need no redistributor): option 1
+    // choice.u46.unmapped-collection-cmd: a command error with an IMPDEF code. CLEAR and INV succeeding anyway is KVM's behaviour
+    // (vgic_its_cmd_handle_clear / _inv do not check the collection), not a permitted option.
     x.rule('choice.u46.unmapped-collection-cmd');
     const code = `its.cmd.${cmd}.unmapped-interrupt`;
     if (name === 'CLEAR' || name === 'INV') {
+      // the quirk option (KVM) is open only with that quirk enabled
       return forEachChoice(s, CHOICES.u46UnmappedCollection, (st, succeed) => {
         if (succeed !== 1) return;
         if (name === 'CLEAR') for (const p of st.lpiPending) p.delete(intid);
@@ -732,6 +729,9 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       return ok(s);
     case 'DISCARD': {
       x.rule('its.cmd.discard.unmap');
+      // choice.u45.discard-pending: the pending state is removed (after the SYNC that completes the
+      // DISCARD the LPI is not taken; before it, choice.u44.in-flight-until-sync). KVM leaving it
+      // queued is a quirk option, open only with that quirk enabled.
       const discard = (st: State, keepPending: boolean): void => {
         if (!keepPending) {
           leaveLpiGhost(st, rd, intid, x);
@@ -743,11 +743,10 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       const iteAddr = s.its[n]!.devices.get(d)!.itt + e * ENTRY_BYTES;
       if (!s.lpiPending[rd]!.has(intid)) {
         discard(s, false);
-        return mayClearEntry(ok(s), iteAddr, x);
+        return clearEntry(ok(s), iteAddr, x);
       }
-      // choice.u45.discard-pending: the pending state is removed (option 0), or the LPI is still delivered once (1)
       x.rule('choice.u45.discard-pending');
-      return mayClearEntry(forEachChoice(s, CHOICES.u45DiscardPending, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
+      return clearEntry(forEachChoice(s, CHOICES.u45DiscardPending, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
     }
   }
 }

@@ -10,7 +10,7 @@ import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { gitsRead, gitsWrite } from './its.js';
 import { forgetHppiInputs, hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from './interrupts.js';
 import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
-import { deviceAttr, migrate, unknownMemoryRanges } from './save-restore.js';
+import { deviceAttr, ITS_TABLES_WRITTEN, migrate, unknownMemoryRanges } from './save-restore.js';
 import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
 import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
 
@@ -166,7 +166,13 @@ function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
       runItsCmdOp(op, new ModelGuestAccess(s, x));
       return null;
     }
-    case 'mem.write': memWrite(s, parseHexNumber(op.addr), hexToBytes(op.bytes), x); return null;
+    case 'mem.write': {
+      const addr = parseHexNumber(op.addr);
+      const bytes = hexToBytes(op.bytes);
+      noteItsTableWrite(s, addr, bytes.length);
+      memWrite(s, addr, bytes, x);
+      return null;
+    }
     case 'mem.read': return memRead(s, op, x);
     case 'kvm.irq_line': return irqLine(s, op, x);
     case 'kvm.signal_msi': return signalMsi(s, op, x);
@@ -256,6 +262,20 @@ function memWrite(s: State, addr: number, bytes: Uint8Array, x: Exec): void {
   notePropertyWrite(s, addr, bytes, x);
   notePendingTableWrite(s, addr, bytes, x);
   s.mem.write(addr, bytes);
+}
+
+/**
+ * A guest write into memory the ITS owns (choice.u33.table-memory-write: UNPREDICTABLE for the entries written): from then on
+ * a save may leave such entries as they are (save-restore.ts, staleEntryPolicy). Held in `fixed`.
+ */
+function noteItsTableWrite(s: State, addr: number, len: number): void {
+  if (s.cfg.its === 0 || s.fixed.has(ITS_TABLES_WRITTEN)) return;
+  for (const [lo, hi, rule] of unknownMemoryRanges(s)) {
+    if (rule === 'choice.u33.table-memory-write' && addr < hi && addr + len > lo) {
+      s.fixed.set(ITS_TABLES_WRITTEN, 1n);
+      return;
+    }
+  }
 }
 
 /** mem.read: RAM as written, except memory whose content the architecture leaves UNKNOWN (choice.u20.pending-table-access, choice.u33.table-memory-write). */

@@ -227,14 +227,52 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
   }
   x.rule('choice.u18.clear-enable-lpis');
   x.rule('choice.u24.pending-across-toggle');
-  // choice.u24.pending-across-toggle: pending LPIs are lost (option 0: their pending-table bits too, so a later EnableLPIs does
-  // not find them there; KVM clears a bit when it takes the LPI from the table, vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables),
-  // or preserved: written back to the pending table (1)
+  // choice.u24.pending-across-toggle: the redistributor writes its pending state back to the pending table, so a later
+  // EnableLPIs loads exactly the LPIs pending now (option 0: the presumed architecture, inferred);
+  // or the pending LPIs are lost (option 1, KVM's vgic_flush_pending_lpis: an unconfirmed reading,
+  // which the candidate records). Either way an LPI already taken is never required to fire again.
   branchChoice(s, x, CHOICES.u24PendingAcrossToggle, (st, o) => {
-    writePendingBits(st, rd, o === 1);
+    if (o === 0) writeBackPending(st, rd);
+    else {
+      loseStaleBits(st, rd);
+      st.takeUnconfirmed('choice.u24.pending-across-toggle');
+    }
     st.enableLpis[rd] = 0;
     st.lpiPending[rd]!.clear();
   });
+}
+
+/** The pending-table bits of `rd`'s LPIs, as they stand in guest memory (the table's valid range). */
+function tableBits(s: State, rd: number, f: (intid: number, a: number, bit: number) => void): void {
+  const bits = lpiIdBits(s, rd);
+  if (bits < 14) return;
+  const base = pendBase(s, rd);
+  forEachPendingBit(s, base, bits, (intid) => f(intid, base + (intid >> 3), 1 << (intid & 7)));
+}
+
+/**
+ * choice.u24.pending-across-toggle, 'preserved': the table afterwards holds exactly the pending state: a bit for every pending
+ * LPI, none for an LPI taken since its bit was loaded. A possibly pending LPI keeps its bit.
+ */
+function writeBackPending(s: State, rd: number): void {
+  const pending = s.lpiPending[rd]!;
+  const clear: [number, number][] = [];
+  tableBits(s, rd, (intid, a, bit) => {
+    if (!pending.has(intid) && !s.lpiScoped.get(intid)?.has(rd)) clear.push([a, bit]);
+  });
+  for (const [a, bit] of clear) s.mem.writeByte(a, s.mem.readByte(a) & ~bit);
+  writePendingBits(s, rd, true);
+}
+
+/**
+ * choice.u24.pending-across-toggle, 'lost': the pending LPIs' bits are cleared (KVM clears a bit when it takes the LPI from the
+ * table: vgic_v3_lpi_sync_pending_status); a bit still set for an LPI that is not pending (taken since it was
+ * loaded) stays in memory, and makes the LPI only possibly pending at the next EnableLPIs.
+ */
+function loseStaleBits(s: State, rd: number): void {
+  const pending = s.lpiPending[rd]!;
+  tableBits(s, rd, (intid) => { if (!pending.has(intid)) markPossiblyPending(s, rd, intid); });
+  writePendingBits(s, rd, false);
 }
 
 /** Set (or clear) the pending-table bit of every LPI pending at `rd`. */
@@ -260,6 +298,8 @@ function enableLpis(s: State, rd: number, x: Exec): void {
   const base = pendBase(s, rd);
   if (!s.mem.inRam(base + LPI_BASE / 8, 2 ** bits / 8 - LPI_BASE / 8)) return;
   forEachPendingBit(s, base, bits, (intid) => {
+    // a bit the 'lost' reading left behind for an LPI taken before the EnableLPIs toggle: only possibly pending
+    if (!ptz && s.lpiScoped.get(intid)?.has(rd)) return;
     if (!ptz) s.lpiPending[rd]!.add(intid);
     else {
       // choice.u19.ptz-nonzero: PTZ = 1 over a table that is not zero: UNPREDICTABLE for this RD's pending state;
