@@ -79,7 +79,8 @@ export const CHOICES = {
   u9EoiOtherGroup: choice('u9.group', 'choice.u9.eoir-out-of-order', ['priority drop and deactivation', 'write ignored', 'priority drop only']),
   u9EoiOutOfOrder: choice('u9.order', 'choice.u9.eoir-out-of-order', ['priority drop and deactivation', 'write ignored', 'priority drop only']),
   u12SgiRangeSelector: choice('u12', 'choice.u12.sgi-rs-no-rss', ['RS names Aff0 >= 16: no target', 'RS treated as 0']),
-  u14Sgi1rGroup0: choice('u14', 'choice.u14.sgi1r-group0-target', ['dropped', 'delivered as Group 0']),
+  u14Sgi1rGroup0: withQuirks('u14', 'choice.u14.sgi1r-group0-target', 'delivered as Group 0', [
+    { label: 'dropped', quirk: 'qemu.sgi1r-group0-target-dropped', source: 'QEMU hw/intc/arm_gicv3_redist.c gicv3_redist_send_sgi' }]),
   u17BaserWriteLpisOn: choice('u17', 'choice.u17.baser-write-lpis-on', ['write ignored', 'write taken']),
   u22PropbaserMismatch: choice('u22', 'choice.u22.propbaser-mismatch', ['per-redistributor PROPBASER', 'one shared PROPBASER, last write wins']),
   u22MaptiRange: choice('u22.mapti-range', 'choice.u22.propbaser-mismatch', ['MAPTI range from the wider IDbits', 'MAPTI range from the narrower IDbits']),

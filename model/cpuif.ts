@@ -338,13 +338,15 @@ function deliverSgis(
     for (const st of states) {
       const g = st.group[slot]!;
       if (kind === 'sgi1r') {
-        if (g === 1) st.latch[slot] = 1;
-        else {
-          // choice.u14.sgi1r-group0-target: Group 0 target of an SGI1R write: dropped (option 0, QEMU) or delivered (1, KVM)
+        // With one Security state (GICD_CTLR.DS = 1) an ICC_SGI1R_EL1 write generates the SGI in
+        // whichever group the target configures, Group 0 included (Arm IHI 0069 8.1.10, Non-secure
+        // EL1 access; choice.u14.sgi1r-group0-target). Dropping it (QEMU) is a quirk option.
+        if (g === 0) {
           x.rule('choice.u14.sgi1r-group0-target');
-          for (const [z] of forEachChoice(st, CHOICES.u14Sgi1rGroup0, (z, o) => { if (o === 1) z.latch[slot] = 1; })) next.push(z);
+          for (const [z] of forEachChoice(st, CHOICES.u14Sgi1rGroup0, (z, o) => { if (o === 0) z.latch[slot] = 1; })) next.push(z);
           continue;
         }
+        st.latch[slot] = 1;
       } else if (g === 0) st.latch[slot] = 1;
       next.push(st);
     }

@@ -226,6 +226,17 @@ function cbaserTake(s: State, n: number, v: bigint, x: Exec, cwriterToZero: bool
   x.rule('choice.u30.baser-write-enabled');
 }
 
+/**
+ * Type [58:56] and Entry_Size [52:48] of GITS_BASER<n> are read-only (Arm IHI 0069 GITS_BASER<n>):
+ * a write keeps the implementation's values, and the table's geometry follows them, not what the
+ * guest wrote. Entry_Size is IMPDEF: the value read back once held, else the 8 bytes of the KVM ITS
+ * ABI's entries (Documentation/virt/kvm/devices/arm-vgic-its.rst), the boot macro's value.
+ */
+function withFixedFields(s: State, i: number, v: bigint): bigint {
+  const esz = s.fixed.get(`gits_baser${i}_esz`) ?? 7n << 48n;
+  return (v & ~(7n << 56n) & ~(0x1fn << 48n)) | (BASER_TYPE[i]! << 56n) | esz;
+}
+
 function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
   if (BASER_TYPE[i] === 0n) {
     x.rule('its.reg.baser.type');
@@ -234,7 +245,7 @@ function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
   const take = (st: State): void => {
     const it = st.its[n]!;
     const wasValid = (it.baser[i]! & VALID) !== 0n;
-    it.baser[i] = v;
+    it.baser[i] = withFixedFields(st, i, v);
     x.rule('its.reg.baser.rw');
     if (wasValid && !(v & VALID)) {
       // choice.u32.baser-valid-toggle: Valid 1 -> 0: mappings persist (option 0) or are lost (1)

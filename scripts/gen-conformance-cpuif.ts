@@ -250,11 +250,11 @@ export const cpuifScenarios: Def[] = [
   },
   {
     component: 'cpuif', name: 'sgi1r-group0-target',
-    description: 'An ICC_SGI1R_EL1 SGI whose target configures it as Group 0: delivered as Group 0 or dropped (choice.u14.sgi1r-group0-target); SGI0R reaches it.',
+    description: 'An ICC_SGI1R_EL1 SGI whose target configures it as Group 0 is delivered as Group 0 with GICD_CTLR.DS = 1 (choice.u14.sgi1r-group0-target; Arm IHI 0069 8.1.10); SGI0R reaches it too.',
     rules: ['choice.u14.sgi1r-group0-target', 'cpuif.sgi0r.group0'],
     config: C2,
     ops: [boot(), quiesce([1], 32), wr('GICD_CTLR', 0x13), wr('GICR_IGROUPR0', 0xffff_fffd, { cpu: 1, index: 1 }),
-      privSetup(1, 1, 0x80), sendSgi(0, 1, [1]), rd('GICR_ISPENDR0', [0, 2], { index: 1 }),
+      privSetup(1, 1, 0x80), sendSgi(0, 1, [1]), rd('GICR_ISPENDR0', 2, { index: 1 }),
       wr('GICR_ICPENDR0', 2, { index: 1 }), swr(0, 'ICC_SGI0R_EL1', sgi1r(1, [1])), rd('GICR_ISPENDR0', 2, { index: 1 })],
   },
   {

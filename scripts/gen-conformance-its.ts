@@ -703,6 +703,16 @@ export const itsScenarios: Def[] = [
       rd('GITS_BASER1', baserLow(bootCollectionTable(0), 0), { width: 32 }), rd('GITS_BASER1', baserHigh(4), { width: 32, at: 4 })],
   },
   {
+    component: 'its', name: 'baser-ro-fields',
+    description: 'GITS_BASER0 written with Type 0 and Entry_Size 0 (1-byte entries) over one 64 KiB page: Type and Entry_Size are read-only, so BASER0 still reads Type 1 (Devices) and the table keeps the implementation\'s entry size (8 bytes in the KVM ITS ABI: 8192 DeviceIDs). MAPD of DeviceID 9000, in range only for 1-byte entries, is a DEVICE_OOR error: the event is never mapped and INT of it delivers nothing.',
+    rules: ['its.reg.baser.type', 'its.reg.baser.rw', 'its.cmd.mapd.device-oor', 'choice.u26.command-error-response'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0 + 9, 0xa0), wr('GITS_CTLR', 0), wr('GITS_BASER0', (1n << 63n) | (2n << 8n) | BigInt(bootDeviceTable(0))), wr('GITS_CTLR', 1),
+      rd('GITS_BASER0', baserHigh(1), { width: 32, at: 4 }),
+      its([MAPD(9000, 7, itt(1)), MAPC(0, 0), MAPTI(9000, 0, LPI0 + 9, 0), INV(9000, 0), INT(9000, 0), SYNC(0)]),
+      rd('GITS_CREADR', creadrAfterError(0, 6)), iar(0, SP)],
+  },
+  {
     component: 'its', name: 'pidr2',
     description: 'GITS_PIDR2.ArchRev reads 3 or 4 (JEDEC bit set, DES_1 IMPDEF).',
     rules: ['its.reg.pidr2'],

@@ -75,3 +75,20 @@ describe('choice.u24.pending-across-toggle: lost pending LPIs are an unconfirmed
     expect(o.verdict).toMatchObject({ ok: true, unconfirmed: ['choice.u24.pending-across-toggle'] });
   });
 });
+
+describe('choice.u14.sgi1r-group0-target: with DS = 1 an SGI1R write reaches a Group 0 SGI (Arm IHI 0069 8.1.10)', () => {
+  test('model: the SGI is pending at the target after the SGI1R write', async () => {
+    const o = await run('model', 'cpuif/sgi1r-group0-target');
+    expect(o.verdict).toMatchObject({ ok: true });
+    expect(o.expectationFailures).toEqual([]);
+  });
+});
+
+describe('GITS_BASER<n>.Type and Entry_Size are read-only: the table geometry does not follow a write', () => {
+  test.each(['model', 'kvm'])('%s: DeviceID 9000 is out of range of a 64 KiB table of 8-byte entries even after Entry_Size 0 was written', async (target) => {
+    const o = await run(target, 'its/baser-ro-fields');
+    expect(o.verdict).toMatchObject({ ok: true });
+    expect(o.expectationFailures).toEqual([]);
+    expect(last(o)).toBe('0x3ff');
+  });
+});
