@@ -11,7 +11,7 @@ import {
 } from './priority.js';
 import { impdefRead } from './impdef.js';
 import { branchChoice, CHOICES, forEachChoice } from './choices.js';
-import { ASLEEP, slotOf, type State } from './state.js';
+import { ASLEEP, NASSGIREQ, slotOf, type State } from './state.js';
 
 const SPURIOUS = 1023;
 
@@ -120,6 +120,9 @@ function activate(s: State, cpu: number, c: Candidate): void {
   }
   const slot = slotOf(s, cpu, c.intid);
   s.latch[slot] = 0;
+  // with GICD_CTLR.nASSGIreq = 1 an SGI has no active state: acknowledging it only raises the running
+  // priority, and it can be taken again once the priority drop allows (IHI 0069 GICD_CTLR.nASSGIreq)
+  if (c.intid < 16 && (s.gicdCtlr & NASSGIREQ) !== 0) return;
   s.active[slot] = 1;
 }
 

@@ -6,7 +6,7 @@ import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR
 import { branchChoice, CHOICES } from './choices.js';
 import { leaveGhosts, isCandidateOn } from './interrupts.js';
 import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
-import type { State } from './state.js';
+import { NASSGIREQ, type State } from './state.js';
 
 // Offsets from spec/data/registers, resolved once here (banked registers: the base of the range).
 export const GICD_CTLR = offsetOf('GICD_CTLR');
@@ -46,7 +46,7 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
     return impdefRead(s, x, 'gicd_typer', BigInt(v), 0xfee0n | 0x10000n | (0x1fn << 19n) | (7n << 24n), BigInt(s.cfg.its > 0 ? 15 : 9) << 19n);
   }
   if (offset === GICD_IIDR) return impdefRead(s, x, 'gicd_iidr', 0n, 0xffff_ffffn);
-  if (offset === GICD_TYPER2) return impdefRead(s, x, 'gicd_typer2', 0n, 0xffff_ffffn);
+  if (offset === GICD_TYPER2) return typer2Read(s, x);
   if (offset === GICD_STATUSR) return ANY();
   if (offset === PIDR2) {
     x.rule('dist.pidr2.archrev');
@@ -99,7 +99,8 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
         for (let intid = 0; intid < 32 + s.cfg.spis; intid++) if (isCandidateOn(s, p, intid)) leaveGhosts(s, cpu, intid, p, x);
       }
     }
-    s.gicdCtlr = lo & 3;
+    if (((lo ^ s.gicdCtlr) & NASSGIREQ) !== 0) return ctlrWriteNassgi(s, lo, x);
+    s.gicdCtlr = (s.gicdCtlr & NASSGIREQ) | (lo & 3);
     return;
   }
   if (offset === GICD_SETSPI_NSR || offset === GICD_CLRSPI_NSR) return messageSpi(s, offset === GICD_SETSPI_NSR, lo & 0x3ff, x);
@@ -185,4 +186,64 @@ function messageSpi(s: State, set: boolean, intid: number, x: Exec): void {
   }
   // MBIS not known yet: not implemented (option 0), or implemented (1)
   branchChoice(s, x, CHOICES.mbis, (st, o) => { if (o === 1) apply(st); });
+}
+
+// ---------------------------------------------------------------- GICv4.1 SGIs without an active state
+
+/** GICD_TYPER2.nASSGIcap [8]: the Distributor supports SGIs without an active state. */
+const NASSGICAP = 0x100n;
+/** `fixed` key of nASSGIcap once a GICD_CTLR write decided it (0 or 1) */
+const NASSGICAP_KEY = 'gicdNassgiCap';
+
+/** nASSGIcap as held so far: 0, 1, or undefined (the implementation's, not seen yet). */
+function nassgiCap(s: State): number | undefined {
+  const held = s.fixed.get(NASSGICAP_KEY);
+  if (held !== undefined) return Number(held);
+  const typer2 = s.fixed.get('gicd_typer2');
+  return typer2 === undefined ? undefined : (typer2 & NASSGICAP) !== 0n ? 1 : 0;
+}
+
+/** GICD_TYPER2: IMPLEMENTATION DEFINED (VID, VIL, nASSGIcap), held once read; nASSGIcap as a GICD_CTLR write already decided it. */
+function typer2Read(s: State, x: Exec): Expected {
+  x.rule('dist.typer2.nassgicap');
+  const cap = s.fixed.get(NASSGICAP_KEY);
+  if (cap === undefined || s.fixed.has('gicd_typer2')) return impdefRead(s, x, 'gicd_typer2', 0n, 0xffff_ffffn);
+  const v = cap === 1n ? NASSGICAP : 0n;
+  return impdefRead(s, x, 'gicd_typer2', v, 0xffff_ffffn & ~NASSGICAP, v);
+}
+
+/**
+ * A GICD_CTLR write that changes nASSGIreq (IHI 0069 GICD_CTLR, GICD_TYPER2): RAZ/WI without
+ * nASSGIcap; with it, writable while the Distributor is disabled (written while enabled it is
+ * ignored or takes effect: choice.u8.nassgireq-enabled). Whether nASSGIcap is implemented is
+ * decided by the first such write (or a GICD_TYPER2 read) and held.
+ */
+function ctlrWriteNassgi(s: State, lo: number, x: Exec): void {
+  x.rule('dist.ctlr.nassgireq');
+  const enables = lo & 3;
+  const want = lo & NASSGIREQ;
+  const wasEnabled = (s.gicdCtlr & 3) !== 0;
+  const take = (st: State, taken: boolean): void => {
+    st.gicdCtlr = (taken ? want : st.gicdCtlr & NASSGIREQ) | enables;
+  };
+  // with nASSGIcap: taken while disabled; while enabled, ignored (kept on `st`) or taken (a branch)
+  const withCap = (st: State): void => {
+    if (!wasEnabled) return take(st, true);
+    x.rule('choice.u8.nassgireq-enabled');
+    const changed = st.clone();
+    take(st, false);
+    take(changed, true);
+    x.branch(changed, null, 'choice.u8.nassgireq-enabled: nASSGIreq changes while the Distributor is enabled');
+  };
+  const cap = nassgiCap(s);
+  if (cap === 0) return take(s, false);
+  if (cap === 1) return withCap(s);
+  // not seen yet: nASSGIcap (on `s`: the model target supports GICv4.1 SGIs), or none (RAZ/WI, a
+  // branch); held from now on
+  const incapable = s.clone();
+  incapable.fixed.set(NASSGICAP_KEY, 0n);
+  take(incapable, false);
+  x.branch(incapable, null, 'GICD_TYPER2.nASSGIcap = 0: nASSGIreq RAZ/WI');
+  s.fixed.set(NASSGICAP_KEY, 1n);
+  withCap(s);
 }

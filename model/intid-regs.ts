@@ -4,7 +4,7 @@ import type { Exec } from './exec.js';
 import { deactivate, isPending, leaveGhosts } from './interrupts.js';
 import { priMask } from './priority.js';
 import { branchChoice, CHOICES } from './choices.js';
-import { slotOf, type State } from './state.js';
+import { NASSGIREQ, slotOf, type State } from './state.js';
 
 export type BitRegKind = 'group' | 'senable' | 'cenable' | 'spend' | 'cpend' | 'sactive' | 'cactive';
 
@@ -78,7 +78,12 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
       // ICPENDR: latch := 0; a level interrupt whose line is high stays pending (IHI 0069 GICD_ICPENDR)
       case 'cpend': s.latch[slot] = 0; x.rule(s.edge[slot] ? 'dist.icpendr.clear' : 'dist.icpendr.level-line-high'); break;
       // I[SC]ACTIVER: active := 1 / 0, no effect on the APRs (IHI 0069 chapter 4, interrupt state transitions)
-      case 'sactive': s.active[slot] = 1; x.rule('dist.isactiver.set'); break;
+      case 'sactive':
+        // SGIs without an active state (GICD_CTLR.nASSGIreq = 1): the write has no effect
+        if (intid < 16 && (s.gicdCtlr & NASSGIREQ) !== 0) { x.rule('dist.ctlr.nassgireq'); break; }
+        s.active[slot] = 1;
+        x.rule('dist.isactiver.set');
+        break;
       case 'cactive': deactivate(s, cpu, intid, x); x.rule('dist.icactiver.clear'); break;
     }
   }

@@ -10,7 +10,7 @@ const TEMPLATED: string[] = [
 
 const LITERAL: string[] = [
   // distributor
-  'dist.ctlr.are-ds-rao', 'dist.ctlr.enable-grp1', 'dist.typer.itlines', 'dist.banked-raz-wi', 'dist.igroupr.rw',
+  'dist.ctlr.are-ds-rao', 'dist.ctlr.enable-grp1', 'dist.ctlr.nassgireq', 'dist.typer2.nassgicap', 'dist.typer.itlines', 'dist.banked-raz-wi', 'dist.igroupr.rw',
   'dist.isenabler.set', 'dist.icenabler.clear', 'dist.ispendr.set', 'dist.icpendr.clear', 'dist.icpendr.level-line-high',
   'dist.isactiver.set', 'dist.icactiver.clear', 'dist.ipriorityr.byte', 'dist.icfgr.config', 'dist.irouter.affinity',
   'dist.irouter.irm', 'dist.irouter.impdef-irm-aff3', 'dist.pidr2.archrev', 'its.reg.pidr2', 'dist.mbis.setspi', 'dist.enable.read', 'dist.pending.read', 'dist.active.read',

@@ -74,6 +74,9 @@ export const ASLEEP_MAY_WAKE = 2;
 /** Bit b of State.priBits set: b implemented priority bits are still possible (choice.u2.priority-bits). */
 export const PRIBITS_ALL = 0b1_1111_0000;
 
+/** GICD_CTLR.nASSGIreq [8] (IHI 0069 GICD_CTLR, GICv4.1): SGIs have no active state while it is 1. */
+export const NASSGIREQ = 0x100;
+
 export class State {
   readonly nPriv: number;
   readonly nSlots: number;
@@ -97,7 +100,7 @@ export class State {
   irouterAff3: Uint8Array;
 
   // ---- distributor ----
-  gicdCtlr = 0; // EnableGrp0 [0], EnableGrp1 [1] (ARE, DS are RAO)
+  gicdCtlr = 0; // EnableGrp0 [0], EnableGrp1 [1], nASSGIreq [8] (NASSGIREQ; ARE, DS are RAO)
 
   // ---- CPU interfaces ----
   pmr: Uint8Array;

@@ -228,6 +228,17 @@ export const distScenarios: Def[] = [
     ops: [boot(), wr('GICD_CTLR', 0x112), rd('GICD_CTLR', [0x52, 0x152])],
   },
   {
+    component: 'distributor', name: 'nassgireq-sgi-no-active',
+    description: 'GICD_CTLR.nASSGIreq written while the Distributor is disabled: RAZ/WI without GICD_TYPER2.nASSGIcap, else set (GICv4.1). Set, an acknowledged SGI is not active (GICR_ISACTIVER0 reads 0) and, with EOImode = 1, is taken again after the priority drop without a deactivation; otherwise it is active until the EOI (or DIR).',
+    rules: ['dist.ctlr.nassgireq', 'dist.typer2.nassgicap', 'cpuif.dir.deactivate'],
+    config: D2,
+    ops: [boot(), quiesce([0], 64), wr('GICD_CTLR', 0x10), wr('GICD_CTLR', 0x110), rd('GICD_CTLR', [0x50, 0x150]), wr('GICD_CTLR', 0x112),
+      rd('GICD_TYPER2', [0x0, 0x100].flatMap((cap) => [0, 0x80].flatMap((vil) => Array.from({ length: 32 }, (_, vid) => h(cap | vil | vid))))),
+      privSetup(0, 1, 0x80), sendSgi(0, 1, [0]), iar(0, 1), rd('GICR_ISACTIVER0', [0x0, 0x2], { index: 0 }), eoi(0, 1), rd('GICR_ISACTIVER0', 0, { index: 0 }),
+      swr(0, 'ICC_CTLR_EL1', 2), sendSgi(0, 1, [0]), iar(0, 1), eoi(0, 1), sendSgi(0, 1, [0]), iar(0, [1, SP]), dir(0, 1), iar(0, [1, SP]), eoi(0, 1), dir(0, 1),
+      rd('GICR_ISACTIVER0', 0, { index: 0 })],
+  },
+  {
     component: 'distributor', name: 'level-pending-while-disabled',
     description: 'A disabled level-sensitive SPI whose line is asserted reads pending and is not delivered; once enabled it is delivered, and after the line drops and EOI it is quiet.',
     rules: ['dist.pending-while-disabled', 'dist.level.line', 'kvm.irq-line.spi'],
