@@ -104,7 +104,7 @@ export const CHOICES = {
   u43MoveToRdThatCannotHold: choice('u43', 'choice.u43.movi-lpis-off', ['pending state dropped', 'kept at the old RD', 'moved']),
   u45DiscardPending: withQuirks('u45', 'choice.u45.discard-pending', 'pending state removed', [
     { label: 'LPI delivered once', quirk: 'kvm.u45-discard-keeps-queued-pending', source: 'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_discard' }]),
-  /** U46 for CLEAR and INV (instance: the command) */
+  /** choice.u46.unmapped-collection-cmd for CLEAR and INV (instance: the command) */
   u46UnmappedCollection: withQuirks('u46', 'choice.u46.unmapped-collection-cmd', 'command error', [
     { label: 'command succeeds', quirk: 'kvm.u46-clear-succeeds-unmapped-collection', source: 'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_clear, vgic_its_cmd_handle_inv' }], { scope: 'instance' }),
   u47MovallLiveCollections: choice('u47', 'choice.u47.movall-live-collections', ['collections keep sending to RD1', 'collections remapped to RD2', 'LPIs of RD1 retargeted to RD2, collections unchanged']),

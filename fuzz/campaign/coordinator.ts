@@ -110,7 +110,7 @@ class Campaign {
   // totals
   private scenarios = 0;
   private ops = 0;
-  private readonly statuses: Record<string, number> = { ok: 0, divergent: 0, 'target-error': 0, 'step-budget': 0, unsupported: 0, 'oracle-error': 0 };
+  private readonly statuses: Record<string, number> = { ok: 0, unconfirmed: 0, divergent: 0, 'target-error': 0, 'step-budget': 0, unsupported: 0, 'oracle-error': 0 };
   private readonly ruleHits = new Map<string, number>();
   private readonly pairs = new Set<string>();
   /** branches of the target's code reached (coverage feedback) */
@@ -330,7 +330,7 @@ class Campaign {
 
   private statusText(s: StatsLine): string {
     const left = this.o.timeMs !== undefined ? ` left ${fmtDuration(Math.max(0, this.o.timeMs - s.elapsedMs))}` : this.o.iterations !== undefined ? ` left ${Math.max(0, this.o.iterations - s.scenarios)} scenarios` : '';
-    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} pairs ${s.rulePairs} findings new ${s.findingsNew} known ${s.findingsKnown} inconclusive ${s.findingsInconclusive} (hits ${s.hits}) corpus ${s.corpus}`;
+    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} pairs ${s.rulePairs} findings new ${s.findingsNew} known ${s.findingsKnown} inconclusive ${s.findingsInconclusive} (hits ${s.hits})${this.statuses.unconfirmed ? ` unconfirmed-reading ${this.statuses.unconfirmed}` : ''} corpus ${s.corpus}`;
   }
 
   private tick(final = false): void {

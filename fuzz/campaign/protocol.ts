@@ -30,7 +30,8 @@ export type ToWorker =
   | { type: 'minimize'; signature: string; scenario: Scenario; budget?: MinimizeOptions }
   | { type: 'stop' };
 
-export type ScenarioStatus = 'ok' | 'divergent' | 'target-error' | 'step-budget' | 'unsupported' | 'oracle-error';
+/** unconfirmed: ok, but only under an unconfirmed reading (Verdict.unconfirmed): counted apart, never as ok */
+export type ScenarioStatus = 'ok' | 'unconfirmed' | 'divergent' | 'target-error' | 'step-budget' | 'unsupported' | 'oracle-error';
 
 export interface ItemResult {
   index: number;

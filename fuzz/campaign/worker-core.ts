@@ -67,10 +67,11 @@ export class WorkerCore {
   }
 }
 
-function statusOf(o: RunOutcome): ScenarioStatus {
+export function statusOf(o: RunOutcome): ScenarioStatus {
   if (o.unsupported) return 'unsupported';
   if (o.trace.status === 'target-error' || o.trace.status === 'step-budget') return o.trace.status;
   if (o.verdict && !o.verdict.ok) return 'divergent';
   if (o.oracleError) return 'oracle-error';
+  if (o.verdict?.ok && o.verdict.unconfirmed) return 'unconfirmed';
   return 'ok';
 }
