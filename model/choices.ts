@@ -88,7 +88,8 @@ export const CHOICES = {
   u24PendingAcrossToggle: choice('u24', 'choice.u24.pending-across-toggle', ['pending LPIs preserved in the pending table', 'pending LPIs lost (unconfirmed reading; KVM vgic_flush_pending_lpis)']),
   u26ParamError: choice('u26.param', 'choice.u26.command-error-response', ['ignore and continue', 'stall at the failing command']),
   u26MemoryFault: choice('u26.mem', 'choice.u26.command-error-response', ['ignore and continue', 'stall at the failing command']),
-  u28CwriterOutOfRange: choice('u28', 'choice.u28.cwriter-oor', ['write ignored', 'queue unusable until CWRITER is corrected']),
+  /** option 0 is the one UNKNOWN in-range value the model offers: the previous CWRITER (the write has no effect) */
+  u28CwriterOutOfRange: choice('u28', 'choice.u28.cwriter-oor', ['an UNKNOWN in-range value: the previous CWRITER', 'queue unusable until CWRITER is corrected']),
   u30BaserWriteEnabled: choice('u30.enabled', 'choice.u30.baser-write-enabled', ['write ignored', 'write taken']),
   u30CbaserCwriter: choice('u30.cwriter', 'choice.u30.baser-write-enabled', ['CWRITER = 0', 'CWRITER unchanged']),
   u31EnableWithoutTables: choice('u31', 'choice.u31.enable-without-tables', ['enable refused', 'enabled with no usable tables']),

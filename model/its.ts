@@ -300,7 +300,10 @@ function cwriterWrite(s: State, n: number, v: number, x: Exec): void {
   const off = v & 0xf_ffe0;
   x.rule('its.reg.cwriter.rw');
   if (off >= queueSize(its)) {
-    // choice.u28.cwriter-oor: the write is ignored (option 0), or the queue is unusable until CWRITER is corrected (1)
+    // choice.u28.cwriter-oor: an UNKNOWN in-range value is used (option 0: the model offers the previous
+    // CWRITER, so the write has no effect; any other in-range value would be one branch per queue
+    // slot, each running whatever the queue memory holds), or the queue is unusable until CWRITER
+    // is corrected (1)
     x.rule('choice.u28.cwriter-oor');
     branchChoice(s, x, CHOICES.u28CwriterOutOfRange, (st, o) => {
       if (o === 0) return;
