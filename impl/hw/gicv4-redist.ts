@@ -63,6 +63,15 @@ export class VpeHw {
   residentOn = -1;
   /** pending vINTIDs (mirrors the VPT bits) */
   readonly pending = new Set<number>();
+  /**
+   * GICv4.1 vSGIs (IHI 0069 chapter 6, vSGIs; the VSGI command, GITS_SGIR, GICR_VSGIR/VSGIPENDR):
+   * per vINTID 0-15 its pending bit, enable, group and priority as the last VSGI command set them.
+   * They have no active state.
+   */
+  sgiPending = 0;
+  sgiEnabled = 0;
+  sgiGroup = 0;
+  readonly sgiPriority = new Uint8Array(16);
 
   constructor(readonly id: number) {}
 
@@ -93,8 +102,23 @@ export class VpeHw {
 
   /** any pending vLPI that is enabled (what PendingLast reports, IHI 0069 GICR_VPENDBASER, GICR_VPROPBASER) */
   anyPendingEnabled(): boolean {
+    if ((this.sgiPending & this.sgiEnabled) !== 0) return true;
     for (const v of this.pending) if (this.config(v) & 1) return true;
     return false;
+  }
+
+  /** VSGI: a vSGI's priority, group and enable. */
+  configureSgi(vintid: number, priority: number, group: 0 | 1, enabled: boolean): void {
+    const bit = 1 << vintid;
+    this.sgiPriority[vintid] = priority & 0xff;
+    this.sgiGroup = group ? this.sgiGroup | bit : this.sgiGroup & ~bit;
+    this.sgiEnabled = enabled ? this.sgiEnabled | bit : this.sgiEnabled & ~bit;
+  }
+
+  /** GITS_SGIR (set) / VSGI with Clear (clear): a vSGI's pending bit. */
+  setSgiPending(vintid: number, pending: boolean): void {
+    const bit = 1 << vintid;
+    this.sgiPending = pending ? this.sgiPending | bit : this.sgiPending & ~bit;
   }
 }
 
@@ -244,12 +268,24 @@ export class GicV4Redist implements ResidentVlpis {
 
   // ---- ResidentVlpis: what the PE's virtual CPU interface sees (IHI 0069 chapter 6, vLPI delivery and doorbells) ---------------
 
-  /** The highest-priority pending enabled vLPI of the resident vPE (lowest vINTID among equals), or -1. */
+  /**
+   * The highest-priority pending enabled vLPI or Group 1 vSGI of the resident vPE (lowest vINTID
+   * among equals), or -1. Group 0 vSGIs would need vGrp0En, which KVM never sets.
+   */
   highest(): number {
     const vpe = this.resident;
-    if (vpe === null || vpe.pending.size === 0 || !this.groupEnabled()) return -1;
+    const sgis = vpe === null || this.version !== '4.1' ? 0 : vpe.sgiPending & vpe.sgiEnabled & vpe.sgiGroup;
+    if (vpe === null || (vpe.pending.size === 0 && sgis === 0) || !this.groupEnabled()) return -1;
     let best = -1;
     let bestPrio = 0x100;
+    for (let v = 0; v < 16; v++) {
+      if (!(sgis & (1 << v))) continue;
+      const p = vpe.sgiPriority[v]!;
+      if (p < bestPrio) {
+        bestPrio = p;
+        best = v;
+      }
+    }
     for (const v of vpe.pending) {
       const cfg = vpe.config(v);
       if (!(cfg & 1)) continue;
@@ -263,11 +299,12 @@ export class GicV4Redist implements ResidentVlpis {
     return best;
   }
 
-  /** Acknowledge: the vLPI leaves the pending state (vLPIs have no active state). */
+  /** Acknowledge: the vLPI or vSGI leaves the pending state (neither has an active state). */
   acknowledge(vintid: number): void {
     const vpe = this.resident;
     if (vpe === null) return;
-    vpe.setPending(vintid, false);
+    if (vintid < 16) vpe.setSgiPending(vintid, false);
+    else vpe.setPending(vintid, false);
     this.delivered++;
   }
 }
@@ -293,6 +330,20 @@ export class GicV4Redists {
     const r = this.rds[pcpu];
     if (r === undefined) throw new Error(`GICv4 hardware: no redistributor for physical CPU ${pcpu} (${this.rds.length} CPUs)`);
     return r;
+  }
+
+  /**
+   * GITS_SGIR: a vSGI of vpe becomes pending; a non-resident vPE whose default doorbell is armed
+   * gets it (GICv4.1 doorbells cover vSGIs as vLPIs).
+   */
+  setVsgiPending(vpe: VpeHw, vintid: number): void {
+    vpe.setSgiPending(vintid, true);
+    if (vpe.residentOn >= 0) return;
+    if (vpe.dbArmed && vpe.defaultDoorbell !== NO_DOORBELL && (vpe.sgiEnabled & (1 << vintid)) !== 0) {
+      vpe.dbArmed = false;
+      this.doorbellsRaised++;
+      this.lpis.raise(vpe.defaultDoorbell, vpe.rd);
+    }
   }
 
   /** A vLPI of vpe becomes pending (MSI translation, INT, VMOVI of a pending vLPI). */

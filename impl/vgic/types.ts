@@ -107,6 +107,13 @@ export interface VgicV4Hooks {
   vlpiPending?(irq: VgicIrq): boolean;
   /** GICD_CTLR.EnableGrp1 changed: on GICv4.1, KVM_REQ_RELOAD_GICv4 (put + load refresh vGrp1En) */
   distEnableChanged?(): void;
+  /** GICv4.1 vSGIs (vgic_v4_configure_vsgis): every SGI becomes a vSGI (true) or a software SGI again */
+  configureVsgis?(enable: boolean): void;
+  /** a vSGI's priority, group or enable changed (its_prop_update_vsgi, enable_irq / disable_irq) */
+  vsgiUpdate?(vcpu: VgicCpu, irq: VgicIrq): void;
+  /** a vSGI's pending state in hardware (irq_set_irqchip_state / irq_get_irqchip_state, IRQCHIP_STATE_PENDING) */
+  vsgiSetPending?(vcpu: VgicCpu, intid: number, pending: boolean): void;
+  vsgiPending?(vcpu: VgicCpu, intid: number): boolean;
 }
 
 /** struct vgic_dist plus the few struct kvm fields the vGIC uses. */

@@ -138,7 +138,10 @@ function writeV3Misc(c: VgicMmioCtx, addr: number, _len: number, val: number): v
   if (!dist.nassgicap) nassgireq = false;
   // nASSGIreq can only change while the distributor is (or was) disabled.
   if (wasEnabled && dist.enabled) nassgireq = dist.nassgireq;
+  const hwSgis = dist.nassgireq;
   dist.nassgireq = nassgireq;
+  // GICv4.1: the SGIs become vSGIs, or software SGIs again (vgic_v4_configure_vsgis)
+  if (hwSgis !== nassgireq) dist.v4?.configureVsgis?.(nassgireq);
   // Enabling the distributor kicks whoever has something pending (vgic_kick_vcpus).
   if (!wasEnabled && dist.enabled) vgicKickVcpus(dist);
   // GICv4.1: KVM_REQ_RELOAD_GICv4 on every vCPU (vGrp1En follows EnableGrp1, vgic-v4.c)
@@ -425,7 +428,11 @@ export function vgicV3Uaccess(c: VgicMmioCtx, frame: 'gicd' | 'gicr', offset: nu
 function vgicV3QueueSgi(dist: VgicDistState, vcpu: VgicCpu, sgi: number, allowGroup1: boolean): void {
   const irq = vcpu.privateIrqs[sgi] as VgicIrq;
   if (irq.group && !allowGroup1) return;
-  if (irq.hw) return; // GICv4.1 vSGI: the GICv4 bridge injects it in hardware
+  if (irq.hw) {
+    // GICv4.1 vSGI: made pending in hardware (irq_set_irqchip_state -> GITS_SGIR)
+    dist.v4?.vsgiSetPending?.(vcpu, sgi, true);
+    return;
+  }
   irq.pendingLatch = true;
   vgicQueueIrqUnlock(dist, irq);
 }

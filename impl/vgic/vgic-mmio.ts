@@ -34,6 +34,15 @@ function getIrq(c: VgicMmioCtx, intid: number): VgicIrq | null {
   return vgicGetIrq(c.dist, c.vcpu, intid);
 }
 
+/** A GICv4.1 vSGI (vgic_irq_is_sgi && hw): its configuration and pending state live in the vPE. */
+function isVsgi(irq: VgicIrq): boolean {
+  return irq.hw && irq.intid < 16;
+}
+/** its_prop_update_vsgi / enable_irq / disable_irq after a vSGI's group, priority or enable changed */
+function vsgiUpdate(c: VgicMmioCtx, irq: VgicIrq): void {
+  if (isVsgi(irq)) c.dist.v4?.vsgiUpdate?.(c.vcpu, irq);
+}
+
 export function vgicMmioReadRaz(): number {
   return 0;
 }
@@ -57,6 +66,7 @@ export function vgicMmioWriteGroup(c: VgicMmioCtx, addr: number, len: number, va
     const irq = getIrq(c, intid + i);
     if (!irq) continue;
     irq.group = (val >>> i) & 1 ? 1 : 0;
+    vsgiUpdate(c, irq);
     vgicQueueIrqUnlock(c.dist, irq);
   }
 }
@@ -87,6 +97,7 @@ export function vgicMmioWriteSenable(c: VgicMmioCtx, addr: number, len: number, 
       if (wasHigh && !irq.lineLevel) vgicIrqSetPhysActive(c.dist, irq, false);
     }
     irq.enabled = true;
+    vsgiUpdate(c, irq);
     vgicQueueIrqUnlock(c.dist, irq);
   }
 }
@@ -96,7 +107,9 @@ export function vgicMmioWriteCenable(c: VgicMmioCtx, addr: number, len: number, 
   for (let i = 0; i < len * 8; i++) {
     if (!((val >>> i) & 1)) continue;
     const irq = getIrq(c, intid + i);
-    if (irq) irq.enabled = false;
+    if (!irq) continue;
+    irq.enabled = false;
+    vsgiUpdate(c, irq);
   }
 }
 
@@ -110,7 +123,9 @@ function readPending(c: VgicMmioCtx, addr: number, len: number, isUser: boolean)
     const irq = getIrq(c, intid + i);
     if (!irq) continue;
     let p: boolean;
-    if (!isUser && vgicIrqIsMappedLevel(irq)) p = vgicGetPhysLineLevel(c.dist, irq);
+    // a vSGI's pending state is read from the hardware (guest and userspace alike)
+    if (isVsgi(irq)) p = c.dist.v4?.vsgiPending?.(c.vcpu, irq.intid) ?? false;
+    else if (!isUser && vgicIrqIsMappedLevel(irq)) p = vgicGetPhysLineLevel(c.dist, irq);
     else if (isUser) p = irq.pendingLatch;
     else p = irqIsPending(irq);
     if (p) val |= 1 << i;
@@ -132,6 +147,10 @@ export function vgicMmioWriteSpending(c: VgicMmioCtx, addr: number, len: number,
     if (!((val >>> i) & 1)) continue;
     const irq = getIrq(c, intid + i);
     if (!irq) continue;
+    if (isVsgi(irq)) {
+      c.dist.v4?.vsgiSetPending?.(c.vcpu, irq.intid, true);
+      continue;
+    }
     irq.pendingLatch = true;
     // A guest making a HW interrupt pending hides it from the host: physical active set.
     if (irq.hw && c.requester) vgicIrqSetPhysActive(c.dist, irq, true);
@@ -152,7 +171,8 @@ export function vgicMmioWriteCpending(c: VgicMmioCtx, addr: number, len: number,
     if (!((val >>> i) & 1)) continue;
     const irq = getIrq(c, intid + i);
     if (!irq) continue;
-    if (irq.hw && c.requester) vgicHwIrqCpending(c, irq);
+    if (isVsgi(irq)) c.dist.v4?.vsgiSetPending?.(c.vcpu, irq.intid, false);
+    else if (irq.hw && c.requester) vgicHwIrqCpending(c, irq);
     else irq.pendingLatch = false;
   }
 }
@@ -163,6 +183,10 @@ export function vgicV3UaccessWritePending(c: VgicMmioCtx, addr: number, len: num
   for (let i = 0; i < len * 8; i++) {
     const irq = getIrq(c, intid + i);
     if (!irq) continue;
+    if (isVsgi(irq)) {
+      c.dist.v4?.vsgiSetPending?.(c.vcpu, irq.intid, ((val >>> i) & 1) === 1);
+      continue;
+    }
     if ((val >>> i) & 1) {
       irq.pendingLatch = true;
       vgicQueueIrqUnlock(c.dist, irq);
@@ -260,7 +284,9 @@ export function vgicMmioWritePriority(c: VgicMmioCtx, addr: number, len: number,
   const intid = vgicAddrToIntid(addr, 8);
   for (let i = 0; i < len; i++) {
     const irq = getIrq(c, intid + i);
-    if (irq) irq.priority = (val >>> (i * 8)) & VGIC_PRI_MASK;
+    if (!irq) continue;
+    irq.priority = (val >>> (i * 8)) & VGIC_PRI_MASK;
+    vsgiUpdate(c, irq);
   }
 }
 

@@ -5,9 +5,12 @@
 // (kvm_vgic_v4_set_forwarding / kvm_vgic_v4_unset_forwarding), the vITS's calls into GICv4
 // (VgicItsV4Hooks) and the routing-change rule of kvm_arch_update_irqfd_routing.
 //
-// Installed on every new KVM VM whose config.impl.gicv4 is not "off" (KvmVm.extensions). The
-// host has no vSGI support (GICD_TYPER2.nASSGIcap stays 0, as KVM does when the CPU interface
-// lacks vSGIs), so SGIs always take the software path.
+// Installed on every new KVM VM whose config.impl.gicv4 is not "off" (KvmVm.extensions). A
+// GICv4.1 host with a vITS offers vSGIs (GICD_TYPER2.nASSGIcap = 1): when the guest sets
+// GICD_CTLR.nASSGIreq, vgic_v4_configure_vsgis turns every SGI into a vSGI that the redistributor
+// delivers to the resident vPE without an active state (vgic_v4_enable_vsgis / vgic_v4_disable_vsgis,
+// its_prop_update_vsgi). A GICv4.0 host, or one without a vITS (no vPE residency here), keeps
+// nASSGIcap = 0 and SGIs on the software path.
 //
 // KVM's choices kept here that a guest can see (spec/conformance/gicv4/README.md): unset_forwarding
 // loses a pending vLPI; a translation cached before forwarding lets a userspace MSI latch the vLPI
@@ -331,6 +334,52 @@ export class VgicV4 implements VgicV4Hooks, VgicItsV4Hooks, IrqBypassHooks {
     for (const vcpu of this.dist.vcpus) this.reload(vcpu);
   }
 
+  // ---- GICv4.1 vSGIs ---------------------------------------------------------------------------
+
+  /**
+   * vgic_v4_configure_vsgis, with the guest halted: vgic_v4_enable_vsgis makes each SGI a vSGI
+   * (its configuration pushed with its_prop_update_vsgi, enable_irq, a latched pending state moved
+   * into the hardware); vgic_v4_disable_vsgis reads the hardware pending state back into the latch.
+   */
+  configureVsgis(enable: boolean): void {
+    this.vm.haltGuest();
+    for (const vcpu of this.dist.vcpus) {
+      const hw = this.vpeOf(vcpu).hw;
+      for (let i = 0; i < 16; i++) {
+        const irq = vcpu.privateIrqs[i]!;
+        if (enable) {
+          irq.hw = true;
+          hw.configureSgi(i, irq.priority, irq.group, irq.enabled);
+          if (irq.pendingLatch) this.host.hw.setVsgiPending(hw, i);
+          irq.pendingLatch = false;
+        } else {
+          irq.pendingLatch = (hw.sgiPending & (1 << i)) !== 0;
+          hw.setSgiPending(i, false);
+          hw.configureSgi(i, irq.priority, irq.group, false);
+          irq.hw = false;
+          if (irq.pendingLatch) vgicQueueIrqUnlock(this.dist, irq);
+        }
+      }
+    }
+    this.vm.resumeGuest();
+  }
+
+  vsgiUpdate(vcpu: VgicCpu, irq: VgicIrq): void {
+    this.vpeOf(vcpu).hw.configureSgi(irq.intid, irq.priority, irq.group, irq.enabled);
+  }
+
+  /** GITS_SGIR (set: doorbell if the vPE is not resident) / VSGI with Clear (clear) */
+  vsgiSetPending(vcpu: VgicCpu, intid: number, pending: boolean): void {
+    const hw = this.vpeOf(vcpu).hw;
+    if (pending) this.host.hw.setVsgiPending(hw, intid);
+    else hw.setSgiPending(intid, false);
+  }
+
+  /** GICR_VSGIR / GICR_VSGIPENDR */
+  vsgiPending(vcpu: VgicCpu, intid: number): boolean {
+    return (this.vpeOf(vcpu).hw.sgiPending & (1 << intid)) !== 0;
+  }
+
   /** unmap_all_vpes / map_all_vpes around a GICv4.1 pending-table save */
   unmapAllVpes(): void {
     this.host.unmapAllVpes(this.itsVm);
@@ -344,6 +393,8 @@ export class VgicV4 implements VgicV4Hooks, VgicItsV4Hooks, IrqBypassHooks {
 export function installVgicV4(vm: KvmVm, version: GicV4Version): VgicV4 {
   const v4 = new VgicV4(vm, version);
   vm.dist.v4 = v4;
+  // GICD_TYPER2.nASSGIcap: vgic_supports_direct_sgis (a GICv4.1 host); vPEs are resident here only with a vITS
+  vm.dist.nassgicap = v4.hasGicv41 && vm.dist.its !== null;
   vm.dist.its?.setV4Hooks(v4);
   vm.bypass = v4;
   const observer: IrqfdRoutingObserver & { irqfdAdded?(irqfd: Irqfd): void } = {

@@ -122,3 +122,11 @@ describe('dist.ctlr.nassgireq: with GICD_CTLR.nASSGIreq = 1 (GICv4.1) SGIs have 
     if (!v.ok) expect(v.divergence.opIndex).toBe(at);
   });
 });
+
+describe('GICv4.1 vSGIs on the kvm target (vgic_v4_configure_vsgis)', () => {
+  test('config.impl.gicv4 "4.1": nASSGIcap, nASSGIreq set, SGIs delivered by the resident vPE without an active state', async () => {
+    const o = await run('kvm', 'gicv4/vsgi-4.1');
+    expect(o.expectationFailures).toEqual([]);
+    expect(o.verdict).toMatchObject({ ok: true });
+  });
+});
