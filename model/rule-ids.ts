@@ -49,7 +49,7 @@ const LITERAL: string[] = [
   // generic
   'mmio.bad-width', 'mmio.reserved-raz-wi', 'mmio.unmapped', 'mem.write', 'mem.read', 'mem.outside-ram', 'sched.no-effect', 'impdef.held',
   // permitted choices (the permitted-choice rules choice.u<N>.* of spec/rules.json)
-  'choice.u1.icfgr-change', 'choice.u3.ppi-config', 'choice.u4.equal-priority', 'choice.u9.eoir-out-of-order',
+  'choice.u1.icfgr-change', 'choice.u3.ppi-config', 'choice.u4.equal-priority', 'choice.u8.nassgireq-enabled', 'choice.u9.eoir-out-of-order',
   'choice.u11.dir-not-active', 'choice.u12.sgi-rs-no-rss', 'choice.u14.sgi1r-group0-target', 'choice.u15.apr-arbitrary-write',
   'choice.u16.config-cache', 'choice.u17.baser-write-lpis-on', 'choice.u18.clear-enable-lpis', 'choice.u19.ptz-nonzero', 'choice.u20.pending-table-access',
   'choice.u23.lpis-off-drop', 'choice.u24.pending-across-toggle', 'choice.u25.setlpir-no-effect', 'choice.u26.command-error-response',
