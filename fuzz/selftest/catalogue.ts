@@ -295,7 +295,7 @@ export const FAULTS: readonly Fault[] = [
     id: 'ispendr-read-soft-state-of-hw', area: 'level-resample',
     description: 'a guest ISPENDR read of a HW-mapped level interrupt returns the software state, not the physical line',
     modelledOn: fix('KVM: arm64: vgic: Read HW interrupt pending state from the HW (5.17)'),
-    file: MMIO, find: '    if (!isUser && vgicIrqIsMappedLevel(irq)) p = vgicGetPhysLineLevel(c.dist, irq);\n    else if (isUser) p = irq.pendingLatch;', replace: '    if (isUser) p = irq.pendingLatch;',
+    file: MMIO, find: '    else if (!isUser && vgicIrqIsMappedLevel(irq)) p = vgicGetPhysLineLevel(c.dist, irq);\n    else if (isUser) p = irq.pendingLatch;', replace: '    else if (isUser) p = irq.pendingLatch;',
   },
 
   // ---------------------------------------------------------------- WFI (kvm_vgic_vcpu_pending_irq)
@@ -414,7 +414,7 @@ export const FAULTS: readonly Fault[] = [
     id: 'isenabler-no-queue', area: 'spi',
     description: 'enabling an interrupt that is already pending (GICD_ISENABLER / GICR_ISENABLER0) does not queue it',
     modelledOn: op('skipped requeue in vgic_mmio_write_senable'),
-    file: MMIO, find: '    irq.enabled = true;\n    vgicQueueIrqUnlock(c.dist, irq);', replace: '    irq.enabled = true;',
+    file: MMIO, find: '    irq.enabled = true;\n    vsgiUpdate(c, irq);\n    vgicQueueIrqUnlock(c.dist, irq);', replace: '    irq.enabled = true;\n    vsgiUpdate(c, irq);',
   },
   {
     id: 'isactiver-read-no-halt', area: 'spi',
@@ -573,7 +573,7 @@ export const EXTRA_FAULTS: readonly Fault[] = [
     id: 'icpendr-hw-keeps-phys', area: 'spi',
     description: 'a guest GICD_ICPENDR write to a HW-mapped interrupt only clears the software latch, not the physical pending and active state',
     modelledOn: op('wrong branch in vgic_mmio_write_cpending (vgic_hw_irq_cpending for a HW interrupt)'),
-    file: MMIO, find: '    if (irq.hw && c.requester) vgicHwIrqCpending(c, irq);\n    else irq.pendingLatch = false;', replace: '    irq.pendingLatch = false;',
+    file: MMIO, find: '    else if (irq.hw && c.requester) vgicHwIrqCpending(c, irq);\n    else irq.pendingLatch = false;', replace: '    else irq.pendingLatch = false;',
   },
   {
     id: 'disable-lpis-no-flush', area: 'redistributor',
