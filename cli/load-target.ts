@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { Target } from '../spec/target.js';
-import type { OracleFactory } from '../fuzz/lockstep.js';
+import type { OracleFactory } from '../triage/lockstep.js';
 import { UsageError } from './args.js';
 import { readInputText, ValidationError } from '../spec/validate.js';
 import { bundleForWorker } from '../fuzz/campaign/bundle.js';
@@ -33,7 +33,7 @@ export async function loadTarget(name: string, plugin?: string, from?: NameSourc
   }
   await import('../fuzz/targets.js');
   const { getTarget, targetNames } = await import('../spec/target.js');
-  const { modelOracle } = await import('../fuzz/runner.js');
+  const { modelOracle } = await import('../triage/runner.js');
   const target = getTarget(name);
   if (!target) throw unknown(`no target named ${JSON.stringify(name)}; registered targets: ${targetNames().join(', ') || '(none)'}`);
   return { target, oracle: modelOracle };

@@ -6,9 +6,8 @@ import path from 'node:path';
 import type { Finding } from '../spec/gen/finding.js';
 import type { ExpandedScenario, Scenario } from '../spec/scenario.js';
 import { ValidationError, readJsonFile, validateJson, validateScenarioJson } from '../spec/validate.js';
-import { matchExpectation, type ExpectationEntry, type Expectations } from '../spec/expectations.js';
-import type { RunOutcome } from './lockstep.js';
-import type { Problem } from './signature.js';
+import type { RunOutcome } from '../triage/lockstep.js';
+import type { Classification, Classified } from '../triage/classify.js';
 import { versions } from './version.js';
 import type { Profile } from './generate.js';
 import { writeJsonAtomic } from './atomic.js';
@@ -26,32 +25,15 @@ export interface FindingContext {
   seed: string | null;
   profile?: Profile;
   campaign?: { seed: string; shard?: string; index: number };
-  expectations?: Expectations;
   /** fuzz/weights.ts weightsHash of the weights the seed was generated with */
   weightsHash?: string;
 }
 
-export type Classification = Finding['classification'];
+export type { Classification };
 
-/**
- * A problem the oracle could not decide: the candidate states grew past the model's bound
- * (CandidateBoundError, fuzz/signature.ts). It says nothing about the target, so it is neither new
- * nor known (fuzz/CAMPAIGN-FORMAT.md "Classification"). Only this mismatch: oracle-error (the
- * oracle threw for another reason) is a gicdiff bug and stays loud.
- */
-export function isInconclusive(parts: { mismatch: string }): boolean {
-  return parts.mismatch === 'oracle-bound';
-}
-
-/** new / known (an expectation entry matches) / inconclusive (never matched), and the entry. */
-export function classifyProblem(problem: Pick<Problem, 'parts' | 'context'>, expectations: Expectations | undefined): { classification: Classification; known: ExpectationEntry | null } {
-  if (isInconclusive(problem.parts)) return { classification: 'inconclusive', known: null };
-  const known = expectations ? matchExpectation(expectations, problem.parts, problem.context) : null;
-  return { classification: known ? 'known' : 'new', known };
-}
-
-export function buildFinding(scenario: Scenario, expanded: ExpandedScenario, outcome: RunOutcome, problem: Problem, ctx: FindingContext): Finding {
-  const { classification, known } = classifyProblem(problem, ctx.expectations);
+/** finding.json for a classified run (triage/classify.ts): where it shows, how it is classified, the quirks it needed. */
+export function buildFinding(scenario: Scenario, expanded: ExpandedScenario, outcome: RunOutcome, classified: Classified, ctx: FindingContext): Finding {
+  const { classification, problem } = classified;
   const f: Finding = {
     format: 'gicdiff/finding@1',
     signature: problem.signature,
@@ -67,15 +49,13 @@ export function buildFinding(scenario: Scenario, expanded: ExpandedScenario, out
     message: problem.message,
     results: outcome.trace.results.slice(0, problem.opIndex + 1),
   };
-  if (known) {
-    f.knownId = known.id;
-    f.knownReason = known.reason;
-  }
+  if (classification === 'known') f.quirks = [...classified.quirks];
   if (ctx.profile) f.profile = ctx.profile;
   if (ctx.weightsHash) f.versions.weights = ctx.weightsHash;
   if (ctx.campaign) f.campaign = ctx.campaign;
-  const v = outcome.verdict;
-  if (v && !v.ok && problem.parts.mismatch !== 'target-error' && problem.parts.mismatch !== 'step-budget') {
+  // the divergence the finding reports: the strict one when known, the one the quirks could not explain when new
+  const v = classified.withQuirks && !classified.withQuirks.ok && classification === 'new' ? classified.withQuirks : outcome.verdict;
+  if (v && !v.ok && v.divergence.opIndex === problem.opIndex && problem.parts.mismatch !== 'target-error' && problem.parts.mismatch !== 'step-budget') {
     const d = v.divergence;
     f.divergence = { opIndex: d.opIndex, got: d.got, allowed: d.allowed, rules: d.rules, message: d.message };
     if (d.explanation !== undefined) f.divergence.explanation = d.explanation;

@@ -9,9 +9,10 @@ import { expandScenario } from '../spec/expand.js';
 import { validateScenarioJson } from '../spec/validate.js';
 import { parseHex, parseHexNumber, toHex } from '../spec/hex.js';
 import { BOOT_PROPBASE, FREE_RAM } from '../spec/layout.js';
-import { GICD, GICR } from './regs.js';
-import type { RunOptions, RunOutcome } from './lockstep.js';
-import { problemOf } from './signature.js';
+import { GICD, GICR } from '../triage/regs.js';
+import type { OracleFactory, RunOptions, RunOutcome } from '../triage/lockstep.js';
+import { problemOf } from '../triage/signature.js';
+import { classifyOutcome } from '../triage/classify.js';
 
 export interface MinimizeOptions {
   /** at most this many candidate runs (default 3000) */
@@ -389,19 +390,33 @@ async function simplifyBoot(s: Scenario, budget: Budget): Promise<Scenario> {
   return best;
 }
 
-/** Minimize a scenario on a target, keeping the given signature (or the one it shows now). */
+/**
+ * What a minimized scenario must keep: its signature and, for a new finding, its new-ness (a
+ * smaller scenario whose divergence the target's quirks explain is not the same problem).
+ */
+export interface Keep {
+  signature: string;
+  /** keep the classification 'new' (triage/classify.ts with this oracle and quirk set) */
+  newWith?: { oracles: OracleFactory; quirks: ReadonlySet<string> };
+}
+
+/** Minimize a scenario on a target, keeping the given signature (and new-ness, when asked). */
 export async function minimizeOnTarget(
   target: Target,
   scenario: Scenario,
   run: (t: Target, s: ReturnType<typeof expandScenario>, o: RunOptions) => Promise<RunOutcome>,
-  signature: string,
+  keep: Keep,
   options: MinimizeOptions & { run?: RunOptions } = {},
 ): Promise<MinimizeResult> {
   const check: Check = async (s) => {
     const expanded = expandScenario(s);
     const outcome = await run(target, expanded, options.run ?? {});
-    const p = problemOf(target.name, expanded, outcome);
-    return p !== null && p.signature === signature;
+    if (keep.newWith === undefined) {
+      const p = problemOf(target.name, expanded, outcome);
+      return p !== null && p.signature === keep.signature;
+    }
+    const c = classifyOutcome(keep.newWith.oracles, target.name, expanded, outcome, keep.newWith.quirks);
+    return c !== null && c.classification === 'new' && c.problem.signature === keep.signature;
   };
   return minimizeScenario(scenario, check, options);
 }

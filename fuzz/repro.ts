@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ExpandedScenario } from '../spec/scenario.js';
 import { describeOp, describeResult } from '../spec/describe-op.js';
-import type { RunOutcome } from './lockstep.js';
-import type { Problem } from './signature.js';
-import { mmioRegisterName } from './regs.js';
+import type { RunOutcome } from '../triage/lockstep.js';
+import type { Problem } from '../triage/signature.js';
+import { mmioRegisterName } from '../triage/regs.js';
 
 let ruleText: Map<string, string> | undefined;
 /** One-line statements of the rules (spec/rules.json), empty when the catalogue cannot be read. */

@@ -11,7 +11,7 @@ import './targets.js';
 import { getTarget } from '../spec/target.js';
 import { expandScenario } from '../spec/expand.js';
 import { generateScenario } from './generate.js';
-import { runScenario } from './runner.js';
+import { runScenario } from '../triage/runner.js';
 import { ACTION_NAMES, defaultWeights, type ActionName, type Weights } from './weights.js';
 import { ACTIONS } from './gen/table.js';
 

@@ -10,7 +10,8 @@ import {
   runningPriority, writeAprRegister,
 } from './priority.js';
 import { impdefRead } from './impdef.js';
-import { branchChoice, CHOICES, forEachChoice } from './choices.js';
+import { branchChoice, CHOICES, forEachChoice, offerQuirk, quirkEnabled } from './choices.js';
+import { QUIRKS } from './quirks.js';
 import { ASLEEP, NASSGIREQ, slotOf, type State } from './state.js';
 
 const SPURIOUS = 1023;
@@ -108,8 +109,14 @@ function activate(s: State, cpu: number, c: Candidate): void {
   s.ackStack[cpu]!.push(c.intid);
   // taken once: whatever another PE might still have seen of it is gone (choice.u6.state-change-race/choice.u44.in-flight-until-sync)
   for (const g of s.ghosts) if (g.size > 0) g.delete(c.intid);
+  if (s.unqueued.size > 0) s.unqueued.delete(c.intid >= 8192 ? c.intid : slotOf(s, cpu, c.intid));
   if (c.intid >= 8192) {
     if (s.lpiInFlight.size > 0) s.lpiInFlight.delete(c.intid);
+    // KVM's GICv4 (quirks only): the hardware copy is taken when there is no software one
+    if (s.vlpiPending.get(c.intid) === cpu && !(s.enableLpis[cpu] && s.lpiPending[cpu]!.has(c.intid) && groupEnabled(s, cpu, 1))) {
+      s.vlpiPending.delete(c.intid);
+      return;
+    }
     // LPIs have no active state (IHI 0069 5.1 LPIs); a MOVI'd LPI taken at the old RD is not taken again (choice.u44.in-flight-until-sync)
     if (!s.lpiPending[cpu]!.delete(c.intid)) {
       const scoped = s.lpiScoped.get(c.intid);
@@ -119,6 +126,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
     return;
   }
   const slot = slotOf(s, cpu, c.intid);
+  if (s.quirks.size > 0 && !s.edge[slot] && s.latch[slot]) s.latchAtAck.add(slot); // QUIRKS.levelLatchSurvivesAck
   s.latch[slot] = 0;
   // with GICD_CTLR.nASSGIreq = 1 an SGI has no active state: acknowledging it only raises the running
   // priority, and it can be taken again once the priority drop allows (IHI 0069 GICD_CTLR.nASSGIreq)
@@ -257,6 +265,15 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
       x.rule('choice.u15.apr-arbitrary-write');
       x.branch(s.clone(), null, 'choice.u15.apr-arbitrary-write: the EOI after an APR write leaves the interrupt active');
     }
+    // KVM: the list register holds the interrupt's current priority, and the virtual CPU interface
+    // deactivates it only when that equals the priority the EOI dropped (QUIRKS.priorityChangeBlocksEoi)
+    if (intid < 32 + s.cfg.spis && s.quirks.size > 0) {
+      const slot = slotOf(s, cpu, intid);
+      if (s.active[slot] && groupPriority(s, cpu, s.prio[slot]!, group) !== top) {
+        const q = offerQuirk(s, QUIRKS.priorityChangeBlocksEoi);
+        if (q !== null) x.branch(q, null, `${QUIRKS.priorityChangeBlocksEoi.id}: the EOI leaves the interrupt active`);
+      }
+    }
     deactivate(s, cpu, intid, x);
   }
 }
@@ -374,6 +391,19 @@ export function wfi(s: State, op: WfiOp, x: Exec): Expected {
     st.asleep[op.cpu] = ASLEEP;
     x.branch(st, 'asleep', 'WFI: not woken');
     return 'woken';
+  }
+  // KVM's wake-up test ignores the CPU interface's group enables (QUIRKS.wfiIgnoresGroupEnable)
+  const c = op.cpu;
+  if ((s.igrpen0[c] === 0 || s.igrpen1[c] === 0) && quirkEnabled(s, QUIRKS.wfiIgnoresGroupEnable)) {
+    const q = offerQuirk(s, QUIRKS.wfiIgnoresGroupEnable)!;
+    const en0 = q.igrpen0[c]!;
+    const en1 = q.igrpen1[c]!;
+    q.igrpen0[c] = 1;
+    q.igrpen1[c] = 1;
+    const woken = wakeOutcome(q, c, x) !== 'no';
+    q.igrpen0[c] = en0;
+    q.igrpen1[c] = en1;
+    if (woken) x.branch(q, 'woken', `${QUIRKS.wfiIgnoresGroupEnable.id}: woken for a disabled group`);
   }
   s.asleep[op.cpu] = ASLEEP;
   return 'asleep';

@@ -3,9 +3,10 @@
 import { offsetOf } from '../spec/codec/registers.js';
 import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
-import { branchChoice, CHOICES } from './choices.js';
-import { leaveGhosts, isCandidateOn } from './interrupts.js';
-import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
+import { branchChoice, CHOICES, offerQuirk, quirkEnabled } from './choices.js';
+import { QUIRKS } from './quirks.js';
+import { leaveGhosts, isCandidateOn, isPending } from './interrupts.js';
+import { bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { NASSGIREQ, type State } from './state.js';
 
 // Offsets from spec/data/registers, resolved once here (banked registers: the base of the range).
@@ -36,7 +37,9 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
   if (offset === GICD_CTLR) {
     // EnableGrp0 [0], EnableGrp1 [1], ARE [4] and DS [6] RAO, RWP [31] = 0 at quiescence; E1NWF [7] IMPDEF.
     x.rule('dist.ctlr.are-ds-rao');
-    return impdefRead(s, x, 'gicd_ctlr_e1nwf', BigInt(s.gicdCtlr | 0x10 | 0x40), 0x80n);
+    // KVM (QUIRKS.enableGrp0RazWi): EnableGrp0 reads as 0
+    const shown = s.fixed.get(ENABLE_GRP0_RAZ_WI) === 1n ? s.gicdCtlr & ~1 : s.gicdCtlr;
+    return impdefRead(s, x, 'gicd_ctlr_e1nwf', BigInt(shown | 0x10 | 0x40), 0x80n);
   }
   if (offset === GICD_TYPER) {
     // Determined: ITLinesNumber [4:0], ESPI [8] = 0, LPIS [17], DVIS [18] = 0, ESPI_range [31:27] = 0.
@@ -56,7 +59,7 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
   const br = bitRegAt(offset);
   if (br !== null) {
     if (br.n === 0) { x.rule('dist.banked-raz-wi'); return '0x0'; }
-    return hex(readBitReg(s, Math.max(cpu, 0), br.kind, 32 * br.n, x, cpu < 0));
+    return readBitRegAs(s, Math.max(cpu, 0), br.kind, 32 * br.n, x, cpu >= 0 ? cpu : null);
   }
   if (offset >= GICD_IPRIORITYR && offset < 0x800) {
     if (offset < GICD_IPRIORITYR + 32) { x.rule('dist.banked-raz-wi'); return '0x0'; }
@@ -83,6 +86,21 @@ function readIrouter(s: State, offset: number, width: number, x: Exec): Expected
   return hex(offset % 8 === 0 ? v & 0xffff_ffffn : v >> 32n);
 }
 
+/** fixed key: 1 once a candidate took QUIRKS.enableGrp0RazWi, 0 once it declined it */
+const ENABLE_GRP0_RAZ_WI = 'quirk.enable-grp0-raz-wi';
+
+/** The GICD_CTLR group enables a write leaves; under QUIRKS.enableGrp0RazWi the Group 0 gate follows EnableGrp1. */
+function ctlrValue(s: State, lo: number): number {
+  return (s.gicdCtlr & NASSGIREQ) | (s.fixed.get(ENABLE_GRP0_RAZ_WI) === 1n ? (lo & 2) | ((lo >> 1) & 1) : lo & 3);
+}
+
+/** Every pending interrupt becomes one no vCPU has queued (State.unqueued); false when none is pending. */
+function markUnqueued(s: State): boolean {
+  for (let slot = 0; slot < s.nSlots; slot++) if (isPending(s, slot)) s.unqueued.add(slot);
+  for (const p of s.lpiPending) for (const intid of p) s.unqueued.add(intid);
+  return s.unqueued.size > 0;
+}
+
 export function gicdWrite(s: State, cpu: number, offset: number, width: number, value: bigint, x: Exec): void {
   if (!widthOk(offset, width)) {
     x.rule('mmio.bad-width');
@@ -100,7 +118,22 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
       }
     }
     if (((lo ^ s.gicdCtlr) & NASSGIREQ) !== 0) return ctlrWriteNassgi(s, lo, x);
-    s.gicdCtlr = (s.gicdCtlr & NASSGIREQ) | (lo & 3);
+    // KVM: EnableGrp1 0 -> 1 queues nothing that is pending (QUIRKS.distEnableNoRequeue)
+    const q = !(s.gicdCtlr & 2) && (lo & 2) ? offerQuirk(s, QUIRKS.distEnableNoRequeue) : null;
+    // KVM keeps only EnableGrp1, which gates Group 0 as well (QUIRKS.enableGrp0RazWi): decided at
+    // the first write, then held (a fixed key, not a policy: merging candidates must not reopen it)
+    if (quirkEnabled(s, QUIRKS.enableGrp0RazWi) && !s.fixed.has(ENABLE_GRP0_RAZ_WI)) {
+      const k = offerQuirk(s, QUIRKS.enableGrp0RazWi)!;
+      k.fixed.set(ENABLE_GRP0_RAZ_WI, 1n);
+      k.gicdCtlr = ctlrValue(k, lo);
+      x.branch(k, null, `${QUIRKS.enableGrp0RazWi.id}: EnableGrp0 RAZ/WI, Group 0 gated by EnableGrp1`);
+      s.fixed.set(ENABLE_GRP0_RAZ_WI, 0n);
+    }
+    s.gicdCtlr = ctlrValue(s, lo);
+    if (q !== null && markUnqueued(q)) {
+      q.gicdCtlr = ctlrValue(q, lo);
+      x.branch(q, null, `${QUIRKS.distEnableNoRequeue.id}: pending interrupts not queued again`);
+    }
     return;
   }
   if (offset === GICD_SETSPI_NSR || offset === GICD_CLRSPI_NSR) return messageSpi(s, offset === GICD_SETSPI_NSR, lo & 0x3ff, x);
@@ -168,6 +201,15 @@ function writeIrouter(s: State, offset: number, width: number, value: bigint, x:
   }
   apply(s, options[0]!.irm, options[0]!.a3);
   fix(s, options[0]!);
+  // KVM: the write only changes the target; a pending SPI is not queued to it (QUIRKS.irouterNoRequeue)
+  const slot = s.nPriv + spi;
+  if (isPending(s, slot) && s.enabled[slot]) {
+    const q = offerQuirk(s, QUIRKS.irouterNoRequeue);
+    if (q !== null) {
+      q.unqueued.add(slot);
+      x.branch(q, null, `${QUIRKS.irouterNoRequeue.id}: the pending SPI is not queued to its new target`);
+    }
+  }
 }
 
 /**

@@ -5,6 +5,8 @@ import type { Exec } from './exec.js';
 import { propVersions } from './lpi.js';
 import { groupPriority, priMask, runningPriority } from './priority.js';
 import { slotOf, type State } from './state.js';
+import { offerQuirk } from './choices.js';
+import { QUIRKS } from './quirks.js';
 
 export function isPending(s: State, slot: number): boolean {
   return s.latch[slot] === 1 || (s.edge[slot] === 0 && s.line[slot] === 1);
@@ -97,15 +99,17 @@ export interface HppiInputs {
  */
 export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: string[]): HppiInputs | null {
   const det: Candidate[] = [];
+  const stale: StaleLpi[] = [];
   const g0 = groupEnabled(s, cpu, 0);
   const g1 = groupEnabled(s, cpu, 1);
-  if (!g0 && !g1) return null;
+  if (!g0 && !g1 && !(s.vlpiPending.size > 0 && s.cfg.impl.gicv4 === '4.0' && s.igrpen1[cpu] === 1)) return null;
   const base = cpu * 32;
   for (let i = 0; i < 32; i++) {
     const slot = base + i;
     if (!s.enabled[slot] || s.active[slot] || !isPending(s, slot)) continue;
     const g = s.group[slot]!;
     if (g === 1 ? !g1 : !g0) continue;
+    if (s.unqueued.size > 0 && s.unqueued.has(slot)) { stale.push({ intid: i, prios: [s.prio[slot]!], canBeAbsent: true, group: g }); continue; }
     det.push({ intid: i, prio: s.prio[slot]!, group: g });
   }
   for (let spi = 0; spi < s.cfg.spis; spi++) {
@@ -120,13 +124,13 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
       if (dpg) continue;
       note(x, ruleSink, 'dist.irouter.irm');
     }
+    if (s.unqueued.size > 0 && s.unqueued.has(slot)) { stale.push({ intid: spi + 32, prios: [s.prio[slot]!], canBeAbsent: true, group: g }); continue; }
     det.push({ intid: spi + 32, prio: s.prio[slot]!, group: g });
   }
-  const stale: StaleLpi[] = [];
   if (s.enableLpis[cpu] && g1) {
     for (const intid of s.lpiPending[cpu]!) {
       const vs = propVersions(s, cpu, intid);
-      if (s.lpiInFlight.size > 0 && s.lpiInFlight.has(intid)) {
+      if ((s.lpiInFlight.size > 0 && s.lpiInFlight.has(intid)) || (s.unqueued.size > 0 && s.unqueued.has(intid))) {
         // choice.u44.in-flight-until-sync: moved here by a MOVI not yet completed by a SYNC: may not have arrived yet
         const prios: number[] = [];
         for (const b of vs) if (b & 1) prios.push(b & 0xfc);
@@ -147,6 +151,16 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
       }
       stale.push({ intid, prios, canBeAbsent });
       note(x, ruleSink, 'choice.u16.config-cache');
+    }
+  }
+  // KVM's GICv4 (quirks only): a vLPI pending in the hardware reaches the vCPU whatever EnableLPIs
+  // says, and on GICv4.0 whatever the distributor's enable says (QUIRKS.vlpiSurvivesEnableLpisClear,
+  // QUIRKS.gicv40VlpiIgnoresDistEnable)
+  if (s.vlpiPending.size > 0 && s.igrpen1[cpu] === 1 && (g1 || s.cfg.impl.gicv4 === '4.0')) {
+    for (const [intid, rd] of s.vlpiPending) {
+      if (rd !== cpu || (s.enableLpis[cpu] && g1 && s.lpiPending[cpu]!.has(intid))) continue;
+      const b = propVersions(s, cpu, intid)[0]!;
+      if (b & 1) det.push({ intid, prio: b & 0xfc, group: 1 });
     }
   }
   // choice.u39.intid-two-ites: LPIs that may be pending here (optional candidates)
@@ -262,12 +276,12 @@ export function leaveGhosts(s: State, writer: number, intid: number, owner: numb
 }
 
 /** choice.u44.in-flight-until-sync: an LPI pending at `rd` that an ITS command moves or removes may still be taken there until SYNC. */
-export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec): void {
+export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec | null): void {
   if (!s.lpiPending[rd]!.has(intid)) return;
   const b = propVersions(s, rd, intid)[0]!;
   if (!(b & 1)) return;
   s.ghosts[rd]!.set(intid, (b & 0xfc) | (1 << 8));
-  x.rule('choice.u44.in-flight-until-sync');
+  x?.rule('choice.u44.in-flight-until-sync');
 }
 
 /**
@@ -280,8 +294,20 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec): void 
   const slot = slotOf(s, cpu, intid);
   if (!s.active[slot]) return;
   s.active[slot] = 0;
+  if (s.latchAtAck.size > 0) s.latchAtAck.delete(slot);
   x.rule('cpuif.eoir1.deactivate');
-  if (intid >= 32 && s.resampleAsserted.size > 0) resampleOnAck(s, intid - 32, x);
+  if (intid >= 32 && s.resampleAsserted.size > 0) {
+    // KVM notifies the resampler only for an interrupt it saw active at an exit
+    // (QUIRKS.resampleNeedsExitWhileActive): the line may stay asserted, the resamplefd silent
+    const q = s.quirks.size > 0 && resampleRoutesOf(s, intid - 32) ? offerQuirk(s, QUIRKS.resampleNeedsExitWhileActive) : null;
+    if (q !== null) x.branch(q, null, `${QUIRKS.resampleNeedsExitWhileActive.id}: no resample notification`);
+    resampleOnAck(s, intid - 32, x);
+  }
+}
+
+function resampleRoutesOf(s: State, pin: number): boolean {
+  for (const gsi of s.resampleAsserted) if (s.routes.get(gsi)?.some((r) => r.kind === 'irqchip' && r.pin === pin)) return true;
+  return false;
 }
 
 function resampleOnAck(s: State, pin: number, x: Exec): void {

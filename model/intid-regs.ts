@@ -1,7 +1,9 @@
 // The per-INTID registers shared by the Distributor (SPIs) and a Redistributor's SGI frame
 // (SGIs/PPIs of its PE): IHI 0069 GICD_* registers; GICR_* registers, and the transitions of 2.3.
-import type { Exec } from './exec.js';
-import { deactivate, isPending, leaveGhosts } from './interrupts.js';
+import { type Exec, type Expected, MaskedHex } from './exec.js';
+import { deactivate, isPending, leaveGhosts, spiIrm, spiTarget } from './interrupts.js';
+import { offerQuirk } from './choices.js';
+import { QUIRKS } from './quirks.js';
 import { priMask } from './priority.js';
 import { branchChoice, CHOICES } from './choices.js';
 import { NASSGIREQ, slotOf, type State } from './state.js';
@@ -48,6 +50,39 @@ export function readBitReg(s: State, cpu: number, kind: BitRegKind, first: numbe
     v |= b << k;
   }
   return v >>> 0;
+}
+
+/**
+ * A read of a 1-bit-per-INTID register by vCPU `reader`, or by the VMM (null: userspace reads of
+ * the pending registers see the latch). With KVM's quirks enabled a pending read may also
+ * - miss the edge interrupts another vCPU may hold pending in a list register
+ *   (QUIRKS.pendingInLrInvisible: populating the LR cleared their latch, the read does not fold it);
+ * - still see the latch of a level interrupt that was acknowledged and not yet deactivated
+ *   (QUIRKS.levelLatchSurvivesAck).
+ */
+export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: number, x: Exec, reader: number | null): Expected {
+  const v = readBitReg(s, cpu, kind, first, x, reader === null);
+  const hex = '0x' + v.toString(16);
+  if ((kind !== 'spend' && kind !== 'cpend') || s.quirks.size === 0) return hex;
+  let invisible = 0;
+  let latched = 0;
+  for (let k = 0; k < 32; k++) {
+    const intid = first + k;
+    if (!implemented(s, intid)) break;
+    const slot = slotOf(s, cpu, intid);
+    if (s.latchAtAck.size > 0 && s.latchAtAck.has(slot) && s.active[slot] && !((v >>> k) & 1)) latched |= 1 << k;
+    if (reader === null || !((v >>> k) & 1)) continue;
+    // an edge interrupt pending by its latch, enabled, routed to a vCPU other than the reader
+    if (!s.edge[slot] || !s.latch[slot] || !s.enabled[slot]) continue;
+    if (!(s.gicdCtlr & (s.group[slot] ? 2 : 1))) continue;
+    const elsewhere = intid < 32 ? cpu !== reader : spiTarget(s, intid - 32) !== reader || (spiIrm(s, intid - 32) && s.cfg.vcpus > 1);
+    if (elsewhere) invisible |= 1 << k;
+  }
+  const qi = invisible !== 0 ? offerQuirk(s, QUIRKS.pendingInLrInvisible) : null;
+  if (qi !== null) x.branch(qi, new MaskedHex(BigInt(v), BigInt(~invisible >>> 0)), `${QUIRKS.pendingInLrInvisible.id}: pending in another vCPU's list register`);
+  const ql = latched !== 0 ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
+  if (ql !== null) x.branch(ql, '0x' + ((v | latched) >>> 0).toString(16), `${QUIRKS.levelLatchSurvivesAck.id}: the latch reads pending until the deactivation`);
+  return hex;
 }
 
 /** `cpu`: the PE whose private interrupts the frame holds; `writer`: the vCPU writing (-1: the VMM). */

@@ -5,10 +5,11 @@ import { decodeItsCommand, type DecodedItsCommand } from '../spec/codec/its-comm
 import { offsetOf } from '../spec/codec/registers.js';
 import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
-import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, scopeSharedLpi, setLpiPending } from './lpi.js';
+import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, pendBase, mappedMoreThanOnce, scopeSharedLpi, setLpiPending } from './lpi.js';
 import { leaveLpiGhost } from './interrupts.js';
-import { branchChoice, CHOICES, forEachChoice, openOptions, holdChoice } from './choices.js';
+import { branchChoice, CHOICES, forEachChoice, holdChoice, offerQuirk, openOptions, quirkEnabled } from './choices.js';
 import { alive, spend } from './budget.js';
+import { QUIRKS } from './quirks.js';
 import { type Device, type Ite, type ItsState, type State } from './state.js';
 
 // Offsets from spec/data/registers, resolved once here (GITS_BASER: the base of the range).
@@ -423,10 +424,13 @@ function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutc
     case 'SYNC': {
       // SYNC completes everything earlier commands did at that RD: choice.u44.in-flight-until-sync windows there close.
       x.rule('its.cmd.sync.complete');
+      // KVM: a retargeted LPI still queued on the old vCPU is not moved by the SYNC (QUIRKS.lpiRetargetNoRequeue)
+      let stuck: State | null = null;
+      if (s.lpiInFlight.size > 0 && [...s.lpiInFlight.values()].includes(f.target!)) stuck = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue);
       const g = s.ghosts[f.target!];
       if (g !== undefined) for (const k of [...g.keys()]) if (k >= LPI_BASE) g.delete(k);
       if (s.lpiInFlight.size > 0) for (const [k, from] of [...s.lpiInFlight]) if (from === f.target) s.lpiInFlight.delete(k);
-      return ok(s);
+      return stuck === null ? ok(s) : [...ok(s), { state: stuck, error: null }];
     }
     case 'MOVALL': return movall(s, n, f.from!, f.to!, x);
     default:
@@ -553,10 +557,17 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
     if (moving.length > 0) {
       // choice.u40.mapc-retarget-pending: pending LPIs of the collection stay at the old RD (option 0) or move with it (1)
       x.rule('choice.u40.mapc-retarget-pending');
-      return forEachChoice(s, CHOICES.u40MapcRetargetPending, (st, move) => {
-        st.its[n]!.collections.set(icid, rd);
-        if (move === 1) for (const intid of moving) { st.lpiPending[old]!.delete(intid); setLpiPending(st, rd, intid, x); }
-      }).map(([st]) => ({ state: st, error: null }));
+      const out: CmdOutcome[] = [];
+      for (const [st, move] of forEachChoice(s, CHOICES.u40MapcRetargetPending, (st) => { st.its[n]!.collections.set(icid, rd); })) {
+        if (move !== 1) { out.push({ state: st, error: null }); continue; }
+        const stuck = retargetedWhileQueued(st, old, moving);
+        for (const z of stuck === null ? [st] : [st, stuck.state]) {
+          for (const intid of moving) { z.lpiPending[old]!.delete(intid); setLpiPending(z, rd, intid, x); }
+          out.push({ state: z, error: null });
+        }
+        stuck?.inFlight(rd);
+      }
+      return out;
     }
   }
   its.collections.set(icid, rd);
@@ -603,7 +614,26 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
   dev.ites.set(e, { intid, icid, detached: false });
   s.itesChanged();
   if (mappedToSeveralRds(s, intid)) scopeSharedLpi(s, intid, x);
-  return ok(s);
+  const consumed = pendingBitConsumedAtMap(s, n, intid, icid);
+  return consumed === null ? ok(s) : [...ok(s), { state: consumed, error: null }];
+}
+
+/**
+ * KVM (QUIRKS.pendingTableConsumedAtMap): creating the LPI reads its pending bit from the target
+ * redistributor's pending table and clears it in memory, even while that redistributor has LPIs
+ * off; the later EnableLPIs then finds it clear. The quirk's candidate (a clone of `s`), or null.
+ */
+function pendingBitConsumedAtMap(s: State, n: number, intid: number, icid: number): State | null {
+  const rd = s.its[n]!.collections.get(icid);
+  if (rd === undefined || s.enableLpis[rd] || s.quirks.size === 0) return null;
+  const addr = pendBase(s, rd) + (intid >> 3);
+  if (!s.mem.inRam(addr, 1)) return null;
+  const byte = s.mem.read(addr, 1)[0]!;
+  if (!(byte & (1 << (intid & 7)))) return null;
+  const q = offerQuirk(s, QUIRKS.pendingTableConsumedAtMap);
+  if (q === null) return null;
+  q.mem.write(addr, Uint8Array.of(byte & ~(1 << (intid & 7))));
+  return q;
 }
 
 /**
@@ -800,8 +830,14 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
   const out: CmdOutcome[] = [];
   for (const st of states) {
     if (!stranded) {
+      const stuck = retargetedWhileQueued(st, from, [...st.lpiPending[from]!]);
       movePending(st, from, to, 0, x);
       out.push({ state: st, error: null });
+      if (stuck !== null) {
+        movePending(stuck.state, from, to, 0, x);
+        stuck.inFlight(to);
+        out.push({ state: stuck.state, error: null });
+      }
       continue;
     }
     // choice.u43.movi-lpis-off, as for MOVI: what RD2 cannot take is dropped (0), stays at RD1 (1), or moves anyway (2)
@@ -809,6 +845,25 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
     for (const [z] of forEachChoice(st, CHOICES.u43MoveToRdThatCannotHold, (z, o) => movePending(z, from, to, o, x))) out.push({ state: z, error: null });
   }
   return out;
+}
+
+/**
+ * KVM (QUIRKS.lpiRetargetNoRequeue): MOVALL and a MAPC retarget change only the LPIs' target vCPU;
+ * one already queued on the old vCPU stays there until that vCPU's next exit, so it may still be
+ * taken there and may not have reached the new redistributor yet, even after a SYNC. The quirk's
+ * candidate (a clone of `s`, before the move) with the old RD's ghosts of `intids`; after the move,
+ * `inFlight(to)` marks those now pending at `to` as not arrived yet. Null without the quirk.
+ */
+function retargetedWhileQueued(s: State, from: number, intids: readonly number[]): { state: State; inFlight(to: number): void } | null {
+  if (intids.length === 0 || !quirkEnabled(s, QUIRKS.lpiRetargetNoRequeue)) return null;
+  const st = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue)!;
+  for (const intid of intids) leaveLpiGhost(st, from, intid, null);
+  return {
+    state: st,
+    inFlight(to: number): void {
+      for (const intid of intids) if (st.lpiPending[to]!.has(intid)) st.lpiInFlight.set(intid, from);
+    },
+  };
 }
 
 /** Whether redistributor `rd` can take LPI `intid` pending: LPIs enabled and the INTID in its range (IHI 0069 GICR_CTLR). */

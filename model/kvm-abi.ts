@@ -11,7 +11,9 @@ import { itsBase, GITS_SIZE, VTIMER_PPI } from '../spec/layout.js';
 import { type Exec, type Expected } from './exec.js';
 import { GITS_TRANSLATER, translateMsi } from './its.js';
 import { leaveGhosts } from './interrupts.js';
-import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, openOptions } from './choices.js';
+import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, offerQuirk, openOptions } from './choices.js';
+import { QUIRKS } from './quirks.js';
+import { type Vlpi, vlpiOfGsi, vlpiOfHostIrq } from './vlpi.js';
 import type { Route, State } from './state.js';
 import * as errno from '../spec/errno.js';
 
@@ -215,8 +217,26 @@ export function setGsiRouting(s: State, op: SetGsiRoutingOp, x: Exec): Expected 
       return EINVAL;
     }
   }
+  // KVM: a routing change of a forwarded irqfd unmaps its vLPI without reading the pending state
+  // back (QUIRKS.unforwardDropsVlpiPending)
+  const dropped = s.quirks.size > 0 ? [...s.forwards.values()].map((gsi) => vlpiOfGsi(s, gsi)) : [];
   s.routes = table;
+  for (const v of dropped) if (v !== null) dropVlpiPending(s, v, x);
   return 0;
+}
+
+function dropVlpiPending(s: State, v: Vlpi, x: Exec): void {
+  dropVlpiPendingAs(s, v, x, 0);
+}
+
+/** The quirk's candidate that lost the pending state of vLPI `v` (QUIRKS.unforwardDropsVlpiPending), with the op's result. */
+function dropVlpiPendingAs(s: State, v: Vlpi, x: Exec, result: 0 | null): void {
+  if (!s.lpiPending[v.rd]!.has(v.intid) && s.vlpiPending.get(v.intid) !== v.rd) return;
+  const q = offerQuirk(s, QUIRKS.unforwardDropsVlpiPending);
+  if (q === null) return;
+  q.lpiPending[v.rd]!.delete(v.intid);
+  q.vlpiPending.delete(v.intid);
+  x.branch(q, result, `${QUIRKS.unforwardDropsVlpiPending.id}: the vLPI's pending state is lost`);
 }
 
 /** KVM_IRQFD assign / deassign (api.rst KVM_IRQFD). */
@@ -293,7 +313,11 @@ export function irqfdResampled(s: State, op: IrqfdResampledOp, x: Exec): Expecte
 export function vfioForward(s: State, op: VfioForwardOp | VfioUnforwardOp, x: Exec): Expected {
   x.rule('kvm.vfio.forward');
   if (op.op === 'vfio.forward') s.forwards.set(op.hostIrq, op.gsi);
-  else if (s.forwards.get(op.hostIrq) === op.gsi) s.forwards.delete(op.hostIrq);
+  else if (s.forwards.get(op.hostIrq) === op.gsi) {
+    const v = s.quirks.size > 0 ? vlpiOfHostIrq(s, op.hostIrq) : null;
+    s.forwards.delete(op.hostIrq);
+    if (v !== null) dropVlpiPendingAs(s, v, x, null);
+  }
   return null;
 }
 
@@ -301,6 +325,28 @@ export function vfioForward(s: State, op: VfioForwardOp | VfioUnforwardOp, x: Ex
 export function deviceFire(s: State, op: DeviceFireOp, x: Exec): Expected {
   x.rule('kvm.vfio.device-fire');
   const gsi = s.forwards.get(op.hostIrq);
-  if (gsi !== undefined) fireGsi(s, gsi, x);
+  if (gsi === undefined) return null;
+  const v = s.quirks.size > 0 ? vlpiOfGsi(s, gsi) : null;
+  // KVM's GICv4 (quirks only): the vLPI is made pending in the hardware, where it reaches the vCPU
+  // past a cleared EnableLPIs, past a disabled distributor on GICv4.0, and apart from a software
+  // pending state a cached KVM_SIGNAL_MSI left (taken twice)
+  const hw = v === null ? null
+    : !s.enableLpis[v.rd] ? QUIRKS.vlpiSurvivesEnableLpisClear
+    : s.cfg.impl.gicv4 === '4.0' && !(s.gicdCtlr & 2) ? QUIRKS.gicv40VlpiIgnoresDistEnable
+    : s.lpiPending[v.rd]!.has(v.intid) ? QUIRKS.forwardedTranslationCached : null;
+  const q = hw !== null ? offerQuirk(s, hw) : null;
+  fireGsi(s, gsi, x);
+  if (q !== null) {
+    q.vlpiPending.set(v!.intid, v!.rd);
+    x.branch(q, null, `${hw!.id}: the vLPI is pending in the GICv4 hardware`);
+  }
+  // the doorbell of a vCPU blocked in WFI wakes it whatever the vLPI's priority (QUIRKS.doorbellWakesMasked)
+  if (v !== null && s.asleep[v.rd] !== 0) {
+    const d = offerQuirk(s, QUIRKS.doorbellWakesMasked);
+    if (d !== null) {
+      d.asleep[v.rd] = 0;
+      x.branch(d, null, `${QUIRKS.doorbellWakesMasked.id}: the doorbell wakes the vCPU`);
+    }
+  }
   return null;
 }

@@ -128,6 +128,8 @@ export function invalidateAllLpis(s: State): void {
  * redistributor with EnableLPIs = 0 is dropped (IHI 0069 GICR_CTLR.EnableLPIs, choice.u23.lpis-off-drop).
  */
 export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): boolean {
+  // made pending again: a target queues it now (QUIRKS.distEnableNoRequeue ends for it)
+  if (s.unqueued.size > 0) s.unqueued.delete(intid);
   if (!s.enableLpis[cpu]) {
     x.rule('choice.u23.lpis-off-drop');
     return false;

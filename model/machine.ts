@@ -210,7 +210,7 @@ function mmioRead(s: State, op: MmioReadOp, x: Exec): Expected {
   switch (op.frame) {
     case 'gicd': return gicdRead(s, op.cpu, op.offset, op.width, x);
     case 'gicr': return gicrRead(s, i, op.offset, op.width, x);
-    case 'gicr-sgi': return gicrSgiRead(s, i, op.offset, op.width, x);
+    case 'gicr-sgi': return gicrSgiRead(s, i, op.offset, op.width, x, op.cpu);
     case 'gits': return gitsRead(s, i, op.offset, op.width, x);
   }
 }

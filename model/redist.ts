@@ -5,7 +5,7 @@ import { offsetOf } from '../spec/codec/registers.js';
 import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { branchChoice, CHOICES } from './choices.js';
-import { bitRegAt, readBitReg, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
+import { bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
 
@@ -316,7 +316,8 @@ function enableLpis(s: State, rd: number, x: Exec): void {
 const SGI_IPRIORITYR = offsetOf('GICR_IPRIORITYR<n>');
 const SGI_ICFGR0 = offsetOf('GICR_ICFGR0');
 
-export function gicrSgiRead(s: State, rd: number, offset: number, width: number, x: Exec, user = false): Expected {
+/** `reader`: the vCPU reading (a guest access), or null for the VMM (KVM_DEV_ARM_VGIC_GRP_REDIST_REGS) */
+export function gicrSgiRead(s: State, rd: number, offset: number, width: number, x: Exec, reader: number | null): Expected {
   const isPrio = offset >= SGI_IPRIORITYR && offset < SGI_IPRIORITYR + 32;
   if (!(isPrio ? width === 8 || (width === 32 && offset % 4 === 0) : width === 32 && offset % 4 === 0)) {
     x.rule('mmio.bad-width');
@@ -325,7 +326,7 @@ export function gicrSgiRead(s: State, rd: number, offset: number, width: number,
   const br = bitRegAt(offset);
   if (br !== null) {
     if (br.n !== 0) { x.rule('mmio.reserved-raz-wi'); return '0x0'; }
-    return hex(readBitReg(s, rd, br.kind, 0, x, user));
+    return readBitRegAs(s, rd, br.kind, 0, x, reader);
   }
   if (isPrio) return hex(readPriority(s, rd, offset - SGI_IPRIORITYR, width / 8, x));
   if (offset === SGI_ICFGR0 || offset === SGI_ICFGR0 + 4) return hex(readConfig(s, rd, offset === SGI_ICFGR0 ? 0 : 16, x));

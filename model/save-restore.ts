@@ -12,7 +12,9 @@ import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, processQu
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
-import { CHOICES, forEachChoice } from './choices.js';
+import { CHOICES, forEachChoice, offerQuirk } from './choices.js';
+import { QUIRKS } from './quirks.js';
+import { vlpiOfGsi } from './vlpi.js';
 
 const EINVAL = -22;
 const ENXIO = -6;
@@ -302,6 +304,38 @@ function itsReset(s: State, n: number, x: Exec): number {
  * SAVE_PENDING_TABLES, ITS_RESTORE_TABLES per ITS...]}.
  */
 export function migrate(s: State, x: Exec): Expected {
+  const vlpiIts = vlpiItses(s);
+  const main = migrateAll(s, x);
+  // KVM on GICv4.0: saving an ITS with a vLPI fails with -EACCES, so the destination restores
+  // nothing of it: its mappings, and the LPIs they made, are gone (QUIRKS.gicv40VlpiNotMigratable)
+  if (vlpiIts.size > 0 && main !== null && typeof main === 'object' && 'errno' in main && Array.isArray(main.errno)) {
+    const q = offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable);
+    if (q !== null) {
+      for (const n of vlpiIts) {
+        const its = q.its[n]!;
+        for (const dev of its.devices.values()) for (const t of dev.ites.values()) for (const p of q.lpiPending) p.delete(t.intid);
+        its.devices.clear();
+        its.collections.clear();
+      }
+      q.itesChanged();
+      x.branch(q, { errno: main.errno.map((e, i) => (vlpiIts.has(i) ? -13 : e)) }, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
+    }
+  }
+  return main;
+}
+
+/** The ITSes holding a forwarded vLPI on a GICv4.0 configuration (quirks only). */
+function vlpiItses(s: State): Set<number> {
+  const out = new Set<number>();
+  if (s.quirks.size === 0 || s.cfg.impl.gicv4 !== '4.0') return out;
+  for (const gsi of s.forwards.values()) {
+    const v = vlpiOfGsi(s, gsi);
+    if (v !== null) out.add(v.its);
+  }
+  return out;
+}
+
+function migrateAll(s: State, x: Exec): Expected {
   x.rule('kvm.migrate.mappings');
   let main: Expected = null;
   staleEntryPolicy(s, x).forEach(([st, o], i) => {
@@ -432,10 +466,12 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
           case 'INIT': return { errno: 0 };
           case 'ITS_SAVE_TABLES': {
             let main: Expected = null;
+            const vlpi = vlpiItses(s).has(n) ? offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable) : null;
             staleEntryPolicy(s, x).forEach(([st, o], i) => {
               const r = { errno: itsSaveTables(st, n, x, o === 0) };
               if (i === 0) main = r; else x.branch(st, r, 'choice.u33.table-memory-write: stale table entries left in memory');
             });
+            if (vlpi !== null) x.branch(vlpi, { errno: -13 }, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
             return main;
           }
           case 'ITS_RESTORE_TABLES': {
@@ -495,7 +531,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const sgi = off >= 0x1_0000;
       const o = sgi ? off - 0x1_0000 : off;
       const w = !sgi && [0x8, 0x70, 0x78].includes(o) ? 64 : 32;
-      if (get) return regAttrRead(s, x, o, (sub) => (sgi ? gicrSgiRead(s, rd, o, w, sub, true) : gicrRead(s, rd, o, w, sub)));
+      if (get) return regAttrRead(s, x, o, (sub) => (sgi ? gicrSgiRead(s, rd, o, w, sub, null) : gicrRead(s, rd, o, w, sub)));
       if (o % 4 !== 0) return { errno: ENXIO };
       return writeVia(x, (sub) => (sgi ? gicrSgiWrite(s, rd, o, w, value, sub, -1) : gicrWrite(s, rd, o, w, value, sub)));
     }
@@ -514,12 +550,17 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const first = (a.intid ?? a.offset ?? 0) & ~31;
       if (cpu < 0 || cpu >= s.cfg.vcpus || first >= 32 + s.cfg.spis) return { errno: EINVAL };
       let v = 0;
+      let edge = 0;
       for (let k = 0; k < 32 && first + k < 32 + s.cfg.spis; k++) {
         const slot = first + k < 32 ? cpu * 32 + first + k : s.nPriv + first + k - 32;
-        if (get) v |= s.line[slot]! << k;
-        else s.line[slot] = Number((value >> BigInt(k)) & 1n);
+        if (get) { v |= s.line[slot]! << k; edge |= s.edge[slot]! << k; } else s.line[slot] = Number((value >> BigInt(k)) & 1n);
       }
-      return get ? { errno: 0, value: '0x' + (v >>> 0).toString(16) } : { errno: 0 };
+      if (!get) return { errno: 0 };
+      // KVM reports the line level of level-configured interrupts only (QUIRKS.levelInfoEdge)
+      const high = v & edge;
+      const q = high !== 0 ? offerQuirk(s, QUIRKS.levelInfoEdge) : null;
+      if (q !== null) x.branch(q, { errno: 0, value: '0x' + ((v & ~high) >>> 0).toString(16) }, `${QUIRKS.levelInfoEdge.id}: edge-configured lines read 0`);
+      return { errno: 0, value: '0x' + (v >>> 0).toString(16) };
     }
     default:
       return { errno: ENXIO };

@@ -148,6 +148,23 @@ export class State {
    * that differ only here merge, keeping the readings both needed (oracle.ts, mergeInto).
    */
   unconfirmed: readonly string[] = [];
+  /**
+   * Quirks only (model/quirks.ts distEnableNoRequeue): interrupts pending but not queued to any
+   * vCPU, which a target may not deliver until something queues them: a slot (SGI/PPI/SPI) or an
+   * LPI's INTID. Optional candidates until taken. Always empty without quirks.
+   */
+  unqueued = new Set<number>();
+  /**
+   * Quirks only (model/quirks.ts levelLatchSurvivesAck): level interrupts whose pending latch an
+   * acknowledge consumed, by slot, until they are deactivated. Always empty without quirks.
+   */
+  latchAtAck = new Set<number>();
+  /**
+   * Quirks only (model/quirks.ts, KVM's GICv4): vLPIs pending in the GICv4 hardware (the vPE's
+   * pending table) apart from the software pending state: intid -> redistributor. Always empty
+   * without quirks.
+   */
+  vlpiPending = new Map<number, number>();
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale = new Map<number, number[]>();
 
@@ -305,6 +322,9 @@ export class State {
     s.lpiStale = new Map([...this.lpiStale].map(([k, v]) => [k, v.slice()]));
     s.lpiScoped = this.lpiScoped.size === 0 ? new Map() : new Map([...this.lpiScoped].map(([k, v]) => [k, new Set(v)]));
     s.lpiInFlight = this.lpiInFlight.size === 0 ? new Map() : new Map(this.lpiInFlight);
+    s.unqueued = this.unqueued.size === 0 ? new Set() : new Set(this.unqueued);
+    s.latchAtAck = this.latchAtAck.size === 0 ? new Set() : new Set(this.latchAtAck);
+    s.vlpiPending = this.vlpiPending.size === 0 ? new Map() : new Map(this.vlpiPending);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     s.routes = new Map(this.routes);
@@ -342,6 +362,11 @@ export class State {
     }
     if (this.lpiStale.size !== o.lpiStale.size || this.lpiScoped.size !== o.lpiScoped.size || this.lpiInFlight.size !== o.lpiInFlight.size) return false;
     for (const [k, v] of this.lpiInFlight) if (o.lpiInFlight.get(k) !== v) return false;
+    if (this.unqueued.size !== o.unqueued.size || this.latchAtAck.size !== o.latchAtAck.size) return false;
+    for (const k of this.unqueued) if (!o.unqueued.has(k)) return false;
+    for (const k of this.latchAtAck) if (!o.latchAtAck.has(k)) return false;
+    if (this.vlpiPending.size !== o.vlpiPending.size) return false;
+    for (const [k, v] of this.vlpiPending) if (o.vlpiPending.get(k) !== v) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -436,6 +461,8 @@ export class State {
     parts.push([...this.lpiScoped].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
     parts.push([...this.lpiStale].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
     parts.push([...this.lpiInFlight].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}<${v}`).join(';'));
+    parts.push([...this.unqueued].sort((a, b) => a - b).join(','), [...this.latchAtAck].sort((a, b) => a - b).join(','));
+    parts.push([...this.vlpiPending].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>

@@ -37,7 +37,7 @@ export function buildReport(input: ReportInput): Report {
     rules: input.rules,
     scenarios: input.scenarios,
     results: input.results,
-    totals: input.targets.map((t) => targetTotals(t.name, input.results, coverage)),
+    totals: input.targets.map((t) => targetTotals(t.name, input.results, coverage, t.quirks)),
     coverage,
     uncoveredRules: input.rules.filter((r) => !covered.has(r.id)).map((r) => r.id),
     campaigns,
@@ -63,7 +63,7 @@ export function hasNewDivergence(report: Report): boolean {
   return newDivergenceCount(report) > 0;
 }
 
-function targetTotals(target: string, results: ScenarioResult[], coverage: RuleCoverage[]): TargetTotals {
+function targetTotals(target: string, results: ScenarioResult[], coverage: RuleCoverage[], declared?: readonly string[]): TargetTotals {
   const t: TargetTotals = { target, scenarios: 0, pass: 0, lenient: 0, known: 0, new: 0, unsupported: 0, rulesCovered: 0, rulesPassing: 0 };
   for (const r of results) {
     if (r.target !== target) continue;
@@ -75,6 +75,13 @@ function targetTotals(target: string, results: ScenarioResult[], coverage: RuleC
     if (!cell || cell.status === 'not-covered') continue;
     t.rulesCovered++;
     if (cell.status === 'pass') t.rulesPassing++;
+  }
+  if (declared !== undefined) {
+    // a quirk no directed scenario needed: the expectation is stale, or lacks its scenario
+    const used = new Set<string>();
+    for (const r of results) if (r.target === target && r.outcome === 'known') for (const q of r.quirks ?? []) used.add(q);
+    const stale = declared.filter((q) => !used.has(q));
+    if (stale.length > 0) t.staleQuirks = stale;
   }
   return t;
 }

@@ -6,7 +6,7 @@ import { hasNewDivergence, INCONCLUSIVE_LABEL } from './build.js';
 import { anchorId, htmlEscape as h } from './html-escape.js';
 import { lineChart, type Series } from './svg.js';
 import { describeFailure } from './text.js';
-import { reproCommand } from './shell.js';
+import { reproCommand } from '../triage/shell.js';
 
 const STYLE = `
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --known:#9a6700; --known-bg:#fff8c5; --lenient:#0550ae; --lenient-bg:#ddf4ff; --new:#cf222e; --new-bg:#ffebe9;

@@ -5,7 +5,7 @@
 import type { Report, ScenarioResult } from '../spec/gen/report.js';
 import { INCONCLUSIVE_LABEL, newDivergenceCount } from './build.js';
 import { describeFailure } from './text.js';
-import { reproCommand } from './shell.js';
+import { reproCommand } from '../triage/shell.js';
 
 /** GitHub rejects a step summary over 1 MiB; stay a little under it. */
 export const GITHUB_SUMMARY_LIMIT = 1024 * 1024;

@@ -6,14 +6,14 @@ import '../fuzz/targets.js';
 import { getTarget } from '../spec/target.js';
 import { generateScenario } from '../fuzz/generate.js';
 import { expandScenario } from '../spec/expand.js';
-import { runLockstep } from '../fuzz/lockstep.js';
+import { runLockstep, type OracleFactory } from '../triage/lockstep.js';
 import { CandidateBoundError, checkTrace, createOracle } from '../model/oracle.js';
 import type { ResolvedConfig } from '../spec/scenario.js';
 
 const HIGH_BOUND = 20_000;
-const oracle = {
+const oracle: OracleFactory = {
   create: (c: ResolvedConfig) => createOracle(c, { maxCandidates: HIGH_BOUND }),
-  checkTrace,
+  checkTrace: (s, t, limits) => checkTrace(s, t, limits),
   isBoundError: (e: unknown) => e instanceof CandidateBoundError,
 };
 const seed = process.argv[2] ?? 'sizes';

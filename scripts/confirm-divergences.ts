@@ -2,17 +2,17 @@
 // Confirms or refutes each KVM divergence of spec/expectations/kvm.json on the real kernels: every
 // scenario that demonstrates an entry on `kvm` (the directed suite, examples/, and the minimized
 // findings of fuzz/findings/kvm-known/) runs on each kvm-linux target, classified with that
-// target's expectations (which extend kvm's). An entry is confirmed on a kernel when one of its
-// scenarios is classified there as the same entry, refuted when they all pass, and otherwise
+// target's quirks (which extend kvm's). An entry is confirmed on a kernel when one of its
+// scenarios is explained there by the same quirk, refuted when they all pass, and otherwise
 // says what the kernel did instead (another divergence, or ops the nested VMM cannot express).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, UsageError } from '../cli/args.js';
 import { getTarget, type Target } from '../spec/target.js';
 import { loadTargetExpectations } from '../spec/expectations.js';
-import { DEFAULT_SUITE_DIRS, loadSuite, runConformance, type SuiteScenario } from '../reports/conformance.js';
+import { DEFAULT_SUITE_DIRS, loadSuite, runConformance, type SuiteScenario } from '../triage/conformance.js';
 import type { ScenarioResult } from '../spec/gen/report.js';
-import { runScenario } from '../fuzz/runner.js';
-import { problemOf } from '../fuzz/signature.js';
+import { modelOracle, runScenario } from '../triage/runner.js';
+import { classifyOutcome, targetQuirks } from '../triage/classify.js';
 import '../fuzz/targets.js';
 
 interface EntryVerdict {
@@ -21,7 +21,8 @@ interface EntryVerdict {
   kernels: Record<string, { verdict: 'confirmed' | 'refuted' | 'other' | 'unsupported' | 'no scenario'; detail: string; kernel?: string }>;
 }
 
-const entryOf = (r: ScenarioResult): string | null => /expectation (\S+), signature/.exec(r.knownReason ?? '')?.[1] ?? null;
+/** the quirks a known result needed (triage/classify.ts) */
+const quirksOf = (r: ScenarioResult): readonly string[] => (r.outcome === 'known' ? r.quirks ?? [] : []);
 
 async function main(): Promise<void> {
   const { options } = parseArgs(process.argv.slice(2), {
@@ -41,15 +42,14 @@ async function main(): Promise<void> {
   const suite: SuiteScenario[] = [...loadSuite(DEFAULT_SUITE_DIRS), ...loadSuite(['fuzz/findings/kvm-known'])];
   const entries = (JSON.parse(readFileSync('spec/expectations/kvm.json', 'utf8')) as { entries: { id: string }[] }).entries.map((e) => e.id);
   const run = (targets: Target[], s: SuiteScenario[]) => runConformance(targets, s, {
-    run: runScenario, problemOf, expectations: (n) => loadTargetExpectations(n), timeoutMs: 60_000,
+    run: runScenario, classify: (n, s, o) => classifyOutcome(modelOracle, n, s, o, targetQuirks(n)), expectations: (n) => loadTargetExpectations(n), timeoutMs: 60_000,
   });
 
   // which scenarios show which entry on kvm (a kvm-known file shows the entry it is named after)
   const onKvm = await run([kvm], suite);
   const byEntry = new Map<string, SuiteScenario[]>();
   onKvm.forEach((r, i) => {
-    const id = entryOf(r);
-    if (r.outcome === 'known' && id) byEntry.set(id, [...(byEntry.get(id) ?? []), suite[i]!]);
+    for (const id of quirksOf(r)) byEntry.set(id, [...(byEntry.get(id) ?? []), suite[i]!]);
   });
   const demo = [...new Set([...byEntry.values()].flat())];
   process.stderr.write(`${demo.length} scenarios demonstrate ${byEntry.size} of ${entries.length} entries on kvm; running them on ${names.join(', ')}\n`);
@@ -74,14 +74,14 @@ async function main(): Promise<void> {
         continue;
       }
       const rs = scenarios.map((s) => onReal.get(t.name)!.get(s.meta.id)!);
-      const same = rs.find((r) => r.outcome === 'known' && entryOf(r) === id);
+      const same = rs.find((r) => quirksOf(r).includes(id));
       const verdict = same ? 'confirmed'
         : rs.every((r) => r.outcome === 'unsupported') ? 'unsupported'
         : rs.every((r) => r.outcome === 'pass' || r.outcome === 'unsupported') ? 'refuted' : 'other';
       const shown = same ?? rs.find((r) => r.outcome !== 'unsupported') ?? rs[0]!;
       const detail = verdict === 'confirmed' ? `${shown.scenario}` : verdict === 'unsupported' ? (shown.unsupportedReason ?? '')
         : verdict === 'refuted' ? `${rs.filter((r) => r.outcome === 'pass').map((r) => r.scenario).join(', ')} pass`
-        : `${shown.scenario}: ${shown.outcome}${entryOf(shown) ? ` as ${entryOf(shown)}` : ''}: ${shown.failures[0]?.message ?? ''}`;
+        : `${shown.scenario}: ${shown.outcome}${quirksOf(shown).length ? ` as ${quirksOf(shown).join(', ')}` : ''}: ${shown.failures[0]?.message ?? ''}`;
       v.kernels[t.name] = { verdict, detail, ...(kernel ? { kernel } : {}) };
     }
     return v;

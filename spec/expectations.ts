@@ -1,15 +1,17 @@
-// Known divergences (README.md; docs/oracle.md): spec/expectations/<target>.json lists divergences a target
-// has on purpose (KVM's deliberate choices, impl/DIVERGENCES.md), each with a reason and a source.
-// A finding whose signature matches an entry is "known"; anything else is "new".
-// Signature = <target>:<op>[ <detail>]:<mismatch>:<rule>, built by fuzz/signature.ts.
+// A target's quirks: spec/expectations/<target>.json declares the behaviours of a target the
+// architecture does not allow (KVM's deliberate choices and known bugs, impl/DIVERGENCES.md), each
+// with its reason and source; model/quirks.ts implements each id as an alternative the oracle may
+// take. Which findings are known is decided by the oracle with those quirks (triage/classify.ts),
+// never by matching here. Signature = <target>:<op>[ <detail>]:<mismatch>:<rule>, built by
+// triage/signature.ts.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Expectations, ExpectationEntry, Match } from './gen/expectations.js';
+import type { Expectations, ExpectationEntry } from './gen/expectations.js';
 import type { SignatureParts as FindingSignatureParts } from './gen/finding.js';
 import { ValidationError, readJsonFile, validateJson } from './validate.js';
 
-export type { Expectations, ExpectationEntry, Match };
+export type { Expectations, ExpectationEntry };
 
 /**
  * The parts of a finding an expectation can match on: the finding schema's SignatureParts
@@ -17,7 +19,7 @@ export type { Expectations, ExpectationEntry, Match };
  */
 export type SignatureParts = Omit<FindingSignatureParts, 'rules'> & { readonly rules: readonly string[] };
 
-/** Where a finding showed: lets an entry match on the scenario and on the ops that preceded it. */
+/** Where a finding showed: the scenario and the ops before the diverging one (for people reading it). */
 export interface MatchContext {
   /** the scenario's name */
   scenario?: string;
@@ -60,55 +62,6 @@ export function loadTargetExpectations(target: string, root = PROJECT_ROOT): Exp
   return loadExpectationsFile(file);
 }
 
-const globCache = new Map<string, RegExp>();
-function glob(pattern: string): RegExp {
-  let re = globCache.get(pattern);
-  if (!re) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`);
-    globCache.set(pattern, re);
-  }
-  return re;
-}
-
-function anyMatches(patterns: string | readonly string[], value: string): boolean {
-  if (typeof patterns === 'string') return glob(patterns).test(value);
-  return patterns.some((p) => glob(p).test(value));
-}
-
-/** Do the patterns match ops of the history in this order (a subsequence, not necessarily adjacent)? */
-function historyHasSequence(history: readonly string[], sequence: readonly (string | readonly string[])[]): boolean {
-  let next = 0;
-  for (const h of history) {
-    if (next < sequence.length && anyMatches(sequence[next]!, h)) next++;
-  }
-  return next === sequence.length;
-}
-
 export function signatureString(p: Omit<SignatureParts, 'rules'>): string {
   return `${p.target}:${p.op}${p.detail ? ' ' + p.detail : ''}:${p.mismatch}:${p.rule}`;
-}
-
-/** Does one entry's match describe this finding? Every field given must match. */
-export function entryMatches(m: Match, parts: SignatureParts, context: MatchContext = {}): boolean {
-  if (m.scenarios !== undefined && (context.scenario === undefined || !anyMatches(m.scenarios, context.scenario))) return false;
-  if (m.after !== undefined && !(context.history ?? []).some((h) => anyMatches(m.after!, h))) return false;
-  if (m.sequence !== undefined && !historyHasSequence(context.history ?? [], m.sequence)) return false;
-  if (m.signature !== undefined && !anyMatches(m.signature, signatureString(parts))) return false;
-  if (m.op !== undefined && !anyMatches(m.op, parts.op)) return false;
-  if (m.detail !== undefined && !anyMatches(m.detail, parts.detail)) return false;
-  if (m.mismatch !== undefined && !anyMatches(m.mismatch, parts.mismatch)) return false;
-  if (m.rule !== undefined && !anyMatches(m.rule, parts.rule)) return false;
-  if (m.rules !== undefined) {
-    const all = parts.rules.length ? parts.rules : [parts.rule];
-    if (!all.some((r) => anyMatches(m.rules!, r))) return false;
-  }
-  return true;
-}
-
-/** The first entry that matches, or null (the finding is new). Entries for another target never match. */
-export function matchExpectation(doc: Expectations, parts: SignatureParts, context: MatchContext = {}): ExpectationEntry | null {
-  if (doc.target !== parts.target) return null;
-  for (const e of doc.entries) if (entryMatches(e.match, parts, context)) return e;
-  return null;
 }

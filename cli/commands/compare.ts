@@ -7,9 +7,9 @@ import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.
 import { getTarget, targetNames, type Target, type Trace } from '../../spec/target.js';
 import type { ExpandedScenario } from '../../spec/scenario.js';
 import { expandScenario } from '../../spec/expand.js';
-import { DEFAULT_SUITE_DIRS, loadSuite } from '../../reports/conformance.js';
+import { DEFAULT_SUITE_DIRS, loadSuite } from '../../triage/conformance.js';
 import { generateScenario, PROFILES, type Profile } from '../../fuzz/generate.js';
-import { runScenario, modelOracle } from '../../fuzz/runner.js';
+import { runScenario, modelOracle } from '../../triage/runner.js';
 import { compareTraces, type TraceDifference } from '../../fuzz/compare.js';
 import { gicdiffVersion } from '../../fuzz/version.js';
 import '../../fuzz/targets.js';

@@ -7,11 +7,11 @@ import { getTarget, targetNames, type Target } from '../../spec/target.js';
 import { loadTargetExpectations } from '../../spec/expectations.js';
 import { buildReport, newDivergenceCount } from '../../reports/build.js';
 import { readCampaigns } from '../../reports/campaign.js';
-import { DEFAULT_SUITE_DIRS, loadRules, loadSuite, runConformance } from '../../reports/conformance.js';
+import { DEFAULT_SUITE_DIRS, loadRules, loadSuite, runConformance } from '../../triage/conformance.js';
 import { describeWritten, outputFilesFrom, writeOutputs } from '../../reports/write.js';
 import type { ReportTarget } from '../../spec/gen/report.js';
-import { runScenario } from '../../fuzz/runner.js';
-import { problemOf } from '../../fuzz/signature.js';
+import { modelOracle, runScenario } from '../../triage/runner.js';
+import { classifyOutcome } from '../../triage/classify.js';
 import { gicdiffVersion } from '../../fuzz/version.js';
 import '../../fuzz/targets.js';
 
@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   const quiet = options.quiet === true;
   const results = await runConformance(targets, suite, {
     run: runScenario,
-    problemOf,
+    classify: (name, scenario, outcome) => classifyOutcome(modelOracle, name, scenario, outcome, new Set(expectations.get(name)!.entries.map((e) => e.id))),
     expectations: (name) => expectations.get(name)!,
     timeoutMs: timeout,
     onResult: (r) => {
@@ -88,16 +88,22 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${r.outcome.padEnd(11)} ${r.target.padEnd(8)} ${r.scenario}${why}\n`);
     },
   });
+  const wholeSuite = explicitSuite === undefined && components === undefined;
   const reportTargets: ReportTarget[] = targets.map((t) => {
     const rt: ReportTarget = { name: t.name, description: t.description };
     const why = t.unavailable?.();
     if (why) rt.unavailable = why;
+    // with the whole suite every declared quirk should be needed by some scenario (a stale one is reported)
+    else if (wholeSuite) rt.quirks = expectations.get(t.name)!.entries.map((e) => e.id);
     return rt;
   });
   const report = buildReport({ version: gicdiffVersion(), targets: reportTargets, rules, scenarios: suite.map((s) => s.meta), results, campaigns });
   for (const t of report.totals) {
     process.stdout.write(`${t.target}: ${t.scenarios} scenarios, ${t.pass} pass, ${t.known} known, ${t.new} new, ${t.unsupported} unsupported; ` +
       `${t.rulesPassing} of ${t.rulesCovered} covered rules pass\n`);
+    if (t.staleQuirks) {
+      process.stdout.write(`${t.target}: ${t.staleQuirks.length} quirk${t.staleQuirks.length === 1 ? '' : 's'} of spec/expectations/${t.target}.json no scenario needed (stale, or without a directed scenario): ${t.staleQuirks.join(', ')}\n`);
+    }
   }
   const stray = report.coverage.filter((c) => c.inCatalogue === false).map((c) => c.rule);
   process.stdout.write(`rules: ${rules.length} in ${rulesFile}, ${rules.length - (report.uncoveredRules ?? []).length} of them covered` +

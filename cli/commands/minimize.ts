@@ -3,8 +3,10 @@ import path from 'node:path';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { expandScenario } from '../../spec/expand.js';
 import { loadFindingOrScenario, writeMinimized } from '../../fuzz/finding.js';
-import { runLockstep } from '../../fuzz/lockstep.js';
-import { problemOf } from '../../fuzz/signature.js';
+import { runLockstep } from '../../triage/lockstep.js';
+import { problemOf } from '../../triage/signature.js';
+import { classifyOutcome } from '../../triage/classify.js';
+import { loadTargetExpectations } from '../../spec/expectations.js';
 import { minimizeOnTarget } from '../../fuzz/minimize.js';
 import { parseDuration } from '../../fuzz/campaign/coordinator.js';
 import { writeJsonAtomic } from '../../fuzz/atomic.js';
@@ -44,7 +46,10 @@ export async function main(argv: string[]): Promise<number> {
   const { target, oracle } = await loadTarget(name, options.plugin as string | undefined, options.target === undefined ? { file: positional[0]!, jsonPath: '/target' } : undefined);
   const run = (t: typeof target, s: ReturnType<typeof expandScenario>, o: object) => runLockstep(t, s, o, oracle);
   const expanded = expandScenario(scenario);
-  const problem = problemOf(target.name, expanded, await run(target, expanded, {}));
+  const outcome = await run(target, expanded, {});
+  const quirks = new Set(loadTargetExpectations(target.name).entries.map((e) => e.id));
+  const classified = classifyOutcome(oracle, target.name, expanded, outcome, quirks);
+  const problem = classified?.problem ?? problemOf(target.name, expanded, outcome);
   if (!problem) {
     process.stdout.write(`${file} shows no divergence on ${target.name}: nothing to minimize\n`);
     return 1;
@@ -53,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`note: the finding had ${finding.signature}; it now shows ${problem.signature} (minimizing that)\n`);
   }
   const t0 = Date.now();
-  const m = await minimizeOnTarget(target, scenario, run, problem.signature, { maxRuns, timeMs });
+  // a new divergence stays new while minimized (a smaller scenario the quirks explain is another problem)
+  const keep = classified?.classification === 'new' ? { signature: problem.signature, newWith: { oracles: oracle, quirks } } : { signature: problem.signature };
+  const m = await minimizeOnTarget(target, scenario, run, keep, { maxRuns, timeMs });
   const out = (options.out as string | undefined) ?? path.join(path.dirname(file), 'minimized.json');
   if (options.out) writeJsonAtomic(out, m.scenario);
   else writeMinimized(path.dirname(file), m.scenario);

@@ -4,7 +4,7 @@
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { buildReport, newDivergenceCount } from '../../reports/build.js';
 import { readCampaigns } from '../../reports/campaign.js';
-import { loadRules } from '../../reports/conformance.js';
+import { loadRules } from '../../triage/conformance.js';
 import { describeWritten, outputFilesFrom, writeOutputs } from '../../reports/write.js';
 import type { Report } from '../../spec/gen/report.js';
 import { readJsonFile, validateJson } from '../../spec/validate.js';

@@ -2,10 +2,11 @@
 // trace; exit 1 while it diverges, 0 once it no longer does (usable under `git bisect run`).
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { expandScenario } from '../../spec/expand.js';
-import { classifyProblem, loadFindingOrScenario } from '../../fuzz/finding.js';
+import { loadFindingOrScenario } from '../../fuzz/finding.js';
+import { classifyOutcome } from '../../triage/classify.js';
 import { INCONCLUSIVE_LABEL } from '../../fuzz/campaign/summary.js';
-import { runLockstep } from '../../fuzz/lockstep.js';
-import { problemOf } from '../../fuzz/signature.js';
+import { runLockstep } from '../../triage/lockstep.js';
+import { problemOf } from '../../triage/signature.js';
 import { annotateTrace } from '../../fuzz/repro.js';
 import { loadTarget } from '../load-target.js';
 import { loadTargetExpectations } from '../../spec/expectations.js';
@@ -63,6 +64,9 @@ async function repro(argv: string[]): Promise<number> {
     process.stderr.write(`gicdiff repro: ${outcome.unsupported}\n`);
     return 2;
   }
+  const quirks = new Set(expectations.entries.map((e) => e.id));
+  // the same classification a campaign would give it (the exit code stays 1 either way)
+  const classified = classifyOutcome(oracle, target.name, expanded, outcome, quirks);
   const problem = problemOf(target.name, expanded, outcome);
   const context = options.context as number | undefined;
   if (!options.quiet) {
@@ -76,9 +80,13 @@ async function repro(argv: string[]): Promise<number> {
   }
   const same = finding ? (problem.signature === finding.signature ? ' (same signature as the finding)' : ` (the finding had ${finding.signature})`) : '';
   process.stdout.write(`diverges at op ${problem.opIndex}: ${problem.signature}${same}\n`);
-  // the same classification a campaign would give it (the exit code stays 1 either way)
-  const { classification, known } = classifyProblem(problem, expectations);
-  if (classification === 'inconclusive') process.stdout.write(`${INCONCLUSIVE_LABEL}\n`);
-  else process.stdout.write(known ? `known: ${known.id} (spec/expectations/${target.name}.json)\n` : `new: no entry of spec/expectations/${target.name}.json matches\n`);
+  if (classified === null || classified.classification === 'inconclusive') process.stdout.write(`${INCONCLUSIVE_LABEL}\n`);
+  else if (classified.classification === 'known') {
+    process.stdout.write(`known: explained by the quirks of ${target.name}: ${classified.quirks.join(', ') || '(none named)'} (spec/expectations/${target.name}.json)\n`);
+  } else {
+    const at = classified.problem;
+    const where = at.opIndex !== problem.opIndex ? `; with them the trace holds up to op ${at.opIndex}: ${at.signature}` : '';
+    process.stdout.write(`new: the quirks of ${target.name} (spec/expectations/${target.name}.json) do not explain it${where}\n`);
+  }
   return 1;
 }

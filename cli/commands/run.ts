@@ -6,7 +6,7 @@ import { loadScenarioFile } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget, targetNames } from '../../spec/target.js';
 import { describeOp, describeResult } from '../../spec/describe-op.js';
-import { runScenario } from '../../fuzz/runner.js';
+import { runScenario } from '../../triage/runner.js';
 import '../../fuzz/targets.js';
 
 const OPTIONS: OptionsSpec = {

@@ -9,12 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signatureString, type Expectations } from '../../spec/expectations.js';
 import type { Scenario } from '../../spec/scenario.js';
+import type { Finding } from '../../spec/gen/finding.js';
 import { buildFinding } from '../finding.js';
 import { GENERATOR_VERSION, generateScenario, type Profile } from '../generate.js';
 import type { MinimizeOptions } from '../minimize.js';
 import { expandScenario } from '../../spec/expand.js';
-import { normalizeErrorMessage, type Problem } from '../signature.js';
-import type { RunOptions, RunOutcome } from '../lockstep.js';
+import { normalizeErrorMessage, type Problem } from '../../triage/signature.js';
+import type { RunOptions, RunOutcome } from '../../triage/lockstep.js';
 import { gicdiffVersion } from '../version.js';
 import { weightsHash as hashWeights, type Weights } from '../weights.js';
 import { bundleForWorker } from './bundle.js';
@@ -130,7 +131,7 @@ class Campaign {
     this.batch = o.batch ?? 4;
     this.mutationRate = o.mutationRate ?? 0.3;
     this.scheduler = new ShardScheduler(o.shard, o.iterations ?? Infinity);
-    this.findings = new FindingsStore(this.folder.dir, o.expectations);
+    this.findings = new FindingsStore(this.folder.dir);
   }
 
   // ---- setup and resume ------------------------------------------------------------------------
@@ -251,7 +252,7 @@ class Campaign {
       this.corpus.add(entry);
     }
     if (!r.signature) return;
-    const fresh = this.findings.hit(r.signature, r.finding);
+    const fresh = this.findings.hit(r.signature, r.finding, r.classification);
     if (fresh && !this.stopReason && this.o.minimizeFindings !== false && !r.lost) {
       this.findings.enqueue(r.signature, fresh);
       this.scheduleMinimizations();
@@ -275,7 +276,8 @@ class Campaign {
       free.minimizing++;
       active++;
       const budget = next.finding.classification === 'inconclusive' ? this.inconclusiveBudget() : undefined;
-      this.pool.post(free, { type: 'minimize', signature: next.signature, scenario: next.finding.scenario, ...(budget ? { budget } : {}) });
+      // a new finding stays new while minimized (a smaller scenario the quirks explain is another problem)
+      this.pool.post(free, { type: 'minimize', signature: next.signature, scenario: next.finding.scenario, keepNew: next.finding.classification === 'new', ...(budget ? { budget } : {}) });
     }
   }
 
@@ -292,8 +294,8 @@ class Campaign {
     return out;
   }
 
-  private onMinimized(signature: string, scenario: Scenario | null): void {
-    this.findings.minimized(signature, scenario);
+  private onMinimized(signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[]): void {
+    this.findings.minimized(signature, scenario, classification, quirks);
     this.scheduleMinimizations();
     if (scenario) this.kick();
   }
@@ -408,7 +410,7 @@ class Campaign {
         this.scheduleMinimizations();
       },
       results: (slot, results) => this.onResults(slot, results),
-      minimized: (_slot, signature, scenario) => this.onMinimized(signature, scenario),
+      minimized: (_slot, signature, scenario, classification, quirks) => this.onMinimized(signature, scenario, classification, quirks),
       fatal: (message) => {
         this.fatal = message;
         this.stop('error');
@@ -459,9 +461,9 @@ class Campaign {
       trace: { format: 'gicdiff/trace@1', scenario: expanded.name, target: this.o.target, results: [], status, error: { opIndex: 0, message } },
       verdict: null, expectationFailures: [], coverage: [],
     };
-    const finding = buildFinding(scenario, expanded, outcome, problem, {
+    const finding = buildFinding(scenario, expanded, outcome, { classification: 'new', problem, quirks: [] }, {
       target: this.o.target, seed: item.id, profile: this.o.profile, weightsHash: hashWeights(this.o.weights),
-      campaign: { seed: this.o.seed, shard: `${this.o.shard.index}/${this.o.shard.count}`, index: item.index }, expectations: this.o.expectations,
+      campaign: { seed: this.o.seed, shard: `${this.o.shard.index}/${this.o.shard.count}`, index: item.index },
     });
     return { signature: problem.signature, classification: finding.classification, finding };
   }

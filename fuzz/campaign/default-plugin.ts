@@ -2,4 +2,4 @@
 // model's oracle (fuzz/campaign/plugin.ts).
 import '../targets.js';
 export { getTarget } from '../../spec/target.js';
-export { modelOracle as oracle } from '../runner.js';
+export { modelOracle as oracle } from '../../triage/runner.js';

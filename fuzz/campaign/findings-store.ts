@@ -1,13 +1,12 @@
 // A campaign's findings: one record per signature (counted, classified, where its folder is), the
 // finding.json written the moment a signature is first met, and the queue of findings waiting for
-// a worker to minimize them. A minimized finding is classified again on its minimized form.
+// a worker to minimize them. Each scenario is classified on its own trace (triage/classify.ts):
+// a signature holds known and new scenarios, and the first new one turns its record new. A
+// minimized finding is classified again on its minimized form (known may become new).
 import path from 'node:path';
-import { matchExpectation, type Expectations, type SignatureParts } from '../../spec/expectations.js';
 import type { Finding } from '../../spec/gen/finding.js';
 import type { Scenario } from '../../spec/scenario.js';
-import { expandScenario } from '../../spec/expand.js';
 import { signatureSlug, writeFinding, writeMinimized } from '../finding.js';
-import { scenarioHistory } from '../signature.js';
 import { compareFindingRecords, countFindings, upgradeRecord, type FindingCounts, type FindingRecord } from './summary.js';
 
 export class FindingsStore {
@@ -19,7 +18,7 @@ export class FindingsStore {
   /** scenarios that showed a problem (a signature seen again counts again) */
   hits = 0;
 
-  constructor(private readonly out: string, private readonly expectations: Expectations | undefined) {}
+  constructor(private readonly out: string) {}
 
   has(signature: string): boolean {
     return this.records.has(signature);
@@ -30,7 +29,7 @@ export class FindingsStore {
     const { rules: _rules, ...parts } = f.parts;
     void _rules;
     return upgradeRecord({
-      signature: f.signature, parts, classification: f.classification, knownId: f.knownId ?? null, count: 1,
+      signature: f.signature, parts, classification: f.classification, quirks: f.quirks ?? [], count: 1,
       firstSeed: f.seed ?? '', firstFoundAt: f.foundAt, dir, message: f.message, minimizedOps: null,
     });
   }
@@ -40,16 +39,22 @@ export class FindingsStore {
   }
 
   /**
-   * One more scenario with `signature`; `finding` is the full document the first time a worker met
-   * it. Returns the finding when the signature is new to the campaign (written at once: a kill
-   * never loses it), else null.
+   * One more scenario with `signature`, classified `classification`; `finding` is the full
+   * document the first time a worker met that signature with that classification. Returns the
+   * finding when it is to be written and minimized: the signature is new to the campaign, or its
+   * record was known and this scenario is new (never folded into the known record); else null.
    */
-  hit(signature: string, finding: Finding | undefined): Finding | null {
+  hit(signature: string, finding: Finding | undefined, classification?: Finding['classification']): Finding | null {
     this.hits++;
     const rec = this.records.get(signature);
     if (rec) {
       rec.count++;
-      return null;
+      if (classification !== 'new' || rec.classification === 'new' || !finding || finding.classification !== 'new') return null;
+      rec.classification = 'new';
+      rec.quirks = [];
+      rec.minimizedOps = null;
+      writeFinding(path.join(this.out, rec.dir), finding);
+      return finding;
     }
     if (!finding) return null; // cannot happen: a worker sends the finding the first time it meets a signature
     const dir = path.join('findings', signatureSlug(signature));
@@ -60,7 +65,7 @@ export class FindingsStore {
 
   enqueue(signature: string, finding: Finding): void {
     this.pending.set(signature, finding);
-    this.queue.push(signature);
+    if (!this.queue.includes(signature)) this.queue.push(signature);
   }
 
   /** The next finding to minimize (skipping any whose minimization was dropped). */
@@ -83,35 +88,39 @@ export class FindingsStore {
     this.pending.delete(signature);
   }
 
-  /** The minimized scenario of `signature` (null: the minimization failed). */
-  minimized(signature: string, scenario: Scenario | null): void {
+  /**
+   * The minimized scenario of `signature` (null: the minimization failed), with the classification
+   * the worker gave it on its own trace.
+   */
+  minimized(signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[]): void {
     const rec = this.records.get(signature);
     const finding = this.pending.get(signature);
+    if (rec && scenario && rec.classification === 'new' && classification !== undefined && classification !== 'new' && finding?.classification === 'new') {
+      // the minimization of a known scenario of a signature that turned new meanwhile: minimize the new one
+      if (!this.queue.includes(signature)) this.queue.push(signature);
+      return;
+    }
     this.pending.delete(signature);
     if (!rec || !scenario) return;
     const dir = path.join(this.out, rec.dir);
     writeMinimized(dir, scenario);
     rec.minimizedOps = scenario.ops.length;
-    const classified = this.reclassify(rec, finding, scenario);
+    const classified = this.reclassify(rec, finding, classification, quirks);
     if (classified) writeFinding(dir, { ...classified, minimizedOps: scenario.ops.length });
   }
 
-  /**
-   * A new finding is classified again on its minimized scenario. Unminimized, the ops before the
-   * divergence hold much that did not cause it, so entries that match on what preceded it
-   * (`after`) are only trustworthy on the minimized form, where ddmin has left the diverging op
-   * last and kept only the ops it depends on.
-   */
-  private reclassify(rec: FindingRecord, finding: Finding | undefined, scenario: Scenario): Finding | undefined {
-    // known stays known; inconclusive is never matched against expectations (fuzz/finding.ts)
-    if (!finding || rec.classification !== 'new' || !this.expectations) return finding;
-    const expanded = expandScenario(scenario);
-    const context = { scenario: expanded.name, history: scenarioHistory(expanded, expanded.ops.length - 1) };
-    const entry = matchExpectation(this.expectations, finding.parts as SignatureParts, context);
-    if (!entry) return finding;
-    rec.classification = 'known';
-    rec.knownId = entry.id;
-    return { ...finding, classification: 'known', knownId: entry.id };
+  /** A known finding whose minimized form the quirks no longer explain becomes new; the record follows. */
+  private reclassify(rec: FindingRecord, finding: Finding | undefined, classification: Finding['classification'] | undefined, quirks: string[] | undefined): Finding | undefined {
+    if (!finding || classification === undefined) return finding;
+    if (classification === 'new' && finding.classification === 'known') {
+      rec.classification = 'new';
+      rec.quirks = [];
+      const { quirks: _q, ...rest } = finding;
+      void _q;
+      return { ...rest, classification: 'new' };
+    }
+    if (classification === 'known' && finding.classification === 'known') return { ...finding, quirks: quirks ?? [] };
+    return finding;
   }
 
   counts(): FindingCounts {

@@ -4,7 +4,7 @@
 // `getTarget(name)` or `targets: Target[]`, and optionally `oracle: OracleFactory` (default: none
 // given means the plugin must export it; the default plugin exports the reference model's).
 import type { Target } from '../../spec/target.js';
-import type { OracleFactory } from '../lockstep.js';
+import type { OracleFactory } from '../../triage/lockstep.js';
 
 export interface PluginModule {
   getTarget?: (name: string) => Target | undefined;

@@ -3,7 +3,7 @@ import type { Finding } from '../../spec/gen/finding.js';
 import type { Expectations } from '../../spec/expectations.js';
 import type { Scenario } from '../../spec/scenario.js';
 import type { Profile } from '../generate.js';
-import type { RunOptions } from '../lockstep.js';
+import type { RunOptions } from '../../triage/lockstep.js';
 import type { MinimizeOptions } from '../minimize.js';
 import type { Weights } from '../weights.js';
 
@@ -27,7 +27,8 @@ export interface WorkItem { index: number; id: string; full?: boolean }
 export type ToWorker =
   | { type: 'batch'; items: WorkItem[] }
   /** budget: instead of WorkerInit.minimize (inconclusive findings get a smaller one) */
-  | { type: 'minimize'; signature: string; scenario: Scenario; budget?: MinimizeOptions }
+  /** keepNew: a new finding keeps its new-ness while minimized */
+  | { type: 'minimize'; signature: string; scenario: Scenario; budget?: MinimizeOptions; keepNew?: boolean }
   | { type: 'stop' };
 
 /** unconfirmed: ok, but only under an unconfirmed reading (Verdict.unconfirmed): counted apart, never as ok */
@@ -57,6 +58,7 @@ export type FromWorker =
   /** the worker starts a scenario (index, id) or a minimization (signature): the watchdog's clock */
   | { type: 'start'; index?: number; id?: string; scenario?: Scenario; signature?: string }
   | { type: 'results'; results: ItemResult[] }
-  | { type: 'minimized'; signature: string; scenario: Scenario; runs: number; ms: number }
+  /** the minimized scenario classified again: known may become new (quirks: what a known one needed) */
+  | { type: 'minimized'; signature: string; scenario: Scenario; runs: number; ms: number; classification?: Finding['classification']; quirks?: string[] }
   | { type: 'minimize-failed'; signature: string; message: string }
   | { type: 'fatal'; message: string };

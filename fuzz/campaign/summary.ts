@@ -55,7 +55,8 @@ export interface FindingRecord {
   parts: Omit<SignatureParts, 'rules'>;
   /** new / known / inconclusive (oracle-bound: the model could not decide; says nothing about the target) */
   classification: Finding['classification'];
-  knownId: string | null;
+  /** known: the quirks the first known scenario needed */
+  quirks: string[];
   count: number;
   firstSeed: string;
   firstFoundAt: string;
@@ -128,10 +129,10 @@ export function countFindings(records: Iterable<Pick<FindingRecord, 'classificat
  * Campaigns written before `inconclusive` existed recorded oracle-bound findings as new; reading
  * them (--resume, merge) gives them the classification they have now.
  */
-export function upgradeRecord<T extends Pick<FindingRecord, 'classification' | 'knownId'> & { parts: { mismatch: string } }>(f: T): T {
-  if (f.parts?.mismatch === 'oracle-bound' && f.classification !== 'inconclusive') {
-    f.classification = 'inconclusive';
-    f.knownId = null;
-  }
+export function upgradeRecord<T extends Pick<FindingRecord, 'classification' | 'quirks'> & { parts: { mismatch: string } }>(f: T): T {
+  if (f.parts?.mismatch === 'oracle-bound' && f.classification !== 'inconclusive') f.classification = 'inconclusive';
+  // records written before quirks named none (their entries matched patterns)
+  if (!Array.isArray(f.quirks)) f.quirks = [];
+  if (f.classification !== 'known') f.quirks = [];
   return f;
 }

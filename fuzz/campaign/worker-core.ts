@@ -4,22 +4,26 @@
 import { expandScenario } from '../../spec/expand.js';
 import type { PrimitiveOp, ResolvedConfig, Scenario } from '../../spec/scenario.js';
 import { generateScenario } from '../generate.js';
-import { runLockstep, type RunOutcome } from '../lockstep.js';
-import { problemOf } from '../signature.js';
-import { buildFinding, classifyProblem } from '../finding.js';
+import { runLockstep, type RunOutcome } from '../../triage/lockstep.js';
+import { classifyOutcome, type Classified } from '../../triage/classify.js';
+import { buildFinding } from '../finding.js';
 import { minimizeOnTarget, type MinimizeOptions } from '../minimize.js';
 import { weightsHash } from '../weights.js';
 import type { LoadedPlugin } from './plugin.js';
 import type { ItemResult, ScenarioStatus, WorkerInit, WorkItem } from './protocol.js';
 
 export class WorkerCore {
-  private readonly seenSignatures = new Set<string>();
+  /** "<classification> <signature>" of the findings this worker sent: known and new ones of one signature are separate */
+  private readonly seenFindings = new Set<string>();
   private readonly weightsHash: string;
+  /** the target's quirks: the ids its expectations file declares */
+  private readonly quirks: ReadonlySet<string>;
 
   private readonly accept: (op: PrimitiveOp, config: ResolvedConfig) => boolean;
 
   constructor(private readonly init: WorkerInit, private readonly plugin: LoadedPlugin) {
     this.weightsHash = weightsHash(init.weights);
+    this.quirks = new Set(init.expectations.entries.map((e) => e.id));
     // generate only what the target can run (Target.supports)
     this.accept = (op, config) => plugin.target.supports(op, config);
   }
@@ -39,30 +43,42 @@ export class WorkerCore {
       rules: outcome.coverage,
       pairs: outcome.rulePairs ?? [],
     };
-    const problem = outcome.unsupported ? null : problemOf(target.name, expanded, outcome);
-    if (problem) {
-      r.signature = problem.signature;
-      r.classification = classifyProblem(problem, this.init.expectations).classification;
-      // the first time this worker meets a signature is at its lowest index (items come in index
-      // order), which is the one the campaign commits first; a retried item breaks that order
-      if (!this.seenSignatures.has(problem.signature) || item.full) {
-        this.seenSignatures.add(problem.signature);
-        r.finding = buildFinding(scenario, expanded, outcome, problem, {
+    // each scenario is classified on its own trace (triage/classify.ts)
+    const classified = outcome.unsupported ? null : classifyOutcome(oracle, target.name, expanded, outcome, this.quirks);
+    if (classified) {
+      r.signature = classified.problem.signature;
+      r.classification = classified.classification;
+      // the first time this worker meets a signature with a classification is at its lowest index
+      // (items come in index order), which is the one the campaign commits first; a retried item
+      // breaks that order
+      const key = `${classified.classification} ${r.signature}`;
+      if (!this.seenFindings.has(key) || item.full) {
+        this.seenFindings.add(key);
+        r.finding = buildFinding(scenario, expanded, outcome, classified, {
           target: target.name,
           seed: item.id,
           profile: this.init.profile,
           weightsHash: this.weightsHash,
           campaign: { seed: this.init.campaignSeed, shard: this.init.shard, index: item.index },
-          expectations: this.init.expectations,
         });
       }
     }
     return r;
   }
 
-  async minimize(signature: string, scenario: Scenario, budget: MinimizeOptions = this.init.minimize): Promise<{ scenario: Scenario; runs: number }> {
+  /** Run a scenario and classify what it shows (null: nothing). */
+  async classify(scenario: Scenario): Promise<Classified | null> {
     const { target, oracle } = this.plugin;
-    const m = await minimizeOnTarget(target, scenario, (t, s, o) => runLockstep(t, s, o, oracle), signature, { ...budget, run: this.init.run });
+    const expanded = expandScenario(scenario);
+    const outcome = await runLockstep(target, expanded, this.init.run, oracle);
+    return classifyOutcome(oracle, target.name, expanded, outcome, this.quirks);
+  }
+
+  /** Minimize keeping the signature, and the new-ness of a new finding (`keepNew`). */
+  async minimize(signature: string, scenario: Scenario, budget: MinimizeOptions = this.init.minimize, keepNew = false): Promise<{ scenario: Scenario; runs: number }> {
+    const { target, oracle } = this.plugin;
+    const keep = keepNew ? { signature, newWith: { oracles: oracle, quirks: this.quirks } } : { signature };
+    const m = await minimizeOnTarget(target, scenario, (t, s, o) => runLockstep(t, s, o, oracle), keep, { ...budget, run: this.init.run });
     return { scenario: m.scenario, runs: m.runs };
   }
 }

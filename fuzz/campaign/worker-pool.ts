@@ -4,6 +4,7 @@
 // died. What a lost worker leaves behind goes back to the coordinator (onLost).
 import { Worker } from 'node:worker_threads';
 import type { Scenario } from '../../spec/scenario.js';
+import type { Finding } from '../../spec/gen/finding.js';
 import type { FromWorker, ItemResult, ToWorker, WorkerInit, WorkItem } from './protocol.js';
 
 /**
@@ -37,7 +38,8 @@ export interface PoolHandlers {
   /** a worker is ready: feed it, give it a minimization */
   ready(slot: WorkerSlot): void;
   results(slot: WorkerSlot, results: ItemResult[]): void;
-  minimized(slot: WorkerSlot, signature: string, scenario: Scenario | null): void;
+  /** `classification`, `quirks`: the minimized scenario classified again */
+  minimized(slot: WorkerSlot, signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[]): void;
   fatal(message: string): void;
   /** a worker was lost; return whether to start a new one in its place */
   lost(lost: LostWork): boolean;
@@ -97,7 +99,7 @@ export class WorkerPool {
             : { signature: m.signature!, since: Date.now() };
           break;
         case 'results': h.results(slot, m.results); break;
-        case 'minimized': slot.minimizing--; slot.current = null; h.minimized(slot, m.signature, m.scenario); break;
+        case 'minimized': slot.minimizing--; slot.current = null; h.minimized(slot, m.signature, m.scenario, m.classification, m.quirks); break;
         case 'minimize-failed': slot.minimizing--; slot.current = null; h.minimized(slot, m.signature, null); break;
         case 'fatal': h.fatal(m.message); break;
       }

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { resolvePlugin, type PluginModule } from './plugin.js';
 import { WorkerCore } from './worker-core.js';
-import { errorMessage } from '../lockstep.js';
+import { errorMessage } from '../../triage/lockstep.js';
 import { pathToFileURL } from 'node:url';
 
 const port = parentPort!;
@@ -33,8 +33,9 @@ async function pump(): Promise<void> {
         const t0 = Date.now();
         send({ type: 'start', signature: m.signature });
         try {
-          const r = await core.minimize(m.signature, m.scenario, m.budget);
-          send({ type: 'minimized', signature: m.signature, scenario: r.scenario, runs: r.runs, ms: Date.now() - t0 });
+          const r = await core.minimize(m.signature, m.scenario, m.budget, m.keepNew === true);
+          const c = await core.classify(r.scenario);
+          send({ type: 'minimized', signature: m.signature, scenario: r.scenario, runs: r.runs, ms: Date.now() - t0, ...(c ? { classification: c.classification, quirks: c.quirks } : {}) });
         } catch (e) {
           send({ type: 'minimize-failed', signature: m.signature, message: errorMessage(e) });
         }

@@ -6,7 +6,7 @@ import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
 import { toHex } from '../../spec/hex.js';
 import { Rng } from '../rng.js';
-import { GICD, GICR, GITS } from '../regs.js';
+import { GICD, GICR, GITS } from '../../triage/regs.js';
 import type { Weights } from '../weights.js';
 import { ACTIONS, ACTION_BY_NAME, MALFORMED_ACTIONS } from './table.js';
 import { GenState, LPI_BASE, LPI_SPAN, type LpiRef } from './state.js';

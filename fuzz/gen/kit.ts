@@ -4,7 +4,7 @@
 import { toHex } from '../../spec/hex.js';
 import { BOOT_PROPBASE, bootPendBase, itsTranslater, vcpuAffinity } from '../../spec/layout.js';
 import type { ItsCommand, Op } from '../../spec/scenario.js';
-import { GICD, GICR, GICR_SGI } from '../regs.js';
+import { GICD, GICR, GICR_SGI } from '../../triage/regs.js';
 import type { Gen } from './gen.js';
 import { ITT_ENTRY_BYTES, LPI_BASE, LPI_SPAN, SPURIOUS, type LpiRef } from './state.js';
 

@@ -7,9 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget, type Target, type TargetSession } from '../../spec/target.js';
 import type { PrimitiveOp, Scenario } from '../../spec/scenario.js';
-import { runScenario } from '../../fuzz/runner.js';
+import { runScenario } from '../../triage/runner.js';
 import { minimizeOnTarget } from '../../fuzz/minimize.js';
-import { problemOf } from '../../fuzz/signature.js';
+import { problemOf } from '../../triage/signature.js';
 import '../../fuzz/targets.js';
 import { WORKLOADS, lpiStorm } from './workloads.js';
 import { toHex } from '../../spec/hex.js';
@@ -68,7 +68,7 @@ async function minimize(): Promise<void> {
   const problem = problemOf(faulty.name, expanded, outcome);
   if (!problem) throw new Error('the planted fault was not detected');
   const start = performance.now();
-  const result = await minimizeOnTarget(faulty, scenario, runScenario, problem.signature, { timeMs: 120_000 });
+  const result = await minimizeOnTarget(faulty, scenario, runScenario, { signature: problem.signature }, { timeMs: 120_000 });
   console.log(JSON.stringify({ ops: scenario.ops.length, after: result.after, seconds: (performance.now() - start) / 1000 }));
 }
 

@@ -11,14 +11,9 @@ export interface Finding {
   signature: string;
   parts: SignatureParts;
   /**
-   * new: no spec/expectations/<target>.json entry matches (a divergence to look at); known: an entry matches (knownId); inconclusive: the mismatch is oracle-bound, the model's candidate bound was reached, so the scenario says nothing about the target (never matched against expectations, never fails a run; kept to improve the model)
+   * new: the strict oracle rejects the trace and so does the oracle with the target's quirks (or the target failed, or an expect failed the architecture allows); known: the oracle with the target's quirks (spec/expectations/<target>.json, model/quirks.ts) accepts the whole trace (quirks); inconclusive: the mismatch is oracle-bound, the model's candidate bound was reached, so the scenario says nothing about the target (never fails a run; kept to improve the model)
    */
   classification: "new" | "known" | "inconclusive";
-  /**
-   * the spec/expectations/<target>.json entry that matched
-   */
-  knownId?: string;
-  knownReason?: string;
   target: string;
   /**
    * scenario id that generates the scenario (fuzz/CAMPAIGN-FORMAT.md), null when the scenario was not generated
@@ -88,6 +83,12 @@ export interface Finding {
    * ops in minimized.json when it was written
    */
   minimizedOps?: number | null;
+  /**
+   * known: the quirks (ids of spec/expectations/<target>.json) the candidate accepting the trace had to take
+   *
+   * @maxItems 100
+   */
+  quirks?: string[];
 }
 export interface SignatureParts {
   target: string;

@@ -1,7 +1,7 @@
 /* Generated from spec/schema/report.schema.json by scripts/gen-types.ts. Do not edit. */
 
 /**
- * pass: no divergence and every expectation held; lenient: likewise, but the oracle explains the trace only under an unconfirmed (inferred) reading of the permitted-choice rules listed in `unconfirmed`, never a plain pass; known: every divergence is listed in spec/expectations/<target>.json; new: a divergence, a failed expectation or a target error nobody accepted; unsupported: the target cannot run the scenario (or is unavailable on this machine)
+ * pass: no divergence and every expectation held; lenient: likewise, but the oracle explains the trace only under an unconfirmed (inferred) reading of the permitted-choice rules listed in `unconfirmed`, never a plain pass; known: the oracle with the target's quirks (spec/expectations/<target>.json) accepts the trace; new: a divergence, a failed expectation or a target error nobody accepted; unsupported: the target cannot run the scenario (or is unavailable on this machine)
  */
 export type Outcome = "pass" | "lenient" | "known" | "new" | "unsupported";
 /**
@@ -58,6 +58,10 @@ export interface ReportTarget {
    * why the target could not run on this machine
    */
   unavailable?: string;
+  /**
+   * the quirks the target declares (spec/expectations/<target>.json), when the whole suite ran: each should be needed by some directed scenario
+   */
+  quirks?: string[];
 }
 export interface ReportRule {
   id: string;
@@ -90,9 +94,13 @@ export interface ScenarioResult {
   rulesExercised: string[];
   failures: Failure[];
   /**
-   * outcome known: the reason the expectations file gives
+   * outcome known: the reasons the expectations file gives for the quirks that explain the trace
    */
   knownReason?: string;
+  /**
+   * outcome known: the quirks the oracle had to take to accept the trace
+   */
+  quirks?: string[];
   /**
    * outcome lenient: the rule ids whose unconfirmed reading the trace needs
    */
@@ -135,6 +143,10 @@ export interface TargetTotals {
   unsupported: number;
   rulesCovered: number;
   rulesPassing: number;
+  /**
+   * declared quirks (ReportTarget.quirks) no scenario of this run needed: a stale expectation, or one without a directed scenario
+   */
+  staleQuirks?: string[];
 }
 export interface RuleCoverage {
   rule: string;

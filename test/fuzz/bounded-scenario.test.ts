@@ -6,9 +6,9 @@ import path from 'node:path';
 import '../../fuzz/targets.js';
 import { getTarget } from '../../spec/target.js';
 import { expandScenario } from '../../spec/expand.js';
-import { runScenario } from '../../fuzz/runner.js';
-import { problemOf } from '../../fuzz/signature.js';
-import { classifyProblem } from '../../fuzz/finding.js';
+import { modelOracle, runScenario } from '../../triage/runner.js';
+import { problemOf } from '../../triage/signature.js';
+import { classifyOutcome, targetQuirks } from '../../triage/classify.js';
 import type { Scenario } from '../../spec/scenario.js';
 
 const SLOW = path.resolve(__dirname, '../fixtures/slow/oracle-one-op-22s.json');
@@ -22,7 +22,7 @@ test('the slow scenario ends on the oracle work bound: an inconclusive finding a
   expect(outcome.oracleError!.message).toMatch(/^OracleWorkLimitError: op 138 .*: more than 1000000 candidate-steps in one op$/);
   const problem = problemOf('kvm', expanded, outcome)!;
   expect(problem.signature).toBe('kvm:its.cmd INVALL+SYNC:oracle-bound:none');
-  expect(classifyProblem(problem, { format: 'gicdiff/expectations@1', target: 'kvm', entries: [] }).classification).toBe('inconclusive');
+  expect(classifyOutcome(modelOracle, 'kvm', expanded, outcome, targetQuirks('kvm'))!.classification).toBe('inconclusive');
   // it took 2.5 GB unbounded; the candidate caps keep it to a few hundred MB
   expect(process.memoryUsage().rss - before).toBeLessThan(1.2e9);
 }, 120000);

@@ -6,6 +6,7 @@ import { mergeCampaigns } from '../../fuzz/campaign/merge.js';
 import { loadWeightsFile } from '../../fuzz/weights.js';
 import { loadFindingOrScenario } from '../../fuzz/finding.js';
 import type { CampaignSummaryDoc } from '../../fuzz/campaign/summary.js';
+import { FAKE_QUIRK } from './fake.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const PLUGIN = path.join(ROOT, 'test/fuzz/fake-plugin.ts');
@@ -41,15 +42,15 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     expect(essence(b)).toEqual(essence(a));
   });
 
-  test('findings: finding.json valid with seed and versions, minimized.json reproduces; known when expectations match', async () => {
+  test('findings: finding.json valid with seed and versions, minimized.json reproduces; known when the declared quirk explains the trace, naming it', async () => {
     const out = tmp('known');
     const s = await runCampaign(opts(out, {
       iterations: 40,
-      expectations: { format: 'gicdiff/expectations@1', target: 'fake', entries: [{ id: 'drop5', match: { op: 'sysreg.read', rules: ['fake.*'] }, reason: 'planted', source: 'test' }] },
+      expectations: { format: 'gicdiff/expectations@1', target: 'fake', entries: [{ id: FAKE_QUIRK, reason: 'planted', source: 'test' }] },
     }));
     expect(s.counts).toEqual({ new: 0, known: 1, inconclusive: 0 });
     const f = s.findings[0]!;
-    expect(f.knownId).toBe('drop5');
+    expect(f.quirks).toEqual([FAKE_QUIRK]);
     const { finding } = loadFindingOrScenario(path.join(out, f.dir, 'finding.json'));
     expect(finding!.seed).toMatch(/^s1:\d+$/);
     expect(finding!.versions.generator).toBe('gen@8');
@@ -59,6 +60,23 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     const lines = readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines[lines.length - 1]).toMatchObject({ scenarios: 40, findingsKnown: 1, findingsNew: 0, findingsInconclusive: 0 });
+  });
+
+  test('a second fault at the same op and rule as the declared quirk is new: the record turns new, its finding is a new scenario', async () => {
+    const out = tmp('same-op');
+    const s = await runCampaign(opts(out, {
+      target: 'fake-two', iterations: 60,
+      expectations: { format: 'gicdiff/expectations@1', target: 'fake-two', entries: [{ id: FAKE_QUIRK, reason: 'planted', source: 'test' }] },
+    }));
+    expect(s.counts.new).toBeGreaterThanOrEqual(1);
+    const rec = s.findings.find((f) => f.classification === 'new')!;
+    expect(rec.signature).toMatch(/^fake-two:sysreg.read ICC_IAR1_EL1:value-mismatch:/);
+    const { finding } = loadFindingOrScenario(path.join(out, rec.dir, 'finding.json'));
+    expect(finding!.classification).toBe('new');
+    // the minimized scenario still loses SGI 6, which no quirk explains
+    const min = loadFindingOrScenario(path.join(out, rec.dir, 'minimized.json')).scenario;
+    const sgi6 = min.ops.some((o) => o.op === 'sysreg.write' && o.reg === 'ICC_SGI1R_EL1' && o.cpu !== 0 && ((BigInt(o.value) >> 24n) & 0xfn) === 6n);
+    expect(sgi6).toBe(true);
   });
 
   test('--resume continues without redoing seeds; a mismatched resume is refused', async () => {
@@ -126,18 +144,18 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
 
   test('oracle-bound scenarios are inconclusive findings: written, minimized, counted apart, never new nor known; --resume and merge keep them', async () => {
     // an expectation that matches anything the fake target can show: an inconclusive finding must not take it
-    const anything = { format: 'gicdiff/expectations@1' as const, target: 'fake-ok', entries: [{ id: 'all', match: { op: '*' }, reason: 'matches every op', source: 'test' }] };
+    const anything = { format: 'gicdiff/expectations@1' as const, target: 'fake-ok', entries: [{ id: FAKE_QUIRK, reason: 'a quirk the oracle may take', source: 'test' }] };
     const out = tmp('bound');
     const lines: string[] = [];
     const s = await runCampaign(opts(out, { target: 'fake-ok', plugin: BOUND_PLUGIN, iterations: 30, expectations: anything, status: { write: (l: string) => { lines.push(l); } } }));
     expect(s.statuses['oracle-error']).toBeGreaterThan(0); // the oracle gave up on those scenarios
     expect(s.counts).toEqual({ new: 0, known: 0, inconclusive: 1 });
     const f = s.findings[0]!;
-    expect(f).toMatchObject({ signature: 'fake-ok:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none', classification: 'inconclusive', knownId: null });
+    expect(f).toMatchObject({ signature: 'fake-ok:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none', classification: 'inconclusive', quirks: [] });
     expect(f.count).toBe(s.statuses['oracle-error']);
     const { finding } = loadFindingOrScenario(path.join(out, f.dir, 'finding.json'));
     expect(finding!.classification).toBe('inconclusive');
-    expect(finding!.knownId).toBeUndefined();
+    expect(finding!.quirks).toBeUndefined();
     expect(finding!.error?.status).toBe('oracle-bound');
     // minimized with the signature kept: a boot and the read the oracle gave up on are all it takes
     const min = loadFindingOrScenario(path.join(out, f.dir, 'minimized.json')).scenario;

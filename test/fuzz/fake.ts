@@ -6,7 +6,7 @@
 import type { OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
 import type { Target, TargetSession } from '../../spec/target.js';
 import type { Divergence } from '../../spec/verdict.js';
-import type { OracleFactory, OracleLike } from '../../fuzz/lockstep.js';
+import type { OracleFactory, OracleLike } from '../../triage/lockstep.js';
 import { toHex, parseHex } from '../../spec/hex.js';
 
 class FakeGic {
@@ -27,7 +27,7 @@ class FakeGic {
       for (let c = 0; c < this.vcpus; c++) {
         const hit = irm ? c !== op.cpu : aff1 === (c >> 4) && rs === 0 && ((v >> BigInt(c & 15)) & 1n) === 1n;
         if (!hit) continue;
-        if (fault?.dropSgi !== undefined && fault.dropSgi === intid && op.cpu !== 0) continue;
+        if (op.cpu !== 0 && (fault?.dropSgi === intid || fault?.alsoDropSgi === intid)) continue;
         if (!this.pending[c]!.includes(intid)) this.pending[c]!.push(intid);
       }
       return { result: null, rules };
@@ -54,6 +54,8 @@ class FakeGic {
 export interface Fault {
   /** SGIs with this INTID sent from a vCPU other than 0 are lost */
   dropSgi?: number;
+  /** a second such INTID: a fault that shows at the same op and rule as the first */
+  alsoDropSgi?: number;
   /** the target throws on this op kind */
   throwOn?: string;
   /** the target never returns from a read of this system register (a hang) */
@@ -75,6 +77,9 @@ export function fakeTarget(fault: Fault = {}, name = 'fake'): Target {
   };
 }
 
+/** The one quirk of the fake world: the `fake` target's planted fault, declared as a known behaviour. */
+export const FAKE_QUIRK = 'fake.sgi5-from-other-vcpu-lost';
+
 export const fakeOracle: OracleFactory = {
   create(config): OracleLike {
     const gic = new FakeGic(config.vcpus);
@@ -93,8 +98,26 @@ export const fakeOracle: OracleFactory = {
       maxCandidates: () => 1,
     };
   },
-  checkTrace() {
-    throw new Error('fake oracle: whole-trace checking not implemented');
+  /**
+   * The whole trace; with the quirk FAKE_QUIRK enabled the oracle also takes the planted fault of
+   * the `fake` target (SGI 5 from a vCPU other than 0 lost) and names it when it did.
+   */
+  checkTrace(scenario, trace, limits) {
+    const quirks = limits?.quirks;
+    const fault: Fault = quirks?.has(FAKE_QUIRK) ? { dropSgi: 5 } : {};
+    const gic = new FakeGic(scenario.config.vcpus);
+    let used = false;
+    const n = Math.min(scenario.ops.length, trace.results.length);
+    for (let i = 0; i < n; i++) {
+      const op = scenario.ops[i]!;
+      if (fault.dropSgi !== undefined && op.op === 'sysreg.write' && op.reg === 'ICC_SGI1R_EL1' && op.cpu !== 0 && Number((parseHex(op.value) >> 24n) & 0xfn) === 5) used = true;
+      const { result: want, rules } = gic.step(op, fault);
+      const got = trace.results[i]!;
+      if (JSON.stringify(want) !== JSON.stringify(got)) {
+        return { ok: false, rules: [], maxCandidates: 1, divergence: { opIndex: i, got, allowed: [want], rules, message: `got ${JSON.stringify(got)}, allowed ${JSON.stringify(want)}` } };
+      }
+    }
+    return { ok: true, rules: [], maxCandidates: 1, ...(used ? { quirks: [FAKE_QUIRK] } : {}) };
   },
   isBoundError: () => false,
 };

@@ -8,8 +8,8 @@ import '../../fuzz/targets.js';
 import { getTarget } from '../../spec/target.js';
 import { generateScenario } from '../../fuzz/generate.js';
 import { expandScenario } from '../../spec/expand.js';
-import { runScenario } from '../../fuzz/runner.js';
-import { problemOf } from '../../fuzz/signature.js';
+import { runScenario } from '../../triage/runner.js';
+import { problemOf } from '../../triage/signature.js';
 import { runCampaign } from '../../fuzz/campaign/coordinator.js';
 import { defaultWeights } from '../../fuzz/weights.js';
 

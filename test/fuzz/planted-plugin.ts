@@ -6,7 +6,7 @@ import type { ItsCommand, PrimitiveOp, ResolvedConfig } from '../../spec/scenari
 import type { Target, TargetSession } from '../../spec/target.js';
 import '../../impl/register.js';
 import { getTarget } from '../../spec/target.js';
-import { modelOracle } from '../../fuzz/runner.js';
+import { modelOracle } from '../../triage/runner.js';
 
 function kvm(): Target {
   const t = getTarget('kvm');

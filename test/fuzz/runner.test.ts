@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runLockstep } from '../../fuzz/lockstep.js';
-import { problemOf, normalizeErrorMessage } from '../../fuzz/signature.js';
+import { runLockstep } from '../../triage/lockstep.js';
+import { problemOf, normalizeErrorMessage } from '../../triage/signature.js';
 import { minimizeOnTarget } from '../../fuzz/minimize.js';
 import { buildFinding, writeFinding, writeMinimized, loadFindingOrScenario, signatureSlug } from '../../fuzz/finding.js';
 import { generateScenario } from '../../fuzz/generate.js';
@@ -10,7 +10,8 @@ import { ACTION_NAMES, type Weights } from '../../fuzz/weights.js';
 import { expandScenario } from '../../spec/expand.js';
 import type { Scenario } from '../../spec/scenario.js';
 import type { Target } from '../../spec/target.js';
-import { boundedFakeOracle, fakeOracle, fakeTarget } from './fake.js';
+import { boundedFakeOracle, FAKE_QUIRK, fakeOracle, fakeTarget } from './fake.js';
+import { classifyOutcome } from '../../triage/classify.js';
 
 const sgiScenario = (ops: Scenario['ops']): Scenario => ({ format: 'gicdiff/scenario@1', name: 't', config: { vcpus: 2, its: 0 }, ops });
 const run = (t: Target, s: ReturnType<typeof expandScenario>, o = {}) => runLockstep(t, s, o, fakeOracle);
@@ -30,7 +31,7 @@ describe('lockstep runner', () => {
     expect(out.coverage.sort()).toEqual(['fake.iar', 'fake.iar.spurious', 'fake.sgi']);
   });
 
-  test('stops at the first divergence (lockstep) with its op index', async () => {
+  test('the strict oracle stops at the first divergence with its op index; the target runs on to the end', async () => {
     const s = expandScenario(sgiScenario([
       { op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x5000001' },
       { op: 'sysreg.read', cpu: 1, reg: 'ICC_IAR1_EL1' },
@@ -44,7 +45,8 @@ describe('lockstep runner', () => {
       expect(out.verdict.divergence.got).toBe('0x3ff');
       expect(out.verdict.divergence.allowed).toEqual(['0x5']);
     }
-    expect(out.trace.results.length).toBe(3);
+    // the rest of the trace is for the check with the target's quirks (triage/classify.ts)
+    expect(out.trace.results).toEqual([null, '0x3ff', '0x3ff', '0x3ff']);
     const p = problemOf('fake', s, out)!;
     expect(p.signature).toBe('fake:sysreg.read ICC_IAR1_EL1:value-mismatch:fake.iar');
   });
@@ -80,24 +82,43 @@ describe('lockstep runner', () => {
       { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' },
     ]);
     const e = expandScenario(s);
-    // an entry matching every op: a finding it classifies is known
-    const anything = { format: 'gicdiff/expectations@1' as const, target: 'fake', entries: [{ id: 'all', match: { op: '*' }, reason: 'r', source: 's' }] };
+    // the quirk that explains the planted fault is enabled: still never known
+    const quirks = new Set([FAKE_QUIRK]);
     const bound = await runLockstep(fakeTarget({ dropSgi: 5 }), e, {}, boundedFakeOracle('ICC_HPPIR0_EL1'));
     expect(bound.oracleError).toMatchObject({ opIndex: 1, bound: true });
-    const p = problemOf('fake', e, bound)!;
-    expect(p.signature).toBe('fake:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none');
-    const f = buildFinding(s, e, bound, p, { target: 'fake', seed: null, expectations: anything });
+    const c = classifyOutcome(boundedFakeOracle('ICC_HPPIR0_EL1'), 'fake', e, bound, quirks)!;
+    expect(c.problem.signature).toBe('fake:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none');
+    const f = buildFinding(s, e, bound, c, { target: 'fake', seed: null });
     expect(f.classification).toBe('inconclusive');
-    expect(f.knownId).toBeUndefined();
+    expect(f.quirks).toBeUndefined();
     expect(f.error).toEqual({ status: 'oracle-bound', opIndex: 1, message: 'CandidateBoundError: 5760 candidate states exceed the bound of 4096' });
     expect(() => loadFindingOrScenario(path.join(writeFinding(mkdtempSync(path.join(tmpdir(), 'gicdiff-inc-')), f)))).not.toThrow(); // the schema takes it
-    // the same oracle throwing something else is a gicdiff bug: new (and known only if an entry says so)
+    // the same oracle throwing something else is a gicdiff bug: new, whatever the quirks
     const broken = { ...boundedFakeOracle('ICC_HPPIR0_EL1'), isBoundError: () => false };
     const other = await runLockstep(fakeTarget({ dropSgi: 5 }), e, {}, broken);
-    const q = problemOf('fake', e, other)!;
-    expect(q.parts.mismatch).toBe('oracle-error');
-    expect(buildFinding(s, e, other, q, { target: 'fake', seed: null }).classification).toBe('new');
-    expect(buildFinding(s, e, other, q, { target: 'fake', seed: null, expectations: anything }).classification).toBe('known');
+    const q = classifyOutcome(broken, 'fake', e, other, quirks)!;
+    expect(q.problem.parts.mismatch).toBe('oracle-error');
+    expect(q.classification).toBe('new');
+  });
+
+  test('classification: known when the quirks explain the whole trace (naming them), new when they do not, at the op where they run out', async () => {
+    const s = expandScenario(sgiScenario([
+      { op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x5000001' },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' },
+      { op: 'sysreg.write', cpu: 1, reg: 'ICC_SGI1R_EL1', value: '0x6000001' },
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' },
+    ]));
+    const quirks = new Set([FAKE_QUIRK]);
+    // only SGI 5 lost: the quirk explains it
+    const one = await runLockstep(fakeTarget({ dropSgi: 5 }), s, {}, fakeOracle);
+    expect(one.trace.results).toHaveLength(4); // the target ran on after the divergence at op 1
+    expect(classifyOutcome(fakeOracle, 'fake', s, one, quirks)).toMatchObject({ classification: 'known', quirks: [FAKE_QUIRK], problem: { opIndex: 1 } });
+    expect(classifyOutcome(fakeOracle, 'fake', s, one, new Set())).toMatchObject({ classification: 'new', quirks: [] });
+    // SGI 6 lost too, at the same op and rule later on: new, reported where the quirk runs out
+    const two = await runLockstep(fakeTarget({ dropSgi: 5, alsoDropSgi: 6 }), s, {}, fakeOracle);
+    const c = classifyOutcome(fakeOracle, 'fake', s, two, quirks)!;
+    expect(c).toMatchObject({ classification: 'new', quirks: [], problem: { opIndex: 3 } });
+    expect(c.problem.signature).toBe(problemOf('fake', s, one)!.signature); // same op, same rule as the known one
   });
 
   test('expectations are checked even with the oracle off', async () => {
@@ -136,8 +157,8 @@ describe('signature, finding, minimizer on generated scenarios', () => {
     const h = await hits(60);
     const id = h[0]!.id;
     const s = generateScenario(id, { weights });
-    const m1 = await minimizeOnTarget(faulty, s, run, h[0]!.sig);
-    const m2 = await minimizeOnTarget(faulty, s, run, h[0]!.sig);
+    const m1 = await minimizeOnTarget(faulty, s, run, { signature: h[0]!.sig });
+    const m2 = await minimizeOnTarget(faulty, s, run, { signature: h[0]!.sig });
     expect(JSON.stringify(m1.scenario)).toBe(JSON.stringify(m2.scenario));
     // SGI 5 from a vCPU other than 0, then an acknowledge that misses it: 2 ops (boot removed)
     expect(m1.scenario.ops.length).toBeLessThanOrEqual(3);
@@ -151,7 +172,7 @@ describe('signature, finding, minimizer on generated scenarios', () => {
     const fdir = path.join(dir, signatureSlug(p.signature));
     const full = expandScenario(s);
     const fullOut = await run(faulty, full);
-    const finding = buildFinding(s, full, fullOut, problemOf('fake', full, fullOut)!, { target: 'fake', seed: id, profile: 'full' });
+    const finding = buildFinding(s, full, fullOut, classifyOutcome(fakeOracle, 'fake', full, fullOut, new Set())!, { target: 'fake', seed: id, profile: 'full' });
     writeFinding(fdir, finding);
     writeMinimized(fdir, m1.scenario);
     expect(readdirSync(fdir).sort()).toEqual(['finding.json', 'minimized.json']); // no temp files left

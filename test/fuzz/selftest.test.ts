@@ -3,8 +3,8 @@
 // and minimized to a small scenario that shows the fault on the faulty target and not on kvm.
 import { generateScenario } from '../../fuzz/generate.js';
 import { expandScenario } from '../../spec/expand.js';
-import { runScenario } from '../../fuzz/runner.js';
-import { problemOf } from '../../fuzz/signature.js';
+import { runScenario } from '../../triage/runner.js';
+import { problemOf } from '../../triage/signature.js';
 import { minimizeScenario } from '../../fuzz/minimize.js';
 import { ACTION_NAMES, type Weights } from '../../fuzz/weights.js';
 import type { Scenario } from '../../spec/scenario.js';

@@ -7,7 +7,7 @@ import { ACTIONS } from '../../fuzz/gen/table.js';
 import { defaultWeights, type Weights } from '../../fuzz/weights.js';
 import { validateScenarioJson } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
-import { runScenario } from '../../fuzz/runner.js';
+import { runScenario } from '../../triage/runner.js';
 import { getTarget } from '../../spec/target.js';
 import type { Op } from '../../spec/scenario.js';
 

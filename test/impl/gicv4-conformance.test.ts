@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Scenario } from '../../spec/scenario.js';
 import { expandScenario } from '../../spec/expand.js';
 import { kvmTarget } from '../../impl/target.js';
-import { runScenario, type RunOutcome } from '../../fuzz/runner.js';
+import { runScenario, type RunOutcome } from '../../triage/runner.js';
 import { EXAMPLES_DIR } from '../examples-dir.js';
 
 const ROOT = path.resolve(__dirname, '../..');

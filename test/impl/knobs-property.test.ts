@@ -2,13 +2,12 @@
 // sees (impl/README.md). For random generated scenarios whose trace the oracle accepts with the
 // default knobs, the trace must stay accepted with 1, 2 and 16 list registers and with extra
 // scheduling ops (vcpu.exit / vcpu.put / vcpu.run) inserted anywhere. A variant may only fail by
-// a divergence spec/expectations/kvm.json documents as KVM's own; anything else is a bug.
+// a divergence one of KVM's quirks explains (spec/expectations/kvm.json, triage/classify.ts); anything else is a bug.
 import fc from 'fast-check';
 import { generateScenario } from '../../fuzz/generate.js';
-import { runScenario } from '../../fuzz/runner.js';
-import { problemOf } from '../../fuzz/signature.js';
+import { modelOracle, runScenario } from '../../triage/runner.js';
+import { classifyOutcome, targetQuirks } from '../../triage/classify.js';
 import { expandScenario } from '../../spec/expand.js';
-import { loadTargetExpectations, matchExpectation } from '../../spec/expectations.js';
 import type { Op, Scenario } from '../../spec/scenario.js';
 import { resolveConfig } from '../../spec/scenario.js';
 import { getTarget } from '../../spec/target.js';
@@ -16,15 +15,14 @@ import '../../impl/register.js';
 import '../../model/register.js';
 
 const kvm = getTarget('kvm')!;
-const expectations = loadTargetExpectations('kvm');
 
 /** null when the scenario passes, else the problem's signature and whether it is a known one. */
 async function verdict(s: Scenario): Promise<{ signature: string; known: boolean } | null> {
   const expanded = expandScenario(s);
   const outcome = await runScenario(kvm, expanded, {});
-  const p = problemOf('kvm', expanded, outcome);
-  if (!p) return null;
-  return { signature: p.signature, known: matchExpectation(expectations, p.parts, p.context) !== null };
+  const c = classifyOutcome(modelOracle, 'kvm', expanded, outcome, targetQuirks('kvm'));
+  if (!c) return null;
+  return { signature: c.problem.signature, known: c.classification !== 'new' };
 }
 
 function withLrs(s: Scenario, lrs: number): Scenario {

@@ -3,7 +3,7 @@
 // (found by a campaign: SGI enables came back after migrate).
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget } from '../../spec/target.js';
-import { runScenario } from '../../fuzz/runner.js';
+import { runScenario } from '../../triage/runner.js';
 import type { Scenario } from '../../spec/scenario.js';
 import '../../impl/register.js';
 import '../../model/register.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { validateScenarioJson } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
 import { checkExpectations } from '../../spec/expect-check.js';
-import { runScenario } from '../../fuzz/runner.js';
+import { runScenario } from '../../triage/runner.js';
 import { kvmLinuxTarget } from '../../targets/kvm-linux/target.js';
 
 const conformance = path.resolve(__dirname, '../../spec/conformance');

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import '../../fuzz/targets.js';
 import { getTarget } from '../../spec/target.js';
-import { runScenario } from '../../fuzz/runner.js';
+import { runScenario } from '../../triage/runner.js';
 import { expandScenario } from '../../spec/expand.js';
 import type { Scenario } from '../../spec/scenario.js';
-import type { RunOutcome } from '../../fuzz/lockstep.js';
+import type { RunOutcome } from '../../triage/lockstep.js';
 import { checkTrace } from '../../model/oracle.js';
 import { statusOf } from '../../fuzz/campaign/worker-core.js';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { validateScenarioJson } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
-import { runScenario } from '../../fuzz/runner.js';
+import { runScenario } from '../../triage/runner.js';
 import { qemuTarget } from '../../targets/qemu/target.js';
 import { closeQemuPool } from '../../targets/qemu/pool.js';
 import { EXAMPLES_DIR } from '../examples-dir.js';

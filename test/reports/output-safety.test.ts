@@ -9,7 +9,7 @@ import { buildReport } from '../../reports/build.js';
 import { renderMarkdown } from '../../reports/markdown.js';
 import { renderJUnit } from '../../reports/junit.js';
 import { renderHtml } from '../../reports/html.js';
-import { reproCommand, shellQuote } from '../../reports/shell.js';
+import { reproCommand, shellQuote } from '../../triage/shell.js';
 import type { CampaignSummary } from '../../spec/gen/report.js';
 import { CAMPAIGNS, conformanceInput } from './fixtures.js';
 

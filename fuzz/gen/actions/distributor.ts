@@ -2,7 +2,7 @@
 // GICR_* registers): enabling, priorities, trigger modes and routes of SPIs, PPIs and SGIs,
 // pending and active bits, GICD_CTLR, and register reads.
 import { vcpuAffinity } from '../../../spec/layout.js';
-import { GICD, GICR, GICR_SGI, GITS } from '../../regs.js';
+import { GICD, GICR, GICR_SGI, GITS } from '../../../triage/regs.js';
 import type { Action } from '../action.js';
 
 const spiConfig: Action = {

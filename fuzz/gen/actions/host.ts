@@ -5,7 +5,7 @@
 import { toHex } from '../../../spec/hex.js';
 import { itsBase, itsTranslater, VTIMER_PPI } from '../../../spec/layout.js';
 import type { Op } from '../../../spec/scenario.js';
-import { GICD, GICR, GICR_SGI, GITS } from '../../regs.js';
+import { GICD, GICR, GICR_SGI, GITS } from '../../../triage/regs.js';
 import type { Action } from '../action.js';
 
 const irqLine: Action = {

@@ -4,7 +4,7 @@
 import { toHex } from '../../../spec/hex.js';
 import { BOOT_PROPBASE, bootPendBase } from '../../../spec/layout.js';
 import type { ItsCommand } from '../../../spec/scenario.js';
-import { GICD, GICR, GITS } from '../../regs.js';
+import { GICD, GICR, GITS } from '../../../triage/regs.js';
 import type { Action } from '../action.js';
 import type { Gen } from '../gen.js';
 import { ITT_ENTRY_BYTES, LPI_BASE, LPI_SPAN } from '../state.js';

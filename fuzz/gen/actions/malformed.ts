@@ -4,7 +4,7 @@
 import { toHex } from '../../../spec/hex.js';
 import { FREE_RAM, RAM_BASE, bootCollectionTable, bootDeviceTable, itsBase } from '../../../spec/layout.js';
 import type { ItsCommand } from '../../../spec/scenario.js';
-import { GICD, GICR, GITS } from '../../regs.js';
+import { GICD, GICR, GITS } from '../../../triage/regs.js';
 import type { MalformedAction } from '../action.js';
 import type { Gen } from '../gen.js';
 import { ITS_DEVID_BITS, LPI_BASE, LPI_SPAN } from '../state.js';

@@ -8,7 +8,7 @@
 import { toHex } from '../../../spec/hex.js';
 import { bootCollectionTable, bootCommandQueue, bootDeviceTable, bootPendBase, VTIMER_PPI } from '../../../spec/layout.js';
 import type { ItsCommand } from '../../../spec/scenario.js';
-import { GICD, GICR, GICR_SGI, GITS } from '../../regs.js';
+import { GICD, GICR, GICR_SGI, GITS } from '../../../triage/regs.js';
 import type { Action } from '../action.js';
 import type { Gen } from '../gen.js';
 import {

@@ -1,19 +1,20 @@
-// The directed conformance suite (README.md): find the scenarios (spec/conformance/<component>/
-// and examples/), run each on each target, classify what went wrong against the
-// target's expectations file, and turn it into the report's ScenarioResult. The runner is passed
-// in (fuzz/runner.ts's runScenario in the CLI) so this module does not pull in the model.
+// The directed conformance suite: find the scenarios (spec/conformance/<component>/ and the
+// examples), run each on each target, classify what went wrong (triage/classify.ts: known when
+// the target's quirks explain it) and turn it into the report's ScenarioResult. The runner and
+// the classifier are passed in (triage/runner.ts, triage/classify.ts in the CLI).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { expandScenario } from '../spec/expand.js';
 import { resultsEqual } from '../spec/expect-check.js';
-import { matchExpectation, signatureString, type Expectations, type MatchContext, type SignatureParts } from '../spec/expectations.js';
+import { signatureString, type Expectations } from '../spec/expectations.js';
+import type { Classified } from './classify.js';
 import type { ExpandedScenario, PrimitiveOp, Scenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { loadScenarioFile, readJsonFile, ValidationError } from '../spec/validate.js';
 import { reproCommand } from './shell.js';
 import type { Failure, ReportRule, ReportScenario, ScenarioResult } from '../spec/gen/report.js';
-import type { RunOptions, RunOutcome } from '../fuzz/lockstep.js';
+import type { RunOptions, RunOutcome } from './lockstep.js';
 
 export interface SuiteScenario {
   meta: ReportScenario;
@@ -92,13 +93,13 @@ export function loadRules(file: string, required = false): ReportRule[] {
 }
 
 export type Runner = (target: Target, scenario: ExpandedScenario, options: RunOptions) => Promise<RunOutcome>;
-/** fuzz/signature.ts's problemOf: the signature of the first problem an outcome shows. */
-export type ProblemFinder = (target: string, scenario: ExpandedScenario, outcome: RunOutcome) => { parts: SignatureParts; opIndex: number; context?: MatchContext } | null;
+/** triage/classify.ts's classifyOutcome, bound to an oracle and the target's quirk set. */
+export type Classifier = (target: string, scenario: ExpandedScenario, outcome: RunOutcome) => Classified | null;
 
 export interface ConformanceOptions {
   run: Runner;
-  problemOf: ProblemFinder;
-  /** the target's expectations file (spec/expectations/<target>.json) */
+  classify: Classifier;
+  /** the target's expectations file (spec/expectations/<target>.json): the reasons of its quirks */
   expectations: (target: string) => Expectations;
   timeoutMs?: number;
   /** called after each scenario (progress output) */
@@ -123,7 +124,7 @@ export async function runConformance(targets: readonly Target[], suite: readonly
           verdict: null, expectationFailures: [], coverage: [],
         };
       }
-      const r = toResult(target.name, s, outcome, performance.now() - started, expectations, o.problemOf);
+      const r = toResult(target.name, s, outcome, performance.now() - started, expectations, o.classify);
       results.push(r);
       o.onResult?.(r);
     }
@@ -133,7 +134,7 @@ export async function runConformance(targets: readonly Target[], suite: readonly
 
 /** What one run of one scenario on one target means for the report. */
 export function toResult(
-  target: string, s: SuiteScenario, outcome: RunOutcome, durationMs: number, expectations: Expectations, problemOf: ProblemFinder,
+  target: string, s: SuiteScenario, outcome: RunOutcome, durationMs: number, expectations: Expectations, classify: Classifier,
 ): ScenarioResult {
   const result: ScenarioResult = {
     scenario: s.meta.id,
@@ -157,17 +158,21 @@ export function toResult(
     }
     return result;
   }
-  // Known when the first problem matches the expectations and nothing went wrong before it
-  // (an expectation failing earlier is a separate problem nobody accepted).
-  const problem = problemOf(target, s.expanded, outcome);
-  const entry = problem ? matchExpectation(expectations, problem.parts, problem.context) : null;
-  const earlier = problem ? result.failures.some((f) => f.opIndex !== undefined && f.opIndex < problem.opIndex) : true;
-  if (problem && entry && !earlier) {
-    result.outcome = 'known';
-    result.knownReason = `${entry.reason} (${entry.source}; expectation ${entry.id}, signature ${signatureString(problem.parts)})`;
-  } else {
-    result.outcome = 'new';
+  // known only when the target's quirks explain the whole trace (an inconclusive check is loud
+  // here: a directed scenario the oracle cannot decide is a problem of the suite)
+  const c = classify(target, s.expanded, outcome);
+  if (c !== null && c.classification === 'known') {
+    const earlier = result.failures.some((f) => f.opIndex !== undefined && f.opIndex < c.problem.opIndex);
+    if (!earlier) {
+      result.outcome = 'known';
+      result.quirks = [...c.quirks];
+      const byId = new Map(expectations.entries.map((e) => [e.id, e]));
+      const reasons = c.quirks.map((q) => { const e = byId.get(q); return e ? `${q}: ${e.reason} (${e.source})` : q; });
+      result.knownReason = `${reasons.join('; ') || 'explained by the target\'s quirks'} (signature ${signatureString(c.problem.parts)})`;
+      return result;
+    }
   }
+  result.outcome = 'new';
   return result;
 }
 

@@ -1,5 +1,5 @@
 // The one place scenarios are run: `run`, `repro`, `conformance`, the minimizer and campaigns all
-// come here. The oracle is the reference model's (model/oracle.ts); fuzz/lockstep.ts does the work.
+// come here. The oracle is the reference model's (model/oracle.ts); triage/lockstep.ts does the work.
 import type { ExpandedScenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { CandidateBoundError, checkTrace, createOracle } from '../model/oracle.js';

@@ -1,7 +1,8 @@
-// The lockstep loop behind fuzz/runner.ts, with the oracle passed in (so tests can run it with a
+// The lockstep loop behind triage/runner.ts, with the oracle passed in (so tests can run it with a
 // tiny fake oracle, and the runner wires in the model's). In-process targets are stepped op by op
-// next to the oracle and stop at the first divergence; external targets run whole and their
-// trace is checked afterwards (docs/oracle.md). A target that throws, or runs past the step budget
+// next to the strict oracle until the first divergence, then run alone to the end of the scenario
+// (the whole trace is what a target's quirks are checked against, triage/classify.ts); external
+// targets run whole and their trace is checked afterwards (docs/oracle.md). A target that throws, or runs past the step budget
 // or the time limit, ends the trace with status target-error / step-budget: a finding, never a
 // crash of the tool. Error stacks are never read here (building them costs about 3x under tsx).
 import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';
@@ -46,10 +47,13 @@ export interface OracleLike {
 /** Bounds the oracle checks inside an op (the runner's time limit reaches it as a deadline). */
 export interface OracleRunLimits {
   deadline?: number;
+  /** the quirks the oracle may take (triage/classify.ts); none: the strict architecture */
+  quirks?: ReadonlySet<string>;
 }
 
 export interface OracleFactory {
   create(config: ResolvedConfig, limits?: OracleRunLimits): OracleLike;
+  /** check a whole trace; with `limits.quirks`, the oracle may also take those quirks (triage/classify.ts) */
   checkTrace(scenario: ExpandedScenario, trace: Trace, limits?: OracleRunLimits): Verdict;
   /** is this error the oracle's candidate or work bound (scenario too ambiguous to check)? */
   isBoundError(e: unknown): boolean;
@@ -179,9 +183,12 @@ function runInProcess(
         }
         oracleError = { opIndex: i, message: errorMessage(e), bound: oracles!.isBoundError(e) };
       }
-      if (divergence) break; // lockstep: stop at the first divergence
+      // after the first divergence the strict oracle has nothing more to say; the target runs on,
+      // so that the whole trace can be checked again with the target's quirks (triage/classify.ts)
+      if (divergence) break;
     }
   }
+  if (divergence && trace.status === 'complete') runRest(session, ops, results.length, budget, deadline, options.timeoutMs, trace);
   try {
     const c = session.counters?.();
     if (c) trace.counters = c;
@@ -189,6 +196,26 @@ function runInProcess(
     // counters are informational; a target failing to give them is not a finding
   }
   return finish(trace, scenario, oracle, divergence, oracleError, pairs);
+}
+
+/** The ops after a divergence, on the target alone; a failure ends the trace as it would have before. */
+function runRest(
+  session: { step(op: PrimitiveOp): OpResult }, ops: readonly PrimitiveOp[], from: number, budget: number, deadline: number, timeoutMs: number | undefined, trace: Trace,
+): void {
+  for (let i = from; i < ops.length; i++) {
+    if (i >= budget || (i % CLOCK_EVERY === 0 && deadline !== Infinity && Date.now() > deadline)) {
+      trace.status = 'step-budget';
+      trace.error = { opIndex: i, message: i >= budget ? `step budget of ${budget} ops exhausted` : `time limit of ${timeoutMs} ms exceeded` };
+      return;
+    }
+    try {
+      trace.results.push(session.step(ops[i]!));
+    } catch (e) {
+      trace.status = 'target-error';
+      trace.error = { opIndex: i, message: errorMessage(e) };
+      return;
+    }
+  }
 }
 
 function finish(

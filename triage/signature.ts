@@ -111,8 +111,9 @@ export function normalizeErrorMessage(m: string): string {
 }
 
 /**
- * The problem an outcome shows, or null when it shows none. Order: the target failing, then a
- * divergence from the architecture, then a failed expect/expectOneOf, then the oracle failing.
+ * The problem an outcome shows, or null when it shows none. Order: the target failing (unless a
+ * divergence came first), then a divergence from the architecture, then a failed
+ * expect/expectOneOf, then the oracle failing.
  */
 export function problemOf(targetName: string, scenario: ExpandedScenario, outcome: RunOutcome): Problem | null {
   const { trace, verdict } = outcome;
@@ -129,7 +130,9 @@ export function problemOf(targetName: string, scenario: ExpandedScenario, outcom
     const context: MatchContext = { scenario: scenario.name, history: scenarioHistory(scenario, opIndex) };
     return { parts, signature: signatureString(parts), opIndex, message, context };
   };
-  if (trace.status === 'target-error' || trace.status === 'step-budget') {
+  // the target failing, unless the trace had diverged before (the target runs on after a divergence)
+  const diverged = verdict !== null && !verdict.ok && (trace.error === undefined || verdict.divergence.opIndex < trace.error.opIndex);
+  if ((trace.status === 'target-error' || trace.status === 'step-budget') && !diverged) {
     const e = trace.error ?? { opIndex: trace.results.length, message: trace.status };
     const rule = trace.status === 'target-error' ? normalizeErrorMessage(e.message) : 'none';
     return make(e.opIndex, trace.status, rule, [], e.message);

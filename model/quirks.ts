@@ -1,0 +1,121 @@
+// The quirks of the model's choice registry (model/choices.ts): behaviours of an implementation
+// that the architecture does not allow, each written from the implementation's documented
+// behaviour (the kernel function it lives in) and declared, with its reason, under the same id in
+// spec/expectations/<target>.json. The oracle takes one only when run with that target's quirks
+// enabled (triage/classify.ts); each is applied where the handler of the op it concerns says so.
+import type { Quirk } from './choices.js';
+
+function kvm(id: string, rule: string, source: string, scope: Quirk['scope'] = 'event'): Quirk {
+  return { kind: 'quirk', id, target: 'kvm', rule, source, scope };
+}
+
+export const QUIRKS = {
+  /**
+   * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads the line level only of level-configured interrupts: an
+   * edge-configured one whose line userspace holds high reads 0.
+   */
+  levelInfoEdge: kvm('kvm.level-info-edge-no-line-level', 'kvm.attr.level-info',
+    'arch/arm64/kvm/vgic/vgic-mmio.c vgic_read_irq_line_level_info (Linux 6.x): only VGIC_CONFIG_LEVEL interrupts report line_level'),
+  /**
+   * A GICD/GICR_ISPENDR or ICPENDR read from one vCPU reads an edge interrupt that sits pending
+   * in another running vCPU's list register as not pending: populating the LR cleared its latch,
+   * and the read does not make the other vCPUs exit.
+   */
+  pendingInLrInvisible: kvm('kvm.pending-in-running-lr-invisible', 'dist.pending.read',
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (edge: pending_latch cleared), vgic-mmio.c vgic_mmio_read_pending (Linux 6.19)'),
+  /**
+   * MOVI, MOVALL and a MAPC that retargets a collection change only the LPI's target vCPU:
+   * nothing requeues a pending LPI already on the old vCPU's ap_list, so after the SYNC the new
+   * redistributor may still not have it (until the old vCPU's next exit prunes its ap_list).
+   */
+  lpiRetargetNoRequeue: kvm('kvm.lpi-retarget-no-requeue', 'its.cmd.sync.complete',
+    'arch/arm64/kvm/vgic/vgic-its.c update_affinity, update_affinity_collection; vgic.c vgic_prune_ap_list (Linux 6.19)'),
+  /**
+   * Setting GICD_CTLR.EnableGrp1 again only kicks the vCPUs: interrupts that became pending, or
+   * were pruned from an ap_list, while the distributor was disabled are not queued again and may
+   * stay undelivered until something queues them (a new edge, an enable, an acknowledge elsewhere).
+   */
+  distEnableNoRequeue: kvm('kvm.dist-enable-does-not-requeue', 'dist.ctlr.enable-grp1',
+    'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_v3_misc (GICD_CTLR: vgic_kick_vcpus only); vgic.c vgic_target_oracle (Linux 6.19)'),
+  /**
+   * The WFI wake-up test looks at pending, enabled, inactive interrupts of the ap_list with a
+   * priority above the PMR, ignoring the CPU interface's group enables (ICC_IGRPEN0/1_EL1).
+   */
+  wfiIgnoresGroupEnable: kvm('kvm.wfi-wakes-for-disabled-group', 'cpuif.wfi.wake',
+    'arch/arm64/kvm/vgic/vgic.c kvm_vgic_vcpu_pending_irq (Linux 6.19): no VMCR VENG0/VENG1 check'),
+  /**
+   * A GICD_IROUTER write only changes the SPI's target: a pending SPI (never queued while routed to
+   * no vCPU, or queued on the old vCPU) is not queued to the new target until something requeues it.
+   */
+  irouterNoRequeue: kvm('kvm.irouter-does-not-requeue', 'dist.irouter.affinity',
+    'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_irouter (Linux 6.19): stores the target, neither queues nor kicks'),
+  /**
+   * KVM keeps one distributor enable (dist->enabled, GICD_CTLR.EnableGrp1): EnableGrp0 is RAZ/WI and
+   * Group 0 interrupts are forwarded whenever EnableGrp1 is set.
+   */
+  enableGrp0RazWi: kvm('kvm.u7-enable-grp0-raz-wi', 'choice.u7.enable-grp0',
+    'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_v3_misc, vgic_mmio_read_v3_misc (Linux 6.19): only EnableGrp1 is kept', 'implementation'),
+  /**
+   * After the priority of an acknowledged, not yet EOId interrupt changes, KVM writes it back into
+   * a list register with the new priority; the EOI then drops the old priority from the active
+   * priorities but leaves the interrupt active (the virtual CPU interface deactivates a list
+   * register only when its priority is the one dropped).
+   */
+  priorityChangeBlocksEoi: kvm('kvm.priority-change-while-active-blocks-eoi', 'cpuif.eoir1.deactivate',
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (priority from the vgic_irq), vgic_v3_fold_lr (Linux 6.19)'),
+  /**
+   * A level interrupt made pending through ISPENDR keeps its pending latch when acknowledged:
+   * KVM clears a level interrupt's latch only when its list register comes back invalid (after the
+   * deactivation), so until then GICD_ISPENDR (and the userspace read) shows it pending.
+   */
+  levelLatchSurvivesAck: kvm('kvm.level-ispendr-latch-survives-ack', 'dist.pending.read',
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr (level: latch cleared only with the LR invalid); vgic-mmio.c __read_pending (Linux 6.19)'),
+  /**
+   * MAPTI/MAPI create the LPI by reading its bit from the target redistributor's pending table and
+   * clearing it in memory, even while that redistributor's EnableLPIs is 0: the pending state the
+   * guest put in the table is gone when LPIs are enabled.
+   */
+  pendingTableConsumedAtMap: kvm('kvm.pending-table-consumed-at-mapti', 'lpi.pending.load-on-enable',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_add_lpi; vgic-v3.c vgic_v3_lpi_sync_pending_status (Linux 6.19)'),
+  /**
+   * The irqfd resampler is notified only when the fold at an exit finds a level SPI it saw active
+   * now inactive: one acknowledged and deactivated between two exits gets no notification, and its
+   * line stays asserted.
+   */
+  resampleNeedsExitWhileActive: kvm('kvm.irqfd-resample-needs-exit-while-active', 'kvm.irqfd.resample',
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr (Linux 6.19: deactivated && lr_signals_eoi_mi)'),
+  /**
+   * With GICv4, a forwarded MSI makes its vLPI pending in the vPE's pending table: clearing
+   * EnableLPIs flushes only software LPIs, so the vLPI still reaches the vCPU.
+   */
+  vlpiSurvivesEnableLpisClear: kvm('kvm.vlpi-survives-enablelpis-clear', 'cpuif.iar1.ack',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_flush_pending_lpis (software LPIs only); vgic-v4.c (vLPI stays mapped) (Linux 6.19)'),
+  /** GICv4.0 residency has no group enable: a vLPI is delivered while GICD_CTLR.EnableGrp1 is 0. */
+  gicv40VlpiIgnoresDistEnable: kvm('kvm.gicv40-vlpi-ignores-dist-enable', 'dist.ctlr.enable-grp1',
+    'arch/arm64/kvm/vgic/vgic-v4.c vgic_v4_load (its_make_vpe_resident ignores g1en on GICv4.0) (Linux 6.19)'),
+  /**
+   * Forwarding resolves the event like an MSI, which fills the translation cache, and never
+   * invalidates it: a KVM_SIGNAL_MSI for the forwarded event latches the LPI in software while the
+   * device's MSI makes the vLPI pending in hardware, so the LPI is taken twice.
+   */
+  forwardedTranslationCached: kvm('kvm.forwarded-translation-cached', 'cpuif.iar1.ack',
+    'arch/arm64/kvm/vgic/vgic-v4.c kvm_vgic_v4_set_forwarding; vgic-its.c vgic_its_resolve_lpi (cache fill) (Linux 6.19)'),
+  /**
+   * Unforwarding (producer removed, or the route changed) unmaps the vLPI without reading its
+   * pending state back: an MSI the device raised meanwhile is lost.
+   */
+  unforwardDropsVlpiPending: kvm('kvm.unforward-drops-vlpi-pending', 'cpuif.iar1.ack',
+    'arch/arm64/kvm/vgic/vgic-v4.c kvm_vgic_v4_unset_forwarding (Linux 6.19)'),
+  /**
+   * A vLPI for a vCPU blocked in WFI fires its doorbell; the wake-up test accepts the doorbell's
+   * pending_last without comparing the vLPI's priority with the priority mask.
+   */
+  doorbellWakesMasked: kvm('kvm.doorbell-wakes-masked', 'cpuif.wfi.wake',
+    'arch/arm64/kvm/vgic/vgic.c kvm_vgic_vcpu_pending_irq (pending_last); vgic-v4.c vgic_v4_doorbell_handler (Linux 6.19)'),
+  /** On a GICv4.0 host a vLPI's pending state cannot be read: saving the ITS tables fails with -EACCES. */
+  gicv40VlpiNotMigratable: kvm('kvm.gicv40-vlpi-not-migratable', 'kvm.its-abi.save',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1) (Linux 6.19)'),
+} as const satisfies Record<string, Quirk>;
+
+/** Every quirk, by id. */
+export const QUIRK_BY_ID: ReadonlyMap<string, Quirk> = new Map(Object.values(QUIRKS).map((q) => [q.id, q]));

@@ -1,0 +1,32 @@
+// What KVM's GICv4 quirks (model/quirks.ts) need to know: which LPI a forwarded irqfd's MSI is,
+// on a configuration that runs GICv4 (config.impl.gicv4). The architecture model has no GICv4 (a
+// guest cannot tell a vLPI from an LPI); only KVM's divergences there make the difference visible.
+import { itsTranslater } from '../spec/layout.js';
+import { deviceInRange, iteTarget } from './its.js';
+import type { State } from './state.js';
+
+export interface Vlpi { its: number; intid: number; rd: number }
+
+/** The LPI (and its redistributor) the MSI route of `gsi` translates to now, if it is a vLPI. */
+export function vlpiOfGsi(s: State, gsi: number): Vlpi | null {
+  if (s.cfg.impl.gicv4 === 'off') return null;
+  for (const r of s.routes.get(gsi) ?? []) {
+    if (r.kind !== 'msi') continue;
+    for (let n = 0; n < s.cfg.its; n++) {
+      if (r.address !== itsTranslater(n)) continue;
+      const its = s.its[n]!;
+      if (!its.enabled || !deviceInRange(s, its, r.devid)) return null;
+      const ite = its.devices.get(r.devid)?.ites.get(r.data >>> 0);
+      if (ite === undefined) return null;
+      const rd = iteTarget(its, ite);
+      return rd < 0 ? null : { its: n, intid: ite.intid, rd };
+    }
+  }
+  return null;
+}
+
+/** The vLPI of a host IRQ bound to an irqfd (vfio.forward), if any. */
+export function vlpiOfHostIrq(s: State, hostIrq: number): Vlpi | null {
+  const gsi = s.forwards.get(hostIrq);
+  return gsi === undefined ? null : vlpiOfGsi(s, gsi);
+}

@@ -1,0 +1,91 @@
+// The one classification of what a run of a scenario on a target shows: used by campaigns, the
+// minimizer, repro, the conformance suite and the reports.
+//
+// - inconclusive: the oracle's candidate bound was reached; says nothing about the target.
+// - known: the strict oracle (the architecture) rejects the trace, and the oracle run again over
+//   the WHOLE trace with the target's quirks enabled (model/choices.ts; declared in
+//   spec/expectations/<target>.json) accepts it. The result names the quirks the accepting
+//   candidate had to take.
+// - new: anything else: the target failed, an expect/expectOneOf failed where the architecture
+//   allows the trace, or even the quirks cannot explain the trace; then the problem is reported
+//   at the op where the quirks run out.
+// Never by matching a signature or the ops before it: a new bug that shows at the same op as a
+// known divergence comes out new as soon as the quirks cannot produce what it did.
+import type { ExpandedScenario } from '../spec/scenario.js';
+import type { Finding } from '../spec/gen/finding.js';
+import { loadTargetExpectations } from '../spec/expectations.js';
+import type { OracleFactory, RunOutcome } from './lockstep.js';
+import { problemOf, type Problem } from './signature.js';
+
+export type Classification = Finding['classification'];
+
+export interface Classified {
+  classification: Classification;
+  /** what the finding reports: the strict oracle's problem when known, else where the quirks ran out */
+  problem: Problem;
+  /** known: the quirks the accepting candidate took, sorted */
+  quirks: string[];
+  /** the verdict of the check with quirks, when one was run (for repro's annotation) */
+  withQuirks?: RunOutcome['verdict'];
+}
+
+/**
+ * The problem an oracle-bound or oracle-error outcome shows is never the target's; inconclusive
+ * covers the bound only (fuzz/CAMPAIGN-FORMAT.md "Classification"): an oracle that throws for
+ * another reason is a gicdiff bug and stays loud (new).
+ */
+export function isInconclusive(parts: { mismatch: string }): boolean {
+  return parts.mismatch === 'oracle-bound';
+}
+
+const quirkSets = new Map<string, ReadonlySet<string>>();
+/** The quirks a target may take: the ids declared in spec/expectations/<target>.json (an `extends` included). */
+export function targetQuirks(target: string): ReadonlySet<string> {
+  let q = quirkSets.get(target);
+  if (q === undefined) {
+    q = new Set(loadTargetExpectations(target).entries.map((e) => e.id));
+    quirkSets.set(target, q);
+  }
+  return q;
+}
+
+/**
+ * Classify one run. `quirks`: the target's quirk set (targetQuirks(name) unless a caller, e.g. a
+ * test, passes its own). Null when the outcome shows no problem.
+ */
+export function classifyOutcome(
+  oracles: OracleFactory, targetName: string, scenario: ExpandedScenario, outcome: RunOutcome, quirks: ReadonlySet<string>,
+): Classified | null {
+  if (outcome.unsupported) return null;
+  const problem = problemOf(targetName, scenario, outcome);
+  if (problem === null) return null;
+  if (isInconclusive(problem.parts)) return { classification: 'inconclusive', problem, quirks: [] };
+  const v = outcome.verdict;
+  // only a divergence from the architecture can be a quirk's doing: a target error, an expect the
+  // architecture agrees with, or the oracle failing are new whatever the quirks
+  if (v === null || v.ok || v.divergence.opIndex !== problem.opIndex || quirks.size === 0) return { classification: 'new', problem, quirks: [] };
+  let again: RunOutcome['verdict'];
+  try {
+    again = oracles.checkTrace(scenario, outcome.trace, { quirks });
+  } catch (e) {
+    if (oracles.isBoundError(e)) return { classification: 'inconclusive', problem, quirks: [] };
+    throw e;
+  }
+  if (again.ok) {
+    // accepted with quirks; the target may still have failed after them (it ran on), or an expect failed the quirks do not excuse
+    const rest = problemOf(targetName, scenario, { ...outcome, verdict: again });
+    if (rest !== null && !isExcused(rest, outcome)) return { classification: 'new', problem: rest, quirks: [], withQuirks: again };
+    return { classification: 'known', problem, quirks: again.quirks ?? [], withQuirks: again };
+  }
+  const at = problemOf(targetName, scenario, { ...outcome, verdict: again }) ?? problem;
+  return { classification: 'new', problem: at, quirks: [], withQuirks: again };
+}
+
+/**
+ * A failed expect at or after the strict divergence is what the quirk explains (a directed scenario
+ * states the architecture's answer); one before it is a separate problem.
+ */
+function isExcused(rest: Problem, outcome: RunOutcome): boolean {
+  const v = outcome.verdict;
+  return rest.parts.mismatch === 'expectation' && v !== null && !v.ok && rest.opIndex >= v.divergence.opIndex;
+}
