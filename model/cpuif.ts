@@ -4,7 +4,7 @@ import type { SysregReadOp, SysregWriteOp, WfiOp } from '../spec/scenario.js';
 import { parseHex, toHex } from '../spec/hex.js';
 import { vcpuByAffinity } from '../spec/layout.js';
 import { type Exec, type Expected, hex, MaskedHex } from './exec.js';
-import { deactivate, groupEnabled, hppiOptions, signalOutcome, wakeOutcome, type Candidate } from './interrupts.js';
+import { deactivate, groupEnabled, hppiOptions, signalOutcome, spiTarget, wakeOutcome, type Candidate } from './interrupts.js';
 import {
   aprClear, aprCount, aprLowest, aprRegister, aprSet, bpr0Eff, bpr1Eff, groupPriority, priBitsOf, priMask,
   runningPriority, writeAprRegister,
@@ -252,6 +252,18 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
         deactivate(other, cpu, expected, x);
         x.branch(other, null, 'choice.u9.eoir-out-of-order: the interrupt whose priority dropped is deactivated');
       }
+      // KVM: an EOI that names no list register only counts (EOIcount); the fold then deactivates
+      // the first active interrupt of the vCPU's ap_list beyond the list registers, whatever its
+      // INTID (QUIRKS.eoicountDeactivatesUnrelated)
+      if (!st.eoiMode[cpu] && st.quirks.size > 0) {
+        for (const k of activeOn(st, cpu)) {
+          if (k === intid || k === expected) continue;
+          const q = offerQuirk(st, QUIRKS.eoicountDeactivatesUnrelated);
+          if (q === null) break;
+          deactivate(q, cpu, k, x);
+          x.branch(q, null, `${QUIRKS.eoicountDeactivatesUnrelated.id}: INTID ${k} deactivated`);
+        }
+      }
     });
     return;
   }
@@ -273,9 +285,26 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
         const q = offerQuirk(s, QUIRKS.priorityChangeBlocksEoi);
         if (q !== null) x.branch(q, null, `${QUIRKS.priorityChangeBlocksEoi.id}: the EOI leaves the interrupt active`);
       }
+      // KVM: the interrupt may lie beyond the list registers; the EOIcount replay then deactivates
+      // the first active interrupt there instead (QUIRKS.eoicountDeactivatesUnrelated)
+      for (const k of activeOn(s, cpu)) {
+        if (k === intid) continue;
+        const q = offerQuirk(s, QUIRKS.eoicountDeactivatesUnrelated);
+        if (q === null) break;
+        deactivate(q, cpu, k, x);
+        x.branch(q, null, `${QUIRKS.eoicountDeactivatesUnrelated.id}: INTID ${k} deactivated instead`);
+      }
     }
     deactivate(s, cpu, intid, x);
   }
+}
+
+/** The active SGIs/PPIs of `cpu` and the active SPIs routed to it. */
+function activeOn(s: State, cpu: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < 32; i++) if (s.active[cpu * 32 + i]) out.push(i);
+  for (let spi = 0; spi < s.cfg.spis; spi++) if (s.active[s.nPriv + spi] && spiTarget(s, spi) === cpu) out.push(spi + 32);
+  return out;
 }
 
 /** Marks an ackStack entry acknowledged before an arbitrary APR write (choice.u15.apr-arbitrary-write); INTIDs use [23:0]. */

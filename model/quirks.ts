@@ -115,6 +115,13 @@ export const QUIRKS = {
   /** On a GICv4.0 host a vLPI's pending state cannot be read: saving the ITS tables fails with -EACCES. */
   gicv40VlpiNotMigratable: kvm('kvm.gicv40-vlpi-not-migratable', 'kvm.its-abi.save',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1) (Linux 6.19)'),
+  /**
+   * EOImode 0 with the list registers full: an EOI whose INTID is in no list register only
+   * increments ICH_HCR_EL2.EOIcount, and the fold deactivates that many active interrupts of the
+   * ap_list beyond the list registers, whatever their INTID.
+   */
+  eoicountDeactivatesUnrelated: kvm('kvm.eoicount-replay-deactivates-unrelated', 'choice.u9.eoir-out-of-order',
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (EOIcount replay past last_lr_irq) (Linux 6.19)'),
 } as const satisfies Record<string, Quirk>;
 
 /** Every quirk, by id. */
