@@ -25,14 +25,15 @@ test('missing-rules.json entries are complete (the lead merges them into spec/ru
   }
 });
 
-test('every rule id literal in model/*.ts is listed in rule-ids.ts', () => {
+test('every rule id literal in model/**/*.ts is listed in rule-ids.ts', () => {
   const prefixes = /'((?:dist|redist|cpuif|lpi|its|kvm|choice|mmio|mem|sched|impdef)\.[a-z0-9]+(?:[.-][a-z0-9]+)+)'/g;
   const opNames = new Set(['mmio.read', 'mmio.write', 'mem.read', 'mem.write', 'its.cmd', 'kvm.irqfd']);
   // quirk ids (model/choices.ts) name entries of spec/expectations/<target>.json, not rules
   const quirkIds = new Set(readdirSync('spec/expectations').flatMap((f) => (JSON.parse(readFileSync(`spec/expectations/${f}`, 'utf8')) as { entries: { id: string }[] }).entries.map((e) => e.id)));
   const unlisted: string[] = [];
   // quirks.ts names quirks (ids of spec/expectations/<target>.json), not rules
-  for (const f of readdirSync('model').filter((f) => f.endsWith('.ts') && f !== 'rule-ids.ts' && f !== 'quirks.ts')) {
+  const files = readdirSync('model', { recursive: true }).map(String).filter((f) => f.endsWith('.ts') && f !== 'rule-ids.ts' && f !== 'quirks.ts');
+  for (const f of files) {
     for (const m of readFileSync(`model/${f}`, 'utf8').matchAll(prefixes)) {
       const id = m[1]!;
       if ((opNames.has(id) || quirkIds.has(id)) && !MODEL_RULE_IDS.has(id)) continue;

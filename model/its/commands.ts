@@ -1,0 +1,481 @@
+// The physical ITS commands (IHI 0069 5.3, ITS commands), each a handler of one signature:
+// (state, ITS, decoded fields, execution) -> the permitted outcomes, each with the error it raised.
+// Error checks come in the architecture's order; the shared lookups are in tables.ts.
+import { type DecodedItsCommand } from '../../spec/codec/its-command.js';
+import { type Exec } from '../exec.js';
+import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, pendBase, scopeSharedLpi, setLpiPending } from '../lpi.js';
+import { leaveLpiGhost } from '../interrupts.js';
+import { CHOICES, forEachChoice, offerQuirk, quirkEnabled } from '../choices.js';
+import { QUIRKS } from '../quirks.js';
+import { type ItsState, type State } from '../state.js';
+import { canHoldLpi, collectionInRange, deviceInRange, ENTRY_BYTES, eventBits, iteTarget, rdExists, resolve, tableEntryAddr } from './tables.js';
+
+export type CmdOutcome = { state: State; error: string | null };
+
+function err(state: State, rule: string): CmdOutcome[] {
+  return [{ state, error: rule }];
+}
+
+function ok(state: State): CmdOutcome[] {
+  return [{ state, error: null }];
+}
+
+/** A command's handler: the permitted outcomes of running it on `s`, each with the error it raised. */
+type CommandHandler = (s: State, n: number, f: DecodedItsCommand['fields'], x: Exec) => CmdOutcome[];
+
+const HANDLERS: Record<string, CommandHandler> = {
+  MAPD: (s, n, f, x) => mapd(s, n, f.device!, f.size!, f.itt!, f.valid!, x),
+  MAPC: (s, n, f, x) => mapc(s, n, f.collection!, f.target!, f.valid!, x),
+  MAPTI: (s, n, f, x) => mapti(s, n, 'mapti', f.device!, f.event!, f.intid!, f.collection!, x),
+  MAPI: (s, n, f, x) => mapti(s, n, 'mapi', f.device!, f.event!, f.event!, f.collection!, x),
+  MOVI: (s, n, f, x) => movi(s, n, f.device!, f.event!, f.collection!, x),
+  INT: (s, n, f, x) => deviceEvent(s, n, 'INT', f.device!, f.event!, x),
+  CLEAR: (s, n, f, x) => deviceEvent(s, n, 'CLEAR', f.device!, f.event!, x),
+  INV: (s, n, f, x) => deviceEvent(s, n, 'INV', f.device!, f.event!, x),
+  DISCARD: (s, n, f, x) => deviceEvent(s, n, 'DISCARD', f.device!, f.event!, x),
+  INVALL: (s, n, f, x) => invall(s, n, f.collection!, x),
+  SYNC: (s, _n, f, x) => sync(s, f.target!, x),
+  MOVALL: (s, n, f, x) => movall(s, n, f.from!, f.to!, x),
+};
+
+/** Run one decoded command; an unknown opcode, or a GICv4 command on an ITS with GITS_TYPER.Virtual = 0, is an error (choice.u27.unknown-opcode). */
+export function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutcome[] {
+  const h = c.name === null ? undefined : HANDLERS[c.name];
+  if (h !== undefined) return h(s, n, c.fields, x);
+  x.rule('choice.u27.unknown-opcode');
+  return err(s, 'its.cmd.unknown.opcode');
+}
+
+/** SYNC completes everything earlier commands did at that RD: choice.u44.in-flight-until-sync windows there close. */
+function sync(s: State, rd: number, x: Exec): CmdOutcome[] {
+  x.rule('its.cmd.sync.complete');
+  // KVM: a retargeted LPI still queued on the old vCPU is not moved by the SYNC (QUIRKS.lpiRetargetNoRequeue)
+  let stuck: State | null = null;
+  if (s.lpiInFlight.size > 0 && [...s.lpiInFlight.values()].includes(rd)) stuck = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue);
+  const g = s.ghosts[rd];
+  if (g !== undefined) for (const k of [...g.keys()]) if (k >= LPI_BASE) g.delete(k);
+  if (s.lpiInFlight.size > 0) for (const [k, from] of [...s.lpiInFlight]) if (from === rd) s.lpiInFlight.delete(k);
+  return stuck === null ? ok(s) : [...ok(s), { state: stuck, error: null }];
+}
+
+/** MAPD (IHI 0069 5.3 ITS commands): map/unmap a device; choice.u36.mapd-unmap-unmapped, choice.u37.mapd-with-ites. */
+function mapd(s: State, n: number, d: number, size: number, itt: number, valid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  if (!deviceInRange(s, its, d)) return err(s, 'its.cmd.mapd.device-oor');
+  if (valid && size + 1 > eventBits(s)) return err(s, 'its.cmd.mapd.ittsize-oor');
+  const old = its.devices.get(d);
+  if (!valid && old === undefined) {
+    // choice.u36.mapd-unmap-unmapped: no effect (option 0), or a command error (option 1)
+    x.rule('choice.u36.mapd-unmap-unmapped');
+    return forEachChoice(s, CHOICES.u36MapdUnmapUnmapped, () => {}).map(([st, o]) => ({ state: st, error: o === 1 ? 'choice.u36.mapd-unmap-unmapped' : null }));
+  }
+  x.rule(valid ? (old ? 'its.cmd.mapd.remap' : 'its.cmd.mapd.map') : 'its.cmd.mapd.unmap');
+  const apply = (st: State, keepItes: boolean): void => {
+    const it = st.its[n]!;
+    if (!valid) it.devices.delete(d);
+    else {
+      const prev = it.devices.get(d);
+      it.devices.set(d, { size, itt, ites: keepItes && prev ? prev.ites : new Map() });
+    }
+    st.itesChanged();
+  };
+  const dte = valid ? null : tableEntryAddr(s, its.baser[0]!, d);
+  if (old === undefined || old.ites.size === 0) {
+    apply(s, false);
+    return clearEntry(ok(s), dte, x);
+  }
+  // choice.u37.mapd-with-ites: the device's ITEs are lost; their pending LPIs stay pending (option 0) or are lost (1);
+  // a remap with the same ITT finds no ITEs (0) or the old ones again (1)
+  x.rule('choice.u37.mapd-with-ites');
+  const sameItt = valid === 1 && old.itt === itt;
+  const out: CmdOutcome[] = [];
+  for (const [st, keep] of (sameItt ? forEachChoice(s, CHOICES.u37RemapSameItt, () => {}) : [[s, 0] as [State, number]])) {
+    if (keep === 1) {
+      apply(st, true);
+      out.push({ state: st, error: null });
+      continue;
+    }
+    for (const [st2, lose] of forEachChoice(st, CHOICES.u37PendingOfLostItes, () => {})) {
+      if (lose === 1) for (const ite of old.ites.values()) for (const p of st2.lpiPending) p.delete(ite.intid);
+      apply(st2, false);
+      out.push({ state: st2, error: null });
+    }
+  }
+  return clearEntry(out, dte, x);
+}
+
+/**
+ * A command that removes a mapping (MAPD V = 0, DISCARD) leaves no entry behind that a save
+ * through the KVM ITS ABI could turn back into a mapping: the saved tables describe exactly the
+ * mappings (Documentation/virt/kvm/devices/arm-vgic-its.rst, ITS table save/restore ABI). The
+ * table memory is the ITS's, in an IMPDEF format, and a guest read of it is UNKNOWN (Arm IHI 0069,
+ * the ITS tables), so the model clears the entry now, which no guest can tell from clearing it at the save.
+ */
+function clearEntry(outcomes: CmdOutcome[], addr: number | null, x: Exec): CmdOutcome[] {
+  if (addr === null) return outcomes;
+  for (const o of outcomes) {
+    const st = o.state;
+    if (!st.mem.inRam(addr, ENTRY_BYTES) || st.mem.read(addr, ENTRY_BYTES).every((b) => b === 0)) continue;
+    x.rule('choice.u33.unmap-clears-entry');
+    st.mem.write(addr, new Uint8Array(ENTRY_BYTES));
+  }
+  return outcomes;
+}
+
+/** A MAPC (re)maps or unmaps the whole collection: MOVALL retargets (choice.u47.movall-live-collections option 2) of its ITEs end. */
+function endMovallRetargets(its: ItsState, icid: number): void {
+  for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && q.rd !== undefined) delete q.rd;
+}
+
+/** MAPC (IHI 0069 5.3 ITS commands): map/unmap a collection; choice.u40.mapc-retarget-pending, choice.u41.mapc-unmap-in-use, choice.u42.mapc-unmap-bad-rd. */
+function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.mapc.collection-oor');
+  if (!valid) {
+    x.rule('its.cmd.mapc.unmap');
+    let states: [State, string | null][] = [[s, null]];
+    if (!rdExists(s, rd)) {
+      // choice.u42.mapc-unmap-bad-rd: unmap anyway (option 0), or MAPC_PROCNUM_OOR with the collection left mapped (1)
+      x.rule('choice.u42.mapc-unmap-bad-rd');
+      states = forEachChoice(s, CHOICES.u42MapcUnmapBadRd, () => {}).map(([st, o]) => [st, o === 1 ? 'its.cmd.mapc.procnum-oor' : null]);
+    }
+    const out: CmdOutcome[] = [];
+    for (const [st, error] of states) {
+      if (error !== null) { out.push({ state: st, error }); continue; }
+      const it = st.its[n]!;
+      endMovallRetargets(it, icid);
+      // choice.u41.mapc-unmap-in-use is about the ITEs that name the ICID, mapped or not (KVM: a MAPTI into a never-mapped
+      // ICID creates an unmapped collection, which MAPC V = 0 then frees, detaching those ITEs)
+      const users = [...it.devices.values()].some((dev) => [...dev.ites.values()].some((q) => q.icid === icid && !q.detached));
+      if (!users) {
+        it.collections.delete(icid);
+        out.push({ state: st, error: null });
+        continue;
+      }
+      // choice.u41.mapc-unmap-in-use: ITEs keep the ICID and work again after MAPC V = 1 (option 0), or are detached for good (1)
+      x.rule('choice.u41.mapc-unmap-in-use');
+      for (const [st2, det] of forEachChoice(st, CHOICES.u41MapcUnmapInUse, () => {})) {
+        const it2 = st2.its[n]!;
+        if (det === 1) for (const dev of it2.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid) q.detached = true;
+        it2.collections.delete(icid);
+        out.push({ state: st2, error: null });
+      }
+    }
+    return out;
+  }
+  if (!rdExists(s, rd)) return err(s, 'its.cmd.mapc.procnum-oor');
+  const old = its.collections.get(icid);
+  x.rule('its.cmd.mapc.map');
+  endMovallRetargets(its, icid);
+  if (old !== undefined && old !== rd) {
+    const moving: number[] = [];
+    for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && !q.detached && s.lpiPending[old]!.has(q.intid)) moving.push(q.intid);
+    if (moving.length > 0) {
+      // choice.u40.mapc-retarget-pending: pending LPIs of the collection stay at the old RD (option 0) or move with it (1)
+      x.rule('choice.u40.mapc-retarget-pending');
+      const out: CmdOutcome[] = [];
+      for (const [st, move] of forEachChoice(s, CHOICES.u40MapcRetargetPending, (st) => { st.its[n]!.collections.set(icid, rd); })) {
+        if (move !== 1) { out.push({ state: st, error: null }); continue; }
+        const stuck = retargetedWhileQueued(st, old, moving);
+        for (const z of stuck === null ? [st] : [st, stuck.state]) {
+          for (const intid of moving) { z.lpiPending[old]!.delete(intid); setLpiPending(z, rd, intid, x); }
+          out.push({ state: z, error: null });
+        }
+        stuck?.inFlight(rd);
+      }
+      return out;
+    }
+  }
+  its.collections.set(icid, rd);
+  return ok(s);
+}
+
+/** MAPTI / MAPI (IHI 0069 5.3 ITS commands); choice.u38.mapti-remap-event. */
+function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number, intid: number, icid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  if (!deviceInRange(s, its, d)) return err(s, `its.cmd.${name}.device-oor`);
+  const dev = its.devices.get(d);
+  if (dev === undefined) return err(s, `its.cmd.${name}.unmapped-device`);
+  if (e >= 2 ** (dev.size + 1)) return err(s, `its.cmd.${name}.id-oor`);
+  const rangeError = name === 'mapi' ? 'its.cmd.mapi.id-oor' : 'its.cmd.mapti.physicalid-oor';
+  const range = lpiRangeCheck(s, intid);
+  if (range === 'out') return err(s, rangeError);
+  if (!collectionInRange(s, its, icid)) return err(s, `its.cmd.${name}.collection-oor`);
+  if (range === 'both') {
+    // choice.u17.baser-write-lpis-on/choice.u22.propbaser-mismatch: with the redistributors' ID ranges disagreeing, the ITS checks against the wider
+    // (option 0) or the narrower one (1); held, as an implementation takes its range from one place
+    x.rule('choice.u22.propbaser-mismatch');
+    return forEachChoice(s, CHOICES.u22MaptiRange, () => {}).flatMap(([st, o]) => (o === 0 ? maptiInRange(st, n, d, e, intid, icid, name, x) : err(st, rangeError)));
+  }
+  return maptiInRange(s, n, d, e, intid, icid, name, x);
+}
+
+/** MAPTI/MAPI once every check passed: the ITE (choice.u38.mapti-remap-event when the EventID already has one). */
+function maptiInRange(s: State, n: number, d: number, e: number, intid: number, icid: number, name: 'mapti' | 'mapi', x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  const dev = its.devices.get(d)!;
+  x.rule(`its.cmd.${name}.map`);
+  if (!its.collections.has(icid)) x.rule('its.cmd.mapti.unmapped-collection-ok');
+  if (dev.ites.has(e)) {
+    // choice.u38.mapti-remap-event: the old mapping is kept (option 0) or replaced (1)
+    x.rule('choice.u38.mapti-remap-event');
+    return forEachChoice(s, CHOICES.u38MaptiRemapEvent, (st, replace) => {
+      if (replace === 1) {
+        st.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
+        st.itesChanged();
+        if (mappedToSeveralRds(st, intid)) scopeSharedLpi(st, intid, x);
+      }
+    }).map(([st]) => ({ state: st, error: null }));
+  }
+  dev.ites.set(e, { intid, icid, detached: false });
+  s.itesChanged();
+  if (mappedToSeveralRds(s, intid)) scopeSharedLpi(s, intid, x);
+  const consumed = pendingBitConsumedAtMap(s, n, intid, icid);
+  return consumed === null ? ok(s) : [...ok(s), { state: consumed, error: null }];
+}
+
+/**
+ * choice.u39.intid-two-ites matters only when the ITEs naming an INTID disagree on its RD (or one has no RD), or the LPI
+ * is pending elsewhere: two events sending the same LPI to the RD where it is pending leave its
+ * pending state well defined.
+ */
+function mappedToSeveralRds(s: State, intid: number): boolean {
+  if (!mappedMoreThanOnce(s, intid)) return false;
+  const targets = iteTargetsOf(s, intid);
+  if (targets.size > 1 || targets.has(-1)) return true;
+  const rd = targets.size === 1 ? targets.values().next().value! : null;
+  // one RD for every ITE: still in scope when the LPI is (or may be) pending at another RD
+  for (let r = 0; r < s.cfg.vcpus; r++) if (r !== rd && s.lpiPending[r]!.has(intid)) return true;
+  const scoped = s.lpiScoped.get(intid);
+  if (scoped !== undefined) for (const r of scoped) if (r !== rd) return true;
+  return false;
+}
+
+/**
+ * Whether `intid` is in the LPI range MAPTI/MAPI check (PHYSICALID_OOR; IHI 0069 5.5 ITS command error encodings: IDbits from
+ * PROPBASER). `both` when the redistributors' PROPBASER.IDbits disagree (a PROPBASER write with
+ * LPIs on, choice.u17.baser-write-lpis-on, or different values, choice.u22.propbaser-mismatch): which range the ITS uses is then open.
+ */
+function lpiRangeCheck(s: State, intid: number): 'in' | 'out' | 'both' {
+  if (intid < LPI_BASE) return 'out';
+  let inRange = false;
+  let outOfRange = false;
+  let programmed = false;
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    if (s.propbaser[rd] === 0n) continue;
+    programmed = true;
+    if (lpiInRange(s, rd, intid)) inRange = true;
+    else outOfRange = true;
+  }
+  if (!programmed) return intid < 2 ** 16 ? 'in' : 'out';
+  return inRange && outOfRange ? 'both' : inRange ? 'in' : 'out';
+}
+
+/**
+ * KVM (QUIRKS.pendingTableConsumedAtMap): creating the LPI reads its pending bit from the target
+ * redistributor's pending table and clears it in memory, even while that redistributor has LPIs
+ * off; the later EnableLPIs then finds it clear. The quirk's candidate (a clone of `s`), or null.
+ */
+function pendingBitConsumedAtMap(s: State, n: number, intid: number, icid: number): State | null {
+  const rd = s.its[n]!.collections.get(icid);
+  if (rd === undefined || s.enableLpis[rd] || s.quirks.size === 0) return null;
+  const addr = pendBase(s, rd) + (intid >> 3);
+  if (!s.mem.inRam(addr, 1)) return null;
+  const byte = s.mem.read(addr, 1)[0]!;
+  if (!(byte & (1 << (intid & 7)))) return null;
+  const q = offerQuirk(s, QUIRKS.pendingTableConsumedAtMap);
+  if (q === null) return null;
+  q.mem.write(addr, Uint8Array.of(byte & ~(1 << (intid & 7))));
+  return q;
+}
+
+/** MOVI (IHI 0069 5.3 ITS commands): retarget an ITE, moving a pending LPI; choice.u43.movi-lpis-off, choice.u46.unmapped-collection-cmd. */
+function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  const r = resolve(s, n, 'movi', d, e);
+  if (typeof r === 'string') return err(s, r);
+  if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.movi.collection-oor');
+  const to = its.collections.get(icid);
+  if (to === undefined) return err(s, 'its.cmd.movi.unmapped-collection');
+  const from = iteTarget(its, r.ite);
+  if (from < 0) {
+    x.rule('choice.u46.unmapped-collection-cmd');
+    return err(s, 'its.cmd.movi.unmapped-collection');
+  }
+  x.rule('its.cmd.movi.retarget');
+  const intid = r.ite.intid;
+  const setIte = (st: State): void => {
+    const t = st.its[n]!.devices.get(d)!.ites.get(e)!;
+    t.icid = icid;
+    t.detached = false;
+    delete t.rd;
+  };
+  if (from === to || !s.lpiPending[from]!.has(intid)) {
+    setIte(s);
+    return ok(s);
+  }
+  x.rule('its.cmd.movi.moves-pending');
+  if (!canHoldLpi(s, to, intid)) {
+    // choice.u43.movi-lpis-off: the target RD cannot take it (LPIs off, or outside its ID range): the pending state is
+    // dropped (option 0), kept at the old RD (1), or moved (2)
+    x.rule('choice.u43.movi-lpis-off');
+    return forEachChoice(s, CHOICES.u43MoveToRdThatCannotHold, (st, o) => {
+      setIte(st);
+      if (o === 1) return;
+      st.lpiPending[from]!.delete(intid);
+      if (o === 2) st.lpiPending[to]!.add(intid);
+    }).map(([st]) => ({ state: st, error: null }));
+  }
+  setIte(s);
+  leaveLpiGhost(s, from, intid, x);
+  s.lpiPending[from]!.delete(intid);
+  s.lpiPending[to]!.add(intid);
+  // choice.u44.in-flight-until-sync: until a SYNC to the old RD the new RD may not have it yet (KVM: it stays queued to the old vCPU)
+  s.lpiInFlight.set(intid, from);
+  return ok(s);
+}
+
+/** INT, CLEAR, INV, DISCARD (IHI 0069 5.3 ITS commands); choice.u45.discard-pending, choice.u46.unmapped-collection-cmd. */
+function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCARD', d: number, e: number, x: Exec): CmdOutcome[] {
+  const cmd = name.toLowerCase();
+  const its = s.its[n]!;
+  const r = resolve(s, n, cmd, d, e);
+  if (typeof r === 'string') return err(s, r);
+  const intid = r.ite.intid;
+  const rd = iteTarget(its, r.ite);
+  if (rd < 0) {
+    // choice.u46.unmapped-collection-cmd: a command error with an IMPDEF code. CLEAR and INV succeeding anyway is KVM's behaviour
+    // (vgic_its_cmd_handle_clear / _inv do not check the collection), not a permitted option.
+    x.rule('choice.u46.unmapped-collection-cmd');
+    const code = `its.cmd.${cmd}.unmapped-interrupt`;
+    if (name === 'CLEAR' || name === 'INV') {
+      // the quirk option (KVM) is open only with that quirk enabled
+      return forEachChoice(s, CHOICES.u46UnmappedCollection, (st, succeed) => {
+        if (succeed !== 1) return;
+        if (name === 'CLEAR') for (const p of st.lpiPending) p.delete(intid);
+        else invalidateLpi(st, intid);
+      }, cmd).map(([st, o]) => ({ state: st, error: o === 1 ? null : code }));
+    }
+    return err(s, code);
+  }
+  switch (name) {
+    case 'INT':
+      x.rule('its.cmd.int.pend');
+      setLpiPending(s, rd, intid, x);
+      return ok(s);
+    case 'CLEAR':
+      x.rule('its.cmd.clear.unpend');
+      leaveLpiGhost(s, rd, intid, x);
+      s.lpiPending[rd]!.delete(intid);
+      s.lpiScoped.get(intid)?.delete(rd);
+      return ok(s);
+    case 'INV':
+      x.rule('its.cmd.inv.reload');
+      invalidateLpi(s, intid);
+      return ok(s);
+    case 'DISCARD': {
+      x.rule('its.cmd.discard.unmap');
+      // choice.u45.discard-pending: the pending state is removed (after the SYNC that completes the
+      // DISCARD the LPI is not taken; before it, choice.u44.in-flight-until-sync). KVM leaving it
+      // queued is a quirk option, open only with that quirk enabled.
+      const discard = (st: State, keepPending: boolean): void => {
+        if (!keepPending) {
+          leaveLpiGhost(st, rd, intid, x);
+          st.lpiPending[rd]!.delete(intid);
+        }
+        st.its[n]!.devices.get(d)!.ites.delete(e);
+        st.itesChanged();
+      };
+      const iteAddr = s.its[n]!.devices.get(d)!.itt + e * ENTRY_BYTES;
+      if (!s.lpiPending[rd]!.has(intid)) {
+        discard(s, false);
+        return clearEntry(ok(s), iteAddr, x);
+      }
+      x.rule('choice.u45.discard-pending');
+      return clearEntry(forEachChoice(s, CHOICES.u45DiscardPending, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
+    }
+  }
+}
+
+/** INVALL (IHI 0069 5.3 ITS commands): re-read the configuration of the collection's LPIs (choice.u48.invall-scope: may do more). */
+function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
+  const its = s.its[n]!;
+  if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.invall.collection-oor');
+  if (!its.collections.has(icid)) return err(s, 'its.cmd.invall.unmapped-collection');
+  x.rule('its.cmd.invall.reload');
+  for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached) invalidateLpi(s, t.intid);
+  return ok(s);
+}
+
+/** MOVALL (IHI 0069 5.3 ITS commands): move every pending LPI of RD1 to RD2; choice.u47.movall-live-collections. */
+function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutcome[] {
+  if (!rdExists(s, from) || !rdExists(s, to)) return err(s, 'its.cmd.movall.procnum-oor');
+  if (from === to) {
+    x.rule('its.cmd.movall.same-rd');
+    return ok(s);
+  }
+  x.rule('its.cmd.movall.moves-pending');
+  let states = [s];
+  const live = [...s.its[n]!.collections.values()].includes(from);
+  if (live) {
+    // choice.u47.movall-live-collections: collections still naming RD1 keep sending there (option 0), or now go to RD2: the
+    // collections are remapped (1), or every LPI that targets RD1 is retargeted to RD2 with the
+    // collections unchanged (2, KVM: a later MOVI moves the pending state from RD2)
+    x.rule('choice.u47.movall-live-collections');
+    states = forEachChoice(s, CHOICES.u47MovallLiveCollections, (st, o) => {
+      if (o === 1) for (const it of st.its) for (const [c, rd] of it.collections) if (rd === from) it.collections.set(c, to);
+      if (o === 2) for (const it of st.its) for (const dev of it.devices.values()) for (const t of dev.ites.values()) if (iteTarget(it, t) === from) t.rd = to;
+    }).map(([st]) => st);
+  }
+  let stranded = false;
+  for (const intid of s.lpiPending[from]!) if (!canHoldLpi(s, to, intid)) stranded = true;
+  const out: CmdOutcome[] = [];
+  for (const st of states) {
+    if (!stranded) {
+      const stuck = retargetedWhileQueued(st, from, [...st.lpiPending[from]!]);
+      movePending(st, from, to, 0, x);
+      out.push({ state: st, error: null });
+      if (stuck !== null) {
+        movePending(stuck.state, from, to, 0, x);
+        stuck.inFlight(to);
+        out.push({ state: stuck.state, error: null });
+      }
+      continue;
+    }
+    // choice.u43.movi-lpis-off, as for MOVI: what RD2 cannot take is dropped (0), stays at RD1 (1), or moves anyway (2)
+    x.rule('choice.u43.movi-lpis-off');
+    for (const [z] of forEachChoice(st, CHOICES.u43MoveToRdThatCannotHold, (z, o) => movePending(z, from, to, o, x))) out.push({ state: z, error: null });
+  }
+  return out;
+}
+
+/**
+ * KVM (QUIRKS.lpiRetargetNoRequeue): MOVALL and a MAPC retarget change only the LPIs' target vCPU;
+ * one already queued on the old vCPU stays there until that vCPU's next exit, so it may still be
+ * taken there and may not have reached the new redistributor yet, even after a SYNC. The quirk's
+ * candidate (a clone of `s`, before the move) with the old RD's ghosts of `intids`; after the move,
+ * `inFlight(to)` marks those now pending at `to` as not arrived yet. Null without the quirk.
+ */
+function retargetedWhileQueued(s: State, from: number, intids: readonly number[]): { state: State; inFlight(to: number): void } | null {
+  if (intids.length === 0 || !quirkEnabled(s, QUIRKS.lpiRetargetNoRequeue)) return null;
+  const st = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue)!;
+  for (const intid of intids) leaveLpiGhost(st, from, intid, null);
+  return {
+    state: st,
+    inFlight(to: number): void {
+      for (const intid of intids) if (st.lpiPending[to]!.has(intid)) st.lpiInFlight.set(intid, from);
+    },
+  };
+}
+
+/** MOVALL's move of RD1's pending LPIs to RD2; `u43` for those RD2 cannot take (see movall). */
+function movePending(s: State, from: number, to: number, u43: number, x: Exec): void {
+  const stay: number[] = [];
+  for (const intid of s.lpiPending[from]!) {
+    if (canHoldLpi(s, to, intid)) setLpiPending(s, to, intid, x);
+    else if (u43 === 1) stay.push(intid);
+    else if (u43 === 2) s.lpiPending[to]!.add(intid);
+  }
+  s.lpiPending[from]!.clear();
+  for (const intid of stay) s.lpiPending[from]!.add(intid);
+}

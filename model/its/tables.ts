@@ -1,0 +1,131 @@
+// The ITS's parameters and tables (IHI 0069 chapter 5; GITS_TYPER, GITS_BASER<n>): which IDs the
+// tables give an entry, where that entry lives, and the lookups every command and MSI shares
+// (an event's ITE, the redistributor an ITE's LPI goes to). Mapping state is held in the model (the
+// table memory format is IMPDEF, choice.u33.table-memory-write).
+import { lpiInRange } from '../lpi.js';
+import { type Device, type Ite, type ItsState, type State } from '../state.js';
+
+export const VALID = 1n << 63n;
+
+export const PA_52 = (1n << 52n) - 1n;
+
+/**
+ * GITS_TYPER: determined Physical [0] = 1, Virtual [1] = 0 (a guest never sees GICv4), PTA [19] = 0
+ * (the scenario format's RDbase is a processor number); the rest is the implementation's, held
+ * once observed (docs/oracle.md). Until observed the model uses 16 DeviceID/EventID/ICID bits.
+ */
+export const TYPER_FREE = 0x4n | 0xf0n | 0x1f00n | 0x3e000n | 0x40000n | (0xffn << 24n) | (0xfn << 32n) | (1n << 36n);
+
+export const TYPER_REP = (7n << 4n) | (15n << 8n) | (15n << 13n);
+
+function typerField(s: State, shift: bigint, mask: bigint, dflt: number): number {
+  const t = s.fixed.get('gits_typer');
+  return t === undefined ? dflt : Number((t >> shift) & mask);
+}
+
+export function devBits(s: State): number { return typerField(s, 13n, 0x1fn, 15) + 1; }
+
+export function eventBits(s: State): number { return typerField(s, 8n, 0x1fn, 15) + 1; }
+
+export function icidBits(s: State): number {
+  const t = s.fixed.get('gits_typer');
+  if (t === undefined || !((t >> 36n) & 1n)) return 16;
+  return Number((t >> 32n) & 0xfn) + 1;
+}
+
+export function hcc(s: State): number { return typerField(s, 24n, 0xffn, 0); }
+
+/** BASER0 describes the device table and BASER1 the collection table (IHI 0069 GITS_* registers; boot macro). */
+export const BASER_TYPE = [1n, 4n, 0n, 0n, 0n, 0n, 0n, 0n];
+
+function pageBytes(baser: bigint): number {
+  const ps = Number((baser >> 8n) & 3n);
+  return ps === 0 ? 4096 : ps === 1 ? 16384 : 65536;
+}
+
+function entryBytes(baser: bigint): number {
+  return Number((baser >> 48n) & 0x1fn) + 1;
+}
+
+function baserPa(baser: bigint): number {
+  const ps = (baser >> 8n) & 3n;
+  let pa = baser & 0xffff_ffff_f000n & ((1n << 48n) - 1n);
+  if (ps === 2n) pa = (pa & ~0xf000n) | (((baser >> 12n) & 0xfn) << 48n);
+  return Number(pa);
+}
+
+/** Whether an ID has an entry in the table a BASER describes (flat, or two-level with a valid L1 entry). */
+function idInTable(s: State, baser: bigint, id: number): boolean {
+  if (!(baser & VALID)) return false;
+  const page = pageBytes(baser);
+  const esz = entryBytes(baser);
+  const pages = Number(baser & 0xffn) + 1;
+  if (!((baser >> 62n) & 1n)) return id < Math.floor((pages * page) / esz);
+  const perL2 = Math.floor(page / esz);
+  const l1 = Math.floor(id / perL2);
+  if (l1 >= (pages * page) / 8) return false;
+  const a = baserPa(baser) + l1 * 8;
+  if (!s.mem.inRam(a, 8)) return false;
+  return (s.mem.readU64(a) & VALID) !== 0n;
+}
+
+export function deviceInRange(s: State, its: ItsState, d: number): boolean {
+  return d < 2 ** devBits(s) && idInTable(s, its.baser[0]!, d);
+}
+
+export function collectionInRange(s: State, its: ItsState, c: number): boolean {
+  if (c >= 2 ** icidBits(s)) return false;
+  if (c < hcc(s)) return true;
+  return idInTable(s, its.baser[1]!, c - hcc(s));
+}
+
+/** Guest address of the entry for `id` in the table a BASER describes, or null when it has none. */
+export function tableEntryAddr(s: State, baser: bigint, id: number): number | null {
+  if (!idInTable(s, baser, id)) return null;
+  const page = pageBytes(baser);
+  const esz = entryBytes(baser);
+  if (!((baser >> 62n) & 1n)) return baserPa(baser) + id * esz;
+  const perL2 = Math.floor(page / esz);
+  const l1 = baserPa(baser) + Math.floor(id / perL2) * 8;
+  const l2 = Number(s.mem.readU64(l1) & (PA_52 & ~0xffffn));
+  return l2 + (id % perL2) * esz;
+}
+
+/** Start, entry size and entry count of a flat table (the collection table in the KVM ABI). */
+export function flatTable(baser: bigint): { base: number; esz: number; entries: number; bytes: number } {
+  const bytes = (Number(baser & 0xffn) + 1) * pageBytes(baser);
+  const esz = entryBytes(baser);
+  return { base: baserPa(baser), esz, entries: Math.floor(bytes / esz), bytes };
+}
+
+export function rdExists(s: State, rd: number): boolean {
+  return rd >= 0 && rd < s.cfg.vcpus;
+}
+
+/** DTE and ITE size of the KVM ITS ABI revision 0 (Documentation/virt/kvm/devices/arm-vgic-its.rst), the layout the model's tables use */
+export const ENTRY_BYTES = 8;
+
+/** The RD an ITE's LPI goes to: its collection's, unless detached (choice.u41.mapc-unmap-in-use) or retargeted by MOVALL (choice.u47.movall-live-collections). */
+export function iteTarget(its: ItsState, ite: Ite): number {
+  if (ite.detached) return -1;
+  return ite.rd ?? its.collections.get(ite.icid) ?? -1;
+}
+
+export interface Resolved { dev: Device; ite: Ite }
+
+/** The common checks of the (DeviceID, EventID) commands, in the architecture's order. */
+export function resolve(s: State, n: number, cmd: string, d: number, e: number): Resolved | string {
+  const its = s.its[n]!;
+  if (!deviceInRange(s, its, d)) return `its.cmd.${cmd}.device-oor`;
+  const dev = its.devices.get(d);
+  if (dev === undefined) return `its.cmd.${cmd}.unmapped-device`;
+  if (e >= 2 ** (dev.size + 1)) return `its.cmd.${cmd}.id-oor`;
+  const ite = dev.ites.get(e);
+  if (ite === undefined) return `its.cmd.${cmd}.unmapped-interrupt`;
+  return { dev, ite };
+}
+
+/** Whether redistributor `rd` can take LPI `intid` pending: LPIs enabled and the INTID in its range (IHI 0069 GICR_CTLR). */
+export function canHoldLpi(s: State, rd: number, intid: number): boolean {
+  return s.enableLpis[rd] === 1 && lpiInRange(s, rd, intid);
+}
