@@ -4,7 +4,7 @@
 import type { DeviceAttrOp, RegAttr } from '../spec/scenario.js';
 import { encodeCte, encodeDte, encodeIte, decodeCte, decodeDte, decodeIte } from '../spec/codec/kvm-its-abi.js';
 import { parseHex } from '../spec/hex.js';
-import { GICD_BASE, GICR_BASE, itsBase } from '../spec/layout.js';
+import { GICD_BASE, GICR_BASE, itsBase, RAM_BASE } from '../spec/layout.js';
 import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
@@ -226,15 +226,22 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
       break;
     }
     if (!s.mem.inRam(a, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-dte');
+    if ((s.mem.readByte(a + 7) >>> 7) === 0) { d++; continue; } // Valid (bit 63) clear: no need to decode
     const dte = decodeDte(s.mem.readU64(a));
     if (!dte.valid) { d++; continue; }
     if (dte.size > 15) return fail(EINVAL, 'kvm.its-abi.restore-bad-dte');
     const ites = new Map<number, { intid: number; icid: number; detached: boolean }>();
     const max = 2 ** (dte.size + 1);
+    // never-written memory holds only empty ITEs: the walk jumps over it, but not past the end of
+    // RAM, where the next read must still fail
+    const walkEnd = Math.min(dte.ittAddr + max * 8, Math.max(dte.ittAddr, RAM_BASE + s.mem.size));
     let e = 0;
     while (e < max) {
       const ia = dte.ittAddr + e * 8;
       if (!s.mem.inRam(ia, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-ite');
+      const next = Math.floor((s.mem.nextWrittenAddr(ia, walkEnd) - dte.ittAddr) / 8);
+      if (next > e) { e = next; continue; }
+      if (!nonZero8(s, ia)) { e++; continue; } // pINTID 0: an empty ITE
       const ite = decodeIte(s.mem.readU64(ia));
       if (ite.pINTID === 0) { e++; continue; }
       if (ite.pINTID < LPI_BASE) return fail(EINVAL, 'kvm.its-abi.restore-bad-ite');
