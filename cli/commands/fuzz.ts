@@ -31,6 +31,7 @@ const OPTIONS: OptionsSpec = {
   hang: { type: 'string', value: 'DURATION', description: 'a worker busy this long with one scenario is hung: replaced, the scenario a finding (default 60s)' },
   plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults; default: the registered targets and the model)' },
   report: { type: 'boolean', description: 'build the report at the end (default on; --no-report to skip)' },
+  'coverage-feedback': { type: 'boolean', description: "measure branch coverage of the target's code (in-process targets) and keep scenarios that reach new branches in the corpus (about a third slower)" },
   minimize: { type: 'boolean', description: 'minimize each new finding (default on; --no-minimize for raw throughput)' },
   replace: { type: 'boolean', description: 'when --out holds an unfinished campaign, move it to DIR/history/ and start afresh (a finished one always is)' },
 };
@@ -121,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(mutationRate !== undefined ? { mutationRate } : {}),
       status: process.stderr,
       minimizeFindings: o.minimize !== false,
+      ...(o['coverage-feedback'] === true ? { branchCoverage: true } : {}),
       archivePrevious: o.replace === true,
     });
   } catch (e) {
@@ -134,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
   if (s.archived) process.stdout.write(`the campaign that was in ${out} is now in ${s.archived}\n`);
   const lines = [
     `campaign ${s.seed} on ${s.target} (${s.profile}, shard ${s.shard.index}/${s.shard.count}, ${s.workers} workers): stopped by ${s.stopReason} after ${fmtDuration(s.elapsedMs)}`,
-    `  ${s.scenarios} scenarios (${s.scenariosPerSec}/s), ${s.ops} ops (${s.opsPerSec}/s), ${s.coverage.ruleCount} rules covered, ${s.coverage.rulePairs} rule pairs, corpus ${s.corpus}`,
+    `  ${s.scenarios} scenarios (${s.scenariosPerSec}/s), ${s.ops} ops (${s.opsPerSec}/s), ${s.coverage.ruleCount} rules covered, ${s.coverage.rulePairs} rule pairs,${s.coverage.branchCount !== undefined ? ` ${s.coverage.branchCount} target branches,` : ''} corpus ${s.corpus}`,
     `  findings: ${s.counts.new} new, ${s.counts.known} known, ${s.counts.inconclusive} inconclusive`,
   ];
   const line = (f: (typeof s.findings)[number]): string => `    [${f.classification}] ${f.signature}  x${f.count}  ${path.join(out, f.dir)}${f.minimizedOps !== null ? ` (minimized: ${f.minimizedOps} ops)` : ''}`;

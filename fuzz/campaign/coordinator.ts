@@ -61,6 +61,8 @@ export interface CampaignOptions {
    * it is terminated and replaced, and the scenario is a step-budget finding (default 60 s).
    */
   hangMs?: number;
+  /** measure the target's branch coverage and keep scenarios reaching new branches (default false: it costs about a third of the throughput) */
+  branchCoverage?: boolean;
   /** minimize new findings (default true) */
   minimizeFindings?: boolean;
   /** the budget for minimizing an inconclusive finding (default 100 runs, 4 s; `minimize` when smaller) */
@@ -316,6 +318,7 @@ class Campaign {
       opsPerSec: round((this.ops - this.lastStats.ops) / dt),
       rules: this.ruleHits.size,
       rulePairs: this.pairs.size,
+      ...(this.o.branchCoverage ? { branches: this.branches.size } : {}),
       findingsNew: counts.new,
       findingsKnown: counts.known,
       findingsInconclusive: counts.inconclusive,
@@ -332,7 +335,7 @@ class Campaign {
 
   private statusText(s: StatsLine): string {
     const left = this.o.timeMs !== undefined ? ` left ${fmtDuration(Math.max(0, this.o.timeMs - s.elapsedMs))}` : this.o.iterations !== undefined ? ` left ${Math.max(0, this.o.iterations - s.scenarios)} scenarios` : '';
-    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} pairs ${s.rulePairs} findings new ${s.findingsNew} known ${s.findingsKnown} inconclusive ${s.findingsInconclusive} (hits ${s.hits})${this.statuses.unconfirmed ? ` unconfirmed-reading ${this.statuses.unconfirmed}` : ''} corpus ${s.corpus}`;
+    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} pairs ${s.rulePairs}${s.branches !== undefined ? ` branches ${s.branches}` : ''} findings new ${s.findingsNew} known ${s.findingsKnown} inconclusive ${s.findingsInconclusive} (hits ${s.hits})${this.statuses.unconfirmed ? ` unconfirmed-reading ${this.statuses.unconfirmed}` : ''} corpus ${s.corpus}`;
   }
 
   private tick(final = false): void {
@@ -372,7 +375,7 @@ class Campaign {
       scenariosPerSec: round(this.scenarios / secs),
       opsPerSec: round(this.ops / secs),
       statuses: { ...this.statuses },
-      coverage: { rules, ruleCount: rules.length, rulePairs: this.pairs.size, ruleHits },
+      coverage: { rules, ruleCount: rules.length, rulePairs: this.pairs.size, ruleHits, ...(this.o.branchCoverage ? { branchCount: this.branches.size } : {}) },
       findings: this.findings.sorted(),
       counts: this.findings.counts(),
       corpus: this.corpus.size,
@@ -400,6 +403,7 @@ class Campaign {
       run: this.o.run ?? { stepBudget: 100_000, timeoutMs: 10_000 }, expectations: this.o.expectations,
       minimize: this.o.minimize ?? DEFAULT_CAMPAIGN_MINIMIZE, campaignSeed: this.o.seed,
       shard: `${this.o.shard.index}/${this.o.shard.count}`,
+      ...(this.o.branchCoverage ? { branchCoverage: true } : {}),
     };
   }
 

@@ -19,6 +19,8 @@ export interface WorkerInit {
   minimize: MinimizeOptions;
   campaignSeed: string;
   shard: string;
+  /** measure the target's branch coverage per scenario (fuzz/campaign/branch-coverage.ts) */
+  branchCoverage?: boolean;
 }
 
 /** `full`: send the finding document even if this worker met its signature before (a retried item). */

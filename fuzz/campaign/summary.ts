@@ -74,6 +74,8 @@ export interface StatsLine {
   opsPerSec: number;
   rules: number;
   rulePairs: number;
+  /** branches of the target's code covered so far (with coverage feedback) */
+  branches?: number;
   findingsNew: number;
   findingsKnown: number;
   findingsInconclusive: number;
@@ -106,7 +108,8 @@ export interface CampaignSummaryDoc {
   scenariosPerSec: number;
   opsPerSec: number;
   statuses: Record<string, number>;
-  coverage: { rules: string[]; ruleCount: number; rulePairs: number; ruleHits: Record<string, number> };
+  /** branchCount: branches of the target's code covered (with coverage feedback) */
+  coverage: { rules: string[]; ruleCount: number; rulePairs: number; ruleHits: Record<string, number>; branchCount?: number };
   findings: FindingRecord[];
   counts: FindingCounts;
   corpus: number;

@@ -21,9 +21,11 @@ export class WorkerCore {
 
   private readonly accept: (op: PrimitiveOp, config: ResolvedConfig) => boolean;
 
-  constructor(private readonly init: WorkerInit, private readonly plugin: LoadedPlugin) {
+  constructor(private readonly init: WorkerInit, private readonly plugin: LoadedPlugin, private readonly branches?: { take(): string[] }) {
     this.weightsHash = weightsHash(init.weights);
     this.quirks = new Set(init.expectations.entries.map((e) => e.id));
+    // each take is the coverage since the last: start from zero (what loading the target ran)
+    branches?.take();
     // generate only what the target can run (Target.supports)
     this.accept = (op, config) => plugin.target.supports(op, config);
   }
@@ -35,6 +37,7 @@ export class WorkerCore {
     onStart?.(scenario);
     const expanded = expandScenario(scenario);
     const outcome = await runLockstep(target, expanded, this.init.run, oracle, { rulePairs: true });
+    const branches = this.branches?.take();
     const r: ItemResult = {
       index: item.index,
       id: item.id,
@@ -43,6 +46,7 @@ export class WorkerCore {
       rules: outcome.coverage,
       pairs: outcome.rulePairs ?? [],
     };
+    if (branches) r.branches = branches;
     // each scenario is classified on its own trace (triage/classify.ts)
     const classified = outcome.unsupported ? null : classifyOutcome(oracle, target.name, expanded, outcome, this.quirks);
     if (classified) {
@@ -70,16 +74,24 @@ export class WorkerCore {
   async classify(scenario: Scenario): Promise<Classified | null> {
     const { target, oracle } = this.plugin;
     const expanded = expandScenario(scenario);
-    const outcome = await runLockstep(target, expanded, this.init.run, oracle);
-    return classifyOutcome(oracle, target.name, expanded, outcome, this.quirks);
+    try {
+      const outcome = await runLockstep(target, expanded, this.init.run, oracle);
+      return classifyOutcome(oracle, target.name, expanded, outcome, this.quirks);
+    } finally {
+      this.branches?.take(); // a classification run is no scenario's coverage
+    }
   }
 
   /** Minimize keeping the signature, and the new-ness of a new finding (`keepNew`). */
   async minimize(signature: string, scenario: Scenario, budget: MinimizeOptions = this.init.minimize, keepNew = false): Promise<{ scenario: Scenario; runs: number }> {
     const { target, oracle } = this.plugin;
     const keep = keepNew ? { signature, newWith: { oracles: oracle, quirks: this.quirks } } : { signature };
-    const m = await minimizeOnTarget(target, scenario, (t, s, o) => runLockstep(t, s, o, oracle), keep, { ...budget, run: this.init.run });
-    return { scenario: m.scenario, runs: m.runs };
+    try {
+      const m = await minimizeOnTarget(target, scenario, (t, s, o) => runLockstep(t, s, o, oracle), keep, { ...budget, run: this.init.run });
+      return { scenario: m.scenario, runs: m.runs };
+    } finally {
+      this.branches?.take(); // the minimizer's runs are no scenario's coverage
+    }
   }
 }
 

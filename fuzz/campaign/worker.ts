@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { resolvePlugin, type PluginModule } from './plugin.js';
 import { WorkerCore } from './worker-core.js';
+import { BranchCoverage } from './branch-coverage.js';
 import { errorMessage } from '../../triage/lockstep.js';
 import { pathToFileURL } from 'node:url';
 
@@ -59,7 +60,7 @@ port.on('message', (m: ToWorker) => {
 
 try {
   const mod = (await import(pathToFileURL(init.pluginBundle).href)) as PluginModule;
-  core = new WorkerCore(init, resolvePlugin(mod, init.target, init.pluginFile));
+  core = new WorkerCore(init, resolvePlugin(mod, init.target, init.pluginFile), init.branchCoverage ? new BranchCoverage(init.pluginBundle) : undefined);
   send({ type: 'ready' });
   void pump();
 } catch (e) {

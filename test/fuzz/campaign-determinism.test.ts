@@ -52,6 +52,20 @@ test('1, 2 and 4 workers: the same scenarios (mutations included), coverage, cor
   expect(runs[2]).toEqual(runs[0]);
 }, 120000);
 
+test('with coverage feedback on (branches of the target code): still the same with 1, 2 and 4 workers', async () => {
+  const runs = [];
+  for (const workers of [1, 2, 4]) {
+    const out = tmp(`cov${workers}`);
+    const s = await runCampaign(opts(out, { workers, iterations: 300, branchCoverage: true }));
+    expect(s.coverage.branchCount).toBeGreaterThan(10);
+    runs.push({ ...essence(out), branches: (JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8')) as { branches: string[] }).branches });
+  }
+  // branches of the fake target only (test/fuzz/fake.ts), never of the model or the fuzzer
+  expect(runs[0]!.branches.every((b) => b.startsWith('test/fuzz/fake.ts:'))).toBe(true);
+  expect(runs[1]).toEqual(runs[0]);
+  expect(runs[2]).toEqual(runs[0]);
+}, 120000);
+
 test('SIGKILL at random points, resumed each time: the final summary equals an uninterrupted run', async () => {
   const whole = tmp('whole');
   await runCampaign(opts(whole, { workers: 2, iterations: 1500 }));
