@@ -175,10 +175,9 @@ function runInProcess(
         }
       } catch (e) {
         if (oracles!.isDeadlineError?.(e)) {
-          // the time limit passed inside the oracle's op: the same step-budget end as between ops
-          results.pop();
-          trace.status = 'step-budget';
-          trace.error = { opIndex: i, message: `time limit of ${options.timeoutMs} ms exceeded (${(e as Error).message})` };
+          // the time limit passed while the oracle was checking an op: the time went to the model,
+          // so like its candidate bound this says nothing about the target (inconclusive)
+          oracleError = { opIndex: i, message: `time limit of ${options.timeoutMs} ms: ${errorMessage(e)}`, bound: true };
           break;
         }
         oracleError = { opIndex: i, message: errorMessage(e), bound: oracles!.isBoundError(e) };
