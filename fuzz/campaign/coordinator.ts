@@ -61,7 +61,7 @@ export interface CampaignOptions {
    * it is terminated and replaced, and the scenario is a step-budget finding (default 60 s).
    */
   hangMs?: number;
-  /** measure the target's branch coverage and keep scenarios reaching new branches (default false: it costs about a third of the throughput) */
+  /** measure the target's branch coverage and keep scenarios reaching new branches (default false: scenarios take 1.5 to 2.5 times as long) */
   branchCoverage?: boolean;
   /** minimize new findings (default true) */
   minimizeFindings?: boolean;
