@@ -28,7 +28,7 @@ export const DEFAULT_WORK_LIMIT = 1_000_000;
  * 3,448 candidates had 27,480 outcomes, then 756 candidates).
  */
 export const IN_OP_CANDIDATE_FACTOR = 16;
-const CLOCK_EVERY = 512; // steps between two looks at the clock
+const CLOCK_EVERY = 64; // steps between two looks at the clock
 
 interface Limits { work: number; deadline: number; candidates: number }
 

@@ -63,6 +63,7 @@ export function readCampaign(dir: string): CampaignSummary {
     durationS: num(summary, 'elapsedMs', summaryFile, '') / 1000,
     rate: num(summary, 'scenariosPerSec', summaryFile, ''),
     rulesCovered: num(coverage, 'ruleCount', summaryFile, '/coverage'),
+    ...(coverage.branchCount !== undefined ? { branchesCovered: num(coverage, 'branchCount', summaryFile, '/coverage') } : {}),
     findings,
     series: readStats(path.join(dir, 'stats.jsonl')),
     shards: Math.max(1, shards),
@@ -144,6 +145,7 @@ function readStats(file: string): CampaignSample[] {
       scenarios: num(o, 'scenarios', file, at),
       rate: num(o, 'scenariosPerSec', file, at, false),
       rulesCovered: num(o, 'rules', file, at, false),
+      ...(o.branches !== undefined ? { branchesCovered: num(o, 'branches', file, at) } : {}),
       findings: num(o, 'findingsNew', file, at, false) + num(o, 'findingsKnown', file, at, false) + num(o, 'findingsInconclusive', file, at, false),
     };
     const last = current[current.length - 1];
@@ -176,6 +178,7 @@ export function combineShards(segments: readonly CampaignSample[][]): CampaignSa
       out.scenarios += cur.scenarios;
       if (pos[k]! < seg.length - 1 || cur.elapsedS === t) out.rate += cur.rate; // still running at t
       out.rulesCovered = Math.max(out.rulesCovered, cur.rulesCovered);
+      if (cur.branchesCovered !== undefined) out.branchesCovered = Math.max(out.branchesCovered ?? 0, cur.branchesCovered);
       out.findings = Math.max(out.findings, cur.findings);
     });
     out.rate = Math.round(out.rate * 10) / 10;

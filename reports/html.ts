@@ -217,6 +217,11 @@ function campaignSection(report: Report): string {
     out.push(lineChart({ id: 'plot-rate', title: 'Scenarios per second (moving average)', xLabel: 'elapsed (s)', yLabel: 'scenarios/s',
       series: withSeries.map((c) => ({ name: c.label, points: movingRate(c.series) })) }));
     out.push(lineChart({ id: 'plot-coverage', title: 'Rules covered', xLabel: 'elapsed (s)', yLabel: 'rules', series: per((s) => s.rulesCovered) }));
+    const withBranches = withSeries.filter((c) => c.series.some((s) => s.branchesCovered !== undefined));
+    if (withBranches.length) {
+      out.push(lineChart({ id: 'plot-branches', title: "Branches of the target's code covered", xLabel: 'elapsed (s)', yLabel: 'branches',
+        series: withBranches.map((c) => ({ name: c.label, points: c.series.map((s) => [s.elapsedS, s.branchesCovered ?? 0] as const) })) }));
+    }
     out.push(lineChart({ id: 'plot-findings', title: 'Distinct findings', xLabel: 'elapsed (s)', yLabel: 'findings', series: per((s) => s.findings) }));
     out.push('</div>');
   }

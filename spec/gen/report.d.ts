@@ -176,6 +176,10 @@ export interface CampaignSummary {
   rate: number;
   rulesCovered: number;
   /**
+   * branches of the target's code covered (summary.json coverage.branchCount; campaigns with --coverage-feedback)
+   */
+  branchesCovered?: number;
+  /**
    * rule id -> scenarios that exercised it (summary.json coverage.ruleHits)
    */
   ruleHits?: {
@@ -213,6 +217,10 @@ export interface CampaignSample {
    */
   rate: number;
   rulesCovered: number;
+  /**
+   * branches of the target's code covered so far (campaigns with --coverage-feedback)
+   */
+  branchesCovered?: number;
   findings: number;
 }
 export interface Trend {

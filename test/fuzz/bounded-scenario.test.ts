@@ -30,15 +30,22 @@ test('the slow scenario ends on the oracle work bound: an inconclusive finding a
   expect(process.memoryUsage().rss - before).toBeLessThan(1.2e9);
 }, 120000);
 
+test('a time limit that passes while the oracle works, not the target: an inconclusive end', async () => {
+  const outcome = await runScenario(kvm, expanded, { stepBudget: 100_000, timeoutMs: 300 });
+  expect(outcome.trace.status).toBe('complete');
+  expect(outcome.oracleError).toMatchObject({ bound: true });
+  expect(outcome.oracleError!.message).toMatch(/time limit of 300 ms/);
+}, 60000);
+
 test('the time limit reaches inside an op of the oracle: the time went to the model, an inconclusive end', async () => {
   // a deadline already passed: the oracle notices at its first clock look inside an op (every
-  // 512 candidate-steps), which op 73 is the first to reach; the ops before are too short
+  // 64 candidate-steps), which op 50 is the first to reach; the ops before are too short
   const late = { ...modelOracle, create: (config: ResolvedConfig) => createOracle(config, { deadline: 0 }) };
   const outcome = await runLockstep(kvm, expanded, { stepBudget: 100_000, timeoutMs: 60_000 }, late);
-  expect(outcome.oracleError).toMatchObject({ bound: true, opIndex: 73 });
-  expect(outcome.oracleError!.message).toMatch(/^time limit of 60000 ms: OracleDeadlineError: op 73 .*time limit exceeded inside the oracle$/);
-  expect(outcome.trace.results.length).toBe(74);
+  expect(outcome.oracleError).toMatchObject({ bound: true, opIndex: 50 });
+  expect(outcome.oracleError!.message).toMatch(/^time limit of 60000 ms: OracleDeadlineError: op 50 .*time limit exceeded inside the oracle$/);
+  expect(outcome.trace.results.length).toBe(51);
   const problem = problemOf('kvm', expanded, outcome)!;
-  expect(problem.signature).toBe('kvm:its.cmd MAPC+MAPTI+SYNC:oracle-bound:none');
+  expect(problem.signature).toBe('kvm:mmio.write GITS_CTLR:oracle-bound:none');
   expect(classifyOutcome(modelOracle, 'kvm', expanded, outcome, targetQuirks('kvm'))!.classification).toBe('inconclusive');
 }, 60000);

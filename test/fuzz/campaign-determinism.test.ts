@@ -9,6 +9,7 @@ import path from 'node:path';
 import { runCampaign, type CampaignOptions } from '../../fuzz/campaign/coordinator.js';
 import { loadWeightsFile } from '../../fuzz/weights.js';
 import { Rng } from '../../fuzz/rng.js';
+import { readCampaign } from '../../reports/campaign.js';
 import type { CampaignSummaryDoc } from '../../fuzz/campaign/summary.js';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -58,6 +59,10 @@ test('with coverage feedback on (branches of the target code): still the same wi
     const out = tmp(`cov${workers}`);
     const s = await runCampaign(opts(out, { workers, iterations: 300, branchCoverage: true }));
     expect(s.coverage.branchCount).toBeGreaterThan(10);
+    // the report shows branch coverage over time next to rule coverage
+    const seen = readCampaign(out);
+    expect(seen.branchesCovered).toBe(s.coverage.branchCount);
+    expect(seen.series.at(-1)!.branchesCovered).toBe(s.coverage.branchCount);
     runs.push({ ...essence(out), branches: (JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8')) as { branches: string[] }).branches });
   }
   // branches of the fake target only (test/fuzz/fake.ts), never of the model or the fuzzer
