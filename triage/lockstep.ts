@@ -215,7 +215,7 @@ function runRest(
   session: { step(op: PrimitiveOp): OpResult }, ops: readonly PrimitiveOp[], from: number, budget: number, deadline: number, timeoutMs: number | undefined, trace: Trace,
 ): void {
   for (let i = from; i < ops.length; i++) {
-    if (i >= budget || (i % CLOCK_EVERY === 0 && deadline !== Infinity && Date.now() > deadline)) {
+    if (i >= budget || (deadline !== Infinity && Date.now() > deadline)) {
       trace.status = 'step-budget';
       trace.error = { opIndex: i, message: i >= budget ? `step budget of ${budget} ops exhausted` : `time limit of ${timeoutMs} ms exceeded` };
       return;
