@@ -10,7 +10,7 @@ import { expandScenario } from '../../spec/expand.js';
 import { DEFAULT_SUITE_DIRS, loadSuite } from '../../triage/conformance.js';
 import { generateScenario, PROFILES, type Profile } from '../../fuzz/generate.js';
 import { runScenario, modelOracle } from '../../triage/runner.js';
-import { compareTraces, type TraceDifference } from '../../fuzz/compare.js';
+import { compareTraces, hostFieldsDiffer, type TraceDifference } from '../../fuzz/compare.js';
 import { gicdiffVersion } from '../../fuzz/version.js';
 import '../../fuzz/targets.js';
 
@@ -54,6 +54,8 @@ export interface ComparedScenario {
   /** does the reference model accept each side's trace ("ok", "diverges", "undecided") */
   oracle?: { a: string; b: string };
   environment?: Record<string, string>;
+  /** the traces differed in fields that describe the host's GIC (compared masked out) */
+  hostFields?: boolean;
 }
 
 export interface Comparison {
@@ -61,7 +63,7 @@ export interface Comparison {
   version: string;
   targets: [string, string];
   environment: Record<string, string>;
-  totals: { scenarios: number; identical: number; differing: number; skipped: number };
+  totals: { scenarios: number; identical: number; differing: number; skipped: number; hostFieldsOnly: number };
   /** differing scenarios grouped by the key of their first difference, most frequent first */
   groups: { key: string; count: number; examples: string[] }[];
   scenarios: ComparedScenario[];
@@ -85,6 +87,7 @@ export async function compareOne(a: Target, b: Target, s: ExpandedScenario, sour
   const d = compareTraces(s, ra.trace, rb.trace);
   const out: ComparedScenario = { scenario: s.name, source, outcome: d ? 'differing' : 'identical' };
   if (Object.keys(env).length) out.environment = env;
+  if (hostFieldsDiffer(s, ra.trace, rb.trace)) out.hostFields = true;
   if (d) {
     out.difference = d;
     out.oracle = { a: verdictOf(s, ra.trace), b: verdictOf(s, rb.trace) };
@@ -113,6 +116,7 @@ export function summarize(targets: [string, string], results: ComparedScenario[]
       identical: results.filter((r) => r.outcome === 'identical').length,
       differing: results.filter((r) => r.outcome === 'differing').length,
       skipped: results.filter((r) => r.outcome === 'skipped').length,
+      hostFieldsOnly: results.filter((r) => r.outcome === 'identical' && r.hostFields).length,
     },
     groups: [...groups.entries()].map(([key, g]) => ({ key, ...g })).sort((x, y) => y.count - x.count || x.key.localeCompare(y.key)),
     scenarios: results,
@@ -132,6 +136,8 @@ export function comparisonMarkdown(c: Comparison): string {
     '',
     `${t.scenarios} scenarios: **${t.identical} identical**, **${t.differing} differing**, ${t.skipped} skipped (unsupported on one side)` +
       (compared ? `; agreement ${((100 * t.identical) / compared).toFixed(1)}% of the ${compared} compared` : ''),
+    '',
+    `Host fields (ICC_CTLR_EL1.IDbits: the host GIC's INTID width) are compared masked out; ${t.hostFieldsOnly} of the identical scenarios differed only there.`,
     '',
   ];
   if (c.groups.length) {

@@ -104,6 +104,9 @@ export function vgicV3Attr(vm: KvmVm, group: string, attr: unknown, isWrite: boo
     }
     case 'CTRL': {
       if (!isWrite) return { errno: -ENXIO };
+      // a raw attr is the uapi constant: KVM_DEV_ARM_VGIC_CTRL_INIT 0, ..._SAVE_PENDING_TABLES 3
+      if (attr === 0) attr = 'INIT';
+      else if (attr === 3) attr = 'SAVE_PENDING_TABLES';
       if (attr === 'INIT') return { errno: vgicInit(dist) };
       if (attr === 'SAVE_PENDING_TABLES') {
         if (!dist.initialized) return { errno: -ENXIO };

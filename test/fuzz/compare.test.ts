@@ -30,12 +30,20 @@ describe('compareTraces', () => {
   });
 });
 
+describe('host fields', () => {
+  const ctlr: ExpandedScenario = { ...s, ops: [{ op: 'sysreg.read', cpu: 0, reg: 'ICC_CTLR_EL1' }], origin: [0] };
+  test('ICC_CTLR_EL1 differing only in IDbits (the host GIC) agrees; any other bit differs', () => {
+    expect(compareTraces(ctlr, trace(['0x8400']), trace(['0x8c00']))).toBeNull();
+    expect(compareTraces(ctlr, trace(['0x8400']), trace(['0x8402']))).not.toBeNull();
+  });
+});
+
 describe('compare on two in-process targets', () => {
   test('model vs kvm: a scenario both run the same way is identical; the report counts it', async () => {
     const r = await compareOne(getTarget('model')!, getTarget('kvm')!, s, 'inline', 10_000);
     expect(r.outcome).toBe('identical');
     const c = summarize(['model', 'kvm'], [r, { scenario: 'x', source: 'x', outcome: 'skipped', reason: 'kvm: no' }]);
-    expect(c.totals).toEqual({ scenarios: 2, identical: 1, differing: 0, skipped: 1 });
+    expect(c.totals).toEqual({ scenarios: 2, identical: 1, differing: 0, skipped: 1, hostFieldsOnly: 0 });
     expect(comparisonMarkdown(c)).toMatch(/1 identical\*\*, \*\*0 differing\*\*, 1 skipped/);
   });
 });

@@ -34,6 +34,8 @@ describe('vgic device attributes', () => {
     ['raw attr: DIST_REGS offset 8 (GICD_IIDR)', { group: 'DIST_REGS', attr: 8, access: 'get' }, { errno: 0, value: '0x4b00343b' }],
     ['raw attr: DIST_REGS offset 7 (misaligned)', { group: 'DIST_REGS', attr: 7, access: 'get' }, { errno: ENXIO }],
     ['raw attr: CPU_SYSREGS ICC_PMR_EL1 = (3,0,4,6,0)', { group: 'CPU_SYSREGS', attr: 0xc230, access: 'get' }, { errno: 0, value: '0xf0' }],
+    // a raw CTRL attr is the uapi constant (KVM_DEV_ARM_VGIC_CTRL_INIT = 0): 6.12 ran it as INIT
+    ['raw attr: CTRL 0 is KVM_DEV_ARM_VGIC_CTRL_INIT', { group: 'CTRL', attr: 0, access: 'set' }, { errno: 0 }],
     ['raw attr: LEVEL_INFO with an unknown info type', { group: 'LEVEL_INFO', attr: 1 << 10, access: 'get' }, { errno: EINVAL }],
     ['an ITS device that does not exist', { device: 'its', index: 3, group: 'CTRL', attr: 'ITS_SAVE_TABLES', access: 'set' }, { errno: ENXIO }],
     ['LEVEL_INFO intid not a multiple of 32', { group: 'LEVEL_INFO', attr: { intid: 33, vcpu: 0 }, access: 'get' }, { errno: EINVAL }],
