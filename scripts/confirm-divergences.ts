@@ -3,7 +3,7 @@
 // scenario that demonstrates an entry on `kvm` (the directed suite, examples/, and the minimized
 // findings of fuzz/findings/kvm-known/) runs on each kvm-linux target, classified with that
 // target's quirks (which extend kvm's). An entry is confirmed on a kernel when one of its
-// scenarios is explained there by the same quirk, refuted when they all pass, and otherwise
+// scenarios is explained there by the same quirk, not reproduced when they all pass, and otherwise
 // says what the kernel did instead (another divergence, or ops the nested VMM cannot express).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, UsageError } from '../cli/args.js';
@@ -18,7 +18,7 @@ import '../fuzz/targets.js';
 interface EntryVerdict {
   id: string;
   scenarios: string[];
-  kernels: Record<string, { verdict: 'confirmed' | 'refuted' | 'other' | 'unsupported' | 'no scenario'; detail: string; kernel?: string }>;
+  kernels: Record<string, { verdict: 'confirmed' | 'not reproduced' | 'other' | 'unsupported' | 'no scenario'; detail: string; kernel?: string }>;
 }
 
 /** the quirks a known result needed (triage/classify.ts) */
@@ -77,10 +77,10 @@ async function main(): Promise<void> {
       const same = rs.find((r) => quirksOf(r).includes(id));
       const verdict = same ? 'confirmed'
         : rs.every((r) => r.outcome === 'unsupported') ? 'unsupported'
-        : rs.every((r) => r.outcome === 'pass' || r.outcome === 'unsupported') ? 'refuted' : 'other';
+        : rs.every((r) => r.outcome === 'pass' || r.outcome === 'unsupported') ? 'not reproduced' : 'other';
       const shown = same ?? rs.find((r) => r.outcome !== 'unsupported') ?? rs[0]!;
       const detail = verdict === 'confirmed' ? `${shown.scenario}` : verdict === 'unsupported' ? (shown.unsupportedReason ?? '')
-        : verdict === 'refuted' ? `${rs.filter((r) => r.outcome === 'pass').map((r) => r.scenario).join(', ')} pass`
+        : verdict === 'not reproduced' ? `${rs.filter((r) => r.outcome === 'pass').map((r) => r.scenario).join(', ')} pass`
         : `${shown.scenario}: ${shown.outcome}${quirksOf(shown).length ? ` as ${quirksOf(shown).join(', ')}` : ''}: ${shown.failures[0]?.message ?? ''}`;
       v.kernels[t.name] = { verdict, detail, ...(kernel ? { kernel } : {}) };
     }
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   }
   const count = (n: string, what: string) => verdicts.filter((v) => v.kernels[n]!.verdict === what).length;
   for (const n of names) {
-    process.stdout.write(`${n} (${kernels.get(n)}): ${['confirmed', 'refuted', 'other', 'unsupported', 'no scenario'].map((w) => `${count(n, w)} ${w}`).join(', ')}\n`);
+    process.stdout.write(`${n} (${kernels.get(n)}): ${['confirmed', 'not reproduced', 'other', 'unsupported', 'no scenario'].map((w) => `${count(n, w)} ${w}`).join(', ')}\n`);
   }
   if (options.md) writeFileSync(options.md as string, lines.join('\n') + '\n');
   if (options.json) writeFileSync(options.json as string, JSON.stringify({ kernels: Object.fromEntries(kernels), verdicts }, null, 1) + '\n');

@@ -59,6 +59,8 @@ export function deviceAttrValue(op: DeviceAttrOp): bigint | string {
     const names = op.group === 'CTRL' ? CTRL_ATTRS : ADDR_ATTRS;
     if (typeof attr === 'number') return BigInt(attr >>> 0);
     if (typeof attr === 'string' && names[attr] !== undefined) return BigInt(names[attr]!);
+    // a register-style attr object here still names a number: its offset (the kernel decides)
+    if (typeof attr === 'object' && attr !== null) return BigInt(((attr as { offset?: number }).offset ?? 0) >>> 0);
     return `kvm.device_attr ${op.group}: attr ${JSON.stringify(attr)} is not one of ${Object.keys(names).join(', ')}`;
   }
   if (typeof attr === 'number') return BigInt(attr >>> 0);

@@ -361,9 +361,15 @@ static void grant_turns(struct vm *vm, u64 next)
 {
 	u64 asleep = console_of(vm)->asleep_mask;
 	pthread_mutex_lock(&vm->lock);
-	for (u32 i = 0; i < vm->cfg.vcpus; i++)
+	for (u32 i = 0; i < vm->cfg.vcpus; i++) {
 		if (next == DOORBELL_NEXT_ALL || next == i || (i < 64 && (asleep >> i) & 1))
 			vm->vcpus[i].grants++;
+		/* the run is over: a vCPU put and never run again (vCPU 0 powers the VM off) comes back */
+		if (next == DOORBELL_NEXT_ALL) {
+			vm->vcpus[i].parked = 0;
+			console_of(vm)->parked[i] = 0;
+		}
+	}
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
 }
