@@ -419,6 +419,14 @@ const CPU_SYSREGS = new Set(['ICC_PMR_EL1', 'ICC_BPR0_EL1', 'ICC_BPR1_EL1', 'ICC
  * The attribute's register offset and vCPU: from {offset, vcpu}, or a raw u64 attr (offset in
  * bits [31:0], the vCPU's MPIDR affinity Aff1.Aff0 in bits [47:32] for REDIST_REGS).
  */
+/** A CTRL attr by name; a raw number is the uapi constant (arm-vgic-v3.rst, arm-vgic-its.rst:
+ * KVM_DEV_ARM_VGIC_CTRL_INIT 0, KVM_DEV_ARM_ITS_SAVE_TABLES 1, ..._RESTORE_TABLES 2,
+ * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES 3, KVM_DEV_ARM_ITS_CTRL_RESET 4). */
+function ctrlAttrName(attr: unknown): unknown {
+  if (typeof attr !== 'number') return attr;
+  return ['INIT', 'ITS_SAVE_TABLES', 'ITS_RESTORE_TABLES', 'SAVE_PENDING_TABLES', 'ITS_RESET'][attr] ?? attr;
+}
+
 function attrOf(op: DeviceAttrOp): RegAttr {
   if (typeof op.attr === 'object') return op.attr;
   if (typeof op.attr === 'number') {
@@ -469,7 +477,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
     switch (op.group) {
       case 'CTRL':
         if (get) return { errno: ENXIO };
-        switch (op.attr) {
+        switch (ctrlAttrName(op.attr)) {
           case 'INIT': return { errno: 0 };
           case 'ITS_SAVE_TABLES': {
             let main: Expected = null;
@@ -507,11 +515,13 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
     }
   }
   switch (op.group) {
-    case 'CTRL':
+    case 'CTRL': {
       if (get) return { errno: ENXIO };
-      if (op.attr === 'INIT') return { errno: 0 };
-      if (op.attr === 'SAVE_PENDING_TABLES') return { errno: savePendingTables(s, x) };
+      const name = ctrlAttrName(op.attr);
+      if (name === 'INIT') return { errno: 0 };
+      if (name === 'SAVE_PENDING_TABLES') return { errno: savePendingTables(s, x) };
       return { errno: ENXIO };
+    }
     case 'NR_IRQS':
       x.rule('kvm.attr.nr-irqs');
       return get ? { errno: 0, value: '0x' + (s.cfg.spis + 32).toString(16) } : { errno: EBUSY };
