@@ -4,7 +4,7 @@
 import { expandScenario } from '../../spec/expand.js';
 import { validateScenarioJson } from '../../spec/validate.js';
 import { getTarget } from '../../spec/target.js';
-import { runScenario } from '../../fuzz/runner.js';
+import { runScenario } from '../../triage/runner.js';
 import '../../fuzz/targets.js';
 
 const scenario = expandScenario(validateScenarioJson({
