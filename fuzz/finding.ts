@@ -10,7 +10,7 @@ import type { RunOutcome } from '../triage/lockstep.js';
 import type { Classification, Classified } from '../triage/classify.js';
 import { versions } from './version.js';
 import type { Profile } from './generate.js';
-import { writeJsonAtomic } from './atomic.js';
+import { writeJsonAtomic } from '../triage/atomic.js';
 
 export type { Finding };
 

@@ -46,7 +46,7 @@ export function buildReport(input: ReportInput): Report {
   return report;
 }
 
-export { INCONCLUSIVE_LABEL } from '../fuzz/campaign/summary.js';
+export { INCONCLUSIVE_LABEL } from '../triage/classify.js';
 
 /**
  * What CI fails on: conformance results no expectation accepts, plus the new findings of the

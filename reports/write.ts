@@ -1,6 +1,6 @@
 // Writes the views of one report to the files the CLI was given, atomically, and says how big
 // each came out. Shared by `gicdiff conformance` and `gicdiff report`.
-import { writeFileAtomic } from '../fuzz/atomic.js';
+import { writeFileAtomic } from '../triage/atomic.js';
 import type { Report } from '../spec/gen/report.js';
 import { validateJson } from '../spec/validate.js';
 import { renderHtml } from './html.js';

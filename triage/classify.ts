@@ -19,6 +19,9 @@ import { problemOf, type Problem } from './signature.js';
 
 export type Classification = Finding['classification'];
 
+/** How every view introduces inconclusive findings. */
+export const INCONCLUSIVE_LABEL = "inconclusive: the model's candidate bound was reached; says nothing about the target";
+
 export interface Classified {
   classification: Classification;
   /** what the finding reports: the strict oracle's problem when known, else where the quirks ran out */

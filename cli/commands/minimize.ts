@@ -9,7 +9,7 @@ import { classifyOutcome } from '../../triage/classify.js';
 import { loadTargetExpectations } from '../../spec/expectations.js';
 import { minimizeOnTarget } from '../../fuzz/minimize.js';
 import { parseDuration } from '../../fuzz/campaign/coordinator.js';
-import { writeJsonAtomic } from '../../fuzz/atomic.js';
+import { writeJsonAtomic } from '../../triage/atomic.js';
 import { loadTarget } from '../load-target.js';
 
 const OPTIONS: OptionsSpec = {

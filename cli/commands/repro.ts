@@ -4,7 +4,7 @@ import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.
 import { expandScenario } from '../../spec/expand.js';
 import { loadFindingOrScenario } from '../../fuzz/finding.js';
 import { classifyOutcome } from '../../triage/classify.js';
-import { INCONCLUSIVE_LABEL } from '../../fuzz/campaign/summary.js';
+import { INCONCLUSIVE_LABEL } from '../../triage/classify.js';
 import { runLockstep } from '../../triage/lockstep.js';
 import { problemOf } from '../../triage/signature.js';
 import { annotateTrace } from '../../fuzz/repro.js';

@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError, readInputText, readJsonFile } from '../../spec/validate.js';
-import { appendLine, writeJsonAtomic } from '../atomic.js';
+import { appendLine, writeJsonAtomic } from '../../triage/atomic.js';
 import { compareFindingRecords, countFindings, upgradeRecord, type CampaignSummaryDoc, type FindingRecord } from './summary.js';
 
 function readSummary(dir: string): CampaignSummaryDoc {

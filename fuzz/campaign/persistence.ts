@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import path from 'node:path';
 import type { Finding } from '../../spec/gen/finding.js';
 import { readJsonFile, ValidationError } from '../../spec/validate.js';
-import { appendLine, writeJsonAtomic } from '../atomic.js';
+import { appendLine, writeJsonAtomic } from '../../triage/atomic.js';
 import { loadFindingOrScenario } from '../finding.js';
 import type { CampaignParams, CampaignState, CampaignSummaryDoc, StatsLine } from './summary.js';
 

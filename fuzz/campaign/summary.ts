@@ -5,8 +5,6 @@ import type { Finding } from '../../spec/gen/finding.js';
 /** Findings per classification (fuzz/CAMPAIGN-FORMAT.md): only `new` fails a run. */
 export interface FindingCounts { new: number; known: number; inconclusive: number }
 
-/** How every view introduces inconclusive findings. */
-export const INCONCLUSIVE_LABEL = "inconclusive: the model's candidate bound was reached; says nothing about the target";
 
 export interface Shard { index: number; count: number }
 
