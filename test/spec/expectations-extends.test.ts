@@ -1,5 +1,5 @@
 // An expectations file may extend another target's (kvm-hw is real KVM: kvm's divergences apply).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadExpectationsFile, loadTargetExpectations } from '../../spec/expectations.js';
@@ -39,4 +39,11 @@ test('kvm-hw (real KVM) takes every quirk of kvm, under its own target name', ()
   const kvm = loadTargetExpectations('kvm');
   expect(doc.entries.length).toBeGreaterThanOrEqual(kvm.entries.length);
   for (const e of kvm.entries) expect(targetQuirks('kvm-hw').has(e.id)).toBe(true);
+});
+
+test('every expectations file of spec/expectations/ validates (a stale field fails here, not in a CLI run)', () => {
+  const dir = path.resolve(__dirname, '../../spec/expectations');
+  const targets = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+  expect(targets).toEqual(expect.arrayContaining(['kvm', 'kvm-linux', 'kvm-linux-6.1']));
+  for (const t of targets) expect(() => loadTargetExpectations(t)).not.toThrow();
 });
