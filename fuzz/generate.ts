@@ -20,6 +20,8 @@ export interface GenerateOptions {
    * Deterministic for a given target; for targets that run everything, nothing changes.
    */
   accept?: (op: PrimitiveOp, config: ResolvedConfig) => boolean;
+  /** filled with the name of each action the scenario is made of (malformed ones as "malformed.<name>"); changes nothing drawn */
+  drawn?: string[];
 }
 
 /** Parse a scenario id into its chain: the root seed first, then each mutation's seed. */
@@ -93,6 +95,6 @@ export function generateScenario(id: string, options: GenerateOptions = {}): Sce
     const parentActions = new Gen(new ChainedRng(chain.slice(0, i), cuts.slice(0, i - 1)), weights, profile, options.accept).actionCount;
     cuts.push(new Rng(chain[i]! + '#cut').range(Math.floor(parentActions / 4), parentActions));
   }
-  const g = new Gen(new ChainedRng(chain, cuts), weights, profile, options.accept);
+  const g = new Gen(new ChainedRng(chain, cuts), weights, profile, options.accept, options.drawn);
   return g.build(id, scenarioName(id));
 }

@@ -40,6 +40,8 @@ export class Gen {
     private readonly w: Weights,
     readonly profile: Profile,
     private readonly accept?: (op: PrimitiveOp, config: ResolvedConfig) => boolean,
+    /** when given, receives the name of each action the scenario is made of, in order */
+    private readonly drawn?: string[],
   ) {
     this.config = this.drawConfig();
     for (let t = 0; t < 16 && accept && !this.bootAccepted(this.config); t++) this.config = this.drawConfig();
@@ -86,15 +88,22 @@ export class Gen {
     for (let i = 0; i < this.actionCount; i++) {
       this.r.atAction(i);
       const mark = this.ops.length;
+      let name: string;
       if (this.r.chance(this.w.malformedRate)) {
-        this.malformed();
+        name = this.malformed();
       } else {
         // A few tries: an action may not apply to the current state (nothing to EOI...).
         let done = false;
-        for (let t = 0; t < 4 && !done; t++) done = this.runAction(ACTIONS[this.r.weighted(this.actionWeights, this.totalWeight)]!.name);
+        name = 'ack';
+        for (let t = 0; t < 4 && !done; t++) {
+          const a = ACTIONS[this.r.weighted(this.actionWeights, this.totalWeight)]!.name;
+          done = this.runAction(a);
+          if (done) name = a;
+        }
         if (!done) this.run('ack');
       }
       if (this.accept && !this.acceptedFrom(mark)) this.ops.length = mark; // the target cannot run it: drop the action
+      else this.drawn?.push(name);
     }
     return {
       format: 'gicdiff/scenario@1',
@@ -120,10 +129,11 @@ export class Gen {
   }
 
   /** Malformed input instead of an action: one of the malformed actions that apply, by weight. */
-  private malformed(): void {
+  private malformed(): string {
     const kinds = MALFORMED_ACTIONS.filter((a) => (!a.host || this.host) && (a.applies?.(this) ?? true)).flatMap((a) => Array<typeof a>(a.weight).fill(a));
     const a = this.r.pick(kinds);
     a.emit(this, this.cpu());
+    return `malformed.${a.name}`;
   }
 
   private acceptedFrom(mark: number): boolean {
