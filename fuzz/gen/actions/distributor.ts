@@ -123,4 +123,32 @@ const mmioRead: Action = {
   },
 };
 
-export const DISTRIBUTOR_ACTIONS: readonly Action[] = [spiConfig, ppiSgiConfig, pendActive, distCtl, mmioRead];
+/**
+ * Trigger configuration and the distributor's copies of the private INTIDs: GICR_ICFGR1 (whether a
+ * PPI's trigger is programmable is IMPLEMENTATION DEFINED), GICR_ICFGR0 (SGIs are always edge),
+ * and GICD registers of INTIDs 0-31, RAZ/WI under affinity routing (the redistributor holds them).
+ */
+const privateConfig: Action = {
+  name: 'privateConfig', family: 'distributor', host: false, weight: 1,
+  emit: (g) => {
+    const cpu = g.cpu();
+    switch (g.r.int(3)) {
+      case 0:
+        g.mmioW(cpu, 'gicr-sgi', cpu, GICR_SGI.ICFGR1, 32, g.r.pick([0, 0xaaaaaaaa, (2 << (2 * g.r.int(16))) >>> 0]));
+        g.mmioR(cpu, 'gicr-sgi', cpu, GICR_SGI.ICFGR1, 32);
+        break;
+      case 1:
+        g.mmioW(cpu, 'gicr-sgi', cpu, GICR_SGI.ICFGR0, 32, g.r.pick([0, 0x55555555]));
+        g.mmioR(cpu, 'gicr-sgi', cpu, GICR_SGI.ICFGR0, 32);
+        break;
+      default: {
+        const reg = g.r.pick([[GICD.ISENABLER, 32], [GICD.ISPENDR, 32], [GICD.IPRIORITYR + 4 * g.r.int(8), 32], [GICD.ICFGR + 4, 32]] as const);
+        g.mmioW(cpu, 'gicd', undefined, reg[0], reg[1], 0xffffffff);
+        g.mmioR(cpu, 'gicd', undefined, reg[0], reg[1]);
+      }
+    }
+    return true;
+  },
+};
+
+export const DISTRIBUTOR_ACTIONS: readonly Action[] = [spiConfig, ppiSgiConfig, pendActive, distCtl, mmioRead, privateConfig];

@@ -473,7 +473,8 @@ const enableLpis: Action = {
     g.mmioR(w, 'gicr', c, GICR.CTLR, 32);
     const looks = g.r.range(1, 2);
     for (let i = 0; i < looks; i++) read(g, c, g.r.pick(['ICC_IAR1_EL1', 'ICC_HPPIR1_EL1', 'ISR_EL1'] as const));
-    if (m2) intCmd(g, m2);
+    if (m2) intCmd(g, m2, w);
+    if (g.host && g.r.chance(0.4)) signalMsi(g, m); // KVM_SIGNAL_MSI to a redistributor with LPIs off
     if (g.r.chance(0.4)) g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(c) + LPI_BASE / 8), len: LPI_SPAN / 8 });
     if (g.r.chance(0.2)) g.wfi(c);
     if (acked) eoi(g, c, m.intid);
@@ -567,6 +568,11 @@ const itsTables: Action = {
     g.mmioW(w, 'gits', n, GITS.BASER, 64, baser0);
     const baser1 = baserValue(4n, g.st.allocAligned(PAGE, PAGE), 1, false);
     g.mmioW(w, 'gits', n, GITS.BASER + 8, 64, baser1);
+    if (g.r.chance(0.3)) {
+      // Valid toggled 1 -> 0 -> 1 while disabled, before anything is mapped
+      g.mmioW(w, 'gits', n, GITS.BASER + 8, 64, baser1 & ~VALID);
+      g.mmioW(w, 'gits', n, GITS.BASER + 8, 64, baser1);
+    }
     let cbaser = (g.st.tables[n] ?? bootTables(n)).cbaser;
     if (g.r.chance(0.4)) {
       const pages = g.r.pick([1, 2, 16]);
@@ -640,7 +646,7 @@ const idLimits: Action = {
     const dev = g.st.its[n]!.devices.get(m.ref.device)!;
     const last = 2 ** (dev.size + 1) - 1;
     const icid = [...g.st.its[n]!.collections].find(([, t]) => t === c)?.[0] ?? 0;
-    const steps = distinct(g, ['mapti-low', 'mapi-low', 'direct-low', 'devid', 'event-edge', 'icid-edge'] as const, g.r.range(2, 3));
+    const steps = distinct(g, ['mapti-low', 'mapi-low', 'mapi-lpi', 'direct-low', 'devid', 'event-edge', 'icid-edge'] as const, g.r.range(2, 3));
     const cmds: ItsCommand[] = [];
     let legal: MappedLpi | undefined;
     for (const s of steps) {
@@ -651,6 +657,16 @@ const idLimits: Action = {
         case 'mapi-low':
           cmds.push({ cmd: 'MAPI', device: m.ref.device, event: Math.min(last, g.r.pick([0, 31, 1023])), collection: icid });
           break;
+        case 'mapi-lpi': {
+          // MAPI maps EventID = pINTID: legal for an EventID in the LPI range (an ITT of 14 bits)
+          const device = 0x200 + g.r.int(0x100);
+          if (g.st.its[n]!.devices.has(device)) break;
+          const event = LPI_BASE + LPI_SPAN + g.r.int(LPI_SPAN);
+          cmds.push({ cmd: 'MAPD', device, size: 13, itt: toHex(g.st.alloc(2 ** 14 * 16)), valid: true });
+          cmds.push({ cmd: 'MAPI', device, event, collection: g.r.chance(0.7) ? icid : IDS_PER_PAGE + g.r.int(16) });
+          cmds.push({ cmd: 'MAPD', device, size: 0, itt: '0x0', valid: false });
+          break;
+        }
         case 'direct-low':
           g.mmioW(c, 'gicr', c, g.r.pick([GICR.INVLPIR, GICR.SETLPIR, GICR.CLRLPIR]), 64, g.r.pick([8191, 1023, 27, 0xffff]));
           break;
