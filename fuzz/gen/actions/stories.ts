@@ -598,7 +598,7 @@ const itsTables: Action = {
     for (const device of devices) {
       if (device > 0xffff) continue;
       const prio = prios.pop()!;
-      const size = g.r.pick([0, 4, 15]);
+      const size = g.r.chance(0.05) ? 15 : g.r.pick([0, 4, 9]);
       const itt = g.st.alloc(2 ** (size + 1) * 16);
       cmds.push({ cmd: 'MAPD', device, size, itt: toHex(itt), valid: true });
       const event = g.r.pick([0, 2 ** (size + 1) - 1]);
