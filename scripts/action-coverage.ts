@@ -7,7 +7,7 @@ import '../fuzz/targets.js';
 import { getTarget, targetNames } from '../spec/target.js';
 import { generateScenario } from '../fuzz/generate.js';
 import { expandScenario } from '../spec/expand.js';
-import { runScenario } from '../fuzz/runner.js';
+import { runScenario } from '../triage/runner.js';
 import { ACTIONS, MALFORMED_ACTIONS } from '../fuzz/gen/table.js';
 import { defaultWeights } from '../fuzz/weights.js';
 
