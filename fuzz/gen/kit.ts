@@ -105,7 +105,13 @@ export function irouter(cpu: number): bigint {
 export function spiSetup(g: Gen, id: number, target: number, prio: number, edge: boolean): void {
   const cpu = g.cpu();
   if (g.r.chance(0.5)) g.mmioW(cpu, 'gicd', undefined, GICD.CTLR, 32, 0x12);
-  g.mmioW(cpu, 'gicd', undefined, GICD.ICFGR + 4 * (id >> 4), 32, ((edge ? 2 : 0) << (2 * (id % 16))) >>> 0);
+  // the whole GICD_ICFGR register as the guest last wrote it, with this SPI's field changed (a
+  // driver's read-modify-write: the other 15 SPIs keep their trigger while their lines may be high)
+  if (edge) g.st.edgeSpis.add(id);
+  else g.st.edgeSpis.delete(id);
+  let cfg = 0;
+  for (let k = 0; k < 16; k++) if (g.st.edgeSpis.has((id & ~15) + k)) cfg |= 2 << (2 * k);
+  g.mmioW(cpu, 'gicd', undefined, GICD.ICFGR + 4 * (id >> 4), 32, cfg >>> 0);
   g.mmioW(cpu, 'gicd', undefined, GICD.IPRIORITYR + id, 8, prio);
   g.mmioW(cpu, 'gicd', undefined, GICD.IROUTER + 8 * id, 64, irouter(target));
   g.mmioW(cpu, 'gicd', undefined, GICD.ISENABLER + 4 * (id >> 5), 32, (1 << (id % 32)) >>> 0);

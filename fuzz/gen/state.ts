@@ -39,6 +39,8 @@ export class GenState {
   /** per vCPU: the physical CPU it runs on, or -1 when scheduled out */
   readonly running: number[] = [];
   readonly enabledSpis = new Set<number>();
+  /** SPIs the guest configured edge-triggered in GICD_ICFGR (the others are level, as written) */
+  readonly edgeSpis = new Set<number>();
   readonly spiLevel = new Map<number, number>();
   readonly ppiLevel = new Map<string, number>();
   readonly timerLevel: number[] = [];

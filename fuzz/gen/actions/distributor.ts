@@ -29,6 +29,8 @@ const spiConfig: Action = {
           // edge (0b10) or level (0b00) in GICD_ICFGR, 2 bits per INTID
           const edge = g.r.chance(0.5) ? 2 : 0;
           g.mmioW(cpu, 'gicd', undefined, GICD.ICFGR + 4 * (id >> 4), 32, (edge << (2 * (id % 16))) >>> 0);
+          for (let k = id & ~15; k < (id & ~15) + 16; k++) g.st.edgeSpis.delete(k);
+          if (edge) g.st.edgeSpis.add(id);
         } else {
           // route to a vCPU by affinity, sometimes to one that does not exist
           const target = g.r.chance(0.9) ? g.cpu() : g.config.vcpus + g.r.int(4);
