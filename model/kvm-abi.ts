@@ -155,6 +155,15 @@ function injectMsi(s: State, address: number, data: number, devid: number, flags
  * redistributor with LPIs off: the guest "blocked" it, 0, or -EBUSY) the answer is held per case.
  */
 function msiResult(s: State, its: number, devid: number, data: number, x: Exec): Expected {
+  // KVM: a translation cached before a failed restore still delivers (QUIRKS.failedRestoreKeepsCache)
+  const t = s.quirks.size > 0 && s.its[its]!.enabled ? s.its[its]!.devices.get(devid)?.ites.get(data >>> 0) : undefined;
+  if (t?.cachedRd !== undefined) {
+    const q = offerQuirk(s, QUIRKS.failedRestoreKeepsCache);
+    if (q !== null && q.enableLpis[t.cachedRd]) {
+      q.lpiPending[t.cachedRd]!.add(t.intid);
+      x.branch(q, 1, `${QUIRKS.failedRestoreKeepsCache.id}: the cached translation delivers`);
+    }
+  }
   const o = translateMsi(s, its, devid, data >>> 0, x);
   switch (o) {
     case 'delivered': x.rule('kvm.msi.delivered'); return 1;

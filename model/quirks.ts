@@ -122,6 +122,13 @@ export const QUIRKS = {
    */
   eoicountDeactivatesUnrelated: kvm('kvm.eoicount-replay-deactivates-unrelated', 'choice.u9.eoir-out-of-order',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (EOIcount replay past last_lr_irq) (Linux 6.19)'),
+  /**
+   * A failed ITS_RESTORE_TABLES frees every collection of the ITS, those the guest mapped before
+   * the restore included (their ITEs lose their collection), and does not invalidate the
+   * translation cache: an event translated before is still delivered, an uncached one is not.
+   */
+  failedRestoreKeepsCache: kvm('kvm.failed-restore-keeps-cached-translation', 'kvm.its-abi.restore',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_restore_tables_v0, vgic_its_free_collection_list (no cache invalidation on the error path) (Linux 6.19)'),
 } as const satisfies Record<string, Quirk>;
 
 /** Every quirk, by id. */

@@ -12,7 +12,7 @@ import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, processQu
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
-import { CHOICES, forEachChoice, offerQuirk } from './choices.js';
+import { CHOICES, forEachChoice, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { vlpiOfGsi } from './vlpi.js';
 
@@ -496,12 +496,33 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
             // documented: the tables replace them (option 0) or are added to them, an error then
             // freeing only what this call restored (1) or everything (2)
             x.rule('kvm.its-abi.restore-live');
+            const before = quirkEnabled(s, QUIRKS.failedRestoreKeepsCache) ? s.clone() : null;
             const pairs = forEachChoice(s, CHOICES.restoreIntoLive, () => {});
             let main: Expected = null;
+            const failures = new Set<number>();
             pairs.forEach(([st, o], i) => {
               const r = { errno: itsRestoreTables(st, n, x, o >= 1, o === 2) };
+              if (r.errno !== 0) failures.add(r.errno);
               if (i === 0) main = r; else x.branch(st, r, 'restore added to the live mappings');
             });
+            // KVM: a failed restore frees every collection of the ITS, its mappings made before
+            // included, and leaves the translation cache as it was (QUIRKS.failedRestoreKeepsCache)
+            if (before !== null) {
+              for (const errno of failures) {
+                const q = offerQuirk(before, QUIRKS.failedRestoreKeepsCache)!;
+                const it = q.its[n]!;
+                for (const dev of it.devices.values()) {
+                  for (const t of dev.ites.values()) {
+                    const rd = t.detached ? -1 : t.rd ?? it.collections.get(t.icid) ?? -1;
+                    t.detached = true;
+                    if (rd >= 0) t.cachedRd = rd;
+                  }
+                }
+                it.collections.clear();
+                q.itesChanged();
+                x.branch(q, { errno }, `${QUIRKS.failedRestoreKeepsCache.id}: the failed restore freed the collections`);
+              }
+            }
             return main;
           }
           case 'ITS_RESET': return { errno: itsReset(s, n, x) };

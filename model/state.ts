@@ -16,6 +16,11 @@ export interface Ite {
    * names the old one; the ITE's target until a MOVI or a MAPC of its collection
    */
   rd?: number;
+  /**
+   * Quirks only (model/quirks.ts failedRestoreKeepsCache): the ITE lost its collection in a failed
+   * restore, but a translation of it cached before may still deliver its LPI to this RD.
+   */
+  cachedRd?: number;
 }
 
 export interface Device {
@@ -52,6 +57,7 @@ export class ItsState {
       const ites = new Map<number, Ite>();
       for (const [e, ite] of d.ites) {
         const t: Ite = { intid: ite.intid, icid: ite.icid, detached: ite.detached };
+        if (ite.cachedRd !== undefined) t.cachedRd = ite.cachedRd;
         if (ite.rd !== undefined) t.rd = ite.rd;
         ites.set(e, t);
       }
@@ -395,7 +401,7 @@ export class State {
         if (e === undefined || e.size !== dev.size || e.itt !== dev.itt || e.ites.size !== dev.ites.size) return false;
         for (const [ev, t] of dev.ites) {
           const u = e.ites.get(ev);
-          if (u === undefined || u.intid !== t.intid || u.icid !== t.icid || u.detached !== t.detached || u.rd !== t.rd) return false;
+          if (u === undefined || u.intid !== t.intid || u.icid !== t.icid || u.detached !== t.detached || u.rd !== t.rd || u.cachedRd !== t.cachedRd) return false;
         }
       }
     }
@@ -466,7 +472,7 @@ export class State {
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>
-        `${d}:${dev.size}:${dev.itt}:` + [...dev.ites].sort((a, b) => a[0] - b[0]).map(([e, t]) => `${e}=${t.intid}.${t.icid}.${+t.detached}.${t.rd ?? ''}`).join(',')).join(';'));
+        `${d}:${dev.size}:${dev.itt}:` + [...dev.ites].sort((a, b) => a[0] - b[0]).map(([e, t]) => `${e}=${t.intid}.${t.icid}.${+t.detached}.${t.rd ?? ''}.${t.cachedRd ?? ''}`).join(',')).join(';'));
       parts.push([...i.collections].sort((a, b) => a[0] - b[0]).map(([c, r]) => `${c}>${r}`).join(','));
     }
     parts.push(JSON.stringify([...this.routes].sort((a, b) => a[0] - b[0])));
