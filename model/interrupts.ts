@@ -294,7 +294,15 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec): void 
   const slot = slotOf(s, cpu, intid);
   if (!s.active[slot]) return;
   s.active[slot] = 0;
-  if (s.latchAtAck.size > 0) s.latchAtAck.delete(slot);
+  // KVM: the fold that sees the list register invalid clears the latch of a level interrupt, so
+  // an ISPENDR write while it was active is lost too (QUIRKS.levelLatchSurvivesAck)
+  if (s.latchAtAck.size > 0 && s.latchAtAck.delete(slot) && s.latch[slot]) {
+    const q = offerQuirk(s, QUIRKS.levelLatchSurvivesAck);
+    if (q !== null) {
+      q.latch[slot] = 0;
+      x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: the latch is cleared at the deactivation`);
+    }
+  }
   x.rule('cpuif.eoir1.deactivate');
   if (intid >= 32 && s.resampleAsserted.size > 0) {
     // KVM notifies the resampler only for an interrupt it saw active at an exit

@@ -66,7 +66,8 @@ export const QUIRKS = {
   /**
    * A level interrupt made pending through ISPENDR keeps its pending latch when acknowledged:
    * KVM clears a level interrupt's latch only when its list register comes back invalid (after the
-   * deactivation), so until then GICD_ISPENDR (and the userspace read) shows it pending.
+   * deactivation), so until then GICD_ISPENDR (and the userspace read) shows it pending, and an
+   * ISPENDR write while it is active is cleared with it.
    */
   levelLatchSurvivesAck: kvm('kvm.level-ispendr-latch-survives-ack', 'dist.pending.read',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr (level: latch cleared only with the LR invalid); vgic-mmio.c __read_pending (Linux 6.19)'),
@@ -129,6 +130,9 @@ export const QUIRKS = {
    */
   failedRestoreKeepsCache: kvm('kvm.failed-restore-keeps-cached-translation', 'kvm.its-abi.restore',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_restore_tables_v0, vgic_its_free_collection_list (no cache invalidation on the error path) (Linux 6.19)'),
+  /** QEMU stores every bit written to GICR_PENDBASER: PTZ (bit 62) reads back as written. */
+  qemuPendbaserPtzReadsBack: { kind: 'quirk', id: 'qemu.pendbaser-ptz-reads-back', target: 'qemu', rule: 'redist.pendbaser.ptz-raz',
+    source: 'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)', scope: 'event' },
 } as const satisfies Record<string, Quirk>;
 
 /** Every quirk, by id. */

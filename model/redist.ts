@@ -4,7 +4,8 @@ import { vcpuAffinity } from '../spec/layout.js';
 import { offsetOf } from '../spec/codec/registers.js';
 import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
-import { branchChoice, CHOICES } from './choices.js';
+import { branchChoice, CHOICES, offerQuirk } from './choices.js';
+import { QUIRKS } from './quirks.js';
 import { bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
@@ -81,6 +82,10 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
     x.rule('redist.pendbaser.ptz-raz');
     const v = s.pendbaser[rd]! & ~(1n << 62n);
     const care = (((1n << 52n) - 1n) & ~0xffffn) | (1n << 62n);
+    // QEMU keeps PTZ as written (QUIRKS.qemuPendbaserPtzReadsBack)
+    const w = s.pendbaser[rd]!;
+    const q = w !== v ? offerQuirk(s, QUIRKS.qemuPendbaserPtzReadsBack) : null;
+    if (q !== null) x.branch(q, new MaskedHex(half(w, offset, width), half(care, offset, width), half(w, offset, width)), `${QUIRKS.qemuPendbaserPtzReadsBack.id}: PTZ reads as written`);
     return new MaskedHex(half(v, offset, width), half(care, offset, width), half(v, offset, width));
   }
   if (offset >= 0xffd0) return impdefRead(s, x, `gicr_id_${offset}`, 0n, 0xffff_ffffn);
