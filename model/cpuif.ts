@@ -27,25 +27,32 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
     case 'ICC_HPPIR0_EL1': return hppir(s, c, 0, x);
     case 'ICC_RPR_EL1':
       x.rule('cpuif.rpr.running');
+      if (aprLowest(s, c, 0) === 256 && aprLowest(s, c, 1) === 256) x.rule('cpuif.rpr.idle');
       return hex(runningPriority(s, c));
     case 'ICC_PMR_EL1':
       x.rule('cpuif.pmr.rw');
+      if (s.pmr[c]! & 0x0f) x.rule('choice.u2.priority-bits');
       // with no low bits set the value reads the same for every number of priority bits (choice.u2.priority-bits)
       return hex((s.pmr[c]! & 0x0f) === 0 ? s.pmr[c]! : s.pmr[c]! & priMask(s));
     case 'ICC_BPR0_EL1':
       x.rule('cpuif.bpr1.min');
+      x.rule('cpuif.bpr0.min');
+      if (s.bpr0[c]! < bpr0Eff(s, c)) x.rule('choice.u13.bpr-below-min');
       return hex(bpr0Eff(s, c));
     case 'ICC_BPR1_EL1':
       x.rule('cpuif.bpr1.min');
+      if (!s.cbpr[c] && s.bpr1[c]! < bpr1Eff(s, c)) x.rule('choice.u13.bpr-below-min');
       return hex(bpr1Eff(s, c));
     case 'ICC_CTLR_EL1': {
       x.rule('cpuif.ctlr.fields');
+      x.rule('choice.u2.priority-bits'); // PRIbits reads the implemented number
       // CBPR [0], EOImode [1], PRIbits [10:8] are determined; PMHE [6], IDbits [13:11], SEIS [14],
       // A3V [15], RSS [18], ExtRange [19] are the implementation's (held once observed); rest RES0.
       const v = BigInt(s.cbpr[c]! | (s.eoiMode[c]! << 1) | ((priBitsOf(s) - 1) << 8));
       return impdefRead(s, x, 'icc_ctlr', v, 0x40n | 0x3800n | 0x4000n | 0x8000n | 0x40000n | 0x80000n);
     }
     case 'ICC_IGRPEN0_EL1':
+      x.rule('cpuif.igrpen0.rw');
       return hex(s.igrpen0[c]!);
     case 'ICC_IGRPEN1_EL1':
       return hex(s.igrpen1[c]!);
@@ -83,9 +90,11 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
     if (o !== null && o.group === group && signalOutcome(s, cpu, o) === 'signal') takes.push(o);
     else spurious = true;
   }
-  if (spurious) x.rule('cpuif.iar1.spurious');
+  if (spurious) { x.rule('cpuif.iar1.spurious'); whyNotTaken(s, cpu, group, opts, x); }
   if (takes.length === 0) return hex(SPURIOUS);
   const first = takes[0]!;
+  if (first.intid >= 8192) x.rule('cpuif.lpi.no-active');
+  if (runningPriority(s, cpu) !== 0xff) { x.rule('cpuif.preemption.nested'); x.rule('cpuif.bpr1.group-priority'); }
   if (takes.length === 1 && !spurious) {
     activate(s, cpu, first);
     return hex(first.intid);
@@ -103,6 +112,19 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
 }
 
 function noEffect(): void {}
+
+/** The rules an IAR that may return 1023 applied: why each permitted HPPI is not taken. */
+function whyNotTaken(s: State, cpu: number, group: number, opts: (Candidate | null)[], x: Exec): void {
+  if (group === 1 && s.igrpen1[cpu] === 0) x.rule('cpuif.iar1.group-disabled');
+  if (group === 0 && s.igrpen0[cpu] === 0) x.rule('cpuif.igrpen0.rw');
+  for (const o of opts) {
+    if (o === null) continue;
+    if (o.group !== group) { if (o.group === 0) x.rule('cpuif.iar1.group0-hppi'); continue; }
+    const r = signalOutcome(s, cpu, o);
+    if (r === 'none') x.rule('cpuif.iar1.pmr');
+    else if (r === 'rpr-masked') { x.rule('cpuif.iar1.preemption'); x.rule('cpuif.bpr1.group-priority'); }
+  }
+}
 
 function activate(s: State, cpu: number, c: Candidate): void {
   aprSet(s, cpu, c.group, groupPriority(s, cpu, c.prio, c.group));
@@ -189,7 +211,7 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
       s.cbpr[c] = lo & 1;
       s.eoiMode[c] = (lo >> 1) & 1;
       break;
-    case 'ICC_IGRPEN0_EL1': s.igrpen0[c] = lo & 1; x.rule('cpuif.igrpen1.rw'); break;
+    case 'ICC_IGRPEN0_EL1': s.igrpen0[c] = lo & 1; x.rule('cpuif.igrpen1.rw'); x.rule('cpuif.igrpen0.rw'); break;
     case 'ICC_IGRPEN1_EL1': s.igrpen1[c] = lo & 1; x.rule('cpuif.igrpen1.rw'); break;
     case 'ICC_AP0R0_EL1':
       x.rule('choice.u15.apr-arbitrary-write');
@@ -198,6 +220,7 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
     case 'ICC_AP1R0_EL1': case 'ICC_AP1R1_EL1': case 'ICC_AP1R2_EL1': case 'ICC_AP1R3_EL1': {
       const n = Number(op.reg.charAt(8));
       x.rule('choice.u15.apr-arbitrary-write');
+      if (n < aprCount(s)) x.rule('cpuif.apr.restore');
       if (n < aprCount(s) && writeAprRegister(s, c, 1, n, lo)) taintAcknowledged(s, c);
       break;
     }
@@ -211,10 +234,12 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
 /** ICC_EOIR<g>_EL1 (IHI 0069 ICC_EOIR1_EL1): priority drop of the highest active priority, then (EOImode 0) deactivate. */
 function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void {
   if (intid >= 1020 && intid <= 1023) {
-    x.rule('cpuif.eoir1.special-ignored'); // choice.u10.eoir-unimplemented
+    x.rule('cpuif.eoir1.special-ignored');
+    x.rule('choice.u10.eoir-unimplemented');
     return;
   }
   x.rule('cpuif.eoir1.priority-drop');
+  if (intid >= 32 + s.cfg.spis && intid < 8192) x.rule('choice.u10.eoir-unimplemented'); // priority drop only
   const g0 = aprLowest(s, cpu, 0);
   const g1 = aprLowest(s, cpu, 1);
   const top = Math.min(g0, g1);
@@ -269,6 +294,7 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
   }
   aprClear(s, cpu, group, top);
   stack.pop();
+  if (s.eoiMode[cpu]) x.rule('cpuif.eoir1.eoimode1');
   if (!s.eoiMode[cpu]) {
     if (last! & APR_TAINT) {
       // choice.u15.apr-arbitrary-write: the APRs were written with a value never read since this interrupt was acknowledged:
@@ -369,6 +395,7 @@ function deliverSgis(
   intid: number, allButSelf: boolean, kind: 'sgi1r' | 'asgi1r' | 'sgi0r', x: Exec,
 ): State[] {
   const targets: number[] = [];
+  if (kind !== 'sgi1r') x.rule('cpuif.sgi0r.group0');
   if (allButSelf) {
     x.rule('cpuif.sgi1r.irm');
     for (let c = 0; c < s.cfg.vcpus; c++) if (c !== cpu) targets.push(c);
@@ -381,6 +408,7 @@ function deliverSgis(
     }
   }
   let states: State[] = [s];
+  if (targets.length > 0) x.rule('cpuif.sgi.per-target');
   for (const t of targets) {
     const slot = t * 32 + intid;
     const next: State[] = [];

@@ -37,6 +37,7 @@ export function gicdRead(s: State, cpu: number, offset: number, width: number, x
   if (offset === GICD_CTLR) {
     // EnableGrp0 [0], EnableGrp1 [1], ARE [4] and DS [6] RAO, RWP [31] = 0 at quiescence; E1NWF [7] IMPDEF.
     x.rule('dist.ctlr.are-ds-rao');
+    x.rule('dist.ctlr.rwp');
     // KVM (QUIRKS.enableGrp0RazWi): EnableGrp0 reads as 0
     const shown = s.fixed.get(ENABLE_GRP0_RAZ_WI) === 1n ? s.gicdCtlr & ~1 : s.gicdCtlr;
     return impdefRead(s, x, 'gicd_ctlr_e1nwf', BigInt(shown | 0x10 | 0x40), 0x80n);
@@ -80,7 +81,7 @@ function readIrouter(s: State, offset: number, width: number, x: Exec): Expected
   x.rule('dist.irouter.affinity');
   const n = (offset - GICD_IROUTER) >> 3;
   const spi = n - 32;
-  if (spi >= s.cfg.spis) return '0x0';
+  if (spi >= s.cfg.spis) { x.rule('dist.spi.oor-raz-wi'); return '0x0'; }
   const v = BigInt(s.irouter[spi]!) | (BigInt(s.irouterAff3[spi]!) << 32n);
   if (width === 64) return hex(v);
   return hex(offset % 8 === 0 ? v & 0xffff_ffffn : v >> 32n);
@@ -110,6 +111,7 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
   if (offset === GICD_CTLR) {
     // choice.u7.enable-grp0: EnableGrp0 gates Group 0 as the architecture says (KVM: RAZ/WI; a known divergence).
     x.rule('dist.ctlr.enable-grp1');
+    if ((lo ^ s.gicdCtlr) & 1) x.rule('choice.u7.enable-grp0');
     if ((s.gicdCtlr & ~lo & 3) !== 0) {
       // a group disabled: PEs other than the writer may still take what they could take (choice.u6.state-change-race)
       for (let p = 0; p < s.cfg.vcpus; p++) {
@@ -160,6 +162,7 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
     writeIrouter(s, offset, width, value, x);
     return;
   }
+  if (offset === GICD_TYPER || offset === GICD_IIDR || offset === GICD_TYPER2 || offset === PIDR2) x.rule('dist.typer.ro');
   x.rule('mmio.reserved-raz-wi');
 }
 
@@ -171,7 +174,7 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
 function writeIrouter(s: State, offset: number, width: number, value: bigint, x: Exec): void {
   x.rule('dist.irouter.affinity');
   const spi = ((offset - GICD_IROUTER) >> 3) - 32;
-  if (spi >= s.cfg.spis) return;
+  if (spi >= s.cfg.spis) { x.rule('dist.spi.oor-raz-wi'); return; }
   let lo = s.irouter[spi]!;
   let aff3 = s.irouterAff3[spi]!;
   if (width === 64) {

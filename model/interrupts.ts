@@ -237,6 +237,7 @@ export function hppiResolve(s: State, inputs: HppiInputs, x: Exec | null): (Cand
   }
   if (det.length === 0 && stale.every((y) => y.canBeAbsent)) out.push(null);
   if (out.length > 1) x?.rule('choice.u4.equal-priority');
+  if (rawDet.length + rawStale.length > 1) x?.rule('cpuif.priority.highest-first');
   return out;
 }
 
@@ -294,6 +295,7 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec): void 
   const slot = slotOf(s, cpu, intid);
   if (!s.active[slot]) return;
   s.active[slot] = 0;
+  if (isPending(s, slot)) x.rule(s.edge[slot] ? 'dist.active.not-resignalled' : 'dist.level.active-and-pending');
   // KVM: the fold that sees the list register invalid clears the latch of a level interrupt, so
   // an ISPENDR write while it was active is lost too (QUIRKS.levelLatchSurvivesAck)
   if (s.latchAtAck.size > 0 && s.latchAtAck.delete(slot) && s.latch[slot]) {

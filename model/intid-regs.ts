@@ -38,7 +38,7 @@ export function readBitReg(s: State, cpu: number, kind: BitRegKind, first: numbe
   let v = 0;
   for (let k = 0; k < 32; k++) {
     const intid = first + k;
-    if (!implemented(s, intid)) break;
+    if (!implemented(s, intid)) { x.rule('dist.spi.oor-raz-wi'); break; }
     const slot = slotOf(s, cpu, intid);
     let b = 0;
     switch (kind) {
@@ -89,14 +89,14 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
 export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: number, value: number, x: Exec, writer = cpu): void {
   for (let k = 0; k < 32; k++) {
     const intid = first + k;
-    if (!implemented(s, intid)) break;
+    if (!implemented(s, intid)) { x.rule('dist.spi.oor-raz-wi'); break; }
     const bit = (value >>> k) & 1;
     if (kind !== 'group' && bit === 0) continue;
     const slot = slotOf(s, cpu, intid);
     if (kind === 'cenable' || kind === 'cpend' || kind === 'group') leaveGhosts(s, writer, intid, cpu, x);
     switch (kind) {
       case 'group': s.group[slot] = bit; x.rule('dist.igroupr.rw'); break;
-      case 'senable': s.enabled[slot] = 1; x.rule('dist.isenabler.set'); break;
+      case 'senable': if (!s.enabled[slot] && isPending(s, slot)) x.rule('dist.pending-while-disabled'); s.enabled[slot] = 1; x.rule('dist.isenabler.set'); break;
       case 'cenable':
         x.rule('dist.icenabler.clear');
         if (intid < 16 && s.enabled[slot]) {
@@ -131,7 +131,7 @@ export function readPriority(s: State, cpu: number, first: number, bytes: number
   let v = 0;
   for (let k = 0; k < bytes; k++) {
     const intid = first + k;
-    if (!implemented(s, intid)) break;
+    if (!implemented(s, intid)) { x.rule('dist.spi.oor-raz-wi'); break; }
     v |= (s.prio[slotOf(s, cpu, intid)]! & mask) << (8 * k);
   }
   return v >>> 0;
@@ -140,7 +140,7 @@ export function writePriority(s: State, cpu: number, first: number, bytes: numbe
   x.rule('dist.ipriorityr.byte');
   for (let k = 0; k < bytes; k++) {
     const intid = first + k;
-    if (!implemented(s, intid)) break;
+    if (!implemented(s, intid)) { x.rule('dist.spi.oor-raz-wi'); break; }
     const slot = slotOf(s, cpu, intid);
     const v = (value >>> (8 * k)) & 0xff;
     if (s.prio[slot] !== v) leaveGhosts(s, writer, intid, cpu, x);

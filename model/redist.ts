@@ -6,7 +6,7 @@ import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { impdefRead } from './impdef.js';
 import { branchChoice, CHOICES, offerQuirk } from './choices.js';
 import { QUIRKS } from './quirks.js';
-import { bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
+import { type BitRegKind, bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
 
@@ -100,6 +100,7 @@ export function gicrRead(s: State, rd: number, offset: number, width: number, x:
  */
 function typerRead(s: State, rd: number, offset: number, width: number, x: Exec): Expected {
   x.rule('redist.typer.affinity');
+  x.rule('redist.typer.last'); x.rule('redist.typer.processor-number'); if (s.cfg.its > 0) x.rule('redist.typer.plpis');
   const a = vcpuAffinity(rd);
   const aff = BigInt(a.aff0) | (BigInt(a.aff1) << 8n) | (BigInt(a.aff2) << 16n) | (BigInt(a.aff3) << 24n);
   const v = BigInt(s.cfg.its > 0 ? 1 : 0) | (rd === s.cfg.vcpus - 1 ? 0x10n : 0n) | (BigInt(rd) << 8n) | (aff << 32n);
@@ -320,6 +321,11 @@ function enableLpis(s: State, rd: number, x: Exec): void {
 
 const SGI_IPRIORITYR = offsetOf('GICR_IPRIORITYR<n>');
 const SGI_ICFGR0 = offsetOf('GICR_ICFGR0');
+/** The SGI-frame copies of the per-INTID registers hold this PE's SGIs and PPIs only. */
+const BANKED_RULE: Record<BitRegKind, string> = {
+  group: 'redist.igroupr0.rw', senable: 'redist.isenabler0.banked', cenable: 'redist.isenabler0.banked', spend: 'redist.ispendr0.banked',
+  cpend: 'redist.ispendr0.banked', sactive: 'redist.isactiver0.banked', cactive: 'redist.isactiver0.banked',
+};
 
 /** `reader`: the vCPU reading (a guest access), or null for the VMM (KVM_DEV_ARM_VGIC_GRP_REDIST_REGS) */
 export function gicrSgiRead(s: State, rd: number, offset: number, width: number, x: Exec, reader: number | null): Expected {
@@ -331,8 +337,10 @@ export function gicrSgiRead(s: State, rd: number, offset: number, width: number,
   const br = bitRegAt(offset);
   if (br !== null) {
     if (br.n !== 0) { x.rule('mmio.reserved-raz-wi'); return '0x0'; }
+    x.rule(BANKED_RULE[br.kind]);
     return readBitRegAs(s, rd, br.kind, 0, x, reader);
   }
+  if (isPrio) x.rule('redist.ipriorityr.banked');
   if (isPrio) return hex(readPriority(s, rd, offset - SGI_IPRIORITYR, width / 8, x));
   if (offset === SGI_ICFGR0 || offset === SGI_ICFGR0 + 4) return hex(readConfig(s, rd, offset === SGI_ICFGR0 ? 0 : 16, x));
   x.rule('mmio.reserved-raz-wi');
@@ -348,9 +356,10 @@ export function gicrSgiWrite(s: State, rd: number, offset: number, width: number
   const lo = Number(value & 0xffff_ffffn);
   const br = bitRegAt(offset);
   if (br !== null) {
-    if (br.n === 0) writeBitReg(s, rd, br.kind, 0, lo, x, writer);
+    if (br.n === 0) { x.rule(BANKED_RULE[br.kind]); writeBitReg(s, rd, br.kind, 0, lo, x, writer); }
     return;
   }
+  if (isPrio) x.rule('redist.ipriorityr.banked');
   if (isPrio) return writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x, writer);
   if (offset === SGI_ICFGR0) { x.rule('redist.icfgr0.sgi-edge'); return; }
   if (offset === SGI_ICFGR0 + 4) {

@@ -58,6 +58,14 @@ const LITERAL: string[] = [
   'choice.u37.mapd-with-ites', 'choice.u38.mapti-remap-event', 'choice.u40.mapc-retarget-pending', 'choice.u41.mapc-unmap-in-use',
   'choice.u42.mapc-unmap-bad-rd', 'choice.u43.movi-lpis-off', 'choice.u45.discard-pending', 'choice.u46.unmapped-collection-cmd',
   'choice.u47.movall-live-collections', 'choice.u39.intid-two-ites', 'choice.u22.propbaser-mismatch', 'redist.sgi-enable.impdef', 'choice.u6.state-change-race', 'choice.u44.in-flight-until-sync',
+  // applied by the handlers and recorded where they decide an outcome
+  'redist.typer.last', 'redist.typer.processor-number', 'redist.typer.plpis', 'redist.igroupr0.rw', 'redist.isenabler0.banked',
+  'redist.ispendr0.banked', 'redist.isactiver0.banked', 'redist.ipriorityr.banked', 'dist.spi.oor-raz-wi', 'dist.pending-while-disabled',
+  'dist.ctlr.rwp', 'dist.typer.ro', 'choice.u7.enable-grp0', 'cpuif.rpr.idle', 'choice.u2.priority-bits', 'cpuif.bpr0.min',
+  'choice.u13.bpr-below-min', 'cpuif.igrpen0.rw', 'cpuif.iar1.group-disabled', 'cpuif.iar1.group0-hppi', 'cpuif.iar1.pmr',
+  'cpuif.iar1.preemption', 'cpuif.bpr1.group-priority', 'cpuif.lpi.no-active', 'cpuif.preemption.nested', 'cpuif.apr.restore',
+  'choice.u10.eoir-unimplemented', 'cpuif.eoir1.eoimode1', 'cpuif.sgi0r.group0', 'cpuif.sgi.per-target', 'dist.active.not-resignalled',
+  'dist.level.active-and-pending', 'cpuif.priority.highest-first',
 ];
 
 export const MODEL_RULE_IDS: ReadonlySet<string> = new Set([...LITERAL, ...TEMPLATED]);
