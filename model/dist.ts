@@ -5,7 +5,7 @@ import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
 import { branchChoice, CHOICES, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
-import { leaveGhosts, isCandidateOn, isPending } from './interrupts.js';
+import { leaveGhosts, isCandidateOn, isPending, spiTarget } from './interrupts.js';
 import { bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { NASSGIREQ, type State } from './state.js';
 
@@ -204,6 +204,7 @@ function writeIrouter(s: State, offset: number, width: number, value: bigint, x:
   }
   apply(s, options[0]!.irm, options[0]!.a3);
   fix(s, options[0]!);
+  if (!(s.irouter[spi]! & 0x8000_0000) && spiTarget(s, spi) < 0) x.rule('choice.u5.irouter-no-pe');
   // KVM: the write only changes the target; a pending SPI is not queued to it (QUIRKS.irouterNoRequeue)
   const slot = s.nPriv + spi;
   if (isPending(s, slot) && s.enabled[slot]) {

@@ -127,7 +127,9 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
     if (s.unqueued.size > 0 && s.unqueued.has(slot)) { stale.push({ intid: spi + 32, prios: [s.prio[slot]!], canBeAbsent: true, group: g }); continue; }
     det.push({ intid: spi + 32, prio: s.prio[slot]!, group: g });
   }
+  if (s.lpiPending[cpu]!.size > 0) note(x, ruleSink, !s.enableLpis[cpu] ? 'lpi.enable-required' : !g1 ? 'lpi.dist-grp1-gate' : 'lpi.prop.byte');
   if (s.enableLpis[cpu] && g1) {
+    if (s.lpiPending[cpu]!.size > 0) note(x, ruleSink, 'lpi.group1');
     for (const intid of s.lpiPending[cpu]!) {
       const vs = propVersions(s, cpu, intid);
       if ((s.lpiInFlight.size > 0 && s.lpiInFlight.has(intid)) || (s.unqueued.size > 0 && s.unqueued.has(intid))) {
@@ -141,6 +143,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
       if (vs.length === 1) {
         const b = vs[0]!;
         if (b & 1) det.push({ intid, prio: b & 0xfc, group: 1 });
+        else note(x, ruleSink, 'lpi.prop.disabled');
         continue;
       }
       const prios: number[] = [];

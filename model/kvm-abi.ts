@@ -36,6 +36,7 @@ function setLine(s: State, slot: number, level: number, x: Exec): void {
     leaveGhosts(s, -1, intid, slot < s.nPriv ? Math.floor(slot / 32) : 0, x);
   }
   s.line[slot] = level ? 1 : 0;
+  x.rule(s.edge[slot] ? 'dist.edge.latch' : 'dist.level.line');
   if (level && s.edge[slot]) s.latch[slot] = 1;
 }
 
@@ -65,6 +66,7 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
       return EINVAL;
     }
     x.rule('kvm.irq-line.spi');
+    x.rule('kvm.irq-line.level');
     setLine(s, s.nPriv + intid - 32, op.level, x);
     return 0;
   }
@@ -74,6 +76,7 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
       return EINVAL;
     }
     x.rule('kvm.irq-line.ppi');
+    x.rule('kvm.irq-line.level');
     if (intid === VTIMER_PPI) {
       // The vtimer PPI belongs to the in-kernel timer from the vCPU's first run (kvm_timer_enable
       // takes ownership); vgic_validate_injection then ignores userspace (owner NULL): docs/kvm-abi.md
@@ -167,7 +170,7 @@ function msiResult(s: State, its: number, devid: number, data: number, x: Exec):
   const o = translateMsi(s, its, devid, data >>> 0, x);
   switch (o) {
     case 'delivered': x.rule('kvm.msi.delivered'); return 1;
-    case 'blocked': x.rule('kvm.msi.blocked'); return 0;
+    case 'blocked': x.rule('kvm.msi.blocked'); x.rule('its.msi.no-stall'); return 0;
     case 'its-disabled': x.rule('kvm.msi.its-disabled'); return heldReturn(s, x, CHOICES.msiItsDisabled);
     case 'lpis-disabled': x.rule('kvm.msi.lpis-disabled'); return heldReturn(s, x, CHOICES.msiLpisDisabled);
   }
@@ -276,6 +279,7 @@ function fireGsi(s: State, gsi: number, x: Exec): void {
   for (const r of s.routes.get(gsi) ?? []) {
     if (r.kind === 'msi') {
       x.rule('kvm.irqfd.msi');
+      if (s.cfg.impl.gicv4 !== 'off') x.rule('choice.u53.vlpi-vs-lpi'); // a vLPI behaves as the LPI an MSI makes pending
       const before = x.branches.length;
       injectMsi(s, r.address, r.data, r.devid, r.flags, x);
       // the injection's return value is not visible here: alternatives that differ only in the

@@ -136,6 +136,7 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
   }
   if (!lpiInRange(s, cpu, intid)) {
     x.rule('lpi.range');
+    noteIdBits(s, cpu, x);
     return false;
   }
   if (mappedMoreThanOnce(s, intid)) {
@@ -151,6 +152,14 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
   if (s.lpiScoped.size > 0) unscope(s, cpu, intid);
   x.rule('lpi.edge-coalesce');
   return true;
+}
+
+/** Why an LPI is out of range: PROPBASER.IDbits below 13 (no LPIs), or clamped to GICD_TYPER.IDbits. */
+function noteIdBits(s: State, cpu: number, x: Exec): void {
+  const prop = Number(s.propbaser[cpu]! & 0x1fn);
+  const typer = s.fixed.get('gicd_typer');
+  if (prop < 13) x.rule('lpi.idbits-min');
+  else if (prop > (typer === undefined ? 15 : Number((typer >> 19n) & 0x1fn))) x.rule('choice.u21.idbits-clamp');
 }
 
 function unscope(s: State, rd: number, intid: number): void {

@@ -160,12 +160,14 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
     // re-read one LPI's configuration (IHI 0069 GICR_INVLPIR); an already acknowledged LPI is unaffected
     // the LPI is this RD's when pending or routed here, or when no ITE names it (INVLPIR names it)
     const intid = lo;
+    if (s.lpiStale.has(intid)) x.rule('lpi.prop.inv-sync');
     whenInvalidationRegsImplemented(s, rd, x, 'redist.invlpir', (st) => {
       if (offset % 8 === 0 && st.enableLpis[rd] && (lpisOfRd(st, rd).has(intid) || iteTargetsOf(st, intid).size === 0)) invalidateLpi(st, intid);
     });
     return;
   }
   if (o === GICR_INVALLR) {
+    if (s.lpiStale.size > 0) x.rule('lpi.prop.inv-sync');
     whenInvalidationRegsImplemented(s, rd, x, 'redist.invallr', (st) => {
       if (st.enableLpis[rd]) for (const intid of lpisOfRd(st, rd)) invalidateLpi(st, intid);
     });
@@ -314,7 +316,7 @@ function enableLpis(s: State, rd: number, x: Exec): void {
       markPossiblyPending(s, rd, intid);
     }
   });
-  if (!ptz) x.rule('lpi.pending.load-on-enable');
+  if (!ptz) { x.rule('lpi.pending.load-on-enable'); x.rule('lpi.pending.layout'); }
 }
 
 // ---------------------------------------------------------------- SGI frame

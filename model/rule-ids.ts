@@ -65,7 +65,11 @@ const LITERAL: string[] = [
   'choice.u13.bpr-below-min', 'cpuif.igrpen0.rw', 'cpuif.iar1.group-disabled', 'cpuif.iar1.group0-hppi', 'cpuif.iar1.pmr',
   'cpuif.iar1.preemption', 'cpuif.bpr1.group-priority', 'cpuif.lpi.no-active', 'cpuif.preemption.nested', 'cpuif.apr.restore',
   'choice.u10.eoir-unimplemented', 'cpuif.eoir1.eoimode1', 'cpuif.sgi0r.group0', 'cpuif.sgi.per-target', 'dist.active.not-resignalled',
-  'dist.level.active-and-pending', 'cpuif.priority.highest-first',
+  'dist.level.active-and-pending', 'cpuif.priority.highest-first', 'dist.edge.latch', 'dist.level.line', 'kvm.irq-line.level',
+  'its.msi.no-stall', 'its.msi.coalesce', 'lpi.enable-required', 'lpi.idbits-min', 'choice.u21.idbits-clamp', 'lpi.dist-grp1-gate',
+  'lpi.prop.byte', 'lpi.group1', 'lpi.prop.disabled', 'lpi.prop.inv-sync', 'lpi.pending.layout', 'its.reg.ctlr.quiescent',
+  'its.reg.creadr.progress', 'choice.u29.cbaser-low-bits', 'its.queue.disabled', 'choice.u35.disabled-commands', 'its.queue.in-order',
+  'its.cmd.error.no-effect', 'its.queue.circular', 'choice.u48.invall-scope', 'choice.u53.vlpi-vs-lpi', 'choice.u5.irouter-no-pe',
 ];
 
 export const MODEL_RULE_IDS: ReadonlySet<string> = new Set([...LITERAL, ...TEMPLATED]);

@@ -270,6 +270,7 @@ function restoreLpiPending(s: State, rd: number | undefined, intid: number): voi
 /** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables): each LPI's pending bit into its target's table. */
 export function savePendingTables(s: State, x: Exec): number {
   x.rule('kvm.its-abi.save-pending');
+  x.rule('lpi.pending.layout');
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {
     const lpis = lpisOfRd(s, rd);
     const base = pendBase(s, rd);

@@ -371,6 +371,7 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       return ok(s);
     case 'INV':
       x.rule('its.cmd.inv.reload');
+      if (s.lpiStale.has(intid)) x.rule('lpi.prop.inv-sync');
       invalidateLpi(s, intid);
       return ok(s);
     case 'DISCARD': {
@@ -403,6 +404,7 @@ function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.invall.collection-oor');
   if (!its.collections.has(icid)) return err(s, 'its.cmd.invall.unmapped-collection');
   x.rule('its.cmd.invall.reload');
+  if (s.lpiStale.size > 0) { x.rule('lpi.prop.inv-sync'); x.rule('choice.u48.invall-scope'); }
   for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached) invalidateLpi(s, t.intid);
   return ok(s);
 }

@@ -20,7 +20,8 @@ export function translateMsi(s: State, n: number, d: number, e: number, x: Exec)
   const rd = iteTarget(its, ite);
   if (rd < 0) { x.rule('its.msi.unmapped-collection-drop'); return 'blocked'; }
   x.rule('its.msi.translate');
-  if (!s.enableLpis[rd]) { x.rule('choice.u23.lpis-off-drop'); return 'lpis-disabled'; }
+  if (!s.enableLpis[rd]) { x.rule('choice.u23.lpis-off-drop'); x.rule('lpi.enable-required'); return 'lpis-disabled'; }
+  if (s.lpiPending[rd]!.has(ite.intid)) x.rule('its.msi.coalesce');
   setLpiPending(s, rd, ite.intid, x);
   return 'delivered';
 }

@@ -32,6 +32,7 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
   for (let guard = 0; guard < 1 << 16 && live.length > 0; guard++) {
     // a long queue times many candidates: the oracle's bounds on one op (model/budget.ts)
     spend(live.length);
+    if (guard === 1) x.rule('its.queue.in-order'); // a second command sees the first one's effects
     alive(live.length + finished.length);
     const next: State[] = [];
     for (const st of live) {
@@ -39,6 +40,7 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
       // CWRITER beyond the queue (choice.u28.cwriter-oor option 1, or a value restored through KVM_DEV_ARM_VGIC_GRP_ITS_REGS
       // or migrate) leaves the queue unusable: CREADR would wrap without ever meeting it.
       if (!its.enabled || !(its.cbaser & VALID) || its.stalled || its.cwriterBad || its.creadr === its.cwriter || its.cwriter >= queueSize(its)) {
+        if (!its.enabled && its.creadr !== its.cwriter) { x.rule('its.queue.disabled'); x.rule('choice.u35.disabled-commands'); }
         finished.push(st);
         continue;
       }
@@ -56,6 +58,7 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
         if (o.error !== null) {
           x.rule(o.error);
           x.rule('choice.u26.command-error-response');
+          x.rule('its.cmd.error.no-effect');
           // choice.u26.command-error-response, taken as a property of the implementation (held once chosen): on an error it either
           // ignores the command and continues, or stalls with CREADR on it. Memory faults and
           // parameter errors may be handled differently (QEMU stalls only on the former).
@@ -73,6 +76,7 @@ export function processQueueOutcomes(s: State, n: number, x: Exec): State[] {
             continue;
           }
         }
+        if (it.creadr + 32 >= queueSize(it)) x.rule('its.queue.circular');
         it.creadr = (it.creadr + 32) % queueSize(it);
         next.push(o.state);
       }

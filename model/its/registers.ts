@@ -40,6 +40,7 @@ export function gitsRead(s: State, n: number, offset: number, width: number, x: 
     // ImDe [1], ITS_Number [7:4], UMSIirq [8] IMPDEF.
     x.rule('its.reg.ctlr.enabled');
     if (its.enabled) x.rule('choice.u34.quiescent-enabled');
+    else if (its.creadr === its.cwriter) x.rule('its.reg.ctlr.quiescent');
     // Quiescent is also open while disabled with commands still queued (in flight or not: (I))
     const free = 0x1f2n | (its.enabled || its.creadr !== its.cwriter ? 1n << 31n : 0n);
     const v = (its.enabled ? 1n : 0n) | (its.enabled ? 0n : 1n << 31n);
@@ -58,6 +59,7 @@ export function gitsRead(s: State, n: number, offset: number, width: number, x: 
     // Valid, PA [51:12] and Size read back; cacheability/shareability may be fixed (IMPDEF);
     // PA bits [15:12] read back as written or as 0 (choice.u29.cbaser-low-bits).
     x.rule('its.reg.cbaser.rw');
+    if (its.cbaser & 0xf000n) x.rule('choice.u29.cbaser-low-bits');
     const care = VALID | (PA_52 & ~0xffffn) | 0xffn;
     return new MaskedHex(half(its.cbaser), half(care), half(its.cbaser));
   }
@@ -67,6 +69,7 @@ export function gitsRead(s: State, n: number, offset: number, width: number, x: 
   }
   if (o === GITS_CREADR) {
     x.rule('its.reg.creadr.ro');
+    if (!its.stalled && its.creadr === its.cwriter) x.rule('its.reg.creadr.progress');
     return hex(half(BigInt(its.creadr) | (its.stalled ? 1n : 0n)));
   }
   if (offset >= GITS_BASER && offset < GITS_BASER + 64) {
