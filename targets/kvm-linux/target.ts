@@ -39,6 +39,8 @@ function configReason(config: ResolvedConfig): string | null {
   const q = qemuConfigReason({ ...config, its: 0 }); // memory limit of the agent's map
   if (q) return q;
   if (config.its > 4) return `config.its = ${config.its}: at most 4 ITSes`;
+  // GICv4.1 shows in the guest (GICD_TYPER2.nASSGIcap, vSGIs); the nested host is a GICv3
+  if (config.impl.gicv4 === '4.1') return 'config.impl.gicv4 = "4.1": the nested machine\'s host GIC is a GICv3 (no GICv4.1 vSGIs); not yet booted with gic-version=4';
   return null;
 }
 

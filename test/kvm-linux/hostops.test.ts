@@ -88,5 +88,6 @@ describe('host records in the ops buffer', () => {
     expect(kvmLinuxUnsupportedReason({ op: 'timer.line', cpu: 0, level: 1 }, c)).toMatch(/^timer\.line/);
     expect(kvmLinuxUnsupportedReason({ op: 'device.fire', hostIrq: 1 }, c)).toMatch(/^device\.fire/);
     expect(kvmLinuxUnsupportedReason({ op: 'kvm.irq_line', type: 'spi', intid: 40, level: 1 }, c)).toBeNull();
+    expect(kvmLinuxUnsupportedReason({ op: 'wfi', cpu: 0 }, resolveConfig({ impl: { gicv4: '4.1' } }))).toMatch(/gicv4 = "4.1"/);
   });
 });
