@@ -101,10 +101,18 @@ export class NestedMachine {
         if (Date.now() - started > 20_000) throw new Error('QEMU did not create its virtio console socket within 20 s');
         await sleep(20);
       }
-      this.sock = await new Promise<Socket>((resolve, reject) => {
-        const s = connect(socketPath, () => resolve(s));
-        s.once('error', reject);
-      });
+      // the socket file can appear just before QEMU listens on it: retry refused connections
+      while (!this.sock) {
+        this.sock = await new Promise<Socket | null>((resolve, reject) => {
+          const s = connect(socketPath, () => resolve(s));
+          s.once('error', (e: NodeJS.ErrnoException) => {
+            s.destroy();
+            if ((e.code === 'ECONNREFUSED' || e.code === 'ENOENT') && !this.dead && Date.now() - started < 20_000) resolve(null);
+            else reject(e);
+          });
+        });
+        if (!this.sock) await sleep(20);
+      }
       this.sock.on('data', (d: Buffer) => this.onData(d));
       this.sock.on('close', () => this.die('the channel to the VMM closed'));
       const hello = await new Promise<string>((resolve, reject) => {
