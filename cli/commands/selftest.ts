@@ -1,5 +1,5 @@
 // gicdiff selftest : the mutation score gicdiff measures on itself (fuzz/selftest/).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
@@ -8,6 +8,7 @@ import { EXTRA_FAULTS, FAULTS, type Fault } from '../../fuzz/selftest/catalogue.
 import { FaultPatchError } from '../../fuzz/selftest/workspace.js';
 import { runSelftest, type SelftestReport } from '../../fuzz/selftest/run.js';
 import { formatMarkdown, formatText } from '../../fuzz/selftest/report.js';
+import { recheckOnClean, retotal } from '../../fuzz/selftest/recheck.js';
 
 const OPTIONS: OptionsSpec = {
   time: { type: 'string', value: 'DURATION', description: 'campaign length per fault (default 60s)' },
@@ -20,6 +21,7 @@ const OPTIONS: OptionsSpec = {
   out: { type: 'string', alias: 'o', value: 'DIR', description: 'where selftest.json and selftest.md go (default out/selftest)' },
   keep: { type: 'boolean', description: 'keep the patched copies of the repository (in the temporary folder) for debugging' },
   list: { type: 'boolean', description: 'print the catalogue (id, area, what it was modelled on) and exit' },
+  recheck: { type: 'string', value: 'FILE', description: 'replay the new findings of an earlier selftest.json on the clean target of this checkout, drop those it shows too, and write the report again to --out' },
 };
 
 export const summary = 'measure which catalogued faults of impl/ a campaign and the directed suite detect';
@@ -60,6 +62,24 @@ export async function main(argv: string[]): Promise<number> {
     for (const [set, list] of [['default', FAULTS], ['extra', EXTRA_FAULTS]] as const) {
       for (const f of list) process.stdout.write(`${f.id.padEnd(40)} ${f.area.padEnd(18)} ${set.padEnd(8)} ${f.modelledOn.kind}: ${f.modelledOn.ref}\n`);
     }
+    return 0;
+  }
+  if (o.recheck !== undefined) {
+    const file = String(o.recheck);
+    let old: SelftestReport;
+    try {
+      old = JSON.parse(readFileSync(file, 'utf8')) as SelftestReport;
+    } catch (e) {
+      throw new UsageError(`--recheck: cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (old.format !== 'gicdiff/selftest@1') throw new UsageError(`--recheck: ${file} is not a gicdiff selftest report`);
+    const dropped = await recheckOnClean(old.faults, Math.max(10_000, old.timeMs), (l) => process.stderr.write(`selftest: ${l}\n`));
+    retotal(old);
+    const dir = path.resolve((o.out as string | undefined) ?? path.join('out', 'selftest'));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'selftest.json'), JSON.stringify(old, null, 2) + '\n');
+    writeFileSync(path.join(dir, 'selftest.md'), formatMarkdown(old));
+    process.stdout.write(formatText(old) + `\n${dropped} findings dropped (the clean target shows them too); wrote ${path.join(dir, 'selftest.json')} and selftest.md\n`);
     return 0;
   }
   const timeMs = parseDuration(String(o.time ?? '60s'));

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Fault } from './catalogue.js';
+import { recheckOnClean } from './recheck.js';
 import { FaultPatchError, checkFaultApplies, makeWorkspace, removeWorkspace, trackedFiles } from './workspace.js';
 
 export interface SelftestOptions {
@@ -265,21 +266,25 @@ export async function runSelftest(o: SelftestOptions): Promise<SelftestReport> {
     checkFaultApplies(o.repoRoot, f);
   }
   const done = new Array<FaultResult | undefined>(o.faults.length + 1);
-  const report = (complete: boolean): SelftestReport | null => {
+  const report = async (complete: boolean): Promise<SelftestReport | null> => {
     const control = done[0];
     if (control === undefined) return null;
     const faults = done.slice(1).filter((r): r is FaultResult => r !== undefined);
     for (const r of faults) compareWithControl(r, control);
+    // findings the clean target shows on the same scenario are not the fault's (recheck.ts)
+    await recheckOnClean(faults, Math.max(10_000, o.timeMs));
     return buildReport(o, startedAt, control, faults, complete);
   };
   const items = [null, ...o.faults];
   await pool(items.map((f, i) => [f, i] as const), o.jobs, async ([f, i]) => {
     done[i] = await runOne(o, f, files);
     // a long run leaves a usable partial report behind at every step
-    const partial = report(false);
-    if (partial !== null) o.onProgress?.(partial);
+    if (o.onProgress) {
+      const partial = await report(false);
+      if (partial !== null) o.onProgress(partial);
+    }
   });
-  return report(true)!;
+  return (await report(true))!;
 }
 
 function buildReport(o: SelftestOptions, startedAt: string, control: FaultResult, faults: FaultResult[], complete: boolean): SelftestReport {
