@@ -22,15 +22,20 @@ function gicdiff(args: string[]): Promise<{ code: number | null; out: string; er
   });
 }
 
-test('selftest detects a patched fault, not an equivalent one, with a clean control', async () => {
+test('selftest detects a patched fault, not an equivalent one, against the clean control', async () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'gicdiff-selftest-e2e-'));
   try {
     const r = await gicdiff(['selftest', '--only', 'lr-edge-pending-lost-on-fold,its-movall-no-null-check', '--iterations', '5', '--time', '120s', '--jobs', '3', '--out', out]);
-    if (r.code !== 0) process.stderr.write(r.out + r.err);
-    expect(r.code).toBe(0);
     const rep = JSON.parse(readFileSync(path.join(out, 'selftest.json'), 'utf8')) as SelftestReport;
     expect(rep.complete).toBe(true);
-    expect(rep.controlClean).toBe(true);
+    // the clean target may show divergences no quirk explains yet: then the command says so first
+    // and exits 1, and nothing the control showed counts for a fault
+    if (rep.controlClean) {
+      expect(r.code).toBe(0);
+    } else {
+      expect(r.code).toBe(1);
+      expect(r.out.split('\n')[0]).toMatch(/^!!! THE CLEAN CONTROL \(no fault\) REPORTED SOMETHING NEW/);
+    }
     expect(rep.faults.map((f) => f.id)).toEqual(['lr-edge-pending-lost-on-fold', 'its-movall-no-null-check']);
     const [edge, movall] = rep.faults;
     expect(edge!.detectedByCampaign).toBe(true);
