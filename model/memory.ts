@@ -104,6 +104,26 @@ export class GuestMemory {
     return best < 0 ? end : Math.max(addr, best * PAGE_SIZE);
   }
 
+  /**
+   * The first address in [addr, end) holding a non-zero byte, or `end`: table walks jump over empty
+   * entries with it, on written pages too (a page of 512 ITEs read entry by entry through
+   * readByte was most of a save's time).
+   */
+  nextNonZeroAddr(addr: number, end: number): number {
+    let a = addr;
+    while (a < end) {
+      a = this.nextWrittenAddr(a, end);
+      if (a >= end) return end;
+      const pn = Math.floor(a / PAGE_SIZE);
+      const page = this.pages.get(pn)!;
+      const pageBase = pn * PAGE_SIZE;
+      const stop = Math.min(end, pageBase + PAGE_SIZE) - pageBase;
+      for (let off = a - pageBase; off < stop; off++) if (page[off] !== 0) return pageBase + off;
+      a = pageBase + stop;
+    }
+    return end;
+  }
+
   writeByte(addr: number, v: number): void {
     const p = this.writablePage(Math.floor(addr / PAGE_SIZE));
     p[addr & PAGE_MASK] = v;

@@ -115,9 +115,9 @@ function clearStaleEntries(s: State, n: number, apply = true): boolean {
     if (s.mem.inRam(t.base, t.bytes)) {
       const end = t.base + t.entries * t.esz;
       for (let d = 0; d < t.entries; d++) {
-        // never-written memory holds no valid entry: jump over it
+        // all-zero memory holds no valid entry: jump over it
         const a = t.base + d * t.esz;
-        const next = Math.floor((s.mem.nextWrittenAddr(a, end) - t.base) / t.esz);
+        const next = Math.floor((s.mem.nextNonZeroAddr(a, end) - t.base) / t.esz);
         if (next > d) { d = next - 1; continue; }
         if ((s.mem.readByte(a + 7) >>> 7) === 0 || its.devices.has(d)) continue; // Valid, bit 63
         found = true;
@@ -131,19 +131,15 @@ function clearStaleEntries(s: State, n: number, apply = true): boolean {
     const end = dev.itt + len;
     for (let e = 0; e < len / 8; e++) {
       const a = dev.itt + e * 8;
-      const next = Math.floor((s.mem.nextWrittenAddr(a, end) - dev.itt) / 8);
+      // all-zero entries are not stale: jump to the next entry with a non-zero byte
+      const next = Math.floor((s.mem.nextNonZeroAddr(a, end) - dev.itt) / 8);
       if (next > e) { e = next - 1; continue; }
-      if (dev.ites.has(e) || !nonZero8(s, a)) continue;
+      if (dev.ites.has(e)) continue;
       found = true;
       if (apply) s.mem.writeU64(a, 0n);
     }
   }
   return found;
-}
-
-function nonZero8(s: State, a: number): boolean {
-  for (let i = 0; i < 8; i++) if (s.mem.readByte(a + i) !== 0) return true;
-  return false;
 }
 
 /** `fixed` key: the guest wrote memory the ITS owned (machine.ts, noteItsTableWrite). */
@@ -212,9 +208,9 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
   let d = 0;
   while (d < entries) {
     if (flatInRam && flat !== null) {
-      // never-written memory holds only invalid DTEs: jump over it
+      // all-zero memory holds only invalid DTEs: jump over it
       const a = flat.base + d * flat.esz;
-      const w = s.mem.nextWrittenAddr(a, flat.base + entries * flat.esz);
+      const w = s.mem.nextNonZeroAddr(a, flat.base + entries * flat.esz);
       const next = Math.floor((w - flat.base) / flat.esz);
       if (next > d) { d = next; continue; }
       if ((s.mem.readByte(a + 7) >>> 7) === 0) { d++; continue; } // Valid, bit 63
@@ -232,16 +228,15 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
     if (dte.size > 15) return fail(EINVAL, 'kvm.its-abi.restore-bad-dte');
     const ites = new Map<number, { intid: number; icid: number; detached: boolean }>();
     const max = 2 ** (dte.size + 1);
-    // never-written memory holds only empty ITEs: the walk jumps over it, but not past the end of
-    // RAM, where the next read must still fail
+    // all-zero memory holds only empty ITEs: the walk jumps over it, but not past the end of RAM,
+    // where the next read must still fail
     const walkEnd = Math.min(dte.ittAddr + max * 8, Math.max(dte.ittAddr, RAM_BASE + s.mem.size));
     let e = 0;
     while (e < max) {
       const ia = dte.ittAddr + e * 8;
       if (!s.mem.inRam(ia, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-ite');
-      const next = Math.floor((s.mem.nextWrittenAddr(ia, walkEnd) - dte.ittAddr) / 8);
+      const next = Math.floor((s.mem.nextNonZeroAddr(ia, walkEnd) - dte.ittAddr) / 8);
       if (next > e) { e = next; continue; }
-      if (!nonZero8(s, ia)) { e++; continue; } // pINTID 0: an empty ITE
       const ite = decodeIte(s.mem.readU64(ia));
       if (ite.pINTID === 0) { e++; continue; }
       if (ite.pINTID < LPI_BASE) return fail(EINVAL, 'kvm.its-abi.restore-bad-ite');
