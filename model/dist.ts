@@ -205,9 +205,11 @@ function writeIrouter(s: State, offset: number, width: number, value: bigint, x:
   apply(s, options[0]!.irm, options[0]!.a3);
   fix(s, options[0]!);
   if (!(s.irouter[spi]! & 0x8000_0000) && spiTarget(s, spi) < 0) x.rule('choice.u5.irouter-no-pe');
-  // KVM: the write only changes the target; a pending SPI is not queued to it (QUIRKS.irouterNoRequeue)
+  // KVM: the write only changes the target; a pending SPI is not queued to it, and an active one
+  // stays on the old vCPU's ap_list, where pending again it waits for that vCPU's next exit
+  // (QUIRKS.irouterNoRequeue)
   const slot = s.nPriv + spi;
-  if (isPending(s, slot) && s.enabled[slot]) {
+  if ((isPending(s, slot) || s.active[slot]) && s.enabled[slot]) {
     const q = offerQuirk(s, QUIRKS.irouterNoRequeue);
     if (q !== null) {
       q.unqueued.add(slot);

@@ -45,7 +45,9 @@ export const QUIRKS = {
     'arch/arm64/kvm/vgic/vgic.c kvm_vgic_vcpu_pending_irq (Linux 6.19): no VMCR VENG0/VENG1 check'),
   /**
    * A GICD_IROUTER write only changes the SPI's target: a pending SPI (never queued while routed to
-   * no vCPU, or queued on the old vCPU) is not queued to the new target until something requeues it.
+   * no vCPU, or queued on the old vCPU) is not queued to the new target until something requeues
+   * it; an active one stays on the old vCPU's ap_list, pending again it waits there for that
+   * vCPU's next exit (vgic_prune_ap_list).
    */
   irouterNoRequeue: kvm('kvm.irouter-does-not-requeue', 'dist.irouter.affinity',
     'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_irouter (Linux 6.19): stores the target, neither queues nor kicks'),
