@@ -139,6 +139,11 @@ function activate(s: State, cpu: number, c: Candidate): void {
       s.vlpiPending.delete(c.intid);
       return;
     }
+    // KVM (QUIRKS.restoreQueuesLpiWhileLpisOff): the LPI the restore queued while LPIs were off is taken
+    if (s.lpiQueuedLpisOff.get(c.intid) === cpu) {
+      s.lpiQueuedLpisOff.delete(c.intid);
+      if (!(s.enableLpis[cpu] && s.lpiPending[cpu]!.has(c.intid))) return;
+    }
     // LPIs have no active state (IHI 0069 5.1 LPIs); a MOVI'd LPI taken at the old RD is not taken again (choice.u44.in-flight-until-sync)
     if (!s.lpiPending[cpu]!.delete(c.intid)) {
       const scoped = s.lpiScoped.get(c.intid);

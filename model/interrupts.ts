@@ -2,7 +2,7 @@
 // (GICD_IROUTER, 1-of-N), and the highest-priority-pending choice of a PE (IHI 0069 chapter 4, highest priority pending interrupt, choice.u4.equal-priority, choice.u16.config-cache).
 import { vcpuByAffinity } from '../spec/layout.js';
 import type { Exec } from './exec.js';
-import { propVersions } from './lpi.js';
+import { iteTargetsOf, propVersions } from './lpi.js';
 import { groupPriority, priMask, runningPriority } from './priority.js';
 import { slotOf, type State } from './state.js';
 import { offerQuirk } from './choices.js';
@@ -164,6 +164,16 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
       if (rd !== cpu || (s.enableLpis[cpu] && g1 && s.lpiPending[cpu]!.has(intid))) continue;
       const b = propVersions(s, cpu, intid)[0]!;
       if (b & 1) det.push({ intid, prio: b & 0xfc, group: 1 });
+    }
+  }
+  // KVM (quirks only): LPIs the ITS restore queued here while this RD had LPIs off (QUIRKS.restoreQueuesLpiWhileLpisOff)
+  if (s.lpiQueuedLpisOff.size > 0 && g1) {
+    for (const [intid, rd] of s.lpiQueuedLpisOff) {
+      // no longer mapped to this RD (DISCARD, MOVI, an unmap): KVM's vgic_irq went with the ITE
+      if (rd !== cpu || (s.enableLpis[cpu] && s.lpiPending[cpu]!.has(intid)) || !iteTargetsOf(s, intid).has(cpu)) continue;
+      const prios: number[] = [];
+      for (const b of propVersions(s, cpu, intid)) if (b & 1) prios.push(b & 0xfc);
+      if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });
     }
   }
   // choice.u39.intid-two-ites: LPIs that may be pending here (optional candidates)

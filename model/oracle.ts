@@ -61,7 +61,7 @@ const DEDUPE_EVERY = 8;
  * private or SPI interrupt, or a pending LPI). Without one, decisions do not depend on priorities.
  */
 function mayHaveCandidate(s: State, cpu: number): boolean {
-  if (s.lpiPending[cpu]!.size > 0 || s.ghosts[cpu]!.size > 0 || s.lpiScoped.size > 0 || s.vlpiPending.size > 0) return true;
+  if (s.lpiPending[cpu]!.size > 0 || s.ghosts[cpu]!.size > 0 || s.lpiScoped.size > 0 || s.vlpiPending.size > 0 || s.lpiQueuedLpisOff.size > 0) return true;
   for (let i = cpu * 32, e = i + 32; i < e; i++) if (maySignal(s, i)) return true;
   for (let i = s.nPriv; i < s.nSlots; i++) if (maySignal(s, i)) return true;
   return false;

@@ -81,6 +81,15 @@ export const QUIRKS = {
   pendingTableConsumedAtMap: kvm('kvm.pending-table-consumed-at-mapti', 'lpi.pending.load-on-enable',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_add_lpi; vgic-v3.c vgic_v3_lpi_sync_pending_status (Linux 6.19)'),
   /**
+   * KVM_DEV_ARM_ITS_RESTORE_TABLES re-creates each LPI of a restored ITE with vgic_add_lpi, which
+   * takes its bit from the target redistributor's pending table (clearing it in memory) and queues
+   * the LPI to that vCPU without looking at the redistributor's EnableLPIs. An LPI left pending in
+   * the table of a redistributor with LPIs off (clearing EnableLPIs unlinks queued LPIs but keeps
+   * their pending state, which SAVE_PENDING_TABLES writes out) is then taken by that vCPU.
+   */
+  restoreQueuesLpiWhileLpisOff: kvm('kvm.restore-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_restore_ite, vgic_add_lpi; vgic-v3.c vgic_v3_lpi_sync_pending_status (queues without a vgic_lpis_enabled check); vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
+  /**
    * The irqfd resampler is notified only when the fold at an exit finds a level SPI it saw active
    * now inactive: one acknowledged and deactivated between two exits gets no notification, and its
    * line stays asserted.

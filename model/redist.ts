@@ -239,6 +239,8 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
   // EnableLPIs loads exactly the LPIs pending now (option 0: the presumed architecture, inferred);
   // or the pending LPIs are lost (option 1, KVM's vgic_flush_pending_lpis: an unconfirmed reading,
   // which the candidate records). Either way an LPI already taken is never required to fire again.
+  // with quirks: KVM's vgic_flush_pending_lpis keeps the latch of these (QUIRKS.restoreQueuesLpiWhileLpisOff)
+  if (s.quirks.size > 0) for (const intid of s.lpiPending[rd]!) s.lpiKeptLpisOff.set(intid, rd);
   branchChoice(s, x, CHOICES.u24PendingAcrossToggle, (st, o) => {
     if (o === 0) writeBackPending(st, rd);
     else {
@@ -299,6 +301,8 @@ function writePendingBits(s: State, rd: number, set: boolean): void {
 function enableLpis(s: State, rd: number, x: Exec): void {
   x.rule('redist.ctlr.enable-lpis');
   s.enableLpis[rd] = 1;
+  // KVM's its_sync_lpi_pending_table sets each latch from the table again
+  if (s.lpiKeptLpisOff.size > 0) for (const [intid, r] of [...s.lpiKeptLpisOff]) if (r === rd) s.lpiKeptLpisOff.delete(intid);
   const ptz = (s.pendbaser[rd]! >> 62n) & 1n;
   if (ptz) x.rule('redist.pendbaser.ptz');
   const bits = lpiIdBits(s, rd);

@@ -342,17 +342,50 @@ function migrateAll(s: State, x: Exec): Expected {
   x.rule('kvm.migrate.mappings');
   let main: Expected = null;
   staleEntryPolicy(s, x).forEach(([st, o], i) => {
+    const quirk = restoreQueuesWhileLpisOff(st);
     const { result, queueOutcomes } = migrateOne(st, x, o === 0);
     if (i === 0) main = result; else x.branch(st, result, 'choice.u33.table-memory-write: stale table entries left in memory');
     for (const q of queueOutcomes) x.branch(q, result, 'ITS command outcome after restore');
+    if (quirk === null) return;
+    const r = migrateOne(quirk, x, o === 0);
+    for (const [intid, rd] of [...quirk.lpiQueuedLpisOff]) if (!iteTargetsOf(quirk, intid).has(rd)) quirk.lpiQueuedLpisOff.delete(intid);
+    for (const q of [quirk, ...r.queueOutcomes]) x.branch(q, r.result, `${QUIRKS.restoreQueuesLpiWhileLpisOff.id}: LPIs queued at a redistributor with LPIs off`);
   });
   return main;
+}
+
+/**
+ * KVM (QUIRKS.restoreQueuesLpiWhileLpisOff): the restore re-creates an LPI from its ITE, takes its
+ * bit from the target's pending table and queues it to that vCPU even while the redistributor has
+ * EnableLPIs 0. The LPIs of a redistributor with LPIs off whose bit stands in its pending table
+ * at the save, or that were pending when its EnableLPIs was cleared (vgic_flush_pending_lpis keeps
+ * their latch, which the save writes out), become deliverable there (if their ITE is restored). The quirk's candidate (a clone
+ * of `s` before the migration), or null.
+ */
+function restoreQueuesWhileLpisOff(s: State): State | null {
+  if (s.quirks.size === 0) return null;
+  const queued: [number, number][] = [];
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    if (s.enableLpis[rd]) continue;
+    const base = pendBase(s, rd);
+    for (const intid of lpisOfRd(s, rd)) {
+      const a = base + (intid >> 3);
+      const kept = s.lpiKeptLpisOff.get(intid) === rd;
+      if (kept || (s.mem.inRam(a, 1) && s.mem.readByte(a) & (1 << (intid & 7)))) queued.push([intid, rd]);
+    }
+  }
+  if (queued.length === 0) return null;
+  const q = offerQuirk(s, QUIRKS.restoreQueuesLpiWhileLpisOff);
+  if (q === null) return null;
+  for (const [intid, rd] of queued) q.lpiQueuedLpisOff.set(intid, rd);
+  return q;
 }
 
 function migrateOne(s: State, x: Exec, clearStale: boolean): { result: Expected; queueOutcomes: State[] } {
   const errno: number[] = [];
   for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x, clearStale));
   errno.push(savePendingTables(s, x));
+  s.lpiKeptLpisOff.clear(); // KVM: the restore consumes what the save wrote (QUIRKS.restoreQueuesLpiWhileLpisOff)
   // the fresh VM: redistributors are restored before the ITS; enabling LPIs loads the pending tables
   invalidateAllLpis(s);
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {

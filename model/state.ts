@@ -171,6 +171,16 @@ export class State {
    * without quirks.
    */
   vlpiPending = new Map<number, number>();
+  /**
+   * Quirks only (QUIRKS.restoreQueuesLpiWhileLpisOff): LPIs the ITS restore queued to a vCPU whose
+   * redistributor has EnableLPIs 0: intid -> redistributor. Always empty without quirks.
+   */
+  lpiQueuedLpisOff = new Map<number, number>();
+  /**
+   * With quirks only: the LPIs that were pending at a redistributor when its EnableLPIs was
+   * cleared, while it stays 0 (KVM keeps their pending_latch: QUIRKS.restoreQueuesLpiWhileLpisOff).
+   */
+  lpiKeptLpisOff = new Map<number, number>();
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale = new Map<number, number[]>();
 
@@ -331,6 +341,8 @@ export class State {
     s.unqueued = this.unqueued.size === 0 ? new Set() : new Set(this.unqueued);
     s.latchAtAck = this.latchAtAck.size === 0 ? new Set() : new Set(this.latchAtAck);
     s.vlpiPending = this.vlpiPending.size === 0 ? new Map() : new Map(this.vlpiPending);
+    s.lpiQueuedLpisOff = this.lpiQueuedLpisOff.size === 0 ? new Map() : new Map(this.lpiQueuedLpisOff);
+    s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     s.routes = new Map(this.routes);
@@ -373,6 +385,10 @@ export class State {
     for (const k of this.latchAtAck) if (!o.latchAtAck.has(k)) return false;
     if (this.vlpiPending.size !== o.vlpiPending.size) return false;
     for (const [k, v] of this.vlpiPending) if (o.vlpiPending.get(k) !== v) return false;
+    if (this.lpiQueuedLpisOff.size !== o.lpiQueuedLpisOff.size) return false;
+    for (const [k, v] of this.lpiQueuedLpisOff) if (o.lpiQueuedLpisOff.get(k) !== v) return false;
+    if (this.lpiKeptLpisOff.size !== o.lpiKeptLpisOff.size) return false;
+    for (const [k, v] of this.lpiKeptLpisOff) if (o.lpiKeptLpisOff.get(k) !== v) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -469,6 +485,8 @@ export class State {
     parts.push([...this.lpiInFlight].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}<${v}`).join(';'));
     parts.push([...this.unqueued].sort((a, b) => a - b).join(','), [...this.latchAtAck].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiPending].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.lpiQueuedLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.lpiKeptLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>

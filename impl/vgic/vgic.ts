@@ -279,7 +279,11 @@ export function vgicPruneApList(dist: VgicDist, vcpu: VgicCpuState): void {
   if (deletedLpis) vgicReleaseDeletedLpis(dist);
 }
 
-/** vgic_flush_pending_lpis: LPIs leave this vCPU's ap_list and lose their pending state. */
+/**
+ * vgic_flush_pending_lpis: LPIs leave this vCPU's ap_list. Their pending_latch is left as it is
+ * (the kernel only unlinks them), so a later queueing (ITS restore, INV) or SAVE_PENDING_TABLES
+ * still sees them pending.
+ */
 export function vgicFlushPendingLpis(dist: VgicDist, vcpu: VgicCpu): void {
   let deleted = false;
   const list = vcpu.apList;
@@ -287,7 +291,6 @@ export function vgicFlushPendingLpis(dist: VgicDist, vcpu: VgicCpu): void {
   for (let r = 0; r < list.length; r++) {
     const irq = list[r]!;
     if (irqIsLpi(irq.intid)) {
-      irq.pendingLatch = false;
       irq.vcpu = null;
       deleted = vgicPutIrqNorelease(irq) || deleted;
     } else {
