@@ -262,6 +262,39 @@ function restoreLpiPending(s: State, rd: number | undefined, intid: number): voi
   if (s.mem.inRam(a, 1) && s.mem.readByte(a) & (1 << (intid & 7))) s.lpiPending[rd]!.add(intid);
 }
 
+/**
+ * SAVE_PENDING_TABLES writes each LPI's actual pending state, so an LPI only possibly pending at
+ * its RD (lpiScoped: choice.u39.intid-two-ites, choice.u20.pending-table-access, choice.u19.ptz-nonzero) is
+ * saved as pending or as not pending, and the save settles which: `s` becomes the candidate where
+ * none of them was pending, the returned clones those where some were (every subset up to 4 such
+ * LPIs; beyond, all or none).
+ */
+function settleScopedBeforeSave(s: State): State[] {
+  if (s.lpiScoped.size === 0) return [];
+  const open: [number, number][] = [];
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    for (const intid of lpisOfRd(s, rd)) if (s.lpiScoped.get(intid)?.has(rd) && !s.lpiPending[rd]!.has(intid)) open.push([intid, rd]);
+  }
+  if (open.length === 0) return [];
+  const subsets: [number, number][][] = open.length <= 4
+    ? Array.from({ length: 2 ** open.length - 1 }, (_, m) => open.filter((_, i) => ((m + 1) >> i) & 1))
+    : [open];
+  const settle = (st: State, pending: [number, number][]): void => {
+    for (const [intid, rd] of open) {
+      const set = st.lpiScoped.get(intid);
+      if (set?.delete(rd) && set.size === 0) st.lpiScoped.delete(intid);
+    }
+    for (const [intid, rd] of pending) st.lpiPending[rd]!.add(intid);
+  };
+  const alts = subsets.map((sub) => {
+    const c = s.clone();
+    settle(c, sub);
+    return c;
+  });
+  settle(s, []);
+  return alts;
+}
+
 /** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables): each LPI's pending bit into its target's table. */
 export function savePendingTables(s: State, x: Exec): number {
   x.rule('kvm.its-abi.save-pending');
@@ -341,17 +374,24 @@ function vlpiItses(s: State): Set<number> {
 function migrateAll(s: State, x: Exec): Expected {
   x.rule('kvm.migrate.mappings');
   let main: Expected = null;
+  const settled = settleScopedBeforeSave(s);
+  settled.forEach((alt) => migrateOutcomes(alt, x, false));
+  migrateOutcomes(s, x, true, (r) => { main = r; });
+  return main;
+}
+
+function migrateOutcomes(s: State, x: Exec, first: boolean, setMain?: (r: Expected) => void): void {
   staleEntryPolicy(s, x).forEach(([st, o], i) => {
     const quirk = restoreQueuesWhileLpisOff(st);
     const { result, queueOutcomes } = migrateOne(st, x, o === 0);
-    if (i === 0) main = result; else x.branch(st, result, 'choice.u33.table-memory-write: stale table entries left in memory');
+    if (i === 0 && first) setMain!(result);
+    else x.branch(st, result, i === 0 ? 'a possibly pending LPI saved as pending' : 'choice.u33.table-memory-write: stale table entries left in memory');
     for (const q of queueOutcomes) x.branch(q, result, 'ITS command outcome after restore');
     if (quirk === null) return;
     const r = migrateOne(quirk, x, o === 0);
     for (const [intid, rd] of [...quirk.lpiQueuedLpisOff]) if (!iteTargetsOf(quirk, intid).has(rd)) quirk.lpiQueuedLpisOff.delete(intid);
     for (const q of [quirk, ...r.queueOutcomes]) x.branch(q, r.result, `${QUIRKS.restoreQueuesLpiWhileLpisOff.id}: LPIs queued at a redistributor with LPIs off`);
   });
-  return main;
 }
 
 /**
@@ -569,7 +609,10 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       if (get) return { errno: ENXIO };
       const name = ctrlAttrName(op.attr);
       if (name === 'INIT') return { errno: 0 };
-      if (name === 'SAVE_PENDING_TABLES') return { errno: savePendingTables(s, x) };
+      if (name === 'SAVE_PENDING_TABLES') {
+        for (const alt of settleScopedBeforeSave(s)) x.branch(alt, { errno: savePendingTables(alt, x) }, 'a possibly pending LPI saved as pending');
+        return { errno: savePendingTables(s, x) };
+      }
       return { errno: ENXIO };
     }
     case 'NR_IRQS':
