@@ -162,8 +162,8 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
     writeIrouter(s, offset, width, value, x);
     return;
   }
-  if (offset === GICD_TYPER || offset === GICD_IIDR || offset === GICD_TYPER2 || offset === PIDR2) x.rule('dist.typer.ro');
   x.rule('mmio.reserved-raz-wi');
+  if (offset === GICD_TYPER || offset === GICD_IIDR || offset === GICD_TYPER2 || offset === PIDR2) x.rule('dist.typer.ro');
 }
 
 /**

@@ -308,7 +308,6 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec): void 
   const slot = slotOf(s, cpu, intid);
   if (!s.active[slot]) return;
   s.active[slot] = 0;
-  if (isPending(s, slot)) x.rule(s.edge[slot] ? 'dist.active.not-resignalled' : 'dist.level.active-and-pending');
   // KVM: the fold that sees the list register invalid clears the latch of a level interrupt, so
   // an ISPENDR write while it was active is lost too (QUIRKS.levelLatchSurvivesAck)
   if (s.latchAtAck.size > 0 && s.latchAtAck.delete(slot) && s.latch[slot]) {
@@ -319,6 +318,7 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec): void 
     }
   }
   x.rule('cpuif.eoir1.deactivate');
+  if (isPending(s, slot)) x.rule(s.edge[slot] ? 'dist.active.not-resignalled' : 'dist.level.active-and-pending');
   if (intid >= 32 && s.resampleAsserted.size > 0) {
     // KVM notifies the resampler only for an interrupt it saw active at an exit
     // (QUIRKS.resampleNeedsExitWhileActive): the line may stay asserted, the resamplefd silent

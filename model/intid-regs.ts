@@ -96,7 +96,11 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
     if (kind === 'cenable' || kind === 'cpend' || kind === 'group') leaveGhosts(s, writer, intid, cpu, x);
     switch (kind) {
       case 'group': s.group[slot] = bit; x.rule('dist.igroupr.rw'); break;
-      case 'senable': if (!s.enabled[slot] && isPending(s, slot)) x.rule('dist.pending-while-disabled'); s.enabled[slot] = 1; x.rule('dist.isenabler.set'); break;
+      case 'senable':
+        x.rule('dist.isenabler.set');
+        if (!s.enabled[slot] && isPending(s, slot)) x.rule('dist.pending-while-disabled');
+        s.enabled[slot] = 1;
+        break;
       case 'cenable':
         x.rule('dist.icenabler.clear');
         if (intid < 16 && s.enabled[slot]) {

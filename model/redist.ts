@@ -160,17 +160,19 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
     // re-read one LPI's configuration (IHI 0069 GICR_INVLPIR); an already acknowledged LPI is unaffected
     // the LPI is this RD's when pending or routed here, or when no ITE names it (INVLPIR names it)
     const intid = lo;
-    if (s.lpiStale.has(intid)) x.rule('lpi.prop.inv-sync');
+    const stale = s.lpiStale.has(intid);
     whenInvalidationRegsImplemented(s, rd, x, 'redist.invlpir', (st) => {
       if (offset % 8 === 0 && st.enableLpis[rd] && (lpisOfRd(st, rd).has(intid) || iteTargetsOf(st, intid).size === 0)) invalidateLpi(st, intid);
     });
+    if (stale) x.rule('lpi.prop.inv-sync');
     return;
   }
   if (o === GICR_INVALLR) {
-    if (s.lpiStale.size > 0) x.rule('lpi.prop.inv-sync');
+    const stale = s.lpiStale.size > 0;
     whenInvalidationRegsImplemented(s, rd, x, 'redist.invallr', (st) => {
       if (st.enableLpis[rd]) for (const intid of lpisOfRd(st, rd)) invalidateLpi(st, intid);
     });
+    if (stale) x.rule('lpi.prop.inv-sync');
     return;
   }
   x.rule('mmio.reserved-raz-wi');
@@ -343,11 +345,11 @@ export function gicrSgiRead(s: State, rd: number, offset: number, width: number,
   const br = bitRegAt(offset);
   if (br !== null) {
     if (br.n !== 0) { x.rule('mmio.reserved-raz-wi'); return '0x0'; }
-    x.rule(BANKED_RULE[br.kind]);
-    return readBitRegAs(s, rd, br.kind, 0, x, reader);
+    const v = readBitRegAs(s, rd, br.kind, 0, x, reader);
+    x.rule(BANKED_RULE[br.kind]); // after the register's own rule: a finding's signature names the first
+    return v;
   }
-  if (isPrio) x.rule('redist.ipriorityr.banked');
-  if (isPrio) return hex(readPriority(s, rd, offset - SGI_IPRIORITYR, width / 8, x));
+  if (isPrio) { const v = readPriority(s, rd, offset - SGI_IPRIORITYR, width / 8, x); x.rule('redist.ipriorityr.banked'); return hex(v); }
   if (offset === SGI_ICFGR0 || offset === SGI_ICFGR0 + 4) return hex(readConfig(s, rd, offset === SGI_ICFGR0 ? 0 : 16, x));
   x.rule('mmio.reserved-raz-wi');
   return '0x0';
@@ -362,11 +364,10 @@ export function gicrSgiWrite(s: State, rd: number, offset: number, width: number
   const lo = Number(value & 0xffff_ffffn);
   const br = bitRegAt(offset);
   if (br !== null) {
-    if (br.n === 0) { x.rule(BANKED_RULE[br.kind]); writeBitReg(s, rd, br.kind, 0, lo, x, writer); }
+    if (br.n === 0) { writeBitReg(s, rd, br.kind, 0, lo, x, writer); x.rule(BANKED_RULE[br.kind]); }
     return;
   }
-  if (isPrio) x.rule('redist.ipriorityr.banked');
-  if (isPrio) return writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x, writer);
+  if (isPrio) { writePriority(s, rd, offset - SGI_IPRIORITYR, width / 8, lo, x, writer); x.rule('redist.ipriorityr.banked'); return; }
   if (offset === SGI_ICFGR0) { x.rule('redist.icfgr0.sgi-edge'); return; }
   if (offset === SGI_ICFGR0 + 4) {
     // choice.u3.ppi-config: PPI Int_config programmable or not (IMPDEF): read-only (option 0), or writable (1)
