@@ -4,29 +4,12 @@
 // usable with `gicdiff fuzz --plugin test/fuzz/planted-plugin.ts --target kvm-drop-inv`.
 import type { ItsCommand, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
 import type { Target, TargetSession } from '../../spec/target.js';
-import '../../impl/register.js';
-import { getTarget } from '../../spec/target.js';
 import { modelOracle } from '../../triage/runner.js';
-
-function kvm(): Target {
-  const t = getTarget('kvm');
-  if (!t) throw new Error('the kvm target is not registered');
-  return t;
-}
+import { kvm, planted } from './plant.js';
 
 /** A kvm session whose ops pass through `rewrite` first (the oracle still sees the original op). */
 function rewriting(name: string, description: string, rewrite: (op: PrimitiveOp) => PrimitiveOp): Target {
-  const base = kvm();
-  return {
-    ...base,
-    name,
-    description,
-    supports: (op, config) => base.supports(op, config),
-    open(config: ResolvedConfig): TargetSession {
-      const s = base.open!(config);
-      return { step: (op) => s.step(rewrite(op)) };
-    },
-  };
+  return planted(name, description, (s, op) => s.step(rewrite(op)));
 }
 
 function mapCmds(op: PrimitiveOp, f: (c: ItsCommand) => ItsCommand[]): PrimitiveOp {

@@ -6,30 +6,8 @@
 // usable with `gicdiff fuzz --plugin test/fuzz/same-op-plugin.ts --target kvm-movall-moves-more`.
 import type { ItsCommand, OpResult, PrimitiveOp, ResolvedConfig } from '../../spec/scenario.js';
 import type { Target, TargetSession } from '../../spec/target.js';
-import '../../impl/register.js';
-import { getTarget } from '../../spec/target.js';
+import { kvm, planted } from './plant.js';
 import { modelOracle } from '../../triage/runner.js';
-
-function kvm(): Target {
-  const t = getTarget('kvm');
-  if (!t) throw new Error('the kvm target is not registered');
-  return t;
-}
-
-/** A kvm session whose every op goes through `step` (which drives the real session). */
-function planted(name: string, description: string, step: (s: TargetSession, op: PrimitiveOp, config: ResolvedConfig) => OpResult): Target {
-  const base = kvm();
-  return {
-    ...base,
-    name,
-    description,
-    supports: (op, config) => base.supports(op, config),
-    open(config: ResolvedConfig): TargetSession {
-      const s = base.open!(config);
-      return { step: (op) => step(s, op, config) };
-    },
-  };
-}
 
 const isMmioRead = (op: PrimitiveOp, frame: string, lo: number, hi: number): boolean =>
   op.op === 'mmio.read' && op.frame === frame && op.offset >= lo && op.offset < hi;
