@@ -72,24 +72,37 @@ test('with coverage feedback on (branches of the target code): still the same wi
 }, 120000);
 
 test('SIGKILL at random points, resumed each time: the final summary equals an uninterrupted run', async () => {
+  // the slowed fake (~2 ms a scenario): kill points are scenario counts read from state.json, so
+  // the test kills part-way on a fast machine as on a loaded one
+  const plugin = path.join(ROOT, 'test/fuzz/fake-slow-plugin.ts');
   const whole = tmp('whole');
-  await runCampaign(opts(whole, { workers: 2, iterations: 1500 }));
+  await runCampaign(opts(whole, { workers: 2, iterations: 1500, plugin }));
 
   const out = tmp('killed');
-  const args = ['--import', 'tsx', path.join(ROOT, 'cli/gicdiff.ts'), 'fuzz', '--target', 'fake', '--plugin', PLUGIN, '--weights', WEIGHTS,
+  const args = ['--import', 'tsx', path.join(ROOT, 'cli/gicdiff.ts'), 'fuzz', '--target', 'fake', '--plugin', plugin, '--weights', WEIGHTS,
     '--seed', 'det', '-n', '1500', '--workers', '2', '--out', out, '--interval', '100ms', '--no-report', '--no-minimize'];
   const rng = new Rng('kill-points');
+  const counted = () => {
+    try {
+      return (JSON.parse(readFileSync(path.join(out, 'state.json'), 'utf8')) as { scenarios: number }).scenarios;
+    } catch {
+      return -1; // not written yet
+    }
+  };
   let kills = 0;
   for (let round = 0; round < 8; round++) {
     const child = spawn(process.execPath, [...args, ...(round > 0 ? ['--resume'] : [])], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // kill once the campaign has started counting (a state file), at a random moment after
-    const started = Date.now();
-    while (!existsSync(path.join(out, 'state.json')) && Date.now() - started < 30000) await new Promise((r) => setTimeout(r, 50));
-    const wait = 200 + Math.floor(rng.float() * 1200);
-    const code = await Promise.race([exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), wait))]);
+    let code: number | null | 'alive' = 'alive';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => { code = c; resolve(c); }));
+    // kill once this run has counted a random number of further scenarios (rounds 0-4), at most
+    // a random delay after that; later rounds run to the end
+    const from = Math.max(0, counted());
+    const killAt = round < 5 ? from + 40 + Math.floor(rng.float() * 200) : Infinity;
+    const jitter = Math.floor(rng.float() * 150);
+    while (code === 'alive' && counted() < killAt) await new Promise((r) => setTimeout(r, 20));
+    if (code === 'alive') await new Promise((r) => setTimeout(r, jitter));
     if (code === 'alive') {
       child.kill('SIGKILL');
       await exited;
@@ -101,7 +114,7 @@ test('SIGKILL at random points, resumed each time: the final summary equals an u
   }
   if (!existsSync(path.join(out, 'summary.json')) || !(JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8')) as CampaignSummaryDoc).final) {
     // it was still running at the last kill: finish it
-    await runCampaign(opts(out, { workers: 2, iterations: 1500, resume: true }));
+    await runCampaign(opts(out, { workers: 2, iterations: 1500, resume: true, plugin }));
   }
   expect(kills).toBeGreaterThanOrEqual(3);
   expect(essence(out)).toEqual(essence(whole));

@@ -62,6 +62,8 @@ export interface Fault {
   hangOn?: string;
   /** the target kills its thread on a read of this system register (a crash) */
   exitOn?: string;
+  /** each session takes this long to open (a slow target, for tests that stop a campaign part-way) */
+  openDelayMs?: number;
 }
 
 export function fakeTarget(fault: Fault = {}, name = 'fake'): Target {
@@ -71,6 +73,7 @@ export function fakeTarget(fault: Fault = {}, name = 'fake'): Target {
     kind: 'in-process',
     supports: () => true,
     open(config: ResolvedConfig): TargetSession {
+      if (fault.openDelayMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, fault.openDelayMs);
       const gic = new FakeGic(config.vcpus);
       return { step: (op) => gic.step(op, fault).result };
     },
