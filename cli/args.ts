@@ -1,6 +1,8 @@
 // A small option parser for the gicdiff commands. Unknown options and bad values are usage
 // errors: the CLI prints the message and exits 2 (docs/scenario-format.md).
 
+import { parseDuration } from '../fuzz/campaign/duration.js';
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -93,4 +95,12 @@ export function formatOptions(spec: OptionsSpec): string {
     return `  ${flag.padEnd(30)} ${s.description}`;
   });
   return rows.join('\n');
+}
+
+/** A duration option ("90s", "10m", "500ms"; a bare number is seconds) in milliseconds; undefined when absent. */
+export function durationOption(name: string, value: unknown, minMs = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(String(value));
+  if (ms === null || ms < minMs) throw new UsageError(`--${name} takes a duration such as 90s, 10m or 1h${minMs > 1 ? ` of at least ${minMs} ms` : ''} (got ${JSON.stringify(value)})`);
+  return ms;
 }

@@ -2,9 +2,9 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { loadTargetExpectations, loadExpectationsFile } from '../../spec/expectations.js';
-import { CampaignError, fmtDuration, parseDuration, runCampaign } from '../../fuzz/campaign/coordinator.js';
+import { CampaignError, fmtDuration, runCampaign } from '../../fuzz/campaign/coordinator.js';
 import type { Shard } from '../../fuzz/campaign/summary.js';
 import { INCONCLUSIVE_LABEL } from '../../triage/classify.js';
 import { PROFILES, type Profile } from '../../fuzz/generate.js';
@@ -60,12 +60,6 @@ export function parseShard(s: string): Shard {
   return { index, count };
 }
 
-function duration(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const ms = parseDuration(String(v));
-  if (ms === null || ms <= 0) throw new UsageError(`--${name} takes a duration such as 90s, 10m or 1h (got ${JSON.stringify(v)})`);
-  return ms;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const { options: o, positional } = parseArgs(argv, OPTIONS);
@@ -75,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   const out = o.out as string | undefined;
   if (!out) throw new UsageError('--out DIR is required');
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out}: is a file, not a folder`);
-  const timeMs = duration('time', o.time);
+  const timeMs = durationOption('time', o.time);
   const iterations = o.iterations as number | undefined;
   if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) throw new UsageError('--iterations takes a positive integer');
   if (timeMs === undefined && iterations === undefined) throw new UsageError('give --time or --iterations (or both)');
@@ -95,9 +89,9 @@ export async function main(argv: string[]): Promise<number> {
   if (mutationRate !== undefined && !(mutationRate >= 0 && mutationRate <= 1)) throw new UsageError('--mutation-rate takes a number from 0 to 1');
   const stepBudget = (o['step-budget'] as number | undefined) ?? 100_000;
   if (!Number.isInteger(stepBudget) || stepBudget < 1) throw new UsageError('--step-budget takes a positive integer');
-  const timeout = duration('timeout', o.timeout) ?? 10_000;
-  const intervalMs = duration('interval', o.interval);
-  const hangMs = duration('hang', o.hang);
+  const timeout = durationOption('timeout', o.timeout) ?? 10_000;
+  const intervalMs = durationOption('interval', o.interval);
+  const hangMs = durationOption('hang', o.hang);
   const seed = (o.seed as string | undefined) ?? String(Date.now());
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(seed)) throw new UsageError('--seed takes 1 to 100 characters from [A-Za-z0-9._-]');
   const plugin = o.plugin as string | undefined;

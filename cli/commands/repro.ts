@@ -1,6 +1,6 @@
 // gicdiff repro FILE [--target T] : replay a finding (or any scenario) and print the annotated
 // trace; exit 1 while it diverges, 0 once it no longer does (usable under `git bisect run`).
-import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { expandScenario } from '../../spec/expand.js';
 import { loadFindingOrScenario } from '../../fuzz/finding.js';
 import { classifyOutcome } from '../../triage/classify.js';
@@ -11,9 +11,13 @@ import { annotateTrace } from '../../fuzz/repro.js';
 import { loadTarget } from '../load-target.js';
 import { loadTargetExpectations } from '../../spec/expectations.js';
 
+/** A hung or runaway scenario must end: without --timeout it gets this long (the conformance default). */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: "the target to replay on (default: the finding's target)" },
   context: { type: 'number', alias: 'C', value: 'N', min: 0, integer: true, description: 'print only N ops before the divergence (default: the whole trace)' },
+  timeout: { type: 'string', value: 'DURATION', description: 'stop the scenario after this long, a step-budget result (default 60s)' },
   quiet: { type: 'boolean', alias: 'q', description: 'print only the verdict line' },
   plugin: { type: 'string', value: 'FILE', description: 'module giving targets and the oracle (self-tests with planted faults)' },
   bisect: { type: 'boolean', description: 'for `git bisect run`: exit 125 (skip this commit) instead of 2 when the scenario cannot run' },
@@ -58,8 +62,9 @@ async function repro(argv: string[]): Promise<number> {
     return 2;
   }
   const expectations = loadTargetExpectations(target.name); // validated before the run: bad file, exit 2
+  const timeoutMs = durationOption('timeout', options.timeout) ?? DEFAULT_TIMEOUT_MS;
   const expanded = expandScenario(scenario);
-  const outcome = await runLockstep(target, expanded, {}, oracle);
+  const outcome = await runLockstep(target, expanded, { timeoutMs }, oracle);
   if (outcome.unsupported) {
     process.stderr.write(`gicdiff repro: ${outcome.unsupported}\n`);
     return 2;
@@ -77,6 +82,12 @@ async function repro(argv: string[]): Promise<number> {
   if (!problem) {
     process.stdout.write(`no divergence: ${finding ? `fixed (was ${finding.signature})` : 'the trace is one the architecture allows'}\n`);
     return 0;
+  }
+  const gaveUp = outcome.oracleError;
+  if (gaveUp?.bound && (classified === null || classified.classification === 'inconclusive')) {
+    // a time limit or the model's candidate bound: no verdict on the target either way
+    process.stdout.write(`the reference model gave up at op ${gaveUp.opIndex}: ${gaveUp.message}\ninconclusive: says nothing about the target\n`);
+    return 1;
   }
   const same = finding ? (problem.signature === finding.signature ? ' (same signature as the finding)' : ` (the finding had ${finding.signature})`) : '';
   process.stdout.write(`diverges at op ${problem.opIndex}: ${problem.signature}${same}\n`);

@@ -1,7 +1,7 @@
 // gicdiff run FILE --target NAME : run one scenario on one target, print the trace, check the
 // scenario's expectations and (by default) the oracle's verdict.
 import { writeFileSync } from 'node:fs';
-import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { loadScenarioFile } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget, targetNames } from '../../spec/target.js';
@@ -9,11 +9,15 @@ import { describeOp, describeResult } from '../../spec/describe-op.js';
 import { runScenario } from '../../triage/runner.js';
 import '../../fuzz/targets.js';
 
+/** A hung or runaway scenario must end: without --timeout it gets this long (the conformance default). */
+const DEFAULT_TIMEOUT_MS = 60_000;
+
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: 'the target to run on (model, kvm, qemu, kvm-hw)' },
   oracle: { type: 'boolean', description: 'check the trace with the reference model (default on; --no-oracle for expectations only)' },
   coverage: { type: 'boolean', description: 'print the rule ids the oracle recorded' },
   trace: { type: 'string', value: 'FILE', description: 'also write the trace as JSON to FILE' },
+  timeout: { type: 'string', value: 'DURATION', description: 'stop the scenario after this long, a step-budget result (default 60s)' },
   quiet: { type: 'boolean', alias: 'q', description: 'print only failures and the summary' },
 };
 
@@ -23,7 +27,7 @@ export const help = `usage: gicdiff run FILE --target NAME [options]
 Runs the scenario (macros expanded) on the target and prints every op with its result. Marks the
 ops whose "expect"/"expectOneOf" does not hold and, unless --no-oracle, the first op at which the
 result is one the architecture does not allow (with the results it allows and the rules involved).
-Exit 0 when everything holds, 1 on a failed expectation or a divergence, 2 on bad input.
+Exit 0 when everything holds, 1 on a failed expectation, a divergence, a target error or an\ninconclusive check (time limit or the oracle's bounds), 2 on bad input.
 
 options:
 ${formatOptions(OPTIONS)}`;
@@ -44,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const scenario = loadScenarioFile(positional[0]!);
   const expanded = expandScenario(scenario);
-  const outcome = await runScenario(target, expanded, { oracle: options.oracle !== false });
+  const outcome = await runScenario(target, expanded, { oracle: options.oracle !== false, timeoutMs: durationOption('timeout', options.timeout) ?? DEFAULT_TIMEOUT_MS });
   const { trace, verdict } = outcome;
   if (options.trace) writeFileSync(options.trace as string, JSON.stringify(trace, null, 2) + '\n');
 
@@ -78,12 +82,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const expectations = expanded.ops.filter((o) => 'expect' in o || 'expectOneOf' in o).length;
-  const verdictText = verdict === null ? 'not checked'
+  const gaveUp = outcome.oracleError;
+  const verdictText = gaveUp ? `inconclusive: gave up at op ${gaveUp.opIndex} (${gaveUp.message})${gaveUp.bound ? '; says nothing about the target' : ''}`
+    : verdict === null ? 'not checked'
     : !verdict.ok ? `divergence at op ${verdict.divergence.opIndex}`
       : verdict.unconfirmed ? `accepted under an unconfirmed reading of ${verdict.unconfirmed.join(', ')} (not a pass)`
         : 'ok (the architecture allows this trace)';
   process.stdout.write(`${scenario.name} on ${name}: ${trace.results.length}/${expanded.ops.length} ops, ` +
     `${expectations - outcome.expectationFailures.length}/${expectations} expectations hold, oracle: ${verdictText}\n`);
-  const bad = outcome.expectationFailures.length > 0 || (verdict !== null && !verdict.ok) || trace.status === 'target-error' || trace.status === 'step-budget';
+  // an oracle that gave up has not shown the trace allowed: not a pass
+  const bad = outcome.expectationFailures.length > 0 || gaveUp !== undefined || (verdict !== null && !verdict.ok) || trace.status === 'target-error' || trace.status === 'step-budget';
   return bad ? 1 : 0;
 }
