@@ -27,11 +27,22 @@ export async function cleanSignature(id: string, timeoutMs: number): Promise<str
   return c !== null && c.classification === 'new' ? c.problem.signature : null;
 }
 
+const cache = new Map<string, string | null>();
+
+/** cleanSignature, remembered per scenario id (the same id gives the same scenario). */
+export async function cleanSignatureCached(id: string, timeoutMs: number): Promise<string | null> {
+  let clean = cache.get(id);
+  if (clean === undefined) {
+    clean = await cleanSignature(id, timeoutMs);
+    cache.set(id, clean);
+  }
+  return clean;
+}
+
 /**
  * Drop from each fault's detections the findings the clean target shows on the same scenario.
  * Returns how many were dropped. Mutates the results (campaignNew, first, detectedByCampaign).
  */
-const cache = new Map<string, string | null>();
 
 export async function recheckOnClean(faults: FaultResult[], timeoutMs: number, log?: (l: string) => void): Promise<number> {
   let dropped = 0;
@@ -40,11 +51,7 @@ export async function recheckOnClean(faults: FaultResult[], timeoutMs: number, l
     const counted = new Set(r.campaignNew);
     for (const f of r.campaign.newFindings) {
       if (!counted.has(f.signature)) continue;
-      let clean = cache.get(f.seed);
-      if (clean === undefined) {
-        clean = await cleanSignature(f.seed, timeoutMs);
-        cache.set(f.seed, clean);
-      }
+      const clean = await cleanSignatureCached(f.seed, timeoutMs);
       if (clean === f.signature) {
         dropped++;
         log?.(`${r.id}: ${f.signature} (scenario ${f.seed}) shows on the clean target too: not a detection`);
