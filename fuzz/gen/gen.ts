@@ -12,7 +12,7 @@ import { ACTIONS, ACTION_BY_NAME, MALFORMED_ACTIONS } from './table.js';
 import { GenState, LPI_BASE, LPI_SPAN, type LpiRef } from './state.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@9';
+export const GENERATOR_VERSION = 'gen@10';
 
 export type Profile = 'full' | 'guest-only';
 
@@ -59,10 +59,14 @@ export class Gen {
     this.totalWeight = this.actionWeights.reduce((x, y) => x + y, 0);
   }
 
-  /** Config: small machines most of the time (more collisions), sometimes big ones. */
+  /**
+   * Config: small machines most of the time (more collisions, and cheap: a scenario's oracle cost
+   * grows with the vCPUs, and a 17-vCPU one cost 7x a 4-vCPU one, scripts/scenario-cost.ts), big
+   * ones (8 and 17 vCPUs: affinity level 1, GICR_TYPER.Last past 16) as a rarer draw.
+   */
   private drawConfig(): GenConfig {
     const r = this.r;
-    const vcpus = r.pick([1, 2, 2, 3, 4, 4, 5, 8, 17]);
+    const vcpus = r.chance(0.03) ? 17 : r.pick([1, 2, 2, 2, 3, 3, 4, 4, 5, 8]);
     const spis = 32 * r.pick([1, 1, 2, 2, 3, 4]);
     const its = r.pick([0, 1, 1, 1, 1, 2]);
     const lrs = r.pick([1, 2, 4, 4, 4, 16]);
@@ -232,8 +236,8 @@ export class Gen {
     const lrFull = this.st.recent[cpu]!.length >= this.config.impl.lrs;
     if (!this.r.chance(lrFull ? 0.5 : 0.25)) return;
     const c = cpu;
-    if (this.r.chance(0.05)) {
-      this.ops.push({ op: 'migrate' }); // in the middle of activity
+    if (this.r.chance(this.config.vcpus > 4 ? 0.01 : 0.03)) {
+      this.ops.push({ op: 'migrate' }); // in the middle of activity (a big VM's round costs more)
       return;
     }
     switch (this.r.int(4)) {

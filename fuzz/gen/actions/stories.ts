@@ -14,9 +14,9 @@ import type { Gen } from '../gen.js';
 import {
   ack, addRoutes, assignIrqfd, collectionFor, distinct, distinctPriorities, eoi, freeGsi, freeHostIrq, freeSpi, intCmd,
   irouter, lpiProperty, mappedLpi, observe, openCpu, otherCpu, PRIORITIES, privateSetup, read, sendSgi, setEoiMode,
-  signalMsi, spiSetup, spreadCpu, sys, takeAll, type MappedLpi,
+  signalMsi, spiSetup, spreadCpu, sys, takeAll, takeOne, freeLpi, type MappedLpi,
 } from '../kit.js';
-import { LPI_BASE, LPI_SPAN, SPURIOUS, type ItsState } from '../state.js';
+import { LPI_BASE, LPI_SPAN, SPURIOUS, type ItsState, type LpiRef } from '../state.js';
 
 const hasIts = (g: Gen): boolean => g.config.its > 0;
 const twoCpus = (g: Gen): boolean => g.config.vcpus > 1;
@@ -361,7 +361,14 @@ const retargetLpi: Action = {
     const prios = distinctPriorities(g, 4).map((p) => p || 0x30); // 0x00 is kept for the acknowledged one
     for (let n = 0; n < g.config.its; n++) if (n === 0 || g.r.chance(0.6)) lpis.push(mappedLpi(g, n, c1, { prio: prios[lpis.length]! }));
     if (g.r.chance(0.4)) lpis.push(mappedLpi(g, lpis[0]!.ref.its, c1, { fresh: true, prio: prios[lpis.length]! }));
-    const state = g.r.pick(['pending', 'queued', 'acked', 'acked-pending'] as const);
+    const state = g.r.pick(['pending', 'queued', 'acked', 'acked-pending', 'masked'] as const);
+    // masked: the first one disabled (property byte and INV) before it is made pending, so it is
+    // pending but cannot be signalled while it moves; enabled again after the move
+    const masked = state === 'masked' ? lpis[0]! : undefined;
+    if (masked) {
+      lpiProperty(g, masked.intid, masked.prio, false);
+      g.its([{ cmd: 'INV', device: masked.ref.device, event: masked.ref.event }, { cmd: 'SYNC', target: c1 }], masked.ref.its, c1);
+    }
     for (const m of lpis) intCmd(g, m);
     if (state === 'queued') churn(g, c1);
     const acked = state === 'acked' || state === 'acked-pending' ? lpis[0]! : undefined;
@@ -400,6 +407,10 @@ const retargetLpi: Action = {
       g.its(cmds, n, g.r.chance(0.5) ? c1 : c2);
     }
     for (const m of lpis) m.cpu = c2;
+    if (masked) {
+      lpiProperty(g, masked.intid, masked.prio, true);
+      g.its([{ cmd: 'INV', device: masked.ref.device, event: masked.ref.event }, { cmd: 'SYNC', target: c2 }], masked.ref.its, g.r.chance(0.5) ? c1 : c2);
+    }
     read(g, c1, 'ICC_IAR1_EL1'); // nothing new here (an LPI active here stays here until its EOI)
     if (acked) eoi(g, c1, acked.intid);
     if (g.r.chance(0.3)) read(g, c2, 'ICC_HPPIR1_EL1');
@@ -646,11 +657,36 @@ const idLimits: Action = {
     const dev = g.st.its[n]!.devices.get(m.ref.device)!;
     const last = 2 ** (dev.size + 1) - 1;
     const icid = [...g.st.its[n]!.collections].find(([, t]) => t === c)?.[0] ?? 0;
-    const steps = distinct(g, ['mapti-low', 'mapi-low', 'mapi-lpi', 'direct-low', 'devid', 'event-edge', 'icid-edge'] as const, g.r.range(2, 3));
+    const steps = distinct(g, ['mapti-low', 'mapi-low', 'mapi-lpi', 'direct-low', 'direct-spi', 'devid', 'size-edge', 'event-edge', 'icid-edge'] as const, g.r.range(2, 3));
     const cmds: ItsCommand[] = [];
     let legal: MappedLpi | undefined;
+    let spi: { intid: number; prio: number } | undefined;
     for (const s of steps) {
       switch (s) {
+        case 'direct-spi': {
+          // an LPI register given the INTID of an SPI the guest configured: the SPI must keep its
+          // priority and enable, so it is taken when made pending
+          const id = freeSpi(g);
+          const prio = g.r.pick(PRIORITIES.slice(1, 8).filter((x) => x !== p1 && x !== p2));
+          spiSetup(g, id, c, prio, true);
+          g.mmioW(c, 'gicr', c, g.r.pick([GICR.INVLPIR, GICR.INVLPIR, GICR.CLRLPIR]), 64, id);
+          g.mmioW(c, 'gicd', undefined, GICD.ISPENDR + 4 * (id >> 5), 32, (1 << (id % 32)) >>> 0);
+          g.st.noteRecent(c, id);
+          spi = { intid: id, prio };
+          break;
+        }
+        case 'size-edge': {
+          // MAPD with an ITT size past GITS_TYPER.ID_bits (an error: nothing is mapped) or at it
+          const device = 0x300 + g.r.int(0x100);
+          if (g.st.its[n]!.devices.has(device)) break;
+          const size = g.r.pick([15, 16, 16, 17, 31]);
+          cmds.push({ cmd: 'MAPD', device, size, itt: toHex(g.st.alloc(256)), valid: true });
+          cmds.push({ cmd: 'MAPTI', device, event: g.r.pick([0, 1]), intid: LPI_BASE + 2 * LPI_SPAN + 1, collection: icid });
+          cmds.push({ cmd: 'INT', device, event: 0 });
+          if (size <= 15) cmds.push({ cmd: 'DISCARD', device, event: 0 });
+          cmds.push({ cmd: 'MAPD', device, size: 0, itt: '0x0', valid: false });
+          break;
+        }
         case 'mapti-low':
           cmds.push({ cmd: 'MAPTI', device: m.ref.device, event: g.r.int(last + 1), intid: g.r.pick([8191, 1023, 32, 0]), collection: icid });
           break;
@@ -698,7 +734,8 @@ const idLimits: Action = {
     g.mmioR(c, 'gits', n, GITS.CREADR, 64);
     intCmd(g, m);
     if (legal) g.st.noteRecent(c, legal.intid);
-    takeAll(g, c, legal ? [legal, m] : [m]);
+    takeAll(g, c, [...(legal ? [legal] : []), m, ...(spi ? [spi] : [])]);
+    read(g, c, 'ICC_IAR1_EL1');
     return true;
   },
 };
@@ -1099,8 +1136,364 @@ const migrateInFlight: Action = {
   },
 };
 
+/**
+ * MSIs served from the ITS translation cache (KVM caches each DeviceID/EventID/doorbell it
+ * translated: vgic_its_cache_translation), then one of the changes after which no cached
+ * translation may be used any more, then the same MSIs again, as a device driver that remaps its
+ * vectors or a guest that moves, masks or tears down interrupts while its device keeps sending:
+ * DISCARD, MAPD unmap or remap, MOVI (to a vCPU whose LPIs may be off), MAPC unmap or move
+ * (MOVALL first), the property byte disabled with INV, the ITS disabled, EnableLPIs cleared, the
+ * event forwarded (GICv4). The vectors are consecutive events of one device (MSI-X), sometimes at
+ * 16-bit EventID or DeviceID edges and the same IDs on a second ITS. MSIs come from
+ * KVM_SIGNAL_MSI or an MSI route with an irqfd. Observed: IAR on the old and new targets, HPPIR,
+ * the pending table.
+ */
+const cachedMsi: Action = {
+  name: 'storyCachedMsi', family: 'stories', host: true, weight: 1.6, applies: hasIts,
+  emit: (g) => {
+    const n = g.r.int(g.config.its);
+    const c1 = g.awakeCpu();
+    const c2 = otherCpu(g, c1);
+    openCpu(g, c1);
+    if (c2 !== c1) openCpu(g, c2);
+    const its = g.st.its[n]!;
+    // a device with `count` consecutive vectors, each an LPI on c1 or c2
+    const count = g.r.pick([1, 2, 2, 3]);
+    let device = g.r.chance(0.1) ? g.r.pick([0xffff, 0x100, 0xff]) : g.r.small(31);
+    for (let t = 0; t < 8 && its.devices.has(device); t++) device = g.r.int(256);
+    for (let d = 256; its.devices.has(device); d++) device = d;
+    const wide = g.r.chance(0.06); // EventIDs past 15 bits (a 16-bit ITT, as large as KVM takes)
+    const size = wide ? 15 : g.r.pick([1, 3, 4]);
+    const first = wide ? 0x8000 - (count >> 1) : g.r.int(2 ** (size + 1) - count + 1);
+    const cmds: ItsCommand[] = [];
+    const itt = g.st.alloc(2 ** (size + 1) * 16);
+    cmds.push({ cmd: 'MAPD', device, size, itt: toHex(itt), valid: true });
+    its.devices.set(device, { size, itt, events: new Map() });
+    const prios = distinctPriorities(g, count + 1);
+    const vectors: MappedLpi[] = [];
+    for (let k = 0; k < count; k++) {
+      const cpu = k % 2 && g.r.chance(0.7) ? c2 : c1;
+      const icid = collectionFor(g, n, cpu, cmds);
+      const intid = freeLpi(g);
+      const event = first + k;
+      lpiProperty(g, intid, prios[k]!, true);
+      cmds.push({ cmd: 'MAPTI', device, event, intid, collection: icid });
+      its.devices.get(device)!.events.set(event, { intid, collection: icid });
+      g.st.lpis.set(intid, { its: n, device, event });
+      vectors.push({ ref: { its: n, device, event }, intid, cpu, prio: prios[k]! });
+    }
+    for (const v of vectors) cmds.push({ cmd: 'INV', device, event: v.ref.event });
+    cmds.push({ cmd: 'SYNC', target: c1 });
+    g.its(cmds, n, c1);
+    // the same DeviceID and EventID on the other ITS, to another LPI (the cache is per doorbell)
+    let twin: MappedLpi | undefined;
+    if (g.config.its > 1 && g.r.chance(0.4)) {
+      const n2 = (n + 1) % g.config.its;
+      const its2 = g.st.its[n2]!;
+      if (!its2.devices.has(device)) {
+        const v = vectors[0]!;
+        const itt2 = g.st.alloc(2 ** (size + 1) * 16);
+        const c2cmds: ItsCommand[] = [{ cmd: 'MAPD', device, size, itt: toHex(itt2), valid: true }];
+        const icid = collectionFor(g, n2, c1, c2cmds);
+        const intid = freeLpi(g);
+        lpiProperty(g, intid, prios[count]!, true);
+        c2cmds.push({ cmd: 'MAPTI', device, event: v.ref.event, intid, collection: icid }, { cmd: 'INV', device, event: v.ref.event }, { cmd: 'SYNC', target: c1 });
+        g.its(c2cmds, n2, c1);
+        its2.devices.set(device, { size, itt: itt2, events: new Map([[v.ref.event, { intid, collection: icid }]]) });
+        g.st.lpis.set(intid, { its: n2, device, event: v.ref.event });
+        twin = { ref: { its: n2, device, event: v.ref.event }, intid, cpu: c1, prio: prios[count]! };
+      }
+    }
+    // how the MSIs come: KVM_SIGNAL_MSI, or an MSI route behind an irqfd (KVM's injection fast path)
+    const gsis = new Map<MappedLpi, number>();
+    const viaIrqfd = g.r.chance(0.35);
+    if (viaIrqfd) {
+      const add: { gsi: number; route: { kind: 'msi'; lpi: LpiRef } }[] = [];
+      for (const v of twin ? [...vectors, twin] : vectors) {
+        let gsi = freeGsi(g);
+        while (add.some((a) => a.gsi === gsi)) gsi++;
+        add.push({ gsi, route: { kind: 'msi', lpi: v.ref } });
+        gsis.set(v, gsi);
+      }
+      addRoutes(g, add);
+      for (const gsi of gsis.values()) assignIrqfd(g, gsi, false);
+    }
+    const send = (v: MappedLpi): void => {
+      const gsi = gsis.get(v);
+      if (gsi !== undefined) g.ops.push({ op: 'irqfd.signal', gsi });
+      else signalMsi(g, v);
+      g.st.noteRecent(v.cpu, v.intid);
+    };
+    // fill the cache: each vector once, taken on its vCPU
+    for (const v of vectors) {
+      send(v);
+      takeOne(g, v.cpu, v.intid);
+    }
+    if (twin) {
+      send(twin);
+      takeOne(g, twin.cpu, twin.intid);
+    }
+    const v = g.r.pick(vectors);
+    const sync: ItsCommand = { cmd: 'SYNC', target: c1 };
+    const change = g.r.pick(['discard', 'mapd-unmap', 'mapd-remap', 'movi', 'movi-lpis-off', 'mapc-unmap', 'mapc-move', 'prop-off', 'its-off', 'lpis-off', 'none', 'forward'] as const);
+    let reenable: (() => void) | undefined;
+    const dropEvent = (x: MappedLpi): void => {
+      g.st.its[x.ref.its]!.devices.get(x.ref.device)?.events.delete(x.ref.event);
+      g.st.lpis.delete(x.intid);
+    };
+    switch (change) {
+      case 'discard':
+        g.its([{ cmd: 'DISCARD', device, event: v.ref.event }, sync], n, c1);
+        dropEvent(v);
+        break;
+      case 'mapd-unmap':
+      case 'mapd-remap': {
+        const remap = change === 'mapd-remap' ? g.st.alloc(2 ** (size + 1) * 16) : 0;
+        g.its([{ cmd: 'MAPD', device, size: remap ? size : 0, itt: toHex(remap), valid: remap !== 0 }, sync], n, c1);
+        for (const x of vectors) dropEvent(x);
+        if (remap) its.devices.set(device, { size, itt: remap, events: new Map() });
+        else its.devices.delete(device);
+        break;
+      }
+      case 'movi':
+      case 'movi-lpis-off': {
+        const cmds: ItsCommand[] = [];
+        const icid = collectionFor(g, n, c2, cmds);
+        if (change === 'movi-lpis-off' && c2 !== c1) {
+          g.mmioW(c1, 'gicr', c2, GICR.CTLR, 32, 0);
+          reenable = () => g.mmioW(c1, 'gicr', c2, GICR.CTLR, 32, 1);
+        }
+        cmds.push({ cmd: 'MOVI', device, event: v.ref.event, collection: icid }, { cmd: 'SYNC', target: c2 });
+        g.its(cmds, n, c1);
+        const ev = g.st.eventOf(v.ref);
+        if (ev) ev.collection = icid;
+        v.cpu = c2;
+        break;
+      }
+      case 'mapc-unmap': {
+        const ev = g.st.eventOf(v.ref);
+        if (!ev) break;
+        g.its([{ cmd: 'MAPC', collection: ev.collection, target: 0, valid: false }, sync], n, c1);
+        its.collections.delete(ev.collection);
+        break;
+      }
+      case 'mapc-move': {
+        const ev = g.st.eventOf(v.ref);
+        if (!ev || c2 === c1) break;
+        const from = its.collections.get(ev.collection) ?? c1;
+        g.its([{ cmd: 'MOVALL', from, to: c2 }, { cmd: 'MAPC', collection: ev.collection, target: c2, valid: true }, { cmd: 'SYNC', target: c2 }], n, c1);
+        its.collections.set(ev.collection, c2);
+        for (const x of vectors) if (g.st.eventOf(x.ref)?.collection === ev.collection) x.cpu = c2;
+        break;
+      }
+      case 'prop-off':
+        lpiProperty(g, v.intid, v.prio, false);
+        g.its([{ cmd: 'INV', device, event: v.ref.event }, sync], n, c1);
+        reenable = () => {
+          lpiProperty(g, v.intid, v.prio, true);
+          g.its([{ cmd: 'INV', device, event: v.ref.event }, sync], n, c1);
+        };
+        break;
+      case 'its-off':
+        g.mmioW(c1, 'gits', n, GITS.CTLR, 32, 0);
+        if (g.r.chance(0.5)) g.mmioR(c1, 'gits', n, GITS.CTLR, 32);
+        reenable = () => g.mmioW(c1, 'gits', n, GITS.CTLR, 32, 1);
+        break;
+      case 'lpis-off':
+        g.mmioW(c1, 'gicr', v.cpu, GICR.CTLR, 32, 0);
+        reenable = () => g.mmioW(c1, 'gicr', v.cpu, GICR.CTLR, 32, 1);
+        break;
+      case 'forward': {
+        if (g.config.impl.gicv4 === 'off') break;
+        let gsi = gsis.get(v);
+        if (gsi === undefined) {
+          gsi = freeGsi(g);
+          addRoutes(g, [{ gsi, route: { kind: 'msi', lpi: v.ref } }]);
+          assignIrqfd(g, gsi, false);
+        }
+        const hostIrq = freeHostIrq(g);
+        g.ops.push({ op: 'vfio.forward', gsi, hostIrq });
+        g.st.forwarded.set(hostIrq, gsi);
+        signalMsi(g, v); // a userspace MSI to the event now forwarded
+        g.ops.push({ op: 'device.fire', hostIrq });
+        break;
+      }
+      default:
+        break;
+    }
+    // the device keeps sending: the changed vector (maybe twice), a neighbour, the twin
+    send(v);
+    if (g.r.chance(0.3)) send(v);
+    const other = vectors.find((x) => x !== v);
+    if (other && g.r.chance(0.6)) send(other);
+    if (twin && g.r.chance(0.7)) send(twin);
+    if (g.r.chance(0.3)) read(g, c1, 'ICC_HPPIR1_EL1');
+    if (g.r.chance(0.2)) g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(v.cpu) + Math.floor(v.intid / 8)), len: 8 });
+    reenable?.();
+    // take what came: the most urgent first on each vCPU, then nothing more
+    for (const c of c2 !== c1 ? [c1, c2] : [c1]) {
+      const here = [...vectors, ...(twin ? [twin] : [])].filter((x) => x.cpu === c);
+      // an unmapped vector is not taken: the last IAR shows one that came anyway
+      for (const x of here.filter((y) => g.st.eventOf(y.ref)).sort((a, b) => a.prio - b.prio)) takeOne(g, c, x.intid);
+      read(g, c, 'ICC_IAR1_EL1');
+    }
+    return true;
+  },
+};
+
+/**
+ * A GICv4 vPE through its life, with an assigned device's MSI forwarded as a vLPI: the vCPU
+ * blocked in WFI when the device fires (the doorbell), moved to another physical CPU between
+ * runs (VMOVP), the vLPI moved (MOVI, MOVALL and MAPC) or unmapped (DISCARD, MAPD) while
+ * forwarded, an LPI pending in software when forwarding starts, its configuration changed
+ * (property byte and INV or INVALL), the distributor's group enable toggled, the pending tables
+ * saved while the vLPI is pending. Observed: WFI, IAR on the old and new vCPUs, the pending table.
+ */
+const vpeLife: Action = {
+  name: 'storyVpeLife', family: 'stories', host: true, weight: 1.6, applies: (g) => hasIts(g) && g.config.impl.gicv4 !== 'off',
+  emit: (g) => {
+    const n = g.r.int(g.config.its);
+    const c = g.awakeCpu();
+    const c2 = otherCpu(g, c);
+    openCpu(g, c);
+    if (c2 !== c) openCpu(g, c2);
+    const m = mappedLpi(g, n, c);
+    const gsi = freeGsi(g);
+    addRoutes(g, [{ gsi, route: { kind: 'msi', lpi: m.ref } }]);
+    assignIrqfd(g, gsi, false);
+    const hostIrq = freeHostIrq(g);
+    const forward = (): void => {
+      g.ops.push({ op: 'vfio.forward', gsi, hostIrq });
+      g.st.forwarded.set(hostIrq, gsi);
+    };
+    const fire = (): void => {
+      g.ops.push({ op: 'device.fire', hostIrq });
+      g.st.noteRecent(m.cpu, m.intid);
+    };
+    const run = (cpu: number, pcpu = g.r.int(g.config.impl.pcpus)): void => {
+      g.ops.push({ op: 'vcpu.run', cpu, pcpu });
+      g.st.running[cpu] = pcpu;
+    };
+    const pendingFirst = g.r.chance(0.25);
+    if (pendingFirst) intCmd(g, m); // pending in software when forwarding starts
+    forward();
+    let taken = pendingFirst ? 0 : -1; // -1: nothing pending yet
+    const situation = g.r.pick(['doorbell', 'doorbell-masked', 'vmovp', 'movi', 'mapc-move', 'discard', 'mapd', 'prop', 'dist-off', 'save'] as const);
+    switch (situation) {
+      case 'doorbell':
+      case 'doorbell-masked': {
+        if (situation === 'doorbell-masked') sys(g, c, 'ICC_PMR_EL1', 0); // a pending vLPI wakes WFI whatever the mask
+        if (!pendingFirst) {
+          g.wfi(c); // blocks: the vPE goes non-resident with its doorbell on
+          if (g.r.chance(0.4)) g.ops.push({ op: 'vcpu.put', cpu: c });
+        }
+        fire();
+        if (g.r.chance(0.5)) run(c);
+        g.wfi(c);
+        g.st.maybeAsleep.delete(c);
+        if (situation === 'doorbell-masked') sys(g, c, 'ICC_PMR_EL1', 0xf0);
+        taken = 1;
+        break;
+      }
+      case 'vmovp': {
+        // scheduled on one physical CPU, then another: the vPE must move with the vCPU
+        const p1 = g.r.int(g.config.impl.pcpus);
+        run(c, p1);
+        g.ops.push({ op: 'vcpu.put', cpu: c });
+        if (g.r.chance(0.5)) fire();
+        run(c, (p1 + 1 + g.r.int(Math.max(1, g.config.impl.pcpus - 1))) % g.config.impl.pcpus);
+        fire();
+        taken = 1;
+        break;
+      }
+      case 'movi':
+      case 'mapc-move': {
+        if (c2 === c) break;
+        const cmds: ItsCommand[] = [];
+        if (situation === 'movi') {
+          const icid = collectionFor(g, n, c2, cmds);
+          cmds.push({ cmd: 'MOVI', device: m.ref.device, event: m.ref.event, collection: icid });
+          const ev = g.st.eventOf(m.ref);
+          if (ev) ev.collection = icid;
+        } else {
+          const ev = g.st.eventOf(m.ref);
+          if (!ev) break;
+          cmds.push({ cmd: 'MOVALL', from: c, to: c2 }, { cmd: 'MAPC', collection: ev.collection, target: c2, valid: true });
+          g.st.its[n]!.collections.set(ev.collection, c2);
+        }
+        cmds.push({ cmd: 'SYNC', target: c2 });
+        if (g.r.chance(0.4)) fire(); // pending on the old vPE when it moves
+        g.its(cmds, n, c);
+        m.cpu = c2;
+        fire();
+        read(g, c, 'ICC_IAR1_EL1'); // nothing here any more
+        taken = 1;
+        break;
+      }
+      case 'discard':
+      case 'mapd': {
+        if (g.r.chance(0.5)) fire();
+        const cmd: ItsCommand = situation === 'discard'
+          ? { cmd: 'DISCARD', device: m.ref.device, event: m.ref.event }
+          : { cmd: 'MAPD', device: m.ref.device, size: 0, itt: '0x0', valid: false };
+        g.its([cmd, { cmd: 'SYNC', target: c }], n, c);
+        const dev = g.st.its[n]!.devices.get(m.ref.device);
+        if (situation === 'mapd') {
+          for (const ev of dev?.events.values() ?? []) g.st.lpis.delete(ev.intid);
+          g.st.its[n]!.devices.delete(m.ref.device);
+        } else {
+          dev?.events.delete(m.ref.event);
+          g.st.lpis.delete(m.intid);
+        }
+        fire(); // the device still sends: nothing may reach the guest now
+        read(g, c, 'ICC_IAR1_EL1');
+        g.ops.push({ op: 'vfio.unforward', gsi, hostIrq });
+        g.st.forwarded.delete(hostIrq);
+        return true;
+      }
+      case 'prop': {
+        const prio = g.r.pick(PRIORITIES);
+        lpiProperty(g, m.intid, prio, false);
+        const inv: ItsCommand = g.r.chance(0.5) ? { cmd: 'INV', device: m.ref.device, event: m.ref.event } : { cmd: 'INVALL', collection: g.st.eventOf(m.ref)?.collection ?? 0 };
+        g.its([inv, { cmd: 'SYNC', target: c }], n, c);
+        fire();
+        read(g, c, 'ICC_IAR1_EL1'); // disabled: not taken
+        lpiProperty(g, m.intid, prio, true);
+        g.its([inv, { cmd: 'SYNC', target: c }], n, c);
+        taken = 1;
+        break;
+      }
+      case 'dist-off':
+        g.mmioW(c, 'gicd', undefined, GICD.CTLR, 32, 0x10); // Group 1 off (ARE stays)
+        fire();
+        read(g, c, 'ICC_IAR1_EL1');
+        if (g.r.chance(0.5)) churn(g, c);
+        g.mmioW(c, 'gicd', undefined, GICD.CTLR, 32, 0x12);
+        taken = 1;
+        break;
+      default: { // save: the pending tables written while the vLPI is pending, read back
+        g.ops.push({ op: 'vcpu.put', cpu: c });
+        fire();
+        g.ops.push({ op: 'kvm.device_attr', device: 'vgic', group: 'CTRL', attr: 'SAVE_PENDING_TABLES', access: 'set' });
+        g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(m.cpu) + Math.floor(m.intid / 8)), len: 8 });
+        taken = 1;
+      }
+    }
+    if (taken >= 0 || pendingFirst) {
+      ack(g, m.cpu, m.intid);
+      eoi(g, m.cpu, m.intid);
+    }
+    read(g, m.cpu, 'ICC_IAR1_EL1');
+    if (g.r.chance(0.3)) {
+      g.ops.push({ op: 'vfio.unforward', gsi, hostIrq });
+      g.st.forwarded.delete(hostIrq);
+    }
+    return true;
+  },
+};
+
 export const STORY_ACTIONS: readonly Action[] = [
   lrOverflow, levelLine, levelLatch, wfiMasking, schedBlocked, retargetLpi, retargetSpi, enableLpis, itsTables,
-  idLimits, itsQueue, translaterWrite, sgiFrameCross, lpiPinned, vlpi, saveRestore, migrateInFlight,
+  idLimits, itsQueue, translaterWrite, sgiFrameCross, lpiPinned, vlpi, saveRestore, migrateInFlight, cachedMsi, vpeLife,
 ];
 
