@@ -18,6 +18,10 @@ export const FRAME_NOTE = 4;
 export const RUN_OK = 0;
 export const RUN_TIMEOUT = 1;
 export const RUN_VMM_ERROR = 2;
+/** vmm/vmm.h VMM_PROTOCOL: the frame layouts this side reads */
+export const VMM_PROTOCOL = '2';
+/** bytes of struct run_result before the console text */
+const RESULT_HEADER_BYTES = 32;
 
 export interface RunReply {
   status: number;
@@ -25,6 +29,10 @@ export interface RunReply {
   text: string;
   exits: number;
   vmmMs: number;
+  /** the VMM's own clock (microseconds): VM creation with the agent's load, the run, teardown */
+  createUs: number;
+  runUs: number;
+  destroyUs: number;
   /** lines of the kernel's log printed during the run that show trouble (oops, WARN, ...) */
   kernelTrouble: string[];
 }
@@ -135,6 +143,9 @@ export class NestedMachine {
         const i = line.indexOf(' ');
         if (i > 0) this.hello[line.slice(0, i)] = line.slice(i + 1);
       }
+      if (this.hello['protocol'] !== VMM_PROTOCOL) {
+        throw new Error(`the nested machine's VMM speaks protocol ${this.hello['protocol'] ?? '1'}, this side ${VMM_PROTOCOL}: its initramfs is out of date (run bash targets/kvm-linux/setup.sh)`);
+      }
       if (this.hello['kvm'] !== 'ok') throw new Error(`the nested kernel has no usable /dev/kvm: ${this.hello['kvm'] ?? 'no answer'}${this.logTail()}`);
       this.bootMs = Date.now() - started;
       this.setRef(false);
@@ -195,13 +206,16 @@ export class NestedMachine {
     if (type === FRAME_HELLO) {
       this.helloWait?.(p.toString('utf8'));
       this.helloWait = null;
-    } else if (type === FRAME_RESULT && this.pending && p.length >= 16) {
+    } else if (type === FRAME_RESULT && this.pending && p.length >= RESULT_HEADER_BYTES) {
       const textLen = p.readUInt32LE(4);
       const reply: RunReply = {
         status: p.readUInt32LE(0),
-        text: p.subarray(16, 16 + textLen).toString('latin1'),
+        text: p.subarray(RESULT_HEADER_BYTES, RESULT_HEADER_BYTES + textLen).toString('latin1'),
         exits: p.readUInt32LE(8),
         vmmMs: p.readUInt32LE(12),
+        createUs: p.readUInt32LE(16),
+        runUs: p.readUInt32LE(20),
+        destroyUs: p.readUInt32LE(24),
         kernelTrouble: this.troubleSince(this.pending.logMark),
       };
       const w = this.pending;

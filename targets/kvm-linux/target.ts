@@ -168,7 +168,10 @@ function traceOf(base: Pick<Trace, 'format' | 'scenario' | 'target'>, s: Expande
   const parser = new AgentOutputParser(s.ops.length);
   parser.push(reply.text);
   const out = parser.finish();
-  const counters = { hostMs, vmmMs: reply.vmmMs, exitsToVmm: reply.exits };
+  const counters = {
+    hostMs, vmmMs: reply.vmmMs, exitsToVmm: reply.exits,
+    vmCreateMs: reply.createUs / 1000, vmRunMs: reply.runUs / 1000, vmDestroyMs: reply.destroyUs / 1000,
+  };
   const at = out.error?.opIndex ?? out.results.length;
   if (reply.kernelTrouble.length) {
     return {

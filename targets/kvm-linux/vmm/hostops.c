@@ -1,5 +1,5 @@
-/* Host ops: what a VMM, a device or the host scheduler does, each with the real ioctl, run by the
- * vCPU thread whose agent rang the doorbell (that vCPU is stopped meanwhile). The result line goes
+/* Host ops: what a VMM, a device or the host scheduler does, each with the real ioctl, run when
+ * the agent rings the doorbell (every vCPU is out of KVM_RUN meanwhile: vm.c runs one at a time). The result line goes
  * to the agent's memory console as "R<k> J <json>" (DESIGN of the scenario format: errno, the
  * ioctl's return, null, a bool, {"errno","value"}). */
 #define _GNU_SOURCE
@@ -128,7 +128,7 @@ static int set_gsi_routing(struct vm *vm, const struct host_op *op)
 	return ret;
 }
 
-static void device_attr_op(struct vm *vm, struct vcpu *self, u64 k, const struct host_op *op)
+static void device_attr_op(struct vm *vm, u64 k, const struct host_op *op)
 {
 	if (op->nwords < 7) {
 		result(vm, k, "{\"errno\":-22}");
@@ -146,10 +146,9 @@ static void device_attr_op(struct vm *vm, struct vcpu *self, u64 k, const struct
 	u64 value = set ? op->w[5] : 0;
 	if (bytes == 4)
 		value &= 0xffffffffULL; /* the kernel reads or writes a u32 there (little-endian) */
-	/* a VMM stops its vCPUs before touching device state (KVM returns -EBUSY while one runs) */
-	world_stop(vm, self);
+	/* a VMM stops its vCPUs before touching device state (KVM returns -EBUSY while one runs):
+	 * here none is in KVM_RUN */
 	int e = device_attr(fd, set, group, attr, group == KVM_DEV_ARM_VGIC_GRP_CTRL ? NULL : &value);
-	world_resume(vm);
 	if (bytes == 4)
 		value &= 0xffffffffULL;
 	char b[96];
@@ -160,17 +159,15 @@ static void device_attr_op(struct vm *vm, struct vcpu *self, u64 k, const struct
 	result(vm, k, b);
 }
 
+/* vcpu.run: the vCPU runs on L1 CPU pcpu (mod the CPUs there); vm.c moves the thread there before
+ * its next KVM_RUN, and KVM puts and loads the vCPU on that move */
 static void vcpu_run_op(struct vm *vm, u32 cpu, u32 pcpu)
 {
 	unpark(vm, (int)cpu);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET((int)(pcpu % (u32)ncpu), &set);
-	/* the thread moves when it next runs; KVM puts and loads the vCPU on that move */
-	sched_setaffinity(vm->vcpus[cpu].tid, sizeof(set), &set);
+	vm->vcpus[cpu].pin = (int)(pcpu % (u32)ncpu);
 }
 
 void host_op_run(struct vm *vm, struct vcpu *self, u64 k, u32 index)
@@ -214,10 +211,10 @@ void host_op_run(struct vm *vm, struct vcpu *self, u64 k, u32 index)
 		result(vm, k, irqfd_resampled(vm, (u32)w[0]) ? "true" : "false");
 		break;
 	case HOST_DEVICE_ATTR:
-		device_attr_op(vm, self, k, op);
+		device_attr_op(vm, k, op);
 		break;
 	case HOST_MIGRATE:
-		migrate(vm, self, k);
+		migrate(vm, k);
 		break;
 	case HOST_VCPU_RUN:
 		if (cpu < vm->cfg.vcpus)
@@ -225,12 +222,8 @@ void host_op_run(struct vm *vm, struct vcpu *self, u64 k, u32 index)
 		result(vm, k, "null");
 		break;
 	case HOST_VCPU_EXIT:
-		/* out of KVM_RUN and straight back in (the doorbell's own vCPU already is out) */
-		if (cpu < vm->cfg.vcpus && (int)cpu != self->index && !vm->vcpus[cpu].parked) {
-			pthread_mutex_lock(&vm->lock);
-			kick_and_wait(vm, &vm->vcpus[cpu]);
-			pthread_mutex_unlock(&vm->lock);
-		}
+		/* out of KVM_RUN and back in: every vCPU is out already (the doorbell's by its exit, the
+		 * others since their last exit) and goes back in at its next turn */
 		result(vm, k, "null");
 		break;
 	case HOST_VCPU_PUT:

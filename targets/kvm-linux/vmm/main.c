@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include "vmm.h"
 
@@ -91,7 +92,7 @@ static int serve(int in, int out)
 	uname(&u);
 	char hello[512];
 	int api = kvm >= 0 ? ioctl(kvm, KVM_GET_API_VERSION, 0) : -1;
-	snprintf(hello, sizeof(hello), "kernel %s\nmachine %s\napi %d\nkvm %s\n", u.release, u.machine, api,
+	snprintf(hello, sizeof(hello), "kernel %s\nmachine %s\napi %d\nprotocol %d\nkvm %s\n", u.release, u.machine, api, VMM_PROTOCOL,
 		 kvm >= 0 ? "ok" : strerror(errno));
 	if (channel_write_frame(out, FRAME_HELLO, 0, hello, (u32)strlen(hello), NULL, 0))
 		return 1;
@@ -123,7 +124,7 @@ static int serve(int in, int out)
 			/* the host-op table is read as u64 words: give it its own aligned copy */
 			u64 *host = malloc(req.host_len + 8);
 			memcpy(host, ops + req.ops_len, req.host_len);
-			res.status = (u32)vm_run_scenario(kvm, &req, ops, (const u8 *)host, &text, &res.text_len, &res.exits);
+			res.status = (u32)vm_run_scenario(kvm, &req, ops, (const u8 *)host, &text, &res.text_len, &res);
 			free(host);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			res.ms = (u32)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);

@@ -6,7 +6,7 @@
  * same guest RAM, restored in the documented order: vCPUs and their registers, distributor,
  * redistributors, CPU interfaces, line levels, then per ITS GITS_CBASER, the other GITS_*
  * registers but GITS_CTLR, KVM_DEV_ARM_ITS_RESTORE_TABLES, GITS_CTLR; finally the routing table
- * and the irqfds (the VMM's own state). The vCPU threads then run the new VM.
+ * and the irqfds (the VMM's own state). The vCPUs then run on in the new VM.
  *
  * Result {"errno": [ITS_SAVE_TABLES of each ITS..., SAVE_PENDING_TABLES, ITS_RESTORE_TABLES of
  * each ITS...]}; a register step that fails ends the run with an error naming it. */
@@ -151,7 +151,7 @@ static int restore_vcpu(struct vm *vm, int fd, int index, const struct vcpu_regs
 	return 0;
 }
 
-void migrate(struct vm *vm, struct vcpu *self, u64 k)
+void migrate(struct vm *vm, u64 k)
 {
 	int errs[2 * MAX_ITS + 1], nerr = 0;
 	u32 nr = vm->cfg.nr_irqs, nv = vm->cfg.vcpus;
@@ -162,23 +162,9 @@ void migrate(struct vm *vm, struct vcpu *self, u64 k)
 	u64 val;
 	int e;
 
-	world_stop(vm, self);
-	/* the doorbell's MMIO write completes when its vCPU re-enters: enter with immediate_exit so
-	 * that the saved PC is past it (api.rst, KVM_RUN and immediate_exit) */
-	self->run->immediate_exit = 1;
-	ioctl(self->fd, KVM_RUN, 0);
-	self->run->immediate_exit = 0;
-	/* likewise the idle vCPUs blocked in a DOORBELL_WAIT read: complete it (the value means
-	 * nothing to the agent, which looks at the cursor again) */
-	for (u32 v = 0; v < nv; v++) {
-		struct vcpu *w = &vm->vcpus[v];
-		if (w == self || !w->in_wait)
-			continue;
-		memset(w->run->mmio.data, 0, sizeof(w->run->mmio.data));
-		w->run->immediate_exit = 1;
-		ioctl(w->fd, KVM_RUN, 0);
-		w->run->immediate_exit = 0;
-	}
+	/* every vCPU is out of KVM_RUN; those stopped at an MMIO exit (the doorbell's write, the idle
+	 * vCPUs' DOORBELL_WAIT reads) complete it first, so that the saved PCs are past it */
+	complete_pending_mmio(vm);
 
 	/* ---- save ---- */
 	for (size_t i = 0; i < noffs; i++) {
@@ -245,8 +231,6 @@ void migrate(struct vm *vm, struct vcpu *self, u64 k)
 	fresh.fd = fresh.vgic = -1;
 	for (int i = 0; i < MAX_ITS; i++)
 		fresh.its[i] = -1;
-	pthread_mutex_init(&fresh.lock, NULL);
-	pthread_cond_init(&fresh.cond, NULL);
 	struct vcpu *nvc = calloc(nv, sizeof(*nvc));
 	int ok = vm_create_kvm_vm(&fresh) == 0;
 	for (u32 v = 0; ok && v < nv; v++)
@@ -334,7 +318,7 @@ void migrate(struct vm *vm, struct vcpu *self, u64 k)
 		free(nvc);
 		goto out;
 	}
-	/* the old VM goes; the vCPU threads run the new one (they are all out of KVM_RUN) */
+	/* the old VM goes; its vCPUs run on in the new one */
 	for (u32 v = 0; v < nv; v++) {
 		struct vcpu *old = &vm->vcpus[v];
 		munmap(old->run, old->run_size);
@@ -352,8 +336,6 @@ void migrate(struct vm *vm, struct vcpu *self, u64 k)
 	close(vm->fd);
 	vm->fd = fresh.fd;
 	free(nvc);
-	pthread_mutex_destroy(&fresh.lock);
-	pthread_cond_destroy(&fresh.cond);
 	{
 		char b[160];
 		int n = snprintf(b, sizeof(b), "{\"errno\":[");
@@ -364,7 +346,6 @@ void migrate(struct vm *vm, struct vcpu *self, u64 k)
 			console_printf(vm, "R%llx J %s\n", (unsigned long long)k, b);
 	}
 out:
-	world_resume(vm);
 	for (u32 v = 0; v < nv; v++) {
 		free(regs[v].ids);
 		free(regs[v].values);

@@ -1,7 +1,13 @@
 /* One scenario's VM: created as the scenario's config says (api.rst: KVM_CREATE_VM, memory slot,
  * KVM_CREATE_VCPU + KVM_ARM_VCPU_INIT; arm-vgic-v3.rst and arm-vgic-its.rst: the vGIC and ITS
- * devices, their addresses, NR_IRQS, CTRL_INIT), the agent and its ops loaded into guest RAM, one
- * thread per vCPU running KVM_RUN until the agent powers the VM off (PSCI SYSTEM_OFF). */
+ * devices, their addresses, NR_IRQS, CTRL_INIT), the agent and its ops loaded into guest RAM, and
+ * its vCPUs run one at a time, in the agent's turns, until it powers the VM off (PSCI SYSTEM_OFF).
+ *
+ * One thread runs them all: the agent runs one op at a time anyway, so a thread per vCPU bought
+ * nothing but a thread hand-off (a futex wake-up and two context switches of the nested kernel,
+ * the dearest thing under nested TCG) at every change of vCPU. A vCPU that is not running is out
+ * of KVM_RUN, stopped at the MMIO exit it made last (DOORBELL_WAIT, DOORBELL_NEXT or a host op's
+ * doorbell), and that access completes when it next runs. */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
@@ -16,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include "vmm.h"
@@ -27,7 +34,6 @@ extern const char *agent_path;
 void vm_fail(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
-	pthread_mutex_lock(&vm->lock);
 	if (!vm->error[0]) {
 		va_start(ap, fmt);
 		vsnprintf(vm->error, sizeof(vm->error), fmt, ap);
@@ -37,8 +43,6 @@ void vm_fail(struct vm *vm, const char *fmt, ...)
 		vm->done = 1;
 		vm->status = RUN_VMM_ERROR;
 	}
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
 }
 
 struct console_mem {
@@ -242,149 +246,59 @@ static int set_pc(struct vm *vm, struct vcpu *v, u64 pc)
 	return 0;
 }
 
-/* ---- kicks, parking, stopping the world (all under vm->lock) ---- */
-
-static void on_kick(int sig) { (void)sig; }
-
-/* Make vCPU v leave KVM_RUN (immediate_exit covers a thread about to enter, the signal one
- * inside) and wait until its thread has seen the request; re-kick while waiting. */
-void kick_and_wait(struct vm *vm, struct vcpu *v)
-{
-	u64 want = ++v->kick_req;
-	for (int tries = 0; v->kick_ack < want; tries++) {
-		if (v->run)
-			v->run->immediate_exit = 1;
-		if (v->thread)
-			pthread_kill(v->thread, SIGUSR1);
-		pthread_cond_broadcast(&vm->cond); /* a parked or held thread acknowledges too */
-		struct timespec t;
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 1000000;
-		if (t.tv_nsec >= 1000000000) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&vm->cond, &vm->lock, &t);
-		if (vm->done && !vm->stop)
-			return;
-		if (tries > 20000) { /* 20 s: the thread is stuck inside the kernel */
-			if (!vm->error[0])
-				snprintf(vm->error, sizeof(vm->error), "vCPU %d did not leave KVM_RUN within 20 s", v->index);
-			vm->done = 1;
-			vm->status = RUN_VMM_ERROR;
-			return;
-		}
-	}
-}
-
-void world_stop(struct vm *vm, struct vcpu *self)
-{
-	pthread_mutex_lock(&vm->lock);
-	vm->stop = 1;
-	for (u32 i = 0; i < vm->cfg.vcpus; i++)
-		if (&vm->vcpus[i] != self && !vm->vcpus[i].parked)
-			kick_and_wait(vm, &vm->vcpus[i]);
-	pthread_mutex_unlock(&vm->lock);
-}
-
-void world_resume(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->lock);
-	vm->stop = 0;
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
-}
+/* ---- parking ---- */
 
 void park(struct vm *vm, struct vcpu *self, int cpu)
 {
-	struct vcpu *v = &vm->vcpus[cpu];
-	if (v == self)
+	if (&vm->vcpus[cpu] == self)
 		return; /* it is out of KVM_RUN already: that exit is its put */
-	pthread_mutex_lock(&vm->lock);
-	v->parked = 1;
+	vm->vcpus[cpu].parked = 1;
 	console_of(vm)->parked[cpu] = 1;
-	kick_and_wait(vm, v);
-	pthread_mutex_unlock(&vm->lock);
 }
 
 void unpark(struct vm *vm, int cpu)
 {
-	pthread_mutex_lock(&vm->lock);
 	vm->vcpus[cpu].parked = 0;
 	console_of(vm)->parked[cpu] = 0;
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
 }
 
-/* After KVM_RUN returned: acknowledge kicks, and stay out while parked or the world is stopped. */
-static void vcpu_checkpoint(struct vm *vm, struct vcpu *v)
+/* ---- running one vCPU ---- */
+
+/* SIGALRM ticks once the run's time is up: KVM_RUN returns EINTR (no SA_RESTART) */
+static volatile sig_atomic_t time_up;
+static void on_alarm(int sig)
 {
-	pthread_mutex_lock(&vm->lock);
-	v->run->immediate_exit = 0;
-	for (;;) {
-		v->kick_ack = v->kick_req;
-		pthread_cond_broadcast(&vm->cond);
-		if (vm->done || !(vm->stop || v->parked))
+	(void)sig;
+	time_up = 1;
+}
+
+static void pin_thread(struct vm *vm, struct vcpu *v)
+{
+	if (v->pin < 0 || v->pin == vm->thread_cpu)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(v->pin, &set);
+	/* the thread moves at once; KVM_RUN then loads the vCPU on that CPU */
+	if (sched_setaffinity(0, sizeof(set), &set) == 0)
+		vm->thread_cpu = v->pin;
+}
+
+enum stop { STOP_WAIT, STOP_NEXT, STOP_OVER };
+
+/* Runs vCPU v until it gives up its turn: a DOORBELL_WAIT read (STOP_WAIT), a DOORBELL_NEXT write
+ * (STOP_NEXT: the scheduler decides who runs next), or the end of the run (STOP_OVER). Host ops
+ * and stray MMIO are served on the way. */
+static enum stop run_vcpu(struct vm *vm, struct vcpu *v)
+{
+	pin_thread(vm, v);
+	v->started = 1;
+	while (!vm->done) {
+		if (time_up) {
+			vm->done = 1;
+			vm->status = RUN_TIMEOUT;
 			break;
-		v->held = 1;
-		pthread_cond_wait(&vm->cond, &vm->lock);
-	}
-	v->held = 0;
-	pthread_mutex_unlock(&vm->lock);
-}
-
-/* ---- turns (protocol.h DOORBELL_WAIT / DOORBELL_NEXT) ---- */
-
-/* An idle vCPU waits here, out of the guest, until granted a turn (and not parked, the world not
- * stopped); kicks are acknowledged meanwhile. */
-static void wait_turn(struct vm *vm, struct vcpu *v)
-{
-	pthread_mutex_lock(&vm->lock);
-	v->in_wait = 1;
-	for (;;) {
-		v->kick_ack = v->kick_req;
-		pthread_cond_broadcast(&vm->cond);
-		if (vm->done || (v->grants != v->taken && !v->parked && !vm->stop))
-			break;
-		v->held = 1;
-		pthread_cond_wait(&vm->cond, &vm->lock);
-	}
-	v->taken = v->grants;
-	v->held = 0;
-	v->in_wait = 0;
-	pthread_mutex_unlock(&vm->lock);
-}
-
-/* The next record is vCPU `next`'s (or the run is over): grant it a turn, and every asleep vCPU
- * one to look for a wake-up. */
-static void grant_turns(struct vm *vm, u64 next)
-{
-	u64 asleep = console_of(vm)->asleep_mask;
-	pthread_mutex_lock(&vm->lock);
-	for (u32 i = 0; i < vm->cfg.vcpus; i++) {
-		if (next == DOORBELL_NEXT_ALL || next == i || (i < 64 && (asleep >> i) & 1))
-			vm->vcpus[i].grants++;
-		/* the run is over: a vCPU put and never run again (vCPU 0 powers the VM off) comes back */
-		if (next == DOORBELL_NEXT_ALL) {
-			vm->vcpus[i].parked = 0;
-			console_of(vm)->parked[i] = 0;
 		}
-	}
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
-}
-
-/* ---- the vCPU threads ---- */
-
-static void *vcpu_thread(void *arg)
-{
-	struct vcpu *v = arg;
-	struct vm *vm = v->vm;
-	v->tid = (pid_t)syscall(SYS_gettid);
-	while (!__atomic_load_n(&vm->done, __ATOMIC_ACQUIRE)) {
-		vcpu_checkpoint(vm, v);
-		if (vm->done)
-			break;
 		int r = ioctl(v->fd, KVM_RUN, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -392,7 +306,7 @@ static void *vcpu_thread(void *arg)
 			vm_fail(vm, "KVM_RUN on vCPU %d: %s", v->index, strerror(errno));
 			break;
 		}
-		__atomic_fetch_add(&vm->exits, 1, __ATOMIC_RELAXED);
+		vm->exits++;
 		struct kvm_run *run = v->run;
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO: {
@@ -402,11 +316,25 @@ static void *vcpu_thread(void *arg)
 			if (addr == DOORBELL_ADDR && run->mmio.is_write && run->mmio.len == 8) {
 				host_op_run(vm, v, val >> 32, (u32)val);
 			} else if (addr == DOORBELL_ADDR + DOORBELL_WAIT && !run->mmio.is_write) {
-				wait_turn(vm, v);
-				/* v->run, not run: a migrate meanwhile gave this vCPU a new one */
-				memset(v->run->mmio.data, 0, sizeof(v->run->mmio.data));
+				memset(run->mmio.data, 0, sizeof(run->mmio.data));
+				return STOP_WAIT;
 			} else if (addr == DOORBELL_ADDR + DOORBELL_NEXT && run->mmio.is_write) {
-				grant_turns(vm, val);
+				/* the record is vCPU `val`'s (or the run is over): it gets a turn, and every
+				 * asleep vCPU one to look for a wake-up */
+				u64 asleep = console_of(vm)->asleep_mask;
+				for (u32 i = 0; i < vm->cfg.vcpus; i++) {
+					struct vcpu *w = &vm->vcpus[i];
+					if (val == DOORBELL_NEXT_ALL) {
+						/* a vCPU put and never run again comes back (vCPU 0 powers off) */
+						unpark(vm, (int)i);
+						w->granted = 1;
+					} else if (val == i || (i < 64 && (asleep >> i) & 1)) {
+						w->granted = 1;
+					}
+				}
+				vm->owner = val == DOORBELL_NEXT_ALL ? -1 : (int)val;
+				vm->booted = 1;
+				return STOP_NEXT;
 			} else if (!run->mmio.is_write) {
 				/* no device here: reads as zero, writes are ignored */
 				memset(run->mmio.data, 0, sizeof(run->mmio.data));
@@ -414,13 +342,10 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		case KVM_EXIT_SYSTEM_EVENT:
-			pthread_mutex_lock(&vm->lock);
 			if (!vm->done) {
 				vm->done = 1;
 				vm->status = RUN_OK;
 			}
-			pthread_cond_broadcast(&vm->cond);
-			pthread_mutex_unlock(&vm->lock);
 			break;
 		case KVM_EXIT_INTR:
 			break;
@@ -429,7 +354,82 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 	}
+	return STOP_OVER;
+}
+
+/* Every vCPU stopped at an MMIO exit completes it (KVM_RUN with immediate_exit: api.rst), as a
+ * VMM does before it saves vCPU state. An idle vCPU's DOORBELL_WAIT read completes as zero: the
+ * agent looks at the cursor again and waits again. */
+void complete_pending_mmio(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->cfg.vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (!v->started)
+			continue;
+		v->run->immediate_exit = 1;
+		ioctl(v->fd, KVM_RUN, 0);
+		v->run->immediate_exit = 0;
+	}
+}
+
+/* ---- the turn scheduler ---- */
+
+/* Who runs next. After a DOORBELL_NEXT: first every other vCPU granted a turn to look for a
+ * wake-up (in index order; the owner of the next record waits in the guest until they have), then
+ * the publisher (its own wake-up check; it may own the next record too), then the owner. Before
+ * the agent's first turn: vCPU 0 powers the secondaries on with PSCI and waits (DOORBELL_WAIT)
+ * until they are online, so each secondary runs once, then vCPU 0 again. */
+static struct vcpu *pick(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->cfg.vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->granted && !v->parked && (int)i != vm->owner && (int)i != vm->preempted)
+			return v;
+	}
+	if (vm->preempted >= 0) {
+		struct vcpu *v = &vm->vcpus[vm->preempted];
+		vm->preempted = -1;
+		if (!v->parked)
+			return v;
+	}
+	if (vm->owner >= 0 && vm->vcpus[vm->owner].granted && !vm->vcpus[vm->owner].parked)
+		return &vm->vcpus[vm->owner];
+	if (!vm->booted) {
+		for (u32 i = 1; i < vm->cfg.vcpus; i++) {
+			struct vcpu *v = &vm->vcpus[i];
+			struct kvm_mp_state mp;
+			if (!v->started && ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0 && mp.mp_state == KVM_MP_STATE_RUNNABLE)
+				return v;
+		}
+		return &vm->vcpus[0];
+	}
 	return NULL;
+}
+
+static void schedule(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	vm->owner = vm->preempted = -1;
+	u32 idle_boot_turns = 0;
+	while (!vm->done) {
+		v->granted = 0;
+		enum stop why = run_vcpu(vm, v);
+		if (why == STOP_OVER)
+			break;
+		if (why == STOP_NEXT)
+			vm->preempted = v->index;
+		v = pick(vm);
+		if (!v) {
+			vm_fail(vm, "no vCPU has a turn (the agent waits everywhere)");
+			break;
+		}
+		/* vCPU 0 waiting for secondaries that never come online: the agent's own limit or the
+		 * run's timeout ends it; this bounds a broken agent */
+		if (!vm->booted && ++idle_boot_turns > 1000000) {
+			vm_fail(vm, "the agent never granted a first turn");
+			break;
+		}
+	}
 }
 
 static void vm_destroy(struct vm *vm)
@@ -458,8 +458,6 @@ static void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	free(vm->host);
 	free(vm->routing);
-	pthread_mutex_destroy(&vm->lock);
-	pthread_cond_destroy(&vm->cond);
 }
 
 static int parse_host_table(struct vm *vm, const u8 *host, u32 len)
@@ -488,32 +486,32 @@ static int parse_host_table(struct vm *vm, const u8 *host, u32 len)
 	return 0;
 }
 
-static long ms_since(const struct timespec *t0)
+static long us_between(const struct timespec *a, const struct timespec *b)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+	return (b->tv_sec - a->tv_sec) * 1000000L + (b->tv_nsec - a->tv_nsec) / 1000;
 }
 
 int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const u8 *host,
-		    char **text, u32 *text_len, u32 *exits)
+		    char **text, u32 *text_len, struct run_result *res)
 {
 	static int signals_set;
 	if (!signals_set) {
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_kick; /* no SA_RESTART: KVM_RUN returns EINTR */
-		sigaction(SIGUSR1, &sa, NULL);
+		sa.sa_handler = on_alarm; /* no SA_RESTART: KVM_RUN returns EINTR */
+		sigaction(SIGALRM, &sa, NULL);
 		signals_set = 1;
 	}
+	struct timespec t_start, t_ran, t_end;
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	t_ran = t_start;
 	struct vm *vm = calloc(1, sizeof(*vm));
 	vm->kvm = kvm;
 	vm->cfg = *req;
 	vm->fd = vm->vgic = -1;
+	vm->thread_cpu = -1;
 	for (int i = 0; i < MAX_ITS; i++)
 		vm->its[i] = -1;
-	pthread_mutex_init(&vm->lock, NULL);
-	pthread_cond_init(&vm->cond, NULL);
 	vm->mem_size = AGENT_RAM_SIZE;
 	*text = NULL;
 	*text_len = 0;
@@ -535,9 +533,11 @@ int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const
 	if (vm_create_kvm_vm(vm))
 		goto out;
 	vm->vcpus = calloc(req->vcpus, sizeof(*vm->vcpus));
-	for (u32 i = 0; i < req->vcpus; i++)
+	for (u32 i = 0; i < req->vcpus; i++) {
+		vm->vcpus[i].pin = -1;
 		if (vm_create_vcpu(vm, &vm->vcpus[i], (int)i))
 			goto out;
+	}
 	if (vm_create_gic(vm))
 		goto out;
 	u64 entry = load_agent(vm);
@@ -547,44 +547,18 @@ int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const
 	struct console_mem *c = console_of(vm);
 	c->capacity = CONSOLE_BYTES - CONSOLE_TEXT_OFFSET;
 
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (u32 i = 0; i < req->vcpus; i++) {
-		if (pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i])) {
-			vm_fail(vm, "cannot start the thread of vCPU %u", i);
-			break;
-		}
-	}
-	pthread_mutex_lock(&vm->lock);
-	while (!vm->done) {
-		struct timespec t;
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 5000000;
-		if (t.tv_nsec >= 1000000000) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&vm->cond, &vm->lock, &t);
-		if (!vm->done && ms_since(&t0) > (long)req->timeout_ms) {
-			vm->done = 1;
-			vm->status = RUN_TIMEOUT;
-		}
-	}
-	/* end every thread: out of KVM_RUN, then joined */
-	vm->stop = 0;
-	pthread_cond_broadcast(&vm->cond);
-	for (u32 i = 0; i < req->vcpus; i++)
-		if (vm->vcpus[i].thread)
-			kick_and_wait(vm, &vm->vcpus[i]);
-	pthread_mutex_unlock(&vm->lock);
-	for (u32 i = 0; i < req->vcpus; i++) {
-		if (!vm->vcpus[i].thread)
-			continue;
-		for (int tries = 0; pthread_tryjoin_np(vm->vcpus[i].thread, NULL) == EBUSY; tries++) {
-			pthread_kill(vm->vcpus[i].thread, SIGUSR1);
-			usleep(1000);
-		}
-	}
+	/* the time limit: SIGALRM at the deadline, then every 50 ms (one that lands just before a
+	 * KVM_RUN is not lost for good) */
+	time_up = 0;
+	struct itimerval limit = {
+		.it_interval = { 0, 50000 },
+		.it_value = { req->timeout_ms / 1000, (req->timeout_ms % 1000) * 1000 + 1 },
+	};
+	setitimer(ITIMER_REAL, &limit, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t_ran);
+	schedule(vm);
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &off, NULL);
 	status = vm->status;
 out:
 	if (vm->mem) {
@@ -601,8 +575,14 @@ out:
 			*text = malloc(extra + 1);
 		*text_len += (u32)snprintf(*text + *text_len, extra, "\nE vmm: %s\n", vm->error);
 	}
-	*exits = vm->exits;
+	res->exits = vm->exits;
+	struct timespec t_run_end;
+	clock_gettime(CLOCK_MONOTONIC, &t_run_end);
 	vm_destroy(vm);
 	free(vm);
+	clock_gettime(CLOCK_MONOTONIC, &t_end);
+	res->create_us = (u32)us_between(&t_start, &t_ran);
+	res->run_us = (u32)us_between(&t_ran, &t_run_end);
+	res->destroy_us = (u32)us_between(&t_run_end, &t_end);
 	return status;
 }

@@ -8,7 +8,6 @@
 #ifndef GICDIFF_VMM_H
 #define GICDIFF_VMM_H
 
-#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/kvm.h>
@@ -35,7 +34,9 @@ static inline u64 its_base(int n) { return n == 0 ? 0x08080000UL : 0x0C000000UL 
 
 /* ---- channel frames (channel.c; the host side is targets/kvm-linux/channel.ts) ---- */
 #define FRAME_MAGIC   0x4d564447 /* "GDVM" */
-#define FRAME_HELLO   1 /* vmm -> host: text "kernel <release>\napi <n>\n..." */
+/* bumped when a frame's layout changes: the host refuses a VMM built from other sources */
+#define VMM_PROTOCOL  2
+#define FRAME_HELLO   1 /* vmm -> host: text "kernel <release>\napi <n>\nprotocol <n>\n..." */
 #define FRAME_RUN     2 /* host -> vmm: struct run_request, ops buffer, host-op table */
 #define FRAME_RESULT  3 /* vmm -> host: struct run_result, then the console text */
 #define FRAME_NOTE    4 /* vmm -> host: text (the VMM's own trouble) */
@@ -54,8 +55,10 @@ struct run_request {
 #define RUN_TIMEOUT  1 /* no power-off within timeout_ms */
 #define RUN_VMM_ERROR 2 /* the VMM could not create or run the VM: the text says why */
 
+/* times in microseconds: VM creation and agent load, the run, the VM's teardown */
 struct run_result {
 	u32 status, text_len, exits, ms;
+	u32 create_us, run_us, destroy_us, reserved;
 };
 
 int channel_read_frame(int fd, struct frame_header *h, u8 **payload);
@@ -86,19 +89,18 @@ struct host_op {
 /* ---- the VM (vm.c) ---- */
 struct vm;
 
+/* One thread runs every vCPU, one at a time (the agent's ops are sequential anyway): a vCPU that
+ * is not running is out of KVM_RUN, stopped at its last MMIO exit, which completes when it next
+ * runs. */
 struct vcpu {
 	struct vm *vm;
 	int index, fd;
 	struct kvm_run *run;
 	size_t run_size;
-	pthread_t thread;
-	pid_t tid;
-	/* kicks: a request counter and what the thread has seen (under vm->lock) */
-	u64 kick_req, kick_ack;
-	int parked, held;
-	/* turns granted by DOORBELL_NEXT and taken by DOORBELL_WAIT (protocol.h) */
-	u64 grants, taken;
-	int in_wait; /* blocked in a DOORBELL_WAIT read (its MMIO completes when it returns) */
+	int parked;   /* vcpu.put: not run until its next op lets it back in */
+	int granted;  /* DOORBELL_NEXT gave it a turn it has not taken yet */
+	int started;  /* has been run once */
+	int pin;      /* L1 CPU it runs on (vcpu.run's pcpu), -1: wherever the thread is */
 };
 
 struct gsi_fds {
@@ -120,9 +122,12 @@ struct vm {
 	struct gsi_fds fds[MAX_GSI_FDS];
 	int nfds;
 
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int stop;        /* the world is stopped: every vCPU but the doorbell's stays out of KVM_RUN */
+	/* the turn scheduler (vm.c) */
+	int owner;      /* vCPU of the record published last (-1: none, or the run is over) */
+	int preempted;  /* the vCPU that published it, stopped at its DOORBELL_NEXT write (-1: none) */
+	int booted;     /* the agent granted its first turn (the secondaries are online) */
+	int thread_cpu; /* the L1 CPU the thread is pinned to (-1: not pinned) */
+
 	int done;        /* the run ended */
 	int status;
 	u32 exits;
@@ -131,23 +136,21 @@ struct vm {
 
 /* vm.c */
 int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const u8 *host,
-		    char **text, u32 *text_len, u32 *exits);
+		    char **text, u32 *text_len, struct run_result *res);
 void vm_fail(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void console_printf(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vm_create_kvm_vm(struct vm *vm);
 int vm_create_vcpu(struct vm *vm, struct vcpu *v, int index);
 int vm_create_gic(struct vm *vm);
-void kick_and_wait(struct vm *vm, struct vcpu *v);
-void world_stop(struct vm *vm, struct vcpu *self);
-void world_resume(struct vm *vm);
 void park(struct vm *vm, struct vcpu *self, int cpu);
 void unpark(struct vm *vm, int cpu);
+void complete_pending_mmio(struct vm *vm);
 
 /* hostops.c */
 void host_op_run(struct vm *vm, struct vcpu *self, u64 result_index, u32 op_index);
 int device_attr(int fd, int set, u32 group, u64 attr, u64 *value);
 
 /* migrate.c */
-void migrate(struct vm *vm, struct vcpu *self, u64 result_index);
+void migrate(struct vm *vm, u64 result_index);
 
 #endif

@@ -275,14 +275,23 @@ static void wait_turn(void)
 		wfe();
 }
 
-/* The record at cursor `c` is next: grant its vCPU a turn (under our VMM). */
-static void grant_next(u64 c)
+/* The record at cursor `c` is next: grant its vCPU a turn (under our VMM). Vcpu `me` published
+ * it; when the record is its own too and no other vCPU is asleep (none has to look for a
+ * wake-up), nobody else has anything to do and `me` just goes on: no exit. */
+static void grant_next(u64 c, u32 me)
 {
 	const struct ops_header *h = hdr();
 	if (!h->doorbell_addr)
 		return;
 	u64 k = c >> 32;
 	u64 cpu = k >= h->nops ? DOORBELL_NEXT_ALL : ((const struct rec *)(OPS_BASE + (c & 0xffffffffUL)))->cpu;
+	if (cpu == me) {
+		int others_asleep = 0;
+		for (u32 i = 0; i < h->vcpus; i++)
+			others_asleep |= i != me && asleep[i] && !parked(i);
+		if (!others_asleep)
+			return;
+	}
 	mmio_write(h->doorbell_addr + DOORBELL_NEXT, cpu, 8);
 }
 
@@ -460,12 +469,15 @@ static void run_loop(u32 me)
 			run_op(me, reported, r);
 			reported = reported + 1;
 			dsb_sy();
-			sync_exit();
+			/* under our VMM every vCPU but this one is out of the guest, and the next op
+			 * (its sync read), host op or change of vCPU is an exit anyway */
+			if (!h->doorbell_addr)
+				sync_exit();
 		}
 		u64 next = ((k + 1) << 32) | (off + r->size);
 		store_release(&cursor, next);
 		sev();
-		grant_next(next);
+		grant_next(next, me);
 	}
 	current_op = ~0UL;
 }
@@ -490,9 +502,13 @@ void agent_main(u64 cpu, u64 smc)
 	if (cpu != 0) {
 		__atomic_fetch_add(&online, 1, __ATOMIC_SEQ_CST);
 		sev();
+		/* under our VMM: nothing before vCPU 0 grants the first turn, and out of the guest
+		 * for good after the last op */
+		if (h->doorbell_addr)
+			wait_turn();
 		run_loop((u32)cpu);
 		for (;;)
-			wfe();
+			wait_turn();
 	}
 	conduit_smc = (u32)smc;
 	puts_("GICDIFF-AGENT 1\n");
@@ -521,11 +537,14 @@ void agent_main(u64 cpu, u64 smc)
 	for (u64 spins = 0; online != h->vcpus - 1; spins++) {
 		if (spins > 100000000UL)
 			fail("secondary vCPUs did not come online");
+		/* our VMM runs one vCPU at a time: let the secondaries run */
+		if (h->doorbell_addr)
+			wait_turn();
 	}
 	puts_("AGENT-READY ");
 	puthex(h->nops);
 	uart_putc('\n');
-	grant_next(load_acquire(&cursor)); /* the first record may be another vCPU's */
+	grant_next(load_acquire(&cursor), ~0U); /* the first record may be another vCPU's */
 	run_loop(0);
 	puts_("DONE\n");
 	power_off();
