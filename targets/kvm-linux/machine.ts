@@ -29,7 +29,8 @@ export interface RunReply {
   text: string;
   exits: number;
   vmmMs: number;
-  /** the VMM's own clock (microseconds): VM creation with the agent's load, the run, teardown */
+  /** the VMM's own clock (microseconds): VM creation with the agent's load, the run, and the
+   *  teardown of the previous run's VM (done after that run's reply) */
   createUs: number;
   runUs: number;
   destroyUs: number;

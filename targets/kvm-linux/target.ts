@@ -170,7 +170,7 @@ function traceOf(base: Pick<Trace, 'format' | 'scenario' | 'target'>, s: Expande
   const out = parser.finish();
   const counters = {
     hostMs, vmmMs: reply.vmmMs, exitsToVmm: reply.exits,
-    vmCreateMs: reply.createUs / 1000, vmRunMs: reply.runUs / 1000, vmDestroyMs: reply.destroyUs / 1000,
+    vmCreateMs: reply.createUs / 1000, vmRunMs: reply.runUs / 1000, previousVmDestroyMs: reply.destroyUs / 1000,
   };
   const at = out.error?.opIndex ?? out.results.length;
   if (reply.kernelTrouble.length) {

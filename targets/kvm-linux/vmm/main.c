@@ -134,6 +134,7 @@ static int serve(int in, int out)
 		free(p);
 		if (w)
 			return 1;
+		vm_reap();
 	}
 }
 

@@ -491,6 +491,10 @@ static long us_between(const struct timespec *a, const struct timespec *b)
 	return (b->tv_sec - a->tv_sec) * 1000000L + (b->tv_nsec - a->tv_nsec) / 1000;
 }
 
+/* the VM of the last run, torn down by vm_reap, and how long the teardown before took */
+static struct vm *finished;
+static u32 last_destroy_us;
+
 int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const u8 *host,
 		    char **text, u32 *text_len, struct run_result *res)
 {
@@ -502,6 +506,7 @@ int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const
 		sigaction(SIGALRM, &sa, NULL);
 		signals_set = 1;
 	}
+	vm_reap();
 	struct timespec t_start, t_ran, t_end;
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	t_ran = t_start;
@@ -576,13 +581,25 @@ out:
 		*text_len += (u32)snprintf(*text + *text_len, extra, "\nE vmm: %s\n", vm->error);
 	}
 	res->exits = vm->exits;
-	struct timespec t_run_end;
-	clock_gettime(CLOCK_MONOTONIC, &t_run_end);
-	vm_destroy(vm);
-	free(vm);
 	clock_gettime(CLOCK_MONOTONIC, &t_end);
 	res->create_us = (u32)us_between(&t_start, &t_ran);
-	res->run_us = (u32)us_between(&t_ran, &t_run_end);
-	res->destroy_us = (u32)us_between(&t_run_end, &t_end);
+	res->run_us = (u32)us_between(&t_ran, &t_end);
+	res->destroy_us = last_destroy_us;
+	/* torn down after the reply (vm_reap): the host checks the trace meanwhile */
+	finished = vm;
 	return status;
+}
+
+/* Tears down the VM of the last run, if any (after its result went out). */
+void vm_reap(void)
+{
+	if (!finished)
+		return;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	vm_destroy(finished);
+	free(finished);
+	finished = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	last_destroy_us = (u32)us_between(&t0, &t1);
 }

@@ -55,7 +55,8 @@ struct run_request {
 #define RUN_TIMEOUT  1 /* no power-off within timeout_ms */
 #define RUN_VMM_ERROR 2 /* the VMM could not create or run the VM: the text says why */
 
-/* times in microseconds: VM creation and agent load, the run, the VM's teardown */
+/* times in microseconds: VM creation and agent load, the run, the teardown of the previous run's
+ * VM (done after that run's reply) */
 struct run_result {
 	u32 status, text_len, exits, ms;
 	u32 create_us, run_us, destroy_us, reserved;
@@ -137,6 +138,7 @@ struct vm {
 /* vm.c */
 int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const u8 *host,
 		    char **text, u32 *text_len, struct run_result *res);
+void vm_reap(void);
 void vm_fail(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void console_printf(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vm_create_kvm_vm(struct vm *vm);
