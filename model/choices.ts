@@ -42,7 +42,7 @@ export interface Quirk {
   readonly kind: 'quirk';
   /** the id of its declaration in spec/expectations/<target>.json */
   readonly id: string;
-  readonly target: 'kvm' | 'qemu';
+  readonly target: 'kvm' | 'kvm-linux' | 'qemu';
   /** the rule of spec/rules.json whose behaviour the quirk departs from */
   readonly rule: string;
   /** the kernel (or QEMU) function the behaviour is read from, with the version */

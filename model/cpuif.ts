@@ -10,7 +10,7 @@ import {
   runningPriority, writeAprRegister,
 } from './priority.js';
 import { impdefRead } from './impdef.js';
-import { branchChoice, CHOICES, forEachChoice, offerQuirk, quirkEnabled } from './choices.js';
+import { branchChoice, CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { ASLEEP, NASSGIREQ, slotOf, type State } from './state.js';
 
@@ -95,7 +95,9 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
   const first = takes[0]!;
   if (first.intid >= 8192) x.rule('cpuif.lpi.no-active');
   if (runningPriority(s, cpu) !== 0xff) { x.rule('cpuif.preemption.nested'); x.rule('cpuif.bpr1.group-priority'); }
-  if (takes.length === 1 && !spurious) {
+  // KVM up to Linux 6.18 keeps an acknowledged LPI active until its EOI (QUIRKS.lpiActiveUntilEoi)
+  const keptActive = quirkEnabled(s, QUIRKS.lpiActiveUntilEoi) ? takes.filter((t) => t.intid >= 8192) : [];
+  if (takes.length === 1 && !spurious && keptActive.length === 0) {
     activate(s, cpu, first);
     return hex(first.intid);
   }
@@ -107,6 +109,13 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
     x.deferredBranch(s, hex(t.intid), `choice.u4.equal-priority/choice.u16.config-cache: acknowledge ${t.intid} (priority ${hex(t.prio)})`, (st) => activate(st, cpu, t));
   }
   if (spurious) x.deferredBranch(s, hex(SPURIOUS), 'choice.u16.config-cache: nothing signalled', noEffect);
+  for (const t of keptActive) {
+    x.deferredBranch(s, hex(t.intid), `${QUIRKS.lpiActiveUntilEoi.id}: LPI ${t.intid} stays active until its EOI`, (st) => {
+      activate(st, cpu, t);
+      noteQuirk(st, QUIRKS.lpiActiveUntilEoi.id);
+      st.lpiActive.set(t.intid, cpu);
+    });
+  }
   x.apply = (st) => activate(st, cpu, first);
   return hex(first.intid);
 }

@@ -134,6 +134,8 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
   if (s.enableLpis[cpu] && g1) {
     if (s.lpiPending[cpu]!.size > 0) note(x, ruleSink, 'lpi.group1');
     for (const intid of s.lpiPending[cpu]!) {
+      // KVM up to 6.18: pending and active in its list register, never signalled (QUIRKS.lpiActiveUntilEoi)
+      if (s.lpiActive.size > 0 && s.lpiActive.get(intid) === cpu) continue;
       const vs = propVersions(s, cpu, intid);
       if ((s.lpiInFlight.size > 0 && s.lpiInFlight.has(intid)) || (s.unqueued.size > 0 && s.unqueued.has(intid))) {
         // choice.u44.in-flight-until-sync: moved here by a MOVI not yet completed by a SYNC: may not have arrived yet
@@ -307,7 +309,12 @@ export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec | nul
  * Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI).
  */
 export function deactivate(s: State, cpu: number, intid: number, x: Exec): void {
-  if (intid >= 32 + s.cfg.spis) return; // LPIs have no active state; unimplemented: choice.u10.eoir-unimplemented
+  if (intid >= 32 + s.cfg.spis) {
+    // LPIs have no active state; unimplemented: choice.u10.eoir-unimplemented. KVM's, kept active
+    // at the acknowledge (QUIRKS.lpiActiveUntilEoi), goes with the EOI
+    if (s.lpiActive.size > 0 && s.lpiActive.get(intid) === cpu && !s.eoiMode[cpu]) s.lpiActive.delete(intid);
+    return;
+  }
   const slot = slotOf(s, cpu, intid);
   if (!s.active[slot]) return;
   s.active[slot] = 0;

@@ -141,6 +141,15 @@ export const QUIRKS = {
    */
   failedRestoreKeepsCache: kvm('kvm.failed-restore-keeps-cached-translation', 'kvm.its-abi.restore',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_restore_tables_v0, vgic_its_free_collection_list (no cache invalidation on the error path) (Linux 6.19)'),
+  /**
+   * Linux up to 6.18 (seen on 6.12 and 6.1, not in impl/, which follows later kernels): the virtual
+   * CPU interface marks an acknowledged vLPI active in its list register, and the fold at the next
+   * exit keeps that active state for LPIs as for any interrupt. Made pending again, the LPI goes
+   * back into a list register pending and active, which the virtual CPU interface never signals:
+   * ICC_IAR1_EL1, ICC_HPPIR1_EL1 and ISR_EL1 do not show it until an EOI (EOImode 0) deactivates it.
+   */
+  lpiActiveUntilEoi: { kind: 'quirk', id: 'kvm-linux.lpi-active-until-eoi', target: 'kvm-linux', rule: 'cpuif.lpi.no-active',
+    source: 'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (Linux 6.12 and 6.1: the list register\'s active bit is kept for LPIs too; dropped for LPIs from Linux 6.19), vgic_v3_populate_lr', scope: 'event' },
   /** QEMU stores every bit written to GICR_PENDBASER: PTZ (bit 62) reads back as written. */
   qemuPendbaserPtzReadsBack: { kind: 'quirk', id: 'qemu.pendbaser-ptz-reads-back', target: 'qemu', rule: 'redist.pendbaser.ptz-raz',
     source: 'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)', scope: 'event' },

@@ -340,6 +340,8 @@ function itsReset(s: State, n: number, x: Exec): number {
  * SAVE_PENDING_TABLES, ITS_RESTORE_TABLES per ITS...]}.
  */
 export function migrate(s: State, x: Exec): Expected {
+  // KVM: the destination re-creates every LPI from the ITS tables, inactive (QUIRKS.lpiActiveUntilEoi)
+  if (s.lpiActive.size > 0) s.lpiActive.clear();
   const vlpiIts = vlpiItses(s);
   const main = migrateAll(s, x);
   // KVM on GICv4.0: saving an ITS with a vLPI fails with -EACCES, so the destination restores

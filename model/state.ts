@@ -181,6 +181,11 @@ export class State {
    * cleared, while it stays 0 (KVM keeps their pending_latch: QUIRKS.restoreQueuesLpiWhileLpisOff).
    */
   lpiKeptLpisOff = new Map<number, number>();
+  /**
+   * Quirks only (QUIRKS.lpiActiveUntilEoi): LPIs acknowledged on a vCPU that KVM keeps active until
+   * an EOI deactivates them: intid -> the vCPU. Always empty without quirks.
+   */
+  lpiActive = new Map<number, number>();
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale = new Map<number, number[]>();
 
@@ -343,6 +348,7 @@ export class State {
     s.vlpiPending = this.vlpiPending.size === 0 ? new Map() : new Map(this.vlpiPending);
     s.lpiQueuedLpisOff = this.lpiQueuedLpisOff.size === 0 ? new Map() : new Map(this.lpiQueuedLpisOff);
     s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
+    s.lpiActive = this.lpiActive.size === 0 ? new Map() : new Map(this.lpiActive);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     s.routes = new Map(this.routes);
@@ -389,6 +395,8 @@ export class State {
     for (const [k, v] of this.lpiQueuedLpisOff) if (o.lpiQueuedLpisOff.get(k) !== v) return false;
     if (this.lpiKeptLpisOff.size !== o.lpiKeptLpisOff.size) return false;
     for (const [k, v] of this.lpiKeptLpisOff) if (o.lpiKeptLpisOff.get(k) !== v) return false;
+    if (this.lpiActive.size !== o.lpiActive.size) return false;
+    for (const [k, v] of this.lpiActive) if (o.lpiActive.get(k) !== v) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -446,6 +454,7 @@ export class State {
     for (const [k, v] of this.lpiScoped) for (const r of v) u = (u + mix(mix(0x17, k), r)) | 0;
     for (const [k, v] of this.lpiStale) u = (u + mix(mix(0x29, k), v.length)) | 0;
     for (const [k, v] of this.lpiInFlight) u = (u + mix(mix(0x3b, k), v)) | 0;
+    for (const [k, v] of this.lpiActive) u = (u + mix(mix(0x4d, k), v)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
     h = mix(mix(mix(h, u), this.lpiStale.size), this.lpiScoped.size);
@@ -487,6 +496,7 @@ export class State {
     parts.push([...this.vlpiPending].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiQueuedLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiKeptLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.lpiActive].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>
