@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError, readInputText } from '../spec/validate.js';
 import type { CampaignFinding, CampaignSample, CampaignSummary } from '../spec/gen/report.js';
+import { isInconclusive } from '../triage/classify.js';
 
 type Json = Record<string, unknown>;
 
@@ -93,8 +94,8 @@ function readFinding(f: unknown, i: number, dir: string, file: string): Campaign
     throw new ValidationError(file, `${at}/classification`, `must be "new", "known" or "inconclusive" (got ${JSON.stringify(recorded)})`);
   }
   const parts = isObject(f.parts) ? f.parts : {};
-  // campaigns written before `inconclusive` existed called an oracle-bound finding new (fuzz/finding.ts isInconclusive)
-  const classification: CampaignFinding['status'] = parts.mismatch === 'oracle-bound' ? 'inconclusive' : recorded;
+  // campaigns written before `inconclusive` existed (or before a step-budget one was) called such a finding new
+  const classification: CampaignFinding['status'] = isInconclusive({ mismatch: String(parts.mismatch ?? '') }) ? 'inconclusive' : recorded;
   const out: CampaignFinding = { signature, status: classification, message: str(f, 'message') ?? signature };
   const target = str(parts, 'target');
   if (target) out.target = target;

@@ -1,7 +1,10 @@
 // The one classification of what a run of a scenario on a target shows: used by campaigns, the
 // minimizer, repro, the conformance suite and the reports.
 //
-// - inconclusive: the oracle's candidate bound was reached; says nothing about the target.
+// - inconclusive: a bound was reached before the trace could be judged: the oracle's candidate or
+//   work bound, or the scenario's op budget or time limit (also when the time limit cut the rest
+//   of the trace the quirks would have had to explain). Says nothing about the target; running out
+//   of a budget never makes a finding new, so a verdict cannot depend on how loaded the machine is.
 // - known: the strict oracle (the architecture) rejects the trace, and the oracle run again over
 //   the WHOLE trace with the target's quirks enabled (model/choices.ts; declared in
 //   spec/expectations/<target>.json) accepts it. The result names the quirks the accepting
@@ -20,7 +23,7 @@ import { problemOf, type Problem } from './signature.js';
 export type Classification = Finding['classification'];
 
 /** How every view introduces inconclusive findings. */
-export const INCONCLUSIVE_LABEL = "inconclusive: the model's candidate bound was reached; says nothing about the target";
+export const INCONCLUSIVE_LABEL = "inconclusive: a bound was reached (the model's candidate or work bound, or the scenario's op budget or time limit); says nothing about the target";
 
 export interface Classified {
   classification: Classification;
@@ -33,12 +36,12 @@ export interface Classified {
 }
 
 /**
- * The problem an oracle-bound or oracle-error outcome shows is never the target's; inconclusive
- * covers the bound only (fuzz/CAMPAIGN-FORMAT.md "Classification"): an oracle that throws for
- * another reason is a gicdiff bug and stays loud (new).
+ * The problem an oracle-bound or step-budget outcome shows is never the target's: a bound was
+ * reached (fuzz/CAMPAIGN-FORMAT.md "Classification"). An oracle that throws for another reason is
+ * a gicdiff bug and stays loud (new).
  */
 export function isInconclusive(parts: { mismatch: string }): boolean {
-  return parts.mismatch === 'oracle-bound';
+  return parts.mismatch === 'oracle-bound' || parts.mismatch === 'step-budget';
 }
 
 const quirkSets = new Map<string, ReadonlySet<string>>();
@@ -77,6 +80,9 @@ export function classifyOutcome(
   if (again.ok) {
     // accepted with quirks; the target may still have failed after them (it ran on), or an expect failed the quirks do not excuse
     const rest = problemOf(targetName, scenario, { ...outcome, verdict: again });
+    // the op budget or the time limit cut the trace after the divergence: the quirks explain what
+    // ran, and whether they explain the rest is unknown
+    if (rest !== null && isInconclusive(rest.parts)) return { classification: 'inconclusive', problem: rest, quirks: [], withQuirks: again };
     if (rest !== null && !isExcused(rest, outcome)) return { classification: 'new', problem: rest, quirks: [], withQuirks: again };
     return { classification: 'known', problem, quirks: again.quirks ?? [], withQuirks: again };
   }

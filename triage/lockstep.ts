@@ -283,7 +283,8 @@ async function runExternal(
     try {
       verdict = oracles.checkTrace(scenario, trace, options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {});
     } catch (e) {
-      oracleError = { opIndex: 0, message: errorMessage(e), bound: oracles.isBoundError(e) };
+      // the deadline passing inside the check is the oracle's time, like its bound (inconclusive)
+      oracleError = { opIndex: 0, message: errorMessage(e), bound: oracles.isBoundError(e) || oracles.isDeadlineError?.(e) === true };
     }
   }
   const outcome: RunOutcome = {

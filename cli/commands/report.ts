@@ -30,7 +30,7 @@ Prints a one-line summary per campaign.
 
 Exit 0 when the latest run has no new finding (and the conformance report no new divergence),
 1 when it has, 2 on bad input (a folder that is not a campaign, a file that does not validate).
-Known and inconclusive findings (oracle-bound: the model's candidate bound was reached, which says
+Known and inconclusive findings (a bound was reached: the model's candidate bound, or the scenario's op budget or time limit, which says
 nothing about the target) are shown and counted apart; they never fail it.
 
 options:

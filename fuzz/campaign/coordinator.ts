@@ -467,7 +467,9 @@ class Campaign {
       trace: { format: 'gicdiff/trace@1', scenario: expanded.name, target: this.o.target, results: [], status, error: { opIndex: 0, message } },
       verdict: null, expectationFailures: [], coverage: [],
     };
-    const finding = buildFinding(scenario, expanded, outcome, { classification: 'new', problem, quirks: [] }, {
+    // a hang is the wall clock's verdict (inconclusive, like every budget: triage/classify.ts); a worker that died is new
+    const classification = status === 'step-budget' ? 'inconclusive' : 'new';
+    const finding = buildFinding(scenario, expanded, outcome, { classification, problem, quirks: [] }, {
       target: this.o.target, seed: item.id, profile: this.o.profile, weightsHash: hashWeights(this.o.weights),
       campaign: { seed: this.o.seed, shard: `${this.o.shard.index}/${this.o.shard.count}`, index: item.index },
     });

@@ -1,6 +1,7 @@
 // The campaign folder's JSON documents (fuzz/CAMPAIGN-FORMAT.md), shared by campaigns and merge.
 import type { SignatureParts } from '../../spec/expectations.js';
 import type { Finding } from '../../spec/gen/finding.js';
+import { isInconclusive } from '../../triage/classify.js';
 
 /** Findings per classification (fuzz/CAMPAIGN-FORMAT.md): only `new` fails a run. */
 export interface FindingCounts { new: number; known: number; inconclusive: number }
@@ -127,11 +128,12 @@ export function countFindings(records: Iterable<Pick<FindingRecord, 'classificat
 }
 
 /**
- * Campaigns written before `inconclusive` existed recorded oracle-bound findings as new; reading
- * them (--resume, merge) gives them the classification they have now.
+ * Campaigns written before `inconclusive` existed recorded oracle-bound findings as new (and
+ * step-budget ones until they became inconclusive too); reading them (--resume, merge) gives them
+ * the classification they have now.
  */
 export function upgradeRecord<T extends Pick<FindingRecord, 'classification' | 'quirks'> & { parts: { mismatch: string } }>(f: T): T {
-  if (f.parts?.mismatch === 'oracle-bound' && f.classification !== 'inconclusive') f.classification = 'inconclusive';
+  if (f.parts !== undefined && isInconclusive(f.parts) && f.classification !== 'inconclusive') f.classification = 'inconclusive';
   // records written before quirks named none (their entries matched patterns)
   if (!Array.isArray(f.quirks)) f.quirks = [];
   if (f.classification !== 'known') f.quirks = [];

@@ -11,7 +11,7 @@ export interface Finding {
   signature: string;
   parts: SignatureParts;
   /**
-   * new: the strict oracle rejects the trace and so does the oracle with the target's quirks (or the target failed, or an expect failed the architecture allows); known: the oracle with the target's quirks (spec/expectations/<target>.json, model/quirks.ts) accepts the whole trace (quirks); inconclusive: the mismatch is oracle-bound, the model's candidate bound was reached, so the scenario says nothing about the target (never fails a run; kept to improve the model)
+   * new: the strict oracle rejects the trace and so does the oracle with the target's quirks (or the target failed, or an expect failed the architecture allows); known: the oracle with the target's quirks (spec/expectations/<target>.json, model/quirks.ts) accepts the whole trace (quirks); inconclusive: the mismatch is oracle-bound or step-budget, a bound was reached (the model's candidate or work bound, the scenario's op budget or time limit), so the scenario says nothing about the target (never fails a run; kept to improve the model)
    */
   classification: "new" | "known" | "inconclusive";
   target: string;

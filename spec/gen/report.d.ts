@@ -191,7 +191,7 @@ export interface CampaignSummary {
 export interface CampaignFinding {
   signature: string;
   /**
-   * inconclusive: the model's candidate bound was reached (mismatch oracle-bound); says nothing about the target and never fails a run
+   * inconclusive: a bound was reached (mismatch oracle-bound or step-budget: the model's candidate or work bound, the scenario's op budget or time limit); says nothing about the target and never fails a run
    */
   status: "new" | "known" | "inconclusive";
   target?: string;

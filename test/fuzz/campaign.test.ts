@@ -136,6 +136,8 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
       expect(lost.length).toBe(1); // one signature, however many scenarios
       expect(lost[0]!.count).toBeGreaterThanOrEqual(1);
       expect(lost[0]!.parts.rule).toMatch(rule);
+      // a hang is the watchdog's clock: inconclusive, never new; a worker that died is new
+      expect(lost[0]!.classification).toBe(status === 'step-budget' ? 'inconclusive' : 'new');
       expect(s.statuses[status]).toBe(lost[0]!.count);
       const { finding } = loadFindingOrScenario(path.join(out, lost[0]!.dir, 'finding.json'));
       expect(finding!.error?.status).toBe(status);

@@ -72,7 +72,7 @@ describe('gicdiff fuzz as a process', () => {
     const r = await gicdiff(['fuzz', '--target', 'fake-ok', '--plugin', path.join(ROOT, 'test/fuzz/bound-plugin.ts'), '--weights', WEIGHTS, '--seed', 'b', '-n', '30', '--out', out, '--interval', '200ms']).done;
     expect(r.code).toBe(0);
     expect(r.out).toContain('  findings: 0 new, 0 known, 1 inconclusive\n');
-    expect(r.out).toMatch(/\n  inconclusive: the model's candidate bound was reached; says nothing about the target:\n    \[inconclusive\] fake-ok:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none  x\d+ /);
+    expect(r.out).toMatch(/\n  inconclusive: a bound was reached \(the model's candidate or work bound, or the scenario's op budget or time limit\); says nothing about the target:\n    \[inconclusive\] fake-ok:sysreg.read ICC_HPPIR0_EL1:oracle-bound:none  x\d+ /);
     expect(r.err).toMatch(/findings new 0 known 0 inconclusive 1 \(hits \d+\)/);
     // the report the campaign built at its end: no new divergence, the inconclusive finding counted apart
     expect(r.out).toMatch(/30 scenarios in \d+ s \([\d.]+\/s\), \d+ rules, 1 findings \(0 new, 1 inconclusive\)/);

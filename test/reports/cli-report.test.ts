@@ -41,7 +41,7 @@ test('exit 1 when the latest run has a new finding', async () => {
 });
 
 const BOUND = { signature: 'kvm:sysreg.write ICC_EOIR1_EL1:oracle-bound:none', rule: 'none', count: 3, mismatch: 'oracle-bound', minimized: true };
-const INCONCLUSIVE = "inconclusive: the model's candidate bound was reached; says nothing about the target";
+const INCONCLUSIVE = "inconclusive: a bound was reached (the model's candidate or work bound, or the scenario's op budget or time limit); says nothing about the target";
 
 test('an inconclusive (oracle-bound) finding in the latest run: shown, labelled, counted apart, exit 0', async () => {
   const dir = path.join(root, 'n3');
@@ -67,7 +67,7 @@ test('an inconclusive (oracle-bound) finding in the latest run: shown, labelled,
   // the findings table: new first, then known, then inconclusive, labelled
   const table = html.match(/<table id="findings-table">[\s\S]*?<\/table>/)![0];
   expect(table.indexOf('its.save.order')).toBeLessThan(table.indexOf('oracle-bound'));
-  expect(table).toContain(`<td class="st-inconclusive">inconclusive<div class="muted">${INCONCLUSIVE.replace("'", '&#39;')}</div></td>`);
+  expect(table).toContain(`<td class="st-inconclusive">inconclusive<div class="muted">${INCONCLUSIVE.replaceAll("'", '&#39;')}</div></td>`);
 });
 
 test('a campaign written before inconclusive existed: its oracle-bound finding, recorded as new, is read as inconclusive', async () => {
