@@ -2,7 +2,9 @@
 // then simpler values: fewer vCPUs, ITSes and SPIs, smaller IDs renamed consistently through the
 // whole scenario, boot options back to their defaults. Every candidate is validated and must
 // still show the same signature; ops the rest depend on (a MAPD before its MAPTI) stay because
-// removing them changes the signature. Deterministic: no randomness, candidates in a fixed order.
+// removing them changes the signature. Deterministic: no randomness, candidates in a fixed order;
+// the run budget decides where it stops. The wall clock (the time budget, a candidate run's time
+// limit) only cuts it short, and a cut result says so (`cut`): what it gives depends on the machine.
 import type { ItsCommand, Op, Scenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { expandScenario } from '../spec/expand.js';
@@ -24,6 +26,11 @@ export interface MinimizeOptions {
 export interface MinimizeResult {
   scenario: Scenario;
   runs: number;
+  /**
+   * The wall clock stopped it (the time budget passed, or a candidate run hit its time limit):
+   * another machine may stop elsewhere. A classification must not follow a cut result.
+   */
+  cut: boolean;
   /** ops before and after */
   before: number;
   after: number;
@@ -31,15 +38,24 @@ export interface MinimizeResult {
 
 type Check = (s: Scenario) => Promise<boolean>;
 
+/** Thrown by a check whose run the time limit stopped: its answer would depend on the machine. */
+export class CandidateTimedOut extends Error {
+  override name = 'CandidateTimedOut';
+}
+
 class Budget {
   runs = 0;
+  /** the wall clock stopped the minimization (MinimizeResult.cut) */
+  cut = false;
   private readonly deadline: number;
   private readonly cache = new Map<string, boolean>();
   constructor(private readonly check: Check, private readonly maxRuns: number, timeMs: number) {
     this.deadline = Date.now() + timeMs;
   }
   get exhausted(): boolean {
-    return this.runs >= this.maxRuns || Date.now() > this.deadline;
+    if (this.cut || this.runs >= this.maxRuns) return true;
+    if (Date.now() > this.deadline) this.cut = true;
+    return this.cut;
   }
   /** Does this candidate still fail the same way? Invalid candidates do not. */
   async test(s: Scenario): Promise<boolean> {
@@ -52,7 +68,12 @@ class Budget {
       validateScenarioJson(JSON.parse(key), 'candidate');
       this.runs++;
       ok = await this.check(s);
-    } catch {
+    } catch (e) {
+      if (e instanceof CandidateTimedOut) {
+        // no answer: stop here rather than take a path another machine would not
+        this.cut = true;
+        return false;
+      }
       ok = false; // not a valid scenario (e.g. an op on a vCPU that no longer exists)
     }
     this.cache.set(key, ok);
@@ -122,7 +143,7 @@ export async function minimizeScenario(scenario: Scenario, check: Check, options
     best = await simplifyItts(best, budget);
     best = await simplifyBoot(best, budget);
   }
-  return { scenario: best, runs: budget.runs, before: scenario.ops.length, after: best.ops.length };
+  return { scenario: best, runs: budget.runs, cut: budget.cut, before: scenario.ops.length, after: best.ops.length };
 }
 
 async function tryVariant(best: Scenario, variant: Scenario, budget: Budget): Promise<Scenario> {
@@ -411,6 +432,7 @@ export async function minimizeOnTarget(
   const check: Check = async (s) => {
     const expanded = expandScenario(s);
     const outcome = await run(target, expanded, options.run ?? {});
+    if (outcome.timedOut) throw new CandidateTimedOut(`${s.name}: the candidate run hit its time limit`);
     if (keep.newWith === undefined) {
       const p = problemOf(target.name, expanded, outcome);
       return p !== null && p.signature === keep.signature;

@@ -32,6 +32,12 @@ export interface RunOutcome {
   oracleError?: { opIndex: number; message: string; bound: boolean };
   /** "a>b": the primary rule a of one op, then b of the next op with rules (only with LockstepExtras.rulePairs) */
   rulePairs?: string[];
+  /**
+   * The time limit stopped something (the target, the rest of its trace, the oracle): what this
+   * outcome shows depends on the machine's speed. Its classification is then inconclusive unless
+   * a problem was established before the cut (triage/classify.ts); the minimizer stops on it.
+   */
+  timedOut?: true;
 }
 
 /** What the runner needs from an oracle (model/oracle.ts provides it). */
@@ -143,6 +149,7 @@ function runInProcess(
 
   const timed = deadline !== Infinity;
   let targetMs = 0; // time spent in the target's steps (with a time limit)
+  let timedOut = false;
   for (let i = 0; i < ops.length; i++) {
     if (i >= budget) {
       trace.status = 'step-budget';
@@ -157,6 +164,7 @@ function runInProcess(
         trace.status = 'step-budget';
         trace.error = { opIndex: i, message: `time limit of ${options.timeoutMs} ms exceeded (${targetMs} ms of it in the target)` };
       }
+      timedOut = true;
       break;
     }
     const op = ops[i]!;
@@ -191,6 +199,7 @@ function runInProcess(
           // the time limit passed while the oracle was checking an op: the time went to the model,
           // so like its candidate bound this says nothing about the target (inconclusive)
           oracleError = { opIndex: i, message: `time limit of ${options.timeoutMs} ms: ${errorMessage(e)}`, bound: true };
+          timedOut = true;
           break;
         }
         oracleError = { opIndex: i, message: errorMessage(e), bound: oracles!.isBoundError(e) };
@@ -200,34 +209,40 @@ function runInProcess(
       if (divergence) break;
     }
   }
-  if (divergence && trace.status === 'complete') runRest(session, ops, results.length, budget, deadline, options.timeoutMs, trace);
+  if (divergence && trace.status === 'complete' && runRest(session, ops, results.length, budget, deadline, options.timeoutMs, trace)) timedOut = true;
   try {
     const c = session.counters?.();
     if (c) trace.counters = c;
   } catch {
     // counters are informational; a target failing to give them is not a finding
   }
-  return finish(trace, scenario, oracle, divergence, oracleError, pairs);
+  const outcome = finish(trace, scenario, oracle, divergence, oracleError, pairs);
+  if (timedOut) outcome.timedOut = true;
+  return outcome;
 }
 
-/** The ops after a divergence, on the target alone; a failure ends the trace as it would have before. */
+/**
+ * The ops after a divergence, on the target alone; a failure ends the trace as it would have
+ * before. True when the time limit cut it.
+ */
 function runRest(
   session: { step(op: PrimitiveOp): OpResult }, ops: readonly PrimitiveOp[], from: number, budget: number, deadline: number, timeoutMs: number | undefined, trace: Trace,
-): void {
+): boolean {
   for (let i = from; i < ops.length; i++) {
     if (i >= budget || (deadline !== Infinity && Date.now() > deadline)) {
       trace.status = 'step-budget';
       trace.error = { opIndex: i, message: i >= budget ? `step budget of ${budget} ops exhausted` : `time limit of ${timeoutMs} ms exceeded` };
-      return;
+      return i < budget;
     }
     try {
       trace.results.push(session.step(ops[i]!));
     } catch (e) {
       trace.status = 'target-error';
       trace.error = { opIndex: i, message: errorMessage(e) };
-      return;
+      return false;
     }
   }
+  return false;
 }
 
 function finish(
@@ -274,6 +289,8 @@ async function runExternal(
     trace = { ...empty, status: 'target-error', error: { opIndex: 0, message: errorMessage(e) } };
   }
   const budget = options.stepBudget ?? DEFAULT_STEP_BUDGET;
+  // an external target stops on its own only at its time limit
+  let timedOut = trace.status === 'step-budget' && options.timeoutMs !== undefined;
   if (trace.results.length > budget) {
     trace = { ...trace, results: trace.results.slice(0, budget), status: 'step-budget', error: { opIndex: budget, message: `step budget of ${budget} ops exhausted` } };
   }
@@ -284,7 +301,9 @@ async function runExternal(
       verdict = oracles.checkTrace(scenario, trace, options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {});
     } catch (e) {
       // the deadline passing inside the check is the oracle's time, like its bound (inconclusive)
-      oracleError = { opIndex: 0, message: errorMessage(e), bound: oracles.isBoundError(e) || oracles.isDeadlineError?.(e) === true };
+      const late = oracles.isDeadlineError?.(e) === true;
+      if (late) timedOut = true;
+      oracleError = { opIndex: 0, message: errorMessage(e), bound: oracles.isBoundError(e) || late };
     }
   }
   const outcome: RunOutcome = {
@@ -294,5 +313,6 @@ async function runExternal(
     coverage: verdict ? [...verdict.rules] : [],
   };
   if (oracleError) outcome.oracleError = oracleError;
+  if (timedOut) outcome.timedOut = true;
   return outcome;
 }

@@ -64,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   const out = (options.out as string | undefined) ?? path.join(path.dirname(file), 'minimized.json');
   if (options.out) writeJsonAtomic(out, m.scenario);
   else writeMinimized(path.dirname(file), m.scenario);
-  process.stdout.write(`${problem.signature}\n  ${m.before} -> ${m.after} ops in ${m.runs} runs (${Date.now() - t0} ms): ${out}\n`);
+  const cut = m.cut ? '; stopped by the time limit (--time, or a run hit its own), another machine may get further' : '';
+  process.stdout.write(`${problem.signature}\n  ${m.before} -> ${m.after} ops in ${m.runs} runs (${Date.now() - t0} ms${cut}): ${out}\n`);
   return 0;
 }

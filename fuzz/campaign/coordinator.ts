@@ -298,8 +298,8 @@ class Campaign {
     return out;
   }
 
-  private onMinimized(signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[]): void {
-    this.findings.minimized(signature, scenario, classification, quirks);
+  private onMinimized(signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[], cut?: boolean): void {
+    this.findings.minimized(signature, scenario, classification, quirks, cut);
     this.scheduleMinimizations();
     if (scenario) this.kick();
   }
@@ -416,7 +416,7 @@ class Campaign {
         this.scheduleMinimizations();
       },
       results: (slot, results) => this.onResults(slot, results),
-      minimized: (_slot, signature, scenario, classification, quirks) => this.onMinimized(signature, scenario, classification, quirks),
+      minimized: (_slot, signature, scenario, classification, quirks, cut) => this.onMinimized(signature, scenario, classification, quirks, cut),
       fatal: (message) => {
         this.fatal = message;
         this.stop('error');

@@ -13,6 +13,8 @@ export class FindingsStore {
   readonly records = new Map<string, FindingRecord>();
   /** findings waiting for their minimization (or in it), by signature */
   private readonly pending = new Map<string, Finding>();
+  /** the finding a worker is minimizing, by signature (a newer one may have replaced it in `pending`) */
+  private readonly running = new Map<string, Finding>();
   /** signatures waiting for a worker to minimize them */
   readonly queue: string[] = [];
   /** scenarios that showed a problem (a signature seen again counts again) */
@@ -73,7 +75,10 @@ export class FindingsStore {
     while (this.queue.length) {
       const signature = this.queue.shift()!;
       const finding = this.pending.get(signature);
-      if (finding) return { signature, finding };
+      if (finding) {
+        this.running.set(signature, finding);
+        return { signature, finding };
+      }
     }
     return null;
   }
@@ -92,26 +97,35 @@ export class FindingsStore {
    * The minimized scenario of `signature` (null: the minimization failed), with the classification
    * the worker gave it on its own trace.
    */
-  minimized(signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[]): void {
+  minimized(signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[], cut = false): void {
     const rec = this.records.get(signature);
     const finding = this.pending.get(signature);
-    if (rec && scenario && rec.classification === 'new' && classification !== undefined && classification !== 'new' && finding?.classification === 'new') {
-      // the minimization of a known scenario of a signature that turned new meanwhile: minimize the new one
+    const ran = this.running.get(signature);
+    this.running.delete(signature);
+    if (rec && finding && ran !== undefined && ran !== finding) {
+      // a new scenario of the signature replaced the (known) one being minimized: its minimized
+      // form would be another scenario's, maybe another cause with the same signature; minimize the new one
       if (!this.queue.includes(signature)) this.queue.push(signature);
       return;
     }
     this.pending.delete(signature);
     if (!rec || !scenario) return;
+    // cut by the wall clock: its classification must not change the finding's (another machine
+    // stops elsewhere), and a form classified otherwise than the finding would contradict it
+    if (cut && classification !== finding?.classification) return;
     const dir = path.join(this.out, rec.dir);
     writeMinimized(dir, scenario);
     rec.minimizedOps = scenario.ops.length;
-    const classified = this.reclassify(rec, finding, classification, quirks);
+    const classified = this.reclassify(rec, finding, classification, quirks, cut);
     if (classified) writeFinding(dir, { ...classified, minimizedOps: scenario.ops.length });
   }
 
-  /** A known finding whose minimized form the quirks no longer explain becomes new; the record follows. */
-  private reclassify(rec: FindingRecord, finding: Finding | undefined, classification: Finding['classification'] | undefined, quirks: string[] | undefined): Finding | undefined {
-    if (!finding || classification === undefined) return finding;
+  /**
+   * A known finding whose minimized form the quirks no longer explain becomes new; the record
+   * follows. Not after a cut minimization (its result depends on the machine).
+   */
+  private reclassify(rec: FindingRecord, finding: Finding | undefined, classification: Finding['classification'] | undefined, quirks: string[] | undefined, cut: boolean): Finding | undefined {
+    if (!finding || classification === undefined || cut) return finding;
     if (classification === 'new' && finding.classification === 'known') {
       rec.classification = 'new';
       rec.quirks = [];

@@ -60,7 +60,10 @@ export type FromWorker =
   /** the worker starts a scenario (index, id) or a minimization (signature): the watchdog's clock */
   | { type: 'start'; index?: number; id?: string; scenario?: Scenario; signature?: string }
   | { type: 'results'; results: ItemResult[] }
-  /** the minimized scenario classified again: known may become new (quirks: what a known one needed) */
-  | { type: 'minimized'; signature: string; scenario: Scenario; runs: number; ms: number; classification?: Finding['classification']; quirks?: string[] }
+  /**
+   * the minimized scenario classified again: known may become new (quirks: what a known one
+   * needed); cut: the wall clock stopped the minimization (fuzz/minimize.ts MinimizeResult.cut)
+   */
+  | { type: 'minimized'; signature: string; scenario: Scenario; runs: number; ms: number; cut?: true; classification?: Finding['classification']; quirks?: string[] }
   | { type: 'minimize-failed'; signature: string; message: string }
   | { type: 'fatal'; message: string };

@@ -70,12 +70,13 @@ export class WorkerCore {
     return r;
   }
 
-  /** Run a scenario and classify what it shows (null: nothing). */
+  /** Run a scenario and classify what it shows (null: nothing, or the time limit stopped the run: no answer). */
   async classify(scenario: Scenario): Promise<Classified | null> {
     const { target, oracle } = this.plugin;
     const expanded = expandScenario(scenario);
     try {
       const outcome = await runLockstep(target, expanded, this.init.run, oracle);
+      if (outcome.timedOut) return null;
       return classifyOutcome(oracle, target.name, expanded, outcome, this.quirks);
     } finally {
       this.branches?.take(); // a classification run is no scenario's coverage
@@ -83,12 +84,12 @@ export class WorkerCore {
   }
 
   /** Minimize keeping the signature, and the new-ness of a new finding (`keepNew`). */
-  async minimize(signature: string, scenario: Scenario, budget: MinimizeOptions = this.init.minimize, keepNew = false): Promise<{ scenario: Scenario; runs: number }> {
+  async minimize(signature: string, scenario: Scenario, budget: MinimizeOptions = this.init.minimize, keepNew = false): Promise<{ scenario: Scenario; runs: number; cut: boolean }> {
     const { target, oracle } = this.plugin;
     const keep = keepNew ? { signature, newWith: { oracles: oracle, quirks: this.quirks } } : { signature };
     try {
       const m = await minimizeOnTarget(target, scenario, (t, s, o) => runLockstep(t, s, o, oracle), keep, { ...budget, run: this.init.run });
-      return { scenario: m.scenario, runs: m.runs };
+      return { scenario: m.scenario, runs: m.runs, cut: m.cut };
     } finally {
       this.branches?.take(); // the minimizer's runs are no scenario's coverage
     }

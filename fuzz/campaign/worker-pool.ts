@@ -38,8 +38,8 @@ export interface PoolHandlers {
   /** a worker is ready: feed it, give it a minimization */
   ready(slot: WorkerSlot): void;
   results(slot: WorkerSlot, results: ItemResult[]): void;
-  /** `classification`, `quirks`: the minimized scenario classified again */
-  minimized(slot: WorkerSlot, signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[]): void;
+  /** `classification`, `quirks`: the minimized scenario classified again; `cut`: the wall clock stopped the minimization */
+  minimized(slot: WorkerSlot, signature: string, scenario: Scenario | null, classification?: Finding['classification'], quirks?: string[], cut?: boolean): void;
   fatal(message: string): void;
   /** a worker was lost; return whether to start a new one in its place */
   lost(lost: LostWork): boolean;
@@ -99,7 +99,7 @@ export class WorkerPool {
             : { signature: m.signature!, since: Date.now() };
           break;
         case 'results': h.results(slot, m.results); break;
-        case 'minimized': slot.minimizing--; slot.current = null; h.minimized(slot, m.signature, m.scenario, m.classification, m.quirks); break;
+        case 'minimized': slot.minimizing--; slot.current = null; h.minimized(slot, m.signature, m.scenario, m.classification, m.quirks, m.cut === true); break;
         case 'minimize-failed': slot.minimizing--; slot.current = null; h.minimized(slot, m.signature, null); break;
         case 'fatal': h.fatal(m.message); break;
       }

@@ -36,7 +36,7 @@ async function pump(): Promise<void> {
         try {
           const r = await core.minimize(m.signature, m.scenario, m.budget, m.keepNew === true);
           const c = await core.classify(r.scenario);
-          send({ type: 'minimized', signature: m.signature, scenario: r.scenario, runs: r.runs, ms: Date.now() - t0, ...(c ? { classification: c.classification, quirks: c.quirks } : {}) });
+          send({ type: 'minimized', signature: m.signature, scenario: r.scenario, runs: r.runs, ms: Date.now() - t0, ...(r.cut ? { cut: true as const } : {}), ...(c ? { classification: c.classification, quirks: c.quirks } : {}) });
         } catch (e) {
           send({ type: 'minimize-failed', signature: m.signature, message: errorMessage(e) });
         }
