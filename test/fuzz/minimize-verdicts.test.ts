@@ -90,7 +90,7 @@ describe("a campaign's minimized finding classified again", () => {
       store.enqueue(f.signature, f);
       expect(store.dequeue()?.finding).toBe(f);
       // a minimized form the quirks do not explain (the lost SGI 6 alone)
-      store.minimized(f.signature, { ...scenario, ops: scenario.ops.slice(0, 4) }, 'new', []);
+      store.minimized(f.signature, { ...scenario, ops: scenario.ops.slice(0, 4) }, 'new', [], cut);
       const rec = store.records.get(f.signature)!;
       const dir = path.join(out, rec.dir);
       expect(rec.classification).toBe(cut ? 'known' : 'new');
