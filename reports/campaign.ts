@@ -56,6 +56,7 @@ export function readCampaign(dir: string): CampaignSummary {
   const findings: CampaignFinding[] = rawFindings.map((f, i) => readFinding(f, i, dir, summaryFile));
   const target = str(summary, 'target');
   const shards = Array.isArray(summary.shards) ? summary.shards.length : 1;
+  const stats = readStats(path.join(dir, 'stats.jsonl'));
   const out: CampaignSummary = {
     dir,
     // a campaign still running, or killed with -9, has final: false (fuzz/CAMPAIGN-FORMAT.md)
@@ -66,7 +67,8 @@ export function readCampaign(dir: string): CampaignSummary {
     rulesCovered: num(coverage, 'ruleCount', summaryFile, '/coverage'),
     ...(coverage.branchCount !== undefined ? { branchesCovered: num(coverage, 'branchCount', summaryFile, '/coverage') } : {}),
     findings,
-    series: readStats(path.join(dir, 'stats.jsonl')),
+    series: stats.series,
+    ...(stats.peakRssMb !== undefined ? { peakRssMb: stats.peakRssMb } : {}),
     shards: Math.max(1, shards),
   };
   const hits = coverage.ruleHits;
@@ -126,8 +128,8 @@ export const MAX_SAMPLES = 400;
  * `gicdiff merge` concatenates the shards' files, so the elapsed time going backwards starts the
  * next shard's series; those are added up (see combineShards).
  */
-function readStats(file: string): CampaignSample[] {
-  if (!existsSync(file)) return [];
+function readStats(file: string): { series: CampaignSample[]; peakRssMb?: number } {
+  if (!existsSync(file)) return { series: [] };
   const lines = readBounded(file).split('\n');
   const segments: CampaignSample[][] = [];
   let current: CampaignSample[] = [];
@@ -147,6 +149,7 @@ function readStats(file: string): CampaignSample[] {
       rate: num(o, 'scenariosPerSec', file, at, false),
       rulesCovered: num(o, 'rules', file, at, false),
       ...(o.branches !== undefined ? { branchesCovered: num(o, 'branches', file, at) } : {}),
+      ...(o.rssMb !== undefined ? { rssMb: num(o, 'rssMb', file, at) } : {}),
       findings: num(o, 'findingsNew', file, at, false) + num(o, 'findingsKnown', file, at, false) + num(o, 'findingsInconclusive', file, at, false),
     };
     const last = current[current.length - 1];
@@ -158,7 +161,9 @@ function readStats(file: string): CampaignSample[] {
   });
   if (current.length) segments.push(current);
   const series = segments.length <= 1 ? (segments[0] ?? []) : combineShards(segments);
-  return downsample(series, MAX_SAMPLES);
+  // the peak from every line: downsampling would drop the short spikes a memory peak is made of
+  const rss = series.flatMap((s) => (s.rssMb !== undefined ? [s.rssMb] : []));
+  return { series: downsample(series, MAX_SAMPLES), ...(rss.length ? { peakRssMb: Math.max(...rss) } : {}) };
 }
 
 /**
@@ -180,6 +185,8 @@ export function combineShards(segments: readonly CampaignSample[][]): CampaignSa
       if (pos[k]! < seg.length - 1 || cur.elapsedS === t) out.rate += cur.rate; // still running at t
       out.rulesCovered = Math.max(out.rulesCovered, cur.rulesCovered);
       if (cur.branchesCovered !== undefined) out.branchesCovered = Math.max(out.branchesCovered ?? 0, cur.branchesCovered);
+      // shards usually run on machines of their own: the largest shard's memory, not a sum
+      if (cur.rssMb !== undefined) out.rssMb = Math.max(out.rssMb ?? 0, cur.rssMb);
       out.findings = Math.max(out.findings, cur.findings);
     });
     out.rate = Math.round(out.rate * 10) / 10;

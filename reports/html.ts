@@ -222,6 +222,11 @@ function campaignSection(report: Report): string {
       out.push(lineChart({ id: 'plot-branches', title: "Branches of the target's code covered", xLabel: 'elapsed (s)', yLabel: 'branches',
         series: withBranches.map((c) => ({ name: c.label, points: c.series.map((s) => [s.elapsedS, s.branchesCovered ?? 0] as const) })) }));
     }
+    const withMemory = withSeries.filter((c) => c.series.some((s) => s.rssMb !== undefined));
+    if (withMemory.length) {
+      out.push(lineChart({ id: 'plot-memory', title: 'Memory of the campaign process (RSS, worker threads included)', xLabel: 'elapsed (s)', yLabel: 'MiB',
+        series: withMemory.map((c) => ({ name: c.label, points: c.series.filter((s) => s.rssMb !== undefined).map((s) => [s.elapsedS, s.rssMb!] as const) })) }));
+    }
     out.push(lineChart({ id: 'plot-findings', title: 'Distinct findings', xLabel: 'elapsed (s)', yLabel: 'findings', series: per((s) => s.findings) }));
     out.push('</div>');
   }

@@ -145,10 +145,10 @@ function ruleCoverage(report: Report, b: Budget): void {
 }
 
 function campaigns(report: Report, b: Budget): void {
-  b.add('## Fuzz campaigns\n\n| campaign | started | shards | scenarios | time | scenarios/s | rules covered | findings (new) | inconclusive |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n');
+  b.add('## Fuzz campaigns\n\n| campaign | started | shards | scenarios | time | scenarios/s | rules covered | findings (new) | inconclusive | peak memory |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
   for (const c of report.campaigns) {
     const n = c.findings.filter((f) => f.status === 'new').length;
-    b.add(`| ${md(c.label)} | ${c.startedAt ?? ''} | ${c.shards ?? 1} | ${c.scenarios} | ${c.durationS.toFixed(0)} s | ${c.rate.toFixed(1)} | ${c.rulesCovered}${c.branchesCovered !== undefined ? ` (${c.branchesCovered} target branches)` : ''} | ${c.findings.length} (${n}) | ${c.findings.filter((f) => f.status === 'inconclusive').length} |\n`);
+    b.add(`| ${md(c.label)} | ${c.startedAt ?? ''} | ${c.shards ?? 1} | ${c.scenarios} | ${c.durationS.toFixed(0)} s | ${c.rate.toFixed(1)} | ${c.rulesCovered}${c.branchesCovered !== undefined ? ` (${c.branchesCovered} target branches)` : ''} | ${c.findings.length} (${n}) | ${c.findings.filter((f) => f.status === 'inconclusive').length} | ${c.peakRssMb !== undefined ? `${c.peakRssMb} MiB` : ''} |\n`);
   }
   b.add('\n');
   const runs = report.trend?.runs ?? [];

@@ -330,6 +330,8 @@ class Campaign {
       unsupported: this.statuses.unsupported ?? 0,
       corpus: this.corpus.size,
       workers: this.pool?.slots.length ?? 0,
+      // the worker threads' heaps live in this process: one figure covers the campaign
+      rssMb: Math.round(process.memoryUsage.rss() / 1048576),
     };
     if (advance) this.lastStats = { t: now, scenarios: this.scenarios, ops: this.ops };
     return line;

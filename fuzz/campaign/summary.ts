@@ -84,6 +84,8 @@ export interface StatsLine {
   unsupported: number;
   corpus: number;
   workers: number;
+  /** resident memory of the whole campaign process (worker threads included), MiB */
+  rssMb?: number;
 }
 
 export interface CampaignSummaryDoc {

@@ -180,6 +180,10 @@ export interface CampaignSummary {
    */
   branchesCovered?: number;
   /**
+   * the largest resident memory any stats.jsonl line recorded, in MiB (the process with its worker threads; the largest shard's)
+   */
+  peakRssMb?: number;
+  /**
    * rule id -> scenarios that exercised it (summary.json coverage.ruleHits)
    */
   ruleHits?: {
@@ -221,6 +225,10 @@ export interface CampaignSample {
    * branches of the target's code covered so far (campaigns with --coverage-feedback)
    */
   branchesCovered?: number;
+  /**
+   * resident memory of the campaign process, worker threads included, in MiB
+   */
+  rssMb?: number;
   findings: number;
 }
 export interface Trend {

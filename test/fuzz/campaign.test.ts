@@ -60,6 +60,8 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     const lines = readFileSync(path.join(out, 'stats.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines[lines.length - 1]).toMatchObject({ scenarios: 40, findingsKnown: 1, findingsNew: 0, findingsInconclusive: 0 });
+    // every line records the process's memory (a node process is never below 10 MiB)
+    for (const l of lines) expect(l.rssMb).toBeGreaterThan(10);
   });
 
   test('a second fault at the same op and rule as the declared quirk is new: the record turns new, its finding is a new scenario', async () => {

@@ -50,6 +50,23 @@ describe('readCampaign', () => {
     ]);
   });
 
+  test('memory: each stats line\'s rssMb is in the series, and the peak is taken before thinning', () => {
+    const dir = path.join(root, 'memory');
+    writeCampaignFolder(dir, { startedAt: '2026-11-20T02:00:00.000Z', scenarios: 999, elapsedMs: 999_000, rate: 1, ruleCount: 9, findings: [] });
+    // 1,000 lines at 300 MiB, one 1,234 MiB spike at line 501 (index 500): thinning to 400 samples skips it
+    const lines = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify({ elapsedMs: i * 1000, scenarios: i, scenariosPerSec: 1, rules: 9, findingsNew: 0, findingsKnown: 0, rssMb: i === 500 ? 1234 : 300 }));
+    writeFileSync(path.join(dir, 'stats.jsonl'), lines.join('\n') + '\n');
+    const c = readCampaign(dir);
+    expect(c.series).toHaveLength(MAX_SAMPLES);
+    expect(c.series.some((x) => x.rssMb === 1234)).toBe(false);
+    expect(c.series[1]!.rssMb).toBe(300);
+    expect(c.peakRssMb).toBe(1234);
+    // lines without the field (older campaigns): no memory figure at all
+    writeFileSync(path.join(dir, 'stats.jsonl'), JSON.stringify({ elapsedMs: 0, scenarios: 0, scenariosPerSec: 0, rules: 0, findingsNew: 0, findingsKnown: 0 }) + '\n');
+    expect(readCampaign(dir).peakRssMb).toBeUndefined();
+  });
+
   test('long series are thinned to MAX_SAMPLES, keeping both ends', () => {
     const xs = Array.from({ length: 10_001 }, (_, i) => i);
     const d = downsample(xs, MAX_SAMPLES);
