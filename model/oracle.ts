@@ -202,6 +202,20 @@ function resolveParams(s: State, op: PrimitiveOp, out: State[], restore: Map<Sta
 
 // ---------------------------------------------------------------- the oracle
 
+const NO_OPTIONS: string[] = [];
+
+/**
+ * "rule=option" for each permitted option an op's observed result kept, at an op with several
+ * permitted outcomes: the op's primary rule, and the option's label (its choice rule and what it
+ * chose; "main" for the outcome without a label) with standalone numbers folded, so that the pair names the
+ * kind of behaviour, not the INTID or value it was seen with.
+ */
+function optionPairs(rule: string, kept: readonly Alt[]): string[] {
+  const out = new Set<string>();
+  for (const a of kept) out.add(`${rule}=${a.choice === undefined ? 'main' : a.choice.replace(/\b(?:0x[0-9a-f]+|\d+)\b/gi, '#')}`);
+  return [...out];
+}
+
 class ModelOracle implements Oracle {
   private cands: State[];
   private readonly bound: number;
@@ -212,6 +226,8 @@ class ModelOracle implements Oracle {
   private rules: string[] = [];
   private readonly cover = new Set<string>();
   private opIndex = 0;
+  /** the last op's (rule, permitted option) pairs, when it had several permitted outcomes */
+  private options: string[] = [];
 
   constructor(config: ResolvedConfig, options: OracleOptions) {
     const s = new State(config);
@@ -245,6 +261,7 @@ class ModelOracle implements Oracle {
     }
     this.settle(matched, rules);
     this.noteRules(rules);
+    this.options = alts.length > 1 ? optionPairs(this.rules[0] ?? '-', matched) : NO_OPTIONS;
     let survivors: State[];
     if (matched.length === 1) {
       const a = matched[0]!;
@@ -338,6 +355,7 @@ class ModelOracle implements Oracle {
   }
 
   lastRules(): readonly string[] { return this.rules; }
+  lastOptions(): readonly string[] { return this.options; }
   coverage(): ReadonlySet<string> { return this.cover; }
   candidateCount(): number { return this.cands.length; }
   unconfirmed(): string[] {

@@ -38,12 +38,16 @@ export interface RunOutcome {
    * a problem was established before the cut (triage/classify.ts); the minimizer stops on it.
    */
   timedOut?: true;
+  /** "rule=option": an op's primary rule and a permitted option its observed result kept (only with LockstepExtras.rulePairs) */
+  optionPairs?: string[];
 }
 
 /** What the runner needs from an oracle (model/oracle.ts provides it). */
 export interface OracleLike {
   observe(op: PrimitiveOp, result: OpResult): Divergence | null;
   lastRules(): readonly string[];
+  /** the last op's (rule, permitted option) pairs, "rule=option" (model/oracle.ts); absent = none */
+  lastOptions?(): readonly string[];
   coverage(): ReadonlySet<string>;
   maxCandidates(): number;
   /** the unconfirmed readings the trace needs (model/oracle.ts); absent = none */
@@ -68,7 +72,7 @@ export interface OracleFactory {
 }
 
 export interface LockstepExtras {
-  /** collect consecutive-op rule pairs (coverage feedback in campaigns) */
+  /** collect consecutive-op rule pairs and (rule, permitted option) pairs (coverage feedback in campaigns) */
   rulePairs?: boolean;
 }
 
@@ -129,6 +133,7 @@ function runInProcess(
   let divergence: Divergence | null = null;
   let oracleError: RunOutcome['oracleError'];
   const pairs = extras.rulePairs ? new Set<string>() : null;
+  const optionPairs = extras.rulePairs ? new Set<string>() : null;
   let prevRule: string | null = null;
 
   if (oracles) {
@@ -144,7 +149,7 @@ function runInProcess(
   } catch (e) {
     trace.status = 'target-error';
     trace.error = { opIndex: 0, message: `creating the VM: ${errorMessage(e)}` };
-    return finish(trace, scenario, oracle, null, oracleError, pairs);
+    return finish(trace, scenario, oracle, null, oracleError, pairs, optionPairs);
   }
 
   const timed = deadline !== Infinity;
@@ -193,6 +198,8 @@ function runInProcess(
             if (prevRule !== null && prevRule !== r) pairs.add(prevRule + '>' + r);
             prevRule = r;
           }
+          const opts = oracle.lastOptions?.();
+          if (opts) for (const o of opts) optionPairs!.add(o);
         }
       } catch (e) {
         if (oracles!.isDeadlineError?.(e)) {
@@ -216,7 +223,7 @@ function runInProcess(
   } catch {
     // counters are informational; a target failing to give them is not a finding
   }
-  const outcome = finish(trace, scenario, oracle, divergence, oracleError, pairs);
+  const outcome = finish(trace, scenario, oracle, divergence, oracleError, pairs, optionPairs);
   if (timedOut) outcome.timedOut = true;
   return outcome;
 }
@@ -252,6 +259,7 @@ function finish(
   divergence: Divergence | null,
   oracleError: RunOutcome['oracleError'],
   pairs: Set<string> | null,
+  optionPairs: Set<string> | null = null,
 ): RunOutcome {
   const coverage = oracle ? [...oracle.coverage()] : [];
   let verdict: Verdict | null = null;
@@ -270,6 +278,7 @@ function finish(
   };
   if (oracleError) outcome.oracleError = oracleError;
   if (pairs) outcome.rulePairs = [...pairs];
+  if (optionPairs) outcome.optionPairs = [...optionPairs];
   return outcome;
 }
 

@@ -131,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
   if (s.archived) process.stdout.write(`the campaign that was in ${out} is now in ${s.archived}\n`);
   const lines = [
     `campaign ${s.seed} on ${s.target} (${s.profile}, shard ${s.shard.index}/${s.shard.count}, ${s.workers} workers): stopped by ${s.stopReason} after ${fmtDuration(s.elapsedMs)}`,
-    `  ${s.scenarios} scenarios (${s.scenariosPerSec}/s), ${s.ops} ops (${s.opsPerSec}/s), ${s.coverage.ruleCount} rules covered, ${s.coverage.rulePairs} rule pairs,${s.coverage.branchCount !== undefined ? ` ${s.coverage.branchCount} target branches,` : ''} corpus ${s.corpus}`,
+    `  ${s.scenarios} scenarios (${s.scenariosPerSec}/s), ${s.ops} ops (${s.opsPerSec}/s), ${s.coverage.ruleCount} rules covered, ${s.coverage.optionPairs ?? 0} (rule, permitted option) pairs, ${s.coverage.rulePairs} rule pairs,${s.coverage.branchCount !== undefined ? ` ${s.coverage.branchCount} target branches,` : ''} corpus ${s.corpus}`,
     `  findings: ${s.counts.new} new, ${s.counts.known} known, ${s.counts.inconclusive} inconclusive`,
   ];
   const line = (f: (typeof s.findings)[number]): string => `    [${f.classification}] ${f.signature}  x${f.count}  ${path.join(out, f.dir)}${f.minimizedOps !== null ? ` (minimized: ${f.minimizedOps} ops)` : ''}`;

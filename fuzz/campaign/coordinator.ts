@@ -118,6 +118,8 @@ class Campaign {
   private readonly statuses: Record<string, number> = { ok: 0, unconfirmed: 0, divergent: 0, 'target-error': 0, 'step-budget': 0, unsupported: 0, 'oracle-error': 0 };
   private readonly ruleHits = new Map<string, number>();
   private readonly pairs = new Set<string>();
+  /** (rule, permitted option) pairs the targets' results kept ("rule=option") */
+  private readonly options = new Set<string>();
   /** branches of the target's code reached (coverage feedback) */
   private readonly branches = new Set<string>();
   private restarts = 0;
@@ -169,6 +171,7 @@ class Campaign {
     Object.assign(this.statuses, state.statuses);
     for (const [r, n] of Object.entries(state.ruleHits)) this.ruleHits.set(r, n);
     for (const p of state.rulePairs) this.pairs.add(p);
+    for (const o of state.optionPairs ?? []) this.options.add(o);
     for (const b of state.branches ?? []) this.branches.add(b);
     for (const e of state.corpus) this.corpus.add(e);
     for (const f of state.findings) this.findings.restoreRecord(upgradeRecord(f));
@@ -188,7 +191,7 @@ class Campaign {
     return {
       format: 'gicdiff/campaign-state@2', committed: this.scheduler.committed, next: this.scheduler.indexOf(this.scheduler.committed),
       elapsedMs: this.elapsed(), scenarios: this.scenarios, ops: this.ops, statuses: { ...this.statuses },
-      ruleHits: Object.fromEntries(this.ruleHits), rulePairs: [...this.pairs],
+      ruleHits: Object.fromEntries(this.ruleHits), rulePairs: [...this.pairs], optionPairs: [...this.options],
       ...(this.branches.size ? { branches: [...this.branches] } : {}),
       corpus: this.corpus.entries.map(({ score: _s, ...e }) => e),
       findings: this.findings.sorted(), hits: this.findings.hits, minimize: this.findings.unfinished(),
@@ -242,6 +245,13 @@ class Campaign {
         newPairs++;
       }
     }
+    let newOptions = 0;
+    for (const o of r.options ?? []) {
+      if (!this.options.has(o)) {
+        this.options.add(o);
+        newOptions++;
+      }
+    }
     let newBranches = 0;
     for (const b of r.branches ?? []) {
       if (!this.branches.has(b)) {
@@ -249,14 +259,15 @@ class Campaign {
         newBranches++;
       }
     }
-    // a corpus entry needs a new rule, a new branch or a few new pairs: a single new pair is too common to matter
-    if ((newRules > 0 || newBranches > 0 || newPairs >= 3) && r.status !== 'unsupported') {
-      const entry = { id: r.id, index: r.index, j: this.scheduler.shardIndexOf(r.index), newRules, newPairs, newBranches };
+    // a corpus entry needs a new rule, a new permitted option of a rule, a new branch or a few new
+    // pairs: a single new pair is too common to matter
+    if ((newRules > 0 || newOptions > 0 || newBranches > 0 || newPairs >= 3) && r.status !== 'unsupported') {
+      const entry = { id: r.id, index: r.index, j: this.scheduler.shardIndexOf(r.index), newRules, newPairs, newBranches, newOptions };
       this.folder.writeCorpusEntry(entry);
       this.corpus.add(entry);
     }
     if (!r.signature) return;
-    const fresh = this.findings.hit(r.signature, r.finding, r.classification);
+    const fresh = this.findings.hit(r.signature, r.finding, r.classification, r.id);
     if (fresh && !this.stopReason && this.o.minimizeFindings !== false && !r.lost) {
       this.findings.enqueue(r.signature, fresh);
       this.scheduleMinimizations();
@@ -320,6 +331,7 @@ class Campaign {
       opsPerSec: round((this.ops - this.lastStats.ops) / dt),
       rules: this.ruleHits.size,
       rulePairs: this.pairs.size,
+      optionPairs: this.options.size,
       ...(this.o.branchCoverage ? { branches: this.branches.size } : {}),
       findingsNew: counts.new,
       findingsKnown: counts.known,
@@ -339,7 +351,7 @@ class Campaign {
 
   private statusText(s: StatsLine): string {
     const left = this.o.timeMs !== undefined ? ` left ${fmtDuration(Math.max(0, this.o.timeMs - s.elapsedMs))}` : this.o.iterations !== undefined ? ` left ${Math.max(0, this.o.iterations - s.scenarios)} scenarios` : '';
-    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} pairs ${s.rulePairs}${s.branches !== undefined ? ` branches ${s.branches}` : ''} findings new ${s.findingsNew} known ${s.findingsKnown} inconclusive ${s.findingsInconclusive} (hits ${s.hits})${this.statuses.unconfirmed ? ` unconfirmed-reading ${this.statuses.unconfirmed}` : ''} corpus ${s.corpus}`;
+    return `[${fmtDuration(s.elapsedMs)}${left}] ${s.scenarios} scenarios (${s.scenariosPerSec}/s) ${s.ops} ops (${s.opsPerSec}/s) rules ${s.rules} options ${s.optionPairs ?? 0} pairs ${s.rulePairs}${s.branches !== undefined ? ` branches ${s.branches}` : ''} findings new ${s.findingsNew} known ${s.findingsKnown} inconclusive ${s.findingsInconclusive} (hits ${s.hits})${this.statuses.unconfirmed ? ` unconfirmed-reading ${this.statuses.unconfirmed}` : ''} corpus ${s.corpus}`;
   }
 
   private tick(final = false): void {
@@ -379,7 +391,7 @@ class Campaign {
       scenariosPerSec: round(this.scenarios / secs),
       opsPerSec: round(this.ops / secs),
       statuses: { ...this.statuses },
-      coverage: { rules, ruleCount: rules.length, rulePairs: this.pairs.size, ruleHits, ...(this.o.branchCoverage ? { branchCount: this.branches.size } : {}) },
+      coverage: { rules, ruleCount: rules.length, rulePairs: this.pairs.size, optionPairs: this.options.size, ruleHits, ...(this.o.branchCoverage ? { branchCount: this.branches.size } : {}) },
       findings: this.findings.sorted(),
       counts: this.findings.counts(),
       corpus: this.corpus.size,

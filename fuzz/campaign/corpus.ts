@@ -14,6 +14,8 @@ export interface CorpusEntry {
   newRules: number;
   newPairs: number;
   newBranches: number;
+  /** new (rule, permitted option) pairs (absent in corpora of older campaigns) */
+  newOptions?: number;
 }
 
 export class Corpus {
@@ -25,13 +27,16 @@ export class Corpus {
     return this.entries.length;
   }
 
-  /** Novelty: a new rule is worth ten new rule pairs or new branches of the target. */
-  static score(newRules: number, newPairs: number, newBranches: number): number {
-    return 1 + 10 * newRules + newPairs + newBranches;
+  /**
+   * Novelty: a new rule is worth ten new rule pairs or new branches of the target; a new permitted
+   * option of a rule (the target took another of the behaviours the architecture allows) five.
+   */
+  static score(newRules: number, newPairs: number, newBranches: number, newOptions = 0): number {
+    return 1 + 10 * newRules + 5 * newOptions + newPairs + newBranches;
   }
 
   add(e: Omit<CorpusEntry, 'score'>): CorpusEntry {
-    const entry = { ...e, score: Corpus.score(e.newRules, e.newPairs, e.newBranches) };
+    const entry = { ...e, score: Corpus.score(e.newRules, e.newPairs, e.newBranches, e.newOptions ?? 0) };
     this.entries.push(entry);
     this.totals.push((this.totals[this.totals.length - 1] ?? 0) + entry.score);
     return entry;

@@ -7,7 +7,12 @@ import path from 'node:path';
 import type { Finding } from '../../spec/gen/finding.js';
 import type { Scenario } from '../../spec/scenario.js';
 import { signatureSlug, writeFinding, writeMinimized } from '../finding.js';
-import { compareFindingRecords, countFindings, upgradeRecord, type FindingCounts, type FindingRecord } from './summary.js';
+import { compareFindingRecords, countFindings, NEW_HITS_KEPT, upgradeRecord, type FindingCounts, type FindingRecord } from './summary.js';
+
+function noteNewHit(rec: FindingRecord, seed: string): void {
+  rec.newHits ??= [];
+  if (rec.newHits.length < NEW_HITS_KEPT) rec.newHits.push({ seed, at: new Date().toISOString() });
+}
 
 export class FindingsStore {
   readonly records = new Map<string, FindingRecord>();
@@ -46,11 +51,12 @@ export class FindingsStore {
    * finding when it is to be written and minimized: the signature is new to the campaign, or its
    * record was known and this scenario is new (never folded into the known record); else null.
    */
-  hit(signature: string, finding: Finding | undefined, classification?: Finding['classification']): Finding | null {
+  hit(signature: string, finding: Finding | undefined, classification?: Finding['classification'], seed?: string): Finding | null {
     this.hits++;
     const rec = this.records.get(signature);
     if (rec) {
       rec.count++;
+      if (classification === 'new' && seed !== undefined) noteNewHit(rec, seed);
       if (classification !== 'new' || rec.classification === 'new' || !finding || finding.classification !== 'new') return null;
       rec.classification = 'new';
       rec.quirks = [];
@@ -61,7 +67,9 @@ export class FindingsStore {
     if (!finding) return null; // cannot happen: a worker sends the finding the first time it meets a signature
     const dir = path.join('findings', signatureSlug(signature));
     writeFinding(path.join(this.out, dir), finding);
-    this.records.set(signature, this.recordOf(finding, dir));
+    const created = this.recordOf(finding, dir);
+    if (classification === 'new' && seed !== undefined) noteNewHit(created, seed);
+    this.records.set(signature, created);
     return finding;
   }
 

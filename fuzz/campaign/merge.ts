@@ -45,7 +45,7 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
   const findings = new Map<string, FindingRecord>();
   const ruleHits = new Map<string, number>();
   const statuses: Record<string, number> = {};
-  let scenarios = 0, ops = 0, elapsedMs = 0, corpus = 0, rulePairs = 0, workers = 0;
+  let scenarios = 0, ops = 0, elapsedMs = 0, corpus = 0, rulePairs = 0, optionPairs = 0, workers = 0;
   docs.forEach((d, i) => {
     const dir = dirs[i]!;
     scenarios += d.scenarios;
@@ -54,6 +54,7 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
     corpus += d.corpus ?? 0;
     workers += d.workers ?? 0;
     rulePairs = Math.max(rulePairs, d.coverage.rulePairs ?? 0); // pairs are not stored: a lower bound
+    optionPairs = Math.max(optionPairs, d.coverage.optionPairs ?? 0); // the same
     for (const [k, n] of Object.entries(d.statuses)) statuses[k] = (statuses[k] ?? 0) + n;
     for (const [r, n] of Object.entries(d.coverage.ruleHits ?? {})) ruleHits.set(r, (ruleHits.get(r) ?? 0) + n);
     for (const r of d.coverage.rules ?? []) if (!ruleHits.has(r)) ruleHits.set(r, 0);
@@ -112,7 +113,7 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
     scenariosPerSec: Math.round((scenarios / secs) * 10) / 10,
     opsPerSec: Math.round((ops / secs) * 10) / 10,
     statuses,
-    coverage: { rules, ruleCount: rules.length, rulePairs, ruleHits: hits },
+    coverage: { rules, ruleCount: rules.length, rulePairs, optionPairs, ruleHits: hits },
     findings: list,
     counts: countFindings(list),
     corpus,

@@ -12,7 +12,7 @@ import type { CampaignParams, CampaignState, CampaignSummaryDoc, StatsLine } fro
 
 export class CampaignError extends Error {}
 
-export interface CorpusFileEntry { id: string; index: number; newRules: number; newPairs: number; newBranches: number }
+export interface CorpusFileEntry { id: string; index: number; newRules: number; newPairs: number; newBranches: number; newOptions?: number }
 
 export class CampaignFolder {
   constructor(readonly dir: string) {}
@@ -85,6 +85,7 @@ export class CampaignFolder {
     for (const k of ['statuses', 'ruleHits'] as const) if (typeof s[k] !== 'object' || s[k] === null) bad(k);
     for (const k of ['rulePairs', 'corpus', 'findings', 'minimize'] as const) if (!Array.isArray(s[k])) bad(k);
     if (s.branches !== undefined && !Array.isArray(s.branches)) bad('branches');
+    if (s.optionPairs !== undefined && !Array.isArray(s.optionPairs)) bad('optionPairs');
     return s;
   }
 

@@ -45,6 +45,8 @@ export interface ItemResult {
   rules: string[];
   /** the scenario's consecutive-op rule pairs (the coordinator decides which are new, in index order) */
   pairs: string[];
+  /** the scenario's (rule, permitted option) pairs, "rule=option" (triage/lockstep.ts) */
+  options?: string[];
   /** branches of the target's code the scenario reached (coverage feedback on) */
   branches?: string[];
   /** made up by the coordinator for the scenario of a lost (hung or crashed) worker */

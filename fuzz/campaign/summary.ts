@@ -40,9 +40,11 @@ export interface CampaignState {
   statuses: Record<string, number>;
   ruleHits: Record<string, number>;
   rulePairs: string[];
+  /** (rule, permitted option) pairs the target's results kept, "rule=option" (absent in older states) */
+  optionPairs?: string[];
   /** branches of the target's code reached (coverage feedback; absent when off) */
   branches?: string[];
-  corpus: { id: string; index: number; j: number; newRules: number; newPairs: number; newBranches: number }[];
+  corpus: { id: string; index: number; j: number; newRules: number; newPairs: number; newBranches: number; newOptions?: number }[];
   findings: FindingRecord[];
   hits: number;
   /** signatures whose minimization had not finished: queued again on resume */
@@ -62,7 +64,16 @@ export interface FindingRecord {
   dir: string;
   message: string;
   minimizedOps: number | null;
+  /**
+   * the first scenarios classified new with this signature (at most NEW_HITS_KEPT), with when each
+   * was counted: one signature can stand for several problems (gicdiff selftest tells a fault's
+   * from the clean target's by the scenario)
+   */
+  newHits?: { seed: string; at: string }[];
 }
+
+/** How many scenarios classified new a finding record lists (FindingRecord.newHits). */
+export const NEW_HITS_KEPT = 8;
 
 export interface StatsLine {
   t: string;
@@ -73,6 +84,8 @@ export interface StatsLine {
   opsPerSec: number;
   rules: number;
   rulePairs: number;
+  /** (rule, permitted option) pairs seen so far */
+  optionPairs?: number;
   /** branches of the target's code covered so far (with coverage feedback) */
   branches?: number;
   findingsNew: number;
@@ -109,8 +122,11 @@ export interface CampaignSummaryDoc {
   scenariosPerSec: number;
   opsPerSec: number;
   statuses: Record<string, number>;
-  /** branchCount: branches of the target's code covered (with coverage feedback) */
-  coverage: { rules: string[]; ruleCount: number; rulePairs: number; ruleHits: Record<string, number>; branchCount?: number };
+  /**
+   * optionPairs: (rule, permitted option) pairs the target's results kept; branchCount: branches
+   * of the target's code covered (with coverage feedback)
+   */
+  coverage: { rules: string[]; ruleCount: number; rulePairs: number; optionPairs?: number; ruleHits: Record<string, number>; branchCount?: number };
   findings: FindingRecord[];
   counts: FindingCounts;
   corpus: number;

@@ -45,6 +45,7 @@ export class WorkerCore {
       status: statusOf(outcome),
       rules: outcome.coverage,
       pairs: outcome.rulePairs ?? [],
+      options: outcome.optionPairs ?? [],
     };
     if (branches) r.branches = branches;
     // each scenario is classified on its own trace (triage/classify.ts)

@@ -50,7 +50,9 @@ export async function recheckOnClean(faults: FaultResult[], timeoutMs: number, l
     const keep: NewFinding[] = [];
     const counted = new Set(r.campaignNew);
     for (const f of r.campaign.newFindings) {
-      if (!counted.has(f.signature)) continue;
+      // the control's own (signature, scenario) is never the fault's; reports from before that
+      // comparison counted whole signatures
+      if (f.inControl === undefined ? !counted.has(f.signature) : f.inControl) continue;
       const clean = await cleanSignatureCached(f.seed, timeoutMs);
       if (clean === f.signature) {
         dropped++;
@@ -59,7 +61,7 @@ export async function recheckOnClean(faults: FaultResult[], timeoutMs: number, l
       }
       keep.push(f);
     }
-    r.campaignNew = keep.map((f) => f.signature);
+    r.campaignNew = [...new Set(keep.map((f) => f.signature))];
     r.first = keep[0] ?? null;
     r.detectedByCampaign = keep.length > 0;
   }

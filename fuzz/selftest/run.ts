@@ -5,10 +5,12 @@
 // did not: with a fixed seed and one worker the control's own new findings (if any) would show
 // up in every fault's run too, and must not count as detections.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Fault } from './catalogue.js';
+import { generateScenario } from '../generate.js';
+import { defaultWeights } from '../weights.js';
 import { cleanSignatureCached, recheckOnClean } from './recheck.js';
 import { FaultPatchError, checkFaultApplies, makeWorkspace, removeWorkspace, trackedFiles } from './workspace.js';
 
@@ -42,6 +44,8 @@ export interface NewFinding {
   seed: string;
   /** ops of its minimized scenario (null: not minimized) */
   minimizedOps: number | null;
+  /** the control's campaign showed this signature on this very scenario (set by the comparison) */
+  inControl?: boolean;
 }
 
 export interface CampaignOutcome {
@@ -136,6 +140,7 @@ interface SummaryFinding {
   firstFoundAt: string;
   dir: string;
   minimizedOps: number | null;
+  newHits?: { seed: string; at: string }[];
 }
 
 /** k of a scenario id "S:k" or "S:k<parent" (a mutation of a corpus entry) */
@@ -163,17 +168,25 @@ async function runCampaign(dir: string, o: SelftestOptions): Promise<CampaignOut
     return { exitCode: r.code, stopReason: null, scenarios: 0, newFindings: [], error: `gicdiff fuzz wrote no summary (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}` };
   }
   const s = JSON.parse(readFileSync(summaryFile, 'utf8')) as { stopReason: string | null; scenarios: number; startedAt: string; findings: SummaryFinding[]; error?: string };
-  const news = s.findings.filter((f) => f.classification === 'new').sort((a, b) => Date.parse(a.firstFoundAt) - Date.parse(b.firstFoundAt));
-  const newFindings: NewFinding[] = news.map((f) => ({
-    signature: f.signature, afterMs: Math.max(0, Date.parse(f.firstFoundAt) - Date.parse(s.startedAt)),
-    scenarioIndex: scenarioIndex(f.firstSeed), seed: f.firstSeed, minimizedOps: f.minimizedOps,
+  // each scenario classified new (the first few of each signature): a signature the clean target
+  // shows too (the control's) may also stand for the fault's own problem on other scenarios
+  const hits: { f: SummaryFinding; seed: string; at: string }[] = [];
+  for (const f of s.findings) {
+    if (f.classification !== 'new') continue;
+    const listed = f.newHits?.length ? f.newHits : [{ seed: f.firstSeed, at: f.firstFoundAt }];
+    for (const h of listed) hits.push({ f, seed: h.seed, at: h.at });
+  }
+  hits.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const newFindings: NewFinding[] = hits.map(({ f, seed, at }) => ({
+    signature: f.signature, afterMs: Math.max(0, Date.parse(at) - Date.parse(s.startedAt)),
+    scenarioIndex: scenarioIndex(seed), seed, minimizedOps: seed === f.firstSeed ? f.minimizedOps : null,
   }));
   // minimize the earliest new finding that the clean target does not show on the same scenario
   // (the one the report counts, recheck.ts), in the patched copy, after the campaign's time
   for (let k = 0; k < newFindings.length; k++) {
     const f = newFindings[k]!;
     if ((await cleanSignatureCached(f.seed, Math.max(10_000, o.timeMs))) === f.signature) continue;
-    f.minimizedOps = await minimizeLate(dir, path.join(out, news[k]!.dir));
+    f.minimizedOps = await minimizeLate(dir, path.join(out, hits[k]!.f.dir), f.seed === hits[k]!.f.firstSeed ? null : f.seed);
     break;
   }
   return {
@@ -182,12 +195,19 @@ async function runCampaign(dir: string, o: SelftestOptions): Promise<CampaignOut
   };
 }
 
-/** Minimize a finding of the campaign (bounded), in the patched copy. */
-async function minimizeLate(dir: string, findingDir: string): Promise<number | null> {
-  const file = path.join(findingDir, 'finding.json');
+/**
+ * Minimize a finding of the campaign (bounded), in the patched copy: its finding.json, or the
+ * scenario `seed` names (a later scenario of the same signature) regenerated first.
+ */
+async function minimizeLate(dir: string, findingDir: string, seed: string | null): Promise<number | null> {
+  let file = path.join(findingDir, 'finding.json');
   if (!existsSync(file)) return null;
+  if (seed !== null) {
+    file = path.join(findingDir, `scenario-${seed.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+    writeFileSync(file, JSON.stringify(generateScenario(seed, { profile: 'full', weights: defaultWeights() })) + '\n');
+  }
   const outFile = path.join(findingDir, 'minimized-late.json');
-  await gicdiff(dir, ['minimize', file, '--out', outFile, '--time', '15s']);
+  await gicdiff(dir, ['minimize', file, '--target', 'kvm', '--out', outFile, '--time', '15s']);
   if (!existsSync(outFile)) return null;
   try {
     return (JSON.parse(readFileSync(outFile, 'utf8')) as { ops: unknown[] }).ops.length;
@@ -236,12 +256,15 @@ async function runOne(o: SelftestOptions, fault: Fault | null, files: string[]):
   }
 }
 
-/** What a run reported that the control did not: the detections. */
-function compareWithControl(r: FaultResult, control: FaultResult): void {
-  const sigs = new Set(control.campaign.newFindings.map((f) => f.signature));
+/** What a run reported that the control did not: the detections (exported for tests). */
+export function compareWithControl(r: FaultResult, control: FaultResult): void {
+  // a signature of the control counts again when it shows on a scenario the control did not show
+  // it on (recheck.ts then replays that scenario on the clean target)
+  const seen = new Set(control.campaign.newFindings.map((f) => `${f.signature} ${f.seed}`));
   const scen = new Set(control.directed?.newScenarios ?? []);
-  const counted = r.campaign.newFindings.filter((f) => !sigs.has(f.signature));
-  r.campaignNew = counted.map((f) => f.signature);
+  for (const f of r.campaign.newFindings) f.inControl = seen.has(`${f.signature} ${f.seed}`);
+  const counted = r.campaign.newFindings.filter((f) => !f.inControl);
+  r.campaignNew = [...new Set(counted.map((f) => f.signature))];
   r.first = counted[0] ?? null;
   r.directedNew = (r.directed?.newScenarios ?? []).filter((s) => !scen.has(s));
   r.detectedByCampaign = r.campaignNew.length > 0;

@@ -1,7 +1,7 @@
 // The selftest's clean recheck: a fault's new finding is dropped exactly when the clean kvm target
 // shows the same signature, classified new, on the scenario the finding's id regenerates.
 import { cleanSignature, recheckOnClean } from '../../fuzz/selftest/recheck.js';
-import type { FaultResult, NewFinding } from '../../fuzz/selftest/run.js';
+import { compareWithControl, type FaultResult, type NewFinding } from '../../fuzz/selftest/run.js';
 
 function result(id: string, findings: NewFinding[]): FaultResult {
   return {
@@ -36,4 +36,24 @@ test('a finding the clean target shows on the same scenario is dropped; another 
   } else {
     expect(dropped).toBe(0);
   }
+}, 120_000);
+
+test('a signature the control also reported counts for a fault on a scenario the control did not show it on', async () => {
+  const sig = 'kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:cpuif.iar1.ack';
+  // a scenario on which the clean target shows nothing new
+  let quiet = '';
+  for (let k = 0; k < 20 && quiet === ''; k++) if ((await cleanSignature(`recheck:${k}`, 60_000)) === null) quiet = `recheck:${k}`;
+  expect(quiet).not.toBe('');
+  const control = result('control', [finding(sig, 'control:1')]);
+  const fault = result('fault', [finding(sig, 'control:1'), finding(sig, quiet)]);
+  const same = result('same', [finding(sig, 'control:1')]);
+  compareWithControl(fault, control);
+  compareWithControl(same, control);
+  expect(fault.campaign.newFindings.map((f) => f.inControl)).toEqual([true, false]);
+  expect(same.detectedByCampaign).toBe(false);
+  expect(same.campaignNew).toEqual([]);
+  expect(await recheckOnClean([fault, same], 60_000)).toBe(0);
+  expect(fault.detectedByCampaign).toBe(true);
+  expect(fault.first?.seed).toBe(quiet);
+  expect(same.detectedByCampaign).toBe(false);
 }, 120_000);
