@@ -287,9 +287,13 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
         return;
       }
       if (!st.eoiMode[cpu] && expected !== undefined && expected !== intid) {
-        const other = st.clone();
-        deactivate(other, cpu, expected, x);
-        x.branch(other, null, 'choice.u9.eoir-out-of-order: the interrupt whose priority dropped is deactivated');
+        // whether it was deactivated is decided when something looks (State.activeOpen), where
+        // the deactivation has nothing else to do; else a candidate each way now
+        if (!openActive(st, cpu, expected)) {
+          const other = st.clone();
+          deactivate(other, cpu, expected, x);
+          x.branch(other, null, 'choice.u9.eoir-out-of-order: the interrupt whose priority dropped is deactivated');
+        }
       }
       // KVM: an EOI that names no list register only counts (EOIcount); the fold then deactivates
       // the first active interrupt of the vCPU's ap_list beyond the list registers, whatever its
@@ -339,12 +343,32 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
   }
 }
 
-/** The active SGIs/PPIs of `cpu` and the active SPIs routed to it. */
+/**
+ * The active SGIs/PPIs of `cpu` and the active SPIs routed to it, for a quirk that deactivates one
+ * of them. Open ones (State.activeOpen) are left out: they may be inactive already, which is what
+ * the quirk would do.
+ */
 function activeOn(s: State, cpu: number): number[] {
   const out: number[] = [];
-  for (let i = 0; i < 32; i++) if (s.active[cpu * 32 + i]) out.push(i);
-  for (let spi = 0; spi < s.cfg.spis; spi++) if (s.active[s.nPriv + spi] && spiTarget(s, spi) === cpu) out.push(spi + 32);
+  const open = s.activeOpen;
+  for (let i = 0; i < 32; i++) if (s.active[cpu * 32 + i] && !open.has(cpu * 32 + i)) out.push(i);
+  for (let spi = 0; spi < s.cfg.spis; spi++) if (s.active[s.nPriv + spi] && spiTarget(s, spi) === cpu && !open.has(s.nPriv + spi)) out.push(spi + 32);
   return out;
+}
+
+/**
+ * Leave the active state of an active interrupt open (State.activeOpen) instead of a candidate
+ * where it is deactivated: only where deactivating it changes nothing but the active bit (an SGI,
+ * PPI or SPI with no level latch kept by a quirk and, for an SPI, no resample irqfd asserted).
+ * False where that does not hold: the caller branches.
+ */
+function openActive(s: State, cpu: number, intid: number): boolean {
+  if (intid >= 32 + s.cfg.spis) return false;
+  const slot = slotOf(s, cpu, intid);
+  if (!s.active[slot]) return true; // deactivating it changes nothing: no branch either
+  if (s.latchAtAck.has(slot) || (intid >= 32 && s.resampleAsserted.size > 0)) return false;
+  s.activeOpen.add(slot);
+  return true;
 }
 
 /** Marks an ackStack entry acknowledged before an arbitrary APR write (choice.u15.apr-arbitrary-write); INTIDs use [23:0]. */

@@ -316,6 +316,12 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec): void 
     return;
   }
   const slot = slotOf(s, cpu, intid);
+  if (s.activeOpen.size > 0 && s.activeOpen.delete(slot)) {
+    // active or not (State.activeOpen), inactive now either way; an open slot has nothing else to undo
+    s.active[slot] = 0;
+    x.rule('cpuif.eoir1.deactivate');
+    return;
+  }
   if (!s.active[slot]) return;
   s.active[slot] = 0;
   // KVM: the fold that sees the list register invalid clears the latch of a level interrupt, so

@@ -11,7 +11,8 @@ import { type Alt, describeExpected, type Expected, expectedMatches, ModelInputE
 import { materialize, runOp } from './machine.js';
 import { hppiInputsForOp, type HppiInputs, hppiResolve, hppiSameForAnyPriBits, signalOutcome } from './interrupts.js';
 import { groupPriority } from './priority.js';
-import { State } from './state.js';
+import { slotOf, State } from './state.js';
+import { parseHex } from '../spec/hex.js';
 import { alive, DEFAULT_WORK_LIMIT, IN_OP_CANDIDATE_FACTOR, spend, withBudget } from './budget.js';
 
 export interface Oracle {
@@ -200,6 +201,100 @@ function resolveParams(s: State, op: PrimitiveOp, out: State[], restore: Map<Sta
   out.push(...list);
 }
 
+/**
+ * Whether an op cannot observe the active state left open by out-of-order EOIs (State.activeOpen):
+ * scheduling ops, and a further EOI, unless a vCPU is asleep that an open SGI/PPI belongs to, or
+ * an open SPI could wake (the wake-up check after a guest write), or, with quirks, the EOI names an
+ * open one (the quirks of an in-order EOI read its active state). Any other op decides first.
+ */
+function activeBlind(s: State, op: PrimitiveOp): boolean {
+  switch (op.op) {
+    case 'vcpu.run': case 'vcpu.exit': case 'vcpu.put':
+      return true;
+    case 'sysreg.write': {
+      if (op.reg !== 'ICC_EOIR1_EL1' && op.reg !== 'ICC_EOIR0_EL1') return false;
+      for (let c = 0; c < s.cfg.vcpus; c++) {
+        if (s.asleep[c] === 0) continue;
+        for (const slot of s.activeOpen) if (slot >= s.nPriv || (slot >= c * 32 && slot < c * 32 + 32)) return false;
+      }
+      if (s.quirks.size === 0) return true;
+      const intid = Number(parseHex(op.value) & 0xff_ffffn);
+      return intid >= 32 + s.cfg.spis || !s.activeOpen.has(slotOf(s, op.cpu, intid));
+    }
+    default:
+      return false;
+  }
+}
+
+/** One candidate per way the open active states (State.activeOpen) can be: `s` itself is the first (all still active). */
+function decideActive(s: State, out: State[]): void {
+  const open = [...s.activeOpen];
+  s.activeOpen = new Set();
+  let list = [s];
+  for (const slot of open) {
+    const next: State[] = [];
+    for (const st of list) {
+      const c = st.clone();
+      c.active[slot] = 0;
+      next.push(st, c);
+    }
+    alive(next.length);
+    list = next;
+  }
+  for (const st of list) out.push(st);
+}
+
+/**
+ * The first slot a 32-bit read of an active-state register shows (GICD_ISACTIVER<n>/ICACTIVER<n>
+ * for SPIs, a redistributor's GICR_ISACTIVER0/ICACTIVER0; IHI 0069 12.9, 12.11), and how many;
+ * null for any other op. The read shows the active bits and nothing else.
+ */
+function activeReadSlots(s: State, op: PrimitiveOp): { first: number; count: number } | null {
+  if (op.op !== 'mmio.read' || op.width !== 32 || (op.offset & 3) !== 0) return null;
+  if (op.frame === 'gicr-sgi') {
+    const rd = op.index ?? 0;
+    return (op.offset === 0x300 || op.offset === 0x380) && rd < s.cfg.vcpus ? { first: rd * 32, count: 32 } : null;
+  }
+  if (op.frame !== 'gicd' || op.offset < 0x304 || op.offset >= 0x400 || op.offset === 0x380) return null;
+  const firstIntid = ((op.offset & 0x7f) >> 2) * 32;
+  const count = Math.min(32, 32 + s.cfg.spis - firstIntid);
+  return count > 0 ? { first: s.nPriv + firstIntid - 32, count } : null;
+}
+
+/**
+ * A read of an active-state register decides the open slots it shows by the value observed: any
+ * other value for them makes a result that does not match. True when the read sees no other open
+ * slot (then it is blind to the rest).
+ */
+function decideByRead(s: State, op: PrimitiveOp, observed: OpResult | undefined): boolean {
+  if (typeof observed !== 'string' || !observed.startsWith('0x')) return false;
+  const shown = activeReadSlots(s, op);
+  if (shown === null) return false;
+  const v = Number(BigInt(observed) & 0xffff_ffffn);
+  for (const slot of [...s.activeOpen]) {
+    const k = slot - shown.first;
+    if (k < 0 || k >= shown.count) continue;
+    s.active[slot] = (v >>> k) & 1;
+    s.activeOpen.delete(slot);
+  }
+  return true;
+}
+
+/** `cands` with their open active states decided where `op` may observe them (by `observed` where it shows them). */
+function decidedFor(cands: readonly State[], op: PrimitiveOp, observed?: OpResult): State[] {
+  let out: State[] | null = null;
+  for (let i = 0; i < cands.length; i++) {
+    const s = cands[i]!;
+    if (s.activeOpen.size === 0 || activeBlind(s, op) || decideByRead(s, op, observed)) {
+      out?.push(s);
+      continue;
+    }
+    out ??= cands.slice(0, i);
+    decideActive(s, out);
+  }
+  return out ?? (cands as State[]);
+}
+
 // ---------------------------------------------------------------- the oracle
 
 const NO_OPTIONS: string[] = [];
@@ -294,9 +389,9 @@ class ModelOracle implements Oracle {
 
   allowed(op: PrimitiveOp): OpResult[] {
     const alts: Alt[] = [];
-    for (const s of this.cands) {
+    for (const s of decidedFor(this.cands.map((c) => c.clone()), op)) {
       const states: State[] = [];
-      resolveParams(s.clone(), op, states, new Map());
+      resolveParams(s, op, states, new Map());
       for (const st of states) alts.push(...runOp(st, op).alts);
     }
     return uniqueResults(alts.map((a) => a.result)).map(representative);
@@ -321,14 +416,14 @@ class ModelOracle implements Oracle {
     // the common case: one candidate whose parameters the op does not split, run as is
     if (this.cands.length === 1) {
       const s = this.cands[0]!;
-      if ((single(s.priBits) || !needsPriBits(s, op)) && (single(s.ces) || !needsCes(s, op))) return runOp(s, op, observed);
+      if ((single(s.priBits) || !needsPriBits(s, op)) && (single(s.ces) || !needsCes(s, op)) && (s.activeOpen.size === 0 || activeBlind(s, op) || decideByRead(s, op, observed))) return runOp(s, op, observed);
     }
     const alts: Alt[] = [];
     const rules: string[] = [];
     const pruned: Expected[] = [];
     const states: State[] = [];
     const restore = new Map<State, number>();
-    for (const s of this.cands) resolveParams(s, op, states, restore);
+    for (const s of decidedFor(this.cands, op, observed)) resolveParams(s, op, states, restore);
     alive(states.length);
     for (const st of states) {
       spend(1);

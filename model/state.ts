@@ -166,6 +166,13 @@ export class State {
    */
   latchAtAck = new Set<number>();
   /**
+   * Slots whose active state is open: an out-of-order EOI may have deactivated them
+   * (choice.u9.eoir-out-of-order, per EOI), and nothing has looked since. `active` holds 1 for
+   * them. Decided when an op may observe them (model/oracle.ts), so that a run of such EOIs keeps
+   * one candidate instead of doubling the set at each.
+   */
+  activeOpen = new Set<number>();
+  /**
    * Quirks only (model/quirks.ts, KVM's GICv4): vLPIs pending in the GICv4 hardware (the vPE's
    * pending table) apart from the software pending state: intid -> redistributor. Always empty
    * without quirks.
@@ -345,6 +352,7 @@ export class State {
     s.lpiInFlight = this.lpiInFlight.size === 0 ? new Map() : new Map(this.lpiInFlight);
     s.unqueued = this.unqueued.size === 0 ? new Set() : new Set(this.unqueued);
     s.latchAtAck = this.latchAtAck.size === 0 ? new Set() : new Set(this.latchAtAck);
+    s.activeOpen = this.activeOpen.size === 0 ? new Set() : new Set(this.activeOpen);
     s.vlpiPending = this.vlpiPending.size === 0 ? new Map() : new Map(this.vlpiPending);
     s.lpiQueuedLpisOff = this.lpiQueuedLpisOff.size === 0 ? new Map() : new Map(this.lpiQueuedLpisOff);
     s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
@@ -389,6 +397,8 @@ export class State {
     if (this.unqueued.size !== o.unqueued.size || this.latchAtAck.size !== o.latchAtAck.size) return false;
     for (const k of this.unqueued) if (!o.unqueued.has(k)) return false;
     for (const k of this.latchAtAck) if (!o.latchAtAck.has(k)) return false;
+    if (this.activeOpen.size !== o.activeOpen.size) return false;
+    for (const k of this.activeOpen) if (!o.activeOpen.has(k)) return false;
     if (this.vlpiPending.size !== o.vlpiPending.size) return false;
     for (const [k, v] of this.vlpiPending) if (o.vlpiPending.get(k) !== v) return false;
     if (this.lpiQueuedLpisOff.size !== o.lpiQueuedLpisOff.size) return false;
@@ -493,6 +503,7 @@ export class State {
     parts.push([...this.lpiStale].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
     parts.push([...this.lpiInFlight].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}<${v}`).join(';'));
     parts.push([...this.unqueued].sort((a, b) => a - b).join(','), [...this.latchAtAck].sort((a, b) => a - b).join(','));
+    parts.push([...this.activeOpen].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiPending].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiQueuedLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiKeptLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
