@@ -4,7 +4,8 @@
 // still show the same signature; ops the rest depend on (a MAPD before its MAPTI) stay because
 // removing them changes the signature. Deterministic: no randomness, candidates in a fixed order;
 // the run budget decides where it stops. The wall clock (the time budget, a candidate run's time
-// limit) only cuts it short, and a cut result says so (`cut`): what it gives depends on the machine.
+// limit) can only cut it short or turn a candidate down, and such a result says so (`cut`): what it
+// gives depends on the machine.
 import type { ItsCommand, Op, Scenario } from '../spec/scenario.js';
 import type { Target } from '../spec/target.js';
 import { expandScenario } from '../spec/expand.js';
@@ -27,8 +28,9 @@ export interface MinimizeResult {
   scenario: Scenario;
   runs: number;
   /**
-   * The wall clock stopped it (the time budget passed, or a candidate run hit its time limit):
-   * another machine may stop elsewhere. A classification must not follow a cut result.
+   * The wall clock had a say (the time budget passed, or a candidate run hit its time limit and
+   * counted as not failing the same way): another machine may end elsewhere. A classification
+   * must not follow a cut result.
    */
   cut: boolean;
   /** ops before and after */
@@ -45,7 +47,7 @@ export class CandidateTimedOut extends Error {
 
 class Budget {
   runs = 0;
-  /** the wall clock stopped the minimization (MinimizeResult.cut) */
+  /** the wall clock had a say in the result (MinimizeResult.cut) */
   cut = false;
   private readonly deadline: number;
   private readonly cache = new Map<string, boolean>();
@@ -53,9 +55,10 @@ class Budget {
     this.deadline = Date.now() + timeMs;
   }
   get exhausted(): boolean {
-    if (this.cut || this.runs >= this.maxRuns) return true;
-    if (Date.now() > this.deadline) this.cut = true;
-    return this.cut;
+    if (this.runs >= this.maxRuns) return true;
+    if (Date.now() <= this.deadline) return false;
+    this.cut = true;
+    return true;
   }
   /** Does this candidate still fail the same way? Invalid candidates do not. */
   async test(s: Scenario): Promise<boolean> {
@@ -70,7 +73,7 @@ class Budget {
       ok = await this.check(s);
     } catch (e) {
       if (e instanceof CandidateTimedOut) {
-        // no answer: stop here rather than take a path another machine would not
+        // no answer: taken as "not the same failure" (not remembered), and the result marked
         this.cut = true;
         return false;
       }

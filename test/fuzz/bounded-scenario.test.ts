@@ -30,11 +30,16 @@ test('the slow scenario ends on the oracle work bound: an inconclusive finding a
   expect(process.memoryUsage().rss - before).toBeLessThan(1.2e9);
 }, 120000);
 
-test('a time limit that passes while the oracle works, not the target: an inconclusive end', async () => {
+test('a time limit that passes while the oracle works: an inconclusive end', async () => {
   const outcome = await runScenario(kvm, expanded, { stepBudget: 100_000, timeoutMs: 300 });
-  expect(outcome.trace.status).toBe('complete');
-  expect(outcome.oracleError).toMatchObject({ bound: true });
-  expect(outcome.oracleError!.message).toMatch(/time limit of 300 ms/);
+  expect(outcome.timedOut).toBe(true);
+  // the oracle took the time (oracle-bound); on a loaded machine the target's share may pass half
+  // of it (step-budget): inconclusive either way, never new
+  if (outcome.trace.status === 'complete') {
+    expect(outcome.oracleError).toMatchObject({ bound: true });
+    expect(outcome.oracleError!.message).toMatch(/time limit of 300 ms/);
+  } else expect(outcome.trace.status).toBe('step-budget');
+  expect(classifyOutcome(modelOracle, 'kvm', expanded, outcome, targetQuirks('kvm'))!.classification).toBe('inconclusive');
 }, 60000);
 
 test('the time limit reaches inside an op of the oracle: the time went to the model, an inconclusive end', async () => {

@@ -58,7 +58,7 @@ describe('minimizing keeps the classification of a new finding', () => {
     expect((await classify(drift.scenario)).c).toMatchObject({ classification: 'known', problem: { signature: c.problem.signature } });
   });
 
-  test('a candidate run stopped by its time limit cuts the minimization there', async () => {
+  test('a candidate run stopped by its time limit counts as not failing the same way, and marks the result cut', async () => {
     const { c } = await classify(scenario);
     let calls = 0;
     // the third candidate's run reports that the time limit stopped it (whatever the machine)
@@ -68,7 +68,7 @@ describe('minimizing keeps the classification of a new finding', () => {
     };
     const m = await minimizeOnTarget(faulty, scenario, timed, { signature: c.problem.signature, newWith: { oracles: fakeOracle, quirks } });
     expect(m.cut).toBe(true);
-    expect(m.runs).toBe(3);
+    expect(m.runs).toBeGreaterThan(3);
     expect((await classify(m.scenario)).c).toMatchObject({ classification: 'new', problem: { signature: c.problem.signature } });
   });
 });
