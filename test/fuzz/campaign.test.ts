@@ -151,7 +151,9 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     const anything = { format: 'gicdiff/expectations@1' as const, target: 'fake-ok', entries: [{ id: FAKE_QUIRK, reason: 'a quirk the oracle may take', source: 'test' }] };
     const out = tmp('bound');
     const lines: string[] = [];
-    const s = await runCampaign(opts(out, { target: 'fake-ok', plugin: BOUND_PLUGIN, iterations: 30, expectations: anything, status: { write: (l: string) => { lines.push(l); } } }));
+    // minimization bounded by runs, not time (the minimized form is asserted below; a loaded machine must not cut it)
+    const runsOnly = { minimize: { maxRuns: 400, timeMs: 600_000 }, minimizeInconclusive: { maxRuns: 100, timeMs: 600_000 } };
+    const s = await runCampaign(opts(out, { target: 'fake-ok', plugin: BOUND_PLUGIN, iterations: 30, expectations: anything, ...runsOnly, status: { write: (l: string) => { lines.push(l); } } }));
     expect(s.statuses['oracle-error']).toBeGreaterThan(0); // the oracle gave up on those scenarios
     expect(s.counts).toEqual({ new: 0, known: 0, inconclusive: 1 });
     const f = s.findings[0]!;
