@@ -215,10 +215,13 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
     case 'ICC_BPR0_EL1':
       x.rule('cpuif.bpr1.min');
       s.bpr0[c] = lo & 7;
+      bprWritten(s, c, 0, v, x);
       break;
     case 'ICC_BPR1_EL1':
       x.rule('cpuif.bpr1.min');
-      if (!s.cbpr[c]) s.bpr1[c] = lo & 7; // CBPR = 1: writes ignored (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1)
+      if (s.cbpr[c]) break; // CBPR = 1: writes ignored (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1)
+      s.bpr1[c] = lo & 7;
+      bprWritten(s, c, 1, v, x);
       break;
     case 'ICC_CTLR_EL1':
       x.rule('cpuif.ctlr.cbpr');
@@ -243,6 +246,22 @@ export function sysregWrite(s: State, op: SysregWriteOp, x: Exec): Expected {
     case 'ICC_SGI0R_EL1': generateSgi(s, c, v, 'sgi0r', x); break;
   }
   return null;
+}
+
+/**
+ * After a BPR write (BinaryPoint [2:0] stored, the minimum applied on use): QEMU compares the
+ * whole written value with the minimum before keeping [2:0], so a value with RES0 bits set keeps
+ * a binary point below the minimum (QUIRKS.qemuBprMinNotAppliedWithHighBits).
+ */
+function bprWritten(s: State, cpu: number, group: 0 | 1, v: bigint, x: Exec): void {
+  const key = cpu * 2 + group;
+  if (s.bprBelowMin.size > 0) s.bprBelowMin.delete(key);
+  // below no minimum the model allows (at least 4 preemption bits: BPR0 >= 3, BPR1 >= 4 at most): nothing to escape
+  if (v >> 3n === 0n || Number(v & 7n) >= (group === 0 ? 3 : 4)) return;
+  const q = offerQuirk(s, QUIRKS.qemuBprMinNotAppliedWithHighBits);
+  if (q === null) return;
+  q.bprBelowMin.add(key);
+  x.branch(q, null, `${QUIRKS.qemuBprMinNotAppliedWithHighBits.id}: BPR${group} holds ${v & 7n}, below its minimum`);
 }
 
 /** ICC_EOIR<g>_EL1 (IHI 0069 ICC_EOIR1_EL1): priority drop of the highest active priority, then (EOImode 0) deactivate. */

@@ -17,10 +17,12 @@ export function preBitsOf(s: State): number {
 }
 /** Minimum BPR0 = 7 - PREbits; minimum BPR1 = minimum BPR0 + 1 (IHI 0069 chapter 4, priority and binary point; ICC_BPR1_EL1, ICC_RPR_EL1, choice.u13.bpr-below-min). */
 export function bpr0Eff(s: State, cpu: number): number {
+  if (s.bprBelowMin.size > 0 && s.bprBelowMin.has(cpu * 2)) return s.bpr0[cpu]!; // QUIRKS.qemuBprMinNotAppliedWithHighBits
   return Math.max(s.bpr0[cpu]!, 7 - preBitsOf(s));
 }
 export function bpr1Eff(s: State, cpu: number): number {
   if (s.cbpr[cpu]) return Math.min(bpr0Eff(s, cpu) + 1, 7);
+  if (s.bprBelowMin.size > 0 && s.bprBelowMin.has(cpu * 2 + 1)) return s.bpr1[cpu]!;
   return Math.max(s.bpr1[cpu]!, 8 - preBitsOf(s));
 }
 /** Group priority of a (masked) priority: Group 0 bits [7:BPR0+1], Group 1 bits [7:BPR1] (CBPR: as Group 0). */

@@ -153,6 +153,13 @@ export const QUIRKS = {
   /** QEMU stores every bit written to GICR_PENDBASER: PTZ (bit 62) reads back as written. */
   qemuPendbaserPtzReadsBack: { kind: 'quirk', id: 'qemu.pendbaser-ptz-reads-back', target: 'qemu', rule: 'redist.pendbaser.ptz-raz',
     source: 'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)', scope: 'event' },
+  /**
+   * QEMU applies the BPR minimum to the whole written value and then keeps BinaryPoint [2:0]: a
+   * value with RES0 bits set is never below the minimum, so [2:0] is kept as written, below it,
+   * and read back and used for the group priority as is.
+   */
+  qemuBprMinNotAppliedWithHighBits: { kind: 'quirk', id: 'qemu.bpr-min-not-applied-with-high-bits', target: 'qemu', rule: 'cpuif.bpr1.min',
+    source: 'QEMU 7.2 hw/intc/arm_gicv3_cpuif.c icc_bpr_write (value < minval compared before value & 7)', scope: 'event' },
 } as const satisfies Record<string, Quirk>;
 
 /** Every quirk, by id. */

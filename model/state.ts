@@ -173,6 +173,11 @@ export class State {
    */
   activeOpen = new Set<number>();
   /**
+   * Quirks only (QUIRKS.qemuBprMinNotAppliedWithHighBits): binary points that hold a value below
+   * their minimum, as cpu * 2 + group (0: BPR0, 1: BPR1). Always empty without quirks.
+   */
+  bprBelowMin = new Set<number>();
+  /**
    * Quirks only (model/quirks.ts, KVM's GICv4): vLPIs pending in the GICv4 hardware (the vPE's
    * pending table) apart from the software pending state: intid -> redistributor. Always empty
    * without quirks.
@@ -353,6 +358,7 @@ export class State {
     s.unqueued = this.unqueued.size === 0 ? new Set() : new Set(this.unqueued);
     s.latchAtAck = this.latchAtAck.size === 0 ? new Set() : new Set(this.latchAtAck);
     s.activeOpen = this.activeOpen.size === 0 ? new Set() : new Set(this.activeOpen);
+    s.bprBelowMin = this.bprBelowMin.size === 0 ? new Set() : new Set(this.bprBelowMin);
     s.vlpiPending = this.vlpiPending.size === 0 ? new Map() : new Map(this.vlpiPending);
     s.lpiQueuedLpisOff = this.lpiQueuedLpisOff.size === 0 ? new Map() : new Map(this.lpiQueuedLpisOff);
     s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
@@ -399,6 +405,8 @@ export class State {
     for (const k of this.latchAtAck) if (!o.latchAtAck.has(k)) return false;
     if (this.activeOpen.size !== o.activeOpen.size) return false;
     for (const k of this.activeOpen) if (!o.activeOpen.has(k)) return false;
+    if (this.bprBelowMin.size !== o.bprBelowMin.size) return false;
+    for (const k of this.bprBelowMin) if (!o.bprBelowMin.has(k)) return false;
     if (this.vlpiPending.size !== o.vlpiPending.size) return false;
     for (const [k, v] of this.vlpiPending) if (o.vlpiPending.get(k) !== v) return false;
     if (this.lpiQueuedLpisOff.size !== o.lpiQueuedLpisOff.size) return false;
@@ -503,7 +511,7 @@ export class State {
     parts.push([...this.lpiStale].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
     parts.push([...this.lpiInFlight].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}<${v}`).join(';'));
     parts.push([...this.unqueued].sort((a, b) => a - b).join(','), [...this.latchAtAck].sort((a, b) => a - b).join(','));
-    parts.push([...this.activeOpen].sort((a, b) => a - b).join(','));
+    parts.push([...this.activeOpen].sort((a, b) => a - b).join(','), [...this.bprBelowMin].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiPending].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiQueuedLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiKeptLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));

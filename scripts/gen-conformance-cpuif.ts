@@ -79,6 +79,14 @@ export const cpuifScenarios: Def[] = [
       swr(0, 'ICC_BPR1_EL1', 5), srd(0, 'ICC_BPR1_EL1', 5)],
   },
   {
+    component: 'cpuif', name: 'bpr-res0-bits',
+    description: 'A BPR write whose RES0 bits are set stores BinaryPoint [2:0] clamped to the minimum like any other: BPR0 <- 0x80000000 and BPR1 <- 0x10 read their minimum (QEMU keeps 0 below it: qemu.bpr-min-not-applied-with-high-bits).',
+    rules: ['cpuif.bpr1.min', 'cpuif.bpr0.min', 'choice.u13.bpr-below-min'],
+    config: C2,
+    ops: [boot(), swr(0, 'ICC_PMR_EL1', 0xff), srd(0, 'ICC_PMR_EL1', [0xf0, 0xf8, 0xfc, 0xfe, 0xff]),
+      swr(0, 'ICC_BPR0_EL1', 0x8000_0000), srd(0, 'ICC_BPR0_EL1', BPR0_MINS), swr(0, 'ICC_BPR1_EL1', 0x10), srd(0, 'ICC_BPR1_EL1', BPR1_MINS)],
+  },
+  {
     component: 'cpuif', name: 'bpr1-group-priority',
     description: 'With BPR1 = 6 the group priority is bits [7:6]: priority 0x40 cannot preempt an active 0x60 (same group priority 0x40) and RPR reads 0x40; at the minimum binary point it preempts.',
     rules: ['cpuif.bpr1.group-priority', 'cpuif.rpr.running', 'cpuif.iar1.preemption', 'cpuif.preemption.nested'],

@@ -114,7 +114,7 @@ export class QemuTarget implements Target {
   }
 
   unsupportedReason(op: PrimitiveOp, config: ResolvedConfig): string | null {
-    return opUnsupportedReason(op, config, this.spis());
+    return opUnsupportedReason(op, config, this.spis(), this.accel);
   }
 
   supports(op: PrimitiveOp, config: ResolvedConfig): boolean {

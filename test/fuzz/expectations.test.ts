@@ -17,6 +17,8 @@ const ruleIds = new Set((JSON.parse(readFileSync(path.join(root, 'spec', 'rules.
  * its quirk is written. The list only shrinks.
  */
 const KVM_NOT_YET_QUIRKS: readonly string[] = JSON.parse(readFileSync(path.join(__dirname, 'kvm-not-yet-quirks.json'), 'utf8')) as string[];
+/** The same for qemu: behaviours of QEMU's emulated GIC not written as quirks yet. */
+const QEMU_NOT_YET_QUIRKS: readonly string[] = JSON.parse(readFileSync(path.join(__dirname, 'qemu-not-yet-quirks.json'), 'utf8')) as string[];
 
 /** Quirks the oracle can take: the registry's quirks and the quirk options of its choices. */
 const EXECUTABLE = new Set<string>([...QUIRK_BY_ID.keys(), ...Object.values(CHOICES).flatMap((c) => c.options.flatMap((o) => (o.quirk === undefined ? [] : [o.quirk])))]);
@@ -52,6 +54,14 @@ describe('quirk declarations', () => {
     expect(EXECUTABLE.has(id) !== KVM_NOT_YET_QUIRKS.includes(id)).toBe(true);
   });
 
+  const qemu = loadTargetExpectations('qemu');
+  test.each(qemu.entries.map((e) => [e.id, e] as const))('qemu: %s has a reason, a source, existing rules, and is executable (or listed as not yet)', (id, e) => {
+    expect(e.reason.length).toBeGreaterThan(40);
+    expect(e.source.length).toBeGreaterThan(5);
+    for (const r of e.rules ?? []) expect(ruleIds.has(r)).toBe(true);
+    expect(EXECUTABLE.has(id) !== QEMU_NOT_YET_QUIRKS.includes(id)).toBe(true);
+  });
+
   test('every quirk of the registry is declared for its target, with a rule that exists, and a quirk option names a declared quirk', () => {
     for (const q of Object.values(QUIRKS)) {
       expect(loadTargetExpectations(q.target).entries.map((e) => e.id)).toContain(q.id);
@@ -66,5 +76,6 @@ describe('quirk declarations', () => {
       }
     }
     for (const id of KVM_NOT_YET_QUIRKS) expect(kvm.entries.map((e) => e.id)).toContain(id);
+    for (const id of QEMU_NOT_YET_QUIRKS) expect(qemu.entries.map((e) => e.id)).toContain(id);
   });
 });

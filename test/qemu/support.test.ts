@@ -71,3 +71,30 @@ test('with its: 0 the registers that reveal LPI support are unsupported (QEMU al
   expect(opUnsupportedReason(gicr(0x8, 64), withIts, BOARD)).toBeNull();
   expect(opUnsupportedReason(gicdRead(0x4), withIts, BOARD)).toBeNull();
 });
+
+test('under TCG, the accesses on which QEMU\'s emulated GIC makes the guest take an exception are unsupported; with KVM they run', () => {
+  const c = cfg({ spis: BOARD, vcpus: 2, its: 1 });
+  const gits = (offset: number, width: 8 | 16 | 32 | 64, write = false): PrimitiveOp => (write
+    ? { op: 'mmio.write', cpu: 0, frame: 'gits', offset, width, value: '0x0' }
+    : { op: 'mmio.read', cpu: 0, frame: 'gits', offset, width });
+  const aborts: [PrimitiveOp, RegExp][] = [
+    [gits(0x8, 8), /8-bit access to the ITS control frame/],
+    [gits(0x4, 16, true), /16-bit access to the ITS control frame/],
+    [gits(0x10040, 32), /read of the ITS translation frame/],
+    [gits(0x10040, 64, true), /64-bit write to the ITS translation frame/],
+    [{ op: 'mmio.read', cpu: 0, frame: 'gicr', index: 2, offset: 0x14, width: 32 }, /redistributor 2/],
+    [{ op: 'mmio.write', cpu: 0, frame: 'gicr-sgi', index: 3, offset: 0x100, width: 32, value: '0x1' }, /redistributor 3/],
+    [{ op: 'sysreg.read', cpu: 0, reg: 'ICC_AP1R1_EL1' }, /5 preemption bits/],
+    [{ op: 'sysreg.write', cpu: 1, reg: 'ICC_AP1R3_EL1', value: '0x0' }, /5 preemption bits/],
+  ];
+  for (const [op, why] of aborts) {
+    expect(opUnsupportedReason(op, c, BOARD)).toMatch(why);
+    expect(opUnsupportedReason(op, c, BOARD, 'kvm')).toBeNull();
+  }
+  const noIts = cfg({ spis: BOARD, its: 0 });
+  expect(opUnsupportedReason({ op: 'its.cmd', its: 0, cmds: [{ cmd: 'SYNC', target: 0 }] }, noIts, BOARD)).toMatch(/without an ITS/);
+  expect(opUnsupportedReason(gits(0x0, 32), noIts, BOARD)).toMatch(/without an ITS/);
+  // what QEMU takes
+  for (const op of [gits(0x8, 64), gits(0x0, 32, true), gits(0x10040, 32, true), gits(0x10040, 16, true), { op: 'sysreg.read', cpu: 0, reg: 'ICC_AP1R0_EL1' } as PrimitiveOp,
+    { op: 'mmio.read', cpu: 1, frame: 'gicr', index: 1, offset: 0x14, width: 32 } as PrimitiveOp]) expect(opUnsupportedReason(op, c, BOARD)).toBeNull();
+});
