@@ -416,8 +416,17 @@ static void schedule(struct vm *vm)
 		enum stop why = run_vcpu(vm, v);
 		if (why == STOP_OVER)
 			break;
-		if (why == STOP_NEXT)
-			vm->preempted = v->index;
+		/* The publisher of a record that is another vCPU's, not asleep itself, has nothing left
+		 * to do before its next turn but read the cursor and wait: it stays stopped at its
+		 * DOORBELL_NEXT write, which completes when it is granted a turn, as a DOORBELL_WAIT
+		 * would (one exit to the VMM per change of vCPU instead of two). Otherwise it runs on
+		 * after the others granted a turn have looked for their wake-up. */
+		if (why == STOP_NEXT) {
+			u64 asleep = console_of(vm)->asleep_mask;
+			int self_asleep = v->index < 64 && ((asleep >> v->index) & 1);
+			if (vm->owner == v->index || self_asleep)
+				vm->preempted = v->index;
+		}
 		v = pick(vm);
 		if (!v) {
 			vm_fail(vm, "no vCPU has a turn (the agent waits everywhere)");
