@@ -150,6 +150,13 @@ export const QUIRKS = {
    */
   lpiActiveUntilEoi: { kind: 'quirk', id: 'kvm-linux.lpi-active-until-eoi', target: 'kvm-linux', rule: 'cpuif.lpi.no-active',
     source: 'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (Linux 6.12 and 6.1: the list register\'s active bit is kept for LPIs too; dropped for LPIs from Linux 6.19), vgic_v3_populate_lr', scope: 'event' },
+  /**
+   * Linux 6.12 and 6.1: vgic_its_ctrl switches over the attrs it knows and has no default case, so
+   * KVM_SET_DEVICE_ATTR of any other CTRL attr on an ITS device (SAVE_PENDING_TABLES, a number
+   * past the uapi's) takes every vCPU's lock, does nothing and returns 0.
+   */
+  itsCtrlUnknownAttrSucceeds: { kind: 'quirk', id: 'kvm-linux.its-ctrl-unknown-attr-succeeds', target: 'kvm-linux', rule: 'kvm.attr.its-ctrl-unknown',
+    source: 'arch/arm64/kvm/vgic/vgic-its.c vgic_its_ctrl (Linux 6.12 and 6.1: no default case), vgic_its_set_attr', scope: 'event' },
   /** QEMU stores every bit written to GICR_PENDBASER: PTZ (bit 62) reads back as written. */
   qemuPendbaserPtzReadsBack: { kind: 'quirk', id: 'qemu.pendbaser-ptz-reads-back', target: 'qemu', rule: 'redist.pendbaser.ptz-raz',
     source: 'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)', scope: 'event' },

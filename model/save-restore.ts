@@ -597,7 +597,13 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
             return main;
           }
           case 'ITS_RESET': return { errno: itsReset(s, n, x) };
-          default: return { errno: ENXIO };
+          default: {
+            x.rule('kvm.attr.its-ctrl-unknown');
+            // KVM 6.12 and 6.1 accept it and do nothing (QUIRKS.itsCtrlUnknownAttrSucceeds)
+            const q = offerQuirk(s, QUIRKS.itsCtrlUnknownAttrSucceeds);
+            if (q !== null) x.branch(q, { errno: 0 }, `${QUIRKS.itsCtrlUnknownAttrSucceeds.id}: unknown CTRL attr accepted`);
+            return { errno: ENXIO };
+          }
         }
       case 'ADDR':
         x.rule('kvm.attr.addr');
