@@ -92,6 +92,7 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
   }
   if (spurious) { x.rule('cpuif.iar1.spurious'); whyNotTaken(s, cpu, group, opts, x); }
   if (takes.length === 0) return hex(SPURIOUS);
+  offerLrsFull(s, cpu, x, hex(SPURIOUS));
   const first = takes[0]!;
   if (first.intid >= 8192) x.rule('cpuif.lpi.no-active');
   if (runningPriority(s, cpu) !== 0xff) { x.rule('cpuif.preemption.nested'); x.rule('cpuif.bpr1.group-priority'); }
@@ -175,7 +176,25 @@ function hppir(s: State, cpu: number, group: number, x: Exec): Expected {
   x.rule('cpuif.hppir1');
   const results = new Set<number>();
   for (const o of hppiOptions(s, cpu, x)) results.add(o !== null && o.group === group ? o.intid : SPURIOUS);
+  if (!results.has(SPURIOUS)) offerLrsFull(s, cpu, x, hex(SPURIOUS));
   return readOnlyChoices(s, x, [...results].map(hex));
+}
+
+/** The nested machine's host GIC (QEMU TCG) has 4 list registers (ICH_VTR_EL2.ListRegs). */
+const NESTED_HOST_LRS = 4;
+
+/**
+ * KVM 6.12 and 6.1 with as many interrupts active on `cpu` as the host has list registers: no
+ * pending interrupt is presented, the read gives `none` (QUIRKS.activeFillLrs). Offered before
+ * the caller changes `s`.
+ */
+function offerLrsFull(s: State, cpu: number, x: Exec, none: Expected): void {
+  if (!quirkEnabled(s, QUIRKS.activeFillLrs)) return;
+  let active = activeOn(s, cpu).length;
+  for (const rd of s.lpiActive.values()) if (rd === cpu) active++;
+  if (active < NESTED_HOST_LRS) return;
+  const q = offerQuirk(s, QUIRKS.activeFillLrs)!;
+  x.branch(q, none, `${QUIRKS.activeFillLrs.id}: ${active} active interrupts fill the list registers`);
 }
 
 /** ISR_EL1.I [7]: an IRQ is being signalled (Group 1 here; a Group 0 interrupt is a FIQ, F [6]). */
@@ -188,6 +207,7 @@ function isr(s: State, cpu: number, x: Exec): Expected {
     const v = sig ? (o!.group === 1 ? 0x80 : 0x40) : 0;
     results.add(hex(v));
   }
+  if (!results.has(hex(0))) offerLrsFull(s, cpu, x, new MaskedHex(0n, ~0x100n & 0xffff_ffff_ffff_ffffn));
   // A (SError, bit 8) is not the GIC's: leave it open.
   return readOnlyChoices(s, x, [...results].map((r) => new MaskedHex(BigInt(r), ~0x100n & 0xffff_ffff_ffff_ffffn)));
 }

@@ -157,6 +157,16 @@ export const QUIRKS = {
    */
   itsCtrlUnknownAttrSucceeds: { kind: 'quirk', id: 'kvm-linux.its-ctrl-unknown-attr-succeeds', target: 'kvm-linux', rule: 'kvm.attr.its-ctrl-unknown',
     source: 'arch/arm64/kvm/vgic/vgic-its.c vgic_its_ctrl (Linux 6.12 and 6.1: no default case), vgic_its_set_attr', scope: 'event' },
+  /**
+   * Linux 6.12 and 6.1 on a host with 4 list registers (the nested machine's QEMU TCG GICv3):
+   * vgic_flush_lr_state fills the list registers in ap_list order, active interrupts first, so with
+   * as many interrupts active on a vCPU as the host has list registers no pending one reaches the
+   * guest: ICC_IAR1_EL1 and ICC_HPPIR1_EL1 read 1023 and ISR_EL1 0 until one is deactivated.
+   * (Linux 6.19 gives a pending interrupt that can preempt a list register first and deactivates
+   * the active ones left out through EOIcount, which impl/ follows.)
+   */
+  activeFillLrs: { kind: 'quirk', id: 'kvm-linux.active-interrupts-fill-lrs', target: 'kvm-linux', rule: 'cpuif.iar1.ack',
+    source: 'arch/arm64/kvm/vgic/vgic.c vgic_flush_lr_state, vgic_sort_ap_list, vgic_irq_cmp (Linux 6.12 and 6.1: active interrupts sort first); vgic-v3.c vgic_v3_fold_lr_state (no EOIcount handling)', scope: 'event' },
   /** QEMU stores every bit written to GICR_PENDBASER: PTZ (bit 62) reads back as written. */
   qemuPendbaserPtzReadsBack: { kind: 'quirk', id: 'qemu.pendbaser-ptz-reads-back', target: 'qemu', rule: 'redist.pendbaser.ptz-raz',
     source: 'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)', scope: 'event' },
