@@ -42,7 +42,7 @@ const LITERAL: string[] = [
   'kvm.routing.einval', 'kvm.routing.irqchip', 'kvm.routing.msi', 'kvm.irqfd.deassign', 'kvm.irqfd.busy', 'kvm.irqfd.resample',
   'kvm.irqfd.edge', 'kvm.irqfd.msi', 'kvm.irqfd.level-pulse', 'kvm.vfio.forward', 'kvm.vfio.device-fire',
   'kvm.its-abi.save', 'kvm.its-abi.ite', 'kvm.its-abi.dte', 'kvm.its-abi.cte', 'kvm.its-abi.restore', 'kvm.its-abi.restore-bad-cte',
-  'kvm.its-abi.restore-bad-dte', 'kvm.its-abi.restore-bad-ite', 'kvm.its-abi.save-pending', 'kvm.attr.its-reset',
+  'kvm.its-abi.restore-bad-dte', 'kvm.its-abi.restore-bad-ite', 'kvm.its-abi.save-pending', 'kvm.attr.its-reset', 'kvm.attr.its-ctrl-unknown',
   'kvm.migrate.mappings', 'kvm.migrate.lpi-pending', 'kvm.migrate.dist-state', 'kvm.migrate.cpuif-state', 'kvm.attr.addr',
   'kvm.attr.nr-irqs', 'kvm.attr.dist-regs', 'kvm.attr.redist-regs', 'kvm.attr.cpu-sysregs', 'kvm.attr.level-info',
   'kvm.attr.its-regs', 'kvm.attr.its-iidr', 'kvm.msi.bad-flags', 'kvm.its-abi.restore-live', 'kvm.attr.reserved-offset',
