@@ -308,7 +308,7 @@ export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec | nul
  * level SPI asserted by a resample irqfd is de-asserted and its resamplefd signalled (KVM_IRQFD,
  * Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI).
  */
-export function deactivate(s: State, cpu: number, intid: number, x: Exec): void {
+export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcactiver = false): void {
   if (intid >= 32 + s.cfg.spis) {
     // LPIs have no active state; unimplemented: choice.u10.eoir-unimplemented. KVM's, kept active
     // at the acknowledge (QUIRKS.lpiActiveUntilEoi), goes with the EOI
@@ -324,13 +324,15 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec): void 
   }
   if (!s.active[slot]) return;
   s.active[slot] = 0;
-  // KVM: the fold that sees the list register invalid clears the latch of a level interrupt, so
-  // an ISPENDR write while it was active is lost too (QUIRKS.levelLatchSurvivesAck)
-  if (s.latchAtAck.size > 0 && s.latchAtAck.delete(slot) && s.latch[slot]) {
-    const q = offerQuirk(s, QUIRKS.levelLatchSurvivesAck);
+  if (s.latchAtAck.size > 0 && s.latchAtAck.delete(slot)) {
+    // KVM (QUIRKS.levelLatchSurvivesAck): an EOI or DIR leaves the list register invalid, and the
+    // fold that sees it clears the latch of a level interrupt, so an ISPENDR write while it was
+    // active is lost too; an ICACTIVER write clears the active state of a list register the fold
+    // saw still active, so the latch the acknowledge left makes the interrupt pending again
+    const q = byIcactiver || s.latch[slot] ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
     if (q !== null) {
-      q.latch[slot] = 0;
-      x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: the latch is cleared at the deactivation`);
+      q.latch[slot] = byIcactiver ? 1 : 0;
+      x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: ${byIcactiver ? 'the latch left by the acknowledge makes it pending again' : 'the latch is cleared at the deactivation'}`);
     }
   }
   x.rule('cpuif.eoir1.deactivate');

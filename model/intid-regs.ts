@@ -115,7 +115,7 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
       // ISPENDR: latch := 1 for edge and level (IHI 0069 chapter 4, interrupt state transitions)
       case 'spend': s.latch[slot] = 1; x.rule('dist.ispendr.set'); break;
       // ICPENDR: latch := 0; a level interrupt whose line is high stays pending (IHI 0069 GICD_ICPENDR)
-      case 'cpend': s.latch[slot] = 0; x.rule(s.edge[slot] ? 'dist.icpendr.clear' : 'dist.icpendr.level-line-high'); break;
+      case 'cpend': s.latch[slot] = 0; s.latchAtAck.delete(slot); x.rule(s.edge[slot] ? 'dist.icpendr.clear' : 'dist.icpendr.level-line-high'); break;
       // I[SC]ACTIVER: active := 1 / 0, no effect on the APRs (IHI 0069 chapter 4, interrupt state transitions)
       case 'sactive':
         // SGIs without an active state (GICD_CTLR.nASSGIreq = 1): the write has no effect
@@ -123,7 +123,7 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
         s.active[slot] = 1;
         x.rule('dist.isactiver.set');
         break;
-      case 'cactive': deactivate(s, cpu, intid, x); x.rule('dist.icactiver.clear'); break;
+      case 'cactive': deactivate(s, cpu, intid, x, true); x.rule('dist.icactiver.clear'); break;
     }
   }
 }

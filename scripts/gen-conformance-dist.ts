@@ -92,6 +92,14 @@ export const distScenarios: Def[] = [
       wr('GICD_ISPENDR1', bit(43)), wr('GICD_ICPENDR1', bit(43)), rd('GICD_ISPENDR1', 0), iar(0, SP)],
   },
   {
+    component: 'distributor', name: 'level-ispendr-latch-icactiver',
+    description: 'A level-sensitive SPI made pending by GICD_ISPENDR with its line low, acknowledged, then deactivated by GICD_ICACTIVER: the acknowledge consumed the latch, so it is neither pending nor taken again (Arm IHI 0069 4.1, interrupt state transitions; GICD_ISPENDR, GICD_ICACTIVER). KVM keeps the latch until the list register comes back invalid, and the ICACTIVER write leaves it set: the SPI is taken again (quirk kvm.level-ispendr-latch-survives-ack).',
+    rules: ['dist.ispendr.set', 'dist.icactiver.clear', 'cpuif.iar1.spurious'],
+    config: D2,
+    ops: [boot(), quiesce([0], 64), spiSetup(44, { prio: 0x80, edge: false }), wr('GICD_ISPENDR1', bit(44)),
+      iar(0, 44), wr('GICD_ICACTIVER1', bit(44)), rd('GICD_ISACTIVER1', 0), eoi(0, 44), iar(0, SP), rd('GICD_ISPENDR1', 0)],
+  },
+  {
     component: 'distributor', name: 'edge-coalesce',
     description: 'Two edges on an edge-triggered SPI before it is acknowledged coalesce into one acknowledge; a new edge after EOI makes it pending again.',
     rules: ['dist.edge.latch', 'kvm.irq-line.level', 'kvm.irq-line.spi'],
