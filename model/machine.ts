@@ -224,7 +224,7 @@ function mmioWrite(s: State, op: MmioWriteOp, x: Exec): void {
   const v = parseHex(op.value);
   switch (op.frame) {
     case 'gicd': return gicdWrite(s, op.cpu, op.offset, op.width, v, x);
-    case 'gicr': return gicrWrite(s, i, op.offset, op.width, v, x);
+    case 'gicr': return gicrWrite(s, i, op.offset, op.width, v, x, op.cpu);
     case 'gicr-sgi': return gicrSgiWrite(s, i, op.offset, op.width, v, x, op.cpu);
     case 'gits': return gitsWrite(s, i, op.offset, op.width, v, x);
   }

@@ -91,6 +91,13 @@ export const QUIRKS = {
   restoreQueuesLpiWhileLpisOff: kvm('kvm.restore-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_restore_ite, vgic_add_lpi; vgic-v3.c vgic_v3_lpi_sync_pending_status (queues without a vgic_lpis_enabled check); vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
   /**
+   * Clearing a redistributor's EnableLPIs unlinks its vCPU's LPIs from the ap_list but does not
+   * make that vCPU exit: written by another vCPU, an LPI already pending in the running target's
+   * list registers stays there, and that vCPU can still see and take it (until its next exit).
+   */
+  lpiInLrSurvivesEnableLpisClear: kvm('kvm.lpi-in-lr-survives-enablelpis-clear', 'redist.ctlr.enable-lpis',
+    'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_v3r_ctlr; vgic.c vgic_flush_pending_lpis (ap_list only, no kick of the target vCPU) (Linux 6.19)'),
+  /**
    * The irqfd resampler is notified only when the fold at an exit finds a level SPI it saw active
    * now inactive: one acknowledged and deactivated between two exits gets no notification, and its
    * line stays asserted.

@@ -112,7 +112,8 @@ function typerRead(s: State, rd: number, offset: number, width: number, x: Exec)
   return new MaskedHex(half(v & ~free, offset, width), half(~free & ((1n << 64n) - 1n), offset, width));
 }
 
-export function gicrWrite(s: State, rd: number, offset: number, width: number, value: bigint, x: Exec): void {
+/** `writer`: the vCPU writing (-1: the VMM, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS). */
+export function gicrWrite(s: State, rd: number, offset: number, width: number, value: bigint, x: Exec, writer = -1): void {
   if (!rdWidthOk(offset, width)) {
     x.rule('mmio.bad-width');
     return;
@@ -120,7 +121,7 @@ export function gicrWrite(s: State, rd: number, offset: number, width: number, v
   const o = offset & ~7;
   const lo = Number(value & 0xffff_ffffn);
   switch (offset) {
-    case GICR_CTLR: return ctlrWrite(s, rd, lo, x);
+    case GICR_CTLR: return ctlrWrite(s, rd, lo, x, writer);
     case GICR_WAKER:
       x.rule('redist.waker.awake');
       s.waker[rd] = (lo >> 1) & 1;
@@ -220,7 +221,7 @@ function directLpi(s: State, rd: number, set: boolean, intid: number, x: Exec): 
 }
 
 /** GICR_CTLR writes: EnableLPIs (IHI 0069 GICR_CTLR), DPG* bits. */
-function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
+function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): void {
   s.ctlrDpg[rd] = v & 0x700_0000;
   const want = v & 1;
   const cur = s.enableLpis[rd]!;
@@ -243,7 +244,7 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
   // which the candidate records). Either way an LPI already taken is never required to fire again.
   // with quirks: KVM's vgic_flush_pending_lpis keeps the latch of these (QUIRKS.restoreQueuesLpiWhileLpisOff)
   if (s.quirks.size > 0) for (const intid of s.lpiPending[rd]!) s.lpiKeptLpisOff.set(intid, rd);
-  branchChoice(s, x, CHOICES.u24PendingAcrossToggle, (st, o) => {
+  const clear = (c: State): void => branchChoice(c, x, CHOICES.u24PendingAcrossToggle, (st, o) => {
     if (o === 0) writeBackPending(st, rd);
     else {
       loseStaleBits(st, rd);
@@ -252,6 +253,15 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec): void {
     st.enableLpis[rd] = 0;
     st.lpiPending[rd]!.clear();
   });
+  // KVM: written by another vCPU, the flush does not reach the list registers of the running
+  // target vCPU: an LPI already there may still be taken by it (QUIRKS.lpiInLrSurvivesEnableLpisClear)
+  const q = writer >= 0 && writer !== rd && s.lpiPending[rd]!.size > 0 ? offerQuirk(s, QUIRKS.lpiInLrSurvivesEnableLpisClear) : null;
+  if (q !== null) {
+    for (const intid of q.lpiPending[rd]!) q.lpiQueuedLpisOff.set(intid, rd);
+    clear(q);
+    x.branch(q, null, `${QUIRKS.lpiInLrSurvivesEnableLpisClear.id}: the LPIs in the running vCPU's list registers stay there`);
+  }
+  clear(s);
 }
 
 /** The pending-table bits of `rd`'s LPIs, as they stand in guest memory (the table's valid range). */

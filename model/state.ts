@@ -184,8 +184,10 @@ export class State {
    */
   vlpiPending = new Map<number, number>();
   /**
-   * Quirks only (QUIRKS.restoreQueuesLpiWhileLpisOff): LPIs the ITS restore queued to a vCPU whose
-   * redistributor has EnableLPIs 0: intid -> redistributor. Always empty without quirks.
+   * Quirks only: LPIs a vCPU whose redistributor has EnableLPIs 0 may still take: queued to it by
+   * the ITS restore (QUIRKS.restoreQueuesLpiWhileLpisOff), or left in its list registers when
+   * another vCPU cleared EnableLPIs (QUIRKS.lpiInLrSurvivesEnableLpisClear): intid -> redistributor.
+   * Always empty without quirks.
    */
   lpiQueuedLpisOff = new Map<number, number>();
   /**

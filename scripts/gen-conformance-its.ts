@@ -591,6 +591,14 @@ export const itsScenarios: Def[] = [
     ops: [prologue(), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6, 0x1, 0x5]), msi(1, 0, [EBUSY, 1])],
   },
   {
+    component: 'redistributor', name: 'enable-lpis-cleared-by-other-vcpu',
+    description: 'vCPU 1 clears GICR_CTLR.EnableLPIs of redistributor 0 (the read shows it cleared, so CES = 1) while LPI 8192 is pending there: a redistributor with EnableLPIs 0 forwards no LPI, so vCPU 0 sees nothing in ICC_HPPIR1_EL1 and acknowledges nothing (Arm IHI 0069 GICR_CTLR.EnableLPIs). KVM does not make vCPU 0 exit: the LPI stays in its list register and is taken (quirk kvm.lpi-in-lr-survives-enablelpis-clear).',
+    rules: ['redist.ctlr.enable-lpis', 'cpuif.hppir1', 'cpuif.iar1.spurious'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)]), wr('GICR_CTLR', 0, { cpu: 1, index: 0 }), rd('GICR_CTLR', [0x2, 0x6], { cpu: 1, index: 0 }),
+      hppir(0, SP), iar(0, SP)],
+  },
+  {
     component: 'redistributor', name: 'pending-across-enable-toggle',
     description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table (choice.u24.pending-across-toggle, the presumed architecture); a target that loses it is accepted only under an unconfirmed reading.',
     rules: ['choice.u24.pending-across-toggle'],
