@@ -324,16 +324,18 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
   }
   if (!s.active[slot]) return;
   s.active[slot] = 0;
-  if (s.latchAtAck.size > 0 && s.latchAtAck.delete(slot)) {
-    // KVM (QUIRKS.levelLatchSurvivesAck): an EOI or DIR leaves the list register invalid, and the
-    // fold that sees it clears the latch of a level interrupt, so an ISPENDR write while it was
-    // active is lost too; an ICACTIVER write clears the active state of a list register the fold
-    // saw still active, so the latch the acknowledge left makes the interrupt pending again
-    const q = byIcactiver || s.latch[slot] ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
-    if (q !== null) {
-      q.latch[slot] = byIcactiver ? 1 : 0;
-      x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: ${byIcactiver ? 'the latch left by the acknowledge makes it pending again' : 'the latch is cleared at the deactivation'}`);
-    }
+  // KVM (QUIRKS.levelLatchSurvivesAck): an active level interrupt sits in a list register as
+  // active only (never pending+active); an EOI or DIR leaves that register invalid, and the fold
+  // that sees it clears the latch, so a latch set while it was active (ISPENDR after the
+  // acknowledge, or before an ISACTIVER write) is lost. An ICACTIVER write clears the active state
+  // of a list register the fold saw still active: the latch the acknowledge left makes the
+  // interrupt pending again.
+  const atAck = s.latchAtAck.size > 0 && s.latchAtAck.delete(slot);
+  const lost = !byIcactiver && s.quirks.size > 0 && !s.edge[slot] && s.latch[slot] === 1;
+  const q = (atAck && byIcactiver) || lost ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
+  if (q !== null) {
+    q.latch[slot] = byIcactiver ? 1 : 0;
+    x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: ${byIcactiver ? 'the latch left by the acknowledge makes it pending again' : 'the latch is cleared at the deactivation'}`);
   }
   x.rule('cpuif.eoir1.deactivate');
   if (isPending(s, slot)) x.rule(s.edge[slot] ? 'dist.active.not-resignalled' : 'dist.level.active-and-pending');

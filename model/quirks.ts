@@ -69,11 +69,12 @@ export const QUIRKS = {
    * A level interrupt made pending through ISPENDR keeps its pending latch when acknowledged:
    * KVM clears a level interrupt's latch only when its list register comes back invalid (after the
    * deactivation), so until then GICD_ISPENDR (and the userspace read) shows it pending, and an
-   * ISPENDR write while it is active is cleared with it. Deactivated by an ICACTIVER write instead
+   * ISPENDR write while it is active is cleared with it (an active level interrupt sits in its list
+   * register as active only, so the deactivation loses any latch it has). Deactivated by an ICACTIVER write instead
    * (the list register was still active when folded) it keeps the latch and is pending again.
    */
   levelLatchSurvivesAck: kvm('kvm.level-ispendr-latch-survives-ack', 'dist.pending.read',
-    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr (level: latch cleared only with the LR invalid); vgic-mmio.c __read_pending, vgic_mmio_write_cactive (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (no pending+active for a level interrupt), vgic_v3_fold_lr (level: latch cleared only with the LR invalid); vgic-mmio.c __read_pending, vgic_mmio_write_cactive (Linux 6.19)'),
   /**
    * MAPTI/MAPI create the LPI by reading its bit from the target redistributor's pending table and
    * clearing it in memory, even while that redistributor's EnableLPIs is 0: the pending state the

@@ -100,6 +100,14 @@ export const distScenarios: Def[] = [
       iar(0, 44), wr('GICD_ICACTIVER1', bit(44)), rd('GICD_ISACTIVER1', 0), eoi(0, 44), iar(0, SP), rd('GICD_ISPENDR1', 0)],
   },
   {
+    component: 'distributor', name: 'level-ispendr-while-active',
+    description: 'A level-sensitive SPI with its line low, made pending by GICD_ISPENDR while it is active: active and pending, it is taken again after the EOI (Arm IHI 0069 4.1, interrupt state transitions; GICD_ISPENDR). KVM keeps an active level interrupt in its list register as active only and clears the latch when the EOI leaves that register invalid: the SPI is not taken again (quirk kvm.level-ispendr-latch-survives-ack).',
+    rules: ['dist.ispendr.set', 'dist.level.active-and-pending', 'cpuif.iar1.ack'],
+    config: D2,
+    ops: [boot(), quiesce([0], 64), spiSetup(45, { prio: 0x80, edge: false }), wr('GICD_ISPENDR1', bit(45)),
+      iar(0, 45), wr('GICD_ISPENDR1', bit(45)), rd('GICD_ISPENDR1', bit(45)), eoi(0, 45), iar(0, 45), eoi(0, 45), iar(0, SP)],
+  },
+  {
     component: 'distributor', name: 'edge-coalesce',
     description: 'Two edges on an edge-triggered SPI before it is acknowledged coalesce into one acknowledge; a new edge after EOI makes it pending again.',
     rules: ['dist.edge.latch', 'kvm.irq-line.level', 'kvm.irq-line.spi'],
