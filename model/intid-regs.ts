@@ -75,7 +75,10 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
     // an edge interrupt pending by its latch, enabled, routed to a vCPU other than the reader
     if (!s.edge[slot] || !s.latch[slot] || !s.enabled[slot]) continue;
     if (!(s.gicdCtlr & (s.group[slot] ? 2 : 1))) continue;
-    const elsewhere = intid < 32 ? cpu !== reader : spiTarget(s, intid - 32) !== reader || (spiIrm(s, intid - 32) && s.cfg.vcpus > 1);
+    // an active SPI stays on the vCPU that holds it whatever its routing says since, and its new
+    // pending state joins it in that vCPU's list register (vgic_target_oracle)
+    const elsewhere = intid < 32 ? cpu !== reader
+      : spiTarget(s, intid - 32) !== reader || ((spiIrm(s, intid - 32) || s.active[slot] === 1) && s.cfg.vcpus > 1);
     if (elsewhere) invisible |= 1 << k;
   }
   const qi = invisible !== 0 ? offerQuirk(s, QUIRKS.pendingInLrInvisible) : null;

@@ -19,7 +19,8 @@ export const QUIRKS = {
   /**
    * A GICD/GICR_ISPENDR or ICPENDR read from one vCPU reads an edge interrupt that sits pending
    * in another running vCPU's list register as not pending: populating the LR cleared its latch,
-   * and the read does not make the other vCPUs exit.
+   * and the read does not make the other vCPUs exit. An active SPI stays in the list register of
+   * the vCPU that holds it after a GICD_IROUTER write, so its pending state may be there too.
    */
   pendingInLrInvisible: kvm('kvm.pending-in-running-lr-invisible', 'dist.pending.read',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (edge: pending_latch cleared), vgic-mmio.c vgic_mmio_read_pending (Linux 6.19)'),
