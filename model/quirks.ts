@@ -134,9 +134,12 @@ export const QUIRKS = {
    */
   doorbellWakesMasked: kvm('kvm.doorbell-wakes-masked', 'cpuif.wfi.wake',
     'arch/arm64/kvm/vgic/vgic.c kvm_vgic_vcpu_pending_irq (pending_last); vgic-v4.c vgic_v4_doorbell_handler (Linux 6.19)'),
-  /** On a GICv4.0 host a vLPI's pending state cannot be read: saving the ITS tables fails with -EACCES. */
+  /**
+   * On a GICv4.0 host a vLPI's pending state cannot be read: saving the ITS tables stops with
+   * -EACCES at the vLPI's ITE, leaving what it wrote before; a migration restores from that.
+   */
   gicv40VlpiNotMigratable: kvm('kvm.gicv40-vlpi-not-migratable', 'kvm.its-abi.save',
-    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1) (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1), vgic_its_save_device_tables (Linux 6.19)'),
   /**
    * EOImode 0 with the list registers full: an EOI whose INTID is in no list register only
    * increments ICH_HCR_EL2.EOIcount, and the fold deactivates that many active interrupts of the

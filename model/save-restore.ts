@@ -21,6 +21,7 @@ const ENXIO = -6;
 const EFAULT = -14;
 const EEXIST = -17;
 const EBUSY = -16;
+const EACCES = -13;
 const UNMAPPED_TARGET = 0xffff_ffff;
 
 // ---------------------------------------------------------------- UNKNOWN memory
@@ -51,8 +52,12 @@ export function unknownMemoryRanges(s: State): [number, number, string][] {
 
 // ---------------------------------------------------------------- ITS tables, ABI revision 0
 
-/** KVM_DEV_ARM_ITS_SAVE_TABLES (Documentation/virt/kvm/devices/arm-vgic-its.rst): device table + ITTs, then the collection table. */
-export function itsSaveTables(s: State, n: number, x: Exec, clearStale = true): number {
+/**
+ * KVM_DEV_ARM_ITS_SAVE_TABLES (Documentation/virt/kvm/devices/arm-vgic-its.rst): device table + ITTs, then the collection table.
+ * `vlpis` (KVM on GICv4.0, QUIRKS.gicv40VlpiNotMigratable): the save stops with -EACCES at the first
+ * ITE whose LPI is one of these vLPIs, leaving what it wrote before in memory.
+ */
+export function itsSaveTables(s: State, n: number, x: Exec, clearStale = true, vlpis?: ReadonlySet<number>): number {
   x.rule('kvm.its-abi.save');
   const its = s.its[n]!;
   const devs = [...its.devices.keys()].sort((a, b) => a - b);
@@ -70,6 +75,7 @@ export function itsSaveTables(s: State, n: number, x: Exec, clearStale = true): 
       if (!s.mem.inRam(a, 8)) return EFAULT;
       const ite = dev.ites.get(e)!;
       if (ite.detached) { s.mem.writeU64(a, 0n); continue; }
+      if (vlpis?.has(ite.intid)) return EACCES;
       const k = valid.indexOf(e);
       const next = k === valid.length - 1 ? 0 : Math.min(valid[k + 1]! - e, 0xffff);
       x.rule('kvm.its-abi.ite');
@@ -342,55 +348,57 @@ function itsReset(s: State, n: number, x: Exec): number {
 export function migrate(s: State, x: Exec): Expected {
   // KVM: the destination re-creates every LPI from the ITS tables, inactive (QUIRKS.lpiActiveUntilEoi)
   if (s.lpiActive.size > 0) s.lpiActive.clear();
-  const vlpiIts = vlpiItses(s);
+  // KVM on GICv4.0: saving an ITS with a vLPI fails with -EACCES at that vLPI's ITE, after writing
+  // the entries before it; the destination restores from whatever the tables then hold
+  // (QUIRKS.gicv40VlpiNotMigratable)
+  const vlpis = vlpiItses(s);
+  const q = vlpis.size > 0 ? offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable) : null;
   const main = migrateAll(s, x);
-  // KVM on GICv4.0: saving an ITS with a vLPI fails with -EACCES, so the destination restores
-  // nothing of it: its mappings, and the LPIs they made, are gone (QUIRKS.gicv40VlpiNotMigratable)
-  if (vlpiIts.size > 0 && main !== null && typeof main === 'object' && 'errno' in main && Array.isArray(main.errno)) {
-    const q = offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable);
-    if (q !== null) {
-      for (const n of vlpiIts) {
-        const its = q.its[n]!;
-        for (const dev of its.devices.values()) for (const t of dev.ites.values()) for (const p of q.lpiPending) p.delete(t.intid);
-        its.devices.clear();
-        its.collections.clear();
-      }
-      q.itesChanged();
-      x.branch(q, { errno: main.errno.map((e, i) => (vlpiIts.has(i) ? -13 : e)) }, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
-    }
+  if (q !== null) {
+    const sub = new Exec();
+    const r = migrateAll(q, sub, vlpis);
+    x.rules.push(...sub.rules);
+    x.branch(q, r, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
+    for (const b of sub.branches) x.branch(b.state, b.result, `${QUIRKS.gicv40VlpiNotMigratable.id}: ${b.choice ?? 'ITS_SAVE_TABLES -EACCES'}`);
   }
   return main;
 }
 
-/** The ITSes holding a forwarded vLPI on a GICv4.0 configuration (quirks only). */
-function vlpiItses(s: State): Set<number> {
-  const out = new Set<number>();
+/** The forwarded vLPIs of each ITS on a GICv4.0 configuration (quirks only). */
+function vlpiItses(s: State): Map<number, Set<number>> {
+  const out = new Map<number, Set<number>>();
   if (s.quirks.size === 0 || s.cfg.impl.gicv4 !== '4.0') return out;
+  // a vLPI stays mapped when the guest disables the ITS afterwards (only DISCARD, an unmap or the
+  // unforward remove it), and the save of its ITT still meets it
   for (const gsi of s.forwards.values()) {
-    const v = vlpiOfGsi(s, gsi);
-    if (v !== null) out.add(v.its);
+    const v = vlpiOfGsi(s, gsi, true);
+    if (v === null) continue;
+    if (!out.has(v.its)) out.set(v.its, new Set());
+    out.get(v.its)!.add(v.intid);
   }
   return out;
 }
 
-function migrateAll(s: State, x: Exec): Expected {
+type VlpisByIts = ReadonlyMap<number, ReadonlySet<number>>;
+
+function migrateAll(s: State, x: Exec, vlpis?: VlpisByIts): Expected {
   x.rule('kvm.migrate.mappings');
   let main: Expected = null;
   const settled = settleScopedBeforeSave(s);
-  settled.forEach((alt) => migrateOutcomes(alt, x, false));
-  migrateOutcomes(s, x, true, (r) => { main = r; });
+  settled.forEach((alt) => migrateOutcomes(alt, x, false, undefined, vlpis));
+  migrateOutcomes(s, x, true, (r) => { main = r; }, vlpis);
   return main;
 }
 
-function migrateOutcomes(s: State, x: Exec, first: boolean, setMain?: (r: Expected) => void): void {
+function migrateOutcomes(s: State, x: Exec, first: boolean, setMain?: (r: Expected) => void, vlpis?: VlpisByIts): void {
   staleEntryPolicy(s, x).forEach(([st, o], i) => {
     const quirk = restoreQueuesWhileLpisOff(st);
-    const { result, queueOutcomes } = migrateOne(st, x, o === 0);
+    const { result, queueOutcomes } = migrateOne(st, x, o === 0, vlpis);
     if (i === 0 && first) setMain!(result);
     else x.branch(st, result, i === 0 ? 'a possibly pending LPI saved as pending' : 'choice.u33.table-memory-write: stale table entries left in memory');
     for (const q of queueOutcomes) x.branch(q, result, 'ITS command outcome after restore');
     if (quirk === null) return;
-    const r = migrateOne(quirk, x, o === 0);
+    const r = migrateOne(quirk, x, o === 0, vlpis);
     for (const [intid, rd] of [...quirk.lpiQueuedLpisOff]) if (!iteTargetsOf(quirk, intid).has(rd)) quirk.lpiQueuedLpisOff.delete(intid);
     for (const q of [quirk, ...r.queueOutcomes]) x.branch(q, r.result, `${QUIRKS.restoreQueuesLpiWhileLpisOff.id}: LPIs queued at a redistributor with LPIs off`);
   });
@@ -423,9 +431,9 @@ function restoreQueuesWhileLpisOff(s: State): State | null {
   return q;
 }
 
-function migrateOne(s: State, x: Exec, clearStale: boolean): { result: Expected; queueOutcomes: State[] } {
+function migrateOne(s: State, x: Exec, clearStale: boolean, vlpis?: VlpisByIts): { result: Expected; queueOutcomes: State[] } {
   const errno: number[] = [];
-  for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x, clearStale));
+  for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x, clearStale, vlpis?.get(n)));
   errno.push(savePendingTables(s, x));
   s.lpiKeptLpisOff.clear(); // KVM: the restore consumes what the save wrote (QUIRKS.restoreQueuesLpiWhileLpisOff)
   // the fresh VM: redistributors are restored before the ITS; enabling LPIs loads the pending tables
@@ -473,8 +481,20 @@ function keepPendingOfRecreatedLpis(s: State): void {
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {
     const set = s.lpiPending[rd]!;
     if (set.size === 0) continue;
+    const base = pendBase(s, rd);
     for (const intid of [...set]) {
-      if (iteTargetsOf(s, intid).has(rd)) continue; // recreated at this RD by a restored ITE
+      if (iteTargetsOf(s, intid).has(rd)) {
+        // recreated at this RD by a restored ITE: the redistributor holds its pending state now, and
+        // the bit of its table, which is in use (EnableLPIs = 1, choice.u20.pending-table-access), is
+        // taken over (KVM clears it: vgic-v3.c vgic_v3_lpi_sync_pending_status); a later EnableLPIs
+        // 1 -> 0 that loses the pending state (choice.u24.pending-across-toggle) leaves it clear
+        const a = base + (intid >> 3);
+        if (s.mem.inRam(a, 1)) {
+          const old = s.mem.readByte(a);
+          if (old & (1 << (intid & 7))) s.mem.writeByte(a, old & ~(1 << (intid & 7)));
+        }
+        continue;
+      }
       set.delete(intid);
       markPossiblyPending(s, rd, intid);
     }
@@ -552,12 +572,13 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
           case 'INIT': return { errno: 0 };
           case 'ITS_SAVE_TABLES': {
             let main: Expected = null;
-            const vlpi = vlpiItses(s).has(n) ? offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable) : null;
+            const vl = vlpiItses(s).get(n);
+            const vlpi = vl !== undefined ? offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable) : null;
             staleEntryPolicy(s, x).forEach(([st, o], i) => {
               const r = { errno: itsSaveTables(st, n, x, o === 0) };
               if (i === 0) main = r; else x.branch(st, r, 'choice.u33.table-memory-write: stale table entries left in memory');
             });
-            if (vlpi !== null) x.branch(vlpi, { errno: -13 }, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
+            if (vlpi !== null) x.branch(vlpi, { errno: itsSaveTables(vlpi, n, x, true, vl) }, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
             return main;
           }
           case 'ITS_RESTORE_TABLES': {

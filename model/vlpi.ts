@@ -8,14 +8,14 @@ import type { State } from './state.js';
 export interface Vlpi { its: number; intid: number; rd: number }
 
 /** The LPI (and its redistributor) the MSI route of `gsi` translates to now, if it is a vLPI. */
-export function vlpiOfGsi(s: State, gsi: number): Vlpi | null {
+export function vlpiOfGsi(s: State, gsi: number, evenIfItsDisabled = false): Vlpi | null {
   if (s.cfg.impl.gicv4 === 'off') return null;
   for (const r of s.routes.get(gsi) ?? []) {
     if (r.kind !== 'msi') continue;
     for (let n = 0; n < s.cfg.its; n++) {
       if (r.address !== itsTranslater(n)) continue;
       const its = s.its[n]!;
-      if (!its.enabled || !deviceInRange(s, its, r.devid)) return null;
+      if ((!its.enabled && !evenIfItsDisabled) || !deviceInRange(s, its, r.devid)) return null;
       const ite = its.devices.get(r.devid)?.ites.get(r.data >>> 0);
       if (ite === undefined) return null;
       const rd = iteTarget(its, ite);
