@@ -715,8 +715,10 @@ function itsRegs(s: State, n: number, offset: number, get: boolean, value: bigin
   if (get) return asAttr(gitsRead(s, n, offset, w, x));
   switch (offset) {
     case 0x0:
-      its.enabled = (value & 1n) === 1n;
-      return { errno: 0 };
+      // the same GITS_CTLR write as the guest's (its_registers[] has no uaccess handler for it):
+      // enabling without valid tables is choice.u31.enable-without-tables, and any write makes an
+      // enabled ITS process its queue (arm-vgic-its.rst: GITS_CTLR is restored last)
+      return writeVia(x, (sub) => gitsWrite(s, n, 0, 32, value & 0xffff_ffffn, sub));
     case 0x4:
       x.rule('kvm.attr.its-iidr');
       if (((value >> 12n) & 0xfn) !== 0n) return { errno: EINVAL };

@@ -71,6 +71,17 @@ const SAVE = attr('its', 'CTRL', 'ITS_SAVE_TABLES', 'set', ok, undefined, 0);
 
 export const kvmScenarios: Def[] = [
   {
+    component: 'kvm-abi', name: 'its-regs-enable-without-tables',
+    description: 'KVM_DEV_ARM_VGIC_GRP_ITS_REGS writes GITS_CTLR.Enabled = 1 with only GITS_CBASER valid (no GITS_BASER): setting Enabled without the tables is UNPREDICTABLE (choice.u31.enable-without-tables, Arm IHI 0069 GITS_CTLR): the enable is refused, and a command written then stays queued (GITS_CREADR 0), or the ITS is enabled and consumes it (Documentation/virt/kvm/devices/arm-vgic-its.rst: the userspace GITS_CTLR write is the register write).',
+    rules: ['kvm.attr.its-regs', 'choice.u31.enable-without-tables', 'its.reg.creadr.progress'],
+    config: { vcpus: 1, spis: 32, its: 1 },
+    ops: [
+      {"op": "kvm.device_attr", "device": "its", "index": 0, "group": "ITS_REGS", "attr": {"offset": 128}, "access": "set", "value": "0xb80000004090040f", "expect": {"errno": 0}} as Op,
+      {"op": "kvm.device_attr", "device": "its", "index": 0, "group": "ITS_REGS", "attr": {"offset": 0}, "access": "set", "value": "0x1", "expect": {"errno": 0}} as Op,
+      {"op": "its.cmd", "cpu": 0, "its": 0, "cmds": [{"cmd": "SYNC", "target": 0}]} as Op,
+      {"op": "mmio.read", "cpu": 0, "frame": "gits", "index": 0, "offset": 144, "width": 64, "expectOneOf": ["0x0", "0x20"]} as Op],
+  },
+  {
     component: 'kvm-abi', name: 'irq-line-errors',
     description: 'KVM_IRQ_LINE rejects: type CPU with an in-kernel GIC (-ENXIO); SPI below 32 or beyond the VM\'s SPIs (-EINVAL); PPI outside 16..31 or on a missing vCPU (-EINVAL). Valid lines return 0.',
     rules: ['kvm.irq-line.cpu-enxio', 'kvm.irq-line.spi-einval', 'kvm.irq-line.ppi-einval', 'kvm.irq-line.spi', 'kvm.irq-line.ppi'],
