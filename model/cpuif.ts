@@ -12,6 +12,8 @@ import {
 import { impdefRead } from './impdef.js';
 import { branchChoice, CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
+import { propVersions } from './lpi.js';
+import { vlpiOfGsi } from './vlpi.js';
 import { ASLEEP, NASSGIREQ, slotOf, type State } from './state.js';
 
 const SPURIOUS = 1023;
@@ -539,8 +541,25 @@ export function wfi(s: State, op: WfiOp, x: Exec): Expected {
     q.igrpen1[c] = en1;
     if (woken) x.branch(q, 'woken', `${QUIRKS.wfiIgnoresGroupEnable.id}: woken for a disabled group`);
   }
+  // KVM's GICv4: putting the vCPU for the WFI reads the vPE's PendingLast, which a pending enabled
+  // vLPI sets whatever its priority, and the wake-up test takes pending_last (QUIRKS.doorbellWakesMasked)
+  if (pendingVlpiOf(s, c) && quirkEnabled(s, QUIRKS.doorbellWakesMasked)) {
+    x.branch(offerQuirk(s, QUIRKS.doorbellWakesMasked)!, 'woken', `${QUIRKS.doorbellWakesMasked.id}: PendingLast wakes the vCPU`);
+  }
   s.asleep[op.cpu] = ASLEEP;
   return 'asleep';
+}
+
+/** Whether a forwarded vLPI of `cpu` is pending and enabled (quirks only: the model has no GICv4). */
+function pendingVlpiOf(s: State, cpu: number): boolean {
+  if (s.quirks.size === 0 || s.cfg.impl.gicv4 === 'off') return false;
+  for (const gsi of s.forwards.values()) {
+    const v = vlpiOfGsi(s, gsi);
+    if (v === null || v.rd !== cpu) continue;
+    if (!s.lpiPending[cpu]!.has(v.intid) && s.vlpiPending.get(v.intid) !== cpu) continue;
+    if (propVersions(s, cpu, v.intid).some((b) => (b & 1) !== 0)) return true;
+  }
+  return false;
 }
 
 export { groupEnabled, toHex };

@@ -130,10 +130,11 @@ export const QUIRKS = {
     'arch/arm64/kvm/vgic/vgic-v4.c kvm_vgic_v4_unset_forwarding (Linux 6.19)'),
   /**
    * A vLPI for a vCPU blocked in WFI fires its doorbell; the wake-up test accepts the doorbell's
-   * pending_last without comparing the vLPI's priority with the priority mask.
+   * pending_last without comparing the vLPI's priority with the priority mask. A masked vLPI
+   * already pending at the WFI does the same: the put for the WFI reads PendingLast.
    */
   doorbellWakesMasked: kvm('kvm.doorbell-wakes-masked', 'cpuif.wfi.wake',
-    'arch/arm64/kvm/vgic/vgic.c kvm_vgic_vcpu_pending_irq (pending_last); vgic-v4.c vgic_v4_doorbell_handler (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic.c kvm_vgic_vcpu_pending_irq (pending_last); vgic-v4.c vgic_v4_doorbell_handler, vgic_v4_put (Linux 6.19)'),
   /**
    * On a GICv4.0 host a vLPI's pending state cannot be read: saving the ITS tables stops with
    * -EACCES at the vLPI's ITE, leaving what it wrote before; a migration restores from that.
