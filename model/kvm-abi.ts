@@ -9,7 +9,8 @@ import { decodeIrqLine } from '../spec/codec/kvm-irq-line.js';
 import { parseHexNumber } from '../spec/hex.js';
 import { itsBase, GITS_SIZE, VTIMER_PPI } from '../spec/layout.js';
 import { type Exec, type Expected } from './exec.js';
-import { GITS_TRANSLATER, translateMsi } from './its.js';
+import { GITS_TRANSLATER, iteTarget, translateMsi } from './its.js';
+import { sharedLpiAtRdWithLpisOff } from './its/commands.js';
 import { leaveGhosts } from './interrupts.js';
 import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, offerQuirk, openOptions } from './choices.js';
 import { QUIRKS } from './quirks.js';
@@ -167,13 +168,26 @@ function msiResult(s: State, its: number, devid: number, data: number, x: Exec):
       x.branch(q, 1, `${QUIRKS.failedRestoreKeepsCache.id}: the cached translation delivers`);
     }
   }
+  const shared = sharedLpiOfMsi(s, its, devid, data >>> 0);
   const o = translateMsi(s, its, devid, data >>> 0, x);
+  if (shared !== null && o === 'delivered' && translateMsi(shared, its, devid, data >>> 0, x) === 'delivered') {
+    x.branch(shared, 1, `${QUIRKS.sharedLpiIgnoresEnableLpis.id}: queued at the LPI's first vCPU`);
+  }
   switch (o) {
     case 'delivered': x.rule('kvm.msi.delivered'); return 1;
     case 'blocked': x.rule('kvm.msi.blocked'); x.rule('its.msi.no-stall'); return 0;
     case 'its-disabled': x.rule('kvm.msi.its-disabled'); return heldReturn(s, x, CHOICES.msiItsDisabled);
     case 'lpis-disabled': x.rule('kvm.msi.lpis-disabled'); return heldReturn(s, x, CHOICES.msiLpisDisabled);
   }
+}
+
+/** The candidate of QUIRKS.sharedLpiIgnoresEnableLpis for an MSI whose LPI two ITEs name, or null. */
+function sharedLpiOfMsi(s: State, its: number, devid: number, event: number): State | null {
+  if (s.quirks.size === 0 || !s.its[its]!.enabled) return null;
+  const ite = s.its[its]!.devices.get(devid)?.ites.get(event);
+  if (ite === undefined) return null;
+  const rd = iteTarget(s.its[its]!, ite);
+  return rd < 0 ? null : sharedLpiAtRdWithLpisOff(s, rd, ite.intid);
 }
 
 function heldReturn(s: State, x: Exec, c: Choice): Expected {

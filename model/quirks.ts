@@ -100,6 +100,13 @@ export const QUIRKS = {
   lpiInLrSurvivesEnableLpisClear: kvm('kvm.lpi-in-lr-survives-enablelpis-clear', 'redist.ctlr.enable-lpis',
     'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_v3r_ctlr; vgic.c vgic_flush_pending_lpis (ap_list only, no kick of the target vCPU) (Linux 6.19)'),
   /**
+   * One INTID named by two ITEs is one vgic_irq in KVM, targeted at the vCPU of the ITE that
+   * created it; an INT through the other ITE checks that ITE's redistributor only and queues the
+   * LPI at the first vCPU, even while that vCPU's EnableLPIs is 0.
+   */
+  sharedLpiIgnoresEnableLpis: kvm('kvm.u39-shared-lpi-ignores-enablelpis', 'choice.u39.intid-two-ites',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID keeps its target), vgic_its_resolve_lpi, vgic_its_trigger_msi; vgic.c vgic_queue_irq_unlock (Linux 6.19)'),
+  /**
    * The irqfd resampler is notified only when the fold at an exit finds a level SPI it saw active
    * now inactive: one acknowledged and deactivated between two exits gets no notification, and its
    * line stays asserted.

@@ -599,6 +599,17 @@ export const itsScenarios: Def[] = [
       hppir(0, SP), iar(0, SP)],
   },
   {
+    component: 'lpi', name: 'two-ites-lpis-off-rd',
+    description: 'LPI 8192 is mapped through collection 1 to redistributor 0, whose EnableLPIs vCPU 0 then clears (the read shows it cleared, CES = 1) before it waits in WFI; a second ITE names the same INTID through collection 0 (redistributor 1), and an INT through it: its pending state is UNPREDICTABLE (choice.u39.intid-two-ites), but redistributor 0 forwards no LPI, so vCPU 0 stays asleep (Arm IHI 0069 GICR_CTLR.EnableLPIs). KVM keeps one vgic_irq for the INTID, targeted at vCPU 0 by the first ITE, and queues it there: vCPU 0 wakes (quirk kvm.u39-shared-lpi-ignores-enablelpis).',
+    rules: ['choice.u39.intid-two-ites', 'redist.ctlr.enable-lpis', 'cpuif.wfi.wake'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0xe0),
+      its([MAPC(1, 0), MAPD(0, 7, itt(0)), MAPTI(0, 1, LPI0, 1), INV(0, 1), SYNC(0)]),
+      wr('GICR_CTLR', 0, { cpu: 0, index: 0 }), rd('GICR_CTLR', [0x2, 0x6], { cpu: 1, index: 0 }), { op: 'wfi', cpu: 0, expect: 'asleep' } as Op,
+      its([MAPC(0, 1), MAPD(1, 4, itt(1)), MAPTI(1, 0, LPI0, 0), INT(1, 0), SYNC(1)], { cpu: 1 }),
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1', expect: 'asleep' } as Op],
+  },
+  {
     component: 'redistributor', name: 'pending-across-enable-toggle',
     description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table (choice.u24.pending-across-toggle, the presumed architecture); a target that loses it is accepted only under an unconfirmed reading.',
     rules: ['choice.u24.pending-across-toggle'],

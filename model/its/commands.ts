@@ -289,6 +289,22 @@ function pendingBitConsumedAtMap(s: State, n: number, intid: number, icid: numbe
   return q;
 }
 
+/**
+ * KVM (QUIRKS.sharedLpiIgnoresEnableLpis): one INTID named by several ITEs is one vgic_irq, whose
+ * target stays the vCPU of the ITE that created it; a delivery (INT, or an MSI) through another ITE
+ * checks only that ITE's redistributor, so the LPI may be queued at a redistributor whose EnableLPIs is 0.
+ * The quirk's candidate (a clone of `s`, with the LPI takeable there), or null.
+ */
+export function sharedLpiAtRdWithLpisOff(s: State, rd: number, intid: number): State | null {
+  if (s.quirks.size === 0 || !s.enableLpis[rd] || !mappedMoreThanOnce(s, intid)) return null;
+  const off = [...iteTargetsOf(s, intid)].filter((r) => r >= 0 && r !== rd && !s.enableLpis[r]);
+  if (off.length === 0) return null;
+  const q = offerQuirk(s, QUIRKS.sharedLpiIgnoresEnableLpis);
+  if (q === null) return null;
+  for (const r of off) q.lpiQueuedLpisOff.set(intid, r);
+  return q;
+}
+
 /** MOVI (IHI 0069 5.3 ITS commands): retarget an ITE, moving a pending LPI; choice.u43.movi-lpis-off, choice.u46.unmapped-collection-cmd. */
 function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec): CmdOutcome[] {
   const its = s.its[n]!;
@@ -359,10 +375,14 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
     return err(s, code);
   }
   switch (name) {
-    case 'INT':
+    case 'INT': {
       x.rule('its.cmd.int.pend');
+      const q = sharedLpiAtRdWithLpisOff(s, rd, intid);
       setLpiPending(s, rd, intid, x);
-      return ok(s);
+      if (q === null) return ok(s);
+      setLpiPending(q, rd, intid, x);
+      return [...ok(s), ...ok(q)];
+    }
     case 'CLEAR':
       x.rule('its.cmd.clear.unpend');
       leaveLpiGhost(s, rd, intid, x);
