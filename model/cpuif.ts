@@ -154,6 +154,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
     // KVM (QUIRKS.restoreQueuesLpiWhileLpisOff): the LPI the restore queued while LPIs were off is taken
     if (s.lpiQueuedLpisOff.get(c.intid) === cpu) {
       s.lpiQueuedLpisOff.delete(c.intid);
+      if (s.lpiKeptLpisOff.get(c.intid) === cpu) s.lpiKeptLpisOff.delete(c.intid); // the kept latch is taken
       if (!(s.enableLpis[cpu] && s.lpiPending[cpu]!.has(c.intid))) return;
     }
     // LPIs have no active state (IHI 0069 5.1 LPIs); a MOVI'd LPI taken at the old RD is not taken again (choice.u44.in-flight-until-sync)

@@ -93,6 +93,13 @@ export const QUIRKS = {
   restoreQueuesLpiWhileLpisOff: kvm('kvm.restore-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_restore_ite, vgic_add_lpi; vgic-v3.c vgic_v3_lpi_sync_pending_status (queues without a vgic_lpis_enabled check); vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
   /**
+   * INV and INVALL re-read an LPI's configuration and queue it when it is pending and enabled,
+   * without asking whether its redistributor has LPIs enabled: an LPI pending when EnableLPIs was
+   * cleared (vgic_flush_pending_lpis keeps its latch) is queued and taken there.
+   */
+  invQueuesLpiWhileLpisOff: kvm('kvm.inv-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_inv, vgic_its_inv_lpi, vgic_its_cmd_handle_invall, update_lpi_config; vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
+  /**
    * Clearing a redistributor's EnableLPIs unlinks its vCPU's LPIs from the ap_list but does not
    * make that vCPU exit: written by another vCPU, an LPI already pending in the running target's
    * list registers stays there, and that vCPU can still see and take it (until its next exit).

@@ -610,6 +610,15 @@ export const itsScenarios: Def[] = [
       { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1', expect: 'asleep' } as Op],
   },
   {
+    component: 'lpi', name: 'inv-lpis-off-pending',
+    description: 'LPI 8192 is pending at redistributor 0 when vCPU 0 clears its EnableLPIs (the read shows it cleared, CES = 1) and waits in WFI; an INV of the LPI only re-reads its configuration, and a redistributor with EnableLPIs 0 forwards no LPI, so vCPU 0 stays asleep (Arm IHI 0069 GICR_CTLR.EnableLPIs; 5.3 INV). KVM kept the LPI\'s pending latch when LPIs were disabled, and the INV queues it: vCPU 0 wakes (quirk kvm.inv-queues-lpi-while-lpis-off).',
+    rules: ['redist.ctlr.enable-lpis', 'its.cmd.inv.reload', 'cpuif.wfi.wake'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), wr('GICR_CTLR', 0, { cpu: 0, index: 0 }), rd('GICR_CTLR', [0x2, 0x6], { cpu: 1, index: 0 }),
+      { op: 'wfi', cpu: 0, expect: 'asleep' } as Op, its([INV(1, 0), SYNC(0)], { cpu: 1 }),
+      { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1', expect: 'asleep' } as Op],
+  },
+  {
     component: 'redistributor', name: 'pending-across-enable-toggle',
     description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table (choice.u24.pending-across-toggle, the presumed architecture); a target that loses it is accepted only under an unconfirmed reading.',
     rules: ['choice.u24.pending-across-toggle'],

@@ -3,7 +3,7 @@
 // Error checks come in the architecture's order; the shared lookups are in tables.ts.
 import { type DecodedItsCommand } from '../../spec/codec/its-command.js';
 import { type Exec } from '../exec.js';
-import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, pendBase, scopeSharedLpi, setLpiPending } from '../lpi.js';
+import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, pendBase, propVersions, scopeSharedLpi, setLpiPending } from '../lpi.js';
 import { leaveLpiGhost } from '../interrupts.js';
 import { CHOICES, forEachChoice, offerQuirk, quirkEnabled } from '../choices.js';
 import { QUIRKS } from '../quirks.js';
@@ -389,11 +389,13 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       s.lpiPending[rd]!.delete(intid);
       s.lpiScoped.get(intid)?.delete(rd);
       return ok(s);
-    case 'INV':
+    case 'INV': {
       x.rule('its.cmd.inv.reload');
       if (s.lpiStale.has(intid)) x.rule('lpi.prop.inv-sync');
       invalidateLpi(s, intid);
-      return ok(s);
+      const q = invQueuesKeptLpis(s, [intid]);
+      return q === null ? ok(s) : [...ok(s), ...ok(q)];
+    }
     case 'DISCARD': {
       x.rule('its.cmd.discard.unmap');
       // choice.u45.discard-pending: the pending state is removed (after the SYNC that completes the
@@ -425,8 +427,32 @@ function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   if (!its.collections.has(icid)) return err(s, 'its.cmd.invall.unmapped-collection');
   x.rule('its.cmd.invall.reload');
   if (s.lpiStale.size > 0) { x.rule('lpi.prop.inv-sync'); x.rule('choice.u48.invall-scope'); }
-  for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached) invalidateLpi(s, t.intid);
-  return ok(s);
+  const intids: number[] = [];
+  for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached) intids.push(t.intid);
+  for (const intid of intids) invalidateLpi(s, intid);
+  const q = invQueuesKeptLpis(s, intids);
+  return q === null ? ok(s) : [...ok(s), ...ok(q)];
+}
+
+/**
+ * KVM (QUIRKS.invQueuesLpiWhileLpisOff): INV and INVALL re-read the configuration of each LPI
+ * (update_lpi_config) and queue it when it is pending and enabled; an LPI that was pending when its
+ * redistributor's EnableLPIs was cleared kept its latch (vgic_flush_pending_lpis), so it is queued
+ * at that vCPU although its LPIs are off. The quirk's candidate (a clone of `s`), or null.
+ */
+function invQueuesKeptLpis(s: State, intids: readonly number[]): State | null {
+  if (s.lpiKeptLpisOff.size === 0) return null;
+  const hits: [number, number][] = [];
+  for (const intid of intids) {
+    const rd = s.lpiKeptLpisOff.get(intid);
+    if (rd === undefined || s.enableLpis[rd] || s.lpiQueuedLpisOff.get(intid) === rd || !iteTargetsOf(s, intid).has(rd)) continue;
+    if (propVersions(s, rd, intid).some((b) => (b & 1) !== 0)) hits.push([intid, rd]);
+  }
+  if (hits.length === 0) return null;
+  const q = offerQuirk(s, QUIRKS.invQueuesLpiWhileLpisOff);
+  if (q === null) return null;
+  for (const [intid, rd] of hits) q.lpiQueuedLpisOff.set(intid, rd);
+  return q;
 }
 
 /** MOVALL (IHI 0069 5.3 ITS commands): move every pending LPI of RD1 to RD2; choice.u47.movall-live-collections. */
