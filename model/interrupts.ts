@@ -360,6 +360,7 @@ function resampleOnAck(s: State, pin: number, x: Exec): void {
     s.resampleAsserted.delete(gsi);
     s.resampled.add(gsi);
     s.line[s.nPriv + pin] = 0;
+    if (s.lineUnrecorded.size > 0) s.lineUnrecorded.delete(s.nPriv + pin);
     x.rule('kvm.irqfd.resample');
   }
 }

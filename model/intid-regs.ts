@@ -168,6 +168,7 @@ export function readConfig(s: State, cpu: number, first: number, x: Exec): numbe
 }
 export function writeConfig(s: State, cpu: number, first: number, value: number, x: Exec): void {
   let unknown: number[] | null = null;
+  let unrecorded: number[] | null = null;
   for (let k = 0; k < 16; k++) {
     const intid = first + k;
     if (!implemented(s, intid) || intid < 16) continue; // SGIs are always edge (RAO/WI)
@@ -180,6 +181,14 @@ export function writeConfig(s: State, cpu: number, first: number, value: number,
     s.edge[slot] = edge;
     x.rule('dist.icfgr.config');
     if (wasPending) (unknown ??= []).push(slot);
+    if (edge === 0 && s.lineUnrecorded.size > 0 && s.lineUnrecorded.has(slot)) (unrecorded ??= []).push(slot);
+  }
+  // KVM never recorded the line an edge-configured interrupt was raised on: made level now, its
+  // line reads low (QUIRKS.levelInfoEdge)
+  const q = unrecorded !== null ? offerQuirk(s, QUIRKS.levelInfoEdge) : null;
+  if (q !== null) {
+    for (const slot of unrecorded!) { q.line[slot] = 0; q.lineUnrecorded.delete(slot); }
+    x.branch(q, null, `${QUIRKS.levelInfoEdge.id}: the line raised while edge-configured was not recorded`);
   }
   if (unknown !== null) pendingUnknown(s, unknown, x);
 }

@@ -37,6 +37,11 @@ function setLine(s: State, slot: number, level: number, x: Exec): void {
     leaveGhosts(s, -1, intid, slot < s.nPriv ? Math.floor(slot / 32) : 0, x);
   }
   s.line[slot] = level ? 1 : 0;
+  // KVM records the line level of a level-configured interrupt only (QUIRKS.levelInfoEdge)
+  if (s.quirks.size > 0) {
+    if (level && s.edge[slot]) s.lineUnrecorded.add(slot);
+    else if (s.lineUnrecorded.size > 0) s.lineUnrecorded.delete(slot);
+  }
   x.rule(s.edge[slot] ? 'dist.edge.latch' : 'dist.level.line');
   if (level && s.edge[slot]) s.latch[slot] = 1;
 }
@@ -312,6 +317,7 @@ function fireGsi(s: State, gsi: number, x: Exec): void {
       x.rule('kvm.irqfd.resample');
       s.line[slot] = 1;
       if (s.edge[slot]) s.latch[slot] = 1;
+      if (s.edge[slot] && s.quirks.size > 0) s.lineUnrecorded.add(slot); // QUIRKS.levelInfoEdge
       s.resampleAsserted.add(gsi);
     } else if (s.edge[slot]) {
       x.rule('kvm.irqfd.edge');

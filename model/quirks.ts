@@ -12,10 +12,11 @@ function kvm(id: string, rule: string, source: string, scope: Quirk['scope'] = '
 export const QUIRKS = {
   /**
    * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads the line level only of level-configured interrupts: an
-   * edge-configured one whose line userspace holds high reads 0.
+   * edge-configured one whose line userspace holds high reads 0. The level is recorded only when the
+   * line is driven: one raised while edge-configured stays low after the interrupt is made level.
    */
   levelInfoEdge: kvm('kvm.level-info-edge-no-line-level', 'kvm.attr.level-info',
-    'arch/arm64/kvm/vgic/vgic-mmio.c vgic_read_irq_line_level_info (Linux 6.x): only VGIC_CONFIG_LEVEL interrupts report line_level'),
+    'arch/arm64/kvm/vgic/vgic-mmio.c vgic_read_irq_line_level_info (Linux 6.x): only VGIC_CONFIG_LEVEL interrupts report line_level; vgic.c kvm_vgic_inject_irq, vgic_validate_injection (Linux 6.19): line_level set only for level-configured interrupts'),
   /**
    * A GICD/GICR_ISPENDR or ICPENDR read from one vCPU reads an edge interrupt that sits pending
    * in another running vCPU's list register as not pending: populating the LR cleared its latch,

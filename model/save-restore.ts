@@ -692,10 +692,14 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       let edge = 0;
       for (let k = 0; k < 32 && first + k < 32 + s.cfg.spis; k++) {
         const slot = first + k < 32 ? cpu * 32 + first + k : s.nPriv + first + k - 32;
-        if (get) { v |= s.line[slot]! << k; edge |= s.edge[slot]! << k; } else s.line[slot] = Number((value >> BigInt(k)) & 1n);
+        if (get) { v |= s.line[slot]! << k; edge |= (s.edge[slot]! | (s.lineUnrecorded.has(slot) ? 1 : 0)) << k; } else {
+          s.line[slot] = Number((value >> BigInt(k)) & 1n);
+          s.lineUnrecorded.delete(slot);
+        }
       }
       if (!get) return { errno: 0 };
-      // KVM reports the line level of level-configured interrupts only (QUIRKS.levelInfoEdge)
+      // KVM reports the line level of level-configured interrupts only, and only the level it
+      // recorded while they were (QUIRKS.levelInfoEdge)
       const high = v & edge;
       const q = high !== 0 ? offerQuirk(s, QUIRKS.levelInfoEdge) : null;
       if (q !== null) x.branch(q, { errno: 0, value: '0x' + ((v & ~high) >>> 0).toString(16) }, `${QUIRKS.levelInfoEdge.id}: edge-configured lines read 0`);

@@ -178,6 +178,12 @@ export class State {
    */
   bprBelowMin = new Set<number>();
   /**
+   * Quirks only (model/quirks.ts levelInfoEdge): interrupts, by slot, whose line KVM_IRQ_LINE
+   * raised while they were edge-configured: KVM latched them and never recorded the line level.
+   * Always empty without quirks.
+   */
+  lineUnrecorded = new Set<number>();
+  /**
    * Quirks only (model/quirks.ts, KVM's GICv4): vLPIs pending in the GICv4 hardware (the vPE's
    * pending table) apart from the software pending state: intid -> redistributor. Always empty
    * without quirks.
@@ -361,6 +367,7 @@ export class State {
     s.latchAtAck = this.latchAtAck.size === 0 ? new Set() : new Set(this.latchAtAck);
     s.activeOpen = this.activeOpen.size === 0 ? new Set() : new Set(this.activeOpen);
     s.bprBelowMin = this.bprBelowMin.size === 0 ? new Set() : new Set(this.bprBelowMin);
+    s.lineUnrecorded = this.lineUnrecorded.size === 0 ? new Set() : new Set(this.lineUnrecorded);
     s.vlpiPending = this.vlpiPending.size === 0 ? new Map() : new Map(this.vlpiPending);
     s.lpiQueuedLpisOff = this.lpiQueuedLpisOff.size === 0 ? new Map() : new Map(this.lpiQueuedLpisOff);
     s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
@@ -409,6 +416,8 @@ export class State {
     for (const k of this.activeOpen) if (!o.activeOpen.has(k)) return false;
     if (this.bprBelowMin.size !== o.bprBelowMin.size) return false;
     for (const k of this.bprBelowMin) if (!o.bprBelowMin.has(k)) return false;
+    if (this.lineUnrecorded.size !== o.lineUnrecorded.size) return false;
+    for (const k of this.lineUnrecorded) if (!o.lineUnrecorded.has(k)) return false;
     if (this.vlpiPending.size !== o.vlpiPending.size) return false;
     for (const [k, v] of this.vlpiPending) if (o.vlpiPending.get(k) !== v) return false;
     if (this.lpiQueuedLpisOff.size !== o.lpiQueuedLpisOff.size) return false;
@@ -514,6 +523,7 @@ export class State {
     parts.push([...this.lpiInFlight].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}<${v}`).join(';'));
     parts.push([...this.unqueued].sort((a, b) => a - b).join(','), [...this.latchAtAck].sort((a, b) => a - b).join(','));
     parts.push([...this.activeOpen].sort((a, b) => a - b).join(','), [...this.bprBelowMin].sort((a, b) => a - b).join(','));
+    parts.push([...this.lineUnrecorded].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiPending].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiQueuedLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiKeptLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));

@@ -257,6 +257,15 @@ export const kvmScenarios: Def[] = [
       attr('vgic', 'LEVEL_INFO', { intid: 32, vcpu: 0 }, 'get', { errno: 0, value: h(0) }), wr('GICD_ISENABLER1', bit(42)), iar(0, SP)],
   },
   {
+    component: 'kvm-abi', name: 'attr-level-info-config-change',
+    description: 'KVM_IRQ_LINE raises the line of SPI 42 while it is edge-configured (its latch then cleared by GICD_ICPENDR); configured level-sensitive afterwards with the line still high, it is pending and KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads the line high (Arm IHI 0069 GICD_ICFGR; Documentation/virt/kvm/devices/arm-vgic-v3.rst LEVEL_INFO). KVM records a line level only for level-configured interrupts: the line reads low and the SPI is not pending (quirk kvm.level-info-edge-no-line-level).',
+    rules: ['kvm.attr.level-info', 'dist.icfgr.config', 'dist.level.line'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: true, enable: false }), irqLine('spi', 42, 1, 0), wr('GICD_ICPENDR1', bit(42)),
+      wr('GICD_ICFGR2', 0), rd('GICD_ISPENDR1', bit(42)),
+      attr('vgic', 'LEVEL_INFO', { intid: 32, vcpu: 0 }, 'get', { errno: 0, value: h(bit(42)) })],
+  },
+  {
     component: 'kvm-abi', name: 'attr-its-regs',
     description: 'KVM_DEV_ARM_VGIC_GRP_ITS_REGS reads GITS_CWRITER; GITS_CREADR can be set only while the ITS is disabled (-EBUSY) and only in range (-EINVAL).',
     rules: ['kvm.attr.its-regs'],
