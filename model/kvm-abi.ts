@@ -275,7 +275,16 @@ export function irqfd(s: State, op: IrqfdOp, x: Exec): Expected {
   if (op.deassign) {
     x.rule('kvm.irqfd.deassign');
     s.irqfds.delete(op.gsi);
-    s.resampleAsserted.delete(op.gsi);
+    // the line a resample irqfd holds asserted is its assertion: detached, it asserts nothing
+    // (rules kvm.irqfd.resample, kvm.irqfd.deassign; KVM de-asserts the GSI when its last
+    // resampler goes, virt/kvm/eventfd.c irqfd_resampler_shutdown)
+    if (s.resampleAsserted.delete(op.gsi)) {
+      for (const r of s.routes.get(op.gsi) ?? []) {
+        if (r.kind !== 'irqchip' || r.pin >= s.cfg.spis) continue;
+        s.line[s.nPriv + r.pin] = 0;
+        if (s.lineUnrecorded.size > 0) s.lineUnrecorded.delete(s.nPriv + r.pin);
+      }
+    }
     return 0;
   }
   if (s.irqfds.has(op.gsi)) {

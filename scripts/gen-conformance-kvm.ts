@@ -266,6 +266,17 @@ export const kvmScenarios: Def[] = [
       attr('vgic', 'LEVEL_INFO', { intid: 32, vcpu: 0 }, 'get', { errno: 0, value: h(bit(42)) })],
   },
   {
+    component: 'kvm-abi', name: 'irqfd-resample-deassign-lowers-line',
+    description: 'A resample irqfd on GSI 8 (default route: SPI 40, level-sensitive, disabled) asserts the line when signalled; deassigning that irqfd ends its assertion, so the line reads low through KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO and the SPI is not pending (Documentation/virt/kvm/api.rst KVM_IRQFD; virt/kvm/eventfd.c irqfd_resampler_shutdown de-asserts the GSI).',
+    rules: ['kvm.irqfd.resample', 'kvm.irqfd.deassign', 'kvm.attr.level-info'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: false, enable: false }),
+      { op: 'kvm.irqfd', gsi: 8, resample: true, deassign: false, expect: 0 } as Op, { op: 'irqfd.signal', gsi: 8 } as Op,
+      attr('vgic', 'LEVEL_INFO', { intid: 32, vcpu: 0 }, 'get', { errno: 0, value: h(bit(40)) }), rd('GICD_ISPENDR1', bit(40)),
+      { op: 'kvm.irqfd', gsi: 8, resample: true, deassign: true, expect: 0 } as Op,
+      attr('vgic', 'LEVEL_INFO', { intid: 32, vcpu: 0 }, 'get', { errno: 0, value: h(0) }), rd('GICD_ISPENDR1', 0)],
+  },
+  {
     component: 'kvm-abi', name: 'attr-its-regs',
     description: 'KVM_DEV_ARM_VGIC_GRP_ITS_REGS reads GITS_CWRITER; GITS_CREADR can be set only while the ITS is disabled (-EBUSY) and only in range (-EINVAL).',
     rules: ['kvm.attr.its-regs'],
