@@ -115,6 +115,13 @@ export const QUIRKS = {
   sharedLpiIgnoresEnableLpis: kvm('kvm.u39-shared-lpi-ignores-enablelpis', 'choice.u39.intid-two-ites',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID keeps its target), vgic_its_resolve_lpi, vgic_its_trigger_msi; vgic.c vgic_queue_irq_unlock (Linux 6.19)'),
   /**
+   * An LPI still pending after its ITE went (DISCARD, MAPD V = 0) keeps its vgic_irq on the old
+   * vCPU's ap_list; a MAPTI of that INTID reuses it and only retargets it: the pending state moves
+   * to the new redistributor at the old vCPU's next exit, and an INT meanwhile adds nothing.
+   */
+  u45DiscardedPendingAbsorbsRemap: kvm('kvm.u45-discarded-pending-absorbs-remap', 'choice.u45.discard-pending',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_discard, vgic_its_free_device, vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID is reused); vgic.c vgic_prune_ap_list (Linux 6.19)'),
+  /**
    * The irqfd resampler is notified only when the fold at an exit finds a level SPI it saw active
    * now inactive: one acknowledged and deactivated between two exits gets no notification, and its
    * line stays asserted.

@@ -619,6 +619,17 @@ export const itsScenarios: Def[] = [
       { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1', expect: 'asleep' } as Op],
   },
   {
+    component: 'its', name: 'unmap-pending-then-remap-intid',
+    description: 'LPI 8192 is pending at redistributor 1 when its device is unmapped (MAPD V = 0: its pending state is kept or lost, choice.u37.mapd-with-ites); the INTID is then mapped again for another device through a collection of redistributor 0, and an INT through the new ITE makes it pending there: vCPU 0 acknowledges it (Arm IHI 0069 5.3 MAPD, MAPTI, INT). KVM reuses the vgic_irq still queued on vCPU 1 and only retargets it, so the INT adds nothing and vCPU 0 sees nothing until vCPU 1 exits (quirk kvm.u45-discarded-pending-absorbs-remap).',
+    rules: ['choice.u37.mapd-with-ites', 'its.cmd.mapti.map', 'its.cmd.int.pend', 'cpuif.iar1.ack'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0x20),
+      its([MAPC(0, 1), MAPD(1, 7, itt(0)), MAPTI(1, 1, LPI0, 0), INV(1, 1), SYNC(1)]), its([INT(1, 1), SYNC(1)]),
+      its([MAPD(1, 0, 0, false), SYNC(1)], { cpu: 1 }),
+      its([MAPC(1, 0), MAPD(0, 4, itt(1)), MAPTI(0, 0, LPI0, 1), SYNC(0)], { cpu: 1 }),
+      its([INT(0, 0), SYNC(0)]), iar(0, LPI0)],
+  },
+  {
     component: 'redistributor', name: 'pending-across-enable-toggle',
     description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table (choice.u24.pending-across-toggle, the presumed architecture); a target that loses it is accepted only under an unconfirmed reading.',
     rules: ['choice.u24.pending-across-toggle'],

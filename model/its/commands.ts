@@ -227,11 +227,42 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
       }
     }).map(([st]) => ({ state: st, error: null }));
   }
+  const absorbed = pendingOrphanAbsorbsMap(s, n, intid, icid);
   dev.ites.set(e, { intid, icid, detached: false });
   s.itesChanged();
   if (mappedToSeveralRds(s, intid)) scopeSharedLpi(s, intid, x);
   const consumed = pendingBitConsumedAtMap(s, n, intid, icid);
-  return consumed === null ? ok(s) : [...ok(s), { state: consumed, error: null }];
+  const out = consumed === null ? ok(s) : [...ok(s), { state: consumed, error: null }];
+  if (absorbed !== null) {
+    absorbed.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
+    absorbed.itesChanged();
+    out.push({ state: absorbed, error: null });
+  }
+  return out;
+}
+
+/**
+ * KVM (QUIRKS.u45DiscardedPendingAbsorbsRemap): an LPI left pending after its ITE went (DISCARD,
+ * choice.u45.discard-pending's quirk; MAPD V = 0, choice.u37.mapd-with-ites) keeps its vgic_irq on
+ * the old vCPU's ap_list; a MAPTI/MAPI of that INTID reuses it and only changes its target vCPU,
+ * so the pending state reaches the new redistributor when the old vCPU next exits, and may be
+ * taken at the old one until then; an INT meanwhile adds nothing. The quirk's candidate (a clone
+ * of `s` before the mapping, which the caller completes), or null.
+ */
+function pendingOrphanAbsorbsMap(s: State, n: number, intid: number, icid: number): State | null {
+  if (s.quirks.size === 0) return null;
+  const rd = s.its[n]!.collections.get(icid);
+  if (rd === undefined || !s.enableLpis[rd] || s.lpiPending[rd]!.has(intid)) return null;
+  let from = -1;
+  for (let r = 0; r < s.cfg.vcpus && from < 0; r++) if (r !== rd && s.lpiPending[r]!.has(intid)) from = r;
+  if (from < 0 || iteTargetsOf(s, intid).has(from)) return null;
+  const q = offerQuirk(s, QUIRKS.u45DiscardedPendingAbsorbsRemap);
+  if (q === null) return null;
+  leaveLpiGhost(q, from, intid, null);
+  q.lpiPending[from]!.delete(intid);
+  q.lpiPending[rd]!.add(intid);
+  q.lpiInFlight.set(intid, from);
+  return q;
 }
 
 /**
