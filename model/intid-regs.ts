@@ -73,8 +73,9 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
     if (s.latchAtAck.size > 0 && s.latchAtAck.has(slot) && s.active[slot] && !((v >>> k) & 1)) latched |= 1 << k;
     if (reader === null || !((v >>> k) & 1)) continue;
     // an edge interrupt pending by its latch, enabled, routed to a vCPU other than the reader
-    if (!s.edge[slot] || !s.latch[slot] || !s.enabled[slot]) continue;
-    if (!(s.gicdCtlr & (s.group[slot] ? 2 : 1))) continue;
+    // (an active one is queued whatever its enable and group enable say: vgic_target_oracle)
+    if (!s.edge[slot] || !s.latch[slot]) continue;
+    if (!s.active[slot] && (!s.enabled[slot] || !(s.gicdCtlr & (s.group[slot] ? 2 : 1)))) continue;
     // an active SPI stays on the vCPU that holds it whatever its routing says since, and its new
     // pending state joins it in that vCPU's list register (vgic_target_oracle)
     const elsewhere = intid < 32 ? cpu !== reader
