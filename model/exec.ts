@@ -36,12 +36,13 @@ export const ANY = (): MaskedHex => new MaskedHex(0n, 0n);
 
 /** A byte string of fixed length of which the bytes with care[i] = 1 are determined. */
 export class MaskedBytes extends Pattern {
+  /** `care`: per byte, the bits that must match (0xff: the whole byte; 0: an UNKNOWN byte) */
   constructor(readonly bytes: Uint8Array, readonly care: Uint8Array) { super(); }
   matches(r: OpResult): boolean {
     if (typeof r !== 'string' || r.length !== this.bytes.length * 2) return false;
     for (let i = 0; i < this.bytes.length; i++) {
       if (!this.care[i]) continue;
-      if (parseInt(r.substr(i * 2, 2), 16) !== this.bytes[i]) return false;
+      if ((parseInt(r.substr(i * 2, 2), 16) ^ this.bytes[i]!) & this.care[i]!) return false;
     }
     return /^[0-9a-fA-F]*$/.test(r);
   }
@@ -50,7 +51,7 @@ export class MaskedBytes extends Pattern {
     for (const b of this.bytes) s += (b < 16 ? '0' : '') + b.toString(16);
     return s;
   }
-  describe(): string { return `${this.representative()} (UNKNOWN bytes where the architecture leaves memory UNKNOWN)`; }
+  describe(): string { return `${this.representative()} (UNKNOWN bytes or bits where the architecture leaves memory UNKNOWN)`; }
 }
 
 export type Expected = OpResult | Pattern;

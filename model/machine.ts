@@ -10,7 +10,7 @@ import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { gitsRead, gitsWrite } from './its.js';
 import { forgetHppiInputs, hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from './interrupts.js';
 import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
-import { deviceAttr, ITS_TABLES_WRITTEN, migrate, unknownMemoryRanges } from './save-restore.js';
+import { deviceAttr, ITS_TABLES_WRITTEN, migrate, unknownMemoryRanges, unknownPendingBits } from './save-restore.js';
 import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
 import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
 
@@ -282,7 +282,7 @@ function noteItsTableWrite(s: State, addr: number, len: number): void {
 function memRead(s: State, op: MemReadOp, x: Exec): Expected {
   const addr = parseHexNumber(op.addr);
   const len = op.len;
-  const care = new Uint8Array(len).fill(1);
+  const care = new Uint8Array(len).fill(0xff);
   if (!s.mem.inRam(addr, len)) {
     x.rule('mem.outside-ram');
     return new MaskedBytes(new Uint8Array(len), new Uint8Array(len));
@@ -296,7 +296,12 @@ function memRead(s: State, op: MemReadOp, x: Exec): Expected {
     x.rule(rule);
     care.fill(0, a - addr, b - addr);
   }
-  return care.every((c) => c === 1) ? new MaskedBytes(bytes, care).representative() : new MaskedBytes(bytes, care);
+  for (const [a, bit, rule] of unknownPendingBits(s)) {
+    if (a < addr || a >= addr + len) continue;
+    x.rule(rule);
+    care[a - addr] = care[a - addr]! & ~bit;
+  }
+  return care.every((c) => c === 0xff) ? new MaskedBytes(bytes, care).representative() : new MaskedBytes(bytes, care);
 }
 
 export type { MemWriteOp };

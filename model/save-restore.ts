@@ -50,6 +50,29 @@ export function unknownMemoryRanges(s: State): [number, number, string][] {
   return out;
 }
 
+/**
+ * The pending-table bits (address, bit) whose value the architecture leaves UNKNOWN in a table
+ * not in use: those of an INTID named by more than one ITE, whose pending state is UNPREDICTABLE
+ * at every redistributor (choice.u39.intid-two-ites; KVM, with one state per INTID, takes or
+ * writes the bit at one redistributor only).
+ */
+export function unknownPendingBits(s: State): [number, number, string][] {
+  const seen = new Set<number>();
+  const shared = new Set<number>();
+  for (const its of s.its) for (const dev of its.devices.values()) for (const t of dev.ites.values()) {
+    if (seen.has(t.intid)) shared.add(t.intid);
+    seen.add(t.intid);
+  }
+  const out: [number, number, string][] = [];
+  if (shared.size === 0) return out;
+  for (let rd = 0; rd < s.cfg.vcpus; rd++) {
+    if (s.enableLpis[rd]) continue; // in use: UNKNOWN as a whole (unknownMemoryRanges)
+    const base = pendBase(s, rd);
+    for (const intid of shared) out.push([base + (intid >> 3), 1 << (intid & 7), 'choice.u39.intid-two-ites']);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- ITS tables, ABI revision 0
 
 /**

@@ -259,3 +259,22 @@ describe('choice.u15.apr-arbitrary-write reaches the EOI of an interrupt acknowl
     acceptsKvmTrace('u15-apr-write-eoi.kvm-trace.json'); // the trace ends: SGI 4 still active
   });
 });
+
+describe('A restored LPI\'s pending-table bit is taken over by its redistributor (campaign finding kvm:mem.read:memory-mismatch:mem.read, cov1)', () => {
+  // choice.u20.pending-table-access: a table in use (EnableLPIs = 1) is the redistributor's. KVM's restore
+  // re-creates each LPI from its ITE and clears the bit it loads (vgic_v3_lpi_sync_pending_status),
+  // so after migrate, a CLEAR and EnableLPIs 1 -> 0 losing the pending state (choice.u24.pending-across-toggle)
+  // the table holds neither LPI. Before: the model kept the saved bits in memory and required one.
+  test('the kvm target\'s trace is one the architecture allows', () => {
+    acceptsKvmTrace('restore-takes-pending-bit.kvm-trace.json');
+  });
+});
+
+describe('choice.u39.intid-two-ites leaves that INTID\'s pending-table bits UNKNOWN (campaign finding kvm:mem.read:memory-mismatch:mem.read, t1)', () => {
+  // One INTID named by ITEs of two ITSes targeting two redistributors: its pending state is
+  // UNPREDICTABLE at every redistributor. KVM keeps one vgic_irq and takes the bit only at the
+  // redistributor of the ITE restored first, so redistributor 1's table still has it after EnableLPIs is cleared.
+  test('the kvm target\'s trace is one the architecture allows', () => {
+    acceptsKvmTrace('u39-pending-table-bit.kvm-trace.json');
+  });
+});
