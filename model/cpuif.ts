@@ -81,11 +81,21 @@ export function sysregRead(s: State, op: SysregReadOp, x: Exec): Expected {
 }
 
 /** ICC_IAR<g>_EL1 (IHI 0069 ICC_IAR1_EL1): acknowledge the HPPI when it may be taken, else 1023. */
-function acknowledge(s: State, cpu: number, group: number, x: Exec): Expected {
+function acknowledge(s: State, cpu: number, group: number, x: Exec, keepRetargeted = false): Expected {
   x.rule(group === 1 ? 'cpuif.iar1.ack' : 'cpuif.iar0.ack');
+  // KVM: an LPI retargeted away from this vCPU while queued here stays in its list registers until
+  // it exits, which an acknowledge does not make it do (QUIRKS.lpiRetargetNoRequeue)
+  if (!keepRetargeted && s.ghosts[cpu]!.size > 0 && s.lpiInFlight.size > 0 && quirkEnabled(s, QUIRKS.lpiRetargetNoRequeue)
+    && [...s.ghosts[cpu]!.keys()].some((k) => k >= 8192 && s.lpiInFlight.get(k) === cpu)) {
+    const q = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue)!;
+    x.branch(q, acknowledge(q, cpu, group, x, true), `${QUIRKS.lpiRetargetNoRequeue.id}: the retargeted LPI is still in this vCPU's list register`);
+  }
   const opts = hppiOptions(s, cpu, x);
   // the acknowledge synchronises this PE with every earlier change (choice.u6.state-change-race/choice.u44.in-flight-until-sync windows close)
-  if (s.ghosts[cpu]!.size > 0) s.ghosts[cpu]!.clear();
+  if (s.ghosts[cpu]!.size > 0) {
+    if (!keepRetargeted) s.ghosts[cpu]!.clear();
+    else for (const k of [...s.ghosts[cpu]!.keys()]) if (!(k >= 8192 && s.lpiInFlight.get(k) === cpu)) s.ghosts[cpu]!.delete(k);
+  }
   const takes: Candidate[] = [];
   let spurious = false;
   for (const o of opts) {

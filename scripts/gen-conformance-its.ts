@@ -630,6 +630,14 @@ export const itsScenarios: Def[] = [
       its([INT(0, 0), SYNC(0)]), iar(0, LPI0)],
   },
   {
+    component: 'its', name: 'movi-pending-again-while-active',
+    description: 'vCPU 0 acknowledges LPI 8192, which an INT then makes pending again before its EOI; MOVI (completed by a SYNC to redistributor 0) moves the pending state to redistributor 1, so after the EOI vCPU 0 has nothing to acknowledge (Arm IHI 0069 5.3 MOVI, SYNC). KVM only retargets the LPI, which stays in vCPU 0\'s list register until vCPU 0 exits: after the EOI vCPU 0 takes it (quirk kvm.lpi-retarget-no-requeue).',
+    rules: ['its.cmd.movi.moves-pending', 'its.cmd.sync.complete', 'cpuif.lpi.no-active', 'cpuif.iar1.spurious'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), iar(0, LPI0), its([INT(1, 0), SYNC(0)], { cpu: 1 }), its([MOVI(1, 0, 1), SYNC(0)], { cpu: 1 }),
+      iar(0, SP), eoi(0, LPI0), iar(0, SP)],
+  },
+  {
     component: 'redistributor', name: 'pending-across-enable-toggle',
     description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table (choice.u24.pending-across-toggle, the presumed architecture); a target that loses it is accepted only under an unconfirmed reading.',
     rules: ['choice.u24.pending-across-toggle'],
