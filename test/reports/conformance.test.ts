@@ -125,6 +125,18 @@ describe('runConformance', () => {
   const suite = loadSuite([EXAMPLES]);
   const sgi = 'examples/sgi-priority.json';
 
+  test('an in-process run the time limit stopped runs again without it: the outcome does not depend on the machine', async () => {
+    // a clock that moves one millisecond per look: every op passes a 3 ms limit at once
+    let t = 0;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => t++);
+    try {
+      const results = await runConformance([fakeTarget('exact', expected)], suite, { run, classify: classify(NONE), expectations: NONE, timeoutMs: 3 });
+      expect(results.map((r) => r.outcome)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test('a target that does what every scenario expects passes everything', async () => {
     const results = await runConformance([fakeTarget('exact', expected)], suite, { run, classify: classify(NONE), expectations: NONE });
     expect(results.map((r) => r.outcome)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
