@@ -28,7 +28,7 @@ export const OPTIONS: OptionsSpec = {
   rules: { type: 'string', value: 'FILE', description: 'the rules catalogue (default spec/rules.json)' },
   campaign: { type: 'strings', value: 'DIR', description: 'also show this fuzz campaign folder in the reports (repeatable)' },
   component: { type: 'strings', value: 'NAME', description: 'run only the scenarios of this component (repeatable: --component its --component lpi)' },
-  timeout: { type: 'number', value: 'MS', min: 1, description: `give up on a scenario after MS milliseconds, a step-budget failure (default ${DEFAULT_TIMEOUT_MS})` },
+  timeout: { type: 'number', value: 'MS', min: 1, description: `give up on a scenario after MS milliseconds: an external target's is a step-budget failure, an in-process one runs again without the limit (default ${DEFAULT_TIMEOUT_MS})` },
   quiet: { type: 'boolean', alias: 'q', description: 'print only failures and the totals' },
 };
 
