@@ -99,6 +99,7 @@ export class FindingsStore {
   /** A minimization that will not finish (its worker was lost). */
   drop(signature: string): void {
     this.pending.delete(signature);
+    this.running.delete(signature);
   }
 
   /**
