@@ -78,8 +78,9 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
     if (!s.active[slot] && (!s.enabled[slot] || !(s.gicdCtlr & (s.group[slot] ? 2 : 1)))) continue;
     // an active SPI stays on the vCPU that holds it whatever its routing says since, and its new
     // pending state joins it in that vCPU's list register (vgic_target_oracle)
+    // (one a GICD_IROUTER write left on its old vCPU, QUIRKS.irouterNoRequeue, is there too)
     const elsewhere = intid < 32 ? cpu !== reader
-      : spiTarget(s, intid - 32) !== reader || ((spiIrm(s, intid - 32) || s.active[slot] === 1) && s.cfg.vcpus > 1);
+      : spiTarget(s, intid - 32) !== reader || ((spiIrm(s, intid - 32) || s.active[slot] === 1 || s.unqueued.has(slot)) && s.cfg.vcpus > 1);
     if (elsewhere) invisible |= 1 << k;
   }
   const qi = invisible !== 0 ? offerQuirk(s, QUIRKS.pendingInLrInvisible) : null;
