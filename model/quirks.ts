@@ -101,6 +101,13 @@ export const QUIRKS = {
   invQueuesLpiWhileLpisOff: kvm('kvm.inv-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_inv, vgic_its_inv_lpi, vgic_its_cmd_handle_invall, update_lpi_config; vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
   /**
+   * INV and INVALL update the priority and enable of an LPI's vgic_irq; one already pending in a
+   * running vCPU's list register keeps the old ones there (nothing kicks that vCPU), and may be
+   * taken with them, also after a SYNC.
+   */
+  invLeavesLrPriority: kvm('kvm.inv-leaves-lr-priority', 'lpi.prop.inv-sync',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_inv, vgic_its_cmd_handle_invall, update_lpi_config; vgic.c vgic_queue_irq_unlock, vgic_target_oracle; vgic-v3.c vgic_v3_populate_lr (Linux 6.19)'),
+  /**
    * Clearing a redistributor's EnableLPIs unlinks its vCPU's LPIs from the ap_list but does not
    * make that vCPU exit: written by another vCPU, an LPI already pending in the running target's
    * list registers stays there, and that vCPU can still see and take it (until its next exit).

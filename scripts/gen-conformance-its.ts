@@ -638,6 +638,14 @@ export const itsScenarios: Def[] = [
       iar(0, SP), eoi(0, LPI0), iar(0, SP)],
   },
   {
+    component: 'lpi', name: 'inv-priority-of-pending-lpi',
+    description: 'LPI 8192 (priority 0xa0) is pending at redistributor 0 when its configuration byte is changed to priority 0xc0 and vCPU 1 issues INV + SYNC: the redistributor uses the new configuration, so vCPU 0 acknowledges it at running priority 0xc0 (Arm IHI 0069 5.3 INV, SYNC; ICC_RPR_EL1). KVM updates the vgic_irq but not the list register vCPU 0 runs with: the running priority is 0xa0 (quirk kvm.inv-leaves-lr-priority).',
+    rules: ['its.cmd.inv.reload', 'lpi.prop.inv-sync', 'cpuif.rpr.running'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), lpiProp(LPI0, 0xc0), its([INV(1, 0), SYNC(0)], { cpu: 1 }),
+      iar(0, LPI0), srd(0, 'ICC_RPR_EL1', 0xc0), eoi(0, LPI0)],
+  },
+  {
     component: 'redistributor', name: 'pending-across-enable-toggle',
     description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table (choice.u24.pending-across-toggle, the presumed architecture); a target that loses it is accepted only under an unconfirmed reading.',
     rules: ['choice.u24.pending-across-toggle'],

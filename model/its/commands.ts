@@ -423,9 +423,10 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
     case 'INV': {
       x.rule('its.cmd.inv.reload');
       if (s.lpiStale.has(intid)) x.rule('lpi.prop.inv-sync');
+      const lr = invLeavesLrPriority(s, [intid]);
       invalidateLpi(s, intid);
       const q = invQueuesKeptLpis(s, [intid]);
-      return q === null ? ok(s) : [...ok(s), ...ok(q)];
+      return [...ok(s), ...(q === null ? [] : ok(q)), ...(lr === null ? [] : ok(lr))];
     }
     case 'DISCARD': {
       x.rule('its.cmd.discard.unmap');
@@ -460,9 +461,22 @@ function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   if (s.lpiStale.size > 0) { x.rule('lpi.prop.inv-sync'); x.rule('choice.u48.invall-scope'); }
   const intids: number[] = [];
   for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached) intids.push(t.intid);
+  const lr = invLeavesLrPriority(s, intids);
   for (const intid of intids) invalidateLpi(s, intid);
   const q = invQueuesKeptLpis(s, intids);
-  return q === null ? ok(s) : [...ok(s), ...ok(q)];
+  return [...ok(s), ...(q === null ? [] : ok(q)), ...(lr === null ? [] : ok(lr))];
+}
+
+/**
+ * KVM (QUIRKS.invLeavesLrPriority): INV/INVALL update the vgic_irq of an LPI pending in a running
+ * vCPU's list register but not the list register, and nothing makes that vCPU exit: it may still
+ * take the LPI with the configuration it had. The quirk's candidate (a clone of `s` before the
+ * invalidation, which it skips), or null.
+ */
+function invLeavesLrPriority(s: State, intids: readonly number[]): State | null {
+  if (s.quirks.size === 0 || s.lpiStale.size === 0) return null;
+  const pendingStale = intids.some((intid) => s.lpiStale.has(intid) && s.lpiPending.some((p) => p.has(intid)));
+  return pendingStale ? offerQuirk(s, QUIRKS.invLeavesLrPriority) : null;
 }
 
 /**
