@@ -709,8 +709,11 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
     case 'LEVEL_INFO': {
       x.rule('kvm.attr.level-info');
       const cpu = a.vcpu ?? 0;
-      const first = (a.intid ?? a.offset ?? 0) & ~31;
-      if (cpu < 0 || cpu >= s.cfg.vcpus || first >= 32 + s.cfg.spis) return { errno: EINVAL };
+      // -EINVAL for a vINTID that is not a multiple of 32, or an info field (attr bits [31:10]) other
+      // than VGIC_LEVEL_INFO_LINE_LEVEL (arm-vgic-v3.rst LEVEL_INFO); INTIDs the VM does not have
+      // read 0, and writes to them are ignored
+      const first = a.intid ?? a.offset ?? 0;
+      if (cpu < 0 || cpu >= s.cfg.vcpus || first % 32 !== 0 || first >= 1024) return { errno: EINVAL };
       let v = 0;
       let edge = 0;
       for (let k = 0; k < 32 && first + k < 32 + s.cfg.spis; k++) {

@@ -277,6 +277,14 @@ export const kvmScenarios: Def[] = [
       attr('vgic', 'LEVEL_INFO', { intid: 32, vcpu: 0 }, 'get', { errno: 0, value: h(0) }), rd('GICD_ISPENDR1', 0)],
   },
   {
+    component: 'kvm-abi', name: 'attr-level-info-range',
+    description: 'KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO fails with -EINVAL only for a vINTID that is not a multiple of 32 (or another info type); the word of INTIDs 96..127 of a VM with 64 SPIs names no interrupt and reads 0 (Documentation/virt/kvm/devices/arm-vgic-v3.rst LEVEL_INFO).',
+    rules: ['kvm.attr.level-info'],
+    config: K1,
+    ops: [boot(), attr('vgic', 'LEVEL_INFO', { intid: 96, vcpu: 0 }, 'get', { errno: 0, value: h(0) }),
+      attr('vgic', 'LEVEL_INFO', { intid: 40, vcpu: 0 }, 'get', { errno: EINVAL })],
+  },
+  {
     component: 'kvm-abi', name: 'attr-its-regs',
     description: 'KVM_DEV_ARM_VGIC_GRP_ITS_REGS reads GITS_CWRITER; GITS_CREADR can be set only while the ITS is disabled (-EBUSY) and only in range (-EINVAL).',
     rules: ['kvm.attr.its-regs'],
