@@ -154,6 +154,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
   // taken once: whatever another PE might still have seen of it is gone (choice.u6.state-change-race/choice.u44.in-flight-until-sync)
   for (const g of s.ghosts) if (g.size > 0) g.delete(c.intid);
   if (s.unqueued.size > 0) s.unqueued.delete(c.intid >= 8192 ? c.intid : slotOf(s, cpu, c.intid));
+  if (s.leftOnOldVcpu.size > 0 && c.intid < 8192) s.leftOnOldVcpu.delete(slotOf(s, cpu, c.intid));
   if (c.intid >= 8192) {
     if (s.lpiInFlight.size > 0) s.lpiInFlight.delete(c.intid);
     // KVM's GICv4 (quirks only): the hardware copy is taken when there is no software one

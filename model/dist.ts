@@ -213,6 +213,7 @@ function writeIrouter(s: State, offset: number, width: number, value: bigint, x:
     const q = offerQuirk(s, QUIRKS.irouterNoRequeue);
     if (q !== null) {
       q.unqueued.add(slot);
+      q.leftOnOldVcpu.add(slot);
       x.branch(q, null, `${QUIRKS.irouterNoRequeue.id}: the pending SPI is not queued to its new target`);
     }
   }

@@ -80,7 +80,7 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
     // pending state joins it in that vCPU's list register (vgic_target_oracle)
     // (one a GICD_IROUTER write left on its old vCPU, QUIRKS.irouterNoRequeue, is there too)
     const elsewhere = intid < 32 ? cpu !== reader
-      : spiTarget(s, intid - 32) !== reader || ((spiIrm(s, intid - 32) || s.active[slot] === 1 || s.unqueued.has(slot)) && s.cfg.vcpus > 1);
+      : spiTarget(s, intid - 32) !== reader || ((spiIrm(s, intid - 32) || s.active[slot] === 1 || s.leftOnOldVcpu.has(slot)) && s.cfg.vcpus > 1);
     if (elsewhere) invisible |= 1 << k;
   }
   const qi = invisible !== 0 ? offerQuirk(s, QUIRKS.pendingInLrInvisible) : null;

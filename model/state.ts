@@ -184,6 +184,11 @@ export class State {
    */
   lineUnrecorded = new Set<number>();
   /**
+   * Quirks only (model/quirks.ts irouterNoRequeue): SPIs, by slot, a GICD_IROUTER write left on the
+   * ap_list of the vCPU that held them, until taken. Always empty without quirks.
+   */
+  leftOnOldVcpu = new Set<number>();
+  /**
    * Quirks only (model/quirks.ts, KVM's GICv4): vLPIs pending in the GICv4 hardware (the vPE's
    * pending table) apart from the software pending state: intid -> redistributor. Always empty
    * without quirks.
@@ -368,6 +373,7 @@ export class State {
     s.activeOpen = this.activeOpen.size === 0 ? new Set() : new Set(this.activeOpen);
     s.bprBelowMin = this.bprBelowMin.size === 0 ? new Set() : new Set(this.bprBelowMin);
     s.lineUnrecorded = this.lineUnrecorded.size === 0 ? new Set() : new Set(this.lineUnrecorded);
+    s.leftOnOldVcpu = this.leftOnOldVcpu.size === 0 ? new Set() : new Set(this.leftOnOldVcpu);
     s.vlpiPending = this.vlpiPending.size === 0 ? new Map() : new Map(this.vlpiPending);
     s.lpiQueuedLpisOff = this.lpiQueuedLpisOff.size === 0 ? new Map() : new Map(this.lpiQueuedLpisOff);
     s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
@@ -418,6 +424,8 @@ export class State {
     for (const k of this.bprBelowMin) if (!o.bprBelowMin.has(k)) return false;
     if (this.lineUnrecorded.size !== o.lineUnrecorded.size) return false;
     for (const k of this.lineUnrecorded) if (!o.lineUnrecorded.has(k)) return false;
+    if (this.leftOnOldVcpu.size !== o.leftOnOldVcpu.size) return false;
+    for (const k of this.leftOnOldVcpu) if (!o.leftOnOldVcpu.has(k)) return false;
     if (this.vlpiPending.size !== o.vlpiPending.size) return false;
     for (const [k, v] of this.vlpiPending) if (o.vlpiPending.get(k) !== v) return false;
     if (this.lpiQueuedLpisOff.size !== o.lpiQueuedLpisOff.size) return false;
@@ -523,7 +531,7 @@ export class State {
     parts.push([...this.lpiInFlight].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}<${v}`).join(';'));
     parts.push([...this.unqueued].sort((a, b) => a - b).join(','), [...this.latchAtAck].sort((a, b) => a - b).join(','));
     parts.push([...this.activeOpen].sort((a, b) => a - b).join(','), [...this.bprBelowMin].sort((a, b) => a - b).join(','));
-    parts.push([...this.lineUnrecorded].sort((a, b) => a - b).join(','));
+    parts.push([...this.lineUnrecorded].sort((a, b) => a - b).join(','), [...this.leftOnOldVcpu].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiPending].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiQueuedLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiKeptLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
