@@ -101,6 +101,12 @@ export const QUIRKS = {
   invQueuesLpiWhileLpisOff: kvm('kvm.inv-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_inv, vgic_its_inv_lpi, vgic_its_cmd_handle_invall, update_lpi_config; vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
   /**
+   * CLEAR clears only the LPI's pending latch: one already in a vCPU's list register stays pending
+   * there, is taken or wakes a WFI, and is latched again when the list register is folded.
+   */
+  clearLeavesLrPending: kvm('kvm.clear-leaves-lr-pending', 'its.cmd.clear.unpend',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_clear; vgic-v3.c vgic_v3_populate_lr (edge latch cleared), vgic_v3_fold_lr (Linux 6.19)'),
+  /**
    * INV and INVALL update the priority and enable of an LPI's vgic_irq; one already pending in a
    * running vCPU's list register keeps the old ones there (nothing kicks that vCPU), and may be
    * taken with them, also after a SYNC.

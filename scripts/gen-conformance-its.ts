@@ -646,6 +646,13 @@ export const itsScenarios: Def[] = [
       iar(0, LPI0), srd(0, 'ICC_RPR_EL1', 0xc0), eoi(0, LPI0)],
   },
   {
+    component: 'its', name: 'clear-pending-lpi-queued',
+    description: 'LPI 8192 is pending at redistributor 0 (INT, then SYNC); vCPU 1 issues CLEAR and SYNC: the pending state is removed, so vCPU 0 has nothing to acknowledge (Arm IHI 0069 5.3 CLEAR, SYNC). KVM clears only the latch; the LPI already sits in vCPU 0\'s list register and is taken (quirk kvm.clear-leaves-lr-pending).',
+    rules: ['its.cmd.clear.unpend', 'its.cmd.sync.complete', 'cpuif.iar1.spurious'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), its([CLEAR(1, 0), SYNC(0)], { cpu: 1 }), iar(0, SP)],
+  },
+  {
     component: 'redistributor', name: 'pending-across-enable-toggle',
     description: 'A pending (disabled) LPI across EnableLPIs 1 -> 0 -> 1 is preserved through the pending table (choice.u24.pending-across-toggle, the presumed architecture); a target that loses it is accepted only under an unconfirmed reading.',
     rules: ['choice.u24.pending-across-toggle'],

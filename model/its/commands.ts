@@ -414,12 +414,16 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       setLpiPending(q, rd, intid, x);
       return [...ok(s), ...ok(q)];
     }
-    case 'CLEAR':
+    case 'CLEAR': {
       x.rule('its.cmd.clear.unpend');
+      // KVM: CLEAR clears the latch only; an LPI already in a vCPU's list register stays pending
+      // there (QUIRKS.clearLeavesLrPending)
+      const q = s.lpiPending[rd]!.has(intid) ? offerQuirk(s, QUIRKS.clearLeavesLrPending) : null;
       leaveLpiGhost(s, rd, intid, x);
       s.lpiPending[rd]!.delete(intid);
       s.lpiScoped.get(intid)?.delete(rd);
-      return ok(s);
+      return q === null ? ok(s) : [...ok(s), ...ok(q)];
+    }
     case 'INV': {
       x.rule('its.cmd.inv.reload');
       if (s.lpiStale.has(intid)) x.rule('lpi.prop.inv-sync');
