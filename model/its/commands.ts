@@ -358,8 +358,15 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
     delete t.rd;
   };
   if (from === to || !s.lpiPending[from]!.has(intid)) {
+    // KVM: an LPI acknowledged at the old RD and not yet EOId is still in that vCPU's list register,
+    // so its vgic_irq stays on that ap_list: made pending again, it reaches the new RD only when
+    // that vCPU next exits (QUIRKS.lpiRetargetNoRequeue)
+    const held = from !== to && s.ackStack[from]!.some((a) => (a & 0xffffff) === intid) ? offerQuirk(s, QUIRKS.lpiRetargetNoRequeue) : null;
     setIte(s);
-    return ok(s);
+    if (held === null) return ok(s);
+    setIte(held);
+    held.lpiInFlight.set(intid, from);
+    return [...ok(s), ...ok(held)];
   }
   x.rule('its.cmd.movi.moves-pending');
   if (!canHoldLpi(s, to, intid)) {
