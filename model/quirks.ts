@@ -18,6 +18,13 @@ export const QUIRKS = {
   levelInfoEdge: kvm('kvm.level-info-edge-no-line-level', 'kvm.attr.level-info',
     'arch/arm64/kvm/vgic/vgic-mmio.c vgic_read_irq_line_level_info (Linux 6.x): only VGIC_CONFIG_LEVEL interrupts report line_level; vgic.c kvm_vgic_inject_irq, vgic_validate_injection (Linux 6.19): line_level set only for level-configured interrupts'),
   /**
+   * The virtual timer's PPI is mapped to the physical timer interrupt: putting it in a list register
+   * lowers its recorded line level (only rising edges are observed), so KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO
+   * reads it low while the timer still asserts it.
+   */
+  mappedLevelLineLowered: kvm('kvm.mapped-level-line-lowered', 'kvm.attr.level-info',
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (vgic_irq_is_mapped_level: line_level cleared); vgic-mmio.c vgic_read_irq_line_level_info (Linux 6.19)'),
+  /**
    * A GICD/GICR_ISPENDR or ICPENDR read from one vCPU reads an edge interrupt that sits pending
    * in another running vCPU's list register as not pending: populating the LR cleared its latch,
    * and the read does not make the other vCPUs exit. An active SPI stays in the list register of

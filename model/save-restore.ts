@@ -4,7 +4,7 @@
 import type { DeviceAttrOp, RegAttr } from '../spec/scenario.js';
 import { encodeCte, encodeDte, encodeIte, decodeCte, decodeDte, decodeIte } from '../spec/codec/kvm-its-abi.js';
 import { parseHex } from '../spec/hex.js';
-import { GICD_BASE, GICR_BASE, itsBase, RAM_BASE } from '../spec/layout.js';
+import { GICD_BASE, GICR_BASE, itsBase, RAM_BASE, VTIMER_PPI } from '../spec/layout.js';
 import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
@@ -727,6 +727,11 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       // KVM reports the line level of level-configured interrupts only, and only the level it
       // recorded while they were (QUIRKS.levelInfoEdge)
       const high = v & edge;
+      // the virtual timer's HW-mapped PPI: KVM lowers its recorded line when it puts it in a list
+      // register (the physical interrupt holds the pending state), so it may read low while the
+      // timer still asserts it (QUIRKS.mappedLevelLineLowered)
+      const timerBit = first === 0 && ((v >>> VTIMER_PPI) & 1) !== 0 ? offerQuirk(s, QUIRKS.mappedLevelLineLowered) : null;
+      if (timerBit !== null) x.branch(timerBit, { errno: 0, value: '0x' + ((v & ~(1 << VTIMER_PPI)) >>> 0).toString(16) }, `${QUIRKS.mappedLevelLineLowered.id}: the timer PPI's recorded line is low`);
       const q = high !== 0 ? offerQuirk(s, QUIRKS.levelInfoEdge) : null;
       if (q !== null) x.branch(q, { errno: 0, value: '0x' + ((v & ~high) >>> 0).toString(16) }, `${QUIRKS.levelInfoEdge.id}: edge-configured lines read 0`);
       return { errno: 0, value: '0x' + (v >>> 0).toString(16) };

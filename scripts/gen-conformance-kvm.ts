@@ -285,6 +285,14 @@ export const kvmScenarios: Def[] = [
       attr('vgic', 'LEVEL_INFO', { intid: 40, vcpu: 0 }, 'get', { errno: EINVAL })],
   },
   {
+    component: 'kvm-abi', name: 'attr-level-info-timer',
+    description: 'The virtual timer asserts PPI 27 of vCPU 0 (enabled) and the guest acknowledges it; the timer still holds the line, so KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads bit 27 high (Documentation/virt/kvm/devices/arm-vgic-v3.rst LEVEL_INFO: the input line level). KVM lowered the recorded level of the HW-mapped PPI when it put it in a list register: it reads low (quirk kvm.mapped-level-line-lowered).',
+    rules: ['kvm.attr.level-info', 'kvm.timer.line'],
+    config: { vcpus: 1, spis: 32, its: 0 },
+    ops: [boot(), privSetup(0, 27, 0x80), { op: 'timer.line', cpu: 0, level: 1 } as Op, iar(0, 27),
+      attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(1 << 27) })],
+  },
+  {
     component: 'kvm-abi', name: 'attr-its-regs',
     description: 'KVM_DEV_ARM_VGIC_GRP_ITS_REGS reads GITS_CWRITER; GITS_CREADR can be set only while the ITS is disabled (-EBUSY) and only in range (-EINVAL).',
     rules: ['kvm.attr.its-regs'],
