@@ -334,6 +334,10 @@ function fireGsi(s: State, gsi: number, x: Exec): void {
     } else {
       // a pulse on a level-sensitive SPI: no lasting effect (option 0), or pending latched (1)
       x.rule('kvm.irqfd.level-pulse');
+      // KVM injects the SPI from the eventfd wake-up with level 1 and never lowers it
+      // (QUIRKS.irqfdLevelStaysAsserted)
+      const q = offerQuirk(s, QUIRKS.irqfdLevelStaysAsserted);
+      if (q !== null) { q.line[slot] = 1; x.branch(q, null, `${QUIRKS.irqfdLevelStaysAsserted.id}: the line stays asserted`); }
       branchChoice(s, x, CHOICES.irqfdLevelPulse, (st, o) => { if (o === 1) st.latch[slot] = 1; });
     }
   }

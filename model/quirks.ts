@@ -142,6 +142,12 @@ export const QUIRKS = {
   u45DiscardedPendingAbsorbsRemap: kvm('kvm.u45-discarded-pending-absorbs-remap', 'choice.u45.discard-pending',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_discard, vgic_its_free_device, vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID is reused); vgic.c vgic_prune_ap_list (Linux 6.19)'),
   /**
+   * A plain (non-resample) irqfd routed to an SPI is injected from the eventfd wake-up in atomic
+   * context with level 1 only: a level-sensitive SPI's line stays asserted (pending) after the signal.
+   */
+  irqfdLevelStaysAsserted: kvm('kvm.irqfd-level-spi-stays-asserted', 'kvm.irqfd.level-pulse',
+    'arch/arm64/kvm/vgic/vgic-irqfd.c kvm_arch_set_irq_inatomic (IRQCHIP routes: vgic_irqfd_set_irq with level 1); virt/kvm/eventfd.c irqfd_wakeup (Linux 6.19)'),
+  /**
    * The irqfd resampler is notified only when the fold at an exit finds a level SPI it saw active
    * now inactive: one acknowledged and deactivated between two exits gets no notification, and its
    * line stays asserted.

@@ -293,6 +293,15 @@ export const kvmScenarios: Def[] = [
       attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(1 << 27) })],
   },
   {
+    component: 'kvm-abi', name: 'irqfd-plain-level-spi',
+    description: 'A plain irqfd on GSI 8 (default route: SPI 40, level-sensitive, disabled) is a pulse: it leaves SPI 40 pending or not (kvm.irqfd.level-pulse), and once GICD_ICPENDR clears the latch the line is low, so it is not pending (Documentation/virt/kvm/api.rst KVM_IRQFD; Arm IHI 0069 GICD_ICPENDR). KVM injects the SPI with level 1 only and the line stays asserted (quirk kvm.irqfd-level-spi-stays-asserted).',
+    rules: ['kvm.irqfd.level-pulse', 'dist.icpendr.level-line-high', 'dist.pending.read'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: false, enable: false }),
+      { op: 'kvm.irqfd', gsi: 8, resample: false, deassign: false, expect: 0 } as Op, { op: 'irqfd.signal', gsi: 8 } as Op,
+      wr('GICD_ICPENDR1', bit(40)), rd('GICD_ISPENDR1', 0)],
+  },
+  {
     component: 'kvm-abi', name: 'attr-its-regs',
     description: 'KVM_DEV_ARM_VGIC_GRP_ITS_REGS reads GITS_CWRITER; GITS_CREADR can be set only while the ITS is disabled (-EBUSY) and only in range (-EINVAL).',
     rules: ['kvm.attr.its-regs'],
