@@ -191,6 +191,8 @@ export function writeConfig(s: State, cpu: number, first: number, value: number,
   if (q !== null) {
     for (const slot of unrecorded!) { q.line[slot] = 0; q.lineUnrecorded.delete(slot); }
     x.branch(q, null, `${QUIRKS.levelInfoEdge.id}: the line raised while edge-configured was not recorded`);
+    // its pending state is as UNKNOWN as on the main line (choice.u1.icfgr-change), the low line included
+    if (unknown !== null) pendingUnknown(q, unknown, x);
   }
   if (unknown !== null) pendingUnknown(s, unknown, x);
 }
