@@ -229,6 +229,13 @@ export const QUIRKS = {
    */
   activeFillLrs: { kind: 'quirk', id: 'kvm-linux.active-interrupts-fill-lrs', target: 'kvm-linux', rule: 'cpuif.iar1.ack',
     source: 'arch/arm64/kvm/vgic/vgic.c vgic_flush_lr_state, vgic_sort_ap_list, vgic_irq_cmp (Linux 6.12 and 6.1: active interrupts sort first); vgic-v3.c vgic_v3_fold_lr_state (no EOIcount handling)', scope: 'event' },
+  /**
+   * DIST_REGS/REDIST_REGS at an offset no register starts at (misaligned): vgic_uaccess finds no
+   * region, reads 0 and ignores a write, and the attribute call returns 0, where the documented
+   * answer for a register that cannot be accessed is -ENXIO.
+   */
+  attrRegsMisalignedIgnored: kvm('kvm.attr-regs-misaligned-ignored', 'kvm.attr.reserved-offset',
+    'arch/arm64/kvm/vgic/vgic-mmio.c vgic_uaccess_read, vgic_uaccess_write, vgic_get_mmio_region (check_region: IS_ALIGNED) (Linux 6.1, 6.12 and later)'),
   /** QEMU stores every bit written to GICR_PENDBASER: PTZ (bit 62) reads back as written. */
   qemuPendbaserPtzReadsBack: { kind: 'quirk', id: 'qemu.pendbaser-ptz-reads-back', target: 'qemu', rule: 'redist.pendbaser.ptz-raz',
     source: 'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)', scope: 'event' },

@@ -552,7 +552,7 @@ function attrOf(op: DeviceAttrOp): RegAttr {
 
 /** A register read through the attribute ABI: misaligned -ENXIO; a reserved offset -ENXIO or RAZ. */
 function regAttrRead(s: State, x: Exec, offset: number, read: (sub: Exec) => Expected): Expected {
-  if (offset % 4 !== 0) return { errno: ENXIO };
+  if (offset % 4 !== 0) return misalignedAttr(s, x, { errno: 0, value: '0x0' });
   const sub = new Exec();
   const v = read(sub);
   x.rules.push(...sub.rules);
@@ -563,6 +563,17 @@ function regAttrRead(s: State, x: Exec, offset: number, read: (sub: Exec) => Exp
   }
   x.commit = sub.commit;
   return asAttr(v);
+}
+
+/**
+ * A register attribute at a misaligned offset: -ENXIO (no such register); KVM finds no region and
+ * answers 0 with `quirk` as the result, nothing changed (QUIRKS.attrRegsMisalignedIgnored).
+ */
+function misalignedAttr(s: State, x: Exec, quirk: Expected): Expected {
+  x.rule('kvm.attr.reserved-offset');
+  const q = offerQuirk(s, QUIRKS.attrRegsMisalignedIgnored);
+  if (q !== null) x.branch(q, quirk, `${QUIRKS.attrRegsMisalignedIgnored.id}: no register there, 0`);
+  return { errno: ENXIO };
 }
 
 /** A register read as an attribute result. */
@@ -682,7 +693,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const off = a.offset ?? 0;
       const w = off >= 0x6000 && off < 0x8000 ? 64 : 32;
       if (get) return regAttrRead(s, x, off, (sub) => gicdRead(s, -1, off, w, sub));
-      if (off % 4 !== 0) return { errno: ENXIO };
+      if (off % 4 !== 0) return misalignedAttr(s, x, { errno: 0 });
       return writeVia(x, (sub) => gicdWrite(s, -1, off, w, value, sub));
     }
     case 'REDIST_REGS': {
@@ -694,7 +705,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const o = sgi ? off - 0x1_0000 : off;
       const w = !sgi && [0x8, 0x70, 0x78].includes(o) ? 64 : 32;
       if (get) return regAttrRead(s, x, o, (sub) => (sgi ? gicrSgiRead(s, rd, o, w, sub, null) : gicrRead(s, rd, o, w, sub)));
-      if (o % 4 !== 0) return { errno: ENXIO };
+      if (o % 4 !== 0) return misalignedAttr(s, x, { errno: 0 });
       return writeVia(x, (sub) => (sgi ? gicrSgiWrite(s, rd, o, w, value, sub, -1) : gicrWrite(s, rd, o, w, value, sub)));
     }
     case 'CPU_SYSREGS': {

@@ -17,7 +17,7 @@ import {
   vgicMmioWriteWi, vgicUaccessReadActive, vgicV3UaccessReadPending, vgicV3UaccessWritePending,
 } from './vgic-mmio.js';
 
-import { EINVAL, ENXIO } from '../../spec/errno.js';
+import { EINVAL } from '../../spec/errno.js';
 
 const ACC_8 = 1;
 const ACC_32 = 4;
@@ -407,7 +407,9 @@ export function vgicV3Uaccess(c: VgicMmioCtx, frame: 'gicd' | 'gicr', offset: nu
     off = offset - 0x10000;
   }
   const r = findRegion(regionsOf(f), off);
-  if (!r || !checkRegion(c, f, r, off, 4)) return { errno: -ENXIO, value: 0 };
+  // vgic_uaccess_read/write: no region at this offset (none, or not aligned) reads 0, a write is
+  // ignored, and the call succeeds
+  if (!r || !checkRegion(c, f, r, off, 4)) return { errno: 0, value: 0 };
   const addr = handlerAddr(f, r, off);
   if (isWrite) {
     if (r.uaccessWrite) return { errno: r.uaccessWrite(c, addr, 4, val >>> 0), value: 0 };
