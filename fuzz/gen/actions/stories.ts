@@ -1157,12 +1157,16 @@ const cachedMsi: Action = {
     openCpu(g, c1);
     if (c2 !== c1) openCpu(g, c2);
     const its = g.st.its[n]!;
+    const change = g.r.pick(['discard', 'mapd-unmap', 'mapd-remap', 'movi', 'movi-lpis-off', 'mapc-unmap', 'mapc-move', 'prop-off', 'its-off', 'lpis-off', 'none', 'forward'] as const);
+    // movi-lpis-off: c2's LPIs are off from the start (a CPU not brought up yet), every vector on c1
+    const c2Off = change === 'movi-lpis-off' && c2 !== c1;
+    if (c2Off) g.mmioW(c1, 'gicr', c2, GICR.CTLR, 32, 0);
     // a device with `count` consecutive vectors, each an LPI on c1 or c2
     const count = g.r.pick([1, 2, 2, 3]);
     let device = g.r.chance(0.1) ? g.r.pick([0xffff, 0x100, 0xff]) : g.r.small(31);
     for (let t = 0; t < 8 && its.devices.has(device); t++) device = g.r.int(256);
     for (let d = 256; its.devices.has(device); d++) device = d;
-    const wide = g.r.chance(0.06); // EventIDs past 15 bits (a 16-bit ITT, as large as KVM takes)
+    const wide = g.r.chance(0.1); // EventIDs past 15 bits (a 16-bit ITT, as large as KVM takes)
     const size = wide ? 15 : g.r.pick([1, 3, 4]);
     const first = wide ? 0x8000 - (count >> 1) : g.r.int(2 ** (size + 1) - count + 1);
     const cmds: ItsCommand[] = [];
@@ -1172,7 +1176,7 @@ const cachedMsi: Action = {
     const prios = distinctPriorities(g, count + 1);
     const vectors: MappedLpi[] = [];
     for (let k = 0; k < count; k++) {
-      const cpu = k % 2 && g.r.chance(0.7) ? c2 : c1;
+      const cpu = k % 2 && !c2Off && g.r.chance(0.7) ? c2 : c1;
       const icid = collectionFor(g, n, cpu, cmds);
       const intid = freeLpi(g);
       const event = first + k;
@@ -1182,12 +1186,27 @@ const cachedMsi: Action = {
       g.st.lpis.set(intid, { its: n, device, event });
       vectors.push({ ref: { its: n, device, event }, intid, cpu, prio: prios[k]! });
     }
-    for (const v of vectors) cmds.push({ cmd: 'INV', device, event: v.ref.event });
+    // a sibling function with the next DeviceID, its vectors from 0 (a multi-function device)
+    if (g.r.chance(0.35) && device < 0xffff && !its.devices.has(device + 1)) {
+      const sib = device + 1;
+      const sibItt = g.st.alloc(2 ** 4 * 16);
+      cmds.push({ cmd: 'MAPD', device: sib, size: 3, itt: toHex(sibItt), valid: true });
+      its.devices.set(sib, { size: 3, itt: sibItt, events: new Map() });
+      const intid = freeLpi(g);
+      const prio = distinct(g, PRIORITIES.filter((p) => !prios.includes(p)), 1)[0]!;
+      const icid = collectionFor(g, n, c1, cmds);
+      lpiProperty(g, intid, prio, true);
+      cmds.push({ cmd: 'MAPTI', device: sib, event: 0, intid, collection: icid });
+      its.devices.get(sib)!.events.set(0, { intid, collection: icid });
+      g.st.lpis.set(intid, { its: n, device: sib, event: 0 });
+      vectors.push({ ref: { its: n, device: sib, event: 0 }, intid, cpu: c1, prio });
+    }
+    for (const v of vectors) cmds.push({ cmd: 'INV', device: v.ref.device, event: v.ref.event });
     cmds.push({ cmd: 'SYNC', target: c1 });
     g.its(cmds, n, c1);
     // the same DeviceID and EventID on the other ITS, to another LPI (the cache is per doorbell)
     let twin: MappedLpi | undefined;
-    if (g.config.its > 1 && g.r.chance(0.4)) {
+    if (g.config.its > 1 && g.r.chance(0.6)) {
       const n2 = (n + 1) % g.config.its;
       const its2 = g.st.its[n2]!;
       if (!its2.devices.has(device)) {
@@ -1234,8 +1253,9 @@ const cachedMsi: Action = {
       takeOne(g, twin.cpu, twin.intid);
     }
     const v = g.r.pick(vectors);
+    const dv = v.ref.device;
+    const dvSize = its.devices.get(dv)?.size ?? size;
     const sync: ItsCommand = { cmd: 'SYNC', target: c1 };
-    const change = g.r.pick(['discard', 'mapd-unmap', 'mapd-remap', 'movi', 'movi-lpis-off', 'mapc-unmap', 'mapc-move', 'prop-off', 'its-off', 'lpis-off', 'none', 'forward'] as const);
     let reenable: (() => void) | undefined;
     const dropEvent = (x: MappedLpi): void => {
       g.st.its[x.ref.its]!.devices.get(x.ref.device)?.events.delete(x.ref.event);
@@ -1243,31 +1263,30 @@ const cachedMsi: Action = {
     };
     switch (change) {
       case 'discard':
-        g.its([{ cmd: 'DISCARD', device, event: v.ref.event }, sync], n, c1);
+        g.its([{ cmd: 'DISCARD', device: dv, event: v.ref.event }, sync], n, c1);
         dropEvent(v);
         break;
       case 'mapd-unmap':
       case 'mapd-remap': {
-        const remap = change === 'mapd-remap' ? g.st.alloc(2 ** (size + 1) * 16) : 0;
-        g.its([{ cmd: 'MAPD', device, size: remap ? size : 0, itt: toHex(remap), valid: remap !== 0 }, sync], n, c1);
-        for (const x of vectors) dropEvent(x);
-        if (remap) its.devices.set(device, { size, itt: remap, events: new Map() });
-        else its.devices.delete(device);
+        const remap = change === 'mapd-remap' ? g.st.alloc(2 ** (dvSize + 1) * 16) : 0;
+        g.its([{ cmd: 'MAPD', device: dv, size: remap ? dvSize : 0, itt: toHex(remap), valid: remap !== 0 }, sync], n, c1);
+        for (const x of vectors) if (x.ref.device === dv) dropEvent(x);
+        if (remap) its.devices.set(dv, { size: dvSize, itt: remap, events: new Map() });
+        else its.devices.delete(dv);
         break;
       }
       case 'movi':
       case 'movi-lpis-off': {
+        // to the other vCPU (a collection of the vCPU it targets already would move nothing)
+        const to = v.cpu === c1 ? c2 : c1;
         const cmds: ItsCommand[] = [];
-        const icid = collectionFor(g, n, c2, cmds);
-        if (change === 'movi-lpis-off' && c2 !== c1) {
-          g.mmioW(c1, 'gicr', c2, GICR.CTLR, 32, 0);
-          reenable = () => g.mmioW(c1, 'gicr', c2, GICR.CTLR, 32, 1);
-        }
-        cmds.push({ cmd: 'MOVI', device, event: v.ref.event, collection: icid }, { cmd: 'SYNC', target: c2 });
+        const icid = collectionFor(g, n, to, cmds);
+        if (c2Off && to === c2) reenable = () => g.mmioW(c1, 'gicr', c2, GICR.CTLR, 32, 1);
+        cmds.push({ cmd: 'MOVI', device: dv, event: v.ref.event, collection: icid }, { cmd: 'SYNC', target: to });
         g.its(cmds, n, c1);
         const ev = g.st.eventOf(v.ref);
         if (ev) ev.collection = icid;
-        v.cpu = c2;
+        v.cpu = to;
         break;
       }
       case 'mapc-unmap': {
@@ -1288,10 +1307,10 @@ const cachedMsi: Action = {
       }
       case 'prop-off':
         lpiProperty(g, v.intid, v.prio, false);
-        g.its([{ cmd: 'INV', device, event: v.ref.event }, sync], n, c1);
+        g.its([{ cmd: 'INV', device: dv, event: v.ref.event }, sync], n, c1);
         reenable = () => {
           lpiProperty(g, v.intid, v.prio, true);
-          g.its([{ cmd: 'INV', device, event: v.ref.event }, sync], n, c1);
+          g.its([{ cmd: 'INV', device: dv, event: v.ref.event }, sync], n, c1);
         };
         break;
       case 'its-off':
@@ -1329,6 +1348,8 @@ const cachedMsi: Action = {
     if (twin && g.r.chance(0.7)) send(twin);
     if (g.r.chance(0.3)) read(g, c1, 'ICC_HPPIR1_EL1');
     if (g.r.chance(0.2)) g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(v.cpu) + Math.floor(v.intid / 8)), len: 8 });
+    // while the change holds (LPIs, the ITS or the interrupt off): what the target vCPU sees now
+    if (reenable && g.r.chance(0.6)) read(g, v.cpu, g.r.pick(['ICC_HPPIR1_EL1', 'ISR_EL1'] as const));
     reenable?.();
     // take what came: the most urgent first on each vCPU, then nothing more
     for (const c of c2 !== c1 ? [c1, c2] : [c1]) {
@@ -1378,6 +1399,13 @@ const vpeLife: Action = {
     if (pendingFirst) intCmd(g, m); // pending in software when forwarding starts
     forward();
     let taken = pendingFirst ? 0 : -1; // -1: nothing pending yet
+    if (pendingFirst && g.r.chance(0.7)) {
+      // the guest takes what was pending before the device fires again (a pending state the
+      // forwarding lost would not come back with the next MSI)
+      if (g.r.chance(0.4)) churn(g, c);
+      takeOne(g, c, m.intid);
+      taken = -1;
+    }
     const situation = g.r.pick(['doorbell', 'doorbell-masked', 'vmovp', 'movi', 'mapc-move', 'discard', 'mapd', 'prop', 'dist-off', 'save'] as const);
     switch (situation) {
       case 'doorbell':
@@ -1471,15 +1499,19 @@ const vpeLife: Action = {
         g.mmioW(c, 'gicd', undefined, GICD.CTLR, 32, 0x12);
         taken = 1;
         break;
-      default: { // save: the pending tables written while the vLPI is pending, read back
+      default: { // save: the pending tables written while the vLPI is pending, read back, or a migration
         g.ops.push({ op: 'vcpu.put', cpu: c });
         fire();
-        g.ops.push({ op: 'kvm.device_attr', device: 'vgic', group: 'CTRL', attr: 'SAVE_PENDING_TABLES', access: 'set' });
-        g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(m.cpu) + Math.floor(m.intid / 8)), len: 8 });
+        if (g.r.chance(0.5)) {
+          g.ops.push({ op: 'kvm.device_attr', device: 'vgic', group: 'CTRL', attr: 'SAVE_PENDING_TABLES', access: 'set' });
+          g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(m.cpu) + Math.floor(m.intid / 8)), len: 8 });
+        } else {
+          g.ops.push({ op: 'migrate' }); // the vLPI pending in its VPT must come back pending
+        }
         taken = 1;
       }
     }
-    if (taken >= 0 || pendingFirst) {
+    if (taken >= 0) {
       ack(g, m.cpu, m.intid);
       eoi(g, m.cpu, m.intid);
     }
