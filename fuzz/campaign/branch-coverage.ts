@@ -8,7 +8,7 @@
 // Measured on the kvm target (README "Determinism, resume and coverage feedback"): 1.5 to 2.5
 // times the time per scenario (45 ms of it each take), so it is opt-in (--coverage-feedback).
 import { Session } from 'node:inspector';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 /** Source folders that are not the target: the model, the shared spec code, the fuzzer. */
@@ -24,7 +24,9 @@ export class BranchCoverage {
   private readonly files: [number, string][] = [];
 
   constructor(bundle: string) {
-    this.url = pathToFileURL(bundle).href;
+    // V8 names the script by its real path (a node_modules reached through a symbolic link, as in
+    // gicdiff selftest's copies, would otherwise match no script and report no branch)
+    this.url = pathToFileURL(realpathSync(bundle)).href;
     const text = readFileSync(bundle, 'utf8');
     const marker = /^\/\/ ([^\n]+\.(?:ts|js|json))$/gm;
     for (let m = marker.exec(text); m; m = marker.exec(text)) this.files.push([m.index, m[1]!]);
