@@ -140,6 +140,9 @@ export class KvmSession implements TargetSession {
         if (!v.blocked) vm.vcpuPut(v);
         return null;
       }
+      case 'group':
+        // the runner steps a group's ops one by one (spec/group.ts stepOp)
+        throw new Error('kvm target: a group is stepped op by op by the runner (spec/group.ts)');
       default: {
         const never: never = op;
         throw new Error(`kvm target: unknown op ${JSON.stringify((never as { op?: string }).op)}`);

@@ -189,6 +189,9 @@ function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
       // no guest-visible meaning (docs/scenario-format.md)
       x.rule('sched.no-effect');
       return null;
+    case 'group':
+      // the oracle tries the group's ops in every order (model/oracle.ts), the model target in a seeded one (spec/group.ts)
+      throw new ModelInputError('a group is run op by op in some order (model/oracle.ts observeGroup), not as one op');
   }
 }
 

@@ -2,7 +2,8 @@
 // state the architecture permits; each observed result prunes those that could not have produced
 // it. Choices are made lazily (model/README.md): most are decided by the result that reveals them,
 // the rest live as alternative candidates or as deferred state inside one candidate.
-import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';
+import type { ExpandedScenario, GroupOp, OpResult, PrimitiveOp, ResolvedConfig } from '../spec/scenario.js';
+import { permutations } from '../spec/group.js';
 import type { Trace } from '../spec/target.js';
 import type { Divergence, Verdict } from '../spec/verdict.js';
 import { canonicalResult } from '../spec/expect-check.js';
@@ -298,6 +299,10 @@ function decidedFor(cands: readonly State[], op: PrimitiveOp, observed?: OpResul
 // ---------------------------------------------------------------- the oracle
 
 const NO_OPTIONS: string[] = [];
+/** the rule of a group (spec/group.ts) */
+const GROUP_RULE = 'sched.group-some-order';
+/** result arrays a divergence at a group lists at most (every order, every allowed result of each op) */
+const GROUP_ALLOWED_LIMIT = 32;
 
 /**
  * "rule=option" for each permitted option an op's observed result kept, at an op with several
@@ -324,15 +329,16 @@ class ModelOracle implements Oracle {
   /** the last op's (rule, permitted option) pairs, when it had several permitted outcomes */
   private options: string[] = [];
 
-  constructor(config: ResolvedConfig, options: OracleOptions) {
+  constructor(private readonly config: ResolvedConfig, private readonly oracleOptions: OracleOptions) {
     const s = new State(config);
-    if (options.quirks !== undefined && options.quirks.size > 0) s.quirks = options.quirks;
+    if (oracleOptions.quirks !== undefined && oracleOptions.quirks.size > 0) s.quirks = oracleOptions.quirks;
     this.cands = [s];
-    this.bound = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
-    this.limits = { work: options.workLimit ?? DEFAULT_WORK_LIMIT, deadline: options.deadline ?? Infinity, candidates: this.bound * IN_OP_CANDIDATE_FACTOR };
+    this.bound = oracleOptions.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
+    this.limits = { work: oracleOptions.workLimit ?? DEFAULT_WORK_LIMIT, deadline: oracleOptions.deadline ?? Infinity, candidates: this.bound * IN_OP_CANDIDATE_FACTOR };
   }
 
   observe(op: PrimitiveOp, result: OpResult): Divergence | null {
+    if (op.op === 'group') return this.observeGroup(op, result);
     const index = this.opIndex++;
     const { alts, rules, pruned } = withBudget(this.limits, () => `op ${index} (${describeOp(op)})`, () => this.expand(op, result));
     const matched: Alt[] = [];
@@ -387,7 +393,102 @@ class ModelOracle implements Oracle {
     return null;
   }
 
+  /** A copy whose candidates evolve apart from this oracle's (the group's orders are tried on copies). */
+  private fork(): ModelOracle {
+    const f = new ModelOracle(this.config, this.oracleOptions);
+    f.cands = this.cands.map((c) => c.clone());
+    f.opIndex = this.opIndex;
+    return f;
+  }
+
+  /**
+   * Ops that ran at the same time (spec/group.ts): the results are explained when some serial
+   * order of the ops explains them (sched.group-some-order). Each order runs on its own
+   * copy of the candidates with the single-op machinery; the candidates of every order that
+   * explains them survive. No order: the divergence is at the group, with each order's first
+   * failing op.
+   */
+  private observeGroup(op: GroupOp, result: OpResult): Divergence | null {
+    const index = this.opIndex;
+    const n = op.ops.length;
+    if (!Array.isArray(result) || result.length !== n) {
+      this.opIndex++;
+      this.rules = [GROUP_RULE];
+      this.cover.add(GROUP_RULE);
+      return {
+        opIndex: index, got: result, allowed: [], rules: [GROUP_RULE],
+        message: `${describeOp(op)} returned ${describeResult(result)}; a group's result is the array of its ${n} ops' results`,
+      };
+    }
+    const survivors: State[] = [];
+    const rules = new Set<string>([GROUP_RULE]);
+    const options = new Set<string>();
+    const failures: string[] = [];
+    for (const order of permutations(n)) {
+      const f = this.fork();
+      let failed: string | null = null;
+      for (const k of order) {
+        const d = f.observe(op.ops[k]!, result[k]!);
+        for (const r of f.lastRules()) rules.add(r);
+        if (d !== null) {
+          failed = `order ${order.join(',')}: op ${k} ${d.message}`;
+          break;
+        }
+        for (const o of f.lastOptions()) options.add(o);
+      }
+      for (const r of f.coverage()) this.cover.add(r);
+      if (f.max > this.max) this.max = f.max;
+      if (failed === null) survivors.push(...f.cands);
+      else failures.push(failed);
+    }
+    this.opIndex = index + 1;
+    this.rules = [...rules];
+    this.cover.add(GROUP_RULE);
+    if (survivors.length === 0) {
+      return {
+        opIndex: index, got: result, allowed: this.allowedGroup(op), rules: [...rules],
+        message: `${describeOp(op)} returned ${describeResult(result)}; no serial order of its ops explains it (sched.group-some-order)`,
+        explanation: failures.join('; '),
+      };
+    }
+    this.options = [...options];
+    this.cands = dedupe(survivors);
+    this.sinceDedupe = 0;
+    if (this.cands.length > this.max) this.max = this.cands.length;
+    if (this.cands.length > this.bound) {
+      throw new CandidateBoundError(`op ${index} (${describeOp(op)}): ${this.cands.length} candidate states exceed the bound of ${this.bound}`);
+    }
+    return null;
+  }
+
+  /**
+   * The result arrays some order of a group's ops allows (each op's allowed results, followed
+   * through the candidates each leaves), at most GROUP_ALLOWED_LIMIT of them.
+   */
+  private allowedGroup(op: GroupOp): OpResult[] {
+    const out = new Map<string, OpResult>();
+    const walk = (o: ModelOracle, order: readonly number[], at: number, got: OpResult[]): void => {
+      if (out.size >= GROUP_ALLOWED_LIMIT) return;
+      if (at === order.length) {
+        const r = [...got];
+        out.set(canonicalResult(r), r);
+        return;
+      }
+      const k = order[at]!;
+      const member = op.ops[k]!;
+      for (const r of o.allowed(member)) {
+        const next = o.fork();
+        if (next.observe(member, r) !== null) continue;
+        got[k] = r;
+        walk(next, order, at + 1, got);
+      }
+    };
+    for (const order of permutations(op.ops.length)) walk(this, order, 0, new Array<OpResult>(op.ops.length).fill(null));
+    return [...out.values()];
+  }
+
   allowed(op: PrimitiveOp): OpResult[] {
+    if (op.op === 'group') return this.allowedGroup(op);
     const alts: Alt[] = [];
     for (const s of decidedFor(this.cands.map((c) => c.clone()), op)) {
       const states: State[] = [];

@@ -47,7 +47,7 @@ const LITERAL: string[] = [
   'kvm.attr.nr-irqs', 'kvm.attr.dist-regs', 'kvm.attr.redist-regs', 'kvm.attr.cpu-sysregs', 'kvm.attr.level-info',
   'kvm.attr.its-regs', 'kvm.attr.its-iidr', 'kvm.msi.bad-flags', 'kvm.its-abi.restore-live', 'kvm.attr.reserved-offset',
   // generic
-  'mmio.bad-width', 'mmio.reserved-raz-wi', 'mmio.unmapped', 'mem.write', 'mem.read', 'mem.outside-ram', 'sched.no-effect', 'impdef.held',
+  'mmio.bad-width', 'mmio.reserved-raz-wi', 'mmio.unmapped', 'mem.write', 'mem.read', 'mem.outside-ram', 'sched.no-effect', 'sched.group-some-order', 'impdef.held',
   // permitted choices (the permitted-choice rules choice.u<N>.* of spec/rules.json)
   'choice.u1.icfgr-change', 'choice.u3.ppi-config', 'choice.u4.equal-priority', 'choice.u8.nassgireq-enabled', 'choice.u9.eoir-out-of-order',
   'choice.u11.dir-not-active', 'choice.u12.sgi-rs-no-rss', 'choice.u14.sgi1r-group0-target', 'choice.u15.apr-arbitrary-write',

@@ -56,6 +56,8 @@ export function describeOp(op: PrimitiveOp): string {
       return `vcpu${op.cpu} exit`;
     case 'vcpu.put':
       return `vcpu${op.cpu} put`;
+    case 'group':
+      return `group { ${op.ops.map((m) => describeOp(m)).join(' || ')} }`;
   }
 }
 

@@ -20,6 +20,7 @@ export function canonicalResult(r: OpResult | undefined): string {
     }
     return c;
   }
+  if (Array.isArray(r)) return `[${r.map((x) => canonicalResult(x)).join(',')}]`;
   if (Array.isArray((r as { errno: unknown }).errno)) return `{errno:${JSON.stringify((r as { errno: number[] }).errno)}}`;
   const a = r as { errno: number; value?: string };
   return `{errno:${a.errno}${a.value !== undefined ? ',value:' + canonicalResult(a.value) : ''}}`;
@@ -34,6 +35,8 @@ export interface ExpectationFailure {
   opIndex: number;
   expected: OpResult[];
   got: OpResult;
+  /** for an op of a group: its position in the group (`got` is then that op's result) */
+  member?: number;
 }
 
 /** Check `expect` / `expectOneOf` of each op against the results a target returned. */
@@ -43,6 +46,12 @@ export function checkExpectations(ops: readonly object[], results: readonly OpRe
   for (let i = 0; i < n; i++) {
     const op = ops[i] as { expect?: OpResult; expectOneOf?: OpResult[] };
     const got = results[i]!;
+    const members = (op as { op?: string; ops?: object[] }).op === 'group' ? (op as { ops: object[] }).ops : null;
+    if (members !== null) {
+      // a group's result is the array of its ops' results: each op's own expectations apply
+      if (Array.isArray(got)) for (const f of checkExpectations(members, got)) failures.push({ ...f, opIndex: i, member: f.opIndex });
+      continue;
+    }
     if ('expect' in op && op.expect !== undefined && !resultsEqual(op.expect, got)) {
       failures.push({ opIndex: i, expected: [op.expect], got });
     } else if (op.expectOneOf && !op.expectOneOf.some((e) => resultsEqual(e, got))) {

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ItsCommand, Scenario } from './scenario.js';
 import { encodeItsCommand } from './codec/its-command.js';
-import { resolveConfig } from './scenario.js';
+import { resolveConfig, type ResolvedConfig, type Op, type GroupMemberOp } from './scenario.js';
+import { actorOf, GROUP_MAX_OPS, GROUP_MIN_OPS, NOT_IN_GROUP } from './group.js';
 
 export class ValidationError extends Error {
   constructor(readonly file: string, readonly jsonPath: string, readonly problem: string) {
@@ -93,6 +94,7 @@ const OP_DEFINITION: Record<string, string> = {
   'irqfd.resampled': 'IrqfdResampledOp', 'vfio.forward': 'VfioForwardOp', 'vfio.unforward': 'VfioUnforwardOp',
   'device.fire': 'DeviceFireOp', 'timer.line': 'TimerLineOp', 'kvm.device_attr': 'DeviceAttrOp',
   migrate: 'MigrateOp', 'vcpu.run': 'VcpuRunOp', 'vcpu.exit': 'VcpuExitOp', 'vcpu.put': 'VcpuPutOp',
+  group: 'GroupOp',
 };
 
 const ITS_COMMAND_DEFINITION: Record<string, number> = {
@@ -112,6 +114,7 @@ function validateOp(op: unknown, at: string, file: string): void {
   if (typeof kind !== 'string' || !hasOwnKey(OP_DEFINITION, kind)) {
     throw new ValidationError(file, `${at}/op`, `unknown op ${JSON.stringify(kind)}; known ops: ${Object.keys(OP_DEFINITION).join(', ')}`);
   }
+  if (kind === 'group') validateGroupMembers(op, at, file);
   if (kind === 'its.cmd' && Array.isArray(op.cmds)) {
     op.cmds.forEach((c, i) => validateItsCommand(c, `${at}/cmds/${i}`, file));
   }
@@ -120,6 +123,20 @@ function validateOp(op: unknown, at: string, file: string): void {
     const { path: p, problem } = firstError(v, at);
     throw new ValidationError(file, p, problem);
   }
+}
+
+/** A group's ops, each checked as an op of its own, with the group's constraints named (spec/group.ts). */
+function validateGroupMembers(op: Record<string, unknown>, at: string, file: string): void {
+  const members = op.ops;
+  if (!Array.isArray(members)) throw new ValidationError(file, `${at}/ops`, 'a group needs "ops": an array of the ops that run at the same time');
+  if (members.length < GROUP_MIN_OPS || members.length > GROUP_MAX_OPS) {
+    throw new ValidationError(file, `${at}/ops`, `a group holds ${GROUP_MIN_OPS} to ${GROUP_MAX_OPS} ops (got ${members.length})`);
+  }
+  members.forEach((m, j) => {
+    const kind = isObject(m) ? m.op : undefined;
+    if (typeof kind === 'string' && hasOwnKey(NOT_IN_GROUP, kind)) throw new ValidationError(file, `${at}/ops/${j}/op`, `${kind} in a group: ${NOT_IN_GROUP[kind]}`);
+    validateOp(m, `${at}/ops/${j}`, file);
+  });
 }
 
 function validateItsCommand(cmd: unknown, at: string, file: string): void {
@@ -155,58 +172,74 @@ function validateAgainstConfig(s: Scenario, file: string): void {
   if (config.memory < 0x100_0000 || config.memory > 0x4000_0000) {
     throw new ValidationError(file, '/config/memory', 'guest RAM must be between 16 MiB (0x1000000) and 1 GiB (0x40000000)');
   }
-  s.ops.forEach((op, i) => {
-    const at = `/ops/${i}`;
-    const cpuOf = (op as { cpu?: number }).cpu;
-    if (cpuOf !== undefined && cpuOf >= config.vcpus) {
-      throw new ValidationError(file, `${at}/cpu`, `vCPU ${cpuOf} does not exist (config has ${config.vcpus} vCPUs)`);
-    }
-    switch (op.op) {
-      case 'mmio.read':
-      case 'mmio.write': {
-        if (op.frame === 'gicd') {
-          if (op.index !== undefined) throw new ValidationError(file, `${at}/index`, 'the gicd frame takes no index');
-          if (op.offset + op.width / 8 > 0x1_0000) throw new ValidationError(file, `${at}/offset`, 'access runs past the 64 KiB GICD frame');
+  s.ops.forEach((op, i) => checkOpAgainstConfig(op, `/ops/${i}`, config, file));
+}
+
+/** One op's indexes against the config; a group's ops each, and their actors distinct. */
+function checkOpAgainstConfig(op: Op | GroupMemberOp, at: string, config: ResolvedConfig, file: string): void {
+  const cpuOf = (op as { cpu?: number }).cpu;
+  if (cpuOf !== undefined && cpuOf >= config.vcpus) {
+    throw new ValidationError(file, `${at}/cpu`, `vCPU ${cpuOf} does not exist (config has ${config.vcpus} vCPUs)`);
+  }
+  switch (op.op) {
+    case 'mmio.read':
+    case 'mmio.write': {
+      if (op.frame === 'gicd') {
+        if (op.index !== undefined) throw new ValidationError(file, `${at}/index`, 'the gicd frame takes no index');
+        if (op.offset + op.width / 8 > 0x1_0000) throw new ValidationError(file, `${at}/offset`, 'access runs past the 64 KiB GICD frame');
+      } else {
+        if (op.index === undefined) throw new ValidationError(file, at, `missing required field "index" (the ${op.frame === 'gits' ? 'ITS' : 'redistributor'} number)`);
+        if (op.frame === 'gits') {
+          if (op.index >= config.its) throw new ValidationError(file, `${at}/index`, `ITS ${op.index} does not exist (config has ${config.its})`);
+          if (op.offset + op.width / 8 > 0x2_0000) throw new ValidationError(file, `${at}/offset`, 'access runs past the 128 KiB ITS frames');
         } else {
-          if (op.index === undefined) throw new ValidationError(file, at, `missing required field "index" (the ${op.frame === 'gits' ? 'ITS' : 'redistributor'} number)`);
-          if (op.frame === 'gits') {
-            if (op.index >= config.its) throw new ValidationError(file, `${at}/index`, `ITS ${op.index} does not exist (config has ${config.its})`);
-            if (op.offset + op.width / 8 > 0x2_0000) throw new ValidationError(file, `${at}/offset`, 'access runs past the 128 KiB ITS frames');
-          } else {
-            if (op.index >= config.vcpus) throw new ValidationError(file, `${at}/index`, `redistributor ${op.index} does not exist (config has ${config.vcpus} vCPUs)`);
-            if (op.offset + op.width / 8 > 0x1_0000) throw new ValidationError(file, `${at}/offset`, `access runs past the 64 KiB ${op.frame === 'gicr' ? 'RD' : 'SGI'} frame`);
-          }
+          if (op.index >= config.vcpus) throw new ValidationError(file, `${at}/index`, `redistributor ${op.index} does not exist (config has ${config.vcpus} vCPUs)`);
+          if (op.offset + op.width / 8 > 0x1_0000) throw new ValidationError(file, `${at}/offset`, `access runs past the 64 KiB ${op.frame === 'gicr' ? 'RD' : 'SGI'} frame`);
         }
-        break;
       }
-      case 'its.cmd':
-        if (op.its >= config.its) throw new ValidationError(file, `${at}/its`, `ITS ${op.its} does not exist (config has ${config.its})`);
-        break;
-      case 'kvm.irq_line': {
-        const structured = op.type !== undefined || op.intid !== undefined || op.vcpu !== undefined;
-        if (op.raw !== undefined && structured) throw new ValidationError(file, at, 'give either "raw" or "type"/"vcpu"/"intid", not both');
-        if (op.raw === undefined && (op.type === undefined || op.intid === undefined)) {
-          throw new ValidationError(file, at, 'kvm.irq_line needs "type" and "intid" (and "vcpu" for ppi), or "raw"');
-        }
-        break;
-      }
-      case 'kvm.device_attr':
-        if (op.device === 'its' && (op.index ?? 0) >= config.its) {
-          throw new ValidationError(file, `${at}/index`, `ITS ${op.index ?? 0} does not exist (config has ${config.its})`);
-        }
-        break;
-      case 'vcpu.run':
-        if (op.pcpu >= config.impl.pcpus) throw new ValidationError(file, `${at}/pcpu`, `physical CPU ${op.pcpu} does not exist (config.impl.pcpus is ${config.impl.pcpus})`);
-        break;
-      case 'boot':
-        for (const [j, c] of (op.cpus ?? []).entries()) {
-          if (c >= config.vcpus) throw new ValidationError(file, `${at}/cpus/${j}`, `vCPU ${c} does not exist (config has ${config.vcpus} vCPUs)`);
-        }
-        break;
-      default:
-        break;
+      break;
     }
-  });
+    case 'its.cmd':
+      if (op.its >= config.its) throw new ValidationError(file, `${at}/its`, `ITS ${op.its} does not exist (config has ${config.its})`);
+      break;
+    case 'kvm.irq_line': {
+      const structured = op.type !== undefined || op.intid !== undefined || op.vcpu !== undefined;
+      if (op.raw !== undefined && structured) throw new ValidationError(file, at, 'give either "raw" or "type"/"vcpu"/"intid", not both');
+      if (op.raw === undefined && (op.type === undefined || op.intid === undefined)) {
+        throw new ValidationError(file, at, 'kvm.irq_line needs "type" and "intid" (and "vcpu" for ppi), or "raw"');
+      }
+      break;
+    }
+    case 'kvm.device_attr':
+      if (op.device === 'its' && (op.index ?? 0) >= config.its) {
+        throw new ValidationError(file, `${at}/index`, `ITS ${op.index ?? 0} does not exist (config has ${config.its})`);
+      }
+      break;
+    case 'vcpu.run':
+      if (op.pcpu >= config.impl.pcpus) throw new ValidationError(file, `${at}/pcpu`, `physical CPU ${op.pcpu} does not exist (config.impl.pcpus is ${config.impl.pcpus})`);
+      break;
+    case 'boot':
+      for (const [j, c] of (op.cpus ?? []).entries()) {
+        if (c >= config.vcpus) throw new ValidationError(file, `${at}/cpus/${j}`, `vCPU ${c} does not exist (config has ${config.vcpus} vCPUs)`);
+      }
+      break;
+    case 'group': {
+      const seen = new Map<string, number>();
+      op.ops.forEach((m, j) => {
+        checkOpAgainstConfig(m, `${at}/ops/${j}`, config, file);
+        const actor = actorOf(m);
+        if (actor === null) return;
+        const first = seen.get(actor);
+        if (first !== undefined) {
+          throw new ValidationError(file, `${at}/ops/${j}`, `ops ${first} and ${j} of the group both run on ${actor}: each op of a group runs on its own actor (a vCPU runs one op at a time; host ops each get a host thread)`);
+        }
+        seen.set(actor, j);
+      });
+      break;
+    }
+    default:
+      break;
+  }
 }
 
 /** Validate a parsed scenario; returns it typed. */

@@ -9,6 +9,7 @@ import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from '..
 import type { Target, Trace } from '../spec/target.js';
 import type { Divergence, Verdict } from '../spec/verdict.js';
 import { checkExpectations, type ExpectationFailure } from '../spec/expect-check.js';
+import { stepOp } from '../spec/group.js';
 
 export interface RunOptions {
   /** check with the oracle (default true) */
@@ -176,7 +177,7 @@ function runInProcess(
     let result: OpResult;
     const t0 = timed ? Date.now() : 0;
     try {
-      result = session.step(op);
+      result = stepOp(session, op, scenario.name);
       if (timed) targetMs += Date.now() - t0;
     } catch (e) {
       trace.status = 'target-error';
@@ -216,7 +217,7 @@ function runInProcess(
       if (divergence) break;
     }
   }
-  if (divergence && trace.status === 'complete' && runRest(session, ops, results.length, budget, deadline, options.timeoutMs, trace)) timedOut = true;
+  if (divergence && trace.status === 'complete' && runRest(session, scenario.name, ops, results.length, budget, deadline, options.timeoutMs, trace)) timedOut = true;
   try {
     const c = session.counters?.();
     if (c) trace.counters = c;
@@ -233,7 +234,7 @@ function runInProcess(
  * before. True when the time limit cut it.
  */
 function runRest(
-  session: { step(op: PrimitiveOp): OpResult }, ops: readonly PrimitiveOp[], from: number, budget: number, deadline: number, timeoutMs: number | undefined, trace: Trace,
+  session: { step(op: PrimitiveOp): OpResult }, scenarioName: string, ops: readonly PrimitiveOp[], from: number, budget: number, deadline: number, timeoutMs: number | undefined, trace: Trace,
 ): boolean {
   for (let i = from; i < ops.length; i++) {
     if (i >= budget || (deadline !== Infinity && Date.now() > deadline)) {
@@ -242,7 +243,7 @@ function runRest(
       return i < budget;
     }
     try {
-      trace.results.push(session.step(ops[i]!));
+      trace.results.push(stepOp(session, ops[i]!, scenarioName));
     } catch (e) {
       trace.status = 'target-error';
       trace.error = { opIndex: i, message: errorMessage(e) };

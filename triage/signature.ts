@@ -67,6 +67,9 @@ export function opDetail(op: PrimitiveOp): string {
       return [...new Set(op.entries.map((e) => String(e.type)))].sort().join('+');
     case 'kvm.irqfd':
       return op.deassign ? 'deassign' : op.resample ? 'resample' : 'assign';
+    case 'group':
+      // the ops that raced, whatever order they are listed in
+      return `{${op.ops.map((m) => opHistoryEntry(m)).sort().join(' || ')}}`;
     default:
       return '';
   }
@@ -76,6 +79,7 @@ function resultKind(r: OpResult | undefined): string {
   if (r === null) return 'null';
   if (r === undefined) return 'none';
   if (typeof r === 'string') return r.startsWith('0x') ? 'hex' : r === 'asleep' || r === 'woken' ? 'wake' : 'bytes';
+  if (Array.isArray(r)) return 'group';
   if (typeof r === 'object') return 'errno' in r && Array.isArray(r.errno) ? 'migrate' : 'attr';
   return typeof r;
 }
@@ -96,6 +100,7 @@ export function mismatchKind(op: PrimitiveOp, got: OpResult, allowed: readonly O
     case 'number': return op.op === 'kvm.signal_msi' ? 'return-mismatch' : 'errno-mismatch';
     case 'attr': return 'attr-mismatch';
     case 'migrate': return 'migrate-mismatch';
+    case 'group': return 'no-serial-order';
     default: return 'result-mismatch';
   }
 }

@@ -24,14 +24,15 @@ export type Op =
   | MigrateOp
   | VcpuRunOp
   | VcpuExitOp
-  | VcpuPutOp;
+  | VcpuPutOp
+  | GroupOp;
 export type Cpu = number;
 export type Frame = "gicd" | "gicr" | "gicr-sgi" | "gits";
 export type Width = 8 | 16 | 32 | 64;
 /**
- * What a target returns for one op: a hex value, null, an errno or ioctl return (integer), a byte string, a wake state, a bool, or an object for device_attr and migrate
+ * What a target returns for one op: a hex value, null, an errno or ioctl return (integer), a byte string, a wake state, a bool, an object for device_attr and migrate, or for a group the array of its ops' results in the ops' listed order
  */
-export type OpResult = null | string | number | boolean | AttrResult | MigrateResult;
+export type OpResult = null | string | number | boolean | AttrResult | MigrateResult | OpResult[];
 /**
  * A register value or address, hex, at most 64 bits
  */
@@ -97,6 +98,32 @@ export type U32 = number;
  */
 export type Bytes = string;
 export type RoutingEntry = IrqchipRoute | MsiRoute | OtherRoute;
+/**
+ * An op a group may hold: any primitive op but migrate (it stops every vCPU) and group (no nesting); no macros
+ */
+export type GroupMemberOp =
+  | MmioReadOp
+  | MmioWriteOp
+  | SysregReadOp
+  | SysregWriteOp
+  | WfiOp
+  | ItsCmdOp
+  | MemWriteOp
+  | MemReadOp
+  | IrqLineOp
+  | SignalMsiOp
+  | SetGsiRoutingOp
+  | IrqfdOp
+  | IrqfdSignalOp
+  | IrqfdResampledOp
+  | VfioForwardOp
+  | VfioUnforwardOp
+  | DeviceFireOp
+  | TimerLineOp
+  | DeviceAttrOp
+  | VcpuRunOp
+  | VcpuExitOp
+  | VcpuPutOp;
 
 /**
  * A gicdiff scenario: a VM configuration and the ops every target runs (docs/scenario-format.md).
@@ -635,5 +662,20 @@ export interface VcpuPutOp {
    * @minItems 1
    */
   expectOneOf?: [OpResult, ...OpResult[]];
+  comment?: string;
+}
+/**
+ * Ops that run at the same time, each on its own actor: guest and scheduling ops on distinct vCPUs, each host op on a host thread of its own (docs/scenario-format.md). A target's result is the array of the ops' results in their listed order; the oracle accepts it if some serial order of the ops explains it (rule sched.group-some-order).
+ */
+export interface GroupOp {
+  op: "group";
+  /**
+   * @minItems 2
+   * @maxItems 4
+   */
+  ops:
+    | [GroupMemberOp, GroupMemberOp]
+    | [GroupMemberOp, GroupMemberOp, GroupMemberOp]
+    | [GroupMemberOp, GroupMemberOp, GroupMemberOp, GroupMemberOp];
   comment?: string;
 }

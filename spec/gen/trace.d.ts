@@ -1,9 +1,9 @@
 /* Generated from spec/schema/trace.schema.json by scripts/gen-types.ts. Do not edit. */
 
 /**
- * What a target returns for one op: a hex value, null, an errno or ioctl return (integer), a byte string, a wake state, a bool, or an object for device_attr and migrate
+ * What a target returns for one op: a hex value, null, an errno or ioctl return (integer), a byte string, a wake state, a bool, an object for device_attr and migrate, or for a group the array of its ops' results in the ops' listed order
  */
-export type OpResult = null | string | number | boolean | AttrResult | MigrateResult;
+export type OpResult = null | string | number | boolean | AttrResult | MigrateResult | OpResult[];
 
 /**
  * What a target did with a scenario: exactly one result per op it ran, in order (docs/scenario-format.md)

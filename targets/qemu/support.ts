@@ -91,6 +91,7 @@ function emulatedGicException(op: PrimitiveOp, config: ResolvedConfig): string |
 export function opUnsupportedReason(op: PrimitiveOp, config: ResolvedConfig, boardSpis: number, accel: QemuAccel = 'tcg'): string | null {
   const c = configUnsupportedReason(config);
   if (c) return c;
+  if (op.op === 'group') return 'group: the guest agent runs one op at a time; it cannot run ops at the same time on several vCPUs';
   if (!GUEST_OPS.has(op.op)) return `${op.op} is a host op; QEMU runs guest ops only`;
   if (accel === 'tcg') {
     const abort = emulatedGicException(op, config);
