@@ -254,10 +254,13 @@ function swapCpus(s: Scenario, a: number, b: number): Scenario {
     const bb = (v >> BigInt(b)) & 1n;
     return (v & ~((1n << BigInt(a)) | (1n << BigInt(b)))) | (ba << BigInt(b)) | (bb << BigInt(a));
   };
-  const ops = s.ops.map((op): Op => {
+  const swapOp = (op: Op): Op => {
     const o = { ...op } as Record<string, unknown>;
     if (typeof o.cpu === 'number') o.cpu = sw(o.cpu);
     switch (op.op) {
+      case 'group':
+        o.ops = op.ops.map((m) => swapOp(m));
+        break;
       case 'boot':
         if (op.cpus) o.cpus = op.cpus.map(sw);
         break;
@@ -294,8 +297,8 @@ function swapCpus(s: Scenario, a: number, b: number): Scenario {
         break;
     }
     return o as unknown as Op;
-  });
-  return { ...s, ops };
+  };
+  return { ...s, ops: s.ops.map(swapOp) };
 }
 
 /** Move the highest vCPUs in use down into unused numbers, so that fewer vCPUs suffice. */
@@ -316,7 +319,8 @@ async function compactCpus(s: Scenario, budget: Budget): Promise<Scenario> {
 
 function usedCpus(s: Scenario): Set<number> {
   const used = new Set<number>();
-  for (const op of s.ops) {
+  // the ops of a group name vCPUs too
+  for (const op of s.ops.flatMap((x): Op[] => (x.op === 'group' ? x.ops : [x]))) {
     const o = op as { cpu?: number; index?: number; frame?: string };
     if (typeof o.cpu === 'number') used.add(o.cpu);
     if ((o.frame === 'gicr' || o.frame === 'gicr-sgi') && o.index !== undefined) used.add(o.index);

@@ -17,9 +17,11 @@ export const NOT_IN_GROUP: Readonly<Record<string, string>> = {
 
 /**
  * Who performs an op: a vCPU for guest ops and for the scheduling ops that act on its thread
- * (vcpu.run/exit/put), a host thread of its own for each host op (null: no constraint).
+ * (vcpu.run/exit/put), a host thread of its own for each host op and for mem.read/mem.write,
+ * which name no vCPU (null: no constraint).
  */
 export function actorOf(op: PrimitiveOp | GroupMemberOp): string | null {
+  if (op.op === 'mem.read' || op.op === 'mem.write') return null;
   if (GUEST_OPS.has(op.op)) return `vCPU ${(op as { cpu?: number }).cpu ?? 0}`;
   if (op.op === 'vcpu.run' || op.op === 'vcpu.exit' || op.op === 'vcpu.put') return `vCPU ${op.cpu}`;
   if (op.op === 'timer.line') return `vCPU ${op.cpu}`;

@@ -4,7 +4,7 @@
 import type { Gen } from './gen.js';
 
 /** The file an action lives in (fuzz/gen/actions/<family>.ts). */
-export type Family = 'cpuif' | 'distributor' | 'its' | 'host' | 'scheduling' | 'stories' | 'malformed';
+export type Family = 'cpuif' | 'distributor' | 'its' | 'host' | 'scheduling' | 'stories' | 'races' | 'malformed';
 
 export interface Action {
   readonly name: string;

@@ -1,7 +1,8 @@
 // The generator of one scenario: draws the config and boot, then actions from the table
 // (fuzz/gen/table.ts) by weight, or malformed input at the weights' malformedRate. Actions get
 // this object: the random stream, the config, the belief state and the helpers that emit ops.
-import type { BootOp, ItsCommand, Op, PrimitiveOp, ResolvedConfig, Scenario } from '../../spec/scenario.js';
+import type { BootOp, GroupMemberOp, GroupOp, ItsCommand, Op, PrimitiveOp, ResolvedConfig, Scenario } from '../../spec/scenario.js';
+import { actorOf, GROUP_MAX_OPS, GROUP_MIN_OPS, NOT_IN_GROUP } from '../../spec/group.js';
 import { resolveConfig } from '../../spec/scenario.js';
 import { expandBoot } from '../../spec/expand.js';
 import { toHex } from '../../spec/hex.js';
@@ -12,7 +13,7 @@ import { ACTIONS, ACTION_BY_NAME, MALFORMED_ACTIONS } from './table.js';
 import { GenState, LPI_BASE, LPI_SPAN, type LpiRef } from './state.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@11';
+export const GENERATOR_VERSION = 'gen@12';
 
 export type Profile = 'full' | 'guest-only';
 
@@ -186,6 +187,20 @@ export class Gen {
   /** Commands on ITS `its`, written by vCPU `from` (a random one when not given). */
   its(cmds: ItsCommand[], its: number, from?: number): void {
     this.ops.push({ op: 'its.cmd', cpu: from ?? this.cpu(), its, cmds: cmds as [ItsCommand, ...ItsCommand[]] });
+  }
+  /**
+   * The ops `emit` pushes, made one group that runs them at the same time (spec/group.ts). Ops
+   * that cannot form a group (too few or many, two on one vCPU, a migrate) are dropped: false.
+   */
+  group(emit: () => void): boolean {
+    const mark = this.ops.length;
+    emit();
+    const members = this.ops.splice(mark) as GroupMemberOp[];
+    const actors = members.map((m) => actorOf(m)).filter((a) => a !== null);
+    if (members.length < GROUP_MIN_OPS || members.length > GROUP_MAX_OPS || new Set(actors).size !== actors.length) return false;
+    if (members.some((m) => Object.prototype.hasOwnProperty.call(NOT_IN_GROUP, m.op))) return false;
+    this.ops.push({ op: 'group', ops: members as GroupOp['ops'] });
+    return true;
   }
   /** A WFI on `cpu` (it may stay asleep until something is sent to it). */
   wfi(cpu: number): void {

@@ -9,8 +9,9 @@ import { ITS_ACTIONS } from './actions/its.js';
 import { MALFORMED_ACTIONS as MALFORMED } from './actions/malformed.js';
 import { SCHEDULING_ACTIONS } from './actions/scheduling.js';
 import { STORY_ACTIONS } from './actions/stories.js';
+import { RACE_ACTIONS } from './actions/races.js';
 
-const ALL = [...CPUIF_ACTIONS, ...DISTRIBUTOR_ACTIONS, ...ITS_ACTIONS, ...HOST_ACTIONS, ...SCHEDULING_ACTIONS, ...STORY_ACTIONS];
+const ALL = [...CPUIF_ACTIONS, ...DISTRIBUTOR_ACTIONS, ...ITS_ACTIONS, ...HOST_ACTIONS, ...SCHEDULING_ACTIONS, ...STORY_ACTIONS, ...RACE_ACTIONS];
 
 export const ACTIONS: readonly Action[] = ALL;
 export const ACTION_BY_NAME: ReadonlyMap<string, Action> = new Map(ACTIONS.map((a) => [a.name, a]));

@@ -19,9 +19,9 @@ describe('generator', () => {
   test('pinned: seedrandom stream and the generator version a finding records', () => {
     // if this changes, GENERATOR_VERSION must change too (findings name it)
     const s = generateScenario('pin:0');
-    expect(GENERATOR_VERSION).toBe('gen@11');
+    expect(GENERATOR_VERSION).toBe('gen@12');
     expect(s.ops[0]).toMatchObject({ op: 'boot' });
-    expect(s.description).toContain('gen@11');
+    expect(s.description).toContain('gen@12');
   });
 
   test('most seeds read the ID registers a driver probes right after boot; some do not', () => {
@@ -122,7 +122,7 @@ describe('generator', () => {
     expect(Object.keys(w.actions)).toEqual(ACTIONS.map((a) => a.name));
     for (const a of ACTIONS) {
       expect(w.actions[a.name]).toBe(a.weight);
-      expect(['cpuif', 'distributor', 'its', 'host', 'scheduling', 'stories']).toContain(a.family);
+      expect(['cpuif', 'distributor', 'its', 'host', 'scheduling', 'stories', 'races']).toContain(a.family);
     }
     expect(new Set(ACTIONS.map((a) => a.name)).size).toBe(ACTIONS.length);
     for (const m of MALFORMED_ACTIONS) expect(Number.isInteger(m.weight) && m.weight > 0).toBe(true);
@@ -134,5 +134,33 @@ describe('generator', () => {
     const s = generateScenario('host:1', { profile: 'guest-only', weights: { malformedRate: 0, minOps: 30, maxOps: 30, actions: guestOnly } });
     for (const op of s.ops) if (op.op !== 'boot') expect(GUEST_OPS.has(op.op as OpKind)).toBe(true);
     expect(s.ops.filter((o) => o.op === 'wfi').length).toBe(30);
+  });
+});
+
+describe('generated races (fuzz/gen/actions/races.ts)', () => {
+  test('some full-profile scenarios race an MSI with the ITS/LPI lifetime; every group validates; guest-only has none', () => {
+    const lifetime = new Set(['DISCARD', 'MAPTI', 'MOVALL', 'INV', 'gicr']);
+    let withGroup = 0;
+    const seen = new Set<string>();
+    for (let i = 0; i < 120; i++) {
+      const s = generateScenario(`race:${i}`);
+      expect(() => validateScenarioJson(JSON.parse(JSON.stringify(s)), `race:${i}`)).not.toThrow();
+      const groups = s.ops.filter((o) => o.op === 'group');
+      if (groups.length) withGroup++;
+      for (const g of groups) {
+        if (g.op !== 'group') continue;
+        expect(g.ops.some((m) => m.op === 'kvm.signal_msi')).toBe(true);
+        for (const m of g.ops) {
+          if (m.op === 'its.cmd') seen.add(m.cmds[0]!.cmd);
+          if (m.op === 'mmio.write' && m.frame === 'gicr') seen.add('gicr');
+        }
+      }
+      const guest = generateScenario(`race:${i}`, { profile: 'guest-only' });
+      expect(guest.ops.some((o) => o.op === 'group')).toBe(false);
+    }
+    // a small weight: a minority of scenarios, but each kind of race shows up
+    expect(withGroup).toBeGreaterThan(5);
+    expect(withGroup).toBeLessThan(60);
+    expect([...seen].sort()).toEqual([...lifetime].sort());
   });
 });
