@@ -332,11 +332,6 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
   // interrupt pending again.
   const atAck = s.latchAtAck.size > 0 && s.latchAtAck.delete(slot);
   const lost = !byIcactiver && s.quirks.size > 0 && !s.edge[slot] && s.latch[slot] === 1;
-  const q = (atAck && byIcactiver) || lost ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
-  if (q !== null) {
-    q.latch[slot] = byIcactiver ? 1 : 0;
-    x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: ${byIcactiver ? 'the latch left by the acknowledge makes it pending again' : 'the latch is cleared at the deactivation'}`);
-  }
   x.rule('cpuif.eoir1.deactivate');
   if (isPending(s, slot)) x.rule(s.edge[slot] ? 'dist.active.not-resignalled' : 'dist.level.active-and-pending');
   if (intid >= 32 && s.resampleAsserted.size > 0) {
@@ -345,6 +340,12 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
     const q = s.quirks.size > 0 && resampleRoutesOf(s, intid - 32) ? offerQuirk(s, QUIRKS.resampleNeedsExitWhileActive) : null;
     if (q !== null) x.branch(q, null, `${QUIRKS.resampleNeedsExitWhileActive.id}: no resample notification`);
     resampleOnAck(s, intid - 32, x);
+  }
+  // (after the resample: the same fold that sees the list register invalid notifies the resampler)
+  const q = (atAck && byIcactiver) || lost ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
+  if (q !== null) {
+    q.latch[slot] = byIcactiver ? 1 : 0;
+    x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: ${byIcactiver ? 'the latch left by the acknowledge makes it pending again' : 'the latch is cleared at the deactivation'}`);
   }
 }
 
