@@ -97,8 +97,8 @@ export function itsSaveTables(s: State, n: number, x: Exec, clearStale = true, v
       const a = dev.itt + e * 8;
       if (!s.mem.inRam(a, 8)) return EFAULT;
       const ite = dev.ites.get(e)!;
-      if (ite.detached) { s.mem.writeU64(a, 0n); continue; }
       if (vlpis?.has(ite.intid)) return EACCES;
+      if (ite.detached) { s.mem.writeU64(a, 0n); continue; }
       const k = valid.indexOf(e);
       const next = k === valid.length - 1 ? 0 : Math.min(valid[k + 1]! - e, 0xffff);
       x.rule('kvm.its-abi.ite');

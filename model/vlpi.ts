@@ -19,7 +19,8 @@ export function vlpiOfGsi(s: State, gsi: number, evenIfItsDisabled = false): Vlp
       const ite = its.devices.get(r.devid)?.ites.get(r.data >>> 0);
       if (ite === undefined) return null;
       const rd = iteTarget(its, ite);
-      return rd < 0 ? null : { its: n, intid: ite.intid, rd };
+      // (`evenIfItsDisabled`, for the save: a vLPI stays mapped when its collection is unmapped too)
+      return rd < 0 && !evenIfItsDisabled ? null : { its: n, intid: ite.intid, rd };
     }
   }
   return null;
