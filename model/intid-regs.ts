@@ -7,6 +7,7 @@ import { QUIRKS } from './quirks.js';
 import { priMask } from './priority.js';
 import { branchChoice, CHOICES } from './choices.js';
 import { NASSGIREQ, slotOf, type State } from './state.js';
+import { VTIMER_PPI } from '../spec/layout.js';
 
 export type BitRegKind = 'group' | 'senable' | 'cenable' | 'spend' | 'cpend' | 'sactive' | 'cactive';
 
@@ -85,6 +86,17 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
   }
   const qi = invisible !== 0 ? offerQuirk(s, QUIRKS.pendingInLrInvisible) : null;
   if (qi !== null) x.branch(qi, new MaskedHex(BigInt(v), BigInt(~invisible >>> 0)), `${QUIRKS.pendingInLrInvisible.id}: pending in another vCPU's list register`);
+  // KVM: a guest read of the HW-mapped vtimer PPI's pending bit reports the physical timer line
+  // (vgic_get_phys_line_level), not a latch an ISPENDR write set (QUIRKS.mappedLevelLineLowered)
+  if (reader !== null && first === 0) {
+    const slot = slotOf(s, cpu, VTIMER_PPI);
+    const bit = 1 << VTIMER_PPI;
+    const line = s.line[slot] === 1;
+    if (((v & bit) !== 0) !== line) {
+      const qt = offerQuirk(s, QUIRKS.mappedLevelLineLowered);
+      if (qt !== null) x.branch(qt, '0x' + ((line ? v | bit : v & ~bit) >>> 0).toString(16), `${QUIRKS.mappedLevelLineLowered.id}: the timer PPI reads its physical line`);
+    }
+  }
   const ql = latched !== 0 ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
   if (ql !== null) x.branch(ql, '0x' + ((v | latched) >>> 0).toString(16), `${QUIRKS.levelLatchSurvivesAck.id}: the latch reads pending until the deactivation`);
   return hex;

@@ -20,10 +20,11 @@ export const QUIRKS = {
   /**
    * The virtual timer's PPI is mapped to the physical timer interrupt: putting it in a list register
    * lowers its recorded line level (only rising edges are observed), so KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO
-   * reads it low while the timer still asserts it.
+   * reads it low while the timer still asserts it; a guest pending read of it reports the physical
+   * timer line, not a latch a GICR_ISPENDR0 write set.
    */
   mappedLevelLineLowered: kvm('kvm.mapped-level-line-lowered', 'kvm.attr.level-info',
-    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (vgic_irq_is_mapped_level: line_level cleared); vgic-mmio.c vgic_read_irq_line_level_info (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (vgic_irq_is_mapped_level: line_level cleared); vgic-mmio.c vgic_read_irq_line_level_info, __read_pending; vgic.c vgic_get_phys_line_level (Linux 6.19)'),
   /**
    * A GICD/GICR_ISPENDR or ICPENDR read from one vCPU reads an edge interrupt that sits pending
    * in another running vCPU's list register as not pending: populating the LR cleared its latch,

@@ -302,6 +302,14 @@ export const kvmScenarios: Def[] = [
       wr('GICD_ICPENDR1', bit(40)), rd('GICD_ISPENDR1', 0)],
   },
   {
+    component: 'kvm-abi', name: 'timer-ppi-ispendr',
+    description: 'GICR_ISPENDR0 makes the virtual timer\'s PPI 27 of vCPU 1 (disabled) pending; it reads back pending (Arm IHI 0069 GICR_ISPENDR0). KVM reads a HW-mapped level interrupt\'s pending bit from the physical timer line, which is low: it reads 0 (quirk kvm.mapped-level-line-lowered).',
+    rules: ['dist.ispendr.set', 'dist.pending.read', 'kvm.timer.line'],
+    config: { vcpus: 2, spis: 32, its: 0 },
+    ops: [boot(), wr('GICR_ICENABLER0', 1 << 27, { cpu: 1, index: 1 }), wr('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 }),
+      rd('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 })],
+  },
+  {
     component: 'kvm-abi', name: 'attr-its-regs',
     description: 'KVM_DEV_ARM_VGIC_GRP_ITS_REGS reads GITS_CWRITER; GITS_CREADR can be set only while the ITS is disabled (-EBUSY) and only in range (-EINVAL).',
     rules: ['kvm.attr.its-regs'],
