@@ -10,7 +10,7 @@ import {
   runningPriority, writeAprRegister,
 } from './priority.js';
 import { impdefRead } from './impdef.js';
-import { branchChoice, CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from './choices.js';
+import { branchChoice, CHOICES, forEachChoice, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { propVersions } from './lpi.js';
 import { vlpiOfGsi } from './vlpi.js';
@@ -110,7 +110,8 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec, keepRetarget
   if (runningPriority(s, cpu) !== 0xff) { x.rule('cpuif.preemption.nested'); x.rule('cpuif.bpr1.group-priority'); }
   // KVM up to Linux 6.18 keeps an acknowledged LPI active until its EOI (QUIRKS.lpiActiveUntilEoi)
   const keptActive = quirkEnabled(s, QUIRKS.lpiActiveUntilEoi) ? takes.filter((t) => t.intid >= 8192) : [];
-  if (takes.length === 1 && !spurious && keptActive.length === 0) {
+  if (takes.length === 1 && !spurious) {
+    if (keptActive.length > 0) offerKeptActive(s, cpu, first, x);
     activate(s, cpu, first);
     return hex(first.intid);
   }
@@ -122,18 +123,23 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec, keepRetarget
     x.deferredBranch(s, hex(t.intid), `choice.u4.equal-priority/choice.u16.config-cache: acknowledge ${t.intid} (priority ${hex(t.prio)})`, (st) => activate(st, cpu, t));
   }
   if (spurious) x.deferredBranch(s, hex(SPURIOUS), 'choice.u16.config-cache: nothing signalled', noEffect);
-  for (const t of keptActive) {
-    x.deferredBranch(s, hex(t.intid), `${QUIRKS.lpiActiveUntilEoi.id}: LPI ${t.intid} stays active until its EOI`, (st) => {
-      activate(st, cpu, t);
-      noteQuirk(st, QUIRKS.lpiActiveUntilEoi.id);
-      st.lpiActive.set(t.intid, cpu);
-    });
-  }
+  for (const t of keptActive) offerKeptActive(s, cpu, t, x);
   x.apply = (st) => activate(st, cpu, first);
   return hex(first.intid);
 }
 
 function noEffect(): void {}
+
+/**
+ * KVM up to 6.18: the LPI `t` taken and kept active until its EOI (QUIRKS.lpiActiveUntilEoi), as
+ * a candidate of its own, built now (while the op runs, the priority bits it needs are resolved).
+ */
+function offerKeptActive(s: State, cpu: number, t: Candidate, x: Exec): void {
+  const q = offerQuirk(s, QUIRKS.lpiActiveUntilEoi)!;
+  activate(q, cpu, t);
+  q.lpiActive.set(t.intid, cpu);
+  x.branch(q, hex(t.intid), `${QUIRKS.lpiActiveUntilEoi.id}: LPI ${t.intid} stays active until its EOI`);
+}
 
 /** The rules an IAR that may return 1023 applied: why each permitted HPPI is not taken. */
 function whyNotTaken(s: State, cpu: number, group: number, opts: (Candidate | null)[], x: Exec): void {

@@ -40,6 +40,7 @@ for (const name of readdirSync(path.join(dir, 'findings')).sort()) {
   } catch (e) {
     totals.set('error', (totals.get('error') ?? 0) + 1);
     line = `${f.classification.padEnd(12)} -> error        ${name}: ${(e as Error).message.slice(0, 200)}`;
+    if (process.env.GICDIFF_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
   }
   process.stdout.write(line + '\n');
 }
