@@ -12,6 +12,7 @@ import { expandScenario } from '../spec/expand.js';
 import { validateScenarioJson } from '../spec/validate.js';
 import { parseHex, parseHexNumber, toHex } from '../spec/hex.js';
 import { BOOT_PROPBASE, FREE_RAM } from '../spec/layout.js';
+import { groupOrder } from '../spec/group.js';
 import { GICD, GICR } from '../triage/regs.js';
 import type { OracleFactory, RunOptions, RunOutcome } from '../triage/lockstep.js';
 import { problemOf } from '../triage/signature.js';
@@ -138,6 +139,8 @@ export async function minimizeScenario(scenario: Scenario, check: Check, options
       ops2[at] = { ...op, cmds: cmds as [ItsCommand, ...ItsCommand[]] };
       best = withOps(ops2);
     }
+    // 2b. groups: fewer ops at the same time, or none (a finding that survives it is no race)
+    best = await simplifyGroups(best, budget);
     // 3. simpler values
     best = await compactCpus(best, budget);
     best = await simplifyConfig(best, budget);
@@ -147,6 +150,31 @@ export async function minimizeScenario(scenario: Scenario, check: Check, options
     best = await simplifyBoot(best, budget);
   }
   return { scenario: best, runs: budget.runs, cut: budget.cut, before: scenario.ops.length, after: best.ops.length };
+}
+
+/**
+ * Each group (spec/group.ts) replaced by its ops one after another, in the order the in-process
+ * targets ran it; else each of its ops left out of it in turn, while at least two remain.
+ */
+async function simplifyGroups(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  for (let i = 0; i < best.ops.length && !budget.exhausted; i++) {
+    const op = best.ops[i]!;
+    if (op.op !== 'group') continue;
+    const serial = groupOrder(best.name, op).map((k) => op.ops[k]! as Op);
+    const flat = await tryVariant(best, { ...best, ops: [...best.ops.slice(0, i), ...serial, ...best.ops.slice(i + 1)] }, budget);
+    if (flat !== best) {
+      best = flat;
+      continue;
+    }
+    for (let k = op.ops.length - 1; k >= 0 && !budget.exhausted; k--) {
+      const g = best.ops[i]!;
+      if (g.op !== 'group' || g.ops.length <= 2) break;
+      const fewer = { ...g, ops: g.ops.filter((_, j) => j !== k) as typeof g.ops };
+      best = await tryVariant(best, { ...best, ops: best.ops.map((x, j) => (j === i ? fewer : x)) }, budget);
+    }
+  }
+  return best;
 }
 
 async function tryVariant(best: Scenario, variant: Scenario, budget: Budget): Promise<Scenario> {

@@ -93,4 +93,16 @@ describe('minimizer', () => {
     expect(r.scenario.config?.vcpus).toBe(2);
     expect(await check(r.scenario)).toBe(true);
   });
+  test('groups: a failure that needs no race loses its group (ops run in the seeded order); one that needs two racers keeps just those', async () => {
+    const a = pmr(0, 0x10), b = pmr(1, 0x20), c = pmr(2, 0x30);
+    const grouped: Op = { op: 'group', ops: [a as never, b as never, c as never] };
+    // needs b, whether grouped or not
+    const needsB = async (s: Scenario) => JSON.stringify(s).includes(JSON.stringify(b));
+    const r1 = await minimizeScenario(base([grouped, pmr(3, 0x40)]), needsB);
+    expect(r1.scenario.ops).toEqual([b]);
+    // needs a group holding a and c: b leaves the group, the group stays
+    const needsRace = async (s: Scenario) => s.ops.some((o) => o.op === 'group' && JSON.stringify(o.ops).includes(JSON.stringify(a)) && JSON.stringify(o.ops).includes(JSON.stringify(c)));
+    const r2 = await minimizeScenario(base([pmr(3, 0x40), grouped]), needsRace);
+    expect(r2.scenario.ops).toEqual([{ op: 'group', ops: [a, c] }]);
+  });
 });
