@@ -273,6 +273,7 @@ export function signalMsi(g: Gen, m: MappedLpi): void {
  */
 export function addRoutes(g: Gen, add: { gsi: number; route: { kind: 'irqchip'; spi: number } | { kind: 'msi'; lpi: LpiRef } }[]): void {
   for (const a of add) g.st.routes.set(a.gsi, a.route);
+  g.st.routingSet = true;
   const entries: Extract<Op, { op: 'kvm.set_gsi_routing' }>['entries'] = [];
   for (const [gsi, r] of g.st.routes) {
     if (r.kind === 'irqchip') entries.push({ gsi, type: 'irqchip', irqchip: 0, pin: r.spi - 32 });

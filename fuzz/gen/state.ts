@@ -46,6 +46,8 @@ export class GenState {
   readonly timerLevel: number[] = [];
   /** GSI -> route kind ('msi' routes carry an LPI) */
   readonly routes = new Map<number, Route>();
+  /** KVM_SET_GSI_ROUTING was issued (before it, GSI i is SPI i + 32: KVM's default routing) */
+  routingSet = false;
   readonly irqfds = new Map<number, { resample: boolean }>();
   /** host IRQ -> GSI it is forwarded to */
   readonly forwarded = new Map<number, number>();

@@ -42,7 +42,10 @@ function controlLines(rep: SelftestReport): string[] {
   const c = rep.control;
   if (rep.controlClean) return [`clean control (no fault): 0 new (campaign ${c.campaign.scenarios} scenarios${c.directed ? ', directed suite 0 new' : ''})`];
   const lines = ['!!! THE CLEAN CONTROL (no fault) REPORTED SOMETHING NEW: the detections below exclude it, but gicdiff is not clean on the unpatched kvm target !!!'];
-  for (const f of c.campaign.newFindings) lines.push(`!!!   campaign: ${f.signature} (first in scenario ${f.seed})`);
+  // one line per signature (a report lists the first few scenarios of each)
+  const seeds = new Map<string, string[]>();
+  for (const f of c.campaign.newFindings) seeds.set(f.signature, [...(seeds.get(f.signature) ?? []), f.seed]);
+  for (const [sig, ids] of seeds) lines.push(`!!!   campaign: ${sig} (in scenario${ids.length > 1 ? 's' : ''} ${ids.join(', ')})`);
   for (const s of c.directed?.newScenarios ?? []) lines.push(`!!!   directed: ${s}`);
   if (c.campaign.error) lines.push(`!!!   campaign error: ${c.campaign.error}`);
   if (c.directed?.error) lines.push(`!!!   directed error: ${c.directed.error}`);

@@ -73,6 +73,7 @@ const routing: Action = {
   emit: (g) => {
     const entries: Extract<Op, { op: 'kvm.set_gsi_routing' }>['entries'] = [];
     g.st.routes.clear();
+    g.st.routingSet = true;
     const n = g.r.range(1, 4);
     for (let k = 0; k < n; k++) {
       const gsi = g.r.small(31);

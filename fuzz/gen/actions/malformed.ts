@@ -21,6 +21,14 @@ const readOnlyWrite: MalformedAction = {
 const reservedOffset: MalformedAction = {
   name: 'reservedOffset', host: false, weight: 1,
   emit: (g, cpu) => {
+    if (g.config.spis < 988 && g.r.chance(0.3)) {
+      // an SPI just past the implemented range (GICD_TYPER.ITLinesNumber): its bits are RAZ/WI
+      const id = 32 + g.config.spis + g.r.small(31);
+      const [reg, width] = g.r.pick([[GICD.ISENABLER + 4 * (id >> 5), 32], [GICD.ISPENDR + 4 * (id >> 5), 32], [GICD.IPRIORITYR + id, 8], [GICD.IROUTER + 8 * id, 64]] as const);
+      g.mmioW(cpu, 'gicd', undefined, reg, width, width === 8 ? 0x80 : width === 64 ? 0n : 0xffffffff);
+      g.mmioR(cpu, 'gicd', undefined, reg, width);
+      return;
+    }
     g.mmioW(cpu, 'gicd', undefined, g.r.pick([0x20, 0x60, 0xf80, 0x5ff8, 0x8000 + 4 * g.r.int(64)]), 32, g.r.u32());
     g.mmioR(cpu, 'gicd', undefined, g.r.pick([0x24, 0xf40, 0x3000]), 32);
   },
@@ -94,7 +102,9 @@ const badIts: MalformedAction = {
       }
       case 1: // a command with one bad field (each command's error cases)
         if (g.r.chance(0.6)) {
-          g.its([erroneousCommand(g, n)], n);
+          // a driver with a bad ID computation issues several such commands in one batch
+          const k = g.r.range(1, 4);
+          g.its(Array.from({ length: k }, () => erroneousCommand(g, n)) as [ItsCommand, ...ItsCommand[]], n);
           return;
         }
         g.its([g.r.pick<ItsCommand>([

@@ -139,8 +139,10 @@ const levelLine: Action = {
     if (g.r.chance(0.3)) setEoiMode(g, c, g.st.eoiMode[c] ? 0 : 1);
     const ispendr = (): void => g.mmioR(c, 'gicd', undefined, GICD.ISPENDR + 4 * (id >> 5), 32);
     if (g.r.chance(0.5)) {
-      const gsi = freeGsi(g);
-      addRoutes(g, [{ gsi, route: { kind: 'irqchip', spi: id } }]);
+      // before any KVM_SET_GSI_ROUTING, KVM's default routing maps GSI i to SPI i + 32
+      const byDefault = !g.st.routingSet && id - 32 < 988 && !g.st.irqfds.has(id - 32) && g.r.chance(0.5);
+      const gsi = byDefault ? id - 32 : freeGsi(g);
+      if (!byDefault) addRoutes(g, [{ gsi, route: { kind: 'irqchip', spi: id } }]);
       assignIrqfd(g, gsi, true);
       g.ops.push({ op: 'irqfd.signal', gsi });
       g.st.noteRecent(c, id);
@@ -680,10 +682,12 @@ const idLimits: Action = {
           const device = 0x300 + g.r.int(0x100);
           if (g.st.its[n]!.devices.has(device)) break;
           const size = g.r.pick([15, 16, 16, 17, 31]);
+          // its LPI enabled, so that an event the MAPD should not have mapped shows when INT fires it
+          if (!g.st.lpis.has(LPI_BASE + 2 * LPI_SPAN + 1)) lpiProperty(g, LPI_BASE + 2 * LPI_SPAN + 1, p2, true);
           cmds.push({ cmd: 'MAPD', device, size, itt: toHex(g.st.alloc(256)), valid: true });
           cmds.push({ cmd: 'MAPTI', device, event: g.r.pick([0, 1]), intid: LPI_BASE + 2 * LPI_SPAN + 1, collection: icid });
-          cmds.push({ cmd: 'INT', device, event: 0 });
-          if (size <= 15) cmds.push({ cmd: 'DISCARD', device, event: 0 });
+          if (size > 15) cmds.push({ cmd: 'INT', device, event: 0 }); // nothing is mapped: nothing fires
+          else cmds.push({ cmd: 'DISCARD', device, event: 0 });
           cmds.push({ cmd: 'MAPD', device, size: 0, itt: '0x0', valid: false });
           break;
         }
