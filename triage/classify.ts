@@ -17,8 +17,8 @@
 import type { ExpandedScenario } from '../spec/scenario.js';
 import type { Finding } from '../spec/gen/finding.js';
 import { loadTargetExpectations } from '../spec/expectations.js';
-import type { OracleFactory, RunOutcome } from './lockstep.js';
-import { problemOf, type Problem } from './signature.js';
+import { errorMessage, type OracleFactory, type RunOutcome } from './lockstep.js';
+import { oracleErrorAt, problemOf, type Problem } from './signature.js';
 
 export type Classification = Finding['classification'];
 
@@ -75,7 +75,9 @@ export function classifyOutcome(
     again = oracles.checkTrace(scenario, outcome.trace, { quirks });
   } catch (e) {
     if (oracles.isBoundError(e)) return { classification: 'inconclusive', problem, quirks: [] };
-    throw e;
+    // the model failing with the quirks is gicdiff's bug: a loud finding of its own (new, like an
+    // oracle error in lockstep), never an exception that ends a campaign
+    return { classification: 'new', problem: oracleErrorAt(problem, errorMessage(e), `the oracle with the quirks of ${targetName}`), quirks: [] };
   }
   if (again.ok) {
     // accepted with quirks; the target may still have failed after them (it ran on), or an expect failed the quirks do not excuse

@@ -116,6 +116,15 @@ export function normalizeErrorMessage(m: string): string {
 }
 
 /**
+ * The oracle failing (not one of its bounds) where `at` showed: a gicdiff bug, signed by the
+ * error's message like a target error, so that it is a loud finding of its own.
+ */
+export function oracleErrorAt(at: Problem, error: string, where: string): Problem {
+  const parts: SignatureParts = { ...at.parts, mismatch: 'oracle-error', rule: normalizeErrorMessage(error), rules: [] };
+  return { ...at, parts, signature: signatureString(parts), message: `${where}: ${error}` };
+}
+
+/**
  * The problem an outcome shows, or null when it shows none. Order: the target failing (unless a
  * divergence came first), then a divergence from the architecture, then a failed
  * expect/expectOneOf, then the oracle failing.

@@ -27,7 +27,13 @@ async function pump(): Promise<void> {
       if (m.type === 'batch') {
         // one message per scenario: a finding is written the moment its scenario ends
         for (const item of m.items) {
-          const r = await core.runItem(item, (scenario) => send({ type: 'start', index: item.index, id: item.id, scenario }));
+          let r;
+          try {
+            r = await core.runItem(item, (scenario) => send({ type: 'start', index: item.index, id: item.id, scenario }));
+          } catch (e) {
+            // a gicdiff bug, not the target's (that is caught in the runner): say which scenario, so it can be replayed
+            throw new Error(`scenario ${item.id} (index ${item.index}): ${errorMessage(e)}`);
+          }
           send({ type: 'results', results: [r] });
         }
       } else {
