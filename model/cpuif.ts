@@ -3,7 +3,7 @@
 import type { SysregReadOp, SysregWriteOp, WfiOp } from '../spec/scenario.js';
 import { parseHex, toHex } from '../spec/hex.js';
 import { vcpuByAffinity } from '../spec/layout.js';
-import { type Exec, type Expected, hex, MaskedHex } from './exec.js';
+import { Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { deactivate, groupEnabled, hppiOptions, signalOutcome, spiTarget, wakeOutcome, type Candidate } from './interrupts.js';
 import {
   aprClear, aprCount, aprLowest, aprRegister, aprSet, bpr0Eff, bpr1Eff, groupPriority, priBitsOf, priMask,
@@ -88,7 +88,19 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec, keepRetarget
   if (!keepRetargeted && s.ghosts[cpu]!.size > 0 && s.lpiInFlight.size > 0 && quirkEnabled(s, QUIRKS.lpiRetargetNoRequeue)
     && [...s.ghosts[cpu]!.keys()].some((k) => k >= 8192 && s.lpiInFlight.get(k) === cpu)) {
     const q = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue)!;
-    x.branch(q, acknowledge(q, cpu, group, x, true), `${QUIRKS.lpiRetargetNoRequeue.id}: the retargeted LPI is still in this vCPU's list register`);
+    // its own Exec: the quirk's outcomes share q (deferred like the main line's share s)
+    const sub = new Exec();
+    sub.observed = x.observed;
+    const label = `${QUIRKS.lpiRetargetNoRequeue.id}: the retargeted LPI is still in this vCPU's list register`;
+    const r = acknowledge(q, cpu, group, sub, true);
+    x.rules.push(...sub.rules);
+    x.pruned.push(...sub.pruned);
+    if (sub.apply !== undefined) x.deferredBranch(q, r, label, sub.apply);
+    else x.branch(q, r, label);
+    for (const b of sub.branches) {
+      if (b.apply !== undefined) x.deferredBranch(b.state, b.result, `${label}; ${b.choice ?? ''}`, b.apply);
+      else x.branch(b.state, b.result, `${label}; ${b.choice ?? ''}`, b.commit);
+    }
   }
   const opts = hppiOptions(s, cpu, x);
   // the acknowledge synchronises this PE with every earlier change (choice.u6.state-change-race/choice.u44.in-flight-until-sync windows close)
