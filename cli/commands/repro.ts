@@ -94,6 +94,8 @@ async function repro(argv: string[]): Promise<number> {
   if (classified === null || classified.classification === 'inconclusive') process.stdout.write(`${INCONCLUSIVE_LABEL}\n`);
   else if (classified.classification === 'known') {
     process.stdout.write(`known: explained by the quirks of ${target.name}: ${classified.quirks.join(', ') || '(none named)'} (spec/expectations/${target.name}.json)\n`);
+  } else if (classified.problem.parts.mismatch === 'oracle-error') {
+    process.stdout.write(`new: ${classified.problem.message} (a bug of gicdiff's reference model, not of ${target.name}: please report it)\n`);
   } else {
     const at = classified.problem;
     const where = at.opIndex !== problem.opIndex ? `; with them the trace holds up to op ${at.opIndex}: ${at.signature}` : '';
