@@ -5,9 +5,13 @@
 // enabled (triage/classify.ts); each is applied where the handler of the op it concerns says so.
 import type { Quirk } from './choices.js';
 
-function kvm(id: string, rule: string, source: string, scope: Quirk['scope'] = 'event'): Quirk {
-  return { kind: 'quirk', id, target: 'kvm', rule, source, scope };
+/** A quirk of `target`: what that implementation does where the architecture says otherwise. */
+function quirkOf(target: Quirk['target'], id: string, rule: string, source: string, scope: Quirk['scope'] = 'event'): Quirk {
+  return { kind: 'quirk', id, target, rule, source, scope };
 }
+const kvm = (id: string, rule: string, source: string, scope: Quirk['scope'] = 'event'): Quirk => quirkOf('kvm', id, rule, source, scope);
+const kvmLinux = (id: string, rule: string, source: string): Quirk => quirkOf('kvm-linux', id, rule, source);
+const qemu = (id: string, rule: string, source: string): Quirk => quirkOf('qemu', id, rule, source);
 
 export const QUIRKS = {
   /**
@@ -211,15 +215,15 @@ export const QUIRKS = {
    * back into a list register pending and active, which the virtual CPU interface never signals:
    * ICC_IAR1_EL1, ICC_HPPIR1_EL1 and ISR_EL1 do not show it until an EOI (EOImode 0) deactivates it.
    */
-  lpiActiveUntilEoi: { kind: 'quirk', id: 'kvm-linux.lpi-active-until-eoi', target: 'kvm-linux', rule: 'cpuif.lpi.no-active',
-    source: 'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (Linux 6.12 and 6.1: the list register\'s active bit is kept for LPIs too; dropped for LPIs from Linux 6.19), vgic_v3_populate_lr', scope: 'event' },
+  lpiActiveUntilEoi: kvmLinux('kvm-linux.lpi-active-until-eoi', 'cpuif.lpi.no-active',
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (Linux 6.12 and 6.1: the list register\'s active bit is kept for LPIs too; dropped for LPIs from Linux 6.19), vgic_v3_populate_lr'),
   /**
    * Linux 6.12 and 6.1: vgic_its_ctrl switches over the attrs it knows and has no default case, so
    * KVM_SET_DEVICE_ATTR of any other CTRL attr on an ITS device (SAVE_PENDING_TABLES, a number
    * past the uapi's) takes every vCPU's lock, does nothing and returns 0.
    */
-  itsCtrlUnknownAttrSucceeds: { kind: 'quirk', id: 'kvm-linux.its-ctrl-unknown-attr-succeeds', target: 'kvm-linux', rule: 'kvm.attr.its-ctrl-unknown',
-    source: 'arch/arm64/kvm/vgic/vgic-its.c vgic_its_ctrl (Linux 6.12 and 6.1: no default case), vgic_its_set_attr', scope: 'event' },
+  itsCtrlUnknownAttrSucceeds: kvmLinux('kvm-linux.its-ctrl-unknown-attr-succeeds', 'kvm.attr.its-ctrl-unknown',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_ctrl (Linux 6.12 and 6.1: no default case), vgic_its_set_attr'),
   /**
    * Linux 6.12 and 6.1 on a host with 4 list registers (the nested machine's QEMU TCG GICv3):
    * vgic_flush_lr_state fills the list registers in ap_list order, active interrupts first, so with
@@ -228,8 +232,8 @@ export const QUIRKS = {
    * (Linux 6.19 gives a pending interrupt that can preempt a list register first and deactivates
    * the active ones left out through EOIcount, which impl/ follows.)
    */
-  activeFillLrs: { kind: 'quirk', id: 'kvm-linux.active-interrupts-fill-lrs', target: 'kvm-linux', rule: 'cpuif.iar1.ack',
-    source: 'arch/arm64/kvm/vgic/vgic.c vgic_flush_lr_state, vgic_sort_ap_list, vgic_irq_cmp (Linux 6.12 and 6.1: active interrupts sort first); vgic-v3.c vgic_v3_fold_lr_state (no EOIcount handling)', scope: 'event' },
+  activeFillLrs: kvmLinux('kvm-linux.active-interrupts-fill-lrs', 'cpuif.iar1.ack',
+    'arch/arm64/kvm/vgic/vgic.c vgic_flush_lr_state, vgic_sort_ap_list, vgic_irq_cmp (Linux 6.12 and 6.1: active interrupts sort first); vgic-v3.c vgic_v3_fold_lr_state (no EOIcount handling)'),
   /**
    * DIST_REGS/REDIST_REGS at an offset no register starts at (misaligned): vgic_uaccess finds no
    * region, reads 0 and ignores a write, and the attribute call returns 0, where the documented
@@ -238,15 +242,15 @@ export const QUIRKS = {
   attrRegsMisalignedIgnored: kvm('kvm.attr-regs-misaligned-ignored', 'kvm.attr.reserved-offset',
     'arch/arm64/kvm/vgic/vgic-mmio.c vgic_uaccess_read, vgic_uaccess_write, vgic_get_mmio_region (check_region: IS_ALIGNED) (Linux 6.1, 6.12 and later)'),
   /** QEMU stores every bit written to GICR_PENDBASER: PTZ (bit 62) reads back as written. */
-  qemuPendbaserPtzReadsBack: { kind: 'quirk', id: 'qemu.pendbaser-ptz-reads-back', target: 'qemu', rule: 'redist.pendbaser.ptz-raz',
-    source: 'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)', scope: 'event' },
+  qemuPendbaserPtzReadsBack: qemu('qemu.pendbaser-ptz-reads-back', 'redist.pendbaser.ptz-raz',
+    'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)'),
   /**
    * QEMU applies the BPR minimum to the whole written value and then keeps BinaryPoint [2:0]: a
    * value with RES0 bits set is never below the minimum, so [2:0] is kept as written, below it,
    * and read back and used for the group priority as is.
    */
-  qemuBprMinNotAppliedWithHighBits: { kind: 'quirk', id: 'qemu.bpr-min-not-applied-with-high-bits', target: 'qemu', rule: 'cpuif.bpr1.min',
-    source: 'QEMU 7.2 hw/intc/arm_gicv3_cpuif.c icc_bpr_write (value < minval compared before value & 7)', scope: 'event' },
+  qemuBprMinNotAppliedWithHighBits: qemu('qemu.bpr-min-not-applied-with-high-bits', 'cpuif.bpr1.min',
+    'QEMU 7.2 hw/intc/arm_gicv3_cpuif.c icc_bpr_write (value < minval compared before value & 7)'),
 } as const satisfies Record<string, Quirk>;
 
 /** Every quirk, by id. */
