@@ -121,6 +121,15 @@ const lrOverflow: Action = {
   },
 };
 
+/** EOI, and with EOImode 1 sometimes an exit between the priority drop and the DIR. */
+function eoiExitBeforeDir(g: Gen, c: number, id: number): void {
+  sys(g, c, 'ICC_EOIR1_EL1', id);
+  if (g.st.eoiMode[c] === 1) {
+    maybeChurn(g, c, 0.4);
+    sys(g, c, 'ICC_DIR_EL1', id);
+  }
+}
+
 /**
  * A level-sensitive SPI routed (mostly) away from vCPU 0, driven by the host: through a resample
  * irqfd (asserted until the guest's EOI, the resamplefd signalled then, the VMM re-asserting while
@@ -155,11 +164,7 @@ const levelLine: Action = {
         case 1: g.mmioW(c, 'gicd', undefined, GICD.ISPENDR + 4 * (id >> 5), 32, (1 << (id % 32)) >>> 0); break;
         default: break;
       }
-      sys(g, c, 'ICC_EOIR1_EL1', id);
-      if (g.st.eoiMode[c] === 1) {
-        maybeChurn(g, c, 0.4);
-        sys(g, c, 'ICC_DIR_EL1', id);
-      }
+      eoiExitBeforeDir(g, c, id);
       g.ops.push({ op: 'irqfd.resampled', gsi });
       if (g.r.chance(0.5)) {
         // the VMM finds its device still asserting and signals again
@@ -185,11 +190,7 @@ const levelLine: Action = {
     const change = g.r.int(3);
     if (change === 0) line(0);
     else if (change === 1) { line(0); line(1); }
-    sys(g, c, 'ICC_EOIR1_EL1', id);
-    if (g.st.eoiMode[c] === 1) {
-      maybeChurn(g, c, 0.4);
-      sys(g, c, 'ICC_DIR_EL1', id);
-    }
+    eoiExitBeforeDir(g, c, id);
     if (g.r.chance(0.3)) ispendr();
     read(g, c, 'ICC_IAR1_EL1'); // the SPI again while the line is high, spurious once it is low
     if (g.st.spiLevel.get(id)) {
