@@ -3,6 +3,9 @@
 
 import { parseDuration } from '../fuzz/campaign/duration.js';
 
+/** How long one scenario may run in run, repro, conformance and compare (a campaign's default is 10 s). */
+export const SCENARIO_TIMEOUT_MS = 60_000;
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

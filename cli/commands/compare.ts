@@ -3,7 +3,7 @@
 // how faithful `kvm` (impl/) is to the real kernel (`kvm-linux`).
 // Exit 0 when every scenario both targets ran agrees, 1 when one differs, 2 on bad input.
 import { writeFileSync } from 'node:fs';
-import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { formatOptions, parseArgs, UsageError, type OptionsSpec, SCENARIO_TIMEOUT_MS } from '../args.js';
 import { getTarget, targetNames, type Target, type Trace } from '../../spec/target.js';
 import type { ExpandedScenario } from '../../spec/scenario.js';
 import { expandScenario } from '../../spec/expand.js';
@@ -14,7 +14,6 @@ import { compareTraces, hostFieldsDiffer, type TraceDifference } from '../../fuz
 import { gicdiffVersion } from '../../fuzz/version.js';
 import '../../fuzz/targets.js';
 
-const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_GENERATED = 100;
 
 export const OPTIONS: OptionsSpec = {
@@ -26,7 +25,7 @@ export const OPTIONS: OptionsSpec = {
   'no-suite': { type: 'boolean', description: 'generated scenarios only' },
   json: { type: 'string', value: 'FILE', description: 'write the comparison as JSON' },
   md: { type: 'string', value: 'FILE', description: 'write the comparison as Markdown' },
-  timeout: { type: 'number', value: 'MS', description: `per scenario and target (default ${DEFAULT_TIMEOUT_MS})` },
+  timeout: { type: 'number', value: 'MS', description: `per scenario and target (default ${SCENARIO_TIMEOUT_MS})` },
   quiet: { type: 'boolean', alias: 'q', description: 'print only differences and the totals' },
 };
 
@@ -173,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const n = (options.generated as number | undefined) ?? DEFAULT_GENERATED;
   if (!(Number.isInteger(n) && n >= 0)) throw new UsageError('--generated takes a whole number >= 0');
-  const timeout = (options.timeout as number | undefined) ?? DEFAULT_TIMEOUT_MS;
+  const timeout = (options.timeout as number | undefined) ?? SCENARIO_TIMEOUT_MS;
   if (!(timeout > 0)) throw new UsageError('--timeout takes a positive number of milliseconds');
   const profile = (options.profile as string | undefined) ?? 'full';
   if (!(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(', ')}`);

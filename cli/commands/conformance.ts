@@ -2,7 +2,7 @@
 // on each target and write the reports CI and people read (JUnit, Markdown, HTML, JSON).
 // Exit 0 when nothing new diverged, 1 when something did, 2 on bad input.
 import path from 'node:path';
-import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { formatOptions, parseArgs, UsageError, type OptionsSpec, SCENARIO_TIMEOUT_MS } from '../args.js';
 import { getTarget, targetNames, type Target } from '../../spec/target.js';
 import { loadTargetExpectations } from '../../spec/expectations.js';
 import { buildReport, newDivergenceCount } from '../../reports/build.js';
@@ -15,9 +15,6 @@ import { classifyOutcome } from '../../triage/classify.js';
 import { gicdiffVersion } from '../../fuzz/version.js';
 import '../../fuzz/targets.js';
 
-/** A hung target must not hang CI: each scenario gets this long unless --timeout says otherwise. */
-const DEFAULT_TIMEOUT_MS = 60_000;
-
 export const OPTIONS: OptionsSpec = {
   target: { type: 'strings', alias: 't', value: 'NAME', description: 'a target to run on (repeat for several: --target model --target kvm)' },
   junit: { type: 'string', value: 'FILE', description: 'write JUnit XML (one testcase per scenario, a testsuite per target and component)' },
@@ -28,7 +25,7 @@ export const OPTIONS: OptionsSpec = {
   rules: { type: 'string', value: 'FILE', description: 'the rules catalogue (default spec/rules.json)' },
   campaign: { type: 'strings', value: 'DIR', description: 'also show this fuzz campaign folder in the reports (repeatable)' },
   component: { type: 'strings', value: 'NAME', description: 'run only the scenarios of this component (repeatable: --component its --component lpi)' },
-  timeout: { type: 'number', value: 'MS', min: 1, description: `give up on a scenario after MS milliseconds: an external target's is a step-budget failure, an in-process one runs again without the limit (default ${DEFAULT_TIMEOUT_MS})` },
+  timeout: { type: 'number', value: 'MS', min: 1, description: `give up on a scenario after MS milliseconds: an external target's is a step-budget failure, an in-process one runs again without the limit (default ${SCENARIO_TIMEOUT_MS})` },
   quiet: { type: 'boolean', alias: 'q', description: 'print only failures and the totals' },
 };
 
@@ -57,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!t) throw new UsageError(`no target named ${JSON.stringify(n)}; registered targets: ${targetNames().join(', ') || '(none)'}`);
     return t;
   });
-  const timeout = (options.timeout as number | undefined) ?? DEFAULT_TIMEOUT_MS;
+  const timeout = (options.timeout as number | undefined) ?? SCENARIO_TIMEOUT_MS;
   if (!(timeout > 0)) throw new UsageError('--timeout takes a positive number of milliseconds');
   const explicitSuite = options.suite as string[] | undefined;
   const components = options.component as string[] | undefined;

@@ -1,6 +1,6 @@
 // gicdiff minimize FILE : minimize a finding (or a failing scenario) keeping its signature.
 import path from 'node:path';
-import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { expandScenario } from '../../spec/expand.js';
 import { loadFindingOrScenario, writeMinimized } from '../../fuzz/finding.js';
 import { runLockstep } from '../../triage/lockstep.js';
@@ -8,7 +8,6 @@ import { problemOf } from '../../triage/signature.js';
 import { classifyOutcome } from '../../triage/classify.js';
 import { loadTargetExpectations } from '../../spec/expectations.js';
 import { minimizeOnTarget } from '../../fuzz/minimize.js';
-import { parseDuration } from '../../fuzz/campaign/coordinator.js';
 import { writeJsonAtomic } from '../../triage/atomic.js';
 import { loadTarget } from '../load-target.js';
 
@@ -41,8 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!name) throw new UsageError('--target is required for a scenario file (a finding names its target)');
   const maxRuns = (options['max-runs'] as number | undefined) ?? 5000;
   if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new UsageError('--max-runs takes a positive integer');
-  const timeMs = options.time !== undefined ? parseDuration(String(options.time)) : 120_000;
-  if (timeMs === null || timeMs <= 0) throw new UsageError(`--time takes a duration such as 90s or 2m (got ${JSON.stringify(options.time)})`);
+  const timeMs = durationOption('time', options.time) ?? 120_000;
   const { target, oracle } = await loadTarget(name, options.plugin as string | undefined, options.target === undefined ? { file: positional[0]!, jsonPath: '/target' } : undefined);
   const run = (t: typeof target, s: ReturnType<typeof expandScenario>, o: object) => runLockstep(t, s, o, oracle);
   const expanded = expandScenario(scenario);

@@ -1,6 +1,6 @@
 // gicdiff repro FILE [--target T] : replay a finding (or any scenario) and print the annotated
 // trace; exit 1 while it diverges, 0 once it no longer does (usable under `git bisect run`).
-import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec, SCENARIO_TIMEOUT_MS } from '../args.js';
 import { expandScenario } from '../../spec/expand.js';
 import { loadFindingOrScenario } from '../../fuzz/finding.js';
 import { classifyOutcome } from '../../triage/classify.js';
@@ -10,9 +10,6 @@ import { problemOf } from '../../triage/signature.js';
 import { annotateTrace } from '../../fuzz/repro.js';
 import { loadTarget } from '../load-target.js';
 import { loadTargetExpectations } from '../../spec/expectations.js';
-
-/** A hung or runaway scenario must end: without --timeout it gets this long (the conformance default). */
-const DEFAULT_TIMEOUT_MS = 60_000;
 
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: "the target to replay on (default: the finding's target)" },
@@ -62,7 +59,7 @@ async function repro(argv: string[]): Promise<number> {
     return 2;
   }
   const expectations = loadTargetExpectations(target.name); // validated before the run: bad file, exit 2
-  const timeoutMs = durationOption('timeout', options.timeout) ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = durationOption('timeout', options.timeout) ?? SCENARIO_TIMEOUT_MS;
   const expanded = expandScenario(scenario);
   const outcome = await runLockstep(target, expanded, { timeoutMs }, oracle);
   if (outcome.unsupported) {

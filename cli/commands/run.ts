@@ -1,16 +1,13 @@
 // gicdiff run FILE --target NAME : run one scenario on one target, print the trace, check the
 // scenario's expectations and (by default) the oracle's verdict.
 import { writeFileSync } from 'node:fs';
-import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
+import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec, SCENARIO_TIMEOUT_MS } from '../args.js';
 import { loadScenarioFile } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget, targetNames } from '../../spec/target.js';
 import { describeOp, describeResult } from '../../spec/describe-op.js';
 import { runScenario } from '../../triage/runner.js';
 import '../../fuzz/targets.js';
-
-/** A hung or runaway scenario must end: without --timeout it gets this long (the conformance default). */
-const DEFAULT_TIMEOUT_MS = 60_000;
 
 const OPTIONS: OptionsSpec = {
   target: { type: 'string', alias: 't', value: 'NAME', description: 'the target to run on (model, kvm, qemu, kvm-hw)' },
@@ -48,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const scenario = loadScenarioFile(positional[0]!);
   const expanded = expandScenario(scenario);
-  const outcome = await runScenario(target, expanded, { oracle: options.oracle !== false, timeoutMs: durationOption('timeout', options.timeout) ?? DEFAULT_TIMEOUT_MS });
+  const outcome = await runScenario(target, expanded, { oracle: options.oracle !== false, timeoutMs: durationOption('timeout', options.timeout) ?? SCENARIO_TIMEOUT_MS });
   const { trace, verdict } = outcome;
   if (options.trace) writeFileSync(options.trace as string, JSON.stringify(trace, null, 2) + '\n');
 

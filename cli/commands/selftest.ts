@@ -2,8 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
-import { parseDuration } from '../../fuzz/campaign/coordinator.js';
+import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { EXTRA_FAULTS, FAULTS, type Fault } from '../../fuzz/selftest/catalogue.js';
 import { FaultPatchError } from '../../fuzz/selftest/workspace.js';
 import { runSelftest, type SelftestReport } from '../../fuzz/selftest/run.js';
@@ -82,8 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(formatText(old) + `\n${dropped} findings dropped (the clean target shows them too); wrote ${path.join(dir, 'selftest.json')} and selftest.md\n`);
     return 0;
   }
-  const timeMs = parseDuration(String(o.time ?? '60s'));
-  if (timeMs === null || timeMs < 1000) throw new UsageError(`--time takes a duration of at least 1s, e.g. 60s or 2m (got ${JSON.stringify(o.time)})`);
+  const timeMs = durationOption('time', o.time ?? '60s', 1000)!;
   const seed = (o.seed as string | undefined) ?? 'mut';
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(seed)) throw new UsageError('--seed takes 1 to 100 characters from [A-Za-z0-9._-]');
   const jobs = (o.jobs as number | undefined) ?? 1;

@@ -6,7 +6,6 @@
 // The parts: scheduler.ts (which index next), corpus.ts, findings-store.ts (records and the
 // minimization queue), persistence.ts (the folder), worker-pool.ts (threads and the watchdog).
 import { fmtDuration } from './duration.js';
-export { fmtDuration, parseDuration } from './duration.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signatureString, type Expectations } from '../../spec/expectations.js';

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCampaign, parseDuration, CampaignError, type CampaignOptions } from '../../fuzz/campaign/coordinator.js';
+import { runCampaign, CampaignError, type CampaignOptions } from '../../fuzz/campaign/coordinator.js';
+import { parseDuration } from '../../fuzz/campaign/duration.js';
 import { mergeCampaigns } from '../../fuzz/campaign/merge.js';
 import { loadWeightsFile } from '../../fuzz/weights.js';
 import { loadFindingOrScenario } from '../../fuzz/finding.js';
