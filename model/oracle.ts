@@ -310,9 +310,9 @@ const GROUP_ALLOWED_LIMIT = 32;
  * chose; "main" for the outcome without a label) with standalone numbers folded, so that the pair names the
  * kind of behaviour, not the INTID or value it was seen with.
  */
-function optionPairs(rule: string, kept: readonly Alt[]): string[] {
+function optionPairs(rule: string, choices: readonly (string | undefined)[]): string[] {
   const out = new Set<string>();
-  for (const a of kept) out.add(`${rule}=${a.choice === undefined ? 'main' : a.choice.replace(/\b(?:0x[0-9a-f]+|\d+)\b/gi, '#')}`);
+  for (const c of choices) out.add(`${rule}=${c === undefined ? 'main' : c.replace(/\b(?:0x[0-9a-f]+|\d+)\b/gi, '#')}`);
   return [...out];
 }
 
@@ -327,7 +327,13 @@ class ModelOracle implements Oracle {
   private readonly cover = new Set<string>();
   private opIndex = 0;
   /** the last op's (rule, permitted option) pairs, when it had several permitted outcomes */
-  private options: string[] = [];
+  private options: string[] = NO_OPTIONS;
+  /**
+   * The choices the last op's kept outcomes took, when it had several: turned into `options` only
+   * if asked (campaigns ask; a quirk re-check of a whole trace never does, and it is most of the CPU).
+   */
+  private keptChoices: (string | undefined)[] | null = null;
+  private keptRule = '-';
 
   constructor(private readonly config: ResolvedConfig, private readonly oracleOptions: OracleOptions) {
     const s = new State(config);
@@ -362,7 +368,11 @@ class ModelOracle implements Oracle {
     }
     this.settle(matched, rules);
     this.noteRules(rules);
-    this.options = alts.length > 1 ? optionPairs(this.rules[0] ?? '-', matched) : NO_OPTIONS;
+    this.options = NO_OPTIONS;
+    if (alts.length > 1) {
+      this.keptRule = this.rules[0] ?? '-';
+      this.keptChoices = matched.map((a) => a.choice);
+    } else this.keptChoices = null;
     let survivors: State[];
     if (matched.length === 1) {
       const a = matched[0]!;
@@ -451,6 +461,7 @@ class ModelOracle implements Oracle {
         explanation: failures.join('; '),
       };
     }
+    this.keptChoices = null;
     this.options = [...options];
     this.cands = dedupe(survivors);
     this.sinceDedupe = 0;
@@ -551,7 +562,13 @@ class ModelOracle implements Oracle {
   }
 
   lastRules(): readonly string[] { return this.rules; }
-  lastOptions(): readonly string[] { return this.options; }
+  lastOptions(): readonly string[] {
+    if (this.keptChoices !== null) {
+      this.options = optionPairs(this.keptRule, this.keptChoices);
+      this.keptChoices = null;
+    }
+    return this.options;
+  }
   coverage(): ReadonlySet<string> { return this.cover; }
   candidateCount(): number { return this.cands.length; }
   unconfirmed(): string[] {
