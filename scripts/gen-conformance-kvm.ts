@@ -4,7 +4,7 @@
 // ABI revision 0 and its errors, SAVE_PENDING_TABLES and migration.
 import type { Op } from '../spec/scenario.js';
 import {
-  type Def, boot, quiesce, privSetup, spiSetup, iar, eoi, rpr, srd, swr, rd, wr, h, bit, irqLine, msi, its, lpiProp,
+  type Def, boot, quiesce, privSetup, spiSetup, iar, eoi, rpr, srd, swr, rd, wr, h, bit, irqLine, irqfd, irqfdSignal, msi, its, lpiProp,
   memRead, memWrite, le64, itt, attr, ok, errno, sendSgi,
   MAPD, MAPC, MAPTI, INV, INT, SYNC, INTID_SPURIOUS as SP, EINVAL, EBUSY, ENXIO, ENODEV, EEXIST, CMD_BYTES, off,
 } from './gen-conformance-lib.js';
@@ -63,7 +63,7 @@ function restoreSequence(expectRestore: number): Op[] {
 function spi42Irqfd(resample: boolean): Op[] {
   return [
     { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
-    { op: 'kvm.irqfd', gsi: 3, resample, deassign: false, expect: 0 } as Op,
+    irqfd(3, resample),
   ];
 }
 
@@ -108,8 +108,8 @@ export const kvmScenarios: Def[] = [
     description: 'Without KVM_SET_GSI_ROUTING, GSI 8 maps to irqchip pin 8 = SPI 40: an irqfd on GSI 8 raises it (an edge: asserted then deasserted).',
     rules: ['kvm.routing.default', 'kvm.irqfd.edge'],
     config: K1,
-    ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: true }), { op: 'kvm.irqfd', gsi: 8, resample: false, deassign: false, expect: 0 } as Op,
-      { op: 'irqfd.signal', gsi: 8 } as Op, iar(0, 40), eoi(0, 40), iar(0, SP)],
+    ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: true }), irqfd(8, false),
+      irqfdSignal(8), iar(0, 40), eoi(0, 40), iar(0, SP)],
   },
   {
     component: 'kvm-abi', name: 'routing-irqchip-irqfd',
@@ -118,7 +118,7 @@ export const kvmScenarios: Def[] = [
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: true }),
       ...spi42Irqfd(false),
-      { op: 'irqfd.signal', gsi: 3 } as Op, { op: 'irqfd.signal', gsi: 3 } as Op, iar(0, 42), eoi(0, 42), iar(0, SP)],
+      irqfdSignal(3), irqfdSignal(3), iar(0, 42), eoi(0, 42), iar(0, SP)],
   },
   {
     component: 'kvm-abi', name: 'routing-einval',
@@ -137,7 +137,7 @@ export const kvmScenarios: Def[] = [
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: false }),
       ...spi42Irqfd(true),
-      { op: 'irqfd.signal', gsi: 3 } as Op, rd('GICD_ISPENDR1', bit(42)), iar(0, 42),
+      irqfdSignal(3), rd('GICD_ISPENDR1', bit(42)), iar(0, 42),
       { op: 'irqfd.resampled', gsi: 3, expect: false } as Op, eoi(0, 42),
       { op: 'irqfd.resampled', gsi: 3, expect: true } as Op, { op: 'irqfd.resampled', gsi: 3, expect: false } as Op,
       iar(0, SP), rd('GICD_ISPENDR1', 0)],
@@ -148,7 +148,7 @@ export const kvmScenarios: Def[] = [
     rules: ['kvm.irqfd.level-pulse'],
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: false, enable: false }),
-      ...spi42Irqfd(false), { op: 'irqfd.signal', gsi: 3 } as Op,
+      ...spi42Irqfd(false), irqfdSignal(3),
       rd('GICD_ISPENDR1', [bit(42), 0])],
   },
   {
@@ -166,8 +166,8 @@ export const kvmScenarios: Def[] = [
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: true }),
       ...spi42Irqfd(false),
-      { op: 'kvm.irqfd', gsi: 3, resample: false, deassign: true, expect: 0 } as Op,
-      { op: 'irqfd.signal', gsi: 3 } as Op, iar(0, SP), rd('GICD_ISPENDR1', 0)],
+      irqfd(3, false, true),
+      irqfdSignal(3), iar(0, SP), rd('GICD_ISPENDR1', 0)],
   },
   {
     component: 'kvm-abi', name: 'irqfd-msi',
@@ -176,8 +176,8 @@ export const kvmScenarios: Def[] = [
     config: L2,
     ops: [boot(), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(1)]),
       { op: 'kvm.set_gsi_routing', entries: [{ gsi: 5, type: 'msi', address: h(itsTranslater(0)), data: 0, devid: 1 }], expect: 0 } as Op,
-      { op: 'kvm.irqfd', gsi: 5, resample: false, deassign: false, expect: 0 } as Op,
-      { op: 'irqfd.signal', gsi: 5 } as Op, iar(0, SP), iar(1, LPI0), eoi(1, LPI0)],
+      irqfd(5, false),
+      irqfdSignal(5), iar(0, SP), iar(1, LPI0), eoi(1, LPI0)],
   },
   {
     component: 'kvm-abi', name: 'signal-msi-errors',
@@ -271,9 +271,9 @@ export const kvmScenarios: Def[] = [
     rules: ['kvm.irqfd.resample', 'kvm.irqfd.deassign', 'kvm.attr.level-info'],
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: false, enable: false }),
-      { op: 'kvm.irqfd', gsi: 8, resample: true, deassign: false, expect: 0 } as Op, { op: 'irqfd.signal', gsi: 8 } as Op,
+      irqfd(8, true), irqfdSignal(8),
       attr('vgic', 'LEVEL_INFO', { intid: 32, vcpu: 0 }, 'get', { errno: 0, value: h(bit(40)) }), rd('GICD_ISPENDR1', bit(40)),
-      { op: 'kvm.irqfd', gsi: 8, resample: true, deassign: true, expect: 0 } as Op,
+      irqfd(8, true, true),
       attr('vgic', 'LEVEL_INFO', { intid: 32, vcpu: 0 }, 'get', { errno: 0, value: h(0) }), rd('GICD_ISPENDR1', 0)],
   },
   {
@@ -298,7 +298,7 @@ export const kvmScenarios: Def[] = [
     rules: ['kvm.irqfd.level-pulse', 'dist.icpendr.level-line-high', 'dist.pending.read'],
     config: K1,
     ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: false, enable: false }),
-      { op: 'kvm.irqfd', gsi: 8, resample: false, deassign: false, expect: 0 } as Op, { op: 'irqfd.signal', gsi: 8 } as Op,
+      irqfd(8, false), irqfdSignal(8),
       wr('GICD_ICPENDR1', bit(40)), rd('GICD_ISPENDR1', 0)],
   },
   {

@@ -143,6 +143,14 @@ export const bit = (intid: number): number => 2 ** (intid & 31);
 export function irqLine(type: 'spi' | 'ppi' | 'cpu', intid: number, level: number, e?: number, vcpu = 0): Op {
   return withExpect({ op: 'kvm.irq_line', type, vcpu, intid, level } as Op, e === undefined ? undefined : { expect: e });
 }
+/** KVM_IRQFD assigning (or deassigning) an eventfd to `gsi`, with a resamplefd when `resample`; it succeeds. */
+export function irqfd(gsi: number, resample: boolean, deassign = false): Op {
+  return { op: 'kvm.irqfd', gsi, resample, deassign, expect: 0 } as Op;
+}
+/** The VMM writes the eventfd of the irqfd on `gsi`. */
+export function irqfdSignal(gsi: number): Op {
+  return { op: 'irqfd.signal', gsi } as Op;
+}
 /** KVM_SIGNAL_MSI to ITS `its`'s GITS_TRANSLATER with KVM_MSI_VALID_DEVID (flags bit 0). */
 export function msi(devid: number, event: number, e?: number | number[], o: { its?: number; flags?: number; address?: number } = {}): Op {
   return withExpect({ op: 'kvm.signal_msi', address: h(o.address ?? itsTranslater(o.its ?? 0)), data: event, devid, flags: o.flags ?? 1 } as Op, ex(e));
