@@ -37,6 +37,8 @@ async function optionsAtLastOp(s: Scenario): Promise<{ all: string[]; atIar: str
 test('an IAR between two equal-priority SGIs records the permitted option the target took', async () => {
   const equal = await optionsAtLastOp(twoSgis(0x80, 0x80));
   expect(equal.atIar.length).toBeGreaterThan(0);
+  // the options new at the IAR read belong to the acknowledge's rule, not to some other op
+  for (const o of equal.atIar) expect(o).toMatch(/^cpuif\.iar1\.ack=/);
   for (const o of equal.all) expect(o).toMatch(/^[^=]+=.+$/); // "rule=option"
   for (const o of equal.all) expect(o).not.toMatch(/\b\d+\b/); // standalone numbers folded to #
   const distinct = await optionsAtLastOp(twoSgis(0x80, 0x40));
