@@ -115,7 +115,9 @@ describe('dist.ctlr.nassgireq: with GICD_CTLR.nASSGIreq = 1 (GICv4.1) SGIs have 
     const scenario = load('distributor/nassgireq-sgi-no-active');
     const o = await runScenario(getTarget('model')!, scenario);
     const results = [...o.trace.results];
+    expect(results).toContain('0x150'); // else the search below starts at op 0
     const at = scenario.ops.findIndex((op, i) => op.op === 'mmio.read' && op.offset === 0x300 && i > results.indexOf('0x150'));
+    expect(at).toBeGreaterThan(results.indexOf('0x150'));
     results[at] = '0x2';
     const v = checkTrace(scenario, { ...o.trace, results });
     expect(v.ok).toBe(false);
