@@ -76,6 +76,8 @@ describe('group orders', () => {
     };
     expect(stepOp(session, group, 'x')).toEqual(['r0', 'r1', 'r2']);
     expect(ran).toEqual(groupOrder('x', group));
+    // 'x' seeds an order other than the listed one: otherwise a stepOp ignoring groupOrder would pass
+    expect(ran).not.toEqual([0, 1, 2]);
     expect(stepOp(session, IAR0 as PrimitiveOp, 'x')).toBe('r0');
   });
 });
