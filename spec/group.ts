@@ -28,14 +28,22 @@ export function actorOf(op: PrimitiveOp | GroupMemberOp): string | null {
   return null;
 }
 
-/** Every order of n ops (n <= GROUP_MAX_OPS: at most 24), the listed order first. */
-export function permutations(n: number): number[][] {
+function allOrders(n: number): number[][] {
   if (n <= 1) return [Array.from({ length: n }, (_, i) => i)];
   const out: number[][] = [];
-  for (const rest of permutations(n - 1)) {
+  for (const rest of allOrders(n - 1)) {
     for (let at = rest.length; at >= 0; at--) out.push([...rest.slice(0, at), n - 1, ...rest.slice(at)]);
   }
   return out;
+}
+/** The orders of 0..GROUP_MAX_OPS ops, made once (every group op, in the target and the oracle, looks here). */
+const ORDERS: readonly (readonly (readonly number[])[])[] = Array.from({ length: GROUP_MAX_OPS + 1 }, (_, n) => allOrders(n));
+
+/** Every order of n ops (n <= GROUP_MAX_OPS: at most 24), the listed order first. */
+export function permutations(n: number): readonly (readonly number[])[] {
+  const orders = ORDERS[n];
+  if (orders === undefined) throw new RangeError(`a group has at most ${GROUP_MAX_OPS} ops (got ${n})`);
+  return orders;
 }
 
 /** FNV-1a of a string: the seed of a group's order (the scenario name and the group's own text). */
@@ -52,7 +60,7 @@ function fnv1a(text: string): number {
  * The order an in-process target runs a group in: fixed by the scenario's name and the group's
  * own ops, so a scenario always runs the same way and removing other ops (minimization) keeps it.
  */
-export function groupOrder(scenarioName: string, group: GroupOp): number[] {
+export function groupOrder(scenarioName: string, group: GroupOp): readonly number[] {
   const all = permutations(group.ops.length);
   return all[fnv1a(`${scenarioName}\u0000${JSON.stringify(group.ops)}`) % all.length]!;
 }
