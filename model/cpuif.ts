@@ -93,14 +93,9 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec, keepRetarget
     sub.observed = x.observed;
     const label = `${QUIRKS.lpiRetargetNoRequeue.id}: the retargeted LPI is still in this vCPU's list register`;
     const r = acknowledge(q, cpu, group, sub, true);
-    x.rules.push(...sub.rules);
-    x.pruned.push(...sub.pruned);
     if (sub.apply !== undefined) x.deferredBranch(q, r, label, sub.apply);
     else x.branch(q, r, label);
-    for (const b of sub.branches) {
-      if (b.apply !== undefined) x.deferredBranch(b.state, b.result, `${label}; ${b.choice ?? ''}`, b.apply);
-      else x.branch(b.state, b.result, `${label}; ${b.choice ?? ''}`, b.commit);
-    }
+    x.absorb(sub, (b) => ({ result: b.result, choice: `${label}; ${b.choice ?? ''}` }));
   }
   const opts = hppiOptions(s, cpu, x);
   // the acknowledge synchronises this PE with every earlier change (choice.u6.state-change-race/choice.u44.in-flight-until-sync windows close)

@@ -115,6 +115,17 @@ export class Exec {
   deferredBranch(state: State, result: Expected, choice: string, apply: (s: State) => void): void {
     this.branches.push({ state, result, choice, apply });
   }
+  /**
+   * Take over what a sub-execution (a handler run on a state of its own, or through another ABI)
+   * found besides its main line: its rules, pruned results and other outcomes, each keeping its
+   * deferred effect and commit, with the result and choice `relabel` gives. The main line's
+   * result, `apply` and `commit` are the caller's to place.
+   */
+  absorb(sub: Exec, relabel: (b: Alt) => { result: Expected; choice: string }): void {
+    for (const r of sub.rules) this.rules.push(r);
+    for (const p of sub.pruned) this.pruned.push(p);
+    for (const b of sub.branches) this.branches.push({ ...b, ...relabel(b) });
+  }
 }
 
 /** Thrown by a handler for input no target can run (a malformed op): a clear message. */

@@ -380,9 +380,8 @@ export function migrate(s: State, x: Exec): Expected {
   if (q !== null) {
     const sub = new Exec();
     const r = migrateAll(q, sub, vlpis);
-    x.rules.push(...sub.rules);
     x.branch(q, r, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
-    for (const b of sub.branches) x.branch(b.state, b.result, `${QUIRKS.gicv40VlpiNotMigratable.id}: ${b.choice ?? 'ITS_SAVE_TABLES -EACCES'}`);
+    x.absorb(sub, (b) => ({ result: b.result, choice: `${QUIRKS.gicv40VlpiNotMigratable.id}: ${b.choice ?? 'ITS_SAVE_TABLES -EACCES'}` }));
   }
   return main;
 }
@@ -555,8 +554,7 @@ function regAttrRead(s: State, x: Exec, offset: number, read: (sub: Exec) => Exp
   if (offset % 4 !== 0) return misalignedAttr(s, x, { errno: 0, value: '0x0' });
   const sub = new Exec();
   const v = read(sub);
-  x.rules.push(...sub.rules);
-  for (const b of sub.branches) x.branch(b.state, asAttr(b.result), b.choice ?? 'register value');
+  x.absorb(sub, (b) => ({ result: asAttr(b.result), choice: b.choice ?? 'register value' }));
   if (sub.rules.includes('mmio.reserved-raz-wi') || sub.rules.includes('mmio.bad-width')) {
     x.rule('kvm.attr.reserved-offset');
     x.branch(s, { errno: ENXIO }, 'reserved offset rejected');
@@ -587,8 +585,7 @@ function asAttr(v: Expected): Expected {
 function writeVia(x: Exec, fn: (sub: Exec) => void): Expected {
   const sub = new Exec();
   fn(sub);
-  x.rules.push(...sub.rules);
-  for (const b of sub.branches) x.branch(b.state, { errno: 0 }, b.choice ?? 'register write outcome', b.commit);
+  x.absorb(sub, (b) => ({ result: { errno: 0 }, choice: b.choice ?? 'register write outcome' }));
   return { errno: 0 };
 }
 
