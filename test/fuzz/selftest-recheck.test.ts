@@ -13,29 +13,20 @@ function result(id: string, findings: NewFinding[]): FaultResult {
 const finding = (signature: string, seed: string): NewFinding => ({ signature, seed, afterMs: 1, scenarioIndex: 0, minimizedOps: 3 });
 
 test('a finding the clean target shows on the same scenario is dropped; another is kept', async () => {
-  // the first scenarios of a seed: whatever the clean target shows there (if anything)
-  let seed = '';
-  let clean: string | null = null;
-  // (mut:44, mut:61 and mut:91 showed divergences no quirk explains on the clean target with gen@8)
-  const seeds = ['mut:44', 'mut:61', 'mut:91', ...Array.from({ length: 20 }, (_, k) => `recheck:${k}`)];
-  for (const s of seeds) {
-    seed = s;
-    clean = await cleanSignature(seed, 60_000);
-    if (clean !== null) break;
-  }
+  // a scenario on which the clean target shows a new divergence (recheck:22 does with this
+  // checkout's generator and quirks: a search of recheck:0-19 found none, so the drop was never
+  // tested). If a change makes it clean, pick another id: the test must not pass without a drop.
+  const seed = 'recheck:22';
+  const clean = await cleanSignature(seed, 60_000);
+  expect(clean).not.toBeNull();
   const kept = result('kept', [finding('kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:made-up.rule', seed)]);
-  const faults = [kept];
-  if (clean !== null) faults.push(result('dropped', [finding(clean, seed)]));
+  const faults = [kept, result('dropped', [finding(clean!, seed)])];
   const dropped = await recheckOnClean(faults, 60_000);
   expect(kept.detectedByCampaign).toBe(true);
   expect(kept.first?.signature).toBe('kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:made-up.rule');
-  if (clean !== null) {
-    expect(dropped).toBe(1);
-    expect(faults[1]!.detectedByCampaign).toBe(false);
-    expect(faults[1]!.first).toBeNull();
-  } else {
-    expect(dropped).toBe(0);
-  }
+  expect(dropped).toBe(1);
+  expect(faults[1]!.detectedByCampaign).toBe(false);
+  expect(faults[1]!.first).toBeNull();
 }, 120_000);
 
 test('a signature the control also reported counts for a fault on a scenario the control did not show it on', async () => {
