@@ -190,10 +190,12 @@ export const QUIRKS = {
     'arch/arm64/kvm/vgic/vgic.c kvm_vgic_vcpu_pending_irq (pending_last); vgic-v4.c vgic_v4_doorbell_handler, vgic_v4_put (Linux 6.19)'),
   /**
    * On a GICv4.0 host a vLPI's pending state cannot be read: saving the ITS tables stops with
-   * -EACCES at the vLPI's ITE, leaving what it wrote before; a migration restores from that.
+   * -EACCES at the vLPI's ITE, leaving what it wrote before; a migration restores from that. KVM
+   * has one vgic_irq per INTID, so an ITE of another device or ITS that names the vLPI's INTID
+   * stops the save of its own ITS the same way.
    */
   gicv40VlpiNotMigratable: kvm('kvm.gicv40-vlpi-not-migratable', 'kvm.its-abi.save',
-    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1), vgic_its_save_device_tables (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1), vgic_its_save_device_tables, vgic_add_lpi (one vgic_irq per INTID) (Linux 6.19)'),
   /**
    * EOImode 0 with the list registers full: an EOI whose INTID is in no list register only
    * increments ICH_HCR_EL2.EOIcount, and the fold deactivates that many active interrupts of the
@@ -201,6 +203,14 @@ export const QUIRKS = {
    */
   eoicountDeactivatesUnrelated: kvm('kvm.eoicount-replay-deactivates-unrelated', 'choice.u9.eoir-out-of-order',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (EOIcount replay past last_lr_irq) (Linux 6.19)'),
+  /**
+   * KVM clears a saved table entry in guest memory only when MAPD V = 0 unmaps a device (its DTE)
+   * or DISCARD frees an ITE; an ITS reset or a GITS_BASER Valid 1 -> 0 write frees every mapping and
+   * leaves the entries an earlier ITS_SAVE_TABLES wrote. The next save writes the current mappings
+   * only, so those entries stay, and a restore reads them back (or fails on them).
+   */
+  freedMappingsLeaveSavedEntries: kvm('kvm.freed-mappings-leave-saved-entries', 'kvm.migrate.mappings',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_reset, vgic_mmio_write_its_baser (vgic_its_free_device_list, vgic_its_free_collection_list: memory untouched), vgic_its_save_device_tables, vgic_its_restore_device_tables (Linux 6.19)'),
   /**
    * A failed ITS_RESTORE_TABLES frees every collection of the ITS, those the guest mapped before
    * the restore included (their ITEs lose their collection), and does not invalidate the

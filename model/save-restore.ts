@@ -8,7 +8,7 @@ import { GICD_BASE, GICR_BASE, itsBase, RAM_BASE, VTIMER_PPI } from '../spec/lay
 import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
-import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, processQueueOutcomes, tableEntryAddr } from './its.js';
+import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, MAPPINGS_FREED_ENTRIES_KEPT, noteMappingsFreed, processQueueOutcomes, tableEntryAddr } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
@@ -180,13 +180,21 @@ export const ITS_TABLES_WRITTEN = 'guestWroteItsTables';
  * save (Documentation/virt/kvm/devices/arm-vgic-its.rst). Only once the guest has written memory
  * the ITS owned (choice.u33.table-memory-write: UNPREDICTABLE for the entries written) may the save also leave them (option 1).
  */
-function staleEntryPolicy(s: State, x: Exec): [State, number][] {
+function staleEntryPolicy(s: State, x: Exec): [State, number, string][] {
+  const LEFT = 'choice.u33.table-memory-write: stale table entries left in memory';
   let any = false;
   for (let n = 0; n < s.cfg.its && !any; n++) any = clearStaleEntries(s, n, false);
-  if (!any || !s.fixed.has(ITS_TABLES_WRITTEN)) return [[s, 0]];
-  x.rule('choice.u33.table-memory-write');
-  return forEachChoice(s, CHOICES.u33StaleEntries, () => {});
+  if (!any) return [[s, 0, '']];
+  if (s.fixed.has(ITS_TABLES_WRITTEN)) {
+    x.rule('choice.u33.table-memory-write');
+    return forEachChoice(s, CHOICES.u33StaleEntries, () => {}).map(([st, o]) => [st, o, LEFT]);
+  }
+  // KVM: mappings freed all at once (ITS reset, GITS_BASER.Valid cleared) leave the entries an
+  // earlier save wrote, and the save writes the current mappings only (QUIRKS.freedMappingsLeaveSavedEntries)
+  const q = s.fixed.has(MAPPINGS_FREED_ENTRIES_KEPT) ? offerQuirk(s, QUIRKS.freedMappingsLeaveSavedEntries) : null;
+  return q === null ? [[s, 0, '']] : [[s, 0, ''], [q, 1, `${QUIRKS.freedMappingsLeaveSavedEntries.id}: entries of freed mappings left in memory`]];
 }
+
 
 /**
  * KVM_DEV_ARM_ITS_RESTORE_TABLES (Documentation/virt/kvm/devices/arm-vgic-its.rst): collections first (up to the first invalid
@@ -357,6 +365,7 @@ function itsReset(s: State, n: number, x: Exec): number {
   its.devices.clear();
   its.collections.clear();
   s.itesChanged();
+  noteMappingsFreed(s);
   return 0;
 }
 
@@ -392,12 +401,23 @@ function vlpiItses(s: State): Map<number, Set<number>> {
   if (s.quirks.size === 0 || s.cfg.impl.gicv4 !== '4.0') return out;
   // a vLPI stays mapped when the guest disables the ITS afterwards (only DISCARD, an unmap or the
   // unforward remove it), and the save of its ITT still meets it
+  const intids = new Set<number>();
   for (const gsi of s.forwards.values()) {
     const v = vlpiOfGsi(s, gsi, true);
-    if (v === null) continue;
-    if (!out.has(v.its)) out.set(v.its, new Set());
-    out.get(v.its)!.add(v.intid);
+    if (v !== null) intids.add(v.intid);
   }
+  if (intids.size === 0) return out;
+  // KVM has one vgic_irq per INTID (vgic-its.c vgic_add_lpi returns the existing one): an ITE of
+  // another device or ITS naming the vLPI's INTID meets the same forwarded irq when it is saved
+  s.its.forEach((its, n) => {
+    for (const dev of its.devices.values()) {
+      for (const t of dev.ites.values()) {
+        if (!intids.has(t.intid)) continue;
+        if (!out.has(n)) out.set(n, new Set());
+        out.get(n)!.add(t.intid);
+      }
+    }
+  });
   return out;
 }
 
@@ -413,11 +433,11 @@ function migrateAll(s: State, x: Exec, vlpis?: VlpisByIts): Expected {
 }
 
 function migrateOutcomes(s: State, x: Exec, first: boolean, setMain?: (r: Expected) => void, vlpis?: VlpisByIts): void {
-  staleEntryPolicy(s, x).forEach(([st, o], i) => {
+  staleEntryPolicy(s, x).forEach(([st, o, label], i) => {
     const quirk = restoreQueuesWhileLpisOff(st);
     const { result, queueOutcomes } = migrateOne(st, x, o === 0, vlpis);
     if (i === 0 && first) setMain!(result);
-    else x.branch(st, result, i === 0 ? 'a possibly pending LPI saved as pending' : 'choice.u33.table-memory-write: stale table entries left in memory');
+    else x.branch(st, result, i === 0 ? 'a possibly pending LPI saved as pending' : label);
     for (const q of queueOutcomes) x.branch(q, result, 'ITS command outcome after restore');
     if (quirk === null) return;
     const r = migrateOne(quirk, x, o === 0, vlpis);
@@ -605,9 +625,9 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
             let main: Expected = null;
             const vl = vlpiItses(s).get(n);
             const vlpi = vl !== undefined ? offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable) : null;
-            staleEntryPolicy(s, x).forEach(([st, o], i) => {
+            staleEntryPolicy(s, x).forEach(([st, o, label], i) => {
               const r = { errno: itsSaveTables(st, n, x, o === 0) };
-              if (i === 0) main = r; else x.branch(st, r, 'choice.u33.table-memory-write: stale table entries left in memory');
+              if (i === 0) main = r; else x.branch(st, r, label);
             });
             if (vlpi !== null) x.branch(vlpi, { errno: itsSaveTables(vlpi, n, x, true, vl) }, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
             return main;

@@ -373,6 +373,14 @@ export const kvmScenarios: Def[] = [
       msi(1, 0, 0), msi(4, 9, 1), iar(1, 8197), eoi(1, 8197), iar(1, SP)],
   },
   {
+    component: 'save-restore', name: 'its-reset-then-save',
+    description: 'An ITS reset (KVM_DEV_ARM_ITS_CTRL_RESET) after a save frees every mapping; with the tables made valid again and the ITS enabled, a second save describes the ITS as it is, without devices (Documentation/virt/kvm/devices/arm-vgic-its.rst), so the restore that follows succeeds and brings back no device: an MSI to a device of the first save is dropped. KVM frees the mappings without clearing what the first save wrote, and its second save writes only an empty collection table: the restore reads the old DTEs, whose ITEs name a collection it did not restore, and fails with -EINVAL (quirk kvm.freed-mappings-leave-saved-entries).',
+    rules: ['kvm.attr.its-reset', 'kvm.its-abi.save', 'kvm.its-abi.restore', 'kvm.migrate.mappings'],
+    config: L2,
+    ops: [saveSetup(), SAVE, ...restoreSequence(0).slice(0, 4), attr('its', 'ITS_REGS', ITS_REGS('GITS_CTLR'), 'set', ok, 1n, 0), SAVE,
+      restoreSequence(0), msi(1, 0, 0)],
+  },
+  {
     component: 'save-restore', name: 'its-restore-bad-dte',
     description: 'RESTORE_TABLES fails with -EINVAL when a DTE\'s Size field exceeds the supported EventID bits (16).',
     rules: ['kvm.its-abi.restore-bad-dte'],

@@ -3,6 +3,8 @@
 // (an event's ITE, the redistributor an ITE's LPI goes to). Mapping state is held in the model (the
 // table memory format is IMPDEF, choice.u33.table-memory-write).
 import { lpiInRange } from '../lpi.js';
+import { quirkEnabled } from '../choices.js';
+import { QUIRKS } from '../quirks.js';
 import { type Device, type Ite, type ItsState, type State } from '../state.js';
 
 export const VALID = 1n << 63n;
@@ -128,4 +130,16 @@ export function resolve(s: State, n: number, cmd: string, d: number, e: number):
 /** Whether redistributor `rd` can take LPI `intid` pending: LPIs enabled and the INTID in its range (IHI 0069 GICR_CTLR). */
 export function canHoldLpi(s: State, rd: number, intid: number): boolean {
   return s.enableLpis[rd] === 1 && lpiInRange(s, rd, intid);
+}
+
+/**
+ * `State.fixed` key, quirks only: an ITS freed its mappings all at once (KVM_DEV_ARM_ITS_CTRL_RESET,
+ * or a GITS_BASER Valid 1 -> 0 write that lost them), which in KVM leaves in guest memory the
+ * entries an earlier ITS_SAVE_TABLES wrote (QUIRKS.freedMappingsLeaveSavedEntries).
+ */
+export const MAPPINGS_FREED_ENTRIES_KEPT = 'kvmMappingsFreedEntriesKept';
+
+/** In the oracle with kvm's quirks: ITS mappings were freed without clearing their saved entries. */
+export function noteMappingsFreed(s: State): void {
+  if (quirkEnabled(s, QUIRKS.freedMappingsLeaveSavedEntries)) s.fixed.set(MAPPINGS_FREED_ENTRIES_KEPT, 1n);
 }
