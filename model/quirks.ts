@@ -204,6 +204,14 @@ export const QUIRKS = {
   eoicountDeactivatesUnrelated: kvm('kvm.eoicount-replay-deactivates-unrelated', 'choice.u9.eoir-out-of-order',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (EOIcount replay past last_lr_irq) (Linux 6.19)'),
   /**
+   * A MAPTI/MAPI naming an ICID no MAPC mapped makes KVM allocate an unmapped collection object,
+   * which stays until a MAPC of that ICID, an ITS reset or a collection table made invalid (a saved
+   * unmapped CTE re-creates it at a restore). An ITS_RESTORE_TABLES meeting a CTE of such an ICID
+   * fails with -EEXIST and frees every collection, where the architecture has no collection there.
+   */
+  phantomCollectionRestoreEexist: kvm('kvm.phantom-collection-restore-eexist', 'kvm.its-abi.restore',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapi (vgic_its_alloc_collection), vgic_its_restore_cte (-EEXIST), vgic_its_restore_collection_table, vgic_its_free_collection_list (Linux 6.19)'),
+  /**
    * KVM clears a saved table entry in guest memory only when MAPD V = 0 unmaps a device (its DTE)
    * or DISCARD frees an ITE; an ITS reset or a GITS_BASER Valid 1 -> 0 write frees every mapping and
    * leaves the entries an earlier ITS_SAVE_TABLES wrote. The next save writes the current mappings

@@ -8,7 +8,7 @@ import { GICD_BASE, GICR_BASE, itsBase, RAM_BASE, VTIMER_PPI } from '../spec/lay
 import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
-import { collectionInRange, flatTable, gitsRead, gitsWrite, iteTarget, MAPPINGS_FREED_ENTRIES_KEPT, noteMappingsFreed, processQueueOutcomes, tableEntryAddr } from './its.js';
+import { addPhantom, collectionInRange, dropPhantom, flatTable, gitsRead, gitsWrite, iteTarget, MAPPINGS_FREED_ENTRIES_KEPT, noteMappingsFreed, phantomIcids, processQueueOutcomes, tableEntryAddr } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
@@ -202,12 +202,13 @@ function staleEntryPolicy(s: State, x: Exec): [State, number, string][] {
  * error frees everything restored so far.
  */
 /** `merge`: restore into a live ITS keeping its mappings; `freeAllOnError`: an error then frees those too. */
-export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, freeAllOnError = false): number {
+export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, freeAllOnError = false, phantoms: readonly number[] = []): number {
   x.rule('kvm.its-abi.restore');
   const its = s.its[n]!;
   if (!merge) {
     its.devices.clear();
     its.collections.clear();
+    dropPhantom(s, n);
   }
   s.itesChanged();
   // on an error, whatever this call restored is freed (everything, when restoring into a fresh ITS)
@@ -216,10 +217,11 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
     x.rule(rule);
     its.devices = before ? before.devices : new Map();
     its.collections = before ? before.collections : new Map();
+    if (!before) dropPhantom(s, n);
     s.itesChanged();
     return e;
   };
-  const known = new Set<number>(its.collections.keys());
+  const known = new Set<number>([...its.collections.keys(), ...phantoms]);
   if (its.baser[1]! >> 63n) {
     const t = flatTable(its.baser[1]!);
     for (let k = 0; k < t.entries; k++) {
@@ -234,6 +236,7 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
       if (!collectionInRange(s, its, c.icid)) return fail(EINVAL, 'kvm.its-abi.restore-bad-cte');
       known.add(c.icid);
       if (rd !== UNMAPPED_TARGET) its.collections.set(c.icid, rd);
+      else addPhantom(s, n, c.icid);
     }
   }
   const b0 = its.baser[0]!;
@@ -351,6 +354,30 @@ export function savePendingTables(s: State, x: Exec): number {
   return 0;
 }
 
+/**
+ * KVM (QUIRKS.phantomCollectionRestoreEexist): a restore into an ITS that holds unmapped collection
+ * objects (MAPTI into a never-mapped ICID) adds to them, and a CTE of one of their ICIDs fails it
+ * with -EEXIST; KVM then frees every collection (the ITEs lose theirs) and keeps the devices. The
+ * quirk's outcome is a branch of the op; `s` is left as it was.
+ */
+function phantomRestore(s: State, n: number, x: Exec): void {
+  const phantoms = phantomIcids(s, n);
+  if (phantoms.length === 0) return;
+  const q = offerQuirk(s, QUIRKS.phantomCollectionRestoreEexist);
+  if (q === null) return;
+  const devices = q.its[n]!.clone().devices;
+  const errno = itsRestoreTables(q, n, x, true, true, phantoms);
+  if (errno === EEXIST) {
+    const it = q.its[n]!;
+    it.devices = devices;
+    for (const dev of it.devices.values()) for (const t of dev.ites.values()) t.detached = true;
+    it.collections.clear();
+    dropPhantom(q, n);
+    q.itesChanged();
+  }
+  x.branch(q, { errno }, `${QUIRKS.phantomCollectionRestoreEexist.id}: the restore met an unmapped collection object`);
+}
+
 /** KVM_DEV_ARM_ITS_CTRL_RESET (Documentation/virt/kvm/devices/arm-vgic-its.rst). */
 function itsReset(s: State, n: number, x: Exec): number {
   x.rule('kvm.attr.its-reset');
@@ -364,6 +391,7 @@ function itsReset(s: State, n: number, x: Exec): number {
   its.cwriterBad = false;
   its.devices.clear();
   its.collections.clear();
+  dropPhantom(s, n);
   s.itesChanged();
   noteMappingsFreed(s);
   return 0;
@@ -634,6 +662,7 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
           }
           case 'ITS_RESTORE_TABLES': {
             const its = s.its[n]!;
+            phantomRestore(s, n, x);
             if (its.devices.size === 0 && its.collections.size === 0) return { errno: itsRestoreTables(s, n, x) };
             // the ABI restores into a fresh ITS; into one that has mappings the outcome is not
             // documented: the tables replace them (option 0) or are added to them, an error then

@@ -381,6 +381,14 @@ export const kvmScenarios: Def[] = [
       restoreSequence(0), msi(1, 0, 0)],
   },
   {
+    component: 'save-restore', name: 'its-restore-unmapped-collection-live',
+    description: 'A MAPTI into ICID 5, which no MAPC mapped (Arm IHI 0069 5.3 MAPTI: the collection is not checked), is saved, with ICID 5 as an unmapped collection (Documentation/virt/kvm/devices/arm-vgic-its.rst: CTE RDBase 0xFFFFFFFF); MAPD V = 0 then removes the device. The ITS holds no mapping, so ITS_RESTORE_TABLES restores the saved tables and returns 0. KVM keeps ICID 5 as an unmapped collection object after the unmap, and the restore fails with -EEXIST on its CTE (quirk kvm.phantom-collection-restore-eexist).',
+    rules: ['kvm.its-abi.save', 'kvm.its-abi.restore', 'kvm.its-abi.cte', 'its.cmd.mapti.unmapped-collection-ok'],
+    config: L2,
+    ops: [boot(), its([MAPD(1, 7, itt(0)), MAPTI(1, 0, 8192, 5), SYNC(1)]), SAVE, its([MAPD(1, 7, itt(0), false), SYNC(1)]),
+      attr('its', 'CTRL', 'ITS_RESTORE_TABLES', 'set', ok, undefined, 0), msi(1, 0, 0)],
+  },
+  {
     component: 'save-restore', name: 'its-restore-bad-dte',
     description: 'RESTORE_TABLES fails with -EINVAL when a DTE\'s Size field exceeds the supported EventID bits (16).',
     rules: ['kvm.its-abi.restore-bad-dte'],

@@ -8,7 +8,7 @@ import { leaveLpiGhost } from '../interrupts.js';
 import { CHOICES, forEachChoice, offerQuirk, quirkEnabled } from '../choices.js';
 import { QUIRKS } from '../quirks.js';
 import { type ItsState, type State } from '../state.js';
-import { canHoldLpi, collectionInRange, deviceInRange, ENTRY_BYTES, eventBits, iteTarget, rdExists, resolve, tableEntryAddr } from './tables.js';
+import { addPhantom, canHoldLpi, collectionInRange, deviceInRange, dropPhantom, ENTRY_BYTES, eventBits, iteTarget, rdExists, resolve, tableEntryAddr } from './tables.js';
 
 export type CmdOutcome = { state: State; error: string | null };
 
@@ -133,6 +133,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
   if (!collectionInRange(s, its, icid)) return err(s, 'its.cmd.mapc.collection-oor');
   if (!valid) {
     x.rule('its.cmd.mapc.unmap');
+    dropPhantom(s, n, icid);
     let states: [State, string | null][] = [[s, null]];
     if (!rdExists(s, rd)) {
       // choice.u42.mapc-unmap-bad-rd: unmap anyway (option 0), or MAPC_PROCNUM_OOR with the collection left mapped (1)
@@ -166,6 +167,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
   if (!rdExists(s, rd)) return err(s, 'its.cmd.mapc.procnum-oor');
   const old = its.collections.get(icid);
   x.rule('its.cmd.mapc.map');
+  dropPhantom(s, n, icid);
   endMovallRetargets(its, icid);
   if (old !== undefined && old !== rd) {
     const moving: number[] = [];
@@ -228,6 +230,8 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
     }).map(([st]) => ({ state: st, error: null }));
   }
   const absorbed = pendingOrphanAbsorbsMap(s, n, intid, icid);
+  // KVM allocates an unmapped collection object for a new ITE's unknown ICID (QUIRKS.phantomCollectionRestoreEexist)
+  if (!its.collections.has(icid)) { addPhantom(s, n, icid); if (absorbed !== null) addPhantom(absorbed, n, icid); }
   dev.ites.set(e, { intid, icid, detached: false });
   s.itesChanged();
   if (mappedToSeveralRds(s, intid)) scopeSharedLpi(s, intid, x);

@@ -5,7 +5,7 @@ import { ANY, type Exec, type Expected, hex, MaskedHex } from '../exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from '../impdef.js';
 import { branchChoice, CHOICES } from '../choices.js';
 import { type State } from '../state.js';
-import { BASER_TYPE, hcc, noteMappingsFreed, PA_52, TYPER_FREE, TYPER_REP, VALID } from './tables.js';
+import { BASER_TYPE, dropPhantom, hcc, noteMappingsFreed, PA_52, TYPER_FREE, TYPER_REP, VALID } from './tables.js';
 import { processQueue, queueSize } from './queue.js';
 
 // Offsets from spec/data/registers, resolved once here (GITS_BASER: the base of the range).
@@ -168,7 +168,7 @@ function baserWrite(s: State, n: number, i: number, v: bigint, x: Exec): void {
       x.rule('choice.u32.baser-valid-toggle');
       branchChoice(st, x, CHOICES.u32BaserValidToggle, (z, o) => {
         if (o === 1 && i === 0) { z.its[n]!.devices.clear(); z.itesChanged(); }
-        if (o === 1 && i === 1) z.its[n]!.collections.clear();
+        if (o === 1 && i === 1) { z.its[n]!.collections.clear(); dropPhantom(z, n); }
         if (o === 1) noteMappingsFreed(z);
       });
     }

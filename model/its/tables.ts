@@ -143,3 +143,34 @@ export const MAPPINGS_FREED_ENTRIES_KEPT = 'kvmMappingsFreedEntriesKept';
 export function noteMappingsFreed(s: State): void {
   if (quirkEnabled(s, QUIRKS.freedMappingsLeaveSavedEntries)) s.fixed.set(MAPPINGS_FREED_ENTRIES_KEPT, 1n);
 }
+
+/**
+ * `State.fixed` key prefix, quirks only: the ICIDs of ITS n that a MAPTI/MAPI named while no MAPC
+ * mapped them, which KVM keeps as unmapped collection objects (a bit mask;
+ * QUIRKS.phantomCollectionRestoreEexist).
+ */
+const PHANTOMS = 'kvmUnmappedCollections';
+
+/** The unmapped collection objects KVM holds for ITS n (quirks only). */
+export function phantomIcids(s: State, n: number): number[] {
+  const m = s.fixed.get(`${PHANTOMS}${n}`);
+  const out: number[] = [];
+  if (m === undefined) return out;
+  for (let i = 0, v = m; v > 0n; i++, v >>= 1n) if (v & 1n) out.push(i);
+  return out;
+}
+
+/** A MAPTI/MAPI into an ICID no MAPC mapped, or a restored unmapped CTE: KVM allocates a collection object. */
+export function addPhantom(s: State, n: number, icid: number): void {
+  if (!quirkEnabled(s, QUIRKS.phantomCollectionRestoreEexist)) return;
+  s.fixed.set(`${PHANTOMS}${n}`, (s.fixed.get(`${PHANTOMS}${n}`) ?? 0n) | (1n << BigInt(icid)));
+}
+
+/** The collection object of `icid` was mapped or freed (MAPC); every one, with `icid` undefined (reset, failed restore). */
+export function dropPhantom(s: State, n: number, icid?: number): void {
+  const key = `${PHANTOMS}${n}`;
+  const m = s.fixed.get(key);
+  if (m === undefined) return;
+  const v = icid === undefined ? 0n : m & ~(1n << BigInt(icid));
+  if (v === 0n) s.fixed.delete(key); else s.fixed.set(key, v);
+}
