@@ -12,6 +12,7 @@ import { type Exec, type Expected } from './exec.js';
 import { GITS_TRANSLATER, iteTarget, translateMsi } from './its.js';
 import { sharedLpiAtRdWithLpisOff } from './its/commands.js';
 import { leaveGhosts } from './interrupts.js';
+import { iteTargetsOf, LPI_BASE, setLpiPending } from './lpi.js';
 import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, offerQuirk, openOptions } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { type Vlpi, vlpiOfGsi, vlpiOfHostIrq } from './vlpi.js';
@@ -46,6 +47,22 @@ function setLine(s: State, slot: number, level: number, x: Exec): void {
   if (level && s.edge[slot]) s.latch[slot] = 1;
 }
 
+/**
+ * KVM (QUIRKS.irqLineLpiIntid): an SPI-type KVM_IRQ_LINE whose number names an LPI an ITE maps is
+ * injected into that LPI (0): level 1 makes it pending at its target (one branch per redistributor
+ * an ITE names), level 0 does nothing (LPIs are edge-triggered).
+ */
+function irqLineLpi(s: State, intid: number, level: number, x: Exec): void {
+  const targets = [...iteTargetsOf(s, intid)].filter((rd) => rd >= 0);
+  if (targets.length === 0) return;
+  for (const rd of level ? targets : [targets[0]!]) {
+    const q = offerQuirk(s, QUIRKS.irqLineLpiIntid);
+    if (q === null) return;
+    if (level) setLpiPending(q, rd, intid, x);
+    x.branch(q, 0, `${QUIRKS.irqLineLpiIntid.id}: injected into LPI ${intid}`);
+  }
+}
+
 /** KVM_IRQ_LINE (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI). */
 export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
   let type: 'cpu' | 'spi' | 'ppi' | null;
@@ -69,6 +86,7 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
   if (type === 'spi') {
     if (intid < 32 || intid >= 32 + s.cfg.spis) {
       x.rule('kvm.irq-line.spi-einval');
+      if (intid >= LPI_BASE) irqLineLpi(s, intid, op.level, x);
       return EINVAL;
     }
     x.rule('kvm.irq-line.spi');

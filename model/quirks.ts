@@ -204,6 +204,13 @@ export const QUIRKS = {
   eoicountDeactivatesUnrelated: kvm('kvm.eoicount-replay-deactivates-unrelated', 'choice.u9.eoir-out-of-order',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (EOIcount replay past last_lr_irq) (Linux 6.19)'),
   /**
+   * KVM_IRQ_LINE of type SPI refuses only numbers below 32 and those vgic_get_irq does not find:
+   * a number that names an existing LPI (8192 and up, created by a MAPTI/MAPI) is injected into it
+   * and returns 0, where the documented ABI takes SPIs only (-EINVAL).
+   */
+  irqLineLpiIntid: kvm('kvm.irq-line-lpi-intid', 'kvm.irq-line.spi-einval',
+    'arch/arm64/kvm/arm.c kvm_vm_ioctl_irq_line (SPI: irq_num < 32 refused); vgic.c kvm_vgic_inject_irq, vgic_get_irq (LPI lookup for INTIDs from 8192) (Linux 6.19)'),
+  /**
    * A MAPTI/MAPI naming an ICID no MAPC mapped makes KVM allocate an unmapped collection object,
    * which stays until a MAPC of that ICID, an ITS reset or a collection table made invalid (a saved
    * unmapped CTE re-creates it at a restore). An ITS_RESTORE_TABLES meeting a CTE of such an ICID

@@ -104,6 +104,14 @@ export const kvmScenarios: Def[] = [
       { op: 'kvm.irq_line', raw: 0x1000_0000 + ((2 << 24) | 20), level: 1, expect: EINVAL } as Op],
   },
   {
+    component: 'kvm-abi', name: 'irq-line-lpi-number',
+    description: 'KVM_IRQ_LINE of type SPI takes SPI numbers (Documentation/virt/kvm/api.rst KVM_IRQ_LINE): irq_id 8192, which a MAPTI maps to an enabled LPI, is no SPI of the VM, so the call returns -EINVAL and the LPI stays idle. KVM finds the LPI through vgic_get_irq, injects it and returns 0 (quirk kvm.irq-line-lpi-intid).',
+    rules: ['kvm.irq-line.spi-einval', 'its.cmd.mapti.map'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(1)]),
+      { op: 'kvm.irq_line', type: 'spi', intid: LPI0, level: 1, expect: EINVAL } as Op, iar(1, SP)],
+  },
+  {
     component: 'kvm-abi', name: 'routing-default',
     description: 'Without KVM_SET_GSI_ROUTING, GSI 8 maps to irqchip pin 8 = SPI 40: an irqfd on GSI 8 raises it (an edge: asserted then deasserted).',
     rules: ['kvm.routing.default', 'kvm.irqfd.edge'],

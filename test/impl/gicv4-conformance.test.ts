@@ -29,6 +29,7 @@ const KNOWN: Record<string, { op: string; got: unknown; why: string }> = {
   'dist-disable-4.0': { op: 'sysreg.read', got: '0x2000', why: 'GICv4.0 has no vGrp1En: vLPIs ignore GICD_CTLR.EnableGrp1' },
   'migrate-4.0': { op: 'migrate', got: undefined, why: 'ITS_SAVE_TABLES returns -EACCES with GICv4.0 vLPIs' },
   'migrate-its-disabled-4.0': { op: 'migrate', got: { errno: [-13, 0, -22] }, why: 'the vLPI stays mapped with the ITS disabled: the save stops at its ITE (-EACCES), the restore meets the partly written tables' },
+  'save-shared-intid-4.0': { op: 'kvm.device_attr', got: { errno: -13 }, why: 'one vgic_irq per INTID: saving ITS 1 meets the vLPI that ITS 0\'s event forwarded (-EACCES)' },
   'signal-msi-forwarded-4.0': { op: 'sysreg.read', got: '0x2000', why: 'a translation cached before forwarding latches the vLPI in software: taken twice' },
   'signal-msi-forwarded-4.1': { op: 'sysreg.read', got: '0x2000', why: 'a translation cached before forwarding latches the vLPI in software: taken twice' },
   'wfi-masked-vlpi-4.0': { op: 'sysreg.read', got: '0xf0', why: 'the doorbell sets pending_last, and the wake-up test ignores the priority mask' },
