@@ -581,7 +581,9 @@ function pendingVlpiOf(s: State, cpu: number): boolean {
   for (const gsi of s.forwards.values()) {
     const v = vlpiOfGsi(s, gsi);
     if (v === null || v.rd !== cpu) continue;
-    if (!s.lpiPending[cpu]!.has(v.intid) && s.vlpiPending.get(v.intid) !== cpu) continue;
+    // possibly pending there too (choice.u39.intid-two-ites: the INTID has another ITE): KVM's
+    // device MSI made the vLPI pending in the vPE's table all the same
+    if (!s.lpiPending[cpu]!.has(v.intid) && s.vlpiPending.get(v.intid) !== cpu && !s.lpiScoped.get(v.intid)?.has(cpu)) continue;
     if (propVersions(s, cpu, v.intid).some((b) => (b & 1) !== 0)) return true;
   }
   return false;

@@ -34,6 +34,7 @@ const KNOWN: Record<string, { op: string; got: unknown; why: string }> = {
   'signal-msi-forwarded-4.1': { op: 'sysreg.read', got: '0x2000', why: 'a translation cached before forwarding latches the vLPI in software: taken twice' },
   'wfi-masked-vlpi-4.0': { op: 'sysreg.read', got: '0xf0', why: 'the doorbell sets pending_last, and the wake-up test ignores the priority mask' },
   'wfi-masked-vlpi-4.1': { op: 'sysreg.read', got: '0xf0', why: 'the doorbell sets pending_last, and the wake-up test ignores the priority mask' },
+  'wfi-masked-shared-vlpi-4.0': { op: 'wfi', got: 'woken', why: 'the put for the WFI reads PendingLast, and the wake-up test ignores the priority mask (the INTID has a second ITE)' },
   'wfi-pending-masked-vlpi-4.0': { op: 'wfi', got: 'woken', why: 'the put for the WFI reads PendingLast, and the wake-up test ignores the priority mask' },
   'wfi-pending-masked-vlpi-4.1': { op: 'wfi', got: 'woken', why: 'the put for the WFI reads PendingLast, and the wake-up test ignores the priority mask' },
   'enable-lpis-off-4.0': { op: 'sysreg.read', got: '0x2000', why: 'clearing EnableLPIs leaves vLPIs mapped and delivered (choice.u53.vlpi-vs-lpi)' },
