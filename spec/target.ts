@@ -31,6 +31,11 @@ export interface Target {
   runWhole?(scenario: ExpandedScenario, options?: WholeRunOptions): Promise<Trace>;
   /** Why the target cannot run on this machine (missing QEMU, no /dev/kvm...), or null when it can. */
   unavailable?(): string | null;
+  /**
+   * Why the target cannot run this scenario, naming the op (or the config) and the reason, or
+   * null when it can; a target that has it says why in reports instead of the bare op name.
+   */
+  scenarioUnsupportedReason?(scenario: ExpandedScenario): string | null;
 }
 
 export type TraceStatus = 'complete' | 'target-error' | 'step-budget' | 'unsupported';

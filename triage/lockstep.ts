@@ -92,6 +92,8 @@ const DEFAULT_STEP_BUDGET = 1_000_000;
 function unsupportedReason(target: Target, scenario: ExpandedScenario): string | undefined {
   const why = target.unavailable?.();
   if (why) return `target ${target.name} is unavailable: ${why}`;
+  const own = target.scenarioUnsupportedReason?.(scenario);
+  if (own) return own;
   const ops = scenario.ops;
   for (let i = 0; i < ops.length; i++) {
     if (!target.supports(ops[i]!, scenario.config)) return `op ${i} (${ops[i]!.op}) is not supported by target ${target.name}`;

@@ -19,7 +19,7 @@ export const RUN_OK = 0;
 export const RUN_TIMEOUT = 1;
 export const RUN_VMM_ERROR = 2;
 /** vmm/vmm.h VMM_PROTOCOL: the frame layouts this side reads */
-export const VMM_PROTOCOL = '2';
+export const VMM_PROTOCOL = '3';
 /** bytes of struct run_result before the console text */
 const RESULT_HEADER_BYTES = 32;
 

@@ -26,20 +26,53 @@ const INEXPRESSIBLE: Record<string, string> = {
   'vfio.forward': 'vfio.forward: needs an assigned device (a VFIO irq bypass producer); the nested machine has none',
   'vfio.unforward': 'vfio.unforward: needs an assigned device (a VFIO irq bypass producer); the nested machine has none',
   'device.fire': 'device.fire: needs an assigned device raising its MSI; the nested machine has none',
-  group: 'group: the VMM does not run ops concurrently from separate threads yet (it would run them one after another, which tests no race)',
 };
 
 /** ICC_AP0R1..3_EL1, ICC_AP1R1..3_EL1: the active-priority registers past the first */
 const APR_PAST_FIRST = /^ICC_AP[01]R[123]_EL1$/;
 
 export function kvmLinuxUnsupportedReason(op: PrimitiveOp, config: ResolvedConfig): string | null {
-  const c = configReason(config);
-  if (c) return c;
+  return configReason(config) ?? opReason(op);
+}
+
+/** Why the VMM cannot run this op whatever the config (a group: its first such member). */
+function opReason(op: PrimitiveOp): string | null {
+  return memberwise(op, (m) => INEXPRESSIBLE[m.op] ?? hostCpuifReason(m));
+}
+
+/** Ops no VMM could express on any host (INEXPRESSIBLE), a group's members included. */
+function inexpressibleReason(op: PrimitiveOp): string | null {
+  return memberwise(op, (m) => INEXPRESSIBLE[m.op] ?? null);
+}
+
+function memberwise(op: PrimitiveOp, reason: (op: PrimitiveOp) => string | null): string | null {
+  if (op.op !== 'group') return reason(op);
+  for (const [j, m] of op.ops.entries()) {
+    const why = reason(m as PrimitiveOp);
+    if (why) return `group member ${j}: ${why}`;
+  }
+  return null;
+}
+
+/** A property of the nested host's CPU interface, not of KVM's vGIC (spec/expectations/kvm-linux.json kvm-linux.host-5-priority-bits-apr-undef). */
+function hostCpuifReason(op: PrimitiveOp): string | null {
   if ((op.op === 'sysreg.read' || op.op === 'sysreg.write') && APR_PAST_FIRST.test(op.reg)) {
-    // a property of the host, not of KVM's vGIC (spec/expectations/kvm-linux.json kvm-linux.host-5-priority-bits-apr-undef)
     return `${op.op} ${op.reg}: the nested host's virtual CPU interface (QEMU TCG) implements 5 priority bits, so only ICC_AP0R0_EL1 and ICC_AP1R0_EL1 exist in the guest; an access to ${op.reg} is UNDEFINED (a guest exception, no result)`;
   }
-  return INEXPRESSIBLE[op.op] ?? null;
+  return null;
+}
+
+/**
+ * Why a scenario cannot run: an op the VMM cannot express comes first (it would be unsupported
+ * on any host GIC), then the config, then the other ops.
+ */
+export function kvmLinuxScenarioReason(s: ExpandedScenario): string | null {
+  const inexpressible = s.ops.findIndex((op) => inexpressibleReason(op) !== null);
+  if (inexpressible >= 0) return `op ${inexpressible}: ${inexpressibleReason(s.ops[inexpressible]!)}`;
+  const c = configReason(s.config);
+  if (c) return c;
+  const other = s.ops.findIndex((op) => opReason(op) !== null);
+  return other >= 0 ? `op ${other}: ${opReason(s.ops[other]!)}` : null;
 }
 
 function configReason(config: ResolvedConfig): string | null {
@@ -101,6 +134,10 @@ export class KvmLinuxTarget implements Target {
     return this.unsupportedReason(op, config) === null;
   }
 
+  scenarioUnsupportedReason(s: ExpandedScenario): string | null {
+    return kvmLinuxScenarioReason(s);
+  }
+
   /** The machine, booted on first use and again after a crash or a hang. */
   private async getMachine(): Promise<NestedMachine> {
     if (this.machine) {
@@ -139,9 +176,10 @@ export class KvmLinuxTarget implements Target {
     const base = { format: 'gicdiff/trace@1' as const, scenario: s.name, target: this.name };
     const missing = this.unavailable();
     if (missing) return { ...base, results: [], status: 'target-error', error: { opIndex: 0, message: `${this.name} target unavailable: ${missing}` } };
-    for (let k = 0; k < s.ops.length; k++) {
-      const why = this.unsupportedReason(s.ops[k]!, s.config);
-      if (why) return { ...base, results: [], status: 'unsupported', error: { opIndex: k, message: why } };
+    const why = kvmLinuxScenarioReason(s);
+    if (why) {
+      const at = Math.max(0, s.ops.findIndex((op) => this.unsupportedReason(op, s.config) !== null));
+      return { ...base, results: [], status: 'unsupported', error: { opIndex: at, message: why } };
     }
     const kernel = this.kernel()!;
     const environment = { kernel: kernel.release, kernelPackage: kernel.package };

@@ -8,7 +8,7 @@ import type { ItsCommand } from '../../spec/scenario.js';
 import {
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES, OPS_MAX_BYTES,
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
-  OP_HOST, REC_FLAG_SILENT,
+  OP_HOST, OP_GROUP, REC_FLAG_SILENT,
 } from './protocol.js';
 import { GUEST_OPS } from '../../spec/scenario.js';
 import { sysregEncoding, sysregInstruction, registerOffset } from './registers.js';
@@ -93,9 +93,10 @@ function sysregInsn(reg: string, write: boolean, where: string): bigint {
 class Parking {
   private readonly parked = new Set<number>();
   constructor(private readonly vcpus: number) {}
-  /** a vCPU that is running */
-  runner(avoid?: number): number {
-    for (let c = 0; c < this.vcpus; c++) if (!this.parked.has(c) && c !== avoid) return c;
+  /** a vCPU that is running, other than those in `avoid` if one is */
+  runner(avoid?: number | ReadonlySet<number>): number {
+    const avoided = (c: number) => (typeof avoid === 'number' ? c === avoid : avoid?.has(c) ?? false);
+    for (let c = 0; c < this.vcpus; c++) if (!this.parked.has(c) && !avoided(c)) return c;
     for (let c = 0; c < this.vcpus; c++) if (!this.parked.has(c)) return c;
     return 0;
   }
@@ -126,6 +127,7 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: Vm
   if (cpu !== undefined && !(Number.isInteger(cpu) && cpu >= 0 && cpu < vcpus)) {
     throw new Error(`${where}: cpu ${cpu}, but the config has ${vcpus} vCPUs`);
   }
+  if (vmm && park && op.op === 'group') return encodeGroup(w, op, k, vcpus, vmm, park);
   if (vmm && park) {
     if (!GUEST_OPS.has(op.op)) {
       encodeHostRecord(w, vmm, park, op, false);
@@ -146,6 +148,47 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: Vm
   }
   encodeGuestOp(w, op, where);
   return 0;
+}
+
+/**
+ * An op group under our own VMM (agent/protocol.h OP_GROUP): one record owned by a running vCPU
+ * (not one a member puts), holding a record per member: guest ops on their vCPU, memory ops on
+ * the owner, host and scheduling ops as host records the VMM runs from threads of their own.
+ * A guest member's parked vCPU is let back in first (silent records). Returns the silent count.
+ */
+function encodeGroup(w: Writer, op: Extract<PrimitiveOp, { op: 'group' }>, k: number, vcpus: number, vmm: VmmOptions, park: Parking): number {
+  const where = `op ${k} (group)`;
+  let silent = 0;
+  const put = new Set<number>();
+  for (const [j, m] of op.ops.entries()) {
+    const cpu = 'cpu' in m ? m.cpu : undefined;
+    if (cpu !== undefined && !(Number.isInteger(cpu) && cpu >= 0 && cpu < vcpus)) {
+      throw new Error(`${where}, member ${j} (${m.op}): cpu ${cpu}, but the config has ${vcpus} vCPUs`);
+    }
+    if (m.op === 'vcpu.put') put.add(m.cpu);
+    if (GUEST_OPS.has(m.op) && m.op !== 'mem.read' && m.op !== 'mem.write') {
+      const guestCpu = m.op === 'its.cmd' ? (m.cpu ?? 0) : (cpu ?? 0);
+      if (park.isParked(guestCpu)) {
+        encodeHostRecord(w, vmm, park, { op: 'unpark', cpu: guestCpu }, true);
+        silent++;
+      }
+    }
+  }
+  const owner = park.runner(put);
+  const at = record(w, OP_GROUP, owner, 0, BigInt(op.ops.length), 0n);
+  for (const m of op.ops) {
+    if (!GUEST_OPS.has(m.op)) {
+      record(w, OP_HOST, owner, 0, BigInt(vmm.hostIndex(m)), 0n);
+      if (m.op === 'vcpu.put' && m.cpu !== owner) park.park(m.cpu);
+      else if (m.op === 'vcpu.run') park.unpark(m.cpu);
+      continue;
+    }
+    const start = w.pos;
+    encodeGuestOp(w, m, `${where}, member ${m.op}`);
+    if (m.op === 'mem.write' || m.op === 'mem.read') w.view.setUint8(start + 1, owner);
+  }
+  w.view.setUint32(at + 4, w.pos - at, true);
+  return silent;
 }
 
 function encodeGuestOp(w: Writer, op: PrimitiveOp, where: string): void {
@@ -280,6 +323,8 @@ export interface DecodedRecord {
   /** its.cmd: the commands; mem.write: the bytes as plain hex */
   cmds?: ItsCommand[];
   bytes?: string;
+  /** an op group (our VMM): its member records */
+  members?: DecodedRecord[];
 }
 
 export interface DecodedOps {
@@ -312,21 +357,8 @@ export function decodeOps(buf: Uint8Array): DecodedOps {
   for (let i = 0; i < vcpus; i++, pos += 8) mpidr.push(v.getBigUint64(pos, true));
   const records: DecodedRecord[] = [];
   for (let k = 0; k < nops; k++) {
-    if (pos + REC_HEADER_BYTES > buf.length) throw new Error(`ops buffer: record ${k} at byte ${pos} runs past the end`);
-    const size = v.getUint32(pos + 4, true);
-    if (size < REC_HEADER_BYTES || size % 8 !== 0 || pos + size > buf.length) throw new Error(`ops buffer: record ${k} at byte ${pos} has bad size ${size}`);
-    const r: DecodedRecord = {
-      kind: v.getUint8(pos), cpu: v.getUint8(pos + 1), width: v.getUint8(pos + 2), flags: v.getUint8(pos + 3),
-      a: v.getBigUint64(pos + 8, true), b: v.getBigUint64(pos + 16, true),
-    };
-    const payload = pos + REC_HEADER_BYTES;
-    if (r.kind === OP_ITS_CMD) {
-      r.cmds = [];
-      for (let i = 0; i < Number(r.b); i++) r.cmds.push(toScenarioCommand(decodeItsCommand(buf, payload + i * ITS_COMMAND_BYTES)));
-    } else if (r.kind === OP_MEM_WRITE) {
-      r.bytes = bytesToHex(buf.subarray(payload, payload + Number(r.b)));
-    }
-    records.push(r);
+    const { record, size } = decodeRecord(buf, v, pos, buf.length, `record ${k}`);
+    records.push(record);
     pos += size;
   }
   if (pos !== buf.length) throw new Error(`ops buffer: ${buf.length - pos} bytes after the last record`);
@@ -336,4 +368,32 @@ export function decodeOps(buf: Uint8Array): DecodedOps {
     pollLimit: v.getUint32(52, true), syncReadAddr: v.getBigUint64(56, true),
     consoleAddr: v.getBigUint64(64, true), doorbellAddr: v.getBigUint64(72, true), mpidr, records,
   };
+}
+
+/** One record at `pos` that must end by `end` (a group's members end with the group). */
+function decodeRecord(buf: Uint8Array, v: DataView, pos: number, end: number, what: string): { record: DecodedRecord; size: number } {
+  if (pos + REC_HEADER_BYTES > end) throw new Error(`ops buffer: ${what} at byte ${pos} runs past the end`);
+  const size = v.getUint32(pos + 4, true);
+  if (size < REC_HEADER_BYTES || size % 8 !== 0 || pos + size > end) throw new Error(`ops buffer: ${what} at byte ${pos} has bad size ${size}`);
+  const r: DecodedRecord = {
+    kind: v.getUint8(pos), cpu: v.getUint8(pos + 1), width: v.getUint8(pos + 2), flags: v.getUint8(pos + 3),
+    a: v.getBigUint64(pos + 8, true), b: v.getBigUint64(pos + 16, true),
+  };
+  const payload = pos + REC_HEADER_BYTES;
+  if (r.kind === OP_ITS_CMD) {
+    r.cmds = [];
+    for (let i = 0; i < Number(r.b); i++) r.cmds.push(toScenarioCommand(decodeItsCommand(buf, payload + i * ITS_COMMAND_BYTES)));
+  } else if (r.kind === OP_MEM_WRITE) {
+    r.bytes = bytesToHex(buf.subarray(payload, payload + Number(r.b)));
+  } else if (r.kind === OP_GROUP) {
+    r.members = [];
+    let at = payload;
+    for (let m = 0; m < Number(r.a); m++) {
+      const d = decodeRecord(buf, v, at, pos + size, `${what}, member ${m}`);
+      r.members.push(d.record);
+      at += d.size;
+    }
+    if (at !== pos + size) throw new Error(`ops buffer: ${what} at byte ${pos}: ${pos + size - at} bytes after its last member`);
+  }
+  return { record: r, size };
 }

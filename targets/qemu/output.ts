@@ -1,6 +1,7 @@
 // Parses what the guest agent prints on its UART into a trace (agent.c: result lines
 // "R<k> V <hex>" value, "R<k> N" null, "R<k> W" woken, "R<k> A" asleep, "R<k> B <bytes>";
-// "R<k> J <json>" a host op's result, written by our own VMM (targets/kvm-linux);
+// "R<k> J <json>" a host op's result, written by our own VMM (targets/kvm-linux); under that VMM
+// an op group's members report "R<k>.<m> ..." in any order and "R<k> G <count>" closes the group;
 // "F <k> <vector> <esr> <elr> <far>" an exception; "E <message>" an agent error; "DONE";
 // the banner "GICDIFF-AGENT 1" and "AGENT-READY <nops>" are informational).
 import type { OpResult } from '../../spec/scenario.js';
@@ -50,12 +51,26 @@ export function describeException(esr: bigint, far: bigint, elr: bigint, where: 
 
 const NO_OP = (1n << 64n) - 1n;
 
+/** The result of an agent line "<type> [arg]" (V value, N null, W woken, A asleep, B bytes). */
+function plainResult(type: string, arg: string): OpResult {
+  switch (type) {
+    case 'V': return toHex(BigInt('0x' + (arg || '0')));
+    case 'N': return null;
+    case 'W': return 'woken';
+    case 'A': return 'asleep';
+    default: return arg;
+  }
+}
+
 /** Incremental parser: feed it stdout chunks; it keeps the partial last line. */
 export class AgentOutputParser {
   readonly outcome: AgentOutcome = { results: [], done: false };
   private partial = '';
   /** every line seen, for error messages */
   readonly lines: string[] = [];
+  /** results of the open group's members by member index (R<k>.<m> lines) */
+  private members = new Map<number, OpResult>();
+  private membersOf = -1;
 
   constructor(private readonly nops: number) {}
 
@@ -72,6 +87,43 @@ export class AgentOutputParser {
     return this.outcome;
   }
 
+  /** "R<k>.<m> <type> [arg]" or "R<k>.<m> J <json>": member m of the group at op k */
+  private memberLine(k: number, m: number, rest: string, line: string): void {
+    const o = this.outcome;
+    if (k !== o.results.length) return this.fail(o.results.length, `a group member of op ${k} reported where op ${o.results.length} was expected`);
+    if (this.membersOf !== k) {
+      this.members = new Map();
+      this.membersOf = k;
+    }
+    if (this.members.has(m)) return this.fail(k, `group member ${m} of op ${k} reported twice`);
+    const j = /^J (.+)$/.exec(rest);
+    if (j) {
+      try {
+        this.members.set(m, JSON.parse(j[1]!) as OpResult);
+      } catch {
+        return this.fail(k, `VMM printed a malformed host result: ${JSON.stringify(line.slice(0, 120))}`);
+      }
+      return;
+    }
+    const p = /^([VNWAB])(?: ([0-9a-f]*))?$/.exec(rest);
+    if (!p) return this.fail(k, `agent printed a malformed result line: ${JSON.stringify(line.slice(0, 120))}`);
+    this.members.set(m, plainResult(p[1]!, p[2] ?? ''));
+  }
+
+  /** "R<k> G <count>": every member of the group at op k has reported; its result is their array */
+  private closeGroup(k: number, count: number): void {
+    const o = this.outcome;
+    if (k !== o.results.length) return this.fail(o.results.length, `agent closed the group of op ${k} where op ${o.results.length} was expected`);
+    const results: OpResult[] = [];
+    for (let m = 0; m < count; m++) {
+      if (!this.members.has(m) || this.membersOf !== k) return this.fail(k, `group op ${k}: member ${m} of ${count} reported no result`);
+      results.push(this.members.get(m)!);
+    }
+    this.members = new Map();
+    this.membersOf = -1;
+    o.results.push(results);
+  }
+
   private fail(opIndex: number, message: string): void {
     if (!this.outcome.error) this.outcome.error = { opIndex, message };
   }
@@ -81,6 +133,10 @@ export class AgentOutputParser {
     const o = this.outcome;
     if (o.error || o.done) return;
     if (/^R[0-9a-f]/.test(line)) {
+      const member = /^R([0-9a-f]+)\.([0-9a-f]+) (.+)$/.exec(line);
+      if (member) return this.memberLine(parseInt(member[1]!, 16), parseInt(member[2]!, 16), member[3]!, line);
+      const g = /^R([0-9a-f]+) G ([0-9a-f]+)$/.exec(line);
+      if (g) return this.closeGroup(parseInt(g[1]!, 16), parseInt(g[2]!, 16));
       const j = /^R([0-9a-f]+) J (.+)$/.exec(line);
       if (j) {
         const k = parseInt(j[1]!, 16);
@@ -96,14 +152,7 @@ export class AgentOutputParser {
       if (!m) return this.fail(o.results.length, `agent printed a malformed result line: ${JSON.stringify(line.slice(0, 120))}`);
       const k = parseInt(m[1]!, 16);
       if (k !== o.results.length) return this.fail(o.results.length, `agent reported op ${k} where op ${o.results.length} was expected`);
-      const arg = m[3] ?? '';
-      switch (m[2]) {
-        case 'V': o.results.push(toHex(BigInt('0x' + (arg || '0')))); break;
-        case 'N': o.results.push(null); break;
-        case 'W': o.results.push('woken'); break;
-        case 'A': o.results.push('asleep'); break;
-        case 'B': o.results.push(arg); break;
-      }
+      o.results.push(plainResult(m[2]!, m[3] ?? ''));
       return;
     }
     if (line.startsWith('F ')) {

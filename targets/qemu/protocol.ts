@@ -20,6 +20,9 @@ export const CONSOLE_TEXT_OFFSET = 256;
 export const DOORBELL_WAIT = 8;
 export const DOORBELL_NEXT = 16;
 export const DOORBELL_NEXT_ALL = 0xffff_ffff;
+/** An op group: the owner starts it, each vCPU with a member reports that it is done (agent/protocol.h). */
+export const DOORBELL_GROUP = 24;
+export const DOORBELL_GROUP_DONE = 32;
 export const REC_HEADER_BYTES = 24;
 
 export const OP_MMIO_READ = 1;
@@ -32,6 +35,8 @@ export const OP_MEM_WRITE = 7;
 export const OP_MEM_READ = 8;
 /** A host op run by our own VMM (targets/kvm-linux): a = its index in the VMM's host-op table. */
 export const OP_HOST = 9;
+/** An op group under our own VMM: a = member count, the member records inside this record. */
+export const OP_GROUP = 10;
 
 /** Record flag: an MMIO write of the VM-creation preamble, run but never reported. */
 export const REC_FLAG_SILENT = 1;
@@ -45,6 +50,6 @@ export const INSN_MSR = 0xD510_0000;
 export const PROTOCOL_CONSTANTS: Readonly<Record<string, number>> = {
   AGENT_BASE, OPS_BASE, OPS_MAX_BYTES, AGENT_RAM_SIZE, AGENT_MAX_CPUS,
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES,
-  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ, OP_HOST,
-  CONSOLE_TEXT_OFFSET, DOORBELL_WAIT, DOORBELL_NEXT, DOORBELL_NEXT_ALL, REC_FLAG_SILENT, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
+  OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ, OP_HOST, OP_GROUP,
+  CONSOLE_TEXT_OFFSET, DOORBELL_WAIT, DOORBELL_NEXT, DOORBELL_NEXT_ALL, DOORBELL_GROUP, DOORBELL_GROUP_DONE, REC_FLAG_SILENT, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
 };

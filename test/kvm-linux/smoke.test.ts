@@ -1,6 +1,7 @@
 // Smoke test of the kvm-linux target: boot the nested machine (Debian's arm64 6.12 kernel with
-// KVM, our VMM as its init) and run three directed scenarios on the real kernel's vGIC: guest ops
-// only, a host op (KVM_IRQ_LINE), and the ITS with device attributes. Each must run to the end,
+// KVM, our VMM as its init) and run four directed scenarios on the real kernel's vGIC: guest ops
+// only, a host op (KVM_IRQ_LINE), the ITS with device attributes, and an op group (a MAPTI on one
+// vCPU, an MSI from a host thread and an acknowledge on another vCPU at the same time). Each must run to the end,
 // meet its `expect` fields and be accepted by the oracle. Skipped, saying why, only where the
 // nested machine cannot be set up at all (not a Debian host, or an architecture QEMU's TCG and our
 // setup do not cover); on a Debian x86-64 or arm64 machine a missing setup is a failure.
@@ -13,7 +14,7 @@ import { runScenario } from '../../triage/runner.js';
 import { kvmLinuxTarget } from '../../targets/kvm-linux/target.js';
 
 const conformance = path.resolve(__dirname, '../../spec/conformance');
-const SCENARIOS = ['cpuif/iar1-priority-order.json', 'kvm-abi/irq-line-raw.json', 'kvm-abi/attr-its-regs.json'];
+const SCENARIOS = ['cpuif/iar1-priority-order.json', 'kvm-abi/irq-line-raw.json', 'kvm-abi/attr-its-regs.json', 'races/msi-mapti-iar.json'];
 
 const possible = existsSync('/usr/bin/dpkg') && (process.arch === 'x64' || process.arch === 'arm64');
 if (!possible) console.warn(`test/kvm-linux/smoke: skipped, the nested machine needs a Debian x86-64 or arm64 host (this is ${process.platform}/${process.arch}${existsSync('/usr/bin/dpkg') ? '' : ', no dpkg'})`);
@@ -21,7 +22,7 @@ const run = possible ? test : test.skip;
 
 afterAll(() => kvmLinuxTarget.shutdown());
 
-run('kvm-linux boots and runs three directed scenarios on the real kernel', async () => {
+run('kvm-linux boots and runs four directed scenarios on the real kernel', async () => {
   expect(kvmLinuxTarget.unavailable()).toBeNull(); // bash scripts/setup.sh prepares it
   const boot = await kvmLinuxTarget.warmUp();
   expect(boot.hello['kernel']).toMatch(/^6\.12\./);

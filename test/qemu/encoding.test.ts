@@ -8,6 +8,7 @@ import { encodeOps, decodeOps, mmioAddress, mpidrOf } from '../../targets/qemu/e
 import { sysregEncoding, sysregInstruction } from '../../targets/qemu/registers.js';
 import {
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ, REC_FLAG_SILENT,
+  OP_HOST, OP_GROUP, REC_HEADER_BYTES,
 } from '../../targets/qemu/protocol.js';
 
 function scenario(ops: PrimitiveOp[], vcpus = 4): ExpandedScenario {
@@ -163,4 +164,36 @@ test('a truncated buffer is rejected with the byte offset', () => {
   const cut = buf.slice(0, buf.length - 8);
   new DataView(cut.buffer).setBigUint64(16, BigInt(cut.length), true);
   expect(() => decodeOps(cut)).toThrow(/record 1 at byte \d+/);
+});
+
+test('under our VMM an op group is one record holding its members: guest ops on their vCPU, memory ops on the owner, host ops as table entries; a parked member vCPU is let back in first', () => {
+  const host: unknown[] = [];
+  const vmm = { console: 0xbe80_0000, doorbell: 0x0a00_0000, hostIndex: (op: unknown) => host.push(op) - 1 };
+  const ops: PrimitiveOp[] = [
+    { op: 'vcpu.put', cpu: 1 },
+    { op: 'group', ops: [
+      { op: 'its.cmd', cpu: 1, its: 0, cmds: [{ cmd: 'SYNC', target: 0 }] },
+      { op: 'kvm.signal_msi', address: '0x8090040', data: 0, devid: 1, flags: 1 },
+      { op: 'mem.read', addr: '0x40100000', len: 1 },
+      { op: 'vcpu.put', cpu: 0 },
+    ] },
+  ];
+  const d = decodeOps(encodeOps(scenario(ops, 2), { vmm }));
+  // the put of vCPU 1, the silent unpark of vCPU 1 (a member runs there), the group
+  expect(d.nops).toBe(3);
+  expect(d.records.map((r) => [r.kind, r.cpu, r.flags])).toEqual([[OP_HOST, 0, 0], [OP_HOST, 0, REC_FLAG_SILENT], [OP_GROUP, 1, 0]]);
+  const g = d.records[2]!;
+  // owned by vCPU 1: vCPU 0 is put by a member, so it cannot own the group
+  expect(g.a).toBe(4n);
+  expect(g.members!.map((r) => [r.kind, r.cpu])).toEqual([[OP_ITS_CMD, 1], [OP_HOST, 1], [OP_MEM_READ, 1], [OP_HOST, 1]]);
+  expect(g.members![1]!.a).toBe(2n); // table: put, unpark, then the MSI
+  expect(host[2]).toEqual({ op: 'kvm.signal_msi', address: '0x8090040', data: 0, devid: 1, flags: 1 });
+});
+
+test('a group record whose members overrun it is rejected, naming the member', () => {
+  const vmm = { console: 0xbe80_0000, doorbell: 0x0a00_0000, hostIndex: () => 0 };
+  const buf = encodeOps(scenario([{ op: 'group', ops: [{ op: 'wfi', cpu: 0 }, { op: 'wfi', cpu: 1 }] }], 2), { vmm });
+  const at = buf.length - 3 * REC_HEADER_BYTES; // the group record: header, two members
+  new DataView(buf.buffer).setUint32(at + 4, 2 * REC_HEADER_BYTES, true);
+  expect(() => decodeOps(buf)).toThrow(/record 0, member 1 at byte \d+ runs past the end/);
 });

@@ -1,9 +1,11 @@
 /* Host ops: what a VMM, a device or the host scheduler does, each with the real ioctl, run when
- * the agent rings the doorbell (every vCPU is out of KVM_RUN meanwhile: vm.c runs one at a time). The result line goes
+ * the agent rings the doorbell (every vCPU is out of KVM_RUN meanwhile: vm.c runs one at a time),
+ * or, for a host member of an op group, from a thread of its own while the group's vCPUs run. The result line goes
  * to the agent's memory console as "R<k> J <json>" (DESIGN of the scenario format: errno, the
  * ioctl's return, null, a bool, {"errno","value"}). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +17,18 @@
 
 #define NO_RESULT 0xffffffffULL
 
+/* the group member this thread runs (-1: not a group's) */
+static __thread int member = -1;
+/* the VMM's own records of the GSIs' eventfds: host members of a group make them at once */
+static pthread_mutex_t fds_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void result(struct vm *vm, u64 k, const char *json)
 {
-	if (k != NO_RESULT)
+	if (k == NO_RESULT)
+		return;
+	if (member >= 0)
+		console_printf(vm, "R%llx.%x J %s\n", (unsigned long long)k, member, json);
+	else
 		console_printf(vm, "R%llx J %s\n", (unsigned long long)k, json);
 }
 
@@ -30,16 +41,20 @@ static void result_int(struct vm *vm, u64 k, long v)
 
 static struct gsi_fds *fds_of(struct vm *vm, u32 gsi, int create)
 {
-	for (int i = 0; i < vm->nfds; i++)
+	struct gsi_fds *f = NULL;
+	pthread_mutex_lock(&fds_lock);
+	for (int i = 0; i < vm->nfds && !f; i++)
 		if (vm->fds[i].gsi == gsi)
-			return &vm->fds[i];
-	if (!create || vm->nfds == MAX_GSI_FDS)
-		return NULL;
-	struct gsi_fds *f = &vm->fds[vm->nfds++];
-	memset(f, 0, sizeof(*f));
-	f->gsi = gsi;
-	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	f->rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			f = &vm->fds[i];
+	if (!f && create && vm->nfds < MAX_GSI_FDS) {
+		f = &vm->fds[vm->nfds];
+		memset(f, 0, sizeof(*f));
+		f->gsi = gsi;
+		f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		f->rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		__atomic_store_n(&vm->nfds, vm->nfds + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&fds_lock);
 	return f;
 }
 
@@ -149,6 +164,15 @@ static void device_attr_op(struct vm *vm, u64 k, const struct host_op *op)
 	/* a VMM stops its vCPUs before touching device state (KVM returns -EBUSY while one runs):
 	 * here none is in KVM_RUN */
 	int e = device_attr(fd, set, group, attr, group == KVM_DEV_ARM_VGIC_GRP_CTRL ? NULL : &value);
+	/* in a group, vCPUs with members may be in KVM_RUN (KVM answers -EBUSY then): wait for
+	 * them, as a VMM pauses its vCPUs before it touches device state (bounded: 2 s) */
+	for (int tries = 0; e == -EBUSY && member >= 0 && tries < 2000; tries++) {
+		usleep(1000);
+		value = set ? op->w[5] : 0;
+		if (bytes == 4)
+			value &= 0xffffffffULL;
+		e = device_attr(fd, set, group, attr, group == KVM_DEV_ARM_VGIC_GRP_CTRL ? NULL : &value);
+	}
 	if (bytes == 4)
 		value &= 0xffffffffULL;
 	char b[96];
@@ -168,6 +192,13 @@ static void vcpu_run_op(struct vm *vm, u32 cpu, u32 pcpu)
 	if (ncpu < 1)
 		ncpu = 1;
 	vm->vcpus[cpu].pin = (int)(pcpu % (u32)ncpu);
+}
+
+void host_op_run_member(struct vm *vm, u64 k, u32 m, u32 index)
+{
+	member = (int)m;
+	host_op_run(vm, NULL, k, index);
+	member = -1;
 }
 
 void host_op_run(struct vm *vm, struct vcpu *self, u64 k, u32 index)

@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,6 +46,15 @@ void vm_fail(struct vm *vm, const char *fmt, ...)
 	}
 }
 
+/* the run ends with this status (the first ending counts) */
+void vm_fail_status(struct vm *vm, int status)
+{
+	if (!vm->done) {
+		vm->done = 1;
+		vm->status = status;
+	}
+}
+
 struct console_mem {
 	u64 pos, capacity;
 	u8 parked[AGENT_MAX_CPUS];
@@ -70,12 +80,16 @@ void console_printf(struct vm *vm, const char *fmt, ...)
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
 	char *text = (char *)c + CONSOLE_TEXT_OFFSET;
+	/* host members of a group print from threads of their own */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&lock);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	u64 pos = c->pos;
 	for (int i = 0; i < n && pos < c->capacity; i++)
 		text[pos++] = line[i];
 	c->pos = pos;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&lock);
 }
 
 /* ---- creation ---- */
@@ -272,6 +286,11 @@ static void on_alarm(int sig)
 	time_up = 1;
 }
 
+int vmm_time_up(void)
+{
+	return time_up;
+}
+
 static void pin_thread(struct vm *vm, struct vcpu *v)
 {
 	if (v->pin < 0 || v->pin == vm->thread_cpu)
@@ -306,7 +325,7 @@ static enum stop run_vcpu(struct vm *vm, struct vcpu *v)
 			vm_fail(vm, "KVM_RUN on vCPU %d: %s", v->index, strerror(errno));
 			break;
 		}
-		vm->exits++;
+		__atomic_fetch_add(&vm->exits, 1, __ATOMIC_RELAXED);
 		struct kvm_run *run = v->run;
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO: {
@@ -315,6 +334,9 @@ static enum stop run_vcpu(struct vm *vm, struct vcpu *v)
 			memcpy(&val, run->mmio.data, 8);
 			if (addr == DOORBELL_ADDR && run->mmio.is_write && run->mmio.len == 8) {
 				host_op_run(vm, v, val >> 32, (u32)val);
+			} else if (addr == DOORBELL_ADDR + DOORBELL_GROUP && run->mmio.is_write) {
+				group_run(vm, v, val >> 32, (u32)val);
+				pin_thread(vm, v);
 			} else if (addr == DOORBELL_ADDR + DOORBELL_WAIT && !run->mmio.is_write) {
 				memset(run->mmio.data, 0, sizeof(run->mmio.data));
 				return STOP_WAIT;

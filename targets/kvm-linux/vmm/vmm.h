@@ -34,8 +34,9 @@ static inline u64 its_base(int n) { return n == 0 ? 0x08080000UL : 0x0C000000UL 
 
 /* ---- channel frames (channel.c; the host side is targets/kvm-linux/channel.ts) ---- */
 #define FRAME_MAGIC   0x4d564447 /* "GDVM" */
-/* bumped when a frame's layout changes: the host refuses a VMM built from other sources */
-#define VMM_PROTOCOL  2
+/* bumped when a frame's layout or the agent protocol changes (3: op groups): the host refuses a
+ * VMM built from other sources */
+#define VMM_PROTOCOL  3
 #define FRAME_HELLO   1 /* vmm -> host: text "kernel <release>\napi <n>\nprotocol <n>\n..." */
 #define FRAME_RUN     2 /* host -> vmm: struct run_request, ops buffer, host-op table */
 #define FRAME_RESULT  3 /* vmm -> host: struct run_result, then the console text */
@@ -92,7 +93,7 @@ struct vm;
 
 /* One thread runs every vCPU, one at a time (the agent's ops are sequential anyway): a vCPU that
  * is not running is out of KVM_RUN, stopped at its last MMIO exit, which completes when it next
- * runs. */
+ * runs. Only an op group (group.c) runs several at once, each from a thread of its own. */
 struct vcpu {
 	struct vm *vm;
 	int index, fd;
@@ -136,6 +137,8 @@ struct vm {
 };
 
 /* vm.c */
+int vmm_time_up(void);
+void vm_fail_status(struct vm *vm, int status);
 int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const u8 *host,
 		    char **text, u32 *text_len, struct run_result *res);
 void vm_reap(void);
@@ -150,7 +153,13 @@ void complete_pending_mmio(struct vm *vm);
 
 /* hostops.c */
 void host_op_run(struct vm *vm, struct vcpu *self, u64 result_index, u32 op_index);
+/* a host member of a group (its own thread): result line "R<k>.<member> J ..." */
+void host_op_run_member(struct vm *vm, u64 result_index, u32 member, u32 op_index);
 int device_attr(int fd, int set, u32 group, u64 attr, u64 *value);
+
+/* group.c */
+void group_run(struct vm *vm, struct vcpu *owner, u64 result_index, u32 record_offset);
+void group_run_member_vcpu(struct vm *vm, struct vcpu *v);
 
 /* migrate.c */
 void migrate(struct vm *vm, u64 result_index);

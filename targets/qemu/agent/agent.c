@@ -70,6 +70,26 @@ static volatile u64 wake_checked[AGENT_MAX_CPUS];
  * data may share it. */
 static u32 trampoline[AGENT_MAX_CPUS][4096 / 4 / AGENT_MAX_CPUS] __attribute__((aligned(4096)));
 
+/* Op groups (GROUP records, our VMM only): the group running now (its result index + 1, 0: none),
+ * and for each vCPU the group whose members it has run. While a vCPU runs its members its output
+ * is held back in a buffer of its own (members on other vCPUs and the VMM's host threads print at
+ * the same time); the group's owner copies every buffer to the console once the group is over. */
+#define DEFER_BYTES 4096
+static volatile u64 group_live;
+static volatile u64 group_done[AGENT_MAX_CPUS];
+static volatile u8 defer_on[AGENT_MAX_CPUS];
+static volatile u64 member_no[AGENT_MAX_CPUS]; /* member index + 1 of the op running (0: none) */
+static u32 defer_len[AGENT_MAX_CPUS];
+static char defer_buf[AGENT_MAX_CPUS][DEFER_BYTES];
+
+/* this vCPU's index (agent_main keeps it in TPIDR_EL1) */
+static inline u32 this_cpu(void)
+{
+	u64 v;
+	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(v));
+	return (u32)v;
+}
+
 /* ---- UART ---- */
 
 static const struct ops_header *hdr(void) { return (const struct ops_header *)OPS_BASE; }
@@ -78,6 +98,12 @@ static void uart_putc(char c)
 {
 	u64 con = hdr()->console_addr;
 	if (con) {
+		u32 me = this_cpu();
+		if (me < AGENT_MAX_CPUS && defer_on[me]) {
+			if (defer_len[me] < DEFER_BYTES)
+				defer_buf[me][defer_len[me]++] = c;
+			return;
+		}
 		/* only the vCPU running the current op writes, and the VMM only while it is stopped */
 		struct console *k = (struct console *)con;
 		u64 pos = k->pos;
@@ -191,6 +217,11 @@ static void result_head(u64 k, char type)
 {
 	uart_putc('R');
 	puthex(k);
+	u32 me = this_cpu();
+	if (me < AGENT_MAX_CPUS && member_no[me]) {
+		uart_putc('.');
+		puthex(member_no[me] - 1);
+	}
 	uart_putc(' ');
 	uart_putc(type);
 }
@@ -222,6 +253,9 @@ static void power_off(void)
 
 static void fail(const char *msg)
 {
+	u32 me = this_cpu();
+	if (me < AGENT_MAX_CPUS)
+		defer_on[me] = 0;
 	puts_("E ");
 	puts_(msg);
 	uart_putc('\n');
@@ -231,6 +265,9 @@ static void fail(const char *msg)
 void agent_exception(u64 vec, u64 esr, u64 elr, u64 far)
 {
 	/* the op that faulted (or ~0 outside ops), the vector entry, ESR/ELR/FAR */
+	u32 me = this_cpu();
+	if (me < AGENT_MAX_CPUS)
+		defer_on[me] = 0;
 	puts_("F ");
 	puthex(current_op);
 	uart_putc(' ');
@@ -433,6 +470,75 @@ static void check_wake(u32 me)
 	}
 }
 
+/* ---- op groups ---- */
+
+static const struct rec *first_member(const struct rec *g)
+{
+	return (const struct rec *)((const u8 *)g + REC_HEADER_BYTES);
+}
+
+static const struct rec *next_member(const struct rec *r)
+{
+	return (const struct rec *)((const u8 *)r + r->size);
+}
+
+static int has_members(const struct rec *g, u32 me)
+{
+	const struct rec *r = first_member(g);
+	for (u64 m = 0; m < g->a; m++, r = next_member(r))
+		if (r->kind != OP_HOST && r->cpu == me)
+			return 1;
+	return 0;
+}
+
+/* This vCPU's members of group g (result index k), one after another, their output held back;
+ * then the VMM hears that it is done (it leaves the guest until its next turn). */
+static void run_members(u32 me, u64 k, const struct rec *g)
+{
+	defer_len[me] = 0;
+	defer_on[me] = 1;
+	const struct rec *r = first_member(g);
+	for (u64 m = 0; m < g->a; m++, r = next_member(r)) {
+		if (r->kind == OP_HOST || r->cpu != me)
+			continue;
+		member_no[me] = m + 1;
+		run_op(me, k, r);
+	}
+	member_no[me] = 0;
+	defer_on[me] = 0;
+	group_done[me] = k + 1;
+	dsb_sy();
+	mmio_write(hdr()->doorbell_addr + DOORBELL_GROUP_DONE, 0, 8);
+}
+
+/* The owner of a GROUP record starts it: the VMM runs every vCPU with members and every host
+ * member at the same time, and this doorbell write completes once all of them are done (at once
+ * when this vCPU has members of its own: it runs them, and its DOORBELL_GROUP_DONE write
+ * completes at the end). Then the members' results, then "R<k> G <count>". */
+static void run_group(u32 me, u64 k, u64 off, const struct rec *g)
+{
+	const struct ops_header *h = hdr();
+	if (!h->doorbell_addr)
+		fail("group record without a VMM doorbell");
+	store_release(&group_live, k + 1);
+	mmio_write(h->doorbell_addr + DOORBELL_GROUP, (k << 32) | off, 8);
+	if (has_members(g, me))
+		run_members(me, k, g);
+	store_release(&group_live, 0);
+	for (u32 i = 0; i < h->vcpus; i++) {
+		if (group_done[i] != k + 1)
+			continue;
+		for (u32 j = 0; j < defer_len[i]; j++)
+			uart_putc(defer_buf[i][j]);
+		if (defer_len[i] >= DEFER_BYTES)
+			fail("a vCPU's group results overflowed their buffer");
+	}
+	result_head(k, 'G');
+	uart_putc(' ');
+	puthex(g->a);
+	uart_putc('\n');
+}
+
 static void run_loop(u32 me)
 {
 	const struct ops_header *h = hdr();
@@ -447,6 +553,14 @@ static void run_loop(u32 me)
 			sev();
 		}
 		const struct rec *r = (const struct rec *)(OPS_BASE + off);
+		if (r->kind == OP_GROUP && r->cpu != me) {
+			/* a group another vCPU started: run this vCPU's members once */
+			u64 live = load_acquire(&group_live);
+			if (live && live == reported + 1 && group_done[me] != live && has_members(r, me)) {
+				run_members(me, live - 1, r);
+				continue;
+			}
+		}
 		if (r->cpu != me) {
 			wait_turn();
 			continue;
@@ -464,6 +578,11 @@ static void run_loop(u32 me)
 				mmio_write(r->a, r->b, r->width);
 			else
 				fail("silent record that is neither an MMIO write nor a host record");
+		} else if (r->kind == OP_GROUP) {
+			sync_exit();
+			run_group(me, reported, off, r);
+			reported = reported + 1;
+			dsb_sy();
 		} else {
 			sync_exit();
 			run_op(me, reported, r);
@@ -499,6 +618,7 @@ static void clear_dtb(void)
 void agent_main(u64 cpu, u64 smc)
 {
 	const struct ops_header *h = hdr();
+	__asm__ volatile("msr tpidr_el1, %0" :: "r"(cpu));
 	if (cpu != 0) {
 		__atomic_fetch_add(&online, 1, __ATOMIC_SEQ_CST);
 		sev();

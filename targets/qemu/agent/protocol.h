@@ -46,6 +46,13 @@
 #define DOORBELL_WAIT     8
 #define DOORBELL_NEXT     16
 #define DOORBELL_NEXT_ALL 0xffffffff
+/* An op group (a GROUP record): the vCPU that owns the record writes (result index << 32) | the
+ * record's byte offset in the ops buffer to DOORBELL + DOORBELL_GROUP; the VMM then runs, each
+ * from a thread of its own and at the same time, every vCPU that has a member op and every host
+ * member. A vCPU done with its members writes DOORBELL + DOORBELL_GROUP_DONE; the owner's write
+ * completes once every member is done. */
+#define DOORBELL_GROUP      24
+#define DOORBELL_GROUP_DONE 32
 
 /* record: u8 kind, u8 cpu, u8 width (bytes), u8 flags, u32 record bytes (multiple of 8),
  * u64 a, u64 b, payload */
@@ -61,6 +68,10 @@
 #define OP_HOST          9  /* a = index in the VMM's host-op table: one 64-bit write of
                              * (result index << 32) | a to the doorbell; the VMM runs the op and
                              * writes its result line (result index all ones: silent) */
+#define OP_GROUP         10 /* a = member count; the members follow as records of their own, each
+                             * on its vCPU (host members: OP_HOST), inside this record's size.
+                             * Member m of result k reports "R<k>.<m> ..."; the owner then prints
+                             * "R<k> G <count>" */
 
 /* record flags: a silent record is an MMIO write of the VM-creation preamble (encoding.ts) or a
  * host record the VMM needs for itself (a parked vCPU let back in): run, never reported, not
