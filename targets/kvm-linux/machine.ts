@@ -41,12 +41,23 @@ export interface RunReply {
 /** Kernel log lines that are findings whatever the results say. */
 const TROUBLE = /(Internal error|Oops|BUG:|WARNING:|Kernel panic|rcu: INFO|lockdep|Call trace|general protection|Unable to handle)/;
 
+/**
+ * The nested machine's own GIC: `v3` (QEMU's TCG GICv3), or `v4`: QEMU's TCG GICv4 (gic-version=4,
+ * which QEMU 7.2 emulates as GICv4.0: no RVPEID, so no vSGIs) with `kvm-arm.vgic_v4_enable=1`, so
+ * the kernel's KVM uses GICv4 for every VM with an ITS (a vPE per vCPU, vgic_v4_load/put at every
+ * load and put, doorbells while a vCPU blocks). Direct vLPI injection still needs an assigned device.
+ */
+export type HostGic = 'v3' | 'v4';
+
+/** What the kernel prints when KVM takes GICv4 (vgic-v3.c vgic_v3_probe). */
+const GICV4_ENABLED = /^GICv4(\.1)? support enabled/;
+
 /** QEMU's command line for the nested machine. */
-export function nestedQemuArgs(k: KernelBuild, socketPath: string, cpus: number): string[] {
+export function nestedQemuArgs(k: KernelBuild, socketPath: string, cpus: number, gic: HostGic = 'v3'): string[] {
   return [
     // virtualization=on: the kernel boots at EL2 and KVM runs; its=on: the host ITS KVM needs for
     // its vITS MSI path is not required, but matches a server
-    '-M', 'virt,virtualization=on,gic-version=3,its=on',
+    '-M', `virt,virtualization=on,gic-version=${gic === 'v4' ? 4 : 3},its=on`,
     // pauth-impdef: QEMU's cheap pointer-authentication algorithm (the architected one costs
     // TCG more than half the boot time)
     '-cpu', 'max,pauth-impdef=on',
@@ -57,7 +68,7 @@ export function nestedQemuArgs(k: KernelBuild, socketPath: string, cpus: number)
     // no network: QEMU would look for a NIC boot ROM the Debian package does not ship
     '-net', 'none',
     '-kernel', k.image, '-initrd', k.initramfs,
-    '-append', 'console=ttyAMA0 rdinit=/init quiet panic=-1',
+    '-append', `console=ttyAMA0 rdinit=/init quiet panic=-1${gic === 'v4' ? ' kvm-arm.vgic_v4_enable=1' : ''}`,
     '-device', 'virtio-serial-pci',
     '-chardev', `socket,id=gicdiff,path=${socketPath},server=on,wait=off`,
     '-device', 'virtserialport,chardev=gicdiff,name=gicdiff',
@@ -82,11 +93,11 @@ export class NestedMachine {
   hello: Record<string, string> = {};
   bootMs = 0;
 
-  private constructor(readonly kernel: KernelBuild) {}
+  private constructor(readonly kernel: KernelBuild, readonly gic: HostGic) {}
 
   /** Boot and wait for the VMM's hello (the kernel release, the KVM API). */
-  static async boot(kernel: KernelBuild, qemu: string, bootTimeoutMs = 240_000): Promise<NestedMachine> {
-    const m = new NestedMachine(kernel);
+  static async boot(kernel: KernelBuild, qemu: string, bootTimeoutMs = 240_000, gic: HostGic = 'v3'): Promise<NestedMachine> {
+    const m = new NestedMachine(kernel, gic);
     await m.start(qemu, bootTimeoutMs);
     return m;
   }
@@ -97,7 +108,7 @@ export class NestedMachine {
     const socketPath = path.join(dir, 'vmm.sock');
     // The shell SIGKILLs QEMU as soon as our end of its stdin closes: no QEMU outlives us.
     const wrapper = 'exec 3<&0; "$@" </dev/null & q=$!; trap \'kill -9 $q 2>/dev/null; wait $q; exit 1\' TERM INT HUP; cat <&3 >/dev/null; kill -9 $q 2>/dev/null; wait $q';
-    const child = spawn('sh', ['-c', wrapper, 'sh', qemu, ...nestedQemuArgs(this.kernel, socketPath, 2)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', wrapper, 'sh', qemu, ...nestedQemuArgs(this.kernel, socketPath, 2, this.gic)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.setEncoding('latin1');
     child.stdout!.on('data', (d: string) => this.onLog(d));
@@ -148,6 +159,12 @@ export class NestedMachine {
         throw new Error(`the nested machine's VMM speaks protocol ${this.hello['protocol'] ?? '1'}, this side ${VMM_PROTOCOL}: its initramfs is out of date (run bash targets/kvm-linux/setup.sh)`);
       }
       if (this.hello['kvm'] !== 'ok') throw new Error(`the nested kernel has no usable /dev/kvm: ${this.hello['kvm'] ?? 'no answer'}${this.logTail()}`);
+      // the VMM read KVM's boot message about GICv4 from the kernel's log ("none": plain GICv3)
+      const v4 = this.hello['gicv4'] ?? 'none';
+      if (this.gic === 'v4' && !GICV4_ENABLED.test(v4)) {
+        throw new Error(`the nested kernel booted with gic-version=4 and kvm-arm.vgic_v4_enable=1 but KVM did not enable GICv4 (${v4})${this.logTail()}`);
+      }
+      if (this.gic === 'v3' && v4 !== 'none') throw new Error(`the nested machine with a GICv3 reports KVM GICv4 support (${v4})`);
       this.bootMs = Date.now() - started;
       this.setRef(false);
     } catch (e) {

@@ -11,7 +11,7 @@ import { configUnsupportedReason as qemuConfigReason } from '../qemu/support.js'
 import { AGENT_MAX_CPUS } from '../qemu/protocol.js';
 import { HostOpTable } from './hostops.js';
 import { findKernel, VMM_BINARY, type KernelBuild } from './kernels.js';
-import { NestedMachine, RUN_OK, RUN_TIMEOUT, type RunReply } from './machine.js';
+import { NestedMachine, RUN_OK, RUN_TIMEOUT, type HostGic, type RunReply } from './machine.js';
 
 /** The VMM's guest map (vmm/vmm.h): memory console and doorbell. */
 export const CONSOLE_BASE = 0xBE80_0000;
@@ -80,9 +80,17 @@ function configReason(config: ResolvedConfig): string | null {
   const q = qemuConfigReason({ ...config, its: 0 }); // memory limit of the agent's map
   if (q) return q;
   if (config.its > 4) return `config.its = ${config.its}: at most 4 ITSes`;
-  // GICv4.1 shows in the guest (GICD_TYPER2.nASSGIcap, vSGIs); the nested host is a GICv3
-  if (config.impl.gicv4 === '4.1') return 'config.impl.gicv4 = "4.1": the nested machine\'s host GIC is a GICv3 (no GICv4.1 vSGIs); not yet booted with gic-version=4';
+  // GICv4.1 shows in the guest (GICD_TYPER2.nASSGIcap, vSGIs, vgic-mmio-v3.c vgic_mmio_read_v3_misc):
+  // KVM offers it only on a GICv4.1 host, and the nested machine's GICv4 is QEMU's GICv4.0
+  if (config.impl.gicv4 === '4.1') {
+    return 'config.impl.gicv4 = "4.1": GICv4.1 (vSGIs, GICD_TYPER2.nASSGIcap) needs a GICv4.1 host GIC; the nested machine\'s is QEMU 7.2\'s TCG GIC, which with gic-version=4 emulates GICv4.0 only (its redistributors have no RVPEID; the kernel enables "GICv4", not GICv4.1)';
+  }
   return null;
+}
+
+/** The nested machine a config runs on: GICv4 configs on one whose KVM uses GICv4 (machine.ts HostGic). */
+export function hostGicFor(config: ResolvedConfig): HostGic {
+  return config.impl.gicv4 === 'off' ? 'v3' : 'v4';
 }
 
 /** The run request (vmm/vmm.h struct run_request), then the ops buffer and the host-op table. */
@@ -103,7 +111,8 @@ export function runRequest(s: ExpandedScenario, ops: Uint8Array, host: Uint8Arra
 
 export class KvmLinuxTarget implements Target {
   readonly kind = 'external' as const;
-  private machine: Promise<NestedMachine> | null = null;
+  /** one nested machine per host GIC, booted when a scenario first needs it */
+  private machines = new Map<HostGic, Promise<NestedMachine>>();
   private queue: Promise<unknown> = Promise.resolve();
   /** boots so far in this process (a crash or hang makes one more) */
   boots = 0;
@@ -138,31 +147,33 @@ export class KvmLinuxTarget implements Target {
     return kvmLinuxScenarioReason(s);
   }
 
-  /** The machine, booted on first use and again after a crash or a hang. */
-  private async getMachine(): Promise<NestedMachine> {
-    if (this.machine) {
-      const m = await this.machine.catch(() => null);
+  /** The machine with this host GIC, booted on first use and again after a crash or a hang. */
+  private async getMachine(gic: HostGic): Promise<NestedMachine> {
+    const booted = this.machines.get(gic);
+    if (booted) {
+      const m = await booted.catch(() => null);
       if (m && !m.dead) return m;
     }
     const k = findKernel(this.kernelName);
     if (typeof k === 'string') throw new Error(k);
     this.boots++;
-    this.machine = NestedMachine.boot(k, findQemu()!);
-    const m = await this.machine;
+    const booting = NestedMachine.boot(k, findQemu()!, undefined, gic);
+    this.machines.set(gic, booting);
+    const m = await booting;
     this.lastBootMs = m.bootMs;
     return m;
   }
 
   /** Boot now (for measurements and the smoke test); resolves with the machine's hello. */
-  async warmUp(): Promise<{ bootMs: number; hello: Record<string, string> }> {
-    const m = await this.getMachine();
+  async warmUp(gic: HostGic = 'v3'): Promise<{ bootMs: number; hello: Record<string, string> }> {
+    const m = await this.getMachine(gic);
     return { bootMs: m.bootMs, hello: m.hello };
   }
 
-  /** Stop the machine (tests); the next run boots a new one. */
+  /** Stop the machines (tests); the next run boots new ones. */
   shutdown(): void {
-    void this.machine?.then((m) => m.kill(), () => undefined);
-    this.machine = null;
+    for (const booting of this.machines.values()) void booting.then((m) => m.kill(), () => undefined);
+    this.machines.clear();
   }
 
   runWhole(s: ExpandedScenario, options?: WholeRunOptions): Promise<Trace> {
@@ -194,14 +205,15 @@ export class KvmLinuxTarget implements Target {
     }
     let machine: NestedMachine;
     try {
-      machine = await this.getMachine();
+      machine = await this.getMachine(hostGicFor(s.config));
     } catch (e) {
       return { ...base, environment, results: [], status: 'target-error', error: { opIndex: 0, message: `the nested machine did not boot: ${(e as Error).message}` } };
     }
     const started = Date.now();
     const reply = await machine.run(request, timeoutMs + HANG_MARGIN_MS);
     const hostMs = Date.now() - started;
-    return traceOf(base, s, reply, { ...environment, vmmApi: machine.hello['api'] ?? '?' }, hostMs);
+    const hostGic = machine.gic === 'v4' ? `QEMU TCG gic-version=4, KVM: ${machine.hello['gicv4'] ?? '?'}` : 'QEMU TCG gic-version=3';
+    return traceOf(base, s, reply, { ...environment, vmmApi: machine.hello['api'] ?? '?', hostGic }, hostMs);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -85,15 +86,46 @@ static int open_port(void)
 	return -1;
 }
 
+/* What KVM said about GICv4 at boot (vgic_v3_probe: "GICv4 support enabled", "GICv4.1 ..."),
+ * read from the kernel's log buffer (the console is quiet), or "none". */
+static void kvm_gicv4_line(char *out, size_t size)
+{
+	snprintf(out, size, "none");
+	int n = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	if (n <= 0)
+		return;
+	char *buf = malloc((size_t)n + 1);
+	if (!buf)
+		return;
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, n);
+	if (n > 0) {
+		buf[n] = 0;
+		char *at = strstr(buf, "kvm [");
+		for (; at; at = strstr(at + 1, "kvm [")) {
+			char *end = strchr(at, '\n');
+			char *v4 = strstr(at, "]: GICv4");
+			if (v4 && (!end || v4 < end)) {
+				v4 += 3;
+				size_t len = end ? (size_t)(end - v4) : strlen(v4);
+				snprintf(out, size, "%.*s", (int)(len < size - 1 ? len : size - 1), v4);
+				break;
+			}
+		}
+	}
+	free(buf);
+}
+
 static int serve(int in, int out)
 {
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	struct utsname u;
 	uname(&u);
-	char hello[512];
+	char hello[768], gicv4[128];
 	int api = kvm >= 0 ? ioctl(kvm, KVM_GET_API_VERSION, 0) : -1;
-	snprintf(hello, sizeof(hello), "kernel %s\nmachine %s\napi %d\nprotocol %d\nkvm %s\n", u.release, u.machine, api, VMM_PROTOCOL,
-		 kvm >= 0 ? "ok" : strerror(errno));
+	const char *kvm_state = kvm >= 0 ? "ok" : strerror(errno);
+	kvm_gicv4_line(gicv4, sizeof(gicv4));
+	snprintf(hello, sizeof(hello), "kernel %s\nmachine %s\napi %d\nprotocol %d\nkvm %s\ngicv4 %s\n", u.release, u.machine, api,
+		 VMM_PROTOCOL, kvm_state, gicv4);
 	if (channel_write_frame(out, FRAME_HELLO, 0, hello, (u32)strlen(hello), NULL, 0))
 		return 1;
 	for (;;) {
