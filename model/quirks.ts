@@ -192,10 +192,11 @@ export const QUIRKS = {
    * On a GICv4.0 host a vLPI's pending state cannot be read: saving the ITS tables stops with
    * -EACCES at the vLPI's ITE, leaving what it wrote before; a migration restores from that. KVM
    * has one vgic_irq per INTID, so an ITE of another device or ITS that names the vLPI's INTID
-   * stops the save of its own ITS the same way.
+   * stops the save of its own ITS the same way. SAVE_PENDING_TABLES writes the vLPI's software
+   * pending_latch, so a pending vLPI is saved as not pending.
    */
   gicv40VlpiNotMigratable: kvm('kvm.gicv40-vlpi-not-migratable', 'kvm.its-abi.save',
-    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1), vgic_its_save_device_tables, vgic_add_lpi (one vgic_irq per INTID) (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1), vgic_its_save_device_tables, vgic_add_lpi (one vgic_irq per INTID); vgic-v3.c vgic_v3_save_pending_tables (VPT read only on GICv4.1) (Linux 6.19)'),
   /**
    * EOImode 0 with the list registers full: an EOI whose INTID is in no list register only
    * increments ICH_HCR_EL2.EOIcount, and the fold deactivates that many active interrupts of the

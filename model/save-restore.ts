@@ -335,8 +335,12 @@ function settleScopedBeforeSave(s: State): State[] {
   return alts;
 }
 
-/** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables): each LPI's pending bit into its target's table. */
-export function savePendingTables(s: State, x: Exec): number {
+/**
+ * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (vgic-its.c update_lpi_config; vgic-v3.c vgic_v3_save_pending_tables): each LPI's pending bit into its target's table.
+ * `vlpis` (KVM on GICv4.0, QUIRKS.gicv40VlpiNotMigratable): LPIs forwarded as vLPIs, whose pending
+ * state KVM cannot read there: saved as not pending.
+ */
+export function savePendingTables(s: State, x: Exec, vlpis?: ReadonlySet<number>): number {
   x.rule('kvm.its-abi.save-pending');
   x.rule('lpi.pending.layout');
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {
@@ -347,7 +351,7 @@ export function savePendingTables(s: State, x: Exec): number {
       if (!s.mem.inRam(a, 1)) return EFAULT;
       const old = s.mem.readByte(a);
       const bit = 1 << (intid & 7);
-      const nw = s.lpiPending[rd]!.has(intid) ? old | bit : old & ~bit;
+      const nw = s.lpiPending[rd]!.has(intid) && !vlpis?.has(intid) ? old | bit : old & ~bit;
       if (nw !== old) s.mem.writeByte(a, nw);
     }
   }
@@ -504,7 +508,7 @@ function restoreQueuesWhileLpisOff(s: State): State | null {
 function migrateOne(s: State, x: Exec, clearStale: boolean, vlpis?: VlpisByIts): { result: Expected; queueOutcomes: State[] } {
   const errno: number[] = [];
   for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x, clearStale, vlpis?.get(n)));
-  errno.push(savePendingTables(s, x));
+  errno.push(savePendingTables(s, x, vlpis === undefined ? undefined : new Set([...vlpis.values()].flatMap((v) => [...v]))));
   s.lpiKeptLpisOff.clear(); // KVM: the restore consumes what the save wrote (QUIRKS.restoreQueuesLpiWhileLpisOff)
   // the fresh VM: redistributors are restored before the ITS; enabling LPIs loads the pending tables
   invalidateAllLpis(s);
@@ -719,7 +723,15 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       const name = ctrlAttrName(op.attr);
       if (name === 'INIT') return { errno: 0 };
       if (name === 'SAVE_PENDING_TABLES') {
-        for (const alt of settleScopedBeforeSave(s)) x.branch(alt, { errno: savePendingTables(alt, x) }, 'a possibly pending LPI saved as pending');
+        // KVM on GICv4.0 saves a forwarded vLPI as not pending (QUIRKS.gicv40VlpiNotMigratable)
+        const vl = [...vlpiItses(s).values()].flatMap((v) => [...v]);
+        const vq = vl.length > 0 ? offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable) : null;
+        const alts = settleScopedBeforeSave(s);
+        for (const alt of alts) x.branch(alt, { errno: savePendingTables(alt, x) }, 'a possibly pending LPI saved as pending');
+        if (vq !== null) {
+          const set = new Set(vl);
+          for (const alt of [vq, ...settleScopedBeforeSave(vq)]) x.branch(alt, { errno: savePendingTables(alt, x, set) }, `${QUIRKS.gicv40VlpiNotMigratable.id}: a vLPI saved as not pending`);
+        }
         return { errno: savePendingTables(s, x) };
       }
       return { errno: ENXIO };
