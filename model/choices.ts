@@ -115,7 +115,8 @@ export const CHOICES = {
   directLpi: choice('directlpi', 'redist.setlpir', ['DirectLPI not implemented', 'DirectLPI implemented']),
   /** instance: the vCPU */
   vtimerOwned: choice('vtimer-owned', 'kvm.irq-line.ppi-owned', ['KVM_IRQ_LINE on the vtimer PPI applied', 'ignored (in-kernel owner)'], { scope: 'instance', source: ABI }),
-  msiFrameAddress: choice('msi.frame', 'kvm.msi.frame-address', ['-EINVAL', 'taken as GITS_TRANSLATER'], { source: ABI }),
+  msiFrameAddress: withQuirks('msi.frame', 'kvm.msi.frame-address', '-EINVAL', [
+    { label: 'taken as GITS_TRANSLATER', quirk: 'kvm.msi-anywhere-in-its-frame', source: 'arch/arm64/kvm/vgic/vgic-its.c vgic_msi_to_its, vgic_its_inject_msi (Linux 6.19)' }]),
   msiItsDisabled: choice('msi.its-disabled', 'kvm.msi.its-disabled', ['-EBUSY', '0 ("blocked")'], { source: ABI }),
   msiLpisDisabled: choice('msi.lpis-disabled', 'kvm.msi.lpis-disabled', ['-EBUSY', '0 ("blocked")'], { source: ABI }),
   irqfdLevelPulse: choice('irqfd.pulse', 'kvm.irqfd.level-pulse', ['no lasting effect', 'pending latched'], { source: ABI }),

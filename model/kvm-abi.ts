@@ -161,8 +161,9 @@ function injectMsi(s: State, address: number, data: number, devid: number, flags
     return EINVAL;
   }
   if (!hit.exact) {
-    // the ITS is named by its doorbell address; another offset in its frame: -EINVAL (option 0), or
-    // taken as the doorbell (1)
+    // the ITS is named by its doorbell, GITS_TRANSLATER: another offset in its frames is no
+    // doorbell (-EINVAL); KVM takes any address of the ITS's 128 KiB as it (QUIRKS option of
+    // choice msiFrameAddress, kvm.msi-anywhere-in-its-frame)
     x.rule('kvm.msi.frame-address');
     const pairs = forEachChoice(s, CHOICES.msiFrameAddress, () => {});
     let main: Expected = EINVAL;

@@ -104,6 +104,15 @@ export const kvmScenarios: Def[] = [
       { op: 'kvm.irq_line', raw: 0x1000_0000 + ((2 << 24) | 20), level: 1, expect: EINVAL } as Op],
   },
   {
+    component: 'kvm-abi', name: 'msi-frame-address',
+    description: 'An MSI names its ITS by the doorbell, GITS_TRANSLATER (Arm IHI 0069 5.2): KVM_SIGNAL_MSI to the first word of the translation frame (GITS_TRANSLATER - 0x40) or to the control frame (GITS_CTLR) names no doorbell and returns -EINVAL, and the mapped LPI stays idle; the same event through GITS_TRANSLATER is delivered (1). KVM takes any address of the ITS\'s 128 KiB as its doorbell (quirk kvm.msi-anywhere-in-its-frame).',
+    rules: ['kvm.msi.frame-address', 'kvm.msi.delivered', 'its.msi.translate'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(1)]),
+      msi(1, 0, EINVAL, { address: itsTranslater(0) - 0x40 }), msi(1, 0, EINVAL, { address: itsTranslater(0) - 0x10040 }), iar(1, SP),
+      msi(1, 0, 1), iar(1, LPI0), eoi(1, LPI0), iar(1, SP)],
+  },
+  {
     component: 'kvm-abi', name: 'irq-line-lpi-number',
     description: 'KVM_IRQ_LINE of type SPI takes SPI numbers (Documentation/virt/kvm/api.rst KVM_IRQ_LINE): irq_id 8192, which a MAPTI maps to an enabled LPI, is no SPI of the VM, so the call returns -EINVAL and the LPI stays idle. KVM finds the LPI through vgic_get_irq, injects it and returns 0 (quirk kvm.irq-line-lpi-intid).',
     rules: ['kvm.irq-line.spi-einval', 'its.cmd.mapti.map'],
