@@ -15,7 +15,12 @@ import { createOracle } from '../../model/oracle.js';
 import type { ResolvedConfig, Scenario } from '../../spec/scenario.js';
 
 const SLOW = path.resolve(__dirname, '../fixtures/slow/oracle-one-op-22s.json');
-const expanded = expandScenario(JSON.parse(readFileSync(SLOW, 'utf8')) as Scenario);
+// Its op 93 is an MSI to 0x808ed24, inside the ITS frame but not GITS_TRANSLATER, which the strict
+// oracle answers -EINVAL (rule kvm.msi.frame-address; KVM takes it as the doorbell, quirk
+// kvm.msi-anywhere-in-its-frame): sent to GITS_TRANSLATER instead, the lockstep run reaches op 138.
+const slow = JSON.parse(readFileSync(SLOW, 'utf8')) as Scenario;
+slow.ops = slow.ops.map((o) => ('address' in o && o.op === 'kvm.signal_msi' && o.address === '0x808ed24' ? { ...o, address: '0x8090040' } : o));
+const expanded = expandScenario(slow);
 const kvm = getTarget('kvm')!;
 
 test('the slow scenario ends on the oracle work bound: an inconclusive finding at a fixed op, in bounded memory', async () => {
