@@ -24,7 +24,10 @@ interface BenchResult {
   campaign: { workers1: number | null; workers2: number | null; scaling: number | null };
   minimize: { ops: number; after: number; seconds: number } | null;
   /** the real kernel, nested (targets/kvm-linux): boot, then generated scenarios once booted */
-  kvmLinux?: { kernel?: string; bootMs?: number; scenarios?: number; complete?: number; scenariosPerSec?: number; opsPerSec?: number; unavailable?: string } | null;
+  kvmLinux?: {
+    kernel?: string; bootMs?: number; scenarios?: number; complete?: number; scenariosPerSec?: number; opsPerSec?: number; unavailable?: string;
+    opsPerScenario?: number; guestExitsPerScenario?: number; vmmExitsPerScenario?: number; cpuMsPerScenario?: number | null; scenariosPerCpuSec?: number | null;
+  } | null;
 }
 
 function child(args: string[]): unknown {
@@ -103,7 +106,9 @@ function main(): void {
   lines.push(result.minimize ? `minimize: ${result.minimize.ops}-op finding -> ${result.minimize.after} ops in ${fmt(result.minimize.seconds, 2)} s` : 'minimize: not measured');
   const kl = result.kvmLinux;
   lines.push(!kl ? 'kvm-linux: not measured' : kl.unavailable ? `kvm-linux: unavailable (${kl.unavailable})`
-    : `kvm-linux (${kl.kernel}, nested TCG): boot ${fmt((kl.bootMs ?? 0) / 1000, 1)} s; once booted ${fmt(kl.scenariosPerSec, 2)} scenarios/s, ${fmt(kl.opsPerSec)} ops/s (${kl.complete}/${kl.scenarios} complete; trace only, no oracle)`);
+    : `kvm-linux (${kl.kernel}, nested TCG): boot ${fmt((kl.bootMs ?? 0) / 1000, 1)} s; once booted ${fmt(kl.scenariosPerSec, 2)} scenarios/s, ${fmt(kl.opsPerSec)} ops/s (${kl.complete}/${kl.scenarios} complete; trace only, no oracle)`
+      + `; per scenario ${fmt(kl.opsPerScenario)} ops, ${fmt(kl.guestExitsPerScenario)} guest exits (${fmt(kl.vmmExitsPerScenario)} to the VMM)`
+      + (kl.cpuMsPerScenario ? `, ${fmt(kl.cpuMsPerScenario)} ms of the machine's CPU = ${fmt(kl.scenariosPerCpuSec, 1)} scenarios per CPU-second` : ''));
   if (options.compare) {
     const old = JSON.parse(readFileSync(options.compare as string, 'utf8')) as BenchResult;
     lines.push('');

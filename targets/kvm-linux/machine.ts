@@ -4,7 +4,7 @@
 // on this side) and one result frame back. Its serial console carries the kernel's log: an oops,
 // a WARN or a panic there is reported with the run it happened in.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,8 @@ export interface RunReply {
   /** the agent's console text (and the VMM's "E vmm:" lines) */
   text: string;
   exits: number;
+  /** every exit of the vCPUs from the guest (KVM's per-vCPU statistic "exits"), in-kernel ones included */
+  guestExits: number;
   vmmMs: number;
   /** the VMM's own clock (microseconds): VM creation with the agent's load, the run, and the
    *  teardown of the previous run's VM (done after that run's reply) */
@@ -234,6 +236,7 @@ export class NestedMachine {
         createUs: p.readUInt32LE(16),
         runUs: p.readUInt32LE(20),
         destroyUs: p.readUInt32LE(24),
+        guestExits: p.readUInt32LE(28),
         kernelTrouble: this.troubleSince(this.pending.logMark),
       };
       const w = this.pending;
@@ -294,6 +297,27 @@ export class NestedMachine {
       });
     } finally {
       if (!this.dead) this.setRef(false);
+    }
+  }
+
+  /**
+   * CPU time QEMU has used so far (ms, all its threads), or null where /proc cannot tell: what a
+   * run costs the machine whatever else the host is doing (the wall clock on a loaded host is not).
+   */
+  cpuMs(): number | null {
+    const sh = this.child?.pid;
+    if (!sh) return null;
+    try {
+      // the wrapper shell's children: QEMU
+      const kids = readFileSync(`/proc/${sh}/task/${sh}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      let ticks = 0;
+      for (const pid of kids) {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of proc(5))
+      }
+      return kids.length ? ticks * 10 : null; // USER_HZ 100
+    } catch {
+      return null;
     }
   }
 

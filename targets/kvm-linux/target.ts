@@ -164,6 +164,16 @@ export class KvmLinuxTarget implements Target {
     return m;
   }
 
+  /** CPU time (ms) the booted machines have used so far, null where it cannot be read. */
+  async machinesCpuMs(): Promise<number | null> {
+    let total: number | null = null;
+    for (const booting of this.machines.values()) {
+      const ms = (await booting.catch(() => null))?.cpuMs() ?? null;
+      if (ms !== null) total = (total ?? 0) + ms;
+    }
+    return total;
+  }
+
   /** Boot now (for measurements and the smoke test); resolves with the machine's hello. */
   async warmUp(gic: HostGic = 'v3'): Promise<{ bootMs: number; hello: Record<string, string> }> {
     const m = await this.getMachine(gic);
@@ -227,7 +237,7 @@ function traceOf(base: Pick<Trace, 'format' | 'scenario' | 'target'>, s: Expande
   parser.push(reply.text);
   const out = parser.finish();
   const counters = {
-    hostMs, vmmMs: reply.vmmMs, exitsToVmm: reply.exits,
+    hostMs, vmmMs: reply.vmmMs, exitsToVmm: reply.exits, guestExits: reply.guestExits,
     vmCreateMs: reply.createUs / 1000, vmRunMs: reply.runUs / 1000, previousVmDestroyMs: reply.destroyUs / 1000,
   };
   const at = out.error?.opIndex ?? out.results.length;

@@ -56,11 +56,13 @@ struct run_request {
 #define RUN_TIMEOUT  1 /* no power-off within timeout_ms */
 #define RUN_VMM_ERROR 2 /* the VMM could not create or run the VM: the text says why */
 
-/* times in microseconds: VM creation and agent load, the run, the teardown of the previous run's
- * VM (done after that run's reply) */
+/* exits: to us (userspace); guest_exits: every exit of the vCPUs from the guest, KVM's own count
+ * (per-vCPU statistic "exits"; after a migrate, the new VM's only). Times in microseconds: VM
+ * creation and agent load, the run, the teardown of the previous run's VM (done after that run's
+ * reply) */
 struct run_result {
 	u32 status, text_len, exits, ms;
-	u32 create_us, run_us, destroy_us, reserved;
+	u32 create_us, run_us, destroy_us, guest_exits;
 };
 
 int channel_read_frame(int fd, struct frame_header *h, u8 **payload);
@@ -129,6 +131,7 @@ struct vm {
 	int preempted;  /* the vCPU that published it, stopped at its DOORBELL_NEXT write (-1: none) */
 	int booted;     /* the agent granted its first turn (the secondaries are online) */
 	int thread_cpu; /* the L1 CPU the thread is pinned to (-1: not pinned) */
+	int quiet;      /* the last DOORBELL_NEXT said nobody can have woken (no wake-up checks) */
 
 	int done;        /* the run ended */
 	int status;

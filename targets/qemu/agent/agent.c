@@ -315,13 +315,24 @@ static void wait_turn(void)
 /* The record at cursor `c` is next: grant its vCPU a turn (under our VMM). Vcpu `me` published
  * it; when the record is its own too and no other vCPU is asleep (none has to look for a
  * wake-up), nobody else has anything to do and `me` just goes on: no exit. */
-static void grant_next(u64 c, u32 me)
+static void grant_next(u64 c, u32 me, int quiet)
 {
 	const struct ops_header *h = hdr();
 	if (!h->doorbell_addr)
 		return;
 	u64 k = c >> 32;
 	u64 cpu = k >= h->nops ? DOORBELL_NEXT_ALL : ((const struct rec *)(OPS_BASE + (c & 0xffffffffUL)))->cpu;
+	if (quiet && cpu != DOORBELL_NEXT_ALL) {
+		/* nobody can have woken (this vCPU, asleep, looked during its op): the checks made
+		 * before the last op stand for this one */
+		for (u32 i = 0; i < h->vcpus; i++)
+			if (asleep[i] && !parked(i))
+				store_release(&wake_checked[i], k);
+		if (cpu == me)
+			return;
+		mmio_write(h->doorbell_addr + DOORBELL_NEXT, cpu | DOORBELL_NEXT_QUIET, 8);
+		return;
+	}
 	if (cpu == me) {
 		int others_asleep = 0;
 		for (u32 i = 0; i < h->vcpus; i++)
@@ -330,6 +341,15 @@ static void grant_next(u64 c, u32 me)
 			return;
 	}
 	mmio_write(h->doorbell_addr + DOORBELL_NEXT, cpu, 8);
+}
+
+/* An op that cannot change whether another vCPU has an interrupt to signal: a read (of a GIC
+ * register, a system register, memory: none has side effects on another vCPU's interrupts; an
+ * acknowledge only takes one from this vCPU) or a WFI (this vCPU's own state). A write could
+ * (an EOI or DIR may deactivate an interrupt routed elsewhere since), and host ops can. */
+static int quiet_for_others(const struct rec *r)
+{
+	return r->kind == OP_MMIO_READ || r->kind == OP_SYSREG_READ || r->kind == OP_MEM_READ || r->kind == OP_WFI;
 }
 
 static void set_asleep(u32 me, u8 v)
@@ -460,6 +480,18 @@ static void sync_exit(void)
 		(void)mmio_read(a, 4);
 }
 
+/* Ops whose first access exits to KVM anyway (a GIC register, the VMM's doorbell), and on every
+ * exit KVM folds the list registers back into its state before it handles the access: a sync read
+ * before them would only repeat that exit (under our VMM, where no vCPU but this one is in the
+ * guest). A vCPU asleep does not run the op: its wake-up check reads ISR_EL1 after a sync. */
+static int traps_itself(const struct rec *r)
+{
+	u32 me = this_cpu();
+	if (me < AGENT_MAX_CPUS && asleep[me])
+		return 0;
+	return r->kind == OP_MMIO_READ || r->kind == OP_MMIO_WRITE || r->kind == OP_ITS_CMD || r->kind == OP_HOST;
+}
+
 /* An asleep vCPU wakes if it now has an interrupt to signal (ISR_EL1.I/F). */
 static void check_wake(u32 me)
 {
@@ -584,7 +616,8 @@ static void run_loop(u32 me)
 			reported = reported + 1;
 			dsb_sy();
 		} else {
-			sync_exit();
+			if (!h->doorbell_addr || !traps_itself(r))
+				sync_exit();
 			run_op(me, reported, r);
 			reported = reported + 1;
 			dsb_sy();
@@ -596,7 +629,7 @@ static void run_loop(u32 me)
 		u64 next = ((k + 1) << 32) | (off + r->size);
 		store_release(&cursor, next);
 		sev();
-		grant_next(next, me);
+		grant_next(next, me, h->doorbell_addr && !(r->flags & REC_FLAG_SILENT) && quiet_for_others(r));
 	}
 	current_op = ~0UL;
 }
@@ -664,7 +697,7 @@ void agent_main(u64 cpu, u64 smc)
 	puts_("AGENT-READY ");
 	puthex(h->nops);
 	uart_putc('\n');
-	grant_next(load_acquire(&cursor), ~0U); /* the first record may be another vCPU's */
+	grant_next(load_acquire(&cursor), ~0U, 0); /* the first record may be another vCPU's */
 	run_loop(0);
 	puts_("DONE\n");
 	power_off();

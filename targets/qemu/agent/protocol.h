@@ -46,6 +46,9 @@
 #define DOORBELL_WAIT     8
 #define DOORBELL_NEXT     16
 #define DOORBELL_NEXT_ALL 0xffffffff
+/* or'ed into a DOORBELL_NEXT value: the op just run cannot have woken another vCPU (agent.c
+ * quiet_for_others), so the asleep vCPUs are not granted a turn to look */
+#define DOORBELL_NEXT_QUIET 0x100000000
 /* An op group (a GROUP record): the vCPU that owns the record writes (result index << 32) | the
  * record's byte offset in the ops buffer to DOORBELL + DOORBELL_GROUP; the VMM then runs, each
  * from a thread of its own and at the same time, every vCPU that has a member op and every host
