@@ -191,6 +191,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
   }
   const slot = slotOf(s, cpu, c.intid);
   if (s.quirks.size > 0 && !s.edge[slot] && s.latch[slot]) s.latchAtAck.add(slot); // QUIRKS.levelLatchSurvivesAck
+  if (s.quirks.size > 0 && c.intid >= 32) s.spiAckedOn.set(slot, cpu * 2); // QUIRKS.resampleNeedsExitWhileActive
   s.latch[slot] = 0;
   // with GICD_CTLR.nASSGIreq = 1 an SGI has no active state: acknowledging it only raises the running
   // priority, and it can be taken again once the priority drop allows (IHI 0069 GICD_CTLR.nASSGIreq)

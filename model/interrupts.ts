@@ -319,6 +319,7 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
   if (s.activeOpen.size > 0 && s.activeOpen.delete(slot)) {
     // active or not (State.activeOpen), inactive now either way; an open slot has nothing else to undo
     s.active[slot] = 0;
+    if (s.spiAckedOn.size > 0) s.spiAckedOn.delete(slot);
     x.rule('cpuif.eoir1.deactivate');
     return;
   }
@@ -334,10 +335,15 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
   const lost = !byIcactiver && s.quirks.size > 0 && !s.edge[slot] && s.latch[slot] === 1;
   x.rule('cpuif.eoir1.deactivate');
   if (isPending(s, slot)) x.rule(s.edge[slot] ? 'dist.active.not-resignalled' : 'dist.level.active-and-pending');
+  // whether KVM's fold saw it active at an exit of the vCPU that acknowledged it, now deactivating it
+  const seen = s.spiAckedOn.size > 0 && s.spiAckedOn.get(slot) === cpu * 2 + 1;
+  if (s.spiAckedOn.size > 0) s.spiAckedOn.delete(slot);
   if (intid >= 32 && s.resampleAsserted.size > 0) {
-    // KVM notifies the resampler only for an interrupt it saw active at an exit
-    // (QUIRKS.resampleNeedsExitWhileActive): the line may stay asserted, the resamplefd silent
-    const q = s.quirks.size > 0 && resampleRoutesOf(s, intid - 32) ? offerQuirk(s, QUIRKS.resampleNeedsExitWhileActive) : null;
+    // KVM notifies the resampler only for an interrupt its fold saw active at an exit
+    // (QUIRKS.resampleNeedsExitWhileActive): unless the vCPU that took it certainly exited since
+    // and deactivates it itself (not an ICACTIVER write, which notifies nothing), the line may stay
+    // asserted, the resamplefd silent
+    const q = s.quirks.size > 0 && !(seen && !byIcactiver) && resampleRoutesOf(s, intid - 32) ? offerQuirk(s, QUIRKS.resampleNeedsExitWhileActive) : null;
     if (q !== null) x.branch(q, null, `${QUIRKS.resampleNeedsExitWhileActive.id}: no resample notification`);
     resampleOnAck(s, intid - 32, x);
   }

@@ -138,6 +138,7 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
         // SGIs without an active state (GICD_CTLR.nASSGIreq = 1): the write has no effect
         if (intid < 16 && (s.gicdCtlr & NASSGIREQ) !== 0) { x.rule('dist.ctlr.nassgireq'); break; }
         s.active[slot] = 1;
+        if (s.spiAckedOn.size > 0) s.spiAckedOn.delete(slot); // active by a write, not by an acknowledge
         x.rule('dist.isactiver.set');
         break;
       case 'cactive': deactivate(s, cpu, intid, x, true); x.rule('dist.icactiver.clear'); break;

@@ -155,6 +155,7 @@ function wakeUnderAnyPriBits(s: State, cpu: number, x: Exec): 'must' | 'may' | '
 }
 
 function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
+  if (s.spiAckedOn.size > 0) noteCertainExit(s, op);
   switch (op.op) {
     case 'mmio.read': return mmioRead(s, op, x);
     case 'mmio.write': mmioWrite(s, op, x); return null;
@@ -193,6 +194,27 @@ function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
       // the oracle tries the group's ops in every order (model/oracle.ts), the model target in a seeded one (spec/group.ts)
       throw new ModelInputError('a group is run op by op in some order (model/oracle.ts observeGroup), not as one op');
   }
+}
+
+/**
+ * KVM (QUIRKS.resampleNeedsExitWhileActive): the ops after which the vCPU has certainly left the
+ * guest, so that the fold (vgic_v3_fold_lr) saw the SPIs it acknowledged still active: its MMIO
+ * accesses (a stage-2 fault to the emulated frames), an ITS command (the GITS_CWRITER write), the
+ * SGI registers (trapped), WFI (trapped) and its own exit or put. An exit made by a maintenance
+ * interrupt, a kick or a trapped DIR is not followed: the quirk stays offered there.
+ */
+function noteCertainExit(s: State, op: PrimitiveOp): void {
+  let cpu: number;
+  switch (op.op) {
+    case 'mmio.read': case 'mmio.write': case 'wfi': case 'vcpu.exit': case 'vcpu.put': cpu = op.cpu; break;
+    case 'its.cmd': cpu = op.cpu ?? 0; break;
+    case 'sysreg.write':
+      if (op.reg !== 'ICC_SGI1R_EL1' && op.reg !== 'ICC_ASGI1R_EL1' && op.reg !== 'ICC_SGI0R_EL1') return;
+      cpu = op.cpu;
+      break;
+    default: return;
+  }
+  for (const [slot, v] of s.spiAckedOn) if (v === cpu * 2) s.spiAckedOn.set(slot, v + 1);
 }
 
 // ---------------------------------------------------------------- MMIO

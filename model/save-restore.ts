@@ -412,6 +412,8 @@ function itsReset(s: State, n: number, x: Exec): number {
 export function migrate(s: State, x: Exec): Expected {
   // KVM: the destination re-creates every LPI from the ITS tables, inactive (QUIRKS.lpiActiveUntilEoi)
   if (s.lpiActive.size > 0) s.lpiActive.clear();
+  // which vCPU's exit KVM saw an SPI active at is not followed across the restore (QUIRKS.resampleNeedsExitWhileActive)
+  if (s.spiAckedOn.size > 0) s.spiAckedOn.clear();
   // KVM on GICv4.0: saving an ITS with a vLPI fails with -EACCES at that vLPI's ITE, after writing
   // the entries before it; the destination restores from whatever the tables then hold
   // (QUIRKS.gicv40VlpiNotMigratable)

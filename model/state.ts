@@ -211,6 +211,12 @@ export class State {
    * an EOI deactivates them: intid -> the vCPU. Always empty without quirks.
    */
   lpiActive = new Map<number, number>();
+  /**
+   * Quirks only (QUIRKS.resampleNeedsExitWhileActive): active SPIs acknowledged on a vCPU, by slot:
+   * vCPU * 2, plus 1 once that vCPU has certainly exited since (KVM's fold at that exit saw the SPI
+   * active, so deactivating it on that vCPU notifies the irqfd resampler). Always empty without quirks.
+   */
+  spiAckedOn = new Map<number, number>();
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale = new Map<number, number[]>();
 
@@ -378,6 +384,7 @@ export class State {
     s.lpiQueuedLpisOff = this.lpiQueuedLpisOff.size === 0 ? new Map() : new Map(this.lpiQueuedLpisOff);
     s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
     s.lpiActive = this.lpiActive.size === 0 ? new Map() : new Map(this.lpiActive);
+    s.spiAckedOn = this.spiAckedOn.size === 0 ? new Map() : new Map(this.spiAckedOn);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     s.routes = new Map(this.routes);
@@ -434,6 +441,8 @@ export class State {
     for (const [k, v] of this.lpiKeptLpisOff) if (o.lpiKeptLpisOff.get(k) !== v) return false;
     if (this.lpiActive.size !== o.lpiActive.size) return false;
     for (const [k, v] of this.lpiActive) if (o.lpiActive.get(k) !== v) return false;
+    if (this.spiAckedOn.size !== o.spiAckedOn.size) return false;
+    for (const [k, v] of this.spiAckedOn) if (o.spiAckedOn.get(k) !== v) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -492,6 +501,7 @@ export class State {
     for (const [k, v] of this.lpiStale) u = (u + mix(mix(0x29, k), v.length)) | 0;
     for (const [k, v] of this.lpiInFlight) u = (u + mix(mix(0x3b, k), v)) | 0;
     for (const [k, v] of this.lpiActive) u = (u + mix(mix(0x4d, k), v)) | 0;
+    for (const [k, v] of this.spiAckedOn) u = (u + mix(mix(0x59, k), v)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
     h = mix(mix(mix(h, u), this.lpiStale.size), this.lpiScoped.size);
@@ -536,6 +546,7 @@ export class State {
     parts.push([...this.lpiQueuedLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiKeptLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiActive].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.spiAckedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>
