@@ -76,14 +76,20 @@ export class ArchTimer {
     this.dist.phys.setActive(pcpu, HOST_VTIMER_HWIRQ, false);
   }
 
+  /** Whether the physical timer PPI of this CPU is pending and not active: the host takes it. */
+  hostIrqDue(pcpu: number): boolean {
+    const phys = this.dist.phys;
+    return phys.isPending(pcpu, HOST_VTIMER_HWIRQ) && !phys.isActive(pcpu, HOST_VTIMER_HWIRQ);
+  }
+
   /**
    * The host takes the physical timer PPI when it is pending and not active (the guest
    * deactivated it through the HW LR while the line stayed high): kvm_arch_timer_handler
    * re-injects, and the interrupt stays active for the guest. Returns whether it fired.
    */
   pollHostIrq(vcpu: VgicCpuState, pcpu: number): boolean {
+    if (!this.hostIrqDue(pcpu)) return false;
     const phys = this.dist.phys;
-    if (!phys.isPending(pcpu, HOST_VTIMER_HWIRQ) || phys.isActive(pcpu, HOST_VTIMER_HWIRQ)) return false;
     this.hostIrqs++;
     phys.setActive(pcpu, HOST_VTIMER_HWIRQ, true);
     kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, true, VTIMER_OWNER);

@@ -257,7 +257,15 @@ export class KvmVm {
           }
           continue;
         }
-        if (v.loadedPcpu >= 0 && this.timer.pollHostIrq(g, v.loadedPcpu)) progress = true;
+        if (v.loadedPcpu >= 0 && this.timer.hostIrqDue(v.loadedPcpu)) {
+          // a physical IRQ taken while the guest runs is an exit: the list registers are folded
+          // (kvm_vgic_sync_hwstate) before the host's handler runs, then the guest is re-entered
+          const inGuest = v.inGuest;
+          if (inGuest) this.exitGuest(v);
+          this.timer.pollHostIrq(g, v.loadedPcpu);
+          if (inGuest) this.enterGuest(v);
+          progress = true;
+        }
         if (!v.inGuest) continue;
         const mi = g.cpuif.maintenanceAsserted();
         if ((g.irqPendingRequest || mi) && this.cycles[v.id]! < QUIESCE_CYCLES_PER_VCPU) {
