@@ -36,6 +36,27 @@ describe('vtimer PPI across migrate (our bug: the timer was HW-mapped at VM crea
   });
 });
 
+describe('the host takes the vtimer PPI while the guest runs (our bug: the handler ran without an exit)', () => {
+  // A physical IRQ taken while the guest runs exits it: kvm_arch_vcpu_ioctl_run folds the list
+  // registers (kvm_vgic_sync_hwstate) before interrupts are enabled and kvm_arch_timer_handler
+  // runs, so a HW timer interrupt deactivated with its line high is pending again at re-entry
+  // (vgic.c vgic_irq_handle_resampling reads the line).
+  test('deactivated while its line was dropped and raised again: taken again at once', () => {
+    const s = timerAcknowledged();
+    s.step(timer(0, 0));
+    s.step(timer(0, 1));
+    s.step(wr(0, 'ICC_EOIR1_EL1', 27));
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x1b');
+  });
+
+  test('deactivated with its line low: not taken again', () => {
+    const s = timerAcknowledged();
+    s.step(timer(0, 0));
+    s.step(wr(0, 'ICC_EOIR1_EL1', 27));
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x3ff');
+  });
+});
+
 // ---- real KVM behaviours the expectations accept (impl/DIVERGENCES.md) ----------------------
 
 /** Level SPI 42 (pin 10) behind a resample irqfd on GSI 3, routed to vCPU 0, priority 0x80. */
