@@ -294,6 +294,9 @@ export function irqfd(s: State, op: IrqfdOp, x: Exec): Expected {
   if (op.deassign) {
     x.rule('kvm.irqfd.deassign');
     s.irqfds.delete(op.gsi);
+    // its resamplefd goes with it: a later irqfd on the GSI has its own (irqfd.resampled answers
+    // for the irqfd the GSI has, docs/scenario-format.md)
+    s.resampled.delete(op.gsi);
     // the line a resample irqfd holds asserted is its assertion: detached, it asserts nothing
     // (rules kvm.irqfd.resample, kvm.irqfd.deassign; KVM de-asserts the GSI when its last
     // resampler goes, virt/kvm/eventfd.c irqfd_resampler_shutdown)

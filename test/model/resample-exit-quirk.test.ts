@@ -71,3 +71,10 @@ describe('kvm.irqfd-resample-needs-exit-while-active is offered only without a c
     expect(await classify(kvm, s)).toBe('known');
   });
 });
+
+test('a deassigned irqfd takes its resamplefd along: irqfd.resampled is false until a new one is signalled', async () => {
+  const s = withTail([{ op: 'mmio.read', cpu: 0, frame: 'gicd', offset: 0, width: 32 }, eoi, { op: 'kvm.irqfd', gsi: 3, resample: true, deassign: true }, resampled]);
+  const model = await runScenario(getTarget('model')!, expandScenario(s));
+  expect(model.trace.results.at(-1)).toBe(false);
+  expect(await classify(kvm, s)).toBeNull();
+});
