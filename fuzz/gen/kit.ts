@@ -118,13 +118,24 @@ export function spiSetup(g: Gen, id: number, target: number, prio: number, edge:
   g.st.enabledSpis.add(id);
 }
 
-/** An SPI the generator is not driving with a line already (a level it set stays its own). */
+/**
+ * An SPI the generator is not driving with a line already (a level it set stays its own), nor
+ * one an irqfd's GSI routes to (KVM's resampler lowers that line at every EOI, whoever raised it).
+ */
 export function freeSpi(g: Gen): number {
   for (let t = 0; t < 8; t++) {
     const id = g.spi();
-    if (!g.st.spiLevel.get(id)) return id;
+    if (!g.st.spiLevel.get(id) && !irqfdSpi(g, id)) return id;
   }
   return 32 + g.config.spis - 1;
+}
+
+function irqfdSpi(g: Gen, id: number): boolean {
+  for (const gsi of g.st.irqfds.keys()) {
+    const r = g.st.routes.get(gsi);
+    if (r ? r.kind === 'irqchip' && r.spi === id : !g.st.routingSet && gsi + 32 === id) return true;
+  }
+  return false;
 }
 
 /** One look at `cpu` after the critical moment: what a guest would read to see what is pending. */

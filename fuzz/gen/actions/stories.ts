@@ -134,8 +134,9 @@ function eoiExitBeforeDir(g: Gen, c: number, id: number): void {
  * A level-sensitive SPI routed (mostly) away from vCPU 0, driven by the host: through a resample
  * irqfd (asserted until the guest's EOI, the resamplefd signalled then, the VMM re-asserting while
  * its device still wants service) or by KVM_IRQ_LINE, with the line changing between acknowledge
- * and EOI and the vCPU exiting while the interrupt is active. Observed: IAR after the EOI (the
- * interrupt again when the line is still high, spurious otherwise), the resamplefd, GICD_ISPENDR.
+ * and EOI and the vCPU exiting while the interrupt is active, or the resample irqfd deassigned
+ * while it holds the line high. Observed: IAR after the EOI (the interrupt again when the line is
+ * still high, spurious otherwise), the resamplefd, GICD_ISPENDR.
  */
 const levelLine: Action = {
   name: 'storyLevelLine', family: 'stories', host: true, weight: 1.2,
@@ -156,6 +157,18 @@ const levelLine: Action = {
       g.ops.push({ op: 'irqfd.signal', gsi });
       g.st.noteRecent(c, id);
       if (g.r.chance(0.4)) ispendr();
+      if (g.r.chance(0.25)) {
+        // the VMM tears the device down (the resample irqfd deassigned) while its line is
+        // asserted, before the guest took it or while it is active: the line goes low with it
+        const active = g.r.chance(0.5);
+        if (active) ack(g, c, id);
+        g.ops.push({ op: 'kvm.irqfd', gsi, resample: true, deassign: true });
+        g.st.irqfds.delete(gsi);
+        if (active) eoiExitBeforeDir(g, c, id);
+        ispendr();
+        read(g, c, 'ICC_IAR1_EL1'); // spurious: nothing drives the line any more
+        return true;
+      }
       ack(g, c, id);
       g.ops.push({ op: 'irqfd.resampled', gsi });
       maybeChurn(g, c, 0.85); // exit while active
@@ -985,9 +998,40 @@ function cloneIts(its: ItsState): ItsState {
  * LPIs mapped (some pending, one maybe active), ITS_SAVE_TABLES (and the pending tables), the
  * tables read from memory, then unmaps, DISCARDs, remaps, collection moves and unmaps, then the
  * restore: ITS_RESET, the BASERs set again (as saved, or resized), ITS_RESTORE_TABLES, the queue
- * registers and GITS_CTLR; or a restore into the live ITS; or a whole migration. Observed: the
- * tables in memory, INT on a restored event and IAR on its vCPU, GITS_CREADR.
+ * registers and GITS_CTLR (sometimes with a saved ITE's next field first rewritten past its
+ * device's EventID range, refused, then put back and restored again); or a restore into the live ITS; or a whole migration. Observed: the tables in
+ * memory, the restore's errno, INT on a restored event and IAR on its vCPU, GITS_CREADR.
  */
+/**
+ * A saved ITE of a device still mapped, rewritten in guest memory before the restore with its next
+ * field (the EventID offset to the next ITE, Documentation/virt/kvm/devices/arm-vgic-its.rst)
+ * pointing exactly one past the device's EventID range, which the restore must refuse (-EINVAL).
+ * Returns what puts the entry back as the save wrote it (the VMM retrying with a good table), or
+ * null when no entry qualifies.
+ */
+function corruptIteNext(g: Gen, n: number, saved: ItsState): (() => void) | null {
+  const live = g.st.its[n]!;
+  const cands: { itt: number; event: number; next: number; saved: number; intid: number; icid: number }[] = [];
+  for (const [d, dev] of saved.devices) {
+    if (!live.devices.has(d) || dev.size > 14) continue;
+    const events = [...dev.events.keys()].sort((a, b) => a - b);
+    events.forEach((e, i) => {
+      const ev = dev.events.get(e)!;
+      const next = i + 1 < events.length ? events[i + 1]! - e : 0;
+      if (live.devices.get(d)!.events.has(e)) cands.push({ itt: dev.itt, event: e, next: 2 ** (dev.size + 1) - e, saved: next, intid: ev.intid, icid: ev.collection });
+    });
+  }
+  if (!cands.length) return null;
+  const x = g.r.pick(cands);
+  const write = (next: number): void => {
+    const ite = (BigInt(next) << 48n) | (BigInt(x.intid) << 16n) | BigInt(x.icid);
+    const bytes = Array.from({ length: 8 }, (_, i) => Number((ite >> BigInt(8 * i)) & 0xffn).toString(16).padStart(2, '0')).join('');
+    g.ops.push({ op: 'mem.write', addr: toHex(x.itt + 8 * x.event), bytes });
+  };
+  write(x.next);
+  return () => write(x.saved);
+}
+
 const saveRestore: Action = {
   name: 'storySaveRestore', family: 'stories', host: true, weight: 0.8, applies: hasIts,
   emit: (g) => {
@@ -1063,7 +1107,12 @@ const saveRestore: Action = {
       const resized = !(tables.baser0 & INDIRECT) && g.r.chance(0.25);
       regs(0x100, resized ? (tables.baser0 & ~0xffn) : tables.baser0); // resized: one page, DeviceIDs beyond it are lost
       regs(0x108, tables.baser1);
+      const repair = g.r.chance(0.35) ? corruptIteNext(g, n, snapshot) : null;
       attr('ITS_RESTORE_TABLES');
+      if (repair) {
+        repair();
+        attr('ITS_RESTORE_TABLES');
+      }
       regs(0x80, tables.cbaser);
       regs(0x90, 0n);
       regs(0x88, 0n);
@@ -1373,10 +1422,11 @@ const cachedMsi: Action = {
  * runs (VMOVP), the vLPI moved (MOVI, MOVALL and MAPC) or unmapped (DISCARD, MAPD) while
  * forwarded, an LPI pending in software when forwarding starts, its configuration changed
  * (property byte and INV or INVALL), the distributor's group enable toggled, the pending tables
- * saved while the vLPI is pending. Observed: WFI, IAR on the old and new vCPUs, the pending table.
+ * saved while the vLPI is pending; after a move, KVM_SIGNAL_MSIs to the forwarded event as well as
+ * the device's MSI. Observed: WFI, IAR on the old and new vCPUs (the vLPI once), the pending table.
  */
 const vpeLife: Action = {
-  name: 'storyVpeLife', family: 'stories', host: true, weight: 1.6, applies: (g) => hasIts(g) && g.config.impl.gicv4 !== 'off',
+  name: 'storyVpeLife', family: 'stories', host: true, weight: 2, applies: (g) => hasIts(g) && g.config.impl.gicv4 !== 'off',
   emit: (g) => {
     const n = g.r.int(g.config.its);
     const c = g.awakeCpu();
@@ -1411,7 +1461,8 @@ const vpeLife: Action = {
       takeOne(g, c, m.intid);
       taken = -1;
     }
-    const situation = g.r.pick(['doorbell', 'doorbell-masked', 'vmovp', 'movi', 'mapc-move', 'discard', 'mapd', 'prop', 'dist-off', 'save'] as const);
+    // (a move and the pending-table save twice as often: each leads to more than one fault)
+    const situation = g.r.pick(['doorbell', 'doorbell-masked', 'vmovp', 'movi', 'movi', 'mapc-move', 'discard', 'mapd', 'prop', 'dist-off', 'save', 'save'] as const);
     switch (situation) {
       case 'doorbell':
       case 'doorbell-masked': {
@@ -1458,7 +1509,13 @@ const vpeLife: Action = {
         if (g.r.chance(0.4)) fire(); // pending on the old vPE when it moves
         g.its(cmds, n, c);
         m.cpu = c2;
-        fire();
+        if (g.r.chance(0.6)) {
+          // the move emptied the translation cache: the VMM's own MSIs to the forwarded event (one
+          // may fill it again) and the device's, before one acknowledge: one pending vLPI
+          signalMsi(g, m);
+          signalMsi(g, m);
+          if (g.r.chance(0.5)) fire();
+        } else fire();
         read(g, c, 'ICC_IAR1_EL1'); // nothing here any more
         taken = 1;
         break;
@@ -1529,8 +1586,103 @@ const vpeLife: Action = {
   },
 };
 
+/** A vCPU other than `c` not believed asleep in WFI (any other when all may be; `c` with one vCPU). */
+function otherAwake(g: Gen, c: number): number {
+  const awake: number[] = [];
+  for (let k = 0; k < g.config.vcpus; k++) if (k !== c && !g.st.maybeAsleep.has(k)) awake.push(k);
+  return awake.length ? g.r.pick(awake) : otherCpu(g, c);
+}
+
+/**
+ * The virtual timer's PPI (27), the level interrupt KVM maps to the host's timer PPI: a hardware
+ * list register, its pending state in the line (vgic.c vgic_irq_handle_resampling, vgic-mmio.c
+ * vgic_mmio_read_pending). Its pending bit read by another vCPU while the owner runs with it in a
+ * list register; or taken, its line dropped (and raised again) while it is active, sometimes with
+ * the VM migrated and the line dropped before the destination's first run, then deactivated and
+ * folded at an exit. Observed: GICR_ISPENDR0 (from another vCPU), IAR after the EOI (the timer
+ * again while its line is high, spurious once it is low).
+ */
+const timerLine: Action = {
+  name: 'storyTimerLine', family: 'stories', host: true, weight: 0.8,
+  emit: (g) => {
+    const c = g.awakeCpu();
+    const other = otherAwake(g, c);
+    const line = (level: 0 | 1): void => {
+      g.ops.push({ op: 'timer.line', cpu: c, level });
+      g.st.timerLevel[c] = level;
+    };
+    const ispendr = (from: number): void => g.mmioR(from, 'gicr-sgi', c, GICR_SGI.ISPENDR0, 32);
+    openCpu(g, c);
+    privateSetup(g, c, VTIMER_PPI, g.r.pick(PRIORITIES));
+    if (g.st.timerLevel[c]) line(0);
+    line(1);
+    g.st.noteRecent(c, VTIMER_PPI);
+    if (other !== c && g.r.chance(0.4)) {
+      read(g, c, 'ICC_HPPIR1_EL1'); // the owner runs: the timer sits pending in a list register
+      ispendr(other); // pending, its line high (another vCPU's read does not make the owner exit)
+      ack(g, c, VTIMER_PPI);
+      if (g.r.chance(0.5)) ispendr(other); // active, and pending while the line stays high
+      if (g.r.chance(0.5)) line(0);
+      eoi(g, c, VTIMER_PPI);
+      read(g, c, 'ICC_IAR1_EL1');
+      return true;
+    }
+    ack(g, c, VTIMER_PPI);
+    line(0);
+    if (g.r.chance(0.6)) {
+      line(1); // raised again while active
+      if (g.r.chance(0.6)) {
+        g.ops.push({ op: 'migrate' });
+        line(0); // before the destination's first run
+      }
+    }
+    eoi(g, c, VTIMER_PPI);
+    g.mmioR(c, 'gicd', undefined, GICD.CTLR, 32); // an exit: the fold sees the deactivation
+    read(g, c, 'ICC_IAR1_EL1');
+    ispendr(g.r.chance(0.5) ? other : c);
+    return true;
+  },
+};
+
+/**
+ * Under EOImode 1, an SPI deactivated by ICC_DIR_EL1 on another vCPU than the one that
+ * acknowledged it and dropped its priority (a handler finishing on another CPU): KVM traps DIR
+ * while an SPI may be active anywhere (vgic-v3.c vgic_v3_configure_hcr, ICH_HCR_EL2.TDIR).
+ * Observed: GICD_ISACTIVER, then the SPI made pending again and taken where it is routed.
+ */
+const dirElsewhere: Action = {
+  name: 'storyDirElsewhere', family: 'stories', host: false, weight: 0.6, applies: twoCpus,
+  emit: (g) => {
+    const c1 = g.awakeCpu();
+    const c2 = otherAwake(g, c1);
+    openCpu(g, c1);
+    openCpu(g, c2);
+    setEoiMode(g, c1, 1);
+    setEoiMode(g, c2, 1);
+    const id = freeSpi(g);
+    const bit = (1 << (id % 32)) >>> 0;
+    const active = GICD.ISACTIVER + 4 * (id >> 5);
+    spiSetup(g, id, c1, g.r.pick(PRIORITIES), g.r.chance(0.8));
+    g.mmioW(c2, 'gicd', undefined, GICD.ISPENDR + 4 * (id >> 5), 32, bit);
+    g.st.noteRecent(c1, id);
+    ack(g, c1, id);
+    sys(g, c1, 'ICC_EOIR1_EL1', id); // the priority drop: still active
+    if (g.r.chance(0.3)) g.mmioR(c2, 'gicd', undefined, active, 32);
+    maybeChurn(g, c1, 0.3);
+    sys(g, c2, 'ICC_DIR_EL1', id);
+    g.mmioR(g.r.pick([c1, c2]), 'gicd', undefined, active, 32); // inactive now
+    g.mmioW(c2, 'gicd', undefined, GICD.ISPENDR + 4 * (id >> 5), 32, bit);
+    g.st.noteRecent(c1, id);
+    takeOne(g, c1, id); // taken again: it was deactivated
+    read(g, c1, 'ICC_IAR1_EL1');
+    g.mmioR(c1, 'gicd', undefined, active, 32);
+    return true;
+  },
+};
+
 export const STORY_ACTIONS: readonly Action[] = [
   lrOverflow, levelLine, levelLatch, wfiMasking, schedBlocked, retargetLpi, retargetSpi, enableLpis, itsTables,
   idLimits, itsQueue, translaterWrite, sgiFrameCross, lpiPinned, vlpi, saveRestore, migrateInFlight, cachedMsi, vpeLife,
+  timerLine, dirElsewhere,
 ];
 
