@@ -374,12 +374,58 @@ static int in_ram(u64 addr, u64 len)
 /* docs/scenario-format.md, its.cmd: write each command at CBASER + CWRITER (wrapping), then move CWRITER past
  * them with one write; then wait for the ITS to consume them the way a driver does (CREADR reaches
  * CWRITER or reports a stall; bounded, since a disabled ITS legitimately leaves them queued). */
+/* Under our VMM the agent remembers each ITS's GITS_CBASER (as read) and GITS_CWRITER (as it last
+ * wrote it, always inside the queue: KVM keeps such a value, vgic-its.c
+ * vgic_mmio_write_its_cwriter), so that a command batch costs two exits to KVM, not four. Anything
+ * else that could change them forgets them: an MMIO write to that ITS's frames, a host op (ITS
+ * reset, register attributes, migrate), an op group (members run at once). */
+#define ITS_CACHE 4
+static struct its_cache {
+	u64 base, cbaser, cwriter;
+} its_cache[ITS_CACHE];
+
+static void its_cache_forget_all(void)
+{
+	for (u32 i = 0; i < ITS_CACHE; i++)
+		its_cache[i].base = 0;
+}
+
+/* an MMIO write at addr: forget the ITS whose control or translation frame (2 x 64 KiB) holds it */
+static void its_cache_forget_at(u64 addr)
+{
+	for (u32 i = 0; i < ITS_CACHE; i++)
+		if (its_cache[i].base && addr - its_cache[i].base < 0x20000)
+			its_cache[i].base = 0;
+}
+
+static struct its_cache *its_cache_of(u64 base, int member)
+{
+	if (!hdr()->doorbell_addr || member)
+		return 0;
+	struct its_cache *free_slot = 0;
+	for (u32 i = 0; i < ITS_CACHE; i++) {
+		if (its_cache[i].base == base)
+			return &its_cache[i];
+		if (!its_cache[i].base && !free_slot)
+			free_slot = &its_cache[i];
+	}
+	return free_slot ? free_slot : &its_cache[0];
+}
+
 static void its_cmd(const struct rec *r)
 {
 	const struct ops_header *h = hdr();
 	u64 base = r->a;
-	u64 cbaser = mmio_read(base + h->cbaser_off, 8);
-	u64 cwriter = mmio_read(base + h->cwriter_off, 8);
+	u32 me = this_cpu();
+	struct its_cache *c = its_cache_of(base, me < AGENT_MAX_CPUS && member_no[me]);
+	u64 cbaser, cwriter;
+	if (c && c->base == base) {
+		cbaser = c->cbaser;
+		cwriter = c->cwriter;
+	} else {
+		cbaser = mmio_read(base + h->cbaser_off, 8);
+		cwriter = mmio_read(base + h->cwriter_off, 8);
+	}
 	u64 qbase = cbaser & 0x000ffffffffff000UL; /* Physical_Address [51:12] */
 	u64 qsize = ((cbaser & 0xff) + 1) * 4096;  /* Size: 4 KiB pages - 1 */
 	/* Offset [19:5]; one at or beyond the queue end (an implementation that accepted such a value,
@@ -393,6 +439,11 @@ static void its_cmd(const struct rec *r)
 	}
 	dsb_sy();
 	mmio_write(base + h->cwriter_off, off, 8);
+	if (c) {
+		c->base = base;
+		c->cbaser = cbaser;
+		c->cwriter = off;
+	}
 	for (u32 n = 0; n < h->poll_limit; n++) {
 		u64 creadr = mmio_read(base + h->creadr_off, 8);
 		if ((creadr & 1) || (creadr & 0xfffe0UL) == off)
@@ -404,6 +455,7 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 {
 	current_op = k;
 	if (r->kind == OP_HOST) {
+		its_cache_forget_all();
 		host_op(k, r);
 		return;
 	}
@@ -437,6 +489,7 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 		result_value(k, mmio_read(r->a, r->width));
 		break;
 	case OP_MMIO_WRITE:
+		its_cache_forget_at(r->a);
 		mmio_write(r->a, r->b, r->width);
 		result_plain(k, 'N');
 		break;
@@ -553,6 +606,7 @@ static void run_group(u32 me, u64 k, u64 off, const struct rec *g)
 	if (!h->doorbell_addr)
 		fail("group record without a VMM doorbell");
 	store_release(&group_live, k + 1);
+	its_cache_forget_all();
 	mmio_write(h->doorbell_addr + DOORBELL_GROUP, (k << 32) | off, 8);
 	if (has_members(g, me))
 		run_members(me, k, g);
@@ -604,6 +658,7 @@ static void run_loop(u32 me)
 		}
 		if (r->flags & REC_FLAG_SILENT) {
 			/* VM-creation preamble (an MMIO write) or a VMM host record: no result */
+			its_cache_forget_all();
 			if (r->kind == OP_HOST)
 				host_op(0xffffffffUL, r);
 			else if (r->kind == OP_MMIO_WRITE)
