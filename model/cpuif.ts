@@ -117,6 +117,7 @@ function acknowledge(s: State, cpu: number, group: number, x: Exec, keepRetarget
   if (runningPriority(s, cpu) !== 0xff) { x.rule('cpuif.preemption.nested'); x.rule('cpuif.bpr1.group-priority'); }
   // KVM up to Linux 6.18 keeps an acknowledged LPI active until its EOI (QUIRKS.lpiActiveUntilEoi)
   const keptActive = quirkEnabled(s, QUIRKS.lpiActiveUntilEoi) ? takes.filter((t) => t.intid >= 8192) : [];
+  for (const t of takes) if (t.intid >= 8192 && s.lpiInFlight.size > 0 && s.lpiInFlight.get(t.intid) === cpu) offerTakenOnOldVcpu(s, cpu, t, x);
   if (takes.length === 1 && !spurious) {
     if (keptActive.length > 0) offerKeptActive(s, cpu, first, x);
     activate(s, cpu, first);
@@ -146,6 +147,21 @@ function offerKeptActive(s: State, cpu: number, t: Candidate, x: Exec): void {
   activate(q, cpu, t);
   q.lpiActive.set(t.intid, cpu);
   x.branch(q, hex(t.intid), `${QUIRKS.lpiActiveUntilEoi.id}: LPI ${t.intid} stays active until its EOI`);
+}
+
+/**
+ * KVM (QUIRKS.lpiRetargetNoRequeue): an LPI retargeted away from `cpu` (MOVI, MOVALL, MAPC) and
+ * taken here, at the old vCPU, from its list register: the acknowledge does not exit, so its
+ * vgic_irq stays on this vCPU's ap_list; made pending again meanwhile it is not queued to the new
+ * target (vgic_queue_irq_unlock finds it queued), which sees it only once this vCPU has exited
+ * (vgic_prune_ap_list). As a candidate of its own, the move still in flight after the acknowledge.
+ */
+function offerTakenOnOldVcpu(s: State, cpu: number, t: Candidate, x: Exec): void {
+  const q = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue);
+  if (q === null) return;
+  activate(q, cpu, t);
+  q.lpiInFlight.set(t.intid, cpu);
+  x.branch(q, hex(t.intid), `${QUIRKS.lpiRetargetNoRequeue.id}: LPI ${t.intid} taken at the old vCPU stays on its ap_list`);
 }
 
 /** The rules an IAR that may return 1023 applied: why each permitted HPPI is not taken. */

@@ -7,6 +7,7 @@ import { branchChoice, CHOICES, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { leaveGhosts, isCandidateOn, isPending, spiTarget } from './interrupts.js';
 import { bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
+import { propVersions } from './lpi.js';
 import { NASSGIREQ, type State } from './state.js';
 
 // Offsets from spec/data/registers, resolved once here (banked registers: the base of the range).
@@ -102,6 +103,14 @@ function markUnqueued(s: State): boolean {
   return s.unqueued.size > 0;
 }
 
+/** choice.u6.state-change-race for an LPI pending at `rd` when Group 1 is disabled: `rd`'s PE may still take it once. */
+function leaveDisabledLpiGhost(s: State, rd: number, intid: number, x: Exec): void {
+  const b = propVersions(s, rd, intid)[0]!;
+  if (!(b & 1)) return;
+  s.ghosts[rd]!.set(intid, (b & 0xfc) | (1 << 8));
+  x.rule('choice.u6.state-change-race');
+}
+
 export function gicdWrite(s: State, cpu: number, offset: number, width: number, value: bigint, x: Exec): void {
   if (!widthOk(offset, width)) {
     x.rule('mmio.bad-width');
@@ -117,6 +126,8 @@ export function gicdWrite(s: State, cpu: number, offset: number, width: number, 
       for (let p = 0; p < s.cfg.vcpus; p++) {
         if (p === cpu) continue;
         for (let intid = 0; intid < 32 + s.cfg.spis; intid++) if (isCandidateOn(s, p, intid)) leaveGhosts(s, cpu, intid, p, x);
+        // the LPIs pending there alike: EnableGrp1 gates them as it gates SPIs (lpi.dist-grp1-gate)
+        if ((s.gicdCtlr & ~lo & 2) !== 0 && s.enableLpis[p] && s.igrpen1[p] === 1) for (const intid of s.lpiPending[p]!) leaveDisabledLpiGhost(s, p, intid, x);
       }
     }
     if (((lo ^ s.gicdCtlr) & NASSGIREQ) !== 0) return ctlrWriteNassgi(s, lo, x);

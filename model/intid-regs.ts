@@ -2,7 +2,7 @@
 // (SGIs/PPIs of its PE): IHI 0069 GICD_* registers; GICR_* registers, and the transitions of 2.3.
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { deactivate, isPending, leaveGhosts, spiIrm, spiTarget } from './interrupts.js';
-import { offerQuirk } from './choices.js';
+import { noteQuirk, offerQuirk } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { priMask } from './priority.js';
 import { branchChoice, CHOICES } from './choices.js';
@@ -98,7 +98,16 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
     }
   }
   const ql = latched !== 0 ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
-  if (ql !== null) x.branch(ql, '0x' + ((v | latched) >>> 0).toString(16), `${QUIRKS.levelLatchSurvivesAck.id}: the latch reads pending until the deactivation`);
+  if (ql !== null) {
+    x.branch(ql, '0x' + ((v | latched) >>> 0).toString(16), `${QUIRKS.levelLatchSurvivesAck.id}: the latch reads pending until the deactivation`);
+    // both at once: one register holds an acknowledged level interrupt still latched and an edge
+    // interrupt pending in another vCPU's list register (each bit is read on its own in KVM)
+    if (qi !== null) {
+      const qb = offerQuirk(s, QUIRKS.levelLatchSurvivesAck)!;
+      noteQuirk(qb, QUIRKS.pendingInLrInvisible.id);
+      x.branch(qb, new MaskedHex(BigInt((v | latched) >>> 0), BigInt(~invisible >>> 0)), `${QUIRKS.levelLatchSurvivesAck.id} and ${QUIRKS.pendingInLrInvisible.id}`);
+    }
+  }
   return hex;
 }
 

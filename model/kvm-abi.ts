@@ -15,7 +15,7 @@ import { leaveGhosts } from './interrupts.js';
 import { iteTargetsOf, LPI_BASE, setLpiPending } from './lpi.js';
 import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, offerQuirk, openOptions } from './choices.js';
 import { QUIRKS } from './quirks.js';
-import { type Vlpi, vlpiOfGsi, vlpiOfHostIrq } from './vlpi.js';
+import { isForwardedEvent, type Vlpi, vlpiOfGsi, vlpiOfHostIrq } from './vlpi.js';
 import type { Route, State } from './state.js';
 import * as errno from '../spec/errno.js';
 
@@ -192,6 +192,13 @@ function msiResult(s: State, its: number, devid: number, data: number, x: Exec):
       x.branch(q, 1, `${QUIRKS.failedRestoreKeepsCache.id}: the cached translation delivers`);
     }
   }
+  // KVM's GICv4: forwarding filled the translation cache, so a KVM_SIGNAL_MSI for a forwarded event
+  // latches the LPI in software even while the device's MSI holds the vLPI pending in the hardware:
+  // taken twice (QUIRKS.forwardedTranslationCached)
+  const twice = s.quirks.size > 0 && s.its[its]!.enabled && isForwardedEvent(s, its, devid, data >>> 0) ? forwardedPendingTwin(s, its, devid, data >>> 0) : null;
+  if (twice !== null && translateMsi(twice, its, devid, data >>> 0, x) === 'delivered') {
+    x.branch(twice, 1, `${QUIRKS.forwardedTranslationCached.id}: the cached translation latches the LPI in software`);
+  }
   const shared = sharedLpiOfMsi(s, its, devid, data >>> 0);
   const o = translateMsi(s, its, devid, data >>> 0, x);
   if (shared !== null && o === 'delivered' && translateMsi(shared, its, devid, data >>> 0, x) === 'delivered') {
@@ -203,6 +210,17 @@ function msiResult(s: State, its: number, devid: number, data: number, x: Exec):
     case 'its-disabled': x.rule('kvm.msi.its-disabled'); return heldReturn(s, x, CHOICES.msiItsDisabled);
     case 'lpis-disabled': x.rule('kvm.msi.lpis-disabled'); return heldReturn(s, x, CHOICES.msiLpisDisabled);
   }
+}
+
+/** The candidate of QUIRKS.forwardedTranslationCached for an MSI whose vLPI is pending already (the hardware copy), or null. */
+function forwardedPendingTwin(s: State, its: number, devid: number, event: number): State | null {
+  const ite = s.its[its]!.devices.get(devid)?.ites.get(event);
+  if (ite === undefined) return null;
+  const rd = iteTarget(s.its[its]!, ite);
+  if (rd < 0 || !s.lpiPending[rd]!.has(ite.intid) || s.vlpiPending.get(ite.intid) === rd) return null;
+  const q = offerQuirk(s, QUIRKS.forwardedTranslationCached);
+  q?.vlpiPending.set(ite.intid, rd);
+  return q;
 }
 
 /** The candidate of QUIRKS.sharedLpiIgnoresEnableLpis for an MSI whose LPI two ITEs name, or null. */
@@ -380,8 +398,20 @@ export function irqfdResampled(s: State, op: IrqfdResampledOp, x: Exec): Expecte
 /** vfio.forward / unforward: bind an assigned device's MSI to (or from) the irqfd of a GSI. */
 export function vfioForward(s: State, op: VfioForwardOp | VfioUnforwardOp, x: Exec): Expected {
   x.rule('kvm.vfio.forward');
-  if (op.op === 'vfio.forward') s.forwards.set(op.hostIrq, op.gsi);
-  else if (s.forwards.get(op.hostIrq) === op.gsi) {
+  if (op.op === 'vfio.forward') {
+    s.forwards.set(op.hostIrq, op.gsi);
+    // KVM moves a pending LPI's state into the vLPI it forwards (kvm_vgic_v4_set_forwarding): for a
+    // vCPU blocked in WFI that rings the doorbell, which wakes it whatever the priority
+    // (QUIRKS.doorbellWakesMasked)
+    const v = s.quirks.size > 0 ? vlpiOfGsi(s, op.gsi) : null;
+    if (v !== null && s.asleep[v.rd] !== 0 && s.lpiPending[v.rd]!.has(v.intid)) {
+      const d = offerQuirk(s, QUIRKS.doorbellWakesMasked);
+      if (d !== null) {
+        d.asleep[v.rd] = 0;
+        x.branch(d, null, `${QUIRKS.doorbellWakesMasked.id}: the pending state moved into the vLPI rings the doorbell`);
+      }
+    }
+  } else if (s.forwards.get(op.hostIrq) === op.gsi) {
     const v = s.quirks.size > 0 ? vlpiOfHostIrq(s, op.hostIrq) : null;
     s.forwards.delete(op.hostIrq);
     if (v !== null) dropVlpiPendingAs(s, v, x, null);
@@ -401,7 +431,7 @@ export function deviceFire(s: State, op: DeviceFireOp, x: Exec): Expected {
   const hw = v === null ? null
     : !s.enableLpis[v.rd] ? QUIRKS.vlpiSurvivesEnableLpisClear
     : s.cfg.impl.gicv4 === '4.0' && !(s.gicdCtlr & 2) ? QUIRKS.gicv40VlpiIgnoresDistEnable
-    : s.lpiPending[v.rd]!.has(v.intid) ? QUIRKS.forwardedTranslationCached : null;
+    : s.lpiPending[v.rd]!.has(v.intid) || s.lpiScoped.get(v.intid)?.has(v.rd) === true ? QUIRKS.forwardedTranslationCached : null;
   const q = hw !== null ? offerQuirk(s, hw) : null;
   fireGsi(s, gsi, x);
   if (q !== null) {

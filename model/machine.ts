@@ -12,7 +12,9 @@ import { forgetHppiInputs, hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from
 import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
 import { deviceAttr, ITS_TABLES_WRITTEN, migrate, unknownMemoryRanges, unknownPendingBits } from './save-restore.js';
 import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
-import { ASLEEP, ASLEEP_MAY_WAKE, type State } from './state.js';
+import { ASLEEP, ASLEEP_MAY_WAKE, ASLEEP_QUIRK_WAKE, type State } from './state.js';
+import { noteQuirk, quirkEnabled } from './choices.js';
+import { QUIRKS } from './quirks.js';
 
 /**
  * Ops that never make an interrupt pending, enabled or routed anywhere: nothing a sleeping vCPU
@@ -98,6 +100,23 @@ function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {
       } else x.pruned.push('asleep'); // the observed result rules "still asleep" out: no clone
       s.asleep[cpu] = 0;
     }
+    if (a === ASLEEP_QUIRK_WAKE) {
+      // still asleep (the architecture), or woken by KVM's wake-up test, which ignores the group
+      // enables of the CPU interface (QUIRKS.wfiIgnoresGroupEnable): the main line is the quirk's
+      x.rule('cpuif.wfi.asleep-ops');
+      const obs = x.observed;
+      if ((obs === 'asleep' && op.op !== 'wfi') || !quirkEnabled(s, QUIRKS.wfiIgnoresGroupEnable)) {
+        s.asleep[cpu] = ASLEEP;
+        return 'asleep';
+      }
+      if (obs === undefined || obs === 'asleep') {
+        const st = s.clone();
+        st.asleep[cpu] = ASLEEP;
+        x.branch(st, 'asleep', 'still asleep in WFI');
+      } else x.pruned.push('asleep');
+      noteQuirk(s, QUIRKS.wfiIgnoresGroupEnable.id);
+      s.asleep[cpu] = 0;
+    }
   }
   return dispatch(s, op, x);
 }
@@ -119,6 +138,26 @@ function afterOp(s: State, x: Exec): void {
       s.asleep[c] = 0;
       x.rule('cpuif.wfi.wake');
     } else if (w === 'may') s.asleep[c] = ASLEEP_MAY_WAKE;
+    else if (s.asleep[c] === ASLEEP && wokenIgnoringGroupEnables(s, c, x)) s.asleep[c] = ASLEEP_QUIRK_WAKE;
+  }
+}
+
+/**
+ * KVM (quirks only): its wake-up test (kvm_vgic_vcpu_pending_irq) ignores the CPU interface's group
+ * enables, so a vCPU asleep with a group disabled wakes for an interrupt of that group
+ * (QUIRKS.wfiIgnoresGroupEnable; the WFI itself: cpuif.ts wfi).
+ */
+function wokenIgnoringGroupEnables(s: State, c: number, x: Exec): boolean {
+  if ((s.igrpen0[c] !== 0 && s.igrpen1[c] !== 0) || !quirkEnabled(s, QUIRKS.wfiIgnoresGroupEnable)) return false;
+  const en0 = s.igrpen0[c]!;
+  const en1 = s.igrpen1[c]!;
+  s.igrpen0[c] = 1;
+  s.igrpen1[c] = 1;
+  try {
+    return wakeUnderAnyPriBits(s, c, x) !== 'no';
+  } finally {
+    s.igrpen0[c] = en0;
+    s.igrpen1[c] = en1;
   }
 }
 

@@ -9,6 +9,7 @@ import { QUIRKS } from './quirks.js';
 import { type BitRegKind, bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
+import { vlpiOfGsi } from './vlpi.js';
 
 // Offsets from spec/data/registers, resolved once here.
 const GICR_CTLR = offsetOf('GICR_CTLR');
@@ -255,6 +256,16 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
   });
   // KVM: written by another vCPU, the flush does not reach the list registers of the running
   // target vCPU: an LPI already there may still be taken by it (QUIRKS.lpiInLrSurvivesEnableLpisClear)
+  // KVM's GICv4: a pending LPI that is a forwarded vLPI is pending in the vPE's hardware (moved there
+  // when forwarding began, or set there by an INT, MSI or the device), which the flush does not
+  // touch: the vCPU still takes it (QUIRKS.vlpiSurvivesEnableLpisClear)
+  const vlpis = s.quirks.size > 0 && s.forwards.size > 0 ? forwardedPendingVlpis(s, rd) : [];
+  const hw = vlpis.length > 0 ? offerQuirk(s, QUIRKS.vlpiSurvivesEnableLpisClear) : null;
+  if (hw !== null) {
+    for (const intid of vlpis) hw.vlpiPending.set(intid, rd);
+    clear(hw);
+    x.branch(hw, null, `${QUIRKS.vlpiSurvivesEnableLpisClear.id}: the forwarded vLPIs stay pending in the GICv4 hardware`);
+  }
   const q = writer >= 0 && writer !== rd && s.lpiPending[rd]!.size > 0 ? offerQuirk(s, QUIRKS.lpiInLrSurvivesEnableLpisClear) : null;
   if (q !== null) {
     for (const intid of q.lpiPending[rd]!) q.lpiQueuedLpisOff.set(intid, rd);
@@ -262,6 +273,16 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
     x.branch(q, null, `${QUIRKS.lpiInLrSurvivesEnableLpisClear.id}: the LPIs in the running vCPU's list registers stay there`);
   }
   clear(s);
+}
+
+/** The LPIs pending at `rd` that a forwarded irqfd's MSI names (GICv4 vLPIs; quirks only). */
+function forwardedPendingVlpis(s: State, rd: number): number[] {
+  const out: number[] = [];
+  for (const gsi of s.forwards.values()) {
+    const v = vlpiOfGsi(s, gsi);
+    if (v !== null && v.rd === rd && s.lpiPending[rd]!.has(v.intid) && !out.includes(v.intid)) out.push(v.intid);
+  }
+  return out;
 }
 
 /** The pending-table bits of `rd`'s LPIs, as they stand in guest memory (the table's valid range). */

@@ -76,6 +76,11 @@ export function slotOf(st: State, cpu: number, intid: number): number {
 export const ASLEEP = 1;
 /** asleep, but an interrupt that may (not must) have been signalled arrived meanwhile */
 export const ASLEEP_MAY_WAKE = 2;
+/**
+ * asleep, and only KVM's wake-up test (quirks: QUIRKS.wfiIgnoresGroupEnable) would have woken it for
+ * an interrupt of a group the CPU interface has disabled
+ */
+export const ASLEEP_QUIRK_WAKE = 3;
 
 /** Bit b of State.priBits set: b implemented priority bits are still possible (choice.u2.priority-bits). */
 export const PRIBITS_ALL = 0b1_1111_0000;

@@ -31,3 +31,15 @@ export function vlpiOfHostIrq(s: State, hostIrq: number): Vlpi | null {
   const gsi = s.forwards.get(hostIrq);
   return gsi === undefined ? null : vlpiOfGsi(s, gsi);
 }
+
+/**
+ * Whether the event (ITS `its`, DeviceID `devid`, EventID `event`) is a forwarded vLPI: the MSI
+ * route of a forwarded irqfd names it (its LPI's pending state is then in the GICv4 hardware).
+ */
+export function isForwardedEvent(s: State, its: number, devid: number, event: number): boolean {
+  if (s.cfg.impl.gicv4 === 'off' || s.forwards.size === 0) return false;
+  for (const gsi of s.forwards.values()) {
+    for (const r of s.routes.get(gsi) ?? []) if (r.kind === 'msi' && r.devid === devid && r.data >>> 0 === event && r.address === itsTranslater(its)) return true;
+  }
+  return false;
+}

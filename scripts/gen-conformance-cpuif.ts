@@ -285,6 +285,14 @@ export const cpuifScenarios: Def[] = [
       sendSgi(0, 3, [1]), wfi(1, 'woken'), iar(1, 3), eoi(1, 3)],
   },
   {
+    component: 'cpuif', name: 'wfi-group-disabled-asleep',
+    description: 'vCPU 1 disables Group 1 at its CPU interface (ICC_IGRPEN1_EL1 = 0) and sleeps in WFI; an SGI of Group 1 arriving then is not signalled, so the vCPU stays asleep and its guest ops return asleep. KVM\'s wake-up test ignores the group enables: queueing the SGI wakes the vCPU (quirk kvm.wfi-wakes-for-disabled-group; vgic.c kvm_vgic_vcpu_pending_irq).',
+    rules: ['cpuif.wfi.asleep-ops', 'cpuif.wfi.wake', 'cpuif.iar1.group-disabled'],
+    config: C2,
+    ops: [boot(), quiesce([1], 32), privSetup(1, 3, 0x80), swr(1, 'ICC_IGRPEN1_EL1', 0),
+      wfi(1, 'asleep'), sendSgi(0, 3, [1]), { ...srd(1, 'ICC_RPR_EL1'), expect: 'asleep' } as never],
+  },
+  {
     component: 'cpuif', name: 'sre-el1',
     description: 'ICC_SRE_EL1.SRE reads 1 for a guest and ignores writes; DFB/DIB are RAO/WI or as written.',
     rules: ['cpuif.sre.sre'],

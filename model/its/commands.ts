@@ -2,6 +2,7 @@
 // (state, ITS, decoded fields, execution) -> the permitted outcomes, each with the error it raised.
 // Error checks come in the architecture's order; the shared lookups are in tables.ts.
 import { type DecodedItsCommand } from '../../spec/codec/its-command.js';
+import { isForwardedEvent } from '../vlpi.js';
 import { type Exec } from '../exec.js';
 import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, pendBase, propVersions, scopeSharedLpi, setLpiPending } from '../lpi.js';
 import { leaveLpiGhost } from '../interrupts.js';
@@ -171,13 +172,26 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
   endMovallRetargets(its, icid);
   if (old !== undefined && old !== rd) {
     const moving: number[] = [];
-    for (const dev of its.devices.values()) for (const q of dev.ites.values()) if (q.icid === icid && !q.detached && s.lpiPending[old]!.has(q.intid)) moving.push(q.intid);
-    if (moving.length > 0) {
+    // possibly pending there (choice.u17.baser-write-lpis-on and the like): that possibility moves alike
+    const maybe: number[] = [];
+    for (const dev of its.devices.values()) {
+      for (const q of dev.ites.values()) {
+        if (q.icid !== icid || q.detached) continue;
+        if (s.lpiPending[old]!.has(q.intid)) moving.push(q.intid);
+        else if (s.lpiScoped.get(q.intid)?.has(old) === true) maybe.push(q.intid);
+      }
+    }
+    if (moving.length > 0 || maybe.length > 0) {
       // choice.u40.mapc-retarget-pending: pending LPIs of the collection stay at the old RD (option 0) or move with it (1)
       x.rule('choice.u40.mapc-retarget-pending');
       const out: CmdOutcome[] = [];
       for (const [st, move] of forEachChoice(s, CHOICES.u40MapcRetargetPending, (st) => { st.its[n]!.collections.set(icid, rd); })) {
         if (move !== 1) { out.push({ state: st, error: null }); continue; }
+        for (const intid of maybe) {
+          const scoped = st.lpiScoped.get(intid)!;
+          scoped.delete(old);
+          scoped.add(rd);
+        }
         const stuck = retargetedWhileQueued(st, old, moving);
         for (const z of stuck === null ? [st] : [st, stuck.state]) {
           for (const intid of moving) { z.lpiPending[old]!.delete(intid); setLpiPending(z, rd, intid, x); }
@@ -366,9 +380,16 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
     // so its vgic_irq stays on that ap_list: made pending again, it reaches the new RD only when
     // that vCPU next exits (QUIRKS.lpiRetargetNoRequeue)
     const held = from !== to && s.ackStack[from]!.some((a) => (a & 0xffffff) === intid) ? offerQuirk(s, QUIRKS.lpiRetargetNoRequeue) : null;
+    // an LPI only possibly pending at the old RD (choice.u17.baser-write-lpis-on and the like) is possibly pending at the new one
+    const moveScope = (st: State): void => {
+      const scoped = from === to ? undefined : st.lpiScoped.get(intid);
+      if (scoped?.delete(from)) scoped.add(to);
+    };
     setIte(s);
+    moveScope(s);
     if (held === null) return ok(s);
     setIte(held);
+    moveScope(held);
     held.lpiInFlight.set(intid, from);
     return [...ok(s), ...ok(held)];
   }
@@ -457,8 +478,12 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
         st.itesChanged();
       };
       const iteAddr = s.its[n]!.devices.get(d)!.itt + e * ENTRY_BYTES;
-      if (!s.lpiPending[rd]!.has(intid)) {
+      // KVM's GICv4 (quirks only): a forwarded vLPI's pending state lives in the hardware, and
+      // freeing the ITE unmaps the vLPI with it (its_free_ite: its_unmap_vlpi): removed, as the
+      // architecture says, whatever KVM does with a software LPI's (the choice stays open)
+      if (!s.lpiPending[rd]!.has(intid) || (s.quirks.size > 0 && isForwardedEvent(s, n, d, e))) {
         discard(s, false);
+        if (s.vlpiPending.get(intid) === rd) s.vlpiPending.delete(intid);
         return clearEntry(ok(s), iteAddr, x);
       }
       x.rule('choice.u45.discard-pending');
@@ -524,7 +549,8 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
   }
   x.rule('its.cmd.movall.moves-pending');
   let states = [s];
-  const live = [...s.its[n]!.collections.values()].includes(from);
+  // the collections of every ITS: MOVALL is the redistributors' operation, whichever ITS carries it
+  const live = s.its.some((it) => [...it.collections.values()].includes(from));
   if (live) {
     // choice.u47.movall-live-collections: collections still naming RD1 keep sending there (option 0), or now go to RD2: the
     // collections are remapped (1), or every LPI that targets RD1 is retargeted to RD2 with the
