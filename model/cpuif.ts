@@ -381,11 +381,10 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
       // KVM: an EOI that names no list register only counts (EOIcount); the fold then deactivates
       // the first active interrupt of the vCPU's ap_list beyond the list registers, whatever its
       // INTID (QUIRKS.eoicountDeactivatesUnrelated)
-      if (!st.eoiMode[cpu] && st.quirks.size > 0) {
-        for (const k of activeOn(st, cpu)) {
-          if (k === intid || k === expected) continue;
-          const q = offerQuirk(st, QUIRKS.eoicountDeactivatesUnrelated);
-          if (q === null) break;
+      if (!st.eoiMode[cpu] && quirkEnabled(st, QUIRKS.eoicountDeactivatesUnrelated)) {
+        for (const k of eoicountVictims(st, cpu, intid)) {
+          if (k === expected) continue;
+          const q = offerQuirk(st, QUIRKS.eoicountDeactivatesUnrelated)!;
           deactivate(q, cpu, k, x);
           x.branch(q, null, `${QUIRKS.eoicountDeactivatesUnrelated.id}: INTID ${k} deactivated`);
         }
@@ -414,16 +413,41 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
       }
       // KVM: the interrupt may lie beyond the list registers; the EOIcount replay then deactivates
       // the first active interrupt there instead (QUIRKS.eoicountDeactivatesUnrelated)
-      for (const k of activeOn(s, cpu)) {
-        if (k === intid) continue;
-        const q = offerQuirk(s, QUIRKS.eoicountDeactivatesUnrelated);
-        if (q === null) break;
-        deactivate(q, cpu, k, x);
-        x.branch(q, null, `${QUIRKS.eoicountDeactivatesUnrelated.id}: INTID ${k} deactivated instead`);
+      if (quirkEnabled(s, QUIRKS.eoicountDeactivatesUnrelated)) {
+        for (const k of eoicountVictims(s, cpu, intid)) {
+          const q = offerQuirk(s, QUIRKS.eoicountDeactivatesUnrelated)!;
+          deactivate(q, cpu, k, x);
+          x.branch(q, null, `${QUIRKS.eoicountDeactivatesUnrelated.id}: INTID ${k} deactivated instead`);
+        }
       }
     }
     deactivate(s, cpu, intid, x);
   }
+}
+
+/**
+ * KVM's EOIcount replay (QUIRKS.eoicountDeactivatesUnrelated; vgic-v3.c vgic_v3_fold_lr_state,
+ * Linux 6.19 with "Pick EOIcount deactivations from AP-list tail"): an EOI (EOImode 0) whose INTID
+ * is in no list register only counts; at the next exit KVM deactivates, per EOI counted, the first
+ * active interrupt of this vCPU on the ap_list after the last one that went into a list register.
+ * When the list is longer than the list registers it is sorted: pending (not active) interrupts
+ * first, then the active ones by priority. So the EOI of `intid` deactivates another interrupt
+ * instead only when that one is active, comes before `intid` in the active part of the list (a
+ * higher priority; an equal one in either order) and lies beyond the list registers too: among the
+ * first `lrs` + 1 active ones, whatever number of pending ones were ahead of them when the vCPU
+ * last entered. An EOI in priority order (the running priority's interrupt first) has none.
+ */
+function eoicountVictims(s: State, cpu: number, intid: number): number[] {
+  const active = activeOn(s, cpu);
+  if (active.length === 0) return [];
+  const prio = (k: number): number => s.prio[slotOf(s, cpu, k)]!;
+  const own = active.includes(intid) ? prio(intid) : 256;
+  const ahead = active.filter((k) => k !== intid && prio(k) <= own).sort((a, b) => prio(a) - prio(b));
+  // the first `lrs` + 1 of the active part (those of the same priority as the last one included)
+  const lrs = s.cfg.impl.lrs;
+  if (ahead.length <= lrs + 1) return ahead;
+  const limit = prio(ahead[lrs]!);
+  return ahead.filter((k) => prio(k) <= limit);
 }
 
 /**

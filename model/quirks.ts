@@ -199,12 +199,13 @@ export const QUIRKS = {
   gicv40VlpiNotMigratable: kvm('kvm.gicv40-vlpi-not-migratable', 'kvm.its-abi.save',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_save_itt (-EACCES for a vLPI without GICv4.1), vgic_its_save_device_tables, vgic_add_lpi (one vgic_irq per INTID); vgic-v3.c vgic_v3_save_pending_tables (VPT read only on GICv4.1) (Linux 6.19)'),
   /**
-   * EOImode 0 with the list registers full: an EOI whose INTID is in no list register only
-   * increments ICH_HCR_EL2.EOIcount, and the fold deactivates that many active interrupts of the
-   * ap_list beyond the list registers, whatever their INTID.
+   * EOImode 0 with the ap_list longer than the list registers: an EOI whose INTID is in no list
+   * register only increments ICH_HCR_EL2.EOIcount, and the fold deactivates, per EOI, the first
+   * active interrupt of the ap_list past the last one in a list register (the active part sorted by
+   * priority), whatever INTID the EOI named: one of higher or equal priority than the named one.
    */
   eoicountDeactivatesUnrelated: kvm('kvm.eoicount-replay-deactivates-unrelated', 'choice.u9.eoir-out-of-order',
-    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (EOIcount replay past last_lr_irq) (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (EOIcount replay past last_lr_irq); vgic.c vgic_sort_ap_list, vgic_irq_cmp (Linux 6.19)'),
   /**
    * KVM_IRQ_LINE of type SPI refuses only numbers below 32 and those vgic_get_irq does not find:
    * a number that names an existing LPI (8192 and up, created by a MAPTI/MAPI) is injected into it

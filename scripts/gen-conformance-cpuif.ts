@@ -293,6 +293,15 @@ export const cpuifScenarios: Def[] = [
       wfi(1, 'asleep'), sendSgi(0, 3, [1]), { ...srd(1, 'ICC_RPR_EL1'), expect: 'asleep' } as never],
   },
   {
+    component: 'cpuif', name: 'eoi-out-of-order-beyond-lrs',
+    description: 'vCPU 0 acknowledges SGI 9 (priority 0x80), then SGI 5 (0x40), then two SGIs of priority 0x20 become pending; it EOIs SGI 9 out of order, then SGI 11, which is not active. An out-of-order EOI is UNPREDICTABLE for the APRs and the active state of the interrupts involved (choice.u9.eoir-out-of-order, one behaviour per case): SGI 9 deactivated, or nothing, or the priority drop only, with or without SGI 5 (whose priority was expected to drop) deactivated; either way one of SGI 5 and SGI 9 stays active. KVM, with 2 list registers holding the pending SGIs, counts both EOIs in ICH_HCR_EL2.EOIcount and replays them on the active interrupts beyond the list registers, SGI 5 and then SGI 9: none is left active (quirk kvm.eoicount-replay-deactivates-unrelated; vgic-v3.c vgic_v3_fold_lr_state).',
+    rules: ['choice.u9.eoir-out-of-order', 'dist.active.read', 'cpuif.eoir1.priority-drop'],
+    config: { ...C2, impl: { lrs: 2 } },
+    ops: [boot(), quiesce([0], 32), privSetup(0, 9, 0x80), privSetup(0, 5, 0x40), privSetup(0, 1, 0x20), privSetup(0, 2, 0x20),
+      sendSgi(0, 9, [0]), iar(0, 9), sendSgi(0, 5, [0]), iar(0, 5), sendSgi(0, 1, [0]), sendSgi(0, 2, [0]),
+      eoi(0, 9), eoi(0, 11), rd('GICR_ISACTIVER0', [0x20, 0x220, 0x200], { cpu: 0, index: 0 })],
+  },
+  {
     component: 'cpuif', name: 'sre-el1',
     description: 'ICC_SRE_EL1.SRE reads 1 for a guest and ignores writes; DFB/DIB are RAO/WI or as written.',
     rules: ['cpuif.sre.sre'],
