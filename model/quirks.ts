@@ -113,6 +113,12 @@ export const QUIRKS = {
   invQueuesLpiWhileLpisOff: kvm('kvm.inv-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_inv, vgic_its_inv_lpi, vgic_its_cmd_handle_invall, update_lpi_config; vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
   /**
+   * MOVI to a collection whose redistributor has EnableLPIs = 0 only changes the LPI's target vCPU:
+   * a pending LPI moves there at the old vCPU's next exit and is taken there, LPIs off or not.
+   */
+  retargetQueuesLpiWhileLpisOff: kvm('kvm.retarget-queues-lpi-while-lpis-off', 'choice.u43.movi-lpis-off',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_movi, update_affinity; vgic.c vgic_prune_ap_list, vgic_target_oracle (no vgic_lpis_enabled check) (Linux 6.12, 6.19)'),
+  /**
    * CLEAR clears only the LPI's pending latch: one already in a vCPU's list register stays pending
    * there, is taken or wakes a WFI, and is latched again when the list register is folded.
    */

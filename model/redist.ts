@@ -254,8 +254,6 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
     st.enableLpis[rd] = 0;
     st.lpiPending[rd]!.clear();
   });
-  // KVM: written by another vCPU, the flush does not reach the list registers of the running
-  // target vCPU: an LPI already there may still be taken by it (QUIRKS.lpiInLrSurvivesEnableLpisClear)
   // KVM's GICv4: a pending LPI that is a forwarded vLPI is pending in the vPE's hardware (moved there
   // when forwarding began, or set there by an INT, MSI or the device), which the flush does not
   // touch: the vCPU still takes it (QUIRKS.vlpiSurvivesEnableLpisClear)
@@ -266,9 +264,14 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
     clear(hw);
     x.branch(hw, null, `${QUIRKS.vlpiSurvivesEnableLpisClear.id}: the forwarded vLPIs stay pending in the GICv4 hardware`);
   }
-  const q = writer >= 0 && writer !== rd && s.lpiPending[rd]!.size > 0 ? offerQuirk(s, QUIRKS.lpiInLrSurvivesEnableLpisClear) : null;
+  // KVM: written by another vCPU, the flush does not reach the list registers of the running
+  // target vCPU: an LPI already there (possibly pending ones included) may still be taken by it
+  // (QUIRKS.lpiInLrSurvivesEnableLpisClear)
+  const inLrs = writer >= 0 && writer !== rd ? [...s.lpiPending[rd]!] : [];
+  if (inLrs.length > 0 || (writer >= 0 && writer !== rd && s.lpiScoped.size > 0)) for (const [intid, rds] of s.lpiScoped) if (rds.has(rd)) inLrs.push(intid);
+  const q = inLrs.length > 0 ? offerQuirk(s, QUIRKS.lpiInLrSurvivesEnableLpisClear) : null;
   if (q !== null) {
-    for (const intid of q.lpiPending[rd]!) q.lpiQueuedLpisOff.set(intid, rd);
+    for (const intid of inLrs) q.lpiQueuedLpisOff.set(intid, rd);
     clear(q);
     x.branch(q, null, `${QUIRKS.lpiInLrSurvivesEnableLpisClear.id}: the LPIs in the running vCPU's list registers stay there`);
   }

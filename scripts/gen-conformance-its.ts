@@ -267,6 +267,15 @@ export const itsScenarios: Def[] = [
       iar(0, [LPI0, SP])],
   },
   {
+    component: 'its', name: 'movi-lpis-disabled-target-taken',
+    description: 'vCPU 1 clears the EnableLPIs of its redistributor; a pending LPI is then moved there by MOVI (completed by SYNC). Whether the pending state was dropped, kept at redistributor 0 or moved (choice.u43.movi-lpis-off), redistributor 1 presents no LPI while its EnableLPIs is 0, so vCPU 1 has nothing to acknowledge, also after vCPU 0 exits (an MMIO read). KVM only retargets the LPI (update_affinity); vCPU 0\'s exit moves it to vCPU 1, which takes it (quirk kvm.retarget-queues-lpi-while-lpis-off).',
+    rules: ['choice.u43.movi-lpis-off', 'redist.ctlr.enable-lpis', 'lpi.enable-required'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPC(1, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(0)]),
+      wr('GICR_CTLR', 0, { cpu: 1, index: 1 }), rd('GICR_CTLR', [0x2, 0x6], { cpu: 1, index: 1 }),
+      its([INT(1, 0), MOVI(1, 0, 1), SYNC(0)]), rd('GICD_CTLR', undefined, { cpu: 0 }), iar(1, SP)],
+  },
+  {
     component: 'its', name: 'int-clear',
     description: 'INT makes the LPI pending exactly as an MSI would; CLEAR then SYNC removes the pending state before it is acknowledged.',
     rules: ['its.cmd.int.pend', 'its.cmd.clear.unpend', 'its.cmd.sync.complete'],

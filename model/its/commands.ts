@@ -398,12 +398,23 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
     // choice.u43.movi-lpis-off: the target RD cannot take it (LPIs off, or outside its ID range): the pending state is
     // dropped (option 0), kept at the old RD (1), or moved (2)
     x.rule('choice.u43.movi-lpis-off');
-    return forEachChoice(s, CHOICES.u43MoveToRdThatCannotHold, (st, o) => {
+    // KVM only retargets the vgic_irq (update_affinity); the old vCPU's next exit moves it to the
+    // new one, which takes it although its EnableLPIs is 0 (QUIRKS.retargetQueuesLpiWhileLpisOff)
+    const q = !s.enableLpis[to] ? offerQuirk(s, QUIRKS.retargetQueuesLpiWhileLpisOff) : null;
+    const out = forEachChoice(s, CHOICES.u43MoveToRdThatCannotHold, (st, o) => {
       setIte(st);
       if (o === 1) return;
       st.lpiPending[from]!.delete(intid);
       if (o === 2) st.lpiPending[to]!.add(intid);
     }).map(([st]) => ({ state: st, error: null }));
+    if (q !== null) {
+      setIte(q);
+      leaveLpiGhost(q, from, intid, x);
+      q.lpiPending[from]!.delete(intid);
+      q.lpiQueuedLpisOff.set(intid, to);
+      out.push({ state: q, error: null });
+    }
+    return out;
   }
   setIte(s);
   leaveLpiGhost(s, from, intid, x);
