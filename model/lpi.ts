@@ -1,7 +1,10 @@
 // LPIs at the redistributors (IHI 0069 5.1 LPI configuration table, GICR_PROPBASER; GICR_CTLR; 5.1 LPIs; 5.1 LPI configuration caching; GICR_INVLPIR): the configuration byte in guest
 // memory and what a redistributor may have cached of it (choice.u16.config-cache), pending state per redistributor.
 import type { Exec } from './exec.js';
-import type { State } from './state.js';
+import { ASLEEP, ASLEEP_DOORBELL_WAKE, ASLEEP_QUIRK_WAKE, type State } from './state.js';
+import { quirkEnabled } from './choices.js';
+import { QUIRKS } from './quirks.js';
+import { isForwardedLpi } from './vlpi.js';
 import { iteTarget } from './its.js';
 
 export const LPI_BASE = 8192;
@@ -151,6 +154,13 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
   // set pending: defined again, whatever an UNPREDICTABLE scope (choice.u17.baser-write-lpis-on, choice.u19.ptz-nonzero, choice.u20.pending-table-access) left open here
   if (s.lpiScoped.size > 0) unscope(s, cpu, intid);
   x.rule('lpi.edge-coalesce');
+  // KVM's GICv4: an INT or MSI for a forwarded event sets the vLPI pending in the hardware
+  // (vgic_its_trigger_msi), which rings the doorbell of a vCPU blocked in WFI: it wakes whatever
+  // the priority mask says (QUIRKS.doorbellWakesMasked; taken at its next guest op, model/machine.ts)
+  if ((s.asleep[cpu] === ASLEEP || s.asleep[cpu] === ASLEEP_QUIRK_WAKE) && s.quirks.size > 0 && s.forwards.size > 0
+    && (propVersions(s, cpu, intid)[0]! & 1) !== 0 && isForwardedLpi(s, cpu, intid) && quirkEnabled(s, QUIRKS.doorbellWakesMasked)) {
+    s.asleep[cpu] = ASLEEP_DOORBELL_WAKE;
+  }
   return true;
 }
 

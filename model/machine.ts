@@ -12,7 +12,7 @@ import { forgetHppiInputs, hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from
 import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
 import { deviceAttr, ITS_TABLES_WRITTEN, migrate, unknownMemoryRanges, unknownPendingBits } from './save-restore.js';
 import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
-import { ASLEEP, ASLEEP_MAY_WAKE, ASLEEP_QUIRK_WAKE, type State } from './state.js';
+import { ASLEEP, ASLEEP_DOORBELL_WAKE, ASLEEP_MAY_WAKE, ASLEEP_QUIRK_WAKE, type State } from './state.js';
 import { noteQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 
@@ -100,12 +100,14 @@ function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {
       } else x.pruned.push('asleep'); // the observed result rules "still asleep" out: no clone
       s.asleep[cpu] = 0;
     }
-    if (a === ASLEEP_QUIRK_WAKE) {
+    if (a === ASLEEP_QUIRK_WAKE || a === ASLEEP_DOORBELL_WAKE) {
       // still asleep (the architecture), or woken by KVM's wake-up test, which ignores the group
-      // enables of the CPU interface (QUIRKS.wfiIgnoresGroupEnable): the main line is the quirk's
+      // enables of the CPU interface (QUIRKS.wfiIgnoresGroupEnable), or by a vLPI's doorbell, which
+      // ignores the priority mask (QUIRKS.doorbellWakesMasked): the main line is the quirk's
+      const quirk = a === ASLEEP_QUIRK_WAKE ? QUIRKS.wfiIgnoresGroupEnable : QUIRKS.doorbellWakesMasked;
       x.rule('cpuif.wfi.asleep-ops');
       const obs = x.observed;
-      if ((obs === 'asleep' && op.op !== 'wfi') || !quirkEnabled(s, QUIRKS.wfiIgnoresGroupEnable)) {
+      if ((obs === 'asleep' && op.op !== 'wfi') || !quirkEnabled(s, quirk)) {
         s.asleep[cpu] = ASLEEP;
         return 'asleep';
       }
@@ -114,7 +116,7 @@ function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {
         st.asleep[cpu] = ASLEEP;
         x.branch(st, 'asleep', 'still asleep in WFI');
       } else x.pruned.push('asleep');
-      noteQuirk(s, QUIRKS.wfiIgnoresGroupEnable.id);
+      noteQuirk(s, quirk.id);
       s.asleep[cpu] = 0;
     }
   }

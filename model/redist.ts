@@ -275,6 +275,15 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
     clear(q);
     x.branch(q, null, `${QUIRKS.lpiInLrSurvivesEnableLpisClear.id}: the LPIs in the running vCPU's list registers stay there`);
   }
+  // KVM: an LPI retargeted here (MOVI, MOVALL, MAPC) and still on the old vCPU's ap_list is not
+  // flushed; that vCPU's next exit moves it here, where it is taken (QUIRKS.retargetQueuesLpiWhileLpisOff)
+  const arriving = s.lpiInFlight.size > 0 ? [...s.lpiPending[rd]!].filter((i) => { const f = s.lpiInFlight.get(i); return f !== undefined && f !== rd; }) : [];
+  const r = arriving.length > 0 ? offerQuirk(s, QUIRKS.retargetQueuesLpiWhileLpisOff) : null;
+  if (r !== null) {
+    for (const intid of arriving) r.lpiQueuedLpisOff.set(intid, rd);
+    clear(r);
+    x.branch(r, null, `${QUIRKS.retargetQueuesLpiWhileLpisOff.id}: the LPIs still on the old vCPU's ap_list arrive later`);
+  }
   clear(s);
 }
 

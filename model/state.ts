@@ -81,6 +81,11 @@ export const ASLEEP_MAY_WAKE = 2;
  * an interrupt of a group the CPU interface has disabled
  */
 export const ASLEEP_QUIRK_WAKE = 3;
+/**
+ * asleep, and a forwarded vLPI made pending meanwhile rang the doorbell, which wakes it whatever
+ * the priority mask (quirks: QUIRKS.doorbellWakesMasked)
+ */
+export const ASLEEP_DOORBELL_WAKE = 4;
 
 /** Bit b of State.priBits set: b implemented priority bits are still possible (choice.u2.priority-bits). */
 export const PRIBITS_ALL = 0b1_1111_0000;

@@ -43,3 +43,13 @@ export function isForwardedEvent(s: State, its: number, devid: number, event: nu
   }
   return false;
 }
+
+/** Whether LPI `intid` at redistributor `rd` is a forwarded vLPI (quirks: its pending state is in the GICv4 hardware). */
+export function isForwardedLpi(s: State, rd: number, intid: number): boolean {
+  if (s.cfg.impl.gicv4 === 'off' || s.forwards.size === 0) return false;
+  for (const gsi of s.forwards.values()) {
+    const v = vlpiOfGsi(s, gsi);
+    if (v !== null && v.intid === intid && v.rd === rd) return true;
+  }
+  return false;
+}
