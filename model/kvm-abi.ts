@@ -10,7 +10,7 @@ import { parseHexNumber } from '../spec/hex.js';
 import { itsBase, GITS_SIZE, VTIMER_PPI } from '../spec/layout.js';
 import { type Exec, type Expected } from './exec.js';
 import { GITS_TRANSLATER, iteTarget, translateMsi } from './its.js';
-import { sharedLpiAtRdWithLpisOff } from './its/commands.js';
+import { retargetedToRdWithLpisOff, sharedLpiAtRdWithLpisOff } from './its/commands.js';
 import { leaveGhosts } from './interrupts.js';
 import { iteTargetsOf, LPI_BASE, setLpiPending } from './lpi.js';
 import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, offerQuirk, openOptions } from './choices.js';
@@ -199,6 +199,9 @@ function msiResult(s: State, its: number, devid: number, data: number, x: Exec):
   if (twice !== null && translateMsi(twice, its, devid, data >>> 0, x) === 'delivered') {
     x.branch(twice, 1, `${QUIRKS.forwardedTranslationCached.id}: the cached translation latches the LPI in software`);
   }
+  const retargetedIte = s.quirks.size > 0 && s.its[its]!.enabled ? s.its[its]!.devices.get(devid)?.ites.get(data >>> 0) : undefined;
+  const moved = retargetedIte !== undefined ? retargetedToRdWithLpisOff(s, its, retargetedIte) : null;
+  if (moved !== null) x.branch(moved, 1, `${QUIRKS.retargetQueuesLpiWhileLpisOff.id}: queued at the retargeted vCPU`);
   const shared = sharedLpiOfMsi(s, its, devid, data >>> 0);
   const o = translateMsi(s, its, devid, data >>> 0, x);
   if (shared !== null && o === 'delivered' && translateMsi(shared, its, devid, data >>> 0, x) === 'delivered') {

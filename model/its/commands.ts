@@ -451,11 +451,13 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
   switch (name) {
     case 'INT': {
       x.rule('its.cmd.int.pend');
+      const moved = retargetedToRdWithLpisOff(s, n, r.ite);
       const q = sharedLpiAtRdWithLpisOff(s, rd, intid);
       setLpiPending(s, rd, intid, x);
-      if (q === null) return ok(s);
+      const extra = moved === null ? [] : ok(moved);
+      if (q === null) return [...ok(s), ...extra];
       setLpiPending(q, rd, intid, x);
-      return [...ok(s), ...ok(q)];
+      return [...ok(s), ...ok(q), ...extra];
     }
     case 'CLEAR': {
       x.rule('its.cmd.clear.unpend');
@@ -501,6 +503,22 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       return clearEntry(forEachChoice(s, CHOICES.u45DiscardPending, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
     }
   }
+}
+
+/**
+ * KVM (QUIRKS.retargetQueuesLpiWhileLpisOff): an ITE that a MOVALL retargeted (choice.u47.movall-live-collections option 2:
+ * KVM's update_affinity of every LPI of RD1) while its collection still names a redistributor with
+ * LPIs on: an INT or MSI passes KVM's check, made on the collection's redistributor
+ * (vgic_its_resolve_lpi), and queues the LPI at its target vCPU, whose EnableLPIs is 0. The quirk's
+ * candidate with the LPI delivered there, or null.
+ */
+export function retargetedToRdWithLpisOff(s: State, n: number, ite: { intid: number; icid: number; rd?: number }): State | null {
+  if (s.quirks.size === 0 || ite.rd === undefined || s.enableLpis[ite.rd]) return null;
+  const coll = s.its[n]!.collections.get(ite.icid);
+  if (coll === undefined || !s.enableLpis[coll]) return null;
+  const q = offerQuirk(s, QUIRKS.retargetQueuesLpiWhileLpisOff);
+  q?.lpiQueuedLpisOff.set(ite.intid, ite.rd);
+  return q;
 }
 
 /** INVALL (IHI 0069 5.3 ITS commands): re-read the configuration of the collection's LPIs (choice.u48.invall-scope: may do more). */
