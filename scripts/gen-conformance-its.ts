@@ -498,6 +498,13 @@ export const itsScenarios: Def[] = [
     ops: [prologue(), wr('GICD_CTLR', 0x10), msi(1, 0, 1), iar(0, SP), wr('GICD_CTLR', 0x12), iar(0, LPI0), eoi(0, LPI0)],
   },
   {
+    component: 'lpi', name: 'dist-grp1-disable-race',
+    description: 'vCPU 1 disables both groups at the Distributor (GICD_CTLR = ARE) while an LPI is pending for vCPU 0: until the disable has reached vCPU 0 it may still acknowledge the LPI once, or already not (choice.u6.state-change-race, as for SGIs, PPIs and SPIs: EnableGrp1 gates LPIs too, lpi.dist-grp1-gate); after that acknowledge there is nothing more.',
+    rules: ['choice.u6.state-change-race', 'lpi.dist-grp1-gate'],
+    config: L2,
+    ops: [prologue(), msi(1, 0, 1), wr('GICD_CTLR', 0x10, { cpu: 1 }), iar(0, [LPI0, SP]), iar(0, SP)],
+  },
+  {
     component: 'lpi', name: 'enable-lpis-required',
     description: 'An MSI translated to a redistributor with EnableLPIs = 0 is dropped (KVM_SIGNAL_MSI returns -EBUSY, INT does nothing); enabling LPIs there later does not bring it back.',
     rules: ['lpi.enable-required', 'choice.u23.lpis-off-drop', 'kvm.msi.lpis-disabled', 'redist.ctlr.enable-lpis'],
