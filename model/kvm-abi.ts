@@ -290,10 +290,22 @@ export function setGsiRouting(s: State, op: SetGsiRoutingOp, x: Exec): Expected 
   }
   // KVM: a routing change of a forwarded irqfd unmaps its vLPI without reading the pending state
   // back (QUIRKS.unforwardDropsVlpiPending)
-  const dropped = s.quirks.size > 0 ? [...s.forwards.values()].map((gsi) => vlpiOfGsi(s, gsi)) : [];
+  const dropped = s.quirks.size > 0 ? [...s.forwards.values()].map((gsi) => vlpiOfGsi(s, gsi) ?? strandedVlpiOfGsi(s, gsi)) : [];
   s.routes = table;
   for (const v of dropped) if (v !== null) dropVlpiPending(s, v, x);
   return 0;
+}
+
+/**
+ * A forwarded vLPI whose collection was unmapped since (MAPC V = 0) stays mapped to the vPE it was
+ * on (vgic_its_free_collection leaves the vLPI alone): the redistributor where it is pending.
+ */
+function strandedVlpiOfGsi(s: State, gsi: number): Vlpi | null {
+  const v = vlpiOfGsi(s, gsi, true);
+  if (v === null || v.rd >= 0) return null;
+  const vr = s.vlpiPending.get(v.intid);
+  const rd = vr !== undefined ? vr : s.lpiPending.findIndex((p) => p.has(v.intid));
+  return rd < 0 ? null : { ...v, rd };
 }
 
 function dropVlpiPending(s: State, v: Vlpi, x: Exec): void {

@@ -6,7 +6,7 @@ import { isForwardedEvent } from '../vlpi.js';
 import { type Exec } from '../exec.js';
 import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, pendBase, propVersions, scopeSharedLpi, setLpiPending } from '../lpi.js';
 import { leaveLpiGhost } from '../interrupts.js';
-import { CHOICES, forEachChoice, offerQuirk, quirkEnabled } from '../choices.js';
+import { CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from '../choices.js';
 import { QUIRKS } from '../quirks.js';
 import { type ItsState, type State } from '../state.js';
 import { addPhantom, canHoldLpi, collectionInRange, deviceInRange, dropPhantom, ENTRY_BYTES, eventBits, iteTarget, rdExists, resolve, tableEntryAddr } from './tables.js';
@@ -100,6 +100,21 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
       if (lose === 1) for (const ite of old.ites.values()) for (const p of st2.lpiPending) p.delete(ite.intid);
       apply(st2, false);
       out.push({ state: st2, error: null });
+    }
+  }
+  // KVM's GICv4: freeing the device unmaps its forwarded vLPIs with their ITEs (its_free_ite:
+  // its_unmap_vlpi, the pending state not read back), so theirs goes where a software LPI's stays
+  // (QUIRKS.unforwardDropsVlpiPending: one candidate's choice.u37 no longer holds for every LPI)
+  if (quirkEnabled(s, QUIRKS.unforwardDropsVlpiPending) && s.forwards.size > 0) {
+    const vlpis = [...old.ites].filter(([e]) => isForwardedEvent(s, n, d, e)).map(([, t]) => t.intid);
+    for (const o of vlpis.length > 0 ? out : []) {
+      const st = o.state;
+      let dropped = false;
+      for (const intid of vlpis) {
+        for (const p of st.lpiPending) if (p.delete(intid)) dropped = true;
+        if (st.vlpiPending.delete(intid)) dropped = true;
+      }
+      if (dropped) noteQuirk(st, QUIRKS.unforwardDropsVlpiPending.id);
     }
   }
   return clearEntry(out, dte, x);
