@@ -12,7 +12,7 @@ import { addPhantom, collectionInRange, dropPhantom, flatTable, gitsRead, gitsWr
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
-import { CHOICES, forEachChoice, offerQuirk, quirkEnabled } from './choices.js';
+import { CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { vlpiOfGsi } from './vlpi.js';
 
@@ -386,6 +386,18 @@ function phantomRestore(s: State, n: number, x: Exec): void {
 function itsReset(s: State, n: number, x: Exec): number {
   x.rule('kvm.attr.its-reset');
   const its = s.its[n]!;
+  // KVM's GICv4: freeing the ITEs unmaps this ITS's forwarded vLPIs (its_free_ite: its_unmap_vlpi),
+  // their pending state not read back (QUIRKS.unforwardDropsVlpiPending)
+  if (s.forwards.size > 0 && quirkEnabled(s, QUIRKS.unforwardDropsVlpiPending)) {
+    let dropped = false;
+    for (const gsi of s.forwards.values()) {
+      const v = vlpiOfGsi(s, gsi, true);
+      if (v === null || v.its !== n) continue;
+      for (const p of s.lpiPending) if (p.delete(v.intid)) dropped = true;
+      if (s.vlpiPending.delete(v.intid)) dropped = true;
+    }
+    if (dropped) noteQuirk(s, QUIRKS.unforwardDropsVlpiPending.id);
+  }
   its.baser = its.baser.map((b) => b & ~(1n << 63n));
   its.cbaser = 0n;
   its.creadr = 0;
