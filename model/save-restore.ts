@@ -393,8 +393,9 @@ function itsReset(s: State, n: number, x: Exec): number {
     for (const gsi of s.forwards.values()) {
       const v = vlpiOfGsi(s, gsi, true);
       if (v === null || v.its !== n) continue;
-      for (const p of s.lpiPending) if (p.delete(v.intid)) dropped = true;
+      // the hardware copy; a software one next to it (QUIRKS.forwardedTranslationCached) stays
       if (s.vlpiPending.delete(v.intid)) dropped = true;
+      else for (const p of s.lpiPending) if (p.delete(v.intid)) dropped = true;
     }
     if (dropped) noteQuirk(s, QUIRKS.unforwardDropsVlpiPending.id);
   }

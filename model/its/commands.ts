@@ -111,8 +111,9 @@ function mapd(s: State, n: number, d: number, size: number, itt: number, valid: 
       const st = o.state;
       let dropped = false;
       for (const intid of vlpis) {
-        for (const p of st.lpiPending) if (p.delete(intid)) dropped = true;
+        // the hardware copy; a software one next to it (QUIRKS.forwardedTranslationCached) stays
         if (st.vlpiPending.delete(intid)) dropped = true;
+        else for (const p of st.lpiPending) if (p.delete(intid)) dropped = true;
       }
       if (dropped) noteQuirk(st, QUIRKS.unforwardDropsVlpiPending.id);
     }
