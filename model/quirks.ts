@@ -220,6 +220,13 @@ export const QUIRKS = {
   irqLineLpiIntid: kvm('kvm.irq-line-lpi-intid', 'kvm.irq-line.spi-einval',
     'arch/arm64/kvm/arm.c kvm_vm_ioctl_irq_line (SPI: irq_num < 32 refused); vgic.c kvm_vgic_inject_irq, vgic_get_irq (LPI lookup for INTIDs from 8192) (Linux 6.19)'),
   /**
+   * ITS_RESTORE_TABLES into an ITS that still has a device of a saved DTE's DeviceID allocates a
+   * second device object behind it: commands and MSIs find the live one first, so the restored
+   * mappings of that device are never reached (an LPI that exists already keeps its state).
+   */
+  liveDeviceShadowsRestored: kvm('kvm.restore-live-device-shadows-restored', 'kvm.its-abi.restore-live',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_restore_dte, vgic_its_alloc_device (no check for an existing DeviceID), find_its_device, vgic_add_lpi (Linux 6.19)'),
+  /**
    * A MAPTI/MAPI naming an ICID no MAPC mapped makes KVM allocate an unmapped collection object,
    * which stays until a MAPC of that ICID, an ITS reset or a collection table made invalid (a saved
    * unmapped CTE re-creates it at a restore). An ITS_RESTORE_TABLES meeting a CTE of such an ICID

@@ -202,7 +202,11 @@ function staleEntryPolicy(s: State, x: Exec): [State, number, string][] {
  * error frees everything restored so far.
  */
 /** `merge`: restore into a live ITS keeping its mappings; `freeAllOnError`: an error then frees those too. */
-export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, freeAllOnError = false, phantoms: readonly number[] = []): number {
+/**
+ * `shadowed` (KVM, QUIRKS.liveDeviceShadowsRestored): a DTE of a DeviceID the ITS already has
+ * makes a second device that lookups never reach; it is called for each.
+ */
+export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, freeAllOnError = false, phantoms: readonly number[] = [], shadowed?: () => void): number {
   x.rule('kvm.its-abi.restore');
   const its = s.its[n]!;
   if (!merge) {
@@ -241,6 +245,8 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
   }
   const b0 = its.baser[0]!;
   if (!(b0 >> 63n)) return 0;
+  const liveDevices = shadowed !== undefined ? new Set(its.devices.keys()) : null;
+  const liveIntids = shadowed !== undefined ? new Set(s.its.flatMap((it) => [...it.devices.values()].flatMap((dev) => [...dev.ites.values()].map((t) => t.intid)))) : null;
   // a flat table is read once; an invalid DTE just moves on to the next DeviceID
   const flat = !((b0 >> 62n) & 1n) ? flatTable(b0) : null;
   const flatInRam = flat !== null && s.mem.inRam(flat.base, flat.bytes);
@@ -283,11 +289,13 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
       if (ite.next !== 0 && e + ite.next >= max) return fail(EINVAL, 'kvm.its-abi.restore-bad-ite');
       if (!known.has(ite.icid)) return fail(EINVAL, 'kvm.its-abi.restore-bad-ite');
       ites.set(e, { intid: ite.pINTID, icid: ite.icid, detached: false });
-      restoreLpiPending(s, its.collections.get(ite.icid), ite.pINTID);
+      // (KVM: an LPI that exists already is reused, its pending bit not read again: vgic_add_lpi)
+      if (!liveIntids?.has(ite.pINTID)) restoreLpiPending(s, its.collections.get(ite.icid), ite.pINTID);
       if (ite.next === 0) break;
       e += ite.next;
     }
-    its.devices.set(d, { size: dte.size, itt: dte.ittAddr, ites });
+    if (liveDevices?.has(d)) shadowed!();
+    else its.devices.set(d, { size: dte.size, itt: dte.ittAddr, ites });
     s.itesChanged();
     if (dte.next === 0) break;
     d += dte.next;
@@ -687,6 +695,14 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
             // documented: the tables replace them (option 0) or are added to them, an error then
             // freeing only what this call restored (1) or everything (2)
             x.rule('kvm.its-abi.restore-live');
+            // KVM: a saved DTE of a DeviceID the ITS has makes a second device object behind the
+            // live one, which every lookup finds first (QUIRKS.liveDeviceShadowsRestored)
+            const shadow = its.devices.size > 0 ? offerQuirk(s, QUIRKS.liveDeviceShadowsRestored) : null;
+            if (shadow !== null) {
+              let hit = false;
+              const errno = itsRestoreTables(shadow, n, x, true, true, phantomIcids(shadow, n), () => { hit = true; });
+              if (hit && errno === 0) x.branch(shadow, { errno }, `${QUIRKS.liveDeviceShadowsRestored.id}: the live device hides the restored one`);
+            }
             const before = quirkEnabled(s, QUIRKS.failedRestoreKeepsCache) ? s.clone() : null;
             const pairs = forEachChoice(s, CHOICES.restoreIntoLive, () => {});
             let main: Expected = null;
