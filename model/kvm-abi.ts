@@ -153,6 +153,12 @@ function injectMsi(s: State, address: number, data: number, devid: number, flags
   }
   if (!(flags & KVM_MSI_VALID_DEVID)) {
     x.rule('kvm.msi.no-devid');
+    // KVM looks the translation cache up first, with whatever devid says (QUIRKS.msiCachedWithoutDevid)
+    const its = itsOfAddress(s, address)?.its;
+    if (its !== undefined && s.msiCached.has(`${its}:${devid}:${data >>> 0}`)) {
+      const q = offerQuirk(s, QUIRKS.msiCachedWithoutDevid);
+      if (q !== null && translateMsi(q, its, devid, data >>> 0, x) === 'delivered') x.branch(q, 1, `${QUIRKS.msiCachedWithoutDevid.id}: the cached translation delivers`);
+    }
     return EINVAL;
   }
   const hit = itsOfAddress(s, address);

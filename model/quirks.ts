@@ -220,6 +220,13 @@ export const QUIRKS = {
   irqLineLpiIntid: kvm('kvm.irq-line-lpi-intid', 'kvm.irq-line.spi-einval',
     'arch/arm64/kvm/arm.c kvm_vm_ioctl_irq_line (SPI: irq_num < 32 refused); vgic.c kvm_vgic_inject_irq, vgic_get_irq (LPI lookup for INTIDs from 8192) (Linux 6.19)'),
   /**
+   * KVM_SIGNAL_MSI tries the translation cache before it checks KVM_MSI_VALID_DEVID: without the
+   * flag, an MSI whose (DeviceID, EventID) an MSI or INT translated before on that ITS, and that
+   * nothing invalidated since, is injected and returns 1 instead of -EINVAL.
+   */
+  msiCachedWithoutDevid: kvm('kvm.signal-msi-cached-without-devid', 'kvm.msi.no-devid',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_inject_msi (vgic_its_inject_cached_translation before vgic_msi_to_its), vgic_its_check_cache, vgic_its_invalidate_cache (Linux 6.19)'),
+  /**
    * ITS_RESTORE_TABLES into an ITS that still has a device of a saved DTE's DeviceID allocates a
    * second device object behind it: commands and MSIs find the live one first, so the restored
    * mappings of that device are never reached (an LPI that exists already keeps its state).

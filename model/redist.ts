@@ -7,6 +7,7 @@ import { impdefRead } from './impdef.js';
 import { branchChoice, CHOICES, offerQuirk } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { type BitRegKind, bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
+import { invalidateTranslations } from './its/tables.js';
 import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
 import { vlpiOfGsi } from './vlpi.js';
@@ -245,6 +246,8 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
   // which the candidate records). Either way an LPI already taken is never required to fire again.
   // with quirks: KVM's vgic_flush_pending_lpis keeps the latch of these (QUIRKS.restoreQueuesLpiWhileLpisOff)
   if (s.quirks.size > 0) for (const intid of s.lpiPending[rd]!) s.lpiKeptLpisOff.set(intid, rd);
+  // KVM invalidates every ITS's translation cache (QUIRKS.msiCachedWithoutDevid)
+  invalidateTranslations(s);
   const clear = (c: State): void => branchChoice(c, x, CHOICES.u24PendingAcrossToggle, (st, o) => {
     if (o === 0) writeBackPending(st, rd);
     else {

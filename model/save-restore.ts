@@ -8,7 +8,7 @@ import { GICD_BASE, GICR_BASE, itsBase, RAM_BASE, VTIMER_PPI } from '../spec/lay
 import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
-import { addPhantom, collectionInRange, dropPhantom, flatTable, gitsRead, gitsWrite, iteTarget, MAPPINGS_FREED_ENTRIES_KEPT, noteMappingsFreed, phantomIcids, processQueueOutcomes, tableEntryAddr } from './its.js';
+import { addPhantom, collectionInRange, dropPhantom, invalidateTranslations, flatTable, gitsRead, gitsWrite, iteTarget, MAPPINGS_FREED_ENTRIES_KEPT, noteMappingsFreed, phantomIcids, processQueueOutcomes, tableEntryAddr } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
@@ -417,6 +417,7 @@ function itsReset(s: State, n: number, x: Exec): number {
   its.devices.clear();
   its.collections.clear();
   dropPhantom(s, n);
+  invalidateTranslations(s, n);
   s.itesChanged();
   noteMappingsFreed(s);
   return 0;

@@ -171,6 +171,12 @@ export class State {
    */
   unqueued = new Set<number>();
   /**
+   * Quirks only (model/quirks.ts msiCachedWithoutDevid): the (ITS, DeviceID, EventID) that KVM's
+   * translation cache holds, as "its:device:event": filled by a translated MSI or INT, emptied
+   * where KVM invalidates it. Always empty without that quirk.
+   */
+  msiCached = new Set<string>();
+  /**
    * Quirks only (model/quirks.ts levelLatchSurvivesAck): level interrupts whose pending latch an
    * acknowledge consumed, by slot, until they are deactivated. Always empty without quirks.
    */
@@ -385,6 +391,7 @@ export class State {
     s.lpiScoped = this.lpiScoped.size === 0 ? new Map() : new Map([...this.lpiScoped].map(([k, v]) => [k, new Set(v)]));
     s.lpiInFlight = this.lpiInFlight.size === 0 ? new Map() : new Map(this.lpiInFlight);
     s.unqueued = this.unqueued.size === 0 ? new Set() : new Set(this.unqueued);
+    s.msiCached = this.msiCached.size === 0 ? new Set() : new Set(this.msiCached);
     s.latchAtAck = this.latchAtAck.size === 0 ? new Set() : new Set(this.latchAtAck);
     s.activeOpen = this.activeOpen.size === 0 ? new Set() : new Set(this.activeOpen);
     s.bprBelowMin = this.bprBelowMin.size === 0 ? new Set() : new Set(this.bprBelowMin);
@@ -434,6 +441,8 @@ export class State {
     for (const [k, v] of this.lpiInFlight) if (o.lpiInFlight.get(k) !== v) return false;
     if (this.unqueued.size !== o.unqueued.size || this.latchAtAck.size !== o.latchAtAck.size) return false;
     for (const k of this.unqueued) if (!o.unqueued.has(k)) return false;
+    if (this.msiCached.size !== o.msiCached.size) return false;
+    for (const k of this.msiCached) if (!o.msiCached.has(k)) return false;
     for (const k of this.latchAtAck) if (!o.latchAtAck.has(k)) return false;
     if (this.activeOpen.size !== o.activeOpen.size) return false;
     for (const k of this.activeOpen) if (!o.activeOpen.has(k)) return false;
@@ -550,6 +559,7 @@ export class State {
     parts.push([...this.lpiStale].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${[...v].sort().join('.')}`).join(';'));
     parts.push([...this.lpiInFlight].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}<${v}`).join(';'));
     parts.push([...this.unqueued].sort((a, b) => a - b).join(','), [...this.latchAtAck].sort((a, b) => a - b).join(','));
+    parts.push([...this.msiCached].sort().join(','));
     parts.push([...this.activeOpen].sort((a, b) => a - b).join(','), [...this.bprBelowMin].sort((a, b) => a - b).join(','));
     parts.push([...this.lineUnrecorded].sort((a, b) => a - b).join(','), [...this.leftOnOldVcpu].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiPending].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));

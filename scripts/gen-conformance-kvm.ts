@@ -113,6 +113,14 @@ export const kvmScenarios: Def[] = [
       msi(1, 0, 1), iar(1, LPI0), eoi(1, LPI0), iar(1, SP)],
   },
   {
+    component: 'kvm-abi', name: 'msi-no-devid-after-translation',
+    description: 'KVM_SIGNAL_MSI without KVM_MSI_VALID_DEVID on a VM with an ITS is -EINVAL (Documentation/virt/kvm/api.rst KVM_SIGNAL_MSI: the ITS needs the DeviceID), also right after the same DeviceID and EventID were delivered with the flag: the LPI stays idle. KVM looks its translation cache up before checking the flag and injects the cached translation (quirk kvm.signal-msi-cached-without-devid).',
+    rules: ['kvm.msi.no-devid', 'kvm.msi.delivered', 'its.msi.translate'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0xa0), its([MAPD(1, 7, itt(0)), MAPC(0, 1), MAPTI(1, 0, LPI0, 0), INV(1, 0), SYNC(1)]),
+      msi(1, 0, 1), iar(1, LPI0), eoi(1, LPI0), msi(1, 0, EINVAL, { flags: 0 }), iar(1, SP)],
+  },
+  {
     component: 'kvm-abi', name: 'irq-line-lpi-number',
     description: 'KVM_IRQ_LINE of type SPI takes SPI numbers (Documentation/virt/kvm/api.rst KVM_IRQ_LINE): irq_id 8192, which a MAPTI maps to an enabled LPI, is no SPI of the VM, so the call returns -EINVAL and the LPI stays idle. KVM finds the LPI through vgic_get_irq, injects it and returns 0 (quirk kvm.irq-line-lpi-intid).',
     rules: ['kvm.irq-line.spi-einval', 'its.cmd.mapti.map'],

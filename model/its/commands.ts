@@ -9,7 +9,7 @@ import { leaveLpiGhost } from '../interrupts.js';
 import { CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from '../choices.js';
 import { QUIRKS } from '../quirks.js';
 import { type ItsState, type State } from '../state.js';
-import { addPhantom, canHoldLpi, collectionInRange, deviceInRange, dropPhantom, ENTRY_BYTES, eventBits, iteTarget, rdExists, resolve, tableEntryAddr } from './tables.js';
+import { addPhantom, cacheTranslation, canHoldLpi, invalidateTranslations, collectionInRange, deviceInRange, dropPhantom, ENTRY_BYTES, eventBits, iteTarget, rdExists, resolve, tableEntryAddr } from './tables.js';
 
 export type CmdOutcome = { state: State; error: string | null };
 
@@ -42,6 +42,8 @@ const HANDLERS: Record<string, CommandHandler> = {
 /** Run one decoded command; an unknown opcode, or a GICv4 command on an ITS with GITS_TYPER.Virtual = 0, is an error (choice.u27.unknown-opcode). */
 export function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): CmdOutcome[] {
   const h = c.name === null ? undefined : HANDLERS[c.name];
+  // KVM invalidates the ITS's translation cache at these (QUIRKS.msiCachedWithoutDevid)
+  if (s.msiCached.size > 0 && (c.name === 'MAPD' || c.name === 'MOVI' || c.name === 'DISCARD' || c.name === 'MOVALL' || (c.name === 'MAPC' && !c.fields.valid))) invalidateTranslations(s, n);
   if (h !== undefined) return h(s, n, c.fields, x);
   x.rule('choice.u27.unknown-opcode');
   return err(s, 'its.cmd.unknown.opcode');
@@ -467,6 +469,8 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
   switch (name) {
     case 'INT': {
       x.rule('its.cmd.int.pend');
+      // KVM's INT resolves like an MSI, which fills the translation cache (QUIRKS.msiCachedWithoutDevid)
+      if (s.enableLpis[rd]) cacheTranslation(s, n, d, e);
       const moved = retargetedToRdWithLpisOff(s, n, r.ite);
       const q = sharedLpiAtRdWithLpisOff(s, rd, intid);
       setLpiPending(s, rd, intid, x);

@@ -5,7 +5,7 @@ import { ANY, type Exec, type Expected, hex, MaskedHex } from '../exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from '../impdef.js';
 import { branchChoice, CHOICES } from '../choices.js';
 import { type State } from '../state.js';
-import { BASER_TYPE, dropPhantom, hcc, noteMappingsFreed, PA_52, TYPER_FREE, TYPER_REP, VALID } from './tables.js';
+import { BASER_TYPE, dropPhantom, hcc, invalidateTranslations, noteMappingsFreed, PA_52, TYPER_FREE, TYPER_REP, VALID } from './tables.js';
 import { processQueue, queueSize } from './queue.js';
 
 // Offsets from spec/data/registers, resolved once here (GITS_BASER: the base of the range).
@@ -184,6 +184,7 @@ function ctlrWrite(s: State, n: number, en: number, x: Exec): void {
   const its = s.its[n]!;
   if (!en) {
     if (its.enabled) x.rule('its.reg.ctlr.enabled');
+    if (its.enabled) invalidateTranslations(s, n); // KVM (QUIRKS.msiCachedWithoutDevid)
     its.enabled = false;
     return;
   }

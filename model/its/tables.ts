@@ -174,3 +174,15 @@ export function dropPhantom(s: State, n: number, icid?: number): void {
   const v = icid === undefined ? 0n : m & ~(1n << BigInt(icid));
   if (v === 0n) s.fixed.delete(key); else s.fixed.set(key, v);
 }
+
+/** KVM's translation cache (quirks only, QUIRKS.msiCachedWithoutDevid): a translated (DeviceID, EventID) of ITS n. */
+export function cacheTranslation(s: State, n: number, d: number, e: number): void {
+  if (quirkEnabled(s, QUIRKS.msiCachedWithoutDevid)) s.msiCached.add(`${n}:${d}:${e}`);
+}
+
+/** KVM invalidates the translation cache of ITS n (every ITS, with `n` undefined). */
+export function invalidateTranslations(s: State, n?: number): void {
+  if (s.msiCached.size === 0) return;
+  if (n === undefined) { s.msiCached.clear(); return; }
+  for (const k of [...s.msiCached]) if (k.startsWith(`${n}:`)) s.msiCached.delete(k);
+}
