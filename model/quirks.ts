@@ -243,12 +243,12 @@ export const QUIRKS = {
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapi (vgic_its_alloc_collection), vgic_its_restore_cte (-EEXIST), vgic_its_restore_collection_table, vgic_its_free_collection_list (Linux 6.19)'),
   /**
    * KVM clears a saved table entry in guest memory only when MAPD V = 0 unmaps a device (its DTE)
-   * or DISCARD frees an ITE; an ITS reset or a GITS_BASER Valid 1 -> 0 write frees every mapping and
-   * leaves the entries an earlier ITS_SAVE_TABLES wrote. The next save writes the current mappings
+   * or DISCARD frees an ITE; an ITS reset, a GITS_BASER Valid 1 -> 0 write or a failed restore frees
+   * every mapping and leaves the entries an earlier ITS_SAVE_TABLES wrote. The next save writes the current mappings
    * only, so those entries stay, and a restore reads them back (or fails on them).
    */
   freedMappingsLeaveSavedEntries: kvm('kvm.freed-mappings-leave-saved-entries', 'kvm.migrate.mappings',
-    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_reset, vgic_mmio_write_its_baser (vgic_its_free_device_list, vgic_its_free_collection_list: memory untouched), vgic_its_save_device_tables, vgic_its_restore_device_tables (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_reset, vgic_mmio_write_its_baser, vgic_its_restore_tables_v0 (vgic_its_free_device_list, vgic_its_free_collection_list: memory untouched), vgic_its_save_device_tables, vgic_its_restore_device_tables (Linux 6.19)'),
   /**
    * A failed ITS_RESTORE_TABLES frees every collection of the ITS, those the guest mapped before
    * the restore included (their ITEs lose their collection), and does not invalidate the

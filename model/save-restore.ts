@@ -223,6 +223,8 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
     its.collections = before ? before.collections : new Map();
     if (!before) dropPhantom(s, n);
     s.itesChanged();
+    // KVM frees what the restore made, and leaves its entries in memory (QUIRKS.freedMappingsLeaveSavedEntries)
+    noteMappingsFreed(s);
     return e;
   };
   const known = new Set<number>([...its.collections.keys(), ...phantoms]);

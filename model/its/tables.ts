@@ -134,7 +134,7 @@ export function canHoldLpi(s: State, rd: number, intid: number): boolean {
 
 /**
  * `State.fixed` key, quirks only: an ITS freed its mappings all at once (KVM_DEV_ARM_ITS_CTRL_RESET,
- * or a GITS_BASER Valid 1 -> 0 write that lost them), which in KVM leaves in guest memory the
+ * a GITS_BASER Valid 1 -> 0 write that lost them, a failed restore), which in KVM leaves in guest memory the
  * entries an earlier ITS_SAVE_TABLES wrote (QUIRKS.freedMappingsLeaveSavedEntries).
  */
 export const MAPPINGS_FREED_ENTRIES_KEPT = 'kvmMappingsFreedEntriesKept';
