@@ -289,6 +289,13 @@ export const QUIRKS = {
    */
   attrRegsMisalignedIgnored: kvm('kvm.attr-regs-misaligned-ignored', 'kvm.attr.reserved-offset',
     'arch/arm64/kvm/vgic/vgic-mmio.c vgic_uaccess_read, vgic_uaccess_write, vgic_get_mmio_region (check_region: IS_ALIGNED) (Linux 6.1, 6.12 and later)'),
+  /**
+   * QEMU lets the guest write GITS_CREADR while GICD_CTLR.DS = 1 (always on -M virt without the
+   * Security Extensions): the offset reads back as written, and the next CWRITER write processes
+   * the commands from there (skipping some, or running some again).
+   */
+  qemuCreadrGuestWritable: qemu('qemu.creadr-guest-writable', 'its.reg.creadr.ro',
+    'QEMU 7.2 hw/intc/arm_gicv3_its.c its_writel/its_writell GITS_CREADR (written when gicd_ctlr has GICD_CTLR_DS), process_cmdq'),
   /** QEMU stores every bit written to GICR_PENDBASER: PTZ (bit 62) reads back as written. */
   qemuPendbaserPtzReadsBack: qemu('qemu.pendbaser-ptz-reads-back', 'redist.pendbaser.ptz-raz',
     'QEMU 7.2 hw/intc/arm_gicv3_redist.c gicr_writel/gicr_writell GICR_PENDBASER (the value is stored whole)'),

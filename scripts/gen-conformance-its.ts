@@ -717,6 +717,14 @@ export const itsScenarios: Def[] = [
     ops: [prologue(), rd('GITS_CTLR', [0x1, 0x8000_0001, 0x3, 0x8000_0003])],
   },
   {
+    component: 'its', name: 'creadr-write-ignored',
+    description: 'GITS_CREADR is read-only in every configuration, GICD_CTLR.DS = 1 included (Arm IHI 0069 GITS_CREADR): a guest write of 0x20 leaves it where the ITS stopped, and the next command moves it on by one command. QEMU stores the write while GICD_CTLR.DS = 1 and processes the queue again from there (quirk qemu.creadr-guest-writable).',
+    rules: ['its.reg.creadr.ro', 'its.reg.creadr.progress', 'its.cmd.sync.complete'],
+    config: { vcpus: 1, spis: 32, its: 1 },
+    ops: [boot(), its([MAPC(0, 0), SYNC(0)]), rd('GITS_CREADR', h(2 * CMD_BYTES)), wr('GITS_CREADR', 0x20), rd('GITS_CREADR', h(2 * CMD_BYTES)),
+      its([SYNC(0)]), rd('GITS_CREADR', h(3 * CMD_BYTES))],
+  },
+  {
     component: 'its', name: 'creadr-read-only',
     description: 'GITS_CREADR is read-only: a guest write does not move it.',
     rules: ['its.reg.creadr.ro', 'its.reg.creadr.progress'],

@@ -3,7 +3,8 @@
 import { offsetOf } from '../../spec/codec/registers.js';
 import { ANY, type Exec, type Expected, hex, MaskedHex } from '../exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from '../impdef.js';
-import { branchChoice, CHOICES } from '../choices.js';
+import { branchChoice, CHOICES, offerQuirk } from '../choices.js';
+import { QUIRKS } from '../quirks.js';
 import { type State } from '../state.js';
 import { BASER_TYPE, dropPhantom, hcc, invalidateTranslations, noteMappingsFreed, PA_52, TYPER_FREE, TYPER_REP, VALID } from './tables.js';
 import { processQueue, queueSize } from './queue.js';
@@ -127,6 +128,21 @@ export function gitsWrite(s: State, n: number, offset: number, width: number, va
     return;
   }
   if (o === GITS_CWRITER) return cwriterWrite(s, n, Number(merge(BigInt(its.cwriter)) & 0xf_ffffn), x);
+  if (o === GITS_CREADR) {
+    x.rule('its.reg.creadr.ro');
+    // QEMU stores a guest write while GICD_CTLR.DS = 1 and reads commands from there at the next
+    // CWRITER write (QUIRKS.qemuCreadrGuestWritable): an in-range offset only, Stalled ignored
+    const nv = merge(BigInt(its.creadr));
+    const off = Number(nv & 0xf_ffe0n);
+    if ((nv & ~0xf_ffe1n) === 0n && off < queueSize(its) && off !== its.creadr) {
+      const q = offerQuirk(s, QUIRKS.qemuCreadrGuestWritable);
+      if (q !== null) {
+        q.its[n]!.creadr = off;
+        x.branch(q, null, `${QUIRKS.qemuCreadrGuestWritable.id}: CREADR takes the written offset`);
+      }
+    }
+    return;
+  }
   if (offset >= GITS_BASER && offset < GITS_BASER + 64) return baserWrite(s, n, (o - GITS_BASER) >> 3, merge(its.baser[(o - GITS_BASER) >> 3]!), x);
   x.rule('mmio.reserved-raz-wi');
 }
