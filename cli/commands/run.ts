@@ -84,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     : verdict === null ? 'not checked'
     : !verdict.ok ? `divergence at op ${verdict.divergence.opIndex}`
       : verdict.unconfirmed ? `accepted under an unconfirmed reading of ${verdict.unconfirmed.join(', ')} (not a pass)`
+        : trace.status !== 'complete' ? `no divergence in the ${trace.results.length} ops the target ran (the trace is incomplete: not a pass)`
         : 'ok (the architecture allows this trace)';
   process.stdout.write(`${scenario.name} on ${name}: ${trace.results.length}/${expanded.ops.length} ops, ` +
     `${expectations - outcome.expectationFailures.length}/${expectations} expectations hold, oracle: ${verdictText}\n`);
