@@ -498,11 +498,20 @@ function dir(s: State, cpu: number, intid: number, x: Exec): void {
     return;
   }
   x.rule('cpuif.dir.deactivate');
-  if (s.ackStack[cpu]!.some((e) => (e & ~APR_TAINT) === intid)) {
+  const notDropped = (c: number): boolean => s.ackStack[c]!.some((e) => (e & ~APR_TAINT) === intid);
+  // an SPI is one interrupt for all PEs: acknowledged on another PE and not yet priority-dropped
+  // there, a DIR here comes before its priority drop just the same
+  const spi = intid >= 32 && intid < 32 + s.cfg.spis;
+  if (notDropped(cpu) || (spi && s.ackStack.some((_, c) => c !== cpu && notDropped(c)))) {
     // choice.u11.dir-not-active: DIR before the priority drop: no effect, or deactivate
     x.rule('choice.u11.dir-not-active');
     const st = s.clone();
     x.branch(st, null, 'choice.u11.dir-not-active: DIR before priority drop ignored');
+  } else if (spi && s.spiAckedOn.size > 0 && s.active[slotOf(s, cpu, intid)]) {
+    // Linux 6.12 and 6.1: the DIR reaches only this vCPU's list registers (QUIRKS.dirOfSpiActiveElsewhereIgnored)
+    const on = s.spiAckedOn.get(slotOf(s, cpu, intid));
+    const q = on !== undefined && on >> 1 !== cpu ? offerQuirk(s, QUIRKS.dirOfSpiActiveElsewhereIgnored) : null;
+    if (q !== null) x.branch(q, null, `${QUIRKS.dirOfSpiActiveElsewhereIgnored.id}: the SPI stays active on vCPU ${on! >> 1}`);
   }
   deactivate(s, cpu, intid, x);
 }

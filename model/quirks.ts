@@ -283,6 +283,16 @@ export const QUIRKS = {
   activeFillLrs: kvmLinux('kvm-linux.active-interrupts-fill-lrs', 'cpuif.iar1.ack',
     'arch/arm64/kvm/vgic/vgic.c vgic_flush_lr_state, vgic_sort_ap_list, vgic_irq_cmp (Linux 6.12 and 6.1: active interrupts sort first); vgic-v3.c vgic_v3_fold_lr_state (no EOIcount handling)'),
   /**
+   * Linux 6.12 and 6.1: a guest ICC_DIR_EL1 is handled by the virtual CPU interface of the vCPU that
+   * writes it (ICH_HCR_EL2.TDIR is set only on a host whose locally generated SEIs are broken; the trap handler,
+   * __vgic_v3_write_dir, looks at this vCPU's list registers too), so a DIR of an SPI that another
+   * vCPU acknowledged, and holds in its list registers or ap_list, finds nothing to deactivate and
+   * is lost: the SPI stays active until that vCPU deactivates it. (Linux 6.19 traps DIR while any
+   * SPI is active and deactivates it wherever it is, which impl/ follows.)
+   */
+  dirOfSpiActiveElsewhereIgnored: kvmLinux('kvm-linux.dir-of-spi-active-elsewhere-ignored', 'cpuif.dir.deactivate',
+    'arch/arm64/kvm/vgic/vgic-v3.c vcpu_set_ich_hcr, vgic_v3_probe (Linux 6.12 and 6.1: TDIR only with dir_trap, set for broken SEIs), arch/arm64/kvm/hyp/vgic-v3-sr.c __vgic_v3_write_dir (this vCPU\'s list registers only)'),
+  /**
    * DIST_REGS/REDIST_REGS at an offset no register starts at (misaligned): vgic_uaccess finds no
    * region, reads 0 and ignores a write, and the attribute call returns 0, where the documented
    * answer for a register that cannot be accessed is -ENXIO.
