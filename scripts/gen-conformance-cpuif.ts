@@ -341,6 +341,16 @@ export const cpuifScenarios: Def[] = [
       rpr(0, 0x80), rd('GICR_ISACTIVER0', [0x2, 0x0]), dir(0, 5), rpr(0, 0x80)],
   },
   {
+    component: 'cpuif', name: 'dir-spi-other-vcpu',
+    description: 'An SPI is one interrupt for every PE, so ICC_DIR_EL1 on vCPU 1 (EOImode 1) names the SPI vCPU 0 acknowledged. Before vCPU 0\'s priority drop the DIR is UNPREDICTABLE (choice.u11.dir-not-active: no effect or deactivation) and vCPU 0\'s EOI (EOImode 0) deactivates it; after vCPU 0\'s priority drop (EOImode 1) it deactivates the SPI (cpuif.dir.deactivate). Linux 6.12 and 6.1 leave it active there (kvm-linux.dir-of-spi-active-elsewhere-ignored).',
+    rules: ['choice.u11.dir-not-active', 'cpuif.dir.deactivate'],
+    config: C2,
+    ops: [boot(), swr(1, 'ICC_CTLR_EL1', 0x2), wr('GICD_ISENABLER1', 0x30, { cpu: 1 }), wr('GICD_ISPENDR1', 0x10, { cpu: 1 }),
+      iar(0, 0x24), dir(1, 0x24), rd('GICD_ISACTIVER1', [0x10, 0x0]), eoi(0, 0x24), rd('GICD_ISACTIVER1', 0x0),
+      swr(0, 'ICC_CTLR_EL1', 0x2), wr('GICD_ISPENDR1', 0x20, { cpu: 1 }), iar(0, 0x25), eoi(0, 0x25), rpr(0, 0xff), dir(1, 0x25),
+      rd('GICD_ISACTIVER1', 0x0)],
+  },
+  {
     component: 'cpuif', name: 'apr-arbitrary-write',
     description: 'Writing ICC_AP1R0_EL1 with a value never read from it is UNPREDICTABLE for the active priorities (choice.u15.apr-arbitrary-write); pending state outside that scope is unaffected.',
     rules: ['choice.u15.apr-arbitrary-write'],
