@@ -471,10 +471,16 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       x.rule('its.cmd.int.pend');
       // KVM's INT resolves like an MSI, which fills the translation cache (QUIRKS.msiCachedWithoutDevid)
       if (s.enableLpis[rd]) cacheTranslation(s, n, d, e);
+      // KVM's GICv4: an INT of a forwarded event sets the vLPI pending in the hardware
+      // (vgic_its_trigger_msi), next to a software latch a cached MSI translation set before: the
+      // LPI is taken twice (QUIRKS.forwardedTranslationCached)
+      const twice = s.quirks.size > 0 && s.lpiPending[rd]!.has(intid) && s.vlpiPending.get(intid) !== rd && isForwardedEvent(s, n, d, e)
+        ? offerQuirk(s, QUIRKS.forwardedTranslationCached) : null;
+      twice?.vlpiPending.set(intid, rd);
       const moved = retargetedToRdWithLpisOff(s, n, r.ite);
       const q = sharedLpiAtRdWithLpisOff(s, rd, intid);
       setLpiPending(s, rd, intid, x);
-      const extra = moved === null ? [] : ok(moved);
+      const extra = [...(moved === null ? [] : ok(moved)), ...(twice === null ? [] : ok(twice))];
       if (q === null) return [...ok(s), ...extra];
       setLpiPending(q, rd, intid, x);
       return [...ok(s), ...ok(q), ...extra];

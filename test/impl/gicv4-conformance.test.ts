@@ -42,6 +42,8 @@ const KNOWN: Record<string, { op: string; got: unknown; why: string }> = {
   'enable-lpis-off-pending-4.0': { op: 'sysreg.read', got: '0x80', why: 'a vLPI pending when EnableLPIs is cleared stays pending in the hardware: ISR_EL1.I reads 1' },
   'forward-pending-wfi-masked-4.0': { op: 'sysreg.read', got: '0xff', why: 'forwarding a pending LPI moves its state into the vLPI, which rings the doorbell of the blocked vCPU' },
   'signal-msi-after-fire-4.0': { op: 'sysreg.read', got: '0x2000', why: 'a KVM_SIGNAL_MSI after the device MSI hits the cached translation: taken twice' },
+  'irqfd-signal-then-int-4.0': { op: 'sysreg.read', got: '0x2000', why: 'the eventfd signal latches the LPI in software through the cached translation, the INT sets the vLPI: taken twice' },
+  'irqfd-signal-then-int-4.1': { op: 'sysreg.read', got: '0x2000', why: 'the eventfd signal latches the LPI in software through the cached translation, the INT sets the vLPI: taken twice' },
   'discard-forwarded-then-lpi-4.0': { op: 'sysreg.read', got: '0x2001', why: 'DISCARD leaves a software LPI pending (the vLPI is unmapped with its ITE)' },
   'enable-lpis-off-pending-4.1': { op: 'sysreg.read', got: '0x80', why: 'a vLPI pending when EnableLPIs is cleared stays pending in the hardware: ISR_EL1.I reads 1' },
   'forward-pending-wfi-masked-4.1': { op: 'sysreg.read', got: '0xff', why: 'forwarding a pending LPI moves its state into the vLPI, which rings the doorbell of the blocked vCPU' },
