@@ -52,6 +52,15 @@ export class GuestMemory {
   }
 
   readU64(addr: number): bigint {
+    const off = addr & PAGE_MASK;
+    if (off <= PAGE_SIZE - 8) {
+      // within one page (every aligned entry): no buffer, two 32-bit halves
+      const p = this.pages.get(Math.floor(addr / PAGE_SIZE));
+      if (p === undefined) return 0n;
+      const lo = (p[off]! | (p[off + 1]! << 8) | (p[off + 2]! << 16) | (p[off + 3]! << 24)) >>> 0;
+      const hi = (p[off + 4]! | (p[off + 5]! << 8) | (p[off + 6]! << 16) | (p[off + 7]! << 24)) >>> 0;
+      return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    }
     const b = this.read(addr, 8);
     let v = 0n;
     for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);

@@ -8,7 +8,7 @@ import { GICD_BASE, GICR_BASE, itsBase, RAM_BASE, VTIMER_PPI } from '../spec/lay
 import { AttrPattern, Exec, type Expected, Pattern, MaskedHex } from './exec.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
-import { addPhantom, collectionInRange, dropPhantom, invalidateTranslations, flatTable, gitsRead, gitsWrite, iteTarget, MAPPINGS_FREED_ENTRIES_KEPT, noteMappingsFreed, phantomIcids, processQueueOutcomes, tableEntryAddr } from './its.js';
+import { addPhantom, collectionInRange, dropPhantom, invalidateTranslations, flatTable, gitsRead, gitsWrite, iteTarget, MAPPINGS_FREED_ENTRIES_KEPT, nextTwoLevelPage, noteMappingsFreed, phantomIcids, processQueueOutcomes, tableEntryAddr, twoLevelPageRest } from './its.js';
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
@@ -265,11 +265,19 @@ export function itsRestoreTables(s: State, n: number, x: Exec, merge = false, fr
     }
     const a = tableEntryAddr(s, b0, d);
     if (a === null) {
-      // outside the table (or an invalid level-1 entry): go on with the next ID
-      if (flat === null) { d++; continue; }
+      // outside the table: a two-level table goes on with the next level-2 page (an invalid
+      // level-1 entry leaves out all of its page), a flat one is done
+      if (flat === null) { d = nextTwoLevelPage(b0, d); continue; }
       break;
     }
     if (!s.mem.inRam(a, 8)) return fail(EFAULT, 'kvm.its-abi.restore-bad-dte');
+    if (flat === null) {
+      // in a level-2 page: jump over the entries whose 8 bytes are all zero (only inside RAM,
+      // where a read outside must still fail)
+      const { esz, left } = twoLevelPageRest(b0, d);
+      const w = s.mem.nextNonZeroAddr(a, Math.min(a + (left - 1) * esz + 8, RAM_BASE + s.mem.size));
+      if (w - a >= 8) { d += Math.floor((w - a - 8) / esz) + 1; continue; }
+    }
     if ((s.mem.readByte(a + 7) >>> 7) === 0) { d++; continue; } // Valid (bit 63) clear: no need to decode
     const dte = decodeDte(s.mem.readU64(a));
     if (!dte.valid) { d++; continue; }

@@ -93,6 +93,26 @@ export function tableEntryAddr(s: State, baser: bigint, id: number): number | nu
   return l2 + (id % perL2) * esz;
 }
 
+/**
+ * A table walk's next ID to look at after `id` found no entry in a two-level table: the first ID
+ * of the next level-2 page, since the level-1 entry that left `id` out (invalid, outside RAM) leaves
+ * out its whole page; Infinity when `id` is past the level-1 table (no later ID has an entry).
+ */
+export function nextTwoLevelPage(baser: bigint, id: number): number {
+  const page = pageBytes(baser);
+  const perL2 = Math.floor(page / entryBytes(baser));
+  const l1 = Math.floor(id / perL2);
+  if (!(baser & VALID) || l1 >= ((Number(baser & 0xffn) + 1) * page) / 8) return Infinity;
+  return (l1 + 1) * perL2;
+}
+
+/** Entry size of a two-level table, and how many IDs from `id` on (its own included) share its level-2 page. */
+export function twoLevelPageRest(baser: bigint, id: number): { esz: number; left: number } {
+  const esz = entryBytes(baser);
+  const perL2 = Math.floor(pageBytes(baser) / esz);
+  return { esz, left: perL2 - (id % perL2) };
+}
+
 /** Start, entry size and entry count of a flat table (the collection table in the KVM ABI). */
 export function flatTable(baser: bigint): { base: number; esz: number; entries: number; bytes: number } {
   const bytes = (Number(baser & 0xffn) + 1) * pageBytes(baser);
