@@ -129,34 +129,34 @@ export class State {
   /** active priorities: per cpu, per group, a 256-bit set of group priorities (8 words) */
   apr: Uint32Array;
   /** INTIDs acknowledged and not yet priority-dropped, most recent last (EOI nesting, choice.u9.eoir-out-of-order) */
-  ackStack: number[][];
+  ackStack!: number[][];
   asleep: Uint8Array;
   /**
    * choice.u6.state-change-race/choice.u44.in-flight-until-sync: interrupts a PE may still acknowledge with their old properties after another agent
    * changed them (disable, clear-pending, reroute, priority change; ITS CLEAR/DISCARD/MOVI before a
    * SYNC): per cpu, intid -> old priority | group << 8. Gone once that PE acknowledges (or SYNC).
    */
-  ghosts: Map<number, number>[];
+  ghosts!: Map<number, number>[];
 
   // ---- redistributors ----
   waker: Uint8Array; // ProcessorSleep
   enableLpis: Uint8Array;
-  propbaser: bigint[];
-  pendbaser: bigint[];
+  propbaser!: bigint[];
+  pendbaser!: bigint[];
   ctlrDpg: Uint32Array; // GICR_CTLR DPG bits as written
   /** pending LPIs per redistributor */
-  lpiPending: Set<number>[];
+  lpiPending!: Set<number>[];
   /**
    * choice.u39.intid-two-ites: LPIs mapped by more than one ITE: each delivery makes the INTID possibly (not certainly)
    * pending at the redistributors listed here, until taken there.
    */
-  lpiScoped = new Map<number, Set<number>>();
+  lpiScoped!: Map<number, Set<number>>;
   /**
    * choice.u44.in-flight-until-sync: LPIs a MOVI moved while pending, not yet completed by a SYNC to the old RD: intid -> old
    * RD. Pending at the new RD, but until then the new RD may not have it yet (it may still be
    * taken at the old one, a ghost there): an optional candidate. Gone when taken or on that SYNC.
    */
-  lpiInFlight = new Map<number, number>();
+  lpiInFlight!: Map<number, number>;
   /**
    * Rule ids of the inferred (confidence I) readings this candidate took where the other reading is
    * the architecture's presumed one (choice.u24.pending-across-toggle, 'lost'): a trace only such candidates explain is
@@ -169,7 +169,7 @@ export class State {
    * vCPU, which a target may not deliver until something queues them: a slot (SGI/PPI/SPI) or an
    * LPI's INTID. Optional candidates until taken. Always empty without quirks.
    */
-  unqueued = new Set<number>();
+  unqueued!: Set<number>;
   /**
    * Quirks only (model/quirks.ts msiCachedWithoutDevid): the (ITS, DeviceID, EventID) that KVM's
    * translation cache holds, as "its:device:event": filled by a translated MSI or INT, emptied
@@ -180,64 +180,64 @@ export class State {
    * Quirks only (model/quirks.ts levelLatchSurvivesAck): level interrupts whose pending latch an
    * acknowledge consumed, by slot, until they are deactivated. Always empty without quirks.
    */
-  latchAtAck = new Set<number>();
+  latchAtAck!: Set<number>;
   /**
    * Slots whose active state is open: an out-of-order EOI may have deactivated them
    * (choice.u9.eoir-out-of-order, per EOI), and nothing has looked since. `active` holds 1 for
    * them. Decided when an op may observe them (model/oracle.ts), so that a run of such EOIs keeps
    * one candidate instead of doubling the set at each.
    */
-  activeOpen = new Set<number>();
+  activeOpen!: Set<number>;
   /**
    * Quirks only (QUIRKS.qemuBprMinNotAppliedWithHighBits): binary points that hold a value below
    * their minimum, as cpu * 2 + group (0: BPR0, 1: BPR1). Always empty without quirks.
    */
-  bprBelowMin = new Set<number>();
+  bprBelowMin!: Set<number>;
   /**
    * Quirks only (model/quirks.ts levelInfoEdge): interrupts, by slot, whose line KVM_IRQ_LINE
    * raised while they were edge-configured: KVM latched them and never recorded the line level.
    * Always empty without quirks.
    */
-  lineUnrecorded = new Set<number>();
+  lineUnrecorded!: Set<number>;
   /**
    * Quirks only (model/quirks.ts irouterNoRequeue): SPIs, by slot, a GICD_IROUTER write left on the
    * ap_list of the vCPU that held them, until taken. Always empty without quirks.
    */
-  leftOnOldVcpu = new Set<number>();
+  leftOnOldVcpu!: Set<number>;
   /**
    * Quirks only (model/quirks.ts, KVM's GICv4): vLPIs pending in the GICv4 hardware (the vPE's
    * pending table) apart from the software pending state: intid -> redistributor. Always empty
    * without quirks.
    */
-  vlpiPending = new Map<number, number>();
+  vlpiPending!: Map<number, number>;
   /**
    * Quirks only: LPIs a vCPU whose redistributor has EnableLPIs 0 may still take: queued to it by
    * the ITS restore (QUIRKS.restoreQueuesLpiWhileLpisOff), or left in its list registers when
    * another vCPU cleared EnableLPIs (QUIRKS.lpiInLrSurvivesEnableLpisClear): intid -> redistributor.
    * Always empty without quirks.
    */
-  lpiQueuedLpisOff = new Map<number, number>();
+  lpiQueuedLpisOff!: Map<number, number>;
   /**
    * With quirks only: the LPIs that were pending at a redistributor when its EnableLPIs was
    * cleared, while it stays 0 (KVM keeps their pending_latch: QUIRKS.restoreQueuesLpiWhileLpisOff).
    */
-  lpiKeptLpisOff = new Map<number, number>();
+  lpiKeptLpisOff!: Map<number, number>;
   /**
    * Quirks only (QUIRKS.lpiActiveUntilEoi): LPIs acknowledged on a vCPU that KVM keeps active until
    * an EOI deactivates them: intid -> the vCPU. Always empty without quirks.
    */
-  lpiActive = new Map<number, number>();
+  lpiActive!: Map<number, number>;
   /**
    * Quirks only (QUIRKS.resampleNeedsExitWhileActive): active SPIs acknowledged on a vCPU, by slot:
    * vCPU * 2, plus 1 once that vCPU has certainly exited since (KVM's fold at that exit saw the SPI
    * active, so deactivating it on that vCPU notifies the irqfd resampler). Always empty without quirks.
    */
-  spiAckedOn = new Map<number, number>();
+  spiAckedOn!: Map<number, number>;
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
-  lpiStale = new Map<number, number[]>();
+  lpiStale!: Map<number, number[]>;
 
   // ---- ITSes ----
-  its: ItsState[];
+  its!: ItsState[];
   /**
    * INTIDs named by more than one ITE over all ITSes (choice.u39.intid-two-ites), built on demand; null = rebuild. Every
    * change to a device or ITE map calls itesChanged(). Never mutated once built (clones share it).
@@ -246,15 +246,15 @@ export class State {
 
   // ---- KVM userspace ABI ----
   /** GSI routing table: gsi -> routes */
-  routes = new Map<number, Route[]>();
-  irqfds = new Map<number, { resample: boolean }>();
+  routes!: Map<number, Route[]>;
+  irqfds!: Map<number, { resample: boolean }>;
   /** irqfds (by gsi) whose resamplefd was signalled and not yet queried */
-  resampled = new Set<number>();
+  resampled!: Set<number>;
   /** resample irqfds (by gsi) that asserted their SPI line and wait for the ack */
-  resampleAsserted = new Set<number>();
+  resampleAsserted!: Set<number>;
   /** host IRQ of an assigned device -> gsi of the irqfd it is bound to */
-  forwards = new Map<number, number>();
-  itsAbiRev: number[];
+  forwards!: Map<number, number>;
+  itsAbiRev!: number[];
 
   // ---- implementation parameters (docs/oracle.md) ----
   /** choice.u2.priority-bits: possible numbers of implemented priority bits (bit b set = b bits possible) */
@@ -262,7 +262,7 @@ export class State {
   /** choice.u18.clear-enable-lpis: possible values of GICR_CTLR.CES (bit 0: CES = 0 possible, bit 1: CES = 1 possible) */
   ces = 0b11;
   /** IMPDEF register bits, fixed by their first observation: key -> value of the free bits */
-  fixed = new Map<string, bigint>();
+  fixed!: Map<string, bigint>;
 
   // ---- quirks (model/choices.ts) ----
   /** the quirks this candidate's oracle may take (shared by every candidate; empty: the strict architecture) */
@@ -270,7 +270,7 @@ export class State {
   /** the quirks this candidate took, sorted (never mutated: noteQuirk replaces it) */
   quirksUsed: readonly string[] = NO_QUIRKS_USED;
 
-  mem: GuestMemory;
+  mem!: GuestMemory;
 
   constructor(readonly cfg: ResolvedConfig, empty = false) {
     const v = cfg.vcpus;
@@ -289,17 +289,8 @@ export class State {
     this.bytesAsWords = new Int32Array(bytes.buffer);
     this.words = words;
     this.bindViews();
-    if (empty) {
-      // filled by clone()
-      this.ackStack = [];
-      this.ghosts = [];
-      this.propbaser = this.pendbaser = [];
-      this.lpiPending = [];
-      this.its = [];
-      this.itsAbiRev = [];
-      this.mem = new GuestMemory(cfg.memory);
-      return;
-    }
+    // every other field is filled by clone(), which would throw away anything allocated here
+    if (empty) return;
     // VM creation state (IHI 0069 GICD_* registers "take the initial state from the VM as created"; the
     // documented KVM defaults, include/kvm/arm_vgic.h struct vgic_irq; vgic-init.c kvm_vgic_vcpu_init): SGIs enabled, everything else disabled; inactive, not pending,
     // priority 0, Group 1; SGIs edge, PPIs level, SPIs edge; SPIs routed to the PE with affinity 0.
@@ -309,6 +300,26 @@ export class State {
     this.group.fill(1);
     for (let c = 0; c < v; c++) for (let i = 0; i < 16; i++) this.edge[c * 32 + i] = 1;
     for (let i = this.nPriv; i < n; i++) this.edge[i] = 1;
+    this.lpiScoped = new Map<number, Set<number>>();
+    this.lpiInFlight = new Map<number, number>();
+    this.unqueued = new Set<number>();
+    this.latchAtAck = new Set<number>();
+    this.activeOpen = new Set<number>();
+    this.bprBelowMin = new Set<number>();
+    this.lineUnrecorded = new Set<number>();
+    this.leftOnOldVcpu = new Set<number>();
+    this.vlpiPending = new Map<number, number>();
+    this.lpiQueuedLpisOff = new Map<number, number>();
+    this.lpiKeptLpisOff = new Map<number, number>();
+    this.lpiActive = new Map<number, number>();
+    this.spiAckedOn = new Map<number, number>();
+    this.lpiStale = new Map<number, number[]>();
+    this.routes = new Map<number, Route[]>();
+    this.irqfds = new Map<number, { resample: boolean }>();
+    this.resampled = new Set<number>();
+    this.resampleAsserted = new Set<number>();
+    this.forwards = new Map<number, number>();
+    this.fixed = new Map<string, bigint>();
     this.ackStack = Array.from({ length: v }, () => []);
     this.ghosts = Array.from({ length: v }, () => new Map<number, number>());
     this.waker.fill(1);
@@ -523,6 +534,17 @@ export class State {
     for (const [k, v] of this.spiAckedOn) u = (u + mix(mix(0x59, k), v)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
+    // the bookkeeping quirk candidates differ by (with quirks, thousands of candidates can be
+    // equal in everything else, and one bucket would hold them all)
+    for (const k of this.unqueued) u = (u + mix(0x5b, k)) | 0;
+    for (const k of this.latchAtAck) u = (u + mix(0x6b, k)) | 0;
+    for (const k of this.activeOpen) u = (u + mix(0x7d, k)) | 0;
+    for (const k of this.bprBelowMin) u = (u + mix(0x8f, k)) | 0;
+    for (const k of this.lineUnrecorded) u = (u + mix(0xa1, k)) | 0;
+    for (const k of this.leftOnOldVcpu) u = (u + mix(0xb3, k)) | 0;
+    for (const [k, v] of this.vlpiPending) u = (u + mix(mix(0xc5, k), v)) | 0;
+    for (const [k, v] of this.lpiQueuedLpisOff) u = (u + mix(mix(0xd7, k), v)) | 0;
+    for (const [k, v] of this.lpiKeptLpisOff) u = (u + mix(mix(0xe9, k), v)) | 0;
     h = mix(mix(mix(h, u), this.lpiStale.size), this.lpiScoped.size);
     h = mix(mix(mix(h, this.routes.size), this.irqfds.size), this.forwards.size);
     for (const i of this.its) {
