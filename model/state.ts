@@ -245,7 +245,7 @@ export class State {
   private multiMapped: Set<number> | null = null;
 
   // ---- KVM userspace ABI ----
-  /** GSI routing table: gsi -> routes */
+  /** GSI routing table: gsi -> routes (replaced whole, never changed in place: clones share it) */
   routes!: Map<number, Route[]>;
   irqfds!: Map<number, { resample: boolean }>;
   /** irqfds (by gsi) whose resamplefd was signalled and not yet queried */
@@ -398,7 +398,7 @@ export class State {
     s.propbaser = this.propbaser.slice();
     s.pendbaser = this.pendbaser.slice();
     s.lpiPending = this.lpiPending.map((p) => new Set(p));
-    s.lpiStale = new Map([...this.lpiStale].map(([k, v]) => [k, v.slice()]));
+    s.lpiStale = this.lpiStale.size === 0 ? new Map() : new Map([...this.lpiStale].map(([k, v]) => [k, v.slice()]));
     s.lpiScoped = this.lpiScoped.size === 0 ? new Map() : new Map([...this.lpiScoped].map(([k, v]) => [k, new Set(v)]));
     s.lpiInFlight = this.lpiInFlight.size === 0 ? new Map() : new Map(this.lpiInFlight);
     s.unqueued = this.unqueued.size === 0 ? new Set() : new Set(this.unqueued);
@@ -415,7 +415,8 @@ export class State {
     s.spiAckedOn = this.spiAckedOn.size === 0 ? new Map() : new Map(this.spiAckedOn);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
-    s.routes = new Map(this.routes);
+    // never changed in place (KVM_SET_GSI_ROUTING replaces the table): shared, one entry per SPI
+    s.routes = this.routes;
     s.irqfds = new Map(this.irqfds);
     s.resampled = new Set(this.resampled);
     s.resampleAsserted = new Set(this.resampleAsserted);

@@ -1,6 +1,7 @@
 // npm run bench [-- --compare OLD.json] [--out FILE] [--quick]
 // Benchmarks (never timed tests): ops/s of the model alone, the kvm target alone and the two in
-// lockstep on fixed workloads, with peak memory; campaign scenarios/s with 1 and 2 workers; the
+// lockstep on fixed workloads, with peak memory; campaign scenarios/s with 1 and 2 workers, and a
+// fixed-size one-worker campaign per CPU second (the classification of divergent scenarios included); the
 // time to minimize a 1,000-op finding. Each measurement runs in its own child process so its
 // peak RSS is its own. Prints a table and writes JSON (default out/bench.json).
 import { spawnSync } from 'node:child_process';
@@ -22,6 +23,12 @@ interface BenchResult {
   cpu: string;
   workloads: Record<string, Record<(typeof MODES)[number], Measurement> & { lockstepRatio: number }>;
   campaign: { workers1: number | null; workers2: number | null; scaling: number | null };
+  /**
+   * A fixed-size one-worker campaign on kvm (classification of every divergent scenario included),
+   * per CPU second of the process: the figure a speed change of the oracle or the classification
+   * moves, and one the machine's load hardly does (the time-boxed rates above vary with it).
+   */
+  campaignFixed?: { scenarios: number; cpuSeconds: number; perCpuSecond: number; perSecond: number; counts: { new: number; known: number; inconclusive: number } } | null;
   minimize: { ops: number; after: number; seconds: number } | null;
   /** the real kernel, nested (targets/kvm-linux): boot, then generated scenarios once booted */
   kvmLinux?: {
@@ -77,6 +84,12 @@ function main(): void {
   const campaignSeconds = options.quick ? 8 : 60;
   result.campaign.workers1 = campaignRate(1, campaignSeconds);
   result.campaign.workers2 = campaignRate(2, campaignSeconds);
+  try {
+    result.campaignFixed = child(['campaign', String(options.quick ? 60 : 300)]) as BenchResult['campaignFixed'];
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    result.campaignFixed = null;
+  }
   if (result.campaign.workers1 && result.campaign.workers2) result.campaign.scaling = result.campaign.workers2 / result.campaign.workers1;
   try {
     result.minimize = child(['minimize']) as BenchResult['minimize'];
@@ -103,6 +116,9 @@ function main(): void {
   }
   lines.push('');
   lines.push(`campaign (kvm, lockstep): ${fmt(result.campaign.workers1, 1)} scenarios/s with 1 worker, ${fmt(result.campaign.workers2, 1)} with 2 (x${fmt(result.campaign.scaling, 2)})`);
+  const cf = result.campaignFixed;
+  lines.push(cf ? `campaign (kvm, 1 worker, seed bench, first ${cf.scenarios} scenarios, divergent ones classified with the quirks): ${fmt(cf.perCpuSecond, 2)} scenarios per CPU second (${fmt(cf.cpuSeconds, 1)} s CPU; ${fmt(cf.perSecond, 2)}/s by the clock); ${cf.counts.new} new, ${cf.counts.known} known, ${cf.counts.inconclusive} inconclusive`
+    : 'campaign of fixed size: not measured');
   lines.push(result.minimize ? `minimize: ${result.minimize.ops}-op finding -> ${result.minimize.after} ops in ${fmt(result.minimize.seconds, 2)} s` : 'minimize: not measured');
   const kl = result.kvmLinux;
   lines.push(!kl ? 'kvm-linux: not measured' : kl.unavailable ? `kvm-linux: unavailable (${kl.unavailable})`
@@ -119,6 +135,7 @@ function main(): void {
       lines.push(`  ${name.padEnd(10)} model x${fmt(r.model.opsPerSec / o.model.opsPerSec, 2)}  kvm x${fmt(r.kvm.opsPerSec / o.kvm.opsPerSec, 2)}  lockstep x${fmt(r.lockstep.opsPerSec / o.lockstep.opsPerSec, 2)}`);
     }
     if (old.campaign.workers1 && result.campaign.workers1) lines.push(`  campaign   1 worker x${fmt(result.campaign.workers1 / old.campaign.workers1, 2)}  2 workers x${fmt((result.campaign.workers2 ?? 0) / (old.campaign.workers2 ?? 1), 2)}`);
+    if (old.campaignFixed && result.campaignFixed && old.campaignFixed.scenarios === result.campaignFixed.scenarios) lines.push(`  campaign   fixed size x${fmt(result.campaignFixed.perCpuSecond / old.campaignFixed.perCpuSecond, 2)} scenarios per CPU second`);
     if (old.minimize && result.minimize) lines.push(`  minimize   x${fmt(result.minimize.seconds / old.minimize.seconds, 2)} time`);
   }
   process.stdout.write(lines.join('\n') + '\n');

@@ -13,6 +13,14 @@ import type { FromWorker, ItemResult, ToWorker, WorkerInit, WorkItem } from './p
  */
 export const WORKER_HEAP_MB = 2048;
 
+/**
+ * Each worker's young generation. With a target's quirks the oracle keeps thousands of candidate
+ * states for a few ops, each cloned and soon dropped; V8's default (16 MiB semi-spaces) promoted
+ * many of them to the old generation and collected them there, a fifth to a third of the CPU time
+ * of a quirk re-check. 192 MiB (64 MiB semi-spaces) costs at most that much memory per worker.
+ */
+export const WORKER_YOUNG_MB = Number(process.env['GICDIFF_WORKER_YOUNG_MB'] ?? 192);
+
 export interface WorkerSlot {
   worker: Worker;
   /** batches sent and not finished: the items not yet reported */
@@ -86,7 +94,7 @@ export class WorkerPool {
   }
 
   private spawn(i: number): WorkerSlot {
-    const worker = new Worker(this.bundle, { workerData: this.init, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const worker = new Worker(this.bundle, { workerData: this.init, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
     const slot: WorkerSlot = { worker, inFlight: [], minimizing: 0, ready: false, current: null, dead: false };
     const h = this.handlers;
     worker.on('message', (m: FromWorker) => {

@@ -3,6 +3,7 @@
 //   measure.ts workload NAME model|kvm|lockstep SECONDS
 //   measure.ts minimize
 //   measure.ts kvm-linux SECONDS   (boot the nested machine, then generated scenarios for SECONDS)
+//   measure.ts campaign ITERATIONS (a one-worker kvm campaign of that many scenarios, by CPU time)
 import { performance } from 'node:perf_hooks';
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget, type Target, type TargetSession } from '../../spec/target.js';
@@ -114,8 +115,39 @@ async function kvmLinux(seconds: number): Promise<void> {
   }));
 }
 
+/**
+ * A fixed number of scenarios of a one-worker campaign on kvm (seed bench, no minimization, the
+ * classification of every divergent scenario included), timed by the process's CPU time (the
+ * worker thread's included) as well as the clock: the CPU figure hardly moves with the machine's load.
+ */
+async function campaign(iterations: number): Promise<void> {
+  const { runCampaign } = await import('../../fuzz/campaign/coordinator.js');
+  const { loadTargetExpectations } = await import('../../spec/expectations.js');
+  const { defaultWeights } = await import('../../fuzz/weights.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const out = mkdtempSync(join(tmpdir(), 'gicdiff-bench-'));
+  try {
+    const c0 = process.cpuUsage();
+    const start = performance.now();
+    const s = await runCampaign({
+      target: 'kvm', seed: 'bench', out, profile: 'full', workers: 1, shard: { index: 0, count: 1 }, resume: false,
+      weights: defaultWeights(), expectations: loadTargetExpectations('kvm'), iterations, minimizeFindings: false,
+      status: { write: () => undefined }, handleSignals: false,
+    });
+    const cpu = process.cpuUsage(c0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const seconds = (performance.now() - start) / 1000;
+    console.log(JSON.stringify({ scenarios: s.scenarios, cpuSeconds, seconds, perCpuSecond: s.scenarios / cpuSeconds, perSecond: s.scenarios / seconds, counts: s.counts }));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 const [what, ...args] = process.argv.slice(2);
 if (what === 'workload') await workload(args[0]!, args[1]!, Number(args[2] ?? 2));
 else if (what === 'minimize') await minimize();
 else if (what === 'kvm-linux') await kvmLinux(Number(args[0] ?? 60));
-else throw new Error(`usage: measure.ts workload NAME MODE SECONDS | minimize | kvm-linux SECONDS`);
+else if (what === 'campaign') await campaign(Number(args[0] ?? 300));
+else throw new Error(`usage: measure.ts workload NAME MODE SECONDS | minimize | kvm-linux SECONDS | campaign ITERATIONS`);
