@@ -19,7 +19,7 @@ export const WORKER_HEAP_MB = 2048;
  * many of them to the old generation and collected them there, a fifth to a third of the CPU time
  * of a quirk re-check. 192 MiB (64 MiB semi-spaces) costs at most that much memory per worker.
  */
-export const WORKER_YOUNG_MB = Number(process.env['GICDIFF_WORKER_YOUNG_MB'] ?? 192);
+export const WORKER_YOUNG_MB = 192;
 
 export interface WorkerSlot {
   worker: Worker;
