@@ -596,6 +596,13 @@ function deliverSgis(
 export function wfi(s: State, op: WfiOp, x: Exec): Expected {
   x.rule('cpuif.wfi.wake');
   const w = wakeOutcome(s, op.cpu, x);
+  // kvm-linux sees the wake-up through the virtual CPU interface (ISR_EL1), which signals nothing
+  // while active interrupts fill the list registers (QUIRKS.activeFillLrs)
+  if (w !== 'no' && quirkEnabled(s, QUIRKS.activeFillLrs)) {
+    const st = s.clone();
+    st.asleep[op.cpu] = ASLEEP;
+    offerLrsFull(st, op.cpu, x, 'asleep');
+  }
   if (w === 'must') return 'woken';
   if (w === 'may') {
     const st = s.clone();
