@@ -382,7 +382,8 @@ function eoi(s: State, cpu: number, group: number, intid: number, x: Exec): void
       // the first active interrupt of the vCPU's ap_list beyond the list registers, whatever its
       // INTID (QUIRKS.eoicountDeactivatesUnrelated)
       if (!st.eoiMode[cpu] && quirkEnabled(st, QUIRKS.eoicountDeactivatesUnrelated)) {
-        for (const k of eoicountVictims(st, cpu, intid)) {
+        const named = activeOn(st, cpu).includes(intid) ? [intid] : [];
+        for (const k of [...named, ...eoicountVictims(st, cpu, intid)]) {
           if (k === expected) continue;
           const q = offerQuirk(st, QUIRKS.eoicountDeactivatesUnrelated)!;
           deactivate(q, cpu, k, x);
