@@ -93,11 +93,7 @@ function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {
         s.asleep[cpu] = ASLEEP;
         return 'asleep';
       }
-      if (obs === undefined || obs === 'asleep') {
-        const st = s.clone();
-        st.asleep[cpu] = ASLEEP;
-        x.branch(st, 'asleep', 'still asleep in WFI');
-      } else x.pruned.push('asleep'); // the observed result rules "still asleep" out: no clone
+      offerStillAsleep(s, cpu, obs, x);
       s.asleep[cpu] = 0;
     }
     if (a === ASLEEP_QUIRK_WAKE || a === ASLEEP_DOORBELL_WAKE) {
@@ -111,16 +107,22 @@ function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {
         s.asleep[cpu] = ASLEEP;
         return 'asleep';
       }
-      if (obs === undefined || obs === 'asleep') {
-        const st = s.clone();
-        st.asleep[cpu] = ASLEEP;
-        x.branch(st, 'asleep', 'still asleep in WFI');
-      } else x.pruned.push('asleep');
+      offerStillAsleep(s, cpu, obs, x);
       noteQuirk(s, quirk.id);
       s.asleep[cpu] = 0;
     }
   }
   return dispatch(s, op, x);
+}
+
+// "still asleep in WFI" as another candidate next to a wake-up, unless the observed result rules it
+// out (then no clone is made)
+function offerStillAsleep(s: State, cpu: number, obs: unknown, x: Exec): void {
+  if (obs === undefined || obs === 'asleep') {
+    const st = s.clone();
+    st.asleep[cpu] = ASLEEP;
+    x.branch(st, 'asleep', 'still asleep in WFI');
+  } else x.pruned.push('asleep');
 }
 
 function guestCpu(op: PrimitiveOp): number | null {
