@@ -343,8 +343,11 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
     // KVM notifies the resampler only for an interrupt its fold saw active at an exit
     // (QUIRKS.resampleNeedsExitWhileActive): unless the vCPU that took it certainly exited since
     // and deactivates it itself (not an ICACTIVER write, which notifies nothing), the line may stay
-    // asserted, the resamplefd silent
-    const q = s.quirks.size > 0 && !(seen && !byIcactiver) && resampleRoutesOf(s, intid - 32) ? offerQuirk(s, QUIRKS.resampleNeedsExitWhileActive) : null;
+    // asserted, the resamplefd silent. An SPI the guest configured edge-triggered never notifies:
+    // KVM sets a list register's EOI maintenance bit for level configuration only
+    // (vgic-v3.c vgic_v3_compute_lr), so no fold sees its EOI as a deactivation to report.
+    const silent = s.edge[slot] === 1 || !(seen && !byIcactiver);
+    const q = s.quirks.size > 0 && silent && resampleRoutesOf(s, intid - 32) ? offerQuirk(s, QUIRKS.resampleNeedsExitWhileActive) : null;
     if (q !== null) x.branch(q, null, `${QUIRKS.resampleNeedsExitWhileActive.id}: no resample notification`);
     resampleOnAck(s, intid - 32, x);
   }

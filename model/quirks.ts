@@ -162,7 +162,8 @@ export const QUIRKS = {
    * The irqfd resampler is notified only when the fold at an exit finds a level SPI it saw active
    * now inactive: one acknowledged and deactivated between two exits gets no notification, and its
    * line stays asserted. Offered only there: once the vCPU that acknowledged it has certainly exited
-   * (State.spiAckedOn), its own EOI or DIR must notify.
+   * (State.spiAckedOn), its own EOI or DIR must notify, unless the guest configured the SPI
+   * edge-triggered (no EOI maintenance bit in its list register: never notified).
    */
   resampleNeedsExitWhileActive: kvm('kvm.irqfd-resample-needs-exit-while-active', 'kvm.irqfd.resample',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr (Linux 6.19: deactivated && lr_signals_eoi_mi)'),

@@ -168,6 +168,16 @@ export const kvmScenarios: Def[] = [
       iar(0, SP), rd('GICD_ISPENDR1', 0)],
   },
   {
+    component: 'kvm-abi', name: 'irqfd-resample-edge-config',
+    description: 'A resample irqfd asserts SPI 42, which the guest configured edge-triggered; vCPU 0 acknowledges it, exits (a GICD read) and EOIs it: the interrupt was resampled, so KVM signals the resamplefd (Documentation/virt/kvm/api.rst KVM_IRQFD). KVM reports an EOI to the resampler only from a list register with the EOI maintenance bit, which it sets for level-configured interrupts only: the resamplefd stays silent (quirk kvm.irqfd-resample-needs-exit-while-active, edge case).',
+    rules: ['kvm.irqfd.resample', 'kvm.routing.irqchip', 'dist.icfgr.config'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: true }),
+      ...spi42Irqfd(true),
+      irqfdSignal(3), iar(0, 42), rd('GICD_ISACTIVER1', bit(42)), eoi(0, 42),
+      { op: 'irqfd.resampled', gsi: 3, expect: true } as Op],
+  },
+  {
     component: 'kvm-abi', name: 'irqfd-level-pulse',
     description: 'An irqfd without resamplefd on a level-sensitive SPI asserts and deasserts the line: the pulse may or may not leave the SPI pending.',
     rules: ['kvm.irqfd.level-pulse'],
