@@ -175,7 +175,7 @@ export class State {
    * translation cache holds, as "its:device:event": filled by a translated MSI or INT, emptied
    * where KVM invalidates it. Always empty without that quirk.
    */
-  msiCached = new Set<string>();
+  msiCached!: Set<string>;
   /**
    * Quirks only (model/quirks.ts levelLatchSurvivesAck): level interrupts whose pending latch an
    * acknowledge consumed, by slot, until they are deactivated. Always empty without quirks.
@@ -303,6 +303,7 @@ export class State {
     this.lpiScoped = new Map<number, Set<number>>();
     this.lpiInFlight = new Map<number, number>();
     this.unqueued = new Set<number>();
+    this.msiCached = new Set<string>();
     this.latchAtAck = new Set<number>();
     this.activeOpen = new Set<number>();
     this.bprBelowMin = new Set<number>();
@@ -440,40 +441,16 @@ export class State {
     for (let c = 0; c < this.cfg.vcpus; c++) {
       if (this.propbaser[c] !== o.propbaser[c] || this.pendbaser[c] !== o.pendbaser[c]) return false;
       if (!eqNumbers(this.ackStack[c]!, o.ackStack[c]!)) return false;
-      const g = this.ghosts[c]!;
-      const h = o.ghosts[c]!;
-      if (g.size !== h.size) return false;
-      for (const [k, v] of g) if (h.get(k) !== v) return false;
-      const p = this.lpiPending[c]!;
-      const q = o.lpiPending[c]!;
-      if (p.size !== q.size) return false;
-      for (const v of p) if (!q.has(v)) return false;
+      if (!sameMap(this.ghosts[c]!, o.ghosts[c]!) || !sameSet(this.lpiPending[c]!, o.lpiPending[c]!)) return false;
     }
     if (this.lpiStale.size !== o.lpiStale.size || this.lpiScoped.size !== o.lpiScoped.size || this.lpiInFlight.size !== o.lpiInFlight.size) return false;
-    for (const [k, v] of this.lpiInFlight) if (o.lpiInFlight.get(k) !== v) return false;
-    if (this.unqueued.size !== o.unqueued.size || this.latchAtAck.size !== o.latchAtAck.size) return false;
-    for (const k of this.unqueued) if (!o.unqueued.has(k)) return false;
-    if (this.msiCached.size !== o.msiCached.size) return false;
-    for (const k of this.msiCached) if (!o.msiCached.has(k)) return false;
-    for (const k of this.latchAtAck) if (!o.latchAtAck.has(k)) return false;
-    if (this.activeOpen.size !== o.activeOpen.size) return false;
-    for (const k of this.activeOpen) if (!o.activeOpen.has(k)) return false;
-    if (this.bprBelowMin.size !== o.bprBelowMin.size) return false;
-    for (const k of this.bprBelowMin) if (!o.bprBelowMin.has(k)) return false;
-    if (this.lineUnrecorded.size !== o.lineUnrecorded.size) return false;
-    for (const k of this.lineUnrecorded) if (!o.lineUnrecorded.has(k)) return false;
-    if (this.leftOnOldVcpu.size !== o.leftOnOldVcpu.size) return false;
-    for (const k of this.leftOnOldVcpu) if (!o.leftOnOldVcpu.has(k)) return false;
-    if (this.vlpiPending.size !== o.vlpiPending.size) return false;
-    for (const [k, v] of this.vlpiPending) if (o.vlpiPending.get(k) !== v) return false;
-    if (this.lpiQueuedLpisOff.size !== o.lpiQueuedLpisOff.size) return false;
-    for (const [k, v] of this.lpiQueuedLpisOff) if (o.lpiQueuedLpisOff.get(k) !== v) return false;
-    if (this.lpiKeptLpisOff.size !== o.lpiKeptLpisOff.size) return false;
-    for (const [k, v] of this.lpiKeptLpisOff) if (o.lpiKeptLpisOff.get(k) !== v) return false;
-    if (this.lpiActive.size !== o.lpiActive.size) return false;
-    for (const [k, v] of this.lpiActive) if (o.lpiActive.get(k) !== v) return false;
-    if (this.spiAckedOn.size !== o.spiAckedOn.size) return false;
-    for (const [k, v] of this.spiAckedOn) if (o.spiAckedOn.get(k) !== v) return false;
+    if (!sameMap(this.lpiInFlight, o.lpiInFlight)) return false;
+    // the flat quirk bookkeeping sets and maps
+    if (!sameSet(this.unqueued, o.unqueued) || !sameSet(this.latchAtAck, o.latchAtAck) || !sameSet(this.msiCached, o.msiCached)) return false;
+    if (!sameSet(this.activeOpen, o.activeOpen) || !sameSet(this.bprBelowMin, o.bprBelowMin)) return false;
+    if (!sameSet(this.lineUnrecorded, o.lineUnrecorded) || !sameSet(this.leftOnOldVcpu, o.leftOnOldVcpu)) return false;
+    if (!sameMap(this.vlpiPending, o.vlpiPending) || !sameMap(this.lpiQueuedLpisOff, o.lpiQueuedLpisOff)) return false;
+    if (!sameMap(this.lpiKeptLpisOff, o.lpiKeptLpisOff) || !sameMap(this.lpiActive, o.lpiActive) || !sameMap(this.spiAckedOn, o.spiAckedOn)) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -488,7 +465,7 @@ export class State {
     if (this.resampled.size !== o.resampled.size || this.resampleAsserted.size !== o.resampleAsserted.size) return false;
     for (const g of this.resampled) if (!o.resampled.has(g)) return false;
     for (const g of this.resampleAsserted) if (!o.resampleAsserted.has(g)) return false;
-    if (!sameMap(this.irqfds, o.irqfds, sameIrqfd) || !sameMap(this.forwards, o.forwards, sameNumber)) return false;
+    if (!sameMap(this.irqfds, o.irqfds, sameIrqfd) || !sameMap(this.forwards, o.forwards)) return false;
     if (!sameMap(this.routes, o.routes, sameRoutes)) return false;
     for (let n = 0; n < this.its.length; n++) {
       const a = this.its[n]!;
@@ -546,6 +523,7 @@ export class State {
     for (const [k, v] of this.vlpiPending) u = (u + mix(mix(0xc5, k), v)) | 0;
     for (const [k, v] of this.lpiQueuedLpisOff) u = (u + mix(mix(0xd7, k), v)) | 0;
     for (const [k, v] of this.lpiKeptLpisOff) u = (u + mix(mix(0xe9, k), v)) | 0;
+    u = (u + mix(0xfb, this.msiCached.size)) | 0;
     h = mix(mix(mix(h, u), this.lpiStale.size), this.lpiScoped.size);
     h = mix(mix(mix(h, this.routes.size), this.irqfds.size), this.forwards.size);
     for (const i of this.its) {
@@ -636,7 +614,7 @@ function mixNumbers(h: number, a: readonly number[]): number {
   return mix(h, a.length);
 }
 
-function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, same: (x: V, y: V) => boolean): boolean {
+function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, same: (x: V, y: V) => boolean = sameValue): boolean {
   if (a === b) return true;
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {
@@ -660,7 +638,7 @@ function sameRoutes(a: readonly Route[], b: readonly Route[]): boolean {
 }
 // top-level, not per-call arrows: under tsx every closure created costs a defineProperty (keepNames)
 function sameIrqfd(a: { resample: boolean }, b: { resample: boolean }): boolean { return a.resample === b.resample; }
-function sameNumber(a: number, b: number): boolean { return a === b; }
+function sameValue<V>(a: V, b: V): boolean { return a === b; }
 
 // monomorphic like mixI32 and co.
 function eqI32(a: Int32Array, b: Int32Array): boolean {
@@ -682,3 +660,9 @@ function eqNumbers(a: readonly number[], b: readonly number[]): boolean {
 export type Route =
   | { kind: 'irqchip'; pin: number }
   | { kind: 'msi'; address: number; data: number; devid: number; flags: number };
+
+function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a) if (!b.has(k)) return false;
+  return true;
+}
