@@ -44,6 +44,7 @@ test('the architecture wakes the PE: 6.12\'s asleep is rejected, and kvm quirks 
 test('kvm-linux quirks explain it, naming active-interrupts-fill-lrs', async () => {
   const v = modelOracle.checkTrace(scenario, await realKernelTrace(), { quirks: targetQuirks('kvm-linux') });
   expect(v).toMatchObject({ ok: true });
+  if (v.ok) expect(v.quirks).toContain('kvm-linux.active-interrupts-fill-lrs');
 });
 
 test('with three active SGIs a pending one still wakes the vCPU, quirks or not', async () => {
