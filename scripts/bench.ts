@@ -34,6 +34,10 @@ interface BenchResult {
   kvmLinux?: {
     kernel?: string; bootMs?: number; scenarios?: number; complete?: number; scenariosPerSec?: number; opsPerSec?: number; unavailable?: string;
     opsPerScenario?: number; guestExitsPerScenario?: number; vmmExitsPerScenario?: number; cpuMsPerScenario?: number | null; scenariosPerCpuSec?: number | null;
+    /** the agent's exits by cause and the VMM's by kind, per scenario (`agent.*`, `vmm.*` counters) */
+    exitsByCause?: Record<string, number>;
+    /** VM creation and teardown, per scenario (ms, the nested machine's clock) */
+    vmCreateMs?: number; vmDestroyMs?: number;
   } | null;
 }
 
@@ -124,7 +128,9 @@ function main(): void {
   lines.push(!kl ? 'kvm-linux: not measured' : kl.unavailable ? `kvm-linux: unavailable (${kl.unavailable})`
     : `kvm-linux (${kl.kernel}, nested TCG): boot ${fmt((kl.bootMs ?? 0) / 1000, 1)} s; once booted ${fmt(kl.scenariosPerSec, 2)} scenarios/s, ${fmt(kl.opsPerSec)} ops/s (${kl.complete}/${kl.scenarios} complete; trace only, no oracle)`
       + `; per scenario ${fmt(kl.opsPerScenario)} ops, ${fmt(kl.guestExitsPerScenario)} guest exits (${fmt(kl.vmmExitsPerScenario)} to the VMM)`
-      + (kl.cpuMsPerScenario ? `, ${fmt(kl.cpuMsPerScenario)} ms of the machine's CPU = ${fmt(kl.scenariosPerCpuSec, 1)} scenarios per CPU-second` : ''));
+      + (kl.cpuMsPerScenario ? `, ${fmt(kl.cpuMsPerScenario)} ms of the machine's CPU = ${fmt(kl.scenariosPerCpuSec, 1)} scenarios per CPU-second` : '')
+      + (kl.vmCreateMs !== undefined ? `; VM creation ${fmt(kl.vmCreateMs)} ms, teardown ${fmt(kl.vmDestroyMs)} ms` : ''));
+  if (kl?.exitsByCause) lines.push(`kvm-linux exits per scenario by cause: ${Object.entries(kl.exitsByCause).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}`);
   if (options.compare) {
     const old = JSON.parse(readFileSync(options.compare as string, 'utf8')) as BenchResult;
     lines.push('');

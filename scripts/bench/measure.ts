@@ -4,6 +4,7 @@
 //   measure.ts minimize
 //   measure.ts kvm-linux SECONDS   (boot the nested machine, then generated scenarios for SECONDS)
 //   measure.ts campaign ITERATIONS (a one-worker kvm campaign of that many scenarios, by CPU time)
+//   measure.ts kvm-linux-fixed N [OUT.json] (kvm-linux on bench:0..N-1: every counter per scenario)
 import { performance } from 'node:perf_hooks';
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget, type Target, type TargetSession } from '../../spec/target.js';
@@ -91,7 +92,8 @@ async function kvmLinux(seconds: number): Promise<void> {
   // GICv4.0 configs run on a machine of their own: boot it before the clock starts too
   await kvmLinuxTarget.warmUp('v4');
   const accept = (op: PrimitiveOp, config: Parameters<Target['supports']>[1]) => kvmLinuxTarget.supports(op, config);
-  let scenarios = 0, ops = 0, complete = 0, guestExits = 0, vmmExits = 0;
+  let scenarios = 0, ops = 0, complete = 0, guestExits = 0, vmmExits = 0, createMs = 0, destroyMs = 0;
+  const causes: Record<string, number> = {};
   const cpu0 = await kvmLinuxTarget.machinesCpuMs();
   const start = performance.now();
   while (performance.now() - start < seconds * 1000) {
@@ -101,6 +103,9 @@ async function kvmLinux(seconds: number): Promise<void> {
     ops += t.results.length;
     guestExits += t.counters?.['guestExits'] ?? 0;
     vmmExits += t.counters?.['exitsToVmm'] ?? 0;
+    createMs += t.counters?.['vmCreateMs'] ?? 0;
+    destroyMs += t.counters?.['previousVmDestroyMs'] ?? 0;
+    for (const [k, v] of Object.entries(t.counters ?? {})) if (/^(agent|vmm)\./.test(k)) causes[k] = (causes[k] ?? 0) + v;
     if (t.status === 'complete') complete++;
   }
   const elapsed = (performance.now() - start) / 1000;
@@ -112,6 +117,52 @@ async function kvmLinux(seconds: number): Promise<void> {
     kernel: boot.hello['kernel'], bootMs: boot.bootMs, scenarios, complete, scenariosPerSec: scenarios / elapsed, opsPerSec: ops / elapsed,
     opsPerScenario: ops / scenarios, guestExitsPerScenario: guestExits / scenarios, vmmExitsPerScenario: vmmExits / scenarios,
     cpuMsPerScenario, scenariosPerCpuSec: cpuMsPerScenario ? 1000 / cpuMsPerScenario : null,
+    vmCreateMs: createMs / scenarios, vmDestroyMs: destroyMs / scenarios,
+    exitsByCause: Object.fromEntries(Object.entries(causes).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v / scenarios])),
+  }));
+}
+
+/**
+ * kvm-linux on a fixed set of generated scenarios, bench:0 to bench:N-1 (what `kvm-linux` runs
+ * first): the mean per scenario of every counter the VMM reports (KVM's vCPU statistics `kvm.*`,
+ * the agent's exits by cause `agent.*`, the exits to the VMM by kind `vmm.*`, the VM's create
+ * and run times) and of the machine's CPU time. The counts do not depend on the machine's load,
+ * so two versions compare on them. With a file name, every scenario's status, results and
+ * counters go there too (to check that a speed change leaves every result as it was).
+ */
+async function kvmLinuxFixed(n: number, out?: string): Promise<void> {
+  const { kvmLinuxTarget } = await import('../../targets/kvm-linux/target.js');
+  const { generateScenario } = await import('../../fuzz/generate.js');
+  const { writeFileSync } = await import('node:fs');
+  const why = kvmLinuxTarget.unavailable();
+  if (why) {
+    console.log(JSON.stringify({ unavailable: why }));
+    return;
+  }
+  await kvmLinuxTarget.warmUp();
+  await kvmLinuxTarget.warmUp('v4');
+  const accept = (op: PrimitiveOp, config: Parameters<Target['supports']>[1]) => kvmLinuxTarget.supports(op, config);
+  const sums: Record<string, number> = {};
+  const traces: unknown[] = [];
+  let ops = 0, complete = 0;
+  const cpu0 = await kvmLinuxTarget.machinesCpuMs();
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = expandScenario(generateScenario(`bench:${i}`, { accept }));
+    const t = await kvmLinuxTarget.runWhole(s, { timeoutMs: 30_000 });
+    ops += t.results.length;
+    if (t.status === 'complete') complete++;
+    for (const [k, v] of Object.entries(t.counters ?? {})) sums[k] = (sums[k] ?? 0) + v;
+    traces.push({ scenario: `bench:${i}`, status: t.status, error: t.error?.message, results: t.results, counters: t.counters });
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  const cpu1 = await kvmLinuxTarget.machinesCpuMs();
+  kvmLinuxTarget.shutdown();
+  if (out) writeFileSync(out, JSON.stringify(traces, null, 1));
+  const perScenario = Object.fromEntries(Object.entries(sums).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, Math.round((v / n) * 10) / 10]));
+  console.log(JSON.stringify({
+    scenarios: n, complete, opsPerScenario: ops / n, scenariosPerSec: n / elapsed,
+    cpuMsPerScenario: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / n : null, perScenario,
   }));
 }
 
@@ -150,4 +201,5 @@ if (what === 'workload') await workload(args[0]!, args[1]!, Number(args[2] ?? 2)
 else if (what === 'minimize') await minimize();
 else if (what === 'kvm-linux') await kvmLinux(Number(args[0] ?? 60));
 else if (what === 'campaign') await campaign(Number(args[0] ?? 300));
-else throw new Error(`usage: measure.ts workload NAME MODE SECONDS | minimize | kvm-linux SECONDS | campaign ITERATIONS`);
+else if (what === 'kvm-linux-fixed') await kvmLinuxFixed(Number(args[0] ?? 40), args[1]);
+else throw new Error(`usage: measure.ts workload NAME MODE SECONDS | minimize | kvm-linux SECONDS | kvm-linux-fixed N [OUT.json] | campaign ITERATIONS`);

@@ -19,9 +19,9 @@ export const RUN_OK = 0;
 export const RUN_TIMEOUT = 1;
 export const RUN_VMM_ERROR = 2;
 /** vmm/vmm.h VMM_PROTOCOL: the frame layouts this side reads */
-export const VMM_PROTOCOL = '3';
+export const VMM_PROTOCOL = '4';
 /** bytes of struct run_result before the console text */
-const RESULT_HEADER_BYTES = 32;
+const RESULT_HEADER_BYTES = 40;
 
 export interface RunReply {
   status: number;
@@ -38,6 +38,19 @@ export interface RunReply {
   destroyUs: number;
   /** lines of the kernel's log printed during the run that show trouble (oops, WARN, ...) */
   kernelTrouble: string[];
+  /** the run's counters (vmm/vmm.h struct run_result): KVM's vCPU statistics (`kvm.*`), the
+   *  agent's exits by cause (`agent.*`), the exits to the VMM by kind (`vmm.*`) */
+  stats: Record<string, number>;
+}
+
+/** The counters after the console text: one "name value" line each. */
+export function parseRunStats(text: string): Record<string, number> {
+  const stats: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([a-z0-9_.]+) (\d+)$/.exec(line);
+    if (m) stats[m[1]!] = Number(m[2]);
+  }
+  return stats;
 }
 
 /** Kernel log lines that are findings whatever the results say. */
@@ -228,6 +241,8 @@ export class NestedMachine {
       this.helloWait = null;
     } else if (type === FRAME_RESULT && this.pending && p.length >= RESULT_HEADER_BYTES) {
       const textLen = p.readUInt32LE(4);
+      const statsLen = p.readUInt32LE(32);
+      const statsAt = RESULT_HEADER_BYTES + textLen;
       const reply: RunReply = {
         status: p.readUInt32LE(0),
         text: p.subarray(RESULT_HEADER_BYTES, RESULT_HEADER_BYTES + textLen).toString('latin1'),
@@ -238,6 +253,7 @@ export class NestedMachine {
         destroyUs: p.readUInt32LE(24),
         guestExits: p.readUInt32LE(28),
         kernelTrouble: this.troubleSince(this.pending.logMark),
+        stats: parseRunStats(p.subarray(statsAt, statsAt + statsLen).toString('latin1')),
       };
       const w = this.pending;
       this.pending = null;

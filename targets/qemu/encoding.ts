@@ -8,7 +8,7 @@ import type { ItsCommand } from '../../spec/scenario.js';
 import {
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES, OPS_MAX_BYTES,
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ,
-  OP_HOST, OP_GROUP, REC_FLAG_SILENT,
+  OP_HOST, OP_GROUP, REC_FLAG_SILENT, REC_FLAG_QUIET,
 } from './protocol.js';
 import { GUEST_OPS } from '../../spec/scenario.js';
 import { sysregEncoding, sysregInstruction, registerOffset } from './registers.js';
@@ -86,16 +86,21 @@ function sysregInsn(reg: string, write: boolean, where: string): bigint {
 /**
  * Which vCPU runs each record under our own VMM, where `vcpu.put` holds a vCPU's thread out of
  * KVM_RUN (parks it): a guest op on a parked vCPU is preceded by a silent host record that lets
- * it back in, run by a vCPU that is not parked; memory and host ops are run by the first vCPU
- * that is not parked. A vCPU never parks itself (its put is the exit to the VMM it is already
- * in), so one vCPU at least always runs.
+ * it back in, run by a vCPU that is not parked; memory and host ops are run by a vCPU that is not
+ * parked, the one that ran the record before if it can (a change of vCPU costs an exit to the
+ * VMM; the VMM runs a host op while every vCPU is out of KVM_RUN, whichever rang, and memory is
+ * the same from every vCPU). A vCPU never parks itself (its put is the exit to the VMM it is
+ * already in), so one vCPU at least always runs.
  */
 class Parking {
   private readonly parked = new Set<number>();
+  /** the vCPU of the record encoded last (vCPU 0 starts the agent) */
+  last = 0;
   constructor(private readonly vcpus: number) {}
-  /** a vCPU that is running, other than those in `avoid` if one is */
+  /** a vCPU that is running, other than those in `avoid` if one is: the last one if it can */
   runner(avoid?: number | ReadonlySet<number>): number {
     const avoided = (c: number) => (typeof avoid === 'number' ? c === avoid : avoid?.has(c) ?? false);
+    if (!this.parked.has(this.last) && !avoided(this.last)) return this.last;
     for (let c = 0; c < this.vcpus; c++) if (!this.parked.has(c) && !avoided(c)) return c;
     for (let c = 0; c < this.vcpus; c++) if (!this.parked.has(c)) return c;
     return 0;
@@ -118,6 +123,7 @@ function encodeHostRecord(w: Writer, vmm: VmmOptions, park: Parking, op: VmmHost
     park.unpark(op.cpu);
   }
   record(w, OP_HOST, executor, 0, BigInt(vmm.hostIndex(op)), 0n, 0, silent ? REC_FLAG_SILENT : 0);
+  park.last = executor;
 }
 
 function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: VmmOptions, park?: Parking): number {
@@ -136,6 +142,7 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: Vm
     const guestCpu = op.op === 'its.cmd' ? (op.cpu ?? 0) : cpu;
     if (guestCpu !== undefined && park.isParked(guestCpu)) {
       encodeHostRecord(w, vmm, park, { op: 'unpark', cpu: guestCpu }, true);
+      park.last = guestCpu;
       encodeOp(w, op, k, vcpus);
       return 1;
     }
@@ -143,12 +150,30 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: Vm
       const at = w.pos;
       encodeOp(w, op, k, vcpus);
       w.view.setUint8(at + 1, park.runner());
+      park.last = park.runner();
+      return 0;
+    }
+    if (op.op === 'sysreg.write' && OWN_INTERFACE_CONFIG.test(op.reg)) {
+      const at = w.pos;
+      encodeGuestOp(w, op, where);
+      w.view.setUint8(at + 3, w.view.getUint8(at + 3) | REC_FLAG_QUIET);
+      park.last = op.cpu;
       return 0;
     }
   }
   encodeGuestOp(w, op, where);
+  const ranOn = op.op === 'its.cmd' ? (op.cpu ?? 0) : cpu;
+  if (park && ranOn !== undefined) park.last = ranOn;
   return 0;
 }
+
+/**
+ * System registers whose write changes only the writer's own CPU interface (its priority mask,
+ * binary points, control, group enables, active priorities: Arm IHI 0069, the ICC_*_EL1 register descriptions), never whether
+ * another PE has an interrupt to signal; so under our VMM the asleep vCPUs need not look for a
+ * wake-up after one (REC_FLAG_QUIET). EOIs, DIR and SGI generation are not among them.
+ */
+export const OWN_INTERFACE_CONFIG = /^ICC_(PMR|BPR[01]|CTLR|IGRPEN[01]|AP[01]R[0-3])_EL1$/;
 
 /**
  * An op group under our own VMM (agent/protocol.h OP_GROUP): one record owned by a running vCPU
@@ -188,6 +213,7 @@ function encodeGroup(w: Writer, op: Extract<PrimitiveOp, { op: 'group' }>, k: nu
     if (m.op === 'mem.write' || m.op === 'mem.read') w.view.setUint8(start + 1, owner);
   }
   w.view.setUint32(at + 4, w.pos - at, true);
+  park.last = owner;
   return silent;
 }
 
@@ -276,6 +302,8 @@ export interface EncodeOptions {
   kvmSync?: boolean;
   /** QEMU: start with the VM-creation preamble for this many SPIs (creationPreamble) */
   creationState?: { spis: number };
+  /** GITS_CREADR reads after each command batch (default CREADR_POLL_LIMIT) */
+  creadrPolls?: number;
 }
 
 /** The ops buffer for a scenario (its ops must all be guest ops). */
@@ -305,7 +333,7 @@ export function encodeOps(s: ExpandedScenario, options: EncodeOptions = {}): Uin
   v.setUint32(40, registerOffset('gits', 'GITS_CBASER'), true);
   v.setUint32(44, registerOffset('gits', 'GITS_CWRITER'), true);
   v.setUint32(48, registerOffset('gits', 'GITS_CREADR'), true);
-  v.setUint32(52, CREADR_POLL_LIMIT, true);
+  v.setUint32(52, options.creadrPolls ?? CREADR_POLL_LIMIT, true);
   u64(w, 56, options.kvmSync ? BigInt(GICD_BASE + registerOffset('gicd', 'GICD_CTLR')) : 0n);
   u64(w, 64, BigInt(options.vmm?.console ?? 0));
   u64(w, 72, BigInt(options.vmm?.doorbell ?? 0));

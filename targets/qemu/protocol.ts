@@ -16,6 +16,9 @@ export const OPS_VERSION = 2;
 export const OPS_HEADER_BYTES = 128;
 /** Memory console (agent/protocol.h): header (pos, capacity, parked flags), then the text. */
 export const CONSOLE_TEXT_OFFSET = 256;
+/** Memory console: the agent's exit counters by cause (u64 each) from this offset (agent/protocol.h AGENT_COUNT_*). */
+export const CONSOLE_COUNTERS_OFFSET = 128;
+export const AGENT_COUNTERS = 16;
 /** Doorbell offsets (agent/protocol.h): an idle vCPU waits for its turn; the next turn is granted. */
 export const DOORBELL_WAIT = 8;
 export const DOORBELL_NEXT = 16;
@@ -42,6 +45,8 @@ export const OP_GROUP = 10;
 
 /** Record flag: an MMIO write of the VM-creation preamble, run but never reported. */
 export const REC_FLAG_SILENT = 1;
+/** Record flag (our VMM): the op cannot wake another vCPU (a write of the writer's own CPU interface register). */
+export const REC_FLAG_QUIET = 2;
 
 /** MRS/MSR (register form) with Rt = x0; the agent refuses any other instruction. */
 export const INSN_MRS_MASK = 0xFFF0_001F;
@@ -53,5 +58,5 @@ export const PROTOCOL_CONSTANTS: Readonly<Record<string, number>> = {
   AGENT_BASE, OPS_BASE, OPS_MAX_BYTES, AGENT_RAM_SIZE, AGENT_MAX_CPUS,
   OPS_MAGIC, OPS_VERSION, OPS_HEADER_BYTES, REC_HEADER_BYTES,
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ, OP_HOST, OP_GROUP,
-  CONSOLE_TEXT_OFFSET, DOORBELL_WAIT, DOORBELL_NEXT, DOORBELL_NEXT_ALL, DOORBELL_NEXT_QUIET, DOORBELL_GROUP, DOORBELL_GROUP_DONE, REC_FLAG_SILENT, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
+  CONSOLE_TEXT_OFFSET, CONSOLE_COUNTERS_OFFSET, AGENT_COUNTERS, DOORBELL_WAIT, DOORBELL_NEXT, DOORBELL_NEXT_ALL, DOORBELL_NEXT_QUIET, DOORBELL_GROUP, DOORBELL_GROUP_DONE, REC_FLAG_SILENT, REC_FLAG_QUIET, INSN_MRS_MASK, INSN_MRS, INSN_MSR,
 };

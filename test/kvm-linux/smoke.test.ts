@@ -12,6 +12,7 @@ import { expandScenario } from '../../spec/expand.js';
 import { checkExpectations } from '../../spec/expect-check.js';
 import { runScenario } from '../../triage/runner.js';
 import { kvmLinuxTarget } from '../../targets/kvm-linux/target.js';
+import type { PrimitiveOp } from '../../spec/scenario.js';
 
 const conformance = path.resolve(__dirname, '../../spec/conformance');
 const SCENARIOS = ['cpuif/iar1-priority-order.json', 'kvm-abi/irq-line-raw.json', 'kvm-abi/attr-its-regs.json', 'races/msi-mapti-iar.json'];
@@ -39,4 +40,32 @@ run('kvm-linux boots and runs four directed scenarios on the real kernel', async
     expect(checkExpectations(s.ops, t.results)).toEqual([]);
     expect({ rel, ok: out.verdict?.ok, oracleError: out.oracleError }).toEqual({ rel, ok: true, oracleError: undefined });
   }
+}, 120_000);
+
+// The exits a scenario costs, by cause (what the speed of kvm-linux hangs on): no sync read while
+// a vCPU is still in sync since its last exit, none before an op that traps by itself, no CREADR
+// polling, a host or memory op run by the vCPU already running, one exit to the VMM per change
+// of vCPU.
+run('kvm-linux: exits by cause of a small scenario', async () => {
+  const ops: PrimitiveOp[] = [
+    { op: 'mmio.read', cpu: 0, frame: 'gicd', offset: 0, width: 32 },   // traps itself: no sync read
+    { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1' },                  // in sync since that exit: none
+    { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1' },                  // after a system register access: one
+    { op: 'mem.write', addr: '0x41000000', bytes: '01' },               // on vCPU 0, still out of sync: one
+    { op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 1 },  // vCPU 0 rings for it
+    { op: 'sysreg.read', cpu: 1, reg: 'ICC_PMR_EL1' },                  // a change of vCPU; vCPU 1 left the guest at its last exit: no sync
+    { op: 'its.cmd', cpu: 1, its: 0, cmds: [{ cmd: 'SYNC', target: 0 }] }, // CBASER + CWRITER reads, the CWRITER write, no CREADR read
+  ];
+  const s = expandScenario({ format: 'gicdiff/scenario@1', name: 'exits', config: { vcpus: 2, spis: 32, its: 1 }, ops });
+  const t = (await runScenario(kvmLinuxTarget, s, { timeoutMs: 30_000 })).trace;
+  expect({ status: t.status, error: t.error }).toEqual({ status: 'complete', error: undefined });
+  const c = t.counters ?? {};
+  const agent = (name: string) => c[`agent.${name}`] ?? 0;
+  expect({ sync: agent('sync'), wakeSync: agent('wake_sync'), opMmio: agent('op_mmio'), itsRegs: agent('its_regs'), cwriter: agent('cwriter'), creadr: agent('creadr'), host: agent('host') })
+    .toEqual({ sync: 2, wakeSync: 0, opMmio: 1, itsRegs: 2, cwriter: 1, creadr: 0, host: 1 });
+  // DOORBELL_NEXT: the first turn, vCPU 0 -> 1, the end of the run (vCPU 1 hands over to vCPU 0, which powers off)
+  expect(agent('next')).toBe(3);
+  // the exits the agent counts towards the VMM are those the VMM saw, by kind
+  for (const kind of ['next', 'wait', 'group']) expect({ kind, n: c[`vmm.${kind}`] ?? 0 }).toEqual({ kind, n: agent(kind) });
+  expect(c['vmm.host'] ?? 0).toBe(agent('host') + agent('silent'));
 }, 120_000);

@@ -8,7 +8,7 @@ import { encodeOps, decodeOps, mmioAddress, mpidrOf } from '../../targets/qemu/e
 import { sysregEncoding, sysregInstruction } from '../../targets/qemu/registers.js';
 import {
   OP_MMIO_READ, OP_MMIO_WRITE, OP_SYSREG_READ, OP_SYSREG_WRITE, OP_WFI, OP_ITS_CMD, OP_MEM_WRITE, OP_MEM_READ, REC_FLAG_SILENT,
-  OP_HOST, OP_GROUP, REC_HEADER_BYTES,
+  OP_HOST, OP_GROUP, REC_HEADER_BYTES, REC_FLAG_QUIET,
 } from '../../targets/qemu/protocol.js';
 
 function scenario(ops: PrimitiveOp[], vcpus = 4): ExpandedScenario {
@@ -196,4 +196,40 @@ test('a group record whose members overrun it is rejected, naming the member', (
   const at = buf.length - 3 * REC_HEADER_BYTES; // the group record: header, two members
   new DataView(buf.buffer).setUint32(at + 4, 2 * REC_HEADER_BYTES, true);
   expect(() => decodeOps(buf)).toThrow(/record 0, member 1 at byte \d+ runs past the end/);
+});
+
+test('under our VMM host and memory ops run on the vCPU of the op before them when it is not put (a change of vCPU is an exit to the VMM), else on the first one running; a put is never run by the vCPU put', () => {
+  const host: unknown[] = [];
+  const vmm = { console: 0xbe80_0000, doorbell: 0x0a00_0000, hostIndex: (op: unknown) => host.push(op) - 1 };
+  const ops: PrimitiveOp[] = [
+    { op: 'sysreg.read', cpu: 2, reg: 'ICC_IAR1_EL1' },
+    { op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 1 },
+    { op: 'mem.write', addr: '0x41000000', bytes: '01' },
+    { op: 'vcpu.put', cpu: 2 },
+    { op: 'mem.read', addr: '0x41000000', len: 1 },
+    { op: 'its.cmd', its: 0, cmds: [{ cmd: 'SYNC', target: 0 }] },
+    { op: 'kvm.signal_msi', address: '0x8090040', data: 0, devid: 1, flags: 1 },
+  ];
+  const d = decodeOps(encodeOps(scenario(ops, 4), { vmm }));
+  // vCPU 2 rings for the line and writes memory; the put of vCPU 2 goes to vCPU 0, which then
+  // reads memory; the ITS batch runs on vCPU 0 (its default), and so does the MSI after it
+  expect(d.records.map((r) => [r.kind, r.cpu])).toEqual([
+    [OP_SYSREG_READ, 2], [OP_HOST, 2], [OP_MEM_WRITE, 2], [OP_HOST, 0], [OP_MEM_READ, 0], [OP_ITS_CMD, 0], [OP_HOST, 0],
+  ]);
+});
+
+test('under our VMM a write of the writer\'s own CPU interface configuration is marked quiet (no wake-up checks of the asleep vCPUs after it); EOIs, DIR and SGIs are not', () => {
+  const vmm = { console: 0xbe80_0000, doorbell: 0x0a00_0000, hostIndex: () => 0 };
+  const regs = ['ICC_PMR_EL1', 'ICC_BPR1_EL1', 'ICC_CTLR_EL1', 'ICC_IGRPEN1_EL1', 'ICC_AP1R0_EL1', 'ICC_EOIR1_EL1', 'ICC_DIR_EL1', 'ICC_SGI1R_EL1'];
+  const ops: PrimitiveOp[] = regs.map((reg) => ({ op: 'sysreg.write', cpu: 1, reg, value: '0x0' }) as PrimitiveOp);
+  const quiet = (buf: Uint8Array) => decodeOps(buf).records.map((r) => (r.flags & REC_FLAG_QUIET) !== 0);
+  expect(quiet(encodeOps(scenario(ops, 2), { vmm }))).toEqual([true, true, true, true, true, false, false, false]);
+  // the flag means something to our VMM's scheduling only: other targets get the records as before
+  expect(quiet(encodeOps(scenario(ops, 2)))).toEqual(regs.map(() => false));
+});
+
+test('the CREADR poll count goes to the header (kvm-linux asks for none: KVM runs the queue inside the CWRITER write)', () => {
+  const s = scenario([{ op: 'wfi', cpu: 0 }], 1);
+  expect(decodeOps(encodeOps(s)).pollLimit).toBe(64);
+  expect(decodeOps(encodeOps(s, { creadrPolls: 0 })).pollLimit).toBe(0);
 });

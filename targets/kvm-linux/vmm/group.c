@@ -72,6 +72,7 @@ void group_run_member_vcpu(struct vm *vm, struct vcpu *v)
 		}
 		__atomic_fetch_add(&vm->exits, 1, __ATOMIC_RELAXED);
 		struct kvm_run *run = v->run;
+		__atomic_fetch_add(&vm->exits_by[vmm_exit_kind(run)], 1, __ATOMIC_RELAXED);
 		if (run->exit_reason == KVM_EXIT_MMIO) {
 			u64 addr = run->mmio.phys_addr;
 			if (addr == DOORBELL_ADDR + DOORBELL_GROUP_DONE && run->mmio.is_write)

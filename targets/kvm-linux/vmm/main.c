@@ -161,7 +161,7 @@ static int serve(int in, int out)
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			res.ms = (u32)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 		}
-		int w = channel_write_frame(out, FRAME_RESULT, h.seq, &res, sizeof(res), text, res.text_len);
+		int w = channel_write_frame(out, FRAME_RESULT, h.seq, &res, sizeof(res), text, res.text_len + res.stats_len);
 		free(text);
 		free(p);
 		if (w)

@@ -305,6 +305,30 @@ static void pin_thread(struct vm *vm, struct vcpu *v)
 
 enum stop { STOP_WAIT, STOP_NEXT, STOP_OVER };
 
+const char *const vmm_exit_names[VMM_EXIT_KINDS] = {
+	[VMM_EXIT_HOST] = "vmm.host", [VMM_EXIT_WAIT] = "vmm.wait", [VMM_EXIT_NEXT] = "vmm.next",
+	[VMM_EXIT_GROUP] = "vmm.group", [VMM_EXIT_SYSTEM_EVENT] = "vmm.system_event", [VMM_EXIT_INTR] = "vmm.intr",
+	[VMM_EXIT_OTHER] = "vmm.other",
+};
+
+/* which of our doorbells (or what else) a KVM_RUN return was */
+enum vmm_exit_kind vmm_exit_kind(const struct kvm_run *run)
+{
+	if (run->exit_reason == KVM_EXIT_SYSTEM_EVENT)
+		return VMM_EXIT_SYSTEM_EVENT;
+	if (run->exit_reason == KVM_EXIT_INTR)
+		return VMM_EXIT_INTR;
+	if (run->exit_reason != KVM_EXIT_MMIO)
+		return VMM_EXIT_OTHER;
+	switch (run->mmio.phys_addr - DOORBELL_ADDR) {
+	case 0: return VMM_EXIT_HOST;
+	case DOORBELL_WAIT: return VMM_EXIT_WAIT;
+	case DOORBELL_NEXT: return VMM_EXIT_NEXT;
+	case DOORBELL_GROUP: case DOORBELL_GROUP_DONE: return VMM_EXIT_GROUP;
+	default: return VMM_EXIT_OTHER;
+	}
+}
+
 /* Runs vCPU v until it gives up its turn: a DOORBELL_WAIT read (STOP_WAIT), a DOORBELL_NEXT write
  * (STOP_NEXT: the scheduler decides who runs next), or the end of the run (STOP_OVER). Host ops
  * and stray MMIO are served on the way. */
@@ -327,6 +351,7 @@ static enum stop run_vcpu(struct vm *vm, struct vcpu *v)
 		}
 		__atomic_fetch_add(&vm->exits, 1, __ATOMIC_RELAXED);
 		struct kvm_run *run = v->run;
+		__atomic_fetch_add(&vm->exits_by[vmm_exit_kind(run)], 1, __ATOMIC_RELAXED);
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO: {
 			u64 addr = run->mmio.phys_addr;
@@ -334,6 +359,8 @@ static enum stop run_vcpu(struct vm *vm, struct vcpu *v)
 			memcpy(&val, run->mmio.data, 8);
 			if (addr == DOORBELL_ADDR && run->mmio.is_write && run->mmio.len == 8) {
 				host_op_run(vm, v, val >> 32, (u32)val);
+				/* a vcpu.run of this very vCPU: it moves before it goes back in */
+				pin_thread(vm, v);
 			} else if (addr == DOORBELL_ADDR + DOORBELL_GROUP && run->mmio.is_write) {
 				group_run(vm, v, val >> 32, (u32)val);
 				pin_thread(vm, v);
@@ -349,9 +376,12 @@ static enum stop run_vcpu(struct vm *vm, struct vcpu *v)
 				for (u32 i = 0; i < vm->cfg.vcpus; i++) {
 					struct vcpu *w = &vm->vcpus[i];
 					if (val == DOORBELL_NEXT_ALL) {
-						/* a vCPU put and never run again comes back (vCPU 0 powers off) */
-						unpark(vm, (int)i);
-						w->granted = 1;
+						/* the run is over: vCPU 0 powers the VM off (back in if it
+						 * was put); the others have nothing left to do */
+						if (i == 0) {
+							unpark(vm, 0);
+							w->granted = 1;
+						}
 					} else if (val == i || (i < 64 && (asleep >> i) & 1)) {
 						w->granted = 1;
 					}
@@ -465,15 +495,36 @@ static void schedule(struct vm *vm)
 	}
 }
 
-/* KVM's own count of a vCPU's exits from the guest (its binary statistics, api.rst
- * KVM_GET_STATS_FD: the vCPU counter "exits"), 0 where the kernel has none. Exits handled inside
- * the kernel and those to us alike: what a run costs, whatever the load of the machine. */
-static u64 vcpu_exit_count(struct vcpu *v)
+/* The run's counters, summed over the vCPUs, reported as "name value" lines after the console
+ * text (struct run_result stats_len). */
+#define MAX_STATS 64
+struct stats {
+	u32 n;
+	char name[MAX_STATS][48];
+	u64 value[MAX_STATS];
+};
+
+static void stat_add(struct stats *st, const char *name, u64 value)
+{
+	for (u32 i = 0; i < st->n; i++)
+		if (!strcmp(st->name[i], name)) {
+			st->value[i] += value;
+			return;
+		}
+	if (st->n == MAX_STATS)
+		return;
+	snprintf(st->name[st->n], sizeof(st->name[0]), "%s", name);
+	st->value[st->n++] = value;
+}
+
+/* KVM's own per-vCPU statistics (api.rst KVM_GET_STATS_FD: "exits", "mmio_exit_kernel",
+ * "hvc_exit_stat", ...; single-value counters only), under "kvm.": the exits handled inside the
+ * kernel and those to us alike, by kind, whatever the load of the machine. */
+static void vcpu_stats(struct vcpu *v, struct stats *st)
 {
 	int fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
 	if (fd < 0)
-		return 0;
-	u64 total = 0;
+		return;
 	struct kvm_stats_header h;
 	if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h)) {
 		size_t dsize = sizeof(struct kvm_stats_desc) + h.name_size;
@@ -482,15 +533,38 @@ static u64 vcpu_exit_count(struct vcpu *v)
 			for (u32 i = 0; i < h.num_desc; i++) {
 				struct kvm_stats_desc *d = (struct kvm_stats_desc *)(descs + i * dsize);
 				u64 value;
-				if (!strncmp(d->name, "exits", h.name_size) &&
-				    pread(fd, &value, sizeof(value), h.data_offset + d->offset) == (ssize_t)sizeof(value))
-					total = value;
+				char name[48];
+				if (d->size != 1 || (d->flags & KVM_STATS_TYPE_MASK) != KVM_STATS_TYPE_CUMULATIVE)
+					continue;
+				if (pread(fd, &value, sizeof(value), h.data_offset + d->offset) != (ssize_t)sizeof(value) || !value)
+					continue;
+				snprintf(name, sizeof(name), "kvm.%.*s", (int)(h.name_size < 40 ? h.name_size : 40), d->name);
+				stat_add(st, name, value);
 			}
 		}
 		free(descs);
 	}
 	close(fd);
-	return total;
+}
+
+/* The agent's exits by cause (protocol.h AGENT_COUNT_*), under "agent.". */
+static const char *const agent_counter_names[AGENT_COUNTERS] = {
+	[AGENT_COUNT_SYNC] = "sync", [AGENT_COUNT_WAKE_SYNC] = "wake_sync", [AGENT_COUNT_OP_MMIO] = "op_mmio",
+	[AGENT_COUNT_ITS_REGS] = "its_regs", [AGENT_COUNT_CWRITER] = "cwriter", [AGENT_COUNT_CREADR] = "creadr",
+	[AGENT_COUNT_HOST] = "host", [AGENT_COUNT_NEXT] = "next", [AGENT_COUNT_WAIT] = "wait",
+	[AGENT_COUNT_GROUP] = "group", [AGENT_COUNT_SILENT] = "silent",
+};
+
+static void agent_stats(struct vm *vm, struct stats *st)
+{
+	const volatile u64 *c = (const volatile u64 *)((u8 *)console_of(vm) + CONSOLE_COUNTERS_OFFSET);
+	for (u32 i = 0; i < AGENT_COUNTERS; i++) {
+		char name[48];
+		if (!c[i])
+			continue;
+		snprintf(name, sizeof(name), "agent.%s", agent_counter_names[i] ? agent_counter_names[i] : "other");
+		stat_add(st, name, c[i]);
+	}
 }
 
 static void vm_destroy(struct vm *vm)
@@ -642,9 +716,26 @@ out:
 		*text_len += (u32)snprintf(*text + *text_len, extra, "\nE vmm: %s\n", vm->error);
 	}
 	res->exits = vm->exits;
+	struct stats *st = calloc(1, sizeof(*st));
 	for (u32 i = 0; vm->vcpus && i < vm->cfg.vcpus; i++)
 		if (vm->vcpus[i].fd > 0)
-			res->guest_exits += (u32)vcpu_exit_count(&vm->vcpus[i]);
+			vcpu_stats(&vm->vcpus[i], st);
+	if (vm->mem)
+		agent_stats(vm, st);
+	for (u32 i = 0; i < VMM_EXIT_KINDS; i++)
+		if (vm->exits_by[i])
+			stat_add(st, vmm_exit_names[i], vm->exits_by[i]);
+	for (u32 i = 0; i < st->n; i++)
+		if (!strcmp(st->name[i], "kvm.exits"))
+			res->guest_exits = (u32)st->value[i];
+	/* the stats lines follow the console text in the same buffer */
+	size_t room = (size_t)st->n * 72 + 1;
+	*text = realloc(*text, *text_len + room);
+	char *at = *text + *text_len;
+	for (u32 i = 0; i < st->n; i++)
+		at += snprintf(at, 72, "%s %llu\n", st->name[i], (unsigned long long)st->value[i]);
+	res->stats_len = (u32)(at - (*text + *text_len));
+	free(st);
 	clock_gettime(CLOCK_MONOTONIC, &t_end);
 	res->create_us = (u32)us_between(&t_start, &t_ran);
 	res->run_us = (u32)us_between(&t_ran, &t_end);

@@ -34,9 +34,10 @@ static inline u64 its_base(int n) { return n == 0 ? 0x08080000UL : 0x0C000000UL 
 
 /* ---- channel frames (channel.c; the host side is targets/kvm-linux/channel.ts) ---- */
 #define FRAME_MAGIC   0x4d564447 /* "GDVM" */
-/* bumped when a frame's layout or the agent protocol changes (3: op groups): the host refuses a
+/* bumped when a frame's layout or the agent protocol changes (3: op groups, 4: the result's
+ * counters): the host refuses a
  * VMM built from other sources */
-#define VMM_PROTOCOL  3
+#define VMM_PROTOCOL  4
 #define FRAME_HELLO   1 /* vmm -> host: text "kernel <release>\napi <n>\nprotocol <n>\n..." */
 #define FRAME_RUN     2 /* host -> vmm: struct run_request, ops buffer, host-op table */
 #define FRAME_RESULT  3 /* vmm -> host: struct run_result, then the console text */
@@ -59,10 +60,13 @@ struct run_request {
 /* exits: to us (userspace); guest_exits: every exit of the vCPUs from the guest, KVM's own count
  * (per-vCPU statistic "exits"; after a migrate, the new VM's only). Times in microseconds: VM
  * creation and agent load, the run, the teardown of the previous run's VM (done after that run's
- * reply) */
+ * reply). The console text (text_len bytes) is followed by stats_len bytes of counters, one
+ * "name value" line each: KVM's vCPU statistics ("kvm."), the agent's exits by cause ("agent."),
+ * the exits to us by kind ("vmm."). */
 struct run_result {
 	u32 status, text_len, exits, ms;
 	u32 create_us, run_us, destroy_us, guest_exits;
+	u32 stats_len, reserved;
 };
 
 int channel_read_frame(int fd, struct frame_header *h, u8 **payload);
@@ -92,6 +96,13 @@ struct host_op {
 
 /* ---- the VM (vm.c) ---- */
 struct vm;
+
+enum vmm_exit_kind {
+	VMM_EXIT_HOST, VMM_EXIT_WAIT, VMM_EXIT_NEXT, VMM_EXIT_GROUP, VMM_EXIT_SYSTEM_EVENT, VMM_EXIT_INTR, VMM_EXIT_OTHER,
+	VMM_EXIT_KINDS
+};
+extern const char *const vmm_exit_names[VMM_EXIT_KINDS];
+enum vmm_exit_kind vmm_exit_kind(const struct kvm_run *run);
 
 /* One thread runs every vCPU, one at a time (the agent's ops are sequential anyway): a vCPU that
  * is not running is out of KVM_RUN, stopped at its last MMIO exit, which completes when it next
@@ -136,6 +147,7 @@ struct vm {
 	int done;        /* the run ended */
 	int status;
 	u32 exits;
+	u32 exits_by[VMM_EXIT_KINDS]; /* exits to us by kind (vmm_exit_kind) */
 	char error[512];
 };
 

@@ -69,6 +69,13 @@ static volatile u64 wake_checked[AGENT_MAX_CPUS];
  * own: under TCG a store to a page holding translated code invalidates that code, so no other
  * data may share it. */
 static u32 trampoline[AGENT_MAX_CPUS][4096 / 4 / AGENT_MAX_CPUS] __attribute__((aligned(4096)));
+/* Under our VMM: nothing this vCPU did since its last exit changed its CPU interface state
+ * behind KVM's back. KVM folds the list registers back at every exit and refreshes them at every
+ * entry, and no other vCPU or host op runs while this one is in the guest (op groups aside), so
+ * such a vCPU already sees the kernel's state: a sync read (sync_exit) would repeat an exit that
+ * changes nothing. Cleared by what the guest does without an exit: a system register access (an
+ * acknowledge, an EOI, a PMR write... act on the list registers in hardware) and a WFI. */
+static volatile u8 synced[AGENT_MAX_CPUS];
 
 /* Op groups (GROUP records, our VMM only): the group running now (its result index + 1, 0: none),
  * and for each vCPU the group whose members it has run. While a vCPU runs its members its output
@@ -147,6 +154,14 @@ static void putbyte(u8 b)
 
 /* ---- barriers and accesses ---- */
 
+/* Under our VMM: one more exit of this cause (protocol.h AGENT_COUNT_*), for the VMM's report. */
+static void count_exit(u32 which)
+{
+	u64 con = hdr()->console_addr;
+	if (con)
+		__atomic_fetch_add((volatile u64 *)(con + CONSOLE_COUNTERS_OFFSET) + which, 1, __ATOMIC_RELAXED);
+}
+
 static inline void dsb_sy(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
 static inline void sev(void) { __asm__ volatile("sev" ::: "memory"); }
@@ -164,6 +179,22 @@ static inline void store_release(volatile u64 *p, u64 v)
 	__asm__ volatile("stlr %0, [%1]" :: "r"(v), "r"(p) : "memory");
 }
 
+static inline u32 this_cpu(void);
+
+/* every access of the agent to MMIO (a GIC frame, the VMM's doorbell) is an exit */
+static void exited(void)
+{
+	u32 me = this_cpu();
+	if (me < AGENT_MAX_CPUS)
+		synced[me] = 1;
+}
+
+static void left_sync(u32 me)
+{
+	if (me < AGENT_MAX_CPUS)
+		synced[me] = 0;
+}
+
 /* exactly one access of the requested width, as a guest driver would do */
 static u64 mmio_read(u64 addr, u32 width)
 {
@@ -174,6 +205,7 @@ static u64 mmio_read(u64 addr, u32 width)
 	case 4: { u32 w; __asm__ volatile("ldr %w0, [%1]" : "=r"(w) : "r"(addr) : "memory"); v = w; break; }
 	default: __asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(addr) : "memory"); break;
 	}
+	exited();
 	return v;
 }
 
@@ -186,6 +218,7 @@ static void mmio_write(u64 addr, u64 v, u32 width)
 	default: __asm__ volatile("str %0, [%1]" :: "r"(v), "r"(addr) : "memory"); break;
 	}
 	dsb_sy();
+	exited();
 }
 
 static u64 isr_el1(void)
@@ -206,6 +239,7 @@ static u64 run_sysreg(u32 cpu, u32 insn, u64 value)
 		__asm__ volatile("dc cvau, %0\n dsb ish\n ic ivau, %0\n dsb ish\n isb" :: "r"(t) : "memory");
 	}
 	u64 (*fn)(u64) = (u64 (*)(u64))(void *)t;
+	left_sync(cpu);
 	u64 r = fn(value);
 	isb();
 	return r;
@@ -298,6 +332,7 @@ static void host_op(u64 k, const struct rec *r)
 	u64 bell = hdr()->doorbell_addr;
 	if (!bell)
 		fail("host record without a VMM doorbell");
+	count_exit(k == 0xffffffffUL ? AGENT_COUNT_SILENT : AGENT_COUNT_HOST);
 	mmio_write(bell, (k << 32) | (r->a & 0xffffffffUL), 8);
 	sev(); /* a vCPU the VMM parked or let back in may be waiting on that */
 }
@@ -306,8 +341,10 @@ static void host_op(u64 k, const struct rec *r)
 static void wait_turn(void)
 {
 	u64 bell = hdr()->doorbell_addr;
-	if (bell)
+	if (bell) {
+		count_exit(AGENT_COUNT_WAIT);
 		(void)mmio_read(bell + DOORBELL_WAIT, 8);
+	}
 	else
 		wfe();
 }
@@ -322,6 +359,9 @@ static void grant_next(u64 c, u32 me, int quiet)
 		return;
 	u64 k = c >> 32;
 	u64 cpu = k >= h->nops ? DOORBELL_NEXT_ALL : ((const struct rec *)(OPS_BASE + (c & 0xffffffffUL)))->cpu;
+	/* the run is over and this vCPU powers the VM off: no other vCPU has anything left to do */
+	if (cpu == DOORBELL_NEXT_ALL && me == 0)
+		return;
 	if (quiet && cpu != DOORBELL_NEXT_ALL) {
 		/* nobody can have woken (this vCPU, asleep, looked during its op): the checks made
 		 * before the last op stand for this one */
@@ -330,6 +370,7 @@ static void grant_next(u64 c, u32 me, int quiet)
 				store_release(&wake_checked[i], k);
 		if (cpu == me)
 			return;
+		count_exit(AGENT_COUNT_NEXT);
 		mmio_write(h->doorbell_addr + DOORBELL_NEXT, cpu | DOORBELL_NEXT_QUIET, 8);
 		return;
 	}
@@ -340,15 +381,19 @@ static void grant_next(u64 c, u32 me, int quiet)
 		if (!others_asleep)
 			return;
 	}
+	count_exit(AGENT_COUNT_NEXT);
 	mmio_write(h->doorbell_addr + DOORBELL_NEXT, cpu, 8);
 }
 
 /* An op that cannot change whether another vCPU has an interrupt to signal: a read (of a GIC
  * register, a system register, memory: none has side effects on another vCPU's interrupts; an
- * acknowledge only takes one from this vCPU) or a WFI (this vCPU's own state). A write could
- * (an EOI or DIR may deactivate an interrupt routed elsewhere since), and host ops can. */
+ * acknowledge only takes one from this vCPU), a WFI (this vCPU's own state), or what the host
+ * marked REC_FLAG_QUIET (a write of this vCPU's own CPU interface configuration). Other writes
+ * could (an EOI or DIR may deactivate an interrupt routed elsewhere since), and host ops can. */
 static int quiet_for_others(const struct rec *r)
 {
+	if (r->flags & REC_FLAG_QUIET)
+		return 1;
 	return r->kind == OP_MMIO_READ || r->kind == OP_SYSREG_READ || r->kind == OP_MEM_READ || r->kind == OP_WFI;
 }
 
@@ -423,6 +468,8 @@ static void its_cmd(const struct rec *r)
 		cbaser = c->cbaser;
 		cwriter = c->cwriter;
 	} else {
+		count_exit(AGENT_COUNT_ITS_REGS);
+		count_exit(AGENT_COUNT_ITS_REGS);
 		cbaser = mmio_read(base + h->cbaser_off, 8);
 		cwriter = mmio_read(base + h->cwriter_off, 8);
 	}
@@ -438,6 +485,7 @@ static void its_cmd(const struct rec *r)
 		off = (off + 32) % qsize;
 	}
 	dsb_sy();
+	count_exit(AGENT_COUNT_CWRITER);
 	mmio_write(base + h->cwriter_off, off, 8);
 	if (c) {
 		c->base = base;
@@ -445,6 +493,7 @@ static void its_cmd(const struct rec *r)
 		c->cwriter = off;
 	}
 	for (u32 n = 0; n < h->poll_limit; n++) {
+		count_exit(AGENT_COUNT_CREADR);
 		u64 creadr = mmio_read(base + h->creadr_off, 8);
 		if ((creadr & 1) || (creadr & 0xfffe0UL) == off)
 			break;
@@ -481,15 +530,18 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 			result_plain(k, 'A');
 			return;
 		}
+		left_sync(me);
 		__asm__ volatile("wfi");
 		set_asleep(me, 0);
 	}
 	switch (r->kind) {
 	case OP_MMIO_READ:
+		count_exit(AGENT_COUNT_OP_MMIO);
 		result_value(k, mmio_read(r->a, r->width));
 		break;
 	case OP_MMIO_WRITE:
 		its_cache_forget_at(r->a);
+		count_exit(AGENT_COUNT_OP_MMIO);
 		mmio_write(r->a, r->b, r->width);
 		result_plain(k, 'N');
 		break;
@@ -506,6 +558,7 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 		break;
 	case OP_WFI:
 		if (isr_el1() & 0xc0) {
+			left_sync(me);
 			__asm__ volatile("wfi"); /* returns at once: an interrupt is signalled */
 			result_plain(k, 'W');
 		} else {
@@ -525,12 +578,19 @@ static void run_op(u32 me, u64 k, const struct rec *r)
 /* Under KVM a vCPU's list registers are only folded back into the vGIC's state when it exits,
  * and only refreshed from it when it enters. A side-effect-free read of a trapping register
  * (GICD_CTLR, emulated in the kernel) before and after each op makes the op start from and leave
- * behind the kernel's up-to-date state. The host asks for it on kvm-hw only. */
-static void sync_exit(void)
+ * behind the kernel's up-to-date state. The host asks for it on kvm-hw and under our VMM, where
+ * it is left out while the vCPU is still in sync since its last exit (synced). */
+static void sync_exit(u32 cause)
 {
-	u64 a = hdr()->sync_read_addr;
-	if (a)
+	const struct ops_header *h = hdr();
+	u64 a = h->sync_read_addr;
+	u32 me = this_cpu();
+	if (a && h->doorbell_addr && me < AGENT_MAX_CPUS && synced[me])
+		return;
+	if (a) {
+		count_exit(cause);
 		(void)mmio_read(a, 4);
+	}
 }
 
 /* Ops whose first access exits to KVM anyway (a GIC register, the VMM's doorbell), and on every
@@ -548,8 +608,9 @@ static int traps_itself(const struct rec *r)
 /* An asleep vCPU wakes if it now has an interrupt to signal (ISR_EL1.I/F). */
 static void check_wake(u32 me)
 {
-	sync_exit();
+	sync_exit(AGENT_COUNT_WAKE_SYNC);
 	if (isr_el1() & 0xc0) {
+		left_sync(me);
 		__asm__ volatile("wfi"); /* returns at once: an interrupt is signalled */
 		set_asleep(me, 0);
 	}
@@ -593,7 +654,10 @@ static void run_members(u32 me, u64 k, const struct rec *g)
 	defer_on[me] = 0;
 	group_done[me] = k + 1;
 	dsb_sy();
+	count_exit(AGENT_COUNT_GROUP);
 	mmio_write(hdr()->doorbell_addr + DOORBELL_GROUP_DONE, 0, 8);
+	/* the other members ran at the same time: whatever they did, sync before the next op */
+	left_sync(me);
 }
 
 /* The owner of a GROUP record starts it: the VMM runs every vCPU with members and every host
@@ -607,10 +671,12 @@ static void run_group(u32 me, u64 k, u64 off, const struct rec *g)
 		fail("group record without a VMM doorbell");
 	store_release(&group_live, k + 1);
 	its_cache_forget_all();
+	count_exit(AGENT_COUNT_GROUP);
 	mmio_write(h->doorbell_addr + DOORBELL_GROUP, (k << 32) | off, 8);
 	if (has_members(g, me))
 		run_members(me, k, g);
 	store_release(&group_live, 0);
+	left_sync(me);
 	for (u32 i = 0; i < h->vcpus; i++) {
 		if (group_done[i] != k + 1)
 			continue;
@@ -661,25 +727,27 @@ static void run_loop(u32 me)
 			its_cache_forget_all();
 			if (r->kind == OP_HOST)
 				host_op(0xffffffffUL, r);
-			else if (r->kind == OP_MMIO_WRITE)
+			else if (r->kind == OP_MMIO_WRITE) {
+				count_exit(AGENT_COUNT_SILENT);
 				mmio_write(r->a, r->b, r->width);
+			}
 			else
 				fail("silent record that is neither an MMIO write nor a host record");
 		} else if (r->kind == OP_GROUP) {
-			sync_exit();
+			sync_exit(AGENT_COUNT_SYNC);
 			run_group(me, reported, off, r);
 			reported = reported + 1;
 			dsb_sy();
 		} else {
 			if (!h->doorbell_addr || !traps_itself(r))
-				sync_exit();
+				sync_exit(AGENT_COUNT_SYNC);
 			run_op(me, reported, r);
 			reported = reported + 1;
 			dsb_sy();
 			/* under our VMM every vCPU but this one is out of the guest, and the next op
 			 * (its sync read), host op or change of vCPU is an exit anyway */
 			if (!h->doorbell_addr)
-				sync_exit();
+				sync_exit(AGENT_COUNT_SYNC);
 		}
 		u64 next = ((k + 1) << 32) | (off + r->size);
 		store_release(&cursor, next);

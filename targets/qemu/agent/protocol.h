@@ -37,6 +37,21 @@
  * from CONSOLE_TEXT_OFFSET. The VMM appends host-op results at pos itself while the vCPU that
  * rang the doorbell is stopped. */
 #define CONSOLE_TEXT_OFFSET 256
+/* From this offset of the memory console, u64 counters of the agent's exits by cause (the
+ * AGENT_COUNT_* indexes; the VMM reports them with each result): what a run costs, op by op. */
+#define CONSOLE_COUNTERS_OFFSET 128
+#define AGENT_COUNT_SYNC       0 /* GICD_CTLR read before an op that does not trap by itself */
+#define AGENT_COUNT_WAKE_SYNC  1 /* GICD_CTLR read of an asleep vCPU's wake-up check */
+#define AGENT_COUNT_OP_MMIO    2 /* the access of an mmio.read / mmio.write op */
+#define AGENT_COUNT_ITS_REGS   3 /* GITS_CBASER + GITS_CWRITER reads of an ITS command batch */
+#define AGENT_COUNT_CWRITER    4 /* GITS_CWRITER write of an ITS command batch */
+#define AGENT_COUNT_CREADR     5 /* GITS_CREADR reads waiting for the batch */
+#define AGENT_COUNT_HOST       6 /* host-op doorbell */
+#define AGENT_COUNT_NEXT       7 /* DOORBELL_NEXT: the next record is another vCPU's, or one asleep looks */
+#define AGENT_COUNT_WAIT       8 /* DOORBELL_WAIT: not this vCPU's turn */
+#define AGENT_COUNT_GROUP      9 /* op group doorbells (start, done) */
+#define AGENT_COUNT_SILENT    10 /* silent records' accesses (parked vCPU let back in) */
+#define AGENT_COUNTERS        16
 
 /* Under our VMM a vCPU whose turn it is not leaves the guest instead of spinning: it reads
  * DOORBELL + DOORBELL_WAIT, which the VMM completes once the vCPU is granted a turn; the vCPU that
@@ -80,6 +95,10 @@
  * host record the VMM needs for itself (a parked vCPU let back in): run, never reported, not
  * counted in the result indices */
 #define REC_FLAG_SILENT  1
+/* record flag (our VMM): the op cannot change whether another vCPU has an interrupt to signal (a
+ * write of a register of the writer's own CPU interface), so the asleep vCPUs need not look for a
+ * wake-up after it (agent.c quiet_for_others) */
+#define REC_FLAG_QUIET   2
 
 /* MRS/MSR (register) encodings with Rt = x0: the agent refuses anything else as a sysreg op */
 #define INSN_MRS_MASK    0xFFF0001F
