@@ -122,8 +122,18 @@ function encodeHostRecord(w: Writer, vmm: VmmOptions, park: Parking, op: VmmHost
   } else if (op.op === 'vcpu.run' || op.op === 'unpark') {
     park.unpark(op.cpu);
   }
-  record(w, OP_HOST, executor, 0, BigInt(vmm.hostIndex(op)), 0n, 0, silent ? REC_FLAG_SILENT : 0);
+  record(w, OP_HOST, executor, 0, BigInt(vmm.hostIndex(op)), 0n, 0, (silent ? REC_FLAG_SILENT : 0) | (quietHostOp(op) ? REC_FLAG_QUIET : 0));
   park.last = executor;
+}
+
+/**
+ * Host ops after which no asleep vCPU needs to look for a wake-up (REC_FLAG_QUIET): they change
+ * nothing in KVM's vGIC state. `vcpu.exit` and `vcpu.put` (every vCPU is out of KVM_RUN already;
+ * a put vCPU is not looked at while it is put), a read of the resamplefd, a device attribute
+ * read. Not `vcpu.run`: the vCPU it lets back in has not looked since it was put.
+ */
+function quietHostOp(op: VmmHostOp): boolean {
+  return op.op === 'vcpu.exit' || op.op === 'vcpu.put' || op.op === 'irqfd.resampled' || (op.op === 'kvm.device_attr' && op.access === 'get');
 }
 
 function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: VmmOptions, park?: Parking): number {
@@ -150,6 +160,9 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: Vm
       const at = w.pos;
       encodeOp(w, op, k, vcpus);
       w.view.setUint8(at + 1, park.runner());
+      // KVM reads guest memory only when an op asks it to (an ITS command, EnableLPIs, a
+      // restore: all exits of their own), so a memory write wakes nobody by itself
+      if (op.op === 'mem.write') w.view.setUint8(at + 3, w.view.getUint8(at + 3) | REC_FLAG_QUIET);
       park.last = park.runner();
       return 0;
     }

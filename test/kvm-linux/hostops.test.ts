@@ -2,7 +2,7 @@
 // encodings, checked against values worked out by hand from api.rst and arm-vgic-v3.rst.
 import { HostOpTable, deviceAttrValue, irqLineField, HOST_DEVICE_ATTR, HOST_IRQ_LINE, HOST_UNPARK } from '../../targets/kvm-linux/hostops.js';
 import { encodeOps, decodeOps } from '../../targets/qemu/encoding.js';
-import { OP_HOST, REC_FLAG_SILENT } from '../../targets/qemu/protocol.js';
+import { OP_HOST, REC_FLAG_SILENT, REC_FLAG_QUIET } from '../../targets/qemu/protocol.js';
 import { resolveConfig, type ExpandedScenario, type PrimitiveOp } from '../../spec/scenario.js';
 import { kvmLinuxUnsupportedReason } from '../../targets/kvm-linux/target.js';
 
@@ -64,7 +64,7 @@ describe('host records in the ops buffer', () => {
     expect(d.nops).toBe(4); // three ops and one silent record
     expect(d.records.map((r) => [r.kind, r.cpu, r.flags])).toEqual([
       [OP_HOST, 0, 0], // irq_line, run by vCPU 0
-      [OP_HOST, 0, 0], // vcpu.put 1, run by vCPU 0
+      [OP_HOST, 0, REC_FLAG_QUIET], // vcpu.put 1, run by vCPU 0 (quiet: no wake-up checks after it)
       [OP_HOST, 0, REC_FLAG_SILENT], // unpark 1, by vCPU 0
       [3, 1, 0], // the MRS on vCPU 1
     ]);

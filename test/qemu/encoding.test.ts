@@ -181,7 +181,7 @@ test('under our VMM an op group is one record holding its members: guest ops on 
   const d = decodeOps(encodeOps(scenario(ops, 2), { vmm }));
   // the put of vCPU 1, the silent unpark of vCPU 1 (a member runs there), the group
   expect(d.nops).toBe(3);
-  expect(d.records.map((r) => [r.kind, r.cpu, r.flags])).toEqual([[OP_HOST, 0, 0], [OP_HOST, 0, REC_FLAG_SILENT], [OP_GROUP, 1, 0]]);
+  expect(d.records.map((r) => [r.kind, r.cpu, r.flags])).toEqual([[OP_HOST, 0, REC_FLAG_QUIET], [OP_HOST, 0, REC_FLAG_SILENT], [OP_GROUP, 1, 0]]);
   const g = d.records[2]!;
   // owned by vCPU 1: vCPU 0 is put by a member, so it cannot own the group
   expect(g.a).toBe(4n);
@@ -226,6 +226,23 @@ test('under our VMM a write of the writer\'s own CPU interface configuration is 
   expect(quiet(encodeOps(scenario(ops, 2), { vmm }))).toEqual([true, true, true, true, true, false, false, false]);
   // the flag means something to our VMM's scheduling only: other targets get the records as before
   expect(quiet(encodeOps(scenario(ops, 2)))).toEqual(regs.map(() => false));
+});
+
+test('under our VMM host ops that change nothing in KVM\'s vGIC state and memory writes (KVM reads guest memory only when an op asks it to) are quiet too; vcpu.run is not (the vCPU it lets back in has not looked since its put)', () => {
+  const vmm = { console: 0xbe80_0000, doorbell: 0x0a00_0000, hostIndex: () => 0 };
+  const ops: PrimitiveOp[] = [
+    { op: 'vcpu.put', cpu: 1 },
+    { op: 'vcpu.exit', cpu: 0 },
+    { op: 'vcpu.run', cpu: 1, pcpu: 0 },
+    { op: 'irqfd.resampled', gsi: 3 },
+    { op: 'kvm.device_attr', device: 'vgic', group: 'DIST_REGS', attr: { offset: 0 }, access: 'get' },
+    { op: 'kvm.device_attr', device: 'vgic', group: 'DIST_REGS', attr: { offset: 0 }, access: 'set', value: '0x0' },
+    { op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 1 },
+    { op: 'mem.write', addr: '0x41000000', bytes: '01' },
+    { op: 'mem.read', addr: '0x41000000', len: 1 },
+  ];
+  const d = decodeOps(encodeOps(scenario(ops, 2), { vmm }));
+  expect(d.records.map((r) => (r.flags & REC_FLAG_QUIET) !== 0)).toEqual([true, true, false, true, true, false, false, true, false]);
 });
 
 test('the CREADR poll count goes to the header (kvm-linux asks for none: KVM runs the queue inside the CWRITER write)', () => {

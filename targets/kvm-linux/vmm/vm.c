@@ -387,6 +387,8 @@ static enum stop run_vcpu(struct vm *vm, struct vcpu *v)
 					}
 				}
 				vm->owner = val == DOORBELL_NEXT_ALL ? -1 : (int)val;
+				if (!vm->booted)
+					clock_gettime(CLOCK_MONOTONIC, &vm->booted_at);
 				vm->booted = 1;
 				return STOP_NEXT;
 			} else if (!run->mmio.is_write) {
@@ -642,9 +644,10 @@ int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const
 		signals_set = 1;
 	}
 	vm_reap();
-	struct timespec t_start, t_ran, t_end;
+	struct timespec t_start, t_ran, t_end, t_vm, t_vcpus, t_gic;
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	t_ran = t_start;
+	t_ran = t_vm = t_vcpus = t_gic = t_start;
+	int created = 0;
 	struct vm *vm = calloc(1, sizeof(*vm));
 	vm->kvm = kvm;
 	vm->cfg = *req;
@@ -668,18 +671,26 @@ int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const
 		vm_fail(vm, "cannot map %llu bytes of guest RAM: %s", (unsigned long long)vm->mem_size, strerror(errno));
 		goto out;
 	}
+	/* 4 KiB pages, not transparent huge pages: a run touches a few dozen pages scattered over
+	 * the 2 GiB (the agent, its ops and console, the scenario's tables), and the first touch of a
+	 * huge page zeroes 2 MiB, which under the nested machine's TCG took most of the VM's
+	 * creation (the agent's load) and of its teardown */
+	madvise(vm->mem, vm->mem_size, MADV_NOHUGEPAGE);
 	if (parse_host_table(vm, host, req->host_len))
 		goto out;
 	if (vm_create_kvm_vm(vm))
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t_vm);
 	vm->vcpus = calloc(req->vcpus, sizeof(*vm->vcpus));
 	for (u32 i = 0; i < req->vcpus; i++) {
 		vm->vcpus[i].pin = -1;
 		if (vm_create_vcpu(vm, &vm->vcpus[i], (int)i))
 			goto out;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t_vcpus);
 	if (vm_create_gic(vm))
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t_gic);
 	u64 entry = load_agent(vm);
 	if (!entry || set_pc(vm, &vm->vcpus[0], entry))
 		goto out;
@@ -696,6 +707,7 @@ int vm_run_scenario(int kvm, const struct run_request *req, const u8 *ops, const
 	};
 	setitimer(ITIMER_REAL, &limit, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t_ran);
+	created = 1;
 	schedule(vm);
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	setitimer(ITIMER_REAL, &off, NULL);
@@ -725,6 +737,17 @@ out:
 	for (u32 i = 0; i < VMM_EXIT_KINDS; i++)
 		if (vm->exits_by[i])
 			stat_add(st, vmm_exit_names[i], vm->exits_by[i]);
+	/* where the VM's creation went (microseconds): the VM and its memory slot, the vCPUs, the
+	 * vGIC and ITSes, the agent and ops loaded; and the agent's start in the guest (the
+	 * secondaries brought online) until its first turn */
+	if (created) {
+		stat_add(st, "time.create_vm_us", (u64)us_between(&t_start, &t_vm));
+		stat_add(st, "time.create_vcpus_us", (u64)us_between(&t_vm, &t_vcpus));
+		stat_add(st, "time.create_gic_us", (u64)us_between(&t_vcpus, &t_gic));
+		stat_add(st, "time.load_us", (u64)us_between(&t_gic, &t_ran));
+		if (vm->booted_at.tv_sec | vm->booted_at.tv_nsec)
+			stat_add(st, "time.agent_start_us", (u64)us_between(&t_ran, &vm->booted_at));
+	}
 	for (u32 i = 0; i < st->n; i++)
 		if (!strcmp(st->name[i], "kvm.exits"))
 			res->guest_exits = (u32)st->value[i];

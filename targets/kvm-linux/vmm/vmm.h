@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <linux/kvm.h>
 
 #include "../../qemu/agent/protocol.h"
@@ -141,6 +142,7 @@ struct vm {
 	int owner;      /* vCPU of the record published last (-1: none, or the run is over) */
 	int preempted;  /* the vCPU that published it, stopped at its DOORBELL_NEXT write (-1: none) */
 	int booted;     /* the agent granted its first turn (the secondaries are online) */
+	struct timespec booted_at;
 	int thread_cpu; /* the L1 CPU the thread is pinned to (-1: not pinned) */
 	int quiet;      /* the last DOORBELL_NEXT said nobody can have woken (no wake-up checks) */
 
