@@ -50,6 +50,7 @@ export function buildFinding(scenario: Scenario, expanded: ExpandedScenario, out
     results: outcome.trace.results.slice(0, problem.opIndex + 1),
   };
   if (classification === 'known') f.quirks = [...classified.quirks];
+  if (outcome.trace.kernelSplat) f.kernelSplat = outcome.trace.kernelSplat;
   if (ctx.profile) f.profile = ctx.profile;
   if (ctx.weightsHash) f.versions.weights = ctx.weightsHash;
   if (ctx.campaign) f.campaign = ctx.campaign;

@@ -54,6 +54,10 @@ export function annotateTrace(scenario: ExpandedScenario, outcome: RunOutcome, p
   if (trace.status !== 'complete' && trace.error && trace.error.opIndex !== at) {
     lines.push(`${pad}  target stopped (${trace.status}) at op ${trace.error.opIndex}: ${trace.error.message}`);
   }
+  if (trace.kernelSplat) {
+    lines.push(`${pad}  the kernel's log of the run (${trace.kernelSplat.log.length} lines at warning level or worse):`);
+    for (const l of trace.kernelSplat.log) lines.push(`${pad}    | ${l}`);
+  }
   return lines;
 }
 

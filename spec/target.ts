@@ -3,6 +3,7 @@
 // oracle); external ones (QEMU, real KVM) run a whole expanded scenario. Targets register
 // themselves here; model/ and impl/ may both import spec/, never each other.
 import type { ExpandedScenario, OpResult, PrimitiveOp, ResolvedConfig } from './scenario.js';
+import type { KernelSplat } from './gen/trace.js';
 
 /** One VM on an in-process target. */
 export interface TargetSession {
@@ -52,7 +53,14 @@ export interface Trace {
   counters?: Record<string, number>;
   /** what the target ran on, where it matters (e.g. the kernel release under test) */
   environment?: Record<string, string>;
+  /**
+   * kernel trouble (an oops, a WARN, an RCU stall...) the kernel under test logged during the run
+   * (kvm-linux): a finding of its own whatever the results (triage/signature.ts `kernel-splat`)
+   */
+  kernelSplat?: KernelSplat;
 }
+
+export type { KernelSplat };
 
 const registry = new Map<string, Target>();
 

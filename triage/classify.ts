@@ -9,16 +9,17 @@
 //   the WHOLE trace with the target's quirks enabled (model/choices.ts; declared in
 //   spec/expectations/<target>.json) accepts it. The result names the quirks the accepting
 //   candidate had to take.
-// - new: anything else: the target failed, an expect/expectOneOf failed where the architecture
-//   allows the trace, or even the quirks cannot explain the trace; then the problem is reported
-//   at the op where the quirks run out.
+// - new: anything else: the kernel under test logged an oops, a WARN, a stall (kvm-linux), the
+//   target failed, an expect/expectOneOf failed where the architecture allows the trace, or even
+//   the quirks cannot explain the trace; then the problem is reported at the op where the quirks
+//   run out.
 // Never by matching a signature or the ops before it: a new bug that shows at the same op as a
 // known divergence comes out new as soon as the quirks cannot produce what it did.
 import type { ExpandedScenario } from '../spec/scenario.js';
 import type { Finding } from '../spec/gen/finding.js';
 import { loadTargetExpectations } from '../spec/expectations.js';
 import { errorMessage, type OracleFactory, type RunOutcome } from './lockstep.js';
-import { oracleErrorAt, problemOf, type Problem } from './signature.js';
+import { KERNEL_SPLAT, oracleErrorAt, problemOf, type Problem } from './signature.js';
 
 export type Classification = Finding['classification'];
 
@@ -66,6 +67,8 @@ export function classifyOutcome(
   const problem = problemOf(targetName, scenario, outcome);
   if (problem === null) return null;
   if (isInconclusive(problem.parts)) return { classification: 'inconclusive', problem, quirks: [] };
+  // no quirk explains the kernel under test logging an oops or a WARN: never known, whatever the results
+  if (problem.parts.mismatch === KERNEL_SPLAT) return { classification: 'new', problem, quirks: [] };
   const v = outcome.verdict;
   // only a divergence from the architecture can be a quirk's doing: a target error, an expect the
   // architecture agrees with, or the oracle failing are new whatever the quirks

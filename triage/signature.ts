@@ -2,7 +2,8 @@
 // one finding with a count. A signature names the target, the kind of op and what it touched
 // (register name, never an INTID or an address), the kind of mismatch and the primary rule:
 //   kvm:sysreg.read ICC_IAR1_EL1:value-mismatch:cpuif.iar.ack
-// A target error is signed by its message with every number taken out. A guest op answered
+// A target error is signed by its message with every number taken out; kernel trouble in the log of
+// the kernel under test by its kind and the function it names. A guest op answered
 // "asleep" where it should have run (or the reverse) is signed "guest-op": the bug is the sleep state.
 import type { ExpandedScenario, OpResult, PrimitiveOp } from '../spec/scenario.js';
 import { signatureString, type MatchContext, type SignatureParts } from '../spec/expectations.js';
@@ -84,6 +85,9 @@ function resultKind(r: OpResult | undefined): string {
   return typeof r;
 }
 
+/** The mismatch of a run in which the kernel under test logged an oops, a WARN, a stall... (Trace.kernelSplat). */
+export const KERNEL_SPLAT = 'kernel-splat';
+
 /** The kind of mismatch between what a target returned and what was allowed. */
 export function mismatchKind(op: PrimitiveOp, got: OpResult, allowed: readonly OpResult[]): string {
   const g = resultKind(got);
@@ -144,6 +148,16 @@ export function problemOf(targetName: string, scenario: ExpandedScenario, outcom
     const context: MatchContext = { scenario: scenario.name, history: scenarioHistory(scenario, opIndex) };
     return { parts, signature: signatureString(parts), opIndex, message, context };
   };
+  // the kernel under test logging an oops, a WARN, a stall...: the worst a run can show, and what
+  // the results say does not matter next to it; signed by the splat alone (which op set it off is
+  // not known to the op), so a thousand scenarios that hit the same WARN are one finding
+  if (trace.kernelSplat) {
+    const k = trace.kernelSplat;
+    const parts: SignatureParts = { target: targetName, op: 'kernel-log', detail: '', mismatch: KERNEL_SPLAT, rule: `${k.kind} ${k.where}`.slice(0, 200), rules: [] };
+    const opIndex = Math.min(trace.error?.opIndex ?? trace.results.length, Math.max(0, scenario.ops.length - 1));
+    const context: MatchContext = { scenario: scenario.name, history: scenarioHistory(scenario, opIndex) };
+    return { parts, signature: signatureString(parts), opIndex, message: trace.error?.message ?? `the kernel logged ${k.kind} (${k.where}): ${k.headline}`, context };
+  }
   // the target failing, unless the trace had diverged before (the target runs on after a divergence)
   const diverged = verdict !== null && !verdict.ok && (trace.error === undefined || verdict.divergence.opIndex < trace.error.opIndex);
   if ((trace.status === 'target-error' || trace.status === 'step-budget') && !diverged) {

@@ -39,6 +39,7 @@ export interface TraceFile {
   environment?: {
     [k: string]: string;
   };
+  kernelSplat?: KernelSplat;
 }
 export interface AttrResult {
   errno: number;
@@ -49,4 +50,27 @@ export interface AttrResult {
 }
 export interface MigrateResult {
   errno: number[];
+}
+/**
+ * kernel trouble the kernel under test logged during the run (kvm-linux): an oops, a WARN, a BUG, a panic, an RCU stall, a lockdep report, a new taint bit... A finding whatever the results
+ */
+export interface KernelSplat {
+  /**
+   * warning, oops, bug, panic, rcu-stall, lockdep, soft-lockup, hung-task, kasan, kfence, ubsan, taint...
+   */
+  kind: string;
+  /**
+   * the kernel function (or file, or report subject) it names, numbers taken out
+   */
+  where: string;
+  /**
+   * the line that starts it
+   */
+  headline: string;
+  /**
+   * the kernel's log of the run at warning level or worse (or the serial console's), the splat in it
+   *
+   * @maxItems 1000
+   */
+  log: string[];
 }

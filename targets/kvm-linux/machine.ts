@@ -1,25 +1,28 @@
 // The nested machine: Debian's arm64 kernel at EL2 under qemu-system-aarch64 TCG
 // (virtualization=on, so the kernel's KVM is live), with our VMM as its init. It boots once and
 // then runs many scenarios, each as one request frame over a virtio console port (a unix socket
-// on this side) and one result frame back. Its serial console carries the kernel's log: an oops,
-// a WARN or a panic there is reported with the run it happened in.
+// on this side) and one result frame back. Kernel trouble during a run (an oops, a WARN, an RCU
+// stall...: kernel-log.ts) comes with the result, from the VMM's reads of the kernel's log, or from
+// the serial console when the VMM died with the run; the machine is rebooted before the next run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KernelBuild } from './kernels.js';
+import { findSplat, frameLines, parseKernelLogFrame, stripConsoleTimestamp, type KernelLogFrame, type KernelSplat } from './kernel-log.js';
 
 export const FRAME_MAGIC = 0x4d56_4447; // "GDVM"
 export const FRAME_HELLO = 1;
 export const FRAME_RUN = 2;
 export const FRAME_RESULT = 3;
 export const FRAME_NOTE = 4;
+export const FRAME_KLOG = 5;
 export const RUN_OK = 0;
 export const RUN_TIMEOUT = 1;
 export const RUN_VMM_ERROR = 2;
 /** vmm/vmm.h VMM_PROTOCOL: the frame layouts this side reads */
-export const VMM_PROTOCOL = '4';
+export const VMM_PROTOCOL = '5';
 /** bytes of struct run_result before the console text */
 const RESULT_HEADER_BYTES = 40;
 
@@ -36,8 +39,8 @@ export interface RunReply {
   createUs: number;
   runUs: number;
   destroyUs: number;
-  /** lines of the kernel's log printed during the run that show trouble (oops, WARN, ...) */
-  kernelTrouble: string[];
+  /** kernel trouble (an oops, a WARN, ...) logged during the run or the teardown before it */
+  kernelSplat: KernelSplat | null;
   /** the run's counters (vmm/vmm.h struct run_result): KVM's vCPU statistics (`kvm.*`), the
    *  agent's exits by cause (`agent.*`), the exits to the VMM by kind (`vmm.*`) */
   stats: Record<string, number>;
@@ -53,8 +56,17 @@ export function parseRunStats(text: string): Record<string, number> {
   return stats;
 }
 
-/** Kernel log lines that are findings whatever the results say. */
-const TROUBLE = /(Internal error|Oops|BUG:|WARNING:|Kernel panic|rcu: INFO|lockdep|Call trace|general protection|Unable to handle)/;
+/** A run that produced no result: the VMM died, QEMU exited or the machine hung. */
+export interface LostRun {
+  lost: string;
+  /** kernel trouble the serial console showed meanwhile (why it was lost, often) */
+  kernelSplat: KernelSplat | null;
+}
+
+/** The test hooks of vmm/vmm.h (struct run_request flags), applied after the run. */
+export const RUN_TEST_KMSG = 1;
+export const RUN_TEST_TAINT = 2;
+export const RUN_TEST_SYSRQ = 4;
 
 /**
  * The nested machine's own GIC: `v3` (QEMU's TCG GICv3), or `v4`: QEMU's TCG GICv4 (gic-version=4,
@@ -91,8 +103,10 @@ export function nestedQemuArgs(k: KernelBuild, socketPath: string, cpus: number,
 }
 
 interface Pending {
-  resolve: (r: RunReply | { lost: string }) => void;
+  resolve: (r: RunReply | LostRun) => void;
   logMark: number;
+  /** the VMM's kernel log frame for this run, when it sent one */
+  klog?: KernelLogFrame;
 }
 
 export class NestedMachine {
@@ -106,6 +120,8 @@ export class NestedMachine {
   private seq = 0;
   dead: string | null = null;
   hello: Record<string, string> = {};
+  /** the kernel's taint mask as the VMM last reported it */
+  private taint = 0;
   bootMs = 0;
 
   private constructor(readonly kernel: KernelBuild, readonly gic: HostGic) {}
@@ -180,6 +196,7 @@ export class NestedMachine {
         throw new Error(`the nested kernel booted with gic-version=4 and kvm-arm.vgic_v4_enable=1 but KVM did not enable GICv4 (${v4})${this.logTail()}`);
       }
       if (this.gic === 'v3' && v4 !== 'none') throw new Error(`the nested machine with a GICv3 reports KVM GICv4 support (${v4})`);
+      this.taint = Number(this.hello['taint'] ?? 0) || 0;
       this.bootMs = Date.now() - started;
       this.setRef(false);
     } catch (e) {
@@ -239,10 +256,13 @@ export class NestedMachine {
     if (type === FRAME_HELLO) {
       this.helloWait?.(p.toString('utf8'));
       this.helloWait = null;
+    } else if (type === FRAME_KLOG && this.pending) {
+      this.pending.klog = parseKernelLogFrame(p.toString('utf8'));
     } else if (type === FRAME_RESULT && this.pending && p.length >= RESULT_HEADER_BYTES) {
       const textLen = p.readUInt32LE(4);
       const statsLen = p.readUInt32LE(32);
       const statsAt = RESULT_HEADER_BYTES + textLen;
+      const splat = this.splatOf(this.pending);
       const reply: RunReply = {
         status: p.readUInt32LE(0),
         text: p.subarray(RESULT_HEADER_BYTES, RESULT_HEADER_BYTES + textLen).toString('latin1'),
@@ -252,11 +272,13 @@ export class NestedMachine {
         runUs: p.readUInt32LE(20),
         destroyUs: p.readUInt32LE(24),
         guestExits: p.readUInt32LE(28),
-        kernelTrouble: this.troubleSince(this.pending.logMark),
+        kernelSplat: splat,
         stats: parseRunStats(p.subarray(statsAt, statsAt + statsLen).toString('latin1')),
       };
       const w = this.pending;
       this.pending = null;
+      // a kernel that logged an oops or a WARN is not trusted with the next scenario
+      if (splat) this.kill(`the nested kernel logged ${splat.kind} (${splat.where}): rebooted before the next run`);
       w.resolve(reply);
     } else if (type === FRAME_NOTE) {
       // the VMM server died (its init restarts it): the run in progress is lost
@@ -264,18 +286,29 @@ export class NestedMachine {
       if (this.pending) {
         const w = this.pending;
         this.pending = null;
-        w.resolve({ lost: `${note}${this.troubleText(w.logMark)}` });
+        const splat = this.consoleSplat(w.logMark);
+        if (splat) this.kill(`the nested kernel logged ${splat.kind} (${splat.where}): rebooted before the next run`);
+        w.resolve({ lost: note, kernelSplat: splat });
       }
     }
   }
 
-  private troubleSince(mark: number): string[] {
-    return this.logLines.slice(Math.max(0, mark - this.dropped())).filter((l) => TROUBLE.test(l));
+  /**
+   * The kernel trouble of a finished run: from the VMM's kernel log frame (every record at warning
+   * level or worse, and the taint), or, where the VMM cannot read the kernel's log, the console.
+   */
+  private splatOf(p: Pending): KernelSplat | null {
+    if (this.hello['klog'] !== 'ok') return this.consoleSplat(p.logMark);
+    if (!p.klog) return null; // the VMM sends the frame only when there is something to say
+    const before = this.taint;
+    this.taint = p.klog.taint;
+    return findSplat(frameLines(p.klog), { before, after: p.klog.taint });
   }
 
-  private troubleText(mark: number): string {
-    const t = this.troubleSince(mark);
-    return t.length ? `; kernel log: ${t.slice(0, 8).join(' | ')}` : '';
+  /** Kernel trouble on the serial console since `mark` (only what the "quiet" console level shows: emergencies to errors). */
+  private consoleSplat(mark: number): KernelSplat | null {
+    const lines = [...this.logLines.slice(Math.max(0, mark - this.dropped())), this.log].filter((l) => l.trim()).map(stripConsoleTimestamp);
+    return findSplat(lines);
   }
 
   // logLines is trimmed from the front; marks count lines from the start of the boot
@@ -283,25 +316,28 @@ export class NestedMachine {
   private dropped(): number { return this.droppedCount; }
 
   private die(why: string): void {
-    if (!this.dead) this.dead = why;
+    // QEMU may have exited by itself (a kernel panic, -no-reboot): close our end so that its
+    // wrapper shell exits too instead of waiting on its stdin for the rest of the process
+    this.kill(why);
     const w = this.pending;
     this.pending = null;
-    w?.resolve({ lost: `${why}${this.logTail()}` });
+    w?.resolve({ lost: `${why}${this.logTail()}`, kernelSplat: this.consoleSplat(w.logMark) });
   }
 
   /** Run one request; resolves with the VMM's reply, or `lost` when the machine went away or hung. */
-  async run(request: Uint8Array, hostTimeoutMs: number): Promise<RunReply | { lost: string }> {
-    if (this.dead || !this.sock) return { lost: this.dead ?? 'not booted' };
+  async run(request: Uint8Array, hostTimeoutMs: number): Promise<RunReply | LostRun> {
+    if (this.dead || !this.sock) return { lost: this.dead ?? 'not booted', kernelSplat: null };
     if (this.pending) throw new Error('NestedMachine.run: a run is already in progress');
     this.setRef(true);
     try {
-      return await new Promise<RunReply | { lost: string }>((resolve) => {
+      return await new Promise<RunReply | LostRun>((resolve) => {
         const t = setTimeout(() => {
           // a hang of the VMM or of the nested kernel: this machine is done for
+          const mark = this.pending?.logMark ?? 0;
           this.pending = null;
           const why = `the nested machine gave no result within ${hostTimeoutMs} ms (hung; it will be rebooted)${this.logTail(25)}`;
           this.kill(why);
-          resolve({ lost: why });
+          resolve({ lost: why, kernelSplat: this.consoleSplat(mark) });
         }, hostTimeoutMs);
         this.pending = { logMark: this.droppedCount + this.logLines.length, resolve: (r) => { clearTimeout(t); resolve(r); } };
         const header = Buffer.alloc(16);

@@ -11,7 +11,8 @@ import { configUnsupportedReason as qemuConfigReason } from '../qemu/support.js'
 import { AGENT_MAX_CPUS } from '../qemu/protocol.js';
 import { HostOpTable } from './hostops.js';
 import { findKernel, VMM_BINARY, type KernelBuild } from './kernels.js';
-import { NestedMachine, RUN_OK, RUN_TIMEOUT, type HostGic, type RunReply } from './machine.js';
+import { NestedMachine, RUN_OK, RUN_TIMEOUT, type HostGic, type LostRun, type RunReply } from './machine.js';
+import { splatMessage } from './kernel-log.js';
 
 /** The VMM's guest map (vmm/vmm.h): memory console and doorbell. */
 export const CONSOLE_BASE = 0xBE80_0000;
@@ -100,9 +101,20 @@ export function hostGicFor(config: ResolvedConfig): HostGic {
   return config.impl.gicv4 === 'off' ? 'v3' : 'v4';
 }
 
-/** The run request (vmm/vmm.h struct run_request), then the ops buffer and the host-op table. */
-export function runRequest(s: ExpandedScenario, ops: Uint8Array, host: Uint8Array, timeoutMs: number): Uint8Array {
-  const out = new Uint8Array(40 + ops.length + host.length);
+/**
+ * A test hook of the VMM (vmm/vmm.h RUN_TEST_*, machine.ts): after the run it writes `text` to the
+ * kernel's log (one record a line), ORs it into the taint mask, or presses that magic SysRq key.
+ * Only tests set one, to prove that kernel trouble becomes a finding.
+ */
+export interface VmmTestHook {
+  flags: number;
+  text: string;
+}
+
+/** The run request (vmm/vmm.h struct run_request), then the ops buffer, the host-op table and a test hook's text. */
+export function runRequest(s: ExpandedScenario, ops: Uint8Array, host: Uint8Array, timeoutMs: number, test?: VmmTestHook): Uint8Array {
+  const testText = test ? Buffer.from(test.text, 'utf8') : new Uint8Array(0);
+  const out = new Uint8Array(40 + ops.length + host.length + testText.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, s.config.vcpus, true);
   v.setUint32(4, s.config.spis + 32, true); // NR_IRQS counts the private interrupts
@@ -111,8 +123,11 @@ export function runRequest(s: ExpandedScenario, ops: Uint8Array, host: Uint8Arra
   v.setBigUint64(16, BigInt(s.config.memory), true);
   v.setUint32(24, ops.length, true);
   v.setUint32(28, host.length, true);
+  v.setUint32(32, test?.flags ?? 0, true);
+  v.setUint32(36, testText.length, true);
   out.set(ops, 40);
   out.set(host, 40 + ops.length);
+  out.set(testText, 40 + ops.length + host.length);
   return out;
 }
 
@@ -124,6 +139,8 @@ export class KvmLinuxTarget implements Target {
   /** boots so far in this process (a crash or hang makes one more) */
   boots = 0;
   lastBootMs = 0;
+  /** tests only: the VMM test hook the next run applies (then cleared) */
+  testHookNextRun: VmmTestHook | null = null;
 
   constructor(readonly name: string, readonly description: string, readonly kernelName: string) {}
 
@@ -219,7 +236,8 @@ export class KvmLinuxTarget implements Target {
         kvmSync: true, creadrPolls: KVM_CREADR_POLLS,
         vmm: { console: CONSOLE_BASE, doorbell: DOORBELL_ADDR, hostIndex: (op) => table.add(op) },
       });
-      request = runRequest(s, ops, table.bytes(), timeoutMs);
+      request = runRequest(s, ops, table.bytes(), timeoutMs, this.testHookNextRun ?? undefined);
+      this.testHookNextRun = null;
     } catch (e) {
       return { ...base, environment, results: [], status: 'target-error', error: { opIndex: 0, message: (e as Error).message } };
     }
@@ -237,9 +255,17 @@ export class KvmLinuxTarget implements Target {
   }
 }
 
-function traceOf(base: Pick<Trace, 'format' | 'scenario' | 'target'>, s: ExpandedScenario, reply: RunReply | { lost: string },
+export function traceOf(base: Pick<Trace, 'format' | 'scenario' | 'target'>, s: ExpandedScenario, reply: RunReply | LostRun,
   environment: Record<string, string>, hostMs: number): Trace {
+  const lastOp = Math.max(0, s.ops.length - 1);
   if ('lost' in reply) {
+    if (reply.kernelSplat) {
+      // the kernel's trouble is why the run was lost, most likely: the finding is the splat
+      return {
+        ...base, environment, results: [], status: 'target-error', kernelSplat: reply.kernelSplat,
+        error: { opIndex: 0, message: `${splatMessage(reply.kernelSplat)}; the run was lost: ${reply.lost.split('\n')[0]}` },
+      };
+    }
     const hung = /gave no result/.test(reply.lost);
     return { ...base, environment, results: [], status: hung ? 'step-budget' : 'target-error', error: { opIndex: 0, message: reply.lost } };
   }
@@ -252,10 +278,11 @@ function traceOf(base: Pick<Trace, 'format' | 'scenario' | 'target'>, s: Expande
     ...reply.stats,
   };
   const at = out.error?.opIndex ?? out.results.length;
-  if (reply.kernelTrouble.length) {
+  if (reply.kernelSplat) {
+    // every result the run gave is kept (the oracle still checks them); the splat is the finding
     return {
-      ...base, environment, counters, results: out.results.slice(0, at), status: 'target-error',
-      error: { opIndex: Math.max(0, Math.min(at, s.ops.length - 1)), message: `nested kernel log: ${reply.kernelTrouble.slice(0, 12).join(' | ')}` },
+      ...base, environment, counters, results: out.results.slice(0, at), status: 'target-error', kernelSplat: reply.kernelSplat,
+      error: { opIndex: Math.min(at, lastOp), message: splatMessage(reply.kernelSplat) },
     };
   }
   if (out.error) return { ...base, environment, counters, results: out.results.slice(0, out.error.opIndex), status: 'target-error', error: out.error };

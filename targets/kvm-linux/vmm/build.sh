@@ -9,6 +9,6 @@ CC=${CROSS_COMPILE-aarch64-linux-gnu-}gcc
 mkdir -p "$out"
 cd "$here"
 $CC -static -O2 -g0 -Wall -Wextra -Werror -pthread -ffile-prefix-map="$here"=. \
-  -o "$out/vmm.tmp" channel.c group.c hostops.c main.c migrate.c vm.c
+  -o "$out/vmm.tmp" channel.c group.c hostops.c klog.c main.c migrate.c vm.c
 mv "$out/vmm.tmp" "$out/vmm"
 echo "built $out/vmm"

@@ -124,8 +124,10 @@ static int serve(int in, int out)
 	int api = kvm >= 0 ? ioctl(kvm, KVM_GET_API_VERSION, 0) : -1;
 	const char *kvm_state = kvm >= 0 ? "ok" : strerror(errno);
 	kvm_gicv4_line(gicv4, sizeof(gicv4));
-	snprintf(hello, sizeof(hello), "kernel %s\nmachine %s\napi %d\nprotocol %d\nkvm %s\ngicv4 %s\n", u.release, u.machine, api,
-		 VMM_PROTOCOL, kvm_state, gicv4);
+	klog_open();
+	unsigned long taint = klog_taint();
+	snprintf(hello, sizeof(hello), "kernel %s\nmachine %s\napi %d\nprotocol %d\nkvm %s\ngicv4 %s\nklog %s\ntaint %lu\n", u.release,
+		 u.machine, api, VMM_PROTOCOL, kvm_state, gicv4, klog_available() ? "ok" : "none", taint);
 	if (channel_write_frame(out, FRAME_HELLO, 0, hello, (u32)strlen(hello), NULL, 0))
 		return 1;
 	for (;;) {
@@ -140,12 +142,15 @@ static int serve(int in, int out)
 		struct run_request req;
 		memcpy(&req, p, sizeof(req));
 		struct run_result res = { 0 };
-		char *text = NULL;
+		char *text = NULL, *klog = NULL;
+		u32 klog_len = 0;
+		/* what the kernel logged since the last run: the teardown of its VM */
+		klog_collect('B', &klog, &klog_len);
 		if (kvm < 0) {
 			res.status = RUN_VMM_ERROR;
 			text = strdup("E vmm: /dev/kvm cannot be opened\n");
 			res.text_len = (u32)strlen(text);
-		} else if ((u64)sizeof(req) + req.ops_len + req.host_len > h.length) {
+		} else if ((u64)sizeof(req) + req.ops_len + req.host_len + req.test_len > h.length) {
 			res.status = RUN_VMM_ERROR;
 			text = strdup("E vmm: run request shorter than its header says\n");
 			res.text_len = (u32)strlen(text);
@@ -158,10 +163,23 @@ static int serve(int in, int out)
 			memcpy(host, ops + req.ops_len, req.host_len);
 			res.status = (u32)vm_run_scenario(kvm, &req, ops, (const u8 *)host, &text, &res.text_len, &res);
 			free(host);
+			if (req.flags)
+				klog_test_hooks(req.flags, ops + req.ops_len + req.host_len, req.test_len);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			res.ms = (u32)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 		}
-		int w = channel_write_frame(out, FRAME_RESULT, h.seq, &res, sizeof(res), text, res.text_len + res.stats_len);
+		klog_collect('D', &klog, &klog_len);
+		unsigned long now = klog_taint();
+		int w = 0;
+		if (klog_len || now != taint) {
+			char head[40];
+			int hl = snprintf(head, sizeof(head), "taint %lu\n", now);
+			w = channel_write_frame(out, FRAME_KLOG, h.seq, head, (u32)hl, klog, klog_len);
+			taint = now;
+		}
+		free(klog);
+		if (!w)
+			w = channel_write_frame(out, FRAME_RESULT, h.seq, &res, sizeof(res), text, res.text_len + res.stats_len);
 		free(text);
 		free(p);
 		if (w)
@@ -201,6 +219,7 @@ static void as_init(void)
 			pause();
 	}
 	raw_mode(port);
+	klog_open();
 	fprintf(stderr, "gicdiff-vmm: ready\n");
 	for (unsigned crashes = 0;; crashes++) {
 		pid_t pid = fork();

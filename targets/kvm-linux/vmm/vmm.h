@@ -36,13 +36,16 @@ static inline u64 its_base(int n) { return n == 0 ? 0x08080000UL : 0x0C000000UL 
 /* ---- channel frames (channel.c; the host side is targets/kvm-linux/channel.ts) ---- */
 #define FRAME_MAGIC   0x4d564447 /* "GDVM" */
 /* bumped when a frame's layout or the agent protocol changes (3: op groups, 4: the result's
- * counters): the host refuses a
- * VMM built from other sources */
-#define VMM_PROTOCOL  4
+ * counters, 5: the kernel log frame): the host refuses a VMM built from other sources */
+#define VMM_PROTOCOL  5
 #define FRAME_HELLO   1 /* vmm -> host: text "kernel <release>\napi <n>\nprotocol <n>\n..." */
 #define FRAME_RUN     2 /* host -> vmm: struct run_request, ops buffer, host-op table */
 #define FRAME_RESULT  3 /* vmm -> host: struct run_result, then the console text */
 #define FRAME_NOTE    4 /* vmm -> host: text (the VMM's own trouble) */
+/* vmm -> host, before a FRAME_RESULT of the same seq when there is something to say: "taint <n>\n"
+ * (the kernel's taint mask after the run), then "<B|D> <level> <message>\n" per kernel log record
+ * at KERN_WARNING or worse logged Before the run (the previous run's VM teardown) or During it */
+#define FRAME_KLOG    5
 
 struct frame_header {
 	u32 magic, type, length, seq;
@@ -51,8 +54,14 @@ struct frame_header {
 struct run_request {
 	u32 vcpus, nr_irqs, its, timeout_ms;
 	u64 memory;
-	u32 ops_len, host_len, flags, reserved;
+	u32 ops_len, host_len, flags, test_len;
 };
+
+/* flags: test hooks only the host's tests set (klog.c); test_len bytes of their text follow the
+ * host-op table, applied after the run */
+#define RUN_TEST_KMSG  1u /* write each line of the text to /dev/kmsg */
+#define RUN_TEST_TAINT 2u /* write the text (a taint mask) to /proc/sys/kernel/tainted */
+#define RUN_TEST_SYSRQ 4u /* write its first character to /proc/sysrq-trigger */
 
 #define RUN_OK       0 /* the agent powered the VM off */
 #define RUN_TIMEOUT  1 /* no power-off within timeout_ms */
@@ -177,6 +186,13 @@ int device_attr(int fd, int set, u32 group, u64 attr, u64 *value);
 /* group.c */
 void group_run(struct vm *vm, struct vcpu *owner, u64 result_index, u32 record_offset);
 void group_run_member_vcpu(struct vm *vm, struct vcpu *v);
+
+/* klog.c */
+void klog_open(void);
+int klog_available(void);
+unsigned long klog_taint(void);
+void klog_collect(char tag, char **out, u32 *len);
+void klog_test_hooks(u32 flags, const u8 *text, u32 len);
 
 /* migrate.c */
 void migrate(struct vm *vm, u64 result_index);
