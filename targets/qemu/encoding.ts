@@ -166,7 +166,7 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: Vm
       park.last = park.runner();
       return 0;
     }
-    if (op.op === 'sysreg.write' && OWN_INTERFACE_CONFIG.test(op.reg)) {
+    if (op.op === 'sysreg.write' && (OWN_INTERFACE_CONFIG.test(op.reg) || endsOnlyOwnInterrupt(op.reg, op.value))) {
       const at = w.pos;
       encodeGuestOp(w, op, where);
       w.view.setUint8(at + 3, w.view.getUint8(at + 3) | REC_FLAG_QUIET);
@@ -187,6 +187,18 @@ function encodeOp(w: Writer, op: PrimitiveOp, k: number, vcpus: number, vmm?: Vm
  * wake-up after one (REC_FLAG_QUIET). EOIs, DIR and SGI generation are not among them.
  */
 export const OWN_INTERFACE_CONFIG = /^ICC_(PMR|BPR[01]|CTLR|IGRPEN[01]|AP[01]R[0-3])_EL1$/;
+
+/**
+ * An EOI or DIR that names an SGI or PPI (INTID < 32: the writer's own, banked per PE) or a
+ * special INTID (1020-1023): it drops the writer's priority and deactivates at most one of its
+ * own private interrupts, so it cannot give another vCPU an interrupt to signal (an SPI or LPI it
+ * deactivates could become pending at another vCPU: those stay checked).
+ */
+export function endsOnlyOwnInterrupt(reg: string, value: string): boolean {
+  if (!/^ICC_(EOIR[01]|DIR)_EL1$/.test(reg)) return false;
+  const intid = Number(parseHex(value) & 0xff_ffffn); // INTID [23:0]
+  return intid < 32 || (intid >= 1020 && intid <= 1023);
+}
 
 /**
  * An op group under our own VMM (agent/protocol.h OP_GROUP): one record owned by a running vCPU

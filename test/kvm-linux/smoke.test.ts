@@ -44,21 +44,23 @@ run('kvm-linux boots and runs four directed scenarios on the real kernel', async
 
 // The exits a scenario costs, by cause (what the speed of kvm-linux hangs on): no sync read while
 // a vCPU is still in sync since its last exit, none before an op that traps by itself, no CREADR
-// polling, a host or memory op run by the vCPU already running, one exit to the VMM per change
-// of vCPU.
+// polling, a host or memory op run by the vCPU already running, consecutive host ops behind one
+// doorbell while nobody is asleep, one exit to the VMM per change of vCPU.
 run('kvm-linux: exits by cause of a small scenario', async () => {
   const ops: PrimitiveOp[] = [
     { op: 'mmio.read', cpu: 0, frame: 'gicd', offset: 0, width: 32 },   // traps itself: no sync read
     { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1' },                  // in sync since that exit: none
     { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1' },                  // after a system register access: one
     { op: 'mem.write', addr: '0x41000000', bytes: '01' },               // on vCPU 0, still out of sync: one
-    { op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 1 },  // vCPU 0 rings for it
+    { op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 1 },  // vCPU 0 rings for it and
+    { op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 0 },  // the next host op at once: nobody is asleep
     { op: 'sysreg.read', cpu: 1, reg: 'ICC_PMR_EL1' },                  // a change of vCPU; vCPU 1 left the guest at its last exit: no sync
     { op: 'its.cmd', cpu: 1, its: 0, cmds: [{ cmd: 'SYNC', target: 0 }] }, // CBASER + CWRITER reads, the CWRITER write, no CREADR read
   ];
   const s = expandScenario({ format: 'gicdiff/scenario@1', name: 'exits', config: { vcpus: 2, spis: 32, its: 1 }, ops });
   const t = (await runScenario(kvmLinuxTarget, s, { timeoutMs: 30_000 })).trace;
   expect({ status: t.status, error: t.error }).toEqual({ status: 'complete', error: undefined });
+  expect(t.results.slice(4, 6)).toEqual([0, 0]); // each host op of the run has its own result
   const c = t.counters ?? {};
   const agent = (name: string) => c[`agent.${name}`] ?? 0;
   expect({ sync: agent('sync'), wakeSync: agent('wake_sync'), opMmio: agent('op_mmio'), itsRegs: agent('its_regs'), cwriter: agent('cwriter'), creadr: agent('creadr'), host: agent('host') })

@@ -218,12 +218,16 @@ test('under our VMM host and memory ops run on the vCPU of the op before them wh
   ]);
 });
 
-test('under our VMM a write of the writer\'s own CPU interface configuration is marked quiet (no wake-up checks of the asleep vCPUs after it); EOIs, DIR and SGIs are not', () => {
+test('under our VMM a write of the writer\'s own CPU interface configuration is marked quiet (no wake-up checks of the asleep vCPUs after it); EOIs and DIR of an SPI, and SGIs, are not', () => {
   const vmm = { console: 0xbe80_0000, doorbell: 0x0a00_0000, hostIndex: () => 0 };
   const regs = ['ICC_PMR_EL1', 'ICC_BPR1_EL1', 'ICC_CTLR_EL1', 'ICC_IGRPEN1_EL1', 'ICC_AP1R0_EL1', 'ICC_EOIR1_EL1', 'ICC_DIR_EL1', 'ICC_SGI1R_EL1'];
-  const ops: PrimitiveOp[] = regs.map((reg) => ({ op: 'sysreg.write', cpu: 1, reg, value: '0x0' }) as PrimitiveOp);
+  const ops: PrimitiveOp[] = regs.map((reg) => ({ op: 'sysreg.write', cpu: 1, reg, value: '0x28' }) as PrimitiveOp);
   const quiet = (buf: Uint8Array) => decodeOps(buf).records.map((r) => (r.flags & REC_FLAG_QUIET) !== 0);
   expect(quiet(encodeOps(scenario(ops, 2), { vmm }))).toEqual([true, true, true, true, true, false, false, false]);
+  // an EOI or DIR of an SGI, a PPI or a special INTID ends only the writer's own interrupt; of an SPI or LPI it may not
+  const ends: PrimitiveOp[] = [['ICC_EOIR1_EL1', '0x5'], ['ICC_DIR_EL1', '0x1b'], ['ICC_EOIR1_EL1', '0x3ff'], ['ICC_EOIR1_EL1', '0x20'], ['ICC_DIR_EL1', '0x2000'], ['ICC_EOIR0_EL1', '0x1000005']]
+    .map(([reg, value]) => ({ op: 'sysreg.write', cpu: 0, reg, value }) as PrimitiveOp);
+  expect(quiet(encodeOps(scenario(ends, 2), { vmm }))).toEqual([true, true, true, false, false, true]);
   // the flag means something to our VMM's scheduling only: other targets get the records as before
   expect(quiet(encodeOps(scenario(ops, 2)))).toEqual(regs.map(() => false));
 });

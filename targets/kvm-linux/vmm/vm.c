@@ -321,7 +321,7 @@ enum vmm_exit_kind vmm_exit_kind(const struct kvm_run *run)
 	if (run->exit_reason != KVM_EXIT_MMIO)
 		return VMM_EXIT_OTHER;
 	switch (run->mmio.phys_addr - DOORBELL_ADDR) {
-	case 0: return VMM_EXIT_HOST;
+	case 0: case DOORBELL_HOST_RUN: return VMM_EXIT_HOST;
 	case DOORBELL_WAIT: return VMM_EXIT_WAIT;
 	case DOORBELL_NEXT: return VMM_EXIT_NEXT;
 	case DOORBELL_GROUP: case DOORBELL_GROUP_DONE: return VMM_EXIT_GROUP;
@@ -360,6 +360,13 @@ static enum stop run_vcpu(struct vm *vm, struct vcpu *v)
 			if (addr == DOORBELL_ADDR && run->mmio.is_write && run->mmio.len == 8) {
 				host_op_run(vm, v, val >> 32, (u32)val);
 				/* a vcpu.run of this very vCPU: it moves before it goes back in */
+				pin_thread(vm, v);
+			} else if (addr == DOORBELL_ADDR + DOORBELL_HOST_RUN && run->mmio.is_write && run->mmio.len == 8) {
+				/* consecutive host records behind one doorbell, in order */
+				u64 k = val >> 32;
+				u32 n = (u32)(val >> 24) & 0xff, first = (u32)val & 0xffffff;
+				for (u32 i = 0; i < n && !vm->done; i++)
+					host_op_run(vm, v, k + i, first + i);
 				pin_thread(vm, v);
 			} else if (addr == DOORBELL_ADDR + DOORBELL_GROUP && run->mmio.is_write) {
 				group_run(vm, v, val >> 32, (u32)val);

@@ -691,6 +691,26 @@ static void run_group(u32 me, u64 k, u64 off, const struct rec *g)
 	uart_putc('\n');
 }
 
+/* How many host records from r (record k) go behind one doorbell: this vCPU's, not silent, with
+ * consecutive table indexes, while no vCPU is asleep (a host op may wake one, and it must look
+ * before the next op: host ops run one doorbell each then). 0 or 1: no run. */
+static u64 host_run_length(u32 me, u64 k, const struct rec *r)
+{
+	const struct ops_header *h = hdr();
+	if (!h->doorbell_addr)
+		return 0;
+	for (u32 i = 0; i < h->vcpus; i++)
+		if (asleep[i])
+			return 0;
+	u64 n = 0, first = r->a;
+	for (; k + n < h->nops && n < HOST_RUN_MAX; n++) {
+		if (r->kind != OP_HOST || r->cpu != me || (r->flags & REC_FLAG_SILENT) || r->a != first + n || r->a > 0xffffffUL)
+			break;
+		r = (const struct rec *)((const u8 *)r + r->size);
+	}
+	return n;
+}
+
 static void run_loop(u32 me)
 {
 	const struct ops_header *h = hdr();
@@ -721,6 +741,24 @@ static void run_loop(u32 me)
 		for (u32 i = 0; i < h->vcpus; i++) {
 			while (i != me && asleep[i] && !parked(i) && load_acquire(&wake_checked[i]) != k)
 				wfe();
+		}
+		u64 run = host_run_length(me, k, r);
+		if (run > 1) {
+			/* host records behind one doorbell: the VMM appends each one's result line */
+			current_op = reported;
+			its_cache_forget_all();
+			count_exit(AGENT_COUNT_HOST);
+			mmio_write(h->doorbell_addr + DOORBELL_HOST_RUN, (reported << 32) | (run << 24) | (r->a & 0xffffffUL), 8);
+			sev();
+			reported = reported + run;
+			dsb_sy();
+			for (u64 i = 0; i < run; i++)
+				off += r->size, r = (const struct rec *)(OPS_BASE + off);
+			u64 next = ((k + run) << 32) | off;
+			store_release(&cursor, next);
+			sev();
+			grant_next(next, me, 0);
+			continue;
 		}
 		if (r->flags & REC_FLAG_SILENT) {
 			/* VM-creation preamble (an MMIO write) or a VMM host record: no result */

@@ -71,6 +71,12 @@
  * completes once every member is done. */
 #define DOORBELL_GROUP      24
 #define DOORBELL_GROUP_DONE 32
+/* A run of consecutive host records of this vCPU while no vCPU is asleep (so nobody has to look
+ * for a wake-up between them): one write of (first result index << 32) | (count << 24) | the
+ * first record's table index (the run's table indexes are consecutive); the VMM runs them in
+ * order, as it would one doorbell each. */
+#define DOORBELL_HOST_RUN   40
+#define HOST_RUN_MAX        255
 
 /* record: u8 kind, u8 cpu, u8 width (bytes), u8 flags, u32 record bytes (multiple of 8),
  * u64 a, u64 b, payload */
