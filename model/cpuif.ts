@@ -186,6 +186,8 @@ function activate(s: State, cpu: number, c: Candidate): void {
   if (s.leftOnOldVcpu.size > 0 && c.intid < 8192) s.leftOnOldVcpu.delete(slotOf(s, cpu, c.intid));
   if (c.intid >= 8192) {
     if (s.lpiInFlight.size > 0) s.lpiInFlight.delete(c.intid);
+    // KVM: taken from a list register, the vgic_irq stays on this vCPU's ap_list until it exits (State.apListHeld)
+    if (s.quirks.size > 0) s.apListHeld.set(c.intid, cpu);
     // KVM's GICv4 (quirks only): the hardware copy is taken when there is no software one
     if (s.vlpiPending.get(c.intid) === cpu && !(s.enableLpis[cpu] && s.lpiPending[cpu]!.has(c.intid) && groupEnabled(s, cpu, 1))) {
       s.vlpiPending.delete(c.intid);

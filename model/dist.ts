@@ -5,7 +5,7 @@ import { ANY, type Exec, type Expected, hex, MaskedHex } from './exec.js';
 import { ARCHREV_MASK, ARCHREV_OPTIONS, impdefRead, impdefReadOneOf, PIDR2, PIDR2_REP } from './impdef.js';
 import { branchChoice, CHOICES, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
-import { leaveGhosts, isCandidateOn, isPending, spiTarget } from './interrupts.js';
+import { GHOST_NOT_ITS, leaveGhosts, isCandidateOn, isPending, spiTarget } from './interrupts.js';
 import { bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { propVersions } from './lpi.js';
 import { NASSGIREQ, type State } from './state.js';
@@ -103,11 +103,14 @@ function markUnqueued(s: State): boolean {
   return s.unqueued.size > 0;
 }
 
-/** choice.u6.state-change-race for an LPI pending at `rd` when Group 1 is disabled: `rd`'s PE may still take it once. */
+/**
+ * choice.u6.state-change-race for an LPI pending at `rd` when Group 1 is disabled: `rd`'s PE may still take it once
+ * (a distributor write: an ITS SYNC does not end this, GHOST_NOT_ITS).
+ */
 function leaveDisabledLpiGhost(s: State, rd: number, intid: number, x: Exec): void {
   const b = propVersions(s, rd, intid)[0]!;
   if (!(b & 1)) return;
-  s.ghosts[rd]!.set(intid, (b & 0xfc) | (1 << 8));
+  s.ghosts[rd]!.set(intid, (b & 0xfc) | (1 << 8) | GHOST_NOT_ITS);
   x.rule('choice.u6.state-change-race');
 }
 
@@ -216,11 +219,14 @@ function writeIrouter(s: State, offset: number, width: number, value: bigint, x:
   apply(s, options[0]!.irm, options[0]!.a3);
   fix(s, options[0]!);
   if (!(s.irouter[spi]! & 0x8000_0000) && spiTarget(s, spi) < 0) x.rule('choice.u5.irouter-no-pe');
-  // KVM: the write only changes the target; a pending SPI is not queued to it, and an active one
-  // stays on the old vCPU's ap_list, where pending again it waits for that vCPU's next exit
+  // KVM: the write only changes the target; a pending SPI is not queued to it, and an active one,
+  // or one taken and deactivated on a vCPU that has not exited since (State.apListHeld), stays on
+  // the old vCPU's ap_list, where pending again it waits for that vCPU's next exit
   // (QUIRKS.irouterNoRequeue)
   const slot = s.nPriv + spi;
-  if ((isPending(s, slot) || s.active[slot]) && s.enabled[slot]) {
+  const held = s.apListHeld.size > 0 ? s.apListHeld.get(slot) : undefined;
+  // (an active one is on that ap_list whatever its enable says: vgic_target_oracle)
+  if ((isPending(s, slot) && s.enabled[slot]) || s.active[slot] || (held !== undefined && held !== spiTarget(s, spi))) {
     const q = offerQuirk(s, QUIRKS.irouterNoRequeue);
     if (q !== null) {
       q.unqueued.add(slot);

@@ -195,7 +195,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
   const gh = s.ghosts[cpu]!;
   if (gh.size > 0) {
     for (const [intid, v] of gh) {
-      const g = v >> 8;
+      const g = (v >> 8) & 1;
       if (g === 1 ? s.igrpen1[cpu] !== 1 : s.igrpen0[cpu] !== 1) continue;
       if (intid < 32 + s.cfg.spis && s.active[intid < 32 ? cpu * 32 + intid : s.nPriv + intid - 32]) continue;
       stale.push({ intid, prios: [v & 0xff], canBeAbsent: true, group: g });
@@ -295,6 +295,12 @@ export function leaveGhosts(s: State, writer: number, intid: number, owner: numb
   }
 }
 
+/**
+ * A flag of a ghost's value (State.ghosts: priority | group << 8): left by a distributor write
+ * (choice.u6.state-change-race), not by an ITS command, so an ITS SYNC does not end it.
+ */
+export const GHOST_NOT_ITS = 1 << 9;
+
 /** choice.u44.in-flight-until-sync: an LPI pending at `rd` that an ITS command moves or removes may still be taken there until SYNC. */
 export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec | null): void {
   if (!s.lpiPending[rd]!.has(intid)) return;
@@ -302,6 +308,17 @@ export function leaveLpiGhost(s: State, rd: number, intid: number, x: Exec | nul
   if (!(b & 1)) return;
   s.ghosts[rd]!.set(intid, (b & 0xfc) | (1 << 8));
   x?.rule('choice.u44.in-flight-until-sync');
+}
+
+/**
+ * KVM (quirks only, State.apListHeld): an SPI deactivated while the vCPU that took it runs stays on
+ * that vCPU's ap_list until its next exit. That vCPU is the one that acknowledged it (a DIR may come
+ * from another), else the deactivating one.
+ */
+function noteHeldOnApList(s: State, cpu: number, slot: number): void {
+  if (!s.active[slot] && !(s.activeOpen.size > 0 && s.activeOpen.has(slot))) return;
+  const acked = s.spiAckedOn.size > 0 ? s.spiAckedOn.get(slot) : undefined;
+  s.apListHeld.set(slot, acked === undefined ? cpu : acked >> 1);
 }
 
 /**
@@ -317,6 +334,7 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
     return;
   }
   const slot = slotOf(s, cpu, intid);
+  if (intid >= 32 && s.quirks.size > 0) noteHeldOnApList(s, cpu, slot);
   if (s.activeOpen.size > 0 && s.activeOpen.delete(slot)) {
     // active or not (State.activeOpen), inactive now either way; an open slot has nothing else to undo
     s.active[slot] = 0;
@@ -350,6 +368,17 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
     const q = s.quirks.size > 0 && silent && resampleRoutesOf(s, intid - 32) ? offerQuirk(s, QUIRKS.resampleNeedsExitWhileActive) : null;
     if (q !== null) x.branch(q, null, `${QUIRKS.resampleNeedsExitWhileActive.id}: no resample notification`);
     resampleOnAck(s, intid - 32, x);
+  }
+  if (!byIcactiver && s.quirks.size > 0 && s.edge[slot] && s.latch[slot] && (!s.enabled[slot] || !(s.gicdCtlr & (s.group[slot] ? 2 : 1)))) {
+    // KVM: pending again while active, it was in the list register pending and active whatever the
+    // enables say; deactivated there, the guest may take it (QUIRKS.disabledPendingInLrTaken), until
+    // the next acknowledge on that vCPU (a ghost there)
+    const holder = intid < 32 ? cpu : (s.apListHeld.get(slot) ?? cpu);
+    const d = offerQuirk(s, QUIRKS.disabledPendingInLrTaken);
+    if (d !== null) {
+      d.ghosts[holder]!.set(intid, (d.prio[slot]! & 0xff) | (d.group[slot]! << 8) | GHOST_NOT_ITS);
+      x.branch(d, null, `${QUIRKS.disabledPendingInLrTaken.id}: the pending state left in the list register may be taken`);
+    }
   }
   // (after the resample: the same fold that sees the list register invalid notifies the resampler)
   const q = (atAck && byIcactiver) || lost ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;

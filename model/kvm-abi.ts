@@ -332,6 +332,19 @@ function dropVlpiPendingAs(s: State, v: Vlpi, x: Exec, result: 0 | null): void {
 export function irqfd(s: State, op: IrqfdOp, x: Exec): Expected {
   if (op.deassign) {
     x.rule('kvm.irqfd.deassign');
+    // KVM: the last resample irqfd of the GSI going lowers the GSI's line whoever raised it
+    // (QUIRKS.resampleDeassignLowersLine); the architecture's line stays as its source left it
+    const lowers = s.irqfds.get(op.gsi)?.resample === true && !s.resampleAsserted.has(op.gsi) ? raisedLinesOf(s, op.gsi) : [];
+    const q = lowers.length > 0 ? offerQuirk(s, QUIRKS.resampleDeassignLowersLine) : null;
+    if (q !== null) {
+      for (const slot of lowers) {
+        q.line[slot] = 0;
+        if (q.lineUnrecorded.size > 0) q.lineUnrecorded.delete(slot);
+      }
+      q.irqfds.delete(op.gsi);
+      q.resampled.delete(op.gsi);
+      x.branch(q, 0, `${QUIRKS.resampleDeassignLowersLine.id}: the SPI's line is lowered`);
+    }
     s.irqfds.delete(op.gsi);
     // its resamplefd goes with it: a later irqfd on the GSI has its own (irqfd.resampled answers
     // for the irqfd the GSI has, docs/scenario-format.md)
@@ -355,6 +368,13 @@ export function irqfd(s: State, op: IrqfdOp, x: Exec): Expected {
   x.rule(op.resample ? 'kvm.irqfd.resample' : 'kvm.irqfd.edge');
   s.irqfds.set(op.gsi, { resample: op.resample ?? false });
   return 0;
+}
+
+/** The SPIs (by slot) the irqchip routes of `gsi` reach whose line is high. */
+function raisedLinesOf(s: State, gsi: number): number[] {
+  const out: number[] = [];
+  for (const r of s.routes.get(gsi) ?? []) if (r.kind === 'irqchip' && r.pin < s.cfg.spis && s.line[s.nPriv + r.pin]) out.push(s.nPriv + r.pin);
+  return out;
 }
 
 /**

@@ -198,7 +198,7 @@ function wakeUnderAnyPriBits(s: State, cpu: number, x: Exec): 'must' | 'may' | '
 }
 
 function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
-  if (s.spiAckedOn.size > 0) noteCertainExit(s, op);
+  if (s.spiAckedOn.size > 0 || s.apListHeld.size > 0) noteCertainExit(s, op);
   switch (op.op) {
     case 'mmio.read': return mmioRead(s, op, x);
     case 'mmio.write': mmioWrite(s, op, x); return null;
@@ -240,8 +240,9 @@ function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
 }
 
 /**
- * KVM (QUIRKS.resampleNeedsExitWhileActive): the ops after which the vCPU has certainly left the
- * guest, so that the fold (vgic_v3_fold_lr) saw the SPIs it acknowledged still active: its MMIO
+ * KVM (QUIRKS.resampleNeedsExitWhileActive, State.apListHeld): the ops after which the vCPU has
+ * certainly left the guest, so that the fold (vgic_v3_fold_lr) saw the SPIs it acknowledged still
+ * active and the prune (vgic_prune_ap_list) dropped what was no longer pending: its MMIO
  * accesses (a stage-2 fault to the emulated frames), an ITS command (the GITS_CWRITER write), the
  * SGI registers (trapped), WFI (trapped) and its own exit or put. An exit made by a maintenance
  * interrupt, a kick or a trapped DIR is not followed: the quirk stays offered there.
@@ -258,6 +259,8 @@ function noteCertainExit(s: State, op: PrimitiveOp): void {
     default: return;
   }
   for (const [slot, v] of s.spiAckedOn) if (v === cpu * 2) s.spiAckedOn.set(slot, v + 1);
+  // the exit pruned its ap_list (vgic_prune_ap_list): what it held there has gone (State.apListHeld)
+  for (const [k, v] of s.apListHeld) if (v === cpu) s.apListHeld.delete(k);
 }
 
 // ---------------------------------------------------------------- MMIO

@@ -40,7 +40,9 @@ export const QUIRKS = {
   /**
    * MOVI, MOVALL and a MAPC that retargets a collection change only the LPI's target vCPU:
    * nothing requeues a pending LPI already on the old vCPU's ap_list, so after the SYNC the new
-   * redistributor may still not have it (until the old vCPU's next exit prunes its ap_list).
+   * redistributor may still not have it (until the old vCPU's next exit prunes its ap_list). One
+   * taken there since that vCPU last exited is on that ap_list too (State.apListHeld): made pending
+   * after the retarget, it waits there alike.
    */
   lpiRetargetNoRequeue: kvm('kvm.lpi-retarget-no-requeue', 'its.cmd.sync.complete',
     'arch/arm64/kvm/vgic/vgic-its.c update_affinity, update_affinity_collection; vgic.c vgic_prune_ap_list (Linux 6.19)'),
@@ -60,8 +62,9 @@ export const QUIRKS = {
   /**
    * A GICD_IROUTER write only changes the SPI's target: a pending SPI (never queued while routed to
    * no vCPU, or queued on the old vCPU) is not queued to the new target until something requeues
-   * it; an active one stays on the old vCPU's ap_list, pending again it waits there for that
-   * vCPU's next exit (vgic_prune_ap_list).
+   * it; an active one (enabled or not) stays on the old vCPU's ap_list, pending again it waits
+   * there for that vCPU's next exit (vgic_prune_ap_list), and so does one acknowledged and
+   * deactivated there since that vCPU last exited (State.apListHeld).
    */
   irouterNoRequeue: kvm('kvm.irouter-does-not-requeue', 'dist.irouter.affinity',
     'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_irouter (Linux 6.19): stores the target, neither queues nor kicks'),
@@ -79,6 +82,14 @@ export const QUIRKS = {
    */
   priorityChangeBlocksEoi: kvm('kvm.priority-change-while-active-blocks-eoi', 'cpuif.eoir1.deactivate',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (priority from the vgic_irq), vgic_v3_fold_lr (Linux 6.19)'),
+  /**
+   * An active edge interrupt made pending again sits in its vCPU's list register pending and active
+   * (vgic_target_oracle keeps an active interrupt queued, vgic_v3_populate_lr sets the pending bit
+   * without looking at the enables): deactivated there by the guest's EOI or DIR, the pending state
+   * is signalled and taken although the interrupt, or its group at the distributor, is disabled.
+   */
+  disabledPendingInLrTaken: kvm('kvm.disabled-pending-in-lr-taken', 'cpuif.iar1.ack',
+    'arch/arm64/kvm/vgic/vgic.c vgic_target_oracle (active: stays queued), vgic_flush_lr_state; vgic-v3.c vgic_v3_populate_lr (pending bit from irq_is_pending) (Linux 6.12)'),
   /**
    * A level interrupt made pending through ISPENDR keeps its pending latch when acknowledged:
    * KVM clears a level interrupt's latch only when its list register comes back invalid (after the
@@ -112,6 +123,22 @@ export const QUIRKS = {
    */
   invQueuesLpiWhileLpisOff: kvm('kvm.inv-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_inv, vgic_its_inv_lpi, vgic_its_cmd_handle_invall, update_lpi_config; vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
+  /**
+   * Setting one redistributor's EnableLPIs re-reads the pending table of that vCPU
+   * (its_sync_lpi_pending_table) but hands every LPI of the VM to vgic_queue_irq_unlock, those of
+   * other vCPUs included: an LPI whose redistributor has EnableLPIs 0 and that kept its pending
+   * latch when it was cleared (vgic_flush_pending_lpis) is queued to that vCPU, wakes it and is taken.
+   */
+  enableLpisQueuesEveryLpi: kvm('kvm.enable-lpis-queues-every-lpi', 'redist.ctlr.enable-lpis',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_enable_lpis, its_sync_lpi_pending_table (vgic_queue_irq_unlock for every LPI, the latch set only for this vCPU\'s); vgic.c vgic_flush_pending_lpis (keeps pending_latch), vgic_target_oracle (Linux 6.12)'),
+  /**
+   * MAPTI/MAPI check the INTID against the IDbits of the single PROPBASER KVM keeps for the VM
+   * (dist->propbaser, written by any redistributor's GICR_PROPBASER): before the guest writes one,
+   * the limit is 2 INTIDs and every LPI is refused (E_ITS_MAPTI_PHYSICALID_OOR, ignored), where the
+   * ITS range is GITS_TYPER.IDbits.
+   */
+  maptiNeedsPropbaser: kvm('kvm.mapti-needs-propbaser', 'its.cmd.mapti.map',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapi, max_lpis_propbaser; vgic-mmio-v3.c vgic_mmio_write_propbase (Linux 6.12)'),
   /**
    * MOVI to a collection whose redistributor has EnableLPIs = 0 only changes the LPI's target vCPU:
    * a pending LPI moves there at the old vCPU's next exit and is taken there, LPIs off or not.
@@ -158,6 +185,14 @@ export const QUIRKS = {
    */
   irqfdLevelStaysAsserted: kvm('kvm.irqfd-level-spi-stays-asserted', 'kvm.irqfd.level-pulse',
     'arch/arm64/kvm/vgic/vgic-irqfd.c kvm_arch_set_irq_inatomic (IRQCHIP routes: vgic_irqfd_set_irq with level 1); virt/kvm/eventfd.c irqfd_wakeup (Linux 6.19)'),
+  /**
+   * Deassigning the last resample irqfd of a GSI lowers the GSI's line (irqfd_resampler_shutdown
+   * injects level 0 for the resampler's IRQ source), and KVM/arm64 keeps one line level per
+   * interrupt, whatever the source: a level a KVM_IRQ_LINE (or another route) holds high is lowered
+   * with it, even when the irqfd never asserted it.
+   */
+  resampleDeassignLowersLine: kvm('kvm.resample-irqfd-deassign-lowers-line', 'kvm.irqfd.deassign',
+    'virt/kvm/eventfd.c irqfd_resampler_shutdown (kvm_set_irq level 0 for KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID); arch/arm64/kvm/vgic/vgic-irqfd.c vgic_irqfd_set_irq (irq_source_id unused); vgic.c kvm_vgic_inject_irq (Linux 6.12)'),
   /**
    * The irqfd resampler is notified only when the fold at an exit finds a level SPI it saw active
    * now inactive: one acknowledged and deactivated between two exits gets no notification, and its

@@ -8,7 +8,7 @@ import { branchChoice, CHOICES, offerQuirk } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { type BitRegKind, bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { invalidateTranslations } from './its/tables.js';
-import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
+import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, propVersions, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
 import type { State } from './state.js';
 import { vlpiOfGsi } from './vlpi.js';
 
@@ -231,6 +231,7 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
   if (want === 1) {
     if (s.cfg.its === 0) return; // GICR_TYPER.PLPIS = 0: no LPIs
     enableLpis(s, rd, x);
+    offerEnableQueuesKeptLpis(s, rd, x);
     return;
   }
   // 1 -> 0: only when CES = 1 (choice.u18.clear-enable-lpis); the pending LPIs are kept in the table or lost (choice.u24.pending-across-toggle)
@@ -288,6 +289,24 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
     x.branch(r, null, `${QUIRKS.retargetQueuesLpiWhileLpisOff.id}: the LPIs still on the old vCPU's ap_list arrive later`);
   }
   clear(s);
+}
+
+/**
+ * KVM (QUIRKS.enableLpisQueuesEveryLpi): EnableLPIs set on `rd` (without PTZ) queues every LPI of
+ * the VM, so one another redistributor with EnableLPIs 0 kept pending (State.lpiKeptLpisOff) is
+ * queued to that redistributor's vCPU, which takes it. The quirk's candidate after the enable.
+ */
+function offerEnableQueuesKeptLpis(s: State, rd: number, x: Exec): void {
+  if (s.lpiKeptLpisOff.size === 0 || (s.pendbaser[rd]! >> 62n) & 1n) return;
+  const hits: [number, number][] = [];
+  for (const [intid, r] of s.lpiKeptLpisOff) {
+    if (r === rd || s.enableLpis[r] || s.lpiQueuedLpisOff.get(intid) === r || !iteTargetsOf(s, intid).has(r)) continue;
+    if (propVersions(s, r, intid).some((b) => (b & 1) !== 0)) hits.push([intid, r]);
+  }
+  const q = hits.length > 0 ? offerQuirk(s, QUIRKS.enableLpisQueuesEveryLpi) : null;
+  if (q === null) return;
+  for (const [intid, r] of hits) q.lpiQueuedLpisOff.set(intid, r);
+  x.branch(q, null, `${QUIRKS.enableLpisQueuesEveryLpi.id}: the LPIs kept pending at redistributors with LPIs off are queued there`);
 }
 
 /** The LPIs pending at `rd` that a forwarded irqfd's MSI names (GICv4 vLPIs; quirks only). */

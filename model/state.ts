@@ -233,6 +233,16 @@ export class State {
    * active, so deactivating it on that vCPU notifies the irqfd resampler). Always empty without quirks.
    */
   spiAckedOn!: Map<number, number>;
+  /**
+   * Quirks only (QUIRKS.irouterNoRequeue, QUIRKS.lpiRetargetNoRequeue): interrupts taken on a vCPU
+   * whose vgic_irq is still on that vCPU's ap_list although nothing keeps it there: an SPI (by slot)
+   * deactivated, an LPI (by INTID) acknowledged, while that vCPU ran. KVM prunes an ap_list only at
+   * an exit (vgic.c vgic_prune_ap_list), and a new injection finds the vgic_irq queued and leaves it
+   * there (vgic_queue_irq_unlock): retargeted meanwhile, it reaches its new vCPU only after that
+   * exit. -> the vCPU; gone once it certainly exited (machine.ts noteCertainExit).
+   * Always empty without quirks.
+   */
+  apListHeld!: Map<number, number>;
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale!: Map<number, number[]>;
 
@@ -314,6 +324,7 @@ export class State {
     this.lpiKeptLpisOff = new Map<number, number>();
     this.lpiActive = new Map<number, number>();
     this.spiAckedOn = new Map<number, number>();
+    this.apListHeld = new Map<number, number>();
     this.lpiStale = new Map<number, number[]>();
     this.routes = new Map<number, Route[]>();
     this.irqfds = new Map<number, { resample: boolean }>();
@@ -414,6 +425,7 @@ export class State {
     s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
     s.lpiActive = this.lpiActive.size === 0 ? new Map() : new Map(this.lpiActive);
     s.spiAckedOn = this.spiAckedOn.size === 0 ? new Map() : new Map(this.spiAckedOn);
+    s.apListHeld = this.apListHeld.size === 0 ? new Map() : new Map(this.apListHeld);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     // never changed in place (KVM_SET_GSI_ROUTING replaces the table): shared, one entry per SPI
@@ -451,6 +463,7 @@ export class State {
     if (!sameSet(this.lineUnrecorded, o.lineUnrecorded) || !sameSet(this.leftOnOldVcpu, o.leftOnOldVcpu)) return false;
     if (!sameMap(this.vlpiPending, o.vlpiPending) || !sameMap(this.lpiQueuedLpisOff, o.lpiQueuedLpisOff)) return false;
     if (!sameMap(this.lpiKeptLpisOff, o.lpiKeptLpisOff) || !sameMap(this.lpiActive, o.lpiActive) || !sameMap(this.spiAckedOn, o.spiAckedOn)) return false;
+    if (!sameMap(this.apListHeld, o.apListHeld)) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -510,6 +523,7 @@ export class State {
     for (const [k, v] of this.lpiInFlight) u = (u + mix(mix(0x3b, k), v)) | 0;
     for (const [k, v] of this.lpiActive) u = (u + mix(mix(0x4d, k), v)) | 0;
     for (const [k, v] of this.spiAckedOn) u = (u + mix(mix(0x59, k), v)) | 0;
+    for (const [k, v] of this.apListHeld) u = (u + mix(mix(0x65, k), v)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
     // the bookkeeping quirk candidates differ by (with quirks, thousands of candidates can be
@@ -568,6 +582,7 @@ export class State {
     parts.push([...this.lpiKeptLpisOff].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiActive].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.spiAckedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.apListHeld].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>

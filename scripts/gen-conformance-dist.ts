@@ -167,6 +167,22 @@ export const distScenarios: Def[] = [
       wr('GICD_ISPENDR1', bit(49)), wr('GICD_IROUTER49', 3), iar(1, [49, SP]), iar(3, [49, SP])],
   },
   {
+    component: 'distributor', name: 'irouter-after-eoi-on-old-vcpu',
+    description: 'vCPU 0 acknowledges and EOIs edge SPI 50; vCPU 1 then routes it to itself and makes it pending again: vCPU 1 acknowledges it (Arm IHI 0069 GICD_IROUTER<n>, ICC_IAR1_EL1). KVM prunes an ap_list only when its vCPU exits: the SPI is still on vCPU 0\'s, the new pending state is not queued to vCPU 1, which reads 1023 until vCPU 0 exits (quirk kvm.irouter-does-not-requeue).',
+    rules: ['dist.irouter.affinity', 'cpuif.iar1.ack'],
+    config: D2,
+    ops: [boot(), quiesce([0, 1], 64), spiSetup(50, { prio: 0x80, edge: true, target: 0 }), wr('GICD_ISPENDR1', bit(50), { cpu: 1 }),
+      iar(0, 50), eoi(0, 50), wr('GICD_IROUTER50', 1, { cpu: 1 }), wr('GICD_ISPENDR1', bit(50), { cpu: 1 }), iar(1, 50), eoi(1, 50)],
+  },
+  {
+    component: 'distributor', name: 'disabled-pending-while-active',
+    description: 'vCPU 0 acknowledges edge SPI 40, disables it (GICD_ICENABLER) and vCPU 1 makes it pending again before the EOI: a disabled interrupt is not forwarded, so after the EOI vCPU 0 has nothing to acknowledge (Arm IHI 0069 GICD_ISENABLER<n>, chapter 4 interrupt state transitions). KVM keeps the active SPI queued and puts its new pending state in the list register with it: after the EOI vCPU 0 takes it (quirk kvm.disabled-pending-in-lr-taken).',
+    rules: ['dist.icenabler.clear', 'cpuif.iar1.spurious'],
+    config: D2,
+    ops: [boot(), quiesce([0, 1], 64), spiSetup(40, { prio: 0x80, edge: true, target: 0 }), wr('GICD_ISPENDR1', bit(40), { cpu: 1 }),
+      iar(0, 40), wr('GICD_ICENABLER1', bit(40)), wr('GICD_ISPENDR1', bit(40), { cpu: 1 }), eoi(0, 40), iar(0, SP)],
+  },
+  {
     component: 'distributor', name: 'irouter-no-pe',
     description: 'An SPI routed to an affinity with no vCPU is not delivered; after rerouting to vCPU 1 it is (choice.u5.irouter-no-pe).',
     rules: ['choice.u5.irouter-no-pe'],

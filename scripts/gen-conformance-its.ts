@@ -654,6 +654,14 @@ export const itsScenarios: Def[] = [
       iar(0, SP), eoi(0, LPI0), iar(0, SP)],
   },
   {
+    component: 'its', name: 'movi-after-eoi-on-old-vcpu',
+    description: 'vCPU 0 acknowledges and EOIs LPI 8192; MOVI (completed by a SYNC) retargets it to redistributor 1 and an INT makes it pending again: vCPU 1 acknowledges it (Arm IHI 0069 5.3 MOVI, INT, SYNC). KVM prunes an ap_list only when its vCPU exits: the LPI is still on vCPU 0\'s, the INT does not queue it to vCPU 1, which reads 1023 until vCPU 0 exits (quirk kvm.lpi-retarget-no-requeue).',
+    rules: ['its.cmd.movi.retarget', 'its.cmd.sync.complete', 'cpuif.lpi.no-active'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), iar(0, LPI0), eoi(0, LPI0), its([MOVI(1, 0, 1), SYNC(0)], { cpu: 1 }),
+      its([INT(1, 0), SYNC(1)], { cpu: 1 }), iar(1, LPI0), eoi(1, LPI0)],
+  },
+  {
     component: 'lpi', name: 'inv-priority-of-pending-lpi',
     description: 'LPI 8192 (priority 0xa0) is pending at redistributor 0 when its configuration byte is changed to priority 0xc0 and vCPU 1 issues INV + SYNC: the redistributor uses the new configuration, so vCPU 0 acknowledges it at running priority 0xc0 (Arm IHI 0069 5.3 INV, SYNC; ICC_RPR_EL1). KVM updates the vgic_irq but not the list register vCPU 0 runs with: the running priority is 0xa0 (quirk kvm.inv-leaves-lr-priority).',
     rules: ['its.cmd.inv.reload', 'lpi.prop.inv-sync', 'cpuif.rpr.running'],
@@ -675,6 +683,23 @@ export const itsScenarios: Def[] = [
     config: L2,
     ops: [prologue([], [lpiProp(LPI0, 0xa0, false)]), its([INT(1, 0), SYNC(0)]), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6, 0x1, 0x5]),
       wr('GICR_CTLR', 1), lpiProp(LPI0, 0xa0), its([INV(1, 0), SYNC(0)]), iar(0, [LPI0, SP])],
+  },
+  {
+    component: 'redistributor', name: 'enable-lpis-elsewhere-leaves-lpis-off',
+    description: 'LPI 8192 is pending at redistributor 0 when vCPU 0 clears its EnableLPIs; vCPU 1 then clears and sets its own EnableLPIs again. Redistributor 0 still has LPIs disabled, so vCPU 0 has nothing to acknowledge (Arm IHI 0069 GICR_CTLR.EnableLPIs). KVM\'s its_sync_lpi_pending_table queues every LPI of the VM when any redistributor enables LPIs, and the latch redistributor 0 kept is taken by vCPU 0 (quirk kvm.enable-lpis-queues-every-lpi).',
+    rules: ['redist.ctlr.enable-lpis', 'choice.u18.clear-enable-lpis'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6, 0x1, 0x5]),
+      wr('GICR_CTLR', 0, { cpu: 1, index: 1 }), wr('GICR_CTLR', 1, { cpu: 1, index: 1 }), iar(0, SP)],
+  },
+  {
+    component: 'its', name: 'mapti-before-propbaser',
+    description: 'MAPTI of LPI 8192 before any GICR_PROPBASER is written: the pINTID is checked against the ITS\'s range (GITS_TYPER.IDbits), so the ITE exists; once the redistributor\'s tables are set and LPIs enabled, an MSI to it is delivered (Arm IHI 0069 5.3 MAPTI, GICR_PROPBASER). KVM checks it against the PROPBASER it keeps for the VM, whose IDbits were still 0: the MAPTI failed and the MSI finds no ITE (quirk kvm.mapti-needs-propbaser).',
+    rules: ['its.cmd.mapti.map', 'kvm.msi.delivered'],
+    config: { vcpus: 1, spis: 32, its: 1 },
+    ops: [boot({ lpis: false }), ...itsInit(), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 0, LPI0, 0), SYNC(0)]),
+      lpiProp(LPI0, 0xa0), wr('GICR_PROPBASER', BigInt(BOOT_PROPBASE) | 15n), wr('GICR_PENDBASER', bootPendBase(0)), wr('GICR_CTLR', 1),
+      its([INV(1, 0), SYNC(0)]), msi(1, 0, 1), iar(0, LPI0), eoi(0, LPI0)],
   },
   {
     component: 'redistributor', name: 'taken-lpi-across-enable-toggle',

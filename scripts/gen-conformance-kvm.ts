@@ -337,6 +337,14 @@ export const kvmScenarios: Def[] = [
       wr('GICD_ICPENDR1', bit(40)), rd('GICD_ISPENDR1', 0)],
   },
   {
+    component: 'kvm-abi', name: 'irqfd-resample-deassign-other-source',
+    description: 'KVM_IRQ_LINE raises level-sensitive SPI 40 (GSI 8 by default); a resample irqfd on GSI 8 is assigned and deassigned without ever being signalled: the line KVM_IRQ_LINE holds is still high, so SPI 40 stays pending (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD; Arm IHI 0069 GICD_ISPENDR). KVM lowers the GSI when its last resampler goes, whatever raised it: SPI 40 is no longer pending (quirk kvm.resample-irqfd-deassign-lowers-line).',
+    rules: ['kvm.irqfd.deassign', 'kvm.irqfd.resample', 'dist.pending.read'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(40, { prio: 0x80, edge: false, enable: false }),
+      irqLine('spi', 40, 1, 0), irqfd(8, true), irqfd(8, true, true), rd('GICD_ISPENDR1', bit(40))],
+  },
+  {
     component: 'kvm-abi', name: 'timer-ppi-ispendr',
     description: 'GICR_ISPENDR0 makes the virtual timer\'s PPI 27 of vCPU 1 (disabled) pending; it reads back pending (Arm IHI 0069 GICR_ISPENDR0). KVM reads a HW-mapped level interrupt\'s pending bit from the physical timer line, which is low: it reads 0 (quirk kvm.mapped-level-line-lowered).',
     rules: ['dist.ispendr.set', 'dist.pending.read', 'kvm.timer.line'],

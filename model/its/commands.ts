@@ -5,7 +5,7 @@ import { type DecodedItsCommand } from '../../spec/codec/its-command.js';
 import { isForwardedEvent } from '../vlpi.js';
 import { type Exec } from '../exec.js';
 import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, pendBase, propVersions, scopeSharedLpi, setLpiPending } from '../lpi.js';
-import { leaveLpiGhost } from '../interrupts.js';
+import { GHOST_NOT_ITS, leaveLpiGhost } from '../interrupts.js';
 import { CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from '../choices.js';
 import { QUIRKS } from '../quirks.js';
 import { type ItsState, type State } from '../state.js';
@@ -56,7 +56,7 @@ function sync(s: State, rd: number, x: Exec): CmdOutcome[] {
   let stuck: State | null = null;
   if (s.lpiInFlight.size > 0 && [...s.lpiInFlight.values()].includes(rd)) stuck = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue);
   const g = s.ghosts[rd];
-  if (g !== undefined) for (const k of [...g.keys()]) if (k >= LPI_BASE) g.delete(k);
+  if (g !== undefined) for (const [k, v] of [...g]) if (k >= LPI_BASE && !(v & GHOST_NOT_ITS)) g.delete(k);
   if (s.lpiInFlight.size > 0) for (const [k, from] of [...s.lpiInFlight]) if (from === rd) s.lpiInFlight.delete(k);
   return stuck === null ? ok(s) : [...ok(s), { state: stuck, error: null }];
 }
@@ -210,7 +210,7 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
           scoped.delete(old);
           scoped.add(rd);
         }
-        const stuck = retargetedWhileQueued(st, old, moving);
+        const stuck = retargetedWhileQueued(st, old, [...moving, ...heldAwayFrom(st, old)]);
         for (const z of stuck === null ? [st] : [st, stuck.state]) {
           for (const intid of moving) { z.lpiPending[old]!.delete(intid); setLpiPending(z, rd, intid, x); }
           out.push({ state: z, error: null });
@@ -221,7 +221,10 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
     }
   }
   its.collections.set(icid, rd);
-  return ok(s);
+  const stuck = old !== undefined && old !== rd ? retargetedWhileQueued(s, old, heldAwayFrom(s, old)) : null;
+  if (stuck === null) return ok(s);
+  stuck.inFlight(rd);
+  return [...ok(s), { state: stuck.state, error: null }];
 }
 
 /** MAPTI / MAPI (IHI 0069 5.3 ITS commands); choice.u38.mapti-remap-event. */
@@ -241,7 +244,11 @@ function mapti(s: State, n: number, name: 'mapti' | 'mapi', d: number, e: number
     x.rule('choice.u22.propbaser-mismatch');
     return forEachChoice(s, CHOICES.u22MaptiRange, () => {}).flatMap(([st, o]) => (o === 0 ? maptiInRange(st, n, d, e, intid, icid, name, x) : err(st, rangeError)));
   }
-  return maptiInRange(s, n, d, e, intid, icid, name, x);
+  // KVM checks the INTID against the one GICR_PROPBASER it keeps for the VM: never written, it
+  // admits no LPI (QUIRKS.maptiNeedsPropbaser)
+  const rejected = s.propbaser.every((p) => p === 0n) ? offerQuirk(s, QUIRKS.maptiNeedsPropbaser) : null;
+  const out = maptiInRange(s, n, d, e, intid, icid, name, x);
+  return rejected === null ? out : [...out, ...err(rejected, rangeError)];
 }
 
 /** MAPTI/MAPI once every check passed: the ITE (choice.u38.mapti-remap-event when the EventID already has one). */
@@ -397,11 +404,20 @@ function movi(s: State, n: number, d: number, e: number, icid: number, x: Exec):
     // KVM: an LPI acknowledged at the old RD and not yet EOId is still in that vCPU's list register,
     // so its vgic_irq stays on that ap_list: made pending again, it reaches the new RD only when
     // that vCPU next exits (QUIRKS.lpiRetargetNoRequeue)
-    const held = from !== to && s.ackStack[from]!.some((a) => (a & 0xffffff) === intid) ? offerQuirk(s, QUIRKS.lpiRetargetNoRequeue) : null;
-    // an LPI only possibly pending at the old RD (choice.u17.baser-write-lpis-on and the like) is possibly pending at the new one
+    // (and so is one taken there since that vCPU last exited, State.apListHeld)
+    const onOldList = s.ackStack[from]!.some((a) => (a & 0xffffff) === intid) || (s.apListHeld.size > 0 && s.apListHeld.get(intid) === from);
+    const held = from !== to && onOldList ? offerQuirk(s, QUIRKS.lpiRetargetNoRequeue) : null;
+    // an LPI only possibly pending at the old RD (choice.u17.baser-write-lpis-on and the like) is possibly pending at the new one,
+    // and, as a pending one, may still be taken at the old one until a SYNC (choice.u44.in-flight-until-sync)
     const moveScope = (st: State): void => {
       const scoped = from === to ? undefined : st.lpiScoped.get(intid);
-      if (scoped?.delete(from)) scoped.add(to);
+      if (!scoped?.delete(from)) return;
+      scoped.add(to);
+      const b = propVersions(st, from, intid)[0]!;
+      if (b & 1) {
+        st.ghosts[from]!.set(intid, (b & 0xfc) | (1 << 8));
+        x.rule('choice.u44.in-flight-until-sync');
+      }
     };
     setIte(s);
     moveScope(s);
@@ -621,7 +637,7 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
   const out: CmdOutcome[] = [];
   for (const st of states) {
     if (!stranded) {
-      const stuck = retargetedWhileQueued(st, from, [...st.lpiPending[from]!]);
+      const stuck = retargetedWhileQueued(st, from, [...st.lpiPending[from]!, ...heldAwayFrom(st, from)]);
       movePending(st, from, to, 0, x);
       out.push({ state: st, error: null });
       if (stuck !== null) {
@@ -643,7 +659,9 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
  * one already queued on the old vCPU stays there until that vCPU's next exit, so it may still be
  * taken there and may not have reached the new redistributor yet, even after a SYNC. The quirk's
  * candidate (a clone of `s`, before the move) with the old RD's ghosts of `intids`; after the move,
- * `inFlight(to)` marks those now pending at `to` as not arrived yet. Null without the quirk.
+ * `inFlight(to)` marks those now pending at `to`, and those still on the old vCPU's ap_list
+ * (State.apListHeld: made pending later, they wait there too), as not arrived yet. Null without
+ * the quirk.
  */
 function retargetedWhileQueued(s: State, from: number, intids: readonly number[]): { state: State; inFlight(to: number): void } | null {
   if (intids.length === 0 || !quirkEnabled(s, QUIRKS.lpiRetargetNoRequeue)) return null;
@@ -652,9 +670,20 @@ function retargetedWhileQueued(s: State, from: number, intids: readonly number[]
   return {
     state: st,
     inFlight(to: number): void {
-      for (const intid of intids) if (st.lpiPending[to]!.has(intid)) st.lpiInFlight.set(intid, from);
+      for (const intid of intids) if (st.lpiPending[to]!.has(intid) || st.apListHeld.get(intid) === from) st.lpiInFlight.set(intid, from);
     },
   };
+}
+
+/**
+ * KVM (State.apListHeld): the LPIs taken on `from`'s vCPU, still on its ap_list, that no ITE routes
+ * to `from` any more (a retarget just moved them away).
+ */
+function heldAwayFrom(s: State, from: number): number[] {
+  const out: number[] = [];
+  if (s.apListHeld.size === 0) return out;
+  for (const [intid, cpu] of s.apListHeld) if (cpu === from && intid >= LPI_BASE && !iteTargetsOf(s, intid).has(from)) out.push(intid);
+  return out;
 }
 
 /** MOVALL's move of RD1's pending LPIs to RD2; `u43` for those RD2 cannot take (see movall). */
