@@ -363,7 +363,6 @@ export const FAULTS: readonly Fault[] = [
     description: 'vcpu_load on another physical CPU makes the vPE resident there without moving it (no VMOVP): its vLPIs still go to the old redistributor',
     modelledOn: fix('KVM: arm64: vgic-v4: Move the GICv4 residency flow to be driven by vcpu_load/put (5.4)'),
     file: V4, find: '    this.host.vpeSetAffinity(vpe, pcpu);\n', replace: '',
-    equivalent: 'the host GIC of this rendition (impl/hw/gicv4-redist.ts) delivers a vLPI to its vPE wherever the vPE is resident (VpeHw.residentOn, set by the schedule), not through the redistributor of its vPE table entry, so a vPE left mapped to the old redistributor still gets every vLPI at once. What that entry still decides is where a doorbell LPI is raised (VpeHw.rd), and the host takes it and kicks the vCPU the same way whatever physical CPU it was raised on. On real hardware a vPE resident on a redistributor other than the one its entry names does not see vLPIs sent meanwhile (they stay in the VPT until the next schedule), which a hardware model that follows the vPE table would show; this one does not model it.',
   },
   {
     id: 'v4-forwarding-drops-pending', area: 'gicv4',

@@ -64,6 +64,14 @@ export class VpeHw {
   /** pending vINTIDs (mirrors the VPT bits) */
   readonly pending = new Set<number>();
   /**
+   * Pending vINTIDs that the redistributor of the vPE table entry wrote to the VPT while the vPE
+   * was resident on another redistributor (its entry not moved there with VMOVP): the resident
+   * redistributor does not see them until the vPE is scheduled again and the VPT is read afresh
+   * (IHI 0069 chapter 6: the ITS sends a vLPI to the redistributor the vPE table names; a vPE
+   * that is not resident there has the vLPI recorded in its VPT).
+   */
+  readonly unseen = new Set<number>();
+  /**
    * GICv4.1 vSGIs (IHI 0069 chapter 6, vSGIs; the VSGI command, GITS_SGIR, GICR_VSGIR/VSGIPENDR):
    * per vINTID 0-15 its pending bit, enable, group and priority as the last VSGI command set them.
    * They have no active state.
@@ -89,6 +97,7 @@ export class VpeHw {
       vpt[byte] = vpt[byte]! | bit;
     } else {
       this.pending.delete(vintid);
+      this.unseen.delete(vintid);
       vpt[byte] = vpt[byte]! & ~bit;
     }
   }
@@ -236,6 +245,7 @@ export class GicV4Redist implements ResidentVlpis {
       this.db = false;
     }
     vpe.dbArmed = false;
+    vpe.unseen.clear(); // the VPT is read afresh at schedule
     this.valid = true;
     this.pendingLast = false;
     this.resident = vpe;
@@ -288,7 +298,7 @@ export class GicV4Redist implements ResidentVlpis {
     }
     for (const v of vpe.pending) {
       const cfg = vpe.config(v);
-      if (!(cfg & 1)) continue;
+      if (!(cfg & 1) || vpe.unseen.has(v)) continue;
       const p = cfg & 0xfc;
       if (p < bestPrio || (p === bestPrio && v < best)) {
         bestPrio = p;
@@ -349,8 +359,15 @@ export class GicV4Redists {
   /** A vLPI of vpe becomes pending (MSI translation, INT, VMOVI of a pending vLPI). */
   setVlpiPending(vpe: VpeHw, vintid: number, doorbell: number): void {
     this.vlpisMadePending++;
+    const wasPending = vpe.isPending(vintid);
     vpe.setPending(vintid, true);
-    if (vpe.residentOn >= 0) return;
+    if (vpe.residentOn === vpe.rd) return;
+    // recorded in the VPT by the redistributor of the vPE table entry, which does not have the
+    // vPE resident: one that is resident elsewhere does not see it (see VpeHw.unseen)
+    if (vpe.residentOn >= 0) {
+      if (!wasPending) vpe.unseen.add(vintid);
+      if (this.version === '4.1') return; // the default doorbell was disarmed by the schedule
+    }
     if (this.version === '4.0') {
       // GICv4.0 rings the ITE's doorbell whatever the vLPI's enable (the host moves a disabled
       // vLPI's doorbell to 1023 with VMOVI instead)

@@ -133,6 +133,29 @@ describe.each(['4.0', '4.1'] as const)('GICv%s host', (version) => {
     expect(r.host.hw.rd(1).resident).toBe(r.vpe[1]!.hw);
   });
 
+  test('a vPE resident on a redistributor its vPE table entry does not name misses vLPIs until it is scheduled again', () => {
+    const r = rig(version);
+    forward(r, 100, 0, 8192);
+    forward(r, 101, 0, 8193);
+    r.host.vpeSetAffinity(r.vpe[0]!, 0);
+    // resident on CPU 1 without a VMOVP: the ITS still sends the vPE's vLPIs to redistributor 0
+    r.host.makeVpeResident(r.vm, r.vpe[0]!, 1, false, true);
+    r.host.deviceFire(100);
+    expect(r.vpe[0]!.hw.isPending(8192)).toBe(true);
+    expect(r.host.hw.rd(1).highest()).toBe(-1);
+    // scheduled again, the VPT is read afresh
+    r.host.makeVpeNonResident(r.vpe[0]!, false);
+    r.host.makeVpeResident(r.vm, r.vpe[0]!, 1, false, true);
+    expect(r.host.hw.rd(1).highest()).toBe(8192);
+    // moved with VMOVP first, the vPE sees the next vLPI at once
+    r.host.makeVpeNonResident(r.vpe[0]!, false);
+    r.host.vpeSetAffinity(r.vpe[0]!, 1);
+    r.host.makeVpeResident(r.vm, r.vpe[0]!, 1, false, true);
+    r.host.hw.rd(1).acknowledge(8192);
+    r.host.deviceFire(101);
+    expect(r.host.hw.rd(1).highest()).toBe(8193);
+  });
+
   test('VMOVI (update_affinity) moves a pending vLPI to the new vPE', () => {
     const r = rig(version);
     forward(r, 100, 0, 8192);
