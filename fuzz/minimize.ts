@@ -41,6 +41,23 @@ export interface MinimizeResult {
 
 type Check = (s: Scenario) => Promise<boolean>;
 
+/**
+ * The wall-clock cap of a minimization budgeted in runs (`runBudget`): a quarter of a second a run,
+ * at least a minute. An idle core runs a candidate of a generated scenario in a few tens of
+ * milliseconds, so the cap only stops a minimization on a machine many times slower (and then the
+ * result says `cut`); below it the runs decide, and the result is the same on every machine.
+ */
+export const CAP_MS_PER_RUN = 250;
+export const CAP_MIN_MS = 60_000;
+
+/** What `gicdiff minimize` prints when the wall clock cut its minimization (`gicdiff selftest` looks for it). */
+export const CUT_NOTE = 'stopped by the time limit (--time, or a run hit its own), another machine may get further';
+
+/** A budget of `maxRuns` candidate runs with the wall-clock safety cap above (or `timeMs` when given). */
+export function runBudget(maxRuns: number, timeMs?: number): Required<MinimizeOptions> {
+  return { maxRuns, timeMs: timeMs ?? Math.max(CAP_MIN_MS, maxRuns * CAP_MS_PER_RUN) };
+}
+
 /** Thrown by a check whose run the time limit stopped: its answer would depend on the machine. */
 export class CandidateTimedOut extends Error {
   override name = 'CandidateTimedOut';

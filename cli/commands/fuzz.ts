@@ -4,7 +4,8 @@ import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { loadTargetExpectations, loadExpectationsFile } from '../../spec/expectations.js';
-import { CampaignError, runCampaign } from '../../fuzz/campaign/coordinator.js';
+import { CampaignError, DEFAULT_CAMPAIGN_MINIMIZE, runCampaign } from '../../fuzz/campaign/coordinator.js';
+import { CAP_MIN_MS, CAP_MS_PER_RUN, runBudget, type MinimizeOptions } from '../../fuzz/minimize.js';
 import { fmtDuration } from '../../fuzz/campaign/duration.js';
 import type { Shard } from '../../fuzz/campaign/summary.js';
 import { INCONCLUSIVE_LABEL } from '../../triage/classify.js';
@@ -35,6 +36,8 @@ const OPTIONS: OptionsSpec = {
   report: { type: 'boolean', description: 'build the report at the end (default on; --no-report to skip)' },
   'coverage-feedback': { type: 'boolean', description: "measure branch coverage of the target's code (in-process targets) and keep scenarios that reach new branches in the corpus (1.5 to 2.5 times slower)" },
   minimize: { type: 'boolean', description: 'minimize each new finding (default on; --no-minimize for raw throughput)' },
+  'minimize-runs': { type: 'number', value: 'N', min: 1, integer: true, description: `minimize each finding by a budget of N candidate runs, the same on every machine, under a wall-clock cap of ${CAP_MS_PER_RUN} ms a run (at least ${CAP_MIN_MS / 1000} s; a finding it stops says so) (default: ${DEFAULT_CAMPAIGN_MINIMIZE.maxRuns} runs or ${(DEFAULT_CAMPAIGN_MINIMIZE.timeMs ?? 0) / 1000} s, whichever comes first: the time decides on a loaded machine)` },
+  'minimize-time': { type: 'string', value: 'DURATION', description: 'the wall-clock limit of each minimization (instead of the default or the cap of --minimize-runs)' },
   replace: { type: 'boolean', description: 'when --out holds an unfinished campaign, move it to DIR/history/ and start afresh (a finished one always is)' },
 };
 
@@ -61,6 +64,12 @@ export function parseShard(s: string): Shard {
   return { index, count };
 }
 
+/** The campaign's minimization budget from --minimize-runs / --minimize-time (undefined: the default). */
+export function minimizeBudget(runs: number | undefined, timeMs: number | undefined): MinimizeOptions | undefined {
+  if (runs === undefined && timeMs === undefined) return undefined;
+  if (runs !== undefined && (!Number.isInteger(runs) || runs < 1)) throw new UsageError('--minimize-runs takes a positive integer');
+  return runs !== undefined ? runBudget(runs, timeMs) : { ...DEFAULT_CAMPAIGN_MINIMIZE, timeMs: timeMs! };
+}
 
 export async function main(argv: string[]): Promise<number> {
   const { options: o, positional } = parseArgs(argv, OPTIONS);
@@ -95,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
   const hangMs = durationOption('hang', o.hang);
   const seed = (o.seed as string | undefined) ?? String(Date.now());
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(seed)) throw new UsageError('--seed takes 1 to 100 characters from [A-Za-z0-9._-]');
+  const minimize = minimizeBudget(o['minimize-runs'] as number | undefined, durationOption('minimize-time', o['minimize-time']));
   const plugin = o.plugin as string | undefined;
   const expectations = o.expectations ? loadExpectationsFile(o.expectations as string) : undefined;
   // check the target here, with a clear message, before any worker starts or any file is written
@@ -118,6 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(mutationRate !== undefined ? { mutationRate } : {}),
       status: process.stderr,
       minimizeFindings: o.minimize !== false,
+      ...(minimize ? { minimize } : {}),
       ...(o['coverage-feedback'] === true ? { branchCoverage: true } : {}),
       archivePrevious: o.replace === true,
     });
@@ -135,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
     `  ${s.scenarios} scenarios (${s.scenariosPerSec}/s), ${s.ops} ops (${s.opsPerSec}/s), ${s.coverage.ruleCount} rules covered, ${s.coverage.optionPairs ?? 0} (rule, permitted option) pairs, ${s.coverage.rulePairs} rule pairs,${s.coverage.branchCount !== undefined ? ` ${s.coverage.branchCount} target branches,` : ''} corpus ${s.corpus}`,
     `  findings: ${s.counts.new} new, ${s.counts.known} known, ${s.counts.inconclusive} inconclusive`,
   ];
-  const line = (f: (typeof s.findings)[number]): string => `    [${f.classification}] ${f.signature}  x${f.count}  ${path.join(out, f.dir)}${f.minimizedOps !== null ? ` (minimized: ${f.minimizedOps} ops)` : ''}`;
+  const line = (f: (typeof s.findings)[number]): string => `    [${f.classification}] ${f.signature}  x${f.count}  ${path.join(out, f.dir)}${f.minimizedOps !== null ? ` (minimized: ${f.minimizedOps} ops${f.minimizeCut ? ', cut by the wall clock' : ''})` : ''}`;
   for (const f of s.findings) if (f.classification !== 'inconclusive') lines.push(line(f));
   // oracle-bound: gicdiff could not decide these scenarios; listed apart so nobody hunts a target bug in them
   if (s.counts.inconclusive) lines.push(`  ${INCONCLUSIVE_LABEL}:`);

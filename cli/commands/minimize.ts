@@ -7,7 +7,7 @@ import { runLockstep } from '../../triage/lockstep.js';
 import { problemOf } from '../../triage/signature.js';
 import { classifyOutcome } from '../../triage/classify.js';
 import { loadTargetExpectations } from '../../spec/expectations.js';
-import { minimizeOnTarget } from '../../fuzz/minimize.js';
+import { CUT_NOTE, minimizeOnTarget } from '../../fuzz/minimize.js';
 import { writeJsonAtomic } from '../../triage/atomic.js';
 import { loadTarget } from '../load-target.js';
 
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   const out = (options.out as string | undefined) ?? path.join(path.dirname(file), 'minimized.json');
   if (options.out) writeJsonAtomic(out, m.scenario);
   else writeMinimized(path.dirname(file), m.scenario);
-  const cut = m.cut ? '; stopped by the time limit (--time, or a run hit its own), another machine may get further' : '';
+  const cut = m.cut ? `; ${CUT_NOTE}` : '';
   process.stdout.write(`${problem.signature}\n  ${m.before} -> ${m.after} ops in ${m.runs} runs (${Date.now() - t0} ms${cut}): ${out}\n`);
   return 0;
 }

@@ -5,13 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { durationOption, formatOptions, parseArgs, UsageError, type OptionsSpec } from '../args.js';
 import { EXTRA_FAULTS, FAULTS, type Fault } from '../../fuzz/selftest/catalogue.js';
 import { FaultPatchError } from '../../fuzz/selftest/workspace.js';
-import { runSelftest, type SelftestReport } from '../../fuzz/selftest/run.js';
+import { runSelftest, SELFTEST_MINIMIZE_RUNS, type SelftestReport } from '../../fuzz/selftest/run.js';
 import { formatMarkdown, formatText } from '../../fuzz/selftest/report.js';
 import { recheckOnClean, retotal } from '../../fuzz/selftest/recheck.js';
 
 const OPTIONS: OptionsSpec = {
   time: { type: 'string', value: 'DURATION', description: 'campaign length per fault (default 60s)' },
   iterations: { type: 'number', alias: 'n', value: 'N', description: 'also stop each campaign after N scenarios (a budget that does not depend on the machine\'s load)' },
+  'minimize-runs': { type: 'number', value: 'N', min: 1, integer: true, description: `candidate runs of the minimization of each fault's first finding, the same op count on every machine (default ${SELFTEST_MINIMIZE_RUNS}; a far wall-clock cap marks a result it stops "(cut)")` },
   seed: { type: 'string', alias: 's', value: 'S', description: 'campaign seed, the same for every fault and the control (default mut)' },
   jobs: { type: 'number', alias: 'j', value: 'N', description: 'faults run at a time, each campaign on one worker (default 1)' },
   only: { type: 'string', value: 'ID,...', description: 'run only these faults (comma-separated catalogue ids)' },
@@ -88,6 +89,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes 1 to 64');
   const iterations = o.iterations as number | undefined;
   if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) throw new UsageError('--iterations takes a positive integer');
+  const minimizeRuns = o['minimize-runs'] as number | undefined;
+  if (minimizeRuns !== undefined && (!Number.isInteger(minimizeRuns) || minimizeRuns < 1)) throw new UsageError('--minimize-runs takes a positive integer');
   const faults = selectFaults(o.only as string | undefined, o.extra === true);
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const out = path.resolve((o.out as string | undefined) ?? path.join('out', 'selftest'));
@@ -100,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   let rep;
   try {
     rep = await runSelftest({
-      repoRoot, faults, timeMs, ...(iterations !== undefined ? { iterations } : {}), seed, jobs, directed: o.directed !== false, keep: o.keep === true,
+      repoRoot, faults, timeMs, ...(iterations !== undefined ? { iterations } : {}), seed, jobs, ...(minimizeRuns !== undefined ? { minimizeRuns } : {}), directed: o.directed !== false, keep: o.keep === true,
       log: (l) => process.stderr.write(`selftest: ${l}\n`),
       onProgress: write,
     });

@@ -77,9 +77,11 @@ export interface CampaignOptions {
 
 /**
  * Minimization inside a campaign blocks its worker, so it gets a smaller budget than
- * `gicdiff minimize` (which can be run on any finding afterwards for a deeper pass).
+ * `gicdiff minimize` (which can be run on any finding afterwards for a deeper pass). Its 8 s
+ * decide on a loaded machine (the result then says `cut`); `gicdiff fuzz --minimize-runs N`
+ * budgets it in runs instead (fuzz/minimize.ts runBudget), the same on every machine.
  */
-const DEFAULT_CAMPAIGN_MINIMIZE: MinimizeOptions = { maxRuns: 400, timeMs: 8000 };
+export const DEFAULT_CAMPAIGN_MINIMIZE: MinimizeOptions = { maxRuns: 400, timeMs: 8000 };
 
 /**
  * An inconclusive (oracle-bound) finding is slow to minimize: every run drives the model's

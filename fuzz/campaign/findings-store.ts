@@ -61,6 +61,7 @@ export class FindingsStore {
       rec.classification = 'new';
       rec.quirks = [];
       rec.minimizedOps = null;
+      delete rec.minimizeCut;
       writeFinding(path.join(this.out, rec.dir), finding);
       return finding;
     }
@@ -125,6 +126,8 @@ export class FindingsStore {
     const dir = path.join(this.out, rec.dir);
     writeMinimized(dir, scenario);
     rec.minimizedOps = scenario.ops.length;
+    if (cut) rec.minimizeCut = true;
+    else delete rec.minimizeCut;
     const classified = this.reclassify(rec, finding, classification, quirks, cut);
     if (classified) writeFinding(dir, { ...classified, minimizedOps: scenario.ops.length });
   }

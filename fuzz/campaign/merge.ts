@@ -66,6 +66,7 @@ export function mergeCampaigns(dirs: readonly string[], out: string): CampaignSu
         if (have.minimizedOps === null && f.minimizedOps !== null) {
           copyFinding(dir, f.dir, out, have.dir);
           have.minimizedOps = f.minimizedOps;
+          if (f.minimizeCut) have.minimizeCut = true;
         }
         continue;
       }

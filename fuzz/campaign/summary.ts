@@ -65,6 +65,12 @@ export interface FindingRecord {
   message: string;
   minimizedOps: number | null;
   /**
+   * the wall clock stopped the minimization of minimized.json (its time budget, or a candidate
+   * run's time limit): another machine may have got further (absent: the run budget or the
+   * minimizer itself decided, the same on every machine)
+   */
+  minimizeCut?: true;
+  /**
    * the first scenarios classified new with this signature (at most NEW_HITS_KEPT), with when each
    * was counted: one signature can stand for several problems (gicdiff selftest tells a fault's
    * from the clean target's by the scenario)

@@ -15,7 +15,7 @@ function cells(r: FaultResult): string[] {
     String(r.campaign.scenarios),
     f ? secs(f.afterMs) : '',
     f && f.scenarioIndex !== null ? String(f.scenarioIndex) : '',
-    f && f.minimizedOps !== null ? String(f.minimizedOps) : '',
+    f && f.minimizedOps !== null ? `${f.minimizedOps}${f.minimizeCut ? ' (cut)' : ''}` : '',
     r.directed === null ? 'n/a' : r.detectedByDirected ? 'yes' : 'no',
     r.detectedByCampaign || r.detectedByDirected ? 'yes' : 'no',
     r.witness === null ? (r.fault?.equivalent ? 'equivalent' : '') : r.witness.error ? 'error' : r.witness.reveals ? 'reveals' : 'NOT revealed',
@@ -58,6 +58,11 @@ function totalsLine(rep: SelftestReport): string {
   return `detected: campaign ${t.campaign}/${t.faults} (${pct(t.campaign)}), directed ${t.directed}/${t.faults} (${pct(t.directed)}), either ${t.either}/${t.faults} (${pct(t.either)})${t.errors ? `; ${t.errors} runs with errors` : ''}`;
 }
 
+/** How the first findings were minimized ("(cut)" in the table: the wall clock stopped one first). */
+function minimizeNote(rep: SelftestReport): string {
+  return rep.minimizeRuns !== undefined ? `, first findings minimized within ${rep.minimizeRuns} runs` : '';
+}
+
 /** The plain-text table for a terminal. */
 export function formatText(rep: SelftestReport): string {
   const rows = [HEAD, ...rep.faults.map(cells)];
@@ -65,7 +70,7 @@ export function formatText(rep: SelftestReport): string {
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
   const out = [...controlLines(rep), '', line(HEAD), line(w.map((n) => '-'.repeat(n))), ...rep.faults.map((r) => line(cells(r))), '', totalsLine(rep)];
   for (const [area, n, c, d, e] of byArea(rep)) out.push(`  ${area.padEnd(18)} ${n} faults: campaign ${c}, directed ${d}, either ${e}`);
-  out.push(`seed ${rep.seed}, ${Math.round(rep.timeMs / 1000)} s${rep.iterations ? ` or ${rep.iterations} scenarios` : ''} per campaign on one worker, ${rep.jobs} job(s) at a time, ${rep.host.cpus} CPUs (load average at the end ${rep.host.loadavg.join(' ')})`);
+  out.push(`seed ${rep.seed}, ${Math.round(rep.timeMs / 1000)} s${rep.iterations ? ` or ${rep.iterations} scenarios` : ''} per campaign on one worker${minimizeNote(rep)}, ${rep.jobs} job(s) at a time, ${rep.host.cpus} CPUs (load average at the end ${rep.host.loadavg.join(' ')})`);
   for (const r of rep.faults) {
     if (r.campaign.error) out.push(`error in ${r.id} (campaign): ${r.campaign.error}`);
     if (r.directed?.error) out.push(`error in ${r.id} (directed): ${r.directed.error}`);
@@ -82,7 +87,7 @@ export function formatMarkdown(rep: SelftestReport): string {
     '',
     ...controlLines(rep).map((l) => (rep.controlClean ? l : `**${l}**`)),
     '',
-    `Seed \`${rep.seed}\`, ${Math.round(rep.timeMs / 1000)} s${rep.iterations ? ` or ${rep.iterations} scenarios` : ''} per campaign on one worker, ${rep.jobs} job(s) at a time on ${rep.host.cpus} CPUs; ${rep.startedAt} to ${rep.endedAt}.`,
+    `Seed \`${rep.seed}\`, ${Math.round(rep.timeMs / 1000)} s${rep.iterations ? ` or ${rep.iterations} scenarios` : ''} per campaign on one worker${minimizeNote(rep)}, ${rep.jobs} job(s) at a time on ${rep.host.cpus} CPUs; ${rep.startedAt} to ${rep.endedAt}.`,
     '',
     `| ${HEAD.join(' | ')} |`,
     `| ${HEAD.map((_, i) => (i >= 2 && i < HEAD.length - 1 ? '---:' : '---')).join(' | ')} |`,

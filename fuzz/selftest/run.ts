@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Fault } from './catalogue.js';
 import { generateScenario } from '../generate.js';
+import { CUT_NOTE, runBudget } from '../minimize.js';
 import { defaultWeights } from '../weights.js';
 import { cleanSignatureCached, recheckOnClean } from './recheck.js';
 import { FaultPatchError, checkFaultApplies, makeWorkspace, removeWorkspace, trackedFiles } from './workspace.js';
@@ -23,6 +24,11 @@ export interface SelftestOptions {
   iterations?: number;
   seed: string;
   jobs: number;
+  /**
+   * candidate runs of the minimization of each fault's first finding (default
+   * SELFTEST_MINIMIZE_RUNS): a run budget, so the op count does not depend on the machine's load
+   */
+  minimizeRuns?: number;
   /** run the directed suite (gicdiff conformance --target kvm) too */
   directed: boolean;
   /** where the patched copies go (default: the OS temporary folder) */
@@ -44,6 +50,8 @@ export interface NewFinding {
   seed: string;
   /** ops of its minimized scenario (null: not minimized) */
   minimizedOps: number | null;
+  /** the wall-clock safety cap stopped that minimization before its run budget (another machine may get further) */
+  minimizeCut?: boolean;
   /** the control's campaign showed this signature on this very scenario (set by the comparison) */
   inControl?: boolean;
 }
@@ -98,6 +106,8 @@ export interface SelftestReport {
   timeMs: number;
   iterations: number | null;
   jobs: number;
+  /** the run budget of each minimization (absent in reports written before it was one) */
+  minimizeRuns?: number;
   directed: boolean;
   host: { cpus: number; loadavg: number[]; node: string };
   control: FaultResult;
@@ -106,6 +116,15 @@ export interface SelftestReport {
   faults: FaultResult[];
   totals: { faults: number; campaign: number; directed: number; either: number; errors: number };
 }
+
+/**
+ * The run budget of the minimization of each fault's first finding. Minimized to the end (no
+ * budget), the three first findings that a 15-second budget had left at 75 to 241 ops on a loaded
+ * machine took 113, 271 and 393 runs; the wall-clock cap of 1,000 runs (fuzz/minimize.ts runBudget,
+ * 250 s) is far above what they cost on an idle core (a 156-op scenario with a migration, the
+ * slowest, took 1.2 s a run on a loaded 2-core machine).
+ */
+export const SELFTEST_MINIMIZE_RUNS = 1000;
 
 /** where witness scenarios live, one per fault that has one, named after its id */
 export const WITNESS_DIR = path.join('fuzz', 'selftest', 'witnesses');
@@ -186,7 +205,9 @@ async function runCampaign(dir: string, o: SelftestOptions): Promise<CampaignOut
   for (let k = 0; k < newFindings.length; k++) {
     const f = newFindings[k]!;
     if ((await cleanSignatureCached(f.seed, Math.max(10_000, o.timeMs))) === f.signature) continue;
-    f.minimizedOps = await minimizeLate(dir, path.join(out, hits[k]!.f.dir), f.seed === hits[k]!.f.firstSeed ? null : f.seed);
+    const m = await minimizeLate(dir, path.join(out, hits[k]!.f.dir), f.seed === hits[k]!.f.firstSeed ? null : f.seed, o.minimizeRuns ?? SELFTEST_MINIMIZE_RUNS);
+    f.minimizedOps = m?.ops ?? null;
+    if (m?.cut) f.minimizeCut = true;
     break;
   }
   return {
@@ -196,10 +217,11 @@ async function runCampaign(dir: string, o: SelftestOptions): Promise<CampaignOut
 }
 
 /**
- * Minimize a finding of the campaign (bounded), in the patched copy: its finding.json, or the
- * scenario `seed` names (a later scenario of the same signature) regenerated first.
+ * Minimize a finding of the campaign, in the patched copy, by a budget of `runs` candidate runs
+ * (under its wall-clock cap): its finding.json, or the scenario `seed` names (a later scenario of
+ * the same signature) regenerated first. `cut`: the cap stopped it.
  */
-async function minimizeLate(dir: string, findingDir: string, seed: string | null): Promise<number | null> {
+async function minimizeLate(dir: string, findingDir: string, seed: string | null, runs: number): Promise<{ ops: number; cut: boolean } | null> {
   let file = path.join(findingDir, 'finding.json');
   if (!existsSync(file)) return null;
   if (seed !== null) {
@@ -207,10 +229,12 @@ async function minimizeLate(dir: string, findingDir: string, seed: string | null
     writeFileSync(file, JSON.stringify(generateScenario(seed, { profile: 'full', weights: defaultWeights() })) + '\n');
   }
   const outFile = path.join(findingDir, 'minimized-late.json');
-  await gicdiff(dir, ['minimize', file, '--target', 'kvm', '--out', outFile, '--time', '15s']);
+  const budget = runBudget(runs);
+  const r = await gicdiff(dir, ['minimize', file, '--target', 'kvm', '--out', outFile, '--max-runs', String(budget.maxRuns), '--time', `${Math.ceil(budget.timeMs / 1000)}s`]);
   if (!existsSync(outFile)) return null;
   try {
-    return (JSON.parse(readFileSync(outFile, 'utf8')) as { ops: unknown[] }).ops.length;
+    const ops = (JSON.parse(readFileSync(outFile, 'utf8')) as { ops: unknown[] }).ops.length;
+    return { ops, cut: r.stdout.includes(CUT_NOTE) };
   } catch {
     return null;
   }
@@ -326,7 +350,7 @@ function buildReport(o: SelftestOptions, startedAt: string, control: FaultResult
     r.campaign.error !== undefined || r.directed?.error !== undefined || r.witness?.error !== undefined || r.witness?.reveals === false;
   return {
     format: 'gicdiff/selftest@1', complete, startedAt, endedAt: new Date().toISOString(), seed: o.seed, timeMs: o.timeMs,
-    iterations: o.iterations ?? null, jobs: o.jobs, directed: o.directed,
+    iterations: o.iterations ?? null, jobs: o.jobs, minimizeRuns: o.minimizeRuns ?? SELFTEST_MINIMIZE_RUNS, directed: o.directed,
     host: { cpus: os.availableParallelism(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version },
     control,
     controlClean: control.campaign.newFindings.length === 0 && (control.directed?.newScenarios.length ?? 0) === 0 && !isError(control),

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { SelftestReport } from '../../fuzz/selftest/run.js';
+import { SELFTEST_MINIMIZE_RUNS, type SelftestReport } from '../../fuzz/selftest/run.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -43,6 +43,9 @@ test('selftest detects a patched fault, not an equivalent one, against the clean
     expect(edge!.first!.minimizedOps).toBeGreaterThan(0);
     // small: the minimizer keeps a new finding new, so how small depends on the quirks kvm has (16 ops with them)
     expect(edge!.first!.minimizedOps).toBeLessThanOrEqual(20);
+    // minimized by a run budget: not stopped by the wall clock (its cap is far above the runs' cost)
+    expect(rep.minimizeRuns).toBe(SELFTEST_MINIMIZE_RUNS);
+    expect(edge!.first!.minimizeCut).toBeUndefined();
     expect(edge!.detectedByDirected).toBe(true);
     expect(movall!.detectedByCampaign).toBe(false);
     expect(movall!.detectedByDirected).toBe(false);
