@@ -319,4 +319,44 @@ export function freeHostIrq(g: Gen): number {
   return 200 + g.r.int(100);
 }
 
+/**
+ * An assigned (VFIO) device's MSI for the LPI `m`, the way a VMM wires one up for GICv4: an MSI
+ * route for the event on `gsi` (a free GSI when not given) with an irqfd on it, and a free host
+ * IRQ. `forward()` binds the device's MSI to that irqfd (the irq bypass producer: a vLPI when the
+ * host has GICv4), `fire()` raises it (pending at the LPI's current target), `unforward()` unbinds.
+ */
+export interface DeviceMsi {
+  gsi: number;
+  hostIrq: number;
+  forward(): void;
+  fire(): void;
+  unforward(): void;
+}
+
+export function deviceMsi(g: Gen, m: MappedLpi, gsi?: number): DeviceMsi {
+  if (gsi === undefined) {
+    gsi = freeGsi(g);
+    addRoutes(g, [{ gsi, route: { kind: 'msi', lpi: m.ref } }]);
+    assignIrqfd(g, gsi, false);
+  }
+  const route = gsi;
+  const hostIrq = freeHostIrq(g);
+  return {
+    gsi: route,
+    hostIrq,
+    forward: () => {
+      g.ops.push({ op: 'vfio.forward', gsi: route, hostIrq });
+      g.st.forwarded.set(hostIrq, route);
+    },
+    fire: () => {
+      g.ops.push({ op: 'device.fire', hostIrq });
+      g.st.noteRecent(m.cpu, m.intid);
+    },
+    unforward: () => {
+      g.ops.push({ op: 'vfio.unforward', gsi: route, hostIrq });
+      g.st.forwarded.delete(hostIrq);
+    },
+  };
+}
+
 export { SPURIOUS, GICR };

@@ -14,7 +14,7 @@ const finding = (signature: string, seed: string): NewFinding => ({ signature, s
 
 test('a finding the clean target shows on the same scenario is dropped; another is kept', async () => {
   // a scenario on which the clean target shows a new divergence (recheck:139 does with this
-  // checkout's generator gen@13 and quirks; the first of recheck:0-139 that does, since the ITS
+  // checkout's generator gen@14 and quirks; the first of recheck:0-139 that does, since the ITS
   // and migrate quirks explain recheck:54: without one the drop was never tested). If a change
   // makes it clean, pick another id: the test must not pass without a drop.
   const seed = 'recheck:139';

@@ -59,9 +59,10 @@ const msi: Action = {
     const n = ref?.its ?? g.r.int(g.config.its);
     const device = ref?.device ?? g.r.small(63);
     const event = ref?.event ?? g.r.small(255);
-    // mostly GITS_TRANSLATER; sometimes elsewhere in the ITS frame (KVM decodes the MSI doorbell
-    // by the ITS frame it falls in, not by the exact register)
-    const address = g.r.chance(0.9) ? itsTranslater(n) : itsBase(n) + 4 * g.r.int(0x8000);
+    // GITS_TRANSLATER of a real ITS, as a device's MSI is; rarely elsewhere in the ITS frame (KVM
+    // decodes the doorbell by the frame it falls in, quirk kvm.msi-anywhere-in-its-frame: that
+    // known divergence ends the scenario, and at one MSI in ten it ended a fifth of them early)
+    const address = g.r.chance(0.985) ? itsTranslater(n) : itsBase(n) + 4 * g.r.int(0x8000);
     g.ops.push({ op: 'kvm.signal_msi', address: toHex(address), data: event, devid: device, flags: 1 });
     if (ref) g.lpiSignalled(ref);
     return true;

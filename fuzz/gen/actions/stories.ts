@@ -12,7 +12,7 @@ import { GICD, GICR, GICR_SGI, GITS } from '../../../triage/regs.js';
 import type { Action } from '../action.js';
 import type { Gen } from '../gen.js';
 import {
-  ack, addRoutes, assignIrqfd, collectionFor, distinct, distinctPriorities, eoi, freeGsi, freeHostIrq, freeSpi, intCmd,
+  ack, addRoutes, assignIrqfd, collectionFor, deviceMsi, distinct, distinctPriorities, eoi, freeGsi, freeHostIrq, freeSpi, intCmd,
   irouter, lpiProperty, mappedLpi, observe, openCpu, otherCpu, PRIORITIES, privateSetup, read, sendSgi, setEoiMode,
   signalMsi, spiSetup, spreadCpu, sys, takeAll, takeOne, freeLpi, type MappedLpi,
 } from '../kit.js';
@@ -739,7 +739,11 @@ const idLimits: Action = {
             g.st.lpis.set(intid, { its: n, device: m.ref.device, event: last });
             legal = { ref: { its: n, device: m.ref.device, event: last }, intid, cpu: c, prio: p2 };
           }
+          // ...and the driver then uses it: its LPI enabled, an INT of the event past the ITT must
+          // fire nothing (the MAPTI was refused)
+          if (!g.st.lpis.has(LPI_BASE + 2 * LPI_SPAN)) lpiProperty(g, LPI_BASE + 2 * LPI_SPAN, p2, true);
           cmds.push({ cmd: 'MAPTI', device: m.ref.device, event: last + 1, intid: LPI_BASE + 2 * LPI_SPAN, collection: icid });
+          cmds.push({ cmd: 'INT', device: m.ref.device, event: last + 1 });
           break;
         }
         default:
@@ -853,8 +857,8 @@ const sgiFrameCross: Action = {
 /**
  * An LPI's configuration changed and pinned with INV (or INVALL, or GICR_INVLPIR) after the
  * property write, so nothing cached excuses a later miss: another priority, or disabled (the INT
- * then stays pending: in the pending table, not at IAR) and enabled again. Observed: HPPIR/IAR,
- * the pending table.
+ * then stays pending: in the pending table, not at IAR), maybe CLEARed meanwhile, and enabled
+ * again. Observed: HPPIR/IAR, the pending table.
  */
 const lpiPinned: Action = {
   name: 'storyLpiPinned', family: 'stories', host: false, weight: 0.6, applies: hasIts,
@@ -888,8 +892,21 @@ const lpiPinned: Action = {
     intCmd(g, m);
     read(g, c, 'ICC_IAR1_EL1'); // disabled: stays pending
     if (g.r.chance(0.5)) g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(c) + LPI_BASE / 8), len: LPI_SPAN / 8 });
+    // the driver withdraws it while it waits (no list register holds it): CLEAR, so nothing is
+    // left to take once it is enabled again
+    const cleared = g.r.chance(0.35);
+    if (cleared) {
+      g.its([{ cmd: 'CLEAR', device: m.ref.device, event: m.ref.event }, { cmd: 'SYNC', target: c }], n, c);
+      const recent = g.st.recent[c]!;
+      if (recent.includes(m.intid)) recent.splice(recent.lastIndexOf(m.intid), 1);
+      if (g.r.chance(0.3)) g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(c) + LPI_BASE / 8), len: LPI_SPAN / 8 });
+    }
     lpiProperty(g, m.intid, prio, true);
     pin();
+    if (cleared) {
+      read(g, c, g.r.pick(['ICC_IAR1_EL1', 'ICC_HPPIR1_EL1', 'ISR_EL1'] as const));
+      return true;
+    }
     ack(g, c, m.intid);
     eoi(g, c, m.intid);
     return true;
@@ -909,16 +926,9 @@ const vlpi: Action = {
     const c = g.awakeCpu();
     openCpu(g, c);
     const m = mappedLpi(g, n, c);
-    const gsi = freeGsi(g);
-    addRoutes(g, [{ gsi, route: { kind: 'msi', lpi: m.ref } }]);
-    assignIrqfd(g, gsi, false);
-    const hostIrq = freeHostIrq(g);
-    g.ops.push({ op: 'vfio.forward', gsi, hostIrq });
-    g.st.forwarded.set(hostIrq, gsi);
-    const fire = (): void => {
-      g.ops.push({ op: 'device.fire', hostIrq });
-      g.st.noteRecent(m.cpu, m.intid);
-    };
+    const dev = deviceMsi(g, m);
+    dev.forward();
+    const fire = dev.fire;
     switch (g.r.int(6)) {
       case 0: // a userspace MSI and a device MSI to the same LPI before one acknowledge
         if (g.r.chance(0.5)) { signalMsi(g, m); fire(); } else { fire(); signalMsi(g, m); }
@@ -980,10 +990,7 @@ const vlpi: Action = {
         g.st.lpis.delete(m.intid);
         read(g, c, 'ICC_IAR1_EL1');
     }
-    if (g.r.chance(0.3)) {
-      g.ops.push({ op: 'vfio.unforward', gsi, hostIrq });
-      g.st.forwarded.delete(hostIrq);
-    }
+    if (g.r.chance(0.3)) dev.unforward();
     return true;
   },
 };
@@ -1378,17 +1385,10 @@ const cachedMsi: Action = {
         break;
       case 'forward': {
         if (g.config.impl.gicv4 === 'off') break;
-        let gsi = gsis.get(v);
-        if (gsi === undefined) {
-          gsi = freeGsi(g);
-          addRoutes(g, [{ gsi, route: { kind: 'msi', lpi: v.ref } }]);
-          assignIrqfd(g, gsi, false);
-        }
-        const hostIrq = freeHostIrq(g);
-        g.ops.push({ op: 'vfio.forward', gsi, hostIrq });
-        g.st.forwarded.set(hostIrq, gsi);
+        const dev = deviceMsi(g, v, gsis.get(v));
+        dev.forward();
         signalMsi(g, v); // a userspace MSI to the event now forwarded
-        g.ops.push({ op: 'device.fire', hostIrq });
+        dev.fire();
         break;
       }
       default:
@@ -1423,165 +1423,161 @@ const cachedMsi: Action = {
  * forwarded, an LPI pending in software when forwarding starts, its configuration changed
  * (property byte and INV or INVALL), the distributor's group enable toggled, the pending tables
  * saved while the vLPI is pending; after a move, KVM_SIGNAL_MSIs to the forwarded event as well as
- * the device's MSI. Observed: WFI, IAR on the old and new vCPUs (the vLPI once), the pending table.
+ * the device's MSI; sometimes a second of these situations after the first. Observed: WFI, IAR on
+ * the old and new vCPUs (the vLPI once), the pending table.
  */
 const vpeLife: Action = {
   name: 'storyVpeLife', family: 'stories', host: true, weight: 2, applies: (g) => hasIts(g) && g.config.impl.gicv4 !== 'off',
   emit: (g) => {
     const n = g.r.int(g.config.its);
-    const c = g.awakeCpu();
-    const c2 = otherCpu(g, c);
-    openCpu(g, c);
-    if (c2 !== c) openCpu(g, c2);
-    const m = mappedLpi(g, n, c);
-    const gsi = freeGsi(g);
-    addRoutes(g, [{ gsi, route: { kind: 'msi', lpi: m.ref } }]);
-    assignIrqfd(g, gsi, false);
-    const hostIrq = freeHostIrq(g);
-    const forward = (): void => {
-      g.ops.push({ op: 'vfio.forward', gsi, hostIrq });
-      g.st.forwarded.set(hostIrq, gsi);
-    };
-    const fire = (): void => {
-      g.ops.push({ op: 'device.fire', hostIrq });
-      g.st.noteRecent(m.cpu, m.intid);
-    };
+    const c0 = g.awakeCpu();
+    const cOther = otherCpu(g, c0);
+    openCpu(g, c0);
+    if (cOther !== c0) openCpu(g, cOther);
+    const m = mappedLpi(g, n, c0);
+    const dev = deviceMsi(g, m);
+    const { forward, fire } = dev;
     const run = (cpu: number, pcpu = g.r.int(g.config.impl.pcpus)): void => {
       g.ops.push({ op: 'vcpu.run', cpu, pcpu });
       g.st.running[cpu] = pcpu;
     };
-    const pendingFirst = g.r.chance(0.25);
+    let pendingFirst = g.r.chance(0.25);
     if (pendingFirst) intCmd(g, m); // pending in software when forwarding starts
     forward();
     let taken = pendingFirst ? 0 : -1; // -1: nothing pending yet
     if (pendingFirst && g.r.chance(0.7)) {
       // the guest takes what was pending before the device fires again (a pending state the
       // forwarding lost would not come back with the next MSI)
-      if (g.r.chance(0.4)) churn(g, c);
-      takeOne(g, c, m.intid);
+      if (g.r.chance(0.4)) churn(g, c0);
+      takeOne(g, c0, m.intid);
       taken = -1;
     }
-    // (a move and the pending-table save twice as often: each leads to more than one fault)
-    const situation = g.r.pick(['doorbell', 'doorbell-masked', 'vmovp', 'movi', 'movi', 'mapc-move', 'discard', 'mapd', 'prop', 'dist-off', 'save', 'save'] as const);
-    switch (situation) {
-      case 'doorbell':
-      case 'doorbell-masked': {
-        if (situation === 'doorbell-masked') sys(g, c, 'ICC_PMR_EL1', 0); // a pending vLPI wakes WFI whatever the mask
-        if (!pendingFirst) {
-          g.wfi(c); // blocks: the vPE goes non-resident with its doorbell on
-          if (g.r.chance(0.4)) g.ops.push({ op: 'vcpu.put', cpu: c });
+    // the vPE's life goes on: sometimes a second situation, on the vCPU the vLPI targets by then
+    const rounds = g.r.chance(0.4) ? 2 : 1;
+    for (let round = 0; round < rounds; round++) {
+      const c = round === 0 ? c0 : m.cpu;
+      const c2 = round === 0 ? cOther : otherCpu(g, c);
+      if (round > 0 && c2 !== c) openCpu(g, c2);
+      // (a move and the pending-table save twice as often: each leads to more than one fault)
+      const situation = g.r.pick(['doorbell', 'doorbell-masked', 'vmovp', 'movi', 'movi', 'mapc-move', 'discard', 'mapd', 'prop', 'dist-off', 'save', 'save'] as const);
+      switch (situation) {
+        case 'doorbell':
+        case 'doorbell-masked': {
+          if (situation === 'doorbell-masked') sys(g, c, 'ICC_PMR_EL1', 0); // a pending vLPI wakes WFI whatever the mask
+          if (!pendingFirst) {
+            g.wfi(c); // blocks: the vPE goes non-resident with its doorbell on
+            if (g.r.chance(0.4)) g.ops.push({ op: 'vcpu.put', cpu: c });
+          }
+          fire();
+          if (g.r.chance(0.5)) run(c);
+          g.wfi(c);
+          g.st.maybeAsleep.delete(c);
+          if (situation === 'doorbell-masked') sys(g, c, 'ICC_PMR_EL1', 0xf0);
+          taken = 1;
+          break;
         }
-        fire();
-        if (g.r.chance(0.5)) run(c);
-        g.wfi(c);
-        g.st.maybeAsleep.delete(c);
-        if (situation === 'doorbell-masked') sys(g, c, 'ICC_PMR_EL1', 0xf0);
-        taken = 1;
-        break;
-      }
-      case 'vmovp': {
-        // scheduled on one physical CPU, then another: the vPE must move with the vCPU
-        const p1 = g.r.int(g.config.impl.pcpus);
-        run(c, p1);
-        g.ops.push({ op: 'vcpu.put', cpu: c });
-        if (g.r.chance(0.5)) fire();
-        run(c, (p1 + 1 + g.r.int(Math.max(1, g.config.impl.pcpus - 1))) % g.config.impl.pcpus);
-        fire();
-        taken = 1;
-        break;
-      }
-      case 'movi':
-      case 'mapc-move': {
-        if (c2 === c) break;
-        const cmds: ItsCommand[] = [];
-        if (situation === 'movi') {
-          const icid = collectionFor(g, n, c2, cmds);
-          cmds.push({ cmd: 'MOVI', device: m.ref.device, event: m.ref.event, collection: icid });
-          const ev = g.st.eventOf(m.ref);
-          if (ev) ev.collection = icid;
-        } else {
-          const ev = g.st.eventOf(m.ref);
-          if (!ev) break;
-          cmds.push({ cmd: 'MOVALL', from: c, to: c2 }, { cmd: 'MAPC', collection: ev.collection, target: c2, valid: true });
-          g.st.its[n]!.collections.set(ev.collection, c2);
-        }
-        cmds.push({ cmd: 'SYNC', target: c2 });
-        if (g.r.chance(0.4)) fire(); // pending on the old vPE when it moves
-        g.its(cmds, n, c);
-        m.cpu = c2;
-        if (g.r.chance(0.6)) {
-          // the move emptied the translation cache: the VMM's own MSIs to the forwarded event (one
-          // may fill it again) and the device's, before one acknowledge: one pending vLPI
-          signalMsi(g, m);
-          signalMsi(g, m);
+        case 'vmovp': {
+          // scheduled on one physical CPU, then another: the vPE must move with the vCPU
+          const p1 = g.r.int(g.config.impl.pcpus);
+          run(c, p1);
+          g.ops.push({ op: 'vcpu.put', cpu: c });
           if (g.r.chance(0.5)) fire();
-        } else fire();
-        read(g, c, 'ICC_IAR1_EL1'); // nothing here any more
-        taken = 1;
-        break;
-      }
-      case 'discard':
-      case 'mapd': {
-        if (g.r.chance(0.5)) fire();
-        const cmd: ItsCommand = situation === 'discard'
-          ? { cmd: 'DISCARD', device: m.ref.device, event: m.ref.event }
-          : { cmd: 'MAPD', device: m.ref.device, size: 0, itt: '0x0', valid: false };
-        g.its([cmd, { cmd: 'SYNC', target: c }], n, c);
-        const dev = g.st.its[n]!.devices.get(m.ref.device);
-        if (situation === 'mapd') {
-          for (const ev of dev?.events.values() ?? []) g.st.lpis.delete(ev.intid);
-          g.st.its[n]!.devices.delete(m.ref.device);
-        } else {
-          dev?.events.delete(m.ref.event);
-          g.st.lpis.delete(m.intid);
+          run(c, (p1 + 1 + g.r.int(Math.max(1, g.config.impl.pcpus - 1))) % g.config.impl.pcpus);
+          fire();
+          taken = 1;
+          break;
         }
-        fire(); // the device still sends: nothing may reach the guest now
-        read(g, c, 'ICC_IAR1_EL1');
-        g.ops.push({ op: 'vfio.unforward', gsi, hostIrq });
-        g.st.forwarded.delete(hostIrq);
-        return true;
-      }
-      case 'prop': {
-        const prio = g.r.pick(PRIORITIES);
-        lpiProperty(g, m.intid, prio, false);
-        const inv: ItsCommand = g.r.chance(0.5) ? { cmd: 'INV', device: m.ref.device, event: m.ref.event } : { cmd: 'INVALL', collection: g.st.eventOf(m.ref)?.collection ?? 0 };
-        g.its([inv, { cmd: 'SYNC', target: c }], n, c);
-        fire();
-        read(g, c, 'ICC_IAR1_EL1'); // disabled: not taken
-        lpiProperty(g, m.intid, prio, true);
-        g.its([inv, { cmd: 'SYNC', target: c }], n, c);
-        taken = 1;
-        break;
-      }
-      case 'dist-off':
-        g.mmioW(c, 'gicd', undefined, GICD.CTLR, 32, 0x10); // Group 1 off (ARE stays)
-        fire();
-        read(g, c, 'ICC_IAR1_EL1');
-        if (g.r.chance(0.5)) churn(g, c);
-        g.mmioW(c, 'gicd', undefined, GICD.CTLR, 32, 0x12);
-        taken = 1;
-        break;
-      default: { // save: the pending tables written while the vLPI is pending, read back, or a migration
-        g.ops.push({ op: 'vcpu.put', cpu: c });
-        fire();
-        if (g.r.chance(0.5)) {
-          g.ops.push({ op: 'kvm.device_attr', device: 'vgic', group: 'CTRL', attr: 'SAVE_PENDING_TABLES', access: 'set' });
-          g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(m.cpu) + Math.floor(m.intid / 8)), len: 8 });
-        } else {
-          g.ops.push({ op: 'migrate' }); // the vLPI pending in its VPT must come back pending
+        case 'movi':
+        case 'mapc-move': {
+          if (c2 === c) break;
+          const cmds: ItsCommand[] = [];
+          if (situation === 'movi') {
+            const icid = collectionFor(g, n, c2, cmds);
+            cmds.push({ cmd: 'MOVI', device: m.ref.device, event: m.ref.event, collection: icid });
+            const ev = g.st.eventOf(m.ref);
+            if (ev) ev.collection = icid;
+          } else {
+            const ev = g.st.eventOf(m.ref);
+            if (!ev) break;
+            cmds.push({ cmd: 'MOVALL', from: c, to: c2 }, { cmd: 'MAPC', collection: ev.collection, target: c2, valid: true });
+            g.st.its[n]!.collections.set(ev.collection, c2);
+          }
+          cmds.push({ cmd: 'SYNC', target: c2 });
+          if (g.r.chance(0.4)) fire(); // pending on the old vPE when it moves
+          g.its(cmds, n, c);
+          m.cpu = c2;
+          if (g.r.chance(0.6)) {
+            // the move emptied the translation cache: the VMM's own MSIs to the forwarded event (one
+            // may fill it again) and the device's, before one acknowledge: one pending vLPI
+            signalMsi(g, m);
+            signalMsi(g, m);
+            if (g.r.chance(0.5)) fire();
+          } else fire();
+          read(g, c, 'ICC_IAR1_EL1'); // nothing here any more
+          taken = 1;
+          break;
         }
-        taken = 1;
+        case 'discard':
+        case 'mapd': {
+          if (g.r.chance(0.5)) fire();
+          const cmd: ItsCommand = situation === 'discard'
+            ? { cmd: 'DISCARD', device: m.ref.device, event: m.ref.event }
+            : { cmd: 'MAPD', device: m.ref.device, size: 0, itt: '0x0', valid: false };
+          g.its([cmd, { cmd: 'SYNC', target: c }], n, c);
+          const itsDev = g.st.its[n]!.devices.get(m.ref.device);
+          if (situation === 'mapd') {
+            for (const ev of itsDev?.events.values() ?? []) g.st.lpis.delete(ev.intid);
+            g.st.its[n]!.devices.delete(m.ref.device);
+          } else {
+            itsDev?.events.delete(m.ref.event);
+            g.st.lpis.delete(m.intid);
+          }
+          fire(); // the device still sends: nothing may reach the guest now
+          read(g, c, 'ICC_IAR1_EL1');
+          dev.unforward();
+          return true;
+        }
+        case 'prop': {
+          const prio = g.r.pick(PRIORITIES);
+          lpiProperty(g, m.intid, prio, false);
+          const inv: ItsCommand = g.r.chance(0.5) ? { cmd: 'INV', device: m.ref.device, event: m.ref.event } : { cmd: 'INVALL', collection: g.st.eventOf(m.ref)?.collection ?? 0 };
+          g.its([inv, { cmd: 'SYNC', target: c }], n, c);
+          fire();
+          read(g, c, 'ICC_IAR1_EL1'); // disabled: not taken
+          lpiProperty(g, m.intid, prio, true);
+          g.its([inv, { cmd: 'SYNC', target: c }], n, c);
+          taken = 1;
+          break;
+        }
+        case 'dist-off':
+          g.mmioW(c, 'gicd', undefined, GICD.CTLR, 32, 0x10); // Group 1 off (ARE stays)
+          fire();
+          read(g, c, 'ICC_IAR1_EL1');
+          if (g.r.chance(0.5)) churn(g, c);
+          g.mmioW(c, 'gicd', undefined, GICD.CTLR, 32, 0x12);
+          taken = 1;
+          break;
+        default: { // save: the pending tables written while the vLPI is pending, read back, or a migration
+          g.ops.push({ op: 'vcpu.put', cpu: c });
+          fire();
+          if (g.r.chance(0.5)) {
+            g.ops.push({ op: 'kvm.device_attr', device: 'vgic', group: 'CTRL', attr: 'SAVE_PENDING_TABLES', access: 'set' });
+            g.ops.push({ op: 'mem.read', addr: toHex(bootPendBase(m.cpu) + Math.floor(m.intid / 8)), len: 8 });
+          } else {
+            g.ops.push({ op: 'migrate' }); // the vLPI pending in its VPT must come back pending
+          }
+          taken = 1;
+        }
       }
+      if (taken >= 0) {
+        ack(g, m.cpu, m.intid);
+        eoi(g, m.cpu, m.intid);
+      }
+      read(g, m.cpu, 'ICC_IAR1_EL1');
+      taken = -1;
+      pendingFirst = false;
     }
-    if (taken >= 0) {
-      ack(g, m.cpu, m.intid);
-      eoi(g, m.cpu, m.intid);
-    }
-    read(g, m.cpu, 'ICC_IAR1_EL1');
-    if (g.r.chance(0.3)) {
-      g.ops.push({ op: 'vfio.unforward', gsi, hostIrq });
-      g.st.forwarded.delete(hostIrq);
-    }
+    if (g.r.chance(0.3)) dev.unforward();
     return true;
   },
 };
