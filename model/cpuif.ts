@@ -236,11 +236,22 @@ const NESTED_HOST_LRS = 4;
  */
 function offerLrsFull(s: State, cpu: number, x: Exec, none: Expected): void {
   if (!quirkEnabled(s, QUIRKS.activeFillLrs)) return;
-  let active = activeOn(s, cpu).length;
-  for (const rd of s.lpiActive.values()) if (rd === cpu) active++;
+  const active = activeCount(s, cpu);
   if (active < NESTED_HOST_LRS) return;
   const q = offerQuirk(s, QUIRKS.activeFillLrs)!;
   x.branch(q, none, `${QUIRKS.activeFillLrs.id}: ${active} active interrupts fill the list registers`);
+}
+
+/** Interrupts active on `cpu`, LPIs included. */
+function activeCount(s: State, cpu: number): number {
+  let active = activeOn(s, cpu).length;
+  for (const rd of s.lpiActive.values()) if (rd === cpu) active++;
+  return active;
+}
+
+/** Whether QUIRKS.activeFillLrs may hold for `cpu` now: enabled, and the nested host's list registers full of active interrupts. */
+export function lrsFullOfActive(s: State, cpu: number): boolean {
+  return quirkEnabled(s, QUIRKS.activeFillLrs) && activeCount(s, cpu) >= NESTED_HOST_LRS;
 }
 
 /** ISR_EL1.I [7]: an IRQ is being signalled (Group 1 here; a Group 0 interrupt is a FIQ, F [6]). */

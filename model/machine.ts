@@ -4,7 +4,7 @@ import type { MemReadOp, MemWriteOp, MmioReadOp, MmioWriteOp, OpResult, Primitiv
 import { hexToBytes, parseHex, parseHexNumber } from '../spec/hex.js';
 import { runItsCmdOp, type GuestAccess } from '../spec/its-harness.js';
 import { type Alt, Exec, type Expected, MaskedBytes, MaskedHex, ModelInputError } from './exec.js';
-import { sysregRead, sysregWrite, wfi } from './cpuif.js';
+import { lrsFullOfActive, sysregRead, sysregWrite, wfi } from './cpuif.js';
 import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { gitsRead, gitsWrite } from './its.js';
@@ -12,7 +12,7 @@ import { forgetHppiInputs, hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from
 import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
 import { deviceAttr, ITS_TABLES_WRITTEN, migrate, unknownMemoryRanges, unknownPendingBits } from './save-restore.js';
 import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
-import { ASLEEP, ASLEEP_DOORBELL_WAKE, ASLEEP_MAY_WAKE, ASLEEP_QUIRK_WAKE, type State } from './state.js';
+import { ASLEEP, ASLEEP_DOORBELL_WAKE, ASLEEP_LRS_FULL, ASLEEP_MAY_WAKE, ASLEEP_QUIRK_WAKE, type State } from './state.js';
 import { noteQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 
@@ -111,6 +111,24 @@ function runGuarded(s: State, op: PrimitiveOp, x: Exec): Expected {
       noteQuirk(s, quirk.id);
       s.asleep[cpu] = 0;
     }
+    if (a === ASLEEP_LRS_FULL) {
+      // woken (the architecture), or still asleep: on kvm-linux every wake-up check since found
+      // the list registers full of active interrupts (QUIRKS.activeFillLrs), which only the quirk explains
+      x.rule('cpuif.wfi.asleep-ops');
+      const obs = x.observed;
+      if (obs === 'asleep' && op.op !== 'wfi') {
+        noteQuirk(s, QUIRKS.activeFillLrs.id);
+        s.asleep[cpu] = ASLEEP;
+        return 'asleep';
+      }
+      if (obs === undefined || obs === 'asleep') {
+        const st = s.clone();
+        st.asleep[cpu] = ASLEEP;
+        noteQuirk(st, QUIRKS.activeFillLrs.id);
+        x.branch(st, 'asleep', `${QUIRKS.activeFillLrs.id}: still asleep, the list registers full of active interrupts`);
+      } else x.pruned.push('asleep');
+      s.asleep[cpu] = 0;
+    }
   }
   return dispatch(s, op, x);
 }
@@ -133,14 +151,28 @@ function guestCpu(op: PrimitiveOp): number | null {
   }
 }
 
-/** Wake-up: a sleeping vCPU with an interrupt it must signal wakes; one it may signal may have woken. */
+/**
+ * Wake-up: a sleeping vCPU with an interrupt it must signal wakes; one it may signal may have woken.
+ * With kvm-linux's quirks a vCPU whose list registers active interrupts fill may sleep on (the
+ * target looks for the wake-up through the virtual CPU interface, which signals nothing then:
+ * QUIRKS.activeFillLrs), until a check finds a list register free.
+ */
 function afterOp(s: State, x: Exec): void {
   for (let c = 0; c < s.cfg.vcpus; c++) {
     if (s.asleep[c] === 0) continue;
     const w = wakeUnderAnyPriBits(s, c, x);
-    if (w === 'must') {
+    const lrsFull = (s.asleep[c] === ASLEEP || s.asleep[c] === ASLEEP_LRS_FULL) && lrsFullOfActive(s, c);
+    if (s.asleep[c] === ASLEEP_LRS_FULL && lrsFull) continue; // woken already (the architecture), asleep on kvm-linux: both stand
+    if (w === 'must' && lrsFull) {
+      s.asleep[c] = ASLEEP_LRS_FULL;
+      x.rule('cpuif.wfi.wake');
+    } else if (w === 'must') {
       s.asleep[c] = 0;
       x.rule('cpuif.wfi.wake');
+    } else if (s.asleep[c] === ASLEEP_LRS_FULL) {
+      // a list register free (the target's check wakes it if it signals), or nothing to wake for
+      // any more: the architecture's PE woke when the marker was set, kvm-linux's sleeps on
+      if (w === 'may') s.asleep[c] = ASLEEP_MAY_WAKE;
     } else if (w === 'may') s.asleep[c] = ASLEEP_MAY_WAKE;
     else if (s.asleep[c] === ASLEEP && wokenIgnoringGroupEnables(s, c, x)) s.asleep[c] = ASLEEP_QUIRK_WAKE;
   }

@@ -313,7 +313,8 @@ export const QUIRKS = {
    * vgic_flush_lr_state fills the list registers in ap_list order, active interrupts first, so with
    * as many interrupts active on a vCPU as the host has list registers no pending one reaches the
    * guest: ICC_IAR1_EL1 and ICC_HPPIR1_EL1 read 1023 and ISR_EL1 0 until one is deactivated, and
-   * a WFI, which kvm-linux sees woken through ISR_EL1, stays asleep.
+   * a WFI, which kvm-linux sees woken through ISR_EL1, stays asleep, through every later wake-up
+   * check that finds the list registers still full (model/machine.ts afterOp, ASLEEP_LRS_FULL).
    * (Linux 6.19 gives a pending interrupt that can preempt a list register first and deactivates
    * the active ones left out through EOIcount, which impl/ follows.)
    */

@@ -86,6 +86,12 @@ export const ASLEEP_QUIRK_WAKE = 3;
  * the priority mask (quirks: QUIRKS.doorbellWakesMasked)
  */
 export const ASLEEP_DOORBELL_WAKE = 4;
+/**
+ * woken by the architecture (an interrupt it must signal is pending), but on kvm-linux still asleep:
+ * every wake-up check since found the host's list registers full of active interrupts, so the
+ * virtual CPU interface signalled nothing (quirks: QUIRKS.activeFillLrs)
+ */
+export const ASLEEP_LRS_FULL = 5;
 
 /** Bit b of State.priBits set: b implemented priority bits are still possible (choice.u2.priority-bits). */
 export const PRIBITS_ALL = 0b1_1111_0000;

@@ -351,6 +351,16 @@ export const cpuifScenarios: Def[] = [
       rd('GICD_ISACTIVER1', 0x0)],
   },
   {
+    component: 'cpuif', name: 'wfi-active-fill-lrs',
+    description: 'vCPU 0 (EOImode 1) acknowledges and priority-drops SGIs 1 to 4, which stay active, then SGI 5 becomes pending at a priority above the idle running priority: WFI finds the PE woken and ISR_EL1.I set, and SGI 5 is acknowledged, whatever vCPU 1 does meanwhile. Linux 6.12 and 6.1 put the active interrupts into the list registers first and the nested host has 4 of them: vCPU 0 stays asleep until vCPU 1 deactivates SGI 1 (GICR_ICACTIVER0), the next wake-up check then wakes it (kvm-linux.active-interrupts-fill-lrs; vgic.c vgic_flush_lr_state, vgic_sort_ap_list).',
+    rules: ['cpuif.wfi.wake', 'cpuif.isr.irq', 'cpuif.iar1.ack'],
+    config: C2,
+    ops: [boot({ eoiMode: 1 }), wr('GICR_ISENABLER0', 0x3e), ...[1, 2, 3, 4].flatMap((n) => [sendSgi(0, n, [0]), iar(0, n), eoi(0, n)]),
+      { op: 'vcpu.exit', cpu: 0 }, sendSgi(0, 5, [0]), rpr(0, 0xff), wfi(0, 'woken'), srd(0, 'ISR_EL1', 0x80),
+      wr('GICR_ISENABLER0', 0x1, { cpu: 1, index: 1 }), srd(0, 'ISR_EL1', 0x80),
+      wr('GICR_ICACTIVER0', 0x2, { cpu: 1, index: 0 }), srd(0, 'ISR_EL1', 0x80), iar(0, 5)],
+  },
+  {
     component: 'cpuif', name: 'apr-arbitrary-write',
     description: 'Writing ICC_AP1R0_EL1 with a value never read from it is UNPREDICTABLE for the active priorities (choice.u15.apr-arbitrary-write); pending state outside that scope is unaffected.',
     rules: ['choice.u15.apr-arbitrary-write'],
