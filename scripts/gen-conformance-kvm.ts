@@ -168,6 +168,17 @@ export const kvmScenarios: Def[] = [
       iar(0, SP), rd('GICD_ISPENDR1', 0)],
   },
   {
+    component: 'kvm-abi', name: 'irqfd-signal-unassigned',
+    description: 'irqfd.signal on a GSI with no irqfd assigned (before its KVM_IRQFD, and after a deassign) reaches no interrupt: the resample irqfd assigned afterwards finds SPI 42 not pending, and only its own signal asserts it. (Our VMM gives each assignment an eventfd of its own: an eventfd written before its KVM_IRQFD would count, and KVM would inject at the assignment, virt/kvm/eventfd.c kvm_irqfd_assign.)',
+    rules: ['kvm.irqfd.resample', 'kvm.irqfd.deassign', 'kvm.routing.irqchip'],
+    config: K1,
+    ops: [boot(), quiesce([0], 64), spiSetup(42, { prio: 0x80, edge: false }),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 3, type: 'irqchip', irqchip: 0, pin: 10 }], expect: 0 } as Op,
+      irqfdSignal(3), irqfd(3, true), rd('GICD_ISPENDR1', 0), iar(0, SP),
+      irqfd(3, true, true), irqfdSignal(3), irqfd(3, true), rd('GICD_ISPENDR1', 0),
+      irqfdSignal(3), rd('GICD_ISPENDR1', bit(42)), iar(0, 42), eoi(0, 42)],
+  },
+  {
     component: 'kvm-abi', name: 'irqfd-resample-edge-config',
     description: 'A resample irqfd asserts SPI 42, which the guest configured edge-triggered; vCPU 0 acknowledges it, exits (a GICD read) and EOIs it: the interrupt was resampled, so KVM signals the resamplefd (Documentation/virt/kvm/api.rst KVM_IRQFD). KVM reports an EOI to the resampler only from a list register with the EOI maintenance bit, which it sets for level-configured interrupts only: the resamplefd stays silent (quirk kvm.irqfd-resample-needs-exit-while-active, edge case).',
     rules: ['kvm.irqfd.resample', 'kvm.routing.irqchip', 'dist.icfgr.config'],

@@ -58,13 +58,18 @@ static struct gsi_fds *fds_of(struct vm *vm, u32 gsi, int create)
 	return f;
 }
 
-/* KVM_IRQFD: one eventfd per GSI, made at its first use and kept (so a second assign of the same
- * GSI hands KVM the same eventfd again), with its resamplefd. */
+/* KVM_IRQFD: one eventfd per GSI with its resamplefd, handed to KVM again while the irqfd is
+ * assigned (a second assign of the GSI gets the same eventfd: -EBUSY); a deassign closes them, so
+ * that the next assign has fds of its own, as the model's irqfd has (model/kvm-abi.ts irqfd). */
 static int irqfd(struct vm *vm, u32 gsi, int resample, int deassign)
 {
 	struct gsi_fds *f = fds_of(vm, gsi, 1);
 	if (!f)
 		return -ENOSPC;
+	if (f->efd < 0) {
+		f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		f->rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	}
 	struct kvm_irqfd a;
 	memset(&a, 0, sizeof(a));
 	a.fd = (u32)f->efd;
@@ -80,6 +85,9 @@ static int irqfd(struct vm *vm, u32 gsi, int resample, int deassign)
 		return -errno;
 	if (deassign) {
 		f->assigned = 0;
+		close(f->efd);
+		close(f->rfd);
+		f->efd = f->rfd = -1;
 	} else {
 		f->assigned = 1;
 		f->resample = resample;
@@ -87,12 +95,15 @@ static int irqfd(struct vm *vm, u32 gsi, int resample, int deassign)
 	return 0;
 }
 
-/* irqfd.signal: write the eventfd. KVM injects from its wakeup callback or, when that cannot be
- * done atomically, from a work item: give that a moment (DESIGN: quiescence between ops). */
+/* irqfd.signal: write the eventfd of the GSI's irqfd. KVM injects from its wakeup callback or,
+ * when that cannot be done atomically, from a work item: give that a moment (quiescence between
+ * ops). With no irqfd assigned the signal reaches nothing: an eventfd written before its
+ * KVM_IRQFD would count, and KVM would inject at the assignment (virt/kvm/eventfd.c
+ * kvm_irqfd_assign injects an event pending on the eventfd), which is not what the op means. */
 static void irqfd_signal(struct vm *vm, u32 gsi)
 {
-	struct gsi_fds *f = fds_of(vm, gsi, 1);
-	if (!f)
+	struct gsi_fds *f = fds_of(vm, gsi, 0);
+	if (!f || !f->assigned)
 		return;
 	u64 one = 1;
 	if (write(f->efd, &one, 8) != 8)
