@@ -1,10 +1,12 @@
-// npx tsx scripts/confirm-divergences.ts [--target kvm-linux --target kvm-linux-6.1] [--md FILE] [--json FILE]
+// npx tsx scripts/confirm-divergences.ts [--target kvm-linux --target kvm-linux-6.1] [--md FILE] [--json FILE] [--doc FILE]
 // Confirms or refutes each KVM divergence of spec/expectations/kvm.json on the real kernels: every
 // scenario that demonstrates an entry on `kvm` (the directed suite, examples/, and the minimized
 // findings of fuzz/findings/kvm-known/) runs on each kvm-linux target, classified with that
 // target's quirks (which extend kvm's). An entry is confirmed on a kernel when one of its
 // scenarios is explained there by the same quirk, not reproduced when they all pass, and otherwise
 // says what the kernel did instead (another divergence, or ops the nested VMM cannot express).
+// --doc FILE rewrites the part of FILE between the DOC_BEGIN and DOC_END lines (the counts and the
+// table of targets/kvm-linux/CONFIRMED.md) with this run's, so that no count there is written by hand.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs, UsageError } from '../cli/args.js';
 import { getTarget, type Target } from '../spec/target.js';
@@ -21,6 +23,11 @@ interface EntryVerdict {
   kernels: Record<string, { verdict: 'confirmed' | 'not reproduced' | 'other' | 'unsupported' | 'no scenario'; detail: string; kernel?: string }>;
 }
 
+/** The lines of the document --doc rewrites between (targets/kvm-linux/CONFIRMED.md). */
+const DOC_BEGIN = '<!-- scripts/confirm-divergences.ts --doc: generated from here -->';
+const DOC_END = '<!-- scripts/confirm-divergences.ts --doc: to here -->';
+const VERDICTS = ['confirmed', 'not reproduced', 'other', 'unsupported', 'no scenario'] as const;
+
 /** the quirks a known result needed (triage/classify.ts) */
 const quirksOf = (r: ScenarioResult): readonly string[] => (r.outcome === 'known' ? r.quirks ?? [] : []);
 
@@ -29,7 +36,11 @@ async function main(): Promise<void> {
     target: { type: 'strings', value: 'NAME', description: 'real-kernel targets (default kvm-linux, kvm-linux-6.1)' },
     md: { type: 'string', value: 'FILE', description: 'write the table as Markdown' },
     json: { type: 'string', value: 'FILE', description: 'write the verdicts as JSON' },
+    doc: { type: 'string', value: 'FILE', description: `replace the lines between "${DOC_BEGIN}" and "${DOC_END}" of FILE with the counts and the table` },
   });
+  const doc = options.doc as string | undefined;
+  const docText = doc === undefined ? '' : readFileSync(doc, 'utf8');
+  if (doc !== undefined && !(docText.includes(DOC_BEGIN) && docText.includes(DOC_END))) throw new UsageError(`${doc}: no "${DOC_BEGIN}" ... "${DOC_END}" lines to replace`);
   const names = (options.target as string[] | undefined) ?? ['kvm-linux', 'kvm-linux-6.1'];
   const real = names.map((n) => {
     const t = getTarget(n);
@@ -52,7 +63,8 @@ async function main(): Promise<void> {
     for (const id of quirksOf(r)) byEntry.set(id, [...(byEntry.get(id) ?? []), suite[i]!]);
   });
   const demo = [...new Set([...byEntry.values()].flat())];
-  process.stderr.write(`${demo.length} scenarios demonstrate ${byEntry.size} of ${entries.length} entries on kvm; running them on ${names.join(', ')}\n`);
+  const shownOnKvm = `${demo.length} scenarios demonstrate ${byEntry.size} of ${entries.length} entries on kvm`;
+  process.stderr.write(`${shownOnKvm}; running them on ${names.join(', ')}\n`);
   const onReal = new Map<string, Map<string, ScenarioResult>>();
   const kernels = new Map<string, string>();
   for (const t of real) {
@@ -95,8 +107,13 @@ async function main(): Promise<void> {
     lines.push(`| ${v.id} | ${names.map((n) => `**${v.kernels[n]!.verdict}**${v.kernels[n]!.verdict === 'other' ? `: ${v.kernels[n]!.detail.replace(/\|/g, '\\|').slice(0, 200)}` : ''}`).join(' | ')} | ${v.scenarios.join(', ')} |`);
   }
   const count = (n: string, what: string) => verdicts.filter((v) => v.kernels[n]!.verdict === what).length;
-  for (const n of names) {
-    process.stdout.write(`${n} (${kernels.get(n)}): ${['confirmed', 'not reproduced', 'other', 'unsupported', 'no scenario'].map((w) => `${count(n, w)} ${w}`).join(', ')}\n`);
+  const counts = names.map((n) => `${n} (${kernels.get(n)}): ${VERDICTS.map((w) => `${count(n, w)} ${w}`).join(', ')}`);
+  for (const c of counts) process.stdout.write(c + '\n');
+  if (doc !== undefined) {
+    const block = [DOC_BEGIN, '', `${shownOnKvm}. Per kernel:`, '', ...counts.map((c) => `- ${c}`), '', ...lines, '', DOC_END];
+    const start = docText.indexOf(DOC_BEGIN);
+    const end = docText.indexOf(DOC_END, start) + DOC_END.length;
+    writeFileSync(doc, docText.slice(0, start) + block.join('\n') + docText.slice(end));
   }
   if (options.md) writeFileSync(options.md as string, lines.join('\n') + '\n');
   if (options.json) writeFileSync(options.json as string, JSON.stringify({ kernels: Object.fromEntries(kernels), verdicts }, null, 1) + '\n');
