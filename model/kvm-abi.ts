@@ -7,7 +7,7 @@ import type {
 } from '../spec/scenario.js';
 import { decodeIrqLine } from '../spec/codec/kvm-irq-line.js';
 import { parseHexNumber } from '../spec/hex.js';
-import { itsBase, GITS_SIZE, VTIMER_PPI } from '../spec/layout.js';
+import { itsBase, GITS_SIZE, PTIMER_PPI, VTIMER_PPI } from '../spec/layout.js';
 import { type Exec, type Expected } from './exec.js';
 import { GITS_TRANSLATER, iteTarget, translateMsi } from './its.js';
 import { retargetedToRdWithLpisOff, sharedLpiAtRdWithLpisOff } from './its/commands.js';
@@ -101,16 +101,17 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
     }
     x.rule('kvm.irq-line.ppi');
     x.rule('kvm.irq-line.level');
-    if (intid === VTIMER_PPI) {
-      // The vtimer PPI belongs to the in-kernel timer from the vCPU's first run (kvm_timer_enable
-      // takes ownership); vgic_validate_injection then ignores userspace (owner NULL): docs/kvm-abi.md
-      // 1.3. Held per vCPU: applied (option 0) until the candidate sees it ignored (1).
+    if (intid === VTIMER_PPI || intid === PTIMER_PPI) {
+      // The timer PPIs (virtual 27, EL1 physical 30) belong to the in-kernel timers from the vCPU's
+      // first run (kvm_timer_enable: timer_irqs_are_valid takes ownership of both); vgic_validate_injection
+      // then ignores userspace (owner NULL): docs/kvm-abi.md. Held per vCPU, for both PPIs at once:
+      // applied (option 0) until the candidate sees it ignored (1).
       const slot = vcpu * 32 + intid;
       const pairs = forEachChoice(s, CHOICES.vtimerOwned, (st, o) => {
         if (o === 0) setLine(st, slot, op.level, x);
         else x.rule('kvm.irq-line.ppi-owned');
       }, vcpu);
-      for (let i = 1; i < pairs.length; i++) x.branch(pairs[i]![0], 0, 'KVM_IRQ_LINE on the vtimer PPI ignored (in-kernel owner)');
+      for (let i = 1; i < pairs.length; i++) x.branch(pairs[i]![0], 0, 'KVM_IRQ_LINE on a timer PPI ignored (in-kernel owner)');
       return 0;
     }
     setLine(s, vcpu * 32 + intid, op.level, x);

@@ -53,3 +53,5 @@ export function vcpuByAffinity(vcpus: number, aff0: number, aff1: number, aff2: 
 
 /** The vtimer's PPI (the HW-mapped interrupt of `timer.line`). */
 export const VTIMER_PPI = 27;
+/** The EL1 physical timer's PPI (KVM's default, Documentation/virt/kvm/devices/vcpu.rst KVM_ARM_VCPU_TIMER_IRQ_PTIMER). */
+export const PTIMER_PPI = 30;

@@ -5,13 +5,18 @@
 // plain interrupt, so userspace ISACTIVER writes take effect), its level driven by the timer output
 // (`timer.line`), get_input_level, the physical active state KVM uses to mask the host
 // interrupt while the guest owns it, and the host handler re-injecting a still-high line.
-import { VTIMER_PPI } from '../../spec/layout.js';
+import { PTIMER_PPI, VTIMER_PPI } from '../../spec/layout.js';
 import {
   type VgicCpuState, type VgicDistState, kvmVgicInjectIrq, kvmVgicMapIsActive, kvmVgicMapPhysIrq,
 } from '../vgic/vgic.js';
 
 /** The owner cookie of the vtimer's line (userspace injection of PPI 27 is ignored). */
 export const VTIMER_OWNER = 'vtimer';
+/**
+ * The owner cookie of the EL1 physical timer's line: kvm_timer_enable takes PPI 30 as well (its
+ * interrupt is not simulated here, only the ownership: userspace injection of PPI 30 is ignored).
+ */
+export const PTIMER_OWNER = 'ptimer';
 /** The host's virtual timer PPI and its Linux IRQ number in this simulation. */
 export const HOST_VTIMER_HWIRQ = 27;
 export const HOST_VTIMER_IRQ = 27;
@@ -35,8 +40,8 @@ export class ArchTimer {
   }
 
   /**
-   * kvm_timer_enable, at the vCPU's first run: timer_irqs_are_valid takes ownership of the PPI
-   * (kvm_vgic_set_owner), kvm_vgic_map_phys_irq makes it HW-mapped. Until then the output only
+   * kvm_timer_enable, at the vCPU's first run: timer_irqs_are_valid takes ownership of the PPIs of
+   * both EL1 timers (kvm_vgic_set_owner), kvm_vgic_map_phys_irq makes it HW-mapped. Until then the output only
    * changed the timer's own state (the injection was refused: wrong owner); the first load's
    * kvm_timer_update_irq brings the vGIC's line up to date.
    */
@@ -44,6 +49,7 @@ export class ArchTimer {
     if (this.enabled[vcpu.vcpuId]) return;
     this.enabled[vcpu.vcpuId] = 1;
     vcpu.privateIrqs[VTIMER_PPI]!.owner = VTIMER_OWNER;
+    vcpu.privateIrqs[PTIMER_PPI]!.owner = PTIMER_OWNER;
     kvmVgicMapPhysIrq(this.dist, vcpu, HOST_VTIMER_IRQ, VTIMER_PPI, HOST_VTIMER_HWIRQ);
     if (this.levelOf(vcpu)) kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, true, VTIMER_OWNER);
   }
