@@ -7,7 +7,7 @@ import { QUIRKS } from './quirks.js';
 import { priMask } from './priority.js';
 import { branchChoice, CHOICES } from './choices.js';
 import { NASSGIREQ, slotOf, type State } from './state.js';
-import { VTIMER_PPI } from '../spec/layout.js';
+import { PTIMER_PPI, VTIMER_PPI } from '../spec/layout.js';
 
 export type BitRegKind = 'group' | 'senable' | 'cenable' | 'spend' | 'cpend' | 'sactive' | 'cactive';
 
@@ -96,6 +96,12 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
       const qt = offerQuirk(s, QUIRKS.mappedLevelLineLowered);
       if (qt !== null) x.branch(qt, '0x' + ((line ? v | bit : v & ~bit) >>> 0).toString(16), `${QUIRKS.mappedLevelLineLowered.id}: the timer PPI reads its physical line`);
     }
+  }
+  // kvm-linux: on a VHE host the physical timer's PPI is mapped too, and reads the host's line, low
+  // (QUIRKS.ptimerPendingReadsHostLine)
+  if (reader !== null && first === 0 && (v & (1 << PTIMER_PPI)) !== 0) {
+    const qp = offerQuirk(s, QUIRKS.ptimerPendingReadsHostLine);
+    if (qp !== null) x.branch(qp, '0x' + ((v & ~(1 << PTIMER_PPI)) >>> 0).toString(16), `${QUIRKS.ptimerPendingReadsHostLine.id}: the physical timer PPI reads the host's line`);
   }
   const ql = latched !== 0 ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
   if (ql !== null) {

@@ -328,6 +328,15 @@ export const QUIRKS = {
    * is lost: the SPI stays active until that vCPU deactivates it. (Linux 6.19 traps DIR while any
    * SPI is active and deactivates it wherever it is, which impl/ follows.)
    */
+  /**
+   * Linux 6.12 and 6.1 on a VHE host (the nested machine's): the EL1 physical timer is a direct
+   * timer, its PPI 30 mapped to the host's physical timer interrupt from the vCPU's first run, so
+   * a guest GICR_ISPENDR0 read of bit 30 reports that host interrupt's pending state, low here
+   * (no op programs the timer), not a latch a GICR_ISPENDR0 write set; as kvm.mapped-level-line-lowered
+   * says for the virtual timer's PPI 27, which impl/ maps (it does not map the physical timer).
+   */
+  ptimerPendingReadsHostLine: kvmLinux('kvm-linux.ptimer-pending-reads-host-line', 'dist.pending.read',
+    'arch/arm64/kvm/arch_timer.c get_timer_map (has_vhe: direct_ptimer), kvm_timer_enable (kvm_vgic_map_phys_irq); vgic-mmio.c __read_pending (irq->hw: irq_get_irqchip_state) (Linux 6.12.118, 6.1.192)'),
   dirOfSpiActiveElsewhereIgnored: kvmLinux('kvm-linux.dir-of-spi-active-elsewhere-ignored', 'cpuif.dir.deactivate',
     'arch/arm64/kvm/vgic/vgic-v3.c vcpu_set_ich_hcr, vgic_v3_probe (Linux 6.12 and 6.1: TDIR only with dir_trap, set for broken SEIs), arch/arm64/kvm/hyp/vgic-v3-sr.c __vgic_v3_write_dir (this vCPU\'s list registers only)'),
   /**
