@@ -4,7 +4,7 @@ import type { SysregReadOp, SysregWriteOp, WfiOp } from '../spec/scenario.js';
 import { parseHex, toHex } from '../spec/hex.js';
 import { vcpuByAffinity } from '../spec/layout.js';
 import { Exec, type Expected, hex, MaskedHex } from './exec.js';
-import { deactivate, groupEnabled, hppiOptions, signalOutcome, spiTarget, wakeOutcome, type Candidate } from './interrupts.js';
+import { deactivate, groupEnabled, hppiOptions, isPending, signalOutcome, spiTarget, wakeOutcome, type Candidate } from './interrupts.js';
 import {
   aprClear, aprCount, aprLowest, aprRegister, aprSet, bpr0Eff, bpr1Eff, groupPriority, priBitsOf, priMask,
   runningPriority, writeAprRegister,
@@ -527,7 +527,21 @@ function dir(s: State, cpu: number, intid: number, x: Exec): void {
     const q = on !== undefined && on >> 1 !== cpu ? offerQuirk(s, QUIRKS.dirOfSpiActiveElsewhereIgnored) : null;
     if (q !== null) x.branch(q, null, `${QUIRKS.dirOfSpiActiveElsewhereIgnored.id}: the SPI stays active on vCPU ${on! >> 1}`);
   }
+  // the vCPU that acknowledged the SPI, if another one and blocked in WFI (quirks only)
+  const acker = spi && s.spiAckedOn.size > 0 ? s.spiAckedOn.get(slotOf(s, cpu, intid)) : undefined;
+  const sleeper = acker !== undefined && acker >> 1 !== cpu && s.asleep[acker >> 1] !== 0 ? acker >> 1 : -1;
   deactivate(s, cpu, intid, x);
+  // KVM: the trapped DIR deactivates the SPI on the acknowledging vCPU's ap_list and only asks that
+  // vCPU to prune it, without a kick: blocked in WFI, it is not woken for the SPI's pending state
+  // (QUIRKS.dirElsewhereDoesNotWake)
+  const slot = slotOf(s, cpu, intid);
+  if (sleeper >= 0 && !s.active[slot] && s.enabled[slot] && isPending(s, slot)) {
+    const q = offerQuirk(s, QUIRKS.dirElsewhereDoesNotWake);
+    if (q !== null) {
+      q.unqueued.add(slot);
+      x.branch(q, null, `${QUIRKS.dirElsewhereDoesNotWake.id}: vCPU ${sleeper} stays in WFI`);
+    }
+  }
 }
 
 /**

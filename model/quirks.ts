@@ -54,6 +54,13 @@ export const QUIRKS = {
   distEnableNoRequeue: kvm('kvm.dist-enable-does-not-requeue', 'dist.ctlr.enable-grp1',
     'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_v3_misc (GICD_CTLR: vgic_kick_vcpus only); vgic.c vgic_target_oracle (Linux 6.19)'),
   /**
+   * A guest DIR (EOImode 1) of an SPI that another vCPU acknowledged is trapped and deactivates the
+   * SPI where it is queued, on that vCPU's ap_list, then only requests a prune there, with no kick:
+   * that vCPU, blocked in WFI, is not woken by the SPI's pending state until something kicks it.
+   */
+  dirElsewhereDoesNotWake: kvm('kvm.dir-elsewhere-does-not-wake', 'cpuif.wfi.wake',
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_deactivate (KVM_REQ_VGIC_PROCESS_UPDATE for the owner, no kvm_vcpu_kick) (Linux 6.19)'),
+  /**
    * The WFI wake-up test looks at pending, enabled, inactive interrupts of the ap_list with a
    * priority above the PMR, ignoring the CPU interface's group enables (ICC_IGRPEN0/1_EL1).
    */
@@ -173,12 +180,13 @@ export const QUIRKS = {
   sharedLpiIgnoresEnableLpis: kvm('kvm.u39-shared-lpi-ignores-enablelpis', 'choice.u39.intid-two-ites',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID keeps its target), vgic_its_resolve_lpi, vgic_its_trigger_msi; vgic.c vgic_queue_irq_unlock (Linux 6.19)'),
   /**
-   * An LPI still pending after its ITE went (DISCARD, MAPD V = 0) keeps its vgic_irq on the old
-   * vCPU's ap_list; a MAPTI of that INTID reuses it and only retargets it: the pending state moves
-   * to the new redistributor at the old vCPU's next exit, and an INT meanwhile adds nothing.
+   * An LPI still pending after its ITE went (DISCARD, MAPD V = 0), or taken on a vCPU that has not
+   * exited since, keeps its vgic_irq on that vCPU's ap_list; a MAPTI of that INTID reuses it as it
+   * is, old target vCPU included: the new ITE's redistributor does not get it (an INT adds nothing)
+   * until a MOVI or MAPC retargets it, and the old vCPU takes it.
    */
   u45DiscardedPendingAbsorbsRemap: kvm('kvm.u45-discarded-pending-absorbs-remap', 'choice.u45.discard-pending',
-    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_discard, vgic_its_free_device, vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID is reused); vgic.c vgic_prune_ap_list (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_discard, vgic_its_free_device, vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID is returned unchanged); vgic.c vgic_prune_ap_list (Linux 6.12, 6.19)'),
   /**
    * A plain (non-resample) irqfd routed to an SPI is injected from the eventfd wake-up in atomic
    * context with level 1 only: a level-sensitive SPI's line stays asserted (pending) after the signal.

@@ -3,7 +3,7 @@
 // architecture leaves most per-INTID reset values UNKNOWN.
 import {
   type Def, boot, quiesce, privSetup, spiSetup, sendSgi, iar, eoi, hppir, rpr, srd, swr, rd, wr, h, bit, irqLine,
-  SPURIOUS, INTID_SPURIOUS as SP, prio, sgi1r, off, dir,
+  SPURIOUS, INTID_SPURIOUS as SP, prio, sgi1r, off, dir, wfi,
 } from './gen-conformance-lib.js';
 import { BOOT_PROPBASE, bootPendBase } from '../spec/layout.js';
 
@@ -181,6 +181,14 @@ export const distScenarios: Def[] = [
     config: D2,
     ops: [boot(), quiesce([0, 1], 64), spiSetup(40, { prio: 0x80, edge: true, target: 0 }), wr('GICD_ISPENDR1', bit(40), { cpu: 1 }),
       iar(0, 40), wr('GICD_ICENABLER1', bit(40)), wr('GICD_ISPENDR1', bit(40), { cpu: 1 }), eoi(0, 40), iar(0, SP)],
+  },
+  {
+    component: 'distributor', name: 'dir-elsewhere-wakes-wfi',
+    description: 'EOImode 1: vCPU 0 acknowledges edge SPI 41, drops its priority and waits in WFI; vCPU 1 makes the SPI pending again and deactivates it (ICC_DIR_EL1): the SPI is pending and inactive, so vCPU 0 wakes and acknowledges it (Arm IHI 0069 ICC_DIR_EL1; WFI wake-up). KVM\'s trapped DIR deactivates it on vCPU 0\'s ap_list without kicking vCPU 0, which stays in WFI (quirk kvm.dir-elsewhere-does-not-wake).',
+    rules: ['cpuif.dir.deactivate', 'cpuif.wfi.wake'],
+    config: D2,
+    ops: [boot({ eoiMode: 1 }), quiesce([0, 1], 64), spiSetup(41, { prio: 0x80, edge: true, target: 0 }), wr('GICD_ISPENDR1', bit(41), { cpu: 1 }),
+      iar(0, 41), eoi(0, 41), wfi(0, 'asleep'), wr('GICD_ISPENDR1', bit(41), { cpu: 1 }), dir(1, 41), iar(0, 41), eoi(0, 41), dir(0, 41)],
   },
   {
     component: 'distributor', name: 'irouter-no-pe',

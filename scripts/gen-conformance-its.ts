@@ -636,7 +636,7 @@ export const itsScenarios: Def[] = [
   },
   {
     component: 'its', name: 'unmap-pending-then-remap-intid',
-    description: 'LPI 8192 is pending at redistributor 1 when its device is unmapped (MAPD V = 0: its pending state is kept or lost, choice.u37.mapd-with-ites); the INTID is then mapped again for another device through a collection of redistributor 0, and an INT through the new ITE makes it pending there: vCPU 0 acknowledges it (Arm IHI 0069 5.3 MAPD, MAPTI, INT). KVM reuses the vgic_irq still queued on vCPU 1 and only retargets it, so the INT adds nothing and vCPU 0 sees nothing until vCPU 1 exits (quirk kvm.u45-discarded-pending-absorbs-remap).',
+    description: 'LPI 8192 is pending at redistributor 1 when its device is unmapped (MAPD V = 0: its pending state is kept or lost, choice.u37.mapd-with-ites); the INTID is then mapped again for another device through a collection of redistributor 0, and an INT through the new ITE makes it pending there: vCPU 0 acknowledges it (Arm IHI 0069 5.3 MAPD, MAPTI, INT). KVM reuses the vgic_irq still queued on vCPU 1 as it is, target included, so the INT adds nothing and vCPU 0 sees nothing (quirk kvm.u45-discarded-pending-absorbs-remap).',
     rules: ['choice.u37.mapd-with-ites', 'its.cmd.mapti.map', 'its.cmd.int.pend', 'cpuif.iar1.ack'],
     config: L2,
     ops: [boot(), lpiProp(LPI0, 0x20),

@@ -268,7 +268,8 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
       }
     }).map(([st]) => ({ state: st, error: null }));
   }
-  const absorbed = pendingOrphanAbsorbsMap(s, n, intid, icid);
+  const reused = orphanReusedByMap(s, n, intid, icid);
+  const absorbed = reused?.state ?? null;
   // KVM allocates an unmapped collection object for a new ITE's unknown ICID (QUIRKS.phantomCollectionRestoreEexist)
   if (!its.collections.has(icid)) { addPhantom(s, n, icid); if (absorbed !== null) addPhantom(absorbed, n, icid); }
   dev.ites.set(e, { intid, icid, detached: false });
@@ -277,7 +278,8 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
   const consumed = pendingBitConsumedAtMap(s, n, intid, icid);
   const out = consumed === null ? ok(s) : [...ok(s), { state: consumed, error: null }];
   if (absorbed !== null) {
-    absorbed.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false });
+    // the reused vgic_irq's target stays where it was (an ITE retargeted like MOVALL's, choice.u47)
+    absorbed.its[n]!.devices.get(d)!.ites.set(e, { intid, icid, detached: false, rd: reused!.from });
     absorbed.itesChanged();
     out.push({ state: absorbed, error: null });
   }
@@ -285,27 +287,27 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
 }
 
 /**
- * KVM (QUIRKS.u45DiscardedPendingAbsorbsRemap): an LPI left pending after its ITE went (DISCARD,
- * choice.u45.discard-pending's quirk; MAPD V = 0, choice.u37.mapd-with-ites) keeps its vgic_irq on
- * the old vCPU's ap_list; a MAPTI/MAPI of that INTID reuses it and only changes its target vCPU,
- * so the pending state reaches the new redistributor when the old vCPU next exits, and may be
- * taken at the old one until then; an INT meanwhile adds nothing. The quirk's candidate (a clone
- * of `s` before the mapping, which the caller completes), or null.
+ * KVM (QUIRKS.u45DiscardedPendingAbsorbsRemap): an LPI whose ITE went (DISCARD, MAPD V = 0) while
+ * its vgic_irq stayed alive on a vCPU's ap_list (still pending, choice.u45.discard-pending's quirk
+ * or choice.u37.mapd-with-ites, or taken there since that vCPU last exited, State.apListHeld) is
+ * reused as it is by a MAPTI/MAPI of that INTID (vgic_add_lpi): it keeps its old target vCPU, so
+ * the new ITE's redistributor does not get it (an INT meanwhile adds nothing) until a MOVI or a
+ * MAPC of the collection retargets it. The quirk's candidate (a clone of `s` before the mapping)
+ * and the old target, for the caller to give the new ITE; or null.
  */
-function pendingOrphanAbsorbsMap(s: State, n: number, intid: number, icid: number): State | null {
+function orphanReusedByMap(s: State, n: number, intid: number, icid: number): { state: State; from: number } | null {
   if (s.quirks.size === 0) return null;
   const rd = s.its[n]!.collections.get(icid);
   if (rd === undefined || !s.enableLpis[rd] || s.lpiPending[rd]!.has(intid)) return null;
   let from = -1;
   for (let r = 0; r < s.cfg.vcpus && from < 0; r++) if (r !== rd && s.lpiPending[r]!.has(intid)) from = r;
+  if (from < 0 && s.apListHeld.size > 0) {
+    const held = s.apListHeld.get(intid);
+    if (held !== undefined && held !== rd) from = held;
+  }
   if (from < 0 || iteTargetsOf(s, intid).has(from)) return null;
   const q = offerQuirk(s, QUIRKS.u45DiscardedPendingAbsorbsRemap);
-  if (q === null) return null;
-  leaveLpiGhost(q, from, intid, null);
-  q.lpiPending[from]!.delete(intid);
-  q.lpiPending[rd]!.add(intid);
-  q.lpiInFlight.set(intid, from);
-  return q;
+  return q === null ? null : { state: q, from };
 }
 
 /**
