@@ -110,7 +110,8 @@ export const QUIRKS = {
   /**
    * MAPTI/MAPI create the LPI by reading its bit from the target redistributor's pending table and
    * clearing it in memory, even while that redistributor's EnableLPIs is 0: the pending state the
-   * guest put in the table is gone when LPIs are enabled.
+   * guest put in the table is gone when LPIs are enabled. Meanwhile the LPI is queued to that vCPU
+   * (vgic_queue_irq_unlock), which may take it with its LPIs off.
    */
   pendingTableConsumedAtMap: kvm('kvm.pending-table-consumed-at-mapti', 'lpi.pending.load-on-enable',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_add_lpi; vgic-v3.c vgic_v3_lpi_sync_pending_status (Linux 6.19)'),

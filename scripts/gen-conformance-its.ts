@@ -702,6 +702,16 @@ export const itsScenarios: Def[] = [
       its([INV(1, 0), SYNC(0)]), msi(1, 0, 1), iar(0, LPI0), eoi(0, LPI0)],
   },
   {
+    component: 'redistributor', name: 'mapti-pending-bit-lpis-off',
+    description: 'Redistributor 0 has its tables set but EnableLPIs 0, and the guest sets the pending-table bit of LPI 8192; MAPTI maps it: with LPIs disabled nothing is forwarded, so vCPU 0 has nothing to acknowledge (Arm IHI 0069 GICR_CTLR.EnableLPIs, 5.1 LPI pending tables). KVM creates the LPI from the table bit, clears the bit and queues it to vCPU 0, which takes it (quirk kvm.pending-table-consumed-at-mapti).',
+    rules: ['redist.ctlr.enable-lpis', 'its.cmd.mapti.map', 'cpuif.iar1.spurious'],
+    config: { vcpus: 1, spis: 32, its: 1 },
+    ops: [boot({ lpis: false }), lpiProp(LPI0, 0xa0),
+      wr('GICR_PROPBASER', BigInt(BOOT_PROPBASE) | 15n), wr('GICR_PENDBASER', bootPendBase(0)),
+      memWrite(bootPendBase(0) + (LPI0 >> 3), '01'), ...itsInit(), its([MAPD(1, 7, itt(0)), MAPC(0, 0), MAPTI(1, 0, LPI0, 0), SYNC(0)]),
+      iar(0, SP)],
+  },
+  {
     component: 'redistributor', name: 'taken-lpi-across-enable-toggle',
     description: 'An LPI loaded from the pending table at EnableLPIs and then acknowledged is not pending any more: across EnableLPIs 1 -> 0 -> 1 it is not required to fire again (choice.u24.pending-across-toggle: the redistributor writes its pending state back; a target that re-reads a stale bit is accepted only under an unconfirmed reading).',
     rules: ['choice.u24.pending-across-toggle', 'lpi.pending.load-on-enable'],

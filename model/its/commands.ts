@@ -362,6 +362,9 @@ function pendingBitConsumedAtMap(s: State, n: number, intid: number, icid: numbe
   const q = offerQuirk(s, QUIRKS.pendingTableConsumedAtMap);
   if (q === null) return null;
   q.mem.write(addr, Uint8Array.of(byte & ~(1 << (intid & 7))));
+  // the latch it took is queued to that vCPU at once (vgic_queue_irq_unlock), LPIs off or not:
+  // the vCPU may take it while its EnableLPIs is 0
+  if (propVersions(q, rd, intid).some((b) => (b & 1) !== 0)) q.lpiQueuedLpisOff.set(intid, rd);
   return q;
 }
 
