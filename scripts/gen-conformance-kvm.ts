@@ -273,6 +273,14 @@ export const kvmScenarios: Def[] = [
       iar(0, 40), eoi(0, 40), iar(0, SP)],
   },
   {
+    component: 'kvm-abi', name: 'attr-dist-regs-misaligned',
+    description: 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS at an offset no register starts at (GICD_ISENABLER1 + 2) cannot be accessed: get and set return -ENXIO (Documentation/virt/kvm/devices/arm-vgic-v3.rst, errors). KVM finds no region for it, reads 0, ignores the write and returns 0 (quirk kvm.attr-regs-misaligned-ignored).',
+    rules: ['kvm.attr.reserved-offset'],
+    config: K1,
+    ops: [boot(), attr('vgic', 'DIST_REGS', { offset: off('GICD_ISENABLER1') + 2 }, 'get', errno(ENXIO)),
+      attr('vgic', 'DIST_REGS', { offset: off('GICD_ISENABLER1') + 2 }, 'set', errno(ENXIO), 0xffff_ffff)],
+  },
+  {
     component: 'kvm-abi', name: 'attr-redist-regs',
     description: 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS addresses the redistributor of the vCPU named in the attribute; SGI-frame registers are at +64 KiB.',
     rules: ['kvm.attr.redist-regs'],
