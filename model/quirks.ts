@@ -184,10 +184,11 @@ export const QUIRKS = {
    * An LPI still pending after its ITE went (DISCARD, MAPD V = 0), or taken on a vCPU that has not
    * exited since, keeps its vgic_irq on that vCPU's ap_list; a MAPTI of that INTID reuses it as it
    * is, old target vCPU included: the new ITE's redistributor does not get it (an INT adds nothing)
-   * until a MOVI or MAPC retargets it, and the old vCPU takes it.
+   * until a MOVI or MAPC retargets it, and the old vCPU takes it. An ITS_RESTORE_TABLES re-creating
+   * its ITE (after an ITS reset) reuses it alike.
    */
   u45DiscardedPendingAbsorbsRemap: kvm('kvm.u45-discarded-pending-absorbs-remap', 'choice.u45.discard-pending',
-    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_discard, vgic_its_free_device, vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID is returned unchanged); vgic.c vgic_prune_ap_list (Linux 6.12, 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_discard, vgic_its_free_device, vgic_its_cmd_handle_mapi, vgic_its_restore_ite, vgic_add_lpi (an existing INTID is returned unchanged); vgic.c vgic_prune_ap_list (Linux 6.12, 6.19)'),
   /**
    * A plain (non-resample) irqfd routed to an SPI is injected from the eventfd wake-up in atomic
    * context with level 1 only: a level-sensitive SPI's line stays asserted (pending) after the signal.

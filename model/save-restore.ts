@@ -203,6 +203,45 @@ function staleEntryPolicy(s: State, x: Exec): [State, number, string][] {
  */
 /** `merge`: restore into a live ITS keeping its mappings; `freeAllOnError`: an error then frees those too. */
 /**
+ * KVM (quirks only, QUIRKS.u45DiscardedPendingAbsorbsRemap): the LPIs no ITE names whose vgic_irq
+ * is still alive on a vCPU's ap_list (pending there, or taken there since it last exited,
+ * State.apListHeld): INTID -> that redistributor.
+ */
+function aliveOrphanLpis(s: State): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let r = 0; r < s.cfg.vcpus; r++) for (const intid of s.lpiPending[r]!) if (!out.has(intid) && iteTargetsOf(s, intid).size === 0) out.set(intid, r);
+  for (const [intid, r] of s.apListHeld) if (intid >= LPI_BASE && !out.has(intid) && iteTargetsOf(s, intid).size === 0) out.set(intid, r);
+  return out;
+}
+
+/**
+ * KVM (QUIRKS.u45DiscardedPendingAbsorbsRemap): ITS_RESTORE_TABLES re-creates each ITE's LPI with
+ * vgic_add_lpi, which returns a vgic_irq still alive as it is, its old target vCPU included: a
+ * restored ITE of such an LPI (`orphans`, before the restore) keeps sending it there until a MOVI
+ * or MAPC retargets it. The quirk's candidate, after the restore, as a branch.
+ */
+function offerRestoredOrphans(s: State, n: number, orphans: ReadonlyMap<number, number>, x: Exec): void {
+  const its = s.its[n]!;
+  const stale: [number, number, number, number][] = [];
+  for (const [d, dev] of its.devices) {
+    for (const [e, ite] of dev.ites) {
+      const from = orphans.get(ite.intid);
+      if (from !== undefined && iteTarget(its, ite) !== from) stale.push([d, e, from, iteTarget(its, ite)]);
+    }
+  }
+  const q = stale.length > 0 ? offerQuirk(s, QUIRKS.u45DiscardedPendingAbsorbsRemap) : null;
+  if (q === null) return;
+  for (const [d, e, from, to] of stale) {
+    const ite = q.its[n]!.devices.get(d)!.ites.get(e)!;
+    ite.rd = from;
+    // vgic_add_lpi returns before reading the restored target's pending table: a bit there is not loaded
+    if (to >= 0) q.lpiPending[to]!.delete(ite.intid);
+  }
+  q.itesChanged();
+  x.branch(q, { errno: 0 }, `${QUIRKS.u45DiscardedPendingAbsorbsRemap.id}: the restored LPI keeps its old target vCPU`);
+}
+
+/**
  * `shadowed` (KVM, QUIRKS.liveDeviceShadowsRestored): a DTE of a DeviceID the ITS already has
  * makes a second device that lookups never reach; it is called for each.
  */
@@ -703,7 +742,12 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
           case 'ITS_RESTORE_TABLES': {
             const its = s.its[n]!;
             phantomRestore(s, n, x);
-            if (its.devices.size === 0 && its.collections.size === 0) return { errno: itsRestoreTables(s, n, x) };
+            if (its.devices.size === 0 && its.collections.size === 0) {
+              const orphans = s.quirks.size > 0 ? aliveOrphanLpis(s) : null;
+              const errno = itsRestoreTables(s, n, x);
+              if (errno === 0 && orphans !== null && orphans.size > 0) offerRestoredOrphans(s, n, orphans, x);
+              return { errno };
+            }
             // the ABI restores into a fresh ITS; into one that has mappings the outcome is not
             // documented: the tables replace them (option 0) or are added to them, an error then
             // freeing only what this call restored (1) or everything (2)
