@@ -159,7 +159,10 @@ function offerKeptActive(s: State, cpu: number, t: Candidate, x: Exec): void {
 function offerTakenOnOldVcpu(s: State, cpu: number, t: Candidate, x: Exec): void {
   const q = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue);
   if (q === null) return;
+  // made pending again after the move: that latch is apart from the copy taken here (State.lpiRepended)
+  const to = q.lpiRepended.has(t.intid) ? q.lpiPending.findIndex((p, r) => r !== cpu && p.has(t.intid)) : -1;
   activate(q, cpu, t);
+  if (to >= 0) q.lpiPending[to]!.add(t.intid);
   q.lpiInFlight.set(t.intid, cpu);
   x.branch(q, hex(t.intid), `${QUIRKS.lpiRetargetNoRequeue.id}: LPI ${t.intid} taken at the old vCPU stays on its ap_list`);
 }
@@ -186,6 +189,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
   if (s.leftOnOldVcpu.size > 0 && c.intid < 8192) s.leftOnOldVcpu.delete(slotOf(s, cpu, c.intid));
   if (c.intid >= 8192) {
     if (s.lpiInFlight.size > 0) s.lpiInFlight.delete(c.intid);
+    if (s.lpiRepended.size > 0) s.lpiRepended.delete(c.intid);
     // KVM: taken from a list register, the vgic_irq stays on this vCPU's ap_list until it exits (State.apListHeld)
     if (s.quirks.size > 0) s.apListHeld.set(c.intid, cpu);
     // KVM's GICv4 (quirks only): the hardware copy is taken when there is no software one

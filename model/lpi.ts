@@ -150,6 +150,8 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
     for (let rd = 0; rd < s.cfg.vcpus; rd++) if (s.enableLpis[rd] && lpiInRange(s, rd, intid)) markPossiblyPending(s, rd, intid);
     return true;
   }
+  // KVM: pending again while a MOVI's old vCPU may still hold it in a list register (QUIRKS.lpiRetargetNoRequeue)
+  if (s.quirks.size > 0 && s.lpiInFlight.size > 0 && s.lpiPending[cpu]!.has(intid) && s.lpiInFlight.has(intid)) s.lpiRepended.add(intid);
   s.lpiPending[cpu]!.add(intid);
   // set pending: defined again, whatever an UNPREDICTABLE scope (choice.u17.baser-write-lpis-on, choice.u19.ptz-nonzero, choice.u20.pending-table-access) left open here
   if (s.lpiScoped.size > 0) unscope(s, cpu, intid);

@@ -42,7 +42,8 @@ export const QUIRKS = {
    * nothing requeues a pending LPI already on the old vCPU's ap_list, so after the SYNC the new
    * redistributor may still not have it (until the old vCPU's next exit prunes its ap_list). One
    * taken there since that vCPU last exited is on that ap_list too (State.apListHeld): made pending
-   * after the retarget, it waits there alike.
+   * after the retarget, it waits there alike. Made pending again while the old vCPU's list register
+   * still holds it, it is pending twice (State.lpiRepended): taken there, and later at the new one.
    */
   lpiRetargetNoRequeue: kvm('kvm.lpi-retarget-no-requeue', 'its.cmd.sync.complete',
     'arch/arm64/kvm/vgic/vgic-its.c update_affinity, update_affinity_collection; vgic.c vgic_prune_ap_list (Linux 6.19)'),

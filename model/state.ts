@@ -249,6 +249,13 @@ export class State {
    * Always empty without quirks.
    */
   apListHeld!: Map<number, number>;
+  /**
+   * Quirks only (QUIRKS.lpiRetargetNoRequeue): LPIs in flight after a MOVI (lpiInFlight) made
+   * pending again by an INT or MSI: KVM sets the vgic_irq's latch apart from the copy already in the
+   * old vCPU's list register, so taking that copy leaves the latch for the new target. Always empty
+   * without quirks.
+   */
+  lpiRepended!: Set<number>;
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale!: Map<number, number[]>;
 
@@ -331,6 +338,7 @@ export class State {
     this.lpiActive = new Map<number, number>();
     this.spiAckedOn = new Map<number, number>();
     this.apListHeld = new Map<number, number>();
+    this.lpiRepended = new Set<number>();
     this.lpiStale = new Map<number, number[]>();
     this.routes = new Map<number, Route[]>();
     this.irqfds = new Map<number, { resample: boolean }>();
@@ -432,6 +440,7 @@ export class State {
     s.lpiActive = this.lpiActive.size === 0 ? new Map() : new Map(this.lpiActive);
     s.spiAckedOn = this.spiAckedOn.size === 0 ? new Map() : new Map(this.spiAckedOn);
     s.apListHeld = this.apListHeld.size === 0 ? new Map() : new Map(this.apListHeld);
+    s.lpiRepended = this.lpiRepended.size === 0 ? new Set() : new Set(this.lpiRepended);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     // never changed in place (KVM_SET_GSI_ROUTING replaces the table): shared, one entry per SPI
@@ -469,7 +478,7 @@ export class State {
     if (!sameSet(this.lineUnrecorded, o.lineUnrecorded) || !sameSet(this.leftOnOldVcpu, o.leftOnOldVcpu)) return false;
     if (!sameMap(this.vlpiPending, o.vlpiPending) || !sameMap(this.lpiQueuedLpisOff, o.lpiQueuedLpisOff)) return false;
     if (!sameMap(this.lpiKeptLpisOff, o.lpiKeptLpisOff) || !sameMap(this.lpiActive, o.lpiActive) || !sameMap(this.spiAckedOn, o.spiAckedOn)) return false;
-    if (!sameMap(this.apListHeld, o.apListHeld)) return false;
+    if (!sameMap(this.apListHeld, o.apListHeld) || !sameSet(this.lpiRepended, o.lpiRepended)) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -530,6 +539,7 @@ export class State {
     for (const [k, v] of this.lpiActive) u = (u + mix(mix(0x4d, k), v)) | 0;
     for (const [k, v] of this.spiAckedOn) u = (u + mix(mix(0x59, k), v)) | 0;
     for (const [k, v] of this.apListHeld) u = (u + mix(mix(0x65, k), v)) | 0;
+    for (const k of this.lpiRepended) u = (u + mix(0x71, k)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
     // the bookkeeping quirk candidates differ by (with quirks, thousands of candidates can be
@@ -589,6 +599,7 @@ export class State {
     parts.push([...this.lpiActive].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.spiAckedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.apListHeld].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.lpiRepended].sort((a, b) => a - b).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>

@@ -57,7 +57,7 @@ function sync(s: State, rd: number, x: Exec): CmdOutcome[] {
   if (s.lpiInFlight.size > 0 && [...s.lpiInFlight.values()].includes(rd)) stuck = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue);
   const g = s.ghosts[rd];
   if (g !== undefined) for (const [k, v] of [...g]) if (k >= LPI_BASE && !(v & GHOST_NOT_ITS)) g.delete(k);
-  if (s.lpiInFlight.size > 0) for (const [k, from] of [...s.lpiInFlight]) if (from === rd) s.lpiInFlight.delete(k);
+  if (s.lpiInFlight.size > 0) for (const [k, from] of [...s.lpiInFlight]) if (from === rd) { s.lpiInFlight.delete(k); s.lpiRepended.delete(k); }
   return stuck === null ? ok(s) : [...ok(s), { state: stuck, error: null }];
 }
 
