@@ -1,7 +1,8 @@
 // Runs real QEMU (a boot takes about 0.1 s): the guest-only examples and hand-written
 // scenarios must give the results their `expect` fields (taken from the architecture documents,
 // cited in each scenario's description) say.
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { validateScenarioJson } from '../../spec/validate.js';
 import { expandScenario } from '../../spec/expand.js';
@@ -102,8 +103,19 @@ run('a guest fault is a target-error at its op; a hung run is cut at the budget'
   expect(t.results).toEqual(['00']);
   expect(t.error!.opIndex).toBe(1);
   expect(t.error!.message).toMatch(/data abort/);
-  const slow = await runOnQemu(fault, { ...direct, timeoutMs: 1 });
-  expect(slow.status).toBe('step-budget');
+  // a QEMU that never answers (a stand-in that only sleeps) is killed at the budget: how fast the
+  // machine is plays no part (a real QEMU may finish this short run before any short budget)
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gicdiff-hung-qemu-'));
+  try {
+    const hungQemu = path.join(dir, 'qemu-that-hangs');
+    writeFileSync(hungQemu, '#!/bin/sh\nexec sleep 60\n');
+    chmodSync(hungQemu, 0o755);
+    const hung = await runOnQemu(fault, { ...direct, qemu: hungQemu, reuse: false, timeoutMs: 200 });
+    expect(hung.status).toBe('step-budget');
+    expect(hung.error).toMatchObject({ opIndex: 0, message: expect.stringMatching(/within 200 ms \(killed\)/) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 run("kvm-hw's sync reads around each op leave results unchanged (checked under TCG)", async () => {
