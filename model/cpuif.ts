@@ -525,11 +525,14 @@ function dir(s: State, cpu: number, intid: number, x: Exec): void {
     x.rule('choice.u11.dir-not-active');
     const st = s.clone();
     x.branch(st, null, 'choice.u11.dir-not-active: DIR before priority drop ignored');
-  } else if (spi && s.spiAckedOn.size > 0 && s.active[slotOf(s, cpu, intid)]) {
-    // Linux 6.12 and 6.1: the DIR reaches only this vCPU's list registers (QUIRKS.dirOfSpiActiveElsewhereIgnored)
+  } else if (spi && s.active[slotOf(s, cpu, intid)] && quirkEnabled(s, QUIRKS.dirOfSpiActiveElsewhereIgnored)) {
+    // Linux 6.12 and 6.1: the DIR reaches only this vCPU's list registers (QUIRKS.dirOfSpiActiveElsewhereIgnored);
+    // the SPI sits with the vCPU that acknowledged it, or, made active by a register write, with
+    // the vCPU it was routed to (vgic_mmio_change_active queues it there)
     const on = s.spiAckedOn.get(slotOf(s, cpu, intid));
-    const q = on !== undefined && on >> 1 !== cpu ? offerQuirk(s, QUIRKS.dirOfSpiActiveElsewhereIgnored) : null;
-    if (q !== null) x.branch(q, null, `${QUIRKS.dirOfSpiActiveElsewhereIgnored.id}: the SPI stays active on vCPU ${on! >> 1}`);
+    const holder = on !== undefined ? on >> 1 : spiTarget(s, intid - 32);
+    const q = holder >= 0 && holder !== cpu ? offerQuirk(s, QUIRKS.dirOfSpiActiveElsewhereIgnored) : null;
+    if (q !== null) x.branch(q, null, `${QUIRKS.dirOfSpiActiveElsewhereIgnored.id}: the SPI stays active on vCPU ${holder}`);
   }
   // the vCPU that acknowledged the SPI, if another one and blocked in WFI (quirks only)
   const acker = spi && s.spiAckedOn.size > 0 ? s.spiAckedOn.get(slotOf(s, cpu, intid)) : undefined;
