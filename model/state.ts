@@ -420,39 +420,39 @@ export class State {
     s.words.set(this.words);
     s.gicdCtlr = this.gicdCtlr;
     s.ackStack = this.ackStack.map((a) => a.slice());
-    s.ghosts = this.ghosts.map((g) => (g.size === 0 ? new Map<number, number>() : new Map(g)));
+    s.ghosts = this.ghosts.map(copyMap);
     s.propbaser = this.propbaser.slice();
     s.pendbaser = this.pendbaser.slice();
-    s.lpiPending = this.lpiPending.map((p) => new Set(p));
+    s.lpiPending = this.lpiPending.map(copySet);
     s.lpiStale = this.lpiStale.size === 0 ? new Map() : new Map([...this.lpiStale].map(([k, v]) => [k, v.slice()]));
     s.lpiScoped = this.lpiScoped.size === 0 ? new Map() : new Map([...this.lpiScoped].map(([k, v]) => [k, new Set(v)]));
-    s.lpiInFlight = this.lpiInFlight.size === 0 ? new Map() : new Map(this.lpiInFlight);
-    s.unqueued = this.unqueued.size === 0 ? new Set() : new Set(this.unqueued);
-    s.msiCached = this.msiCached.size === 0 ? new Set() : new Set(this.msiCached);
-    s.latchAtAck = this.latchAtAck.size === 0 ? new Set() : new Set(this.latchAtAck);
-    s.activeOpen = this.activeOpen.size === 0 ? new Set() : new Set(this.activeOpen);
-    s.bprBelowMin = this.bprBelowMin.size === 0 ? new Set() : new Set(this.bprBelowMin);
-    s.lineUnrecorded = this.lineUnrecorded.size === 0 ? new Set() : new Set(this.lineUnrecorded);
-    s.leftOnOldVcpu = this.leftOnOldVcpu.size === 0 ? new Set() : new Set(this.leftOnOldVcpu);
-    s.vlpiPending = this.vlpiPending.size === 0 ? new Map() : new Map(this.vlpiPending);
-    s.lpiQueuedLpisOff = this.lpiQueuedLpisOff.size === 0 ? new Map() : new Map(this.lpiQueuedLpisOff);
-    s.lpiKeptLpisOff = this.lpiKeptLpisOff.size === 0 ? new Map() : new Map(this.lpiKeptLpisOff);
-    s.lpiActive = this.lpiActive.size === 0 ? new Map() : new Map(this.lpiActive);
-    s.spiAckedOn = this.spiAckedOn.size === 0 ? new Map() : new Map(this.spiAckedOn);
-    s.apListHeld = this.apListHeld.size === 0 ? new Map() : new Map(this.apListHeld);
-    s.lpiRepended = this.lpiRepended.size === 0 ? new Set() : new Set(this.lpiRepended);
+    s.lpiInFlight = copyMap(this.lpiInFlight);
+    s.unqueued = copySet(this.unqueued);
+    s.msiCached = copySet(this.msiCached);
+    s.latchAtAck = copySet(this.latchAtAck);
+    s.activeOpen = copySet(this.activeOpen);
+    s.bprBelowMin = copySet(this.bprBelowMin);
+    s.lineUnrecorded = copySet(this.lineUnrecorded);
+    s.leftOnOldVcpu = copySet(this.leftOnOldVcpu);
+    s.vlpiPending = copyMap(this.vlpiPending);
+    s.lpiQueuedLpisOff = copyMap(this.lpiQueuedLpisOff);
+    s.lpiKeptLpisOff = copyMap(this.lpiKeptLpisOff);
+    s.lpiActive = copyMap(this.lpiActive);
+    s.spiAckedOn = copyMap(this.spiAckedOn);
+    s.apListHeld = copyMap(this.apListHeld);
+    s.lpiRepended = copySet(this.lpiRepended);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     // never changed in place (KVM_SET_GSI_ROUTING replaces the table): shared, one entry per SPI
     s.routes = this.routes;
-    s.irqfds = new Map(this.irqfds);
-    s.resampled = new Set(this.resampled);
-    s.resampleAsserted = new Set(this.resampleAsserted);
-    s.forwards = new Map(this.forwards);
+    s.irqfds = copyMap(this.irqfds);
+    s.resampled = copySet(this.resampled);
+    s.resampleAsserted = copySet(this.resampleAsserted);
+    s.forwards = copyMap(this.forwards);
     s.itsAbiRev = this.itsAbiRev.slice();
     s.priBits = this.priBits;
     s.ces = this.ces;
-    s.fixed = new Map(this.fixed);
+    s.fixed = copyMap(this.fixed);
     s.quirks = this.quirks;
     s.quirksUsed = this.quirksUsed;
     s.mem = this.mem.clone();
@@ -644,6 +644,14 @@ function mixU32(h: number, a: Uint32Array): number {
 function mixNumbers(h: number, a: readonly number[]): number {
   for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x01000193);
   return mix(h, a.length);
+}
+
+/** A copy for a clone; an empty one is not iterated (most of these sets and maps stay empty). */
+function copySet<T>(a: ReadonlySet<T>): Set<T> {
+  return a.size === 0 ? new Set<T>() : new Set(a);
+}
+function copyMap<K, V>(a: ReadonlyMap<K, V>): Map<K, V> {
+  return a.size === 0 ? new Map<K, V>() : new Map(a);
 }
 
 function sameMap<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, same: (x: V, y: V) => boolean = sameValue): boolean {
