@@ -528,9 +528,10 @@ function dir(s: State, cpu: number, intid: number, x: Exec): void {
   } else if (spi && s.active[slotOf(s, cpu, intid)] && quirkEnabled(s, QUIRKS.dirOfSpiActiveElsewhereIgnored)) {
     // Linux 6.12 and 6.1: the DIR reaches only this vCPU's list registers (QUIRKS.dirOfSpiActiveElsewhereIgnored);
     // the SPI sits with the vCPU that acknowledged it, or, made active by a register write, with
-    // the vCPU it was routed to (vgic_mmio_change_active queues it there)
+    // the vCPU it was routed to then (vgic_mmio_change_active queues it there; a later GICD_IROUTER
+    // write does not move an active interrupt: vgic_target_oracle)
     const on = s.spiAckedOn.get(slotOf(s, cpu, intid));
-    const holder = on !== undefined ? on >> 1 : spiTarget(s, intid - 32);
+    const holder = on !== undefined ? on >> 1 : s.spiActivatedOn.get(slotOf(s, cpu, intid)) ?? spiTarget(s, intid - 32);
     const q = holder >= 0 && holder !== cpu ? offerQuirk(s, QUIRKS.dirOfSpiActiveElsewhereIgnored) : null;
     if (q !== null) x.branch(q, null, `${QUIRKS.dirOfSpiActiveElsewhereIgnored.id}: the SPI stays active on vCPU ${holder}`);
   }

@@ -335,6 +335,7 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
   }
   const slot = slotOf(s, cpu, intid);
   if (intid >= 32 && s.quirks.size > 0) noteHeldOnApList(s, cpu, slot);
+  if (s.spiActivatedOn.size > 0) s.spiActivatedOn.delete(slot);
   if (s.activeOpen.size > 0 && s.activeOpen.delete(slot)) {
     // active or not (State.activeOpen), inactive now either way; an open slot has nothing else to undo
     s.active[slot] = 0;

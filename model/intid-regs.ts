@@ -152,6 +152,8 @@ export function writeBitReg(s: State, cpu: number, kind: BitRegKind, first: numb
       case 'sactive':
         // SGIs without an active state (GICD_CTLR.nASSGIreq = 1): the write has no effect
         if (intid < 16 && (s.gicdCtlr & NASSGIREQ) !== 0) { x.rule('dist.ctlr.nassgireq'); break; }
+        // KVM queues an SPI it makes active on the vCPU it is routed to now (QUIRKS.dirOfSpiActiveElsewhereIgnored)
+        if (s.quirks.size > 0 && intid >= 32 && !s.active[slot]) s.spiActivatedOn.set(slot, spiTarget(s, intid - 32));
         s.active[slot] = 1;
         if (s.spiAckedOn.size > 0) s.spiAckedOn.delete(slot); // active by a write, not by an acknowledge
         x.rule('dist.isactiver.set');

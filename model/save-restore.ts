@@ -485,6 +485,7 @@ export function migrate(s: State, x: Exec): Expected {
   if (s.lpiActive.size > 0) s.lpiActive.clear();
   // which vCPU's exit KVM saw an SPI active at is not followed across the restore (QUIRKS.resampleNeedsExitWhileActive)
   if (s.spiAckedOn.size > 0) s.spiAckedOn.clear();
+  if (s.spiActivatedOn.size > 0) s.spiActivatedOn.clear();
   // the destination's ap_lists start empty (State.apListHeld)
   if (s.apListHeld.size > 0) s.apListHeld.clear();
   // KVM on GICv4.0: saving an ITS with a vLPI fails with -EACCES at that vLPI's ITE, after writing

@@ -240,6 +240,12 @@ export class State {
    */
   spiAckedOn!: Map<number, number>;
   /**
+   * Quirks only (QUIRKS.dirOfSpiActiveElsewhereIgnored): SPIs made active by a GICD_ISACTIVER write,
+   * by slot: the vCPU they were routed to then. KVM queues such an SPI there (vgic_mmio_change_active)
+   * and keeps it there while it is active, a later GICD_IROUTER write notwithstanding. Always empty without quirks.
+   */
+  spiActivatedOn!: Map<number, number>;
+  /**
    * Quirks only (QUIRKS.irouterNoRequeue, QUIRKS.lpiRetargetNoRequeue): interrupts taken on a vCPU
    * whose vgic_irq is still on that vCPU's ap_list although nothing keeps it there: an SPI (by slot)
    * deactivated, an LPI (by INTID) acknowledged, while that vCPU ran. KVM prunes an ap_list only at
@@ -337,6 +343,7 @@ export class State {
     this.lpiKeptLpisOff = new Map<number, number>();
     this.lpiActive = new Map<number, number>();
     this.spiAckedOn = new Map<number, number>();
+    this.spiActivatedOn = new Map<number, number>();
     this.apListHeld = new Map<number, number>();
     this.lpiRepended = new Set<number>();
     this.lpiStale = new Map<number, number[]>();
@@ -439,6 +446,7 @@ export class State {
     s.lpiKeptLpisOff = copyMap(this.lpiKeptLpisOff);
     s.lpiActive = copyMap(this.lpiActive);
     s.spiAckedOn = copyMap(this.spiAckedOn);
+    s.spiActivatedOn = copyMap(this.spiActivatedOn);
     s.apListHeld = copyMap(this.apListHeld);
     s.lpiRepended = copySet(this.lpiRepended);
     s.its = this.its.map((i) => i.clone());
@@ -478,7 +486,7 @@ export class State {
     if (!sameSet(this.lineUnrecorded, o.lineUnrecorded) || !sameSet(this.leftOnOldVcpu, o.leftOnOldVcpu)) return false;
     if (!sameMap(this.vlpiPending, o.vlpiPending) || !sameMap(this.lpiQueuedLpisOff, o.lpiQueuedLpisOff)) return false;
     if (!sameMap(this.lpiKeptLpisOff, o.lpiKeptLpisOff) || !sameMap(this.lpiActive, o.lpiActive) || !sameMap(this.spiAckedOn, o.spiAckedOn)) return false;
-    if (!sameMap(this.apListHeld, o.apListHeld) || !sameSet(this.lpiRepended, o.lpiRepended)) return false;
+    if (!sameMap(this.apListHeld, o.apListHeld) || !sameSet(this.lpiRepended, o.lpiRepended) || !sameMap(this.spiActivatedOn, o.spiActivatedOn)) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -539,6 +547,7 @@ export class State {
     for (const [k, v] of this.lpiActive) u = (u + mix(mix(0x4d, k), v)) | 0;
     for (const [k, v] of this.spiAckedOn) u = (u + mix(mix(0x59, k), v)) | 0;
     for (const [k, v] of this.apListHeld) u = (u + mix(mix(0x65, k), v)) | 0;
+    for (const [k, v] of this.spiActivatedOn) u = (u + mix(mix(0x6b, k), v)) | 0;
     for (const k of this.lpiRepended) u = (u + mix(0x71, k)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
@@ -599,6 +608,7 @@ export class State {
     parts.push([...this.lpiActive].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.spiAckedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.apListHeld].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.spiActivatedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiRepended].sort((a, b) => a - b).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);

@@ -351,6 +351,14 @@ export const cpuifScenarios: Def[] = [
       rd('GICD_ISACTIVER1', 0x0)],
   },
   {
+    component: 'cpuif', name: 'dir-spi-activated-then-rerouted',
+    description: 'vCPU 1 makes SPI 33 (routed to vCPU 0) active through GICD_ISACTIVER1, then routes it to vCPU 2 (GICD_IROUTER33); the DIR of vCPU 2 (EOImode 1) deactivates it: an SPI is one interrupt for every PE (Arm IHI 0069 ICC_DIR_EL1, GICD_ISACTIVER<n>). Linux 6.12 and 6.1 queue the SPI on vCPU 0 when it becomes active (vgic_mmio_change_active) and keep an active interrupt where it is queued (vgic_target_oracle), and the guest\'s DIR reaches only the list registers of vCPU 2: it stays active (kvm-linux.dir-of-spi-active-elsewhere-ignored); the DIR of vCPU 0 then deactivates it.',
+    rules: ['cpuif.dir.deactivate', 'dist.isactiver.set', 'dist.active.read'],
+    config: { vcpus: 3, spis: 32, its: 0 },
+    ops: [boot(), wr('GICD_ISACTIVER1', 0x2, { cpu: 1 }), wr('GICD_IROUTER33', 0x2n, { cpu: 1 }), swr(2, 'ICC_CTLR_EL1', 0x2), dir(2, 0x21),
+      rd('GICD_ISACTIVER1', 0x0, { cpu: 1 }), swr(0, 'ICC_CTLR_EL1', 0x2), dir(0, 0x21), rd('GICD_ISACTIVER1', 0x0, { cpu: 1 })],
+  },
+  {
     component: 'cpuif', name: 'wfi-active-fill-lrs',
     description: 'vCPU 0 (EOImode 1) acknowledges and priority-drops SGIs 1 to 4, which stay active, then SGI 5 becomes pending at a priority above the idle running priority: WFI finds the PE woken and ISR_EL1.I set, and SGI 5 is acknowledged, whatever vCPU 1 does meanwhile. Linux 6.12 and 6.1 put the active interrupts into the list registers first and the nested host has 4 of them: vCPU 0 stays asleep until vCPU 1 deactivates SGI 1 (GICR_ICACTIVER0), the next wake-up check then wakes it (kvm-linux.active-interrupts-fill-lrs; vgic.c vgic_flush_lr_state, vgic_sort_ap_list).',
     rules: ['cpuif.wfi.wake', 'cpuif.isr.irq', 'cpuif.iar1.ack'],

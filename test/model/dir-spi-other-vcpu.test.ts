@@ -81,3 +81,28 @@ test.each([[2, true], [0, false]])('an SPI made active by a register write, DIR 
   expect(v.ok).toBe(explained);
   if (v.ok) expect(v.quirks).toEqual(['kvm-linux.dir-of-spi-active-elsewhere-ignored']);
 });
+
+// Campaign kl30's recorded scenario (109 ops): SPI 33, made active through GICD_ISACTIVER1 while
+// routed to vCPU 0, is then routed to vCPU 2 (GICD_IROUTER); vCPU 2's DIR leaves it active on
+// 6.12: KVM keeps an active interrupt on the ap_list it was queued to (vgic_target_oracle), so the
+// holder is the vCPU it was routed to when it became active, not the one it is routed to now.
+function rerouted(dirCpu: number) {
+  return expandScenario({
+    format: 'gicdiff/scenario@1', name: `dir-rerouted-activated-spi-${dirCpu}`, config: { vcpus: 3, spis: 32, its: 0 },
+    ops: [{ op: 'mmio.write', cpu: 1, frame: 'gicd', offset: 0x304, width: 32, value: '0x2' },
+      { op: 'mmio.write', cpu: 1, frame: 'gicd', offset: 0x6108, width: 64, value: '0x2' },
+      { op: 'sysreg.write', cpu: dirCpu, reg: 'ICC_CTLR_EL1', value: '0x2' },
+      { op: 'sysreg.write', cpu: dirCpu, reg: 'ICC_DIR_EL1', value: '0x21' },
+      { op: 'mmio.read', cpu: 0, frame: 'gicd', offset: 0x304, width: 32 }],
+  } as Scenario);
+}
+
+test.each([[2, true], [0, false]])('an SPI made active by a register write and rerouted to vCPU 2, DIR on vCPU %i: "still active" explained by the quirk: %s', async (dirCpu, explained) => {
+  const s = rerouted(dirCpu as number);
+  const t = (await runScenario(getTarget('model')!, s)).trace;
+  expect(t.results[4]).toBe('0x0');
+  const real = { ...t, target: 'kvm-linux', results: [...t.results.slice(0, 4), '0x2'] };
+  const v = modelOracle.checkTrace(s, real, { quirks: targetQuirks('kvm-linux') });
+  expect(v.ok).toBe(explained);
+  if (v.ok) expect(v.quirks).toEqual(['kvm-linux.dir-of-spi-active-elsewhere-ignored']);
+});
