@@ -342,14 +342,15 @@ function writeBackPending(s: State, rd: number): void {
 }
 
 /**
- * choice.u24.pending-across-toggle, 'lost': the pending LPIs' bits are cleared (KVM clears a bit when it takes the LPI from the
- * table: vgic_v3_lpi_sync_pending_status); a bit still set for an LPI that is not pending (taken since it was
- * loaded) stays in memory, and makes the LPI only possibly pending at the next EnableLPIs.
+ * choice.u24.pending-across-toggle, 'lost': the pending state is dropped and the table is not written (KVM's
+ * vgic_flush_pending_lpis touches no memory). A bit still set there may be stale: consumed by KVM when it
+ * created the LPI from the table (vgic_v3_lpi_sync_pending_status clears it), or still set where an MSI, an
+ * INT or SAVE_PENDING_TABLES made the LPI pending, or where EnableLPIs loaded it (its_sync_lpi_pending_table
+ * leaves memory as it is). So every bit set for an LPI of `rd` makes that LPI only possibly pending at the
+ * next EnableLPIs, and its bit UNKNOWN to a read meanwhile (unknownPendingBits).
  */
 function loseStaleBits(s: State, rd: number): void {
-  const pending = s.lpiPending[rd]!;
-  tableBits(s, rd, (intid) => { if (!pending.has(intid)) markPossiblyPending(s, rd, intid); });
-  writePendingBits(s, rd, false);
+  tableBits(s, rd, (intid) => markPossiblyPending(s, rd, intid));
 }
 
 /** Set (or clear) the pending-table bit of every LPI pending at `rd`. */

@@ -54,7 +54,9 @@ export function unknownMemoryRanges(s: State): [number, number, string][] {
  * The pending-table bits (address, bit) whose value the architecture leaves UNKNOWN in a table
  * not in use: those of an INTID named by more than one ITE, whose pending state is UNPREDICTABLE
  * at every redistributor (choice.u39.intid-two-ites; KVM, with one state per INTID, takes or
- * writes the bit at one redistributor only).
+ * writes the bit at one redistributor only); and that of an LPI only possibly pending at the
+ * redistributor (State.lpiScoped) when its EnableLPIs went to 0: written back as pending or not
+ * (choice.u24.pending-across-toggle, 'preserved'), or a bit KVM may or may not have consumed ('lost').
  */
 export function unknownPendingBits(s: State): [number, number, string][] {
   const seen = new Set<number>();
@@ -64,11 +66,12 @@ export function unknownPendingBits(s: State): [number, number, string][] {
     seen.add(t.intid);
   }
   const out: [number, number, string][] = [];
-  if (shared.size === 0) return out;
+  if (shared.size === 0 && s.lpiScoped.size === 0) return out;
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {
     if (s.enableLpis[rd]) continue; // in use: UNKNOWN as a whole (unknownMemoryRanges)
     const base = pendBase(s, rd);
     for (const intid of shared) out.push([base + (intid >> 3), 1 << (intid & 7), 'choice.u39.intid-two-ites']);
+    for (const [intid, rds] of s.lpiScoped) if (rds.has(rd) && !shared.has(intid)) out.push([base + (intid >> 3), 1 << (intid & 7), 'choice.u24.pending-across-toggle']);
   }
   return out;
 }

@@ -10,7 +10,7 @@
 // they ran (ignore) or not (stall).
 import type { ItsCommand } from '../spec/scenario.js';
 import {
-  type Def, type Op, boot, iar, eoi, hppir, srd, swr, rd, wr, h, msi, its, lpiProp, memWrite, itt, attr,
+  type Def, type Op, boot, iar, eoi, hppir, srd, swr, rd, wr, h, msi, its, lpiProp, memWrite, itt, attr, ok,
   MAPD, MAPC, MAPTI, MAPI, MOVI, INT, CLEAR, INV, DISCARD, INVALL, SYNC, MOVALL, RAW,
   SPURIOUS, INTID_SPURIOUS as SP, creadrAfterError, DEVICE_OOR, ICID_OOR, CMD_BYTES, EBUSY,
 } from './gen-conformance-lib.js';
@@ -691,6 +691,15 @@ export const itsScenarios: Def[] = [
     config: L2,
     ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6, 0x1, 0x5]),
       wr('GICR_CTLR', 0, { cpu: 1, index: 1 }), wr('GICR_CTLR', 1, { cpu: 1, index: 1 }), iar(0, SP)],
+  },
+  {
+    component: 'redistributor', name: 'lpis-off-table-keeps-saved-bit',
+    description: 'LPIs 8192 and 8193 (disabled) are pending at redistributor 0; KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES runs between their INTs, so it writes the bit of 8192 only; then EnableLPIs is cleared (CES = 1). A redistributor that writes its pending state back sets both bits (choice.u24.pending-across-toggle, preserved). KVM loses the pending state and writes no memory there (vgic_mmio_write_v3r_ctlr, vgic_flush_pending_lpis), so the table keeps what the save wrote, the bit of 8192 alone: the lost reading may not take the bits of pending LPIs as clear, since KVM clears a bit only when it creates the LPI from it (vgic_v3_lpi_sync_pending_status). Arm IHI 0069 GICR_CTLR.EnableLPIs, 5.1 (LPI Pending tables); Documentation/virt/kvm/devices/arm-vgic-v3.rst (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES).',
+    rules: ['choice.u24.pending-across-toggle', 'kvm.its-abi.save-pending', 'mem.read'],
+    config: { vcpus: 1, spis: 32, its: 1 },
+    ops: [boot(), its([MAPD(1, 3, itt(0)), MAPC(0, 0), MAPTI(1, 0, LPI0, 0), MAPTI(1, 1, LPI0 + 1, 0), INT(1, 0), SYNC(0)]),
+      attr('vgic', 'CTRL', 'SAVE_PENDING_TABLES', 'set', ok), its([INT(1, 1), SYNC(0)]), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6]),
+      { op: 'mem.read', addr: h(bootPendBase(0) + (LPI0 >> 3)), len: 1, expectOneOf: ['01', '03'] } as Op],
   },
   {
     component: 'its', name: 'mapti-before-propbaser',
