@@ -693,6 +693,14 @@ export const itsScenarios: Def[] = [
       wr('GICR_CTLR', 0, { cpu: 1, index: 1 }), wr('GICR_CTLR', 1, { cpu: 1, index: 1 }), iar(0, SP)],
   },
   {
+    component: 'redistributor', name: 'enable-lpis-elsewhere-queues-unqueued-lpi',
+    description: 'LPI 8192 is made pending at redistributor 0 while the distributor\'s Group 1 is disabled, then vCPU 0 clears its EnableLPIs and enables the distributor again; vCPU 1 clears and sets its own EnableLPIs. Redistributor 0 still has LPIs disabled, so vCPU 0 has nothing to acknowledge (Arm IHI 0069 GICR_CTLR.EnableLPIs). KVM\'s its_sync_lpi_pending_table queues every LPI of the VM when any redistributor enables LPIs (quirk kvm.enable-lpis-queues-every-lpi; Linux 6.10 and later walk every LPI there, 6.1 only the enabling vCPU\'s). The disabled distributor kept the LPI off vCPU 0\'s ap_list (vgic_target_oracle), so the latch survives the EnableLPIs clear also on 6.12, whose vgic_flush_pending_lpis clears the latch of the LPIs it unlinks (redistributor/enable-lpis-elsewhere-leaves-lpis-off passes there).',
+    rules: ['redist.ctlr.enable-lpis', 'choice.u18.clear-enable-lpis'],
+    config: L2,
+    ops: [prologue(), wr('GICD_CTLR', 0x10), its([INT(1, 0), SYNC(0)], { cpu: 1 }), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6]),
+      wr('GICD_CTLR', 0x12), wr('GICR_CTLR', 0, { cpu: 1, index: 1 }), wr('GICR_CTLR', 1, { cpu: 1, index: 1 }), iar(0, SP)],
+  },
+  {
     component: 'redistributor', name: 'lpis-off-table-keeps-saved-bit',
     description: 'LPIs 8192 and 8193 (disabled) are pending at redistributor 0; KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES runs between their INTs, so it writes the bit of 8192 only; then EnableLPIs is cleared (CES = 1). A redistributor that writes its pending state back sets both bits (choice.u24.pending-across-toggle, preserved). KVM loses the pending state and writes no memory there (vgic_mmio_write_v3r_ctlr, vgic_flush_pending_lpis), so the table keeps what the save wrote, the bit of 8192 alone: the lost reading may not take the bits of pending LPIs as clear, since KVM clears a bit only when it creates the LPI from it (vgic_v3_lpi_sync_pending_status). Arm IHI 0069 GICR_CTLR.EnableLPIs, 5.1 (LPI Pending tables); Documentation/virt/kvm/devices/arm-vgic-v3.rst (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES).',
     rules: ['choice.u24.pending-across-toggle', 'kvm.its-abi.save-pending', 'mem.read'],
