@@ -95,7 +95,11 @@ export function nestedQemuArgs(k: KernelBuild, socketPath: string, cpus: number,
     // no network: QEMU would look for a NIC boot ROM the Debian package does not ship
     '-net', 'none',
     '-kernel', k.image, '-initrd', k.initramfs,
-    '-append', `console=ttyAMA0 rdinit=/init quiet panic=-1${gic === 'v4' ? ' kvm-arm.vgic_v4_enable=1' : ''}`,
+    // rcupdate.rcu_expedited: RCU and SRCU grace periods expedited (kernel-parameters.txt), as
+    // synchronize_srcu() follows it too: a VM's teardown (kvm_destroy_vm) and creation wait for
+    // several, and the nested machine sat idle through them (a scenario's fixed cost in wall
+    // time: 94 -> 68 ms); only when a grace period ends changes, not what KVM does
+    '-append', `console=ttyAMA0 rdinit=/init quiet panic=-1 rcupdate.rcu_expedited=1${gic === 'v4' ? ' kvm-arm.vgic_v4_enable=1' : ''}`,
     '-device', 'virtio-serial-pci',
     '-chardev', `socket,id=gicdiff,path=${socketPath},server=on,wait=off`,
     '-device', 'virtserialport,chardev=gicdiff,name=gicdiff',
