@@ -38,6 +38,8 @@ interface BenchResult {
     exitsByCause?: Record<string, number>;
     /** VM creation and teardown, per scenario (ms, the nested machine's clock) */
     vmCreateMs?: number; vmDestroyMs?: number;
+    /** the agent's start (its vCPUs brought online) and the migrate ops, per scenario (ms, same clock) */
+    agentStartMs?: number; migrateMs?: number;
   } | null;
 }
 
@@ -129,7 +131,8 @@ function main(): void {
     : `kvm-linux (${kl.kernel}, nested TCG): boot ${fmt((kl.bootMs ?? 0) / 1000, 1)} s; once booted ${fmt(kl.scenariosPerSec, 2)} scenarios/s, ${fmt(kl.opsPerSec)} ops/s (${kl.complete}/${kl.scenarios} complete; trace only, no oracle)`
       + `; per scenario ${fmt(kl.opsPerScenario)} ops, ${fmt(kl.guestExitsPerScenario)} guest exits (${fmt(kl.vmmExitsPerScenario)} to the VMM)`
       + (kl.cpuMsPerScenario ? `, ${fmt(kl.cpuMsPerScenario)} ms of the machine's CPU = ${fmt(kl.scenariosPerCpuSec, 1)} scenarios per CPU-second` : '')
-      + (kl.vmCreateMs !== undefined ? `; VM creation ${fmt(kl.vmCreateMs)} ms, teardown ${fmt(kl.vmDestroyMs)} ms` : ''));
+      + (kl.vmCreateMs !== undefined ? `; VM creation ${fmt(kl.vmCreateMs)} ms, teardown ${fmt(kl.vmDestroyMs)} ms` : '')
+      + (kl.agentStartMs !== undefined ? `, agent start ${fmt(kl.agentStartMs)} ms, migrate ops ${fmt(kl.migrateMs)} ms` : ''));
   if (kl?.exitsByCause) lines.push(`kvm-linux exits per scenario by cause: ${Object.entries(kl.exitsByCause).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}`);
   if (options.compare) {
     const old = JSON.parse(readFileSync(options.compare as string, 'utf8')) as BenchResult;

@@ -5,6 +5,7 @@
 //   measure.ts kvm-linux SECONDS   (boot the nested machine, then generated scenarios for SECONDS)
 //   measure.ts campaign ITERATIONS (a one-worker kvm campaign of that many scenarios, by CPU time)
 //   measure.ts kvm-linux-fixed N [OUT.json] (kvm-linux on bench:0..N-1: every counter per scenario)
+// (where a kvm-linux scenario's time goes, op kind by op kind: scripts/bench/kvm-linux-profile.ts)
 import { performance } from 'node:perf_hooks';
 import { expandScenario } from '../../spec/expand.js';
 import { getTarget, type Target, type TargetSession } from '../../spec/target.js';
@@ -92,7 +93,7 @@ async function kvmLinux(seconds: number): Promise<void> {
   // GICv4.0 configs run on a machine of their own: boot it before the clock starts too
   await kvmLinuxTarget.warmUp('v4');
   const accept = (op: PrimitiveOp, config: Parameters<Target['supports']>[1]) => kvmLinuxTarget.supports(op, config);
-  let scenarios = 0, ops = 0, complete = 0, guestExits = 0, vmmExits = 0, createMs = 0, destroyMs = 0;
+  let scenarios = 0, ops = 0, complete = 0, guestExits = 0, vmmExits = 0, createMs = 0, destroyMs = 0, agentStartMs = 0, migrateMs = 0;
   const causes: Record<string, number> = {};
   const cpu0 = await kvmLinuxTarget.machinesCpuMs();
   const start = performance.now();
@@ -105,7 +106,11 @@ async function kvmLinux(seconds: number): Promise<void> {
     vmmExits += t.counters?.['exitsToVmm'] ?? 0;
     createMs += t.counters?.['vmCreateMs'] ?? 0;
     destroyMs += t.counters?.['previousVmDestroyMs'] ?? 0;
-    for (const [k, v] of Object.entries(t.counters ?? {})) if (/^(agent|vmm)\./.test(k)) causes[k] = (causes[k] ?? 0) + v;
+    agentStartMs += (t.counters?.['time.agent_start_us'] ?? 0) / 1000;
+    for (const [k, v] of Object.entries(t.counters ?? {})) {
+      if (/^(agent|vmm)\./.test(k)) causes[k] = (causes[k] ?? 0) + v;
+      if (/^time\.migrate_[a-z]+_us$/.test(k)) migrateMs += v / 1000;
+    }
     if (t.status === 'complete') complete++;
   }
   const elapsed = (performance.now() - start) / 1000;
@@ -117,7 +122,7 @@ async function kvmLinux(seconds: number): Promise<void> {
     kernel: boot.hello['kernel'], bootMs: boot.bootMs, scenarios, complete, scenariosPerSec: scenarios / elapsed, opsPerSec: ops / elapsed,
     opsPerScenario: ops / scenarios, guestExitsPerScenario: guestExits / scenarios, vmmExitsPerScenario: vmmExits / scenarios,
     cpuMsPerScenario, scenariosPerCpuSec: cpuMsPerScenario ? 1000 / cpuMsPerScenario : null,
-    vmCreateMs: createMs / scenarios, vmDestroyMs: destroyMs / scenarios,
+    vmCreateMs: createMs / scenarios, vmDestroyMs: destroyMs / scenarios, agentStartMs: agentStartMs / scenarios, migrateMs: migrateMs / scenarios,
     exitsByCause: Object.fromEntries(Object.entries(causes).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v / scenarios])),
   }));
 }

@@ -8,7 +8,7 @@ import { encodeOps } from '../qemu/encoding.js';
 import { AgentOutputParser } from '../qemu/output.js';
 import { AGENT_ELF, findQemu } from '../qemu/target.js';
 import { configUnsupportedReason as qemuConfigReason } from '../qemu/support.js';
-import { AGENT_MAX_CPUS } from '../qemu/protocol.js';
+import { AGENT_MAX_CPUS, TIMELINE_BASE } from '../qemu/protocol.js';
 import { HostOpTable } from './hostops.js';
 import { findKernel, VMM_BINARY, type KernelBuild } from './kernels.js';
 import { NestedMachine, RUN_OK, RUN_TIMEOUT, type HostGic, type LostRun, type RunReply } from './machine.js';
@@ -24,7 +24,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * enabling the ITS in GITS_CTLR likewise), so when that write returns the ITS has consumed all it
  * ever will, and a read would only be one more exit (it was 71 of 390 per generated scenario).
  */
-const KVM_CREADR_POLLS = 0;
+export const KVM_CREADR_POLLS = 0;
 /** what the host waits beyond the VMM's own timeout before it calls the machine hung */
 const HANG_MARGIN_MS = 30_000;
 
@@ -141,6 +141,11 @@ export class KvmLinuxTarget implements Target {
   lastBootMs = 0;
   /** tests only: the VMM test hook the next run applies (then cleared) */
   testHookNextRun: VmmTestHook | null = null;
+  /**
+   * Profiling (scripts/bench/kvm-linux-profile.ts): the agent stamps the start of every record and
+   * the trace's counters carry the stamps (`timeline.<record>`, `timeline.end`, `timeline.hz`).
+   */
+  profileTimeline = false;
 
   constructor(readonly name: string, readonly description: string, readonly kernelName: string) {}
 
@@ -233,7 +238,7 @@ export class KvmLinuxTarget implements Target {
     let request: Uint8Array;
     try {
       const ops = encodeOps(s, {
-        kvmSync: true, creadrPolls: KVM_CREADR_POLLS,
+        kvmSync: true, creadrPolls: KVM_CREADR_POLLS, timeline: this.profileTimeline ? TIMELINE_BASE : undefined,
         vmm: { console: CONSOLE_BASE, doorbell: DOORBELL_ADDR, hostIndex: (op) => table.add(op) },
       });
       request = runRequest(s, ops, table.bytes(), timeoutMs, this.testHookNextRun ?? undefined);

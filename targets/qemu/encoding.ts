@@ -329,6 +329,8 @@ export interface EncodeOptions {
   creationState?: { spis: number };
   /** GITS_CREADR reads after each command batch (default CREADR_POLL_LIMIT) */
   creadrPolls?: number;
+  /** profile: the agent stamps each record's start at this guest address (protocol.h TIMELINE_BASE) */
+  timeline?: number;
 }
 
 /** The ops buffer for a scenario (its ops must all be guest ops). */
@@ -362,6 +364,7 @@ export function encodeOps(s: ExpandedScenario, options: EncodeOptions = {}): Uin
   u64(w, 56, options.kvmSync ? BigInt(GICD_BASE + registerOffset('gicd', 'GICD_CTLR')) : 0n);
   u64(w, 64, BigInt(options.vmm?.console ?? 0));
   u64(w, 72, BigInt(options.vmm?.doorbell ?? 0));
+  u64(w, 80, BigInt(options.timeline ?? 0));
   return w.buf.slice(0, w.pos);
 }
 

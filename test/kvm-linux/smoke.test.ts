@@ -71,3 +71,43 @@ run('kvm-linux: exits by cause of a small scenario', async () => {
   for (const kind of ['next', 'wait', 'group']) expect({ kind, n: c[`vmm.${kind}`] ?? 0 }).toEqual({ kind, n: agent(kind) });
   expect(c['vmm.host'] ?? 0).toBe(agent('host') + agent('silent'));
 }, 120_000);
+
+// The profile's timeline (scripts/bench/kvm-linux-profile.ts): the agent stamps the start of every
+// record with the guest's virtual counter, a register read that does not exit, so a run with it
+// gives the same results and the same exits as one without, plus one stamp per record taken on its
+// own (a host record behind another's doorbell has none), in order, and the end.
+run('kvm-linux: the profile timeline stamps every record and changes nothing else', async () => {
+  const ops: PrimitiveOp[] = [
+    { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1' },
+    { op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 1 },
+    { op: 'kvm.irq_line', type: 'spi', vcpu: 0, intid: 40, level: 0 }, // behind the first one's doorbell
+    { op: 'mmio.read', cpu: 1, frame: 'gicd', offset: 0, width: 32 },
+    { op: 'migrate' },
+    { op: 'sysreg.read', cpu: 0, reg: 'ICC_IAR1_EL1' },
+  ];
+  const s = expandScenario({ format: 'gicdiff/scenario@1', name: 'timeline', config: { vcpus: 2, spis: 32, its: 1 }, ops });
+  const plain = (await runScenario(kvmLinuxTarget, s, { timeoutMs: 30_000 })).trace;
+  kvmLinuxTarget.profileTimeline = true;
+  const profiled = await (async () => {
+    try {
+      return (await runScenario(kvmLinuxTarget, s, { timeoutMs: 30_000 })).trace;
+    } finally {
+      kvmLinuxTarget.profileTimeline = false;
+    }
+  })();
+  expect({ status: profiled.status, error: profiled.error }).toEqual({ status: 'complete', error: undefined });
+  expect(profiled.results).toEqual(plain.results);
+  const c = profiled.counters ?? {};
+  const exits = (t: typeof c) => Object.fromEntries(Object.entries(t).filter(([k]) => /^(agent|vmm)\./.test(k)));
+  expect(exits(c)).toEqual(exits(plain.counters ?? {}));
+  expect(Object.keys(plain.counters ?? {}).filter((k) => k.startsWith('timeline.'))).toEqual([]);
+  const stamps = ops.map((_, k) => c[`timeline.${k}`]);
+  expect(stamps.map((t) => t !== undefined)).toEqual([true, true, false, true, true, true]);
+  const taken = stamps.filter((t): t is number => t !== undefined);
+  expect(taken[0]).toBe(0);
+  for (let i = 1; i < taken.length; i++) expect(taken[i]!).toBeGreaterThan(taken[i - 1]!);
+  expect(c['timeline.end']).toBeGreaterThan(taken[taken.length - 1]!);
+  expect(c['timeline.hz']).toBeGreaterThan(0);
+  // the migrate's own phases, as the VMM counts them
+  for (const phase of ['pause', 'save', 'create', 'vcpus', 'gic', 'its', 'close']) expect({ phase, set: c[`time.migrate_${phase}_us`] !== undefined }).toEqual({ phase, set: true });
+}, 120_000);

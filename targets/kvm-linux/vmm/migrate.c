@@ -89,6 +89,31 @@ static const u32 its_restore_order[] = {
 	0x4 /* IIDR */,
 };
 
+const char *const migrate_phase_names[MIGRATE_PHASES] = {
+	[MIGRATE_PAUSE] = "pause", [MIGRATE_SAVE] = "save", [MIGRATE_CREATE] = "create", [MIGRATE_VCPUS] = "vcpus", [MIGRATE_GIC] = "gic", [MIGRATE_ITS] = "its", [MIGRATE_CLOSE] = "close",
+};
+
+/* the phase that ends now: its wall and CPU time added to the run's counters */
+struct phase_clock {
+	struct timespec wall, cpu;
+};
+
+static void phase_start(struct phase_clock *c)
+{
+	clock_gettime(CLOCK_MONOTONIC, &c->wall);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c->cpu);
+}
+
+static void phase_end(struct vm *vm, struct phase_clock *c, enum migrate_phase p)
+{
+	struct timespec w, t;
+	clock_gettime(CLOCK_MONOTONIC, &w);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	vm->migrate_us[p] += (u64)((w.tv_sec - c->wall.tv_sec) * 1000000L + (w.tv_nsec - c->wall.tv_nsec) / 1000);
+	vm->migrate_cpu_us[p] += (u64)((t.tv_sec - c->cpu.tv_sec) * 1000000L + (t.tv_nsec - c->cpu.tv_nsec) / 1000);
+	*c = (struct phase_clock){ w, t };
+}
+
 static int is_set_register(u32 off)
 {
 	u32 o = off & 0xffff;
@@ -164,7 +189,10 @@ void migrate(struct vm *vm, u64 k)
 
 	/* every vCPU is out of KVM_RUN; those stopped at an MMIO exit (the doorbell's write, the idle
 	 * vCPUs' DOORBELL_WAIT reads) complete it first, so that the saved PCs are past it */
+	struct phase_clock clk;
+	phase_start(&clk);
 	complete_pending_mmio(vm);
+	phase_end(vm, &clk, MIGRATE_PAUSE);
 
 	/* ---- save ---- */
 	for (size_t i = 0; i < noffs; i++) {
@@ -221,6 +249,8 @@ void migrate(struct vm *vm, u64 k)
 		if (save_vcpu(vm, &vm->vcpus[v], &regs[v]))
 			goto out;
 
+	phase_end(vm, &clk, MIGRATE_SAVE);
+
 	/* ---- restore into a fresh VM on the same guest RAM ---- */
 	struct vm fresh;
 	memset(&fresh, 0, sizeof(fresh));
@@ -236,10 +266,12 @@ void migrate(struct vm *vm, u64 k)
 	for (u32 v = 0; ok && v < nv; v++)
 		ok = vm_create_vcpu(&fresh, &nvc[v], (int)v) == 0;
 	ok = ok && vm_create_gic(&fresh) == 0;
+	phase_end(vm, &clk, MIGRATE_CREATE);
 	for (u32 v = 0; ok && v < nv; v++)
 		ok = restore_vcpu(vm, nvc[v].fd, (int)v, &regs[v]) == 0;
 	if (!ok && fresh.error[0])
 		vm_fail(vm, "migrate: creating the destination VM: %s", fresh.error);
+	phase_end(vm, &clk, MIGRATE_VCPUS);
 	for (size_t i = 0; ok && i < s.n; i++) {
 		struct saved_reg *r = &s.r[i];
 		if (r->group == KVM_DEV_ARM_VGIC_GRP_ITS_REGS)
@@ -255,6 +287,7 @@ void migrate(struct vm *vm, u64 k)
 			ok = 0;
 		}
 	}
+	phase_end(vm, &clk, MIGRATE_GIC);
 	for (u32 i = 0; ok && i < vm->cfg.its; i++) {
 		u64 ctlr = 0;
 		for (size_t j = 0; ok && j < s.n; j++) {
@@ -318,6 +351,7 @@ void migrate(struct vm *vm, u64 k)
 		free(nvc);
 		goto out;
 	}
+	phase_end(vm, &clk, MIGRATE_ITS);
 	/* the old VM goes; its vCPUs run on in the new one */
 	for (u32 v = 0; v < nv; v++) {
 		struct vcpu *old = &vm->vcpus[v];
@@ -336,6 +370,7 @@ void migrate(struct vm *vm, u64 k)
 	close(vm->fd);
 	vm->fd = fresh.fd;
 	free(nvc);
+	phase_end(vm, &clk, MIGRATE_CLOSE);
 	{
 		char b[160];
 		int n = snprintf(b, sizeof(b), "{\"errno\":[");

@@ -506,7 +506,7 @@ static void schedule(struct vm *vm)
 
 /* The run's counters, summed over the vCPUs, reported as "name value" lines after the console
  * text (struct run_result stats_len). */
-#define MAX_STATS 64
+#define MAX_STATS 128
 struct stats {
 	u32 n;
 	char name[MAX_STATS][48];
@@ -574,6 +574,39 @@ static void agent_stats(struct vm *vm, struct stats *st)
 		snprintf(name, sizeof(name), "agent.%s", agent_counter_names[i] ? agent_counter_names[i] : "other");
 		stat_add(st, name, c[i]);
 	}
+}
+
+/* The agent's timeline, when the ops header asks for one (protocol.h TIMELINE_BASE), as more
+ * counter lines: each record's start as "timeline.<k> <ticks since record 0>" (none for a host
+ * record run behind another's doorbell), the end as timeline.end, the counter's frequency as
+ * timeline.hz. Returns a malloc'ed text, or NULL. */
+static char *timeline_text(struct vm *vm, size_t *len)
+{
+	const u8 *ops = vm->mem + (OPS_BASE - RAM_BASE);
+	u32 nops;
+	u64 at;
+	memcpy(&nops, ops + 8, 4);
+	memcpy(&at, ops + 80, 8);
+	*len = 0;
+	if (at != TIMELINE_BASE || nops + 1 > TIMELINE_MAX_RECORDS)
+		return NULL;
+	const volatile u64 *t = (const volatile u64 *)(vm->mem + (TIMELINE_BASE - RAM_BASE));
+	u64 t0 = t[0];
+	if (!t0)
+		return NULL;
+	char *out = malloc((size_t)(nops + 2) * 48);
+	char *p = out;
+	for (u32 k = 0; k <= nops; k++) {
+		if (!t[k])
+			continue;
+		if (k == nops)
+			p += sprintf(p, "timeline.end %llu\n", (unsigned long long)(t[k] - t0));
+		else
+			p += sprintf(p, "timeline.%u %llu\n", k, (unsigned long long)(t[k] - t0));
+	}
+	p += sprintf(p, "timeline.hz %llu\n", (unsigned long long)t[nops + 1]);
+	*len = (size_t)(p - out);
+	return out;
 }
 
 static void vm_destroy(struct vm *vm)
@@ -739,9 +772,12 @@ out:
 	}
 	res->exits = vm->exits;
 	struct stats *st = calloc(1, sizeof(*st));
+	struct timespec t_stats0, t_stats1;
+	clock_gettime(CLOCK_MONOTONIC, &t_stats0);
 	for (u32 i = 0; vm->vcpus && i < vm->cfg.vcpus; i++)
 		if (vm->vcpus[i].fd > 0)
 			vcpu_stats(&vm->vcpus[i], st);
+	clock_gettime(CLOCK_MONOTONIC, &t_stats1);
 	if (vm->mem)
 		agent_stats(vm, st);
 	for (u32 i = 0; i < VMM_EXIT_KINDS; i++)
@@ -761,18 +797,34 @@ out:
 		stat_add(st, "time.create_cpu_us", (u64)us_between(&c_start, &c_ran));
 		stat_add(st, "time.run_cpu_us", (u64)us_between(&c_ran, &c_end));
 		stat_add(st, "time.previous_destroy_cpu_us", last_destroy_cpu_us);
+		/* reading KVM's statistics of every vCPU (vcpu_stats) */
+		stat_add(st, "time.kvm_stats_us", (u64)us_between(&t_stats0, &t_stats1));
 		if (vm->booted_at.tv_sec | vm->booted_at.tv_nsec)
 			stat_add(st, "time.agent_start_us", (u64)us_between(&t_ran, &vm->booted_at));
+	}
+	for (u32 p = 0; p < MIGRATE_PHASES; p++) {
+		char name[48];
+		if (!vm->migrate_us[p])
+			continue;
+		snprintf(name, sizeof(name), "time.migrate_%s_us", migrate_phase_names[p]);
+		stat_add(st, name, vm->migrate_us[p]);
+		snprintf(name, sizeof(name), "time.migrate_%s_cpu_us", migrate_phase_names[p]);
+		stat_add(st, name, vm->migrate_cpu_us[p]);
 	}
 	for (u32 i = 0; i < st->n; i++)
 		if (!strcmp(st->name[i], "kvm.exits"))
 			res->guest_exits = (u32)st->value[i];
-	/* the stats lines follow the console text in the same buffer */
-	size_t room = (size_t)st->n * 72 + 1;
+	/* the stats lines follow the console text in the same buffer, then the timeline's */
+	size_t tl_len = 0;
+	char *tl = vm->mem ? timeline_text(vm, &tl_len) : NULL;
+	size_t room = (size_t)st->n * 72 + tl_len + 1;
 	*text = realloc(*text, *text_len + room);
 	char *at = *text + *text_len;
 	for (u32 i = 0; i < st->n; i++)
 		at += snprintf(at, 72, "%s %llu\n", st->name[i], (unsigned long long)st->value[i]);
+	if (tl)
+		memcpy(at, tl, tl_len), at += tl_len;
+	free(tl);
 	res->stats_len = (u32)(at - (*text + *text_len));
 	free(st);
 	clock_gettime(CLOCK_MONOTONIC, &t_end);

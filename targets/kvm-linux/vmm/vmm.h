@@ -159,6 +159,9 @@ struct vm {
 	int status;
 	u32 exits;
 	u32 exits_by[VMM_EXIT_KINDS]; /* exits to us by kind (vmm_exit_kind) */
+	/* where migrate's time went (migrate.c), summed over the run's migrates: wall and thread
+	 * CPU microseconds of each phase (enum migrate_phase) */
+	u64 migrate_us[7], migrate_cpu_us[7];
 	char error[512];
 };
 
@@ -195,6 +198,8 @@ void klog_collect(char tag, char **out, u32 *len);
 void klog_test_hooks(u32 flags, const u8 *text, u32 len);
 
 /* migrate.c */
+enum migrate_phase { MIGRATE_PAUSE, MIGRATE_SAVE, MIGRATE_CREATE, MIGRATE_VCPUS, MIGRATE_GIC, MIGRATE_ITS, MIGRATE_CLOSE, MIGRATE_PHASES };
+extern const char *const migrate_phase_names[MIGRATE_PHASES];
 void migrate(struct vm *vm, u64 result_index);
 
 #endif

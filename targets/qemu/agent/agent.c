@@ -24,6 +24,7 @@ struct ops_header {
 	u64 sync_read_addr; /* nonzero: read it around every op (see sync_exit) */
 	u64 console_addr;   /* nonzero: output goes to this memory console, not the UART */
 	u64 doorbell_addr;  /* nonzero: host records write here (the VMM runs them) */
+	u64 timeline_addr;  /* nonzero: CNTVCT_EL0 at each record's start (protocol.h TIMELINE_BASE) */
 };
 
 struct console {
@@ -711,6 +712,17 @@ static u64 host_run_length(u32 me, u64 k, const struct rec *r)
 	return n;
 }
 
+/* the timeline's stamp of record k (protocol.h TIMELINE_BASE) */
+static void stamp(u64 k)
+{
+	const struct ops_header *h = hdr();
+	if (!h->timeline_addr || k > TIMELINE_MAX_RECORDS)
+		return;
+	u64 t;
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(t) :: "memory");
+	((volatile u64 *)h->timeline_addr)[k] = t;
+}
+
 static void run_loop(u32 me)
 {
 	const struct ops_header *h = hdr();
@@ -742,6 +754,7 @@ static void run_loop(u32 me)
 			while (i != me && asleep[i] && !parked(i) && load_acquire(&wake_checked[i]) != k)
 				wfe();
 		}
+		stamp(k);
 		u64 run = host_run_length(me, k, r);
 		if (run > 1) {
 			/* host records behind one doorbell: the VMM appends each one's result line */
@@ -860,6 +873,12 @@ void agent_main(u64 cpu, u64 smc)
 	uart_putc('\n');
 	grant_next(load_acquire(&cursor), ~0U, 0); /* the first record may be another vCPU's */
 	run_loop(0);
+	stamp(h->nops);
+	if (h->timeline_addr && h->nops + 1 <= TIMELINE_MAX_RECORDS) {
+		u64 f;
+		__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+		((volatile u64 *)h->timeline_addr)[h->nops + 1] = f;
+	}
 	puts_("DONE\n");
 	power_off();
 }

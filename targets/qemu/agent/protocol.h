@@ -24,8 +24,8 @@
  * u64 ram size, u32 CBASER / CWRITER / CREADR offsets, u32 CREADR poll limit, u64 address the
  * agent reads around every op to make KVM sync its vGIC state (0 = none, agent.c sync_exit),
  * u64 console address (0 = the PL011; else results go to the memory console below), u64 host-op
- * doorbell address (0 = none: host records are refused); then vcpus u64 MPIDR values, then the
- * records. */
+ * doorbell address (0 = none: host records are refused), u64 timeline address (0 = none; see
+ * TIMELINE_BASE); then vcpus u64 MPIDR values, then the records. */
 #define OPS_MAGIC        0x504f4447
 #define OPS_VERSION      2
 #define OPS_HEADER_BYTES 128
@@ -37,6 +37,13 @@
  * from CONSOLE_TEXT_OFFSET. The VMM appends host-op results at pos itself while the vCPU that
  * rang the doorbell is stopped. */
 #define CONSOLE_TEXT_OFFSET 256
+/* The timeline (a profile of where a run's time goes, op by op; our VMM reports it when asked):
+ * when the header's timeline address is set, the vCPU that takes record k stores CNTVCT_EL0 (a
+ * register read that does not exit) at timeline + 8 k, and vCPU 0 stores it at index nops once
+ * the last record is done, then CNTFRQ_EL0 at index nops + 1. Free RAM between the console and
+ * the ops buffer: TIMELINE_MAX_RECORDS records at most. */
+#define TIMELINE_BASE        0xBEC00000
+#define TIMELINE_MAX_RECORDS 0x7FFFE
 /* From this offset of the memory console, u64 counters of the agent's exits by cause (the
  * AGENT_COUNT_* indexes; the VMM reports them with each result): what a run costs, op by op. */
 #define CONSOLE_COUNTERS_OFFSET 128
