@@ -50,7 +50,7 @@ function opKind(op: PrimitiveOp | null): string {
   return op.op;
 }
 
-const kinds = new Map<string, { count: number; ms: number }>();
+const kinds = new Map<string, { count: number; ms: number; each: number[] }>();
 const phases: Record<string, number> = {};
 const add = (k: string, v: number) => { phases[k] = (phases[k] ?? 0) + v; };
 const dearest: { scenario: string; index: number; op: string; ms: number }[] = [];
@@ -91,9 +91,10 @@ for (let i = 0; i < n; i++) {
     const kind = opKind(records[k]!);
     // the scenario's migrates share the VMM's count by what the guest saw of each
     const ms = kind === 'migrate' ? (migrateSeen > 0 ? (seen / migrateSeen) * migrateMs : migrateMs / migrates.length) : seen;
-    const e = kinds.get(kind) ?? { count: 0, ms: 0 };
+    const e = kinds.get(kind) ?? { count: 0, ms: 0, each: [] };
     e.count++;
     e.ms += ms;
+    e.each.push(ms);
     kinds.set(kind, e);
     dearest.push({ scenario: `bench:${i}`, index: k, op: JSON.stringify(records[k]).slice(0, 160), ms });
   }
@@ -115,9 +116,10 @@ const lines: string[] = [];
 lines.push(`kvm-linux profile: bench:0..${n - 1} (${complete}/${n} complete), per scenario, nested machine's clock (ms)`);
 if (cpu0 !== null && cpu1 !== null) lines.push(`QEMU CPU per scenario: ${fmt((cpu1 - cpu0) / n)} ms`);
 for (const [k, v] of Object.entries(phases)) lines.push(`${fmt(v / n)}  ${k}`);
-lines.push('ops by kind: ms per scenario, share of the ops time, count per scenario, ms each');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+lines.push('ops by kind: ms per scenario, share of the ops time, count per scenario, ms each (mean, median)');
 for (const [k, e] of [...kinds.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
-  lines.push(`${fmt(e.ms / n)}  ${fmt((100 * e.ms) / opsTotal)}%  ${fmt(e.count / n)}  ${fmt(e.ms / e.count, 2)}  ${k}`);
+  lines.push(`${fmt(e.ms / n)}  ${fmt((100 * e.ms) / opsTotal)}%  ${fmt(e.count / n)}  ${fmt(e.ms / e.count, 2)}  ${fmt(median(e.each), 2)}  ${k}`);
 }
 lines.push('dearest records:');
 for (const d of dearest.sort((a, b) => b.ms - a.ms).slice(0, 12)) lines.push(`${fmt(d.ms)}  ${d.scenario} record ${d.index}: ${d.op}`);
@@ -125,5 +127,5 @@ console.log(lines.join('\n'));
 if (values.json) {
   writeFileSync(values.json, JSON.stringify({ n, complete, qemuCpuMsPerScenario: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / n : null,
     phasesMsPerScenario: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v / n])),
-    kinds: Object.fromEntries([...kinds.entries()].map(([k, e]) => [k, { perScenarioMs: e.ms / n, count: e.count / n }])) }, null, 1));
+    kinds: Object.fromEntries([...kinds.entries()].map(([k, e]) => [k, { perScenarioMs: e.ms / n, count: e.count / n, medianMs: median(e.each) }])) }, null, 1));
 }
