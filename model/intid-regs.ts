@@ -2,7 +2,7 @@
 // (SGIs/PPIs of its PE): IHI 0069 GICD_* registers; GICR_* registers, and the transitions of 2.3.
 import { type Exec, type Expected, MaskedHex } from './exec.js';
 import { deactivate, isPending, leaveGhosts, spiIrm, spiTarget } from './interrupts.js';
-import { noteQuirk, offerQuirk } from './choices.js';
+import { noteQuirk, offerQuirk, quirkEnabled, type Quirk } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { priMask } from './priority.js';
 import { branchChoice, CHOICES } from './choices.js';
@@ -84,37 +84,49 @@ export function readBitRegAs(s: State, cpu: number, kind: BitRegKind, first: num
       : spiTarget(s, intid - 32) !== reader || ((spiIrm(s, intid - 32) || s.active[slot] === 1 || s.leftOnOldVcpu.has(slot)) && s.cfg.vcpus > 1);
     if (elsewhere) invisible |= 1 << k;
   }
-  const qi = invisible !== 0 ? offerQuirk(s, QUIRKS.pendingInLrInvisible) : null;
-  if (qi !== null) x.branch(qi, new MaskedHex(BigInt(v), BigInt(~invisible >>> 0)), `${QUIRKS.pendingInLrInvisible.id}: pending in another vCPU's list register`);
-  // KVM: a guest read of the HW-mapped vtimer PPI's pending bit reports the physical timer line
-  // (vgic_get_phys_line_level), not a latch an ISPENDR write set (QUIRKS.mappedLevelLineLowered)
+  // each quirk that applies to this read is one adjustment of the architectural value; KVM reads
+  // each bit on its own, so several may hold at once: every subset is a candidate (in this order:
+  // a mapped timer PPI reads its line whatever its latch says)
+  const adjust: PendingReadQuirk[] = [];
+  if (invisible !== 0) adjust.push({ quirk: QUIRKS.pendingInLrInvisible, set: 0, clear: 0, free: invisible, why: "pending in another vCPU's list register" });
+  if (latched !== 0) adjust.push({ quirk: QUIRKS.levelLatchSurvivesAck, set: latched, clear: 0, free: 0, why: 'the latch reads pending until the deactivation' });
   if (reader !== null && first === 0) {
-    const slot = slotOf(s, cpu, VTIMER_PPI);
+    // KVM: a guest read of the HW-mapped vtimer PPI's pending bit reports the physical timer line
+    // (vgic_get_phys_line_level), not a latch an ISPENDR write set (QUIRKS.mappedLevelLineLowered)
     const bit = 1 << VTIMER_PPI;
-    const line = s.line[slot] === 1;
-    if (((v & bit) !== 0) !== line) {
-      const qt = offerQuirk(s, QUIRKS.mappedLevelLineLowered);
-      if (qt !== null) x.branch(qt, '0x' + ((line ? v | bit : v & ~bit) >>> 0).toString(16), `${QUIRKS.mappedLevelLineLowered.id}: the timer PPI reads its physical line`);
-    }
+    const line = s.line[slotOf(s, cpu, VTIMER_PPI)] === 1;
+    adjust.push({ quirk: QUIRKS.mappedLevelLineLowered, set: line ? bit : 0, clear: line ? 0 : bit, free: 0, why: 'the timer PPI reads its physical line' });
+    // kvm-linux: on a VHE host the physical timer's PPI is mapped too, and reads the host's line,
+    // low (QUIRKS.ptimerPendingReadsHostLine)
+    adjust.push({ quirk: QUIRKS.ptimerPendingReadsHostLine, set: 0, clear: 1 << PTIMER_PPI, free: 0, why: "the physical timer PPI reads the host's line" });
   }
-  // kvm-linux: on a VHE host the physical timer's PPI is mapped too, and reads the host's line, low
-  // (QUIRKS.ptimerPendingReadsHostLine)
-  if (reader !== null && first === 0 && (v & (1 << PTIMER_PPI)) !== 0) {
-    const qp = offerQuirk(s, QUIRKS.ptimerPendingReadsHostLine);
-    if (qp !== null) x.branch(qp, '0x' + ((v & ~(1 << PTIMER_PPI)) >>> 0).toString(16), `${QUIRKS.ptimerPendingReadsHostLine.id}: the physical timer PPI reads the host's line`);
-  }
-  const ql = latched !== 0 ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
-  if (ql !== null) {
-    x.branch(ql, '0x' + ((v | latched) >>> 0).toString(16), `${QUIRKS.levelLatchSurvivesAck.id}: the latch reads pending until the deactivation`);
-    // both at once: one register holds an acknowledged level interrupt still latched and an edge
-    // interrupt pending in another vCPU's list register (each bit is read on its own in KVM)
-    if (qi !== null) {
-      const qb = offerQuirk(s, QUIRKS.levelLatchSurvivesAck)!;
-      noteQuirk(qb, QUIRKS.pendingInLrInvisible.id);
-      x.branch(qb, new MaskedHex(BigInt((v | latched) >>> 0), BigInt(~invisible >>> 0)), `${QUIRKS.levelLatchSurvivesAck.id} and ${QUIRKS.pendingInLrInvisible.id}`);
-    }
-  }
+  offerPendingReadQuirks(s, x, v, adjust.filter((a) => quirkEnabled(s, a.quirk)));
   return hex;
+}
+
+/** One quirk's change to a pending read: bits it sets, clears, or leaves open. */
+interface PendingReadQuirk { quirk: Quirk; set: number; clear: number; free: number; why: string }
+
+/**
+ * A branch for every non-empty subset of the quirks that apply, each recording the quirks it took;
+ * a subset with a quirk that changes nothing (given the ones before it) is left out.
+ */
+function offerPendingReadQuirks(s: State, x: Exec, v: number, adjust: readonly PendingReadQuirk[]): void {
+  subsets: for (let m = 1; m < 1 << adjust.length; m++) {
+    const taken = adjust.filter((_, i) => (m >>> i) & 1);
+    let value = v;
+    let free = 0;
+    for (const a of taken) {
+      const next = ((value | a.set) & ~a.clear) >>> 0;
+      if (next === value && (free | a.free) === free) continue subsets;
+      value = next;
+      free |= a.free;
+    }
+    const st = s.clone();
+    for (const a of taken) noteQuirk(st, a.quirk.id);
+    const result: Expected = free === 0 ? '0x' + value.toString(16) : new MaskedHex(BigInt(value), BigInt(~free >>> 0));
+    x.branch(st, result, taken.map((a) => `${a.quirk.id}: ${a.why}`).join('; '));
+  }
 }
 
 /** `cpu`: the PE whose private interrupts the frame holds; `writer`: the vCPU writing (-1: the VMM). */

@@ -4,7 +4,7 @@
 // ABI revision 0 and its errors, SAVE_PENDING_TABLES and migration.
 import type { Op } from '../spec/scenario.js';
 import {
-  type Def, boot, quiesce, privSetup, spiSetup, iar, eoi, rpr, srd, swr, rd, wr, h, bit, irqLine, irqfd, irqfdSignal, msi, its, lpiProp,
+  type Def, boot, quiesce, privSetup, spiSetup, iar, eoi, rpr, srd, swr, rd, wr, prio, h, bit, irqLine, irqfd, irqfdSignal, msi, its, lpiProp,
   memRead, memWrite, le64, itt, attr, ok, errno, sendSgi,
   MAPD, MAPC, MAPTI, INV, INT, SYNC, INTID_SPURIOUS as SP, EINVAL, EBUSY, ENXIO, ENODEV, EEXIST, CMD_BYTES, off,
 } from './gen-conformance-lib.js';
@@ -369,6 +369,15 @@ export const kvmScenarios: Def[] = [
     rules: ['dist.ispendr.set', 'dist.pending.read', 'kvm.timer.line'],
     config: { vcpus: 2, spis: 32, its: 0 },
     ops: [boot(), wr('GICR_ICENABLER0', 1 << 27, { cpu: 1, index: 1 }), wr('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 }),
+      rd('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 })],
+  },
+  {
+    component: 'kvm-abi', name: 'timer-ppi-ispendr-with-acked-level-ppi',
+    description: 'GICR_ISPENDR0 makes PPI 20 (level, line low, enabled) and the virtual timer\'s PPI 27 (disabled) of vCPU 1 pending; vCPU 1 acknowledges PPI 20, which consumes its latch: the register reads PPI 27 pending only (Arm IHI 0069 4.1, interrupt state transitions; GICR_ISPENDR0). In KVM each bit is read on its own: PPI 20 keeps its latch until it is deactivated (quirk kvm.level-ispendr-latch-survives-ack) and PPI 27 reads the physical timer line, low (quirk kvm.mapped-level-line-lowered): both quirks explain one read.',
+    rules: ['dist.ispendr.set', 'dist.pending.read', 'cpuif.iar1.ack'],
+    config: { vcpus: 2, spis: 32, its: 0 },
+    ops: [boot(), prio(20, 0x80, 1), wr('GICR_ICENABLER0', 1 << 27, { cpu: 1, index: 1 }), wr('GICR_ISENABLER0', 1 << 20, { cpu: 1, index: 1 }),
+      wr('GICR_ISPENDR0', 1 << 20, { cpu: 0, index: 1 }), wr('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 }), iar(1, 20),
       rd('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 })],
   },
   {
