@@ -381,6 +381,16 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
       x.branch(d, null, `${QUIRKS.disabledPendingInLrTaken.id}: the pending state left in the list register may be taken`);
     }
   }
+  if (seen && !byIcactiver && s.leftOnOldVcpu.size > 0 && s.leftOnOldVcpu.has(slot) && s.edge[slot] && s.latch[slot] && s.enabled[slot]
+    && spiTarget(s, intid - 32) !== cpu) {
+    // KVM (QUIRKS.irouterNoRequeue, this candidate took it): the SPI a GICD_IROUTER write left on
+    // the ap_list of this vCPU, which took it and exited since (its fold saw it active, so the
+    // pending state joined it there: vgic_target_oracle keeps an active interrupt where it is),
+    // sat in its list register pending and active; deactivated there by this vCPU, the pending
+    // state stays in that list register, and this vCPU may take it until it exits
+    s.ghosts[cpu]!.set(intid, (s.prio[slot]! & 0xff) | (s.group[slot]! << 8) | GHOST_NOT_ITS);
+    x.rule('dist.irouter.affinity');
+  }
   // (after the resample: the same fold that sees the list register invalid notifies the resampler)
   const q = (atAck && byIcactiver) || lost ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
   if (q !== null) {

@@ -72,10 +72,12 @@ export const QUIRKS = {
    * no vCPU, or queued on the old vCPU) is not queued to the new target until something requeues
    * it; an active one (enabled or not) stays on the old vCPU's ap_list, pending again it waits
    * there for that vCPU's next exit (vgic_prune_ap_list), and so does one acknowledged and
-   * deactivated there since that vCPU last exited (State.apListHeld).
+   * deactivated there since that vCPU last exited (State.apListHeld). Made pending again while
+   * active after that vCPU exited (its fold saw it active), it sits in that vCPU's list register
+   * pending and active: the EOI there leaves it pending, and that vCPU may take it.
    */
   irouterNoRequeue: kvm('kvm.irouter-does-not-requeue', 'dist.irouter.affinity',
-    'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_irouter (Linux 6.19): stores the target, neither queues nor kicks'),
+    'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_irouter (Linux 6.19): stores the target, neither queues nor kicks; vgic.c vgic_target_oracle (an active interrupt stays on its vCPU), vgic-v3.c vgic_v3_populate_lr, vgic_v3_fold_lr_state (Linux 6.12)'),
   /**
    * KVM keeps one distributor enable (dist->enabled, GICD_CTLR.EnableGrp1): EnableGrp0 is RAZ/WI and
    * Group 0 interrupts are forwarded whenever EnableGrp1 is set.

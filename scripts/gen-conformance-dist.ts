@@ -175,6 +175,14 @@ export const distScenarios: Def[] = [
       iar(0, 50), eoi(0, 50), wr('GICD_IROUTER50', 1, { cpu: 1 }), wr('GICD_ISPENDR1', bit(50), { cpu: 1 }), iar(1, 50), eoi(1, 50)],
   },
   {
+    component: 'distributor', name: 'irouter-while-active-pending-again',
+    description: 'vCPU 0 acknowledges edge SPI 52, vCPU 1 routes it to itself, vCPU 0 makes it pending again and EOIs it: pending and inactive, it is vCPU 1\'s to take, and vCPU 0 reads 1023 (Arm IHI 0069 GICD_IROUTER<n>, ICC_IAR1_EL1). In KVM the active SPI stays on vCPU 0\'s ap_list (vCPU 0 exited for its GICD_ISPENDR write, and its fold saw the SPI active), its new pending state goes into vCPU 0\'s list register with it, and the EOI there leaves it pending in that register: vCPU 0 takes it (quirk kvm.irouter-does-not-requeue).',
+    rules: ['dist.irouter.affinity', 'cpuif.iar1.spurious'],
+    config: D2,
+    ops: [boot(), quiesce([0, 1], 64), spiSetup(52, { prio: 0x80, edge: true, target: 0 }), wr('GICD_ISPENDR1', bit(52), { cpu: 1 }),
+      iar(0, 52), wr('GICD_IROUTER52', 1, { cpu: 1 }), wr('GICD_ISPENDR1', bit(52), { cpu: 0 }), eoi(0, 52), iar(0, SP), iar(1, 52), eoi(1, 52)],
+  },
+  {
     component: 'distributor', name: 'disabled-pending-while-active',
     description: 'vCPU 0 acknowledges edge SPI 40, disables it (GICD_ICENABLER) and vCPU 1 makes it pending again before the EOI: a disabled interrupt is not forwarded, so after the EOI vCPU 0 has nothing to acknowledge (Arm IHI 0069 GICD_ISENABLER<n>, chapter 4 interrupt state transitions). KVM keeps the active SPI queued and puts its new pending state in the list register with it: after the EOI vCPU 0 takes it (quirk kvm.disabled-pending-in-lr-taken).',
     rules: ['dist.icenabler.clear', 'cpuif.iar1.spurious'],
