@@ -204,6 +204,7 @@ function activate(s: State, cpu: number, c: Candidate): void {
       if (!(s.enableLpis[cpu] && s.lpiPending[cpu]!.has(c.intid))) return;
     }
     // LPIs have no active state (IHI 0069 5.1 LPIs); a MOVI'd LPI taken at the old RD is not taken again (choice.u44.in-flight-until-sync)
+    if (s.lpiSoftLatch.size > 0) s.lpiSoftLatch.delete(c.intid);
     if (!s.lpiPending[cpu]!.delete(c.intid)) {
       const scoped = s.lpiScoped.get(c.intid);
       if (scoped?.delete(cpu)) { if (scoped.size === 0) s.lpiScoped.delete(c.intid); }

@@ -9,7 +9,7 @@ import { decodeIrqLine } from '../spec/codec/kvm-irq-line.js';
 import { parseHexNumber } from '../spec/hex.js';
 import { itsBase, GITS_SIZE, PTIMER_PPI, VTIMER_PPI } from '../spec/layout.js';
 import { type Exec, type Expected } from './exec.js';
-import { GITS_TRANSLATER, iteTarget, translateMsi } from './its.js';
+import { cacheTranslation, GITS_TRANSLATER, iteTarget, translateMsi } from './its.js';
 import { retargetedToRdWithLpisOff, sharedLpiAtRdWithLpisOff } from './its/commands.js';
 import { leaveGhosts } from './interrupts.js';
 import { iteTargetsOf, LPI_BASE, setLpiPending } from './lpi.js';
@@ -252,7 +252,33 @@ function heldReturn(s: State, x: Exec, c: Choice): Expected {
 }
 
 export function signalMsi(s: State, op: SignalMsiOp, x: Exec): Expected {
-  return injectMsi(s, parseHexNumber(op.address), op.data, op.devid, op.flags, x);
+  const address = parseHexNumber(op.address);
+  const hit = op.flags & KVM_MSI_VALID_DEVID ? itsOfAddress(s, address) : null;
+  const soft = hit?.exact === true ? cachedForwardedLpi(s, hit.its, op.devid, op.data >>> 0) : null;
+  const before = x.branches.length;
+  const r = injectMsi(s, address, op.data, op.devid, op.flags, x);
+  if (soft !== null) markSoftLatch(s, x, before, soft);
+  return r;
+}
+
+/**
+ * KVM's GICv4 (quirks only): the forwarded LPI an injection of (DeviceID, EventID) to ITS `its`
+ * latches in software, when the translation cache holds the event (kvm_vgic_v4_set_forwarding and
+ * every translation fill it): vgic_its_inject_cached_translation sets pending_latch, never the vLPI.
+ */
+function cachedForwardedLpi(s: State, its: number, devid: number, event: number): { intid: number; rd: number } | null {
+  if (s.quirks.size === 0 || !s.msiCached.has(`${its}:${devid}:${event}`) || !isForwardedEvent(s, its, devid, event)) return null;
+  const ite = s.its[its]!.devices.get(devid)?.ites.get(event);
+  if (ite === undefined) return null;
+  const rd = iteTarget(s.its[its]!, ite);
+  return rd < 0 ? null : { intid: ite.intid, rd };
+}
+
+/** Every candidate of the injection (`s` and the op's branches from `before`) with the LPI pending holds it as a software latch. */
+function markSoftLatch(s: State, x: Exec, before: number, lpi: { intid: number; rd: number }): void {
+  for (const st of [s, ...x.branches.slice(before).map((b) => b.state)]) {
+    if (st.lpiPending[lpi.rd]!.has(lpi.intid)) st.lpiSoftLatch.add(lpi.intid);
+  }
 }
 
 /** KVM_SET_GSI_ROUTING (Documentation/virt/kvm/api.rst KVM_IRQ_LINE, KVM_IRQFD, KVM_SIGNAL_MSI): validate every entry, then replace the table. */
@@ -426,7 +452,18 @@ function fireGsi(s: State, gsi: number, x: Exec): void {
 }
 
 export function irqfdSignal(s: State, op: IrqfdSignalOp, x: Exec): Expected {
+  // an eventfd signal goes through the translation cache first (vgic-irqfd.c kvm_arch_set_irq_inatomic)
+  const soft: { intid: number; rd: number }[] = [];
+  if (s.quirks.size > 0 && s.irqfds.has(op.gsi)) {
+    for (const r of s.routes.get(op.gsi) ?? []) {
+      const hit = r.kind === 'msi' && r.flags & KVM_MSI_VALID_DEVID ? itsOfAddress(s, r.address) : null;
+      const l = hit?.exact === true && r.kind === 'msi' ? cachedForwardedLpi(s, hit.its, r.devid, r.data >>> 0) : null;
+      if (l !== null) soft.push(l);
+    }
+  }
+  const before = x.branches.length;
   fireGsi(s, op.gsi, x);
+  for (const l of soft) markSoftLatch(s, x, before, l);
   return null;
 }
 
@@ -442,6 +479,11 @@ export function vfioForward(s: State, op: VfioForwardOp | VfioUnforwardOp, x: Ex
   x.rule('kvm.vfio.forward');
   if (op.op === 'vfio.forward') {
     s.forwards.set(op.hostIrq, op.gsi);
+    // KVM: kvm_vgic_v4_set_forwarding resolves the event like an MSI, which fills the translation
+    // cache (vgic-its.c vgic_its_resolve_lpi) when the event translates to a redistributor with LPIs on
+    const f = s.quirks.size > 0 ? vlpiOfGsi(s, op.gsi) : null;
+    const route = f !== null ? (s.routes.get(op.gsi) ?? []).find((r) => r.kind === 'msi') : undefined;
+    if (f !== null && route?.kind === 'msi' && s.enableLpis[f.rd]) cacheTranslation(s, f.its, route.devid, route.data >>> 0);
     // KVM moves a pending LPI's state into the vLPI it forwards (kvm_vgic_v4_set_forwarding): for a
     // vCPU blocked in WFI that rings the doorbell, which wakes it whatever the priority
     // (QUIRKS.doorbellWakesMasked)
@@ -475,6 +517,15 @@ export function deviceFire(s: State, op: DeviceFireOp, x: Exec): Expected {
     : s.cfg.impl.gicv4 === '4.0' && !(s.gicdCtlr & 2) ? QUIRKS.gicv40VlpiIgnoresDistEnable
     : s.lpiPending[v.rd]!.has(v.intid) || s.lpiScoped.get(v.intid)?.has(v.rd) === true ? QUIRKS.forwardedTranslationCached : null;
   const q = hw !== null ? offerQuirk(s, hw) : null;
+  // KVM's GICv4 (quirks only): a vLPI whose collection a MAPC V = 0 unmapped stays mapped to the vPE
+  // of its last target, where the device's MSI makes it pending (QUIRKS.vlpiSurvivesCollectionUnmap)
+  const orphan = v === null && s.vlpiOrphaned.size > 0 ? vlpiOfGsi(s, gsi, true) : null;
+  const orphanRd = orphan !== null && orphan.rd < 0 && s.its[orphan.its]!.enabled ? s.vlpiOrphaned.get(orphan.intid) : undefined;
+  const o = orphanRd !== undefined ? offerQuirk(s, QUIRKS.vlpiSurvivesCollectionUnmap) : null;
+  if (o !== null) {
+    o.vlpiPending.set(orphan!.intid, orphanRd!);
+    x.branch(o, null, `${QUIRKS.vlpiSurvivesCollectionUnmap.id}: the vLPI is pending at the vPE it stayed mapped to`);
+  }
   fireGsi(s, gsi, x);
   if (q !== null) {
     q.vlpiPending.set(v!.intid, v!.rd);

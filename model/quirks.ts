@@ -221,16 +221,26 @@ export const QUIRKS = {
    */
   vlpiSurvivesEnableLpisClear: kvm('kvm.vlpi-survives-enablelpis-clear', 'cpuif.iar1.ack',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_flush_pending_lpis (software LPIs only); vgic-v4.c (vLPI stays mapped) (Linux 6.19)'),
+  /**
+   * MAPC V = 0 frees KVM's collection only: a forwarded event's vLPI stays mapped to the vPE of its
+   * last target (State.vlpiOrphaned), so the device's MSI still makes it pending there, wakes that
+   * vCPU and is taken, where the architecture drops it.
+   */
+  vlpiSurvivesCollectionUnmap: kvm('kvm.vlpi-survives-collection-unmap', 'its.cmd.mapc.unmap',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapc, vgic_its_free_collection (no its_unmap_vlpi: only its_free_ite and vgic-v4.c kvm_vgic_v4_unset_forwarding unmap a vLPI) (Linux 6.12)'),
   /** GICv4.0 residency has no group enable: a vLPI is delivered while GICD_CTLR.EnableGrp1 is 0. */
   gicv40VlpiIgnoresDistEnable: kvm('kvm.gicv40-vlpi-ignores-dist-enable', 'dist.ctlr.enable-grp1',
     'arch/arm64/kvm/vgic/vgic-v4.c vgic_v4_load (its_make_vpe_resident ignores g1en on GICv4.0) (Linux 6.19)'),
   /**
    * Forwarding resolves the event like an MSI, which fills the translation cache, and never
    * invalidates it: a KVM_SIGNAL_MSI for the forwarded event latches the LPI in software while the
-   * device's MSI makes the vLPI pending in hardware, so the LPI is taken twice.
+   * device's MSI makes the vLPI pending in hardware, so the LPI is taken twice. The hardware copy
+   * follows a retarget (MOVI, MAPC, MOVALL map the vLPI to the new vPE); the software latch is a
+   * software LPI's (State.lpiSoftLatch), which SAVE_PENDING_TABLES on GICv4.1 does not save (it
+   * reads a forwarded LPI's pending state from the vLPI).
    */
   forwardedTranslationCached: kvm('kvm.forwarded-translation-cached', 'cpuif.iar1.ack',
-    'arch/arm64/kvm/vgic/vgic-v4.c kvm_vgic_v4_set_forwarding; vgic-its.c vgic_its_resolve_lpi (cache fill) (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-v4.c kvm_vgic_v4_set_forwarding; vgic-its.c vgic_its_resolve_lpi (cache fill), vgic_its_inject_cached_translation, update_affinity (its_map_vlpi) (Linux 6.19); vgic-v3.c vgic_v3_save_pending_tables (vgic_v4_get_vlpi_state for irq->hw) (Linux 6.12)'),
   /**
    * Unforwarding (producer removed, or the route changed) unmaps the vLPI without reading its
    * pending state back: an MSI the device raised meanwhile is lost.

@@ -496,6 +496,11 @@ export function migrate(s: State, x: Exec): Expected {
   // (QUIRKS.gicv40VlpiNotMigratable)
   const vlpis = vlpiItses(s);
   const q = vlpis.size > 0 ? offerQuirk(s, QUIRKS.gicv40VlpiNotMigratable) : null;
+  // KVM on GICv4.1: SAVE_PENDING_TABLES reads a forwarded LPI's pending state from its vLPI
+  // (vgic_v4_get_vlpi_state), not pending_latch: a software latch a cached injection set
+  // (State.lpiSoftLatch) is not saved (QUIRKS.forwardedTranslationCached)
+  const soft = softLatchesNotSaved(s);
+  const qs = soft.length > 0 ? offerQuirk(s, QUIRKS.forwardedTranslationCached) : null;
   const main = migrateAll(s, x);
   if (q !== null) {
     const sub = new Exec();
@@ -503,7 +508,26 @@ export function migrate(s: State, x: Exec): Expected {
     x.branch(q, r, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
     x.absorb(sub, (b) => ({ result: b.result, choice: `${QUIRKS.gicv40VlpiNotMigratable.id}: ${b.choice ?? 'ITS_SAVE_TABLES -EACCES'}` }));
   }
+  if (qs !== null) {
+    for (const { intid, rd } of soft) if (qs.vlpiPending.get(intid) !== rd) qs.lpiPending[rd]!.delete(intid);
+    const sub = new Exec();
+    const r = migrateAll(qs, sub);
+    const label = `${QUIRKS.forwardedTranslationCached.id}: the software latch of a forwarded LPI is not saved`;
+    x.branch(qs, r, label);
+    x.absorb(sub, (b) => ({ result: b.result, choice: `${label}; ${b.choice ?? ''}` }));
+  }
   return main;
+}
+
+/** KVM on GICv4.1 (quirks only): forwarded LPIs pending by a software latch only (State.lpiSoftLatch), at their redistributor. */
+function softLatchesNotSaved(s: State): { intid: number; rd: number }[] {
+  if (s.lpiSoftLatch.size === 0 || s.cfg.impl.gicv4 !== '4.1') return [];
+  const out: { intid: number; rd: number }[] = [];
+  for (const gsi of s.forwards.values()) {
+    const v = vlpiOfGsi(s, gsi, true);
+    if (v !== null && v.rd >= 0 && s.lpiSoftLatch.has(v.intid) && s.lpiPending[v.rd]!.has(v.intid) && !out.some((o) => o.intid === v.intid)) out.push({ intid: v.intid, rd: v.rd });
+  }
+  return out;
 }
 
 /** The forwarded vLPIs of each ITS on a GICv4.0 configuration (quirks only). */
@@ -589,6 +613,8 @@ function migrateOne(s: State, x: Exec, clearStale: boolean, vlpis?: VlpisByIts):
   for (let n = 0; n < s.cfg.its; n++) errno.push(itsSaveTables(s, n, x, clearStale, vlpis?.get(n)));
   errno.push(savePendingTables(s, x, vlpis === undefined ? undefined : new Set([...vlpis.values()].flatMap((v) => [...v]))));
   s.lpiKeptLpisOff.clear(); // KVM: the restore consumes what the save wrote (QUIRKS.restoreQueuesLpiWhileLpisOff)
+  s.lpiSoftLatch.clear(); // the restored pending state goes into the vLPI when the VMM forwards again
+  s.vlpiOrphaned.clear(); // forwarding again finds no collection: no vLPI
   // the fresh VM: redistributors are restored before the ITS; enabling LPIs loads the pending tables
   invalidateAllLpis(s);
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {

@@ -262,6 +262,19 @@ export class State {
    * without quirks.
    */
   lpiRepended!: Set<number>;
+  /**
+   * Quirks only (QUIRKS.forwardedTranslationCached): forwarded LPIs whose pending state in
+   * lpiPending is KVM's software latch: a KVM_SIGNAL_MSI or irqfd injection that found the event in
+   * the translation cache (vgic_its_inject_cached_translation: pending_latch, not the vLPI). Meant
+   * only while the LPI is pending there. Always empty without quirks.
+   */
+  lpiSoftLatch!: Set<number>;
+  /**
+   * Quirks only (QUIRKS.vlpiSurvivesCollectionUnmap): forwarded LPIs whose collection a MAPC V = 0
+   * unmapped: KVM keeps the vLPI mapped to the vPE of its last target: intid -> that redistributor.
+   * Always empty without quirks.
+   */
+  vlpiOrphaned!: Map<number, number>;
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale!: Map<number, number[]>;
 
@@ -346,6 +359,8 @@ export class State {
     this.spiActivatedOn = new Map<number, number>();
     this.apListHeld = new Map<number, number>();
     this.lpiRepended = new Set<number>();
+    this.lpiSoftLatch = new Set<number>();
+    this.vlpiOrphaned = new Map<number, number>();
     this.lpiStale = new Map<number, number[]>();
     this.routes = new Map<number, Route[]>();
     this.irqfds = new Map<number, { resample: boolean }>();
@@ -449,6 +464,8 @@ export class State {
     s.spiActivatedOn = copyMap(this.spiActivatedOn);
     s.apListHeld = copyMap(this.apListHeld);
     s.lpiRepended = copySet(this.lpiRepended);
+    s.lpiSoftLatch = copySet(this.lpiSoftLatch);
+    s.vlpiOrphaned = copyMap(this.vlpiOrphaned);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     // never changed in place (KVM_SET_GSI_ROUTING replaces the table): shared, one entry per SPI
@@ -487,6 +504,7 @@ export class State {
     if (!sameMap(this.vlpiPending, o.vlpiPending) || !sameMap(this.lpiQueuedLpisOff, o.lpiQueuedLpisOff)) return false;
     if (!sameMap(this.lpiKeptLpisOff, o.lpiKeptLpisOff) || !sameMap(this.lpiActive, o.lpiActive) || !sameMap(this.spiAckedOn, o.spiAckedOn)) return false;
     if (!sameMap(this.apListHeld, o.apListHeld) || !sameSet(this.lpiRepended, o.lpiRepended) || !sameMap(this.spiActivatedOn, o.spiActivatedOn)) return false;
+    if (!sameSet(this.lpiSoftLatch, o.lpiSoftLatch) || !sameMap(this.vlpiOrphaned, o.vlpiOrphaned)) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -549,6 +567,8 @@ export class State {
     for (const [k, v] of this.apListHeld) u = (u + mix(mix(0x65, k), v)) | 0;
     for (const [k, v] of this.spiActivatedOn) u = (u + mix(mix(0x6b, k), v)) | 0;
     for (const k of this.lpiRepended) u = (u + mix(0x71, k)) | 0;
+    for (const k of this.lpiSoftLatch) u = (u + mix(0x83, k)) | 0;
+    for (const [k, v] of this.vlpiOrphaned) u = (u + mix(mix(0x95, k), v)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
     // the bookkeeping quirk candidates differ by (with quirks, thousands of candidates can be
@@ -609,7 +629,8 @@ export class State {
     parts.push([...this.spiAckedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.apListHeld].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.spiActivatedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
-    parts.push([...this.lpiRepended].sort((a, b) => a - b).join(','));
+    parts.push([...this.lpiRepended].sort((a, b) => a - b).join(','), [...this.lpiSoftLatch].sort((a, b) => a - b).join(','));
+    parts.push([...this.vlpiOrphaned].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>

@@ -2,7 +2,7 @@
 // (state, ITS, decoded fields, execution) -> the permitted outcomes, each with the error it raised.
 // Error checks come in the architecture's order; the shared lookups are in tables.ts.
 import { type DecodedItsCommand } from '../../spec/codec/its-command.js';
-import { isForwardedEvent } from '../vlpi.js';
+import { isForwardedEvent, vlpiOfGsi } from '../vlpi.js';
 import { type Exec } from '../exec.js';
 import { invalidateLpi, iteTargetsOf, LPI_BASE, lpiInRange, mappedMoreThanOnce, pendBase, propVersions, scopeSharedLpi, setLpiPending } from '../lpi.js';
 import { GHOST_NOT_ITS, leaveLpiGhost } from '../interrupts.js';
@@ -44,9 +44,50 @@ export function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): 
   const h = c.name === null ? undefined : HANDLERS[c.name];
   // KVM invalidates the ITS's translation cache at these (QUIRKS.msiCachedWithoutDevid)
   if (s.msiCached.size > 0 && (c.name === 'MAPD' || c.name === 'MOVI' || c.name === 'DISCARD' || c.name === 'MOVALL' || (c.name === 'MAPC' && !c.fields.valid))) invalidateTranslations(s, n);
-  if (h !== undefined) return h(s, n, c.fields, x);
+  if (h !== undefined) {
+    // KVM's GICv4 (quirks only, State.vlpiOrphaned): the vLPIs a MAPC V = 0 leaves mapped where they were
+    const orphans = c.name === 'MAPC' && !c.fields.valid ? forwardedVlpis(s, n) : [];
+    if (s.vlpiOrphaned.size > 0 && (c.name === 'DISCARD' || c.name === 'MAPD' || c.name === 'MAPTI' || c.name === 'MAPI')) s.vlpiOrphaned.clear();
+    const out = h(s, n, c.fields, x);
+    if (s.vlpiPending.size > 0 && (c.name === 'MOVI' || c.name === 'MOVALL' || (c.name === 'MAPC' && c.fields.valid))) {
+      for (const o of out) vlpisFollowRetarget(o.state, c.name === 'MOVALL' ? c.fields : null);
+    }
+    for (const o of orphans.length > 0 ? out : []) {
+      const now = forwardedVlpis(o.state, n, true);
+      for (const v of orphans) if (now.some((w) => w.intid === v.intid && w.rd < 0)) o.state.vlpiOrphaned.set(v.intid, v.rd);
+    }
+    return out;
+  }
   x.rule('choice.u27.unknown-opcode');
   return err(s, 'its.cmd.unknown.opcode');
+}
+
+/** KVM's GICv4 (quirks only): the forwarded vLPIs of ITS n with their redistributor (-1: collection unmapped, with `evenUnmapped`). */
+function forwardedVlpis(s: State, n: number, evenUnmapped = false): { intid: number; rd: number }[] {
+  if (s.quirks.size === 0 || s.forwards.size === 0) return [];
+  const out: { intid: number; rd: number }[] = [];
+  for (const gsi of s.forwards.values()) {
+    const v = vlpiOfGsi(s, gsi, evenUnmapped);
+    if (v !== null && v.its === n && (evenUnmapped || v.rd >= 0)) out.push({ intid: v.intid, rd: v.rd });
+  }
+  return out;
+}
+
+/**
+ * KVM's GICv4 (quirks only, State.vlpiPending): a retarget maps a forwarded vLPI to the new vCPU's
+ * vPE (vgic-its.c update_affinity: its_map_vlpi, a VMOVI), and the pending state in the hardware
+ * goes with it. MOVALL moves every LPI of the old vCPU (`movall`), whatever its collection says.
+ */
+function vlpisFollowRetarget(s: State, movall: DecodedItsCommand['fields'] | null): void {
+  if (s.vlpiPending.size === 0) return;
+  if (movall !== null) {
+    for (const [intid, rd] of [...s.vlpiPending]) if (rd === movall.from && movall.to! < s.cfg.vcpus) s.vlpiPending.set(intid, movall.to!);
+    return;
+  }
+  for (const gsi of s.forwards.values()) {
+    const v = vlpiOfGsi(s, gsi, true);
+    if (v !== null && v.rd >= 0 && s.vlpiPending.has(v.intid) && s.vlpiPending.get(v.intid) !== v.rd) s.vlpiPending.set(v.intid, v.rd);
+  }
 }
 
 /** SYNC completes everything earlier commands did at that RD: choice.u44.in-flight-until-sync windows there close. */
@@ -540,14 +581,21 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
       const iteAddr = s.its[n]!.devices.get(d)!.itt + e * ENTRY_BYTES;
       // KVM's GICv4 (quirks only): a forwarded vLPI's pending state lives in the hardware, and
       // freeing the ITE unmaps the vLPI with it (its_free_ite: its_unmap_vlpi): removed, as the
-      // architecture says, whatever KVM does with a software LPI's (the choice stays open)
-      if (!s.lpiPending[rd]!.has(intid) || (s.quirks.size > 0 && isForwardedEvent(s, n, d, e))) {
+      // architecture says, whatever KVM does with a software LPI's (the choice stays open). A
+      // software latch a cached injection set (State.lpiSoftLatch) is a software LPI's.
+      const forwarded = s.quirks.size > 0 && isForwardedEvent(s, n, d, e);
+      if (!s.lpiPending[rd]!.has(intid) || (forwarded && !s.lpiSoftLatch.has(intid))) {
         discard(s, false);
         if (s.vlpiPending.get(intid) === rd) s.vlpiPending.delete(intid);
         return clearEntry(ok(s), iteAddr, x);
       }
       x.rule('choice.u45.discard-pending');
-      return clearEntry(forEachChoice(s, CHOICES.u45DiscardPending, (st, keep) => discard(st, keep === 1)).map(([st]) => ({ state: st, error: null })), iteAddr, x);
+      return clearEntry(forEachChoice(s, CHOICES.u45DiscardPending, (st, keep) => {
+        discard(st, keep === 1);
+        if (!forwarded) return;
+        if (st.vlpiPending.get(intid) === rd) st.vlpiPending.delete(intid);
+        if (keep !== 1) st.lpiSoftLatch.delete(intid);
+      }).map(([st]) => ({ state: st, error: null })), iteAddr, x);
     }
   }
 }
