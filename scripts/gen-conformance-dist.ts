@@ -199,6 +199,14 @@ export const distScenarios: Def[] = [
       iar(0, 41), eoi(0, 41), wfi(0, 'asleep'), wr('GICD_ISPENDR1', bit(41), { cpu: 1 }), dir(1, 41), iar(0, 41), eoi(0, 41), dir(0, 41)],
   },
   {
+    component: 'distributor', name: 'icactiver-elsewhere-wakes-wfi',
+    description: 'EOImode 1: vCPU 0 acknowledges edge SPI 53, drops its priority and waits in WFI; vCPU 1 makes the SPI pending again and clears its active state (GICD_ICACTIVER): pending and inactive, it wakes vCPU 0, which acknowledges it (Arm IHI 0069 GICD_ICACTIVER<n>; WFI wake-up). In KVM the write halts and resumes the guest (vgic_access_active_prepare, kvm_arm_resume_guest), and the resume wakes the blocked vCPU to check again whether it can run.',
+    rules: ['dist.icactiver.clear', 'cpuif.wfi.wake'],
+    config: D2,
+    ops: [boot({ eoiMode: 1 }), quiesce([0, 1], 64), spiSetup(53, { prio: 0x80, edge: true, target: 0 }), wr('GICD_ISPENDR1', bit(53), { cpu: 1 }),
+      iar(0, 53), eoi(0, 53), wfi(0, 'asleep'), wr('GICD_ISPENDR1', bit(53), { cpu: 1 }), wr('GICD_ICACTIVER1', bit(53), { cpu: 1 }), iar(0, 53), eoi(0, 53), dir(0, 53)],
+  },
+  {
     component: 'distributor', name: 'irouter-no-pe',
     description: 'An SPI routed to an affinity with no vCPU is not delivered; after rerouting to vCPU 1 it is (choice.u5.irouter-no-pe).',
     rules: ['choice.u5.irouter-no-pe'],

@@ -213,12 +213,18 @@ export class KvmVm {
     }
   }
 
-  /** kvm_arm_resume_guest */
+  /**
+   * kvm_arm_resume_guest: every vCPU is woken (__kvm_vcpu_wake_up); one blocked in WFI checks again
+   * whether it can run (kvm_vcpu_check_block: kvm_arch_vcpu_runnable, kvm_vgic_vcpu_pending_irq)
+   * and leaves the WFI if the halted access left it something to take.
+   */
   resumeGuest(): void {
     for (const v of this.vcpus) {
       if (v.halted) {
         v.halted = false;
         this.enterGuest(v);
+      } else if (v.blocked && kvmVgicVcpuPendingIrq(this.dist, v.vgic)) {
+        this.wake(v);
       }
     }
   }
