@@ -124,8 +124,33 @@ export function irqLine(s: State, op: IrqLineOp, x: Exec): Expected {
 /** The vCPU's virtual timer output: a level-sensitive PPI 27 line (scenario schema TimerLineOp). */
 export function timerLine(s: State, op: TimerLineOp, x: Exec): Expected {
   x.rule('kvm.timer.line');
-  setLine(s, op.cpu * 32 + VTIMER_PPI, op.level, x);
+  // KVM: a vCPU that has not run yet does not forward its timer output to the vGIC; the first run
+  // does (QUIRKS.timerUnseenBeforeRun; this candidate took it for this vCPU already, or takes it now)
+  if (s.timerBeforeRun.size > 0 && s.timerBeforeRun.has(op.cpu)) {
+    s.timerBeforeRun.set(op.cpu, op.level);
+    return null;
+  }
+  const slot = op.cpu * 32 + VTIMER_PPI;
+  const q = s.quirks.size > 0 && !s.ran.has(op.cpu) && s.line[slot] !== op.level ? offerQuirk(s, QUIRKS.timerUnseenBeforeRun) : null;
+  if (q !== null) {
+    q.timerBeforeRun.set(op.cpu, op.level);
+    x.branch(q, null, `${QUIRKS.timerUnseenBeforeRun.id}: vCPU ${op.cpu} has not run: the vGIC keeps the line it had`);
+  }
+  setLine(s, slot, op.level, x);
   return null;
+}
+
+/**
+ * KVM (quirks only, State.ran): the ops that run vCPU `cpu`; at its first run the vGIC takes the
+ * timer output it had not seen (QUIRKS.timerUnseenBeforeRun).
+ */
+export function noteVcpuRuns(s: State, cpu: number, x: Exec): void {
+  if (s.ran.has(cpu)) return;
+  s.ran.add(cpu);
+  const level = s.timerBeforeRun.get(cpu);
+  if (level === undefined) return;
+  s.timerBeforeRun.delete(cpu);
+  setLine(s, cpu * 32 + VTIMER_PPI, level, x);
 }
 
 /** Which ITS frame an MSI address falls in, and whether it is exactly GITS_TRANSLATER. */

@@ -9,7 +9,7 @@ import { gicdRead, gicdWrite } from './dist.js';
 import { gicrRead, gicrSgiRead, gicrSgiWrite, gicrWrite } from './redist.js';
 import { gitsRead, gitsWrite } from './its.js';
 import { forgetHppiInputs, hppiInputs, hppiSameForAnyPriBits, wakeOutcome } from './interrupts.js';
-import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
+import { deviceFire, irqfd, irqfdResampled, irqfdSignal, irqLine, noteVcpuRuns, setGsiRouting, signalMsi, timerLine, vfioForward } from './kvm-abi.js';
 import { deviceAttr, ITS_TABLES_WRITTEN, migrate, unknownMemoryRanges, unknownPendingBits } from './save-restore.js';
 import { notePendingTableWrite, notePropertyWrite } from './lpi.js';
 import { ASLEEP, ASLEEP_DOORBELL_WAKE, ASLEEP_LRS_FULL, ASLEEP_MAY_WAKE, ASLEEP_QUIRK_WAKE, type State } from './state.js';
@@ -231,6 +231,11 @@ function wakeUnderAnyPriBits(s: State, cpu: number, x: Exec): 'must' | 'may' | '
 
 function dispatch(s: State, op: PrimitiveOp, x: Exec): Expected {
   if (s.spiAckedOn.size > 0 || s.apListHeld.size > 0) noteCertainExit(s, op);
+  if (s.quirks.size > 0) {
+    const runs = op.op === 'mmio.read' || op.op === 'mmio.write' || op.op === 'sysreg.read' || op.op === 'sysreg.write' || op.op === 'wfi' || op.op === 'vcpu.run' ? op.cpu
+      : op.op === 'its.cmd' ? op.cpu ?? 0 : -1;
+    if (runs >= 0 && runs < s.cfg.vcpus && !s.ran.has(runs)) noteVcpuRuns(s, runs, x);
+  }
   switch (op.op) {
     case 'mmio.read': return mmioRead(s, op, x);
     case 'mmio.write': mmioWrite(s, op, x); return null;

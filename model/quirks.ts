@@ -30,6 +30,14 @@ export const QUIRKS = {
   mappedLevelLineLowered: kvm('kvm.mapped-level-line-lowered', 'kvm.attr.level-info',
     'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (vgic_irq_is_mapped_level: line_level cleared); vgic-mmio.c vgic_read_irq_line_level_info, __read_pending; vgic.c vgic_get_phys_line_level (Linux 6.19)'),
   /**
+   * Until a vCPU first runs (kvm_timer_enable at its first KVM_RUN makes the timer the owner of PPI
+   * 27), its timer output does not reach the vGIC: the injection is refused for the wrong owner, so
+   * the line KVM records (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, the pending state) stays what it was, a
+   * level a restore wrote included; the first load (kvm_timer_vcpu_load_gic) brings it up to date.
+   */
+  timerUnseenBeforeRun: kvm('kvm.timer-line-unseen-before-first-run', 'kvm.timer.line',
+    'arch/arm64/kvm/arch_timer.c kvm_timer_update_irq, kvm_timer_enable (kvm_vgic_set_owner), kvm_timer_vcpu_load_gic; vgic/vgic.c kvm_vgic_inject_irq, vgic_validate_injection (owner check) (Linux 6.12)'),
+  /**
    * A GICD/GICR_ISPENDR or ICPENDR read from one vCPU reads an edge interrupt that sits pending
    * in another running vCPU's list register as not pending: populating the LR cleared its latch,
    * and the read does not make the other vCPUs exit. An active SPI stays in the list register of

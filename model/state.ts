@@ -275,6 +275,13 @@ export class State {
    * Always empty without quirks.
    */
   vlpiOrphaned!: Map<number, number>;
+  /** Quirks only (QUIRKS.timerUnseenBeforeRun): the vCPUs that have run since the VM was created or restored. */
+  ran!: Set<number>;
+  /**
+   * Quirks only (QUIRKS.timerUnseenBeforeRun): vCPUs that have not run yet whose timer output the
+   * vGIC has not seen: vCPU -> the output, which becomes the PPI 27 line at the vCPU's first run.
+   */
+  timerBeforeRun!: Map<number, number>;
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale!: Map<number, number[]>;
 
@@ -361,6 +368,8 @@ export class State {
     this.lpiRepended = new Set<number>();
     this.lpiSoftLatch = new Set<number>();
     this.vlpiOrphaned = new Map<number, number>();
+    this.ran = new Set<number>();
+    this.timerBeforeRun = new Map<number, number>();
     this.lpiStale = new Map<number, number[]>();
     this.routes = new Map<number, Route[]>();
     this.irqfds = new Map<number, { resample: boolean }>();
@@ -466,6 +475,8 @@ export class State {
     s.lpiRepended = copySet(this.lpiRepended);
     s.lpiSoftLatch = copySet(this.lpiSoftLatch);
     s.vlpiOrphaned = copyMap(this.vlpiOrphaned);
+    s.ran = copySet(this.ran);
+    s.timerBeforeRun = copyMap(this.timerBeforeRun);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     // never changed in place (KVM_SET_GSI_ROUTING replaces the table): shared, one entry per SPI
@@ -505,6 +516,7 @@ export class State {
     if (!sameMap(this.lpiKeptLpisOff, o.lpiKeptLpisOff) || !sameMap(this.lpiActive, o.lpiActive) || !sameMap(this.spiAckedOn, o.spiAckedOn)) return false;
     if (!sameMap(this.apListHeld, o.apListHeld) || !sameSet(this.lpiRepended, o.lpiRepended) || !sameMap(this.spiActivatedOn, o.spiActivatedOn)) return false;
     if (!sameSet(this.lpiSoftLatch, o.lpiSoftLatch) || !sameMap(this.vlpiOrphaned, o.vlpiOrphaned)) return false;
+    if (!sameSet(this.ran, o.ran) || !sameMap(this.timerBeforeRun, o.timerBeforeRun)) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -569,6 +581,8 @@ export class State {
     for (const k of this.lpiRepended) u = (u + mix(0x71, k)) | 0;
     for (const k of this.lpiSoftLatch) u = (u + mix(0x83, k)) | 0;
     for (const [k, v] of this.vlpiOrphaned) u = (u + mix(mix(0x95, k), v)) | 0;
+    for (const k of this.ran) u = (u + mix(0xa7, k)) | 0;
+    for (const [k, v] of this.timerBeforeRun) u = (u + mix(mix(0xb9, k), v)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
     // the bookkeeping quirk candidates differ by (with quirks, thousands of candidates can be
@@ -631,6 +645,7 @@ export class State {
     parts.push([...this.spiActivatedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiRepended].sort((a, b) => a - b).join(','), [...this.lpiSoftLatch].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiOrphaned].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.ran].sort((a, b) => a - b).join(','), [...this.timerBeforeRun].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>

@@ -347,6 +347,16 @@ export const kvmScenarios: Def[] = [
       attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(1 << 27) })],
   },
   {
+    component: 'kvm-abi', name: 'attr-level-info-timer-after-migrate',
+    description: 'The virtual timer asserts PPI 27 of vCPU 0 (disabled): KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads bit 27 high; after migrate the timer lowers it: the line reads low, before and after vCPU 0 runs again (Documentation/virt/kvm/devices/arm-vgic-v3.rst LEVEL_INFO: the input line level). In KVM the timer output of a vCPU that has not run since the restore does not reach the vGIC (the timer owns PPI 27 from the first run): the level the restore wrote still reads high until vCPU 0 runs (quirk kvm.timer-line-unseen-before-first-run).',
+    rules: ['kvm.attr.level-info', 'kvm.timer.line', 'kvm.migrate.dist-state'],
+    config: { vcpus: 1, spis: 32, its: 0 },
+    ops: [boot(), wr('GICR_ICENABLER0', 1 << 27, { cpu: 0, index: 0 }), { op: 'timer.line', cpu: 0, level: 1 } as Op,
+      attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(1 << 27) }), { op: 'migrate' } as Op,
+      { op: 'timer.line', cpu: 0, level: 0 } as Op, attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(0) }),
+      iar(0, SP), attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(0) })],
+  },
+  {
     component: 'kvm-abi', name: 'irqfd-plain-level-spi',
     description: 'A plain irqfd on GSI 8 (default route: SPI 40, level-sensitive, disabled) is a pulse: it leaves SPI 40 pending or not (kvm.irqfd.level-pulse), and once GICD_ICPENDR clears the latch the line is low, so it is not pending (Documentation/virt/kvm/api.rst KVM_IRQFD; Arm IHI 0069 GICD_ICPENDR). KVM injects the SPI with level 1 only and the line stays asserted (quirk kvm.irqfd-level-spi-stays-asserted).',
     rules: ['kvm.irqfd.level-pulse', 'dist.icpendr.level-line-high', 'dist.pending.read'],

@@ -43,7 +43,8 @@ export class ArchTimer {
    * kvm_timer_enable, at the vCPU's first run: timer_irqs_are_valid takes ownership of the PPIs of
    * both EL1 timers (kvm_vgic_set_owner), kvm_vgic_map_phys_irq makes it HW-mapped. Until then the output only
    * changed the timer's own state (the injection was refused: wrong owner); the first load's
-   * kvm_timer_update_irq brings the vGIC's line up to date.
+   * kvm_timer_update_irq (kvm_timer_vcpu_load_gic) brings the vGIC's line up to date, low as well as
+   * high: a line level userspace restored (KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO) gives way to the output.
    */
   enable(vcpu: VgicCpuState): void {
     if (this.enabled[vcpu.vcpuId]) return;
@@ -51,7 +52,7 @@ export class ArchTimer {
     vcpu.privateIrqs[VTIMER_PPI]!.owner = VTIMER_OWNER;
     vcpu.privateIrqs[PTIMER_PPI]!.owner = PTIMER_OWNER;
     kvmVgicMapPhysIrq(this.dist, vcpu, HOST_VTIMER_IRQ, VTIMER_PPI, HOST_VTIMER_HWIRQ);
-    if (this.levelOf(vcpu)) kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, true, VTIMER_OWNER);
+    kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, this.levelOf(vcpu), VTIMER_OWNER);
   }
 
   levelOf(vcpu: VgicCpuState): boolean {
