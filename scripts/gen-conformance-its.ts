@@ -343,6 +343,15 @@ export const itsScenarios: Def[] = [
     config: L2,
     ops: [prologue(pendingSetup), its([MAPC(2, 0), MOVALL(0, 1), SYNC(1)]), its([MOVI(1, 0, 2), SYNC(0), SYNC(1)]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
   },
+  {
+    component: 'its', name: 'movall-after-propbaser-write-lpis-on',
+    description: 'An LPI pending at RD 0 has its state left open by a GICR_PROPBASER write while EnableLPIs = 1 (UNPREDICTABLE; the scope is the LPI state of every redistributor sharing the table, choice.u17.baser-write-lpis-on). MOVALL from RD 0 to RD 1 moves whatever pending state RD 0 holds, so vCPU 1 may then signal the LPI (ISR_EL1.I) or not. One vCPU per physical CPU is not assumed (pcpus 1): KVM then puts vCPU 0 whenever vCPU 1 runs. A clean-kvm campaign (seed bench) found the model moving only certain pending state.',
+    rules: ['choice.u17.baser-write-lpis-on', 'its.cmd.movall.moves-pending'],
+    config: { ...L2, impl: { pcpus: 1 } },
+    ops: [boot(), its([MAPD(0, 1, itt(0))]), its([MAPTI(0, 0, LPI0, 0)], { cpu: 1 }), lpiProp(LPI0, 0x88), its([MAPC(0, 0)]),
+      { op: 'migrate' } as Op, its([INT(0, 0)]), wr('GICR_PROPBASER', 0x40300007, { cpu: 1, index: 0 }), its([MOVALL(0, 1)]),
+      srd(1, 'ISR_EL1', [0, 0x80])],
+  },
   // ------------------------------------------------------------ LPIs and their tables
   {
     component: 'lpi', name: 'property-priority',

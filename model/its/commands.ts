@@ -687,6 +687,7 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
   }
   let stranded = false;
   for (const intid of s.lpiPending[from]!) if (!canHoldLpi(s, to, intid)) stranded = true;
+  for (const intid of possiblyPendingAt(s, from)) if (!canHoldLpi(s, to, intid)) stranded = true;
   const out: CmdOutcome[] = [];
   for (const st of states) {
     if (!stranded) {
@@ -739,7 +740,12 @@ function heldAwayFrom(s: State, from: number): number[] {
   return out;
 }
 
-/** MOVALL's move of RD1's pending LPIs to RD2; `u43` for those RD2 cannot take (see movall). */
+/**
+ * MOVALL's move of RD1's pending LPIs to RD2; `u43` for those RD2 cannot take (see movall). An LPI
+ * only possibly pending at RD1 (choice.u17.baser-write-lpis-on and the like) is possibly pending at
+ * RD2 afterwards: MOVALL moves whatever pending state RD1 holds (IHI 0069 5.3 MOVALL), so the
+ * possibility moves with it, as MOVI's does.
+ */
 function movePending(s: State, from: number, to: number, u43: number, x: Exec): void {
   const stay: number[] = [];
   for (const intid of s.lpiPending[from]!) {
@@ -749,4 +755,19 @@ function movePending(s: State, from: number, to: number, u43: number, x: Exec): 
   }
   s.lpiPending[from]!.clear();
   for (const intid of stay) s.lpiPending[from]!.add(intid);
+  for (const intid of possiblyPendingAt(s, from)) {
+    if (u43 === 1 && !canHoldLpi(s, to, intid)) continue;
+    const scoped = s.lpiScoped.get(intid)!;
+    scoped.delete(from);
+    if (u43 !== 0 || canHoldLpi(s, to, intid)) scoped.add(to);
+    if (scoped.size === 0) s.lpiScoped.delete(intid);
+  }
+}
+
+/** The LPIs possibly pending at `rd` (State.lpiScoped). */
+function possiblyPendingAt(s: State, rd: number): number[] {
+  const out: number[] = [];
+  if (s.lpiScoped.size === 0) return out;
+  for (const [intid, rds] of s.lpiScoped) if (rds.has(rd)) out.push(intid);
+  return out;
 }
