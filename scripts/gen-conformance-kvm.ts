@@ -6,7 +6,7 @@ import type { Op } from '../spec/scenario.js';
 import {
   type Def, boot, quiesce, privSetup, spiSetup, iar, eoi, rpr, srd, swr, rd, wr, prio, h, bit, irqLine, irqfd, irqfdSignal, msi, its, lpiProp,
   memRead, memWrite, le64, itt, attr, ok, errno, sendSgi,
-  MAPD, MAPC, MAPTI, INV, INT, SYNC, INTID_SPURIOUS as SP, EINVAL, EBUSY, ENXIO, ENODEV, EEXIST, CMD_BYTES, off,
+  MAPD, MAPC, MAPTI, INV, INT, SYNC, DISCARD, INTID_SPURIOUS as SP, EINVAL, EBUSY, ENXIO, ENODEV, EEXIST, CMD_BYTES, off,
 } from './gen-conformance-lib.js';
 import { expandBoot } from '../spec/expand.js';
 import { resolveConfig } from '../spec/scenario.js';
@@ -530,6 +530,14 @@ export const kvmScenarios: Def[] = [
     config: L2,
     ops: [saveSetup(), lpiProp(8192, 0xa0, false), its([INV(1, 0), INT(1, 0), SYNC(1)]), iar(1, SP),
       attr('vgic', 'CTRL', 'SAVE_PENDING_TABLES', 'set', ok), memRead(bootPendBase(1) + (8192 >> 3), 1, '01')],
+  },
+  {
+    component: 'save-restore', name: 'save-pending-tables-then-remap',
+    description: "KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES writes LPI 8192's pending bit into vCPU 1's table; the guest then takes and EOIs the LPI, DISCARDs its event and maps it again with MAPTI, both from vCPU 1 (whose exits let KVM drop the taken LPI from its list, so nothing holds the old one). Taking an LPI makes it not pending and MAPTI does not change the pending state of an INTID, so nothing is pending (Arm IHI 0069 ICC_IAR1_EL1, 5.3 MAPTI). KVM creates the LPI afresh at MAPTI and reads the stale table bit the save left set (quirk kvm.pending-table-consumed-at-mapti): the LPI is taken a second time.",
+    rules: ['kvm.its-abi.save-pending', 'its.cmd.mapti.map', 'cpuif.iar1.spurious'],
+    config: L2,
+    ops: [saveSetup(), its([INT(1, 0), SYNC(1)]), attr('vgic', 'CTRL', 'SAVE_PENDING_TABLES', 'set', ok), iar(1, 8192), eoi(1, 8192),
+      its([DISCARD(1, 0), SYNC(1)], { cpu: 1 }), its([MAPTI(1, 0, 8192, 0), SYNC(1)], { cpu: 1 }), iar(1, SP)],
   },
   {
     component: 'save-restore', name: 'migrate-lpi-pending',

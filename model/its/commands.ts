@@ -316,7 +316,7 @@ function maptiInRange(s: State, n: number, d: number, e: number, intid: number, 
   dev.ites.set(e, { intid, icid, detached: false });
   s.itesChanged();
   if (mappedToSeveralRds(s, intid)) scopeSharedLpi(s, intid, x);
-  const consumed = pendingBitConsumedAtMap(s, n, intid, icid);
+  const consumed = pendingBitConsumedAtMap(s, n, intid, icid, x);
   const out = consumed === null ? ok(s) : [...ok(s), { state: consumed, error: null }];
   if (absorbed !== null) {
     // the reused vgic_irq's target stays where it was (an ITE retargeted like MOVALL's, choice.u47)
@@ -390,12 +390,15 @@ function lpiRangeCheck(s: State, intid: number): 'in' | 'out' | 'both' {
 
 /**
  * KVM (QUIRKS.pendingTableConsumedAtMap): creating the LPI reads its pending bit from the target
- * redistributor's pending table and clears it in memory, even while that redistributor has LPIs
- * off; the later EnableLPIs then finds it clear. The quirk's candidate (a clone of `s`), or null.
+ * redistributor's pending table and clears it in memory, whether that redistributor has LPIs on or
+ * off (vgic_v3_lpi_sync_pending_status does not look at EnableLPIs). With LPIs off the later
+ * EnableLPIs then finds it clear; with LPIs on a bit left set in the table (by
+ * SAVE_PENDING_TABLES, for an LPI since taken) makes the new LPI pending again. The quirk's
+ * candidate (a clone of `s`), or null.
  */
-function pendingBitConsumedAtMap(s: State, n: number, intid: number, icid: number): State | null {
+function pendingBitConsumedAtMap(s: State, n: number, intid: number, icid: number, x: Exec): State | null {
   const rd = s.its[n]!.collections.get(icid);
-  if (rd === undefined || s.enableLpis[rd] || s.quirks.size === 0) return null;
+  if (rd === undefined || s.quirks.size === 0) return null;
   const addr = pendBase(s, rd) + (intid >> 3);
   if (!s.mem.inRam(addr, 1)) return null;
   const byte = s.mem.read(addr, 1)[0]!;
@@ -403,6 +406,10 @@ function pendingBitConsumedAtMap(s: State, n: number, intid: number, icid: numbe
   const q = offerQuirk(s, QUIRKS.pendingTableConsumedAtMap);
   if (q === null) return null;
   q.mem.write(addr, Uint8Array.of(byte & ~(1 << (intid & 7))));
+  if (q.enableLpis[rd]) {
+    if (canHoldLpi(q, rd, intid)) setLpiPending(q, rd, intid, x);
+    return q;
+  }
   // the latch it took is queued to that vCPU at once (vgic_queue_irq_unlock), LPIs off or not:
   // the vCPU may take it while its EnableLPIs is 0
   if (propVersions(q, rd, intid).some((b) => (b & 1) !== 0)) q.lpiQueuedLpisOff.set(intid, rd);
