@@ -137,6 +137,9 @@ export function setLpiPending(s: State, cpu: number, intid: number, x: Exec): bo
     x.rule('choice.u23.lpis-off-drop');
     return false;
   }
+  // KVM: the one vgic_irq of an INTID kept the target of an ITE that has gone (State.lpiKeptTarget)
+  const kept = s.lpiKeptTarget.size > 0 ? s.lpiKeptTarget.get(intid) : undefined;
+  if (kept !== undefined && kept !== cpu && s.enableLpis[kept] && lpiInRange(s, kept, intid)) cpu = kept;
   if (!lpiInRange(s, cpu, intid)) {
     x.rule('lpi.range');
     noteIdBits(s, cpu, x);

@@ -187,7 +187,9 @@ export const QUIRKS = {
   /**
    * One INTID named by two ITEs is one vgic_irq in KVM, targeted at the vCPU of the ITE that
    * created it; an INT through the other ITE checks that ITE's redistributor only and queues the
-   * LPI at the first vCPU, even while that vCPU's EnableLPIs is 0.
+   * LPI at the first vCPU, even while that vCPU's EnableLPIs is 0. The vgic_irq keeps that target
+   * after the first ITE goes (DISCARD, MAPD V = 0): an INT through the remaining ITE makes it pending
+   * at the first vCPU (State.lpiKeptTarget), until a retarget.
    */
   sharedLpiIgnoresEnableLpis: kvm('kvm.u39-shared-lpi-ignores-enablelpis', 'choice.u39.intid-two-ites',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapi, vgic_add_lpi (an existing INTID keeps its target), vgic_its_resolve_lpi, vgic_its_trigger_msi; vgic.c vgic_queue_irq_unlock (Linux 6.19)'),

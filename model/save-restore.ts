@@ -616,6 +616,7 @@ function migrateOne(s: State, x: Exec, clearStale: boolean, vlpis?: VlpisByIts):
   s.lpiSoftLatch.clear(); // the restored pending state goes into the vLPI when the VMM forwards again
   s.vlpiOrphaned.clear(); // forwarding again finds no collection: no vLPI
   s.ran.clear(); // the vCPUs of the new VM have not run (QUIRKS.timerUnseenBeforeRun)
+  s.lpiKeptTarget.clear(); // the restore creates each LPI from its ITEs again
   // the fresh VM: redistributors are restored before the ITS; enabling LPIs loads the pending tables
   invalidateAllLpis(s);
   for (let rd = 0; rd < s.cfg.vcpus; rd++) {

@@ -275,6 +275,12 @@ export class State {
    * Always empty without quirks.
    */
   vlpiOrphaned!: Map<number, number>;
+  /**
+   * Quirks only (QUIRKS.sharedLpiIgnoresEnableLpis): INTIDs two ITEs named, one of which has gone
+   * (DISCARD, MAPD): KVM's one vgic_irq keeps the removed ITE's target vCPU, where an INT or MSI
+   * through the remaining ITE makes it pending: intid -> that redistributor, until a retarget.
+   */
+  lpiKeptTarget!: Map<number, number>;
   /** Quirks only (QUIRKS.timerUnseenBeforeRun): the vCPUs that have run since the VM was created or restored. */
   ran!: Set<number>;
   /**
@@ -369,6 +375,7 @@ export class State {
     this.lpiSoftLatch = new Set<number>();
     this.vlpiOrphaned = new Map<number, number>();
     this.ran = new Set<number>();
+    this.lpiKeptTarget = new Map<number, number>();
     this.timerBeforeRun = new Map<number, number>();
     this.lpiStale = new Map<number, number[]>();
     this.routes = new Map<number, Route[]>();
@@ -476,6 +483,7 @@ export class State {
     s.lpiSoftLatch = copySet(this.lpiSoftLatch);
     s.vlpiOrphaned = copyMap(this.vlpiOrphaned);
     s.ran = copySet(this.ran);
+    s.lpiKeptTarget = copyMap(this.lpiKeptTarget);
     s.timerBeforeRun = copyMap(this.timerBeforeRun);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
@@ -516,7 +524,7 @@ export class State {
     if (!sameMap(this.lpiKeptLpisOff, o.lpiKeptLpisOff) || !sameMap(this.lpiActive, o.lpiActive) || !sameMap(this.spiAckedOn, o.spiAckedOn)) return false;
     if (!sameMap(this.apListHeld, o.apListHeld) || !sameSet(this.lpiRepended, o.lpiRepended) || !sameMap(this.spiActivatedOn, o.spiActivatedOn)) return false;
     if (!sameSet(this.lpiSoftLatch, o.lpiSoftLatch) || !sameMap(this.vlpiOrphaned, o.vlpiOrphaned)) return false;
-    if (!sameSet(this.ran, o.ran) || !sameMap(this.timerBeforeRun, o.timerBeforeRun)) return false;
+    if (!sameSet(this.ran, o.ran) || !sameMap(this.timerBeforeRun, o.timerBeforeRun) || !sameMap(this.lpiKeptTarget, o.lpiKeptTarget)) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -582,6 +590,7 @@ export class State {
     for (const k of this.lpiSoftLatch) u = (u + mix(0x83, k)) | 0;
     for (const [k, v] of this.vlpiOrphaned) u = (u + mix(mix(0x95, k), v)) | 0;
     for (const k of this.ran) u = (u + mix(0xa7, k)) | 0;
+    for (const [k, v] of this.lpiKeptTarget) u = (u + mix(mix(0xcb, k), v)) | 0;
     for (const [k, v] of this.timerBeforeRun) u = (u + mix(mix(0xb9, k), v)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
@@ -645,6 +654,7 @@ export class State {
     parts.push([...this.spiActivatedOn].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiRepended].sort((a, b) => a - b).join(','), [...this.lpiSoftLatch].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiOrphaned].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.lpiKeptTarget].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.ran].sort((a, b) => a - b).join(','), [...this.timerBeforeRun].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);

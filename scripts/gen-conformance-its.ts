@@ -635,6 +635,16 @@ export const itsScenarios: Def[] = [
       { op: 'sysreg.read', cpu: 0, reg: 'ICC_PMR_EL1', expect: 'asleep' } as Op],
   },
   {
+    component: 'lpi', name: 'two-ites-first-unmapped',
+    description: 'LPI 8192 is mapped by device 1 through collection 0 (redistributor 1) and by device 0 through collection 1 (redistributor 0); an INT through device 1 makes it pending and vCPU 1 takes it. MAPD V = 0 then unmaps device 1: only device 0\'s ITE names the INTID, and an INT through it makes it pending at redistributor 0, where vCPU 0 takes it (Arm IHI 0069 5.3 MAPD, INT). KVM keeps one vgic_irq for the INTID, targeted at vCPU 1 by the ITE that created it, and still there after that ITE is gone: the INT queues it at vCPU 1, vCPU 0 reads 1023 (quirk kvm.u39-shared-lpi-ignores-enablelpis).',
+    rules: ['choice.u39.intid-two-ites', 'its.cmd.mapd.unmap', 'its.cmd.int.pend', 'cpuif.iar1.ack'],
+    config: L2,
+    ops: [boot(), lpiProp(LPI0, 0x40),
+      its([MAPC(1, 0), MAPD(1, 4, itt(1)), MAPC(0, 1), MAPTI(1, 1, LPI0, 0), INV(1, 1), MAPD(0, 1, itt(0)), MAPTI(0, 0, LPI0, 1), SYNC(0), SYNC(1)], { cpu: 1 }),
+      its([INT(1, 1), SYNC(1)], { cpu: 1 }), iar(1, LPI0), eoi(1, LPI0),
+      its([MAPD(1, 0, 0, false), SYNC(1)], { cpu: 0 }), its([INT(0, 0), SYNC(0)], { cpu: 0 }), iar(0, LPI0), eoi(0, LPI0)],
+  },
+  {
     component: 'lpi', name: 'inv-lpis-off-pending',
     description: 'LPI 8192 is pending at redistributor 0 when vCPU 0 clears its EnableLPIs (the read shows it cleared, CES = 1) and waits in WFI; an INV of the LPI only re-reads its configuration, and a redistributor with EnableLPIs 0 forwards no LPI, so vCPU 0 stays asleep (Arm IHI 0069 GICR_CTLR.EnableLPIs; 5.3 INV). KVM kept the LPI\'s pending latch when LPIs were disabled, and the INV queues it: vCPU 0 wakes (quirk kvm.inv-queues-lpi-while-lpis-off).',
     rules: ['redist.ctlr.enable-lpis', 'its.cmd.inv.reload', 'cpuif.wfi.wake'],

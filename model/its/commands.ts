@@ -48,7 +48,17 @@ export function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): 
     // KVM's GICv4 (quirks only, State.vlpiOrphaned): the vLPIs a MAPC V = 0 leaves mapped where they were
     const orphans = c.name === 'MAPC' && !c.fields.valid ? forwardedVlpis(s, n) : [];
     if (s.vlpiOrphaned.size > 0 && (c.name === 'DISCARD' || c.name === 'MAPD' || c.name === 'MAPTI' || c.name === 'MAPI')) s.vlpiOrphaned.clear();
+    // KVM (quirks only, State.lpiKeptTarget): the shared LPIs whose ITE this command removes
+    const removed = (c.name === 'DISCARD' || c.name === 'MAPD') && s.quirks.size > 0 ? removedShared(s, n, c.fields) : [];
+    if (s.lpiKeptTarget.size > 0 && c.name !== null && c.name !== 'INT' && c.name !== 'CLEAR' && c.name !== 'INV' && c.name !== 'INVALL' && c.name !== 'SYNC') s.lpiKeptTarget.clear();
     const out = h(s, n, c.fields, x);
+    for (const o of removed.length > 0 ? [...out] : []) {
+      const keep = removed.filter((r) => { const t = iteTargetsOf(o.state, r.intid); return t.size > 0 && !t.has(r.rd); });
+      const q = keep.length > 0 ? offerQuirk(o.state, QUIRKS.sharedLpiIgnoresEnableLpis) : null;
+      if (q === null) continue;
+      for (const r of keep) q.lpiKeptTarget.set(r.intid, r.rd);
+      out.push({ state: q, error: o.error });
+    }
     if (s.vlpiPending.size > 0 && (c.name === 'MOVI' || c.name === 'MOVALL' || (c.name === 'MAPC' && c.fields.valid))) {
       for (const o of out) vlpisFollowRetarget(o.state, c.name === 'MOVALL' ? c.fields : null);
     }
@@ -60,6 +70,24 @@ export function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): 
   }
   x.rule('choice.u27.unknown-opcode');
   return err(s, 'its.cmd.unknown.opcode');
+}
+
+/**
+ * KVM (QUIRKS.sharedLpiIgnoresEnableLpis): the INTIDs another ITE also names whose ITE a DISCARD or
+ * MAPD (fields `f`) removes, with that ITE's redistributor: KVM's one vgic_irq for the INTID may
+ * target it (it does when that ITE created it: vgic_add_lpi returns an existing vgic_irq unchanged).
+ */
+function removedShared(s: State, n: number, f: DecodedItsCommand['fields']): { intid: number; rd: number }[] {
+  const its = s.its[n]!;
+  const dev = its.devices.get(f.device!);
+  if (dev === undefined) return [];
+  const ites = f.event === undefined ? [...dev.ites.values()] : [dev.ites.get(f.event)].filter((t) => t !== undefined);
+  const out: { intid: number; rd: number }[] = [];
+  for (const t of ites) {
+    const rd = iteTarget(its, t!);
+    if (rd >= 0 && mappedMoreThanOnce(s, t!.intid)) out.push({ intid: t!.intid, rd });
+  }
+  return out;
 }
 
 /** KVM's GICv4 (quirks only): the forwarded vLPIs of ITS n with their redistributor (-1: collection unmapped, with `evenUnmapped`). */
