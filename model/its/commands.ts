@@ -47,7 +47,8 @@ export function runCommand(s: State, n: number, c: DecodedItsCommand, x: Exec): 
   if (h !== undefined) {
     // KVM's GICv4 (quirks only, State.vlpiOrphaned): the vLPIs a MAPC V = 0 leaves mapped where they were
     const orphans = c.name === 'MAPC' && !c.fields.valid ? forwardedVlpis(s, n) : [];
-    if (s.vlpiOrphaned.size > 0 && (c.name === 'DISCARD' || c.name === 'MAPD' || c.name === 'MAPTI' || c.name === 'MAPI')) s.vlpiOrphaned.clear();
+    // (freeing an ITE unmaps its vLPI: its_free_ite)
+    if (s.vlpiOrphaned.size > 0 && (c.name === 'DISCARD' || c.name === 'MAPD')) s.vlpiOrphaned.clear();
     // KVM (quirks only, State.lpiKeptTarget): the shared LPIs whose ITE this command removes
     const removed = (c.name === 'DISCARD' || c.name === 'MAPD') && s.quirks.size > 0 ? removedShared(s, n, c.fields) : [];
     if (s.lpiKeptTarget.size > 0 && c.name !== null && c.name !== 'INT' && c.name !== 'CLEAR' && c.name !== 'INV' && c.name !== 'INVALL' && c.name !== 'SYNC') s.lpiKeptTarget.clear();
