@@ -4,7 +4,7 @@ import { vcpuByAffinity } from '../spec/layout.js';
 import type { Exec } from './exec.js';
 import { iteTargetsOf, propVersions } from './lpi.js';
 import { groupPriority, priMask, runningPriority } from './priority.js';
-import { slotOf, type State } from './state.js';
+import { LPI_ACTIVE_ORPHANED, slotOf, type State } from './state.js';
 import { offerQuirk } from './choices.js';
 import { QUIRKS } from './quirks.js';
 
@@ -135,8 +135,9 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
   if (s.enableLpis[cpu] && g1) {
     if (s.lpiPending[cpu]!.size > 0) note(x, ruleSink, 'lpi.group1');
     for (const intid of s.lpiPending[cpu]!) {
-      // KVM up to 6.18: pending and active in its list register, never signalled (QUIRKS.lpiActiveUntilEoi)
-      if (s.lpiActive.size > 0 && s.lpiActive.get(intid) === cpu) continue;
+      // KVM up to 6.18: pending and active in its list register, never signalled (QUIRKS.lpiActiveUntilEoi);
+      // orphaned by an EnableLPIs clear, it is queued pending and active wherever it targets
+      if (s.lpiActive.size > 0) { const a = s.lpiActive.get(intid); if (a === cpu || (a !== undefined && a >= LPI_ACTIVE_ORPHANED)) continue; }
       const vs = propVersions(s, cpu, intid);
       if ((s.lpiInFlight.size > 0 && s.lpiInFlight.has(intid)) || (s.unqueued.size > 0 && s.unqueued.has(intid))) {
         // choice.u44.in-flight-until-sync: moved here by a MOVI not yet completed by a SYNC: may not have arrived yet
@@ -330,7 +331,11 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
   if (intid >= 32 + s.cfg.spis) {
     // LPIs have no active state; unimplemented: choice.u10.eoir-unimplemented. KVM's, kept active
     // at the acknowledge (QUIRKS.lpiActiveUntilEoi), goes with the EOI
-    if (s.lpiActive.size > 0 && s.lpiActive.get(intid) === cpu && !s.eoiMode[cpu]) s.lpiActive.delete(intid);
+    if (s.lpiActive.size > 0 && !s.eoiMode[cpu]) {
+      const a = s.lpiActive.get(intid);
+      // an orphaned one only once it is queued here again, pending and active in a list register
+      if (a === cpu || (a !== undefined && a >= LPI_ACTIVE_ORPHANED && s.lpiPending[cpu]!.has(intid))) s.lpiActive.delete(intid);
+    }
     return;
   }
   const slot = slotOf(s, cpu, intid);

@@ -333,7 +333,7 @@ export const QUIRKS = {
    * ICC_IAR1_EL1, ICC_HPPIR1_EL1 and ISR_EL1 do not show it until an EOI (EOImode 0) deactivates it.
    */
   lpiActiveUntilEoi: kvmLinux('kvm-linux.lpi-active-until-eoi', 'cpuif.lpi.no-active',
-    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (Linux 6.12 and 6.1: the list register\'s active bit is kept for LPIs too; dropped for LPIs from Linux 6.19), vgic_v3_populate_lr'),
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_fold_lr_state (Linux 6.12 and 6.1: the list register\'s active bit is kept for LPIs too; dropped for LPIs from Linux 6.19), vgic_v3_populate_lr; vgic.c vgic_flush_pending_lpis (an LPI unlinked while active stays active: State.lpiActive, LPI_ACTIVE_ORPHANED)'),
   /**
    * Linux 6.12 and 6.1: vgic_its_ctrl switches over the attrs it knows and has no default case, so
    * KVM_SET_DEVICE_ATTR of any other CTRL attr on an ITS device (SAVE_PENDING_TABLES, a number

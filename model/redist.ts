@@ -9,7 +9,7 @@ import { QUIRKS } from './quirks.js';
 import { type BitRegKind, bitRegAt, readBitRegAs, readConfig, readPriority, writeBitReg, writeConfig, writePriority } from './intid-regs.js';
 import { invalidateTranslations } from './its/tables.js';
 import { forEachPendingBit, invalidateLpi, iteTargetsOf, LPI_BASE, lpiIdBits, lpiInRange, lpisOfRd, markPossiblyPending, pendBase, propVersions, scopePendbaserWrite, scopePropbaserWrite, setLpiPending } from './lpi.js';
-import type { State } from './state.js';
+import { LPI_ACTIVE_ORPHANED, type State } from './state.js';
 import { vlpiOfGsi } from './vlpi.js';
 
 // Offsets from spec/data/registers, resolved once here.
@@ -249,6 +249,10 @@ function ctlrWrite(s: State, rd: number, v: number, x: Exec, writer: number): vo
   if (s.quirks.size > 0) for (const intid of s.lpiPending[rd]!) s.lpiKeptLpisOff.set(intid, rd);
   // KVM invalidates every ITS's translation cache (QUIRKS.msiCachedWithoutDevid)
   invalidateTranslations(s);
+  // Linux 6.12 and 6.1 (QUIRKS.lpiActiveUntilEoi): vgic_flush_pending_lpis takes the LPIs off the
+  // vCPU's ap_list, active or not, and leaves their active state: an LPI acknowledged there and not
+  // yet deactivated is no longer in a list register for its EOI to find (no EOIcount handling)
+  if (s.lpiActive.size > 0) for (const [intid, c] of s.lpiActive) if (c === rd) s.lpiActive.set(intid, c + LPI_ACTIVE_ORPHANED);
   const clear = (c: State): void => branchChoice(c, x, CHOICES.u24PendingAcrossToggle, (st, o) => {
     if (o === 0) writeBackPending(st, rd);
     else {

@@ -98,6 +98,8 @@ export const PRIBITS_ALL = 0b1_1111_0000;
 
 /** GICD_CTLR.nASSGIreq [8] (IHI 0069 GICD_CTLR, GICv4.1): SGIs have no active state while it is 1. */
 export const NASSGIREQ = 0x100;
+/** State.lpiActive: added to the vCPU of an LPI active when it left that vCPU's ap_list (QUIRKS.lpiActiveUntilEoi). */
+export const LPI_ACTIVE_ORPHANED = 1 << 20;
 
 export class State {
   readonly nPriv: number;
@@ -230,7 +232,9 @@ export class State {
   lpiKeptLpisOff!: Map<number, number>;
   /**
    * Quirks only (QUIRKS.lpiActiveUntilEoi): LPIs acknowledged on a vCPU that KVM keeps active until
-   * an EOI deactivates them: intid -> the vCPU. Always empty without quirks.
+   * an EOI deactivates them: intid -> the vCPU, plus LPI_ACTIVE_ORPHANED once an EnableLPIs clear
+   * took the LPI off that vCPU's ap_list while active (its EOI then finds no list register).
+   * Always empty without quirks.
    */
   lpiActive!: Map<number, number>;
   /**

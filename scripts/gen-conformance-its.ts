@@ -720,6 +720,14 @@ export const itsScenarios: Def[] = [
       wr('GICD_CTLR', 0x12), wr('GICR_CTLR', 0, { cpu: 1, index: 1 }), wr('GICR_CTLR', 1, { cpu: 1, index: 1 }), iar(0, SP)],
   },
   {
+    component: 'lpi', name: 'active-lpi-across-enable-lpis-clear',
+    description: 'vCPU 0 acknowledges LPI 8192, clears its EnableLPIs (CES = 1) and writes its EOI, sets EnableLPIs again, and 8192 is made pending again (INT): LPIs have no active state, so vCPU 0 acknowledges it (Arm IHI 0069 5.1 LPIs, GICR_CTLR.EnableLPIs). Linux 6.12 and 6.1 keep an acknowledged LPI active until its EOI (kvm-linux.lpi-active-until-eoi), and the EnableLPIs clear took it off the ap_list while active (vgic_flush_pending_lpis), so the EOI found no list register: it stays active, and pending again it sits pending and active in a list register, never signalled.',
+    rules: ['cpuif.lpi.no-active', 'redist.ctlr.enable-lpis', 'cpuif.iar1.ack'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), iar(0, LPI0), wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6]), eoi(0, LPI0),
+      wr('GICR_CTLR', 1), its([INT(1, 0), SYNC(0)], { cpu: 1 }), iar(0, LPI0), eoi(0, LPI0)],
+  },
+  {
     component: 'redistributor', name: 'lpis-off-table-keeps-saved-bit',
     description: 'LPIs 8192 and 8193 (disabled) are pending at redistributor 0; KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES runs between their INTs, so it writes the bit of 8192 only; then EnableLPIs is cleared (CES = 1). A redistributor that writes its pending state back sets both bits (choice.u24.pending-across-toggle, preserved). KVM loses the pending state and writes no memory there (vgic_mmio_write_v3r_ctlr, vgic_flush_pending_lpis), so the table keeps what the save wrote, the bit of 8192 alone: the lost reading may not take the bits of pending LPIs as clear, since KVM clears a bit only when it creates the LPI from it (vgic_v3_lpi_sync_pending_status). Arm IHI 0069 GICR_CTLR.EnableLPIs, 5.1 (LPI Pending tables); Documentation/virt/kvm/devices/arm-vgic-v3.rst (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES).',
     rules: ['choice.u24.pending-across-toggle', 'kvm.its-abi.save-pending', 'mem.read'],
