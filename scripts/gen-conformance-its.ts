@@ -728,6 +728,14 @@ export const itsScenarios: Def[] = [
       wr('GICR_CTLR', 1), its([INT(1, 0), SYNC(0)], { cpu: 1 }), iar(0, LPI0), eoi(0, LPI0)],
   },
   {
+    component: 'lpi', name: 'invall-other-collection-lpis-off',
+    description: 'Collections 0 and 2 both map redistributor 0; LPI 8193 (collection 2, disabled) is made pending, vCPU 0 clears its EnableLPIs (CES = 1), 8193 is enabled in the property table and INVALL names collection 0: a redistributor with EnableLPIs 0 forwards no LPI, so vCPU 0 has nothing to acknowledge (Arm IHI 0069 GICR_CTLR.EnableLPIs, 5.3 INVALL). KVM\'s vgic_its_invall reloads the configuration of every LPI that targets the collection\'s vCPU, whatever its collection (update_lpi_config), and queues 8193, whose latch the EnableLPIs clear kept (it was off the ap_list, disabled): vCPU 0 takes it (quirk kvm.inv-queues-lpi-while-lpis-off).',
+    rules: ['its.cmd.invall.reload', 'redist.ctlr.enable-lpis', 'cpuif.iar1.spurious'],
+    config: L2,
+    ops: [prologue([MAPC(2, 0), MAPTI(1, 1, LPI0 + 1, 2), SYNC(0)], [lpiProp(LPI0 + 1, 0x80, false)]), its([INT(1, 1), SYNC(0)], { cpu: 1 }),
+      wr('GICR_CTLR', 0), rd('GICR_CTLR', [0x2, 0x6]), lpiProp(LPI0 + 1, 0x80), its([INVALL(0), SYNC(0)], { cpu: 1 }), iar(0, SP)],
+  },
+  {
     component: 'redistributor', name: 'lpis-off-table-keeps-saved-bit',
     description: 'LPIs 8192 and 8193 (disabled) are pending at redistributor 0; KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES runs between their INTs, so it writes the bit of 8192 only; then EnableLPIs is cleared (CES = 1). A redistributor that writes its pending state back sets both bits (choice.u24.pending-across-toggle, preserved). KVM loses the pending state and writes no memory there (vgic_mmio_write_v3r_ctlr, vgic_flush_pending_lpis), so the table keeps what the save wrote, the bit of 8192 alone: the lost reading may not take the bits of pending LPIs as clear, since KVM clears a bit only when it creates the LPI from it (vgic_v3_lpi_sync_pending_status). Arm IHI 0069 GICR_CTLR.EnableLPIs, 5.1 (LPI Pending tables); Documentation/virt/kvm/devices/arm-vgic-v3.rst (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES).',
     rules: ['choice.u24.pending-across-toggle', 'kvm.its-abi.save-pending', 'mem.read'],

@@ -663,7 +663,17 @@ function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached) intids.push(t.intid);
   const lr = invLeavesLrPriority(s, intids);
   for (const intid of intids) invalidateLpi(s, intid);
-  const q = invQueuesKeptLpis(s, intids);
+  // KVM's vgic_its_invall reloads every LPI that targets the collection's vCPU, whatever its
+  // collection or ITS (update_lpi_config with that vCPU as filter): the quirk's reach
+  const rd = its.collections.get(icid)!;
+  const others: number[] = [];
+  if (s.lpiKeptLpisOff.size > 0) {
+    for (const it of s.its) for (const dev of it.devices.values()) for (const t of dev.ites.values()) {
+      if (!t.detached && iteTarget(it, t) === rd && !intids.includes(t.intid) && !others.includes(t.intid)) others.push(t.intid);
+    }
+  }
+  const q = invQueuesKeptLpis(s, [...intids, ...others]);
+  if (q !== null) for (const intid of others) invalidateLpi(q, intid);
   return [...ok(s), ...(q === null ? [] : ok(q)), ...(lr === null ? [] : ok(lr))];
 }
 
