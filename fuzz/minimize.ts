@@ -1,6 +1,7 @@
-// Minimization (docs/oracle.md): delta debugging over ops (and over the commands of an its.cmd op),
-// then simpler values: fewer vCPUs, ITSes and SPIs, smaller IDs renamed consistently through the
-// whole scenario, boot options back to their defaults. Every candidate is validated and must
+// Minimization: delta debugging over ops (then windows and pairs of ops, and the commands of an
+// its.cmd op), then simpler values: fewer vCPUs, ITSes, SPIs and list registers, smaller IDs renamed
+// consistently through the whole scenario, boot options back to their defaults; all of it again
+// until nothing changes. Every candidate is validated and must
 // still show the same signature; ops the rest depend on (a MAPD before its MAPTI) stay because
 // removing them changes the signature. Deterministic: no randomness, candidates in a fixed order;
 // the run budget decides where it stops. The wall clock (the time budget, a candidate run's time
@@ -137,25 +138,17 @@ export async function minimizeScenario(scenario: Scenario, check: Check, options
   }
   const withOps = (ops: Op[]): Scenario => ({ ...best, ops });
 
-  // 1. ops: ddmin, twice (a second pass often finds more once values are simpler)
-  for (let pass = 0; pass < 2 && !budget.exhausted; pass++) {
-    const ops = await ddmin(best.ops, (xs) => budget.test(withOps(xs)), budget);
-    best = withOps(ops);
-    // 2. commands inside its.cmd ops
-    for (let i = 0; i < best.ops.length && !budget.exhausted; i++) {
-      const op = best.ops[i]!;
-      if (op.op !== 'its.cmd' || op.cmds.length < 2) continue;
-      const at = i;
-      const cmds = await ddmin(op.cmds as ItsCommand[], (cs) => {
-        if (!cs.length) return Promise.resolve(false);
-        const ops2 = best.ops.slice();
-        ops2[at] = { ...op, cmds: cs as [ItsCommand, ...ItsCommand[]] };
-        return budget.test(withOps(ops2));
-      }, budget);
-      const ops2 = best.ops.slice();
-      ops2[at] = { ...op, cmds: cmds as [ItsCommand, ...ItsCommand[]] };
-      best = withOps(ops2);
-    }
+  // Every pass, round after round until a whole round changes nothing (a fixpoint) or the budget
+  // is spent: a simpler value often lets more ops go, and fewer ops let a value be simpler.
+  for (let round = 0; round < MAX_ROUNDS && !budget.exhausted; round++) {
+    const start = JSON.stringify(best);
+    // 1. ops: ddmin, then contiguous windows ddmin's aligned chunks miss, then pairs of ops
+    best = withOps(await ddmin(best.ops, (xs) => budget.test(withOps(xs)), budget));
+    best = await removeWindows(best, budget);
+    best = await removePairs(best, budget);
+    // 2. commands inside its.cmd ops, and neighbouring its.cmd ops made one
+    best = await minimizeCommands(best, budget);
+    best = await mergeItsCmds(best, budget);
     // 2b. groups: fewer ops at the same time, or none (a finding that survives it is no race)
     best = await simplifyGroups(best, budget);
     // 3. simpler values
@@ -165,8 +158,82 @@ export async function minimizeScenario(scenario: Scenario, check: Check, options
     best = await simplifyLpis(best, budget);
     best = await simplifyItts(best, budget);
     best = await simplifyBoot(best, budget);
+    if (JSON.stringify(best) === start) break;
   }
   return { scenario: best, runs: budget.runs, cut: budget.cut, before: scenario.ops.length, after: best.ops.length };
+}
+
+/** Rounds of all passes at most (each round that changes nothing ends it sooner). */
+const MAX_ROUNDS = 6;
+
+/** The commands of each its.cmd op, delta-debugged (an op keeps at least one). */
+async function minimizeCommands(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  for (let i = 0; i < best.ops.length && !budget.exhausted; i++) {
+    const op = best.ops[i]!;
+    if (op.op !== 'its.cmd' || op.cmds.length < 2) continue;
+    const at = i;
+    const withCmds = (cs: ItsCommand[]): Scenario => {
+      const ops = best.ops.slice();
+      ops[at] = { ...op, cmds: cs as [ItsCommand, ...ItsCommand[]] };
+      return { ...best, ops };
+    };
+    const cmds = await ddmin(op.cmds as ItsCommand[], (cs) => (cs.length ? budget.test(withCmds(cs)) : Promise.resolve(false)), budget);
+    best = withCmds(cmds);
+  }
+  return best;
+}
+
+/**
+ * Runs of 2 and 3 neighbouring ops removed together, from the end backwards: ddmin only tries
+ * chunks at multiples of its chunk size, so an op and the one that undoes or answers it (a send
+ * and its acknowledge straddling a chunk boundary) are never removed together by it.
+ */
+async function removeWindows(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  for (const width of [2, 3]) {
+    for (let i = best.ops.length - width; i >= 0 && !budget.exhausted; i--) {
+      if (i + width > best.ops.length) continue;
+      best = await tryVariant(best, { ...best, ops: [...best.ops.slice(0, i), ...best.ops.slice(i + width)] }, budget);
+    }
+  }
+  return best;
+}
+
+/** Above this many ops, pairs are not tried (their number grows with the square). */
+const PAIRS_MAX_OPS = 24;
+
+/**
+ * Two ops anywhere removed together: what a 1-minimal list (no single op removable) still
+ * holds when two ops only matter to each other (a priority write and the acknowledge it orders).
+ */
+async function removePairs(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  if (best.ops.length > PAIRS_MAX_OPS) return best;
+  for (let j = best.ops.length - 1; j > 0 && !budget.exhausted; j--) {
+    for (let i = j - 1; i >= 0 && !budget.exhausted; i--) {
+      if (j >= best.ops.length) break;
+      const next = await tryVariant(best, { ...best, ops: best.ops.filter((_, k) => k !== i && k !== j) }, budget);
+      if (next !== best) {
+        best = next;
+        break; // j now names another op: go on from the next lower j
+      }
+    }
+  }
+  return best;
+}
+
+/** Neighbouring its.cmd ops on the same ITS made one op (the first one's vCPU writes the queue). */
+async function mergeItsCmds(s: Scenario, budget: Budget): Promise<Scenario> {
+  let best = s;
+  for (let i = best.ops.length - 2; i >= 0 && !budget.exhausted; i--) {
+    const a = best.ops[i]!;
+    const b = best.ops[i + 1];
+    if (a.op !== 'its.cmd' || b?.op !== 'its.cmd' || a.its !== b.its) continue;
+    const merged: Op = { ...a, cmds: [...a.cmds, ...b.cmds] as [ItsCommand, ...ItsCommand[]] };
+    best = await tryVariant(best, { ...best, ops: [...best.ops.slice(0, i), merged, ...best.ops.slice(i + 2)] }, budget);
+  }
+  return best;
 }
 
 /**
@@ -198,7 +265,10 @@ async function tryVariant(best: Scenario, variant: Scenario, budget: Budget): Pr
   return (await budget.test(variant)) ? variant : best;
 }
 
-/** Fewer vCPUs, ITSes, SPIs, physical CPUs; smaller LR counts left alone (they shape the impl). */
+/**
+ * Fewer vCPUs, ITSes, SPIs, physical CPUs and list registers, GICv4 off. Fewer list registers
+ * overflow sooner, so an LR-overflow failure then needs fewer interrupts (the next round removes them).
+ */
 async function simplifyConfig(s: Scenario, budget: Budget): Promise<Scenario> {
   let best = s;
   const cfg = () => best.config ?? {};
@@ -220,8 +290,16 @@ async function simplifyConfig(s: Scenario, budget: Budget): Promise<Scenario> {
   const impl = cfg().impl ?? {};
   const pcpus = impl.pcpus ?? 4;
   for (let p = 1; p < pcpus && !budget.exhausted; p++) {
-    const next = await tryVariant(best, { ...best, config: { ...cfg(), impl: { ...impl, pcpus: p } } }, budget);
+    const next = await tryVariant(best, { ...best, config: { ...cfg(), impl: { ...cfg().impl, pcpus: p } } }, budget);
     if (next !== best) { best = next; break; }
+  }
+  const lrs = cfg().impl?.lrs ?? 4;
+  for (let n = 1; n < lrs && !budget.exhausted; n *= 2) {
+    const next = await tryVariant(best, { ...best, config: { ...cfg(), impl: { ...cfg().impl, lrs: n } } }, budget);
+    if (next !== best) { best = next; break; }
+  }
+  if ((cfg().impl?.gicv4 ?? 'off') !== 'off' && !budget.exhausted) {
+    best = await tryVariant(best, { ...best, config: { ...cfg(), impl: { ...cfg().impl, gicv4: 'off' } } }, budget);
   }
   return best;
 }

@@ -68,8 +68,8 @@ describe('minimizer', () => {
       { op: 'its.cmd', its: 0, cmds: [
         { cmd: 'MAPD', device: 0, size: 3, itt: '0x41000000', valid: true },
         { cmd: 'MAPTI', device: 0, event: 0, intid: 8192, collection: 0 },
+        { cmd: 'INT', device: 0, event: 0 }, // the two its.cmd ops merged
       ] },
-      { op: 'its.cmd', its: 0, cmds: [{ cmd: 'INT', device: 0, event: 0 }] },
     ]);
   });
 
