@@ -135,9 +135,10 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
   if (s.enableLpis[cpu] && g1) {
     if (s.lpiPending[cpu]!.size > 0) note(x, ruleSink, 'lpi.group1');
     for (const intid of s.lpiPending[cpu]!) {
-      // KVM up to 6.18: pending and active in its list register, never signalled (QUIRKS.lpiActiveUntilEoi);
-      // orphaned by an EnableLPIs clear, it is queued pending and active wherever it targets
-      if (s.lpiActive.size > 0) { const a = s.lpiActive.get(intid); if (a === cpu || (a !== undefined && a >= LPI_ACTIVE_ORPHANED)) continue; }
+      // KVM up to 6.18: pending and active in a list register, never signalled (QUIRKS.lpiActiveUntilEoi):
+      // on the vCPU that holds it active (vgic_target_oracle keeps an active interrupt there, a new
+      // target notwithstanding), or, orphaned by an EnableLPIs clear, wherever it targets
+      if (s.lpiActive.size > 0 && s.lpiActive.has(intid)) continue;
       const vs = propVersions(s, cpu, intid);
       if ((s.lpiInFlight.size > 0 && s.lpiInFlight.has(intid)) || (s.unqueued.size > 0 && s.unqueued.has(intid))) {
         // choice.u44.in-flight-until-sync: moved here by a MOVI not yet completed by a SYNC: may not have arrived yet

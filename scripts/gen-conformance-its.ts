@@ -728,6 +728,14 @@ export const itsScenarios: Def[] = [
       wr('GICR_CTLR', 1), its([INT(1, 0), SYNC(0)], { cpu: 1 }), iar(0, LPI0), eoi(0, LPI0)],
   },
   {
+    component: 'lpi', name: 'active-lpi-moved-pending-elsewhere',
+    description: 'vCPU 0 acknowledges LPI 8192; MOVI moves it to redistributor 1 and an INT makes it pending there: LPIs have no active state, so vCPU 1 acknowledges it, and after vCPU 0\'s EOI nothing is left (Arm IHI 0069 5.1 LPIs, 5.3 MOVI). Linux 6.12 and 6.1 keep the acknowledged LPI active on vCPU 0 (kvm-linux.lpi-active-until-eoi), and vgic_target_oracle keeps an active interrupt on the vCPU that holds it: pending again, it sits pending and active in vCPU 0\'s list register, which signals neither; vCPU 0\'s EOI deactivates it there and vCPU 1 then takes it.',
+    rules: ['cpuif.lpi.no-active', 'its.cmd.movi.moves-pending', 'cpuif.iar1.ack'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), iar(0, LPI0), its([MOVI(1, 0, 1), SYNC(0)], { cpu: 1 }),
+      its([INT(1, 0), SYNC(1)], { cpu: 1 }), iar(1, LPI0), eoi(0, LPI0), iar(1, SP), eoi(1, LPI0)],
+  },
+  {
     component: 'lpi', name: 'invall-other-collection-lpis-off',
     description: 'Collections 0 and 2 both map redistributor 0; LPI 8193 (collection 2, disabled) is made pending, vCPU 0 clears its EnableLPIs (CES = 1), 8193 is enabled in the property table and INVALL names collection 0: a redistributor with EnableLPIs 0 forwards no LPI, so vCPU 0 has nothing to acknowledge (Arm IHI 0069 GICR_CTLR.EnableLPIs, 5.3 INVALL). KVM\'s vgic_its_invall reloads the configuration of every LPI that targets the collection\'s vCPU, whatever its collection (update_lpi_config), and queues 8193, whose latch the EnableLPIs clear kept (it was off the ap_list, disabled): vCPU 0 takes it (quirk kvm.inv-queues-lpi-while-lpis-off).',
     rules: ['its.cmd.invall.reload', 'redist.ctlr.enable-lpis', 'cpuif.iar1.spurious'],

@@ -14,6 +14,7 @@ import { modelOracle, runScenario } from '../../triage/runner.js';
 import { targetQuirks } from '../../triage/classify.js';
 import { expandScenario } from '../../spec/expand.js';
 import type { Scenario } from '../../spec/scenario.js';
+import type { OpResult } from '../../spec/scenario.js';
 
 function load(name: string) {
   return expandScenario(JSON.parse(readFileSync(path.join(__dirname, '../../spec/conformance/lpi', `${name}.json`), 'utf8')) as Scenario);
@@ -54,5 +55,23 @@ describe('KVM\'s INVALL reaches the LPIs of another collection on the same redis
     const v = modelOracle.checkTrace(s, r.trace, { quirks: targetQuirks('kvm') });
     expect(v.ok).toBe(true);
     if (v.ok) expect(v.quirks).toEqual(['kvm.inv-queues-lpi-while-lpis-off']);
+  });
+});
+
+// Campaign kl30b, scenario 891 (a step-budget finding under load, replayed on 6.12.118 to its end):
+// LPI 8192 acknowledged on vCPU 1 and kept active there (its EOI named another INTID), later made
+// pending again with vCPU 0 as its target: vgic_target_oracle keeps an active interrupt on the vCPU
+// that holds it, so vCPU 0 reads 1023 (op 261). The model used to signal it at vCPU 0.
+describe('an LPI held active by another vCPU is not signalled at its new target (kl30b:891, 6.12.118)', () => {
+  const fx = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'active-lpi-held-elsewhere.kvm-linux-trace.json'), 'utf8')) as { scenario: Scenario; kvmResults: OpResult[] };
+  const ex = expandScenario(fx.scenario);
+  test('the real kernel\'s trace: rejected by the architecture, explained by the kvm-linux quirks to its end', () => {
+    expect(fx.kvmResults).toHaveLength(ex.ops.length);
+    expect(fx.kvmResults[261]).toBe('0x3ff');
+    const trace = { format: 'gicdiff/trace@1' as const, scenario: ex.name, target: 'kvm-linux', results: fx.kvmResults, status: 'complete' as const };
+    expect(modelOracle.checkTrace(ex, trace).ok).toBe(false);
+    const v = modelOracle.checkTrace(ex, trace, { quirks: targetQuirks('kvm-linux') });
+    expect(v.ok).toBe(true);
+    if (v.ok) expect(v.quirks).toContain('kvm-linux.lpi-active-until-eoi');
   });
 });
