@@ -110,6 +110,43 @@ describe('stories', () => {
     expect(cleared).toBeGreaterThan(3);
   });
 
+  test('storyGroup0 makes one interrupt Group 0, pends it (SGI0R for an SGI), takes it through IAR0 and EOIR0, and makes it Group 1 again', () => {
+    let sgi0r = 0;
+    for (let i = 0; i < 40; i++) {
+      const s = generateScenario(`g0:${i}`, { weights: only('storyGroup0', 1) });
+      // GICD_IGROUPR<n> (0x80-0xFC) or GICR_IGROUPR0 (0x80 of the SGI frame)
+      const k = s.ops.findIndex((o) => o.op === 'mmio.write' && (o.frame === 'gicd' || o.frame === 'gicr-sgi') && o.offset >= 0x80 && o.offset < 0x100);
+      expect(k).toBeGreaterThan(0);
+      const cleared = s.ops[k] as Extract<Op, { op: 'mmio.write' }>;
+      expect(parseInt(cleared.value, 16)).not.toBe(0xffffffff); // one bit clear: that interrupt is Group 0
+      const rest = s.ops.slice(k + 1);
+      if (rest.some((o) => o.op === 'sysreg.write' && o.reg === 'ICC_SGI0R_EL1')) sgi0r++;
+      const iar0 = rest.findIndex((o) => o.op === 'sysreg.read' && o.reg === 'ICC_IAR0_EL1');
+      expect(iar0).toBeGreaterThanOrEqual(0);
+      expect(rest[iar0 + 1]).toMatchObject({ op: 'sysreg.write', reg: 'ICC_EOIR0_EL1' });
+      expect(rest[rest.length - 1]).toMatchObject({ op: 'mmio.write', offset: cleared.offset, value: '0xffffffff' });
+    }
+    expect(sgi0r).toBeGreaterThan(5);
+  });
+
+  test('storyCachedMsi sometimes maps a sibling device with twice the DeviceID and the same EventID to another LPI, and sends to both', () => {
+    let doubled = 0;
+    for (let i = 0; i < 120; i++) {
+      const s = generateScenario(`sib:${i}`, { weights: only('storyCachedMsi', 1) });
+      const mapped = new Map<string, number>();
+      for (const op of s.ops) if (op.op === 'its.cmd') for (const c of op.cmds) if (c.cmd === 'MAPTI') mapped.set(`${op.its}:${c.device}:${c.event}`, c.intid);
+      const sent = new Set(s.ops.flatMap((o) => (o.op === 'kvm.signal_msi' ? [`${o.devid}:${o.data}`] : [])));
+      for (const [key, intid] of mapped) {
+        const [its, d, e] = key.split(':').map(Number) as [number, number, number];
+        const twice = mapped.get(`${its}:${2 * d}:${e}`);
+        if (d === 0 || twice === undefined) continue;
+        expect(twice).not.toBe(intid);
+        if (sent.size === 0 || (sent.has(`${d}:${e}`) && sent.has(`${2 * d}:${e}`))) doubled++;
+      }
+    }
+    expect(doubled).toBeGreaterThan(5);
+  });
+
   test('storyIdLimits INTs the EventID one past the ITT that its MAPTI tried to map, with that LPI enabled', () => {
     let used = 0;
     for (let i = 0; i < 80; i++) {

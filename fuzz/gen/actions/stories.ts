@@ -17,7 +17,7 @@ import type { Gen } from '../gen.js';
 import {
   ack, addRoutes, assignIrqfd, collectionFor, deviceMsi, distinct, distinctPriorities, eoi, freeGsi, freeHostIrq, freeSpi, intCmd,
   irouter, lpiProperty, mappedLpi, observe, openCpu, otherCpu, PRIORITIES, privateSetup, read, sendSgi, setEoiMode,
-  signalMsi, spiSetup, spreadCpu, sys, takeAll, takeOne, freeLpi, type MappedLpi,
+  sgiValue, signalMsi, spiSetup, spreadCpu, sys, takeAll, takeOne, freeLpi, type MappedLpi,
 } from '../kit.js';
 import { LPI_BASE, LPI_SPAN, SPURIOUS, type ItsState, type LpiRef } from '../state.js';
 
@@ -1208,7 +1208,8 @@ const migrateInFlight: Action = {
  * DISCARD, MAPD unmap or remap, MOVI (to a vCPU whose LPIs may be off), MAPC unmap or move
  * (MOVALL first), the property byte disabled with INV, the ITS disabled, EnableLPIs cleared, the
  * event forwarded (GICv4). The vectors are consecutive events of one device (MSI-X), sometimes at
- * 16-bit EventID or DeviceID edges and the same IDs on a second ITS. MSIs come from
+ * 16-bit EventID or DeviceID edges and the same IDs on a second ITS, sometimes with a sibling
+ * device (the next DeviceID, or twice it with the same EventID). MSIs come from
  * KVM_SIGNAL_MSI or an MSI route with an irqfd. Observed: IAR on the old and new targets, HPPIR,
  * the pending table.
  */
@@ -1250,20 +1251,25 @@ const cachedMsi: Action = {
       g.st.lpis.set(intid, { its: n, device, event });
       vectors.push({ ref: { its: n, device, event }, intid, cpu, prio: prios[k]! });
     }
-    // a sibling function with the next DeviceID, its vectors from 0 (a multi-function device)
-    if (g.r.chance(0.35) && device < 0xffff && !its.devices.has(device + 1)) {
-      const sib = device + 1;
-      const sibItt = g.st.alloc(2 ** 4 * 16);
-      cmds.push({ cmd: 'MAPD', device: sib, size: 3, itt: toHex(sibItt), valid: true });
-      its.devices.set(sib, { size: 3, itt: sibItt, events: new Map() });
+    // a sibling function with the next DeviceID, its vectors from 0 (a multi-function device); or
+    // one with twice the DeviceID and the first vector's EventID: IDs one bit apart, which a cache
+    // key that packs DeviceID and EventID into too few bits would confuse
+    const doubled = g.r.chance(0.5) && device > 0 && device * 2 <= 0xffff;
+    const sib = doubled ? device * 2 : device + 1;
+    if (g.r.chance(0.35) && sib <= 0xffff && !its.devices.has(sib)) {
+      const sibSize = doubled ? size : 3;
+      const sibEvent = doubled ? first : 0;
+      const sibItt = g.st.alloc(2 ** (sibSize + 1) * 16);
+      cmds.push({ cmd: 'MAPD', device: sib, size: sibSize, itt: toHex(sibItt), valid: true });
+      its.devices.set(sib, { size: sibSize, itt: sibItt, events: new Map() });
       const intid = freeLpi(g);
       const prio = distinct(g, PRIORITIES.filter((p) => !prios.includes(p)), 1)[0]!;
       const icid = collectionFor(g, n, c1, cmds);
       lpiProperty(g, intid, prio, true);
-      cmds.push({ cmd: 'MAPTI', device: sib, event: 0, intid, collection: icid });
-      its.devices.get(sib)!.events.set(0, { intid, collection: icid });
-      g.st.lpis.set(intid, { its: n, device: sib, event: 0 });
-      vectors.push({ ref: { its: n, device: sib, event: 0 }, intid, cpu: c1, prio });
+      cmds.push({ cmd: 'MAPTI', device: sib, event: sibEvent, intid, collection: icid });
+      its.devices.get(sib)!.events.set(sibEvent, { intid, collection: icid });
+      g.st.lpis.set(intid, { its: n, device: sib, event: sibEvent });
+      vectors.push({ ref: { its: n, device: sib, event: sibEvent }, intid, cpu: c1, prio });
     }
     for (const v of vectors) cmds.push({ cmd: 'INV', device: v.ref.device, event: v.ref.event });
     cmds.push({ cmd: 'SYNC', target: c1 });
@@ -1679,9 +1685,64 @@ const dirElsewhere: Action = {
   },
 };
 
+/**
+ * A Group 0 interrupt next to Group 1 ones: an SGI sent with ICC_SGI0R_EL1, or a PPI or SPI made
+ * pending through its ISPENDR, configured Group 0 (its IGROUPR bit clear; the guest owns Group 0,
+ * GICD_CTLR.DS is 1), both groups enabled in the distributor and the CPU interface, sometimes with
+ * more pending than list registers. Observed: HPPIR0 and HPPIR1, IAR1 (which must not take it),
+ * IAR0 and EOIR0; then the interrupt is Group 1 again (what the guest set up for everything else).
+ */
+const group0: Action = {
+  name: 'storyGroup0', family: 'stories', host: false, weight: 0.9,
+  emit: (g) => {
+    const c = g.awakeCpu();
+    openCpu(g, c);
+    sys(g, c, 'ICC_IGRPEN0_EL1', 1);
+    g.mmioW(c, 'gicd', undefined, GICD.CTLR, 32, 0x13); // EnableGrp0, EnableGrp1, ARE
+    const kind = g.r.pick(['sgi', 'sgi', 'ppi', 'spi'] as const);
+    const [p0, p1] = distinctPriorities(g, 2) as [number, number];
+    let id: number;
+    let groupReg: () => void;
+    let ungroup: () => void;
+    if (kind === 'spi') {
+      id = freeSpi(g);
+      const reg = GICD.IGROUPR + 4 * (id >> 5);
+      const bit = (1 << (id % 32)) >>> 0;
+      spiSetup(g, id, c, p0, true);
+      groupReg = () => g.mmioW(c, 'gicd', undefined, reg, 32, ~bit >>> 0);
+      ungroup = () => g.mmioW(c, 'gicd', undefined, reg, 32, 0xffffffff);
+    } else {
+      id = kind === 'sgi' ? g.r.int(16) : g.r.pick([20, 21, 22, 23]);
+      const bit = (1 << id) >>> 0;
+      privateSetup(g, c, id, p0);
+      groupReg = () => g.mmioW(c, 'gicr-sgi', c, GICR_SGI.IGROUPR0, 32, ~bit >>> 0);
+      ungroup = () => g.mmioW(c, 'gicr-sgi', c, GICR_SGI.IGROUPR0, 32, 0xffffffff);
+    }
+    groupReg();
+    // Group 1 SGIs pending too (more than the list registers hold, sometimes)
+    const others = distinct(g, [...Array(16).keys()].filter((k) => k !== id), g.r.pick([1, 1, 2, g.config.impl.lrs + 1]));
+    for (const k of others) {
+      privateSetup(g, c, k, p1);
+      sendSgi(g, g.r.chance(0.5) ? c : otherCpu(g, c), c, k);
+    }
+    if (kind === 'sgi') sys(g, g.r.chance(0.5) ? c : otherCpu(g, c), 'ICC_SGI0R_EL1', sgiValue(c, id));
+    else if (kind === 'ppi') g.mmioW(c, 'gicr-sgi', c, GICR_SGI.ISPENDR0, 32, (1 << id) >>> 0);
+    else g.mmioW(c, 'gicd', undefined, GICD.ISPENDR + 4 * (id >> 5), 32, (1 << (id % 32)) >>> 0);
+    maybeChurn(g, c, 0.3);
+    read(g, c, g.r.pick(['ICC_HPPIR0_EL1', 'ICC_HPPIR1_EL1', 'ISR_EL1'] as const));
+    if (g.r.chance(0.5)) read(g, c, 'ICC_IAR1_EL1');
+    read(g, c, 'ICC_IAR0_EL1');
+    sys(g, c, 'ICC_EOIR0_EL1', id);
+    if (g.st.eoiMode[c] === 1) sys(g, c, 'ICC_DIR_EL1', id);
+    read(g, c, 'ICC_IAR0_EL1');
+    ungroup();
+    return true;
+  },
+};
+
 export const STORY_ACTIONS: readonly Action[] = [
   lrOverflow, levelLine, levelLatch, wfiMasking, schedBlocked, retargetLpi, retargetSpi, enableLpis, itsTables,
   idLimits, itsQueue, translaterWrite, sgiFrameCross, lpiPinned, vlpi, saveRestore, migrateInFlight, cachedMsi, vpeLife,
-  timerLine, dirElsewhere,
+  timerLine, dirElsewhere, group0,
 ];
 
