@@ -513,6 +513,17 @@ export function vfioForward(s: State, op: VfioForwardOp | VfioUnforwardOp, x: Ex
     // vCPU blocked in WFI that rings the doorbell, which wakes it whatever the priority
     // (QUIRKS.doorbellWakesMasked)
     const v = s.quirks.size > 0 ? vlpiOfGsi(s, op.gsi) : null;
+    // the pending state moved into the vLPI is in the hardware: on GICv4.0 it reaches the vCPU past
+    // a disabled distributor (QUIRKS.gicv40VlpiIgnoresDistEnable), as a device's MSI does
+    if (v !== null && s.lpiPending[v.rd]!.has(v.intid) && s.cfg.impl.gicv4 === '4.0' && !(s.gicdCtlr & 2)) {
+      const g = offerQuirk(s, QUIRKS.gicv40VlpiIgnoresDistEnable);
+      if (g !== null) {
+        g.lpiPending[v.rd]!.delete(v.intid);
+        g.lpiSoftLatch.delete(v.intid);
+        g.vlpiPending.set(v.intid, v.rd);
+        x.branch(g, null, `${QUIRKS.gicv40VlpiIgnoresDistEnable.id}: the pending state moved into the vLPI`);
+      }
+    }
     if (v !== null && s.asleep[v.rd] !== 0 && s.lpiPending[v.rd]!.has(v.intid)) {
       const d = offerQuirk(s, QUIRKS.doorbellWakesMasked);
       if (d !== null) {

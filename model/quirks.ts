@@ -238,9 +238,12 @@ export const QUIRKS = {
    */
   vlpiSurvivesCollectionUnmap: kvm('kvm.vlpi-survives-collection-unmap', 'its.cmd.mapc.unmap',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_mapc, vgic_its_free_collection (no its_unmap_vlpi: only its_free_ite and vgic-v4.c kvm_vgic_v4_unset_forwarding unmap a vLPI) (Linux 6.12)'),
-  /** GICv4.0 residency has no group enable: a vLPI is delivered while GICD_CTLR.EnableGrp1 is 0. */
+  /**
+   * GICv4.0 residency has no group enable: a vLPI is delivered while GICD_CTLR.EnableGrp1 is 0, one a
+   * device's MSI made pending or one whose pending state forwarding moved into it.
+   */
   gicv40VlpiIgnoresDistEnable: kvm('kvm.gicv40-vlpi-ignores-dist-enable', 'dist.ctlr.enable-grp1',
-    'arch/arm64/kvm/vgic/vgic-v4.c vgic_v4_load (its_make_vpe_resident ignores g1en on GICv4.0) (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-v4.c vgic_v4_load (its_make_vpe_resident ignores g1en on GICv4.0) (Linux 6.19); kvm_vgic_v4_set_forwarding (pending state moved into the vLPI) (Linux 6.12)'),
   /**
    * Forwarding resolves the event like an MSI, which fills the translation cache, and never
    * invalidates it: a KVM_SIGNAL_MSI for the forwarded event latches the LPI in software while the

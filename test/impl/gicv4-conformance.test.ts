@@ -42,6 +42,7 @@ const KNOWN: Record<string, { op: string; got: unknown; why: string }> = {
   'enable-lpis-off-pending-4.0': { op: 'sysreg.read', got: '0x80', why: 'a vLPI pending when EnableLPIs is cleared stays pending in the hardware: ISR_EL1.I reads 1' },
   'forward-pending-wfi-masked-4.0': { op: 'sysreg.read', got: '0xff', why: 'forwarding a pending LPI moves its state into the vLPI, which rings the doorbell of the blocked vCPU' },
   'signal-msi-after-fire-4.0': { op: 'sysreg.read', got: '0x2000', why: 'a KVM_SIGNAL_MSI after the device MSI hits the cached translation: taken twice' },
+  'forward-pending-dist-disable-4.0': { op: 'sysreg.read', got: '0x2000', why: 'forwarding moves the pending state into the vLPI, which a GICv4.0 vPE delivers with EnableGrp1 = 0' },
   'mapc-unmap-forwarded-4.1': { op: 'sysreg.read', got: '0x2000', why: 'MAPC V = 0 frees the collection only: the vLPI stays mapped to vCPU 0\'s vPE and the device\'s MSI reaches it' },
   'migrate-signal-msi-4.1': { op: 'sysreg.read', got: '0x3ff', why: 'the KVM_SIGNAL_MSI latched the forwarded LPI in software, and SAVE_PENDING_TABLES on GICv4.1 saves the vLPI\'s state only' },
   'mapc-retarget-twice-pending-4.1': { op: 'sysreg.read', got: '0x2000', why: 'pending twice (software latch and vLPI), one copy taken: the MAPC moves the vLPI with its pending state to vCPU 1' },
