@@ -344,6 +344,15 @@ export const itsScenarios: Def[] = [
     ops: [prologue(pendingSetup), its([MAPC(2, 0), MOVALL(0, 1), SYNC(1)]), its([MOVI(1, 0, 2), SYNC(0), SYNC(1)]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
   },
   {
+    component: 'its', name: 'clear-intid-of-two-ites',
+    description: 'Two ITEs name LPI 8192 (UNPREDICTABLE, choice.u39.intid-two-ites: scoped to that LPI); an INT through the first makes it pending at RD 2, whose vCPU runs on a physical CPU of its own. A CLEAR through the same ITE and a SYNC leave nothing to acknowledge (5.3 CLEAR, SYNC). KVM clears the latch only, and the LPI already in vCPU 2\'s list register is still taken (quirk kvm.clear-leaves-lr-pending); the clean-kvm selftest control found it (mut:51 under the generator gen@15).',
+    rules: ['its.cmd.clear.unpend', 'choice.u39.intid-two-ites', 'cpuif.iar1.spurious'],
+    config: { vcpus: 3, spis: 32, its: 1, impl: { lrs: 1, pcpus: 3 } },
+    ops: [boot(), lpiProp(LPI0, 0xa0),
+      its([MAPC(0, 2), MAPD(0, 7, itt(0)), MAPTI(0, 0, LPI0, 0), MAPTI(0, 1, LPI0, 0), INV(0, 0), INT(0, 0)], { cpu: 1 }),
+      its([CLEAR(0, 0), SYNC(2)]), iar(2, SP)],
+  },
+  {
     component: 'its', name: 'movall-after-propbaser-write-lpis-on',
     description: 'An LPI pending at RD 0 has its state left open by a GICR_PROPBASER write while EnableLPIs = 1 (UNPREDICTABLE; the scope is the LPI state of every redistributor sharing the table, choice.u17.baser-write-lpis-on). MOVALL from RD 0 to RD 1 moves whatever pending state RD 0 holds, so vCPU 1 may then signal the LPI (ISR_EL1.I) or not. One vCPU per physical CPU is not assumed (pcpus 1): KVM then puts vCPU 0 whenever vCPU 1 runs. A clean-kvm campaign (seed bench) found the model moving only certain pending state.',
     rules: ['choice.u17.baser-write-lpis-on', 'its.cmd.movall.moves-pending'],

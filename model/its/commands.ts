@@ -586,8 +586,10 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
     case 'CLEAR': {
       x.rule('its.cmd.clear.unpend');
       // KVM: CLEAR clears the latch only; an LPI already in a vCPU's list register stays pending
-      // there (QUIRKS.clearLeavesLrPending)
-      const q = s.lpiPending[rd]!.has(intid) ? offerQuirk(s, QUIRKS.clearLeavesLrPending) : null;
+      // there (QUIRKS.clearLeavesLrPending); so does one only possibly pending (an INTID that two
+      // ITEs name, choice.u39.intid-two-ites), which KVM holds as one vgic_irq, pending for certain
+      const pendingHere = s.lpiPending[rd]!.has(intid) || s.lpiScoped.get(intid)?.has(rd) === true;
+      const q = pendingHere ? offerQuirk(s, QUIRKS.clearLeavesLrPending) : null;
       leaveLpiGhost(s, rd, intid, x);
       s.lpiPending[rd]!.delete(intid);
       s.lpiScoped.get(intid)?.delete(rd);
