@@ -358,7 +358,12 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
   // of a list register the fold saw still active: the latch the acknowledge left makes the
   // interrupt pending again.
   const atAck = s.latchAtAck.size > 0 && s.latchAtAck.delete(slot);
-  const lost = !byIcactiver && s.quirks.size > 0 && !s.edge[slot] && s.latch[slot] === 1;
+  // a DIR of an SPI that another vCPU acknowledged: with EOImode 1 KVM traps it (ICH_HCR_EL2.TDIR,
+  // set while any SPI is active) and vgic_v3_deactivate, finding it in that vCPU's list register,
+  // emulates a GICD_ICACTIVER write (arch/arm64/kvm/vgic/vgic-v3.c, Linux 6.19)
+  const ackedOn = s.spiAckedOn.size > 0 ? s.spiAckedOn.get(slot) : undefined;
+  const asIcactiver = byIcactiver || (intid >= 32 && ackedOn !== undefined && ackedOn >> 1 !== cpu);
+  const lost = !asIcactiver && s.quirks.size > 0 && !s.edge[slot] && s.latch[slot] === 1;
   x.rule('cpuif.eoir1.deactivate');
   if (isPending(s, slot)) x.rule(s.edge[slot] ? 'dist.active.not-resignalled' : 'dist.level.active-and-pending');
   // whether KVM's fold saw it active at an exit of the vCPU that acknowledged it, now deactivating it
@@ -398,10 +403,10 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
     x.rule('dist.irouter.affinity');
   }
   // (after the resample: the same fold that sees the list register invalid notifies the resampler)
-  const q = (atAck && byIcactiver) || lost ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
+  const q = (atAck && asIcactiver) || lost ? offerQuirk(s, QUIRKS.levelLatchSurvivesAck) : null;
   if (q !== null) {
-    q.latch[slot] = byIcactiver ? 1 : 0;
-    x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: ${byIcactiver ? 'the latch left by the acknowledge makes it pending again' : 'the latch is cleared at the deactivation'}`);
+    q.latch[slot] = asIcactiver ? 1 : 0;
+    x.branch(q, null, `${QUIRKS.levelLatchSurvivesAck.id}: ${asIcactiver ? 'the latch left by the acknowledge makes it pending again' : 'the latch is cleared at the deactivation'}`);
   }
 }
 

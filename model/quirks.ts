@@ -117,7 +117,7 @@ export const QUIRKS = {
    * (the list register was still active when folded) it keeps the latch and is pending again.
    */
   levelLatchSurvivesAck: kvm('kvm.level-ispendr-latch-survives-ack', 'dist.pending.read',
-    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (no pending+active for a level interrupt), vgic_v3_fold_lr (level: latch cleared only with the LR invalid); vgic-mmio.c __read_pending, vgic_mmio_write_cactive (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-v3.c vgic_v3_populate_lr (no pending+active for a level interrupt), vgic_v3_fold_lr (level: latch cleared only with the LR invalid); vgic-mmio.c __read_pending, vgic_mmio_write_cactive; vgic-v3.c vgic_v3_deactivate (a trapped DIR of an interrupt in another vCPU\'s list register is an ICACTIVER write) (Linux 6.19)'),
   /**
    * MAPTI/MAPI create the LPI by reading its bit from the target redistributor's pending table and
    * clearing it in memory, even while that redistributor's EnableLPIs is 0: the pending state the
