@@ -2,7 +2,7 @@
 // first clears enables, pending and active state it reads back (quiesce), because the
 // architecture leaves most per-INTID reset values UNKNOWN.
 import {
-  type Def, boot, quiesce, privSetup, spiSetup, sendSgi, iar, eoi, hppir, rpr, srd, swr, rd, wr, h, bit, irqLine,
+  type Def, type Op, boot, quiesce, privSetup, spiSetup, sendSgi, iar, eoi, hppir, rpr, srd, swr, rd, wr, h, bit, irqLine,
   SPURIOUS, INTID_SPURIOUS as SP, prio, sgi1r, off, dir, wfi,
 } from './gen-conformance-lib.js';
 import { BOOT_PROPBASE, bootPendBase } from '../spec/layout.js';
