@@ -12,7 +12,7 @@ import { addPhantom, collectionInRange, dropPhantom, invalidateTranslations, fla
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
-import { CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from './choices.js';
+import { branchChoice, CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { vlpiOfGsi } from './vlpi.js';
 
@@ -949,9 +949,13 @@ function itsRegs(s: State, n: number, offset: number, get: boolean, value: bigin
       return { errno: 0 };
     case 0x80:
       if (its.enabled) return { errno: EBUSY };
-      its.cbaser = value;
-      its.creadr = 0;
-      return { errno: 0 };
+      // the guest's GITS_CBASER write (its_registers[] has no uaccess handler for it): CREADR = 0,
+      // and CWRITER 0 or unchanged (choice.u30.baser-write-enabled, as for the guest's write)
+      return writeVia(x, (sub) => {
+        its.cbaser = value;
+        its.creadr = 0;
+        if (its.cwriter !== 0) branchChoice(s, sub, CHOICES.u30CbaserCwriter, (st, o) => { if (o === 0) st.its[n]!.cwriter = 0; });
+      });
     case 0x88:
       its.cwriter = Number(value & 0xf_ffe0n);
       return { errno: 0 };

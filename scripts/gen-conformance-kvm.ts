@@ -532,6 +532,19 @@ export const kvmScenarios: Def[] = [
       attr('vgic', 'CTRL', 'SAVE_PENDING_TABLES', 'set', ok), memRead(bootPendBase(1) + (8192 >> 3), 1, '01')],
   },
   {
+    component: 'kvm-abi', name: 'its-regs-cbaser-then-enable',
+    description: "A SYNC queued on the ITS before it is set up leaves GITS_CWRITER one command in; userspace then sets the BASERs and GITS_CBASER through KVM_DEV_ARM_VGIC_GRP_ITS_REGS and enables the ITS. Setting CBASER is the guest's register write (Documentation/virt/kvm/devices/arm-vgic-its.rst, ITS_REGS): CREADR becomes 0 and CWRITER 0 or unchanged (choice.u30.baser-write-enabled), so the ITS has nothing to do or runs the SYNC. KVM resets CWRITER to CREADR (vgic_mmio_write_its_cbaser). A clean-kvm campaign (kqfinal7, minimized to 6 ops) found the model leaving CWRITER alone on this path.",
+    rules: ['kvm.attr.its-regs', 'choice.u30.baser-write-enabled', 'its.reg.creadr.ro'],
+    config: L2,
+    ops: (() => {
+      const r = bootItsRegisters();
+      return [its([SYNC(1)]), attr('its', 'ITS_REGS', ITS_REGS('GITS_BASER0'), 'set', ok, BigInt(r.baser0), 0),
+        attr('its', 'ITS_REGS', ITS_REGS('GITS_BASER1'), 'set', ok, BigInt(r.baser1), 0),
+        attr('its', 'ITS_REGS', ITS_REGS('GITS_CBASER'), 'set', ok, BigInt(r.cbaser), 0),
+        attr('its', 'ITS_REGS', ITS_REGS('GITS_CTLR'), 'set', ok, 1n, 0), rd('GITS_CREADR', [0, CMD_BYTES], { cpu: 1 })];
+    })(),
+  },
+  {
     component: 'save-restore', name: 'save-pending-tables-then-remap',
     description: "KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES writes LPI 8192's pending bit into vCPU 1's table; the guest then takes and EOIs the LPI, DISCARDs its event and maps it again with MAPTI, both from vCPU 1 (whose exits let KVM drop the taken LPI from its list, so nothing holds the old one). Taking an LPI makes it not pending and MAPTI does not change the pending state of an INTID, so nothing is pending (Arm IHI 0069 ICC_IAR1_EL1, 5.3 MAPTI). KVM creates the LPI afresh at MAPTI and reads the stale table bit the save left set (quirk kvm.pending-table-consumed-at-mapti): the LPI is taken a second time.",
     rules: ['kvm.its-abi.save-pending', 'its.cmd.mapti.map', 'cpuif.iar1.spurious'],
