@@ -213,6 +213,8 @@ export function readConfig(s: State, cpu: number, first: number, x: Exec): numbe
 export function writeConfig(s: State, cpu: number, first: number, value: number, x: Exec): void {
   let unknown: number[] | null = null;
   let unrecorded: number[] | null = null;
+  // made pending by the change itself (a level line held high): KVM queues nothing (QUIRKS.icfgrChangeNoQueue)
+  let queuedByNothing: number[] | null = null;
   for (let k = 0; k < 16; k++) {
     const intid = first + k;
     if (!implemented(s, intid) || intid < 16) continue; // SGIs are always edge (RAO/WI)
@@ -225,6 +227,7 @@ export function writeConfig(s: State, cpu: number, first: number, value: number,
     s.edge[slot] = edge;
     x.rule('dist.icfgr.config');
     if (wasPending) (unknown ??= []).push(slot);
+    else if (s.quirks.size > 0 && s.enabled[slot] && isPending(s, slot)) (queuedByNothing ??= []).push(slot);
     if (edge === 0 && s.lineUnrecorded.size > 0 && s.lineUnrecorded.has(slot)) (unrecorded ??= []).push(slot);
   }
   // KVM never recorded the line an edge-configured interrupt was raised on: made level now, its
@@ -237,6 +240,11 @@ export function writeConfig(s: State, cpu: number, first: number, value: number,
     if (unknown !== null) pendingUnknown(q, unknown, x);
   }
   if (unknown !== null) pendingUnknown(s, unknown, x);
+  const nq = queuedByNothing !== null ? offerQuirk(s, QUIRKS.icfgrChangeNoQueue) : null;
+  if (nq !== null) {
+    for (const slot of queuedByNothing!) nq.unqueued.add(slot);
+    x.branch(nq, null, `${QUIRKS.icfgrChangeNoQueue.id}: the interrupt the change made pending is not queued`);
+  }
 }
 
 /**

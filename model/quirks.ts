@@ -63,6 +63,14 @@ export const QUIRKS = {
   distEnableNoRequeue: kvm('kvm.dist-enable-does-not-requeue', 'dist.ctlr.enable-grp1',
     'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_v3_misc (GICD_CTLR: vgic_kick_vcpus only); vgic.c vgic_target_oracle (Linux 6.19)'),
   /**
+   * A GICD_ICFGR / GICR_ICFGR1 write only changes irq->config: a level interrupt whose line is high
+   * and that was not pending while edge-configured becomes pending by the change, but nothing
+   * queues it, so it may stay undelivered until something queues it (an enable, an ISPENDR write, a
+   * new line change).
+   */
+  icfgrChangeNoQueue: kvm('kvm.icfgr-change-does-not-queue', 'dist.icfgr.config',
+    'arch/arm64/kvm/vgic/vgic-mmio.c vgic_mmio_write_config (sets irq->config only, no vgic_queue_irq_unlock); vgic.c vgic_queue_irq_unlock (Linux 6.12)'),
+  /**
    * A guest DIR (EOImode 1) of an SPI that another vCPU acknowledged is trapped and deactivates the
    * SPI where it is queued, on that vCPU's ap_list, then only requests a prune there, with no kick:
    * that vCPU, blocked in WFI, is not woken by the SPI's pending state until something kicks it.

@@ -532,6 +532,16 @@ export const kvmScenarios: Def[] = [
       attr('vgic', 'CTRL', 'SAVE_PENDING_TABLES', 'set', ok), memRead(bootPendBase(1) + (8192 >> 3), 1, '01')],
   },
   {
+    component: 'kvm-abi', name: 'icfgr-level-again-line-high',
+    description: "KVM_IRQ_LINE raises SPI 35's line while it is level-sensitive; the guest makes it edge-triggered, enables it, and makes it level-sensitive again. Its line is still high, so it is pending and vCPU 0 takes it (Arm IHI 0069 4.1; GICD_ICFGR). KVM's GICD_ICFGR write changes the configuration only and queues nothing: the SPI is pending but not delivered (quirk kvm.icfgr-change-does-not-queue; clean-kvm campaign kqfinal7, 6 ops).",
+    rules: ['dist.icfgr.config', 'cpuif.iar1.ack', 'kvm.irq-line.spi'],
+    config: { ...L2, its: 0, impl: { pcpus: 1 } },
+    ops: [boot(), { op: 'mmio.write', cpu: 0, frame: 'gicd', offset: off('GICD_ICFGR2'), width: 32, value: '0x0' } as Op, irqLine('spi', 35, 1),
+      { op: 'mmio.write', cpu: 1, frame: 'gicd', offset: off('GICD_ICFGR2'), width: 32, value: '0x80' } as Op,
+      { op: 'mmio.write', cpu: 1, frame: 'gicd', offset: off('GICD_ISENABLER1'), width: 32, value: '0x8' } as Op,
+      { op: 'mmio.write', cpu: 1, frame: 'gicd', offset: off('GICD_ICFGR2'), width: 32, value: '0x2' } as Op, iar(0, 35)],
+  },
+  {
     component: 'kvm-abi', name: 'its-regs-cbaser-then-enable',
     description: "A SYNC queued on the ITS before it is set up leaves GITS_CWRITER one command in; userspace then sets the BASERs and GITS_CBASER through KVM_DEV_ARM_VGIC_GRP_ITS_REGS and enables the ITS. Setting CBASER is the guest's register write (Documentation/virt/kvm/devices/arm-vgic-its.rst, ITS_REGS): CREADR becomes 0 and CWRITER 0 or unchanged (choice.u30.baser-write-enabled), so the ITS has nothing to do or runs the SYNC. KVM resets CWRITER to CREADR (vgic_mmio_write_its_cbaser). A clean-kvm campaign (kqfinal7, minimized to 6 ops) found the model leaving CWRITER alone on this path.",
     rules: ['kvm.attr.its-regs', 'choice.u30.baser-write-enabled', 'its.reg.creadr.ro'],
