@@ -367,7 +367,7 @@ export function deactivate(s: State, cpu: number, intid: number, x: Exec, byIcac
   x.rule('cpuif.eoir1.deactivate');
   if (isPending(s, slot)) x.rule(s.edge[slot] ? 'dist.active.not-resignalled' : 'dist.level.active-and-pending');
   // whether KVM's fold saw it active at an exit of the vCPU that acknowledged it, now deactivating it
-  const seen = s.spiAckedOn.size > 0 && s.spiAckedOn.get(slot) === cpu * 2 + 1;
+  const seen = ackedOn === cpu * 2 + 1;
   if (s.spiAckedOn.size > 0) s.spiAckedOn.delete(slot);
   if (intid >= 32 && s.resampleAsserted.size > 0) {
     // KVM notifies the resampler only for an interrupt its fold saw active at an exit
