@@ -501,7 +501,17 @@ export function migrate(s: State, x: Exec): Expected {
   // (State.lpiSoftLatch) is not saved (QUIRKS.forwardedTranslationCached)
   const soft = softLatchesNotSaved(s);
   const qs = soft.length > 0 ? offerQuirk(s, QUIRKS.forwardedTranslationCached) : null;
+  // KVM: the source saved the timer PPI's line low (QUIRKS.mappedLevelLineLowered) and the new VM
+  // keeps that level until the vCPU runs (QUIRKS.timerUnseenBeforeRun)
+  const lowered = timerLinesSavedLow(s);
   const main = migrateAll(s, x);
+  for (const [qt, cpus] of lowered) {
+    const sub = new Exec();
+    const r = migrateAll(qt, sub);
+    const label = `${QUIRKS.mappedLevelLineLowered.id}, ${QUIRKS.timerUnseenBeforeRun.id}: the timer PPI of vCPU ${cpus.join(', ')} restored with its line low`;
+    x.branch(qt, r, label);
+    x.absorb(sub, (b) => ({ result: b.result, choice: `${label}; ${b.choice ?? ''}` }));
+  }
   if (q !== null) {
     const sub = new Exec();
     const r = migrateAll(q, sub, vlpis);
@@ -517,6 +527,40 @@ export function migrate(s: State, x: Exec): Expected {
     x.absorb(sub, (b) => ({ result: b.result, choice: `${label}; ${b.choice ?? ''}` }));
   }
   return main;
+}
+
+/**
+ * KVM (quirks only): the new VM's candidates in which the virtual timer's PPI of some vCPUs comes
+ * back with its line low while the timer still asserts it. The source acknowledged it: putting the
+ * HW-mapped level PPI pending in a list register lowered its recorded line_level
+ * (vgic-v3.c vgic_v3_populate_lr), an active one is not folded back from the line
+ * (vgic_v3_fold_lr_state samples it only while the list register holds it pending), and the saved
+ * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads that record (QUIRKS.mappedLevelLineLowered). The
+ * destination writes it back, and until the vCPU first runs the timer output does not reach the
+ * vGIC (QUIRKS.timerUnseenBeforeRun), so the PPI is not pending by its line there until then. One
+ * candidate per non-empty set of such vCPUs, cloned before the migration (the line is part of the
+ * migrated state).
+ */
+function timerLinesSavedLow(s: State): [State, number[]][] {
+  if (!quirkEnabled(s, QUIRKS.mappedLevelLineLowered) || !quirkEnabled(s, QUIRKS.timerUnseenBeforeRun)) return [];
+  const cpus: number[] = [];
+  for (let c = 0; c < s.cfg.vcpus; c++) {
+    const slot = c * 32 + VTIMER_PPI;
+    if (s.line[slot] && !s.edge[slot] && s.active[slot] && !s.timerBeforeRun.has(c)) cpus.push(c);
+  }
+  const out: [State, number[]][] = [];
+  for (let m = 1; m < 1 << cpus.length; m++) {
+    const taken = cpus.filter((_, i) => (m >>> i) & 1);
+    const q = s.clone();
+    noteQuirk(q, QUIRKS.mappedLevelLineLowered.id);
+    noteQuirk(q, QUIRKS.timerUnseenBeforeRun.id);
+    for (const c of taken) {
+      q.line[c * 32 + VTIMER_PPI] = 0;
+      q.timerBeforeRun.set(c, 1);
+    }
+    out.push([q, taken]);
+  }
+  return out;
 }
 
 /** KVM on GICv4.1 (quirks only): forwarded LPIs pending by a software latch only (State.lpiSoftLatch), at their redistributor. */

@@ -357,6 +357,14 @@ export const kvmScenarios: Def[] = [
       iar(0, SP), attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(0) })],
   },
   {
+    component: 'kvm-abi', name: 'timer-ppi-pending-after-migrate-acked',
+    description: 'The virtual timer asserts PPI 27 of vCPU 1 (enabled) and vCPU 1 acknowledges it; after migrate the timer still asserts the line, so vCPU 0 reads the level PPI pending (and active) in vCPU 1\'s GICR_ISPENDR0, before and after vCPU 1 runs again (Arm IHI 0069 GICR_ISPENDR0: a level interrupt is pending while its line is asserted). In KVM the acknowledged HW-mapped PPI was saved with its line low (quirk kvm.mapped-level-line-lowered) and the destination\'s vGIC does not see the timer output until vCPU 1 first runs (quirk kvm.timer-line-unseen-before-first-run): the first read is 0.',
+    rules: ['dist.pending.read', 'kvm.timer.line', 'kvm.migrate.dist-state'],
+    config: { vcpus: 2, spis: 32, its: 0 },
+    ops: [boot(), ...privSetup(1, 27, 0x80), { op: 'timer.line', cpu: 1, level: 1 } as Op, iar(1, 27), { op: 'migrate' } as Op,
+      rd('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 }), { op: 'vcpu.run', cpu: 1, pcpu: 0 } as Op, rd('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 })],
+  },
+  {
     component: 'kvm-abi', name: 'irqfd-plain-level-spi',
     description: 'A plain irqfd on GSI 8 (default route: SPI 40, level-sensitive, disabled) is a pulse: it leaves SPI 40 pending or not (kvm.irqfd.level-pulse), and once GICD_ICPENDR clears the latch the line is low, so it is not pending (Documentation/virt/kvm/api.rst KVM_IRQFD; Arm IHI 0069 GICD_ICPENDR). KVM injects the SPI with level 1 only and the line stays asserted (quirk kvm.irqfd-level-spi-stays-asserted).',
     rules: ['kvm.irqfd.level-pulse', 'dist.icpendr.level-line-high', 'dist.pending.read'],
