@@ -151,6 +151,14 @@ export const QUIRKS = {
   invQueuesLpiWhileLpisOff: kvm('kvm.inv-queues-lpi-while-lpis-off', 'redist.ctlr.enable-lpis',
     'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_inv, vgic_its_inv_lpi, vgic_its_cmd_handle_invall, update_lpi_config; vgic.c vgic_flush_pending_lpis (keeps pending_latch) (Linux 6.19)'),
   /**
+   * INVALL re-reads the configuration of the LPIs whose vgic_irq targets the collection's vCPU, not
+   * of the LPIs whose ITE names the collection: an LPI of the collection that a MOVALL moved to
+   * another vCPU while the collection still names the old one (choice.u47.movall-live-collections,
+   * KVM's option) keeps the configuration it had cached, its priority and enable.
+   */
+  invallByTargetVcpu: kvm('kvm.invall-by-target-vcpu', 'its.cmd.invall.reload',
+    'arch/arm64/kvm/vgic/vgic-its.c vgic_its_cmd_handle_invall, vgic_its_invall, update_lpi_config (filter_vcpu compared with irq->target_vcpu), vgic_its_cmd_handle_movall (Linux 6.12)'),
+  /**
    * Setting one redistributor's EnableLPIs re-reads the pending table of that vCPU
    * (its_sync_lpi_pending_table) but hands every LPI of the VM to vgic_queue_irq_unlock, those of
    * other vCPUs included: an LPI whose redistributor has EnableLPIs 0 and that kept its pending

@@ -344,6 +344,13 @@ export const itsScenarios: Def[] = [
     ops: [prologue(pendingSetup), its([MAPC(2, 0), MOVALL(0, 1), SYNC(1)]), its([MOVI(1, 0, 2), SYNC(0), SYNC(1)]), iar(1, [LPI0, SP]), iar(0, [LPI0, SP])],
   },
   {
+    component: 'its', name: 'invall-after-movall-live-collection',
+    description: 'LPI 8192 of collection 0 (RD 0) is disabled in the property table; MOVALL from RD 0 to RD 1 while collection 0 still maps RD 0, then INVALL of collection 0 and an INT: INVALL makes the configuration of every LPI of the collection consistent with the table, so the disabled LPI is acknowledged nowhere, wherever MOVALL sent it (Arm IHI 0069 5.3 INVALL, MOVALL; choice.u47.movall-live-collections). KVM\'s MOVALL retargets the LPI to vCPU 1 and vgic_its_invall re-reads only the LPIs that target the collection\'s vCPU 0: 8192 keeps its cached enable and vCPU 1 takes it (quirk kvm.invall-by-target-vcpu).',
+    rules: ['its.cmd.invall.reload', 'choice.u47.movall-live-collections', 'lpi.prop.inv-sync', 'cpuif.iar1.spurious'],
+    config: L2,
+    ops: [prologue(), lpiProp(LPI0, 0xa0, false), its([MOVALL(0, 1), INVALL(0), SYNC(0)]), its([INT(1, 0), SYNC(0), SYNC(1)]), iar(1, SP), iar(0, SP)],
+  },
+  {
     component: 'its', name: 'clear-intid-of-two-ites',
     description: 'Two ITEs name LPI 8192 (UNPREDICTABLE, choice.u39.intid-two-ites: scoped to that LPI); an INT through the first makes it pending at RD 2, whose vCPU runs on a physical CPU of its own. A CLEAR through the same ITE and a SYNC leave nothing to acknowledge (5.3 CLEAR, SYNC). KVM clears the latch only, and the LPI already in vCPU 2\'s list register is still taken (quirk kvm.clear-leaves-lr-pending); the clean-kvm selftest control found it (mut:51 under the generator gen@15).',
     rules: ['its.cmd.clear.unpend', 'choice.u39.intid-two-ites', 'cpuif.iar1.spurious'],

@@ -662,8 +662,16 @@ function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   x.rule('its.cmd.invall.reload');
   if (s.lpiStale.size > 0) { x.rule('lpi.prop.inv-sync'); x.rule('choice.u48.invall-scope'); }
   const intids: number[] = [];
-  for (const dev of its.devices.values()) for (const t of dev.ites.values()) if (t.icid === icid && !t.detached) intids.push(t.intid);
+  // the collection's LPIs a MOVALL retargeted away from its redistributor (choice.u47 option 2)
+  const movedAway: number[] = [];
+  for (const dev of its.devices.values()) for (const t of dev.ites.values()) {
+    if (t.icid !== icid || t.detached) continue;
+    intids.push(t.intid);
+    if (t.rd !== undefined && t.rd !== its.collections.get(icid)) movedAway.push(t.intid);
+  }
   const lr = invLeavesLrPriority(s, intids);
+  const byTarget = invallSkipsMovedAway(s, movedAway);
+  if (byTarget !== null) for (const intid of intids) if (!movedAway.includes(intid)) invalidateLpi(byTarget, intid);
   for (const intid of intids) invalidateLpi(s, intid);
   // KVM's vgic_its_invall reloads every LPI that targets the collection's vCPU, whatever its
   // collection or ITS (update_lpi_config with that vCPU as filter): the quirk's reach
@@ -676,7 +684,18 @@ function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   }
   const q = invQueuesKeptLpis(s, [...intids, ...others]);
   if (q !== null) for (const intid of others) invalidateLpi(q, intid);
-  return [...ok(s), ...(q === null ? [] : ok(q)), ...(lr === null ? [] : ok(lr))];
+  return [...ok(s), ...(q === null ? [] : ok(q)), ...(lr === null ? [] : ok(lr)), ...(byTarget === null ? [] : ok(byTarget))];
+}
+
+/**
+ * KVM (QUIRKS.invallByTargetVcpu): vgic_its_invall reloads the LPIs that target the collection's
+ * vCPU; one of the collection that a MOVALL retargeted to another vCPU keeps its cached
+ * configuration. The quirk's candidate (a clone of `s` before the invalidation), or null when no
+ * such LPI has a configuration a cache could still hold.
+ */
+function invallSkipsMovedAway(s: State, movedAway: readonly number[]): State | null {
+  if (s.quirks.size === 0 || s.lpiStale.size === 0 || !movedAway.some((intid) => s.lpiStale.has(intid))) return null;
+  return offerQuirk(s, QUIRKS.invallByTargetVcpu);
 }
 
 /**
