@@ -177,8 +177,12 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
   // KVM (quirks only): LPIs the ITS restore queued here while this RD had LPIs off (QUIRKS.restoreQueuesLpiWhileLpisOff)
   if (s.lpiQueuedLpisOff.size > 0 && g1) {
     for (const [intid, rd] of s.lpiQueuedLpisOff) {
-      // no longer mapped to this RD (DISCARD, MOVI, an unmap): KVM's vgic_irq went with the ITE
-      if (rd !== cpu || (s.enableLpis[cpu] && s.lpiPending[cpu]!.has(intid)) || !iteTargetsOf(s, intid).has(cpu)) continue;
+      // mapped to another RD now (MOVI, a remap): not looked at here. With no ITE left (DISCARD, MAPD
+      // V = 0, an ITS reset) it stays: freeing an ITE touches neither the ap_list nor a list register
+      // (vgic-its.c its_free_ite; the fold skips an INTID no vgic_irq has any more)
+      if (rd !== cpu || (s.enableLpis[cpu] && s.lpiPending[cpu]!.has(intid))) continue;
+      const targets = iteTargetsOf(s, intid);
+      if (targets.size > 0 && !targets.has(cpu)) continue;
       const prios: number[] = [];
       for (const b of propVersions(s, cpu, intid)) if (b & 1) prios.push(b & 0xfc);
       if (prios.length > 0) stale.push({ intid, prios, canBeAbsent: true });

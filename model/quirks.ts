@@ -196,10 +196,11 @@ export const QUIRKS = {
   /**
    * Clearing a redistributor's EnableLPIs unlinks its vCPU's LPIs from the ap_list but does not
    * make that vCPU exit: written by another vCPU, an LPI already pending in the running target's
-   * list registers stays there, and that vCPU can still see and take it (until its next exit).
+   * list registers stays there, and that vCPU can still see and take it (until its next exit),
+   * also once no ITE names it any more (freeing an ITE leaves the list registers alone).
    */
   lpiInLrSurvivesEnableLpisClear: kvm('kvm.lpi-in-lr-survives-enablelpis-clear', 'redist.ctlr.enable-lpis',
-    'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_v3r_ctlr; vgic.c vgic_flush_pending_lpis (ap_list only, no kick of the target vCPU) (Linux 6.19)'),
+    'arch/arm64/kvm/vgic/vgic-mmio-v3.c vgic_mmio_write_v3r_ctlr; vgic.c vgic_flush_pending_lpis (ap_list only, no kick of the target vCPU); vgic-its.c its_free_ite; vgic-v3.c vgic_v3_fold_lr_state (an INTID without vgic_irq is skipped) (Linux 6.19)'),
   /**
    * One INTID named by two ITEs is one vgic_irq in KVM, targeted at the vCPU of the ITE that
    * created it; an INT through the other ITE checks that ITE's redistributor only and queues the

@@ -640,6 +640,22 @@ export const itsScenarios: Def[] = [
       hppir(0, SP), iar(0, SP)],
   },
   {
+    component: 'redistributor', name: 'enable-lpis-cleared-after-discard',
+    description: 'LPI 8192 is made pending at redistributor 0 and its ITE DISCARDed (completed by a SYNC), which removes the pending state (Arm IHI 0069 5.3 DISCARD); vCPU 1 then clears redistributor 0\'s EnableLPIs (CES = 1): vCPU 0 sees nothing in ICC_HPPIR1_EL1 and acknowledges nothing. KVM leaves the LPI queued after the DISCARD (quirk kvm.u45-discard-keeps-queued-pending), and the EnableLPIs clear, written by another vCPU, leaves it in vCPU 0\'s list register although its vgic_irq is gone with the ITE (quirk kvm.lpi-in-lr-survives-enablelpis-clear): vCPU 0 takes it. A clean-kvm campaign (kqfinal7) found the model dropping an LPI left in a list register once no ITE named it.',
+    rules: ['redist.ctlr.enable-lpis', 'its.cmd.discard.unmap', 'cpuif.hppir1', 'cpuif.iar1.spurious'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), DISCARD(1, 0), SYNC(0)], { cpu: 1 }), wr('GICR_CTLR', 0, { cpu: 1, index: 0 }),
+      rd('GICR_CTLR', [0x2, 0x6], { cpu: 1, index: 0 }), hppir(0, SP), iar(0, SP)],
+  },
+  {
+    component: 'redistributor', name: 'enable-lpis-cleared-after-its-reset',
+    description: 'LPI 8192 is pending at redistributor 0 when the VMM resets the ITS (KVM_DEV_ARM_ITS_CTRL_RESET frees every mapping, Documentation/virt/kvm/devices/arm-vgic-its.rst; the pending state belongs to the redistributor and stays); vCPU 0 runs again (a PMR read), and vCPU 1 then clears redistributor 0\'s EnableLPIs (CES = 1): a redistributor with EnableLPIs 0 forwards no LPI, so vCPU 0 signals nothing (ISR_EL1.I = 0) and acknowledges nothing (Arm IHI 0069 GICR_CTLR.EnableLPIs). KVM does not make vCPU 0 exit: the LPI stays in its list register, its ITE gone or not, and is taken (quirk kvm.lpi-in-lr-survives-enablelpis-clear). A clean-kvm campaign (kqfinal7) found the model dropping it.',
+    rules: ['redist.ctlr.enable-lpis', 'kvm.attr.its-reset', 'cpuif.isr.irq', 'cpuif.iar1.spurious'],
+    config: L2,
+    ops: [prologue(), its([INT(1, 0), SYNC(0)], { cpu: 1 }), attr('its', 'CTRL', 'ITS_RESET', 'set', ok, undefined, 0),
+      srd(0, 'ICC_PMR_EL1', h(0xf0)), wr('GICR_CTLR', 0, { cpu: 1, index: 0 }), rd('GICR_CTLR', [0x2, 0x6], { cpu: 1, index: 0 }), srd(0, 'ISR_EL1', 0), iar(0, SP)],
+  },
+  {
     component: 'lpi', name: 'two-ites-lpis-off-rd',
     description: 'LPI 8192 is mapped through collection 1 to redistributor 0, whose EnableLPIs vCPU 0 then clears (the read shows it cleared, CES = 1) before it waits in WFI; a second ITE names the same INTID through collection 0 (redistributor 1), and an INT through it: its pending state is UNPREDICTABLE (choice.u39.intid-two-ites), but redistributor 0 forwards no LPI, so vCPU 0 stays asleep (Arm IHI 0069 GICR_CTLR.EnableLPIs). KVM keeps one vgic_irq for the INTID, targeted at vCPU 0 by the first ITE, and queues it there: vCPU 0 wakes (quirk kvm.u39-shared-lpi-ignores-enablelpis).',
     rules: ['choice.u39.intid-two-ites', 'redist.ctlr.enable-lpis', 'cpuif.wfi.wake'],
