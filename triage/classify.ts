@@ -5,6 +5,9 @@
 //   work bound, or the scenario's op budget or time limit (also when the time limit cut the rest
 //   of the trace the quirks would have had to explain). Says nothing about the target; running out
 //   of a budget never makes a finding new, so a verdict cannot depend on how loaded the machine is.
+//   The check with quirks goes on past the candidate bound with the candidates that took the
+//   fewest quirks (model/oracle.ts OracleOptions.cutToBound): an acceptance by those is decided
+//   (known), a rejection after a cut is the bound's (inconclusive).
 // - known: the strict oracle (the architecture) rejects the trace, and the oracle run again over
 //   the WHOLE trace with the target's quirks enabled (model/choices.ts; declared in
 //   spec/expectations/<target>.json) accepts it. The result names the quirks the accepting
@@ -75,7 +78,9 @@ export function classifyOutcome(
   if (v === null || v.ok || v.divergence.opIndex !== problem.opIndex || quirks.size === 0) return { classification: 'new', problem, quirks: [] };
   let again: RunOutcome['verdict'];
   try {
-    again = oracles.checkTrace(scenario, outcome.trace, { quirks });
+    // past the candidate bound the check goes on with the candidates that took the fewest quirks:
+    // an acceptance is still decided (it is the whole set's), a rejection after a cut is the bound error
+    again = oracles.checkTrace(scenario, outcome.trace, { quirks, cutToBound: true });
   } catch (e) {
     if (oracles.isBoundError(e)) return { classification: 'inconclusive', problem, quirks: [] };
     // the model failing with the quirks is gicdiff's bug: a loud finding of its own (new, like an

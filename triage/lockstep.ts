@@ -60,6 +60,8 @@ export interface OracleRunLimits {
   deadline?: number;
   /** the quirks the oracle may take (triage/classify.ts); none: the strict architecture */
   quirks?: ReadonlySet<string>;
+  /** checkTrace: past the candidate bound, go on with the candidates that took the fewest quirks (model/oracle.ts OracleOptions.cutToBound) */
+  cutToBound?: boolean;
 }
 
 export interface OracleFactory {
