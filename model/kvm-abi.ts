@@ -278,7 +278,8 @@ function heldReturn(s: State, x: Exec, c: Choice): Expected {
 
 export function signalMsi(s: State, op: SignalMsiOp, x: Exec): Expected {
   const address = parseHexNumber(op.address);
-  const hit = op.flags & KVM_MSI_VALID_DEVID ? itsOfAddress(s, address) : null;
+  // only KVM's GICv4 quirk looks at the cache here: without quirks, injectMsi finds the ITS once
+  const hit = s.quirks.size > 0 && op.flags & KVM_MSI_VALID_DEVID ? itsOfAddress(s, address) : null;
   const soft = hit?.exact === true ? cachedForwardedLpi(s, hit.its, op.devid, op.data >>> 0) : null;
   const before = x.branches.length;
   const r = injectMsi(s, address, op.data, op.devid, op.flags, x);
