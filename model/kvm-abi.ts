@@ -13,7 +13,7 @@ import { cacheTranslation, GITS_TRANSLATER, iteTarget, translateMsi } from './it
 import { retargetedToRdWithLpisOff, sharedLpiAtRdWithLpisOff } from './its/commands.js';
 import { leaveGhosts } from './interrupts.js';
 import { iteTargetsOf, LPI_BASE, setLpiPending } from './lpi.js';
-import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, offerQuirk, openOptions } from './choices.js';
+import { branchChoice, type Choice, CHOICES, forEachChoice, holdChoice, offerQuirk, openOptions, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { isForwardedEvent, type Vlpi, vlpiOfGsi, vlpiOfHostIrq } from './vlpi.js';
 import type { Route, State } from './state.js';
@@ -131,6 +131,12 @@ export function timerLine(s: State, op: TimerLineOp, x: Exec): Expected {
     return null;
   }
   const slot = op.cpu * 32 + VTIMER_PPI;
+  // KVM: a loaded vCPU's falling timer output is not recorded until its next load or a re-sample
+  // (QUIRKS.loadedTimerDropUnseen): the record may still read high
+  if (s.quirks.size > 0) {
+    if (op.level) s.timerDropUnseen.delete(op.cpu);
+    else if (s.line[slot] && s.ran.has(op.cpu) && quirkEnabled(s, QUIRKS.loadedTimerDropUnseen)) s.timerDropUnseen.add(op.cpu);
+  }
   const q = s.quirks.size > 0 && !s.ran.has(op.cpu) && s.line[slot] !== op.level ? offerQuirk(s, QUIRKS.timerUnseenBeforeRun) : null;
   if (q !== null) {
     q.timerBeforeRun.set(op.cpu, op.level);

@@ -38,6 +38,15 @@ export const QUIRKS = {
   timerUnseenBeforeRun: kvm('kvm.timer-line-unseen-before-first-run', 'kvm.timer.line',
     'arch/arm64/kvm/arch_timer.c kvm_timer_update_irq, kvm_timer_enable (kvm_vgic_set_owner), kvm_timer_vcpu_load_gic; vgic/vgic.c kvm_vgic_inject_irq, vgic_validate_injection (owner check) (Linux 6.12)'),
   /**
+   * A loaded vCPU's timer is the hardware timer: when its output falls (the guest masks or
+   * reprograms it, no trap) nothing tells the vGIC, whose recorded level of PPI 27 stays high until
+   * the vCPU's next load (kvm_timer_vcpu_load_gic injects the output) or a re-sample of the line
+   * (vgic_irq_handle_resampling). KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads that record, and a migration
+   * saves it: the destination holds it until the vCPU first runs.
+   */
+  loadedTimerDropUnseen: kvm('kvm.loaded-timer-drop-unseen', 'kvm.attr.level-info',
+    'arch/arm64/kvm/arch_timer.c kvm_timer_update_irq (called from the host timer interrupt and kvm_timer_vcpu_load_gic only), kvm_timer_vcpu_load_gic; vgic/vgic.c vgic_irq_handle_resampling; vgic-mmio.c vgic_read_irq_line_level_info (Linux 6.12)'),
+  /**
    * A GICD/GICR_ISPENDR or ICPENDR read from one vCPU reads an edge interrupt that sits pending
    * in another running vCPU's list register as not pending: populating the LR cleared its latch,
    * and the read does not make the other vCPUs exit. An active SPI stays in the list register of

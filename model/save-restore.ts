@@ -504,11 +504,15 @@ export function migrate(s: State, x: Exec): Expected {
   // KVM: the source saved the timer PPI's line low (QUIRKS.mappedLevelLineLowered) and the new VM
   // keeps that level until the vCPU runs (QUIRKS.timerUnseenBeforeRun)
   const lowered = timerLinesSavedLow(s);
+  // KVM: the source saved the timer PPI's line high after the loaded timer's output fell unseen
+  // (QUIRKS.loadedTimerDropUnseen), and the new VM keeps it until the vCPU runs (QUIRKS.timerUnseenBeforeRun)
+  const raised = timerLinesSavedHigh(s);
   const main = migrateAll(s, x);
-  for (const [qt, cpus] of lowered) {
+  for (const [qt, cpus, how] of [...lowered.map(([q, c]) => [q, c, 'low'] as const), ...raised.map(([q, c]) => [q, c, 'high'] as const)]) {
     const sub = new Exec();
     const r = migrateAll(qt, sub);
-    const label = `${QUIRKS.mappedLevelLineLowered.id}, ${QUIRKS.timerUnseenBeforeRun.id}: the timer PPI of vCPU ${cpus.join(', ')} restored with its line low`;
+    const first = how === 'low' ? QUIRKS.mappedLevelLineLowered : QUIRKS.loadedTimerDropUnseen;
+    const label = `${first.id}, ${QUIRKS.timerUnseenBeforeRun.id}: the timer PPI of vCPU ${cpus.join(', ')} restored with its line ${how}`;
     x.branch(qt, r, label);
     x.absorb(sub, (b) => ({ result: b.result, choice: `${label}; ${b.choice ?? ''}` }));
   }
@@ -557,6 +561,36 @@ function timerLinesSavedLow(s: State): [State, number[]][] {
     for (const c of taken) {
       q.line[c * 32 + VTIMER_PPI] = 0;
       q.timerBeforeRun.set(c, 1);
+    }
+    out.push([q, taken]);
+  }
+  return out;
+}
+
+/**
+ * KVM (quirks only): the new VM's candidates in which the virtual timer's PPI of some vCPUs comes
+ * back with its line high while the timer output is low: the loaded timer's output fell unseen on
+ * the source (QUIRKS.loadedTimerDropUnseen), the saved KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO read the
+ * high record, and the destination holds it until the vCPU first runs (QUIRKS.timerUnseenBeforeRun).
+ * One candidate per non-empty set of such vCPUs, cloned before the migration.
+ */
+function timerLinesSavedHigh(s: State): [State, number[]][] {
+  if (s.timerDropUnseen.size === 0 || !quirkEnabled(s, QUIRKS.timerUnseenBeforeRun)) return [];
+  const cpus: number[] = [];
+  for (const c of s.timerDropUnseen) {
+    const slot = c * 32 + VTIMER_PPI;
+    if (!s.line[slot] && !s.edge[slot] && !s.timerBeforeRun.has(c)) cpus.push(c);
+  }
+  cpus.sort((a, b) => a - b);
+  const out: [State, number[]][] = [];
+  for (let m = 1; m < 1 << cpus.length; m++) {
+    const taken = cpus.filter((_, i) => (m >>> i) & 1);
+    const q = s.clone();
+    noteQuirk(q, QUIRKS.loadedTimerDropUnseen.id);
+    noteQuirk(q, QUIRKS.timerUnseenBeforeRun.id);
+    for (const c of taken) {
+      q.line[c * 32 + VTIMER_PPI] = 1;
+      q.timerBeforeRun.set(c, 0);
     }
     out.push([q, taken]);
   }
@@ -660,6 +694,7 @@ function migrateOne(s: State, x: Exec, clearStale: boolean, vlpis?: VlpisByIts):
   s.lpiSoftLatch.clear(); // the restored pending state goes into the vLPI when the VMM forwards again
   s.vlpiOrphaned.clear(); // forwarding again finds no collection: no vLPI
   s.ran.clear(); // the vCPUs of the new VM have not run (QUIRKS.timerUnseenBeforeRun)
+  s.timerDropUnseen.clear(); // the new VM's record is what the restore wrote (QUIRKS.loadedTimerDropUnseen)
   s.lpiKeptTarget.clear(); // the restore creates each LPI from its ITEs again
   // the fresh VM: redistributors are restored before the ITS; enabling LPIs loads the pending tables
   invalidateAllLpis(s);
@@ -965,6 +1000,9 @@ export function deviceAttr(s: State, op: DeviceAttrOp, x: Exec): Expected {
       // timer still asserts it (QUIRKS.mappedLevelLineLowered)
       const timerBit = first === 0 && ((v >>> VTIMER_PPI) & 1) !== 0 ? offerQuirk(s, QUIRKS.mappedLevelLineLowered) : null;
       if (timerBit !== null) x.branch(timerBit, { errno: 0, value: '0x' + ((v & ~(1 << VTIMER_PPI)) >>> 0).toString(16) }, `${QUIRKS.mappedLevelLineLowered.id}: the timer PPI's recorded line is low`);
+      // the loaded timer's output fell unseen: the record may still read high (QUIRKS.loadedTimerDropUnseen)
+      const stale = first === 0 && ((v >>> VTIMER_PPI) & 1) === 0 && s.timerDropUnseen.has(cpu) ? offerQuirk(s, QUIRKS.loadedTimerDropUnseen) : null;
+      if (stale !== null) x.branch(stale, { errno: 0, value: '0x' + ((v | (1 << VTIMER_PPI)) >>> 0).toString(16) }, `${QUIRKS.loadedTimerDropUnseen.id}: the timer PPI's recorded line is still high`);
       const q = high !== 0 ? offerQuirk(s, QUIRKS.levelInfoEdge) : null;
       if (q !== null) x.branch(q, { errno: 0, value: '0x' + ((v & ~high) >>> 0).toString(16) }, `${QUIRKS.levelInfoEdge.id}: edge-configured lines read 0`);
       return { errno: 0, value: '0x' + (v >>> 0).toString(16) };

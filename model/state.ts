@@ -292,6 +292,11 @@ export class State {
    * vGIC has not seen: vCPU -> the output, which becomes the PPI 27 line at the vCPU's first run.
    */
   timerBeforeRun!: Map<number, number>;
+  /**
+   * Quirks only (QUIRKS.loadedTimerDropUnseen): vCPUs whose timer output dropped since it was last
+   * high: KVM's recorded level of PPI 27 may still be high (the loaded timer's fall reached no one).
+   */
+  timerDropUnseen!: Set<number>;
   /** choice.u16.config-cache: LPIs whose property byte changed since the last invalidate: the bytes a cache may still hold */
   lpiStale!: Map<number, number[]>;
 
@@ -381,6 +386,7 @@ export class State {
     this.ran = new Set<number>();
     this.lpiKeptTarget = new Map<number, number>();
     this.timerBeforeRun = new Map<number, number>();
+    this.timerDropUnseen = new Set<number>();
     this.lpiStale = new Map<number, number[]>();
     this.routes = new Map<number, Route[]>();
     this.irqfds = new Map<number, { resample: boolean }>();
@@ -489,6 +495,7 @@ export class State {
     s.ran = copySet(this.ran);
     s.lpiKeptTarget = copyMap(this.lpiKeptTarget);
     s.timerBeforeRun = copyMap(this.timerBeforeRun);
+    s.timerDropUnseen = copySet(this.timerDropUnseen);
     s.its = this.its.map((i) => i.clone());
     s.multiMapped = this.multiMapped;
     // never changed in place (KVM_SET_GSI_ROUTING replaces the table): shared, one entry per SPI
@@ -528,7 +535,7 @@ export class State {
     if (!sameMap(this.lpiKeptLpisOff, o.lpiKeptLpisOff) || !sameMap(this.lpiActive, o.lpiActive) || !sameMap(this.spiAckedOn, o.spiAckedOn)) return false;
     if (!sameMap(this.apListHeld, o.apListHeld) || !sameSet(this.lpiRepended, o.lpiRepended) || !sameMap(this.spiActivatedOn, o.spiActivatedOn)) return false;
     if (!sameSet(this.lpiSoftLatch, o.lpiSoftLatch) || !sameMap(this.vlpiOrphaned, o.vlpiOrphaned)) return false;
-    if (!sameSet(this.ran, o.ran) || !sameMap(this.timerBeforeRun, o.timerBeforeRun) || !sameMap(this.lpiKeptTarget, o.lpiKeptTarget)) return false;
+    if (!sameSet(this.ran, o.ran) || !sameMap(this.timerBeforeRun, o.timerBeforeRun) || !sameSet(this.timerDropUnseen, o.timerDropUnseen) || !sameMap(this.lpiKeptTarget, o.lpiKeptTarget)) return false;
     for (const [k, v] of this.lpiScoped) {
       const w = o.lpiScoped.get(k);
       if (w === undefined || w.size !== v.size || [...v].some((r) => !w.has(r))) return false;
@@ -596,6 +603,7 @@ export class State {
     for (const k of this.ran) u = (u + mix(0xa7, k)) | 0;
     for (const [k, v] of this.lpiKeptTarget) u = (u + mix(mix(0xcb, k), v)) | 0;
     for (const [k, v] of this.timerBeforeRun) u = (u + mix(mix(0xb9, k), v)) | 0;
+    for (const k of this.timerDropUnseen) u = (u + mix(0xbb, k)) | 0;
     for (const g of this.resampled) u = (u + mix(0x33, g)) | 0;
     for (const g of this.resampleAsserted) u = (u + mix(0x47, g)) | 0;
     // the bookkeeping quirk candidates differ by (with quirks, thousands of candidates can be
@@ -659,7 +667,7 @@ export class State {
     parts.push([...this.lpiRepended].sort((a, b) => a - b).join(','), [...this.lpiSoftLatch].sort((a, b) => a - b).join(','));
     parts.push([...this.vlpiOrphaned].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
     parts.push([...this.lpiKeptTarget].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
-    parts.push([...this.ran].sort((a, b) => a - b).join(','), [...this.timerBeforeRun].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','));
+    parts.push([...this.ran].sort((a, b) => a - b).join(','), [...this.timerBeforeRun].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}@${v}`).join(','), [...this.timerDropUnseen].sort((a, b) => a - b).join(','));
     for (const i of this.its) {
       parts.push(`${+i.enabled},${i.cbaser},${i.cwriter},${i.creadr},${+i.stalled},${+i.cwriterBad},${i.baser.join('.')}`);
       parts.push([...i.devices].sort((a, b) => a[0] - b[0]).map(([d, dev]) =>

@@ -365,6 +365,23 @@ export const kvmScenarios: Def[] = [
       rd('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 }), { op: 'vcpu.run', cpu: 1, pcpu: 0 } as Op, rd('GICR_ISPENDR0', 1 << 27, { cpu: 0, index: 1 })],
   },
   {
+    component: 'kvm-abi', name: 'attr-level-info-timer-dropped-while-loaded',
+    description: 'The virtual timer of the running vCPU 0 asserts PPI 27 (disabled) and drops it again: KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads bit 27 low (Documentation/virt/kvm/devices/arm-vgic-v3.rst LEVEL_INFO: the input line level). In KVM the loaded timer\'s fall reaches no one: the recorded level stays high until the vCPU is loaded again (quirk kvm.loaded-timer-drop-unseen); after vCPU 0 is put and run again it reads low.',
+    rules: ['kvm.attr.level-info', 'kvm.timer.line'],
+    config: { vcpus: 1, spis: 32, its: 0 },
+    ops: [boot(), { op: 'vcpu.run', cpu: 0, pcpu: 0 } as Op, { op: 'timer.line', cpu: 0, level: 1 } as Op, { op: 'timer.line', cpu: 0, level: 0 } as Op,
+      attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(0) }),
+      { op: 'vcpu.put', cpu: 0 } as Op, { op: 'vcpu.run', cpu: 0, pcpu: 0 } as Op, attr('vgic', 'LEVEL_INFO', { intid: 0, vcpu: 0 }, 'get', { errno: 0, value: h(0) })],
+  },
+  {
+    component: 'kvm-abi', name: 'timer-ppi-pending-after-migrate-dropped',
+    description: 'The virtual timer of the running vCPU 1 asserts PPI 27 (disabled) and drops it again; after migrate vCPU 0 reads the level PPI not pending in vCPU 1\'s GICR_ISPENDR0, before and after vCPU 1 runs (Arm IHI 0069 GICR_ISPENDR0: a level interrupt is pending while its line is asserted). In KVM the source saved the level it recorded before the loaded timer fell unseen, high (quirk kvm.loaded-timer-drop-unseen), and the destination holds it until vCPU 1 first runs (quirk kvm.timer-line-unseen-before-first-run): the first read is 0x8000000.',
+    rules: ['dist.pending.read', 'kvm.timer.line', 'kvm.migrate.dist-state'],
+    config: { vcpus: 2, spis: 32, its: 0 },
+    ops: [boot(), { op: 'vcpu.run', cpu: 1, pcpu: 1 } as Op, { op: 'timer.line', cpu: 1, level: 1 } as Op, { op: 'timer.line', cpu: 1, level: 0 } as Op, { op: 'migrate' } as Op,
+      rd('GICR_ISPENDR0', 0, { cpu: 0, index: 1 }), { op: 'vcpu.run', cpu: 1, pcpu: 1 } as Op, rd('GICR_ISPENDR0', 0, { cpu: 0, index: 1 })],
+  },
+  {
     component: 'kvm-abi', name: 'irqfd-plain-level-spi',
     description: 'A plain irqfd on GSI 8 (default route: SPI 40, level-sensitive, disabled) is a pulse: it leaves SPI 40 pending or not (kvm.irqfd.level-pulse), and once GICD_ICPENDR clears the latch the line is low, so it is not pending (Documentation/virt/kvm/api.rst KVM_IRQFD; Arm IHI 0069 GICD_ICPENDR). KVM injects the SPI with level 1 only and the line stays asserted (quirk kvm.irqfd-level-spi-stays-asserted).',
     rules: ['kvm.irqfd.level-pulse', 'dist.icpendr.level-line-high', 'dist.pending.read'],

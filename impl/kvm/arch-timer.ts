@@ -65,6 +65,10 @@ export class ArchTimer {
     this.level[vcpu.vcpuId] = level ? 1 : 0;
     if (!this.enabled[vcpu.vcpuId]) return; // not yet run: enable() injects the level
     if (loadedPcpu >= 0) this.dist.phys.setPending(loadedPcpu, HOST_VTIMER_HWIRQ, level);
+    // a loaded vCPU's timer is the hardware timer: its output falling (the guest masks or
+    // reprograms it without a trap) raises no interrupt and calls nothing; KVM sees it at the next
+    // load (kvm_timer_vcpu_load_gic) or when the vGIC re-samples the line (vgic_get_phys_line_level)
+    if (!level && loadedPcpu >= 0) return;
     kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, level, VTIMER_OWNER);
     // The host took the forwarded interrupt and left it active for the guest to deactivate.
     if (level && loadedPcpu >= 0) this.dist.phys.setActive(loadedPcpu, HOST_VTIMER_HWIRQ, true);
@@ -73,6 +77,7 @@ export class ArchTimer {
   /** kvm_timer_vcpu_load_gic: physical active = virtually active || line high. */
   load(vcpu: VgicCpuState, pcpu: number): void {
     const phys = this.dist.phys;
+    if (this.enabled[vcpu.vcpuId]) kvmVgicInjectIrq(this.dist, vcpu, VTIMER_PPI, this.levelOf(vcpu), VTIMER_OWNER);
     phys.setPending(pcpu, HOST_VTIMER_HWIRQ, this.levelOf(vcpu));
     phys.setActive(pcpu, HOST_VTIMER_HWIRQ, kvmVgicMapIsActive(this.dist, vcpu, VTIMER_PPI) || this.levelOf(vcpu));
   }

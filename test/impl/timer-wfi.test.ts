@@ -23,6 +23,38 @@ describe('vtimer PPI 27, HW-mapped', () => {
     expect(s.vm.phys.isActive(0, 27)).toBe(false);
   });
 
+  // arch_timer.c: a loaded vCPU's timer output falls without a trap or an interrupt, so nothing calls
+  // kvm_timer_update_irq; kvm_timer_vcpu_load_gic injects the output at every load, and
+  // vgic_irq_handle_resampling re-samples a mapped level line when its list register comes back
+  // deactivated while the recorded level is high (the 5.12 fix the selftest fault
+  // hw-resample-not-on-deactivate takes out)
+  test('a loaded timer whose output drops: the recorded level stays high until the deactivation re-samples it', () => {
+    const s = timerAcknowledged();
+    const irq = s.vm.dist.vcpus[0]!.privateIrqs[27]!;
+    s.step({ op: 'vcpu.put', cpu: 0 });
+    s.step({ op: 'vcpu.run', cpu: 0, pcpu: 0 });
+    expect(irq.lineLevel).toBe(true); // the load injected the output, high, next to the active state
+    s.step(timer(0, 0));
+    expect(irq.lineLevel).toBe(true); // unseen while loaded
+    s.step(wr(0, 'ICC_EOIR1_EL1', 27));
+    s.step(mr(0, 'gicd', 0, 32)); // an exit: the list register is folded, deactivated
+    expect(irq.lineLevel).toBe(false);
+    expect(s.step(rd(0, 'ICC_IAR1_EL1'))).toBe('0x3ff');
+  });
+
+  test('a loaded timer whose output drops: the next load brings the recorded level down', () => {
+    const s = booted({ vcpus: 1 });
+    const irq = s.vm.dist.vcpus[0]!.privateIrqs[27]!;
+    s.step({ op: 'vcpu.run', cpu: 0, pcpu: 0 });
+    s.step(timer(0, 1)); // PPI 27 disabled: recorded, not queued
+    expect(irq.lineLevel).toBe(true);
+    s.step(timer(0, 0));
+    expect(irq.lineLevel).toBe(true);
+    s.step({ op: 'vcpu.put', cpu: 0 });
+    s.step({ op: 'vcpu.run', cpu: 0, pcpu: 0 });
+    expect(irq.lineLevel).toBe(false);
+  });
+
   test('a guest read of ISPENDR0 shows the physical line level of the mapped timer', () => {
     const s = booted({ vcpus: 1 });
     s.step(timer(0, 1));
