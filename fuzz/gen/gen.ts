@@ -13,7 +13,7 @@ import { ACTIONS, ACTION_BY_NAME, MALFORMED_ACTIONS } from './table.js';
 import { GenState, LPI_BASE, LPI_SPAN, type LpiRef } from './state.js';
 
 /** Bump when the same id would give a different scenario (recorded in findings). */
-export const GENERATOR_VERSION = 'gen@15';
+export const GENERATOR_VERSION = 'gen@16';
 
 export type Profile = 'full' | 'guest-only';
 

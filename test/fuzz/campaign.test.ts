@@ -54,7 +54,7 @@ describe('campaigns (fake target with a planted fault, real worker threads)', ()
     expect(f.quirks).toEqual([FAKE_QUIRK]);
     const { finding } = loadFindingOrScenario(path.join(out, f.dir, 'finding.json'));
     expect(finding!.seed).toMatch(/^s1:\d+$/);
-    expect(finding!.versions.generator).toBe('gen@15');
+    expect(finding!.versions.generator).toBe('gen@16');
     expect(finding!.versions.weights).toMatch(/^[0-9a-f]{12}$/);
     expect(finding!.classification).toBe('known');
     expect(loadFindingOrScenario(path.join(out, f.dir, 'minimized.json')).scenario.ops.length).toBe(f.minimizedOps);

@@ -19,9 +19,9 @@ describe('generator', () => {
   test('pinned: seedrandom stream and the generator version a finding records', () => {
     // if this changes, GENERATOR_VERSION must change too (findings name it)
     const s = generateScenario('pin:0');
-    expect(GENERATOR_VERSION).toBe('gen@15');
+    expect(GENERATOR_VERSION).toBe('gen@16');
     expect(s.ops[0]).toMatchObject({ op: 'boot' });
-    expect(s.description).toContain('gen@15');
+    expect(s.description).toContain('gen@16');
   });
 
   test('most seeds read the ID registers a driver probes right after boot; some do not', () => {

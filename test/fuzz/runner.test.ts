@@ -179,7 +179,7 @@ describe('signature, finding, minimizer on generated scenarios', () => {
     const back = loadFindingOrScenario(path.join(fdir, 'finding.json'));
     expect(back.finding?.signature).toBe(p.signature);
     expect(back.finding?.seed).toBe(id);
-    expect(back.finding?.versions.generator).toBe('gen@15');
+    expect(back.finding?.versions.generator).toBe('gen@16');
     expect(back.finding?.classification).toBe('new');
     expect(loadFindingOrScenario(path.join(fdir, 'minimized.json')).finding).toBeNull();
     // malformed findings: file, JSON path and problem

@@ -1603,8 +1603,8 @@ function otherAwake(g: Gen, c: number): number {
  * list register, its pending state in the line (vgic.c vgic_irq_handle_resampling, vgic-mmio.c
  * vgic_mmio_read_pending). Its pending bit read by another vCPU while the owner runs with it in a
  * list register; or taken, its line dropped (and raised again) while it is active, sometimes with
- * the VM migrated and the line dropped before the destination's first run, then deactivated and
- * folded at an exit. Observed: GICR_ISPENDR0 (from another vCPU), IAR after the EOI (the timer
+ * the VM migrated and the line dropped before the destination's first run, or the vCPU put and
+ * loaded again with the line high before it drops, then deactivated and folded at an exit. Observed: GICR_ISPENDR0 (from another vCPU), IAR after the EOI (the timer
  * again while its line is high, spurious once it is low).
  */
 const timerLine: Action = {
@@ -1633,6 +1633,15 @@ const timerLine: Action = {
       return true;
     }
     ack(g, c, VTIMER_PPI);
+    if (g.r.chance(0.3)) {
+      // put and run again while active with the line high: the load records the line high next to
+      // the active state (kvm_timer_vcpu_load_gic); the loaded timer then drops unseen, and only
+      // the deactivation's re-sample of the line (vgic_irq_handle_resampling) can tell
+      g.ops.push({ op: 'vcpu.put', cpu: c });
+      const p = g.r.int(g.config.impl.pcpus);
+      g.ops.push({ op: 'vcpu.run', cpu: c, pcpu: p });
+      g.st.running[c] = p;
+    }
     line(0);
     if (g.r.chance(0.6)) {
       line(1); // raised again while active
