@@ -697,6 +697,17 @@ export const itsScenarios: Def[] = [
       its([INT(0, 0), SYNC(0)]), iar(0, LPI0)],
   },
   {
+    component: 'its', name: 'remap-absorbed-then-mapc-retarget',
+    description: 'LPI 8192 is pending at redistributor 1 when its device is unmapped (MAPD V = 0: its pending state is kept there or lost, choice.u37.mapd-with-ites); the INTID is mapped again through collection 2 on redistributor 0, and MAPC then moves collection 2 to redistributor 2 (completed by a SYNC). Redistributor 0 had nothing pending to move (choice.u40.mapc-retarget-pending), so after a migration vCPU 2 signals nothing (ISR_EL1.I = 0) and acknowledges nothing (Arm IHI 0069 5.3 MAPD, MAPTI, MAPC). KVM reuses the vgic_irq still queued on vCPU 1, its target vCPU 1 included (quirk kvm.u45-discarded-pending-absorbs-remap); the MAPC retargets every vgic_irq of the collection to vCPU 2 (update_affinity_collection), so the pending LPI follows to vCPU 2 once vCPU 1 exits, and the migration saves and restores it there: vCPU 2 takes it. A clean-kvm campaign (kqlpix) found the model moving only what was pending at the collection\'s old redistributor.',
+    rules: ['choice.u37.mapd-with-ites', 'choice.u40.mapc-retarget-pending', 'its.cmd.mapc.map', 'cpuif.isr.irq', 'cpuif.iar1.spurious'],
+    config: { vcpus: 3, spis: 32, its: 1 },
+    ops: [boot(), lpiProp(LPI0, 0x20),
+      its([MAPC(1, 1), MAPD(1, 7, itt(0)), MAPTI(1, 0, LPI0, 1), INV(1, 0), SYNC(1)]), its([INT(1, 0), SYNC(1)]),
+      its([MAPD(1, 0, 0, false), SYNC(1)], { cpu: 2 }),
+      its([MAPC(2, 0), MAPD(2, 4, itt(1)), MAPTI(2, 0, LPI0, 2), SYNC(0)], { cpu: 2 }),
+      its([MAPC(2, 2), SYNC(2)], { cpu: 2 }), { op: 'migrate' } as Op, srd(2, 'ISR_EL1', 0), iar(2, SP)],
+  },
+  {
     component: 'its', name: 'movi-pending-again-while-active',
     description: 'vCPU 0 acknowledges LPI 8192, which an INT then makes pending again before its EOI; MOVI (completed by a SYNC to redistributor 0) moves the pending state to redistributor 1, so after the EOI vCPU 0 has nothing to acknowledge (Arm IHI 0069 5.3 MOVI, SYNC). KVM only retargets the LPI, which stays in vCPU 0\'s list register until vCPU 0 exits: after the EOI vCPU 0 takes it (quirk kvm.lpi-retarget-no-requeue).',
     rules: ['its.cmd.movi.moves-pending', 'its.cmd.sync.complete', 'cpuif.lpi.no-active', 'cpuif.iar1.spurious'],

@@ -257,18 +257,35 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
   const old = its.collections.get(icid);
   x.rule('its.cmd.mapc.map');
   dropPhantom(s, n, icid);
+  // an ITE of the collection that sends its LPI elsewhere than the collection's RD (retargeted by
+  // MOVALL, choice.u47.movall-live-collections; or, with kvm's quirks, a remap that reused a
+  // vgic_irq with its old target, QUIRKS.u45DiscardedPendingAbsorbsRemap) has its pending state
+  // there: the mapping moves it from there (KVM: update_affinity_collection retargets every ITE's
+  // vgic_irq), as it moves the others' from the old RD
+  const overridden = new Map<number, number>();
+  if (old !== undefined) {
+    for (const dev of its.devices.values()) {
+      for (const q of dev.ites.values()) {
+        if (q.icid === icid && !q.detached && q.rd !== undefined && q.rd !== old && q.rd !== rd && s.lpiPending[q.rd]!.has(q.intid)) overridden.set(q.intid, q.rd);
+      }
+    }
+  }
   endMovallRetargets(its, icid);
-  if (old !== undefined && old !== rd) {
+  if (old !== undefined && (old !== rd || overridden.size > 0)) {
     const moving: number[] = [];
     // possibly pending there (choice.u17.baser-write-lpis-on and the like): that possibility moves alike
     const maybe: number[] = [];
-    for (const dev of its.devices.values()) {
-      for (const q of dev.ites.values()) {
-        if (q.icid !== icid || q.detached) continue;
-        if (s.lpiPending[old]!.has(q.intid)) moving.push(q.intid);
-        else if (s.lpiScoped.get(q.intid)?.has(old) === true) maybe.push(q.intid);
+    if (old !== rd) {
+      for (const dev of its.devices.values()) {
+        for (const q of dev.ites.values()) {
+          if (q.icid !== icid || q.detached || overridden.has(q.intid)) continue;
+          if (s.lpiPending[old]!.has(q.intid)) moving.push(q.intid);
+          else if (s.lpiScoped.get(q.intid)?.has(old) === true) maybe.push(q.intid);
+        }
       }
     }
+    const fromOf = (intid: number): number => overridden.get(intid) ?? old;
+    for (const intid of overridden.keys()) moving.push(intid);
     if (moving.length > 0 || maybe.length > 0) {
       // choice.u40.mapc-retarget-pending: pending LPIs of the collection stay at the old RD (option 0) or move with it (1)
       x.rule('choice.u40.mapc-retarget-pending');
@@ -280,9 +297,9 @@ function mapc(s: State, n: number, icid: number, rd: number, valid: number, x: E
           scoped.delete(old);
           scoped.add(rd);
         }
-        const stuck = retargetedWhileQueued(st, old, [...moving, ...heldAwayFrom(st, old)]);
+        const stuck = retargetedWhileQueued(st, old, [...moving.filter((i) => fromOf(i) === old), ...heldAwayFrom(st, old)], moving.filter((i) => fromOf(i) !== old).map((i) => [i, fromOf(i)]));
         for (const z of stuck === null ? [st] : [st, stuck.state]) {
-          for (const intid of moving) { z.lpiPending[old]!.delete(intid); setLpiPending(z, rd, intid, x); }
+          for (const intid of moving) { z.lpiPending[fromOf(intid)]!.delete(intid); setLpiPending(z, rd, intid, x); }
           out.push({ state: z, error: null });
         }
         stuck?.inFlight(rd);
@@ -781,17 +798,18 @@ function movall(s: State, n: number, from: number, to: number, x: Exec): CmdOutc
  * taken there and may not have reached the new redistributor yet, even after a SYNC. The quirk's
  * candidate (a clone of `s`, before the move) with the old RD's ghosts of `intids`; after the move,
  * `inFlight(to)` marks those now pending at `to`, and those still on the old vCPU's ap_list
- * (State.apListHeld: made pending later, they wait there too), as not arrived yet. Null without
- * the quirk.
+ * (State.apListHeld: made pending later, they wait there too), as not arrived yet. `elsewhere`:
+ * LPIs queued on another vCPU than `from`'s, each with its RD. Null without the quirk.
  */
-function retargetedWhileQueued(s: State, from: number, intids: readonly number[]): { state: State; inFlight(to: number): void } | null {
-  if (intids.length === 0 || !quirkEnabled(s, QUIRKS.lpiRetargetNoRequeue)) return null;
+function retargetedWhileQueued(s: State, from: number, intids: readonly number[], elsewhere: readonly [number, number][] = []): { state: State; inFlight(to: number): void } | null {
+  if ((intids.length === 0 && elsewhere.length === 0) || !quirkEnabled(s, QUIRKS.lpiRetargetNoRequeue)) return null;
   const st = offerQuirk(s, QUIRKS.lpiRetargetNoRequeue)!;
-  for (const intid of intids) leaveLpiGhost(st, from, intid, null);
+  const all: [number, number][] = [...intids.map((i): [number, number] => [i, from]), ...elsewhere];
+  for (const [intid, rd] of all) leaveLpiGhost(st, rd, intid, null);
   return {
     state: st,
     inFlight(to: number): void {
-      for (const intid of intids) if (st.lpiPending[to]!.has(intid) || st.apListHeld.get(intid) === from) st.lpiInFlight.set(intid, from);
+      for (const [intid, rd] of all) if (st.lpiPending[to]!.has(intid) || st.apListHeld.get(intid) === rd) st.lpiInFlight.set(intid, rd);
     },
   };
 }
