@@ -170,8 +170,20 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
   if (s.vlpiPending.size > 0 && s.igrpen1[cpu] === 1 && (g1 || s.cfg.impl.gicv4 === '4.0')) {
     for (const [intid, rd] of s.vlpiPending) {
       if (rd !== cpu || (s.enableLpis[cpu] && g1 && s.lpiPending[cpu]!.has(intid))) continue;
-      const b = propVersions(s, cpu, intid)[0]!;
-      if (b & 1) det.push({ intid, prio: b & 0xfc, group: 1 });
+      // the vLPI's configuration is what KVM last pushed to the GICv4 hardware (its_prop_update_vlpi
+      // at an INV), so a property byte the guest changed since may not be seen (choice.u16.config-cache)
+      const vs = propVersions(s, cpu, intid);
+      if (vs.length === 1) {
+        if (vs[0]! & 1) det.push({ intid, prio: vs[0]! & 0xfc, group: 1 });
+        continue;
+      }
+      const prios: number[] = [];
+      let canBeAbsent = false;
+      for (const b of vs) {
+        if (b & 1) prios.push(b & 0xfc);
+        else canBeAbsent = true;
+      }
+      stale.push({ intid, prios, canBeAbsent, group: 1 });
     }
   }
   // KVM (quirks only): LPIs the ITS restore queued here while this RD had LPIs off (QUIRKS.restoreQueuesLpiWhileLpisOff)

@@ -567,6 +567,16 @@ export const kvmScenarios: Def[] = [
       { op: 'mmio.write', cpu: 1, frame: 'gicd', offset: off('GICD_ICFGR2'), width: 32, value: '0x2' } as Op, iar(0, 35)],
   },
   {
+    component: 'kvm-abi', name: 'forwarded-twice-stale-config',
+    description: "An event forwarded as a vLPI (GICv4.0): the device's MSI, then a KVM_SIGNAL_MSI to it, coalesce, so vCPU 0 takes LPI 8192 once; the guest then raises the LPI's priority to 0x08 in the configuration table without an INV, which may not be seen yet (choice.u16.config-cache), and before and after the EOI nothing is pending (Arm IHI 0069 5.1 LPI Configuration tables; lpi.edge-coalesce). KVM latches the userspace MSI in software next to the vLPI pending in the hardware, so the LPI is taken a second time after the EOI (quirk kvm.forwarded-translation-cached); the vLPI's configuration is what KVM last pushed to the GICv4 hardware at an INV (vgic-its.c update_lpi_config, its_prop_update_vlpi), so the copy keeps priority 0xe8: it does not preempt the active LPI, and is taken after the EOI. A clean-kvm campaign found this trace new while the model read the hardware copy's byte from memory (14 ops).",
+    rules: ['its.msi.coalesce', 'choice.u16.config-cache', 'cpuif.iar1.ack', 'kvm.vfio.device-fire'],
+    config: { ...L2, impl: { lrs: 1, gicv4: '4.0', pcpus: 1 } },
+    ops: [boot(), its([MAPC(0, 0), MAPD(0, 7, itt(0)), MAPTI(0, 0, LPI0, 0)]), lpiProp(LPI0, 0xe8), its([INV(0, 0)], { cpu: 1 }),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 0, type: 'msi', address: h(itsTranslater(0)), data: 0, devid: 0 }], expect: 0 } as Op,
+      irqfd(0, false), { op: 'vfio.forward', gsi: 0, hostIrq: 0 } as Op, { op: 'device.fire', hostIrq: 0 } as Op,
+      msi(0, 0, 1), iar(0, LPI0), lpiProp(LPI0, 0x08), iar(0, SP), eoi(0, LPI0), iar(0, SP)],
+  },
+  {
     component: 'kvm-abi', name: 'its-regs-cbaser-then-enable',
     description: "A SYNC queued on the ITS before it is set up leaves GITS_CWRITER one command in; userspace then sets the BASERs and GITS_CBASER through KVM_DEV_ARM_VGIC_GRP_ITS_REGS and enables the ITS. Setting CBASER is the guest's register write (Documentation/virt/kvm/devices/arm-vgic-its.rst, ITS_REGS): CREADR becomes 0 and CWRITER 0 or unchanged (choice.u30.baser-write-enabled), so the ITS has nothing to do or runs the SYNC. KVM resets CWRITER to CREADR (vgic_mmio_write_its_cbaser). A clean-kvm campaign (kqfinal7, minimized to 6 ops) found the model leaving CWRITER alone on this path.",
     rules: ['kvm.attr.its-regs', 'choice.u30.baser-write-enabled', 'its.reg.creadr.ro'],
