@@ -5,7 +5,7 @@
 import type { Op } from '../spec/scenario.js';
 import {
   type Def, boot, quiesce, privSetup, spiSetup, iar, eoi, rpr, srd, swr, rd, wr, prio, h, bit, irqLine, irqfd, irqfdSignal, msi, its, lpiProp,
-  memRead, memWrite, le64, itt, attr, ok, errno, sendSgi,
+  memRead, memWrite, le64, wfi, itt, attr, ok, errno, sendSgi,
   MAPD, MAPC, MAPTI, INV, INT, SYNC, DISCARD, INTID_SPURIOUS as SP, EINVAL, EBUSY, ENXIO, ENODEV, EEXIST, CMD_BYTES, off,
 } from './gen-conformance-lib.js';
 import { expandBoot } from '../spec/expand.js';
@@ -575,6 +575,16 @@ export const kvmScenarios: Def[] = [
       { op: 'kvm.set_gsi_routing', entries: [{ gsi: 0, type: 'msi', address: h(itsTranslater(0)), data: 0, devid: 0 }], expect: 0 } as Op,
       irqfd(0, false), { op: 'vfio.forward', gsi: 0, hostIrq: 0 } as Op, { op: 'device.fire', hostIrq: 0 } as Op,
       msi(0, 0, 1), iar(0, LPI0), lpiProp(LPI0, 0x08), iar(0, SP), eoi(0, LPI0), iar(0, SP)],
+  },
+  {
+    component: 'kvm-abi', name: 'irqfd-reassign-device-bound',
+    description: "An assigned device's MSI is bound to the eventfd of GSI 0 (vfio.forward) while a resample irqfd serves it; the irqfd is deassigned and a plain one assigned again on GSI 0 with an MSI route. The device is bound to the eventfd, not to the irqfd: its MSI reaches the new irqfd and makes LPI 8192 pending, so vCPU 0 in WFI wakes and takes it (Documentation/virt/kvm/api.rst KVM_IRQFD; Arm IHI 0069 5.2). Without GICv4 KVM has no bypass to take down at the deassign (virt/kvm/eventfd.c kvm_irqfd_deassign; VFIO's vfio_msihandler keeps signalling the eventfd). A clean-kvm campaign found the rendition unbinding the device at the deassign (11 ops).",
+    rules: ['kvm.irqfd.deassign', 'kvm.vfio.device-fire', 'kvm.irqfd.msi', 'cpuif.wfi.wake'],
+    config: { ...L2, impl: { lrs: 1, gicv4: 'off', pcpus: 1 } },
+    ops: [boot(), its([MAPC(0, 0)], { cpu: 1 }), irqfd(0, true), { op: 'vfio.forward', gsi: 0, hostIrq: 0 } as Op, lpiProp(LPI0, 0xe8),
+      its([MAPD(0, 1, itt(0)), MAPTI(0, 0, LPI0, 0), INV(0, 0)]),
+      { op: 'kvm.set_gsi_routing', entries: [{ gsi: 0, type: 'msi', address: h(itsTranslater(0)), data: 0, devid: 0 }], expect: 0 } as Op,
+      irqfd(0, true, true), irqfd(0, false), { op: 'device.fire', hostIrq: 0 } as Op, wfi(0, 'woken'), iar(0, LPI0), eoi(0, LPI0)],
   },
   {
     component: 'kvm-abi', name: 'its-regs-cbaser-then-enable',

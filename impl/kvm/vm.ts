@@ -126,9 +126,11 @@ export class KvmVm {
       routingChanged: (irqfd) => {
         for (const [hostIrq, gsi] of vm.producers) if (gsi === irqfd.gsi) vm.bypass?.routingChanged(vm, gsi, hostIrq);
       },
-      irqfdRemoved: (irqfd) => {
-        for (const [hostIrq, gsi] of [...vm.producers]) if (gsi === irqfd.gsi) vm.vfioUnforward(gsi, hostIrq);
-      },
+      // Without GICv4 there is no bypass to take down: the device is bound to its eventfd, not to
+      // the irqfd, and VFIO's MSI handler keeps signalling that eventfd (vfio_pci_intrs.c
+      // vfio_msihandler), so a deassign (virt/kvm/eventfd.c kvm_irqfd_deassign, Linux 6.12) leaves
+      // the device bound and an irqfd assigned again on the eventfd receives its MSIs.
+      irqfdRemoved: () => {},
     };
     // kvm_arm_halt_guest / kvm_arm_resume_guest for the vITS (MOVALL)
     (this.dist.its as VgicItsSet | null)?.setGuestControl({ halt: () => vm.haltGuest(), resume: () => vm.resumeGuest() });
