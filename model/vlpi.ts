@@ -9,7 +9,10 @@ export interface Vlpi { its: number; intid: number; rd: number }
 
 /** The LPI (and its redistributor) the MSI route of `gsi` translates to now, if it is a vLPI. */
 export function vlpiOfGsi(s: State, gsi: number, evenIfItsDisabled = false): Vlpi | null {
-  if (s.cfg.impl.gicv4 === 'off') return null;
+  // the device is forwarded only while an irqfd (the irq bypass consumer) serves the GSI: KVM maps
+  // the vLPI when producer and consumer meet (arm.c kvm_arch_irq_bypass_add_producer) and unmaps
+  // it when the irqfd goes (del_producer, kvm_vgic_v4_unset_forwarding)
+  if (s.cfg.impl.gicv4 === 'off' || !s.irqfds.has(gsi)) return null;
   for (const r of s.routes.get(gsi) ?? []) {
     if (r.kind !== 'msi') continue;
     for (let n = 0; n < s.cfg.its; n++) {
@@ -39,6 +42,7 @@ export function vlpiOfHostIrq(s: State, hostIrq: number): Vlpi | null {
 export function isForwardedEvent(s: State, its: number, devid: number, event: number): boolean {
   if (s.cfg.impl.gicv4 === 'off' || s.forwards.size === 0) return false;
   for (const gsi of s.forwards.values()) {
+    if (!s.irqfds.has(gsi)) continue; // no consumer: not forwarded (vlpiOfGsi)
     for (const r of s.routes.get(gsi) ?? []) if (r.kind === 'msi' && r.devid === devid && r.data >>> 0 === event && r.address === itsTranslater(its)) return true;
   }
   return false;

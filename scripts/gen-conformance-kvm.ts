@@ -645,6 +645,18 @@ export const kvmScenarios: Def[] = [
       {"op": "mem.read", "addr": "0x40210400", "len": 1, "expectOneOf": ["00", "01"]} as Op],
   },
   {
+    component: 'save-restore', name: 'migrate-forward-without-irqfd-4.0',
+    description: "Two assigned devices are bound (vfio.forward) to GSIs 2 and 1 on a GICv4.0 host, but only GSI 1 has an irqfd; both GSIs route MSIs to events of the ITS (LPIs 8192 and 8193, the first in a collection no MAPC mapped). The migration saves and restores every mapping (Documentation/virt/kvm/devices/arm-vgic-its.rst): all three calls return 0. KVM forwards only the device an irqfd serves (the irq bypass connects producer and consumer: arm.c kvm_arch_irq_bypass_add_producer), so LPI 8193 alone is a vLPI; ITS_SAVE_TABLES stops with -EACCES at its ITE after writing device 0's entries and before the collection table, and the restore then finds device 0's ITE naming a collection it did not restore: -EINVAL (quirk kvm.gicv40-vlpi-not-migratable; vgic-its.c vgic_its_save_itt, vgic_its_restore_ite). A clean-kvm campaign found this trace new while the model took the device without an irqfd for a forwarded one too (8 ops).",
+    rules: ['kvm.migrate.mappings', 'kvm.its-abi.save', 'kvm.its-abi.restore', 'kvm.vfio.forward'],
+    config: { vcpus: 1, spis: 32, its: 1, impl: { lrs: 1, gicv4: '4.0', pcpus: 1 } },
+    ops: [boot(), its([MAPD(0, 3, itt(0)), MAPTI(0, 0, LPI0, 0)]), { op: 'vfio.forward', gsi: 2, hostIrq: 0 } as Op,
+      its([MAPC(1, 0), MAPD(1, 7, itt(1)), MAPTI(1, 1, LPI0 + 1, 1)]),
+      { op: 'kvm.set_gsi_routing', entries: [
+        { gsi: 2, type: 'msi', address: h(itsTranslater(0)), data: 0, devid: 0 },
+        { gsi: 1, type: 'msi', address: h(itsTranslater(0)), data: 1, devid: 1 }], expect: 0 } as Op,
+      irqfd(1, false), { op: 'vfio.forward', gsi: 1, hostIrq: 1 } as Op, { op: 'migrate', expect: { errno: [0, 0, 0] } } as Op],
+  },
+  {
     component: 'save-restore', name: 'migrate-dist-state',
     description: 'Distributor and redistributor state survives migrate: SPI enable, priority, routing and pending state (masked by PMR before), an SGI\'s pending state, PMR.',
     rules: ['kvm.migrate.dist-state', 'kvm.migrate.cpuif-state'],
