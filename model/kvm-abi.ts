@@ -253,12 +253,18 @@ function msiResult(s: State, its: number, devid: number, data: number, x: Exec):
   }
 }
 
-/** The candidate of QUIRKS.forwardedTranslationCached for an MSI whose vLPI is pending already (the hardware copy), or null. */
+/**
+ * The candidate of QUIRKS.forwardedTranslationCached for an MSI to a forwarded LPI that is pending
+ * already, or null. Two copies need one in software: the MSI is latched in software when the
+ * translation cache holds the event (cached while forwarding, not invalidated since), and otherwise
+ * set in the vLPI (vgic_its_trigger_msi), apart from a software latch already there.
+ */
 function forwardedPendingTwin(s: State, its: number, devid: number, event: number): State | null {
   const ite = s.its[its]!.devices.get(devid)?.ites.get(event);
   if (ite === undefined) return null;
   const rd = iteTarget(s.its[its]!, ite);
   if (rd < 0 || !s.lpiPending[rd]!.has(ite.intid) || s.vlpiPending.get(ite.intid) === rd) return null;
+  if (!s.msiCached.has(`${its}:${devid}:${event}`) && !s.lpiSoftLatch.has(ite.intid)) return null;
   const q = offerQuirk(s, QUIRKS.forwardedTranslationCached);
   q?.vlpiPending.set(ite.intid, rd);
   return q;
@@ -284,8 +290,9 @@ function heldReturn(s: State, x: Exec, c: Choice): Expected {
 
 export function signalMsi(s: State, op: SignalMsiOp, x: Exec): Expected {
   const address = parseHexNumber(op.address);
-  // only KVM's GICv4 quirk looks at the cache here: without quirks, injectMsi finds the ITS once
-  const hit = s.quirks.size > 0 && op.flags & KVM_MSI_VALID_DEVID ? itsOfAddress(s, address) : null;
+  // only KVM's GICv4 quirk looks at the cache here (without KVM_MSI_VALID_DEVID too: KVM looks the
+  // cache up first, QUIRKS.msiCachedWithoutDevid); without quirks, injectMsi finds the ITS once
+  const hit = s.quirks.size > 0 && (op.flags & ~KVM_MSI_VALID_DEVID) === 0 ? itsOfAddress(s, address) : null;
   const soft = hit?.exact === true ? cachedForwardedLpi(s, hit.its, op.devid, op.data >>> 0) : null;
   const before = x.branches.length;
   const r = injectMsi(s, address, op.data, op.devid, op.flags, x);
@@ -426,7 +433,20 @@ export function irqfd(s: State, op: IrqfdOp, x: Exec): Expected {
   }
   x.rule(op.resample ? 'kvm.irqfd.resample' : 'kvm.irqfd.edge');
   s.irqfds.set(op.gsi, { resample: op.resample ?? false });
+  // a device already bound to the GSI's eventfd is forwarded now (the irq bypass connects the new consumer)
+  if (s.quirks.size > 0 && [...s.forwards.values()].includes(op.gsi)) cacheAtForwarding(s, op.gsi);
   return 0;
+}
+
+/**
+ * KVM (quirks only): kvm_vgic_v4_set_forwarding resolves the event like an MSI, which fills the
+ * translation cache (vgic-its.c vgic_its_resolve_lpi) when the event translates to a redistributor
+ * with LPIs on, before the LPI becomes a vLPI (QUIRKS.forwardedTranslationCached).
+ */
+function cacheAtForwarding(s: State, gsi: number): void {
+  const f = s.quirks.size > 0 ? vlpiOfGsi(s, gsi) : null;
+  const route = f !== null ? (s.routes.get(gsi) ?? []).find((r) => r.kind === 'msi') : undefined;
+  if (f !== null && route?.kind === 'msi' && s.enableLpis[f.rd]) cacheTranslation(s, f.its, route.devid, route.data >>> 0);
 }
 
 /** The SPIs (by slot) the irqchip routes of `gsi` reach whose line is high. */
@@ -511,11 +531,7 @@ export function vfioForward(s: State, op: VfioForwardOp | VfioUnforwardOp, x: Ex
   x.rule('kvm.vfio.forward');
   if (op.op === 'vfio.forward') {
     s.forwards.set(op.hostIrq, op.gsi);
-    // KVM: kvm_vgic_v4_set_forwarding resolves the event like an MSI, which fills the translation
-    // cache (vgic-its.c vgic_its_resolve_lpi) when the event translates to a redistributor with LPIs on
-    const f = s.quirks.size > 0 ? vlpiOfGsi(s, op.gsi) : null;
-    const route = f !== null ? (s.routes.get(op.gsi) ?? []).find((r) => r.kind === 'msi') : undefined;
-    if (f !== null && route?.kind === 'msi' && s.enableLpis[f.rd]) cacheTranslation(s, f.its, route.devid, route.data >>> 0);
+    cacheAtForwarding(s, op.gsi);
     // KVM moves a pending LPI's state into the vLPI it forwards (kvm_vgic_v4_set_forwarding): for a
     // vCPU blocked in WFI that rings the doorbell, which wakes it whatever the priority
     // (QUIRKS.doorbellWakesMasked)
@@ -558,7 +574,8 @@ export function deviceFire(s: State, op: DeviceFireOp, x: Exec): Expected {
   const hw = v === null ? null
     : !s.enableLpis[v.rd] ? QUIRKS.vlpiSurvivesEnableLpisClear
     : s.cfg.impl.gicv4 === '4.0' && !(s.gicdCtlr & 2) ? QUIRKS.gicv40VlpiIgnoresDistEnable
-    : s.lpiPending[v.rd]!.has(v.intid) || s.lpiScoped.get(v.intid)?.has(v.rd) === true ? QUIRKS.forwardedTranslationCached : null;
+    // the hardware copy is apart from a pending state only when that is a software latch (State.lpiSoftLatch)
+    : (s.lpiPending[v.rd]!.has(v.intid) || s.lpiScoped.get(v.intid)?.has(v.rd) === true) && s.lpiSoftLatch.has(v.intid) ? QUIRKS.forwardedTranslationCached : null;
   const q = hw !== null ? offerQuirk(s, hw) : null;
   // KVM's GICv4 (quirks only): a vLPI whose collection a MAPC V = 0 unmapped stays mapped to the vPE
   // of its last target, where the device's MSI makes it pending (QUIRKS.vlpiSurvivesCollectionUnmap)

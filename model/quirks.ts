@@ -271,9 +271,10 @@ export const QUIRKS = {
   gicv40VlpiIgnoresDistEnable: kvm('kvm.gicv40-vlpi-ignores-dist-enable', 'dist.ctlr.enable-grp1',
     'arch/arm64/kvm/vgic/vgic-v4.c vgic_v4_load (its_make_vpe_resident ignores g1en on GICv4.0) (Linux 6.19); kvm_vgic_v4_set_forwarding (pending state moved into the vLPI) (Linux 6.12)'),
   /**
-   * Forwarding resolves the event like an MSI, which fills the translation cache, and never
-   * invalidates it: a KVM_SIGNAL_MSI for the forwarded event latches the LPI in software while the
-   * device's MSI makes the vLPI pending in hardware, so the LPI is taken twice. The hardware copy
+   * Forwarding resolves the event like an MSI, which fills the translation cache, and does not
+   * invalidate it: while that entry stays (State.msiCached; a vLPI is never cached again), a
+   * KVM_SIGNAL_MSI for the forwarded event latches the LPI in software while the device's MSI makes
+   * the vLPI pending in hardware, so the LPI is taken twice. Two copies need one in software. The hardware copy
    * follows a retarget (MOVI, MAPC, MOVALL map the vLPI to the new vPE); the software latch is a
    * software LPI's (State.lpiSoftLatch), which SAVE_PENDING_TABLES on GICv4.1 does not save (it
    * reads a forwarded LPI's pending state from the vLPI).

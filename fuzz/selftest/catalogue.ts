@@ -163,13 +163,9 @@ export const FAULTS: readonly Fault[] = [
     modelledOn: op('wrong object in vgic_its_inject_cached_translation (the per-ITS cache of the doorbell\'s ITS, 6.10 rework)'),
     file: ITS, find: '      const its = this.doorbellToIts(address);\n      if (its !== null) {', replace: '      const its = this.doorbellToIts(address) !== null ? this.vm.its[0]! : null;\n      if (its !== null) {',
   },
-  // Observable (its witness diverges: a vLPI taken twice after a cache invalidation), not an
-  // equivalent mutant, but its own symptom is excused: clean KVM takes a forwarded vLPI twice too
-  // while the translation cached at forwarding survives, and quirk kvm.forwarded-translation-cached
-  // accepts that for any forwarded event. Counting it on its own symptom takes that quirk narrowed to
-  // a translation cached at forwarding and not invalidated since. (Campaigns of gen@15 report it
-  // through a second copy taken only after the first's EOI, which the quirk does not model; the
-  // clean target shows that too after a device MSI and a KVM_SIGNAL_MSI: a gap in the quirk.)
+  // Observable on its own symptom: its witness takes a vLPI twice after a cache invalidation, which
+  // quirk kvm.forwarded-translation-cached (narrowed to a translation cached at forwarding and not
+  // invalidated since, State.msiCached) does not excuse: clean KVM never caches a vLPI again.
   {
     id: 'cache-caches-vlpi', area: 'translation-cache',
     description: 'a forwarded vLPI\'s translation is cached: a userspace MSI to it latches software pending state instead of the vLPI',

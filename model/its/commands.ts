@@ -584,12 +584,14 @@ function deviceEvent(s: State, n: number, name: 'INT' | 'CLEAR' | 'INV' | 'DISCA
   switch (name) {
     case 'INT': {
       x.rule('its.cmd.int.pend');
-      // KVM's INT resolves like an MSI, which fills the translation cache (QUIRKS.msiCachedWithoutDevid)
-      if (s.enableLpis[rd]) cacheTranslation(s, n, d, e);
+      // KVM's INT resolves like an MSI, which fills the translation cache (QUIRKS.msiCachedWithoutDevid),
+      // except for a vLPI (vgic_its_cache_translation)
+      const forwarded = s.quirks.size > 0 && isForwardedEvent(s, n, d, e);
+      if (s.enableLpis[rd] && !forwarded) cacheTranslation(s, n, d, e);
       // KVM's GICv4: an INT of a forwarded event sets the vLPI pending in the hardware
-      // (vgic_its_trigger_msi), next to a software latch a cached MSI translation set before: the
-      // LPI is taken twice (QUIRKS.forwardedTranslationCached)
-      const twice = s.quirks.size > 0 && s.lpiPending[rd]!.has(intid) && s.vlpiPending.get(intid) !== rd && isForwardedEvent(s, n, d, e)
+      // (vgic_its_trigger_msi), next to a software latch a cached MSI translation set before
+      // (State.lpiSoftLatch): the LPI is taken twice (QUIRKS.forwardedTranslationCached)
+      const twice = forwarded && s.lpiPending[rd]!.has(intid) && s.lpiSoftLatch.has(intid) && s.vlpiPending.get(intid) !== rd
         ? offerQuirk(s, QUIRKS.forwardedTranslationCached) : null;
       twice?.vlpiPending.set(intid, rd);
       const moved = retargetedToRdWithLpisOff(s, n, r.ite);

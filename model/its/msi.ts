@@ -3,6 +3,7 @@
 import { type Exec } from '../exec.js';
 import { setLpiPending } from '../lpi.js';
 import { type State } from '../state.js';
+import { isForwardedEvent } from '../vlpi.js';
 import { cacheTranslation, deviceInRange, iteTarget } from './tables.js';
 
 export type MsiOutcome = 'delivered' | 'its-disabled' | 'blocked' | 'lpis-disabled';
@@ -21,7 +22,7 @@ export function translateMsi(s: State, n: number, d: number, e: number, x: Exec)
   if (rd < 0) { x.rule('its.msi.unmapped-collection-drop'); return 'blocked'; }
   x.rule('its.msi.translate');
   if (!s.enableLpis[rd]) { x.rule('choice.u23.lpis-off-drop'); x.rule('lpi.enable-required'); return 'lpis-disabled'; }
-  cacheTranslation(s, n, d, e);
+  if (s.quirks.size > 0 && !isForwardedEvent(s, n, d, e)) cacheTranslation(s, n, d, e);
   if (s.lpiPending[rd]!.has(ite.intid)) x.rule('its.msi.coalesce');
   setLpiPending(s, rd, ite.intid, x);
   return 'delivered';

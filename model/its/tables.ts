@@ -195,9 +195,14 @@ export function dropPhantom(s: State, n: number, icid?: number): void {
   if (v === 0n) s.fixed.delete(key); else s.fixed.set(key, v);
 }
 
-/** KVM's translation cache (quirks only, QUIRKS.msiCachedWithoutDevid): a translated (DeviceID, EventID) of ITS n. */
+/**
+ * KVM's translation cache (quirks only, QUIRKS.msiCachedWithoutDevid, QUIRKS.forwardedTranslationCached):
+ * a translated (DeviceID, EventID) of ITS n. The callers leave out a forwarded event's MSI or INT:
+ * KVM never caches a vLPI's translation (vgic-its.c vgic_its_cache_translation: irq->hw), only the
+ * resolution that forwards it fills the cache (kvm_vgic_v4_set_forwarding, before hw is set).
+ */
 export function cacheTranslation(s: State, n: number, d: number, e: number): void {
-  if (quirkEnabled(s, QUIRKS.msiCachedWithoutDevid)) s.msiCached.add(`${n}:${d}:${e}`);
+  if (quirkEnabled(s, QUIRKS.msiCachedWithoutDevid) || quirkEnabled(s, QUIRKS.forwardedTranslationCached)) s.msiCached.add(`${n}:${d}:${e}`);
 }
 
 /** KVM invalidates the translation cache of ITS n (every ITS, with `n` undefined). */
