@@ -12,7 +12,7 @@ import { addPhantom, collectionInRange, dropPhantom, invalidateTranslations, fla
 import { sysregRead, sysregWrite } from './cpuif.js';
 import { forEachPendingBit, invalidateAllLpis, iteTargetsOf, LPI_BASE, lpiIdBits, lpisOfRd, markPossiblyPending, pendBase } from './lpi.js';
 import { ASLEEP_MAY_WAKE, type State } from './state.js';
-import { branchChoice, CHOICES, forEachChoice, noteQuirk, offerQuirk, quirkEnabled } from './choices.js';
+import { branchChoice, CHOICES, forEachChoice, noteQuirk, offerQuirk, type Quirk, quirkEnabled } from './choices.js';
 import { QUIRKS } from './quirks.js';
 import { vlpiOfGsi } from './vlpi.js';
 
@@ -501,98 +501,66 @@ export function migrate(s: State, x: Exec): Expected {
   // (State.lpiSoftLatch) is not saved (QUIRKS.forwardedTranslationCached)
   const soft = softLatchesNotSaved(s);
   const qs = soft.length > 0 ? offerQuirk(s, QUIRKS.forwardedTranslationCached) : null;
-  // KVM: the source saved the timer PPI's line low (QUIRKS.mappedLevelLineLowered) and the new VM
-  // keeps that level until the vCPU runs (QUIRKS.timerUnseenBeforeRun)
-  const lowered = timerLinesSavedLow(s);
-  // KVM: the source saved the timer PPI's line high after the loaded timer's output fell unseen
-  // (QUIRKS.loadedTimerDropUnseen), and the new VM keeps it until the vCPU runs (QUIRKS.timerUnseenBeforeRun)
-  const raised = timerLinesSavedHigh(s);
+  // KVM: the source saved the timer PPI's recorded line, which may differ from the timer's output,
+  // and the new VM keeps it until the vCPU runs (QUIRKS.timerUnseenBeforeRun)
+  const timerLines = timerLinesRestoredStale(s);
   const main = migrateAll(s, x);
-  for (const [qt, cpus, how] of [...lowered.map(([q, c]) => [q, c, 'low'] as const), ...raised.map(([q, c]) => [q, c, 'high'] as const)]) {
-    const sub = new Exec();
-    const r = migrateAll(qt, sub);
-    const first = how === 'low' ? QUIRKS.mappedLevelLineLowered : QUIRKS.loadedTimerDropUnseen;
-    const label = `${first.id}, ${QUIRKS.timerUnseenBeforeRun.id}: the timer PPI of vCPU ${cpus.join(', ')} restored with its line ${how}`;
-    x.branch(qt, r, label);
-    x.absorb(sub, (b) => ({ result: b.result, choice: `${label}; ${b.choice ?? ''}` }));
+  for (const { state: qt, cpus, level, cause } of timerLines) {
+    migrateQuirkCandidate(qt, x, `${cause.id}, ${QUIRKS.timerUnseenBeforeRun.id}: the timer PPI of vCPU ${cpus.join(', ')} restored with its line ${level ? 'high' : 'low'}`);
   }
-  if (q !== null) {
-    const sub = new Exec();
-    const r = migrateAll(q, sub, vlpis);
-    x.branch(q, r, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`);
-    x.absorb(sub, (b) => ({ result: b.result, choice: `${QUIRKS.gicv40VlpiNotMigratable.id}: ${b.choice ?? 'ITS_SAVE_TABLES -EACCES'}` }));
-  }
+  if (q !== null) migrateQuirkCandidate(q, x, `${QUIRKS.gicv40VlpiNotMigratable.id}: ITS_SAVE_TABLES -EACCES`, vlpis);
   if (qs !== null) {
     for (const { intid, rd } of soft) if (qs.vlpiPending.get(intid) !== rd) qs.lpiPending[rd]!.delete(intid);
-    const sub = new Exec();
-    const r = migrateAll(qs, sub);
-    const label = `${QUIRKS.forwardedTranslationCached.id}: the software latch of a forwarded LPI is not saved`;
-    x.branch(qs, r, label);
-    x.absorb(sub, (b) => ({ result: b.result, choice: `${label}; ${b.choice ?? ''}` }));
+    migrateQuirkCandidate(qs, x, `${QUIRKS.forwardedTranslationCached.id}: the software latch of a forwarded LPI is not saved`);
   }
   return main;
 }
 
-/**
- * KVM (quirks only): the new VM's candidates in which the virtual timer's PPI of some vCPUs comes
- * back with its line low while the timer still asserts it. The source acknowledged it: putting the
- * HW-mapped level PPI pending in a list register lowered its recorded line_level
- * (vgic-v3.c vgic_v3_populate_lr), an active one is not folded back from the line
- * (vgic_v3_fold_lr_state samples it only while the list register holds it pending), and the saved
- * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads that record (QUIRKS.mappedLevelLineLowered). The
- * destination writes it back, and until the vCPU first runs the timer output does not reach the
- * vGIC (QUIRKS.timerUnseenBeforeRun), so the PPI is not pending by its line there until then. One
- * candidate per non-empty set of such vCPUs, cloned before the migration (the line is part of the
- * migrated state).
- */
-function timerLinesSavedLow(s: State): [State, number[]][] {
-  if (!quirkEnabled(s, QUIRKS.mappedLevelLineLowered) || !quirkEnabled(s, QUIRKS.timerUnseenBeforeRun)) return [];
-  const cpus: number[] = [];
-  for (let c = 0; c < s.cfg.vcpus; c++) {
-    const slot = c * 32 + VTIMER_PPI;
-    if (s.line[slot] && !s.edge[slot] && s.active[slot] && !s.timerBeforeRun.has(c)) cpus.push(c);
-  }
-  const out: [State, number[]][] = [];
-  for (let m = 1; m < 1 << cpus.length; m++) {
-    const taken = cpus.filter((_, i) => (m >>> i) & 1);
-    const q = s.clone();
-    noteQuirk(q, QUIRKS.mappedLevelLineLowered.id);
-    noteQuirk(q, QUIRKS.timerUnseenBeforeRun.id);
-    for (const c of taken) {
-      q.line[c * 32 + VTIMER_PPI] = 0;
-      q.timerBeforeRun.set(c, 1);
-    }
-    out.push([q, taken]);
-  }
-  return out;
+/** A quirk's candidate `q` migrated on its own: its outcomes are branches of `x`, each choice labelled with the quirk's `label`. */
+function migrateQuirkCandidate(q: State, x: Exec, label: string, vlpis?: VlpisByIts): void {
+  const sub = new Exec();
+  const r = migrateAll(q, sub, vlpis);
+  x.branch(q, r, label);
+  x.absorb(sub, (b) => ({ result: b.result, choice: b.choice === undefined ? label : `${label}; ${b.choice}` }));
 }
 
 /**
  * KVM (quirks only): the new VM's candidates in which the virtual timer's PPI of some vCPUs comes
- * back with its line high while the timer output is low: the loaded timer's output fell unseen on
- * the source (QUIRKS.loadedTimerDropUnseen), the saved KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO read the
- * high record, and the destination holds it until the vCPU first runs (QUIRKS.timerUnseenBeforeRun).
- * One candidate per non-empty set of such vCPUs, cloned before the migration.
+ * back with the line KVM recorded, not the timer's output, and keeps it until the vCPU first runs
+ * (the timer output does not reach the vGIC before then: QUIRKS.timerUnseenBeforeRun). The saved
+ * KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO reads that record, which is
+ * - low while the timer asserts it, for an acknowledged PPI: putting the HW-mapped level PPI pending
+ *   in a list register lowered its recorded line_level (vgic-v3.c vgic_v3_populate_lr), and an
+ *   active one is not folded back from the line (vgic_v3_fold_lr_state samples it only while the
+ *   list register holds it pending) (QUIRKS.mappedLevelLineLowered);
+ * - high while the timer's output is low, when the loaded timer's output fell unseen
+ *   (QUIRKS.loadedTimerDropUnseen).
+ * One candidate per non-empty set of such vCPUs of one cause, cloned before the migration (the line
+ * is part of the migrated state).
  */
-function timerLinesSavedHigh(s: State): [State, number[]][] {
-  if (s.timerDropUnseen.size === 0 || !quirkEnabled(s, QUIRKS.timerUnseenBeforeRun)) return [];
-  const cpus: number[] = [];
-  for (const c of s.timerDropUnseen) {
+function timerLinesRestoredStale(s: State): { state: State; cpus: number[]; level: 0 | 1; cause: Quirk }[] {
+  if (!quirkEnabled(s, QUIRKS.timerUnseenBeforeRun)) return [];
+  const lowered: number[] = [];
+  const raised: number[] = [];
+  for (let c = 0; c < s.cfg.vcpus; c++) {
     const slot = c * 32 + VTIMER_PPI;
-    if (!s.line[slot] && !s.edge[slot] && !s.timerBeforeRun.has(c)) cpus.push(c);
+    if (s.edge[slot] || s.timerBeforeRun.has(c)) continue;
+    if (s.line[slot] && s.active[slot] && quirkEnabled(s, QUIRKS.mappedLevelLineLowered)) lowered.push(c);
+    else if (!s.line[slot] && s.timerDropUnseen.has(c)) raised.push(c);
   }
-  cpus.sort((a, b) => a - b);
-  const out: [State, number[]][] = [];
-  for (let m = 1; m < 1 << cpus.length; m++) {
-    const taken = cpus.filter((_, i) => (m >>> i) & 1);
-    const q = s.clone();
-    noteQuirk(q, QUIRKS.loadedTimerDropUnseen.id);
-    noteQuirk(q, QUIRKS.timerUnseenBeforeRun.id);
-    for (const c of taken) {
-      q.line[c * 32 + VTIMER_PPI] = 1;
-      q.timerBeforeRun.set(c, 0);
+  const out: { state: State; cpus: number[]; level: 0 | 1; cause: Quirk }[] = [];
+  for (const [cpus, level, cause] of [[lowered, 0, QUIRKS.mappedLevelLineLowered], [raised, 1, QUIRKS.loadedTimerDropUnseen]] as const) {
+    for (let m = 1; m < 1 << cpus.length; m++) {
+      const taken = cpus.filter((_, i) => (m >>> i) & 1);
+      const q = s.clone();
+      noteQuirk(q, cause.id);
+      noteQuirk(q, QUIRKS.timerUnseenBeforeRun.id);
+      for (const c of taken) {
+        q.line[c * 32 + VTIMER_PPI] = level;
+        q.timerBeforeRun.set(c, 1 - level);
+      }
+      out.push({ state: q, cpus: taken, level, cause });
     }
-    out.push([q, taken]);
   }
   return out;
 }
