@@ -91,6 +91,28 @@ export interface HppiInputs {
 }
 
 /**
+ * An LPI whose property byte is one of `versions` (choice.u16.config-cache: a cache may hold an
+ * older byte): a candidate of known priority when there is one version, else a stale one whose
+ * priority is one of the enabled versions' and which is absent if some version disables it.
+ */
+function pushByConfig(det: Candidate[], stale: StaleLpi[], intid: number, versions: readonly number[], staleGroup: number | undefined): 'candidate' | 'disabled' | 'stale' {
+  if (versions.length === 1) {
+    const b = versions[0]!;
+    if (!(b & 1)) return 'disabled';
+    det.push({ intid, prio: b & 0xfc, group: 1 });
+    return 'candidate';
+  }
+  const prios: number[] = [];
+  let canBeAbsent = false;
+  for (const b of versions) {
+    if (b & 1) prios.push(b & 0xfc);
+    else canBeAbsent = true;
+  }
+  stale.push(staleGroup === undefined ? { intid, prios, canBeAbsent } : { intid, prios, canBeAbsent, group: staleGroup });
+  return 'stale';
+}
+
+/**
  * Phase 1 of hppiOptions: the interrupts competing for `cpu`, or null when both groups are off.
  * Independent of the number of priority bits, so the oracle's choice.u2.priority-bits check (oracle.ts
  * priBitsIrrelevant) scans the interrupts and reads the LPI property bytes once, not per value.
@@ -148,20 +170,9 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
         note(x, ruleSink, 'choice.u44.in-flight-until-sync');
         continue;
       }
-      if (vs.length === 1) {
-        const b = vs[0]!;
-        if (b & 1) det.push({ intid, prio: b & 0xfc, group: 1 });
-        else note(x, ruleSink, 'lpi.prop.disabled');
-        continue;
-      }
-      const prios: number[] = [];
-      let canBeAbsent = false;
-      for (const b of vs) {
-        if (b & 1) prios.push(b & 0xfc);
-        else canBeAbsent = true;
-      }
-      stale.push({ intid, prios, canBeAbsent });
-      note(x, ruleSink, 'choice.u16.config-cache');
+      const how = pushByConfig(det, stale, intid, vs, undefined);
+      if (how === 'disabled') note(x, ruleSink, 'lpi.prop.disabled');
+      else if (how === 'stale') note(x, ruleSink, 'choice.u16.config-cache');
     }
   }
   // KVM's GICv4 (quirks only): a vLPI pending in the hardware reaches the vCPU whatever EnableLPIs
@@ -172,18 +183,7 @@ export function hppiInputs(s: State, cpu: number, x: Exec | null, ruleSink?: str
       if (rd !== cpu || (s.enableLpis[cpu] && g1 && s.lpiPending[cpu]!.has(intid))) continue;
       // the vLPI's configuration is what KVM last pushed to the GICv4 hardware (its_prop_update_vlpi
       // at an INV), so a property byte the guest changed since may not be seen (choice.u16.config-cache)
-      const vs = propVersions(s, cpu, intid);
-      if (vs.length === 1) {
-        if (vs[0]! & 1) det.push({ intid, prio: vs[0]! & 0xfc, group: 1 });
-        continue;
-      }
-      const prios: number[] = [];
-      let canBeAbsent = false;
-      for (const b of vs) {
-        if (b & 1) prios.push(b & 0xfc);
-        else canBeAbsent = true;
-      }
-      stale.push({ intid, prios, canBeAbsent, group: 1 });
+      pushByConfig(det, stale, intid, propVersions(s, cpu, intid), 1);
     }
   }
   // KVM (quirks only): LPIs the ITS restore queued here while this RD had LPIs off (QUIRKS.restoreQueuesLpiWhileLpisOff)
