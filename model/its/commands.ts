@@ -690,7 +690,10 @@ function invall(s: State, n: number, icid: number, x: Exec): CmdOutcome[] {
   }
   const lr = invLeavesLrPriority(s, intids);
   const byTarget = invallSkipsMovedAway(s, movedAway);
-  if (byTarget !== null) for (const intid of intids) if (!movedAway.includes(intid)) invalidateLpi(byTarget, intid);
+  if (byTarget !== null) {
+    const skipped = new Set(movedAway);
+    for (const intid of intids) if (!skipped.has(intid)) invalidateLpi(byTarget, intid);
+  }
   for (const intid of intids) invalidateLpi(s, intid);
   // KVM's vgic_its_invall reloads every LPI that targets the collection's vCPU, whatever its
   // collection or ITS (update_lpi_config with that vCPU as filter): the quirk's reach
