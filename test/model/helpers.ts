@@ -9,7 +9,7 @@ import { expandBoot, expandScenario } from '../../spec/expand.js';
 import { representative } from '../../model/exec.js';
 import { materialize, runOp } from '../../model/machine.js';
 import { State } from '../../model/state.js';
-import { createOracle, type Oracle } from '../../model/oracle.js';
+import { createOracle, type Oracle, type OracleOptions } from '../../model/oracle.js';
 import { ModelSession } from '../../model/target.js';
 import { EXAMPLES_DIR } from '../examples-dir.js';
 
@@ -96,4 +96,33 @@ export function oracleFedByModel(ops: readonly PrimitiveOp[], cfg: ResolvedConfi
   const o = createOracle(cfg);
   for (const op of ops) expect(o.observe(op, s.step(op))).toBeNull();
   return o;
+}
+
+/**
+ * The ops that set up event 3 of device 1 on ITS 0 as LPI 8192 (collection 0 on vCPU 0, `extraCollections`
+ * mapped too), routed as GSI 5 through an irqfd and forwarded as host IRQ 100 (a GICv4 vLPI).
+ */
+export function forwardedLpiSetup(extraCollections: { collection: number; target: number }[] = []): Scenario['ops'] {
+  return [
+    { op: 'boot' },
+    { op: 'mem.write', addr: '0x40100000', bytes: 'a3' },
+    { op: 'its.cmd', cpu: 0, its: 0, cmds: [
+      { cmd: 'MAPD', device: 1, size: 7, itt: '0x41000000', valid: true },
+      { cmd: 'MAPC', collection: 0, target: 0, valid: true },
+      ...extraCollections.map((c) => ({ cmd: 'MAPC' as const, collection: c.collection, target: c.target, valid: true })),
+      { cmd: 'MAPTI', device: 1, event: 3, intid: 8192, collection: 0 },
+      { cmd: 'INV', device: 1, event: 3 },
+      { cmd: 'SYNC', target: 0 },
+    ] },
+    { op: 'kvm.set_gsi_routing', entries: [{ gsi: 5, type: 'msi', address: '0x8090040', data: 3, devid: 1 }] },
+    { op: 'kvm.irqfd', gsi: 5, resample: false, deassign: false },
+    { op: 'vfio.forward', gsi: 5, hostIrq: 100 },
+  ] as Scenario['ops'];
+}
+
+/** The first op at which an oracle with `options` rejects `results` for scenario `e`, or null. */
+export function rejectedAt(e: ExpandedScenario, results: readonly OpResult[], options: OracleOptions): number | null {
+  const oracle = createOracle(e.config, options);
+  for (let i = 0; i < e.ops.length; i++) if (oracle.observe(e.ops[i]!, results[i]!) !== null) return i;
+  return null;
 }
