@@ -1604,8 +1604,9 @@ function otherAwake(g: Gen, c: number): number {
  * vgic_mmio_read_pending). Its pending bit read by another vCPU while the owner runs with it in a
  * list register; or taken, its line dropped (and raised again) while it is active, sometimes with
  * the VM migrated and the line dropped before the destination's first run, or the vCPU put and
- * loaded again with the line high before it drops, then deactivated and folded at an exit. Observed: GICR_ISPENDR0 (from another vCPU), IAR after the EOI (the timer
- * again while its line is high, spurious once it is low).
+ * loaded again with the line high before it drops, then deactivated and folded at an exit.
+ * Observed: GICR_ISPENDR0 (from another vCPU), IAR after the EOI (the timer again while its line is
+ * high, spurious once it is low).
  */
 const timerLine: Action = {
   name: 'storyTimerLine', family: 'stories', host: true, weight: 1.2,
